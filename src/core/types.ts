@@ -1,0 +1,145 @@
+// Records of the queue, as the store returns them and the operations use them.
+//
+// Glossary
+// - task: a unit of work with a state (see states.ts).
+// - run: one attempt at a task; its id is the fencing token a worker must present.
+// - lease: how long a run stays live without a heartbeat (lease_expires_at).
+// - strike: a failed attempt that counts against max_attempts.
+// - proposal: an inbox item a planner wrote; accepting it creates a task.
+// - event: an append-only audit row for every transition.
+// - Times are milliseconds since the epoch inside steward; views print ISO strings.
+import type { FailureKind } from './policy.js';
+import type { ProposalState, TaskState } from './states.js';
+
+/** A follow-up task created (already accepted) when its parent reaches `done`. */
+export interface ThenTemplate {
+  title: string;
+  goal?: string;
+  type?: string;
+  agent?: string;
+  priority?: number;
+  review?: boolean;
+  verify?: string[];
+  requires?: string[];
+  max_attempts?: number;
+  then?: ThenTemplate[];
+}
+
+/** Why a task is blocked: it asked a question, or a dependency failed. */
+export type BlockedKind = 'question' | 'dependency';
+
+export interface Task {
+  id: number;
+  project: string;
+  title: string;
+  goal: string;
+  type: string;
+  agent: string;
+  priority: number;
+  status: TaskState;
+  after: number[];
+  then: ThenTemplate[];
+  requires: string[];
+  verify: string[];
+  review: boolean;
+  max_attempts: number;
+  attempts: number;
+  timeout_seconds: number | null;
+  key: string | null;
+  source: string;
+  created_by: string;
+  result: string | null;
+  error: string | null;
+  question: string | null;
+  answer: string | null;
+  feedback: string | null;
+  blocked_kind: BlockedKind | null;
+  run_after: number;
+  parent_id: number | null;
+  proposal_id: number | null;
+  current_run_id: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** How a run ended. `superseded`: a person or the tick moved the task on without it. */
+export const RUN_OUTCOMES = ['completed', 'failed', 'lost', 'cancelled', 'superseded'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export interface Run {
+  id: number;
+  task_id: number;
+  agent: string;
+  status: 'running' | 'finished';
+  outcome: RunOutcome | null;
+  failure_kind: FailureKind | null;
+  lease_ms: number;
+  lease_expires_at: number;
+  heartbeat_at: number;
+  started_at: number;
+  finished_at: number | null;
+  host: string | null;
+  pid: number | null;
+  pgid: number | null;
+  exit_code: number | null;
+  error: string | null;
+  summary: string | null;
+  evidence: unknown;
+  artifacts: unknown;
+  /** A result that arrived after the run stopped being live: kept, never applied. */
+  late: unknown;
+  cost_usd: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  session_id: string | null;
+  log_path: string | null;
+}
+
+export interface Proposal {
+  id: number;
+  status: ProposalState;
+  title: string;
+  goal: string;
+  type: string | null;
+  project: string | null;
+  priority: number | null;
+  agent: string | null;
+  after: number[];
+  then: ThenTemplate[];
+  requires: string[];
+  verify: string[];
+  review: boolean | null;
+  max_attempts: number | null;
+  key: string | null;
+  source: string;
+  created_by: string;
+  reason: string | null;
+  task_id: number | null;
+  merged_into: number | null;
+  created_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+}
+
+export interface StewardEvent {
+  id: number;
+  at: number;
+  actor: string;
+  kind: string;
+  task_id: number | null;
+  run_id: number | null;
+  proposal_id: number | null;
+  from_status: string | null;
+  to_status: string | null;
+  reason: string | null;
+  data: unknown;
+}
+
+/** Who does an operation, and when. Time is always passed in, never read deep inside. */
+export interface OpContext {
+  now: number;
+  actor: string;
+  /** Source of randomness for backoff jitter; Math.random when absent. */
+  random?: () => number;
+}
