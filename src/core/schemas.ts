@@ -1,0 +1,213 @@
+// zod schemas for every input: the same objects validate CLI flags, MCP arguments and files.
+import { z } from 'zod';
+import { FAILURE_KINDS, parsePriority } from './policy.js';
+import { TASK_STATES } from './states.js';
+import type { ThenTemplate } from './types.js';
+
+/** Splits "1,2, 3" into parts; arrays pass through; a single value becomes [value]. */
+function toList(value: unknown): unknown {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' ? splitCsv(v) : [v]));
+  if (typeof value === 'string') return splitCsv(value);
+  return [value];
+}
+function splitCsv(s: string): string[] {
+  return s.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/** A task or proposal id: a positive integer; "#12" and "12" are accepted. */
+export const zId = z.preprocess(
+  (v) => (typeof v === 'string' ? Number(v.trim().replace(/^#/, '')) : v),
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+);
+
+/** Booleans as agents and shells send them: true/false, "true"/"false", "yes"/"no", "1"/"0". */
+export const zBool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(s)) return true;
+  if (['false', 'no', '0', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean());
+
+/** An integer given as a number or a numeric string. */
+export const zInt = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
+
+/** Priority: 0 (most urgent) … 100, or urgent | high | normal | low. */
+export const zPriority = z
+  .preprocess((v) => parsePriority(v) ?? v, z.number().int().min(0).max(100))
+  .describe('0 = most urgent … 100; or urgent(10) high(30) normal(50) low(80). Default 50.');
+
+/** Names of projects, agents, types, capabilities: short, no spaces. */
+export const zName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'letters, digits and . _ : / - only, no spaces');
+
+export const zTaskState = z.enum(TASK_STATES);
+export const zFailureKind = z.enum(FAILURE_KINDS);
+
+const zTitle = z.string().trim().min(1, 'title is empty').max(300, 'title is longer than 300 characters');
+const zGoal = z.string().max(100_000, 'goal is longer than 100,000 characters');
+const zIdList = z.preprocess(toList, z.array(zId).max(100)).describe('ids of tasks that must be done first');
+const zNameList = z.preprocess(toList, z.array(zName).max(50));
+const zVerify = z
+  .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().trim().min(1).max(2000)).max(20))
+  .describe('commands (argv words, no shell) whose exit code 0 is the evidence of done');
+
+/** A follow-up task template, created when its parent is done. */
+export const zThenTemplate: z.ZodType<ThenTemplate> = z.lazy(() =>
+  z.object({
+    title: zTitle,
+    goal: zGoal.optional(),
+    type: zName.optional(),
+    agent: zName.optional(),
+    priority: zPriority.optional(),
+    review: zBool.optional(),
+    verify: zVerify.optional(),
+    requires: zNameList.optional(),
+    max_attempts: zInt(1, 100).optional(),
+    then: z.array(zThenTemplate).max(20).optional(),
+  }),
+) as z.ZodType<ThenTemplate>;
+
+const zThenList = z
+  .preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }, z.array(zThenTemplate).max(20))
+  .describe('follow-up tasks created when this one is done: [{"title": ...}]');
+
+/** Fields a new task or proposal may carry. */
+export const taskFieldsShape = {
+  title: zTitle.describe('short imperative title'),
+  goal: zGoal.optional().describe('what done looks like; context the worker needs'),
+  type: zName.optional().describe('code | research | review | ops | … (default code)'),
+  project: zName.optional().describe('project name (default: "default")'),
+  priority: zPriority.optional(),
+  agent: zName.optional().describe('agent profile name, or any (default)'),
+  after: zIdList.optional(),
+  then: zThenList.optional(),
+  key: z.string().trim().min(1).max(200).optional().describe('idempotency key: a second add/propose with it is a duplicate'),
+  review: zBool.optional().describe('true: a reviewer must approve before done'),
+  verify: zVerify.optional(),
+  max_attempts: zInt(1, 100).optional().describe('strikes before failed (default 3)'),
+  requires: zNameList.optional().describe('capabilities the agent must have'),
+  timeout_seconds: zInt(1, 7 * 24 * 3600).optional().describe('kill the run after this long'),
+};
+
+export const addInput = z.object(taskFieldsShape).strict();
+export type AddInput = z.infer<typeof addInput>;
+
+export const proposeInput = z.object(taskFieldsShape).strict();
+export type ProposeInput = z.infer<typeof proposeInput>;
+
+/** Overrides a triage decision may set when accepting a proposal. */
+export const acceptInput = z
+  .object({
+    proposal_id: zId,
+    title: zTitle.optional(),
+    goal: zGoal.optional(),
+    type: zName.optional(),
+    project: zName.optional(),
+    priority: zPriority.optional(),
+    agent: zName.optional(),
+    after: zIdList.optional(),
+    review: zBool.optional(),
+    max_attempts: zInt(1, 100).optional(),
+  })
+  .strict();
+export type AcceptInput = z.infer<typeof acceptInput>;
+
+export const rejectInput = z.object({ proposal_id: zId, reason: z.string().trim().min(1).max(2000) }).strict();
+export const mergeInput = z
+  .object({ proposal_id: zId, into: zId.describe('proposal id it duplicates'), reason: z.string().max(2000).optional() })
+  .strict();
+
+export const listInput = z
+  .object({
+    status: z.preprocess(toList, z.array(zTaskState)).optional().describe('one or more states'),
+    project: zName.optional(),
+    type: zName.optional(),
+    agent: zName.optional(),
+    limit: zInt(1, 100).optional().describe('rows per page, default 20, max 100'),
+    cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type ListInput = z.infer<typeof listInput>;
+
+export const idInput = z.object({ id: zId }).strict();
+export const reasonInput = z.object({ id: zId, reason: z.string().max(2000).optional() }).strict();
+export const changesInput = z.object({ id: zId, feedback: z.string().trim().min(1).max(20_000) }).strict();
+export const answerInput = z.object({ id: zId, text: z.string().trim().min(1).max(20_000) }).strict();
+
+export const editInput = z
+  .object({
+    id: zId,
+    title: zTitle.optional(),
+    goal: zGoal.optional(),
+    priority: zPriority.optional(),
+    agent: zName.optional(),
+    type: zName.optional(),
+    project: zName.optional(),
+    after: zIdList.optional(),
+  })
+  .strict();
+export type EditInput = z.infer<typeof editInput>;
+
+export const claimInput = z
+  .object({
+    agent: zName.describe('agent profile name claiming the work'),
+    types: zNameList.optional().describe('only tasks of these types'),
+    capabilities: zNameList.optional().describe("the agent's capabilities; a task's requires must be a subset"),
+    lease_seconds: zInt(5, 24 * 3600).optional().describe('lease length, default 300'),
+  })
+  .strict();
+export type ClaimInput = z.infer<typeof claimInput>;
+
+export const heartbeatInput = z
+  .object({ run_id: zId.describe('the run id claim returned'), lease_seconds: zInt(5, 24 * 3600).optional() })
+  .strict();
+export type HeartbeatInput = z.infer<typeof heartbeatInput>;
+
+export const completeInput = z
+  .object({
+    run_id: zId,
+    summary: z.string().max(100_000).default('').describe('what was done; becomes the task result'),
+    evidence: z.unknown().optional().describe('verify results, test output tails'),
+    artifacts: z.unknown().optional().describe('paths, URLs, commits produced'),
+    cost_usd: z.number().min(0).optional(),
+    tokens_in: z.number().int().min(0).optional(),
+    tokens_out: z.number().int().min(0).optional(),
+    session_id: z.string().max(200).optional(),
+    exit_code: z.number().int().optional(),
+  })
+  .strict();
+export type CompleteInput = z.input<typeof completeInput>;
+
+export const failInput = z
+  .object({
+    run_id: zId,
+    error: z.string().trim().min(1).max(100_000),
+    kind: zFailureKind.default('transient').describe('transient | rate_limit | stalled | timeout | lost | needs_input | fatal'),
+    retry_after: zInt(0, 7 * 24 * 3600).optional().describe('rate_limit: seconds until the limit resets'),
+    question: z.string().max(20_000).optional().describe('needs_input: the question for a person'),
+    evidence: z.unknown().optional(),
+    cost_usd: z.number().min(0).optional(),
+    tokens_in: z.number().int().min(0).optional(),
+    tokens_out: z.number().int().min(0).optional(),
+    session_id: z.string().max(200).optional(),
+    exit_code: z.number().int().optional(),
+  })
+  .strict();
+export type FailInput = z.input<typeof failInput>;
+
+/** Parses `input` with `schema`, turning zod issues into one VALIDATION error naming the fields. */
+export { parseInput } from './parse-input.js';
