@@ -8,7 +8,7 @@
 // - proposal: an inbox item a planner wrote; accepting it creates a task.
 // - event: an append-only audit row for every transition.
 // - Times are milliseconds since the epoch inside steward; views print ISO strings.
-import type { FailureKind } from './policy.js';
+import type { BackoffPolicy, FailureKind } from './policy.js';
 import type { ProposalState, TaskState } from './states.js';
 
 /** A follow-up task created (already accepted) when its parent reaches `done`. */
@@ -142,4 +142,6 @@ export interface OpContext {
   actor: string;
   /** Source of randomness for backoff jitter; Math.random when absent. */
   random?: () => number;
+  /** Retry backoff settings (from config); DEFAULT_BACKOFF when absent. */
+  backoff?: BackoffPolicy;
 }

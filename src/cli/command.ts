@@ -1,0 +1,73 @@
+// What a CLI command is, and the context it runs in.
+import type { ParseArgsConfig } from 'node:util';
+import type { OpContext } from '../core/types.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** Everything a command may use; the store is opened on first use and closed after the command. */
+export interface CliContext {
+  json: boolean;
+  dir: string | undefined;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  actor: string;
+  workspace(): Workspace;
+  store(): Store;
+  op(): OpContext;
+  /** Writes a line to stderr (progress for people; never on stdout for --json). */
+  log(line: string): void;
+}
+
+/** A command prints `json` with --json, else `text`. */
+export interface CommandOutput {
+  json: unknown;
+  text: string;
+  exitCode?: number;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options?: Options;
+  /** Names given to positional arguments, in order; the last one collects the rest when `rest` is set. */
+  positionals?: string[];
+  rest?: boolean;
+  run(ctx: CliContext, values: Values, positionals: string[]): Promise<CommandOutput> | CommandOutput;
+}
+
+/** Turns parsed flags into a snake_case input object for the zod schemas (drops undefined). */
+export function flagsToInput(values: Values, skip: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || skip.includes(k)) continue;
+    out[k.replace(/-/g, '_')] = v;
+  }
+  return out;
+}
+
+/** Options every task-creating command takes (add, propose). */
+export const TASK_FIELD_OPTIONS: Options = {
+  goal: { type: 'string' },
+  type: { type: 'string' },
+  project: { type: 'string' },
+  priority: { type: 'string' },
+  agent: { type: 'string' },
+  after: { type: 'string' },
+  then: { type: 'string' },
+  key: { type: 'string' },
+  review: { type: 'boolean' },
+  verify: { type: 'string', multiple: true },
+  'max-attempts': { type: 'string' },
+  requires: { type: 'string' },
+  timeout: { type: 'string' },
+};
+
+/** Maps task-field flags to the add/propose input. */
+export function taskFieldsInput(values: Values, title: string): Record<string, unknown> {
+  const { timeout, ...rest } = values;
+  return { ...flagsToInput(rest), title, ...(timeout !== undefined ? { timeout_seconds: timeout } : {}) };
+}

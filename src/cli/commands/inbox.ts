@@ -1,0 +1,69 @@
+// Inbox commands: propose, inbox, accept, reject.
+import { proposalView, taskView } from '../../core/view.js';
+import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
+import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
+import { proposalLine, taskLine } from '../format.js';
+
+export const propose: Command = {
+  name: 'propose',
+  summary: 'propose a task into the inbox (triage decides)',
+  usage: 'steward propose TITLE [the same flags as add]',
+  options: TASK_FIELD_OPTIONS,
+  positionals: ['title'],
+  rest: true,
+  run(ctx, values, pos) {
+    const { proposal, duplicate } = proposeTask(ctx.store(), taskFieldsInput(values, pos.join(' ')), ctx.op(), 'cli');
+    const p = proposalView(proposal);
+    return { json: { proposal: p, ...(duplicate ? { duplicate: true } : {}) }, text: proposalLine(proposal) };
+  },
+};
+
+export const inbox: Command = {
+  name: 'inbox',
+  summary: 'list proposals waiting for a decision (--all for recent ones in any state)',
+  usage: 'steward inbox [--all] [--limit N]',
+  options: { all: { type: 'boolean' }, limit: { type: 'string' } },
+  run(ctx, values) {
+    const limit = Math.min(Math.max(Number(values.limit ?? 50) || 50, 1), 500);
+    const store = ctx.store();
+    const rows = store.read(() => (values.all ? store.proposals.recent(limit) : store.proposals.byStatus('new', limit)));
+    return {
+      json: { proposals: rows.map(proposalView) },
+      text: rows.length ? rows.map(proposalLine).join('\n') : 'inbox empty',
+    };
+  },
+};
+
+export const accept: Command = {
+  name: 'accept',
+  summary: 'accept a proposal (optionally overriding fields): creates its task',
+  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N]',
+  options: {
+    title: { type: 'string' },
+    goal: { type: 'string' },
+    type: { type: 'string' },
+    project: { type: 'string' },
+    priority: { type: 'string' },
+    agent: { type: 'string' },
+    after: { type: 'string' },
+    review: { type: 'boolean' },
+    'max-attempts': { type: 'string' },
+  },
+  positionals: ['proposal'],
+  run(ctx, values, pos) {
+    const { proposal, task } = acceptProposal(ctx.store(), { proposal_id: pos[0], ...flagsToInput(values) }, ctx.op());
+    return { json: { proposal: proposalView(proposal), task: taskView(task) }, text: `${proposalLine(proposal)}\n${taskLine(task)}` };
+  },
+};
+
+export const reject: Command = {
+  name: 'reject',
+  summary: 'reject a proposal with a reason',
+  usage: 'steward reject PROPOSAL --reason TEXT',
+  options: { reason: { type: 'string' } },
+  positionals: ['proposal'],
+  run(ctx, values, pos) {
+    const { proposal } = rejectProposal(ctx.store(), { proposal_id: pos[0], reason: values.reason }, ctx.op());
+    return { json: { proposal: proposalView(proposal) }, text: proposalLine(proposal) };
+  },
+};

@@ -1,0 +1,113 @@
+// Task commands: add, list, show, cancel, requeue, approve, changes, answer, done.
+import { taskRow, taskView, runView, eventView } from '../../core/view.js';
+import {
+  addTask,
+  answerTask,
+  approveTask,
+  cancelTask,
+  listTasks,
+  markDone,
+  requestChanges,
+  requeueTask,
+  showTask,
+} from '../../ops/index.js';
+import type { Task } from '../../core/types.js';
+import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command, type CommandOutput } from '../command.js';
+import { eventLine, runLine, taskBlock, taskLine } from '../format.js';
+
+function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): CommandOutput {
+  return { json: { task: taskView(task), ...extra }, text: `${taskLine(task)}${note}` };
+}
+
+export const add: Command = {
+  name: 'add',
+  summary: 'add a task (accepted at once)',
+  usage: 'steward add TITLE [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S]',
+  options: TASK_FIELD_OPTIONS,
+  positionals: ['title'],
+  rest: true,
+  run(ctx, values, pos) {
+    const { task, duplicate } = addTask(ctx.store(), taskFieldsInput(values, pos.join(' ')), ctx.op(), 'cli');
+    return oneTask(task, duplicate ? { duplicate: true } : {}, duplicate ? '  (duplicate key: existing task)' : '');
+  },
+};
+
+export const list: Command = {
+  name: 'list',
+  summary: 'list tasks (priority order, paged)',
+  usage: 'steward list [--status S[,S]] [--project P] [--type T] [--agent A] [--limit N] [--cursor C]',
+  options: {
+    status: { type: 'string' },
+    project: { type: 'string' },
+    type: { type: 'string' },
+    agent: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  },
+  run(ctx, values) {
+    const page = listTasks(ctx.store(), flagsToInput(values));
+    const lines = page.tasks.map(taskLine);
+    if (lines.length === 0) lines.push('no tasks');
+    if (page.next_cursor) lines.push(`more: --cursor ${page.next_cursor}`);
+    return { json: { tasks: page.tasks.map(taskRow), next_cursor: page.next_cursor }, text: lines.join('\n') };
+  },
+};
+
+export const show: Command = {
+  name: 'show',
+  summary: 'show one task with its runs and events',
+  usage: 'steward show ID',
+  positionals: ['id'],
+  run(ctx, _values, pos) {
+    const { task, runs, events } = showTask(ctx.store(), { id: pos[0] });
+    const text = [taskBlock(task), '', 'runs:', ...(runs.length ? runs.map((r) => `  ${runLine(r)}`) : ['  none']), '', 'events:', ...events.map((e) => `  ${eventLine(e)}`)];
+    return { json: { task: taskView(task), runs: runs.map(runView), events: events.map(eventView) }, text: text.join('\n') };
+  },
+};
+
+/** A command that takes an ID and an optional --reason, and prints the task. */
+function idCommand(name: string, summary: string, fn: typeof cancelTask | typeof requeueTask | typeof approveTask | typeof markDone): Command {
+  return {
+    name,
+    summary,
+    usage: `steward ${name} ID [--reason TEXT]`,
+    options: { reason: { type: 'string' } },
+    positionals: ['id'],
+    run(ctx, values, pos) {
+      const out = fn(ctx.store(), { id: pos[0], ...flagsToInput(values) }, ctx.op()) as { task: Task; stopped?: unknown; spawned?: Task[] };
+      const extra: Record<string, unknown> = {};
+      if (out.stopped) extra.stopped_run = out.stopped;
+      if (out.spawned?.length) extra.spawned = out.spawned.map(taskRow);
+      const note = out.spawned?.length ? `\nspawned: ${out.spawned.map((t) => `#${t.id}`).join(', ')}` : '';
+      return oneTask(out.task, extra, note);
+    },
+  };
+}
+
+export const cancel = idCommand('cancel', 'cancel a task (a running one is stopped)', cancelTask);
+export const requeue = idCommand('requeue', 'put a failed or cancelled task back (strikes reset)', requeueTask);
+export const approve = idCommand('approve', 'approve a task in review', approveTask);
+export const done = idCommand('done', 'mark a task done by hand (a person\'s override)', markDone);
+
+export const changes: Command = {
+  name: 'changes',
+  summary: 'send a task in review back with feedback',
+  usage: 'steward changes ID --feedback TEXT',
+  options: { feedback: { type: 'string' } },
+  positionals: ['id'],
+  run(ctx, values, pos) {
+    return oneTask(requestChanges(ctx.store(), { id: pos[0], feedback: values.feedback }, ctx.op()).task);
+  },
+};
+
+export const answer: Command = {
+  name: 'answer',
+  summary: "answer a blocked task's question",
+  usage: 'steward answer ID TEXT',
+  positionals: ['id', 'text'],
+  rest: true,
+  run(ctx, _values, pos) {
+    const [id, ...words] = pos;
+    return oneTask(answerTask(ctx.store(), { id, text: words.join(' ') }, ctx.op()).task);
+  },
+};

@@ -1,0 +1,33 @@
+// Workspace commands: init, tick.
+import { openStore } from '../../store/open-store.js';
+import { tickOnce } from '../../tick/tick-once.js';
+import { createWorkspaceDirs } from '../../workspace/workspace.js';
+import type { Command } from '../command.js';
+
+export const init: Command = {
+  name: 'init',
+  summary: 'create a workspace (.steward/ with the queue database) here or at --dir',
+  usage: 'steward init [--dir PATH]',
+  run(ctx) {
+    const { workspace, created } = createWorkspaceDirs(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd);
+    openStore(workspace.dbPath).close();
+    const text = created.length ? `initialised ${workspace.root}` : `${workspace.root} is already a workspace (nothing changed)`;
+    return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text };
+  },
+};
+
+export const tick: Command = {
+  name: 'tick',
+  summary: 'run one triage pass: reap lost runs, promote ready work',
+  usage: 'steward tick',
+  run(ctx) {
+    const result = tickOnce({ store: ctx.store(), ctx: ctx.op() });
+    const parts = [
+      result.reaped.length ? `reaped ${result.reaped.length}` : '',
+      result.promoted.length ? `promoted ${result.promoted.length}` : '',
+      result.blocked.length ? `blocked ${result.blocked.length}` : '',
+      result.unblocked.length ? `unblocked ${result.unblocked.length}` : '',
+    ].filter(Boolean);
+    return { json: result, text: parts.length ? parts.join(', ') : 'nothing to do' };
+  },
+};

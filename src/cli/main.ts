@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// The `steward` command line: global flags, dispatch, output and exit codes.
+import { parseArgs } from 'node:util';
+import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
+import { openStore, type Store } from '../store/open-store.js';
+import { findWorkspace, type Workspace } from '../workspace/workspace.js';
+import type { CliContext, Command } from './command.js';
+import { COMMANDS } from './commands/index.js';
+
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean' },
+  dir: { type: 'string' },
+  actor: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'steward — a durable work queue for AI agents',
+    '',
+    'usage: steward <command> [args] [--json] [--dir PATH]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'steward <command> --help shows its flags. Exit codes: 0 ok, 1 internal, 2 usage, 3 not found, 4 conflict, 5 unavailable.',
+  ].join('\n');
+}
+
+function makeContext(json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
+  let ws: Workspace | undefined;
+  const ctx: CliContext = {
+    json,
+    dir,
+    env: process.env,
+    cwd: process.cwd(),
+    actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
+    workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
+    store: () => (opened.store ??= openStore(ctx.workspace().dbPath)),
+    op: () => ({ now: Date.now(), actor: ctx.actor }),
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+  return ctx;
+}
+
+function parseCommandArgs(command: Command, argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new StewardError('USAGE', `${(err as Error).message.split('\n')[0]}\nusage: ${command.usage}`);
+  }
+  const names = command.positionals ?? [];
+  const pos = parsed.positionals;
+  if (!parsed.values.help) {
+    if (pos.length < names.length) throw new StewardError('USAGE', `missing ${names[pos.length]!.toUpperCase()}\nusage: ${command.usage}`);
+    if (pos.length > names.length && !command.rest) throw new StewardError('USAGE', `unexpected argument ${pos[names.length]}\nusage: ${command.usage}`);
+  }
+  return parsed;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = argv.includes('--json');
+  const opened: { store?: Store } = {};
+  try {
+    if (!name || name === 'help' || name === '--help' || name === '-h') {
+      process.stdout.write(`${helpText()}\n`);
+      return name ? 0 : 2;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new StewardError('USAGE', `unknown command ${name}; see steward help`);
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
+      return 0;
+    }
+    const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
+    const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
+    const out = await command.run(ctx, own as Record<string, string>, positionals);
+    process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
+    return out.exitCode ?? 0;
+  } catch (err) {
+    const e = toStewardError(err);
+    if (wantsJson) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
+    else process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    if (e.code === 'INTERNAL' && process.env.STEWARD_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return exitCodeOf(e);
+  } finally {
+    opened.store?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`error INTERNAL: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

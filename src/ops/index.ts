@@ -1,0 +1,8 @@
+// The operations layer: every verb of the queue, written once, called by CLI, MCP, tick and babysitter.
+export * from './create-task.js';
+export * from './maintenance.js';
+export * from './proposals.js';
+export * from './queries.js';
+export * from './runs.js';
+export * from './task-actions.js';
+export { requireTask, settle, transition, logEvent } from './transition.js';

@@ -1,0 +1,237 @@
+// The worker's verbs: claim, heartbeat, complete, fail — each writes only through its run id.
+import { StewardError } from '../core/errors.js';
+import { runLiveness } from '../core/lease.js';
+import { decideFailure } from '../core/policy.js';
+import {
+  claimInput,
+  completeInput,
+  failInput,
+  heartbeatInput,
+  parseInput,
+} from '../core/schemas.js';
+import type { OpContext, Run, Task } from '../core/types.js';
+import type { Store } from '../store/open-store.js';
+import { spawnFollowUps } from './create-task.js';
+import { logEvent, transition } from './transition.js';
+
+export const DEFAULT_LEASE_SECONDS = 300;
+
+/** Where the claiming worker runs (recorded on the run). */
+export interface WorkerInfo {
+  host?: string;
+  pid?: number;
+  pgid?: number;
+}
+
+export type ClaimResult =
+  | { task: Task; run: Run }
+  | { task: null; paused_until?: number };
+
+/** Takes the best ready task an agent may run and opens a run (its id is the fencing token). */
+export function claimTask(store: Store, input: unknown, ctx: OpContext, worker: WorkerInfo = {}): ClaimResult {
+  const q = parseInput(claimInput, input, 'claim');
+  const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  return store.tx(() => {
+    const pausedUntil = store.agents.pausedUntil(q.agent);
+    if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
+    const task = store.tasks.findClaimable({
+      agent: q.agent,
+      types: q.types?.length ? q.types : null,
+      capabilities: q.capabilities ?? [],
+      now: ctx.now,
+    });
+    if (!task) return { task: null };
+    const run: Omit<Run, 'id'> = {
+      task_id: task.id,
+      agent: q.agent,
+      status: 'running',
+      outcome: null,
+      failure_kind: null,
+      lease_ms: leaseMs,
+      lease_expires_at: ctx.now + leaseMs,
+      heartbeat_at: ctx.now,
+      started_at: ctx.now,
+      finished_at: null,
+      host: worker.host ?? null,
+      pid: worker.pid ?? null,
+      pgid: worker.pgid ?? null,
+      exit_code: null,
+      error: null,
+      summary: null,
+      evidence: null,
+      artifacts: null,
+      late: null,
+      cost_usd: null,
+      tokens_in: null,
+      tokens_out: null,
+      session_id: null,
+      log_path: null,
+    };
+    const runId = store.runs.insert(run);
+    const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {
+      kind: 'claimed',
+      run_id: runId,
+      data: { agent: q.agent },
+    });
+    return { task: claimed, run: { ...run, id: runId } };
+  });
+}
+
+/** Loads a run and its task, or throws NOT_FOUND. */
+function loadRun(store: Store, runId: number): { run: Run; task: Task | undefined } {
+  const run = store.runs.get(runId);
+  if (!run) throw new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
+  return { run, task: store.tasks.get(run.task_id) };
+}
+
+function leaseLost(run: Run, why: string): StewardError {
+  return new StewardError('LEASE_LOST', `run ${run.id} is no longer live (${why}); its result was kept on the run`, {
+    run_id: run.id,
+    task_id: run.task_id,
+    reason: why,
+  });
+}
+
+/** Extends the lease of a live run; LEASE_LOST when it expired, was superseded or finished (e.g. cancelled). */
+export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { run: Run; task: Task } {
+  const q = parseInput(heartbeatInput, input, 'heartbeat');
+  return store.tx(() => {
+    const { run, task } = loadRun(store, q.run_id);
+    const live = runLiveness(run, task, ctx.now);
+    if (live !== 'live') throw leaseLost(run, live);
+    const expires = ctx.now + (q.lease_seconds ? q.lease_seconds * 1000 : run.lease_ms);
+    store.runs.extend(run.id, ctx.now, expires);
+    return { run: { ...run, heartbeat_at: ctx.now, lease_expires_at: expires }, task: task! };
+  });
+}
+
+/** Records a result that arrived after its run stopped being live: kept on the run and in the log. */
+function keepLateResult(store: Store, run: Run, why: string, payload: Record<string, unknown>, ctx: OpContext): void {
+  const late = { ...payload, at: ctx.now, reason: why };
+  store.runs.update(run.id, { late });
+  logEvent(store, ctx, 'late_result', { task_id: run.task_id, run_id: run.id }, why, late);
+}
+
+/** Runs `apply` if the run is live; otherwise keeps the payload as a late result and throws LEASE_LOST after commit. */
+function withLiveRun<T>(
+  store: Store,
+  runId: number,
+  payload: Record<string, unknown>,
+  ctx: OpContext,
+  apply: (run: Run, task: Task) => T,
+): T {
+  const outcome = store.tx(() => {
+    const { run, task } = loadRun(store, runId);
+    const live = runLiveness(run, task, ctx.now);
+    if (live === 'live') return { ok: true as const, value: apply(run, task!) };
+    keepLateResult(store, run, live, payload, ctx);
+    return { ok: false as const, error: leaseLost(run, live) };
+  });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** Finishes a live run with success: the task goes to review (if it wants one) or done, follow-ups spawn. */
+export function completeRun(
+  store: Store,
+  input: unknown,
+  ctx: OpContext,
+): { task: Task; run: Run; spawned: Task[] } {
+  const q = parseInput(completeInput, input, 'complete');
+  return withLiveRun(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
+    const finished: Partial<Run> = {
+      status: 'finished',
+      outcome: 'completed',
+      finished_at: ctx.now,
+      summary: q.summary,
+      evidence: q.evidence ?? null,
+      artifacts: q.artifacts ?? null,
+      cost_usd: q.cost_usd ?? null,
+      tokens_in: q.tokens_in ?? null,
+      tokens_out: q.tokens_out ?? null,
+      session_id: q.session_id ?? null,
+      exit_code: q.exit_code ?? null,
+    };
+    store.runs.update(run.id, finished, true);
+    const to = task.review ? 'review' : 'done';
+    const next = transition(
+      store,
+      task,
+      'complete',
+      to,
+      {
+        result: q.summary,
+        error: null,
+        current_run_id: null,
+        finished_at: to === 'done' ? ctx.now : null,
+      },
+      ctx,
+      { kind: 'completed', run_id: run.id },
+    );
+    const spawned = to === 'done' ? spawnFollowUps(store, next, ctx) : [];
+    return { task: next, run: { ...run, ...finished }, spawned };
+  });
+}
+
+/** Finishes a live run with a failure; the retry policy decides retry, blocked or failed. */
+export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
+  const q = parseInput(failInput, input, 'fail');
+  return withLiveRun(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
+    const finished: Partial<Run> = {
+      status: 'finished',
+      outcome: 'failed',
+      failure_kind: q.kind,
+      finished_at: ctx.now,
+      error: q.error,
+      evidence: q.evidence ?? null,
+      cost_usd: q.cost_usd ?? null,
+      tokens_in: q.tokens_in ?? null,
+      tokens_out: q.tokens_out ?? null,
+      session_id: q.session_id ?? null,
+      exit_code: q.exit_code ?? null,
+    };
+    store.runs.update(run.id, finished, true);
+    const next = applyFailure(store, task, run, q.kind, q.error, ctx, {
+      retryAfterSeconds: q.retry_after,
+      question: q.question,
+    });
+    return { task: next, run: { ...run, ...finished } };
+  });
+}
+
+/** Moves a running task on after its run failed with `kind` (shared by fail and reap). */
+export function applyFailure(
+  store: Store,
+  task: Task,
+  run: Run,
+  kind: Parameters<typeof decideFailure>[0]['kind'],
+  error: string,
+  ctx: OpContext,
+  extra: { retryAfterSeconds?: number; question?: string } = {},
+): Task {
+  const decision = decideFailure({
+    kind,
+    strikesBefore: task.attempts,
+    maxAttempts: task.max_attempts,
+    random: (ctx.random ?? Math.random)(),
+    now: ctx.now,
+    retryAfterSeconds: extra.retryAfterSeconds,
+    backoff: ctx.backoff,
+  });
+  const attempts = task.attempts + (decision.strike ? 1 : 0);
+  const base = { attempts, error: error, current_run_id: null };
+  const refs = { run_id: run.id, reason: error, data: { kind, attempts } };
+  if (decision.to === 'blocked') {
+    const patch = { ...base, question: extra.question ?? error, blocked_kind: 'question' as const, answer: null };
+    return transition(store, task, 'block', 'blocked', patch, ctx, { ...refs, kind: 'blocked' });
+  }
+  if (decision.to === 'failed') {
+    return transition(store, task, 'dead', 'failed', { ...base, finished_at: ctx.now }, ctx, { ...refs, kind: 'dead' });
+  }
+  if (decision.pauseAgentUntil) store.agents.pause(run.agent, decision.pauseAgentUntil, error.slice(0, 500));
+  return transition(store, task, 'retry', 'ready', { ...base, run_after: ctx.now + decision.delayMs }, ctx, {
+    ...refs,
+    kind: 'retry_scheduled',
+    data: { kind, attempts, run_after: ctx.now + decision.delayMs },
+  });
+}

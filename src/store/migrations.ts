@@ -1,0 +1,130 @@
+// Numbered, append-only schema migrations, recorded in schema_migrations.
+import type { Database } from 'better-sqlite3';
+
+const STATES = "'pending','ready','running','review','done','failed','blocked','cancelled'";
+
+/** Migration N is MIGRATIONS[N-1]. Never edit a released one: append. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    project TEXT NOT NULL DEFAULT 'default',
+    title TEXT NOT NULL,
+    goal TEXT NOT NULL DEFAULT '',
+    type TEXT NOT NULL DEFAULT 'code',
+    agent TEXT NOT NULL DEFAULT 'any',
+    priority INTEGER NOT NULL DEFAULT 50,
+    status TEXT NOT NULL CHECK (status IN (${STATES})),
+    after_json TEXT NOT NULL DEFAULT '[]',
+    then_json TEXT NOT NULL DEFAULT '[]',
+    requires_json TEXT NOT NULL DEFAULT '[]',
+    verify_json TEXT NOT NULL DEFAULT '[]',
+    review INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 3,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    timeout_seconds INTEGER,
+    key TEXT UNIQUE,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    question TEXT,
+    answer TEXT,
+    feedback TEXT,
+    blocked_kind TEXT,
+    run_after INTEGER NOT NULL DEFAULT 0,
+    parent_id INTEGER REFERENCES tasks(id),
+    proposal_id INTEGER,
+    current_run_id INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX tasks_by_status ON tasks(status, priority, created_at, id);
+  CREATE INDEX tasks_by_order ON tasks(priority, id);
+  CREATE INDEX tasks_by_project ON tasks(project, status);
+  CREATE TABLE task_deps (
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    depends_on INTEGER NOT NULL REFERENCES tasks(id),
+    PRIMARY KEY (task_id, depends_on)
+  ) WITHOUT ROWID;
+  CREATE INDEX task_deps_by_dep ON task_deps(depends_on, task_id);
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    agent TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running','finished')),
+    outcome TEXT,
+    failure_kind TEXT,
+    lease_ms INTEGER NOT NULL,
+    lease_expires_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    host TEXT, pid INTEGER, pgid INTEGER, exit_code INTEGER,
+    error TEXT, summary TEXT,
+    evidence_json TEXT, artifacts_json TEXT, late_json TEXT,
+    cost_usd REAL, tokens_in INTEGER, tokens_out INTEGER,
+    session_id TEXT, log_path TEXT
+  );
+  CREATE INDEX runs_by_task ON runs(task_id, id);
+  CREATE INDEX runs_live ON runs(lease_expires_at) WHERE status = 'running';
+  CREATE TABLE proposals (
+    id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('new','accepted','rejected','merged')),
+    title TEXT NOT NULL,
+    goal TEXT NOT NULL DEFAULT '',
+    type TEXT, project TEXT, priority INTEGER, agent TEXT,
+    after_json TEXT NOT NULL DEFAULT '[]',
+    then_json TEXT NOT NULL DEFAULT '[]',
+    requires_json TEXT NOT NULL DEFAULT '[]',
+    verify_json TEXT NOT NULL DEFAULT '[]',
+    review INTEGER, max_attempts INTEGER,
+    key TEXT,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    reason TEXT,
+    task_id INTEGER REFERENCES tasks(id),
+    merged_into INTEGER REFERENCES proposals(id),
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    decided_by TEXT
+  );
+  CREATE INDEX proposals_by_status ON proposals(status, id);
+  CREATE INDEX proposals_by_key ON proposals(key) WHERE key IS NOT NULL;
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    task_id INTEGER, run_id INTEGER, proposal_id INTEGER,
+    from_status TEXT, to_status TEXT,
+    reason TEXT,
+    data_json TEXT
+  );
+  CREATE INDEX events_by_task ON events(task_id, id);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE agents (name TEXT PRIMARY KEY, paused_until INTEGER, reason TEXT) WITHOUT ROWID;
+  `,
+];
+
+/** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
+export function migrate(db: Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  let applied = 0;
+  MIGRATIONS.forEach((sql, index) => {
+    const version = index + 1;
+    const run = db.transaction(() => {
+      const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version);
+      if (done) return false;
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+      return true;
+    });
+    if (run.immediate()) applied++;
+  });
+  return applied;
+}
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,190 @@
+// SQL for tasks and their dependencies.
+import type { Database, Statement } from 'better-sqlite3';
+import type { TaskState } from '../core/states.js';
+import type { Task } from '../core/types.js';
+import { toTask } from './rows.js';
+import { TableWriter } from './statements.js';
+
+type Row = Record<string, unknown>;
+
+/** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
+export interface TaskPageQuery {
+  statuses?: TaskState[];
+  project?: string;
+  type?: string;
+  agent?: string;
+  afterPriority: number;
+  afterId: number;
+  limit: number;
+}
+
+export interface ClaimQuery {
+  agent: string;
+  types: string[] | null;
+  capabilities: string[];
+  now: number;
+}
+
+/** Reads and writes the tasks and task_deps tables. */
+export class TaskRepo {
+  private readonly writer: TableWriter;
+  private readonly s: Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.writer = new TableWriter(db, 'tasks');
+    this.s = {
+      get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+      byKey: db.prepare('SELECT * FROM tasks WHERE key = ?'),
+      deps: db.prepare('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on'),
+      dependents: db.prepare('SELECT task_id FROM task_deps WHERE depends_on = ? ORDER BY task_id'),
+      addDep: db.prepare('INSERT OR IGNORE INTO task_deps (task_id, depends_on) VALUES (?, ?)'),
+      clearDeps: db.prepare('DELETE FROM task_deps WHERE task_id = ?'),
+      reaches: db.prepare(`
+        WITH RECURSIVE up(id) AS (
+          SELECT value FROM json_each(?)
+          UNION SELECT d.depends_on FROM task_deps d JOIN up ON d.task_id = up.id
+        ) SELECT 1 FROM up WHERE id = ? LIMIT 1`),
+      claimable: db.prepare(`
+        SELECT * FROM tasks t
+        WHERE t.status = 'ready' AND t.run_after <= @now
+          AND (t.agent = 'any' OR t.agent = @agent)
+          AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
+          AND (t.requires_json = '[]' OR NOT EXISTS (
+                SELECT 1 FROM json_each(t.requires_json) r
+                WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))
+        ORDER BY t.priority, t.created_at, t.id
+        LIMIT 1`),
+      page: db.prepare(`
+        SELECT * FROM tasks
+        WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+          AND (@project IS NULL OR project = @project)
+          AND (@type IS NULL OR type = @type)
+          AND (@agent IS NULL OR agent = @agent)
+          AND (priority > @p OR (priority = @p AND id > @id))
+        ORDER BY priority, id
+        LIMIT @limit`),
+      counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
+      promotable: db.prepare(`
+        SELECT * FROM tasks t
+        WHERE t.status = 'pending' AND t.run_after <= ?
+          AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                          WHERE d.task_id = t.id AND p.status <> 'done')
+        ORDER BY t.priority, t.id`),
+      withDeadDeps: db.prepare(`
+        SELECT t.id AS id, MIN(p.id) AS dep, p.status AS dep_status FROM tasks t
+        JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
+        WHERE t.status = 'pending' AND p.status IN ('failed', 'cancelled')
+        GROUP BY t.id ORDER BY t.id`),
+      unblockable: db.prepare(`
+        SELECT * FROM tasks t
+        WHERE t.status = 'blocked' AND t.blocked_kind = 'dependency'
+          AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                          WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
+        ORDER BY t.id`),
+      byStatus: db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY priority, id LIMIT ?'),
+      notTerminal: db.prepare(
+        "SELECT * FROM tasks WHERE status NOT IN ('done','failed','cancelled') ORDER BY project, priority, id",
+      ),
+      recentFinished: db.prepare(
+        'SELECT * FROM tasks WHERE status = ? ORDER BY finished_at DESC, id DESC LIMIT ?',
+      ),
+    };
+  }
+
+  insert(record: Partial<Task>): number {
+    return this.writer.insert(record as Record<string, unknown>);
+  }
+
+  /** Updates fields of task `id` if it is still in `expected` state; returns rows changed (0 or 1). */
+  update(id: number, patch: Partial<Task>, expected?: TaskState): number {
+    return this.writer.update(id, patch as Record<string, unknown>, expected ? { status: expected } : {});
+  }
+
+  get(id: number): Task | undefined {
+    const row = this.s.get.get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  byKey(key: string): Task | undefined {
+    const row = this.s.byKey.get(key) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  deps(id: number): number[] {
+    return (this.s.deps.all(id) as Row[]).map((r) => r.depends_on as number);
+  }
+
+  dependents(id: number): number[] {
+    return (this.s.dependents.all(id) as Row[]).map((r) => r.task_id as number);
+  }
+
+  /** Replaces the dependencies of `id`. */
+  setDeps(id: number, after: number[]): void {
+    this.s.clearDeps.run(id);
+    for (const dep of after) this.s.addDep.run(id, dep);
+  }
+
+  /** True when `target` is `from` or one of its transitive dependencies. */
+  reaches(from: number[], target: number): boolean {
+    return from.includes(target) || this.s.reaches.get(JSON.stringify(from), target) !== undefined;
+  }
+
+  findClaimable(q: ClaimQuery): Task | undefined {
+    const row = this.s.claimable.get({
+      now: q.now,
+      agent: q.agent,
+      types: q.types === null ? null : JSON.stringify(q.types),
+      caps: JSON.stringify(q.capabilities),
+    }) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  page(q: TaskPageQuery): Task[] {
+    const rows = this.s.page.all({
+      statuses: q.statuses?.length ? JSON.stringify(q.statuses) : null,
+      project: q.project ?? null,
+      type: q.type ?? null,
+      agent: q.agent ?? null,
+      p: q.afterPriority,
+      id: q.afterId,
+      limit: q.limit,
+    }) as Row[];
+    return rows.map(toTask);
+  }
+
+  /** Number of tasks in each state (states with none are absent). */
+  counts(): Partial<Record<TaskState, number>> {
+    const out: Partial<Record<TaskState, number>> = {};
+    for (const r of this.s.counts.all() as Row[]) out[r.status as TaskState] = r.n as number;
+    return out;
+  }
+
+  /** Pending tasks whose dependencies are all done and whose run_after has passed. */
+  promotable(now: number): Task[] {
+    return (this.s.promotable.all(now) as Row[]).map(toTask);
+  }
+
+  /** Pending tasks with a failed or cancelled dependency (the lowest such dependency id). */
+  withDeadDeps(): Array<{ id: number; dep: number; dep_status: string }> {
+    return this.s.withDeadDeps.all() as Array<{ id: number; dep: number; dep_status: string }>;
+  }
+
+  /** Tasks blocked by a dependency that is no longer failed or cancelled. */
+  unblockable(): Task[] {
+    return (this.s.unblockable.all() as Row[]).map(toTask);
+  }
+
+  byStatus(status: TaskState, limit: number): Task[] {
+    return (this.s.byStatus.all(status, limit) as Row[]).map(toTask);
+  }
+
+  /** Every task that is not done, failed or cancelled. */
+  notTerminal(): Task[] {
+    return (this.s.notTerminal.all() as Row[]).map(toTask);
+  }
+
+  /** The most recently finished tasks in a terminal state. */
+  recentFinished(status: TaskState, limit: number): Task[] {
+    return (this.s.recentFinished.all(status, limit) as Row[]).map(toTask);
+  }
+}
