@@ -1,0 +1,57 @@
+// Shared test helpers: temp workspaces on real files, a fixed clock, the built CLI.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { OpContext } from '../../src/core/types.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+
+/** The repository root (tests run from dist/test/...). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+
+/** A fresh temp folder. */
+export function tempDir(prefix = 'steward-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A fresh store on a real SQLite file. */
+export function tempStore(): Store {
+  return openStore(join(tempDir(), 'queue.db'));
+}
+
+/** An operation context at a fixed time, with deterministic jitter. */
+export function at(now: number, actor = 'test'): OpContext {
+  return { now, actor, random: () => 0.5 };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the built `steward` binary in `cwd`. */
+export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, STEWARD_DIR: '', ...opts.env },
+    encoding: 'utf8',
+    input: opts.input,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+/** Every row of every table, to prove that an error changed nothing. */
+export function snapshot(store: Store): string {
+  const tables = ['tasks', 'task_deps', 'runs', 'proposals', 'events', 'meta', 'agents'];
+  return JSON.stringify(tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()));
+}
