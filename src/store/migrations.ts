@@ -42,7 +42,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tasks_by_status ON tasks(status, priority, created_at, id);
   CREATE INDEX tasks_by_order ON tasks(priority, id);
-  CREATE INDEX tasks_by_project ON tasks(project, status);
+  CREATE INDEX tasks_by_project ON tasks(project, priority, id);
   CREATE TABLE task_deps (
     task_id INTEGER NOT NULL REFERENCES tasks(id),
     depends_on INTEGER NOT NULL REFERENCES tasks(id),
@@ -68,7 +68,6 @@ export const MIGRATIONS: readonly string[] = [
     session_id TEXT, log_path TEXT
   );
   CREATE INDEX runs_by_task ON runs(task_id, id);
-  CREATE INDEX runs_live ON runs(lease_expires_at) WHERE status = 'running';
   CREATE TABLE proposals (
     id INTEGER PRIMARY KEY,
     status TEXT NOT NULL CHECK (status IN ('new','accepted','rejected','merged')),

@@ -5,6 +5,7 @@ type Row = Record<string, unknown>;
 
 function json<T>(text: unknown, fallback: T): T {
   if (typeof text !== 'string' || text === '') return fallback;
+  if (text === '[]') return [] as T;
   return JSON.parse(text) as T;
 }
 function bool(v: unknown): boolean | null {
@@ -22,25 +23,95 @@ export function toColumn(field: string, value: unknown): [string, unknown] {
   return [field, value === undefined ? null : value];
 }
 
-export function toTask(row: Row): Task {
-  const { after_json, then_json, requires_json, verify_json, review, ...rest } = row;
+// Hot tables are read as raw arrays in a fixed column order (half the cost of row objects)
+// and mapped by position with explicit object literals (monomorphic, no spreads).
+
+/** The task columns, in the order every task SELECT returns them. */
+export const TASK_COLUMNS = [
+  'id', 'project', 'title', 'goal', 'type', 'agent', 'priority', 'status', 'after_json', 'then_json',
+  'requires_json', 'verify_json', 'review', 'max_attempts', 'attempts', 'timeout_seconds', 'key', 'source',
+  'created_by', 'result', 'error', 'question', 'answer', 'feedback', 'blocked_kind', 'run_after', 'parent_id',
+  'proposal_id', 'current_run_id', 'created_at', 'updated_at', 'finished_at',
+] as const;
+
+/** The run columns, in the order every run SELECT returns them. */
+export const RUN_COLUMNS = [
+  'id', 'task_id', 'agent', 'status', 'outcome', 'failure_kind', 'lease_ms', 'lease_expires_at', 'heartbeat_at',
+  'started_at', 'finished_at', 'host', 'pid', 'pgid', 'exit_code', 'error', 'summary', 'evidence_json',
+  'artifacts_json', 'late_json', 'cost_usd', 'tokens_in', 'tokens_out', 'session_id', 'log_path',
+] as const;
+
+/** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
+export function selectList(columns: readonly string[], alias: string): string {
+  return columns.map((c) => `${alias}.${c}`).join(', ');
+}
+
+/** Maps a raw task row (TASK_COLUMNS order) to a Task. */
+export function taskFromArray(a: unknown[]): Task {
   return {
-    ...(rest as unknown as Task),
-    after: json(after_json, []),
-    then: json(then_json, []),
-    requires: json(requires_json, []),
-    verify: json(verify_json, []),
-    review: bool(review) ?? false,
+    id: a[0] as number,
+    project: a[1] as string,
+    title: a[2] as string,
+    goal: a[3] as string,
+    type: a[4] as string,
+    agent: a[5] as string,
+    priority: a[6] as number,
+    status: a[7] as Task['status'],
+    after: json(a[8], []),
+    then: json(a[9], []),
+    requires: json(a[10], []),
+    verify: json(a[11], []),
+    review: a[12] === 1,
+    max_attempts: a[13] as number,
+    attempts: a[14] as number,
+    timeout_seconds: a[15] as number | null,
+    key: a[16] as string | null,
+    source: a[17] as string,
+    created_by: a[18] as string,
+    result: a[19] as string | null,
+    error: a[20] as string | null,
+    question: a[21] as string | null,
+    answer: a[22] as string | null,
+    feedback: a[23] as string | null,
+    blocked_kind: a[24] as Task['blocked_kind'],
+    run_after: a[25] as number,
+    parent_id: a[26] as number | null,
+    proposal_id: a[27] as number | null,
+    current_run_id: a[28] as number | null,
+    created_at: a[29] as number,
+    updated_at: a[30] as number,
+    finished_at: a[31] as number | null,
   };
 }
 
-export function toRun(row: Row): Run {
-  const { evidence_json, artifacts_json, late_json, ...rest } = row;
+/** Maps a raw run row (RUN_COLUMNS order) to a Run. */
+export function runFromArray(a: unknown[]): Run {
   return {
-    ...(rest as unknown as Run),
-    evidence: json(evidence_json, null),
-    artifacts: json(artifacts_json, null),
-    late: json(late_json, null),
+    id: a[0] as number,
+    task_id: a[1] as number,
+    agent: a[2] as string,
+    status: a[3] as Run['status'],
+    outcome: a[4] as Run['outcome'],
+    failure_kind: a[5] as Run['failure_kind'],
+    lease_ms: a[6] as number,
+    lease_expires_at: a[7] as number,
+    heartbeat_at: a[8] as number,
+    started_at: a[9] as number,
+    finished_at: a[10] as number | null,
+    host: a[11] as string | null,
+    pid: a[12] as number | null,
+    pgid: a[13] as number | null,
+    exit_code: a[14] as number | null,
+    error: a[15] as string | null,
+    summary: a[16] as string | null,
+    evidence: json(a[17], null),
+    artifacts: json(a[18], null),
+    late: json(a[19], null),
+    cost_usd: a[20] as number | null,
+    tokens_in: a[21] as number | null,
+    tokens_out: a[22] as number | null,
+    session_id: a[23] as string | null,
+    log_path: a[24] as string | null,
   };
 }
 

@@ -1,10 +1,11 @@
 // SQL for runs (attempts) and their leases.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Run } from '../core/types.js';
-import { toRun } from './rows.js';
+import { RUN_COLUMNS, runFromArray, selectList } from './rows.js';
 import { TableWriter } from './statements.js';
 
-type Row = Record<string, unknown>;
+type Raw = unknown[];
+const R = selectList(RUN_COLUMNS, 'r');
 
 /** Reads and writes the runs table. */
 export class RunRepo {
@@ -13,21 +14,24 @@ export class RunRepo {
 
   constructor(db: Database) {
     this.writer = new TableWriter(db, 'runs');
+    // Statements that return whole runs are raw (arrays in RUN_COLUMNS order).
+    const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
-      get: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      get: rows(`SELECT ${R} FROM runs r WHERE r.id = ?`),
       extend: db.prepare(
         "UPDATE runs SET heartbeat_at = ?, lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_expires_at > ?",
       ),
-      expired: db.prepare("SELECT * FROM runs WHERE status = 'running' AND lease_expires_at <= ? ORDER BY id"),
-      running: db.prepare("SELECT * FROM runs WHERE status = 'running' ORDER BY id"),
-      forTask: db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY id DESC LIMIT ?'),
+      // Live runs are found through their running tasks (indexed by status), so runs need no index of their own.
+      expired: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
+        WHERE t.status = 'running' AND r.status = 'running' AND r.lease_expires_at <= ? ORDER BY r.id`),
+      running: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
+        WHERE t.status = 'running' AND r.status = 'running' ORDER BY r.id`),
+      forTask: rows(`SELECT ${R} FROM runs r WHERE r.task_id = ? ORDER BY r.id DESC LIMIT ?`),
       runningCounts: db.prepare(`
         SELECT r.agent AS agent, t.project AS project, COUNT(*) AS n
-        FROM runs r JOIN tasks t ON t.id = r.task_id
-        WHERE r.status = 'running' GROUP BY r.agent, t.project`),
-      finishedSince: db.prepare(
-        "SELECT * FROM runs WHERE status = 'finished' AND finished_at >= ? ORDER BY finished_at",
-      ),
+        FROM tasks t JOIN runs r ON r.id = t.current_run_id
+        WHERE t.status = 'running' AND r.status = 'running' GROUP BY r.agent, t.project`),
+      finishedSince: rows(`SELECT ${R} FROM runs r WHERE r.status = 'finished' AND r.finished_at >= ? ORDER BY r.finished_at`),
     };
   }
 
@@ -41,8 +45,8 @@ export class RunRepo {
   }
 
   get(id: number): Run | undefined {
-    const row = this.s.get.get(id) as Row | undefined;
-    return row ? toRun(row) : undefined;
+    const row = this.s.get.get(id) as Raw | undefined;
+    return row ? runFromArray(row) : undefined;
   }
 
   /** Extends a live lease (compare-and-swap on status and expiry); false when it was no longer live. */
@@ -52,17 +56,17 @@ export class RunRepo {
 
   /** Running runs whose lease ended at or before `now`. */
   expired(now: number): Run[] {
-    return (this.s.expired.all(now) as Row[]).map(toRun);
+    return (this.s.expired.all(now) as Raw[]).map(runFromArray);
   }
 
-  /** Every run still marked running. */
+  /** Every run still marked running (the live run of each running task). */
   running(): Run[] {
-    return (this.s.running.all() as Row[]).map(toRun);
+    return (this.s.running.all() as Raw[]).map(runFromArray);
   }
 
   /** The newest runs of a task, newest first. */
   forTask(taskId: number, limit: number): Run[] {
-    return (this.s.forTask.all(taskId, limit) as Row[]).map(toRun);
+    return (this.s.forTask.all(taskId, limit) as Raw[]).map(runFromArray);
   }
 
   /** Live runs counted by agent and project (for WIP caps). */
@@ -72,6 +76,6 @@ export class RunRepo {
 
   /** Runs that finished at or after `since`. */
   finishedSince(since: number): Run[] {
-    return (this.s.finishedSince.all(since) as Row[]).map(toRun);
+    return (this.s.finishedSince.all(since) as Raw[]).map(runFromArray);
   }
 }

@@ -11,12 +11,12 @@ export class TableWriter {
     private readonly table: string,
   ) {}
 
-  /** Inserts a record (fields mapped to columns) and returns its rowid. */
+  /** Inserts a record (fields mapped to columns; null and undefined left to the column default) and returns its rowid. */
   insert(record: Record<string, unknown>): number {
     const cols: string[] = [];
     const values: unknown[] = [];
     for (const [field, value] of Object.entries(record)) {
-      if (value === undefined) continue;
+      if (value === undefined || value === null) continue;
       const [col, stored] = toColumn(field, value);
       cols.push(col);
       values.push(stored);

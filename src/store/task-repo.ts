@@ -2,10 +2,12 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TaskState } from '../core/states.js';
 import type { Task } from '../core/types.js';
-import { toTask } from './rows.js';
+import { selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
 import { TableWriter } from './statements.js';
 
 type Row = Record<string, unknown>;
+type Raw = unknown[];
+const T = selectList(TASK_COLUMNS, 't');
 
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
 export interface TaskPageQuery {
@@ -32,9 +34,11 @@ export class TaskRepo {
 
   constructor(db: Database) {
     this.writer = new TableWriter(db, 'tasks');
+    // Statements that return whole tasks are raw (arrays in TASK_COLUMNS order).
+    const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
-      get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-      byKey: db.prepare('SELECT * FROM tasks WHERE key = ?'),
+      get: rows(`SELECT ${T} FROM tasks t WHERE t.id = ?`),
+      byKey: rows(`SELECT ${T} FROM tasks t WHERE t.key = ?`),
       deps: db.prepare('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on'),
       dependents: db.prepare('SELECT task_id FROM task_deps WHERE depends_on = ? ORDER BY task_id'),
       addDep: db.prepare('INSERT OR IGNORE INTO task_deps (task_id, depends_on) VALUES (?, ?)'),
@@ -44,8 +48,8 @@ export class TaskRepo {
           SELECT value FROM json_each(?)
           UNION SELECT d.depends_on FROM task_deps d JOIN up ON d.task_id = up.id
         ) SELECT 1 FROM up WHERE id = ? LIMIT 1`),
-      claimable: db.prepare(`
-        SELECT * FROM tasks t
+      claimable: rows(`
+        SELECT ${T} FROM tasks t
         WHERE t.status = 'ready' AND t.run_after <= @now
           AND (t.agent = 'any' OR t.agent = @agent)
           AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
@@ -54,8 +58,8 @@ export class TaskRepo {
                 WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))
         ORDER BY t.priority, t.created_at, t.id
         LIMIT 1`),
-      page: db.prepare(`
-        SELECT * FROM tasks
+      page: rows(`
+        SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
           AND (@project IS NULL OR project = @project)
           AND (@type IS NULL OR type = @type)
@@ -64,8 +68,8 @@ export class TaskRepo {
         ORDER BY priority, id
         LIMIT @limit`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
-      promotable: db.prepare(`
-        SELECT * FROM tasks t
+      promotable: rows(`
+        SELECT ${T} FROM tasks t
         WHERE t.status = 'pending' AND t.run_after <= ?
           AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
                           WHERE d.task_id = t.id AND p.status <> 'done')
@@ -75,18 +79,18 @@ export class TaskRepo {
         JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
         WHERE t.status = 'pending' AND p.status IN ('failed', 'cancelled')
         GROUP BY t.id ORDER BY t.id`),
-      unblockable: db.prepare(`
-        SELECT * FROM tasks t
+      unblockable: rows(`
+        SELECT ${T} FROM tasks t
         WHERE t.status = 'blocked' AND t.blocked_kind = 'dependency'
           AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
-      byStatus: db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY priority, id LIMIT ?'),
-      notTerminal: db.prepare(
-        "SELECT * FROM tasks WHERE status NOT IN ('done','failed','cancelled') ORDER BY project, priority, id",
+      byStatus: rows(`SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.priority, t.id LIMIT ?`),
+      notTerminal: rows(
+        `SELECT ${T} FROM tasks t WHERE t.status NOT IN ('done','failed','cancelled') ORDER BY t.project, t.priority, t.id`,
       ),
-      recentFinished: db.prepare(
-        'SELECT * FROM tasks WHERE status = ? ORDER BY finished_at DESC, id DESC LIMIT ?',
+      recentFinished: rows(
+        `SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.finished_at DESC, t.id DESC LIMIT ?`,
       ),
     };
   }
@@ -101,13 +105,13 @@ export class TaskRepo {
   }
 
   get(id: number): Task | undefined {
-    const row = this.s.get.get(id) as Row | undefined;
-    return row ? toTask(row) : undefined;
+    const row = this.s.get.get(id) as Raw | undefined;
+    return row ? taskFromArray(row) : undefined;
   }
 
   byKey(key: string): Task | undefined {
-    const row = this.s.byKey.get(key) as Row | undefined;
-    return row ? toTask(row) : undefined;
+    const row = this.s.byKey.get(key) as Raw | undefined;
+    return row ? taskFromArray(row) : undefined;
   }
 
   deps(id: number): number[] {
@@ -135,8 +139,8 @@ export class TaskRepo {
       agent: q.agent,
       types: q.types === null ? null : JSON.stringify(q.types),
       caps: JSON.stringify(q.capabilities),
-    }) as Row | undefined;
-    return row ? toTask(row) : undefined;
+    }) as Raw | undefined;
+    return row ? taskFromArray(row) : undefined;
   }
 
   page(q: TaskPageQuery): Task[] {
@@ -148,8 +152,8 @@ export class TaskRepo {
       p: q.afterPriority,
       id: q.afterId,
       limit: q.limit,
-    }) as Row[];
-    return rows.map(toTask);
+    }) as Raw[];
+    return rows.map(taskFromArray);
   }
 
   /** Number of tasks in each state (states with none are absent). */
@@ -161,7 +165,7 @@ export class TaskRepo {
 
   /** Pending tasks whose dependencies are all done and whose run_after has passed. */
   promotable(now: number): Task[] {
-    return (this.s.promotable.all(now) as Row[]).map(toTask);
+    return (this.s.promotable.all(now) as Raw[]).map(taskFromArray);
   }
 
   /** Pending tasks with a failed or cancelled dependency (the lowest such dependency id). */
@@ -171,20 +175,20 @@ export class TaskRepo {
 
   /** Tasks blocked by a dependency that is no longer failed or cancelled. */
   unblockable(): Task[] {
-    return (this.s.unblockable.all() as Row[]).map(toTask);
+    return (this.s.unblockable.all() as Raw[]).map(taskFromArray);
   }
 
   byStatus(status: TaskState, limit: number): Task[] {
-    return (this.s.byStatus.all(status, limit) as Row[]).map(toTask);
+    return (this.s.byStatus.all(status, limit) as Raw[]).map(taskFromArray);
   }
 
   /** Every task that is not done, failed or cancelled. */
   notTerminal(): Task[] {
-    return (this.s.notTerminal.all() as Row[]).map(toTask);
+    return (this.s.notTerminal.all() as Raw[]).map(taskFromArray);
   }
 
   /** The most recently finished tasks in a terminal state. */
   recentFinished(status: TaskState, limit: number): Task[] {
-    return (this.s.recentFinished.all(status, limit) as Row[]).map(toTask);
+    return (this.s.recentFinished.all(status, limit) as Raw[]).map(taskFromArray);
   }
 }

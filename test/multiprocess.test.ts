@@ -1,0 +1,42 @@
+// Four OS processes claim and complete from one database file: each task exactly once.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { addTask } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
+import { at, tempDir } from './support/helpers.js';
+
+const WORKER = fileURLToPath(new URL('./support/claim-worker.js', import.meta.url));
+
+function runWorker(db: string, agent: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, db, agent], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${agent} exit ${code}: ${err}`))));
+  });
+}
+
+test('4 processes: every task completed exactly once, no claim handed out twice', async () => {
+  const db = join(tempDir(), 'queue.db');
+  const store = openStore(db);
+  const N = 400;
+  store.tx(() => {
+    for (let i = 0; i < N; i++) addTask(store, { title: `job ${i}`, priority: i % 100 }, at(1000 + i));
+  });
+  const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => runWorker(db, w)));
+  const all = results.flat();
+  assert.equal(all.length, N, 'claims handed out');
+  assert.equal(new Set(all).size, N, 'no task claimed twice');
+  assert.ok(results.filter((r) => r.length > 0).length >= 2, 'the work was shared between processes');
+  const rows = store.db.prepare(`SELECT t.status AS status, COUNT(r.id) AS runs, SUM(r.outcome = 'completed') AS completed
+    FROM tasks t LEFT JOIN runs r ON r.task_id = t.id GROUP BY t.id`).all() as Array<{ status: string; runs: number; completed: number }>;
+  assert.equal(rows.length, N);
+  for (const r of rows) assert.deepEqual(r, { status: 'done', runs: 1, completed: 1 });
+  assert.equal(store.integrityCheck(), 'ok');
+  store.close();
+});
