@@ -68,7 +68,8 @@ export function describeIssues(issues: readonly Issue[], schema?: z.ZodType): Is
 
 function issueText(issue: Issue): string {
   const input = (issue as { input?: unknown }).input;
-  const got = `, got ${showValue(input)}`;
+  // NaN is what a numeric preprocess makes of a word; the word itself is gone, so say only what was expected.
+  const got = typeof input === 'number' && Number.isNaN(input) ? '' : `, got ${showValue(input)}`;
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
