@@ -96,6 +96,17 @@ export function flagsConfigLayer(flags: unknown): ConfigLayer {
 
 /** Merges layers (later wins; mappings merge key by key, lists and values replace, null means unset) and validates. */
 export function mergeConfigLayers(layers: readonly ConfigLayer[]): Config {
+  for (const layer of layers) {
+    // zod's records skip "__proto__" silently; a key that can never take effect is an error.
+    const bad = findProtoKey(layer.data, []);
+    if (bad) {
+      const where = layer.locate?.(bad) ?? layer.source;
+      const path = formatPath(bad);
+      throw new StewardError('VALIDATION', `invalid config: ${where}: ${path}: "__proto__" is not allowed as a key`, {
+        issues: [{ path, message: '"__proto__" is not allowed as a key', source: where }],
+      });
+    }
+  }
   const merged = layers.reduce<Record<string, unknown>>((acc, layer) => mergeInto(acc, layer.data), {});
   const result = configSchema.safeParse(merged, { reportInput: true });
   if (result.success) return result.data;
@@ -168,6 +179,16 @@ function hasPath(obj: unknown, path: IssuePath): boolean {
     node = (node as Record<PropertyKey, unknown>)[seg];
   }
   return true;
+}
+
+function findProtoKey(value: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '__proto__') return [...path, k];
+    const found = findProtoKey(v, [...path, Array.isArray(value) ? Number(k) : k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

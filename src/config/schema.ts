@@ -187,6 +187,9 @@ export const configSchema = z
       .describe('the TASKS.md board'),
   })
   .superRefine((config, ctx) => {
+    if (Object.hasOwn(config.agents, 'any')) {
+      ctx.addIssue({ code: 'custom', path: ['agents', 'any'], message: '"any" is reserved (a task for any agent); pick another profile name' });
+    }
     // With local dispatch steward runs the profiles itself, so a name that is no profile is a typo.
     if (config.dispatch === 'openclaw') return;
     const known = Object.keys(config.agents);
