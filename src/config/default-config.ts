@@ -1,0 +1,149 @@
+// The commented .steward/config.yaml a fresh `steward init` writes, and the MCP tokens in it.
+import { randomBytes } from 'node:crypto';
+import { parseConfigText } from './config-layers.js';
+import type { AgentCli, McpRole } from './schema.js';
+
+export interface DefaultConfigOptions {
+  /** One bearer token per MCP role (see generateToken). */
+  tokens: Record<McpRole, string>;
+  /** CLI kinds whose example profile is written enabled (e.g. the ones found on PATH); the rest stay commented. */
+  agents?: readonly AgentCli[];
+}
+
+/** A new MCP bearer token: 32 random bytes, base64url, with a prefix secret scanners can spot (47 chars). */
+export function generateToken(): string {
+  return `stw_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Example profile per CLI kind: its name in the file and its lines under `agents:` (4-space indented). */
+const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
+  claude: {
+    name: 'claude',
+    lines: [
+      'cli: claude            # claude | codex | gemini | opencode | qwen | aider | command',
+      'bin: claude            # executable (default: the CLI’s usual name on PATH)',
+      'types: [code, review]  # task types it takes (default [code])',
+      'capabilities: [repo]   # a task’s `requires` must be a subset',
+      'model: sonnet',
+      'args: [--permission-mode, bypassPermissions]   # extra CLI arguments',
+      'env: {CLAUDE_CODE_MAX_RETRIES: "0"}           # extra environment',
+      'maxConcurrent: 2       # runs of this profile at once',
+      'timeoutSeconds: 1800   # kill a run after this long',
+      'stallSeconds: 300      # ... or after this long without output',
+      'leaseSeconds: 300      # lease; heartbeats every third of it',
+    ],
+  },
+  codex: {
+    name: 'codex',
+    lines: ['cli: codex', 'types: [code]', 'model: gpt-5-codex', 'args: [-s, workspace-write, --skip-git-repo-check]', 'maxConcurrent: 1'],
+  },
+  gemini: {
+    name: 'gemini',
+    lines: ['cli: gemini', 'types: [code, research]', 'model: gemini-2.5-pro', 'args: [--approval-mode, yolo]', 'maxConcurrent: 1'],
+  },
+  opencode: {
+    name: 'opencode',
+    lines: ['cli: opencode', 'types: [code]', 'model: anthropic/claude-sonnet-4', 'maxConcurrent: 1'],
+  },
+  qwen: {
+    name: 'qwen',
+    lines: ['cli: qwen', 'types: [code]', 'args: [--yolo]', 'maxConcurrent: 1'],
+  },
+  aider: {
+    name: 'aider',
+    lines: ['cli: aider', 'types: [code]', 'model: sonnet', 'args: []', 'maxConcurrent: 1', 'stallSeconds: 600'],
+  },
+  command: {
+    name: 'script',
+    lines: [
+      'cli: command           # any program: argv, no shell',
+      'command: [./scripts/agent.sh, "{prompt}", --task, "{task_id}", --cwd, "{workdir}"]',
+      'types: [ops]',
+      'timeoutSeconds: 600',
+    ],
+  },
+};
+
+/** The YAML `steward init` writes: every section, commented, one example profile per CLI kind; it parses back valid. */
+export function defaultConfigText(opts: DefaultConfigOptions): string {
+  const enabled = new Set(opts.agents ?? []);
+  const agentBlocks = (Object.keys(AGENT_EXAMPLES) as AgentCli[]).flatMap((cli) => {
+    const { name, lines } = AGENT_EXAMPLES[cli];
+    const on = enabled.has(cli);
+    const c = on ? '' : '# ';
+    return [`  ${c}${name}:`, ...lines.map((l) => `  ${c}  ${l}`), ''];
+  });
+  const token = (role: McpRole) => `    ${JSON.stringify(opts.tokens[role])}: {role: ${role}, name: ${role}}`;
+  const text = `# steward workspace config (.steward/config.yaml).
+# Every key is optional and has the default shown; a key steward does not know is an error.
+# Overrides, weakest first: this file < STEWARD_* environment variables < command-line flags.
+#   STEWARD_HEARTBEAT_SECONDS  STEWARD_TRIAGE_ACCEPT  STEWARD_DISPATCH  STEWARD_WIP_GLOBAL
+#   STEWARD_MCP_HOST  STEWARD_MCP_PORT  STEWARD_NOTIFY_WEBHOOK  STEWARD_BOARD_PATH
+#   STEWARD_MCP_TOKEN_PLANNER / _WORKER / _TRIAGE (add a token for that role)
+
+# How often \`steward up\` runs the tick.
+heartbeat:
+  everySeconds: 10
+
+# Which proposals become tasks at the next tick (auto) and which wait for a decision (manual).
+triage:
+  accept: manual          # for every source not set below
+  sources:
+    human: auto           # lines a person adds to TASKS.md
+    mcp:triage: auto      # the triage agent may accept proposals anyway
+    # cli: manual         # \`steward propose\` (agents with a shell use it too)
+    # file: manual        # .steward/inbox/*.md
+    # mcp:planner: manual # MCP propose, planner role
+    # mcp:worker: manual  # MCP propose, worker role
+
+# Projects: name → the directory its agents run in (relative to this workspace).
+# A task of an unlisted project other than "default" cannot run.
+projects:
+  # web:
+  #   workdir: ../web
+  #   agent: claude       # default profile for its tasks (optional)
+
+# Agent profiles. A task's \`agent\` names one, or \`any\`. Uncomment the CLIs you use.
+agents:
+${agentBlocks.join('\n')}
+# Work in progress caps: runs at once.
+wip:
+  global: 4
+  perAgent:
+    # claude: 2
+  perProject:
+    # web: 1
+
+# local: the tick starts \`steward work\` for ready tasks; openclaw: it lists them for
+# sessions_spawn; none: nothing is started (workers claim on their own).
+dispatch: local
+
+# Backoff between attempts: base * factor^(strikes-1), at most cap, with jitter (0..1).
+retry:
+  baseSeconds: 10
+  factor: 2
+  capSeconds: 3600
+  jitter: 0.5
+
+# MCP over HTTP (\`steward up\`). Tokens are secrets: each maps to a role.
+mcp:
+  host: 127.0.0.1
+  port: 7410
+  tokens:
+${token('planner')}
+${token('worker')}
+${token('triage')}
+
+# Who to wake when something needs a judgement (the digest JSON is sent).
+notify:
+  # command: [notify-send, steward]
+  # webhook: https://example.com/hooks/steward
+
+# The TASKS.md board.
+board:
+  doneLimit: 10           # done tasks shown per project
+  path: TASKS.md
+`;
+  parseConfigText(text, 'default config'); // throws VALIDATION naming the bad key, e.g. a malformed token
+  return text;
+}

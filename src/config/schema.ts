@@ -1,0 +1,237 @@
+// The one zod schema for .steward/config.yaml, with its defaults and small pure helpers.
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { StewardError } from '../core/errors.js';
+import type { BackoffPolicy } from '../core/policy.js';
+import { zName } from '../core/schemas.js';
+
+/** Coding CLIs an agent profile can run; `command` runs any argv. */
+export const AGENT_CLIS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command'] as const;
+export type AgentCli = (typeof AGENT_CLIS)[number];
+
+/** MCP roles a bearer token can carry. */
+export const MCP_ROLES = ['planner', 'worker', 'triage'] as const;
+export type McpRole = (typeof MCP_ROLES)[number];
+
+/** Where a proposal came from; triage policy is set per source. */
+export const TRIAGE_SOURCES = ['human', 'cli', 'file', 'mcp:planner', 'mcp:worker', 'mcp:triage'] as const;
+export type TriageSource = (typeof TRIAGE_SOURCES)[number];
+
+export const ACCEPT_MODES = ['auto', 'manual'] as const;
+export type AcceptMode = (typeof ACCEPT_MODES)[number];
+
+export const DISPATCH_MODES = ['local', 'openclaw', 'none'] as const;
+export type DispatchMode = (typeof DISPATCH_MODES)[number];
+
+/** Placeholders the babysitter fills in an agent's `command` argv. */
+export const COMMAND_PLACEHOLDERS = ['prompt', 'task_id', 'workdir'] as const;
+
+/** Numbers may come from env vars and flags as strings: "12" → 12; anything else is left for zod to refuse. */
+function numeric(v: unknown): unknown {
+  return typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+const int = (min: number, max: number) => z.preprocess(numeric, z.number().int().min(min).max(max));
+const num = (min: number, max: number) => z.preprocess(numeric, z.number().min(min).max(max));
+/** Env values written as YAML numbers or booleans become strings. */
+const envValue = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+const argv = z.array(z.string().min(1, 'empty argument'));
+
+const zAccept = z.enum(ACCEPT_MODES);
+const zRole = z.enum(MCP_ROLES);
+
+const agentProfile = z
+  .strictObject({
+    cli: z.enum(AGENT_CLIS).describe('which coding CLI this profile runs; command = any argv given in `command`'),
+    bin: z.string().min(1).optional().describe("executable to run (default: the CLI's usual name on PATH)"),
+    command: argv
+      .optional()
+      .describe('for cli: command — argv (no shell) with {prompt} {task_id} {workdir} placeholders'),
+    types: z.array(zName).min(1).default(['code']).describe('task types this agent takes'),
+    capabilities: z.array(zName).default([]).describe("capabilities it has; a task's requires must be a subset"),
+    model: z.string().min(1).optional().describe("model name passed to the CLI (default: the CLI's own)"),
+    args: argv.default([]).describe('extra arguments appended to the CLI invocation'),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), envValue)
+      .default({})
+      .describe('extra environment variables for the CLI process'),
+    maxConcurrent: int(1, 1000).default(1).describe('runs of this profile at once'),
+    timeoutSeconds: int(1, 7 * 24 * 3600).default(1800).describe('kill a run after this long'),
+    stallSeconds: int(1, 7 * 24 * 3600).default(300).describe('kill a run after this long without output'),
+    leaseSeconds: int(5, 24 * 3600).default(300).describe('lease length; the babysitter heartbeats every third of it'),
+  })
+  .superRefine((agent, ctx) => {
+    if (agent.cli === 'command' && (agent.command === undefined || agent.command.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: 'required when cli is command: the argv to run, e.g. [./run-agent.sh, "{prompt}"]',
+      });
+    }
+    if (agent.cli !== 'command' && agent.command !== undefined && agent.command.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: `only used when cli is command (this profile runs ${agent.cli}); use args for extra arguments`,
+      });
+    }
+    for (const [i, word] of (agent.command ?? []).entries()) {
+      for (const m of word.matchAll(/\{([A-Za-z_]+)\}/g)) {
+        if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['command', i],
+            message: `unknown placeholder {${m[1]}}; expected one of ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+          });
+        }
+      }
+    }
+  });
+
+const project = z.strictObject({
+  workdir: z
+    .string()
+    .min(1)
+    .refine((p) => !/^~($|[/\\])/.test(p), 'a ~ path is not expanded: use an absolute path or one relative to the workspace')
+    .describe('directory the agent runs in; relative paths resolve against the workspace root'),
+  agent: zName.optional().describe('default agent profile for this project’s tasks'),
+});
+
+const token = z
+  .string()
+  .min(16, 'token is shorter than 16 characters')
+  .max(512)
+  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'token may hold only letters, digits and . _ ~ + / = -');
+
+/** `.steward/config.yaml`: every key is optional in the file; unknown keys are errors. */
+export const configSchema = z
+  .strictObject({
+    heartbeat: z
+      .strictObject({
+        everySeconds: int(1, 24 * 3600).default(10).describe('seconds between ticks under `steward up`'),
+      })
+      .prefault({})
+      .describe('how often the tick runs'),
+    triage: z
+      .strictObject({
+        accept: zAccept
+          .default('manual')
+          .describe('auto: proposals become tasks at the next tick; manual: they wait for a decision'),
+        sources: z
+          .strictObject({
+            human: zAccept.default('auto').describe('lines a person adds to TASKS.md'),
+            cli: zAccept.optional().describe('`steward propose` (agents with a shell use it too)'),
+            file: zAccept.optional().describe('files dropped into .steward/inbox/'),
+            'mcp:planner': zAccept.optional().describe('the MCP propose tool, planner role'),
+            'mcp:worker': zAccept.optional().describe('the MCP propose tool, worker role'),
+            'mcp:triage': zAccept.default('auto').describe('the MCP propose tool, triage role'),
+          })
+          .prefault({})
+          .describe('accept policy per source of the proposal; a source not set here uses triage.accept'),
+      })
+      .prefault({})
+      .describe('which proposals are accepted without a decision'),
+    projects: z
+      .record(zName, project)
+      .default({})
+      .describe('project name → where its agents run'),
+    agents: z.record(zName, agentProfile).default({}).describe('agent profiles by name'),
+    wip: z
+      .strictObject({
+        global: int(0, 10_000).default(4).describe('runs at once across the workspace'),
+        perAgent: z.record(zName, int(0, 10_000)).default({}).describe('agent profile → runs at once'),
+        perProject: z.record(zName, int(0, 10_000)).default({}).describe('project → runs at once'),
+      })
+      .prefault({})
+      .describe('work-in-progress caps the dispatcher respects'),
+    dispatch: z
+      .enum(DISPATCH_MODES)
+      .default('local')
+      .describe('local: the tick starts `steward work` itself; openclaw: lists ready work for sessions_spawn; none: never starts work'),
+    retry: z
+      .strictObject({
+        baseSeconds: num(0, 24 * 3600).default(10).describe('delay after the first strike'),
+        factor: num(1, 100).default(2).describe('each further strike multiplies the delay by this'),
+        capSeconds: num(0, 7 * 24 * 3600).default(3600).describe('longest delay'),
+        jitter: num(0, 1).default(0.5).describe('0 = exact delays; 0.5 = uniformly 50–100% of the delay'),
+      })
+      .prefault({})
+      .refine((r) => r.capSeconds >= r.baseSeconds, { path: ['capSeconds'], message: 'must be >= retry.baseSeconds' })
+      .describe('backoff between attempts of a failed task'),
+    mcp: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('address `steward up` serves MCP on'),
+        port: int(0, 65_535).default(7410).describe('port `steward up` serves MCP on (0 = any free port)'),
+        tokens: z
+          .record(token, z.strictObject({ role: zRole.describe('planner | worker | triage'), name: z.string().min(1).max(100).optional().describe('who holds it, for the event log') }))
+          .default({})
+          .describe('bearer token → role for MCP over HTTP'),
+      })
+      .prefault({})
+      .describe('the MCP server'),
+    notify: z
+      .strictObject({
+        command: argv.min(1).optional().describe('argv run with the digest JSON on stdin when something needs a judgement'),
+        webhook: z
+          .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+          .optional()
+          .describe('URL that receives the digest JSON by POST when something needs a judgement'),
+      })
+      .prefault({})
+      .describe('how to wake a person or agent'),
+    board: z
+      .strictObject({
+        doneLimit: int(0, 10_000).default(10).describe('done tasks shown per project in TASKS.md'),
+        path: z.string().min(1).default('TASKS.md').describe('board file, relative to the workspace root'),
+      })
+      .prefault({})
+      .describe('the TASKS.md board'),
+  })
+  .superRefine((config, ctx) => {
+    if (Object.hasOwn(config.agents, 'any')) {
+      ctx.addIssue({ code: 'custom', path: ['agents', 'any'], message: '"any" is reserved (a task for any agent); pick another profile name' });
+    }
+    // With local dispatch steward runs the profiles itself, so a name that is no profile is a typo.
+    if (config.dispatch === 'openclaw') return;
+    const known = Object.keys(config.agents);
+    const hint = known.length ? `one of ${known.join(', ')}` : 'a profile under agents';
+    for (const name of Object.keys(config.wip.perAgent)) {
+      if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['wip', 'perAgent', name], message: `no agent profile "${name}"; expected ${hint}` });
+    }
+    for (const [name, p] of Object.entries(config.projects)) {
+      if (p.agent !== undefined && p.agent !== 'any' && !known.includes(p.agent)) {
+        ctx.addIssue({ code: 'custom', path: ['projects', name, 'agent'], message: `no agent profile "${p.agent}"; expected any or ${hint}` });
+      }
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+/** What a config file (or a layer of overrides) may contain. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type AgentProfile = Config['agents'][string];
+export type ProjectConfig = Config['projects'][string];
+
+/** Whether a proposal from `source` is accepted at the next tick or waits for a decision. */
+export function acceptPolicy(config: Config, source: TriageSource): AcceptMode {
+  return config.triage.sources[source] ?? config.triage.accept;
+}
+
+/** The directory a project's agents run in; the workspace root for an unconfigured "default" project. */
+export function resolveWorkdir(config: Config, root: string, project: string): string {
+  const entry = Object.hasOwn(config.projects, project) ? config.projects[project] : undefined;
+  if (entry) return isAbsolute(entry.workdir) ? resolve(entry.workdir) : resolve(root, entry.workdir);
+  if (project === 'default') return resolve(root);
+  throw new StewardError('NOT_FOUND', `project "${project}" has no workdir: add projects.${project}.workdir to .steward/config.yaml`, {
+    project,
+  });
+}
+
+/** The retry section as the core backoff policy (milliseconds). */
+export function backoffPolicyOf(config: Config): BackoffPolicy {
+  const r = config.retry;
+  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter };
+}
+
+/** A valid config with every default. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
