@@ -19,7 +19,7 @@ export interface Reading extends Metrics {
   kind?: FailureKind;
 }
 
-const QUESTION_LINE = /^[\s>*_`#-]*NEEDS_INPUT[*_`]*\s*:\s*(.*\S)\s*$/m;
+const QUESTION_LINE = /^[ \t>*_`#-]*NEEDS_INPUT[*_`]*[ \t]*:[*_`]*[ \t]*(\S.*?)[ \t]*$/m;
 const AUTH_PATTERNS = [
   /\b401\b/,
   /unauthori[sz]ed/i,

@@ -28,11 +28,14 @@ function readCodex(out: RunOutput): Reading {
   }
   const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut };
   const last = events[events.length - 1];
-  if (errors.length) reading.error = errors.join('\n');
+  if (errors.length) reading.error = [...new Set(errors)].join('\n');
   else if (!events.length || parsed.truncated) {
     reading.error = describeUnreadable('codex', out.stdout, parsed);
     if (!events.length) reading.evidence = out.stdout.slice(-4000);
-  } else if (last.type !== 'turn.completed') reading.error = `codex output ended without turn.completed (last event: ${String(last.type)})`;
+  } else if (last.type !== 'turn.completed') {
+    const how = out.exitCode === 0 ? 'output ended' : `exited with code ${out.exitCode}`;
+    reading.error = `codex ${how} without turn.completed (last event: ${String(last.type)})`;
+  }
   else if (out.exitCode !== 0) reading.error = `codex exited with code ${out.exitCode}`;
   else reading.ok = true;
   return reading;

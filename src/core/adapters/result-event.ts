@@ -33,7 +33,8 @@ export function readResultEvent(cli: string, out: RunOutput, options: ResultEven
     const status = num(result.api_error_status);
     const type = str(result.api_error_type);
     const message = reading.text || str(isObject(result.error) ? result.error.message : result.error) || `${cli} reported an error`;
-    const prefix = status !== undefined ? `API error ${status}${type ? ` ${type}` : ''}: ` : '';
+    const known = status === undefined || message.includes(String(status));
+    const prefix = known ? '' : `API error ${status}${type ? ` ${type}` : ''}: `;
     reading.error = `${prefix}${message}`;
     if (result.subtype === 'error_max_turns') {
       reading.kind = 'transient';
