@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getAdapter } from '../src/core/adapters/index.js';
+import fc from 'fast-check';
+import { CLI_KINDS, getAdapter } from '../src/core/adapters/index.js';
+import { FAILURE_KINDS } from '../src/core/policy.js';
 import type { RunOutput, Verdict } from '../src/core/adapters/index.js';
 import { readSample } from './helpers/fixtures.js';
 
@@ -118,4 +120,22 @@ test('command: non-zero exit reports stderr tail; aider too', () => {
     ok: false, kind: 'transient', summary: 'exited with code 4: bad thing', error: 'exited with code 4: bad thing',
   });
   assertTransient(parse('aider', { stdout: 'Aider v0.86.1\n', stderr: 'Traceback\nKeyError: x\n', exitCode: 1 }), /KeyError: x/);
+});
+
+test('property: parse never throws and always returns a well-formed verdict', () => {
+  const stdout = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.array(fc.json(), { maxLength: 6 }).map((lines) => lines.join('\n')),
+    fc.array(fc.jsonValue(), { maxLength: 4 }).map((items) => JSON.stringify(items)),
+  );
+  fc.assert(
+    fc.property(fc.constantFrom(...CLI_KINDS), stdout, fc.string({ maxLength: 80 }), fc.option(fc.integer({ min: 0, max: 255 })), (cli, out, err, exitCode) => {
+      const v = getAdapter(cli).parse({ stdout: out, stderr: err, exitCode, signal: exitCode === null ? 'SIGTERM' : null });
+      assert.equal(typeof v.ok, 'boolean');
+      assert.equal(typeof v.summary, 'string');
+      if (!v.ok) assert.ok(v.kind !== undefined && FAILURE_KINDS.includes(v.kind) && typeof v.error === 'string');
+      else assert.equal(v.kind, undefined);
+    }),
+    { numRuns: 2000 },
+  );
 });

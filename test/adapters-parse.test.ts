@@ -79,6 +79,7 @@ test('aider and command: success summary is the tail of stdout', () => {
   assert.deepEqual(parseCase('aider', 'success'), {
     ok: true,
     summary: readSample('aider-success.txt').split('\n').filter((l) => l.trim()).join('\n'),
+    tokens_in: 2100, tokens_out: 310, cost_usd: 0.01,
   });
   assert.deepEqual(parseCase('command', 'success'), { ok: true, summary: 'building...\nrunning 3 checks\nall 3 checks passed' });
 });
@@ -121,6 +122,14 @@ for (const cli of CLI_KINDS) {
     assert.equal(v.error, 'killed by signal SIGKILL');
   });
 }
+
+test('aider: token and cost lines of every model call are added up', () => {
+  const stdout = 'Tokens: 1.5k sent, 200 received. Cost: $0.01 message, $0.01 session.\nedit\n'
+    + 'Tokens: 12 sent, 1.2k received. Cost: $0.02 message, $0.03 session.\n';
+  assert.deepEqual(getAdapter('aider').parse({ stdout, stderr: '', exitCode: 0 }), {
+    ok: true, summary: stdout.trim().replace('\n\n', '\n'), tokens_in: 1512, tokens_out: 1400, cost_usd: 0.03,
+  });
+});
 
 test('needs_input keeps the metrics of the run', () => {
   assert.deepEqual(parseCase('claude', 'needs_input'), {

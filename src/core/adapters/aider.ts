@@ -6,8 +6,27 @@ import type { CliAdapter, RunOutput } from './types.js';
 // aider exits 0 even when the model call failed; these lines are how it reports that.
 const MODEL_ERROR = /^.*(?:litellm\.\w*Error\b|The API provider (?:is not able to authenticate|has rate limited)).*$/m;
 
+const TOKENS = /^Tokens: ([\d.]+)([kM]?) sent,.*?([\d.]+)([kM]?) received\./gm;
+const SESSION_COST = /Cost: \$[\d.]+ message, \$([\d.]+) session\./g;
+
+function count(value: string, suffix: string): number {
+  return Math.round(Number(value) * (suffix === 'k' ? 1e3 : suffix === 'M' ? 1e6 : 1));
+}
+
+// aider prints "Tokens: 2.1k sent, 310 received. Cost: $0.01 message, $0.02 session." per model call.
+function usageOf(stdout: string): Pick<Reading, 'tokens_in' | 'tokens_out' | 'cost_usd'> {
+  const usage: Pick<Reading, 'tokens_in' | 'tokens_out' | 'cost_usd'> = {};
+  for (const m of stdout.matchAll(TOKENS)) {
+    usage.tokens_in = (usage.tokens_in ?? 0) + count(m[1], m[2]);
+    usage.tokens_out = (usage.tokens_out ?? 0) + count(m[3], m[4]);
+  }
+  const costs = [...stdout.matchAll(SESSION_COST)];
+  if (costs.length) usage.cost_usd = Number(costs[costs.length - 1][1]);
+  return usage;
+}
+
 function readAider(out: RunOutput): Reading {
-  const reading: Reading = { ok: false, text: out.stdout, summary: tailLines(out.stdout) };
+  const reading: Reading = { ok: false, text: out.stdout, summary: tailLines(out.stdout), ...usageOf(out.stdout) };
   const modelError = MODEL_ERROR.exec(`${out.stdout}\n${out.stderr}`);
   if (modelError) {
     reading.error = `aider reported a model error: ${modelError[0].trim()}`;

@@ -9,6 +9,7 @@ import { opencodeAdapter } from './opencode.js';
 import { qwenAdapter } from './qwen.js';
 import { CLI_KINDS, type CliAdapter, type CliKind } from './types.js';
 
+// Everything adapter-related is imported from this module.
 export { CLI_KINDS };
 export type { AgentProfileLike, CliAdapter, CliKind, Invocation, InvocationContext, RunOutput, Verdict } from './types.js';
 export { classifyFailureText, findQuestion, looksLikeAuthFailure, looksLikeRateLimit, parseRetryAfter } from './classify.js';
