@@ -1,0 +1,55 @@
+// aider: `aider --message PROMPT --yes-always --no-auto-commits --no-pretty`, plain text output.
+import { finishVerdict, type Reading } from './classify.js';
+import { clipTail, tailLines } from './parse-util.js';
+import type { CliAdapter, RunOutput } from './types.js';
+
+// aider exits 0 even when the model call failed; these lines are how it reports that.
+const MODEL_ERROR = /^.*(?:litellm\.\w*Error\b|The API provider (?:is not able to authenticate|has rate limited)).*$/m;
+
+const TOKENS = /^Tokens: ([\d.]+)([kM]?) sent,.*?([\d.]+)([kM]?) received\./gm;
+const SESSION_COST = /Cost: \$[\d.]+ message, \$([\d.]+) session\./g;
+
+function count(value: string, suffix: string): number {
+  return Math.round(Number(value) * (suffix === 'k' ? 1e3 : suffix === 'M' ? 1e6 : 1));
+}
+
+// aider prints "Tokens: 2.1k sent, 310 received. Cost: $0.01 message, $0.02 session." per model call.
+function usageOf(stdout: string): Pick<Reading, 'tokens_in' | 'tokens_out' | 'cost_usd'> {
+  const usage: Pick<Reading, 'tokens_in' | 'tokens_out' | 'cost_usd'> = {};
+  for (const m of stdout.matchAll(TOKENS)) {
+    usage.tokens_in = (usage.tokens_in ?? 0) + count(m[1], m[2]);
+    usage.tokens_out = (usage.tokens_out ?? 0) + count(m[3], m[4]);
+  }
+  const costs = [...stdout.matchAll(SESSION_COST)];
+  if (costs.length) usage.cost_usd = Number(costs[costs.length - 1][1]);
+  return usage;
+}
+
+function readAider(out: RunOutput): Reading {
+  const reading: Reading = { ok: false, text: out.stdout, summary: tailLines(out.stdout), ...usageOf(out.stdout) };
+  const modelError = MODEL_ERROR.exec(`${out.stdout}\n${out.stderr}`);
+  if (modelError) {
+    reading.error = `aider reported a model error: ${modelError[0].trim()}`;
+    reading.evidence = clipTail(`${out.stdout}\n${out.stderr}`, 4000);
+  } else if (out.exitCode !== 0) {
+    reading.error = tailLines(out.stderr, 1000) || `aider exited with code ${out.exitCode}`;
+    reading.evidence = clipTail(out.stdout, 4000);
+  } else reading.ok = true;
+  return reading;
+}
+
+/** aider in one-shot mode. Exit 0 does not prove work was done: verify commands should judge the diff. */
+export const aiderAdapter: CliAdapter = {
+  cli: 'aider',
+  defaultBin: 'aider',
+  versionArgs: ['--version'],
+  build(profile, ctx) {
+    const args = ['--message', ctx.prompt, '--yes-always', '--no-auto-commits', '--no-pretty'];
+    if (profile.model) args.push('--model', profile.model);
+    args.push(...(profile.args ?? []));
+    return { file: profile.bin || 'aider', args };
+  },
+  parse(out) {
+    return finishVerdict(readAider(out), out);
+  },
+};

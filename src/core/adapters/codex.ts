@@ -1,0 +1,58 @@
+// Codex: `codex exec --json ... PROMPT`, JSONL events; the last agent_message is the answer.
+import { finishVerdict, type Reading } from './classify.js';
+import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import type { CliAdapter, RunOutput } from './types.js';
+
+function errorMessage(event: JsonObject): string {
+  const error = event.error;
+  return str(event.message) ?? str(isObject(error) ? error.message : error) ?? JSON.stringify(error ?? event);
+}
+
+function readCodex(out: RunOutput): Reading {
+  const parsed = parseJsonEvents(out.stdout);
+  const { events } = parsed;
+  let text = '';
+  let tokensIn: number | undefined;
+  let tokensOut: number | undefined;
+  const errors: string[] = [];
+  let session_id: string | undefined;
+  for (const event of events) {
+    const item = isObject(event.item) ? event.item : undefined;
+    if (event.type === 'thread.started') session_id = str(event.thread_id) ?? session_id;
+    else if (event.type === 'item.completed' && item?.type === 'agent_message') text = str(item.text) ?? text;
+    else if (event.type === 'turn.completed' && isObject(event.usage)) {
+      // Codex's input_tokens already include cached_input_tokens (OpenAI counting).
+      tokensIn = sum(tokensIn, num(event.usage.input_tokens));
+      tokensOut = sum(tokensOut, num(event.usage.output_tokens));
+    } else if (event.type === 'turn.failed' || event.type === 'error') errors.push(errorMessage(event));
+  }
+  const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut };
+  const last = events[events.length - 1];
+  if (errors.length) reading.error = [...new Set(errors)].join('\n');
+  else if (!events.length || parsed.truncated) {
+    reading.error = describeUnreadable('codex', out.stdout, parsed);
+    if (!events.length) reading.evidence = out.stdout.slice(-4000);
+  } else if (last.type !== 'turn.completed') {
+    const how = out.exitCode === 0 ? 'output ended' : `exited with code ${out.exitCode}`;
+    reading.error = `codex ${how} without turn.completed (last event: ${String(last.type)})`;
+  }
+  else if (out.exitCode !== 0) reading.error = `codex exited with code ${out.exitCode}`;
+  else reading.ok = true;
+  return reading;
+}
+
+/** Codex CLI `exec` mode. The runner must close stdin: `codex exec` waits on an open pipe. */
+export const codexAdapter: CliAdapter = {
+  cli: 'codex',
+  defaultBin: 'codex',
+  versionArgs: ['--version'],
+  build(profile, ctx) {
+    const args = ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', ctx.workdir];
+    if (profile.model) args.push('-m', profile.model);
+    args.push(...(profile.args ?? []), ctx.prompt);
+    return { file: profile.bin || 'codex', args };
+  },
+  parse(out) {
+    return finishVerdict(readCodex(out), out);
+  },
+};

@@ -1,0 +1,39 @@
+// Any command: `command` argv with {prompt} {task_id} {workdir}; success is exit code 0.
+import { StewardError } from '../errors.js';
+import { finishVerdict, type Reading } from './classify.js';
+import { clipTail, tailLines } from './parse-util.js';
+import type { CliAdapter, InvocationContext, RunOutput } from './types.js';
+
+const PLACEHOLDER = /\{(prompt|task_id|workdir)\}/g;
+
+/** Replaces {prompt}, {task_id} and {workdir} in one argv element, in a single pass (values are not rescanned). */
+export function substitutePlaceholders(element: string, ctx: InvocationContext): string {
+  const values = { prompt: ctx.prompt, task_id: String(ctx.taskId), workdir: ctx.workdir };
+  return element.replace(PLACEHOLDER, (_match, key: keyof typeof values) => values[key]);
+}
+
+function readCommand(out: RunOutput): Reading {
+  const reading: Reading = { ok: out.exitCode === 0, text: out.stdout, summary: tailLines(out.stdout) };
+  if (!reading.ok) {
+    reading.error = `exited with code ${out.exitCode}${out.stderr.trim() ? `: ${tailLines(out.stderr, 1000)}` : ''}`;
+    reading.evidence = clipTail(out.stdout, 4000);
+  }
+  return reading;
+}
+
+/** A user-defined command; `command[0]` is the executable, elements are never re-split. */
+export const commandAdapter: CliAdapter = {
+  cli: 'command',
+  defaultBin: '',
+  versionArgs: [],
+  build(profile, ctx) {
+    const argv = [...(profile.command ?? []), ...(profile.args ?? [])].map((el) => substitutePlaceholders(el, ctx));
+    if (!profile.command?.length || !argv[0]) {
+      throw new StewardError('VALIDATION', 'an agent with cli: command needs a non-empty `command` argv', { cli: 'command' });
+    }
+    return { file: argv[0], args: argv.slice(1) };
+  },
+  parse(out) {
+    return finishVerdict(readCommand(out), out);
+  },
+};

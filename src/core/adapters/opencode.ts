@@ -1,0 +1,54 @@
+// opencode: `opencode run --format json --dir D PROMPT`, JSONL; last `text` part is the answer.
+import { finishVerdict, type Reading } from './classify.js';
+import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import type { CliAdapter, RunOutput } from './types.js';
+
+function errorMessage(event: JsonObject): string {
+  const error = isObject(event.error) ? event.error : {};
+  const data = isObject(error.data) ? error.data : {};
+  const name = str(error.name);
+  const status = num(data.statusCode) ?? num(error.statusCode);
+  const message = str(data.message) ?? str(error.message) ?? str(event.message) ?? JSON.stringify(event.error ?? event);
+  return [name, status !== undefined ? `HTTP ${status}` : undefined, message].filter(Boolean).join(': ');
+}
+
+function readOpencode(out: RunOutput): Reading {
+  const parsed = parseJsonEvents(out.stdout);
+  const reading: Reading = { ok: false, text: '' };
+  const errors: string[] = [];
+  for (const event of parsed.events) {
+    const part = isObject(event.part) ? event.part : {};
+    reading.session_id = str(event.sessionID) ?? reading.session_id;
+    if (event.type === 'text') reading.text = str(part.text) ?? reading.text;
+    else if (event.type === 'step_finish') {
+      const t = isObject(part.tokens) ? part.tokens : {};
+      const cache = isObject(t.cache) ? t.cache : {};
+      reading.cost_usd = sum(reading.cost_usd, num(part.cost));
+      reading.tokens_in = sum(reading.tokens_in, num(t.input), num(cache.read), num(cache.write));
+      reading.tokens_out = sum(reading.tokens_out, num(t.output), num(t.reasoning));
+    } else if (event.type === 'error') errors.push(errorMessage(event));
+  }
+  if (errors.length) reading.error = errors.join('\n');
+  else if (!parsed.events.length || parsed.truncated) {
+    reading.error = describeUnreadable('opencode', out.stdout, parsed);
+    if (!parsed.events.length) reading.evidence = out.stdout.slice(-4000);
+  } else if (out.exitCode !== 0) reading.error = `opencode exited with code ${out.exitCode}`;
+  else reading.ok = true;
+  return reading;
+}
+
+/** opencode `run` mode with JSON events. */
+export const opencodeAdapter: CliAdapter = {
+  cli: 'opencode',
+  defaultBin: 'opencode',
+  versionArgs: ['--version'],
+  build(profile, ctx) {
+    const args = ['run', '--format', 'json', '--dir', ctx.workdir];
+    if (profile.model) args.push('-m', profile.model);
+    args.push(...(profile.args ?? []), ctx.prompt);
+    return { file: profile.bin || 'opencode', args };
+  },
+  parse(out) {
+    return finishVerdict(readOpencode(out), out);
+  },
+};

@@ -1,0 +1,71 @@
+// Shapes shared by the CLI adapters: what a profile asks for, the argv to run, the verdict.
+import type { FailureKind } from '../policy.js';
+
+/** The coding CLIs steward knows how to drive; `command` is any argv with placeholders. */
+export const CLI_KINDS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command'] as const;
+export type CliKind = (typeof CLI_KINDS)[number];
+
+/** The part of an agent profile (config `agents.<name>`) that decides the command line. */
+export interface AgentProfileLike {
+  cli: CliKind;
+  /** Executable to run instead of the CLI's usual name (ignored by `command`). */
+  bin?: string;
+  /** For `cli: command`: argv whose elements may hold {prompt}, {task_id}, {workdir}. */
+  command?: string[];
+  model?: string;
+  /** Extra arguments, placed after the adapter's own flags (before a trailing prompt). */
+  args?: string[];
+}
+
+/** What one run is about: the prompt text and where it runs. */
+export interface InvocationContext {
+  prompt: string;
+  taskId: number;
+  workdir: string;
+}
+
+/** An executable and its arguments: never a shell string. */
+export interface Invocation {
+  file: string;
+  args: string[];
+}
+
+/** What the runner captured from a finished process. */
+export interface RunOutput {
+  stdout: string;
+  stderr: string;
+  /** null when the process was killed by a signal. */
+  exitCode: number | null;
+  signal?: string | null;
+}
+
+/** The adapter's reading of a run: success, or a failure with its kind. */
+export interface Verdict {
+  ok: boolean;
+  summary: string;
+  kind?: FailureKind;
+  error?: string;
+  question?: string;
+  retry_after_seconds?: number;
+  cost_usd?: number;
+  tokens_in?: number;
+  tokens_out?: number;
+  session_id?: string;
+}
+
+/** One coding CLI: how to start it headless and how to read its result. */
+export interface CliAdapter {
+  cli: CliKind;
+  defaultBin: string;
+  versionArgs: string[];
+  build(profile: AgentProfileLike, ctx: InvocationContext): Invocation;
+  parse(out: RunOutput): Verdict;
+}
+
+/** Usage numbers an adapter found in the output (all optional). */
+export interface Metrics {
+  cost_usd?: number;
+  tokens_in?: number;
+  tokens_out?: number;
+  session_id?: string;
+}

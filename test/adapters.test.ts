@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADAPTERS, CLI_KINDS, getAdapter, isCliKind, substitutePlaceholders } from '../src/core/adapters/index.js';
+import type { AgentProfileLike, CliKind } from '../src/core/adapters/index.js';
+import { StewardError } from '../src/core/errors.js';
+import { hostilePrompt } from './helpers/prompts.js';
+
+const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj' };
+const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
+  claude: ['claude', ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'bypassPermissions']],
+  codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', 'fix the bug']],
+  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']],
+  opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj', 'fix the bug']],
+  qwen: ['qwen', ['fix the bug', '-o', 'json', '--yolo']],
+  aider: ['aider', ['--message', 'fix the bug', '--yes-always', '--no-auto-commits', '--no-pretty']],
+};
+const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
+  claude: ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'bypassPermissions', '--model', 'sonnet', '--max-turns', '5'],
+  codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
+  gemini: ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo', '-m', 'sonnet', '--max-turns', '5'],
+  opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
+  qwen: ['fix the bug', '-o', 'json', '--yolo', '-m', 'sonnet', '--max-turns', '5'],
+  aider: ['--message', 'fix the bug', '--yes-always', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
+};
+
+for (const [cli, [bin, args]] of Object.entries(plain) as [Exclude<CliKind, 'command'>, [string, string[]]][]) {
+  test(`${cli} build: default command line`, () => {
+    assert.deepEqual(getAdapter(cli).build({ cli }, ctx), { file: bin, args });
+  });
+  test(`${cli} build: model, extra args and bin override`, () => {
+    const profile: AgentProfileLike = { cli, bin: '/opt/bin/x', model: 'sonnet', args: ['--max-turns', '5'] };
+    assert.deepEqual(getAdapter(cli).build(profile, ctx), { file: '/opt/bin/x', args: withModel[cli] });
+  });
+  test(`${cli} build: a hostile prompt is one argv element, byte for byte`, () => {
+    const prompt = hostilePrompt();
+    const { args } = getAdapter(cli).build({ cli }, { ...ctx, prompt });
+    assert.equal(args.filter((a) => a === prompt).length, 1);
+    assert.equal(args.filter((a) => a.includes('pwned')).length, 1);
+    assert.equal(args.length, plain[cli][1].length);
+    assert.equal(Buffer.from(args.find((a) => a === prompt) ?? '').length, Buffer.from(prompt).length);
+  });
+}
+
+test('command build: placeholders substituted per element, never re-split', () => {
+  const profile: AgentProfileLike = {
+    cli: 'command',
+    command: ['my-agent', '--task={task_id}', '--in', '{workdir}', '{prompt}', 'pre {prompt} post'],
+    args: ['--id', '{task_id}'],
+  };
+  const got = getAdapter('command').build(profile, { prompt: 'a b  c', taskId: 42, workdir: '/w/p q' });
+  assert.deepEqual(got, {
+    file: 'my-agent',
+    args: ['--task=42', '--in', '/w/p q', 'a b  c', 'pre a b  c post', '--id', '42'],
+  });
+});
+
+test('command build: a prompt holding placeholders or $& is inserted literally', () => {
+  const prompt = 'use {workdir} and {task_id} and $& $1 $$';
+  const got = getAdapter('command').build({ cli: 'command', command: ['run', '{prompt}', '{workdir}'] }, { prompt, taskId: 3, workdir: '/w' });
+  assert.deepEqual(got.args, [prompt, '/w']);
+  assert.equal(substitutePlaceholders('{task_id}{task_id}{nope}', { prompt: '', taskId: 9, workdir: '' }), '99{nope}');
+});
+
+test('command build: a hostile prompt stays one element', () => {
+  const prompt = hostilePrompt();
+  const got = getAdapter('command').build({ cli: 'command', command: ['agent', '--', '{prompt}'] }, { ...ctx, prompt });
+  assert.deepEqual(got, { file: 'agent', args: ['--', prompt] });
+});
+
+test('command build: missing or empty command is a VALIDATION error', () => {
+  for (const command of [undefined, [], ['']]) {
+    assert.throws(
+      () => getAdapter('command').build({ cli: 'command', command }, ctx),
+      (err: unknown) => err instanceof StewardError && err.code === 'VALIDATION' && /command/.test(err.message),
+    );
+  }
+});
+
+test('registry: every CLI kind has its adapter, and unknown names are rejected', () => {
+  assert.deepEqual([...CLI_KINDS], ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command']);
+  assert.deepEqual(Object.keys(ADAPTERS).sort(), [...CLI_KINDS].sort());
+  for (const cli of CLI_KINDS) assert.equal(getAdapter(cli).cli, cli);
+  assert.equal(isCliKind('claude'), true);
+  assert.equal(isCliKind('cursor'), false);
+  assert.throws(() => getAdapter('cursor'), (err: unknown) => err instanceof StewardError && err.code === 'VALIDATION');
+});
+
+test('registry: default executables and version probes', () => {
+  const bins = Object.fromEntries(CLI_KINDS.map((c) => [c, [getAdapter(c).defaultBin, getAdapter(c).versionArgs]]));
+  assert.deepEqual(bins, {
+    claude: ['claude', ['--version']],
+    codex: ['codex', ['--version']],
+    gemini: ['gemini', ['--version']],
+    opencode: ['opencode', ['--version']],
+    qwen: ['qwen', ['--version']],
+    aider: ['aider', ['--version']],
+    command: ['', []],
+  });
+});

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI_KINDS, getAdapter } from '../src/core/adapters/index.js';
+import { FAKE_CLI_PATH, loadCases, readSample, runOutputOf } from './helpers/fixtures.js';
+import { hostilePrompt } from './helpers/prompts.js';
+
+const cases = loadCases();
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'steward-fake-'));
+
+function runFake(env: Record<string, string>, args: string[] = [], timeout = 10_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [FAKE_CLI_PATH, ...args], {
+    env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout, killSignal: 'SIGKILL',
+  });
+}
+
+const EXPECTED_KIND: Record<string, string | undefined> = {
+  success: undefined, error: 'transient', auth: 'fatal', rate_limit: 'rate_limit', needs_input: 'needs_input',
+};
+
+for (const cli of CLI_KINDS) {
+  test(`fake ${cli}: replays every case byte for byte, and the adapter reads it`, () => {
+    for (const mode of Object.keys(EXPECTED_KIND)) {
+      const r = runFake({ FAKE_CLI: cli, FAKE_MODE: mode });
+      const want = runOutputOf(cases[cli][mode]);
+      assert.equal(r.status, want.exitCode, `${cli}/${mode} exit`);
+      assert.equal(r.stdout, want.stdout, `${cli}/${mode} stdout`);
+      assert.equal(r.stderr, want.stderr, `${cli}/${mode} stderr`);
+      const v = getAdapter(cli).parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status });
+      assert.equal(v.ok, mode === 'success', `${cli}/${mode} ok`);
+      assert.equal(v.kind, EXPECTED_KIND[mode], `${cli}/${mode} kind`);
+    }
+  });
+
+  test(`fake ${cli}: echo mode sees the adapter's argv intact through a real exec`, () => {
+    const dir = tmp();
+    const echo = join(dir, 'argv.json');
+    const prompt = hostilePrompt();
+    const profile = cli === 'command'
+      ? { cli, command: [FAKE_CLI_PATH, '--task', '{task_id}', '{prompt}'] }
+      : { cli, bin: FAKE_CLI_PATH, model: 'm-1' };
+    const inv = getAdapter(cli).build(profile, { prompt, taskId: 5, workdir: dir });
+    const r = spawnSync(inv.file, inv.args, {
+      env: { ...process.env, FAKE_CLI: cli, FAKE_MODE: 'echo', FAKE_ECHO_FILE: echo }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const argv = JSON.parse(readFileSync(echo, 'utf8')) as string[];
+    assert.deepEqual(argv, inv.args);
+    assert.equal(argv.filter((a) => a === prompt).length, 1);
+    assert.equal(getAdapter(cli).parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).ok, true);
+  });
+}
+
+test('fake: writes its pid to FAKE_PID_FILE', async () => {
+  const pidFile = join(tmp(), 'pid');
+  const child = spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_PID_FILE: pidFile }, stdio: 'ignore' });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.equal(readFileSync(pidFile, 'utf8'), `${child.pid}\n`);
+});
+
+test('fake: midstream prints half the stream then exits 1; the adapter calls it truncated', () => {
+  const r = runFake({ FAKE_CLI: 'claude', FAKE_MODE: 'midstream' });
+  const full = readSample('claude-p-stream.jsonl');
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, full.slice(0, Math.floor(full.length / 2)));
+  const v = getAdapter('claude').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status });
+  assert.equal(v.kind, 'transient');
+  assert.match(v.error ?? '', /truncated/);
+});
+
+test('fake: midstream with FAKE_MIDSTREAM=kill dies by SIGKILL after the half', () => {
+  const r = runFake({ FAKE_CLI: 'codex', FAKE_MODE: 'midstream', FAKE_MIDSTREAM: 'kill' });
+  assert.equal(r.status, null);
+  assert.equal(r.signal, 'SIGKILL');
+  const full = readSample('codex-exec.jsonl');
+  assert.equal(r.stdout, full.slice(0, Math.floor(full.length / 2)));
+  assert.equal(getAdapter('codex').parse({ stdout: r.stdout, stderr: '', exitCode: null, signal: r.signal }).error, 'killed by signal SIGKILL');
+});
+
+test('fake: slow prints a tick every interval, then succeeds', () => {
+  const started = Date.now();
+  const r = runFake({ FAKE_CLI: 'codex', FAKE_MODE: 'slow', FAKE_INTERVAL_MS: '50', FAKE_DURATION_MS: '400' });
+  const elapsed = Date.now() - started;
+  assert.equal(r.status, 0);
+  const ticks = r.stdout.split('\n').filter((l) => l.startsWith('fake-cli: tick '));
+  assert.ok(ticks.length >= 4 && ticks.length <= 8, `ticks: ${ticks.length}`);
+  assert.ok(elapsed >= 400, `elapsed ${elapsed}`);
+  assert.ok(r.stdout.endsWith(readSample('codex-exec.jsonl')));
+  assert.deepEqual(getAdapter('codex').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: 0 }).summary, 'OK: mock reply');
+});
+
+test('fake: flaky is deterministic per seed and varies across seeds', () => {
+  const outcome = (seed: number): string => {
+    const r = runFake({ FAKE_CLI: 'claude', FAKE_MODE: 'flaky', FAKE_SEED: String(seed) }, [], 800);
+    return r.signal === 'SIGKILL' ? 'hang' : String(getAdapter('claude').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).kind ?? 'ok');
+  };
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+  const first = seeds.map(outcome);
+  assert.deepEqual(seeds.map(outcome), first);
+  assert.ok(new Set(first).size >= 3, first.join(','));
+  assert.ok(first.every((o) => ['ok', 'transient', 'rate_limit', 'hang'].includes(o)), first.join(','));
+});
+
+test('fake: a mode list with FAKE_STATE_FILE takes the next mode on each run', () => {
+  const env = { FAKE_CLI: 'command', FAKE_MODE: 'error,rate_limit,success', FAKE_STATE_FILE: join(tmp(), 'state') };
+  assert.deepEqual([1, 2, 3, 4].map(() => runFake(env).status), [2, 1, 0, 0]);
+});
+
+test('fake: unknown FAKE_CLI or FAKE_MODE exits 2 with a message', () => {
+  const a = runFake({ FAKE_CLI: 'cursor' });
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /unknown FAKE_CLI "cursor"/);
+  const b = runFake({ FAKE_MODE: 'explode' });
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /unknown FAKE_MODE "explode"/);
+});
+
+test('fake codex: waits for stdin EOF like codex exec, so an open stdin pipe hangs it', async () => {
+  const child = spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(stdout, '');
+  child.stdin.end();
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  assert.equal(stdout, readSample('codex-exec.jsonl'));
+});
