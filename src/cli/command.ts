@@ -1,5 +1,6 @@
 // What a CLI command is, and the context it runs in.
 import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -15,6 +16,8 @@ export interface CliContext {
   cwd: string;
   actor: string;
   workspace(): Workspace;
+  /** The workspace's resolved config (defaults < file < STEWARD_* env); loaded on first use. */
+  config(): Config;
   store(): Store;
   op(): OpContext;
   /** Writes a line to stderr (progress for people; never on stdout for --json). */

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `steward` command line: global flags, dispatch, output and exit codes.
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { backoffPolicyOf } from '../config/schema.js';
 import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { findWorkspace, type Workspace } from '../workspace/workspace.js';
@@ -29,6 +32,7 @@ function helpText(): string {
 
 function makeContext(json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
   let ws: Workspace | undefined;
+  let config: Config | undefined;
   const ctx: CliContext = {
     json,
     dir,
@@ -36,8 +40,9 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
     cwd: process.cwd(),
     actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
+    config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
     store: () => (opened.store ??= openStore(ctx.workspace().dbPath)),
-    op: () => ({ now: Date.now(), actor: ctx.actor }),
+    op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
     log: (line) => process.stderr.write(`${line}\n`),
   };
   return ctx;

@@ -7,11 +7,19 @@ export interface FrontMatterDoc {
   body: string;
 }
 
-/** Splits a markdown text into its front matter (an object) and body; PARSE_ERROR on bad YAML. */
+/** gray-matter evaluates `---js` / `---javascript` front matter with eval(); files here are untrusted. */
+function refuseCode(): never {
+  throw new StewardError('PARSE_ERROR', 'front matter must be YAML (executable front matter is refused)');
+}
+const SAFE_ENGINES = { js: refuseCode, javascript: refuseCode, coffee: refuseCode, coffeescript: refuseCode, cson: refuseCode };
+
+/** Splits a markdown text into its front matter (an object) and body; PARSE_ERROR on bad YAML or a non-YAML language. */
 export function readFrontMatter(text: string): FrontMatterDoc {
   try {
-    // An empty options object bypasses gray-matter's cache, which would share parsed data between calls.
-    const parsed = matter(text, {});
+    // Fresh options bypass gray-matter's cache (it would share parsed data between calls) and disarm code engines.
+    const lang = /^---[ \t]*([A-Za-z]+)/.exec(text)?.[1]?.toLowerCase();
+    if (lang && lang !== 'yaml' && lang !== 'yml') refuseCode();
+    const parsed = matter(text, { engines: SAFE_ENGINES });
     const data = parsed.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw new StewardError('PARSE_ERROR', 'front matter is not a YAML mapping');

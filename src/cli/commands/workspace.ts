@@ -1,5 +1,6 @@
 // Workspace commands: init, tick.
 import { openStore } from '../../store/open-store.js';
+import { buildTickHooks } from '../../tick/hooks.js';
 import { tickOnce } from '../../tick/tick-once.js';
 import { createWorkspaceDirs } from '../../workspace/workspace.js';
 import type { Command } from '../command.js';
@@ -21,7 +22,8 @@ export const tick: Command = {
   summary: 'run one triage pass: reap lost runs, promote ready work',
   usage: 'steward tick',
   run(ctx) {
-    const result = tickOnce({ store: ctx.store(), ctx: ctx.op() });
+    const hooks = buildTickHooks({ workspace: ctx.workspace(), config: ctx.config() });
+    const result = tickOnce({ store: ctx.store(), ctx: ctx.op(), hooks });
     const parts = [
       result.reaped.length ? `reaped ${result.reaped.length}` : '',
       result.promoted.length ? `promoted ${result.promoted.length}` : '',

@@ -1,0 +1,14 @@
+// Wires the tick's real I/O for a workspace: inbox files, process liveness, dispatch, TASKS.md.
+import type { Config } from '../config/schema.js';
+import type { Workspace } from '../workspace/workspace.js';
+import type { TickHooks } from './tick-once.js';
+
+export interface HookDeps {
+  workspace: Workspace;
+  config: Config;
+}
+
+/** The hooks a tick of this workspace uses. Each issue's module adds its own hook here. */
+export function buildTickHooks(_deps: HookDeps): TickHooks {
+  return {};
+}
