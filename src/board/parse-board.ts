@@ -57,6 +57,7 @@ const NOT_A_TASK = 'not a task line: write a new task as "- [ ] title" under a p
 const MAX_FRONT_MATTER_LINES = 500;
 const MAX_FRONT_MATTER_CHARS = 100_000;
 const HEADING = /^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const CHECKBOX_LINE = /^\s*(?:[-*+]\s*)?\[[ xX-]?\]/;
 const ANSWER = /^\s*answer:[ \t]?(.*)$/is;
 
 /** Splits text into lines (any line ending), right-trimmed, without a leading BOM. */
@@ -100,8 +101,8 @@ export function parseBoard(text: string): ParsedBoard {
       closeAnswer();
       continue;
     }
-    // Continuation of an answer: an indented line that is not a task line.
-    if (answer && /^\s/.test(raw) && !ANSWER.test(raw) && parseTaskLine(raw) === null) {
+    // Continuation of an answer: an indented line without a checkbox.
+    if (answer && /^\s/.test(raw) && !ANSWER.test(raw) && !CHECKBOX_LINE.test(raw)) {
       answer.lines.push(raw);
       answer.texts.push(raw.trim());
       continue;
