@@ -13,7 +13,8 @@
 // - title rule: a title is one line. Line breaks, tabs and control characters become spaces,
 //   runs of spaces become one, ends are trimmed. On render `\` escapes the characters
 //   \ — # [ ] | < and the backquote, and a title word that would read as a marker (!x, @x,
-//   p30, type:x) gets a leading `\`. On read, `\x` always means a literal x.
+//   p30, type:x) gets a leading `\`. On read, `\x` always means a literal x. Render caps a title
+//   at 1000 characters; a line over 4000 characters is never read as a task.
 import { PRIORITY_WORDS, parsePriority } from '../core/policy.js';
 import type { TaskState } from '../core/states.js';
 
@@ -43,6 +44,7 @@ const TYPE_TOKEN = /^type:(\S+)$/i;
 const ID_TOKEN = /^#(\d+)[:.]?$/;
 const SEPARATOR = '—';
 const TASK_SHAPE = /^(\s*)(?:([-*+])(?=[\s[])\s*)?(?:\[([ xX-]?)\](?=\s|$))?\s*(.*)$/;
+const MAX_TASK_LINE = 4000;
 const THEMATIC_BREAK = /^\s*([-*_])(?:\s*\1){2,}\s*$/;
 
 /** The title rule: one line, control characters and whitespace runs become one space, trimmed. */
@@ -116,10 +118,11 @@ export function formatTaskLine(task: {
   agent: string;
   fact: string;
 }): string {
-  const title = escapeTitle(task.title) || '(untitled)';
+  // Caps keep every rendered line under MAX_TASK_LINE, so a render always reads back.
+  const title = escapeTitle(oneLine(task.title, 1000)) || '(untitled)';
   const parts = [`- [${task.check}]`, `#${task.id}`, title, priorityMarker(task.priority)];
-  const type = normaliseWord(task.type);
-  const agent = normaliseWord(task.agent);
+  const type = Array.from(normaliseWord(task.type)).slice(0, 200).join('');
+  const agent = Array.from(normaliseWord(task.agent)).slice(0, 200).join('');
   if (type) parts.push(`type:${type}`);
   if (agent) parts.push(`@${agent}`);
   const fact = oneLine(task.fact, 240);
@@ -137,6 +140,7 @@ export function parseTaskLine(line: string): TaskLineParse | null {
   if (isThematicBreak(line)) return null;
   const m = TASK_SHAPE.exec(line);
   if (!m || (m[2] === undefined && m[3] === undefined)) return null;
+  if (line.length > MAX_TASK_LINE) return { ok: false, id: null, reason: `too long for a task line (over ${MAX_TASK_LINE} characters)` };
   const box = m[3] ?? ' ';
   const check: Check = box === 'x' || box === 'X' ? 'x' : box === '-' ? '-' : ' ';
   const tokens = m[4]!.split(/\s+/).filter((t) => t.length > 0);

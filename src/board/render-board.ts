@@ -8,6 +8,7 @@ import type { BoardTask, UnreadableLine } from './board-types.js';
 /** How many done (and cancelled) tasks a project section shows by default. */
 export const DEFAULT_DONE_LIMIT = 10;
 
+/** What renderBoard needs besides the tasks. */
 export interface RenderOptions {
   /** Time of the render (ms), written into the front matter. */
   now: number;

@@ -31,6 +31,15 @@ test('round trip: no edit, no command (random boards)', () => {
   );
 });
 
+test('very long titles, types and agents are shortened on render and still read back', () => {
+  const long = [bt(1, { title: '|#'.repeat(3000), type: 't'.repeat(900), agent: 'a'.repeat(900), fact: 'f'.repeat(9000) })];
+  const text = renderBoard(long, { now: NOW });
+  const line = text.split('\n').find((l) => l.startsWith('- [ ] #1 '))!;
+  assert.ok(line.length < 4000, String(line.length));
+  assert.deepEqual(diffBoard(null, text, long), []);
+  assert.deepEqual(diffBoard(text, editLine(text, 1, (l) => l.replace('!normal', '!high')), long), [{ kind: 'priority', id: 1, priority: 30 }]);
+});
+
 test('edits of the fact text and spacing make no command', () => {
   const last = render();
   const now = editLine(last, 3, () => '-   [ ]   #3   write    docs  !normal type:docs   @any —   a note the person wrote');
