@@ -16,6 +16,8 @@ export interface RenderOptions {
   doneLimit?: number;
   /** Texts the last diff could not read: shown once each under "Could not read". */
   unreadable?: UnreadableLine[];
+  /** True totals of done/cancelled tasks per project, when the caller passes only the most recent ones. */
+  finishedTotals?: Map<string, Partial<Record<TaskState, number>>>;
 }
 
 const FINISHED: readonly TaskState[] = ['done', 'cancelled'];
@@ -34,10 +36,12 @@ export function renderBoard(tasks: BoardTask[], opts: RenderOptions): string {
     for (const status of STATE_ORDER) {
       const inState = list.filter((t) => t.status === status);
       if (inState.length === 0) continue;
-      const shown = FINISHED.includes(status) ? mostRecent(inState, limit) : inState;
+      const finished = FINISHED.includes(status);
+      const shown = finished ? mostRecent(inState, limit) : inState;
+      const total = finished ? Math.max(inState.length, opts.finishedTotals?.get(project)?.[status] ?? 0) : inState.length;
       out.push('', `### ${STATE_LABEL[status]}`, '');
       for (const task of [...shown].sort(byPriorityThenId)) out.push(formatTaskLine({ ...task, check: statusCheck(task.status) }));
-      if (shown.length < inState.length) out.push(moreLine(inState.length - shown.length, status, project));
+      if (shown.length < total) out.push(moreLine(total - shown.length, status, project));
     }
   }
   const generatedAt = Number.isFinite(opts.now) ? new Date(opts.now).toISOString() : 'unknown';
