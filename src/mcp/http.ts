@@ -100,7 +100,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
   };
 }
 
-/** Starts the MCP endpoint on host:port (127.0.0.1 by default); `close()` stops it. */
+/** Starts the MCP endpoint on host:port (127.0.0.1 by default); returns the bound address and `close()`. */
 export async function startMcpHttp(
   options: McpHttpOptions & { host?: string; port?: number },
 ): Promise<{ url: string; host: string; port: number; close(): Promise<void> }> {
@@ -111,11 +111,11 @@ export async function startMcpHttp(
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_MCP_PORT, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const shown = host.includes(':') ? `[${host}]` : host;
+  const { address, port } = server.address() as AddressInfo;
+  const shown = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${shown}:${port}${MCP_PATH}`,
-    host,
+    host: address,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 // One MCP server for one role: its tools, the resources, the planner prompt, and the call dispatch that refuses other tools.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
 import type { Store } from '../store/open-store.js';
 import { advertisedOutput, errorResult, runTool, type ToolDef, type ToolEnv } from './define.js';
@@ -31,6 +32,17 @@ const INSTRUCTIONS: Record<McpRole, string> = {
   worker: 'steward work queue. claim a task, heartbeat its run while you work, then complete or fail that run.',
   triage: 'steward work queue. tick returns the digest; decide proposals; update tasks (priority, cancel, review, answers).',
 };
+
+/**
+ * The envelope of tools/call, checked loosely here: the SDK's Server then checks the request against
+ * its CallToolRequestSchema and answers a malformed one (say, `arguments` that is not an object)
+ * with InvalidParams (-32602). Registering the strict schema itself would turn that into an
+ * InternalError (-32603), since the protocol layer parses first and reports a thrown ZodError so.
+ */
+const callToolEnvelope = z.object({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ name: z.unknown(), arguments: z.unknown() }),
+});
 
 /** Refuses a call to a tool this role lacks (FORBIDDEN) or that steward does not have (NOT_FOUND). */
 function refuse(name: string, role: McpRole): CallToolResult {
@@ -79,9 +91,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   // The SDK answers a call to an unregistered tool with a bare "not found" message, and a schema
   // mismatch with a bare message too. steward dispatches tools/call itself so that every refusal
   // carries a stable code: a tool outside the role is refused here, by the server, as FORBIDDEN.
-  server.server.setRequestHandler(CallToolRequestSchema, (request) => {
-    const def = mine.get(request.params.name);
-    return def ? runTool(def, request.params.arguments, env) : refuse(request.params.name, role);
+  server.server.setRequestHandler(callToolEnvelope, (request) => {
+    const name = String(request.params.name);
+    const def = mine.get(name);
+    return def ? runTool(def, request.params.arguments, env) : refuse(name, role);
   });
   return server;
 }
