@@ -5,7 +5,7 @@ import { taskRow } from '../core/view.js';
 import { listTasks, proposeTask, showTask } from '../ops/index.js';
 import { defineTool } from './define.js';
 import { boundedTaskView, eventBrief, proposalRef, runBrief } from './present.js';
-import { rowLine, showText } from './text.js';
+import { listText, showText } from './text.js';
 
 /** The fields an MCP proposal may carry (DESIGN §7: a subset of the CLI's; triage may override on accept). */
 export const mcpProposeInput = proposeInput.pick({
@@ -47,10 +47,7 @@ export const listTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run(input, env) {
     const page = listTasks(env.store, input);
-    const lines = page.tasks.map(rowLine);
-    if (lines.length === 0) lines.push('no tasks');
-    if (page.next_cursor) lines.push(`next_cursor: ${page.next_cursor}`);
-    return { structured: { tasks: page.tasks.map(taskRow), next_cursor: page.next_cursor }, text: lines.join('\n') };
+    return { structured: { tasks: page.tasks.map(taskRow), next_cursor: page.next_cursor }, text: listText(page.tasks, page.next_cursor) };
   },
 });
 
@@ -66,7 +63,7 @@ export const showTool = defineTool({
     const { task, runs, events } = showTask(env.store, input);
     return {
       structured: { task: boundedTaskView(task), runs: runs.map(runBrief), events: events.map(eventBrief) },
-      text: showText(task, runs, events),
+      text: showText(task, runs.length, events.length),
     };
   },
 });

@@ -35,7 +35,7 @@ export const claimTool = defineTool({
         context: contextView(context),
         run: { id: out.run.id, lease_expires_at: iso(out.run.lease_expires_at) },
       },
-      text: claimText(out.task, context, out.run.id, out.run.lease_expires_at),
+      text: claimText(out.task, out.run.id, out.run.lease_expires_at),
     };
   },
 });
