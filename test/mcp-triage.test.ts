@@ -1,9 +1,11 @@
 // MCP triage tools: decide, update, tick — on real SQLite files through a real SDK Client.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, proposeTask } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { at, snapshot, tempStore } from './support/helpers.js';
+import { at, snapshot, tempDir, tempStore } from './support/helpers.js';
 import { connect, fails, ok, type Clock } from './support/mcp.js';
 
 const T0 = 1_700_000_000_000;
@@ -152,5 +154,21 @@ describe('tick', () => {
     assert.deepEqual(again, tickOnce({ store, ctx: at(clock.t) }), 'the tool returns what tickOnce returns');
     fails(await c.call('tick', { force: true }), 'VALIDATION');
     await c.close();
+  });
+});
+
+describe('an unavailable database', () => {
+  test('a write lock held past the busy timeout is BUSY; the server keeps answering once it is released', async () => {
+    const path = join(tempDir(), 'q.db');
+    const store = openStore(path, { busyTimeoutMs: 50 });
+    const other = openStore(path);
+    const c = await connect(store, 'planner');
+    other.db.exec('BEGIN IMMEDIATE');
+    fails(await c.call('propose', { title: 'while locked' }), 'BUSY');
+    other.db.exec('ROLLBACK');
+    ok(await c.call('propose', { title: 'after the lock' }));
+    await c.close();
+    other.close();
+    store.close();
   });
 });

@@ -26,6 +26,7 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   await http.close();
 }
 
+/** `steward mcp`: stdio for one role (default planner), or --http for bearer-token clients. */
 export const mcp: Command = {
   name: 'mcp',
   summary: 'serve MCP: one role over stdio, or streamable HTTP where bearer tokens pick the role',
