@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
 import { decideOutput, tickOutput, updateOutput } from '../core/output-schemas.js';
 import { acceptInput, answerInput, editInput, mergeInput, rejectInput } from '../core/schemas.js';
-import type { Task } from '../core/types.js';
+import type { OpContext, Task } from '../core/types.js';
 import { taskRow } from '../core/view.js';
 import {
   acceptProposal, answerTask, approveTask, cancelTask, editTask, markDone, mergeProposal, rejectProposal,
   requestChanges, requeueTask, requireTask,
 } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
 import { tickOnce } from '../tick/tick-once.js';
 import { defineTool } from './define.js';
 import { proposalRef } from './present.js';
@@ -64,24 +65,23 @@ interface ActionOutcome {
 }
 
 /** Runs the action of an update (inside the caller's transaction). */
-function applyAction(input: UpdateInput, env: Parameters<typeof decideTool.run>[1]): ActionOutcome | null {
+function applyAction(store: Store, input: UpdateInput, ctx: OpContext): ActionOutcome | null {
   const { id, action, text } = input;
-  const ctx = env.op();
   switch (action) {
     case undefined:
       return null;
     case 'cancel':
-      return cancelTask(env.store, { id, reason: text }, ctx);
+      return cancelTask(store, { id, reason: text }, ctx);
     case 'requeue':
-      return requeueTask(env.store, { id, reason: text }, ctx);
+      return requeueTask(store, { id, reason: text }, ctx);
     case 'approve':
-      return approveTask(env.store, { id, reason: text }, ctx);
+      return approveTask(store, { id, reason: text }, ctx);
     case 'done':
-      return markDone(env.store, { id, reason: text }, ctx);
+      return markDone(store, { id, reason: text }, ctx);
     case 'changes':
-      return requestChanges(env.store, { id, feedback: text }, ctx);
+      return requestChanges(store, { id, feedback: text }, ctx);
     case 'answer':
-      return answerTask(env.store, { id, text }, ctx);
+      return answerTask(store, { id, text }, ctx);
   }
 }
 
@@ -97,9 +97,10 @@ export const updateTool = defineTool({
     const { id, action, text: _text, ...edits } = input;
     const editing = Object.values(edits).some((v) => v !== undefined);
     if (!action && !editing) throw new StewardError('VALIDATION', 'invalid update: give an action, or a title, priority or agent', { id });
+    const ctx = env.op();
     const out = env.store.tx(() => {
-      if (editing) editTask(env.store, { id, ...edits }, env.op());
-      const acted = applyAction(input, env);
+      if (editing) editTask(env.store, { id, ...edits }, ctx);
+      const acted = applyAction(env.store, input, ctx);
       return { task: requireTask(env.store, id), acted };
     });
     const spawned = out.acted?.spawned?.map((t) => t.id) ?? [];
