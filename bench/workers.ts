@@ -98,6 +98,25 @@ export const steward: QueueSubject = {
   },
 };
 
+/** steward's worker loop: completeRun with `next` claims the following task in the same transaction. */
+export const stewardNext: QueueSubject = {
+  name: 'steward (fetch-next)',
+  guarantees: steward.guarantees,
+  seed: steward.seed,
+  drain(path, worker) {
+    const store = openStore(path, { busyTimeoutMs: 30_000 });
+    const claim = { agent: worker };
+    let out = claimTask(store, claim, { now: Date.now(), actor: worker });
+    let n = 0;
+    while (out.task) {
+      out = completeRun(store, { run_id: out.run.id, summary: 'ok' }, { now: Date.now(), actor: worker }, { next: claim }).next!;
+      n++;
+    }
+    store.close();
+    return n;
+  },
+};
+
 /** plainjob 0.0.14 (better-sqlite3): getAndMarkJobAsProcessing + markJobAsDone. */
 export const plainjob: QueueSubject = {
   name: 'plainjob',
@@ -196,4 +215,4 @@ export const liteque: QueueSubject = {
   },
 };
 
-export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, plainjob, liteque };
+export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, plainjob, liteque };

@@ -7,6 +7,8 @@ import { TableWriter } from './statements.js';
 
 type Row = Record<string, unknown>;
 type Raw = unknown[];
+/** States with their own partial index (see migrations); queries name them one by one so the index is used. */
+const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
 
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
@@ -86,11 +88,10 @@ export class TaskRepo {
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
       byStatus: rows(`SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.priority, t.id LIMIT ?`),
-      notTerminal: rows(
-        `SELECT ${T} FROM tasks t WHERE t.status NOT IN ('done','failed','cancelled') ORDER BY t.project, t.priority, t.id`,
-      ),
+      notTerminal: rows(`SELECT * FROM (${LIVE.map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')})
+        ORDER BY project, priority, id`),
       board: rows(`
-        SELECT ${T} FROM tasks t WHERE t.status NOT IN ('done', 'cancelled')
+        ${[...LIVE, 'failed'].map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')}
         UNION ALL
         SELECT ${T} FROM (
           SELECT *, ROW_NUMBER() OVER (PARTITION BY project, status ORDER BY finished_at DESC, id DESC) AS rn
