@@ -28,6 +28,12 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+/** A checker for `Authorization: Bearer <token>` headers against these tokens (constant time). */
+export function makeAuthenticator(tokens: McpTokens): (header: string | undefined) => McpTokenGrant | null {
+  const digests = Object.entries(tokens).map(([t, g]) => [sha256(t), g] as [Buffer, McpTokenGrant]);
+  return (header) => authenticate(header, digests);
+}
+
 /** Finds the grant of the presented bearer token, comparing in constant time against every token. */
 function authenticate(header: string | undefined, tokens: Array<[Buffer, McpTokenGrant]>): McpTokenGrant | null {
   const m = /^Bearer +(\S+) *$/i.exec(header ?? '');
@@ -67,12 +73,12 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ bo
 
 /** The request listener for the MCP endpoint; `steward up` can mount it in its own server. */
 export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const tokens = Object.entries(options.tokens).map(([t, g]) => [sha256(t), g] as [Buffer, McpTokenGrant]);
+  const check = makeAuthenticator(options.tokens);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   return async (req, res) => {
     try {
       if (new URL(req.url ?? '/', 'http://x').pathname !== MCP_PATH) return sendJson(res, 404, `not found: POST ${MCP_PATH}`);
-      const grant = authenticate(req.headers.authorization, tokens);
+      const grant = check(req.headers.authorization);
       if (!grant) return sendJson(res, 401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
       if (req.method !== 'POST') return sendJson(res, 405, 'method not allowed: this endpoint is stateless, POST only', { allow: 'POST' });
       const parsed = await readJson(req, res);
