@@ -1,35 +1,55 @@
-// Workspace commands: init, tick.
+// Workspace commands: init, tick, stats.
+import { collectStats } from '../../ops/index.js';
 import { openStore } from '../../store/open-store.js';
+import { digestText } from '../../tick/digest-text.js';
 import { buildTickHooks } from '../../tick/hooks.js';
-import { tickOnce } from '../../tick/tick-once.js';
-import { createWorkspaceDirs } from '../../workspace/workspace.js';
+import { isSkipped, runTick } from '../../tick/run-tick.js';
+import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import type { Command } from '../command.js';
 
 export const init: Command = {
   name: 'init',
-  summary: 'create a workspace (.steward/ with the queue database) here or at --dir',
+  summary: 'create a workspace here or at --dir: .steward/ (queue, config, inbox, logs), TASKS.md, HEARTBEAT.md',
   usage: 'steward init [--dir PATH]',
+  needsConfig: false,
   run(ctx) {
-    const { workspace, created } = createWorkspaceDirs(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd);
+    const { workspace, created } = initWorkspace(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd, { agents: agentClisOnPath(ctx.env) });
     openStore(workspace.dbPath).close();
-    const text = created.length ? `initialised ${workspace.root}` : `${workspace.root} is already a workspace (nothing changed)`;
+    const text = created.length
+      ? `initialised ${workspace.root}: created ${created.join(', ')}`
+      : `${workspace.root} is already a workspace (nothing changed)`;
     return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text };
   },
 };
 
 export const tick: Command = {
   name: 'tick',
-  summary: 'run one triage pass: reap lost runs, promote ready work',
-  usage: 'steward tick',
+  summary: 'run one triage pass (ingest, reap, decide, promote, dispatch, render) and print the digest',
+  usage: 'steward tick [--json]',
   run(ctx) {
-    const hooks = buildTickHooks({ workspace: ctx.workspace(), config: ctx.config() });
-    const result = tickOnce({ store: ctx.store(), ctx: ctx.op(), hooks });
-    const parts = [
-      result.reaped.length ? `reaped ${result.reaped.length}` : '',
-      result.promoted.length ? `promoted ${result.promoted.length}` : '',
-      result.blocked.length ? `blocked ${result.blocked.length}` : '',
-      result.unblocked.length ? `unblocked ${result.unblocked.length}` : '',
-    ].filter(Boolean);
-    return { json: result, text: parts.length ? parts.join(', ') : 'nothing to do' };
+    const config = ctx.config();
+    const hooks = buildTickHooks({ workspace: ctx.workspace(), config });
+    const result = runTick({ store: ctx.store(), ctx: ctx.op(), hooks, config });
+    const digest = isSkipped(result) ? result : result.digest;
+    return { json: digest, text: digestText(digest) };
+  },
+};
+
+export const stats: Command = {
+  name: 'stats',
+  summary: 'queue statistics: tasks by state, throughput, failures by kind, cost and tokens, proposals',
+  usage: 'steward stats [--json]',
+  run(ctx) {
+    const s = collectStats(ctx.store(), Date.now());
+    const failures = Object.entries(s.failures).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
+    const proposals = Object.entries(s.proposals).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
+    const text = [
+      `tasks      ${Object.entries(s.tasks).map(([k, n]) => `${k} ${n}`).join(' · ')}`,
+      `done       ${s.throughput.done_24h} in the last 24 h (${s.throughput.per_hour}/h)`,
+      `failures   ${failures}`,
+      `runs       ${s.runs.runs} · cost $${s.runs.cost_usd.toFixed(4)} · tokens in ${s.runs.tokens_in} out ${s.runs.tokens_out}`,
+      `proposals  ${proposals}`,
+    ];
+    return { json: s, text: text.join('\n') };
   },
 };
