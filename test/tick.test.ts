@@ -98,6 +98,20 @@ describe('tickOnce', () => {
     assert.equal(s.tasks.get(r.accepted[0]!.task_id)!.status, 'ready');
   });
 
+  test('a backlog of manual proposals does not hide an auto one; unknown sources follow triage.accept', () => {
+    const s = tempStore();
+    s.tx(() => {
+      for (let i = 0; i < 600; i++) proposeTask(s, { title: `manual ${i}` }, at(T0), 'mcp:planner');
+    });
+    const auto = proposeTask(s, { title: 'auto one' }, at(T0), 'cli').proposal;
+    const odd = proposeTask(s, { title: 'odd source' }, at(T0), 'webhook').proposal;
+    const manualCfg = config({ triage: { accept: 'manual', sources: { cli: 'auto' } } });
+    assert.deepEqual(tickOnce({ store: s, ctx: at(T0 + 1), config: manualCfg }).accepted.map((a) => a.proposal_id), [auto.id]);
+    const autoCfg = config({ triage: { accept: 'auto', sources: { 'mcp:planner': 'manual' } } });
+    assert.deepEqual(tickOnce({ store: s, ctx: at(T0 + 2), config: autoCfg }).accepted.map((a) => a.proposal_id), [odd.id]);
+    assert.equal(s.proposals.counts().new, 600);
+  });
+
   test('a proposal policy would accept but cannot be (missing dependency) is left new, with the reason, once', () => {
     const s = tempStore();
     const p = proposeTask(s, { title: 'after a ghost', after: [99] }, at(T0)).proposal;

@@ -28,7 +28,10 @@ export interface DecideResult {
 export function decideProposals(store: Store, ctx: OpContext, config: Config): DecideResult {
   const result: DecideResult = { accepted: [], refused: [] };
   const triage = { ...ctx, actor: TRIAGE_ACTOR };
-  const candidates = store.read(() => store.proposals.byStatus('new', DECIDE_BATCH)).filter((p) => isAutoAccepted(config, p));
+  // Only proposals from auto sources are read, so a backlog of manual ones never hides them.
+  const auto = TRIAGE_SOURCES.filter((s) => acceptPolicy(config, s) === 'auto');
+  const others = config.triage.accept === 'auto' ? TRIAGE_SOURCES : null;
+  const candidates = store.read(() => store.proposals.newFrom(auto, others, DECIDE_BATCH)).filter((p) => isAutoAccepted(config, p));
   for (const p of candidates) {
     try {
       const out = store.tx(() => {

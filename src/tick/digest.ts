@@ -14,7 +14,9 @@ export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_sc
 /** Items shown per list; the rest are counted under `more`. */
 export const DIGEST_MAX_ITEMS = 10;
 
+/** The task fields the digest shows. */
 export type TaskBrief = Pick<Task, 'id' | 'title' | 'status' | 'question' | 'error' | 'result' | 'blocked_kind' | 'attempts' | 'max_attempts'>;
+/** The proposal fields the digest shows. */
 export interface ProposalBrief { id: number; title: string; status: string; source: string; project: string | null }
 /** A TASKS.md line the board could not read (passed on by the ingest or render hook). */
 export interface BoardLine { line: number; text: string; reason?: string }
@@ -42,6 +44,7 @@ export interface DigestInput {
 type Item = Record<string, unknown>;
 /** The lists a digest may carry, in the order it prints them. */
 export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'late_results', 'inbox_rejected', 'board'] as const;
+/** The name of one list of the digest. */
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
 /** What `steward tick` prints: `quiet: true` when nothing needs a judgement. Empty lists are left out. */

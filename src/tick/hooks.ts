@@ -4,6 +4,7 @@ import { ingestInbox } from '../inbox/ingest-inbox.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { TickHooks } from './tick-once.js';
 
+/** What the real hooks need: where the workspace is, and its config. */
 export interface HookDeps {
   workspace: Workspace;
   config: Config;

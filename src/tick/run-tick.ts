@@ -13,6 +13,7 @@ export interface TickSkipped {
   until: string;
 }
 
+/** A tick's input plus who takes the lock and for how long. */
 export interface RunTickInput extends TickInput {
   /** Who takes the lock (default host:pid:random). */
   owner?: string;

@@ -33,6 +33,7 @@ export interface HookReport {
   unreadable_lines?: BoardLine[];
 }
 
+/** What one tick runs on: the store, the time and actor, the hooks, the config. */
 export interface TickInput {
   store: Store;
   ctx: OpContext;
@@ -41,6 +42,7 @@ export interface TickInput {
   config?: Config;
 }
 
+/** What one tick did, step by step, and its digest. */
 export interface TickResult {
   reaped: Array<{ run_id: number; task_id: number; to: string }>;
   accepted: DecideResult['accepted'];

@@ -7,6 +7,7 @@ import { isSkipped, runTick } from '../../tick/run-tick.js';
 import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import type { Command } from '../command.js';
 
+/** `steward init`: the workspace folders and starter files. */
 export const init: Command = {
   name: 'init',
   summary: 'create a workspace here or at --dir: .steward/ (queue, config, inbox, logs), TASKS.md, HEARTBEAT.md',
@@ -22,6 +23,7 @@ export const init: Command = {
   },
 };
 
+/** `steward tick`: one pass under the lock; prints the digest. */
 export const tick: Command = {
   name: 'tick',
   summary: 'run one triage pass (ingest, reap, decide, promote, dispatch, render) and print the digest',
@@ -35,6 +37,7 @@ export const tick: Command = {
   },
 };
 
+/** `steward stats`: the queue's numbers. */
 export const stats: Command = {
   name: 'stats',
   summary: 'queue statistics: tasks by state, throughput, failures by kind, cost and tokens, proposals',
