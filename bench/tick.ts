@@ -76,7 +76,7 @@ function main(): void {
     const steady = Array.from({ length: 20 }, () => tick().ms);
     console.log(`in-process, steady tick (median of 20):                         ${ms(median(steady))}  (min ${ms(Math.min(...steady))}, max ${ms(Math.max(...steady))})`);
     for (let i = 0; i < 100; i++) proposeTask(store, { title: `new idea ${i}` }, { now: Date.now(), actor: 'bench' }, 'cli');
-    store.db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id IN (SELECT id FROM runs WHERE status = 'running' LIMIT 50)").run(Date.now() - 1);
+    store.tx(() => store.runs.running().slice(0, 50).forEach((r) => store.runs.update(r.id, { lease_expires_at: Date.now() - 1 })));
     const busy = tick();
     console.log(`in-process, busy tick (100 auto-accepts, 50 leases reaped):   ${ms(busy.ms)}  acted ${JSON.stringify(busy.r.digest.acted)}`);
     const idle = tick();
