@@ -20,7 +20,7 @@ function workspace(config: Config = defaultConfig()): Ws {
   const hooks = () => buildTickHooks({ workspace: w, config });
   return {
     store, config, board: w.boardPath,
-    tick: (now) => tickOnce({ store, ctx: at(now, 'triage'), hooks: hooks() }),
+    tick: (now) => tickOnce({ store, ctx: at(now, 'triage'), hooks: hooks(), config }),
     read: () => readFileSync(w.boardPath, 'utf8'),
     write: (text) => writeFileSync(w.boardPath, text),
   };
@@ -44,7 +44,9 @@ describe('TASKS.md round trip', () => {
     const first = ws.read();
     const events = eventsCount(ws.store);
     const second = ws.tick(20);
-    assert.deepEqual(second.ingest, { board: { applied: [], unreadable: [], removed: [] } });
+    const ingest = second.ingest as { board: unknown; unreadable_lines: unknown[] };
+    assert.deepEqual([ingest.board, ingest.unreadable_lines], [{ applied: [] }, []]);
+    assert.equal(second.digest.quiet, true, 'the blocked question was reported by the first tick only');
     assert.equal((second.render as { board: { written: boolean } }).board.written, false);
     assert.equal(ws.read(), first);
     assert.equal(eventsCount(ws.store), events);
@@ -71,6 +73,7 @@ describe('TASKS.md round trip', () => {
     edit(ws, '## default', '## default\n\n- [ ] brand new task !high @writer');
     const out = ws.tick(200);
     const applied = (out.ingest as { board: { applied: Array<{ kind: string }> } }).board.applied.map((x) => x.kind).sort();
+    assert.equal(out.digest.acted?.board_edits, 4);
     assert.deepEqual(applied, ['answer', 'cancel', 'create', 'done']);
     assert.equal(ws.store.tasks.get(a.id)?.status, 'done');
     assert.equal(ws.store.tasks.get(b.id)?.status, 'cancelled');
@@ -91,7 +94,10 @@ describe('TASKS.md round trip', () => {
     ws.tick(10);
     edit(ws, /- \[ \] #1 keep me.*\n/, '');
     const out = ws.tick(20);
-    assert.deepEqual((out.ingest as { board: { removed: number[] } }).board.removed, [t.id]);
+    const lines = (out.ingest as { unreadable_lines: Array<{ text: string; reason: string }> }).unreadable_lines;
+    assert.deepEqual(lines.map((l) => l.text), [`#${t.id}`]);
+    assert.match(lines[0]!.reason, /deleted; nothing was deleted/);
+    assert.equal(out.digest.board?.length, 1, 'the digest says a line was removed');
     assert.match(ws.read(), /#1 keep me/);
     assert.equal(ws.store.tasks.get(t.id)?.status, 'ready');
   });
@@ -143,7 +149,7 @@ describe('TASKS.md safety', () => {
     ].join('\n');
     ws.write(garbage);
     const out = ws.tick(20);
-    const fresh = (out.ingest as { board: { unreadable: Array<{ reason: string; text: string }> } }).board.unreadable;
+    const fresh = (out.ingest as { unreadable_lines: Array<{ reason: string; text: string }> }).unreadable_lines;
     assert.ok(fresh.some((u) => /#999/.test(u.text)), 'unknown id reported');
     assert.ok(fresh.some((u) => /#1 real again/.test(u.text)), 'duplicated id reported');
     assert.ok(fresh.every((u) => u.reason.length > 0));
@@ -152,7 +158,7 @@ describe('TASKS.md safety', () => {
     assert.equal(ws.store.tasks.get(1)?.status, 'ready');
     assert.equal(ws.store.integrityCheck(), 'ok');
     const again = ws.tick(30);
-    assert.deepEqual((again.ingest as { board: { unreadable: unknown[] } }).board.unreadable, [], 'kept lines are reported once');
+    assert.deepEqual((again.ingest as { unreadable_lines: unknown[] }).unreadable_lines, [], 'kept lines are reported once');
   });
 });
 

@@ -1,7 +1,7 @@
 // Streamable HTTP: bearer tokens decide role and actor; 401 without one; bound to 127.0.0.1 by default.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -100,38 +100,33 @@ describe('MCP over streamable HTTP', () => {
 });
 
 describe('loadMcpTokens', () => {
-  test('reads mcp.tokens from .steward/config.yaml and STEWARD_MCP_TOKENS (env adds and overrides)', () => {
-    const dir = tempDir();
-    const configPath = join(dir, 'config.yaml');
-    assert.deepEqual(loadMcpTokens({ configPath }, {}), {}, 'no file, no env: no tokens');
-    writeFileSync(configPath, `heartbeat: 10s\nmcp:\n  host: 127.0.0.1\n  tokens:\n    ${PLANNER}: { role: planner, name: plan-bot }\n    ${WORKER}:\n      role: worker\n`);
-    assert.deepEqual(loadMcpTokens({ configPath }, {}), { [PLANNER]: { role: 'planner', name: 'plan-bot' }, [WORKER]: { role: 'worker' } });
+  test('takes mcp.tokens of the config and STEWARD_MCP_TOKENS (env adds and overrides)', () => {
+    assert.deepEqual(loadMcpTokens(undefined, {}), {}, 'no config tokens, no env: no tokens');
+    const fromConfig = { [PLANNER]: { role: 'planner', name: 'plan-bot' }, [WORKER]: { role: 'worker' } };
+    assert.deepEqual(loadMcpTokens(fromConfig, {}), fromConfig);
     const env = { STEWARD_MCP_TOKENS: JSON.stringify({ [WORKER]: { role: 'triage', name: 'tri' } }) };
-    assert.deepEqual(loadMcpTokens({ configPath }, env)[WORKER], { role: 'triage', name: 'tri' });
+    assert.deepEqual(loadMcpTokens(fromConfig, env)[WORKER], { role: 'triage', name: 'tri' });
   });
 
   test('a bad token entry fails with its path, never echoing the token', () => {
-    const dir = tempDir();
-    const configPath = join(dir, 'config.yaml');
     const secret = 'secret-token-abcdefghijklmnop';
-    writeFileSync(configPath, `mcp:\n  tokens:\n    ${secret}: { role: admin }\n`);
-    assert.throws(() => loadMcpTokens({ configPath }, {}), (e: any) => {
+    assert.throws(() => loadMcpTokens({ [secret]: { role: 'admin' } }, {}), (e: any) => {
       assert.equal(e.code, 'VALIDATION');
       assert.match(e.message, /^mcp\.tokens\.secr….role: /);
       assert.ok(!e.message.includes(secret) && !JSON.stringify(e.details).includes(secret));
       return true;
     });
-    assert.throws(() => loadMcpTokens({ configPath: join(dir, 'none') }, { STEWARD_MCP_TOKENS: '{"short": {"role": "worker"}}' }), /at least 16 characters/);
-    assert.throws(() => loadMcpTokens({ configPath: join(dir, 'none') }, { STEWARD_MCP_TOKENS: '{oops' }), (e: any) => e.code === 'PARSE_ERROR');
-    writeFileSync(configPath, 'mcp: [unclosed');
-    assert.throws(() => loadMcpTokens({ configPath }, {}), (e: any) => e.code === 'PARSE_ERROR');
+    assert.throws(() => loadMcpTokens(undefined, { STEWARD_MCP_TOKENS: '{"short": {"role": "worker"}}' }), /at least 16 characters/);
+    assert.throws(() => loadMcpTokens(undefined, { STEWARD_MCP_TOKENS: '{oops' }), (e: any) => e.code === 'PARSE_ERROR');
   });
 });
 
 test('steward mcp --http serves until SIGTERM, with tokens from STEWARD_MCP_TOKENS', async () => {
+  const bare = tempDir();
+  mkdirSync(join(bare, '.steward'));
+  assert.equal(cli(['mcp', '--http', '--dir', bare], { cwd: bare }).code, 2, 'no tokens: a usage error');
   const dir = tempDir();
   cli(['init', '--dir', dir], { cwd: dir });
-  assert.equal(cli(['mcp', '--http', '--dir', dir], { cwd: dir }).code, 2, 'no tokens: a usage error');
   const env = { ...process.env, STEWARD_DIR: '', STEWARD_MCP_TOKENS: JSON.stringify({ [WORKER]: { role: 'worker' } }) };
   const child = spawn(process.execPath, [CLI, 'mcp', '--http', '--port', '0', '--dir', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

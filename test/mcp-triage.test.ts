@@ -140,7 +140,7 @@ describe('update', () => {
 });
 
 describe('tick', () => {
-  test('runs one tick and returns its result: an expired lease is reaped', async () => {
+  test('runs one tick and returns its digest: an expired lease is reaped, reported once', async () => {
     const store = tempStore();
     addTask(store, { title: 'abandoned' }, at(T0));
     const claimed = claimTask(store, { agent: 'a', lease_seconds: 10 }, at(T0));
@@ -148,10 +148,12 @@ describe('tick', () => {
     const clock: Clock = { t: T0 + 11_000 };
     const c = await connect(store, 'triage', { clock, actor: 'heartbeat' });
     const out = ok(await c.call('tick'));
-    assert.deepEqual(out.reaped, [{ run_id: claimed.run.id, task_id: claimed.task.id, to: 'ready' }]);
+    assert.equal(out.quiet, false);
+    assert.equal(out.acted.reaped, 1);
+    assert.deepEqual(out.failures.map((f: { id: number; kind: string }) => [f.id, f.kind]), [[claimed.task.id, 'lost']]);
     assert.equal(store.runs.get(claimed.run.id)!.outcome, 'lost');
     const again = ok(await c.call('tick'));
-    assert.deepEqual(again, tickOnce({ store, ctx: at(clock.t) }), 'the tool returns what tickOnce returns');
+    assert.deepEqual(again, { quiet: true, counts: { ready: 1 } }, 'each item is in one digest only');
     fails(await c.call('tick', { force: true }), 'VALIDATION');
     await c.close();
   });

@@ -41,6 +41,8 @@ export interface Command {
   /** Names given to positional arguments, in order; the last one collects the rest when `rest` is set. */
   positionals?: string[];
   rest?: boolean;
+  /** false for commands that run without a valid config (init). Every other command resolves it first, so a bad config fails at once. */
+  needsConfig?: boolean;
   run(ctx: CliContext, values: Values, positionals: string[]): Promise<CommandOutput> | CommandOutput;
 }
 

@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
     const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
+    if (command.needsConfig !== false) ctx.config(); // once per command; a bad key fails here with its path (exit 2)
     const out = await command.run(ctx, own as Record<string, string>, positionals);
     if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
     return out.exitCode ?? 0;

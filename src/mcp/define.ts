@@ -17,6 +17,8 @@ export interface ToolEnv {
   op(): OpContext;
   /** Writes a diagnostic line (stderr; never stdout on stdio). */
   log(line: string): void;
+  /** Runs one tick of the workspace (lock, hooks, digest) and returns the digest; set by the host. */
+  tick?: (ctx: OpContext) => Record<string, unknown>;
 }
 
 /** A handler's answer: the structured result and a short text for the model. */

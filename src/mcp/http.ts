@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Store } from '../store/open-store.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, type McpServerOptions } from './server.js';
 import type { McpTokenGrant, McpTokens } from './tokens.js';
 
 /** Where `steward mcp --http` listens unless told otherwise. */
@@ -20,6 +20,8 @@ export interface McpHttpOptions {
   tokens: McpTokens;
   /** TASKS.md, for steward://board. */
   boardPath?: string;
+  /** The workspace's tick, for the triage `tick` tool. */
+  tick?: McpServerOptions['tick'];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -88,6 +90,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
         role: grant.role,
         actor: grant.name,
         boardPath: options.boardPath,
+        tick: options.tick,
         now: options.now,
         log,
       });

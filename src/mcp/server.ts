@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
+import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { advertisedOutput, errorResult, runTool, type ToolDef, type ToolEnv } from './define.js';
 import { registerPlannerPrompt } from './prompts.js';
@@ -25,6 +26,8 @@ export interface McpServerOptions {
   now?: () => number;
   /** Diagnostics; stderr by default. */
   log?: (line: string) => void;
+  /** The workspace's tick (lock, hooks, digest); without it the tool runs a bare tick of the store. */
+  tick?: (ctx: OpContext) => Record<string, unknown>;
 }
 
 const INSTRUCTIONS: Record<McpRole, string> = {
@@ -65,6 +68,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     source: `mcp:${role}`,
     op: () => ({ now: now(), actor }),
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    tick: options.tick,
   };
   const server = new McpServer({ name: 'steward', version: STEWARD_MCP_VERSION }, { instructions: INSTRUCTIONS[role] });
   const mine = new Map<string, ToolDef>();

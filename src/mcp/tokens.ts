@@ -1,6 +1,4 @@
-// MCP bearer tokens: each decides a role and an actor name. Read from .steward/config.yaml and STEWARD_MCP_TOKENS.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// MCP bearer tokens: each decides a role and an actor name. From the loaded config and STEWARD_MCP_TOKENS.
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
 import { zName } from '../core/schemas.js';
@@ -44,30 +42,12 @@ function checkTokens(raw: unknown, where: string): McpTokens {
   return out;
 }
 
-function readConfigTokens(configPath: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(configPath, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StewardError('UNAVAILABLE', `cannot read ${configPath}: ${(err as Error).message}`, { path: configPath });
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new StewardError('PARSE_ERROR', `${configPath}: ${(err as Error).message.split('\n')[0]}`, { path: configPath });
-  }
-  return (doc as { mcp?: { tokens?: unknown } } | null)?.mcp?.tokens;
-}
-
 /**
- * The MCP tokens of a workspace: `mcp.tokens` in .steward/config.yaml, then STEWARD_MCP_TOKENS
- * (JSON `{"<token>": {"role": "...", "name": "..."}}`), which adds to and overrides the file.
- * The one place tokens are read until the shared config loader takes it over.
+ * The MCP tokens of a workspace: `mcp.tokens` of the loaded config (file and STEWARD_MCP_TOKEN_<ROLE>),
+ * then STEWARD_MCP_TOKENS (JSON `{"<token>": {"role": "...", "name": "..."}}`), which adds and overrides.
  */
-export function loadMcpTokens(workspace: { configPath: string }, env: NodeJS.ProcessEnv = process.env): McpTokens {
-  const fromFile = checkTokens(readConfigTokens(workspace.configPath), 'mcp.tokens');
+export function loadMcpTokens(configTokens: unknown, env: NodeJS.ProcessEnv = process.env): McpTokens {
+  const fromFile = checkTokens(configTokens, 'mcp.tokens');
   const json = env.STEWARD_MCP_TOKENS?.trim();
   if (!json) return fromFile;
   let parsed: unknown;

@@ -10,8 +10,9 @@ import {
   requestChanges, requeueTask, requireTask,
 } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
-import { tickOnce } from '../tick/tick-once.js';
-import { defineTool } from './define.js';
+import { defaultConfig } from '../config/schema.js';
+import { isSkipped, runTick } from '../tick/run-tick.js';
+import { type ToolEnv, defineTool } from './define.js';
 import { proposalRef } from './present.js';
 import { rowLine } from './text.js';
 
@@ -124,7 +125,13 @@ export const tickTool = defineTool({
   output: tickOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run(_input, env) {
-    const result = tickOnce({ store: env.store, ctx: env.op() }) as unknown as Record<string, unknown>;
+    const result = env.tick ? env.tick(env.op()) : bareTick(env);
     return { structured: result, text: JSON.stringify(result) };
   },
 });
+
+/** A tick of the store alone (no files, no dispatch), for servers started without a workspace tick. */
+function bareTick(env: ToolEnv): Record<string, unknown> {
+  const result = runTick({ store: env.store, ctx: env.op(), config: defaultConfig() });
+  return (isSkipped(result) ? result : result.digest) as unknown as Record<string, unknown>;
+}

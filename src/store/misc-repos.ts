@@ -20,6 +20,8 @@ export class EventRepo {
         'SELECT * FROM events WHERE id > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?',
       ),
       maxId: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
+      sinceForDigest: db.prepare(`SELECT * FROM events WHERE id > ? AND kind IN (SELECT value FROM json_each(?))
+        AND (kind <> 'completed' OR to_status = 'review') ORDER BY id LIMIT ?`),
     };
   }
 
@@ -41,6 +43,12 @@ export class EventRepo {
     return (rows as Row[]).map(toEvent);
   }
 
+  /** Events after id `after` of some kinds, oldest first; `completed` only when it moved a task to review. */
+  sinceForDigest(after: number, kinds: string[], limit: number): StewardEvent[] {
+    return (this.s.sinceForDigest.all(after, JSON.stringify(kinds), limit) as Row[]).map(toEvent);
+  }
+
+  /** The newest event id (0 when there are none). */
   maxId(): number {
     return (this.s.maxId.get() as { id: number }).id;
   }
@@ -55,6 +63,9 @@ export class MetaRepo {
       get: db.prepare('SELECT value FROM meta WHERE key = ?'),
       set: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       del: db.prepare('DELETE FROM meta WHERE key = ?'),
+      insertIfAbsent: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING'),
+      replaceIf: db.prepare('UPDATE meta SET value = ? WHERE key = ? AND value = ?'),
+      deleteIf: db.prepare('DELETE FROM meta WHERE key = ? AND value = ?'),
     };
   }
 
@@ -68,6 +79,13 @@ export class MetaRepo {
 
   delete(key: string): void {
     this.s.del.run(key);
+  }
+
+  /** Compare-and-set: writes `next` (undefined = delete) only if the value is still `expected` (undefined = absent). */
+  compareAndSet(key: string, expected: string | undefined, next: string | undefined): boolean {
+    if (expected === undefined) return next === undefined ? this.get(key) === undefined : this.s.insertIfAbsent.run(key, next).changes === 1;
+    if (next === undefined) return this.s.deleteIf.run(key, expected).changes === 1;
+    return this.s.replaceIf.run(next, key, expected).changes === 1;
   }
 }
 

@@ -6,6 +6,7 @@ import { StewardError } from '../core/errors.js';
 import { migrate } from './migrations.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
 import { ProposalRepo } from './proposal-repo.js';
+import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { TaskRepo } from './task-repo.js';
@@ -24,6 +25,7 @@ export class Store {
   readonly events: EventRepo;
   readonly meta: MetaRepo;
   readonly agents: AgentRepo;
+  readonly reports: ReportRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
 
   constructor(
@@ -36,6 +38,7 @@ export class Store {
     this.events = new EventRepo(db);
     this.meta = new MetaRepo(db);
     this.agents = new AgentRepo(db);
+    this.reports = new ReportRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

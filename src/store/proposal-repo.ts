@@ -21,6 +21,10 @@ export class ProposalRepo {
         "SELECT * FROM proposals WHERE status = 'new' AND project IS ? AND lower(trim(title)) = ? ORDER BY id LIMIT 1",
       ),
       byStatus: db.prepare('SELECT * FROM proposals WHERE status = ? ORDER BY id LIMIT ?'),
+      newFrom: db.prepare(`SELECT * FROM proposals WHERE status = 'new'
+        AND (source IN (SELECT value FROM json_each(@sources))
+          OR (@others IS NOT NULL AND source NOT IN (SELECT value FROM json_each(@others))))
+        ORDER BY id LIMIT @limit`),
       all: db.prepare('SELECT * FROM proposals ORDER BY id DESC LIMIT ?'),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM proposals GROUP BY status'),
     };
@@ -54,6 +58,12 @@ export class ProposalRepo {
 
   byStatus(status: ProposalState, limit: number): Proposal[] {
     return (this.s.byStatus.all(status, limit) as Row[]).map(toProposal);
+  }
+
+  /** New proposals whose source is in `sources`, or (when `allBut` is given) any source not in `allBut`; oldest first. */
+  newFrom(sources: readonly string[], allBut: readonly string[] | null, limit: number): Proposal[] {
+    const rows = this.s.newFrom.all({ sources: JSON.stringify(sources), others: allBut ? JSON.stringify(allBut) : null, limit });
+    return (rows as Row[]).map(toProposal);
   }
 
   recent(limit: number): Proposal[] {

@@ -3,18 +3,25 @@ import { resolve } from 'node:path';
 import { ingestBoard, renderBoardFile, type BoardIngest } from '../board/board-sync.js';
 import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
+import { ingestInbox } from '../inbox/ingest-inbox.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { TickHooks } from './tick-once.js';
 
+/** What the real hooks need: where the workspace is, and its config. */
 export interface HookDeps {
   workspace: Workspace;
   config: Config;
 }
 
-/** A short account of what reading TASKS.md did (the full lists go to the digest). */
+/** What reading TASKS.md did, in the digest's terms: counts under `acted`, lines for its `board` list. */
 function boardReport(b: BoardIngest): Record<string, unknown> {
-  return { applied: b.applied, unreadable: b.fresh, removed: b.removed };
+  const removed = b.removed.map((id) => ({ line: 0, text: `#${id}`, reason: `the line of task #${id} was deleted; nothing was deleted, it is shown again` }));
+  return {
+    board: { applied: b.applied },
+    acted: b.applied.length ? { board_edits: b.applied.length } : {},
+    unreadable_lines: [...b.fresh, ...removed],
+  };
 }
 
 /** TASKS.md's two steps; the render of a tick reuses what its ingest read, so kept lines stay kept. */
@@ -25,7 +32,7 @@ export function boardHooks(deps: HookDeps): Required<Pick<TickHooks, 'ingest' | 
   return {
     ingest: (store, ctx) => {
       read = ingestBoard(opts(store, ctx));
-      return { board: boardReport(read) };
+      return boardReport(read);
     },
     render: (store, ctx) => {
       const ingest = read ?? ingestBoard(opts(store, ctx));
@@ -35,8 +42,20 @@ export function boardHooks(deps: HookDeps): Required<Pick<TickHooks, 'ingest' | 
   };
 }
 
-/** The hooks a tick of this workspace uses. Each issue's module adds its own hook here. */
+/** The hooks a tick of this workspace uses: inbox files and TASKS.md in, the board out. */
 export function buildTickHooks(deps: HookDeps): TickHooks {
   const board = boardHooks(deps);
-  return { ingest: board.ingest, render: board.render };
+  return {
+    ingest: (store, ctx) => {
+      const inbox = ingestInbox(store, ctx, deps.workspace.inboxDir);
+      const edits = board.ingest(store, ctx) as { acted: Record<string, number>; unreadable_lines: unknown[]; board: unknown };
+      return {
+        inbox,
+        board: edits.board,
+        acted: { ingested: inbox.ingested.length, rejected_files: inbox.rejected.length, ...edits.acted },
+        unreadable_lines: edits.unreadable_lines,
+      };
+    },
+    render: board.render,
+  };
 }

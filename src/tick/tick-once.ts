@@ -1,11 +1,16 @@
 // One triage pass: ingest, reconcile, decide, promote, dispatch, render, digest (DESIGN §5).
+import { defaultConfig, type Config } from '../config/schema.js';
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
+import { decideProposals, type DecideResult } from './decide-proposals.js';
+import type { BoardLine, Digest } from './digest.js';
+import { takeDigest } from './digest-store.js';
 
 /**
  * The tick's I/O, passed in (STYLE: loops receive their I/O). Each hook is optional so the core
  * steps run without files or processes; `buildTickHooks` (hooks.ts) wires the real ones.
+ * A hook's result may carry the fields of HookReport; the digest reads them.
  */
 export interface TickHooks {
   /** Step 1: read inbox files (and TASKS.md edits) into the queue. */
@@ -20,36 +25,87 @@ export interface TickHooks {
   render?: (store: Store, ctx: OpContext) => Record<string, unknown>;
 }
 
+/** Fields any hook result may carry for the digest. */
+export interface HookReport {
+  /** Counts of what the hook did, e.g. {ingested: 2} or {started: 3}; shown under the digest's `acted`. */
+  acted?: Record<string, number>;
+  /** TASKS.md lines that could not be read; each reaches one digest. */
+  unreadable_lines?: BoardLine[];
+}
+
+/** What one tick runs on: the store, the time and actor, the hooks, the config. */
 export interface TickInput {
   store: Store;
   ctx: OpContext;
   hooks?: TickHooks;
+  /** The workspace config (accept policy, agent profiles); defaults when absent. */
+  config?: Config;
 }
 
+/** What one tick did, step by step, and its digest. */
 export interface TickResult {
   reaped: Array<{ run_id: number; task_id: number; to: string }>;
+  accepted: DecideResult['accepted'];
+  refused: DecideResult['refused'];
   promoted: number[];
   blocked: number[];
   unblocked: number[];
   ingest?: Record<string, unknown>;
   dispatch?: Record<string, unknown>;
   render?: Record<string, unknown>;
+  /** Step 7: what needs a judgement since the last digest. */
+  digest: Digest;
 }
 
-/** Runs one tick; each step is idempotent and safe to run from two processes. */
+/** Reads the HookReport fields of a hook result, ignoring anything malformed. */
+export function readHookReport(result: Record<string, unknown> | undefined): Required<HookReport> {
+  const acted: Record<string, number> = {};
+  const raw = result?.acted;
+  if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'number' && Number.isFinite(v)) acted[k] = v;
+  }
+  const lines = Array.isArray(result?.unreadable_lines) ? (result.unreadable_lines as unknown[]) : [];
+  const unreadable_lines = lines.filter(
+    (l): l is BoardLine => !!l && typeof (l as BoardLine).line === 'number' && typeof (l as BoardLine).text === 'string',
+  );
+  return { acted, unreadable_lines };
+}
+
+function sumCounts(parts: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of parts) for (const [k, v] of Object.entries(part)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** Runs one tick; each step is idempotent and safe to run from two processes (runTick adds the lock). */
 export function tickOnce(input: TickInput): TickResult {
   const { store, ctx, hooks = {} } = input;
+  const config = input.config ?? defaultConfig();
   const ingest = hooks.ingest?.(store, ctx);
   const reap = reapRuns(store, ctx, hooks.isDead);
   if (reap.lost.length) hooks.onLost?.(reap.lost);
+  const decided = decideProposals(store, ctx, config);
   const promote = promoteTasks(store, ctx);
   const dispatch = hooks.dispatch?.(store, ctx);
   const render = hooks.render?.(store, ctx);
+  const reports = [ingest, dispatch, render].map(readHookReport);
+  const acted = sumCounts([
+    ...reports.map((r) => r.acted),
+    { accepted: decided.accepted.length, reaped: reap.lost.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
+  ]);
+  const digest = takeDigest(store, ctx.now, config, {
+    acted,
+    board: reports.flatMap((r) => r.unreadable_lines),
+    notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),
+  });
   return {
     reaped: reap.lost.map(({ run_id, task_id, to }) => ({ run_id, task_id, to })),
+    accepted: decided.accepted,
+    refused: decided.refused,
     ...promote,
     ...(ingest ? { ingest } : {}),
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
+    digest,
   };
 }

@@ -1,5 +1,6 @@
 // Inbox commands: propose, inbox, accept, reject.
 import { proposalView, taskView } from '../../core/view.js';
+import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
 import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
 import { proposalLine, taskLine } from '../format.js';
@@ -20,16 +21,19 @@ export const propose: Command = {
 
 export const inbox: Command = {
   name: 'inbox',
-  summary: 'list proposals waiting for a decision (--all for recent ones in any state)',
+  summary: 'list proposals waiting for a decision, and files in .steward/inbox/ not ingested yet (--all: recent proposals in any state)',
   usage: 'steward inbox [--all] [--limit N]',
   options: { all: { type: 'boolean' }, limit: { type: 'string' } },
   run(ctx, values) {
     const limit = Math.min(Math.max(Number(values.limit ?? 50) || 50, 1), 500);
     const store = ctx.store();
     const rows = store.read(() => (values.all ? store.proposals.recent(limit) : store.proposals.byStatus('new', limit)));
+    const files = waitingInboxFiles(ctx.workspace().inboxDir, Date.now());
+    const lines = rows.map(proposalLine);
+    for (const f of files) lines.push(`file ${f.file}  ${f.bytes} bytes  ${f.settled ? 'read at the next tick' : 'still being written'}`);
     return {
-      json: { proposals: rows.map(proposalView) },
-      text: rows.length ? rows.map(proposalLine).join('\n') : 'inbox empty',
+      json: { proposals: rows.map(proposalView), ...(files.length ? { files } : {}) },
+      text: lines.length ? lines.join('\n') : 'inbox empty',
     };
   },
 };

@@ -2,22 +2,25 @@
 import { StewardError } from '../../core/errors.js';
 import { parseInput, zInt } from '../../core/schemas.js';
 import { zRole } from '../../mcp/roles.js';
+import { workspaceTick } from '../../tick/workspace-tick.js';
 import type { CliContext, Command, Values } from '../command.js';
 
 /** The MCP adapter, loaded only when this command runs (the SDK is not needed by other commands). */
 const loadMcp = () => import('../../mcp/index.js');
 
 async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
-  const { DEFAULT_MCP_HOST, DEFAULT_MCP_PORT, loadMcpTokens, startMcpHttp } = await loadMcp();
+  const { loadMcpTokens, startMcpHttp } = await loadMcp();
   if (values.role !== undefined) throw new StewardError('USAGE', 'with --http each bearer token decides the role; drop --role');
-  const tokens = loadMcpTokens(ctx.workspace(), ctx.env);
+  const config = ctx.config();
+  const tokens = loadMcpTokens(config.mcp.tokens, ctx.env);
   const count = Object.keys(tokens).length;
   if (count === 0) {
     throw new StewardError('USAGE', 'no MCP tokens: add mcp.tokens to .steward/config.yaml or set STEWARD_MCP_TOKENS');
   }
-  const port = parseInput(zInt(0, 65535), values.port ?? DEFAULT_MCP_PORT, 'port');
-  const host = (values.host as string | undefined) ?? DEFAULT_MCP_HOST;
-  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log });
+  const port = parseInput(zInt(0, 65535), values.port ?? config.mcp.port, 'port');
+  const host = (values.host as string | undefined) ?? config.mcp.host;
+  const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
+  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick });
   ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -49,7 +52,8 @@ export const mcp: Command = {
     const store = ctx.store();
     const { serveStdio } = await loadMcp();
     ctx.log(`steward mcp: ${role} tools on stdio for ${ctx.workspace().root} as ${actor}`);
-    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log });
+    const tick = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store });
+    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log, tick });
     return { json: null, text: '', silent: true };
   },
 };

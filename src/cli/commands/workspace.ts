@@ -1,36 +1,56 @@
-// Workspace commands: init, tick.
+// Workspace commands: init, tick, stats.
+import { collectStats } from '../../ops/index.js';
 import { openStore } from '../../store/open-store.js';
-import { boardHooks, buildTickHooks } from '../../tick/hooks.js';
-import { tickOnce } from '../../tick/tick-once.js';
-import { createWorkspaceDirs } from '../../workspace/workspace.js';
+import { digestText } from '../../tick/digest-text.js';
+import { boardHooks } from '../../tick/hooks.js';
+import { workspaceTick } from '../../tick/workspace-tick.js';
+import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import type { Command } from '../command.js';
 
+/** `steward init`: the workspace folders and starter files. */
 export const init: Command = {
   name: 'init',
-  summary: 'create a workspace (.steward/ with the queue database) here or at --dir',
+  summary: 'create a workspace here or at --dir: .steward/ (queue, config, inbox, logs), TASKS.md, HEARTBEAT.md',
   usage: 'steward init [--dir PATH]',
+  needsConfig: false,
   run(ctx) {
-    const { workspace, created } = createWorkspaceDirs(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd);
+    const { workspace, created } = initWorkspace(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd, { agents: agentClisOnPath(ctx.env) });
     openStore(workspace.dbPath).close();
-    const text = created.length ? `initialised ${workspace.root}` : `${workspace.root} is already a workspace (nothing changed)`;
+    const text = created.length
+      ? `initialised ${workspace.root}: created ${created.join(', ')}`
+      : `${workspace.root} is already a workspace (nothing changed)`;
     return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text };
   },
 };
 
+/** `steward tick`: one pass under the lock; prints the digest. */
 export const tick: Command = {
   name: 'tick',
-  summary: 'run one triage pass: reap lost runs, promote ready work',
-  usage: 'steward tick',
+  summary: 'run one triage pass (ingest, reap, decide, promote, dispatch, render) and print the digest',
+  usage: 'steward tick [--json]',
   run(ctx) {
-    const hooks = buildTickHooks({ workspace: ctx.workspace(), config: ctx.config() });
-    const result = tickOnce({ store: ctx.store(), ctx: ctx.op(), hooks });
-    const parts = [
-      result.reaped.length ? `reaped ${result.reaped.length}` : '',
-      result.promoted.length ? `promoted ${result.promoted.length}` : '',
-      result.blocked.length ? `blocked ${result.blocked.length}` : '',
-      result.unblocked.length ? `unblocked ${result.unblocked.length}` : '',
-    ].filter(Boolean);
-    return { json: result, text: parts.length ? parts.join(', ') : 'nothing to do' };
+    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store() })(ctx.op());
+    return { json: digest, text: digestText(digest as Parameters<typeof digestText>[0]) };
+  },
+};
+
+/** `steward stats`: the queue's numbers. */
+export const stats: Command = {
+  name: 'stats',
+  summary: 'queue statistics: tasks by state, throughput, failures by kind, cost and tokens, proposals',
+  usage: 'steward stats [--json]',
+  run(ctx) {
+    const s = collectStats(ctx.store(), Date.now());
+    const failures = Object.entries(s.failures).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
+    const proposals = Object.entries(s.proposals).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
+    const text = [
+      `tasks      ${Object.entries(s.tasks).map(([k, n]) => `${k} ${n}`).join(' · ')}`,
+      `done       ${s.throughput.done_24h} in the last 24 h (${s.throughput.per_hour}/h)`,
+      `failures   ${failures}`,
+      `runs       ${s.runs.runs} · cost $${s.runs.cost_usd.toFixed(4)} · tokens in ${s.runs.tokens_in} out ${s.runs.tokens_out}`,
+      `proposals  ${proposals}`,
+    ];
+    return { json: s, text: text.join('\n') };
   },
 };
 
@@ -42,13 +62,14 @@ export const render: Command = {
     const board = boardHooks({ workspace: ctx.workspace(), config: ctx.config() });
     const store = ctx.store();
     const op = { ...ctx.op(), actor: 'human' };
-    const read = board.ingest(store, op).board as { applied: unknown[]; unreadable: unknown[]; removed: unknown[] };
+    const ingest = board.ingest(store, op) as { board: { applied: unknown[] }; unreadable_lines: unknown[] };
     const written = board.render(store, op).board as { written: boolean; tasks: number; reason?: string };
+    const { applied } = ingest.board;
     const text = [
       written.written ? `rendered ${written.tasks} tasks to TASKS.md` : `TASKS.md not written: ${written.reason}`,
-      read.applied.length ? `applied ${read.applied.length} edits` : '',
-      read.unreadable.length ? `${read.unreadable.length} lines could not be read (kept under "Could not read")` : '',
+      applied.length ? `applied ${applied.length} edits` : '',
+      ingest.unreadable_lines.length ? `${ingest.unreadable_lines.length} lines need you (kept under "Could not read")` : '',
     ].filter(Boolean);
-    return { json: { read, render: written }, text: text.join('\n') };
+    return { json: { applied, unreadable_lines: ingest.unreadable_lines, render: written }, text: text.join('\n') };
   },
 };

@@ -1,0 +1,49 @@
+// Tick step 3: accept the proposals the policy lets through without a decision (`triage.accept: auto`).
+import { TRIAGE_SOURCES, acceptPolicy, type Config, type TriageSource } from '../config/schema.js';
+import { StewardError } from '../core/errors.js';
+import type { OpContext, Proposal } from '../core/types.js';
+import { acceptInTx } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+
+/** The actor the tick decides as. */
+export const TRIAGE_ACTOR = 'triage';
+/** Proposals looked at per tick; the rest wait for the next one. */
+export const DECIDE_BATCH = 500;
+
+/** Whether a proposal is accepted by the tick itself; sources the config does not name follow `triage.accept`. */
+export function isAutoAccepted(config: Config, proposal: Pick<Proposal, 'source'>): boolean {
+  const known = (TRIAGE_SOURCES as readonly string[]).includes(proposal.source);
+  const mode = known ? acceptPolicy(config, proposal.source as TriageSource) : config.triage.accept;
+  return mode === 'auto';
+}
+
+/** What the decide step did. */
+export interface DecideResult {
+  accepted: Array<{ proposal_id: number; task_id: number }>;
+  /** Proposals the policy would accept but that cannot be (a missing dependency, a key taken): left for a person. */
+  refused: Array<{ proposal_id: number; code: string; message: string }>;
+}
+
+/** Accepts every new proposal the policy allows, each in its own transaction, as actor `triage`. */
+export function decideProposals(store: Store, ctx: OpContext, config: Config): DecideResult {
+  const result: DecideResult = { accepted: [], refused: [] };
+  const triage = { ...ctx, actor: TRIAGE_ACTOR };
+  // Only proposals from auto sources are read, so a backlog of manual ones never hides them.
+  const auto = TRIAGE_SOURCES.filter((s) => acceptPolicy(config, s) === 'auto');
+  const others = config.triage.accept === 'auto' ? TRIAGE_SOURCES : null;
+  const candidates = store.read(() => store.proposals.newFrom(auto, others, DECIDE_BATCH)).filter((p) => isAutoAccepted(config, p));
+  for (const p of candidates) {
+    try {
+      const out = store.tx(() => {
+        // Re-read inside the write lock: another tick (or a person) may have decided it meanwhile.
+        if (store.proposals.get(p.id)?.status !== 'new') return undefined;
+        return acceptInTx(store, { proposal_id: p.id }, triage);
+      });
+      if (out) result.accepted.push({ proposal_id: p.id, task_id: out.task.id });
+    } catch (err) {
+      if (!(err instanceof StewardError) || ['BUSY', 'UNAVAILABLE', 'INTERNAL'].includes(err.code)) throw err;
+      result.refused.push({ proposal_id: p.id, code: err.code, message: err.message });
+    }
+  }
+  return result;
+}

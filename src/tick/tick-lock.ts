@@ -1,0 +1,73 @@
+// The tick's short lock: one row in meta with an owner and an expiry, taken by compare-and-set.
+import type { Store } from '../store/open-store.js';
+
+/** The meta key of the lock row. */
+export const TICK_LOCK_KEY = 'tick.lock';
+/** How long a lock holds if its tick dies without releasing it. */
+export const TICK_LOCK_MS = 30_000;
+
+/** What the lock row holds. */
+export interface LockRecord {
+  owner: string;
+  expires_at: number;
+}
+
+/** Whether a tick may take the lock, given the row as stored (undefined = no row). */
+export type LockDecision =
+  | { take: true; why: 'free' | 'expired' | 'unreadable' | 'mine' }
+  | { take: false; holder: LockRecord };
+
+/** Reads a stored lock row; undefined when it is not a lock record. */
+export function parseLock(value: string | undefined): LockRecord | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v = JSON.parse(value) as Partial<LockRecord>;
+    if (typeof v?.owner === 'string' && typeof v.expires_at === 'number' && Number.isFinite(v.expires_at)) {
+      return { owner: v.owner, expires_at: v.expires_at };
+    }
+  } catch {
+    // fall through: a row nobody can read is taken over
+  }
+  return undefined;
+}
+
+/** The lock rule: free, expired, unreadable or our own row may be taken; anyone else's live row may not. */
+export function decideLock(stored: string | undefined, me: string, now: number): LockDecision {
+  if (stored === undefined) return { take: true, why: 'free' };
+  const held = parseLock(stored);
+  if (!held) return { take: true, why: 'unreadable' };
+  if (held.owner === me) return { take: true, why: 'mine' };
+  if (held.expires_at <= now) return { take: true, why: 'expired' };
+  return { take: false, holder: held };
+}
+
+/** A held lock: release it when the tick ends. */
+export interface TickLock {
+  owner: string;
+  value: string;
+  why: 'free' | 'expired' | 'unreadable' | 'mine';
+}
+
+/** Takes the tick lock in one IMMEDIATE transaction, or returns who holds it. */
+export function acquireTickLock(
+  store: Store,
+  owner: string,
+  now: number,
+  ttlMs = TICK_LOCK_MS,
+): { lock: TickLock } | { busy: LockRecord } {
+  return store.tx(() => {
+    const stored = store.meta.get(TICK_LOCK_KEY);
+    const decision = decideLock(stored, owner, now);
+    if (!decision.take) return { busy: decision.holder };
+    const value = JSON.stringify({ owner, expires_at: now + ttlMs } satisfies LockRecord);
+    if (!store.meta.compareAndSet(TICK_LOCK_KEY, stored, value)) {
+      return { busy: parseLock(store.meta.get(TICK_LOCK_KEY)) ?? { owner: 'unknown', expires_at: now + ttlMs } };
+    }
+    return { lock: { owner, value, why: decision.why } };
+  });
+}
+
+/** Releases the lock if it is still the row this tick wrote (a tick that took it over keeps it). */
+export function releaseTickLock(store: Store, lock: TickLock): boolean {
+  return store.tx(() => store.meta.compareAndSet(TICK_LOCK_KEY, lock.value, undefined));
+}

@@ -1,0 +1,28 @@
+// The tick of a workspace as one call: its hooks, under the lock, returning the digest (or the busy skip).
+import type { Config } from '../config/schema.js';
+import type { OpContext } from '../core/types.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { buildTickHooks } from './hooks.js';
+import { isSkipped, runTick, type TickSkipped } from './run-tick.js';
+import type { TickHooks } from './tick-once.js';
+
+export interface WorkspaceTickDeps {
+  workspace: Workspace;
+  config: Config;
+  store: Store;
+  /** Changes the workspace's hooks (e.g. `steward up` draining: no dispatch). */
+  adjust?: (hooks: TickHooks) => TickHooks;
+}
+
+/** Returns the function the CLI, MCP and `steward up` call for one tick; the digest is what it returns. */
+export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Record<string, unknown> & { quiet: boolean } {
+  return (ctx) => {
+    const base = buildTickHooks({ workspace: deps.workspace, config: deps.config });
+    const hooks = deps.adjust ? deps.adjust(base) : base;
+    const result = runTick({ store: deps.store, ctx, hooks, config: deps.config });
+    return (isSkipped(result) ? result : result.digest) as unknown as Record<string, unknown> & { quiet: boolean };
+  };
+}
+
+export type { TickSkipped };

@@ -1,0 +1,66 @@
+// `steward init`: the workspace folders and starter files, each written only when absent.
+import { renderBoard } from '../board/render-board.js';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
+import { defaultConfigText, generateToken } from '../config/default-config.js';
+import { AGENT_CLIS, type AgentCli } from '../config/schema.js';
+import { workspaceAt, type Workspace } from './workspace.js';
+
+/** The triage checklist an LLM heartbeat reads (DESIGN §8). */
+export const HEARTBEAT_TEXT = `# Heartbeat: steward triage
+
+On every heartbeat:
+
+1. Run \`steward tick --json\` in this workspace.
+2. If the digest says \`"quiet": true\`, answer \`HEARTBEAT_OK\` and stop. Read nothing else.
+3. Otherwise act on each item, then answer with one line per decision:
+   - \`proposals\`: \`steward accept ID\` (with --priority, --agent, … to adjust) or \`steward reject ID --reason TEXT\`.
+   - \`review\`: read \`steward show ID\`, then \`steward approve ID\` or \`steward changes ID --feedback TEXT\`.
+   - \`blocked\` with a question: \`steward answer ID TEXT\` if you know; otherwise ask a person.
+   - \`dead\`: \`steward requeue ID\` when another try can help, else \`steward cancel ID\`.
+   - \`stuck\`, \`late_results\`, \`inbox_rejected\`, \`board\`: tell a person (an agent profile, a worker or a file needs care).
+4. Each item is reported once. What still waits: \`steward inbox\`, \`steward list --status review,blocked\`.
+`;
+
+
+/** CLI kinds whose usual executable is on PATH (their example profiles are written enabled). */
+export function agentClisOnPath(env: NodeJS.ProcessEnv): AgentCli[] {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  const found = (bin: string) =>
+    dirs.some((d) => {
+      try {
+        accessSync(join(d, bin), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  return AGENT_CLIS.filter((cli) => cli !== 'command' && found(cli));
+}
+
+/** Writes `text` to `path` unless the file exists; true when it wrote. */
+function writeIfAbsent(path: string, text: string): boolean {
+  try {
+    writeFileSync(path, text, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Creates the workspace at `root`: .steward/{inbox,logs}, config.yaml with fresh tokens, TASKS.md, HEARTBEAT.md. Never overwrites. */
+export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}): { workspace: Workspace; created: string[] } {
+  const ws = workspaceAt(root);
+  const created: string[] = [];
+  for (const dir of [ws.stewardDir, ws.inboxDir, ws.logsDir]) {
+    if (mkdirSync(dir, { recursive: true }) !== undefined) created.push(dir);
+  }
+  const files: Array<[string, () => string]> = [
+    [ws.configPath, () => defaultConfigText({ tokens: { planner: generateToken(), worker: generateToken(), triage: generateToken() }, agents: opts.agents })],
+    [ws.boardPath, () => renderBoard([], { now: Date.now() })],
+    [join(ws.root, 'HEARTBEAT.md'), () => HEARTBEAT_TEXT],
+  ];
+  for (const [path, text] of files) if (writeIfAbsent(path, text())) created.push(path);
+  return { workspace: ws, created: created.map((p) => relative(ws.root, p) || '.') };
+}
