@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, proposeTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { tickOnce } from '../src/tick/tick-once.js';
 import { at, snapshot, tempDir, tempStore } from './support/helpers.js';
 import { connect, fails, ok, type Clock } from './support/mcp.js';
 
