@@ -4,5 +4,6 @@ export * from './maintenance.js';
 export * from './proposals.js';
 export * from './queries.js';
 export * from './runs.js';
+export * from './run-records.js';
 export * from './task-actions.js';
 export { requireTask, settle, transition, logEvent } from './transition.js';

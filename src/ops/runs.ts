@@ -21,6 +21,14 @@ export interface WorkerInfo {
   host?: string;
   pid?: number;
   pgid?: number;
+  /** Process identity for pid-reuse checks (see runner/process-group.ts). */
+  proc_start?: string;
+}
+
+/** Scheduling limits the dispatcher adds to a claim. */
+export interface ClaimLimits {
+  /** Skip tasks of these projects (they are at their WIP cap). */
+  excludeProjects?: string[];
 }
 
 export type ClaimResult =
@@ -28,7 +36,13 @@ export type ClaimResult =
   | { task: null; paused_until?: number };
 
 /** Takes the best ready task an agent may run and opens a run (its id is the fencing token). */
-export function claimTask(store: Store, input: unknown, ctx: OpContext, worker: WorkerInfo = {}): ClaimResult {
+export function claimTask(
+  store: Store,
+  input: unknown,
+  ctx: OpContext,
+  worker: WorkerInfo = {},
+  limits: ClaimLimits = {},
+): ClaimResult {
   const q = parseInput(claimInput, input, 'claim');
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   return store.tx(() => {
@@ -39,6 +53,7 @@ export function claimTask(store: Store, input: unknown, ctx: OpContext, worker: 
       types: q.types?.length ? q.types : null,
       capabilities: q.capabilities ?? [],
       now: ctx.now,
+      excludeProjects: limits.excludeProjects,
     });
     if (!task) return { task: null };
     const run: Omit<Run, 'id'> = {
@@ -66,6 +81,7 @@ export function claimTask(store: Store, input: unknown, ctx: OpContext, worker: 
       tokens_out: null,
       session_id: null,
       log_path: null,
+      proc_start: worker.proc_start ?? null,
     };
     const runId = store.runs.insert(run);
     const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {
