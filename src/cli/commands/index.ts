@@ -3,11 +3,12 @@ import type { Command } from '../command.js';
 import { accept, inbox, propose, reject } from './inbox.js';
 import { claim, complete, fail, heartbeat } from './runs.js';
 import { add, answer, approve, cancel, changes, done, list, requeue, show } from './tasks.js';
+import { doctor, logs, work } from './work.js';
 import { init, tick } from './workspace.js';
 
 export const COMMANDS: Command[] = [
   init, add, propose, list, show, inbox, accept, reject,
   claim, heartbeat, complete, fail,
   cancel, requeue, approve, changes, answer, done,
-  tick,
+  tick, work, logs, doctor,
 ];
