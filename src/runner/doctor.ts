@@ -1,9 +1,9 @@
 // `steward doctor`: which coding CLIs are installed, their versions, and which agent profiles can run.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { ADAPTERS, CLI_KINDS } from '../core/adapters/index.js';
 import type { Config } from '../config/schema.js';
+import { superviseProcess } from './supervise.js';
 
 /** The absolute path `bin` runs as (a PATH lookup unless it holds a slash), or null when not executable. */
 export function findExecutable(bin: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
@@ -59,10 +59,12 @@ async function probe(cli: string, bin: string, versionArgs: string[], env: NodeJ
   const path = findExecutable(bin, env);
   if (!path) return { cli, bin, path: null, version: null, error: 'not found on PATH' };
   if (versionArgs.length === 0) return { cli, bin, path, version: null };
-  const r = await execa(path, versionArgs, { env, stdin: 'ignore', reject: false, timeout: timeoutMs, forceKillAfterDelay: 500 });
-  const first = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  // Its own process group, killed whole on timeout: a wrapper script's children do not outlive the probe.
+  const r = await superviseProcess({ file: path, args: versionArgs, cwd: process.cwd(), env, timeoutMs, graceMs: 500, captureBytes: 64 * 1024 });
+  const first = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
   const version = first.length > 120 ? `${first.slice(0, 119)}…` : first;
-  if (r.timedOut) return { cli, bin, path, version: null, error: `no answer to ${versionArgs.join(' ')} within ${timeoutMs} ms` };
+  if (r.ended === 'timeout') return { cli, bin, path, version: null, error: `no answer to ${versionArgs.join(' ')} within ${timeoutMs} ms` };
+  if (r.ended === 'spawn_error') return { cli, bin, path, version: null, error: r.error ?? 'could not start' };
   if (r.exitCode !== 0) return { cli, bin, path, version: version || null, error: `${versionArgs.join(' ')} exited with ${r.exitCode ?? r.signal}` };
   return { cli, bin, path, version: version || null };
 }

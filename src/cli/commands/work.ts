@@ -124,9 +124,12 @@ function loadConfigOrDefault(ctx: CliContext): Config {
 export const doctor: Command = {
   name: 'doctor',
   summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here',
-  usage: 'steward doctor [--json]',
-  async run(ctx) {
-    const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env });
+  usage: 'steward doctor [--timeout SECONDS] [--json]',
+  options: { timeout: { type: 'string' } },
+  async run(ctx, values) {
+    const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
+    if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
+    const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
     const w = Math.max(8, ...report.clis.map((c) => c.cli.length), ...report.profiles.map((p) => p.name.length));
     const lines = [`node ${report.node}`, 'CLIs:'];
     for (const c of report.clis) {
