@@ -20,6 +20,7 @@ export const outboxEntrySchema = z.object({
   host: z.string(),
   pid: z.number().int(),
 });
+/** One outbox file's content. */
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
 /** The outbox file of run `runId`. */

@@ -56,6 +56,7 @@ function depsOf(ctx: CliContext): BabysitDeps {
   };
 }
 
+/** `steward work`: the babysitter (exit 0 recorded, 4 lease lost, 5 left in the outbox, 128+n on signal n). */
 export const work: Command = {
   name: 'work',
   summary: 'babysit agent runs: a dispatched run (--run), or claim and run tasks for an agent profile (--agent)',
@@ -79,6 +80,7 @@ export const work: Command = {
   },
 };
 
+/** `steward logs`: the newest run's log of a task. */
 export const logs: Command = {
   name: 'logs',
   summary: "print the newest run's log of a task (--follow: keep printing until the run ends)",
@@ -121,6 +123,7 @@ function loadConfigOrDefault(ctx: CliContext): Config {
   }
 }
 
+/** `steward doctor`: installed CLIs and runnable profiles. */
 export const doctor: Command = {
   name: 'doctor',
   summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here',
