@@ -13,7 +13,7 @@ const SELF = fileURLToPath(import.meta.url);
 async function child(subject: string, path: string, worker: string): Promise<void> {
   await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
   const start = performance.timeOrigin + performance.now();
-  const cycles = SUBJECTS[subject]!.drain(path, worker);
+  const cycles = await SUBJECTS[subject]!.drain(path, worker);
   const end = performance.timeOrigin + performance.now();
   process.stdout.write(JSON.stringify({ cycles, start, end }));
 }
@@ -34,7 +34,7 @@ function startChild(subject: string, path: string, worker: string): { ready: Pro
 export async function measure(subject: string, procs: number, n: number): Promise<{ perSecond: number; cycles: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const path = join(dir, 'q.db');
-  SUBJECTS[subject]!.seed(path, n);
+  await SUBJECTS[subject]!.seed(path, n);
   const children = Array.from({ length: procs }, (_, i) => startChild(subject, path, `w${i}`));
   await Promise.all(children.map((c) => c.ready));
   children.forEach((c) => c.go());
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   console.log('procs  subject              cycles/s   vs raw');
   for (const procs of [1, 4]) {
     const rawRate = (await measure('raw', procs, n)).perSecond;
-    for (const subject of ['raw', 'steward']) {
+    for (const subject of ['raw', 'steward', 'steward-next', 'plainjob', 'liteque']) {
       const rate = subject === 'raw' ? rawRate : (await measure(subject, procs, n)).perSecond;
       console.log(`${String(procs).padEnd(6)} ${SUBJECTS[subject]!.name.padEnd(20)} ${rate.toFixed(0).padStart(8)}   ${(rate / rawRate).toFixed(2)}`);
     }

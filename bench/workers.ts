@@ -1,14 +1,27 @@
 // Claim+complete loops for the queue benchmark: steward's library and a minimal raw better-sqlite3 floor.
 import Database from 'better-sqlite3';
+import { buildDBClient, SqliteQueue } from 'liteque';
+import { better, defineQueue } from 'plainjob';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 
 /** A benchmark subject: fills a fresh database, then runs claim+complete until nothing is left. */
 export interface QueueSubject {
   name: string;
-  seed(path: string, n: number): void;
+  seed(path: string, n: number): void | Promise<void>;
   /** Claims and completes until empty; returns the number of cycles. */
-  drain(path: string, worker: string): number;
+  drain(path: string, worker: string): number | Promise<number>;
+  /** What it guarantees, for the report's table. */
+  guarantees: Guarantees;
+}
+
+/** The guarantees compared in the report. */
+export interface Guarantees {
+  fencing: string;
+  retries: string;
+  dependencies: string;
+  leases: string;
+  audit: string;
 }
 
 const RAW_SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, priority INTEGER NOT NULL,
@@ -26,6 +39,7 @@ function rawOpen(path: string): Database.Database {
 /** The floor: one UPDATE … RETURNING to claim, one UPDATE to complete, each its own IMMEDIATE transaction. */
 export const raw: QueueSubject = {
   name: 'raw better-sqlite3',
+  guarantees: { fencing: 'no', retries: 'no', dependencies: 'no', leases: 'no', audit: 'no' },
   seed(path, n) {
     const db = rawOpen(path);
     const ins = db.prepare("INSERT INTO jobs (status, priority, created_at) VALUES ('ready', ?, ?)");
@@ -56,6 +70,13 @@ export const raw: QueueSubject = {
 /** steward's operations layer: claimTask + completeRun (run rows, fencing, audit events). */
 export const steward: QueueSubject = {
   name: 'steward',
+  guarantees: {
+    fencing: 'run id per attempt; stale writes get LEASE_LOST, kept',
+    retries: 'per failure kind, backoff + jitter, dead letter',
+    dependencies: 'after (cycle check), then chains, review',
+    leases: 'heartbeat, reaped as lost',
+    audit: 'event per transition',
+  },
   seed(path, n) {
     const store = openStore(path);
     store.tx(() => {
@@ -77,4 +98,121 @@ export const steward: QueueSubject = {
   },
 };
 
-export const SUBJECTS: Record<string, QueueSubject> = { raw, steward };
+/** steward's worker loop: completeRun with `next` claims the following task in the same transaction. */
+export const stewardNext: QueueSubject = {
+  name: 'steward (fetch-next)',
+  guarantees: steward.guarantees,
+  seed: steward.seed,
+  drain(path, worker) {
+    const store = openStore(path, { busyTimeoutMs: 30_000 });
+    const claim = { agent: worker };
+    let out = claimTask(store, claim, { now: Date.now(), actor: worker });
+    let n = 0;
+    while (out.task) {
+      out = completeRun(store, { run_id: out.run.id, summary: 'ok' }, { now: Date.now(), actor: worker }, { next: claim }).next!;
+      n++;
+    }
+    store.close();
+    return n;
+  },
+};
+
+/** plainjob 0.0.14 (better-sqlite3): getAndMarkJobAsProcessing + markJobAsDone. */
+export const plainjob: QueueSubject = {
+  name: 'plainjob',
+  guarantees: {
+    fencing: 'no (any caller may mark any job done)',
+    retries: 'no (failed is final; timed-out jobs requeued)',
+    dependencies: 'no',
+    leases: 'timeout requeue, no heartbeat',
+    audit: 'no',
+  },
+  seed(path, n) {
+    const queue = defineQueue({ connection: better(new Database(path)) });
+    for (let i = 0; i < n; i++) queue.add('bench', { i });
+    queue.close();
+  },
+  drain(path) {
+    const queue = defineQueue({ connection: better(new Database(path, { timeout: 30_000 })) });
+    let n = 0;
+    for (;;) {
+      const job = queue.getAndMarkJobAsProcessing('bench');
+      if (!job) break;
+      queue.markJobAsDone(job.id);
+      n++;
+    }
+    queue.close();
+    return n;
+  },
+};
+
+/**
+ * liteque 0.8 passes an async function to better-sqlite3's (synchronous) transaction. better-sqlite3 12
+ * refuses that ("Transaction function cannot return a promise"); 11 and older BEGIN, take the promise,
+ * COMMIT at once, and the awaited writes run after the commit. To measure liteque as its users run it,
+ * its bench process restores the pre-12 behaviour: the promise is handed back instead of refused.
+ */
+function allowAsyncTransactions(): void {
+  type Fn = (...a: unknown[]) => unknown;
+  const proto = Database.prototype as unknown as { transaction: (fn: Fn) => Fn; __patched?: boolean };
+  if (proto.__patched) return;
+  const original = proto.transaction;
+  proto.transaction = function (this: unknown, fn: Fn) {
+    const box = { promise: undefined as unknown };
+    const tx = original.call(this, function (this: unknown, ...args: unknown[]) {
+      const out = fn.apply(this, args);
+      if (out && typeof (out as Promise<unknown>).then === 'function') {
+        box.promise = out;
+        return undefined;
+      }
+      return out;
+    });
+    const unwrap = (inner: Fn): Fn =>
+      function (this: unknown, ...args: unknown[]) {
+        box.promise = undefined;
+        const out = inner.apply(this, args);
+        return box.promise ?? out;
+      };
+    const variants = tx as unknown as Record<string, Fn>;
+    return Object.assign(unwrap(tx), {
+      deferred: unwrap(variants.deferred!),
+      immediate: unwrap(variants.immediate!),
+      exclusive: unwrap(variants.exclusive!),
+    });
+  };
+  proto.__patched = true;
+}
+
+/** liteque 0.8 (drizzle over better-sqlite3): attemptDequeue + finalize with its allocation id. */
+export const liteque: QueueSubject = {
+  name: 'liteque',
+  guarantees: {
+    fencing: 'allocation id on finalize; dequeue not atomic (async callback in a sync transaction)',
+    retries: 'numRetries, fixed availableAt',
+    dependencies: 'no',
+    leases: 'expireAt timeout, no heartbeat',
+    audit: 'no',
+  },
+  async seed(path, n) {
+    allowAsyncTransactions();
+    const queue = new SqliteQueue<{ i: number }>('bench', buildDBClient(path, { runMigrations: true }), {
+      defaultJobArgs: { numRetries: 0 },
+      keepFailedJobs: false,
+    });
+    for (let i = 0; i < n; i++) await queue.enqueue({ i });
+  },
+  async drain(path) {
+    allowAsyncTransactions();
+    const queue = new SqliteQueue<{ i: number }>('bench', buildDBClient(path), { defaultJobArgs: { numRetries: 0 }, keepFailedJobs: false });
+    let n = 0;
+    for (;;) {
+      const job = await queue.attemptDequeue({ timeoutSecs: 600 });
+      if (!job) break;
+      await queue.finalize(job.id, job.allocationId, 'completed');
+      n++;
+    }
+    return n;
+  },
+};
+
+export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, plainjob, liteque };

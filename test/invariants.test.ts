@@ -11,7 +11,7 @@ import { at, tempStore } from './support/helpers.js';
 type Op =
   | { op: 'add'; after: number[]; review: boolean; maxAttempts: number }
   | { op: 'claim'; agent: string; lease: number }
-  | { op: 'heartbeat' | 'complete'; run: number }
+  | { op: 'heartbeat' | 'complete' | 'completeNext'; run: number }
   | { op: 'fail'; run: number; kind: 'transient' | 'rate_limit' | 'needs_input' | 'fatal' | 'timeout' }
   | { op: 'tick'; advance: number }
   | { op: 'cancel' | 'requeue' | 'approve' | 'changes' | 'answer' | 'done'; id: number };
@@ -19,7 +19,7 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('add' as const), after: fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 2 }), review: fc.boolean(), maxAttempts: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ op: fc.constant('claim' as const), agent: fc.constantFrom('a', 'b'), lease: fc.constantFrom(5, 60) }),
-  fc.record({ op: fc.constantFrom('heartbeat' as const, 'complete' as const), run: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ op: fc.constantFrom('heartbeat' as const, 'complete' as const, 'completeNext' as const), run: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ op: fc.constant('fail' as const), run: fc.integer({ min: 1, max: 20 }), kind: fc.constantFrom('transient' as const, 'rate_limit' as const, 'needs_input' as const, 'fatal' as const, 'timeout' as const) }),
   fc.record({ op: fc.constant('tick' as const), advance: fc.constantFrom(0, 1000, 10_000, 120_000) }),
   fc.record({ op: fc.constantFrom('cancel' as const, 'requeue' as const, 'approve' as const, 'changes' as const, 'answer' as const, 'done' as const), id: fc.integer({ min: 1, max: 12 }) }),
@@ -32,6 +32,7 @@ function apply(s: Store, o: Op, now: number): void {
     case 'claim': return void ops.claimTask(s, { agent: o.agent, lease_seconds: o.lease }, c);
     case 'heartbeat': return void ops.heartbeatRun(s, { run_id: o.run }, c);
     case 'complete': return void ops.completeRun(s, { run_id: o.run, summary: 'ok' }, c);
+    case 'completeNext': return void ops.completeRun(s, { run_id: o.run, summary: 'ok' }, c, { next: { agent: 'a' } });
     case 'fail': return void ops.failRun(s, { run_id: o.run, error: 'e', kind: o.kind, retry_after: 1 }, c);
     case 'tick': ops.reapRuns(s, c); return void ops.promoteTasks(s, c);
     case 'cancel': return void ops.cancelTask(s, { id: o.id }, c);

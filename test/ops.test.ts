@@ -51,6 +51,19 @@ describe('claim', () => {
 });
 
 describe('complete, fail, fencing', () => {
+  test('complete with next claims the following task in the same transaction', () => {
+    const s = tempStore();
+    addTask(s, { title: 'first', priority: 'high' }, at(1));
+    addTask(s, { title: 'second' }, at(2));
+    const a = claimed(s);
+    const out = completeRun(s, { run_id: a.run.id, summary: 'ok' }, at(1100), { next: { agent: 'a' } });
+    assert.equal(out.task.status, 'done');
+    const next = out.next as { task: Task; run: { id: number } };
+    assert.deepEqual([next.task.title, next.task.status, next.task.current_run_id], ['second', 'running', next.run.id]);
+    const last = completeRun(s, { run_id: next.run.id }, at(1200), { next: { agent: 'a' } });
+    assert.deepEqual(last.next, { task: null });
+    assert.throws(() => completeRun(s, { run_id: 99 }, at(1300), { next: { agent: 'has space' } }), code('VALIDATION'));
+  });
   test('complete → done, or → review when the task wants review; result kept', () => {
     const s = tempStore();
     addTask(s, { title: 'plain' }, at(1));

@@ -29,6 +29,8 @@ export interface CommandOutput {
   json: unknown;
   text: string;
   exitCode?: number;
+  /** Print nothing on stdout (servers whose stdout belonged to a protocol, e.g. `mcp` over stdio). */
+  silent?: boolean;
 }
 
 export interface Command {

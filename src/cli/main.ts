@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
     const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
     const out = await command.run(ctx, own as Record<string, string>, positionals);
-    process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
+    if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
     return out.exitCode ?? 0;
   } catch (err) {
     const e = toStewardError(err);

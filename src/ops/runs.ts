@@ -4,6 +4,7 @@ import { runLiveness } from '../core/lease.js';
 import { decideFailure } from '../core/policy.js';
 import {
   claimInput,
+  type ClaimInput,
   completeInput,
   failInput,
   heartbeatInput,
@@ -44,53 +45,56 @@ export function claimTask(
   limits: ClaimLimits = {},
 ): ClaimResult {
   const q = parseInput(claimInput, input, 'claim');
+  return store.tx(() => claimInTx(store, q, ctx, worker, limits));
+}
+
+/** The body of claim, for callers already inside a transaction (complete with `next`). */
+function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-  return store.tx(() => {
-    const pausedUntil = store.agents.pausedUntil(q.agent);
-    if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
-    const task = store.tasks.findClaimable({
-      agent: q.agent,
-      types: q.types?.length ? q.types : null,
-      capabilities: q.capabilities ?? [],
-      now: ctx.now,
-      excludeProjects: limits.excludeProjects,
-    });
-    if (!task) return { task: null };
-    const run: Omit<Run, 'id'> = {
-      task_id: task.id,
-      agent: q.agent,
-      status: 'running',
-      outcome: null,
-      failure_kind: null,
-      lease_ms: leaseMs,
-      lease_expires_at: ctx.now + leaseMs,
-      heartbeat_at: ctx.now,
-      started_at: ctx.now,
-      finished_at: null,
-      host: worker.host ?? null,
-      pid: worker.pid ?? null,
-      pgid: worker.pgid ?? null,
-      exit_code: null,
-      error: null,
-      summary: null,
-      evidence: null,
-      artifacts: null,
-      late: null,
-      cost_usd: null,
-      tokens_in: null,
-      tokens_out: null,
-      session_id: null,
-      log_path: null,
-      proc_start: worker.proc_start ?? null,
-    };
-    const runId = store.runs.insert(run);
-    const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {
-      kind: 'claimed',
-      run_id: runId,
-      data: { agent: q.agent },
-    });
-    return { task: claimed, run: { ...run, id: runId } };
+  const pausedUntil = store.agents.pausedUntil(q.agent);
+  if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
+  const task = store.tasks.findClaimable({
+    agent: q.agent,
+    types: q.types?.length ? q.types : null,
+    capabilities: q.capabilities ?? [],
+    now: ctx.now,
+    excludeProjects: limits.excludeProjects,
   });
+  if (!task) return { task: null };
+  const run: Omit<Run, 'id'> = {
+    task_id: task.id,
+    agent: q.agent,
+    status: 'running',
+    outcome: null,
+    failure_kind: null,
+    lease_ms: leaseMs,
+    lease_expires_at: ctx.now + leaseMs,
+    heartbeat_at: ctx.now,
+    started_at: ctx.now,
+    finished_at: null,
+    host: worker.host ?? null,
+    pid: worker.pid ?? null,
+    pgid: worker.pgid ?? null,
+    exit_code: null,
+    error: null,
+    summary: null,
+    evidence: null,
+    artifacts: null,
+    late: null,
+    cost_usd: null,
+    tokens_in: null,
+    tokens_out: null,
+    session_id: null,
+    log_path: null,
+    proc_start: worker.proc_start ?? null,
+  };
+  const runId = store.runs.insert(run);
+  const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {
+    kind: 'claimed',
+    run_id: runId,
+    data: { agent: q.agent },
+  });
+  return { task: claimed, run: { ...run, id: runId } };
 }
 
 /** Loads a run and its task, or throws NOT_FOUND. */
@@ -147,13 +151,21 @@ function withLiveRun<T>(
   return outcome.value;
 }
 
+/** Options of completeRun: `next` claims the worker's next task in the same transaction (BullMQ's fetch-next). */
+export interface CompleteOptions {
+  next?: unknown;
+  worker?: WorkerInfo;
+}
+
 /** Finishes a live run with success: the task goes to review (if it wants one) or done, follow-ups spawn. */
 export function completeRun(
   store: Store,
   input: unknown,
   ctx: OpContext,
-): { task: Task; run: Run; spawned: Task[] } {
+  options: CompleteOptions = {},
+): { task: Task; run: Run; spawned: Task[]; next?: ClaimResult } {
   const q = parseInput(completeInput, input, 'complete');
+  const next = options.next === undefined ? undefined : parseInput(claimInput, options.next, 'claim');
   return withLiveRun(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
     const finished: Partial<Run> = {
       status: 'finished',
@@ -170,7 +182,7 @@ export function completeRun(
     };
     store.runs.update(run.id, finished, true);
     const to = task.review ? 'review' : 'done';
-    const next = transition(
+    const done = transition(
       store,
       task,
       'complete',
@@ -184,8 +196,9 @@ export function completeRun(
       ctx,
       { kind: 'completed', run_id: run.id },
     );
-    const spawned = to === 'done' ? spawnFollowUps(store, next, ctx) : [];
-    return { task: next, run: { ...run, ...finished }, spawned };
+    const spawned = to === 'done' ? spawnFollowUps(store, done, ctx) : [];
+    const claimed = next ? { next: claimInTx(store, next, ctx, options.worker ?? {}) } : {};
+    return { task: done, run: { ...run, ...finished }, spawned, ...claimed };
   });
 }
 

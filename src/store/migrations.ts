@@ -40,7 +40,14 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL,
     finished_at INTEGER
   );
-  CREATE INDEX tasks_by_status ON tasks(status, priority, created_at, id);
+  -- One small partial index per live state: a state change touches only the two it moves between,
+  -- and done/cancelled tasks (the bulk of an old queue) are in none of them.
+  CREATE INDEX tasks_ready ON tasks(priority, created_at, id) WHERE status = 'ready';
+  CREATE INDEX tasks_pending ON tasks(id) WHERE status = 'pending';
+  CREATE INDEX tasks_running ON tasks(id) WHERE status = 'running';
+  CREATE INDEX tasks_blocked ON tasks(id) WHERE status = 'blocked';
+  CREATE INDEX tasks_review ON tasks(id) WHERE status = 'review';
+  CREATE INDEX tasks_failed ON tasks(id) WHERE status = 'failed';
   CREATE INDEX tasks_by_order ON tasks(priority, id);
   CREATE INDEX tasks_by_project ON tasks(project, priority, id);
   CREATE TABLE task_deps (

@@ -31,6 +31,13 @@ export class RunRepo {
         SELECT r.agent AS agent, t.project AS project, COUNT(*) AS n
         FROM tasks t JOIN runs r ON r.id = t.current_run_id
         WHERE t.status = 'running' AND r.status = 'running' GROUP BY r.agent, t.project`),
+      byOutcome: db.prepare(`SELECT outcome, failure_kind AS kind, COUNT(*) AS n FROM runs
+        WHERE status = 'finished' AND finished_at >= ? GROUP BY outcome, failure_kind ORDER BY outcome, failure_kind`),
+      totals: db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens_in), 0) AS tin,
+        COALESCE(SUM(tokens_out), 0) AS tout FROM runs`),
+      claimWait: db.prepare(`SELECT COALESCE(SUM(r.started_at - e.at), 0) AS sum, COUNT(*) AS n FROM runs r
+        JOIN events e ON e.id = (SELECT MAX(id) FROM events WHERE task_id = r.task_id AND to_status = 'ready' AND at <= r.started_at)
+        WHERE r.started_at >= ?`),
       finishedSince: rows(`SELECT ${R} FROM runs r WHERE r.status = 'finished' AND r.finished_at >= ? ORDER BY r.finished_at`),
     };
   }
@@ -77,6 +84,29 @@ export class RunRepo {
   /** Live runs counted by agent and project (for WIP caps). */
   runningCounts(): Array<{ agent: string; project: string; n: number }> {
     return this.s.runningCounts.all() as Array<{ agent: string; project: string; n: number }>;
+  }
+
+  /** Outcome counts of runs finished since `since`, totals of cost and tokens, and how long claimed tasks waited. */
+  outcomeStats(since: number): {
+    byOutcome: Array<{ outcome: string | null; kind: string | null; n: number }>;
+    running: number;
+    costTotal: number;
+    tokensIn: number;
+    tokensOut: number;
+    claimWaitMsSum: number;
+    claimWaitCount: number;
+  } {
+    const totals = this.s.totals.get() as { cost: number; tin: number; tout: number };
+    const wait = this.s.claimWait.get(since) as { sum: number; n: number };
+    return {
+      byOutcome: this.s.byOutcome.all(since) as Array<{ outcome: string | null; kind: string | null; n: number }>,
+      running: this.running().length,
+      costTotal: totals.cost,
+      tokensIn: totals.tin,
+      tokensOut: totals.tout,
+      claimWaitMsSum: wait.sum,
+      claimWaitCount: wait.n,
+    };
   }
 
   /** Runs that finished at or after `since`. */

@@ -7,6 +7,8 @@ import { TableWriter } from './statements.js';
 
 type Row = Record<string, unknown>;
 type Raw = unknown[];
+/** States with their own partial index (see migrations); queries name them one by one so the index is used. */
+const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
 
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
@@ -89,9 +91,23 @@ export class TaskRepo {
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
       byStatus: rows(`SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.priority, t.id LIMIT ?`),
-      notTerminal: rows(
-        `SELECT ${T} FROM tasks t WHERE t.status NOT IN ('done','failed','cancelled') ORDER BY t.project, t.priority, t.id`,
+      notTerminal: rows(`SELECT * FROM (${LIVE.map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')})
+        ORDER BY project, priority, id`),
+      board: rows(`
+        ${[...LIVE, 'failed'].map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')}
+        UNION ALL
+        SELECT ${T} FROM (
+          SELECT *, ROW_NUMBER() OVER (PARTITION BY project, status ORDER BY finished_at DESC, id DESC) AS rn
+          FROM tasks WHERE status IN ('done', 'cancelled')) t
+        WHERE t.rn <= ?`),
+      finishedTotals: db.prepare(
+        "SELECT project, status, COUNT(*) AS n FROM tasks WHERE status IN ('done', 'cancelled') GROUP BY project, status",
       ),
+      many: rows(`SELECT ${T} FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id`),
+      openDepsOfPending: db.prepare(`
+        SELECT d.task_id AS task_id, d.depends_on AS dep FROM tasks t
+        JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
+        WHERE t.status = 'pending' AND p.status <> 'done' ORDER BY d.task_id, d.depends_on`),
       recentFinished: rows(
         `SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.finished_at DESC, t.id DESC LIMIT ?`,
       ),
@@ -189,6 +205,32 @@ export class TaskRepo {
   /** Every task that is not done, failed or cancelled. */
   notTerminal(): Task[] {
     return (this.s.notTerminal.all() as Raw[]).map(taskFromArray);
+  }
+
+  /** What TASKS.md shows: every task not done or cancelled, and the `recent` latest done/cancelled per project. */
+  forBoard(recent: number): Task[] {
+    return (this.s.board.all(recent) as Raw[]).map(taskFromArray);
+  }
+
+  /** How many done and cancelled tasks each project has. */
+  finishedTotals(): Array<{ project: string; status: TaskState; n: number }> {
+    return this.s.finishedTotals.all() as Array<{ project: string; status: TaskState; n: number }>;
+  }
+
+  /** The tasks with these ids (missing ids are skipped). */
+  many(ids: number[]): Task[] {
+    return ids.length ? (this.s.many.all(JSON.stringify(ids)) as Raw[]).map(taskFromArray) : [];
+  }
+
+  /** For each pending task, its dependencies that are not done yet. */
+  openDepsOfPending(): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const r of this.s.openDepsOfPending.all() as Array<{ task_id: number; dep: number }>) {
+      const list = out.get(r.task_id) ?? [];
+      list.push(r.dep);
+      out.set(r.task_id, list);
+    }
+    return out;
   }
 
   /** The most recently finished tasks in a terminal state. */

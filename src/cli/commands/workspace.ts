@@ -1,6 +1,6 @@
 // Workspace commands: init, tick.
 import { openStore } from '../../store/open-store.js';
-import { buildTickHooks } from '../../tick/hooks.js';
+import { boardHooks, buildTickHooks } from '../../tick/hooks.js';
 import { tickOnce } from '../../tick/tick-once.js';
 import { createWorkspaceDirs } from '../../workspace/workspace.js';
 import type { Command } from '../command.js';
@@ -31,5 +31,24 @@ export const tick: Command = {
       result.unblocked.length ? `unblocked ${result.unblocked.length}` : '',
     ].filter(Boolean);
     return { json: result, text: parts.length ? parts.join(', ') : 'nothing to do' };
+  },
+};
+
+export const render: Command = {
+  name: 'render',
+  summary: 'apply edits made in TASKS.md, then render it from the queue',
+  usage: 'steward render',
+  run(ctx) {
+    const board = boardHooks({ workspace: ctx.workspace(), config: ctx.config() });
+    const store = ctx.store();
+    const op = { ...ctx.op(), actor: 'human' };
+    const read = board.ingest(store, op).board as { applied: unknown[]; unreadable: unknown[]; removed: unknown[] };
+    const written = board.render(store, op).board as { written: boolean; tasks: number; reason?: string };
+    const text = [
+      written.written ? `rendered ${written.tasks} tasks to TASKS.md` : `TASKS.md not written: ${written.reason}`,
+      read.applied.length ? `applied ${read.applied.length} edits` : '',
+      read.unreadable.length ? `${read.unreadable.length} lines could not be read (kept under "Could not read")` : '',
+    ].filter(Boolean);
+    return { json: { read, render: written }, text: text.join('\n') };
   },
 };

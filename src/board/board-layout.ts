@@ -1,0 +1,89 @@
+// The lines around the task lines: title, how-to, headings, the "more" line, the Could-not-read entries.
+import type { TaskState } from '../core/states.js';
+import { normaliseTitle, oneLine, sanitiseText } from './board-line.js';
+
+/** The board's title line. */
+export const BOARD_TITLE = '# Tasks';
+
+/** The how-to-edit line under the title. */
+export const HOW_TO_LINE =
+  '> Edit me: `[x]` done, `[-]` cancel, change a title or a priority (`!urgent` `!high` `!normal` `!low` `!0`…`!100`). ' +
+  'New task: a line `- [ ] title !high type:code @agent` under a project. ' +
+  'Answer a question: an indented `answer: …` line under it. ' +
+  'Text after ` — ` is steward’s note. Deleting a line deletes nothing.';
+
+/** Heading of the section that keeps what could not be read. */
+export const KEPT_TITLE = 'Could not read';
+/** The line under that heading. */
+export const KEPT_NOTE =
+  '_Kept for you, never read as tasks. Fix a line and move it under a project, or delete it._';
+
+/** The order of state sections inside a project. */
+export const STATE_ORDER: readonly TaskState[] = [
+  'running',
+  'ready',
+  'pending',
+  'review',
+  'blocked',
+  'failed',
+  'done',
+  'cancelled',
+];
+
+/** The heading word of each state section. */
+export const STATE_LABEL: Record<TaskState, string> = {
+  running: 'running',
+  ready: 'ready',
+  pending: 'pending',
+  review: 'review',
+  blocked: 'needs you',
+  failed: 'failed',
+  done: 'done',
+  cancelled: 'cancelled',
+};
+
+const STATE_LABELS = new Set(Object.values(STATE_LABEL).concat('blocked'));
+const MORE_LINE = /^_… and \d+ more .*_$/;
+const KEPT_HEADER = /^- ⚠(?: (.*))?$/;
+const KEPT_TEXT = /^\s*>(?: ?)(.*)$/s;
+
+/** The line that counts what the section leaves out. */
+export function moreLine(count: number, status: TaskState, project: string): string {
+  return `_… and ${count} more ${status}: steward list --status ${status} --project ${normaliseTitle(project)}_`;
+}
+
+/** True for a line `moreLine` wrote. */
+export function isMoreLine(line: string): boolean {
+  return MORE_LINE.test(line);
+}
+
+/** True when a level-3 heading text is a state section of ours. */
+export function isStateLabel(text: string): boolean {
+  return STATE_LABELS.has(text.trim().toLowerCase());
+}
+
+/** True when a level-2 heading text names the Could-not-read section. */
+export function isKeptTitle(text: string): boolean {
+  return text.trim().toLowerCase() === KEPT_TITLE.toLowerCase();
+}
+
+/** The lines of one kept entry: the reason, then each line of the text quoted. */
+export function formatKeptEntry(entry: { text: string; reason: string }): string[] {
+  const reason = oneLine(entry.reason, 300) || 'could not read this';
+  const lines = sanitiseText(entry.text)
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trimEnd());
+  return [`- ⚠ ${reason}`, ...lines.map((l) => (l === '' ? '  >' : `  > ${l}`))];
+}
+
+/** The reason of a kept-entry header line, or null when the line is not one. */
+export function readKeptHeader(line: string): string | null {
+  const m = KEPT_HEADER.exec(line);
+  return m ? (m[1] ?? '').trim() : null;
+}
+
+/** The text of a quoted kept line, or null when the line is not one. */
+export function readKeptText(line: string): string | null {
+  const m = KEPT_TEXT.exec(line);
+  return m ? m[1]! : null;
+}

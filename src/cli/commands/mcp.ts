@@ -1,0 +1,55 @@
+// `steward mcp`: serve the queue to MCP clients — one role over stdio, or streamable HTTP with bearer tokens.
+import { StewardError } from '../../core/errors.js';
+import { parseInput, zInt } from '../../core/schemas.js';
+import { zRole } from '../../mcp/roles.js';
+import type { CliContext, Command, Values } from '../command.js';
+
+/** The MCP adapter, loaded only when this command runs (the SDK is not needed by other commands). */
+const loadMcp = () => import('../../mcp/index.js');
+
+async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
+  const { DEFAULT_MCP_HOST, DEFAULT_MCP_PORT, loadMcpTokens, startMcpHttp } = await loadMcp();
+  if (values.role !== undefined) throw new StewardError('USAGE', 'with --http each bearer token decides the role; drop --role');
+  const tokens = loadMcpTokens(ctx.workspace(), ctx.env);
+  const count = Object.keys(tokens).length;
+  if (count === 0) {
+    throw new StewardError('USAGE', 'no MCP tokens: add mcp.tokens to .steward/config.yaml or set STEWARD_MCP_TOKENS');
+  }
+  const port = parseInput(zInt(0, 65535), values.port ?? DEFAULT_MCP_PORT, 'port');
+  const host = (values.host as string | undefined) ?? DEFAULT_MCP_HOST;
+  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log });
+  ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await http.close();
+}
+
+/** `steward mcp`: stdio for one role (default planner), or --http for bearer-token clients. */
+export const mcp: Command = {
+  name: 'mcp',
+  summary: 'serve MCP: one role over stdio, or streamable HTTP where bearer tokens pick the role',
+  usage: 'steward mcp [--role planner|worker|triage] [--actor NAME]   |   steward mcp --http [--port P] [--host H]',
+  options: {
+    role: { type: 'string' },
+    http: { type: 'boolean' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run(ctx, values) {
+    if (values.http) {
+      await serveHttp(ctx, values);
+      return { json: null, text: '', silent: true };
+    }
+    if (values.port !== undefined || values.host !== undefined) throw new StewardError('USAGE', '--port and --host need --http');
+    const role = parseInput(zRole, values.role ?? 'planner', 'role');
+    // The CLI's default actor is "cli"; an MCP session without --actor is recorded as mcp:<role>.
+    const actor = ctx.actor === 'cli' ? `mcp:${role}` : ctx.actor;
+    const store = ctx.store();
+    const { serveStdio } = await loadMcp();
+    ctx.log(`steward mcp: ${role} tools on stdio for ${ctx.workspace().root} as ${actor}`);
+    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log });
+    return { json: null, text: '', silent: true };
+  },
+};

@@ -1,0 +1,100 @@
+// One MCP server for one role: its tools, the resources, the planner prompt, and the call dispatch that refuses other tools.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { StewardError } from '../core/errors.js';
+import type { Store } from '../store/open-store.js';
+import { advertisedOutput, errorResult, runTool, type ToolDef, type ToolEnv } from './define.js';
+import { registerPlannerPrompt } from './prompts.js';
+import { registerResources } from './resources.js';
+import { isToolName, ROLE_TOOLS, type McpRole } from './roles.js';
+import { TOOLS } from './tools.js';
+
+/** The version steward reports to MCP clients. */
+export const STEWARD_MCP_VERSION = '0.1.0';
+
+/** Everything a role's server needs. */
+export interface McpServerOptions {
+  store: Store;
+  role: McpRole;
+  /** Recorded as the actor of every event; default `mcp:<role>`. */
+  actor?: string;
+  /** TASKS.md, for steward://board. */
+  boardPath?: string;
+  /** The clock (ms); Date.now by default. */
+  now?: () => number;
+  /** Diagnostics; stderr by default. */
+  log?: (line: string) => void;
+}
+
+const INSTRUCTIONS: Record<McpRole, string> = {
+  planner: 'steward work queue. Read it with list/show; add work with propose (triage decides). See the propose_well prompt.',
+  worker: 'steward work queue. claim a task, heartbeat its run while you work, then complete or fail that run.',
+  triage: 'steward work queue. tick returns the digest; decide proposals; update tasks (priority, cancel, review, answers).',
+};
+
+/**
+ * The envelope of tools/call, checked loosely here: the SDK's Server then checks the request against
+ * its CallToolRequestSchema and answers a malformed one (say, `arguments` that is not an object)
+ * with InvalidParams (-32602). Registering the strict schema itself would turn that into an
+ * InternalError (-32603), since the protocol layer parses first and reports a thrown ZodError so.
+ */
+const callToolEnvelope = z.object({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ name: z.unknown(), arguments: z.unknown() }),
+});
+
+/** Refuses a call to a tool this role lacks (FORBIDDEN) or that steward does not have (NOT_FOUND). */
+function refuse(name: string, role: McpRole): CallToolResult {
+  const tools = [...ROLE_TOOLS[role]];
+  if (isToolName(name)) {
+    return errorResult(new StewardError('FORBIDDEN', `tool ${name} is not available to the ${role} role`, { tool: name, role, tools }));
+  }
+  return errorResult(new StewardError('NOT_FOUND', `no tool ${name}`, { tool: name, role, tools }));
+}
+
+/** Builds the McpServer for `role`: only its tools are registered, listed and callable. */
+export function createMcpServer(options: McpServerOptions): McpServer {
+  const { store, role } = options;
+  const actor = options.actor ?? `mcp:${role}`;
+  const now = options.now ?? Date.now;
+  const env: ToolEnv = {
+    store,
+    role,
+    actor,
+    source: `mcp:${role}`,
+    op: () => ({ now: now(), actor }),
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  };
+  const server = new McpServer({ name: 'steward', version: STEWARD_MCP_VERSION }, { instructions: INSTRUCTIONS[role] });
+  const mine = new Map<string, ToolDef>();
+  for (const name of ROLE_TOOLS[role]) {
+    const def = TOOLS[name];
+    mine.set(name, def);
+    const registered = server.registerTool(
+      name,
+      {
+        title: def.title,
+        description: def.description,
+        inputSchema: def.input,
+        outputSchema: advertisedOutput(def.output),
+        annotations: def.annotations,
+      },
+      (args: unknown) => runTool(def, args, env),
+    );
+    // No tool is a long-running MCP task; an absent execution.taskSupport means "forbidden" (the
+    // spec's default), so leaving it out says the same in ~40 fewer characters per tool.
+    registered.execution = undefined;
+  }
+  registerResources(server, env, options.boardPath);
+  if (role === 'planner') registerPlannerPrompt(server);
+  // The SDK answers a call to an unregistered tool with a bare "not found" message, and a schema
+  // mismatch with a bare message too. steward dispatches tools/call itself so that every refusal
+  // carries a stable code: a tool outside the role is refused here, by the server, as FORBIDDEN.
+  server.server.setRequestHandler(callToolEnvelope, (request) => {
+    const name = String(request.params.name);
+    const def = mine.get(name);
+    return def ? runTool(def, request.params.arguments, env) : refuse(name, role);
+  });
+  return server;
+}

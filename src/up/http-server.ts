@@ -1,0 +1,56 @@
+// The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpTokens } from '../mcp/index.js';
+import type { Store } from '../store/open-store.js';
+import { renderMetrics, type LoopStats } from './metrics.js';
+
+export interface UpHttpOptions {
+  store: Store;
+  tokens: McpTokens;
+  boardPath: string;
+  host: string;
+  port: number;
+  loop: LoopStats;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** Starts the server; resolves with its base URL and a close function. */
+export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string; mcpUrl: string; server: Server; close(): Promise<void> }> {
+  const mcp = createMcpHttpHandler({ store: options.store, tokens: options.tokens, boardPath: options.boardPath, now: options.now, log: options.log });
+  const check = makeAuthenticator(options.tokens);
+  const now = options.now ?? Date.now;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === MCP_PATH) return void mcp(req, res);
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (path === '/metrics') {
+      if (!check(req.headers.authorization)) {
+        return void res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('unauthorized: send Authorization: Bearer <token>\n');
+      }
+      try {
+        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(options.store, options.loop, now()));
+      } catch (err) {
+        return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${(err as Error).message}\n`);
+      }
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${MCP_PATH}, /metrics, /healthz\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  return {
+    url,
+    mcpUrl: `${url}${MCP_PATH}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,54 @@
+// One `steward up` per workspace: a lock file holding the owner's pid and host, taken over when stale.
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { StewardError } from '../core/errors.js';
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  started_at: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(path: string): LockOwner | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+  } catch {
+    return null;
+  }
+}
+
+/** Takes the workspace's `up` lock or throws CONFLICT naming the live owner; returns a release function. */
+export function acquireInstanceLock(path: string, now = Date.now()): () => void {
+  const me: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date(now).toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      return () => {
+        if (readOwner(path)?.pid === me.pid) rmSync(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = readOwner(path);
+      const stale = owner === null || (owner.host === me.host && !alive(owner.pid));
+      if (!stale) {
+        throw new StewardError('CONFLICT', `steward up is already running for this workspace (pid ${owner.pid} on ${owner.host}, since ${owner.started_at})`, {
+          owner,
+          lock: path,
+        });
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new StewardError('CONFLICT', `could not take the lock ${path}`, { lock: path });
+}

@@ -1,0 +1,38 @@
+// /metrics in the Prometheus text format: tasks by state, runs by outcome, claim wait, tick duration, cost.
+import { TASK_STATES } from '../core/states.js';
+import type { Store } from '../store/open-store.js';
+
+/** Tick durations and counts the `up` loop observed (kept in memory). */
+export interface LoopStats {
+  ticks: number;
+  tickSecondsSum: number;
+  lastTickSeconds: number;
+  skippedBusy: number;
+}
+
+function line(name: string, value: number, labels: Record<string, string> = {}): string {
+  const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+  return `${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`;
+}
+
+/** The metrics text for this workspace at `now`. */
+export function renderMetrics(store: Store, loop: LoopStats, now: number): string {
+  const out: string[] = [];
+  const counts = store.read(() => store.tasks.counts());
+  out.push('# HELP steward_tasks Tasks by state.', '# TYPE steward_tasks gauge');
+  for (const s of TASK_STATES) out.push(line('steward_tasks', counts[s] ?? 0, { state: s }));
+  const runs = store.read(() => store.runs.outcomeStats(now - 3_600_000));
+  out.push('# HELP steward_runs_finished_last_hour Runs that finished in the last hour, by outcome.', '# TYPE steward_runs_finished_last_hour gauge');
+  for (const r of runs.byOutcome) out.push(line('steward_runs_finished_last_hour', r.n, { outcome: r.outcome ?? 'unknown', kind: r.kind ?? '' }));
+  out.push('# HELP steward_runs_running Runs in progress.', '# TYPE steward_runs_running gauge', line('steward_runs_running', runs.running));
+  out.push('# HELP steward_claim_wait_seconds Time from a task being ready to being claimed, runs started in the last hour.', '# TYPE steward_claim_wait_seconds summary');
+  out.push(line('steward_claim_wait_seconds_sum', runs.claimWaitMsSum / 1000), line('steward_claim_wait_seconds_count', runs.claimWaitCount));
+  out.push('# HELP steward_cost_usd_total Cost reported by runs.', '# TYPE steward_cost_usd_total counter', line('steward_cost_usd_total', runs.costTotal));
+  out.push('# HELP steward_tokens_total Tokens reported by runs.', '# TYPE steward_tokens_total counter');
+  out.push(line('steward_tokens_total', runs.tokensIn, { direction: 'in' }), line('steward_tokens_total', runs.tokensOut, { direction: 'out' }));
+  out.push('# HELP steward_tick_seconds Duration of the ticks this process ran.', '# TYPE steward_tick_seconds summary');
+  out.push(line('steward_tick_seconds_sum', loop.tickSecondsSum), line('steward_tick_seconds_count', loop.ticks));
+  out.push('# HELP steward_tick_last_seconds Duration of the last tick.', '# TYPE steward_tick_last_seconds gauge', line('steward_tick_last_seconds', loop.lastTickSeconds));
+  out.push('# HELP steward_ticks_skipped_busy Ticks skipped because another tick held the lock.', '# TYPE steward_ticks_skipped_busy counter', line('steward_ticks_skipped_busy', loop.skippedBusy));
+  return `${out.join('\n')}\n`;
+}

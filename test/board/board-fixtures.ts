@@ -1,0 +1,95 @@
+// Shared builders and fast-check arbitraries for the board tests.
+import fc from 'fast-check';
+import { TASK_STATES } from '../../src/core/states.js';
+import type { BoardTask } from '../../src/board/index.js';
+
+/** A board task with sensible defaults. */
+export function bt(id: number, over: Partial<BoardTask> = {}): BoardTask {
+  return {
+    id,
+    project: 'web',
+    title: `task ${id}`,
+    priority: 50,
+    type: 'code',
+    agent: 'any',
+    status: 'ready',
+    fact: 'waiting for a worker',
+    ...over,
+  };
+}
+
+/** Titles that stress the escaping rule. */
+export const TRICKY_TITLES = [
+  'Split | pipes',
+  'Follow up on #12',
+  '#12 at the start',
+  '[x] looks ticked',
+  '- [ ] a task in a title',
+  'a — dash — or two',
+  'line one\nline two',
+  'tabs\tand  double  spaces',
+  'mail @bob about !high p30 type:code',
+  'C:\\path\\to\\file \\',
+  '<script>alert(1)</script>',
+  '`code` and *stars* and _under_',
+  'answer: not an answer',
+  '## not a heading',
+  '> not a quote',
+  '---',
+  '— ',
+  'emoji 🚀 and ünïcödé',
+  'nul\u0000byte and \u0007bell',
+  '   ',
+  '',
+];
+
+export const arbTitle = fc.oneof(
+  fc.constantFrom(...TRICKY_TITLES),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.stringMatching(/^[a-z]{1,8}( [a-z]{1,8}){0,4}$/),
+);
+
+export const arbProject = fc.constantFrom('default', 'web', 'api', 'ops team', '#hash', 'ünï');
+export const arbType = fc.constantFrom('code', 'research', 'docs', 'ops', 'two words', 'a\\b');
+export const arbAgent = fc.constantFrom('any', 'coder', 'codex', 'gemini-cli');
+export const arbStatus = fc.constantFrom(...TASK_STATES);
+
+/** A random board task with this id. */
+export function arbTask(id: number): fc.Arbitrary<BoardTask> {
+  return fc.record({
+    project: arbProject,
+    title: arbTitle,
+    priority: fc.integer({ min: 0, max: 100 }),
+    type: arbType,
+    agent: arbAgent,
+    status: arbStatus,
+    fact: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 }), fc.constantFrom('waits for #3 — and | [x]', 'line\nbreak')),
+    finishedAt: fc.integer({ min: 0, max: 1000 }),
+  }).map((r) => ({ id, ...r }));
+}
+
+/** A random board: 0..n tasks with ids 1..n. */
+export const arbBoard = fc
+  .integer({ min: 0, max: 25 })
+  .chain((n) => (n === 0 ? fc.constant([] as BoardTask[]) : fc.tuple(...Array.from({ length: n }, (_, i) => arbTask(i + 1)))));
+
+/** Replaces the task line of `id` in a board text (null deletes it). */
+export function editLine(text: string, id: number, fn: (line: string) => string | null): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => new RegExp(`^- \\[.\\] #${id} `).test(l));
+  if (i < 0) throw new Error(`no line for #${id}`);
+  const next = fn(lines[i]!);
+  if (next === null) lines.splice(i, 1);
+  else lines[i] = next;
+  return lines.join('\n');
+}
+
+/** Inserts lines after the heading line `heading` (and the blank line under it). */
+export function insertUnder(text: string, heading: string, added: string[]): string {
+  const lines = text.split('\n');
+  const i = lines.indexOf(heading);
+  if (i < 0) throw new Error(`no heading ${heading}`);
+  lines.splice(i + 2, 0, ...added);
+  return lines.join('\n');
+}

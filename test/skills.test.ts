@@ -1,0 +1,43 @@
+// The OpenClaw skill pack: every SKILL.md parses and follows OpenClaw's rules (REFERENCE.md §1).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readFrontMatter } from '../src/files/front-matter.js';
+import { REPO_ROOT } from './support/helpers.js';
+
+const SKILLS = join(REPO_ROOT, 'skills');
+const folders = readdirSync(SKILLS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+test('the pack has the three steward skills', () => {
+  assert.deepEqual(folders, ['steward-planner', 'steward-triage', 'steward-worker']);
+});
+
+for (const name of folders) {
+  test(`${name}/SKILL.md follows the OpenClaw skill rules`, () => {
+    const text = readFileSync(join(SKILLS, name, 'SKILL.md'), 'utf8');
+    const { data, body } = readFrontMatter(text);
+    assert.equal(data.name, name, 'name equals the folder name');
+    assert.match(String(data.name), /^[a-z0-9]+(-[a-z0-9]+)*$/, 'name is lowercase-hyphen');
+    const description = String(data.description ?? '');
+    assert.ok(description.length > 20 && description.length < 160, `description is ${description.length} chars`);
+    assert.ok(!description.includes('\n'), 'description is one line');
+    assert.match(description, /^Use (on|when)/, 'the description says when to use it');
+    const metaLine = text.split('\n').find((l) => l.startsWith('metadata:'));
+    assert.ok(metaLine, 'metadata is present');
+    const meta = JSON.parse(metaLine.slice('metadata:'.length)) as { openclaw: { requires: { bins: string[] }; install: Array<Record<string, unknown>> } };
+    assert.deepEqual(data.metadata, meta, 'metadata is one-line JSON that YAML reads the same');
+    assert.deepEqual(meta.openclaw.requires.bins, ['steward']);
+    assert.deepEqual(meta.openclaw.install[0], { id: 'node', kind: 'node', package: 'steward', bins: ['steward'], label: 'Install steward (npm)' });
+    assert.ok(body.trim().length > 200 && body.length < 4000, `body is ${body.length} chars: short and imperative`);
+    for (const other of Object.keys(data)) assert.ok(['name', 'description', 'user-invocable', 'homepage', 'metadata'].includes(other), `unknown key ${other}`);
+  });
+}
+
+test('the skills only name steward commands that exist', () => {
+  const help = new Set(['init', 'add', 'propose', 'list', 'show', 'inbox', 'accept', 'reject', 'claim', 'heartbeat', 'complete', 'fail', 'cancel', 'requeue', 'approve', 'changes', 'answer', 'done', 'tick', 'render', 'mcp', 'work', 'logs', 'doctor', 'stats', 'up']);
+  for (const name of folders) {
+    const text = readFileSync(join(SKILLS, name, 'SKILL.md'), 'utf8');
+    for (const m of text.matchAll(/`steward ([a-z]+)/g)) assert.ok(help.has(m[1]!), `${name} names steward ${m[1]}`);
+  }
+});

@@ -1,0 +1,111 @@
+// Disk full and read-only storage: clear UNAVAILABLE errors (exit 5), nothing corrupted, nothing half-written.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { StewardError } from '../src/core/errors.js';
+import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
+import { at, cli, snapshot, tempDir } from './support/helpers.js';
+
+/** Mounts a tmpfs of `size` at a fresh folder; null where this machine does not allow it (not root). */
+function mountTmpfs(size: string): string | null {
+  const dir = tempDir('steward-mnt-');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  return r.status === 0 ? dir : null;
+}
+const mounted: string[] = [];
+after(() => {
+  for (const dir of mounted) spawnSync('umount', [dir]);
+});
+const unavailable = (e: StewardError) => e.code === 'UNAVAILABLE';
+
+describe('disk full', () => {
+  test('simulated at SQLite (max_page_count): UNAVAILABLE, the failed transaction leaves no trace', () => {
+    const store = openStore(join(tempDir(), 'q.db'));
+    addTask(store, { title: 'before' }, at(1));
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    const before = snapshot(store);
+    assert.throws(() => addTask(store, { title: 'x'.repeat(200), goal: 'g'.repeat(90_000) }, at(2)), unavailable);
+    assert.equal(snapshot(store), before);
+    assert.equal(store.integrityCheck(), 'ok');
+    store.close();
+  });
+
+  const fs = mountTmpfs('1m');
+  test('a real full file system: writes fail with UNAVAILABLE (exit 5 from the CLI), the database stays sound', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
+    mounted.push(fs!);
+    const ws = join(fs!, 'ws');
+    mkdirSync(ws);
+    assert.equal(cli(['init'], { cwd: ws }).code, 0);
+    const store = openStore(join(ws, '.steward/queue.db'));
+    let added = 0;
+    let error: StewardError | undefined;
+    for (let i = 0; i < 10_000 && !error; i++) {
+      try {
+        addTask(store, { title: `task ${i}`, goal: 'x'.repeat(4000) }, at(i));
+        added++;
+      } catch (err) {
+        error = err as StewardError;
+      }
+    }
+    assert.ok(added > 10, `added ${added} before the disk filled`);
+    assert.equal(error?.code, 'UNAVAILABLE', String(error));
+    assert.match(error!.message, /disk is full|I\/O/);
+    // Fill the last bytes so that even the CLI's small write cannot fit.
+    try {
+      writeFileSync(join(fs!, 'filler'), Buffer.alloc(2 * 1024 * 1024));
+    } catch {
+      /* ENOSPC is the point */
+    }
+    const r = cli(['add', 'one more', '--goal', 'y'.repeat(8000)], { cwd: ws });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /^error UNAVAILABLE: /);
+    const list = cli(['list', '--limit', '100', '--json'], { cwd: ws });
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(store.integrityCheck(), 'ok');
+    assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n, added);
+    store.close();
+  });
+});
+
+describe('read-only storage', () => {
+  test('a read-only connection: writes are UNAVAILABLE, reads work', () => {
+    const path = join(tempDir(), 'q.db');
+    const rw = openStore(path);
+    addTask(rw, { title: 'a' }, at(1));
+    rw.close();
+    const ro = openStore(path, { readonly: true });
+    assert.throws(() => claimTask(ro, { agent: 'w' }, at(2)), unavailable);
+    assert.equal(ro.tasks.get(1)?.status, 'ready');
+    ro.close();
+  });
+
+  const fs = mountTmpfs('8m');
+  test('a file system remounted read-only under a workspace: exit 5 UNAVAILABLE, nothing corrupted', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
+    mounted.push(fs!);
+    const ws = join(fs!, 'ws');
+    mkdirSync(ws);
+    assert.equal(cli(['init'], { cwd: ws }).code, 0);
+    assert.equal(cli(['add', 'written before'], { cwd: ws }).code, 0);
+    const claim = cli(['claim', '--agent', 'w', '--json'], { cwd: ws });
+    execFileSync('mount', ['-o', 'remount,ro', fs!]);
+    try {
+      for (const args of [['add', 'x'], ['complete', String(claim.json.run.id)], ['tick']]) {
+        const r = cli(args, { cwd: ws });
+        assert.equal(r.code, 5, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, /^error UNAVAILABLE: /);
+      }
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', fs!]);
+    }
+    const store = openStore(join(ws, '.steward/queue.db'));
+    assert.equal(store.integrityCheck(), 'ok');
+    assert.equal(store.tasks.get(1)?.status, 'running');
+    completeRun(store, { run_id: claim.json.run.id, summary: 'after the remount' }, at(Date.now()));
+    assert.equal(store.tasks.get(1)?.status, 'done');
+    store.close();
+  });
+});
