@@ -169,8 +169,8 @@ describe('the babysitter binary', () => {
     writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'grandchild') }, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
     const w = startWorker(sb, run.id, { STEWARD_KILL_GRACE_MS: '500' });
-    await fakePids(sb, 2);
-    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid !== w.child.pid ? true : undefined));
+    const [cliPid] = await fakePids(sb, 2);
+    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid === cliPid ? true : undefined));
     w.child.kill('SIGTERM');
     assert.deepEqual(await w.exited, [143, null]);
     assert.deepEqual([runOf(sb, run.id).failure_kind, taskOf(sb, task.id).status, taskOf(sb, task.id).attempts], ['lost', 'ready', 1]);
