@@ -13,6 +13,12 @@ export {
   listTasks, showTask, taskContext, reapRuns, promoteTasks,
 } from './ops/index.js';
 export { tickOnce, type TickHooks, type TickResult } from './tick/tick-once.js';
+export { workRun, workAgent, withStopSignals } from './runner/work.js';
+export { babysitRun, type BabysitDeps, type BabysitResult } from './runner/babysit.js';
+export { applyOutbox, type OutboxEntry } from './runner/outbox.js';
+export { dispatchLocal } from './runner/dispatch.js';
+export { buildPrompt } from './runner/prompt.js';
+export { runDoctor } from './runner/doctor.js';
 export { loadConfig } from './config/load-config.js';
 export type { Config, AgentProfile } from './config/schema.js';
 export { findWorkspace, workspaceAt, type Workspace } from './workspace/workspace.js';

@@ -94,6 +94,8 @@ export interface Run {
   tokens_out: number | null;
   session_id: string | null;
   log_path: string | null;
+  /** Identity of the worker process (`<boot id>:<start ticks>` on Linux), to tell a reused pid apart. */
+  proc_start?: string | null;
 }
 
 export interface Proposal {

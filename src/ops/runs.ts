@@ -22,6 +22,14 @@ export interface WorkerInfo {
   host?: string;
   pid?: number;
   pgid?: number;
+  /** Process identity for pid-reuse checks (see runner/process-group.ts). */
+  proc_start?: string;
+}
+
+/** Scheduling limits the dispatcher adds to a claim. */
+export interface ClaimLimits {
+  /** Skip tasks of these projects (they are at their WIP cap). */
+  excludeProjects?: string[];
 }
 
 export type ClaimResult =
@@ -29,13 +37,19 @@ export type ClaimResult =
   | { task: null; paused_until?: number };
 
 /** Takes the best ready task an agent may run and opens a run (its id is the fencing token). */
-export function claimTask(store: Store, input: unknown, ctx: OpContext, worker: WorkerInfo = {}): ClaimResult {
+export function claimTask(
+  store: Store,
+  input: unknown,
+  ctx: OpContext,
+  worker: WorkerInfo = {},
+  limits: ClaimLimits = {},
+): ClaimResult {
   const q = parseInput(claimInput, input, 'claim');
-  return store.tx(() => claimInTx(store, q, ctx, worker));
+  return store.tx(() => claimInTx(store, q, ctx, worker, limits));
 }
 
 /** The body of claim, for callers already inside a transaction (complete with `next`). */
-function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo): ClaimResult {
+function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
@@ -44,6 +58,7 @@ function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerIn
     types: q.types?.length ? q.types : null,
     capabilities: q.capabilities ?? [],
     now: ctx.now,
+    excludeProjects: limits.excludeProjects,
   });
   if (!task) return { task: null };
   const run: Omit<Run, 'id'> = {
@@ -71,6 +86,7 @@ function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerIn
     tokens_out: null,
     session_id: null,
     log_path: null,
+    proc_start: worker.proc_start ?? null,
   };
   const runId = store.runs.insert(run);
   const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {

@@ -112,6 +112,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE agents (name TEXT PRIMARY KEY, paused_until INTEGER, reason TEXT) WITHOUT ROWID;
   `,
+  // 2: the babysitter's process identity ("<boot id>:<start ticks>"), so a reused pid is not mistaken for it.
+  `ALTER TABLE runs ADD COLUMN proc_start TEXT;`,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

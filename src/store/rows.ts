@@ -38,7 +38,7 @@ export const TASK_COLUMNS = [
 export const RUN_COLUMNS = [
   'id', 'task_id', 'agent', 'status', 'outcome', 'failure_kind', 'lease_ms', 'lease_expires_at', 'heartbeat_at',
   'started_at', 'finished_at', 'host', 'pid', 'pgid', 'exit_code', 'error', 'summary', 'evidence_json',
-  'artifacts_json', 'late_json', 'cost_usd', 'tokens_in', 'tokens_out', 'session_id', 'log_path',
+  'artifacts_json', 'late_json', 'cost_usd', 'tokens_in', 'tokens_out', 'session_id', 'log_path', 'proc_start',
 ] as const;
 
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
@@ -112,6 +112,7 @@ export function runFromArray(a: unknown[]): Run {
     tokens_out: a[22] as number | null,
     session_id: a[23] as string | null,
     log_path: a[24] as string | null,
+    proc_start: a[25] as string | null,
   };
 }
 

@@ -51,6 +51,11 @@ export class RunRepo {
     return this.writer.update(id, patch as Record<string, unknown>, onlyIfRunning ? { status: 'running' } : {});
   }
 
+  /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */
+  setPgidIfUnset(id: number, pgid: number): number {
+    return this.writer.update(id, { pgid }, { status: 'running', pgid: null });
+  }
+
   get(id: number): Run | undefined {
     const row = this.s.get.get(id) as Raw | undefined;
     return row ? runFromArray(row) : undefined;

@@ -27,6 +27,8 @@ export interface ClaimQuery {
   types: string[] | null;
   capabilities: string[];
   now: number;
+  /** Projects to skip (e.g. at their WIP cap). */
+  excludeProjects?: string[];
 }
 
 /** Reads and writes the tasks and task_deps tables. */
@@ -55,6 +57,7 @@ export class TaskRepo {
         WHERE t.status = 'ready' AND t.run_after <= @now
           AND (t.agent = 'any' OR t.agent = @agent)
           AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
+          AND (@excluded IS NULL OR t.project NOT IN (SELECT value FROM json_each(@excluded)))
           AND (t.requires_json = '[]' OR NOT EXISTS (
                 SELECT 1 FROM json_each(t.requires_json) r
                 WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))
@@ -155,6 +158,7 @@ export class TaskRepo {
       agent: q.agent,
       types: q.types === null ? null : JSON.stringify(q.types),
       caps: JSON.stringify(q.capabilities),
+      excluded: q.excludeProjects?.length ? JSON.stringify(q.excludeProjects) : null,
     }) as Raw | undefined;
     return row ? taskFromArray(row) : undefined;
   }

@@ -54,12 +54,16 @@ export function digestText(d: Digest | TickSkipped): string {
   const acted = d.acted ? ` · did: ${Object.entries(d.acted).map(([k, n]) => `${k} ${n}`).join(', ')}` : '';
   if (d.quiet) return `quiet · ${countsText(d)}${acted}`;
   const present = DIGEST_LISTS.filter((l) => d[l]?.length);
-  const head = `needs a judgement: ${present.map((l) => count(d[l]!.length + (d.more?.[l] ?? 0), l)).join(', ')} · ${countsText(d)}${acted}`;
+  const spawn = d.dispatch?.length ? [`${d.dispatch.length} run${d.dispatch.length === 1 ? '' : 's'} to spawn`] : [];
+  const head = `needs a judgement: ${[...present.map((l) => count(d[l]!.length + (d.more?.[l] ?? 0), l)), ...spawn].join(', ')} · ${countsText(d)}${acted}`;
   const lines = [head];
   for (const l of present) {
     for (const item of d[l]!) lines.push(LINE[l](item));
     const more = d.more?.[l];
     if (more) lines.push(`(+${count(more, l)} not shown)`);
+  }
+  for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; label: string }>) {
+    lines.push(`spawn run ${h.run} for #${h.task_id}: sessions_spawn label ${h.label} (the task text is in --json)`);
   }
   return lines.join('\n');
 }

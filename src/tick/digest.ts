@@ -48,7 +48,7 @@ export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
 /** What `steward tick` prints: `quiet: true` when nothing needs a judgement. Empty lists are left out. */
-export type Digest = { quiet: boolean; counts: Partial<Record<TaskState, number>>; inbox?: number; acted?: Record<string, number>; more?: Partial<Record<DigestList, number>> } & Partial<Record<DigestList, Item[]>>;
+export type Digest = { quiet: boolean; counts: Partial<Record<TaskState, number>>; inbox?: number; acted?: Record<string, number>; more?: Partial<Record<DigestList, number>>; dispatch?: unknown[] } & Partial<Record<DigestList, Item[]>>;
 
 /** One line, at most `n` characters. */
 export function clip(text: string | null | undefined, n: number): string {

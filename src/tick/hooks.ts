@@ -4,6 +4,7 @@ import { ingestBoard, renderBoardFile, type BoardIngest } from '../board/board-s
 import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
 import { ingestInbox } from '../inbox/ingest-inbox.js';
+import { makeDispatch, makeIsDead, makeOnLost } from '../runner/tick-hooks.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { TickHooks } from './tick-once.js';
@@ -56,6 +57,10 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
         unreadable_lines: edits.unreadable_lines,
       };
     },
+    // runner (issue 5): dead babysitters → lost, their orphaned CLIs killed; outbox applied, then dispatch.
+    isDead: makeIsDead(deps.workspace),
+    onLost: makeOnLost(),
+    dispatch: makeDispatch(deps),
     render: board.render,
   };
 }

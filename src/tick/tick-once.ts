@@ -98,6 +98,9 @@ export function tickOnce(input: TickInput): TickResult {
     board: reports.flatMap((r) => r.unreadable_lines),
     notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),
   });
+  // dispatch: openclaw — the runs claimed for the triage agent to hand to sessions_spawn need it now.
+  const handoff = Array.isArray(dispatch?.handoff) ? (dispatch.handoff as unknown[]) : [];
+  if (handoff.length > 0) Object.assign(digest, { quiet: false, dispatch: handoff });
   return {
     reaped: reap.lost.map(({ run_id, task_id, to }) => ({ run_id, task_id, to })),
     accepted: decided.accepted,

@@ -1,7 +1,7 @@
 // The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpTokens } from '../mcp/index.js';
+import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpHttpOptions, type McpTokens } from '../mcp/index.js';
 import type { Store } from '../store/open-store.js';
 import { renderMetrics, type LoopStats } from './metrics.js';
 
@@ -12,13 +12,22 @@ export interface UpHttpOptions {
   host: string;
   port: number;
   loop: LoopStats;
+  /** The workspace tick, for the MCP triage `tick` tool. */
+  tick?: McpHttpOptions['tick'];
   now?: () => number;
   log?: (line: string) => void;
 }
 
 /** Starts the server; resolves with its base URL and a close function. */
 export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string; mcpUrl: string; server: Server; close(): Promise<void> }> {
-  const mcp = createMcpHttpHandler({ store: options.store, tokens: options.tokens, boardPath: options.boardPath, now: options.now, log: options.log });
+  const mcp = createMcpHttpHandler({
+    store: options.store,
+    tokens: options.tokens,
+    boardPath: options.boardPath,
+    tick: options.tick,
+    now: options.now,
+    log: options.log,
+  });
   const check = makeAuthenticator(options.tokens);
   const now = options.now ?? Date.now;
   const server = createServer((req, res) => {

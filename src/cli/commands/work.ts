@@ -1,0 +1,149 @@
+// Babysitter commands: work (run coding CLIs to the end), logs (a run's output), doctor (what can run here).
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { defaultConfig, type Config } from '../../config/schema.js';
+import { StewardError } from '../../core/errors.js';
+import { parseInput } from '../../core/parse-input.js';
+import { idInput } from '../../core/schemas.js';
+import { requireTask } from '../../ops/index.js';
+import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
+import { runDoctor } from '../../runner/doctor.js';
+import { followLog } from '../../runner/follow-log.js';
+import { runLogPath } from '../../runner/run-log.js';
+import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
+import type { CliContext, Command } from '../command.js';
+
+/** Exit code for a babysat run: 0 recorded, 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n. */
+function exitCodeOf(r: BabysitResult): number {
+  if (r.status === 'lease_lost') return 4;
+  if (r.status === 'deferred') return 5;
+  if (r.status === 'interrupted') return 128 + (constants.signals[r.signal as keyof typeof constants.signals] ?? 15);
+  return 0;
+}
+
+function describe(r: BabysitResult): string {
+  const head = `run ${r.run_id} task #${r.task_id}`;
+  const error = r.error ? `: ${r.error.split('\n')[0]!.slice(0, 200)}` : '';
+  switch (r.status) {
+    case 'lease_lost':
+      return `${head}: LEASE_LOST — the run is no longer live (${r.error ?? 'finished'}); its CLI was stopped and any result is kept on the run`;
+    case 'deferred':
+      return `${head}: database unavailable; the outcome is saved in ${r.outbox_path} and the next tick applies it`;
+    case 'interrupted':
+      return `${head}: stopped by ${r.signal}; the CLI was killed and the run recorded as lost → task ${r.task_status}`;
+    default:
+      return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status}${error}   log: ${r.log_path}`;
+  }
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new StewardError('USAGE', `${name} must be a whole number of milliseconds, got ${value}`);
+  return n;
+}
+
+function depsOf(ctx: CliContext): BabysitDeps {
+  return {
+    store: ctx.store(),
+    workspace: ctx.workspace(),
+    config: ctx.config(),
+    actor: ctx.actor === 'cli' ? undefined : ctx.actor,
+    graceMs: positiveInt(ctx.env.STEWARD_KILL_GRACE_MS, 'STEWARD_KILL_GRACE_MS'),
+    pollMs: positiveInt(ctx.env.STEWARD_POLL_MS, 'STEWARD_POLL_MS'),
+    tee: process.stdout.isTTY && !ctx.json ? process.stdout : null,
+    log: ctx.log,
+  };
+}
+
+/** `steward work`: the babysitter (exit 0 recorded, 4 lease lost, 5 left in the outbox, 128+n on signal n). */
+export const work: Command = {
+  name: 'work',
+  summary: 'babysit agent runs: a dispatched run (--run), or claim and run tasks for an agent profile (--agent)',
+  usage: 'steward work (--run RUN | --agent A [--once])',
+  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' } },
+  async run(ctx, values) {
+    if (Boolean(values.run) === Boolean(values.agent)) throw new StewardError('USAGE', `give exactly one of --run RUN or --agent A\nusage: ${this.usage}`);
+    const deps = depsOf(ctx);
+    if (values.run) {
+      const { id } = parseInput(idInput, { id: values.run }, 'work');
+      const r = await withStopSignals((signal) => workRun({ ...deps, signal }, id));
+      if (r.status === 'lease_lost') ctx.log(describe(r));
+      return { json: { run: r }, text: describe(r), exitCode: exitCodeOf(r) };
+    }
+    const out = await withStopSignals((signal) => workAgent({ ...deps, signal }, String(values.agent), { once: Boolean(values.once) }));
+    const last = out.results[out.results.length - 1];
+    const code = last && (out.stopped === 'signal' || out.stopped === 'deferred') ? exitCodeOf(last) : 0;
+    const tail = out.stopped === 'paused' ? `agent ${values.agent} is paused until ${new Date(out.paused_until!).toISOString()}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+    const text = [...out.results.map(describe), tail].filter(Boolean).join('\n');
+    return { json: { runs: out.results, stopped: out.stopped, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) }, text, exitCode: code };
+  },
+};
+
+/** `steward logs`: the newest run's log of a task. */
+export const logs: Command = {
+  name: 'logs',
+  summary: "print the newest run's log of a task (--follow: keep printing until the run ends)",
+  usage: 'steward logs ID [--follow]',
+  options: { follow: { type: 'boolean' } },
+  positionals: ['id'],
+  async run(ctx, values, pos) {
+    const { id } = parseInput(idInput, { id: pos[0] }, 'logs');
+    const store = ctx.store();
+    const run = store.read(() => {
+      requireTask(store, id);
+      return store.runs.forTask(id, 1)[0];
+    });
+    if (!run) throw new StewardError('NOT_FOUND', `task #${id} has no runs yet`, { id });
+    const path = run.log_path ?? runLogPath(ctx.workspace(), id, run.id);
+    const view = { task_id: id, run_id: run.id, log_path: path };
+    if (!values.follow) {
+      let log = '';
+      try {
+        log = readFileSync(path, 'utf8');
+      } catch {
+        throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
+      }
+      return { json: { ...view, log }, text: log.replace(/\n$/, '') };
+    }
+    const isRunning = () => store.read(() => store.runs.get(run.id)?.status === 'running');
+    await followLog({ path, isRunning, write: (chunk) => (ctx.json ? undefined : process.stdout.write(chunk)) });
+    const finished = store.read(() => store.runs.get(run.id))!;
+    const how = `${finished.outcome ?? 'finished'}${finished.failure_kind ? ` (${finished.failure_kind})` : ''}`;
+    return { json: { ...view, status: finished.status, outcome: finished.outcome }, text: `=== run ${run.id} ${how}` };
+  },
+};
+
+function loadConfigOrDefault(ctx: CliContext): Config {
+  try {
+    return ctx.config();
+  } catch (err) {
+    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return defaultConfig();
+    throw err;
+  }
+}
+
+/** `steward doctor`: installed CLIs and runnable profiles. */
+export const doctor: Command = {
+  name: 'doctor',
+  summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here',
+  usage: 'steward doctor [--timeout SECONDS] [--json]',
+  options: { timeout: { type: 'string' } },
+  needsConfig: false,
+  async run(ctx, values) {
+    const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
+    if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
+    const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
+    const w = Math.max(8, ...report.clis.map((c) => c.cli.length), ...report.profiles.map((p) => p.name.length));
+    const lines = [`node ${report.node}`, 'CLIs:'];
+    for (const c of report.clis) {
+      const where = c.path ? `${c.path}  ${c.version ?? ''}${c.error ? `  (${c.error})` : ''}` : `${c.bin}: ${c.error}`;
+      lines.push(`  ${c.cli.padEnd(w)}  ${where}`.trimEnd());
+    }
+    lines.push(report.profiles.length ? 'agent profiles:' : 'agent profiles: none configured (.steward/config.yaml agents)');
+    for (const p of report.profiles) {
+      lines.push(`  ${p.name.padEnd(w)}  ${p.cli.padEnd(8)}  ${p.runnable ? `ok  ${p.path}` : `cannot run: ${p.reason}`}`);
+    }
+    return { json: report, text: lines.join('\n') };
+  },
+};

@@ -1,0 +1,74 @@
+// What a babysitter writes about its run besides heartbeats: its processes, and its outcome exactly once.
+import { StewardError } from '../core/errors.js';
+import type { OpContext, Run, Task } from '../core/types.js';
+import type { Store } from '../store/open-store.js';
+import { completeRun, failRun } from './runs.js';
+
+/** Where a run's processes live and where its log is (any subset). */
+export interface RunProcessInfo {
+  host?: string;
+  pid?: number;
+  pgid?: number;
+  proc_start?: string | null;
+  log_path?: string;
+}
+
+/**
+ * Records process facts on a run that is still running; false when it has finished. With
+ * `pgidIfUnset`, a pgid already recorded (by the babysitter, which knows its CLI's group) is kept.
+ */
+export function recordRunProcess(store: Store, runId: number, info: RunProcessInfo, opts: { pgidIfUnset?: boolean } = {}): boolean {
+  const patch: Partial<Run> = {};
+  for (const key of ['host', 'pid', 'pgid', 'proc_start', 'log_path'] as const) {
+    if (info[key] !== undefined) (patch as Record<string, unknown>)[key] = info[key];
+  }
+  return store.tx(() => {
+    if (store.runs.get(runId)?.status !== 'running') return false;
+    const { pgid, ...rest } = patch;
+    const now = opts.pgidIfUnset ? rest : patch;
+    if (Object.keys(now).length) store.runs.update(runId, now, true);
+    if (opts.pgidIfUnset && typeof pgid === 'number') store.runs.setPgidIfUnset(runId, pgid);
+    return true;
+  });
+}
+
+/** A finished run's outcome as a babysitter decided it: the input of complete or fail. */
+export interface RunOutcomeRecord {
+  run_id: number;
+  verb: 'complete' | 'fail';
+  /** completeInput or failInput without run_id. */
+  input: Record<string, unknown>;
+}
+
+/** How recording an outcome went. */
+export type RecordOutcomeResult =
+  | { status: 'applied'; task: Task }
+  /** The run already ended with this kind of outcome (this record, or its worker, wrote it before). */
+  | { status: 'duplicate'; run: Run }
+  /** The run was no longer live (cancelled, superseded, expired): the outcome is kept on the run as late. */
+  | { status: 'lease_lost'; reason: string; run: Run };
+
+/**
+ * Applies an outcome at most once: in one transaction, a run that already finished with the same
+ * outcome is a duplicate (nothing is written); otherwise complete/fail decide, and a run that is no
+ * longer live keeps the outcome as a late result. Safe to call again after a crash, from any process.
+ */
+export function recordRunOutcome(store: Store, record: RunOutcomeRecord, ctx: OpContext): RecordOutcomeResult {
+  return store.tx((): RecordOutcomeResult => {
+    const run = store.runs.get(record.run_id);
+    if (!run) throw new StewardError('NOT_FOUND', `no run ${record.run_id}`, { run_id: record.run_id });
+    const same = record.verb === 'complete' ? 'completed' : 'failed';
+    if (run.status === 'finished' && run.outcome === same) return { status: 'duplicate', run };
+    const input = { ...record.input, run_id: record.run_id };
+    try {
+      const out = record.verb === 'complete' ? completeRun(store, input, ctx) : failRun(store, input, ctx);
+      return { status: 'applied', task: out.task };
+    } catch (err) {
+      // completeRun/failRun kept the late result in a savepoint of this transaction; commit it.
+      if (err instanceof StewardError && err.code === 'LEASE_LOST') {
+        return { status: 'lease_lost', reason: String(err.details.reason ?? 'not live'), run: store.runs.get(run.id)! };
+      }
+      throw err;
+    }
+  });
+}

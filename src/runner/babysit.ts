@@ -1,0 +1,222 @@
+// The babysitter's core: run one claimed task's CLI to the end and record its outcome, with nobody watching.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { getAdapter, type Verdict } from '../core/adapters/index.js';
+import { toStewardError } from '../core/errors.js';
+import { runLiveness } from '../core/lease.js';
+import type { OpContext, Run, Task } from '../core/types.js';
+import { backoffPolicyOf, resolveWorkdir, type AgentProfile, type Config } from '../config/schema.js';
+import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { keepLease } from './lease-keeper.js';
+import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
+import { decideOutcome, type StopReason } from './outcome.js';
+import { ownPgid, procIdentity } from './process-group.js';
+import { buildPrompt } from './prompt.js';
+import { describeCommand, RunLog, runLogPath, type Tee } from './run-log.js';
+import { superviseProcess, type ProcessResult } from './supervise.js';
+import { runVerify, type VerifyReport } from './verify.js';
+
+/** The babysitter's I/O and knobs, passed in (tests drive every one of them). */
+export interface BabysitDeps {
+  store: Store;
+  workspace: Workspace;
+  config: Config;
+  /** The clock for every operation (ms). Default Date.now. */
+  now?: () => number;
+  actor?: string;
+  /** SIGTERM → SIGKILL grace for the CLI's process group. Default 5000. */
+  graceMs?: number;
+  /** How often the run's liveness is read (a cancel is noticed within this). Default 2000. */
+  pollMs?: number;
+  /** Time limit of each verify command. Default 10 minutes. */
+  verifyTimeoutMs?: number;
+  /** The environment the CLI inherits (its profile's env is added). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** A live copy of the output (the terminal), or null. */
+  tee?: Tee | null;
+  /** Progress lines for a person. */
+  log?: (line: string) => void;
+  /** Aborted (reason: a StopReason) when the babysitter itself is told to stop. */
+  signal?: AbortSignal;
+  supervise?: typeof superviseProcess;
+}
+
+/** How one babysat run ended, from the babysitter's side. */
+export interface BabysitResult {
+  run_id: number;
+  task_id: number;
+  /** completed/failed: recorded; lease_lost: the run was not ours any more; deferred: in the outbox; interrupted: we were stopped. */
+  status: 'completed' | 'failed' | 'lease_lost' | 'deferred' | 'interrupted';
+  task_status?: string;
+  kind?: string;
+  error?: string;
+  log_path: string;
+  outbox_path?: string;
+  signal?: string;
+}
+
+interface Prepared {
+  file: string;
+  args: string[];
+  prompt: string;
+  workdir: string;
+  env: NodeJS.ProcessEnv;
+  profile: AgentProfile;
+}
+
+function prepare(deps: BabysitDeps, run: Run, task: Task): Prepared | { error: string } {
+  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent]! : undefined;
+  if (!profile) return { error: `no agent profile "${run.agent}" in .steward/config.yaml` };
+  try {
+    const workdir = resolveWorkdir(deps.config, deps.workspace.root, task.project);
+    if (!existsSync(workdir)) return { error: `the workdir of project "${task.project}" does not exist: ${workdir}` };
+    const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir });
+    const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir });
+    const env = {
+      ...(deps.env ?? process.env),
+      ...profile.env,
+      STEWARD_DIR: deps.workspace.root,
+      STEWARD_RUN_ID: String(run.id),
+      STEWARD_TASK_ID: String(task.id),
+    };
+    return { file: inv.file, args: inv.args, prompt, workdir, env, profile };
+  } catch (err) {
+    return { error: toStewardError(err).message };
+  }
+}
+
+const notStarted = (error: string): ProcessResult => ({ ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error });
+
+/** Runs the CLI of a claimed run under supervision, verifies, and records the outcome (or leaves it in the outbox). */
+export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promise<BabysitResult> {
+  const { store, workspace } = deps;
+  const now = deps.now ?? Date.now;
+  const say = deps.log ?? (() => {});
+  const ctx = (): OpContext => ({ now: now(), actor: deps.actor ?? `worker:${run.agent}`, backoff: backoffPolicyOf(deps.config) });
+  const supervise = deps.supervise ?? superviseProcess;
+  const graceMs = deps.graceMs ?? 5000;
+  const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null);
+  const base = { run_id: run.id, task_id: task.id, log_path: log.path };
+  const tryDb = <T>(what: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      const e = toStewardError(err);
+      say(`run ${run.id}: ${what} failed (${e.code}): ${e.message}`);
+      return undefined;
+    }
+  };
+  try {
+    // Our own group is recorded only when we lead it (dispatched, detached): a terminal's job group is not ours to kill.
+    const pgid = ownPgid() === process.pid ? process.pid : undefined;
+    const self = { host: hostname(), pid: process.pid, pgid, proc_start: procIdentity(process.pid), log_path: log.path };
+    if (tryDb('recording the worker', () => recordRunProcess(store, run.id, self)) === false) {
+      log.line(`run ${run.id} is no longer live; nothing to do`);
+      return { ...base, status: 'lease_lost', error: 'the run was no longer live when the babysitter started' };
+    }
+    const prep = prepare(deps, run, task);
+    const profile = 'error' in prep ? deps.config.agents[run.agent] : prep.profile;
+    const timeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;
+    const stallMs = (profile?.stallSeconds ?? 300) * 1000;
+    log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${run.agent} on ${self.host}, babysitter pid ${process.pid}`);
+
+    const stopper = new AbortController();
+    let stop: StopReason | undefined;
+    const halt = (reason: StopReason) => {
+      if (stop) return;
+      stop = reason;
+      stopper.abort(reason);
+    };
+    const onOuterStop = () => halt(deps.signal!.reason as StopReason);
+    deps.signal?.addEventListener('abort', onOuterStop, { once: true });
+    if (deps.signal?.aborted) onOuterStop();
+    const lease = keepLease({
+      heartbeat: () => heartbeatRun(store, { run_id: run.id }, ctx()),
+      isLive: () => store.read(() => runLiveness(store.runs.get(run.id)!, store.tasks.get(task.id), now()) === 'live'),
+      heartbeatMs: Math.floor(run.lease_ms / 3),
+      pollMs: deps.pollMs ?? 2000,
+      onLost: (why) => halt({ kind: 'lease_lost', why }),
+      log: (line) => say(`run ${run.id}: ${line}`),
+    });
+    const onStart = (pid: number) => tryDb('recording the process group', () => recordRunProcess(store, run.id, { pgid: pid }));
+    const output = (chunk: Buffer) => log.write(chunk);
+    let proc: ProcessResult;
+    let verify: VerifyReport | undefined;
+    let verdict: Verdict;
+    try {
+      if ('error' in prep) proc = notStarted(prep.error);
+      else {
+        log.line(`$ ${describeCommand(prep.file, prep.args, prep.prompt)}  (in ${prep.workdir})`);
+        say(`run ${run.id}: task #${task.id} → ${prep.profile.cli} (log ${log.path})`);
+        proc = stop ? notStarted('stopped before the CLI started') : await supervise({
+          file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, graceMs,
+          signal: stopper.signal, onOutput: output, onStart,
+        });
+      }
+      log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
+      // A killed CLI's partial output is still read: its cost, tokens and session id are worth keeping.
+      verdict = 'error' in prep || proc.ended === 'spawn_error' ? { ok: false, summary: '' } : getAdapter(prep.profile.cli).parse(proc);
+      if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
+        verify = await runVerify(task.verify, {
+          cwd: prep.workdir, env: deps.env ?? process.env, timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,
+          signal: stopper.signal, supervise, onOutput: output, onStart,
+          onCommand: (command) => log.line(`verify: ${command}`),
+        });
+      }
+    } finally {
+      lease.stop();
+      deps.signal?.removeEventListener('abort', onOuterStop);
+    }
+    const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, logPath: log.path });
+    if (!decision.write) {
+      log.line(`run ${run.id} is no longer live (${decision.why}); the CLI was stopped and nothing is written`);
+      return { ...base, status: 'lease_lost', error: decision.why };
+    }
+    const delivered = deliverOutcome(deps, run, task, decision.record, ctx);
+    const kind = decision.record.verb === 'fail' ? String(decision.record.input.kind) : undefined;
+    const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
+    if (delivered.status === 'deferred') {
+      log.line(`database unavailable (${delivered.error}); outcome kept in ${delivered.path} for the next tick`);
+      return { ...base, status: 'deferred', kind, error: delivered.error, outbox_path: delivered.path };
+    }
+    if (delivered.status === 'lease_lost') {
+      log.line(`run ${run.id} was no longer live (${delivered.reason}); its outcome is kept on the run as a late result`);
+      return { ...base, status: 'lease_lost', kind, error: delivered.reason };
+    }
+    const taskStatus = delivered.status === 'applied' ? delivered.task.status : store.read(() => store.tasks.get(task.id)?.status);
+    const status = decision.record.verb === 'complete' ? 'completed' : 'failed';
+    const error = decision.record.verb === 'fail' ? String(decision.record.input.error) : undefined;
+    log.line(`run ${run.id}: ${status}${kind ? ` (${kind})` : ''} → task #${task.id} ${taskStatus}`);
+    return { ...base, status, task_status: taskStatus, kind, error, ...interrupted };
+  } finally {
+    log.close();
+  }
+}
+
+type Delivered = RecordOutcomeResult | { status: 'deferred'; path: string; error: string };
+
+/** Write-ahead: the outcome goes to the outbox first, then to the store; the file goes once the store has it. */
+function deliverOutcome(deps: BabysitDeps, run: Run, task: Task, record: Pick<OutboxEntry, 'verb' | 'input'>, ctx: () => OpContext): Delivered {
+  const dir = deps.workspace.outboxDir;
+  const entry: OutboxEntry = {
+    version: 1, run_id: run.id, task_id: task.id, verb: record.verb, input: record.input,
+    decided_at: (deps.now ?? Date.now)(), host: hostname(), pid: process.pid,
+  };
+  let path: string | undefined;
+  try {
+    path = writeOutboxEntry(dir, entry);
+  } catch (err) {
+    deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}); writing to the database only`);
+  }
+  try {
+    const result = applyOutboxEntry(deps.store, entry, ctx());
+    if (path) removeOutboxEntry(dir, run.id);
+    return result;
+  } catch (err) {
+    const e = toStewardError(err);
+    if ((e.code === 'BUSY' || e.code === 'UNAVAILABLE') && path) return { status: 'deferred', path, error: `${e.code}: ${e.message}` };
+    throw e;
+  }
+}

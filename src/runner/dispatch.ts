@@ -1,0 +1,168 @@
+// Local dispatch: claim ready tasks within the WIP caps and start a detached `steward work --run N` for each.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getAdapter } from '../core/adapters/index.js';
+import { toStewardError } from '../core/errors.js';
+import type { OpContext } from '../core/types.js';
+import type { AgentProfile, Config } from '../config/schema.js';
+import { claimTask, failRun, recordRunProcess } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { findExecutable } from './doctor.js';
+import { procIdentity } from './process-group.js';
+import { runLogPath } from './run-log.js';
+
+/** The built CLI entry point, beside this module in dist/src. */
+export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** What a babysitter is started for. */
+export interface StartRequest {
+  runId: number;
+  taskId: number;
+  logPath: string;
+  root: string;
+}
+
+/** Starts a detached babysitter (own session, stdio to the run's log, unref'd); returns its pid. */
+export function startBabysitter(req: StartRequest): number {
+  mkdirSync(dirname(req.logPath), { recursive: true });
+  const fd = openSync(req.logPath, 'a');
+  try {
+    const child = spawn(process.execPath, [CLI_MAIN, 'work', '--run', String(req.runId), '--dir', req.root], {
+      cwd: req.root,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: process.env,
+    });
+    child.on('error', () => {}); // a failed start shows as a missing pid below; isDead reaps it otherwise
+    if (child.pid === undefined) throw new Error(`could not start ${process.execPath}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The dispatcher's I/O, passed in. */
+export interface DispatchDeps {
+  store: Store;
+  ctx: OpContext;
+  workspace: Workspace;
+  config: Config;
+  start?: (req: StartRequest) => number;
+  /** Resolves a profile's executable; null when it cannot run here. Default: a PATH lookup. */
+  which?: (bin: string) => string | null;
+  /** `dispatch: openclaw`: claim within the caps but start nothing; each run is handed to the triage agent. */
+  handOff?: boolean;
+}
+
+/** A run claimed for the triage agent to give to OpenClaw's sessions_spawn. */
+export interface HandOff {
+  run: number;
+  task_id: number;
+  agent: string;
+  label: string;
+  /** The exact `task` text for sessions_spawn. */
+  task: string;
+  runTimeoutSeconds: number;
+}
+
+/** The sessions_spawn task text for a run: run the babysitter in the foreground, report its last line. */
+export function handOffText(root: string, runId: number, taskId: number, title: string): string {
+  return [
+    `You are a steward worker for task #${taskId} (${title.replace(/\s+/g, ' ').slice(0, 120)}).`,
+    `In the folder ${root}, run this command in the foreground and wait for it to finish: steward work --run ${runId}`,
+    'Do not run it in the background, do not claim or complete anything yourself.',
+    'When it returns, reply with its last line only.',
+  ].join('\n');
+}
+
+/** What one dispatch pass did. */
+export interface DispatchReport {
+  started: Array<{ task_id: number; run_id: number; agent: string; project: string; pid: number }>;
+  /** With handOff: the runs claimed for the triage agent to spawn. */
+  handoff: HandOff[];
+  skipped: Array<{ agent: string; reason: string }>;
+  failed: Array<{ task_id: number; run_id: number; error: string }>;
+}
+
+function executableOf(profile: AgentProfile): string {
+  return profile.cli === 'command' ? (profile.command?.[0] ?? '') : profile.bin || getAdapter(profile.cli).defaultBin;
+}
+
+/**
+ * Claims ready tasks for the configured agent profiles, round-robin, while the caps allow: `wip.global`,
+ * `min(maxConcurrent, wip.perAgent[name])` per profile, `wip.perProject[project]` per project — all
+ * counted from the runs the store says are running, plus the ones started in this pass.
+ */
+export function dispatchLocal(deps: DispatchDeps): DispatchReport {
+  const { store, ctx, workspace, config } = deps;
+  const report: DispatchReport = { started: [], handoff: [], skipped: [], failed: [] };
+  const perAgent = new Map<string, number>();
+  const perProject = new Map<string, number>();
+  let global = 0;
+  for (const { agent, project, n } of store.read(() => store.runs.runningCounts())) {
+    global += n;
+    perAgent.set(agent, (perAgent.get(agent) ?? 0) + n);
+    perProject.set(project, (perProject.get(project) ?? 0) + n);
+  }
+  const which = deps.which ?? ((bin: string) => findExecutable(bin));
+  let active = Object.entries(config.agents).filter(([name, profile]) => {
+    const bin = executableOf(profile);
+    if (deps.handOff || which(bin)) return true;
+    report.skipped.push({ agent: name, reason: `executable ${bin || '(none)'} not found` });
+    return false;
+  });
+  while (active.length > 0 && global < config.wip.global) {
+    for (const [name, profile] of active) {
+      if (global >= config.wip.global) break;
+      const cap = Math.min(profile.maxConcurrent, config.wip.perAgent[name] ?? Infinity);
+      const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
+      const claimed = (perAgent.get(name) ?? 0) >= cap ? { task: null } : claimTask(
+        store,
+        { agent: name, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds },
+        ctx,
+        { host: hostname() },
+        { excludeProjects: full },
+      );
+      if (!claimed.task) {
+        active = active.filter(([n]) => n !== name);
+        if ('paused_until' in claimed && claimed.paused_until) {
+          report.skipped.push({ agent: name, reason: `paused until ${new Date(claimed.paused_until).toISOString()}` });
+        }
+        continue;
+      }
+      global++;
+      perAgent.set(name, (perAgent.get(name) ?? 0) + 1);
+      perProject.set(claimed.task.project, (perProject.get(claimed.task.project) ?? 0) + 1);
+      const { run, task } = claimed;
+      if (deps.handOff) {
+        const text = handOffText(workspace.root, run.id, task.id, task.title);
+        const timeout = (task.timeout_seconds ?? profile.timeoutSeconds) + 120;
+        report.handoff.push({ run: run.id, task_id: task.id, agent: name, label: `steward-run-${run.id}`, task: text, runTimeoutSeconds: timeout });
+        continue;
+      }
+      const logPath = runLogPath(workspace, task.id, run.id);
+      let pid: number;
+      try {
+        pid = (deps.start ?? startBabysitter)({ runId: run.id, taskId: task.id, logPath, root: workspace.root });
+      } catch (err) {
+        const error = `could not start the babysitter: ${toStewardError(err).message}`;
+        report.failed.push({ task_id: task.id, run_id: run.id, error });
+        failRun(store, { run_id: run.id, error, kind: 'transient' }, ctx);
+        continue;
+      }
+      report.started.push({ task_id: task.id, run_id: run.id, agent: name, project: task.project, pid });
+      // The babysitter records itself too; this write only narrows the window in which the run has no pid.
+      try {
+        recordRunProcess(store, run.id, { host: hostname(), pid, pgid: pid, proc_start: procIdentity(pid), log_path: logPath }, { pgidIfUnset: true });
+      } catch {
+        // A busy database: the babysitter's own record follows.
+      }
+    }
+  }
+  return report;
+}

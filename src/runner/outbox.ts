@@ -1,0 +1,130 @@
+// The outbox: a run's outcome on disk before it reaches the database, so no result is ever lost.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { toStewardError } from '../core/errors.js';
+import type { OpContext } from '../core/types.js';
+import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
+import type { Store } from '../store/open-store.js';
+
+/** `.steward/outbox/<run>.json`: one run's outcome, written atomically (temp file + fsync + rename). */
+export const outboxEntrySchema = z.object({
+  version: z.literal(1),
+  run_id: z.number().int().positive(),
+  task_id: z.number().int().positive(),
+  verb: z.enum(['complete', 'fail']),
+  /** completeInput / failInput without run_id. */
+  input: z.record(z.string(), z.unknown()),
+  /** When the babysitter decided the outcome (ms). */
+  decided_at: z.number().int(),
+  host: z.string(),
+  pid: z.number().int(),
+});
+/** One outbox file's content. */
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** The outbox file of run `runId`. */
+export function outboxPath(dir: string, runId: number): string {
+  return join(dir, `${runId}.json`);
+}
+
+/** True when run `runId` has an outcome waiting in the outbox. */
+export function hasOutboxEntry(dir: string, runId: number): boolean {
+  return existsSync(outboxPath(dir, runId));
+}
+
+/** Writes an entry durably: temp file, fsync, rename over `<run>.json`, fsync the folder. Returns its path. */
+export function writeOutboxEntry(dir: string, entry: OutboxEntry): string {
+  mkdirSync(dir, { recursive: true });
+  const path = outboxPath(dir, entry.run_id);
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, `${JSON.stringify(entry)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  try {
+    const dirFd = openSync(dir, 'r');
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename is still atomic.
+  }
+  return path;
+}
+
+/** Removes run `runId`'s entry (gone already is fine). */
+export function removeOutboxEntry(dir: string, runId: number): void {
+  try {
+    unlinkSync(outboxPath(dir, runId));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Records an entry's outcome in the store (exactly once, see recordRunOutcome). */
+export function applyOutboxEntry(store: Store, entry: OutboxEntry, ctx: OpContext): RecordOutcomeResult {
+  const record: RunOutcomeRecord = { run_id: entry.run_id, verb: entry.verb, input: entry.input };
+  return recordRunOutcome(store, record, ctx);
+}
+
+/** What applyOutbox did, by run id. */
+export interface OutboxReport {
+  applied: number[];
+  duplicate: number[];
+  late: number[];
+  /** Unreadable entries, moved to outbox/rejected/ with the reason beside them. */
+  rejected: string[];
+  /** Entries left for the next tick (database busy). */
+  waiting: number[];
+}
+
+function reject(dir: string, name: string, reason: string): void {
+  const to = join(dir, 'rejected');
+  mkdirSync(to, { recursive: true });
+  renameSync(join(dir, name), join(to, name));
+  writeFileSync(join(to, `${name}.reason.txt`), `${reason}\n`);
+}
+
+/** Applies every outcome waiting in the outbox, oldest run first; each file is removed once its outcome is recorded. */
+export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxReport {
+  const report: OutboxReport = { applied: [], duplicate: [], late: [], rejected: [], waiting: [] };
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+  } catch {
+    return report;
+  }
+  names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  for (const name of names) {
+    let entry: OutboxEntry;
+    try {
+      const parsed = outboxEntrySchema.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      entry = parsed.data;
+      if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its babysitter applied it meanwhile
+      reject(dir, name, `unreadable outbox entry: ${(err as Error).message}`);
+      report.rejected.push(name);
+      continue;
+    }
+    try {
+      const result = applyOutboxEntry(store, entry, ctx);
+      report[result.status === 'applied' ? 'applied' : result.status === 'duplicate' ? 'duplicate' : 'late'].push(entry.run_id);
+      removeOutboxEntry(dir, entry.run_id);
+    } catch (err) {
+      const e = toStewardError(err);
+      if (e.code === 'BUSY' || e.code === 'UNAVAILABLE') {
+        report.waiting.push(entry.run_id);
+        continue;
+      }
+      reject(dir, name, `${e.code}: ${e.message}`);
+      report.rejected.push(name);
+    }
+  }
+  return report;
+}

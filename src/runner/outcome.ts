@@ -1,0 +1,72 @@
+// Turns what happened to a run's processes into the one complete/fail it reports (pure).
+import type { Verdict } from '../core/adapters/index.js';
+import type { RunOutcomeRecord } from '../ops/run-records.js';
+import type { ProcessResult } from './supervise.js';
+import { describeVerifyFailure, type VerifyReport } from './verify.js';
+
+/** Why the babysitter stopped a run early: the run is no longer ours, or we were told to stop. */
+export type StopReason = { kind: 'lease_lost'; why: string } | { kind: 'signal'; signal: string };
+
+/** Everything the decision looks at. */
+export interface OutcomeFacts {
+  process: ProcessResult;
+  /** The adapter's reading of the output (also of a partial one, for its metrics). */
+  verdict: Verdict;
+  verify?: VerifyReport;
+  stop?: StopReason;
+  timeoutMs: number;
+  stallMs: number;
+  logPath: string;
+}
+
+/** Either nothing to write (the run is not ours any more), or one complete/fail. */
+export type OutcomeDecision = { write: false; why: string } | { write: true; record: Omit<RunOutcomeRecord, 'run_id'> };
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+function metrics(v: Verdict): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof v.cost_usd === 'number' && v.cost_usd >= 0) out.cost_usd = v.cost_usd;
+  if (Number.isInteger(v.tokens_in) && v.tokens_in! >= 0) out.tokens_in = v.tokens_in;
+  if (Number.isInteger(v.tokens_out) && v.tokens_out! >= 0) out.tokens_out = v.tokens_out;
+  if (v.session_id) out.session_id = clip(v.session_id, 200);
+  return out;
+}
+
+function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<string, unknown> = {}): OutcomeDecision {
+  const p = facts.process;
+  const evidence: Record<string, unknown> = { ended: p.ended, exit_code: p.exitCode, duration_ms: p.durationMs, log: facts.logPath };
+  if (p.signal) evidence.signal = p.signal;
+  if (facts.verdict.summary) evidence.summary = clip(facts.verdict.summary, 4000);
+  if (facts.verify) Object.assign(evidence, { verify: facts.verify.results, verify_skipped: facts.verify.skipped });
+  const input: Record<string, unknown> = { error: clip(error.trim() || kind, 100_000), kind, evidence, ...metrics(facts.verdict), ...extra };
+  if (p.exitCode !== null) input.exit_code = p.exitCode;
+  return { write: true, record: { verb: 'fail', input } };
+}
+
+/** Decides the outcome of a run: stop reasons first, then timeout/stall, the adapter's verdict, then verify. */
+export function decideOutcome(facts: OutcomeFacts): OutcomeDecision {
+  const { process: p, verdict: v, stop } = facts;
+  if (stop?.kind === 'lease_lost') return { write: false, why: stop.why };
+  if (stop?.kind === 'signal') {
+    return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
+  }
+  if (p.ended === 'spawn_error') return fail('fatal', `could not start the agent's CLI: ${p.error ?? 'unknown error'}`, facts);
+  if (p.ended === 'timeout') return fail('timeout', `timed out after ${secs(facts.timeoutMs)}; the process group was killed`, facts);
+  if (p.ended === 'stalled') {
+    return fail('stalled', `stalled: no output and no CPU use for ${secs(facts.stallMs)}; the process group was killed`, facts);
+  }
+  if (!v.ok) {
+    const extra: Record<string, unknown> = {};
+    if (v.kind === 'rate_limit' && v.retry_after_seconds !== undefined) extra.retry_after = Math.min(v.retry_after_seconds, 7 * 24 * 3600);
+    if (v.kind === 'needs_input' && v.question) extra.question = clip(v.question, 20_000);
+    return fail(v.kind ?? 'transient', v.error ?? v.summary ?? `exited with code ${p.exitCode}`, facts, extra);
+  }
+  if (facts.verify && !facts.verify.ok) return fail('transient', describeVerifyFailure(facts.verify), facts);
+  const evidence: Record<string, unknown> = { exit_code: p.exitCode, duration_ms: p.durationMs, log: facts.logPath };
+  if (facts.verify) evidence.verify = facts.verify.results;
+  const input: Record<string, unknown> = { summary: clip(v.summary, 100_000), evidence, ...metrics(v) };
+  if (p.exitCode !== null) input.exit_code = p.exitCode;
+  return { write: true, record: { verb: 'complete', input } };
+}

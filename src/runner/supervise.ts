@@ -1,0 +1,152 @@
+// Runs one child in its own process group and watches it: output, timeout, stall, abort, leftovers.
+import { execa } from 'execa';
+import { groupCpuTicks, signalGroup, terminateGroup } from './process-group.js';
+
+/** Why a supervised process ended. */
+export type Ended = 'exit' | 'timeout' | 'stalled' | 'aborted' | 'spawn_error';
+
+/** What to run and how long it may take. */
+export interface SuperviseOptions {
+  file: string;
+  /** argv after the file: passed as is, never through a shell. */
+  args: string[];
+  cwd: string;
+  /** The whole environment of the child. */
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Kill after this long without progress (output, or CPU used by the group); none when undefined. */
+  stallMs?: number;
+  /** Between SIGTERM and SIGKILL of the group. */
+  graceMs: number;
+  /** Aborting stops the child (its reason is returned as `abortReason`). */
+  signal?: AbortSignal;
+  /** Each chunk of output as it arrives. */
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Called with the pid once the child started (it leads its own group: pgid = pid). */
+  onStart?: (pid: number) => void;
+  /** Bytes of stdout kept for the adapter (the tail); stderr keeps a quarter. Default 8 MiB. */
+  captureBytes?: number;
+}
+
+/** How the child ended and what it printed (tails). */
+export interface ProcessResult {
+  ended: Ended;
+  stdout: string;
+  stderr: string;
+  /** null when killed by a signal or never started. */
+  exitCode: number | null;
+  signal: string | null;
+  pid?: number;
+  durationMs: number;
+  abortReason?: unknown;
+  /** Why it could not start (spawn_error). */
+  error?: string;
+}
+
+/** The last `max` bytes of a stream. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - this.chunks[0]!.length >= this.max) this.size -= this.chunks.shift()!.length;
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}
+
+const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+
+/** Starts `file args` detached (its own process group, stdin closed) and supervises it until it and its group are gone. */
+export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResult> {
+  const started = Date.now();
+  const child = execa(o.file, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    detached: true,
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    windowsHide: true,
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const r = await child;
+    const error = r.code === 'ENOENT' ? `${o.file}: not found (is it installed and on PATH?)` : (r.shortMessage ?? 'could not start');
+    return { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: Date.now() - started, error };
+  }
+  o.onStart?.(pid);
+
+  const cap = o.captureBytes ?? 8 * 1024 * 1024;
+  const out = new Tail(cap);
+  const err = new Tail(Math.max(1024, cap >> 2));
+  let lastProgress = Date.now();
+  let cpu = { at: Date.now(), ticks: -1 };
+  const take = (tail: Tail, stream: 'stdout' | 'stderr') => (c: unknown) => {
+    const chunk = toBuffer(c);
+    lastProgress = Date.now();
+    tail.push(chunk);
+    o.onOutput?.(chunk, stream);
+  };
+  child.stdout!.on('data', take(out, 'stdout'));
+  child.stderr!.on('data', take(err, 'stderr'));
+
+  let ended: Ended = 'exit';
+  let abortReason: unknown;
+  let stopping = false;
+  let stoppedAt = 0;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: Ended, reason?: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    stoppedAt = Date.now();
+    ended = why;
+    abortReason = reason;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), o.graceMs);
+  };
+  // A silent CLI (e.g. one that prints its JSON only at the end) still makes progress if its group uses CPU.
+  const stalled = (t: number): boolean => {
+    if (o.stallMs === undefined || t - lastProgress < o.stallMs / 2) return false;
+    if (t - cpu.at >= o.stallMs / 2) {
+      const ticks = groupCpuTicks(pid) ?? -1;
+      if (ticks !== cpu.ticks && cpu.ticks !== -1) lastProgress = t;
+      cpu = { at: t, ticks };
+    }
+    return t - lastProgress >= o.stallMs;
+  };
+  const shortest = Math.min(o.timeoutMs, o.stallMs ?? Infinity);
+  const watchdog = setInterval(() => {
+    const t = Date.now();
+    if (t - started >= o.timeoutMs) stop('timeout');
+    else if (stalled(t)) stop('stalled');
+  }, Math.max(20, Math.min(1000, Math.floor(shortest / 10))));
+  const onAbort = () => stop('aborted', o.signal!.reason);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+
+  const result = await child;
+  clearInterval(watchdog);
+  o.signal?.removeEventListener('abort', onAbort);
+  if (killTimer) clearTimeout(killTimer);
+  // The leader is gone; whatever it left behind in its group goes too (TERM, then KILL after the grace).
+  await terminateGroup(pid, stopping ? Math.max(0, o.graceMs - (Date.now() - stoppedAt)) : o.graceMs);
+  return {
+    ended,
+    stdout: out.text(),
+    stderr: err.text(),
+    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
+    signal: result.signal ?? null,
+    pid,
+    durationMs: Date.now() - started,
+    ...(abortReason !== undefined ? { abortReason } : {}),
+  };
+}

@@ -1,0 +1,51 @@
+// The runner's part of the tick: which runs' babysitters died, killing orphans, the outbox and dispatch.
+import { hostname } from 'node:os';
+import type { OpContext, Run } from '../core/types.js';
+import type { Config } from '../config/schema.js';
+import type { ReapResult } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { dispatchLocal, type DispatchDeps } from './dispatch.js';
+import { applyOutbox, hasOutboxEntry } from './outbox.js';
+import { ownPgid, processGone, signalGroup } from './process-group.js';
+
+/**
+ * `isDead` for the tick: a run's babysitter is dead when it ran on this host and its pid is gone,
+ * a zombie, or now a different process (start identity differs). Runs of other hosts, runs without
+ * a pid, and runs whose outcome waits in the outbox are never dead here (their lease decides).
+ */
+export function makeIsDead(workspace: Workspace, host = hostname()): (run: Run) => boolean {
+  return (run) => {
+    if (run.host !== host || !run.pid) return false;
+    if (hasOutboxEntry(workspace.outboxDir, run.id)) return false;
+    return processGone(run.pid, run.proc_start);
+  };
+}
+
+/** `onLost` for the tick: SIGKILLs the process group of each lost run of this host that is still alive. */
+export function makeOnLost(host = hostname()): (lost: ReapResult['lost']) => void {
+  return (lost) => {
+    const mine = ownPgid();
+    for (const { run } of lost) {
+      if (run.host !== host || !run.pgid || run.pgid === mine) continue;
+      signalGroup(run.pgid, 'SIGKILL');
+    }
+  };
+}
+
+/** `dispatch` for the tick: apply waiting outcomes first, then (dispatch: local) start work within the caps. */
+export function makeDispatch(
+  deps: { workspace: Workspace; config: Config } & Pick<DispatchDeps, 'start' | 'which'>,
+): (store: Store, ctx: OpContext) => Record<string, unknown> {
+  return (store, ctx) => {
+    const outbox = applyOutbox(store, deps.workspace.outboxDir, ctx);
+    const result: Record<string, unknown> = { mode: deps.config.dispatch };
+    if (Object.values(outbox).some((list) => list.length > 0)) result.outbox = outbox;
+    if (deps.config.dispatch === 'local') Object.assign(result, dispatchLocal({ ...deps, store, ctx }));
+    if (deps.config.dispatch === 'openclaw') {
+      const report = dispatchLocal({ ...deps, store, ctx, handOff: true });
+      Object.assign(result, report, { acted: report.handoff.length ? { handed_off: report.handoff.length } : {} });
+    }
+    return result;
+  };
+}

@@ -1,0 +1,87 @@
+// `steward work`: babysit a dispatched run, or claim tasks for an agent profile and babysit each.
+import { hostname } from 'node:os';
+import { StewardError } from '../core/errors.js';
+import { runLiveness } from '../core/lease.js';
+import { backoffPolicyOf } from '../config/schema.js';
+import { claimTask } from '../ops/index.js';
+import { babysitRun, type BabysitDeps, type BabysitResult } from './babysit.js';
+import { procIdentity } from './process-group.js';
+import type { StopReason } from './outcome.js';
+
+/** Babysits run `runId`, which must be live (claimed and not finished); LEASE_LOST otherwise. */
+export async function workRun(deps: BabysitDeps, runId: number): Promise<BabysitResult> {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+  const { run, task } = store.read(() => {
+    const r = store.runs.get(runId);
+    return { run: r, task: r ? store.tasks.get(r.task_id) : undefined };
+  });
+  if (!run) throw new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
+  const live = runLiveness(run, task, now());
+  if (live !== 'live') {
+    throw new StewardError('LEASE_LOST', `run ${runId} is no longer live (${live}): nothing to babysit`, { run_id: runId, reason: live });
+  }
+  return babysitRun(deps, run, task!);
+}
+
+/** Why an agent's work loop ended. */
+export type WorkStop = 'empty' | 'paused' | 'once' | 'signal' | 'deferred';
+
+/** The runs an agent's loop babysat and why it stopped. */
+export interface WorkAgentResult {
+  results: BabysitResult[];
+  stopped: WorkStop;
+  paused_until?: number;
+}
+
+/**
+ * Claims the next task agent profile `agent` may run (its types and capabilities) and babysits it;
+ * repeats until nothing is claimable, unless `once`. A stop signal or an outcome left in the outbox
+ * (database unavailable) ends the loop.
+ */
+export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?: boolean } = {}): Promise<WorkAgentResult> {
+  const profile = Object.hasOwn(deps.config.agents, agent) ? deps.config.agents[agent]! : undefined;
+  if (!profile) {
+    const known = Object.keys(deps.config.agents);
+    throw new StewardError('NOT_FOUND', `no agent profile "${agent}" (configured: ${known.length ? known.join(', ') : 'none'})`, { agent });
+  }
+  const now = deps.now ?? Date.now;
+  const results: BabysitResult[] = [];
+  for (;;) {
+    if (deps.signal?.aborted) return { results, stopped: 'signal' };
+    const ctx = { now: now(), actor: deps.actor ?? `worker:${agent}`, backoff: backoffPolicyOf(deps.config) };
+    const input = { agent, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds };
+    const worker = { host: hostname(), pid: process.pid, proc_start: procIdentity(process.pid) ?? undefined };
+    const claimed = claimTask(deps.store, input, ctx, worker);
+    if (!claimed.task) {
+      return claimed.paused_until ? { results, stopped: 'paused', paused_until: claimed.paused_until } : { results, stopped: 'empty' };
+    }
+    const result = await babysitRun(deps, claimed.run, claimed.task);
+    results.push(result);
+    if (result.status === 'interrupted' || (deps.signal?.reason as StopReason | undefined)?.kind === 'signal') {
+      return { results, stopped: 'signal' };
+    }
+    if (result.status === 'deferred') return { results, stopped: 'deferred' };
+    if (opts.once) return { results, stopped: 'once' };
+  }
+}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * Runs `fn` with SIGTERM, SIGINT and SIGHUP turned into an abort (reason `{kind: 'signal'}`), so the
+ * babysitter kills its CLI's group and records the run as `lost` instead of dying with it.
+ */
+export async function withStopSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = () => controller.abort({ kind: 'signal', signal } satisfies StopReason);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await fn(controller.signal);
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}

@@ -1,0 +1,163 @@
+// `steward up`: the tick in a loop (every heartbeat, and soon after a change), MCP over HTTP, /metrics.
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { toStewardError } from '../core/errors.js';
+import type { OpContext } from '../core/types.js';
+import { loadMcpTokens } from '../mcp/index.js';
+import type { Store } from '../store/open-store.js';
+import { workspaceTick } from '../tick/workspace-tick.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { startUpHttp } from './http-server.js';
+import { acquireInstanceLock } from './instance-lock.js';
+import type { LoopStats } from './metrics.js';
+
+export interface UpOptions {
+  workspace: Workspace;
+  config: Config;
+  store: Store;
+  env?: NodeJS.ProcessEnv;
+  host?: string;
+  port?: number;
+  /** Debounce of change-triggered ticks (ms). */
+  debounceMs?: number;
+  /** How often to look for changes made by other processes (ms). */
+  pollMs?: number;
+  log?: (line: string) => void;
+  /** Called after every tick with its digest (the CLI prints the status line from it). */
+  onTick?: (digest: Record<string, unknown>, stats: LoopStats) => void;
+  actor?: string;
+}
+
+export interface UpHandle {
+  url: string;
+  mcpUrl: string;
+  stats: LoopStats;
+  /** Ask for a tick soon (debounced). */
+  poke(reason: string): void;
+  /** Stop dispatching, finish the current tick, close the server and release the lock. */
+  drain(): Promise<void>;
+  /** Resolves when `up` has stopped. */
+  stopped: Promise<void>;
+}
+
+/** Starts `steward up` for a workspace; throws CONFLICT if another `up` holds the workspace. */
+export async function startUp(options: UpOptions): Promise<UpHandle> {
+  const { workspace, config, store } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const release = acquireInstanceLock(join(workspace.stewardDir, 'up.lock'));
+  const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 };
+  let draining = false;
+  const tick = workspaceTick({
+    workspace,
+    config,
+    store,
+    adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : hooks),
+  });
+  const op = (): OpContext => ({ now: Date.now(), actor: options.actor ?? 'triage' });
+  let http: Awaited<ReturnType<typeof startUpHttp>>;
+  try {
+    const tokens = loadMcpTokens(config.mcp.tokens, options.env ?? process.env);
+    if (Object.keys(tokens).length === 0) log('steward up: no MCP tokens in .steward/config.yaml: /mcp and /metrics will refuse every request');
+    http = await startUpHttp({
+      store,
+      tokens,
+      boardPath: workspace.boardPath,
+      host: options.host ?? config.mcp.host,
+      port: options.port ?? config.mcp.port,
+      loop: stats,
+      log,
+      tick: (ctx) => tick(ctx),
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  let lastSeenEvent = -1;
+  const runOnce = () => {
+    if (draining) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    const started = performance.now();
+    try {
+      const digest = tick(op());
+      const seconds = (performance.now() - started) / 1000;
+      if ('skipped' in digest) stats.skippedBusy++;
+      stats.ticks++;
+      stats.tickSecondsSum += seconds;
+      stats.lastTickSeconds = seconds;
+      lastSeenEvent = store.read(() => store.events.maxId());
+      options.onTick?.(digest, stats);
+    } catch (err) {
+      log(`steward up: tick failed: ${toStewardError(err).code}: ${toStewardError(err).message}`);
+    } finally {
+      running = false;
+    }
+    if (again && !draining) schedule(0);
+  };
+  const schedule = (ms: number) => {
+    if (draining) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      runOnce();
+      schedule(config.heartbeat.everySeconds * 1000);
+    }, ms);
+  };
+  const debounce = options.debounceMs ?? 300;
+  const poke = (_reason: string) => schedule(debounce);
+
+  const watchers: FSWatcher[] = [];
+  const watchDir = (dir: string, filter?: (name: string) => boolean) => {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    try {
+      const w = watch(dir, (_event, name) => {
+        if (!filter || (name && filter(String(name)))) poke(`change in ${dir}`);
+      });
+      w.on('error', () => undefined);
+      watchers.push(w);
+    } catch (err) {
+      log(`steward up: cannot watch ${dir}: ${(err as Error).message} (the heartbeat still ticks)`);
+    }
+  };
+  const boardPath = resolve(workspace.root, config.board.path);
+  watchDir(dirname(boardPath), (name) => name === basename(boardPath));
+  watchDir(workspace.inboxDir, (name) => name.endsWith('.md'));
+  watchDir(join(workspace.inboxDir, 'new'));
+  const poll = setInterval(() => {
+    try {
+      const id = store.read(() => store.events.maxId());
+      if (lastSeenEvent >= 0 && id !== lastSeenEvent && !running) {
+        lastSeenEvent = id;
+        poke('the queue changed');
+      }
+    } catch {
+      /* a busy database: look again next time */
+    }
+  }, options.pollMs ?? 1000);
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let drained: Promise<void> | undefined;
+  const drain = () =>
+    (drained ??= (async () => {
+      draining = true;
+      clearTimeout(timer);
+      clearInterval(poll);
+      for (const w of watchers) w.close();
+      while (running) await new Promise((r) => setTimeout(r, 20));
+      await http.close();
+      release();
+      resolveStopped();
+    })());
+
+  schedule(0);
+  return { url: http.url, mcpUrl: http.mcpUrl, stats, poke, drain, stopped };
+}

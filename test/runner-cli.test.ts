@@ -1,0 +1,128 @@
+// The built binary: `steward work --agent`, usage and exit codes, `steward logs [--follow]`, `steward doctor`.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { addTask } from '../src/ops/index.js';
+import { FAKE_CLI_PATH } from './helpers/fixtures.js';
+import { CLI, cli, tempDir } from './support/helpers.js';
+import { addAndClaim, assertNothingLeft, fakePids, fakeProfile, now, sandbox, taskOf, writeConfig } from './support/runner.js';
+
+describe('steward work', () => {
+  test('--agent loops until nothing is claimable; --json lists every run', () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'codex', 'success') });
+    const ids = ['one', 'two'].map((title) => addTask(sb.store, { title }, now()).task.id);
+    addTask(sb.store, { title: 'not mine', type: 'research' }, now());
+    const r = cli(['work', '--agent', 'coder', '--json'], { cwd: sb.root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json.runs.map((x: { task_id: number; status: string; task_status: string }) => [x.task_id, x.status, x.task_status]), [
+      [ids[0], 'completed', 'done'],
+      [ids[1], 'completed', 'done'],
+    ]);
+    assert.equal(r.json.stopped, 'empty');
+    assert.equal(taskOf(sb, 3).status, 'ready', 'a type the profile does not take is left alone');
+  });
+
+  test('--agent --once takes one task; text output names the run, the outcome and the log', () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'gemini', 'error') });
+    for (const title of ['one', 'two']) addTask(sb.store, { title }, now());
+    const r = cli(['work', '--agent', 'coder', '--once'], { cwd: sb.root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^run 1 task #1: failed \(transient\) → task ready: .+ {3}log: .+\/\.steward\/logs\/1-1\.log\n$/);
+    assert.equal(taskOf(sb, 2).status, 'ready');
+  });
+
+  test('usage and lookup errors have stable exit codes', () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'success') });
+    const { run } = addAndClaim(sb);
+    const run2 = (...args: string[]) => cli(args, { cwd: sb.root });
+    assert.equal(run2('work').code, 2);
+    assert.equal(run2('work', '--run', '1', '--agent', 'coder').code, 2);
+    assert.equal(run2('work', '--run', 'x').code, 2);
+    const nobody = run2('work', '--agent', 'nobody');
+    assert.deepEqual([nobody.code, nobody.stderr], [3, 'error NOT_FOUND: no agent profile "nobody" (configured: coder)\n']);
+    assert.equal(run2('work', '--run', '99').code, 3);
+    assert.equal(run2('work', '--run', String(run.id)).code, 0);
+    const again = run2('work', '--run', String(run.id));
+    assert.deepEqual([again.code, again.stderr], [4, `error LEASE_LOST: run ${run.id} is no longer live (finished): nothing to babysit\n`]);
+  });
+});
+
+describe('steward logs', () => {
+  test('prints the newest run log; NOT_FOUND without runs; --json carries the text', () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'opencode', 'success') });
+    const { task } = addAndClaim(sb);
+    addTask(sb.store, { title: 'never run' }, now());
+    assert.equal(cli(['work', '--run', '1'], { cwd: sb.root }).code, 0);
+    const text = cli(['logs', String(task.id)], { cwd: sb.root });
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /"type":"step_finish"/);
+    const json = cli(['logs', String(task.id), '--json'], { cwd: sb.root }).json;
+    assert.deepEqual([json.task_id, json.run_id, json.log.length > 0], [task.id, 1, true]);
+    assert.equal(cli(['logs', '2'], { cwd: sb.root }).code, 3);
+    assert.equal(cli(['logs', '9'], { cwd: sb.root }).code, 3);
+  });
+
+  test('--follow prints the output as it comes and returns when the run ends', async () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1200' }) });
+    const { task, run } = addAndClaim(sb);
+    const worker = spawn(process.execPath, [CLI, 'work', '--run', String(run.id), '--dir', sb.root], { stdio: 'ignore' });
+    await fakePids(sb);
+    const follower = spawn(process.execPath, [CLI, 'logs', String(task.id), '--follow', '--dir', sb.root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let firstTickAt = 0;
+    follower.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!firstTickAt && out.includes('fake-cli: tick 1\n')) firstTickAt = Date.now();
+    });
+    const code = await new Promise<number | null>((resolve) => follower.on('exit', resolve));
+    const workerEnded = await new Promise<number | null>((resolve) => (worker.exitCode !== null ? resolve(worker.exitCode) : worker.on('exit', resolve)));
+    assert.deepEqual([code, workerEnded], [0, 0]);
+    assert.ok(firstTickAt > 0 && out.includes('fake-cli: tick 10\n'), 'streamed, then saw the rest');
+    assert.match(out, /=== run \d+ completed\n$/);
+    await assertNothingLeft(sb);
+  });
+});
+
+describe('steward doctor', () => {
+  test('finds the CLIs on PATH with their versions and says which profiles can run', () => {
+    const sb = sandbox();
+    const bin = join(tempDir(), 'bin');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    symlinkSync(FAKE_CLI_PATH, join(bin, 'claude'));
+    writeFileSync(join(bin, 'codex'), '#!/bin/sh\necho "codex-cli 0.169.0"\n');
+    chmodSync(join(bin, 'codex'), 0o755);
+    writeFileSync(join(bin, 'gemini'), '#!/bin/sh\n/bin/sleep 30 &\nwait\n');
+    chmodSync(join(bin, 'gemini'), 0o755);
+    writeConfig(sb, {
+      coder: { cli: 'claude' },
+      fast: { cli: 'codex', model: 'o4' },
+      slowpoke: { cli: 'gemini' },
+      nowhere: { cli: 'opencode', bin: '/nonexistent/opencode' },
+      script: { cli: 'command', command: ['node', '-e', '1'] },
+    });
+    const t0 = Date.now();
+    const r = cli(['doctor', '--json', '--timeout', '1'], { cwd: sb.root, env: { PATH: bin, FAKE_CLI: 'command', FAKE_MODE: 'success' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Date.now() - t0 < 5000, 'a hung --version is cut short');
+    const byCli = Object.fromEntries(r.json.clis.map((c: { cli: string; bin: string }) => [`${c.cli}:${c.bin}`, c]));
+    assert.equal(byCli['codex:codex'].version, 'codex-cli 0.169.0');
+    assert.equal(byCli['claude:claude'].path, join(bin, 'claude'));
+    assert.ok(byCli['claude:claude'].version);
+    assert.match(byCli['gemini:gemini'].error, /no answer to --version within 1000 ms/);
+    assert.equal(spawnSync('pgrep', ['-f', `^/bin/sleep 30$`]).status, 1, 'the probe took its children with it');
+    assert.equal(byCli['aider:aider'].path, null);
+    const profiles = Object.fromEntries(r.json.profiles.map((p: { name: string; runnable: boolean }) => [p.name, p.runnable]));
+    assert.deepEqual(profiles, { coder: true, fast: true, slowpoke: false, nowhere: false, script: true });
+    const text = cli(['doctor', '--timeout', '0.5'], { cwd: tempDir(), env: { PATH: bin } });
+    assert.equal(text.code, 0, 'works outside a workspace');
+    assert.match(text.stdout, /^ {2}codex +\S+\/codex {2}codex-cli 0\.169\.0$/m);
+  });
+});

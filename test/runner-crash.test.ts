@@ -1,0 +1,179 @@
+// Crashes and a locked database: real `steward work` processes killed, the next tick repairs, no result lost.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { describe, test } from 'node:test';
+import { cancelTask, recordRunProcess } from '../src/ops/index.js';
+import { outboxPath, writeOutboxEntry } from '../src/runner/outbox.js';
+import { workRun } from '../src/runner/work.js';
+import { openStore } from '../src/store/open-store.js';
+import { buildTickHooks } from '../src/tick/hooks.js';
+import { tickOnce } from '../src/tick/tick-once.js';
+import { isAlive, waitFor } from './helpers/processes.js';
+import { CLI } from './support/helpers.js';
+import { addAndClaim, assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
+
+interface Worker {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+/** Starts the real babysitter binary for a run, as dispatch would. */
+function startWorker(sb: Sandbox, runId: number, env: Record<string, string> = {}): Worker {
+  const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--dir', sb.root], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env },
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+  return { child, stderr: () => err, exited };
+}
+
+const tick = (sb: Sandbox, config: ReturnType<typeof writeConfig>) =>
+  tickOnce({ store: sb.store, ctx: now('tick'), hooks: buildTickHooks({ workspace: sb.ws, config }) });
+
+const countEvents = (sb: Sandbox, taskId: number, kind: string) =>
+  sb.store.events.forTask(taskId, 100).filter((e) => e.kind === kind).length;
+
+describe('a babysitter that dies', () => {
+  test('kill -9 mid-run: the next tick marks the run lost, kills the orphaned CLI group, and retries the task', async () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'grandchild', { timeoutSeconds: 600, stallSeconds: 600 }) }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const w = startWorker(sb, run.id);
+    const [cliPid, grandchild] = await fakePids(sb, 2);
+    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid === cliPid ? true : undefined));
+    assert.equal(runOf(sb, run.id).pid, w.child.pid);
+    assert.ok(runOf(sb, run.id).proc_start, 'the babysitter identity is recorded');
+    w.child.kill('SIGKILL');
+    await w.exited;
+    assert.ok(isAlive(cliPid!) && isAlive(grandchild!), 'the CLI outlives its babysitter');
+    const result = tick(sb, config);
+    assert.deepEqual(result.reaped, [{ run_id: run.id, task_id: task.id, to: 'ready' }]);
+    assert.deepEqual([runOf(sb, run.id).outcome, taskOf(sb, task.id).status, taskOf(sb, task.id).attempts], ['lost', 'ready', 1]);
+    await assertNothingLeft(sb);
+    assert.deepEqual(tick(sb, config).reaped, [], 'a second tick has nothing to reap');
+  });
+
+  test('kill -9 while its final write waits for a locked database: the outbox entry is applied by the next tick', async () => {
+    const sb = sandbox();
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '800' };
+    const config = writeConfig(sb, { coder: fakeProfile(sb, 'codex', 'slow', {}, env) }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const w = startWorker(sb, run.id);
+    const [cliPid] = await fakePids(sb);
+    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid === cliPid ? true : undefined));
+    const holder = openStore(sb.ws.dbPath);
+    holder.db.exec('BEGIN IMMEDIATE');
+    try {
+      await waitFor('the outbox entry', () => (existsSync(outboxPath(sb.ws.outboxDir, run.id)) ? true : undefined));
+      w.child.kill('SIGKILL');
+      assert.deepEqual(await w.exited, [null, 'SIGKILL']);
+    } finally {
+      holder.db.exec('ROLLBACK');
+      holder.close();
+    }
+    assert.equal(runOf(sb, run.id).status, 'running', 'the babysitter died before its write');
+    const entry = JSON.parse(readFileSync(outboxPath(sb.ws.outboxDir, run.id), 'utf8'));
+    assert.deepEqual([entry.run_id, entry.verb, entry.pid], [run.id, 'complete', w.child.pid]);
+    const result = tick(sb, config);
+    assert.deepEqual(result.reaped, [], 'a run whose outcome waits in the outbox is not lost');
+    assert.deepEqual((result.dispatch as { outbox: { applied: number[] } }).outbox.applied, [run.id]);
+    assert.deepEqual([taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['done', 'completed']);
+    assert.equal(existsSync(outboxPath(sb.ws.outboxDir, run.id)), false);
+    await assertNothingLeft(sb);
+  });
+
+  test('a database locked past the busy timeout: the outcome goes to the outbox, and the next tick applies it', async () => {
+    const sb = sandbox();
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '600' };
+    const config = writeConfig(sb, { coder: fakeProfile(sb, 'opencode', 'slow', {}, env) }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const store = openStore(sb.ws.dbPath, { busyTimeoutMs: 200 });
+    const done = workRun(depsOf(sb, config, { store }), run.id);
+    await fakePids(sb);
+    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid ? true : undefined));
+    const holder = openStore(sb.ws.dbPath);
+    holder.db.exec('BEGIN IMMEDIATE');
+    const r = await done.finally(() => {
+      holder.db.exec('ROLLBACK');
+      holder.close();
+    });
+    store.close();
+    assert.equal(r.status, 'deferred');
+    assert.equal(r.outbox_path, outboxPath(sb.ws.outboxDir, run.id));
+    assert.ok(existsSync(r.outbox_path!));
+    assert.equal(runOf(sb, run.id).status, 'running');
+    tick(sb, config);
+    assert.deepEqual([taskOf(sb, task.id).status, existsSync(r.outbox_path!)], ['done', false]);
+    await assertNothingLeft(sb);
+  });
+
+  test('an outbox entry left by a dead babysitter is applied exactly once', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
+    const entry = { version: 1 as const, run_id: run.id, task_id: task.id, verb: 'complete' as const, input: { summary: 'from the outbox', cost_usd: 0.5 }, decided_at: Date.now(), host: hostname(), pid: dead };
+    const path = writeOutboxEntry(sb.ws.outboxDir, entry);
+    copyFileSync(path, `${sb.root}/copy.json`);
+    const first = tick(sb, config);
+    assert.deepEqual(first.reaped, []);
+    assert.deepEqual((first.dispatch as { outbox: { applied: number[] } }).outbox.applied, [run.id]);
+    assert.deepEqual([taskOf(sb, task.id).status, taskOf(sb, task.id).result, runOf(sb, run.id).cost_usd], ['done', 'from the outbox', 0.5]);
+    // The same entry again (a second applier that raced, a restored backup): recognised, nothing written.
+    copyFileSync(`${sb.root}/copy.json`, path);
+    const second = tick(sb, config);
+    assert.deepEqual((second.dispatch as { outbox: { duplicate: number[] } }).outbox.duplicate, [run.id]);
+    assert.equal(existsSync(path), false);
+    assert.deepEqual([countEvents(sb, task.id, 'completed'), countEvents(sb, task.id, 'late_result'), runOf(sb, run.id).late], [1, 0, null]);
+    assert.equal((tick(sb, config).dispatch as Record<string, unknown>).outbox, undefined);
+  });
+
+  test('an unreadable outbox entry is moved aside with its reason, not retried forever', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const { run } = addAndClaim(sb);
+    writeOutboxEntry(sb.ws.outboxDir, { version: 1, run_id: run.id, task_id: 1, verb: 'complete', input: {}, decided_at: 0, host: 'h', pid: 1 });
+    const path = outboxPath(sb.ws.outboxDir, run.id);
+    const text = readFileSync(path, 'utf8').replace('"version":1', '"version":9');
+    spawnSync('sh', ['-c', 'cat > "$0"', path], { input: text });
+    const result = tick(sb, config);
+    assert.deepEqual((result.dispatch as { outbox: { rejected: string[] } }).outbox.rejected, [`${run.id}.json`]);
+    assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${run.id}.json.reason.txt`, 'utf8'), /version/);
+  });
+});
+
+describe('the babysitter binary', () => {
+  test('a result that arrives after a cancel is kept on the run, and the babysitter exits 4 with one clear line', async () => {
+    const sb = sandbox();
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1000' };
+    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, env) }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const w = startWorker(sb, run.id, { STEWARD_POLL_MS: '600000' });
+    await fakePids(sb);
+    cancelTask(sb.store, { id: task.id }, now('person'));
+    assert.deepEqual(await w.exited, [4, null]);
+    assert.match(w.stderr(), /^run \d+ task #\d+: LEASE_LOST — the run is no longer live \(finished\)/m);
+    const late = runOf(sb, run.id).late as { verb: string; summary: string; reason: string };
+    assert.deepEqual([late.verb, late.reason, taskOf(sb, task.id).status], ['complete', 'finished', 'cancelled']);
+    await assertNothingLeft(sb);
+  });
+
+  test('SIGTERM to the babysitter: it kills its CLI group, records the run as lost, exits 143', async () => {
+    const sb = sandbox();
+    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'grandchild') }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const w = startWorker(sb, run.id, { STEWARD_KILL_GRACE_MS: '500' });
+    const [cliPid] = await fakePids(sb, 2);
+    await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid === cliPid ? true : undefined));
+    w.child.kill('SIGTERM');
+    assert.deepEqual(await w.exited, [143, null]);
+    assert.deepEqual([runOf(sb, run.id).failure_kind, taskOf(sb, task.id).status, taskOf(sb, task.id).attempts], ['lost', 'ready', 1]);
+    await assertNothingLeft(sb);
+  });
+});
