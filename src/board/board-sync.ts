@@ -3,7 +3,7 @@ import { acceptPolicy, type Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Task } from '../core/types.js';
 import {
-  addTask, answerTask, cancelTask, editTask, markDone, proposeTask,
+  addTask, answerTask, approveTask, cancelTask, editTask, markDone, proposeTask,
 } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { readBoardFile, writeBoardFile, type BoardRead } from './board-file.js';
@@ -59,7 +59,11 @@ function applyCommand(cmd: BoardCommand, opts: BoardSyncOptions): BoardIngest['a
       if (acceptPolicy(config, 'human') === 'auto') return { kind: 'create', task_id: addTask(store, fields, ctx, 'human').task.id };
       return { kind: 'create', proposal_id: proposeTask(store, fields, ctx, 'human').proposal.id };
     }
-    case 'done': markDone(store, { id: cmd.id, reason: 'ticked in TASKS.md' }, ctx); return { kind: cmd.kind, id: cmd.id };
+    case 'done':
+      // Ticking a task in review approves it; any other tick is a person's override.
+      if (store.tasks.get(cmd.id)?.status === 'review') approveTask(store, { id: cmd.id, reason: 'approved in TASKS.md' }, ctx);
+      else markDone(store, { id: cmd.id, reason: 'ticked in TASKS.md' }, ctx);
+      return { kind: cmd.kind, id: cmd.id };
     case 'cancel': cancelTask(store, { id: cmd.id, reason: 'cancelled in TASKS.md' }, ctx); return { kind: cmd.kind, id: cmd.id };
     case 'priority': editTask(store, { id: cmd.id, priority: cmd.priority }, ctx); return { kind: cmd.kind, id: cmd.id };
     case 'title': editTask(store, { id: cmd.id, title: cmd.title }, ctx); return { kind: cmd.kind, id: cmd.id };

@@ -41,7 +41,10 @@ export function makeDispatch(
     const outbox = applyOutbox(store, deps.workspace.outboxDir, ctx);
     const result: Record<string, unknown> = { mode: deps.config.dispatch };
     if (Object.values(outbox).some((list) => list.length > 0)) result.outbox = outbox;
-    if (deps.config.dispatch === 'local') Object.assign(result, dispatchLocal({ ...deps, store, ctx }));
+    if (deps.config.dispatch === 'local') {
+      const report = dispatchLocal({ ...deps, store, ctx });
+      Object.assign(result, report, { acted: report.started.length ? { started: report.started.length } : {} });
+    }
     if (deps.config.dispatch === 'openclaw') {
       const report = dispatchLocal({ ...deps, store, ctx, handOff: true });
       Object.assign(result, report, { acted: report.handoff.length ? { handed_off: report.handoff.length } : {} });
