@@ -4,6 +4,7 @@ import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { buildTickHooks } from './hooks.js';
+import { notify } from './notify.js';
 import { isSkipped, runTick, type TickSkipped } from './run-tick.js';
 import type { TickHooks } from './tick-once.js';
 
@@ -13,6 +14,10 @@ export interface WorkspaceTickDeps {
   store: Store;
   /** Changes the workspace's hooks (e.g. `steward up` draining: no dispatch). */
   adjust?: (hooks: TickHooks) => TickHooks;
+  /** Where notify problems are reported. */
+  log?: (line: string) => void;
+  /** Collects the notify deliveries (the CLI awaits them before it exits). */
+  pending?: Array<Promise<void>>;
 }
 
 /** Returns the function the CLI, MCP and `steward up` call for one tick; the digest is what it returns. */
@@ -21,7 +26,10 @@ export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Reco
     const base = buildTickHooks({ workspace: deps.workspace, config: deps.config });
     const hooks = deps.adjust ? deps.adjust(base) : base;
     const result = runTick({ store: deps.store, ctx, hooks, config: deps.config });
-    return (isSkipped(result) ? result : result.digest) as unknown as Record<string, unknown> & { quiet: boolean };
+    if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
+    const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
+    if (!digest.quiet) deps.pending?.push(notify(deps.config, digest, deps.log));
+    return digest;
   };
 }
 

@@ -53,6 +53,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     config,
     store,
     adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : hooks),
+    log,
   });
   const op = (): OpContext => ({ now: Date.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;

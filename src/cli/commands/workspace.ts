@@ -28,8 +28,10 @@ export const tick: Command = {
   name: 'tick',
   summary: 'run one triage pass (ingest, reap, decide, promote, dispatch, render) and print the digest',
   usage: 'steward tick [--json]',
-  run(ctx) {
-    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store() })(ctx.op());
+  async run(ctx) {
+    const pending: Array<Promise<void>> = [];
+    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store(), log: ctx.log, pending })(ctx.op());
+    await Promise.all(pending);
     return { json: digest, text: digestText(digest as Parameters<typeof digestText>[0]) };
   },
 };

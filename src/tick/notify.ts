@@ -1,0 +1,64 @@
+// Notify: tell a person about digest items only a person can settle — review, a blocked question, a dead letter.
+// Each item reaches one digest only, so each is notified once.
+import { spawn } from 'node:child_process';
+import type { Config } from '../config/schema.js';
+
+/** The digest lists a person must see. */
+export const NOTIFY_LISTS = ['review', 'blocked', 'dead'] as const;
+
+type Item = { id?: number; title?: string; question?: string; error?: string; result?: string };
+
+/** One line per item, e.g. `steward: #4 "Port the CLI" is a dead letter: deno not found`. */
+export function notifyLines(digest: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const list of NOTIFY_LISTS) {
+    for (const item of (digest[list] as Item[] | undefined) ?? []) {
+      const what =
+        list === 'review' ? 'waits for review' : list === 'blocked' ? `asks: ${item.question ?? item.error ?? 'needs you'}` : `is a dead letter: ${item.error ?? 'failed'}`;
+      lines.push(`steward: #${item.id} "${item.title ?? ''}" ${what}`.replace(/\s+/g, ' ').slice(0, 500));
+    }
+  }
+  return lines;
+}
+
+/** Fires the configured command (argv, `{text}` replaced, items as JSON on stdin) and webhook for these items. */
+export function notify(config: Config, digest: Record<string, unknown>, log: (line: string) => void = () => undefined): Promise<void> {
+  const lines = notifyLines(digest);
+  if (lines.length === 0) return Promise.resolve();
+  const text = lines.join('\n');
+  const items = Object.fromEntries(NOTIFY_LISTS.filter((l) => digest[l]).map((l) => [l, digest[l]]));
+  const body = JSON.stringify({ text, items });
+  const done: Array<Promise<void>> = [];
+  const argv = config.notify.command;
+  if (argv?.length) {
+    done.push(
+      new Promise<void>((resolve) => {
+        try {
+          const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replaceAll('{text}', text)), { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+          child.on('error', (err) => {
+            log(`notify: ${argv[0]}: ${err.message}`);
+            resolve();
+          });
+          child.stdin?.on('error', () => undefined);
+          child.stdin?.end(body);
+          child.unref();
+          child.on('spawn', () => resolve());
+        } catch (err) {
+          log(`notify: ${(err as Error).message}`);
+          resolve();
+        }
+      }),
+    );
+  }
+  const url = config.notify.webhook;
+  if (url) {
+    done.push(
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
+        .then((res) => {
+          if (!res.ok) log(`notify: ${url} answered ${res.status}`);
+        })
+        .catch((err: Error) => log(`notify: ${url}: ${err.message}`)),
+    );
+  }
+  return Promise.all(done).then(() => undefined);
+}
