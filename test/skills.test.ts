@@ -1,10 +1,10 @@
 // The OpenClaw skill pack: every SKILL.md parses and follows OpenClaw's rules (REFERENCE.md §1).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readFrontMatter } from '../src/files/front-matter.js';
-import { REPO_ROOT } from './support/helpers.js';
+import { REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
 const SKILLS = join(REPO_ROOT, 'skills');
 const folders = readdirSync(SKILLS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -40,4 +40,26 @@ test('the skills only name steward commands that exist', () => {
     const text = readFileSync(join(SKILLS, name, 'SKILL.md'), 'utf8');
     for (const m of text.matchAll(/`steward ([a-z]+)/g)) assert.ok(help.has(m[1]!), `${name} names steward ${m[1]}`);
   }
+});
+
+test('steward init --openclaw copies the pack and HEARTBEAT.md once, keeps edits, prints the config to paste', () => {
+  const root = tempDir();
+  const oc = join(root, 'openclaw-ws');
+  const first = cli(['init', '--openclaw', '--workspace', oc, '--json'], { cwd: root });
+  assert.equal(first.code, 0, first.stderr);
+  const copied = (first.json.openclaw.copied as string[]).map((p) => p.slice(oc.length + 1)).sort();
+  assert.deepEqual(copied, ['HEARTBEAT.md', 'skills/steward-planner/SKILL.md', 'skills/steward-triage/SKILL.md', 'skills/steward-worker/SKILL.md']);
+  assert.equal(readFileSync(join(oc, 'skills/steward-triage/SKILL.md'), 'utf8'), readFileSync(join(SKILLS, 'steward-triage/SKILL.md'), 'utf8'));
+  const edited = `${readFileSync(join(oc, 'HEARTBEAT.md'), 'utf8')}\n- also water the plants\n`;
+  writeFileSync(join(oc, 'HEARTBEAT.md'), edited);
+  const again = cli(['init', '--openclaw', '--workspace', oc, '--json'], { cwd: root });
+  assert.deepEqual(again.json.openclaw.copied, []);
+  assert.deepEqual((again.json.openclaw.kept as string[]).map((p) => p.slice(oc.length + 1)), ['HEARTBEAT.md']);
+  assert.equal(again.json.openclaw.same.length, 3);
+  assert.equal(readFileSync(join(oc, 'HEARTBEAT.md'), 'utf8'), edited, 'a person\'s edit is never overwritten');
+  const config = again.json.openclaw.config;
+  assert.deepEqual(config.mcp.servers.steward, { command: 'steward', args: ['mcp', '--role', 'triage', '--dir', root] });
+  assert.equal(config.agents.defaults.heartbeat.isolatedSession, true);
+  assert.match(config.agents.defaults.heartbeat.every, /^\d+m$/);
+  assert.equal(cli(['init', '--workspace', oc], { cwd: root }).code, 2, '--workspace needs --openclaw');
 });

@@ -5,21 +5,34 @@ import { digestText } from '../../tick/digest-text.js';
 import { boardHooks } from '../../tick/hooks.js';
 import { workspaceTick } from '../../tick/workspace-tick.js';
 import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
+import { installOpenClaw, SKILLS_DIR } from '../../workspace/openclaw.js';
+import { StewardError } from '../../core/errors.js';
+import { relative, resolve } from 'node:path';
 import type { Command } from '../command.js';
 
-/** `steward init`: the workspace folders and starter files. */
+/** `steward init [--openclaw [--workspace DIR]]`: the workspace folders and starter files, never over an edit. */
 export const init: Command = {
   name: 'init',
-  summary: 'create a workspace here or at --dir: .steward/ (queue, config, inbox, logs), TASKS.md, HEARTBEAT.md',
-  usage: 'steward init [--dir PATH]',
+  summary: 'create a workspace here or at --dir (.steward/, TASKS.md, HEARTBEAT.md); --openclaw also installs the skill pack',
+  usage: 'steward init [--dir PATH] [--openclaw [--workspace OPENCLAW_WORKSPACE]]',
+  options: { openclaw: { type: 'boolean' }, workspace: { type: 'string' } },
   needsConfig: false,
-  run(ctx) {
+  run(ctx, values) {
+    if (values.workspace !== undefined && !values.openclaw) throw new StewardError('USAGE', '--workspace goes with --openclaw');
     const { workspace, created } = initWorkspace(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd, { agents: agentClisOnPath(ctx.env) });
     openStore(workspace.dbPath).close();
-    const text = created.length
-      ? `initialised ${workspace.root}: created ${created.join(', ')}`
-      : `${workspace.root} is already a workspace (nothing changed)`;
-    return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text };
+    const lines = [
+      created.length ? `initialised ${workspace.root}: created ${created.join(', ')}` : `${workspace.root} is already a workspace (nothing changed)`,
+    ];
+    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text: lines[0]! };
+    const target = resolve(ctx.cwd, (values.workspace as string | undefined) ?? workspace.root);
+    const oc = installOpenClaw(target, workspace.root);
+    lines.push(`OpenClaw workspace ${target}:`);
+    for (const f of oc.copied) lines.push(`  copied ${relative(target, f)}`);
+    for (const f of oc.kept) lines.push(`  kept   ${relative(target, f)} (it has your edits; the shipped version is in ${SKILLS_DIR})`);
+    for (const f of oc.same) lines.push(`  same   ${relative(target, f)}`);
+    lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2));
+    return { json: { workspace: workspace.root, db: workspace.dbPath, created, openclaw: { target, ...oc } }, text: lines.join('\n') };
   },
 };
 
