@@ -177,17 +177,22 @@ export const heartbeatInput = z
   .strict();
 export type HeartbeatInput = z.infer<typeof heartbeatInput>;
 
+/** What a finished run reports besides its verdict: evidence, cost, tokens, session, exit code. */
+const runReportShape = {
+  evidence: z.unknown().optional().describe('verify results, test output tails'),
+  cost_usd: z.number().min(0).optional(),
+  tokens_in: z.number().int().min(0).optional(),
+  tokens_out: z.number().int().min(0).optional(),
+  session_id: z.string().max(200).optional(),
+  exit_code: z.number().int().optional(),
+};
+
 export const completeInput = z
   .object({
     run_id: zId,
     summary: z.string().max(100_000).default('').describe('what was done; becomes the task result'),
-    evidence: z.unknown().optional().describe('verify results, test output tails'),
     artifacts: z.unknown().optional().describe('paths, URLs, commits produced'),
-    cost_usd: z.number().min(0).optional(),
-    tokens_in: z.number().int().min(0).optional(),
-    tokens_out: z.number().int().min(0).optional(),
-    session_id: z.string().max(200).optional(),
-    exit_code: z.number().int().optional(),
+    ...runReportShape,
   })
   .strict();
 export type CompleteInput = z.input<typeof completeInput>;
@@ -199,12 +204,7 @@ export const failInput = z
     kind: zFailureKind.default('transient').describe('transient | rate_limit | stalled | timeout | lost | needs_input | fatal'),
     retry_after: zInt(0, 7 * 24 * 3600).optional().describe('rate_limit: seconds until the limit resets'),
     question: z.string().max(20_000).optional().describe('needs_input: the question for a person'),
-    evidence: z.unknown().optional(),
-    cost_usd: z.number().min(0).optional(),
-    tokens_in: z.number().int().min(0).optional(),
-    tokens_out: z.number().int().min(0).optional(),
-    session_id: z.string().max(200).optional(),
-    exit_code: z.number().int().optional(),
+    ...runReportShape,
   })
   .strict();
 export type FailInput = z.input<typeof failInput>;

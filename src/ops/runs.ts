@@ -151,6 +151,18 @@ function withLiveRun<T>(
   return outcome.value;
 }
 
+/** The run fields a complete or fail reports (absent ones stored as null). */
+function runReport(q: { evidence?: unknown; cost_usd?: number; tokens_in?: number; tokens_out?: number; session_id?: string; exit_code?: number }): Partial<Run> {
+  return {
+    evidence: q.evidence ?? null,
+    cost_usd: q.cost_usd ?? null,
+    tokens_in: q.tokens_in ?? null,
+    tokens_out: q.tokens_out ?? null,
+    session_id: q.session_id ?? null,
+    exit_code: q.exit_code ?? null,
+  };
+}
+
 /** Options of completeRun: `next` claims the worker's next task in the same transaction (BullMQ's fetch-next). */
 export interface CompleteOptions {
   next?: unknown;
@@ -172,13 +184,8 @@ export function completeRun(
       outcome: 'completed',
       finished_at: ctx.now,
       summary: q.summary,
-      evidence: q.evidence ?? null,
       artifacts: q.artifacts ?? null,
-      cost_usd: q.cost_usd ?? null,
-      tokens_in: q.tokens_in ?? null,
-      tokens_out: q.tokens_out ?? null,
-      session_id: q.session_id ?? null,
-      exit_code: q.exit_code ?? null,
+      ...runReport(q),
     };
     store.runs.update(run.id, finished, true);
     const to = task.review ? 'review' : 'done';
@@ -212,12 +219,7 @@ export function failRun(store: Store, input: unknown, ctx: OpContext): { task: T
       failure_kind: q.kind,
       finished_at: ctx.now,
       error: q.error,
-      evidence: q.evidence ?? null,
-      cost_usd: q.cost_usd ?? null,
-      tokens_in: q.tokens_in ?? null,
-      tokens_out: q.tokens_out ?? null,
-      session_id: q.session_id ?? null,
-      exit_code: q.exit_code ?? null,
+      ...runReport(q),
     };
     store.runs.update(run.id, finished, true);
     const next = applyFailure(store, task, run, q.kind, q.error, ctx, {

@@ -44,14 +44,9 @@ export const accept: Command = {
   usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N]',
   options: {
     title: { type: 'string' },
-    goal: { type: 'string' },
-    type: { type: 'string' },
-    project: { type: 'string' },
-    priority: { type: 'string' },
-    agent: { type: 'string' },
-    after: { type: 'string' },
-    review: { type: 'boolean' },
-    'max-attempts': { type: 'string' },
+    ...Object.fromEntries(
+      (['goal', 'type', 'project', 'priority', 'agent', 'after', 'review', 'max-attempts'] as const).map((k) => [k, TASK_FIELD_OPTIONS[k]!]),
+    ),
   },
   positionals: ['proposal'],
   run(ctx, values, pos) {
