@@ -1,0 +1,77 @@
+// steward up's parts: one instance per workspace, /metrics and /healthz; dispatch: openclaw hands runs over.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { defaultConfig } from '../src/config/schema.js';
+import { openStore } from '../src/store/open-store.js';
+import { startUp } from '../src/up/up.js';
+import { initWorkspace } from '../src/workspace/init-workspace.js';
+import { cli, tempDir } from './support/helpers.js';
+
+test('one steward up per workspace; /metrics needs a token; /healthz says ok; drain releases the lock', async () => {
+  const { workspace } = initWorkspace(tempDir());
+  const store = openStore(workspace.dbPath);
+  const config = defaultConfig();
+  const token = 'test-token-0123456789abcdef';
+  config.mcp.tokens = { [token]: { role: 'triage' } };
+  config.dispatch = 'none';
+  const quiet = () => undefined;
+  const up = await startUp({ workspace, config, store, port: 0, log: quiet });
+  await assert.rejects(startUp({ workspace, config, store, port: 0, log: quiet }), (e: { code: string; message: string }) => {
+    assert.equal(e.code, 'CONFLICT');
+    assert.match(e.message, new RegExp(`pid ${process.pid}`));
+    return true;
+  });
+  const second = cli(['up', '--port', '0', '--dir', workspace.root], { cwd: workspace.root });
+  assert.equal(second.code, 4, second.stderr);
+  assert.match(second.stderr, /^error CONFLICT: steward up is already running/);
+  assert.equal((await fetch(`${up.url}/metrics`)).status, 401);
+  const metrics = await fetch(`${up.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(metrics.status, 200);
+  const text = await metrics.text();
+  assert.match(text, /^steward_tasks\{state="ready"\} 0$/m);
+  assert.match(text, /^steward_tick_seconds_count \d+$/m);
+  assert.equal(await (await fetch(`${up.url}/healthz`)).text(), 'ok\n');
+  assert.equal((await fetch(`${up.url}/other`)).status, 404);
+  await up.drain();
+  await up.stopped;
+  const again = await startUp({ workspace, config, store, port: 0, log: quiet });
+  await again.drain();
+  store.close();
+});
+
+test('dispatch: openclaw claims within the caps, starts nothing, and lists each run once with its sessions_spawn text', () => {
+  const ws = tempDir();
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const configPath = join(ws, '.steward/config.yaml');
+  const config = readFileSync(configPath, 'utf8')
+    .replace(/^dispatch: \w+/m, 'dispatch: openclaw')
+    .replace(/^agents:\n/m, 'agents:\n  coder:\n    cli: claude\n    bin: no-such-claude-here\n    maxConcurrent: 2\n    leaseSeconds: 600\n');
+  writeFileSync(configPath, config);
+  for (const title of ['one', 'two', 'three']) assert.equal(run('add', title, '--agent', 'coder').code, 0);
+  const first = run('tick', '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const handoff = first.json.dispatch as Array<{ run: number; task_id: number; label: string; task: string; runTimeoutSeconds: number }>;
+  assert.equal(first.json.quiet, false);
+  assert.deepEqual(handoff.map((h) => h.task_id), [1, 2], 'maxConcurrent 2 caps the claims');
+  for (const h of handoff) {
+    assert.match(h.task, new RegExp(`steward work --run ${h.run}\\b`));
+    assert.match(h.task, /foreground/);
+    assert.equal(h.label, `steward-run-${h.run}`);
+    const shown = run('show', String(h.task_id), '--json').json;
+    assert.equal(shown.task.status, 'running');
+    assert.equal(shown.runs[0].pid, undefined, 'nothing was started');
+  }
+  const second = run('tick', '--json').json;
+  assert.equal(second.dispatch, undefined, 'each run is handed over once');
+  assert.equal(second.quiet, true);
+  // Nobody picked the runs up: when their leases end they are reaped like any other run.
+  const store = openStore(join(ws, '.steward/queue.db'));
+  store.db.prepare("UPDATE runs SET lease_expires_at = 1 WHERE status = 'running'").run();
+  store.close();
+  const third = run('tick', '--json').json;
+  assert.equal(third.acted.reaped, 2);
+  assert.deepEqual(third.failures.map((f: { id: number; kind: string }) => [f.id, f.kind]), [[1, 'lost'], [2, 'lost']]);
+});
