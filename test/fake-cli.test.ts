@@ -95,7 +95,10 @@ test('fake: slow prints a tick every interval, then succeeds', () => {
 
 test('fake: flaky is deterministic per seed and varies across seeds', () => {
   const outcome = (seed: number): string => {
-    const r = runFake({ FAKE_CLI: 'claude', FAKE_MODE: 'flaky', FAKE_SEED: String(seed) }, [], 800);
+    const env = { FAKE_CLI: 'claude', FAKE_MODE: 'flaky', FAKE_SEED: String(seed) };
+    let r = runFake(env, [], 800);
+    // Killed before it printed anything: a slow start on a busy machine, not a hang (a hang prints a line first).
+    if (r.signal === 'SIGKILL' && r.stdout === '') r = runFake(env, [], 10_000);
     return r.signal === 'SIGKILL' ? 'hang' : String(getAdapter('claude').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).kind ?? 'ok');
   };
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -103,6 +106,36 @@ test('fake: flaky is deterministic per seed and varies across seeds', () => {
   assert.deepEqual(seeds.map(outcome), first);
   assert.ok(new Set(first).size >= 3, first.join(','));
   assert.ok(first.every((o) => ['ok', 'transient', 'rate_limit', 'hang'].includes(o)), first.join(','));
+});
+
+test('fake: FAKE_FLAKY weights the modes; FAKE_SEED_PER_RUN draws per STEWARD_RUN_ID, the same each time', () => {
+  const mode = (run: number, flaky: string): string => {
+    const r = runFake({ FAKE_MODE: 'flaky', FAKE_FLAKY: flaky, FAKE_SEED: '5', FAKE_SEED_PER_RUN: '1', STEWARD_RUN_ID: String(run) });
+    return r.status === 0 ? 'success' : String(getAdapter('command').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).kind);
+  };
+  const runs = [1, 2, 3, 4, 5, 6, 7, 8];
+  const first = runs.map((n) => mode(n, 'success:1,error:1,auth:1'));
+  assert.deepEqual(runs.map((n) => mode(n, 'success:1,error:1,auth:1')), first);
+  assert.ok(new Set(first).size >= 2, first.join(','));
+  assert.deepEqual([1, 2, 3].map((n) => mode(n, 'success:1,error:0')), ['success', 'success', 'success']);
+});
+
+test('fake: FAKE_TOKEN_FILE — a success ends with a unique token line and appends that token; a failure appends none', () => {
+  const file = join(tmp(), 'tokens');
+  const ok1 = runFake({ FAKE_MODE: 'success', FAKE_TOKEN_FILE: file, STEWARD_RUN_ID: '7', STEWARD_TASK_ID: '3' });
+  const ok2 = runFake({ FAKE_MODE: 'success', FAKE_TOKEN_FILE: file, STEWARD_RUN_ID: '7', STEWARD_TASK_ID: '3' });
+  assert.equal(runFake({ FAKE_MODE: 'error', FAKE_TOKEN_FILE: file }).status, 2);
+  const tokens = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  assert.equal(tokens.length, 2);
+  assert.notEqual(tokens[0], tokens[1]);
+  assert.match(tokens[0]!, /^tok-r7-t3-\d+-[0-9a-f]{8}$/);
+  assert.ok(ok1.stdout.endsWith(`token: ${tokens[0]}\n`) && ok2.stdout.endsWith(`token: ${tokens[1]}\n`));
+  assert.match(getAdapter('command').parse({ stdout: ok1.stdout, stderr: '', exitCode: 0 }).summary, new RegExp(tokens[0]!));
+});
+
+test('fake: FAKE_RETRY_AFTER sets the seconds a rate limit asks for', () => {
+  const r = runFake({ FAKE_MODE: 'rate_limit', FAKE_RETRY_AFTER: '3' });
+  assert.equal(getAdapter('command').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).retry_after_seconds, 3);
 });
 
 test('fake: a mode list with FAKE_STATE_FILE takes the next mode on each run', () => {

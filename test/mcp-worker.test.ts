@@ -129,4 +129,15 @@ describe('heartbeat, complete, fail', () => {
     assert.equal(snapshot(store), before);
     await c.close();
   });
+
+  test("fail retries on the workspace's retry policy when the server is given one", async () => {
+    const store = tempStore();
+    addTask(store, { title: 'retry soon' }, at(T0));
+    const clock: Clock = { t: T0 };
+    const c = await connect(store, 'worker', { clock, backoff: { baseMs: 1000, factor: 2, capMs: 1000, jitter: 0 } });
+    const r = ok(await c.call('claim', { agent: 'a' }));
+    const f = ok(await c.call('fail', { run_id: r.run.id, error: 'network blip' }));
+    assert.equal(f.task.run_after, new Date(clock.t + 1000).toISOString(), 'the built-in policy would wait 5–10 s');
+    await c.close();
+  });
 });

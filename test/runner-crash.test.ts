@@ -1,7 +1,7 @@
 // Crashes and a locked database: real `steward work` processes killed, the next tick repairs, no result lost.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { cancelTask, recordRunProcess } from '../src/ops/index.js';
@@ -132,6 +132,27 @@ describe('a babysitter that dies', () => {
     assert.equal(existsSync(path), false);
     assert.deepEqual([countEvents(sb, task.id, 'completed'), countEvents(sb, task.id, 'late_result'), runOf(sb, run.id).late], [1, 0, null]);
     assert.equal((tick(sb, config).dispatch as Record<string, unknown>).outbox, undefined);
+  });
+
+  test('killed between writing its outcome and the rename: the tick finishes the write and applies it; a torn write is moved aside (found by the chaos run)', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const whole = addAndClaim(sb);
+    const torn = addAndClaim(sb);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const temp = (runId: number, pid: number) => `${outboxPath(sb.ws.outboxDir, runId)}.${pid}.tmp`;
+    for (const { run } of [whole, torn]) recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
+    const entry = { version: 1, run_id: whole.run.id, task_id: whole.task.id, verb: 'complete', input: { summary: 'decided, not renamed' }, decided_at: Date.now(), host: hostname(), pid: dead };
+    mkdirSync(sb.ws.outboxDir, { recursive: true });
+    writeFileSync(temp(whole.run.id, dead), `${JSON.stringify(entry)}\n`);
+    writeFileSync(temp(torn.run.id, dead), JSON.stringify({ ...entry, run_id: torn.run.id }).slice(0, 40));
+    writeFileSync(temp(9999, process.pid), 'a live writer: left alone');
+    const result = tick(sb, config);
+    assert.deepEqual(result.reaped, [{ run_id: torn.run.id, task_id: torn.task.id, to: 'ready' }], 'only the torn write is a lost run');
+    assert.deepEqual((result.dispatch as { outbox: { applied: number[] } }).outbox.applied, [whole.run.id]);
+    assert.deepEqual([taskOf(sb, whole.task.id).status, taskOf(sb, whole.task.id).result], ['done', 'decided, not renamed']);
+    assert.deepEqual(readdirSync(sb.ws.outboxDir).sort(), [`9999.json.${process.pid}.tmp`, 'rejected']);
+    assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${torn.run.id}.json.${dead}.tmp.reason.txt`, 'utf8'), /incomplete outbox write of a babysitter/);
   });
 
   test('an unreadable outbox entry is moved aside with its reason, not retried forever', () => {

@@ -1,11 +1,13 @@
 // The tick lock on a real database file, from two connections: one holder, expiry takeover, safe release.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask, proposeTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { isSkipped, runTick } from '../src/tick/run-tick.js';
-import { acquireTickLock, releaseTickLock, TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
+import { acquireTickLock, lockOwnerGone, releaseTickLock, TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, snapshot, tempDir } from './support/helpers.js';
 
 function twoConnections() {
@@ -35,6 +37,23 @@ describe('tick lock', () => {
     assert.ok('lock' in over && over.lock.why === 'expired');
     assert.equal(releaseTickLock(a, dead.lock), false, 'A no longer owns it');
     assert.match(b.meta.get(TICK_LOCK_KEY)!, /"owner":"B"/);
+  });
+
+  test('a lock whose owner process on this host is gone (a SIGKILLed steward up) is taken over at once (found by the chaos run)', () => {
+    const [a, b] = twoConnections();
+    const gone = spawnSync(process.execPath, ['-e', '']).pid; // exited and reaped: its pid is free
+    const deadOwner = `${hostname()}:${gone}:0a1b2c3d`;
+    assert.equal(lockOwnerGone(deadOwner), true);
+    assert.ok('lock' in acquireTickLock(a, deadOwner, 1000));
+    const over = acquireTickLock(b, 'B', 1001);
+    assert.ok('lock' in over && over.lock.why === 'abandoned', JSON.stringify(over));
+    // A live owner, another host's owner, or a name that is not host:pid:nonce keeps the lock until it expires.
+    for (const owner of [`${hostname()}:${process.pid}:0a1b2c3d`, `not-${hostname()}:${gone}:0a1b2c3d`, 'A']) {
+      assert.equal(lockOwnerGone(owner), false, owner);
+      a.meta.compareAndSet(TICK_LOCK_KEY, a.meta.get(TICK_LOCK_KEY), undefined);
+      assert.ok('lock' in acquireTickLock(a, owner, 2000));
+      assert.ok('busy' in acquireTickLock(b, 'B', 2001), owner);
+    }
   });
 
   test('runTick: busy while another tick holds the lock — changes nothing and says quiet', () => {

@@ -138,6 +138,22 @@ describe('tickOnce', () => {
     assert.equal(tick(s, T0 + 152_000).quiet, true);
   });
 
+  test("a reaped run retries on the workspace's retry policy, not the built-in one (found by the chaos run)", () => {
+    const s = tempStore();
+    const task = addTask(s, { title: 'lost twice', max_attempts: 9 }, at(T0)).task;
+    const retry = config({ ...CODER, retry: { baseSeconds: 1, factor: 1, capSeconds: 1, jitter: 0 } });
+    let now = T0;
+    for (const strike of [1, 2]) {
+      claimed(s, now, 5);
+      now += 10_000; // the lease ended: the tick reaps the run as lost
+      tickOnce({ store: s, ctx: { now, actor: 'triage' }, config: retry });
+      const t = s.tasks.get(task.id)!;
+      assert.equal(t.attempts, strike);
+      assert.equal(t.run_after - now, 1000, `strike ${strike}: 1 s as configured (the default would wait 5–${10 * strike} s)`);
+      now = t.run_after;
+    }
+  });
+
   test('no_agent is checked only when steward dispatches to its own profiles', () => {
     const s = tempStore();
     addTask(s, { title: 'gpu work', requires: ['gpu'] }, at(T0));

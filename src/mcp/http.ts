@@ -22,6 +22,8 @@ export interface McpHttpOptions {
   boardPath?: string;
   /** The workspace's tick, for the triage `tick` tool. */
   tick?: McpServerOptions['tick'];
+  /** The workspace's retry backoff, for the worker `fail` tool. */
+  backoff?: McpServerOptions['backoff'];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -91,6 +93,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
         actor: grant.name,
         boardPath: options.boardPath,
         tick: options.tick,
+        backoff: options.backoff,
         now: options.now,
         log,
       });

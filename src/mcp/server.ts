@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
+import type { BackoffPolicy } from '../core/policy.js';
 import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { advertisedOutput, errorResult, runTool, type ToolDef, type ToolEnv } from './define.js';
@@ -28,6 +29,8 @@ export interface McpServerOptions {
   log?: (line: string) => void;
   /** The workspace's tick (lock, hooks, digest); without it the tool runs a bare tick of the store. */
   tick?: (ctx: OpContext) => Record<string, unknown>;
+  /** The workspace's retry backoff (config `retry`) for failures reported through `fail`; the built-in one when absent. */
+  backoff?: BackoffPolicy;
 }
 
 const INSTRUCTIONS: Record<McpRole, string> = {
@@ -66,7 +69,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     role,
     actor,
     source: `mcp:${role}`,
-    op: () => ({ now: now(), actor }),
+    op: () => ({ now: now(), actor, ...(options.backoff ? { backoff: options.backoff } : {}) }),
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
     tick: options.tick,
   };

@@ -6,6 +6,7 @@ import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
 import type { Store } from '../store/open-store.js';
+import { processGone } from './process-group.js';
 
 /** `.steward/outbox/<run>.json`: one run's outcome, written atomically (temp file + fsync + rename). */
 export const outboxEntrySchema = z.object({
@@ -33,11 +34,17 @@ export function hasOutboxEntry(dir: string, runId: number): boolean {
   return existsSync(outboxPath(dir, runId));
 }
 
+/** The temp file a writer with pid `pid` fills before renaming it to `<run>.json`. */
+function tempPath(path: string, pid: number): string {
+  return `${path}.${pid}.tmp`;
+}
+const TEMP_NAME = /^(\d+)\.json\.(\d+)\.tmp$/;
+
 /** Writes an entry durably: temp file, fsync, rename over `<run>.json`, fsync the folder. Returns its path. */
 export function writeOutboxEntry(dir: string, entry: OutboxEntry): string {
   mkdirSync(dir, { recursive: true });
   const path = outboxPath(dir, entry.run_id);
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = tempPath(path, process.pid);
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, `${JSON.stringify(entry)}\n`);
@@ -54,6 +61,41 @@ export function writeOutboxEntry(dir: string, entry: OutboxEntry): string {
     // Some file systems refuse fsync on a folder; the rename is still atomic.
   }
   return path;
+}
+
+/**
+ * Finishes the writes a dead babysitter left half done: a temp file `<run>.json.<pid>.tmp` whose writer
+ * (pid) is gone becomes `<run>.json` when it holds a whole entry for that run — the outcome was decided,
+ * only the rename was missing — and moves to rejected/ otherwise. `runId` limits it to one run's files.
+ * Returns the runs whose entry it completed.
+ */
+export function adoptOrphanedTemps(dir: string, runId?: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const adopted: number[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || (runId !== undefined && Number(m[1]) !== runId) || !processGone(Number(m[2]))) continue;
+    const run = Number(m[1]);
+    try {
+      if (hasOutboxEntry(dir, run)) {
+        unlinkSync(join(dir, name)); // the finished entry is there: this copy is stale
+        continue;
+      }
+      const parsed = outboxEntrySchema.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+      if (!parsed.success || parsed.data.run_id !== run) throw new Error('not a whole entry for its run');
+      renameSync(join(dir, name), outboxPath(dir, run));
+      adopted.push(run);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another tick took it meanwhile
+      reject(dir, name, `incomplete outbox write of a babysitter (pid ${m[2]}) that died: ${(err as Error).message}`);
+    }
+  }
+  return adopted;
 }
 
 /** Removes run `runId`'s entry (gone already is fine). */
@@ -92,6 +134,7 @@ function reject(dir: string, name: string, reason: string): void {
 /** Applies every outcome waiting in the outbox, oldest run first; each file is removed once its outcome is recorded. */
 export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxReport {
   const report: OutboxReport = { applied: [], duplicate: [], late: [], rejected: [], waiting: [] };
+  adoptOrphanedTemps(dir);
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));

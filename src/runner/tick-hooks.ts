@@ -6,19 +6,22 @@ import type { ReapResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { dispatchLocal, type DispatchDeps } from './dispatch.js';
-import { applyOutbox, hasOutboxEntry } from './outbox.js';
+import { adoptOrphanedTemps, applyOutbox, hasOutboxEntry } from './outbox.js';
 import { ownPgid, processGone, signalGroup } from './process-group.js';
 
 /**
  * `isDead` for the tick: a run's babysitter is dead when it ran on this host and its pid is gone,
  * a zombie, or now a different process (start identity differs). Runs of other hosts, runs without
- * a pid, and runs whose outcome waits in the outbox are never dead here (their lease decides).
+ * a pid, and runs whose outcome waits in the outbox are never dead here (their lease decides) — nor
+ * is a run whose babysitter died after writing its outcome but before renaming the file (it is
+ * completed here, and this tick's dispatch step applies it).
  */
 export function makeIsDead(workspace: Workspace, host = hostname()): (run: Run) => boolean {
   return (run) => {
     if (run.host !== host || !run.pid) return false;
     if (hasOutboxEntry(workspace.outboxDir, run.id)) return false;
-    return processGone(run.pid, run.proc_start);
+    if (!processGone(run.pid, run.proc_start)) return false;
+    return adoptOrphanedTemps(workspace.outboxDir, run.id).length === 0;
   };
 }
 

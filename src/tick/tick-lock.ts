@@ -1,4 +1,5 @@
 // The tick's short lock: one row in meta with an owner and an expiry, taken by compare-and-set.
+import { hostname } from 'node:os';
 import type { Store } from '../store/open-store.js';
 
 /** The meta key of the lock row. */
@@ -12,9 +13,12 @@ export interface LockRecord {
   expires_at: number;
 }
 
+/** Why a tick may take the lock: no row, the row ended, nobody can read it, it is ours, or its owner process is gone. */
+export type TakeReason = 'free' | 'expired' | 'unreadable' | 'mine' | 'abandoned';
+
 /** Whether a tick may take the lock, given the row as stored (undefined = no row). */
 export type LockDecision =
-  | { take: true; why: 'free' | 'expired' | 'unreadable' | 'mine' }
+  | { take: true; why: TakeReason }
   | { take: false; holder: LockRecord };
 
 /** Reads a stored lock row; undefined when it is not a lock record. */
@@ -31,33 +35,54 @@ export function parseLock(value: string | undefined): LockRecord | undefined {
   return undefined;
 }
 
-/** The lock rule: free, expired, unreadable or our own row may be taken; anyone else's live row may not. */
-export function decideLock(stored: string | undefined, me: string, now: number): LockDecision {
+/**
+ * The lock rule: free, expired, unreadable or our own row may be taken, and so may a row whose owner
+ * `ownerGone` says has died (a SIGKILLed `steward up` would otherwise stop every tick until the expiry);
+ * anyone else's live row may not.
+ */
+export function decideLock(stored: string | undefined, me: string, now: number, ownerGone: (owner: string) => boolean = () => false): LockDecision {
   if (stored === undefined) return { take: true, why: 'free' };
   const held = parseLock(stored);
   if (!held) return { take: true, why: 'unreadable' };
   if (held.owner === me) return { take: true, why: 'mine' };
   if (held.expires_at <= now) return { take: true, why: 'expired' };
+  if (ownerGone(held.owner)) return { take: true, why: 'abandoned' };
   return { take: false, holder: held };
+}
+
+/**
+ * True when a lock owner named `host:pid:nonce` (see defaultLockOwner) is a process of this host that no
+ * longer exists. Any other name, another host, or a live pid (also one reused by another process) is not gone.
+ */
+export function lockOwnerGone(owner: string, host = hostname()): boolean {
+  const m = /^(.+):(\d+):[0-9a-f]+$/.exec(owner);
+  if (!m || m[1] !== host || Number(m[2]) <= 1) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** A held lock: release it when the tick ends. */
 export interface TickLock {
   owner: string;
   value: string;
-  why: 'free' | 'expired' | 'unreadable' | 'mine';
+  why: TakeReason;
 }
 
-/** Takes the tick lock in one IMMEDIATE transaction, or returns who holds it. */
+/** Takes the tick lock in one IMMEDIATE transaction (a dead owner's too, see decideLock), or returns who holds it. */
 export function acquireTickLock(
   store: Store,
   owner: string,
   now: number,
   ttlMs = TICK_LOCK_MS,
+  ownerGone: (owner: string) => boolean = lockOwnerGone,
 ): { lock: TickLock } | { busy: LockRecord } {
   return store.tx(() => {
     const stored = store.meta.get(TICK_LOCK_KEY);
-    const decision = decideLock(stored, owner, now);
+    const decision = decideLock(stored, owner, now, ownerGone);
     if (!decision.take) return { busy: decision.holder };
     const value = JSON.stringify({ owner, expires_at: now + ttlMs } satisfies LockRecord);
     if (!store.meta.compareAndSet(TICK_LOCK_KEY, stored, value)) {

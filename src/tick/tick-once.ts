@@ -1,5 +1,5 @@
 // One triage pass: ingest, reconcile, decide, promote, dispatch, render, digest (DESIGN §5).
-import { defaultConfig, type Config } from '../config/schema.js';
+import { backoffPolicyOf, defaultConfig, type Config } from '../config/schema.js';
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
@@ -79,8 +79,10 @@ function sumCounts(parts: Array<Record<string, number>>): Record<string, number>
 
 /** Runs one tick; each step is idempotent and safe to run from two processes (runTick adds the lock). */
 export function tickOnce(input: TickInput): TickResult {
-  const { store, ctx, hooks = {} } = input;
+  const { store, hooks = {} } = input;
   const config = input.config ?? defaultConfig();
+  // Whatever the tick fails (reaped runs, outcomes from the outbox) retries on the workspace's `retry` policy.
+  const ctx: OpContext = input.ctx.backoff ? input.ctx : { ...input.ctx, backoff: backoffPolicyOf(config) };
   const ingest = hooks.ingest?.(store, ctx);
   const reap = reapRuns(store, ctx, hooks.isDead);
   if (reap.lost.length) hooks.onLost?.(reap.lost);

@@ -14,6 +14,8 @@ export interface UpHttpOptions {
   loop: LoopStats;
   /** The workspace tick, for the MCP triage `tick` tool. */
   tick?: McpHttpOptions['tick'];
+  /** The workspace's retry backoff, for the worker `fail` tool. */
+  backoff?: McpHttpOptions['backoff'];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -25,6 +27,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     tokens: options.tokens,
     boardPath: options.boardPath,
     tick: options.tick,
+    backoff: options.backoff,
     now: options.now,
     log: options.log,
   });

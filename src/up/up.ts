@@ -1,7 +1,7 @@
 // `steward up`: the tick in a loop (every heartbeat, and soon after a change), MCP over HTTP, /metrics.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Config } from '../config/schema.js';
+import { backoffPolicyOf, type Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { loadMcpTokens } from '../mcp/index.js';
@@ -69,6 +69,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       loop: stats,
       log,
       tick: (ctx) => tick(ctx),
+      backoff: backoffPolicyOf(config),
     });
   } catch (err) {
     release();

@@ -1,4 +1,5 @@
 // `steward mcp`: serve the queue to MCP clients — one role over stdio, or streamable HTTP with bearer tokens.
+import { backoffPolicyOf } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput, zInt } from '../../core/schemas.js';
 import { zRole } from '../../mcp/roles.js';
@@ -20,7 +21,8 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   const port = parseInput(zInt(0, 65535), values.port ?? config.mcp.port, 'port');
   const host = (values.host as string | undefined) ?? config.mcp.host;
   const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
-  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick });
+  const backoff = backoffPolicyOf(config);
+  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff });
   ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -52,8 +54,9 @@ export const mcp: Command = {
     const store = ctx.store();
     const { serveStdio } = await loadMcp();
     ctx.log(`steward mcp: ${role} tools on stdio for ${ctx.workspace().root} as ${actor}`);
-    const tick = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store });
-    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log, tick });
+    const config = ctx.config();
+    const tick = workspaceTick({ workspace: ctx.workspace(), config, store });
+    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff: backoffPolicyOf(config) });
     return { json: null, text: '', silent: true };
   },
 };
