@@ -1,5 +1,5 @@
 // The benchmark report: sections of markdown tables, each stamped with the machine, date and command.
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import Database from 'better-sqlite3';
 
 /** One part of the report. */
@@ -14,6 +14,8 @@ export interface Section {
   /** False when a correctness check in the section failed. */
   ok: boolean;
   seconds?: number;
+  /** Load averages when the section started (other work shares the machine). */
+  load?: string;
 }
 
 /** A markdown table: a header row and string cells. */
@@ -69,9 +71,19 @@ export function ms(n: number): string {
   return n < 100 ? `${n.toFixed(1)} ms` : `${int(n)} ms`;
 }
 
-/** `n` and the noun, plural unless n is 1. */
+/** `n` and the noun, plural unless n is 1 (`es` after an s). */
 export function count(n: number, noun: string): string {
-  return `${int(n)} ${noun}${n === 1 ? '' : 's'}`;
+  return `${int(n)} ${noun}${n === 1 ? '' : noun.endsWith('s') ? 'es' : 's'}`;
+}
+
+/** A rate: an integer from 10 up, two decimals below. */
+export function perSecond(n: number): string {
+  return n >= 10 ? int(n) : n.toFixed(2);
+}
+
+/** The 1/5/15-minute load averages, e.g. `5.1 / 6.8 / 5.1`. */
+export function loadLine(): string {
+  return loadavg().map((x) => x.toFixed(1)).join(' / ');
 }
 
 /** A ratio like `0.42×`. */
@@ -86,7 +98,7 @@ function renderTable(t: Table): string {
 }
 
 /** The whole report as markdown. */
-export function renderReport(r: { machine: string; date: string; command: string; options: string; sections: Section[]; seconds: number }): string {
+export function renderReport(r: { machine: string; date: string; command: string; options: string; sections: Section[]; seconds: number; load: string }): string {
   const out = [
     '# steward benchmark report',
     '',
@@ -94,11 +106,13 @@ export function renderReport(r: { machine: string; date: string; command: string
     `- date: ${r.date}`,
     `- command: \`${r.command}\``,
     `- options: ${r.options}`,
-    `- took: ${r.seconds.toFixed(0)} s`,
+    `- took: ${r.seconds.toFixed(0)} s; load average (1/5/15 min) ${r.load}, on ${cpus().length} cores`,
   ];
   for (const s of r.sections) {
     out.push('', `## ${s.title}`, '');
-    out.push(`_${r.machine} · ${r.date} · \`${r.command}\` · this section alone: \`${sectionCommand(r.command, s.id)}\`${s.seconds !== undefined ? ` · took ${s.seconds.toFixed(0)} s` : ''}_`, '');
+    const took = s.seconds !== undefined ? ` · took ${s.seconds.toFixed(0)} s` : '';
+    const load = s.load ? ` · load average at start ${s.load}` : '';
+    out.push(`_${r.machine} · ${r.date} · \`${r.command}\` · this section alone: \`${sectionCommand(r.command, s.id)}\`${took}${load}_`, '');
     out.push(s.intro, '');
     for (const t of s.tables) out.push(renderTable(t), '');
     for (const n of s.notes) out.push(`- ${n}`);

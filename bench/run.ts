@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineLine, progress, renderReport, type BenchOptions, type Section } from './report.js';
+import { loadLine, machineLine, progress, renderReport, type BenchOptions, type Section } from './report.js';
 import { mcpSection, schemaSection } from './section-mcp.js';
 import { guaranteesSection, scalingSection, throughputSection } from './section-queue.js';
 import { tickSection } from './section-files.js';
@@ -29,22 +29,24 @@ export const DEFAULTS: BenchOptions = {
   sizes: [1000, 10_000, 100_000],
   roundTrips: 1000,
   mcpTasks: 10_000,
-  cliPairs: 20,
-  steadyTicks: 10,
-  cliTicks: 5,
+  cliPairs: 10,
+  steadyTicks: 5,
+  cliTicks: 3,
 };
 
 /** Runs the chosen sections in order and returns the report as markdown. */
 export async function runBench(o: BenchOptions, only: string[] = Object.keys(SECTIONS), command = 'node dist/bench/run.js'): Promise<{ sections: Section[]; markdown: string }> {
   const started = performance.now();
+  const startLoad = loadLine();
   const sections: Section[] = [];
   for (const id of only) {
     const fn = SECTIONS[id];
     if (!fn) throw new Error(`unknown section ${id}; sections: ${Object.keys(SECTIONS).join(', ')}`);
     progress(`[bench] ${id}`);
     const t = performance.now();
+    const load = loadLine();
     const s = await fn(o);
-    sections.push({ ...s, seconds: (performance.now() - t) / 1000 });
+    sections.push({ ...s, seconds: (performance.now() - t) / 1000, load });
   }
   const options = `tasks ${o.tasks}, repeat ${o.repeat}, peer procs ${o.peerProcs.join(',')}, procs ${o.procs.join(',')}, sizes ${o.sizes.join(',')}, round trips ${o.roundTrips}, ` +
     `MCP queue ${o.mcpTasks}, CLI pairs ${o.cliPairs}, steady ticks ${o.steadyTicks}, CLI ticks ${o.cliTicks}`;
@@ -55,6 +57,7 @@ export async function runBench(o: BenchOptions, only: string[] = Object.keys(SEC
     options,
     sections,
     seconds: (performance.now() - started) / 1000,
+    load: `${startLoad} at start, ${loadLine()} at the end`,
   });
   return { sections, markdown };
 }

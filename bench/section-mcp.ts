@@ -1,14 +1,14 @@
 // Report sections about the MCP server: claim+complete round trips over stdio, and what the schemas cost an agent.
 import { rmSync } from 'node:fs';
 import { cliRoundTrips, libraryRoundTrips, listResultSizes, mcpWorkspace, quantile, stdioRoundTrips, toolsListSizes, type PairTimes } from './mcp.js';
-import { count, int, median, ms, progress, type BenchOptions, type Section } from './report.js';
+import { count, int, median, ms, perSecond, progress, type BenchOptions, type Section } from './report.js';
 
 const log = (s: string) => progress(`  ${s}`);
 const WARMUP = 50;
 
 function row(path: string, t: PairTimes): string[] {
   const n = t.times.length;
-  return [path, int(n), int(n / t.seconds), ms(quantile(t.times, 0.5)), ms(quantile(t.times, 0.99))];
+  return [path, int(n), perSecond(n / t.seconds), ms(quantile(t.times, 0.5)), ms(quantile(t.times, 0.99))];
 }
 
 /** Section 3: claim+complete through `steward mcp` over stdio, beside the library call and the CLI. */
@@ -44,7 +44,7 @@ export async function mcpSection(o: BenchOptions): Promise<Section> {
       tables: [{ head: ['path', 'pairs', 'pairs/s', 'p50', 'p99'], rows, right: [1, 2, 3, 4] }],
       notes: [
         `MCP stdio, median over ${count(o.repeat, 'round')}: p50 ${ms(p50)}, p99 ${ms(p99)} per claim+complete pair.`,
-        `The CLI pair costs ${(quantile(cli.times, 0.5) / p50).toFixed(0)}× the MCP pair at the median: two node start-ups and module loads per pair.`,
+        `The CLI pair costs ${ms(quantile(cli.times, 0.5))} at the median, ~${int(quantile(cli.times, 0.5) / p50)}× the MCP pair: two node start-ups and module loads per pair.`,
       ],
       ok: true,
     };

@@ -80,7 +80,8 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
       ...o.peerProcs.map((p) =>
         `${count(p, 'process')}: steward ${ratio(r('steward', p), r('plainjob', p))} of plainjob's rate, steward fetch-next ${ratio(r('steward-next', p), r('plainjob', p))}; ` +
         `steward ${ratio(r('steward', p), r('liteque', p))} of liteque's.`),
-      'liteque runs with a compatibility shim (see docs/BENCHMARKS.md): with better-sqlite3 12 it refuses to dequeue at all.',
+      'liteque runs with a compatibility shim (see docs/BENCHMARKS.md): with better-sqlite3 ≥ 11.10 (steward uses 12) its dequeue throws ' +
+        '"Transaction function cannot return a promise".',
     ],
     ok,
   };

@@ -173,10 +173,11 @@ export const plainjob: QueueSubject = {
 };
 
 /**
- * liteque 0.8 passes an async function to better-sqlite3's (synchronous) transaction. better-sqlite3 12
- * refuses that ("Transaction function cannot return a promise"); 11 and older BEGIN, take the promise,
- * COMMIT at once, and the awaited writes run after the commit. To measure liteque as its users run it,
- * its bench process restores the pre-12 behaviour: the promise is handed back instead of refused.
+ * liteque 0.8 passes an async function to better-sqlite3's (synchronous) transaction. better-sqlite3 11.10 and
+ * later (WiseLibs/better-sqlite3#1364) refuse that ("Transaction function cannot return a promise"), so with the
+ * better-sqlite3 12 steward uses, liteque cannot dequeue at all. Earlier versions BEGIN, take the promise, COMMIT
+ * at once, and the awaited writes run after the commit. To measure liteque as its users on those versions run it,
+ * its bench process restores that behaviour: the promise is handed back instead of refused.
  */
 function allowAsyncTransactions(): void {
   type Fn = (...a: unknown[]) => unknown;
@@ -213,7 +214,7 @@ function allowAsyncTransactions(): void {
 export const liteque: QueueSubject = {
   name: 'liteque',
   guarantees: {
-    fencing: 'allocation id on finalize; dequeue not atomic (async callback in a sync transaction)',
+    fencing: 'allocation id compared on claim and finalize; the claim\'s UPDATE runs after its COMMIT (async callback in a sync transaction)',
     retries: 'numRetries, fixed availableAt',
     dependencies: 'no',
     leases: 'expireAt timeout, no heartbeat',
