@@ -121,10 +121,10 @@ export function renderReport(r: { machine: string; date: string; command: string
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-/** The command that runs one section alone: the same options plus `--only ID`. */
-function sectionCommand(command: string, id: string): string {
-  const bare = command.replace(/ --only \S+/, '').replace(/ --out \S+/, '');
-  return bare.includes(' -- ') || !bare.startsWith('npm run bench') ? `${bare} --only ${id}` : `${bare} -- --only ${id}`;
+/** The command that runs one section alone: the same options, without `--out`, plus `--only ID`. */
+export function sectionCommand(command: string, id: string): string {
+  const bare = command.replace(/ --only \S+/, '').replace(/ --out \S+/, '').replace(/ --$/, '');
+  return bare.startsWith('npm run bench') && !bare.includes(' -- ') ? `${bare} -- --only ${id}` : `${bare} --only ${id}`;
 }
 
 /** What `npm run bench` measures, and how much of it. */
