@@ -1,49 +1,121 @@
 // Benchmark: claim+complete cycles/s of steward against a raw better-sqlite3 loop, 1 and 4 processes, same run.
-// Run: npm run build && node dist/bench/queue.js [tasks]
+// Run: npm run build && node dist/bench/queue.js [tasks]   (the full report: npm run bench)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { countStatements, type SqlCounts } from './sql-count.js';
 import { SUBJECTS } from './workers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Child mode: open, wait for "go" on stdin, drain, report {cycles, start, end}. */
-async function child(subject: string, path: string, worker: string): Promise<void> {
+/** What one child process reports. */
+interface Report { claimed: number[]; start: number; end: number; sql?: SqlCounts }
+
+/** Child mode: open, say "ready", wait for "go" on stdin, drain, report. With `count`, counts statements too. */
+async function child(subject: string, path: string, worker: string, count: boolean): Promise<void> {
+  process.stdout.write('ready\n');
   await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  const counter = count ? countStatements() : undefined;
+  const claimed: number[] = [];
   const start = performance.timeOrigin + performance.now();
-  const cycles = await SUBJECTS[subject]!.drain(path, worker);
+  await SUBJECTS[subject]!.drain(path, worker, claimed);
   const end = performance.timeOrigin + performance.now();
-  process.stdout.write(JSON.stringify({ cycles, start, end }));
+  const report: Report = { claimed, start, end, sql: counter?.stop() };
+  process.stdout.write(JSON.stringify(report));
 }
 
-interface Report { cycles: number; start: number; end: number }
-
-function startChild(subject: string, path: string, worker: string): { ready: Promise<void>; go(): void; done: Promise<Report> } {
-  const p = spawn(process.execPath, [SELF, 'child', subject, path, worker], { stdio: ['pipe', 'pipe', 'inherit'] });
+function startChild(subject: string, path: string, worker: string, count: boolean): { ready: Promise<void>; go(): void; done: Promise<Report> } {
+  const args = [SELF, 'child', subject, path, worker, ...(count ? ['count'] : [])];
+  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  p.stdout.on('data', (d) => (out += d));
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  p.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('ready\n')) onReady();
+  });
   const done = new Promise<Report>((resolve, reject) =>
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${subject} worker exit ${code}`)))),
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`${subject} worker exit ${code}`)))),
   );
-  return { ready: new Promise((r) => setTimeout(r, 300)), go: () => p.stdin.end('go\n'), done };
+  return { ready, go: () => p.stdin.end('go\n'), done };
 }
 
-/** Seeds `n` tasks and drains them with `procs` processes; returns cycles per second. */
-export async function measure(subject: string, procs: number, n: number): Promise<{ perSecond: number; cycles: number }> {
+/** One measured drain: the rate, and whether every task was claimed exactly once. */
+export interface Measured {
+  perSecond: number;
+  seconds: number;
+  /** Claims handed out, over all processes. */
+  claims: number;
+  /** Distinct task ids among them. */
+  distinct: number;
+  /** Claims per process (how the work was shared). */
+  perProcess: number[];
+  /** Counts read back from the database afterwards (the subject's `check`). */
+  db: Record<string, number>;
+  /** Rows in the database after the drain minus rows before, all tables. */
+  rowsAdded: number;
+  /** Database file bytes after the drain (checkpointed) minus before. */
+  bytesAdded: number;
+  /** Statement counts summed over processes, when measured with `count`. */
+  sql?: SqlCounts;
+}
+
+/** Rows in every table and the page count, after a full checkpoint. */
+function footprint(path: string): { rows: number; bytes: number } {
+  const db = new Database(path);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    const rows = tables.reduce((a, t) => a + (db.prepare(`SELECT COUNT(*) FROM "${t}"`).pluck().get() as number), 0);
+    return { rows, bytes: (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Seeds `n` tasks and drains them with `procs` processes; with `count`, the children count statements (slower; not for rates). */
+export async function measure(subject: string, procs: number, n: number, opts: { count?: boolean } = {}): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const path = join(dir, 'q.db');
-  await SUBJECTS[subject]!.seed(path, n);
-  const children = Array.from({ length: procs }, (_, i) => startChild(subject, path, `w${i}`));
-  await Promise.all(children.map((c) => c.ready));
-  children.forEach((c) => c.go());
-  const reports = await Promise.all(children.map((c) => c.done));
-  rmSync(dir, { recursive: true, force: true });
-  const cycles = reports.reduce((a, r) => a + r.cycles, 0);
-  const seconds = (Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start))) / 1000;
-  if (cycles !== n) throw new Error(`${subject}: ${cycles} cycles for ${n} tasks`);
-  return { perSecond: cycles / seconds, cycles };
+  try {
+    await SUBJECTS[subject]!.seed(path, n);
+    const before = footprint(path);
+    const children = Array.from({ length: procs }, (_, i) => startChild(subject, path, `w${i}`, opts.count ?? false));
+    await Promise.all(children.map((c) => c.ready));
+    children.forEach((c) => c.go());
+    const reports = await Promise.all(children.map((c) => c.done));
+    const after = footprint(path);
+    const claimed = reports.flatMap((r) => r.claimed);
+    const seconds = (Math.max(...reports.map((r) => r.end)) - Math.min(...reports.map((r) => r.start))) / 1000;
+    const sums = reports.every((r) => r.sql) ? sumCounts(reports.map((r) => r.sql!)) : undefined;
+    return {
+      perSecond: claimed.length / seconds,
+      seconds,
+      claims: claimed.length,
+      distinct: new Set(claimed).size,
+      perProcess: reports.map((r) => r.claimed.length),
+      db: SUBJECTS[subject]!.check(path),
+      rowsAdded: after.rows - before.rows,
+      bytesAdded: after.bytes - before.bytes,
+      ...(sums ? { sql: sums } : {}),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sumCounts(list: SqlCounts[]): SqlCounts {
+  const out: SqlCounts = { commits: 0, reads: 0, writes: 0, other: 0, bytesWritten: 0 };
+  for (const c of list) for (const k of Object.keys(out) as Array<keyof SqlCounts>) out[k] += c[k];
+  return out;
+}
+
+/** True when `n` tasks were claimed `n` times, each once. */
+export function exactlyOnce(m: Measured, n: number): boolean {
+  return m.claims === n && m.distinct === n;
 }
 
 async function main(): Promise<void> {
@@ -59,5 +131,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') await child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+if (process.argv[2] === 'child') await child(process.argv[3]!, process.argv[4]!, process.argv[5]!, process.argv[6] === 'count');
 else if (process.argv[1] === SELF) await main();

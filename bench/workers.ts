@@ -9,8 +9,10 @@ import { openStore } from '../src/store/open-store.js';
 export interface QueueSubject {
   name: string;
   seed(path: string, n: number): void | Promise<void>;
-  /** Claims and completes until empty; returns the number of cycles. */
-  drain(path: string, worker: string): number | Promise<number>;
+  /** Claims and completes until empty, pushing each claimed task's id to `claimed`. */
+  drain(path: string, worker: string, claimed: number[]): void | Promise<void>;
+  /** Counts read back from the database after a drain (what was really written). */
+  check(path: string): Record<string, number>;
   /** What it guarantees, for the report's table. */
   guarantees: Guarantees;
 }
@@ -22,6 +24,27 @@ export interface Guarantees {
   dependencies: string;
   leases: string;
   audit: string;
+}
+
+/** steward's own record of a drain: one run per task, every run completed, two audit events per cycle. */
+const STEWARD_CHECKS = {
+  tasks: 'SELECT COUNT(*) FROM tasks',
+  done: "SELECT COUNT(*) FROM tasks WHERE status = 'done'",
+  runs: 'SELECT COUNT(*) FROM runs',
+  completed_runs: "SELECT COUNT(*) FROM runs WHERE outcome = 'completed'",
+  tasks_with_2plus_runs: 'SELECT COUNT(*) FROM (SELECT task_id FROM runs GROUP BY task_id HAVING COUNT(*) > 1)',
+  claimed_events: "SELECT COUNT(*) FROM events WHERE kind = 'claimed'",
+  completed_events: "SELECT COUNT(*) FROM events WHERE kind = 'completed'",
+};
+
+/** Runs each named COUNT query on a read-only connection. */
+function readCounts(path: string, queries: Record<string, string>): Record<string, number> {
+  const db = new Database(path, { readonly: true });
+  try {
+    return Object.fromEntries(Object.entries(queries).map(([k, q]) => [k, db.prepare(q).pluck().get() as number]));
+  } finally {
+    db.close();
+  }
 }
 
 const RAW_SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, priority INTEGER NOT NULL,
@@ -48,23 +71,25 @@ export const raw: QueueSubject = {
     })();
     db.close();
   },
-  drain(path, worker) {
+  drain(path, worker, claimed) {
     const db = rawOpen(path);
     const claimStmt = db.prepare(`UPDATE jobs SET status = 'running', locked_by = ? WHERE id =
       (SELECT id FROM jobs WHERE status = 'ready' ORDER BY priority, id LIMIT 1) RETURNING id`);
     const doneStmt = db.prepare("UPDATE jobs SET status = 'done', result = ? WHERE id = ? AND locked_by = ?");
     const claim = db.transaction(() => claimStmt.get(worker) as { id: number } | undefined);
     const complete = db.transaction((id: number) => doneStmt.run('ok', id, worker));
-    let n = 0;
     for (;;) {
       const job = claim.immediate();
       if (!job) break;
+      claimed.push(job.id);
       complete.immediate(job.id);
-      n++;
     }
     db.close();
-    return n;
   },
+  check: (path) => readCounts(path, {
+    jobs: 'SELECT COUNT(*) FROM jobs',
+    done: "SELECT COUNT(*) FROM jobs WHERE status = 'done'",
+  }),
 };
 
 /** steward's operations layer: claimTask + completeRun (run rows, fencing, audit events). */
@@ -84,18 +109,17 @@ export const steward: QueueSubject = {
     });
     store.close();
   },
-  drain(path, worker) {
+  drain(path, worker, claimed) {
     const store = openStore(path, { busyTimeoutMs: 30_000 });
-    let n = 0;
     for (;;) {
       const out = claimTask(store, { agent: worker }, { now: Date.now(), actor: worker });
       if (!out.task) break;
+      claimed.push(out.task.id);
       completeRun(store, { run_id: out.run.id, summary: 'ok' }, { now: Date.now(), actor: worker });
-      n++;
     }
     store.close();
-    return n;
   },
+  check: (path) => readCounts(path, STEWARD_CHECKS),
 };
 
 /** steward's worker loop: completeRun with `next` claims the following task in the same transaction. */
@@ -103,21 +127,20 @@ export const stewardNext: QueueSubject = {
   name: 'steward (fetch-next)',
   guarantees: steward.guarantees,
   seed: steward.seed,
-  drain(path, worker) {
+  drain(path, worker, claimed) {
     const store = openStore(path, { busyTimeoutMs: 30_000 });
     const claim = { agent: worker };
     let out = claimTask(store, claim, { now: Date.now(), actor: worker });
-    let n = 0;
     while (out.task) {
+      claimed.push(out.task.id);
       out = completeRun(store, { run_id: out.run.id, summary: 'ok' }, { now: Date.now(), actor: worker }, { next: claim }).next!;
-      n++;
     }
     store.close();
-    return n;
   },
+  check: steward.check,
 };
 
-/** plainjob 0.0.14 (better-sqlite3): getAndMarkJobAsProcessing + markJobAsDone. */
+/** plainjob 0.0.14 (better-sqlite3): what its own worker does per job — getAndMarkJobAsProcessing, getJobById, markJobAsDone. */
 export const plainjob: QueueSubject = {
   name: 'plainjob',
   guarantees: {
@@ -132,25 +155,29 @@ export const plainjob: QueueSubject = {
     for (let i = 0; i < n; i++) queue.add('bench', { i });
     queue.close();
   },
-  drain(path) {
+  drain(path, _worker, claimed) {
     const queue = defineQueue({ connection: better(new Database(path, { timeout: 30_000 })) });
-    let n = 0;
     for (;;) {
-      const job = queue.getAndMarkJobAsProcessing('bench');
-      if (!job) break;
+      const next = queue.getAndMarkJobAsProcessing('bench');
+      if (!next) break;
+      const job = queue.getJobById(next.id)!;
+      claimed.push(job.id);
       queue.markJobAsDone(job.id);
-      n++;
     }
     queue.close();
-    return n;
   },
+  check: (path) => readCounts(path, {
+    jobs: 'SELECT COUNT(*) FROM plainjob_jobs',
+    done: 'SELECT COUNT(*) FROM plainjob_jobs WHERE status = 2',
+  }),
 };
 
 /**
- * liteque 0.8 passes an async function to better-sqlite3's (synchronous) transaction. better-sqlite3 12
- * refuses that ("Transaction function cannot return a promise"); 11 and older BEGIN, take the promise,
- * COMMIT at once, and the awaited writes run after the commit. To measure liteque as its users run it,
- * its bench process restores the pre-12 behaviour: the promise is handed back instead of refused.
+ * liteque 0.8 passes an async function to better-sqlite3's (synchronous) transaction. better-sqlite3 11.10 and
+ * later (WiseLibs/better-sqlite3#1364) refuse that ("Transaction function cannot return a promise"), so with the
+ * better-sqlite3 12 steward uses, liteque cannot dequeue at all. Earlier versions BEGIN, take the promise, COMMIT
+ * at once, and the awaited writes run after the commit. To measure liteque as its users on those versions run it,
+ * its bench process restores that behaviour: the promise is handed back instead of refused.
  */
 function allowAsyncTransactions(): void {
   type Fn = (...a: unknown[]) => unknown;
@@ -187,7 +214,7 @@ function allowAsyncTransactions(): void {
 export const liteque: QueueSubject = {
   name: 'liteque',
   guarantees: {
-    fencing: 'allocation id on finalize; dequeue not atomic (async callback in a sync transaction)',
+    fencing: 'allocation id compared on claim and finalize; the claim\'s UPDATE runs after its COMMIT (async callback in a sync transaction)',
     retries: 'numRetries, fixed availableAt',
     dependencies: 'no',
     leases: 'expireAt timeout, no heartbeat',
@@ -201,18 +228,23 @@ export const liteque: QueueSubject = {
     });
     for (let i = 0; i < n; i++) await queue.enqueue({ i });
   },
-  async drain(path) {
+  async drain(path, _worker, claimed) {
     allowAsyncTransactions();
     const queue = new SqliteQueue<{ i: number }>('bench', buildDBClient(path), { defaultJobArgs: { numRetries: 0 }, keepFailedJobs: false });
-    let n = 0;
     for (;;) {
       const job = await queue.attemptDequeue({ timeoutSecs: 600 });
-      if (!job) break;
+      if (!job) {
+        // A lost compare-and-swap also returns null; liteque's own runner looks at the stats before it stops.
+        const stats = await queue.stats();
+        if (stats.pending + stats.pending_retry > 0) continue;
+        break;
+      }
+      claimed.push(job.id);
       await queue.finalize(job.id, job.allocationId, 'completed');
-      n++;
     }
-    return n;
   },
+  // Completed jobs are deleted (keepFailedJobs: false), so what is left should be nothing.
+  check: (path) => readCounts(path, { jobs_left: 'SELECT COUNT(*) FROM tasks' }),
 };
 
 export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, plainjob, liteque };

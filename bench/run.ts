@@ -1,0 +1,114 @@
+// `npm run bench`: every benchmark in one report (markdown on stdout; `--out FILE` writes it too). Progress goes to stderr.
+// Options: --tasks N --repeat N --peer-procs 1,4 --procs 1,2,4,8 --sizes 1000,10000,100000 --round-trips N --mcp-tasks N --cli-pairs N
+//          --steady-ticks N --cli-ticks N --only throughput,scaling,mcp,tick,schema,guarantees --out FILE
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadLine, machineLine, progress, renderReport, type BenchOptions, type Section } from './report.js';
+import { mcpSection, schemaSection } from './section-mcp.js';
+import { guaranteesSection, scalingSection, throughputSection } from './section-queue.js';
+import { tickSection } from './section-files.js';
+
+/** The sections in report order, by id. */
+export const SECTIONS: Record<string, (o: BenchOptions) => Section | Promise<Section>> = {
+  throughput: throughputSection,
+  scaling: scalingSection,
+  mcp: mcpSection,
+  tick: tickSection,
+  schema: schemaSection,
+  guarantees: () => guaranteesSection(),
+};
+
+/** The defaults of `npm run bench` (about 6–8 minutes on a loaded 2-core machine). */
+export const DEFAULTS: BenchOptions = {
+  tasks: 5000,
+  repeat: 3,
+  peerProcs: [1, 4],
+  procs: [1, 2, 4, 8],
+  sizes: [1000, 10_000, 100_000],
+  roundTrips: 1000,
+  mcpTasks: 10_000,
+  cliPairs: 10,
+  steadyTicks: 5,
+  cliTicks: 3,
+};
+
+/** Runs the chosen sections in order and returns the report as markdown. */
+export async function runBench(o: BenchOptions, only: string[] = Object.keys(SECTIONS), command = 'node dist/bench/run.js'): Promise<{ sections: Section[]; markdown: string }> {
+  const started = performance.now();
+  const startLoad = loadLine();
+  const sections: Section[] = [];
+  for (const id of only) {
+    const fn = SECTIONS[id];
+    if (!fn) throw new Error(`unknown section ${id}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+    progress(`[bench] ${id}`);
+    const t = performance.now();
+    const load = loadLine();
+    const s = await fn(o);
+    sections.push({ ...s, seconds: (performance.now() - t) / 1000, load });
+  }
+  const options = `tasks ${o.tasks}, repeat ${o.repeat}, peer procs ${o.peerProcs.join(',')}, procs ${o.procs.join(',')}, sizes ${o.sizes.join(',')}, round trips ${o.roundTrips}, ` +
+    `MCP queue ${o.mcpTasks}, CLI pairs ${o.cliPairs}, steady ticks ${o.steadyTicks}, CLI ticks ${o.cliTicks}`;
+  const markdown = renderReport({
+    machine: machineLine(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command,
+    options,
+    sections,
+    seconds: (performance.now() - started) / 1000,
+    load: `${startLoad} at start, ${loadLine()} at the end`,
+  });
+  return { sections, markdown };
+}
+
+function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tasks: { type: 'string' }, repeat: { type: 'string' }, 'peer-procs': { type: 'string' }, procs: { type: 'string' }, sizes: { type: 'string' },
+      'round-trips': { type: 'string' }, 'mcp-tasks': { type: 'string' }, 'cli-pairs': { type: 'string' },
+      'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
+    },
+  });
+  const num = (v: string | undefined, d: number) => {
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${v}`);
+    return n;
+  };
+  const list = (v: string | undefined, d: number[]) => (v === undefined ? d : v.split(',').map((x) => num(x, 0)));
+  const o: BenchOptions = {
+    tasks: num(values.tasks, DEFAULTS.tasks),
+    repeat: num(values.repeat, DEFAULTS.repeat),
+    peerProcs: list(values['peer-procs'], DEFAULTS.peerProcs),
+    procs: list(values.procs, DEFAULTS.procs),
+    sizes: list(values.sizes, DEFAULTS.sizes),
+    roundTrips: num(values['round-trips'], DEFAULTS.roundTrips),
+    mcpTasks: num(values['mcp-tasks'], DEFAULTS.mcpTasks),
+    cliPairs: num(values['cli-pairs'], DEFAULTS.cliPairs),
+    steadyTicks: num(values['steady-ticks'], DEFAULTS.steadyTicks),
+    cliTicks: num(values['cli-ticks'], DEFAULTS.cliTicks),
+  };
+  return { o, only: values.only ? values.only.split(',') : Object.keys(SECTIONS), ...(values.out ? { out: values.out } : {}) };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const { o, only, out } = parseOptions(argv);
+  const viaNpm = process.env.npm_lifecycle_event === 'bench';
+  const command = viaNpm ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `node dist/bench/run.js${argv.length ? ` ${argv.join(' ')}` : ''}`;
+  const { sections, markdown } = await runBench(o, only, command);
+  process.stdout.write(markdown);
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, markdown);
+    process.stderr.write(`[bench] report written to ${out}\n`);
+  }
+  if (sections.some((s) => !s.ok)) {
+    process.stderr.write('[bench] a correctness check FAILED (see the report)\n');
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,27 @@
+// `npm run bench` smoke test: every report section runs on tiny sizes and its correctness checks pass.
+// No timing is asserted (STYLE: benchmarks print ratios; tests never assert a duration).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { quietProgress } from '../bench/report.js';
+import { runBench, SECTIONS } from '../bench/run.js';
+
+test('bench report: all six sections run on tiny sizes, every task claimed exactly once', async () => {
+  quietProgress();
+  const tiny = {
+    tasks: 30, repeat: 1, peerProcs: [1], procs: [2], sizes: [100], roundTrips: 5,
+    mcpTasks: 100, cliPairs: 1, steadyTicks: 1, cliTicks: 1,
+  };
+  const { sections, markdown } = await runBench(tiny, Object.keys(SECTIONS), 'test');
+  assert.deepEqual(sections.map((s) => s.id), ['throughput', 'scaling', 'mcp', 'tick', 'schema', 'guarantees']);
+  for (const s of sections) assert.ok(s.ok, `section ${s.id} reports a failed check`);
+  for (const s of sections) assert.ok(s.tables.every((t) => t.rows.length > 0), `section ${s.id} has an empty table`);
+  // Every subject drained the queue at every process count, and steward's record agrees.
+  const throughput = sections[0]!.tables[0]!.rows;
+  assert.equal(throughput.length, 5);
+  assert.ok(throughput.every((r) => r[5] === '✓'));
+  const scaling = sections[1]!.tables[0]!.rows;
+  assert.deepEqual(scaling.filter((r) => r[0] === 'steward').map((r) => [r[5], r[6], r[7]]), [['30 / 30', '30 / 30', '0']]);
+  assert.match(markdown, /^# steward benchmark report/);
+  assert.match(markdown, /machine: .+ cores, .+Node v\d+/);
+  assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 6);
+});
