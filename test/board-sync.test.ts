@@ -115,6 +115,26 @@ describe('TASKS.md round trip', () => {
 });
 
 describe('TASKS.md safety', () => {
+  test('an untouched file is not re-read, and lines kept for the person survive the next render', () => {
+    const ws = workspace();
+    ops.addTask(ws.store, { title: 'real' }, at(1));
+    ws.tick(10);
+    edit(ws, '# Tasks', '# Tasks\n\n%% a note that is not a task');
+    const first = ws.tick(20);
+    assert.equal((first.ingest as { unreadable_lines: unknown[] }).unreadable_lines.length, 1);
+    const kept = ws.read();
+    assert.match(kept, /a note that is not a task/);
+    const idle = ws.tick(30);
+    assert.equal((idle.render as { board: { reason?: string } }).board.reason, 'unchanged', 'nothing happened: no render');
+    ops.addTask(ws.store, { title: 'added by the queue' }, at(40));
+    const busy = ws.tick(50);
+    assert.equal((busy.render as { board: { written: boolean } }).board.written, true);
+    const after = ws.read();
+    assert.match(after, /added by the queue/);
+    assert.match(after, /a note that is not a task/, 'the kept line is still there after a render that skipped the diff');
+    assert.deepEqual((busy.ingest as { unreadable_lines: unknown[] }).unreadable_lines, [], 'and it is not reported again');
+  });
+
   test('an edit landing between the read and the write is not overwritten, and is applied next tick', () => {
     const ws = workspace();
     ops.addTask(ws.store, { title: 'one' }, at(1));

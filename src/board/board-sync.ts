@@ -14,6 +14,11 @@ import { taskFact, toBoardTask } from './task-fact.js';
 
 /** The meta key holding the text of the last successful render (the diff's common ancestor). */
 export const LAST_RENDER_KEY = 'board.last_render';
+/** The lines kept under "Could not read" by that render, and the newest event id and time it reflected. */
+const KEPT_KEY = 'board.kept';
+const MARK_KEY = 'board.render_mark';
+/** Time-based facts ("running for 12m", "retry at …") are refreshed at least this often. */
+export const BOARD_REFRESH_MS = 60_000;
 
 export interface BoardSyncOptions {
   store: Store;
@@ -31,6 +36,8 @@ export interface BoardIngest {
   fresh: Array<{ line: number; text: string; reason: string }>;
   /** Task lines a person deleted (nothing was deleted; the lines come back). */
   removed: number[];
+  /** The file is byte for byte the last render: nothing to read (the diff was skipped). */
+  unchanged?: boolean;
 }
 
 /** Tasks the board shows, as board rows with their one fact. */
@@ -86,6 +93,12 @@ export function ingestBoard(opts: BoardSyncOptions): BoardIngest {
   const out: BoardIngest = { read, applied: [], unreadable: [], fresh: [], removed: [] };
   if (read.text === null) return out;
   const last = opts.store.meta.get(LAST_RENDER_KEY) ?? null;
+  if (last !== null && read.text === last) {
+    // No one touched the file since steward wrote it: no edits to read, and the kept lines are those it wrote.
+    out.unreadable = JSON.parse(opts.store.meta.get(KEPT_KEY) ?? '[]') as UnreadableLine[];
+    out.unchanged = true;
+    return out;
+  }
   const human = { ...opts, ctx: { ...opts.ctx, actor: 'human' } };
   const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now, idsIn(read.text, last));
   const commands = diffBoard(last, read.text, rows);
@@ -111,16 +124,27 @@ export function ingestBoard(opts: BoardSyncOptions): BoardIngest {
 
 /** Renders TASKS.md from the DB (keeping unreadable text) and writes it unless a person edited it meanwhile. */
 export function renderBoardFile(opts: BoardSyncOptions, ingest: BoardIngest): { written: boolean; tasks: number; reason?: string } {
+  const eventId = opts.store.events.maxId();
+  const mark = JSON.parse(opts.store.meta.get(MARK_KEY) ?? 'null') as { event_id: number; at: number } | null;
+  if (ingest.unchanged && mark && mark.event_id === eventId && opts.ctx.now - mark.at < BOARD_REFRESH_MS) {
+    return { written: false, tasks: 0, reason: 'unchanged' };
+  }
+  const remember = () => opts.store.meta.set(MARK_KEY, JSON.stringify({ event_id: eventId, at: opts.ctx.now }));
   const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now);
   const totals = new Map<string, Partial<Record<Task['status'], number>>>();
   for (const { project, status, n } of opts.store.tasks.finishedTotals()) totals.set(project, { ...totals.get(project), [status]: n });
   const text = renderBoard(rows, { now: opts.ctx.now, doneLimit: opts.config.board.doneLimit, unreadable: ingest.unreadable, finishedTotals: totals });
   const last = opts.store.meta.get(LAST_RENDER_KEY);
   if (last !== undefined && ingest.read.text === last && withoutTimestamp(last) === withoutTimestamp(text)) {
+    remember();
     return { written: false, tasks: rows.length, reason: 'unchanged' };
   }
   const result = writeBoardFile(opts.path, text, ingest.read);
-  if (result.written) opts.store.meta.set(LAST_RENDER_KEY, text);
+  if (result.written) {
+    opts.store.meta.set(LAST_RENDER_KEY, text);
+    opts.store.meta.set(KEPT_KEY, JSON.stringify(ingest.unreadable));
+    remember();
+  }
   return { ...result, tasks: rows.length };
 }
 

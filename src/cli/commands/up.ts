@@ -1,7 +1,6 @@
 // `steward up`: run the workspace on its own — ticks, dispatch, MCP over HTTP, /metrics — until stopped.
 import { parseInput, zInt } from '../../core/schemas.js';
 import { digestText } from '../../tick/digest-text.js';
-import { startUp } from '../../up/up.js';
 import type { Command } from '../command.js';
 
 function clock(): string {
@@ -19,6 +18,8 @@ export const up: Command = {
     const config = ctx.config();
     const port = values.port === undefined ? undefined : parseInput(zInt(0, 65535), values.port, 'port');
     const tty = Boolean(process.stderr.isTTY);
+    // Loaded only when `up` runs: it brings the MCP SDK, which other commands do not need.
+    const { startUp } = await import('../../up/up.js');
     const handle = await startUp({
       workspace,
       config,
