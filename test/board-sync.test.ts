@@ -9,7 +9,7 @@ import * as ops from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { createWorkspaceDirs } from '../src/workspace/workspace.js';
+import { createWorkspaceDirs, workspaceAt } from '../src/workspace/workspace.js';
 import { at, tempDir } from './support/helpers.js';
 
 interface Ws { store: Store; board: string; config: Config; tick(now: number): ReturnType<typeof tickOnce>; read(): string; write(text: string): void }
@@ -139,7 +139,7 @@ describe('TASKS.md safety', () => {
     const ws = workspace();
     ops.addTask(ws.store, { title: 'one' }, at(1));
     ws.tick(10);
-    const hooks = buildTickHooks({ workspace: { ...createWorkspaceDirs(join(ws.board, '..')).workspace }, config: ws.config });
+    const hooks = buildTickHooks({ workspace: workspaceAt(join(ws.board, '..')), config: ws.config });
     hooks.ingest!(ws.store, at(20));
     ops.addTask(ws.store, { title: 'two' }, at(21)); // the render would change the file
     edit(ws, '## default', '## default\n\n- [ ] typed while the tick ran');

@@ -6,6 +6,11 @@ const TIME_FIELDS = new Set([
   'decided_at', 'at', 'paused_until',
 ]);
 
+/** A ms time as ISO 8601. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
 /** Drops null, undefined and empty-array fields; turns ms times into ISO strings (0 → dropped). */
 export function present(record: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -13,7 +18,7 @@ export function present(record: object): Record<string, unknown> {
     if (v === null || v === undefined) continue;
     if (Array.isArray(v) && v.length === 0) continue;
     if (TIME_FIELDS.has(k) && typeof v === 'number') {
-      if (v > 0) out[k] = new Date(v).toISOString();
+      if (v > 0) out[k] = iso(v);
       continue;
     }
     out[k] = v;

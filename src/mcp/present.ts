@@ -6,10 +6,7 @@ import type { Proposal, Run, StewardEvent, Task } from '../core/types.js';
 /** Longest text field `show` returns in full; longer ones are clipped with a note. */
 export const SHOW_TEXT_LIMIT = 4000;
 
-/** A ms time as ISO 8601. */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { iso } from '../core/view.js';
 
 /** `s` cut to `max` characters, saying how much was left out. */
 export function clip(s: string, max: number): string {

@@ -38,7 +38,6 @@ export class RunRepo {
       claimWait: db.prepare(`SELECT COALESCE(SUM(r.started_at - e.at), 0) AS sum, COUNT(*) AS n FROM runs r
         JOIN events e ON e.id = (SELECT MAX(id) FROM events WHERE task_id = r.task_id AND to_status = 'ready' AND at <= r.started_at)
         WHERE r.started_at >= ?`),
-      finishedSince: rows(`SELECT ${R} FROM runs r WHERE r.status = 'finished' AND r.finished_at >= ? ORDER BY r.finished_at`),
     };
   }
 
@@ -100,7 +99,7 @@ export class RunRepo {
     const wait = this.s.claimWait.get(since) as { sum: number; n: number };
     return {
       byOutcome: this.s.byOutcome.all(since) as Array<{ outcome: string | null; kind: string | null; n: number }>,
-      running: this.running().length,
+      running: this.runningCounts().reduce((sum, r) => sum + r.n, 0),
       costTotal: totals.cost,
       tokensIn: totals.tin,
       tokensOut: totals.tout,
@@ -109,8 +108,4 @@ export class RunRepo {
     };
   }
 
-  /** Runs that finished at or after `since`. */
-  finishedSince(since: number): Run[] {
-    return (this.s.finishedSince.all(since) as Raw[]).map(runFromArray);
-  }
 }

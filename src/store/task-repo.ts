@@ -90,9 +90,6 @@ export class TaskRepo {
           AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
-      byStatus: rows(`SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.priority, t.id LIMIT ?`),
-      notTerminal: rows(`SELECT * FROM (${LIVE.map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')})
-        ORDER BY project, priority, id`),
       board: rows(`
         ${[...LIVE, 'failed'].map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')}
         UNION ALL
@@ -108,9 +105,6 @@ export class TaskRepo {
         SELECT d.task_id AS task_id, d.depends_on AS dep FROM tasks t
         JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
         WHERE t.status = 'pending' AND p.status <> 'done' ORDER BY d.task_id, d.depends_on`),
-      recentFinished: rows(
-        `SELECT ${T} FROM tasks t WHERE t.status = ? ORDER BY t.finished_at DESC, t.id DESC LIMIT ?`,
-      ),
     };
   }
 
@@ -198,14 +192,7 @@ export class TaskRepo {
     return (this.s.unblockable.all() as Raw[]).map(taskFromArray);
   }
 
-  byStatus(status: TaskState, limit: number): Task[] {
-    return (this.s.byStatus.all(status, limit) as Raw[]).map(taskFromArray);
-  }
 
-  /** Every task that is not done, failed or cancelled. */
-  notTerminal(): Task[] {
-    return (this.s.notTerminal.all() as Raw[]).map(taskFromArray);
-  }
 
   /** What TASKS.md shows: every task not done or cancelled, and the `recent` latest done/cancelled per project. */
   forBoard(recent: number): Task[] {
@@ -233,8 +220,4 @@ export class TaskRepo {
     return out;
   }
 
-  /** The most recently finished tasks in a terminal state. */
-  recentFinished(status: TaskState, limit: number): Task[] {
-    return (this.s.recentFinished.all(status, limit) as Raw[]).map(taskFromArray);
-  }
 }

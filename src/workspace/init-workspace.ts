@@ -1,10 +1,10 @@
 // `steward init`: the workspace folders and starter files, each written only when absent.
 import { renderBoard } from '../board/render-board.js';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { defaultConfigText, generateToken } from '../config/default-config.js';
 import { AGENT_CLIS, type AgentCli } from '../config/schema.js';
-import { workspaceAt, type Workspace } from './workspace.js';
+import { createWorkspaceDirs, type Workspace } from './workspace.js';
 
 /** The triage checklist an LLM heartbeat reads (DESIGN §8). */
 export const HEARTBEAT_TEXT = `# Heartbeat: steward triage
@@ -51,11 +51,7 @@ function writeIfAbsent(path: string, text: string): boolean {
 
 /** Creates the workspace at `root`: .steward/{inbox,logs}, config.yaml with fresh tokens, TASKS.md, HEARTBEAT.md. Never overwrites. */
 export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}): { workspace: Workspace; created: string[] } {
-  const ws = workspaceAt(root);
-  const created: string[] = [];
-  for (const dir of [ws.stewardDir, ws.inboxDir, ws.logsDir]) {
-    if (mkdirSync(dir, { recursive: true }) !== undefined) created.push(dir);
-  }
+  const { workspace: ws, created } = createWorkspaceDirs(root);
   const files: Array<[string, () => string]> = [
     [ws.configPath, () => defaultConfigText({ tokens: { planner: generateToken(), worker: generateToken(), triage: generateToken() }, agents: opts.agents })],
     [ws.boardPath, () => renderBoard([], { now: Date.now() })],

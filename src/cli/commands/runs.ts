@@ -1,13 +1,9 @@
 // Worker commands: claim, heartbeat, complete, fail (each writes only through its run id).
 import { hostname } from 'node:os';
-import { taskView } from '../../core/view.js';
+import { iso, taskView } from '../../core/view.js';
 import { claimTask, completeRun, failRun, heartbeatRun } from '../../ops/index.js';
 import { flagsToInput, type Command } from '../command.js';
 import { taskLine } from '../format.js';
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 export const claim: Command = {
   name: 'claim',
