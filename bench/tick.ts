@@ -39,8 +39,8 @@ function seed(store: Store, now: number, total: number, open: number): void {
         if (status === 'ready' && !firstReady) firstReady = id;
         if (status === 'pending') store.tasks.setDeps(id, [firstReady + (i % 100)]);
         if (status === 'running') {
-          const run = store.runs.insert({ task_id: id, agent: 'coder', status: 'running', lease_ms: 300_000, lease_expires_at: now + 3_600_000, heartbeat_at: now + 3_000_000, started_at: now });
-          store.tasks.update(id, { current_run_id: run });
+          const run = store.runs.insert({ task_id: id, agent: 'coder', lease_ms: 300_000, lease_expires_at: now + 3_600_000, heartbeat_at: now + 3_000_000, started_at: now });
+          store.tasks.update(id, { current_run_id: run, last_run_id: run });
         }
       }
     }

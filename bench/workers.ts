@@ -67,7 +67,7 @@ export const raw: QueueSubject = {
     const db = rawOpen(path);
     const ins = db.prepare("INSERT INTO jobs (status, priority, created_at) VALUES ('ready', ?, ?)");
     db.transaction(() => {
-      for (let i = 0; i < n; i++) ins.run(i % 100, Date.now());
+      for (let i = 0; i < n; i++) ins.run(50, Date.now());
     })();
     db.close();
   },
@@ -105,7 +105,7 @@ export const steward: QueueSubject = {
   seed(path, n) {
     const store = openStore(path);
     store.tx(() => {
-      for (let i = 0; i < n; i++) addTask(store, { title: `job ${i}`, priority: i % 100 }, { now: Date.now(), actor: 'bench' });
+      for (let i = 0; i < n; i++) addTask(store, { title: `job ${i}` }, { now: Date.now(), actor: "bench" });
     });
     store.close();
   },

@@ -68,12 +68,18 @@ function argsFor(tool: string): fc.Arbitrary<unknown> {
   );
 }
 
-/** The DB minus what a LEASE_LOST complete/fail is meant to write (the late result on its run, one event). */
+/**
+ * The DB minus what a LEASE_LOST complete/fail is meant to write: the late result on its run, one event, and that
+ * event as the head of its task's event chain (tasks.last_event_id).
+ */
 function snapshotWithoutLateResults(store: Store): string {
-  const tables = ['tasks', 'task_deps', 'proposals', 'meta', 'agents'];
+  const tasks = (store.db.prepare('SELECT * FROM tasks ORDER BY 1').all() as Array<Record<string, unknown>>).map(
+    ({ last_event_id: _head, ...rest }) => rest,
+  );
+  const tables = ['task_deps', 'proposals', 'meta', 'agents'];
   const runs = store.db.prepare('SELECT id, task_id, status, outcome, lease_expires_at FROM runs ORDER BY id').all();
   const events = store.db.prepare("SELECT * FROM events WHERE kind <> 'late_result' ORDER BY id").all();
-  return JSON.stringify([...tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), runs, events]);
+  return JSON.stringify([tasks, ...tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), runs, events]);
 }
 
 function isObject(v: unknown): boolean {

@@ -1,7 +1,7 @@
 // The worker's verbs: claim, heartbeat, complete, fail — each writes only through its run id.
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
-import { decideFailure } from '../core/policy.js';
+import { decideFailure, type FailureKind } from '../core/policy.js';
 import {
   claimInput,
   type ClaimInput,
@@ -12,6 +12,7 @@ import {
 } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
+import type { NewRun, RunFinish } from '../store/run-repo.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, transition } from './transition.js';
 
@@ -61,20 +62,36 @@ function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerIn
     excludeProjects: limits.excludeProjects,
   });
   if (!task) return { task: null };
-  const run: Omit<Run, 'id'> = {
+  const opened: Required<NewRun> = {
     task_id: task.id,
     agent: q.agent,
-    status: 'running',
-    outcome: null,
-    failure_kind: null,
     lease_ms: leaseMs,
     lease_expires_at: ctx.now + leaseMs,
     heartbeat_at: ctx.now,
     started_at: ctx.now,
-    finished_at: null,
     host: worker.host ?? null,
     pid: worker.pid ?? null,
     pgid: worker.pgid ?? null,
+    proc_start: worker.proc_start ?? null,
+  };
+  const runId = store.runs.insert(opened);
+  const claimed = transition(
+    store,
+    task,
+    'claim',
+    'running',
+    { current_run_id: runId },
+    ctx,
+    { kind: 'claimed', run_id: runId, data: { agent: q.agent } },
+    (eventId) => store.tasks.markRunning(task.id, runId, eventId, ctx.now),
+  );
+  const run: Run = {
+    ...opened,
+    id: runId,
+    status: 'running',
+    outcome: null,
+    failure_kind: null,
+    finished_at: null,
     exit_code: null,
     error: null,
     summary: null,
@@ -86,22 +103,15 @@ function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerIn
     tokens_out: null,
     session_id: null,
     log_path: null,
-    proc_start: worker.proc_start ?? null,
   };
-  const runId = store.runs.insert(run);
-  const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, {
-    kind: 'claimed',
-    run_id: runId,
-    data: { agent: q.agent },
-  });
-  return { task: claimed, run: { ...run, id: runId } };
+  return { task: claimed, run };
 }
 
 /** Loads a run and its task, or throws NOT_FOUND. */
 function loadRun(store: Store, runId: number): { run: Run; task: Task | undefined } {
-  const run = store.runs.get(runId);
-  if (!run) throw new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
-  return { run, task: store.tasks.get(run.task_id) };
+  const found = store.runs.withTask(runId);
+  if (!found) throw new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
+  return found;
 }
 
 function leaseLost(run: Run, why: string): StewardError {
@@ -151,9 +161,20 @@ function withLiveRun<T>(
   return outcome.value;
 }
 
-/** The run fields a complete or fail reports (absent ones stored as null). */
-function runReport(q: { evidence?: unknown; cost_usd?: number; tokens_in?: number; tokens_out?: number; session_id?: string; exit_code?: number }): Partial<Run> {
+/** What a complete or fail writes on its run (absent fields stored as null). */
+function runFinish(
+  outcome: 'completed' | 'failed',
+  q: { summary?: string; error?: string; kind?: FailureKind; artifacts?: unknown; evidence?: unknown; cost_usd?: number;
+    tokens_in?: number; tokens_out?: number; session_id?: string; exit_code?: number },
+  now: number,
+): RunFinish {
   return {
+    outcome,
+    failure_kind: q.kind ?? null,
+    finished_at: now,
+    summary: q.summary ?? null,
+    error: q.error ?? null,
+    artifacts: q.artifacts ?? null,
     evidence: q.evidence ?? null,
     cost_usd: q.cost_usd ?? null,
     tokens_in: q.tokens_in ?? null,
@@ -179,33 +200,23 @@ export function completeRun(
   const q = parseInput(completeInput, input, 'complete');
   const next = options.next === undefined ? undefined : parseInput(claimInput, options.next, 'claim');
   return withLiveRun(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
-    const finished: Partial<Run> = {
-      status: 'finished',
-      outcome: 'completed',
-      finished_at: ctx.now,
-      summary: q.summary,
-      artifacts: q.artifacts ?? null,
-      ...runReport(q),
-    };
-    store.runs.update(run.id, finished, true);
+    const finished = runFinish('completed', q, ctx.now);
+    store.runs.finish(run.id, finished);
     const to = task.review ? 'review' : 'done';
+    const finishedAt = to === 'done' ? ctx.now : null;
     const done = transition(
       store,
       task,
       'complete',
       to,
-      {
-        result: q.summary,
-        error: null,
-        current_run_id: null,
-        finished_at: to === 'done' ? ctx.now : null,
-      },
+      { result: q.summary, error: null, current_run_id: null, finished_at: finishedAt },
       ctx,
       { kind: 'completed', run_id: run.id },
+      (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx) : [];
     const claimed = next ? { next: claimInTx(store, next, ctx, options.worker ?? {}) } : {};
-    return { task: done, run: { ...run, ...finished }, spawned, ...claimed };
+    return { task: done, run: { ...run, ...finished, status: 'finished' as const }, spawned, ...claimed };
   });
 }
 
@@ -213,20 +224,13 @@ export function completeRun(
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
   const q = parseInput(failInput, input, 'fail');
   return withLiveRun(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
-    const finished: Partial<Run> = {
-      status: 'finished',
-      outcome: 'failed',
-      failure_kind: q.kind,
-      finished_at: ctx.now,
-      error: q.error,
-      ...runReport(q),
-    };
-    store.runs.update(run.id, finished, true);
+    const finished = runFinish('failed', q, ctx.now);
+    store.runs.finish(run.id, finished);
     const next = applyFailure(store, task, run, q.kind, q.error, ctx, {
       retryAfterSeconds: q.retry_after,
       question: q.question,
     });
-    return { task: next, run: { ...run, ...finished } };
+    return { task: next, run: { ...run, ...finished, status: 'finished' as const } };
   });
 }
 

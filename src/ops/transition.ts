@@ -11,7 +11,11 @@ export interface TransitionEvent {
   data?: unknown;
 }
 
-/** Moves `task` to `to` by `action` with `patch`, inside the caller's transaction; returns the new task. */
+/**
+ * Moves `task` to `to` by `action` with `patch`, inside the caller's transaction; returns the new task.
+ * `write` is the compare-and-swap: by default the generic update of `patch`; the hot transitions (claim, complete)
+ * pass their fixed statement, which must write exactly `patch`, `status`, `updated_at` and the event chain's head.
+ */
 export function transition(
   store: Store,
   task: Task,
@@ -20,13 +24,11 @@ export function transition(
   patch: Partial<Task>,
   ctx: OpContext,
   event: TransitionEvent,
+  write?: (eventId: number) => number,
 ): Task {
   assertTransition(action, task.status, to, task.id);
-  const changed = store.tasks.update(task.id, { ...patch, status: to, updated_at: ctx.now }, task.status);
-  if (changed !== 1) {
-    throw new StewardError('CONFLICT', `task #${task.id} changed while it was being updated`, { id: task.id });
-  }
-  store.events.add({
+  // The event goes in first so the task's own update can make it the head of the task's event chain.
+  const eventId = store.events.append({
     at: ctx.now,
     actor: ctx.actor,
     kind: event.kind,
@@ -38,6 +40,12 @@ export function transition(
     reason: event.reason ?? null,
     data: event.data ?? null,
   });
+  const changed = write
+    ? write(eventId)
+    : store.tasks.update(task.id, { ...patch, status: to, updated_at: ctx.now, last_event_id: eventId }, task.status);
+  if (changed !== 1) {
+    throw new StewardError('CONFLICT', `task #${task.id} changed while it was being updated`, { id: task.id });
+  }
   return { ...task, ...patch, status: to, updated_at: ctx.now };
 }
 

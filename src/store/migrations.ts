@@ -114,6 +114,28 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: the babysitter's process identity ("<boot id>:<start ticks>"), so a reused pid is not mistaken for it.
   `ALTER TABLE runs ADD COLUMN proc_start TEXT;`,
+  // 3: a task's runs and events as chains from the task row instead of two indexes. Every claim and every
+  // transition wrote a page of runs_by_task / events_by_task at a random place; the task row is written anyway,
+  // so the chain heads cost nothing. ready_at: when a task last became claimable (claim wait without the events index).
+  `
+  ALTER TABLE tasks ADD COLUMN last_run_id INTEGER;
+  ALTER TABLE tasks ADD COLUMN last_event_id INTEGER;
+  ALTER TABLE tasks ADD COLUMN ready_at INTEGER;
+  ALTER TABLE runs ADD COLUMN prev_run_id INTEGER;
+  ALTER TABLE runs ADD COLUMN ready_at INTEGER;
+  ALTER TABLE events ADD COLUMN prev_event_id INTEGER;
+  UPDATE runs SET
+    prev_run_id = (SELECT MAX(p.id) FROM runs p WHERE p.task_id = runs.task_id AND p.id < runs.id),
+    ready_at = (SELECT MAX(e.at) FROM events e WHERE e.task_id = runs.task_id AND e.to_status = 'ready' AND e.at <= runs.started_at);
+  UPDATE events SET prev_event_id = (SELECT MAX(p.id) FROM events p WHERE p.task_id = events.task_id AND p.id < events.id)
+    WHERE task_id IS NOT NULL;
+  UPDATE tasks SET
+    last_run_id = (SELECT MAX(id) FROM runs WHERE task_id = tasks.id),
+    last_event_id = (SELECT MAX(id) FROM events WHERE task_id = tasks.id),
+    ready_at = CASE WHEN status = 'ready' THEN updated_at END;
+  DROP INDEX runs_by_task;
+  DROP INDEX events_by_task;
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

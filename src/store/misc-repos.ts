@@ -2,32 +2,53 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { StewardEvent } from '../core/types.js';
 import { toEvent } from './rows.js';
-import { TableWriter } from './statements.js';
 
 type Row = Record<string, unknown>;
+/** The event columns an insert sets and a read returns (prev_event_id is the store's own). */
+const EVENT_COLUMNS = ['at', 'actor', 'kind', 'task_id', 'run_id', 'proposal_id', 'from_status', 'to_status', 'reason', 'data_json'];
+const EVENT_SELECT = ['id', ...EVENT_COLUMNS].map((c) => `e.${c}`).join(', ');
 
 /** The append-only audit log. */
 export class EventRepo {
-  private readonly writer: TableWriter;
   private readonly s: Record<string, Statement>;
 
   constructor(db: Database) {
-    this.writer = new TableWriter(db, 'events');
     this.s = {
-      forTask: db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id DESC LIMIT ?'),
-      since: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
+      insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS.join(', ')}, prev_event_id)
+        VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}, (SELECT last_event_id FROM tasks WHERE id = ?))`),
+      setLast: db.prepare('UPDATE tasks SET last_event_id = ? WHERE id = ?'),
+      // A task's events are a chain from tasks.last_event_id through events.prev_event_id (no index to write per event).
+      forTask: db.prepare(`WITH RECURSIVE chain(id, n) AS (
+          SELECT last_event_id, 1 FROM tasks WHERE id = ?
+          UNION ALL SELECT e.prev_event_id, chain.n + 1 FROM chain JOIN events e ON e.id = chain.id
+          WHERE chain.n < ? AND e.prev_event_id IS NOT NULL)
+        SELECT ${EVENT_SELECT} FROM chain JOIN events e ON e.id = chain.id ORDER BY e.id DESC`),
+      since: db.prepare(`SELECT ${EVENT_SELECT} FROM events e WHERE e.id > ? ORDER BY e.id LIMIT ?`),
       sinceOfKinds: db.prepare(
-        'SELECT * FROM events WHERE id > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?',
+        `SELECT ${EVENT_SELECT} FROM events e WHERE e.id > ? AND e.kind IN (SELECT value FROM json_each(?)) ORDER BY e.id LIMIT ?`,
       ),
       maxId: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
-      sinceForDigest: db.prepare(`SELECT * FROM events WHERE id > ? AND kind IN (SELECT value FROM json_each(?))
-        AND (kind <> 'completed' OR to_status = 'review') ORDER BY id LIMIT ?`),
+      sinceForDigest: db.prepare(`SELECT ${EVENT_SELECT} FROM events e WHERE e.id > ? AND e.kind IN (SELECT value FROM json_each(?))
+        AND (e.kind <> 'completed' OR e.to_status = 'review') ORDER BY e.id LIMIT ?`),
     };
   }
 
-  /** Appends one event; returns its id. */
+  /** Appends one event and makes it the head of its task's event chain; returns its id. */
   add(event: Omit<StewardEvent, 'id'>): number {
-    return this.writer.insert(event as unknown as Record<string, unknown>);
+    const id = this.append(event);
+    if (event.task_id !== null && event.task_id !== undefined) this.s.setLast.run(id, event.task_id);
+    return id;
+  }
+
+  /**
+   * Appends one event linked to its task's previous event, without moving the chain's head: for a caller that
+   * updates the task row anyway and sets `last_event_id` there (a state transition). Returns its id.
+   */
+  append(event: Omit<StewardEvent, 'id'>): number {
+    const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
+    const taskId = event.task_id ?? null;
+    return Number(this.s.insert.run(event.at, event.actor, event.kind, taskId, event.run_id ?? null, event.proposal_id ?? null,
+      event.from_status ?? null, event.to_status ?? null, event.reason ?? null, data, taskId).lastInsertRowid);
   }
 
   /** The newest events of a task, newest first. */

@@ -1,11 +1,18 @@
 // SQL for runs (attempts) and their leases.
 import type { Database, Statement } from 'better-sqlite3';
-import type { Run } from '../core/types.js';
-import { RUN_COLUMNS, runFromArray, selectList } from './rows.js';
+import type { Run, Task } from '../core/types.js';
+import { RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
 import { TableWriter } from './statements.js';
 
 type Raw = unknown[];
 const R = selectList(RUN_COLUMNS, 'r');
+/** What a claim knows about a new run; every other column starts empty. */
+export type NewRun = Pick<Run, 'task_id' | 'agent' | 'lease_ms' | 'lease_expires_at' | 'heartbeat_at' | 'started_at'> &
+  Partial<Pick<Run, 'host' | 'pid' | 'pgid' | 'proc_start'>>;
+/** What finishing a run by its worker writes. */
+export type RunFinish = Pick<Run, 'outcome' | 'failure_kind' | 'finished_at' | 'summary' | 'error' | 'artifacts' | 'evidence' |
+  'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'>;
+const OPENED = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start'] as const;
 
 /** Reads and writes the runs table. */
 export class RunRepo {
@@ -18,6 +25,10 @@ export class RunRepo {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       get: rows(`SELECT ${R} FROM runs r WHERE r.id = ?`),
+      withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
+      finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
+        error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
+        exit_code = ? WHERE id = ? AND status = 'running'`),
       extend: db.prepare(
         "UPDATE runs SET heartbeat_at = ?, lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_expires_at > ?",
       ),
@@ -26,7 +37,17 @@ export class RunRepo {
         WHERE t.status = 'running' AND r.status = 'running' AND r.lease_expires_at <= ? ORDER BY r.id`),
       running: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
         WHERE t.status = 'running' AND r.status = 'running' ORDER BY r.id`),
-      forTask: rows(`SELECT ${R} FROM runs r WHERE r.task_id = ? ORDER BY r.id DESC LIMIT ?`),
+      // The new run becomes the head of its task's run chain and copies when the task became claimable.
+      insert: db.prepare(`INSERT INTO runs (${OPENED.join(', ')}, status, prev_run_id, ready_at)
+        SELECT ${OPENED.map(() => '?').join(', ')}, 'running', t.last_run_id,
+          CASE WHEN t.ready_at IS NULL THEN NULL ELSE MAX(t.ready_at, t.run_after) END
+        FROM tasks t WHERE t.id = ?`),
+      // A task's runs are a chain from tasks.last_run_id through runs.prev_run_id (no index to write on every claim).
+      forTask: rows(`WITH RECURSIVE chain(id, n) AS (
+          SELECT last_run_id, 1 FROM tasks WHERE id = ?
+          UNION ALL SELECT r.prev_run_id, chain.n + 1 FROM chain JOIN runs r ON r.id = chain.id
+          WHERE chain.n < ? AND r.prev_run_id IS NOT NULL)
+        SELECT ${R} FROM chain JOIN runs r ON r.id = chain.id ORDER BY r.id DESC`),
       runningCounts: db.prepare(`
         SELECT r.agent AS agent, t.project AS project, COUNT(*) AS n
         FROM tasks t JOIN runs r ON r.id = t.current_run_id
@@ -35,14 +56,20 @@ export class RunRepo {
         WHERE status = 'finished' AND finished_at >= ? GROUP BY outcome, failure_kind ORDER BY outcome, failure_kind`),
       totals: db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens_in), 0) AS tin,
         COALESCE(SUM(tokens_out), 0) AS tout FROM runs`),
-      claimWait: db.prepare(`SELECT COALESCE(SUM(r.started_at - e.at), 0) AS sum, COUNT(*) AS n FROM runs r
-        JOIN events e ON e.id = (SELECT MAX(id) FROM events WHERE task_id = r.task_id AND to_status = 'ready' AND at <= r.started_at)
-        WHERE r.started_at >= ?`),
+      claimWait: db.prepare(`SELECT COALESCE(SUM(started_at - ready_at), 0) AS sum, COUNT(*) AS n FROM runs
+        WHERE started_at >= ? AND ready_at IS NOT NULL`),
     };
   }
 
-  insert(record: Partial<Run>): number {
-    return this.writer.insert(record as Record<string, unknown>);
+  /**
+   * Opens a running run of an existing task, linked to the task's previous run; returns its id. The caller makes
+   * it the chain's head (`last_run_id`) in the same task update that points `current_run_id` at it.
+   * The run also records when its task became claimable (`ready_at`, for the claim-wait figure).
+   */
+  insert(run: NewRun): number {
+    const id = Number(this.s.insert.run(run.task_id, run.agent, run.lease_ms, run.lease_expires_at, run.heartbeat_at, run.started_at,
+      run.host ?? null, run.pid ?? null, run.pgid ?? null, run.proc_start ?? null, run.task_id).lastInsertRowid);
+    return id;
   }
 
   /** Updates fields of run `id` if it is still `running` (when guarded); returns rows changed. */
@@ -50,9 +77,24 @@ export class RunRepo {
     return this.writer.update(id, patch as Record<string, unknown>, onlyIfRunning ? { status: 'running' } : {});
   }
 
+  /** Finishes a running run with what its worker reported (complete or fail); returns rows changed. */
+  finish(id: number, f: RunFinish): number {
+    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, json(f.artifacts), json(f.evidence),
+      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, id).changes;
+  }
+
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */
   setPgidIfUnset(id: number, pgid: number): number {
     return this.writer.update(id, { pgid }, { status: 'running', pgid: null });
+  }
+
+  /** A run and its task in one read (the task is undefined only if the database lost it). */
+  withTask(id: number): { run: Run; task: Task | undefined } | undefined {
+    const row = this.s.withTask.get(id) as Raw | undefined;
+    if (!row) return undefined;
+    const taskPart = row.slice(RUN_COLUMNS.length);
+    return { run: runFromArray(row), task: taskPart[0] === null ? undefined : taskFromArray(taskPart) };
   }
 
   get(id: number): Run | undefined {

@@ -22,6 +22,9 @@ export interface TaskPageQuery {
   limit: number;
 }
 
+/** A task update: task fields plus the heads of its run and event chains (the store's own columns). */
+export type TaskPatch = Partial<Task> & { last_run_id?: number; last_event_id?: number };
+
 export interface ClaimQuery {
   agent: string;
   types: string[] | null;
@@ -42,6 +45,11 @@ export class TaskRepo {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       get: rows(`SELECT ${T} FROM tasks t WHERE t.id = ?`),
+      // The two transitions of every claim+complete cycle, as fixed statements (the generic writer builds its SQL per call).
+      markRunning: db.prepare(`UPDATE tasks SET status = 'running', current_run_id = ?, last_run_id = ?,
+        last_event_id = ?, updated_at = ? WHERE id = ? AND status = 'ready'`),
+      markCompleted: db.prepare(`UPDATE tasks SET status = ?, result = ?, error = NULL, current_run_id = NULL,
+        finished_at = ?, last_event_id = ?, updated_at = ? WHERE id = ? AND status = 'running'`),
       byKey: rows(`SELECT ${T} FROM tasks t WHERE t.key = ?`),
       deps: db.prepare('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on'),
       dependents: db.prepare('SELECT task_id FROM task_deps WHERE depends_on = ? ORDER BY task_id'),
@@ -61,6 +69,12 @@ export class TaskRepo {
           AND (t.requires_json = '[]' OR NOT EXISTS (
                 SELECT 1 FROM json_each(t.requires_json) r
                 WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))
+        ORDER BY t.priority, t.created_at, t.id
+        LIMIT 1`),
+      // The same claim when the worker names no types, capabilities or excluded projects (the common case).
+      claimableAny: rows(`
+        SELECT ${T} FROM tasks t
+        WHERE t.status = 'ready' AND t.run_after <= ? AND (t.agent = 'any' OR t.agent = ?) AND t.requires_json = '[]'
         ORDER BY t.priority, t.created_at, t.id
         LIMIT 1`),
       page: rows(`
@@ -109,12 +123,27 @@ export class TaskRepo {
   }
 
   insert(record: Partial<Task>): number {
-    return this.writer.insert(record as Record<string, unknown>);
+    const readyAt = record.status === 'ready' ? { ready_at: record.created_at } : {};
+    return this.writer.insert({ ...record, ...readyAt });
   }
 
-  /** Updates fields of task `id` if it is still in `expected` state; returns rows changed (0 or 1). */
-  update(id: number, patch: Partial<Task>, expected?: TaskState): number {
-    return this.writer.update(id, patch as Record<string, unknown>, expected ? { status: expected } : {});
+  /**
+   * Updates fields of task `id` if it is still in `expected` state; returns rows changed (0 or 1).
+   * A move to `ready` also stamps `ready_at` (when it became claimable; runs copy it for the claim wait).
+   */
+  update(id: number, patch: TaskPatch, expected?: TaskState): number {
+    const readyAt = patch.status === 'ready' ? { ready_at: patch.updated_at } : {};
+    return this.writer.update(id, { ...patch, ...readyAt }, expected ? { status: expected } : {});
+  }
+
+  /** ready → running with `runId` as its current run and the head of its run chain; returns rows changed. */
+  markRunning(id: number, runId: number, eventId: number, now: number): number {
+    return this.s.markRunning.run(runId, runId, eventId, now, id).changes;
+  }
+
+  /** running → done or review with the run's summary as result; returns rows changed. */
+  markCompleted(id: number, to: 'done' | 'review', result: string, finishedAt: number | null, eventId: number, now: number): number {
+    return this.s.markCompleted.run(to, result, finishedAt, eventId, now, id).changes;
   }
 
   get(id: number): Task | undefined {
@@ -147,6 +176,10 @@ export class TaskRepo {
   }
 
   findClaimable(q: ClaimQuery): Task | undefined {
+    if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length) {
+      const row = this.s.claimableAny.get(q.now, q.agent) as Raw | undefined;
+      return row ? taskFromArray(row) : undefined;
+    }
     const row = this.s.claimable.get({
       now: q.now,
       agent: q.agent,
