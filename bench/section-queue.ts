@@ -61,6 +61,7 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
     title: '1. Claim+complete throughput: steward beside what a user would pick instead',
     intro:
       `Each subject's database is seeded with ${int(o.tasks)} tasks, then ${o.peerProcs.join(' or ')} OS processes claim and complete until the queue is empty ` +
+      '(the same workload for every subject: one type, one priority, claimed in the order added — plainjob has no priorities) ' +
       `(a cycle = one claim + one complete, nothing else). cycles/s = tasks ÷ (last process done − first process started). ` +
       `Median of ${count(o.repeat, 'round')}, subjects interleaved within each round; "range" is the slowest and fastest round. ` +
       `"vs raw" divides by raw better-sqlite3 at the same process count, measured in the same round set. ` +
