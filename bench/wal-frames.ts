@@ -55,7 +55,10 @@ function measure(mode: 'plain' | 'fetch-next', cycles: number): void {
     const owner = new Map((snap.prepare('SELECT pageno, name FROM dbstat').all() as Array<{ pageno: number; name: string }>).map((r) => [r.pageno, r.name]));
     snap.close();
     const byTree = new Map<string, number>();
-    for (const p of counted) byTree.set(owner.get(p) ?? '?', (byTree.get(owner.get(p) ?? '?') ?? 0) + 1);
+    for (const p of counted) {
+      const tree = owner.get(p) ?? '?';
+      byTree.set(tree, (byTree.get(tree) ?? 0) + 1);
+    }
     console.log(`steward ${mode}: ${(counted.length / cycles).toFixed(2)} WAL frames per cycle, ${((commits - 1) / cycles).toFixed(2)} commits per cycle`);
     for (const [tree, n] of [...byTree].sort((a, b) => b[1] - a[1])) console.log(`  ${tree.padEnd(16)} ${(n / cycles).toFixed(2)}`);
   } finally {

@@ -1,7 +1,7 @@
 // SQL for the audit log, the meta key/value table and agent pauses.
 import type { Database, Statement } from 'better-sqlite3';
 import type { StewardEvent } from '../core/types.js';
-import { toEvent } from './rows.js';
+import { jsonColumn, toEvent } from './rows.js';
 
 type Row = Record<string, unknown>;
 /** The event columns an insert sets and a read returns (prev_event_id is the store's own). */
@@ -45,10 +45,9 @@ export class EventRepo {
    * updates the task row anyway and sets `last_event_id` there (a state transition). Returns its id.
    */
   append(event: Omit<StewardEvent, 'id'>): number {
-    const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
     const taskId = event.task_id ?? null;
     return Number(this.s.insert.run(event.at, event.actor, event.kind, taskId, event.run_id ?? null, event.proposal_id ?? null,
-      event.from_status ?? null, event.to_status ?? null, event.reason ?? null, data, taskId).lastInsertRowid);
+      event.from_status ?? null, event.to_status ?? null, event.reason ?? null, jsonColumn(event.data), taskId).lastInsertRowid);
   }
 
   /** The newest events of a task, newest first. */

@@ -16,9 +16,14 @@ function bool(v: unknown): boolean | null {
 const JSON_FIELDS = new Set(['after', 'then', 'requires', 'verify', 'evidence', 'artifacts', 'late', 'data']);
 const BOOL_FIELDS = new Set(['review']);
 
+/** How a `<name>_json` column stores a value: JSON text, or NULL for none. */
+export function jsonColumn(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
 /** The column name and stored value for one record field. */
 export function toColumn(field: string, value: unknown): [string, unknown] {
-  if (JSON_FIELDS.has(field)) return [`${field}_json`, value === undefined || value === null ? null : JSON.stringify(value)];
+  if (JSON_FIELDS.has(field)) return [`${field}_json`, jsonColumn(value)];
   if (BOOL_FIELDS.has(field)) return [field, value === null || value === undefined ? null : value ? 1 : 0];
   return [field, value === undefined ? null : value];
 }

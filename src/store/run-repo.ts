@@ -1,7 +1,7 @@
 // SQL for runs (attempts) and their leases.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Run, Task } from '../core/types.js';
-import { RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
 import { TableWriter } from './statements.js';
 
 type Raw = unknown[];
@@ -79,8 +79,7 @@ export class RunRepo {
 
   /** Finishes a running run with what its worker reported (complete or fail); returns rows changed. */
   finish(id: number, f: RunFinish): number {
-    const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-    return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, json(f.artifacts), json(f.evidence),
+    return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
       f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, id).changes;
   }
 

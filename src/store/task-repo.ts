@@ -11,6 +11,14 @@ type Raw = unknown[];
 const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
 
+/** The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. */
+function claimSql(filters: string): string {
+  return `SELECT ${T} FROM tasks t
+    WHERE t.status = 'ready' AND t.run_after <= @now AND (t.agent = 'any' OR t.agent = @agent) ${filters}
+    ORDER BY t.priority, t.created_at, t.id
+    LIMIT 1`;
+}
+
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
 export interface TaskPageQuery {
   statuses?: TaskState[];
@@ -60,23 +68,14 @@ export class TaskRepo {
           SELECT value FROM json_each(?)
           UNION SELECT d.depends_on FROM task_deps d JOIN up ON d.task_id = up.id
         ) SELECT 1 FROM up WHERE id = ? LIMIT 1`),
-      claimable: rows(`
-        SELECT ${T} FROM tasks t
-        WHERE t.status = 'ready' AND t.run_after <= @now
-          AND (t.agent = 'any' OR t.agent = @agent)
+      claimable: rows(claimSql(`
           AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
           AND (@excluded IS NULL OR t.project NOT IN (SELECT value FROM json_each(@excluded)))
           AND (t.requires_json = '[]' OR NOT EXISTS (
                 SELECT 1 FROM json_each(t.requires_json) r
-                WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))
-        ORDER BY t.priority, t.created_at, t.id
-        LIMIT 1`),
+                WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))`)),
       // The same claim when the worker names no types, capabilities or excluded projects (the common case).
-      claimableAny: rows(`
-        SELECT ${T} FROM tasks t
-        WHERE t.status = 'ready' AND t.run_after <= ? AND (t.agent = 'any' OR t.agent = ?) AND t.requires_json = '[]'
-        ORDER BY t.priority, t.created_at, t.id
-        LIMIT 1`),
+      claimableAny: rows(claimSql("AND t.requires_json = '[]'")),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
@@ -177,7 +176,7 @@ export class TaskRepo {
 
   findClaimable(q: ClaimQuery): Task | undefined {
     if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length) {
-      const row = this.s.claimableAny.get(q.now, q.agent) as Raw | undefined;
+      const row = this.s.claimableAny.get({ now: q.now, agent: q.agent }) as Raw | undefined;
       return row ? taskFromArray(row) : undefined;
     }
     const row = this.s.claimable.get({
