@@ -136,6 +136,13 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX runs_by_task;
   DROP INDEX events_by_task;
   `,
+  // 4: ready and running tasks in one partial index (see store/state-index.ts): a claim rewrites its entry in place
+  // and a completion removes it from the same leaf, one index page per cycle where tasks_ready + tasks_running took two.
+  `
+  DROP INDEX tasks_ready;
+  DROP INDEX tasks_running;
+  CREATE INDEX tasks_live ON tasks(priority, created_at, id, status) WHERE status IN ('ready', 'running');
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

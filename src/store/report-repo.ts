@@ -1,5 +1,6 @@
 // SQL for the digest's stuck signals and for `steward stats`: read-only aggregates.
 import type { Database, Statement } from 'better-sqlite3';
+import { inState } from './state-index.js';
 
 /** Ready tasks that share who may take them: the agent they name, their type and required capabilities. */
 export interface ReadyGroup {
@@ -36,7 +37,7 @@ export class ReportRepo {
   constructor(db: Database) {
     this.s = {
       readyGroups: db.prepare(`SELECT agent, type, requires_json AS requires, COUNT(*) AS count, MIN(id) AS first
-        FROM tasks WHERE status = 'ready' GROUP BY agent, type, requires_json ORDER BY first LIMIT ?`),
+        FROM tasks t WHERE ${inState('ready')} GROUP BY agent, type, requires_json ORDER BY first LIMIT ?`),
       struck: db.prepare(`SELECT id, title, status, attempts, max_attempts FROM tasks
         WHERE status IN ('pending', 'ready', 'running') AND attempts >= ? ORDER BY id LIMIT ?`),
       doneByHour: db.prepare(`SELECT CAST((@now - finished_at) / 3600000 AS INTEGER) AS hour, COUNT(*) AS n

@@ -2,6 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Run, Task } from '../core/types.js';
 import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { inState } from './state-index.js';
 import { TableWriter } from './statements.js';
 
 type Raw = unknown[];
@@ -34,9 +35,9 @@ export class RunRepo {
       ),
       // Live runs are found through their running tasks (indexed by status), so runs need no index of their own.
       expired: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
-        WHERE t.status = 'running' AND r.status = 'running' AND r.lease_expires_at <= ? ORDER BY r.id`),
+        WHERE ${inState('running')} AND r.status = 'running' AND r.lease_expires_at <= ? ORDER BY r.id`),
       running: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
-        WHERE t.status = 'running' AND r.status = 'running' ORDER BY r.id`),
+        WHERE ${inState('running')} AND r.status = 'running' ORDER BY r.id`),
       // The new run becomes the head of its task's run chain and copies when the task became claimable.
       insert: db.prepare(`INSERT INTO runs (${OPENED.join(', ')}, status, prev_run_id, ready_at)
         SELECT ${OPENED.map(() => '?').join(', ')}, 'running', t.last_run_id,
@@ -51,7 +52,7 @@ export class RunRepo {
       runningCounts: db.prepare(`
         SELECT r.agent AS agent, t.project AS project, COUNT(*) AS n
         FROM tasks t JOIN runs r ON r.id = t.current_run_id
-        WHERE t.status = 'running' AND r.status = 'running' GROUP BY r.agent, t.project`),
+        WHERE ${inState('running')} AND r.status = 'running' GROUP BY r.agent, t.project`),
       byOutcome: db.prepare(`SELECT outcome, failure_kind AS kind, COUNT(*) AS n FROM runs
         WHERE status = 'finished' AND finished_at >= ? GROUP BY outcome, failure_kind ORDER BY outcome, failure_kind`),
       totals: db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens_in), 0) AS tin,

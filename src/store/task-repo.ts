@@ -3,18 +3,19 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { TaskState } from '../core/states.js';
 import type { Task } from '../core/types.js';
 import { selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { inState } from './state-index.js';
 import { TableWriter } from './statements.js';
 
 type Row = Record<string, unknown>;
 type Raw = unknown[];
-/** States with their own partial index (see migrations); queries name them one by one so the index is used. */
+/** Live states (each in a partial index, see state-index.ts); queries name them one by one so the index is used. */
 const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
 
 /** The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. */
 function claimSql(filters: string): string {
   return `SELECT ${T} FROM tasks t
-    WHERE t.status = 'ready' AND t.run_after <= @now AND (t.agent = 'any' OR t.agent = @agent) ${filters}
+    WHERE ${inState('ready')} AND t.run_after <= @now AND (t.agent = 'any' OR t.agent = @agent) ${filters}
     ORDER BY t.priority, t.created_at, t.id
     LIMIT 1`;
 }
@@ -104,7 +105,7 @@ export class TaskRepo {
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
       board: rows(`
-        ${[...LIVE, 'failed'].map((st) => `SELECT ${T} FROM tasks t WHERE t.status = '${st}'`).join(' UNION ALL ')}
+        ${[...LIVE, 'failed' as const].map((st) => `SELECT ${T} FROM tasks t WHERE ${inState(st)}`).join(' UNION ALL ')}
         UNION ALL
         SELECT ${T} FROM (
           SELECT *, ROW_NUMBER() OVER (PARTITION BY project, status ORDER BY finished_at DESC, id DESC) AS rn
