@@ -195,3 +195,19 @@ function readMarker(token: string, fields: LineFields): boolean | string {
   }
   return false;
 }
+
+/**
+ * The line a task shows in its state. Fields are copied one by one: `{ ...task, check }` (a spread plus a new key)
+ * costs microseconds per task on Node 20, which a board of thousands of tasks pays on every render.
+ */
+export function taskLine(task: { id: number; status: TaskState; title: string; priority: number; type: string; agent: string; fact: string }): string {
+  return formatTaskLine({
+    id: task.id,
+    check: statusCheck(task.status),
+    title: task.title,
+    priority: task.priority,
+    type: task.type,
+    agent: task.agent,
+    fact: task.fact,
+  });
+}

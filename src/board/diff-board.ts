@@ -5,7 +5,7 @@
 // value — so applying the same file twice yields nothing the second time.
 import { createHash } from 'node:crypto';
 import { canTransition } from '../core/states.js';
-import { formatTaskLine, normaliseTitle, normaliseWord, sanitiseText, parseTaskLine, statusCheck, type LineFields } from './board-line.js';
+import { normaliseTitle, normaliseWord, sanitiseText, parseTaskLine, statusCheck, taskLine, type LineFields } from './board-line.js';
 import { parseBoard, type ParsedBoard, type ParsedProblem, type ParsedTask } from './parse-board.js';
 import type { BoardCommand, BoardTask, UnreadableLine } from './board-types.js';
 
@@ -134,7 +134,7 @@ function groupProblems(problems: ParsedProblem[]): ParsedProblem[] {
 
 /** The fields a line would show for this task now (the base when the last render lacks the line). */
 function renderedFields(task: BoardTask): LineFields {
-  const parsed = parseTaskLine(formatTaskLine({ ...task, check: statusCheck(task.status) }));
+  const parsed = parseTaskLine(taskLine(task));
   if (parsed?.ok) return parsed.fields;
   return { id: task.id, check: statusCheck(task.status), title: normaliseTitle(task.title), priority: task.priority, fact: null };
 }

@@ -1,7 +1,7 @@
 // Renders TASKS.md from the tasks: front matter, how-to, Could-not-read, then project → state sections.
 import { writeFrontMatter } from '../files/front-matter.js';
 import type { TaskState } from '../core/states.js';
-import { formatTaskLine, normaliseTitle, sanitiseText, statusCheck } from './board-line.js';
+import { normaliseTitle, sanitiseText, taskLine } from './board-line.js';
 import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, KEPT_TITLE, STATE_LABEL, STATE_ORDER, formatKeptEntry, moreLine } from './board-layout.js';
 import type { BoardTask, UnreadableLine } from './board-types.js';
 
@@ -40,7 +40,7 @@ export function renderBoard(tasks: BoardTask[], opts: RenderOptions): string {
       const shown = finished ? mostRecent(inState, limit) : inState;
       const total = finished ? Math.max(inState.length, opts.finishedTotals?.get(project)?.[status] ?? 0) : inState.length;
       out.push('', `### ${STATE_LABEL[status]}`, '');
-      for (const task of [...shown].sort(byPriorityThenId)) out.push(formatTaskLine({ ...task, check: statusCheck(task.status) }));
+      for (const task of [...shown].sort(byPriorityThenId)) out.push(taskLine(task));
       if (shown.length < total) out.push(moreLine(total - shown.length, status, project));
     }
   }

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database, { type Statement } from 'better-sqlite3';
+import { addTask, claimTask, completeRun, reapRuns } from '../src/ops/index.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { openStore, type Store } from '../src/store/open-store.js';
+import { at, tempDir, tempStore } from './support/helpers.js';
+
+/** Every prepared statement of the store's repositories, by repository and name. */
+function statements(store: Store): Array<[string, Statement]> {
+  const repos = { tasks: store.tasks, runs: store.runs, reports: store.reports } as unknown as Record<string, { s: Record<string, Statement> }>;
+  return Object.entries(repos).flatMap(([repo, r]) => Object.entries(r.s).map(([name, st]): [string, Statement] => [`${repo}.${name}`, st]));
+}
+
+/** The query plan of `sql` with every parameter bound to null. */
+function plan(db: Database.Database, sql: string): string[] {
+  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))];
+  const args = named.length ? [Object.fromEntries(named.map((n) => [n, null]))] : Array((sql.match(/\?/g) ?? []).length).fill(null);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail);
+}
+
+test('every statement that picks ready or running tasks reads the shared tasks_live index, never the whole table', () => {
+  const store = tempStore();
+  const picking = statements(store).filter(([, st]) => /status = 'ready'|status = 'running'/.test(st.source) && /FROM tasks/.test(st.source));
+  // The claim, the reaper's expired and running lists, the WIP counts, the board and the digest's ready groups.
+  assert.ok(picking.length >= 6, `found ${picking.map(([n]) => n).join(', ')}`);
+  for (const [name, st] of picking) {
+    const steps = plan(store.db, st.source);
+    assert.ok(steps.some((s) => s.includes('tasks_live')), `${name} does not use tasks_live: ${steps.join(' | ')}`);
+    // A bare SCAN of a name that is not a co-routine (a subquery's rows) reads a whole table.
+    const coroutines = steps.flatMap((s) => /^CO-ROUTINE (\w+)/.exec(s)?.[1] ?? []);
+    const fullScans = steps.filter((s) => /^SCAN (\w+)$/.test(s) && !coroutines.includes(s.slice(5)));
+    assert.deepEqual(fullScans, [], `${name} scans a whole table: ${steps.join(' | ')}`);
+  }
+  store.close();
+});
+
+test('migration 4 on a version-3 database: one live index; ready tasks claim in order and running ones are reaped', () => {
+  const path = join(tempDir(), 'queue.db');
+  const old = new Database(path);
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  MIGRATIONS.slice(0, 3).forEach((sql, i) => {
+    old.exec(sql);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(i + 1);
+  });
+  const task = old.prepare(`INSERT INTO tasks (title, status, priority, source, created_by, created_at, updated_at, ready_at)
+    VALUES (?, ?, ?, 'cli', 'test', ?, ?, ?)`);
+  task.run('running, lease ran out', 'running', 50, 1000, 1000, 1000);
+  task.run('low', 'ready', 90, 1100, 1100, 1100);
+  task.run('high', 'ready', 10, 1200, 1200, 1200);
+  old.prepare(`INSERT INTO runs (task_id, agent, status, lease_ms, lease_expires_at, heartbeat_at, started_at)
+    VALUES (1, 'w', 'running', 1000, 3000, 2000, 2000)`).run();
+  old.prepare('UPDATE tasks SET current_run_id = 1, last_run_id = 1 WHERE id = 1').run();
+  old.close();
+
+  const store = openStore(path);
+  const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'").pluck().all();
+  assert.ok(indexes.includes('tasks_live'));
+  assert.ok(!indexes.includes('tasks_ready') && !indexes.includes('tasks_running'), `${indexes.join(', ')}`);
+  assert.deepEqual(store.runs.expired(5000).map((r) => r.id), [1]);
+  const first = claimTask(store, { agent: 'w' }, at(5000));
+  assert.equal(first.task?.title, 'high');
+  const reaped = reapRuns(store, at(5000)).lost;
+  assert.deepEqual(reaped.map((r) => r.run_id), [1]);
+  assert.equal(store.tasks.get(1)?.status, 'ready', 'the reaped task is claimable again');
+  assert.equal(store.integrityCheck(), 'ok');
+  store.close();
+});
+
+test('ready and running share the index: a claimed task stays in it, a completed one leaves it', () => {
+  const store = tempStore();
+  for (let i = 0; i < 3; i++) addTask(store, { title: `t${i}` }, at(1000 + i));
+  const live = () => store.db.prepare("SELECT id FROM tasks INDEXED BY tasks_live WHERE status IN ('ready', 'running') ORDER BY id").pluck().all();
+  assert.deepEqual(live(), [1, 2, 3]);
+  const c = claimTask(store, { agent: 'w' }, at(2000));
+  assert.deepEqual(live(), [1, 2, 3]);
+  completeRun(store, { run_id: c.task ? c.run.id : -1, summary: 'ok' }, at(2100));
+  assert.deepEqual(live(), [2, 3]);
+  assert.equal(store.integrityCheck(), 'ok');
+  store.close();
+});
