@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { addTask, claimTask, completeRun, editTask, failRun, requeueTask } from '../src/ops/index.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore, type Store } from '../src/store/open-store.js';
-import { at, tempDir, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, tempStore } from './support/helpers.js';
 
 /** The runs and events of a task the slow way (a full scan by task_id), newest first. */
 function byScan(store: Store, taskId: number, limit: number): { runs: number[]; events: number[] } {
@@ -82,13 +79,7 @@ test('chains cost no index: runs_by_task and events_by_task are gone; the claim 
 });
 
 test('migration 3 on a version-2 database links existing runs and events and keeps the claim wait', () => {
-  const path = join(tempDir(), 'queue.db');
-  const old = new Database(path);
-  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  MIGRATIONS.slice(0, 2).forEach((sql, i) => {
-    old.exec(sql);
-    old.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(i + 1);
-  });
+  const { path, db: old } = databaseAtVersion(2);
   const task = old.prepare(`INSERT INTO tasks (title, status, source, created_by, created_at, updated_at)
     VALUES (?, ?, 'cli', 'test', 1000, ?)`);
   task.run('one', 'running', 1000);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import Database, { type Statement } from 'better-sqlite3';
 import { addTask, claimTask, completeRun, reapRuns } from '../src/ops/index.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
 import { openStore, type Store } from '../src/store/open-store.js';
-import { at, tempDir, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, tempStore } from './support/helpers.js';
 
 /** Every prepared statement of the store's repositories, by repository and name. */
 function statements(store: Store): Array<[string, Statement]> {
@@ -37,13 +35,7 @@ test('every statement that picks ready or running tasks reads the shared tasks_l
 });
 
 test('migration 4 on a version-3 database: one live index; ready tasks claim in order and running ones are reaped', () => {
-  const path = join(tempDir(), 'queue.db');
-  const old = new Database(path);
-  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  MIGRATIONS.slice(0, 3).forEach((sql, i) => {
-    old.exec(sql);
-    old.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(i + 1);
-  });
+  const { path, db: old } = databaseAtVersion(3);
   const task = old.prepare(`INSERT INTO tasks (title, status, priority, source, created_by, created_at, updated_at, ready_at)
     VALUES (?, ?, ?, 'cli', 'test', ?, ?, ?)`);
   task.run('running, lease ran out', 'running', 50, 1000, 1000, 1000);

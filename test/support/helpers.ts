@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { OpContext } from '../../src/core/types.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -19,6 +21,18 @@ export function tempDir(prefix = 'steward-test-'): string {
 /** A fresh store on a real SQLite file. */
 export function tempStore(): Store {
   return openStore(join(tempDir(), 'queue.db'));
+}
+
+/** A database file in a fresh folder as an older release left it: migrations 1..`version` only. Returns its path and an open handle. */
+export function databaseAtVersion(version: number): { path: string; db: Database.Database } {
+  const path = join(tempDir(), 'queue.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  MIGRATIONS.slice(0, version).forEach((sql, i) => {
+    db.exec(sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(i + 1);
+  });
+  return { path, db };
 }
 
 /** An operation context at a fixed time, with deterministic jitter. */
