@@ -170,12 +170,8 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       deps.signal?.removeEventListener('abort', onOuterStop);
     }
     const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, logPath: log.path });
-    if (!decision.write) {
-      log.line(`run ${run.id} is no longer live (${decision.why}); the CLI was stopped and nothing is written`);
-      return { ...base, status: 'lease_lost', error: decision.why };
-    }
-    const delivered = deliverOutcome(deps, run, task, decision.record, ctx);
-    const kind = decision.record.verb === 'fail' ? String(decision.record.input.kind) : undefined;
+    const delivered = deliverOutcome(deps, run, task, decision, ctx);
+    const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
     const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
     if (delivered.status === 'deferred') {
       log.line(`database unavailable (${delivered.error}); outcome kept in ${delivered.path} for the next tick`);
@@ -186,8 +182,8 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       return { ...base, status: 'lease_lost', kind, error: delivered.reason };
     }
     const taskStatus = delivered.status === 'applied' ? delivered.task.status : store.read(() => store.tasks.get(task.id)?.status);
-    const status = decision.record.verb === 'complete' ? 'completed' : 'failed';
-    const error = decision.record.verb === 'fail' ? String(decision.record.input.error) : undefined;
+    const status = decision.verb === 'complete' ? 'completed' : 'failed';
+    const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
     log.line(`run ${run.id}: ${status}${kind ? ` (${kind})` : ''} → task #${task.id} ${taskStatus}`);
     return { ...base, status, task_status: taskStatus, kind, error, ...interrupted };
   } finally {

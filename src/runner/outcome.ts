@@ -19,8 +19,11 @@ export interface OutcomeFacts {
   logPath: string;
 }
 
-/** Either nothing to write (the run is not ours any more), or one complete/fail. */
-export type OutcomeDecision = { write: false; why: string } | { write: true; record: Omit<RunOutcomeRecord, 'run_id'> };
+/**
+ * The one complete/fail a run reports. There is always one: when the run stopped being ours, the store keeps it on the
+ * run as a late result and leaves the task alone (fencing), so a result the CLI produced is never dropped.
+ */
+export type OutcomeDecision = Omit<RunOutcomeRecord, 'run_id'>;
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -42,13 +45,17 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
   if (facts.verify) Object.assign(evidence, { verify: facts.verify.results, verify_skipped: facts.verify.skipped });
   const input: Record<string, unknown> = { error: clip(error.trim() || kind, 100_000), kind, evidence, ...metrics(facts.verdict), ...extra };
   if (p.exitCode !== null) input.exit_code = p.exitCode;
-  return { write: true, record: { verb: 'fail', input } };
+  return { verb: 'fail', input };
 }
 
 /** Decides the outcome of a run: stop reasons first, then timeout/stall, the adapter's verdict, then verify. */
 export function decideOutcome(facts: OutcomeFacts): OutcomeDecision {
   const { process: p, verdict: v, stop } = facts;
-  if (stop?.kind === 'lease_lost') return { write: false, why: stop.why };
+  // Not ours any more: a CLI that had already exited reports what it did, one we stopped reports that (with what it
+  // spent); either way the store keeps it as a late result on the run.
+  if (stop?.kind === 'lease_lost' && p.ended !== 'exit') {
+    return fail('lost', `the run stopped being live (${stop.why}); its CLI was stopped`, facts);
+  }
   if (stop?.kind === 'signal') {
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
   }
@@ -68,5 +75,5 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision {
   if (facts.verify) evidence.verify = facts.verify.results;
   const input: Record<string, unknown> = { summary: clip(v.summary, 100_000), evidence, ...metrics(v) };
   if (p.exitCode !== null) input.exit_code = p.exitCode;
-  return { write: true, record: { verb: 'complete', input } };
+  return { verb: 'complete', input };
 }
