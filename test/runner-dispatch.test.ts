@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Run } from '../src/core/types.js';
 import { addTask, claimTask } from '../src/ops/index.js';
-import { dispatchLocal, type StartRequest } from '../src/runner/dispatch.js';
+import { babysitterEnv, dispatchLocal, type StartRequest } from '../src/runner/dispatch.js';
 import { writeOutboxEntry } from '../src/runner/outbox.js';
 import { procIdentity } from '../src/runner/process-group.js';
 import { makeIsDead, makeOnLost } from '../src/runner/tick-hooks.js';
@@ -87,12 +87,39 @@ describe('tick hooks', () => {
     const group = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' });
     const mine = group();
     const theirs = group();
-    const lost = (pgid: number, host: string) => ({ run_id: 1, task_id: 1, to: 'ready' as const, reason: 'x', run: { host, pgid } as Run });
-    makeOnLost('here')([lost(mine.pid!, 'here'), lost(theirs.pid!, 'elsewhere')]);
+    const lost = (pgid: number, host: string) => ({ run_id: 1, task_id: 1, to: 'ready' as const, reason: 'x', run: { id: 1, host, pgid } as Run });
+    makeOnLost({ root: '/nowhere' }, 'here')([lost(mine.pid!, 'here'), lost(theirs.pid!, 'elsewhere')]);
     await waitGone(mine.pid!);
     assert.equal(isAlive(theirs.pid!), true);
     process.kill(-theirs.pid!, 'SIGKILL');
     await waitGone(theirs.pid!);
+  });
+
+  test('onLost: finds a lost run\'s processes by STEWARD_DIR and STEWARD_RUN_ID when their group was never recorded', async () => {
+    const sb = sandbox();
+    // Each stands for a CLI its babysitter started and died before recording (own group, the run's variables).
+    const cli = (dir: string, runId: string) => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+      detached: true, stdio: 'ignore', env: { ...process.env, STEWARD_DIR: dir, STEWARD_RUN_ID: runId },
+    });
+    const orphan = cli(sb.ws.root, '7');
+    const otherRun = cli(sb.ws.root, '70');
+    const otherWorkspace = cli(`${sb.ws.root}-other`, '7');
+    const all = [orphan, otherRun, otherWorkspace];
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // let the children reach node (environ is read from /proc)
+      const lost = { run_id: 7, task_id: 1, to: 'ready' as const, reason: 'worker process is gone', run: { id: 7, host: 'here', pgid: null } as Run };
+      makeOnLost(sb.ws, 'here')([lost]);
+      await waitGone(orphan.pid!, 5000);
+      assert.deepEqual([isAlive(otherRun.pid!), isAlive(otherWorkspace.pid!)], [true, true], 'another run, another workspace: left alone');
+    } finally {
+      for (const p of all) if (isAlive(p.pid!)) process.kill(-p.pid!, 'SIGKILL');
+      await Promise.all(all.map((p) => waitGone(p.pid!)));
+    }
+  });
+
+  test('a babysitter does not inherit the run variables of the process that dispatched it', () => {
+    const env = babysitterEnv({ PATH: '/bin', STEWARD_DIR: '/w', STEWARD_RUN_ID: '3', STEWARD_TASK_ID: '4' });
+    assert.deepEqual(env, { PATH: '/bin', STEWARD_DIR: '/w' });
   });
 });
 

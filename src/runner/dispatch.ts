@@ -26,6 +26,15 @@ export interface StartRequest {
   root: string;
 }
 
+/**
+ * The environment a babysitter starts with: this process's, without the run variables a babysitter gives its CLI
+ * (a tick run from inside an agent's run must not pass its run id on: the reaper finds a run's processes by it).
+ */
+export function babysitterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { STEWARD_RUN_ID: _run, STEWARD_TASK_ID: _task, ...rest } = env;
+  return rest;
+}
+
 /** Starts a detached babysitter (own session, stdio to the run's log, unref'd); returns its pid. */
 export function startBabysitter(req: StartRequest): number {
   mkdirSync(dirname(req.logPath), { recursive: true });
@@ -35,7 +44,7 @@ export function startBabysitter(req: StartRequest): number {
       cwd: req.root,
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: process.env,
+      env: babysitterEnv(process.env),
     });
     child.on('error', () => {}); // a failed start shows as a missing pid below; isDead reaps it otherwise
     if (child.pid === undefined) throw new Error(`could not start ${process.execPath}`);

@@ -87,22 +87,49 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** CPU ticks used by the live members of group `pgid` (scans /proc); undefined without /proc. */
-export function groupCpuTicks(pgid: number): number | undefined {
-  let names: string[];
+/** The pids in /proc, or undefined without /proc. */
+function procPids(): number[] | undefined {
   try {
-    names = readdirSync('/proc');
+    return readdirSync('/proc').filter((name) => name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57).map(Number);
   } catch {
     return undefined;
   }
+}
+
+/** CPU ticks used by the live members of group `pgid` (scans /proc); undefined without /proc. */
+export function groupCpuTicks(pgid: number): number | undefined {
+  const pids = procPids();
+  if (!pids) return undefined;
   let total = 0;
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const stat = readProcStat(Number(name));
+  for (const pid of pids) {
+    const stat = readProcStat(pid);
     if (stat && stat.pgrp === pgid) total += stat.cpuTicks;
   }
   return total;
+}
+
+/**
+ * The process groups of live processes whose environment holds every `NAME=value` of `vars` (scans
+ * /proc/<pid>/environ: Linux, processes of this user). The babysitter gives its CLI STEWARD_DIR and
+ * STEWARD_RUN_ID, and children inherit them, so this finds a run's processes even when the run never
+ * recorded their group (a babysitter killed between starting its CLI and writing the pgid).
+ */
+export function groupsWithEnv(vars: Record<string, string>): number[] {
+  const wanted = Object.entries(vars).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
+  const groups = new Set<number>();
+  for (const pid of procPids() ?? []) {
+    let environ: Buffer;
+    try {
+      environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`), Buffer.from([0])]);
+    } catch {
+      continue;
+    }
+    // Each entry is NUL-terminated; with a NUL in front, "\0NAME=value\0" matches whole entries only.
+    if (!wanted.every((entry) => environ.includes(Buffer.concat([Buffer.from([0]), entry])))) continue;
+    const stat = readProcStat(pid);
+    if (stat && stat.state !== 'Z' && stat.pgrp > 1) groups.add(stat.pgrp);
+  }
+  return [...groups];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { dispatchLocal, type DispatchDeps } from './dispatch.js';
 import { adoptOrphanedTemps, applyOutbox, hasOutboxEntry } from './outbox.js';
-import { ownPgid, processGone, signalGroup } from './process-group.js';
+import { groupsWithEnv, ownPgid, processGone, signalGroup } from './process-group.js';
 
 /**
  * `isDead` for the tick: a run's babysitter is dead when it ran on this host and its pid is gone,
@@ -25,13 +25,19 @@ export function makeIsDead(workspace: Workspace, host = hostname()): (run: Run) 
   };
 }
 
-/** `onLost` for the tick: SIGKILLs the process group of each lost run of this host that is still alive. */
-export function makeOnLost(host = hostname()): (lost: ReapResult['lost']) => void {
+/**
+ * `onLost` for the tick: SIGKILLs what is left of each lost run of this host — its recorded process group, and every
+ * group whose processes carry the run's STEWARD_DIR and STEWARD_RUN_ID (a CLI whose group was never recorded, or a
+ * child that left it). Never the tick's own group.
+ */
+export function makeOnLost(workspace: Pick<Workspace, 'root'>, host = hostname()): (lost: ReapResult['lost']) => void {
   return (lost) => {
     const mine = ownPgid();
     for (const { run } of lost) {
-      if (run.host !== host || !run.pgid || run.pgid === mine) continue;
-      signalGroup(run.pgid, 'SIGKILL');
+      if (run.host !== host) continue;
+      const groups = new Set(groupsWithEnv({ STEWARD_DIR: workspace.root, STEWARD_RUN_ID: String(run.id) }));
+      if (run.pgid) groups.add(run.pgid);
+      for (const pgid of groups) if (pgid !== mine) signalGroup(pgid, 'SIGKILL');
     }
   };
 }

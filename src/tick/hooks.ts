@@ -59,7 +59,7 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
     },
     // runner (issue 5): dead babysitters → lost, their orphaned CLIs killed; outbox applied, then dispatch.
     isDead: makeIsDead(deps.workspace),
-    onLost: makeOnLost(),
+    onLost: makeOnLost(deps.workspace),
     dispatch: makeDispatch(deps),
     render: board.render,
   };
