@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { TaskState } from '../src/core/states.js';
 import { openStore } from '../src/store/open-store.js';
 import { SUBJECTS } from './workers.js';
 
@@ -17,9 +18,9 @@ import { SUBJECTS } from './workers.js';
 function drainByStore(path: string, audit: boolean): number {
   const store = openStore(path, { busyTimeoutMs: 30_000 });
   const agent = 'w0';
-  const event = (now: number, kind: string, taskId: number, runId: number, from: string, to: string, data: unknown) =>
-    !audit ? 0 : store.events.append({ at: now, actor: agent, kind, task_id: taskId, run_id: runId, proposal_id: null, from_status: from as never,
-      to_status: to as never, reason: null, data });
+  const event = (now: number, kind: string, taskId: number, runId: number, from: TaskState, to: TaskState, data: unknown) =>
+    !audit ? 0 : store.events.append({ at: now, actor: agent, kind, task_id: taskId, run_id: runId, proposal_id: null, from_status: from,
+      to_status: to, reason: null, data });
   const claim = (now: number): [number, number] | undefined => {
     if (store.agents.pausedUntil(agent) > now) return undefined;
     const task = store.tasks.findClaimable({ agent, types: null, capabilities: [], now });
