@@ -87,7 +87,7 @@ describe('decideOutcome', () => {
     ({ process: proc(p), verdict, timeoutMs: 60_000, stallMs: 30_000, logPath: '/l', ...over });
   const kindOf = (f: OutcomeFacts) => {
     const d = decideOutcome(f);
-    return [d.verb, d.input.kind ?? null];
+    return d ? [d.verb, d.input.kind ?? null] : ['none'];
   };
   const ok: Verdict = { ok: true, summary: 'did it', cost_usd: 0.1, tokens_in: 5, tokens_out: 2, session_id: 's' };
 
@@ -100,9 +100,9 @@ describe('decideOutcome', () => {
       [facts({ ended: 'timeout', exitCode: null, signal: 'SIGTERM' }, { ok: false, summary: '' }), ['fail', 'timeout']],
       [facts({ ended: 'stalled', exitCode: null, signal: 'SIGTERM' }, ok), ['fail', 'stalled']],
       [facts({ ended: 'spawn_error', exitCode: null }, { ok: false, summary: '' }), ['fail', 'fatal']],
-      // The run stopped being ours: a CLI we stopped reports 'lost', one that had already exited reports its result;
-      // the store keeps either as a late result on the run (test/runner-babysit.test.ts).
-      [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'lease_lost', why: 'cancelled' } }), ['fail', 'lost']],
+      // The run stopped being ours: a CLI we stopped produced nothing to write; one that had already exited reports
+      // its result, which the store keeps as a late result on the run.
+      [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'lease_lost', why: 'cancelled' } }), ['none']],
       [facts({}, ok, { stop: { kind: 'lease_lost', why: 'expired' } }), ['complete', null]],
       [facts({ exitCode: 1 }, { ok: false, summary: '' }, { stop: { kind: 'lease_lost', why: 'expired' } }), ['fail', 'transient']],
       [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'signal', signal: 'SIGINT' } }), ['fail', 'lost']],
@@ -112,11 +112,11 @@ describe('decideOutcome', () => {
   });
 
   test('metrics, retry_after and the question are passed on; evidence names the log', () => {
-    const done = decideOutcome(facts({}, ok));
+    const done = decideOutcome(facts({}, ok))!;
     assert.deepEqual(done.input, { summary: 'did it', evidence: { exit_code: 0, duration_ms: 5, log: '/l' }, cost_usd: 0.1, tokens_in: 5, tokens_out: 2, session_id: 's', exit_code: 0 });
     const limited = decideOutcome(facts({ exitCode: 1 }, { ok: false, summary: '', kind: 'rate_limit', error: 'slow down', retry_after_seconds: 90 }));
-    assert.deepEqual([limited.input.retry_after, limited.input.error], [90, 'slow down']);
+    assert.deepEqual([limited!.input.retry_after, limited!.input.error], [90, 'slow down']);
     const asked = decideOutcome(facts({}, { ok: false, summary: '', kind: 'needs_input', question: 'which db?', error: 'needs input: which db?' }));
-    assert.equal(asked.input.question, 'which db?');
+    assert.equal(asked!.input.question, 'which db?');
   });
 });

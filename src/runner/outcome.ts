@@ -19,10 +19,7 @@ export interface OutcomeFacts {
   logPath: string;
 }
 
-/**
- * The one complete/fail a run reports. There is always one: when the run stopped being ours, the store keeps it on the
- * run as a late result and leaves the task alone (fencing), so a result the CLI produced is never dropped.
- */
+/** The one complete/fail a run reports (see decideOutcome for when there is none). */
 export type OutcomeDecision = Omit<RunOutcomeRecord, 'run_id'>;
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -48,14 +45,15 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
   return { verb: 'fail', input };
 }
 
-/** Decides the outcome of a run: stop reasons first, then timeout/stall, the adapter's verdict, then verify. */
-export function decideOutcome(facts: OutcomeFacts): OutcomeDecision {
+/**
+ * Decides the outcome of a run: stop reasons first, then timeout/stall, the adapter's verdict, then verify.
+ * When the run stopped being ours (cancelled, reaped) a CLI that had already exited still reports what it did — the
+ * store keeps it on the run as a late result and leaves the task alone, so a result is never dropped. A CLI we stopped
+ * for that reason produced none: undefined, nothing to write.
+ */
+export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | undefined {
   const { process: p, verdict: v, stop } = facts;
-  // Not ours any more: a CLI that had already exited reports what it did, one we stopped reports that (with what it
-  // spent); either way the store keeps it as a late result on the run.
-  if (stop?.kind === 'lease_lost' && p.ended !== 'exit') {
-    return fail('lost', `the run stopped being live (${stop.why}); its CLI was stopped`, facts);
-  }
+  if (stop?.kind === 'lease_lost' && p.ended !== 'exit') return undefined;
   if (stop?.kind === 'signal') {
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
   }
