@@ -10,16 +10,12 @@ import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './report.js';
 
 function time<T>(fn: () => T): [T, number] {
   const t = performance.now();
   const out = fn();
   return [out, performance.now() - t];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** What `benchBoard` measured (times in ms, medians of `repeat`). */

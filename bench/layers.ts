@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { TaskState } from '../src/core/states.js';
 import { openStore } from '../src/store/open-store.js';
+import { median } from './report.js';
 import { SUBJECTS } from './workers.js';
 
 /**
@@ -80,7 +81,6 @@ async function main(): Promise<void> {
   const layers = process.env.REVERSED ? [...order].reverse() : order;
   const samples = new Map<Layer, number[]>(order.map((l) => [l, []]));
   for (let r = 0; r < rounds; r++) for (const layer of layers) samples.get(layer)!.push(await once(layer, n));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const plain = median(samples.get('plainjob')!);
   console.log(`one process, ${n} tasks, median of ${rounds} interleaved drains (node ${process.version})`);
   console.log('layer                            µs/cycle   cycles/s   vs plainjob');

@@ -12,6 +12,7 @@ import { openStore, type Store } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { isSkipped, runTick } from '../src/tick/run-tick.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
+import { median } from './report.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -45,11 +46,6 @@ function seed(store: Store, now: number, total: number, open: number): void {
       }
     }
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** What `benchTick` measured (times in ms). */
