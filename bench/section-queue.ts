@@ -2,9 +2,9 @@
 import { cpus } from 'node:os';
 import { exactlyOnce, measure, type Measured } from './queue.js';
 import { count, int, median, progress, ratio, type BenchOptions, type Section } from './report.js';
-import { SUBJECTS } from './workers.js';
+import { BATCH, SUBJECTS } from './workers.js';
 
-const PEERS = ['raw', 'steward', 'steward-next', 'plainjob', 'liteque'];
+const PEERS = ['raw', 'steward', 'steward-next', 'steward-batch', 'plainjob', 'liteque'];
 const log = (s: string) => progress(`  ${s}`);
 
 /** Runs `measure` for every (subject, procs) pair `repeat` times, interleaved so load drift hits all alike. */
@@ -79,8 +79,11 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
     ],
     notes: [
       ...o.peerProcs.map((p) =>
-        `${count(p, 'process')}: steward ${ratio(r('steward', p), r('plainjob', p))} of plainjob's rate, steward fetch-next ${ratio(r('steward-next', p), r('plainjob', p))}; ` +
-        `steward ${ratio(r('steward', p), r('liteque', p))} of liteque's.`),
+        `${count(p, 'process')}: of plainjob's rate, steward ${ratio(r('steward', p), r('plainjob', p))}, fetch-next ${ratio(r('steward-next', p), r('plainjob', p))}, ` +
+        `batches ${ratio(r('steward-batch', p), r('plainjob', p))}; of liteque's, steward ${ratio(r('steward', p), r('liteque', p))}, batches ${ratio(r('steward-batch', p), r('liteque', p))}.`),
+      `"steward (batches of ${BATCH})" is the same workload through the batch API (\`claimTasks\` + \`completeRuns\` with \`next\`, pg-boss's batchSize): ` +
+        'every task still gets its own run, lease, fencing token and two audit events; the batch shares one transaction, so one commit per batch. ' +
+        'plainjob and liteque have no batch API.',
       'liteque runs with a compatibility shim (see docs/BENCHMARKS.md): with better-sqlite3 ≥ 11.10 (steward uses 12) its dequeue throws ' +
         '"Transaction function cannot return a promise".',
     ],
@@ -97,7 +100,7 @@ function stewardRecordOk(m: Measured, n: number): boolean {
 
 /** Section 2: steward at 1/2/4/8 processes, every task claimed exactly once (claims and the database both checked). */
 export async function scalingSection(o: BenchOptions): Promise<Section> {
-  const subjects = ['steward', 'steward-next', 'raw'];
+  const subjects = ['steward', 'steward-next', 'steward-batch', 'raw'];
   const runs = await rounds(subjects, o.procs, o);
   let ok = true;
   const rows: string[][] = [];
@@ -143,7 +146,7 @@ export function guaranteesSection(): Section {
   return {
     id: 'guarantees',
     title: '6. Guarantees: what each subject gives for its cycles',
-    intro: 'From each subject\'s `guarantees` in `bench/workers.ts` (steward fetch-next has steward\'s). Read with section 1: the cycles/s buy different things.',
+    intro: 'From each subject\'s `guarantees` in `bench/workers.ts` (steward fetch-next and batches have steward\'s). Read with section 1: the cycles/s buy different things.',
     tables: [{
       head: ['subject', 'fencing', 'retries', 'dependencies', 'leases', 'audit'],
       rows: list.map((s) => {

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { buildDBClient, SqliteQueue } from 'liteque';
 import { better, defineQueue } from 'plainjob';
-import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { addTask, claimTask, claimTasks, completeRun, completeRuns } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 
 /** A benchmark subject: fills a fresh database, then runs claim+complete until nothing is left. */
@@ -140,6 +140,32 @@ export const stewardNext: QueueSubject = {
   check: steward.check,
 };
 
+/** Tasks per batch in the batched subject (pg-boss's `batchSize`). */
+export const BATCH = 10;
+
+/**
+ * steward's batch API: claimTasks takes up to BATCH tasks in one transaction, completeRuns completes them and claims
+ * the next batch in one more. Every task still gets its own run, lease, fencing token and two audit events.
+ */
+export const stewardBatch: QueueSubject = {
+  name: `steward (batches of ${BATCH})`,
+  guarantees: steward.guarantees,
+  seed: steward.seed,
+  drain(path, worker, claimed) {
+    const store = openStore(path, { busyTimeoutMs: 30_000 });
+    const claim = { agent: worker, limit: BATCH };
+    let batch = claimTasks(store, claim, { now: Date.now(), actor: worker }).claims;
+    while (batch.length > 0) {
+      for (const c of batch) claimed.push(c.task.id);
+      const out = completeRuns(store, batch.map((c) => ({ run_id: c.run.id, summary: 'ok' })), { now: Date.now(), actor: worker }, { next: claim });
+      if (out.results.some((r) => !r.ok)) throw new Error('a batch completion was refused');
+      batch = out.next!.claims;
+    }
+    store.close();
+  },
+  check: steward.check,
+};
+
 /** plainjob 0.0.14 (better-sqlite3): what its own worker does per job — getAndMarkJobAsProcessing, getJobById, markJobAsDone. */
 export const plainjob: QueueSubject = {
   name: 'plainjob',
@@ -247,4 +273,4 @@ export const liteque: QueueSubject = {
   check: (path) => readCounts(path, { jobs_left: 'SELECT COUNT(*) FROM tasks' }),
 };
 
-export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, plainjob, liteque };
+export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, 'steward-batch': stewardBatch, plainjob, liteque };

@@ -8,7 +8,7 @@ export { taskView, taskRow, runView, proposalView, eventView } from './core/view
 export { openStore, Store, type StoreOptions } from './store/open-store.js';
 export {
   addTask, proposeTask, acceptProposal, rejectProposal, mergeProposal,
-  claimTask, heartbeatRun, completeRun, failRun,
+  claimTask, heartbeatRun, completeRun, failRun, claimTasks, completeRuns,
   cancelTask, requeueTask, approveTask, requestChanges, answerTask, markDone, editTask,
   listTasks, showTask, taskContext, reapRuns, promoteTasks,
 } from './ops/index.js';

@@ -17,10 +17,12 @@ test('bench report: all six sections run on tiny sizes, every task claimed exact
   for (const s of sections) assert.ok(s.tables.every((t) => t.rows.length > 0), `section ${s.id} has an empty table`);
   // Every subject drained the queue at every process count, and steward's record agrees.
   const throughput = sections[0]!.tables[0]!.rows;
-  assert.equal(throughput.length, 5);
+  assert.equal(throughput.length, 6);
   assert.ok(throughput.every((r) => r[5] === '✓'));
   const scaling = sections[1]!.tables[0]!.rows;
-  assert.deepEqual(scaling.filter((r) => r[0] === 'steward').map((r) => [r[5], r[6], r[7]]), [['30 / 30', '30 / 30', '0']]);
+  for (const name of ['steward', 'steward (batches of 10)']) {
+    assert.deepEqual(scaling.filter((r) => r[0] === name).map((r) => [r[5], r[6], r[7]]), [['30 / 30', '30 / 30', '0']], name);
+  }
   assert.match(markdown, /^# steward benchmark report/);
   assert.match(markdown, /machine: .+ cores, .+Node v\d+/);
   assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 6);

@@ -11,6 +11,8 @@ import { at, tempStore } from './support/helpers.js';
 type Op =
   | { op: 'add'; after: number[]; review: boolean; maxAttempts: number }
   | { op: 'claim'; agent: string; lease: number }
+  | { op: 'claimBatch'; agent: string; limit: number }
+  | { op: 'completeBatch'; runs: number[] }
   | { op: 'heartbeat' | 'complete' | 'completeNext'; run: number }
   | { op: 'fail'; run: number; kind: 'transient' | 'rate_limit' | 'needs_input' | 'fatal' | 'timeout' }
   | { op: 'tick'; advance: number }
@@ -19,6 +21,8 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('add' as const), after: fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 2 }), review: fc.boolean(), maxAttempts: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ op: fc.constant('claim' as const), agent: fc.constantFrom('a', 'b'), lease: fc.constantFrom(5, 60) }),
+  fc.record({ op: fc.constant('claimBatch' as const), agent: fc.constantFrom('a', 'b'), limit: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ op: fc.constant('completeBatch' as const), runs: fc.uniqueArray(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 4 }) }),
   fc.record({ op: fc.constantFrom('heartbeat' as const, 'complete' as const, 'completeNext' as const), run: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ op: fc.constant('fail' as const), run: fc.integer({ min: 1, max: 20 }), kind: fc.constantFrom('transient' as const, 'rate_limit' as const, 'needs_input' as const, 'fatal' as const, 'timeout' as const) }),
   fc.record({ op: fc.constant('tick' as const), advance: fc.constantFrom(0, 1000, 10_000, 120_000) }),
@@ -30,6 +34,8 @@ function apply(s: Store, o: Op, now: number): void {
   switch (o.op) {
     case 'add': return void ops.addTask(s, { title: `t${now}`, after: o.after, review: o.review, max_attempts: o.maxAttempts }, c);
     case 'claim': return void ops.claimTask(s, { agent: o.agent, lease_seconds: o.lease }, c);
+    case 'claimBatch': return void ops.claimTasks(s, { agent: o.agent, limit: o.limit }, c);
+    case 'completeBatch': return void ops.completeRuns(s, o.runs.map((run) => ({ run_id: run, summary: 'ok' })), c, { next: { agent: 'b', limit: 2 } });
     case 'heartbeat': return void ops.heartbeatRun(s, { run_id: o.run }, c);
     case 'complete': return void ops.completeRun(s, { run_id: o.run, summary: 'ok' }, c);
     case 'completeNext': return void ops.completeRun(s, { run_id: o.run, summary: 'ok' }, c, { next: { agent: 'a' } });

@@ -196,6 +196,21 @@ export const completeInput = z
   })
   .strict();
 export type CompleteInput = z.input<typeof completeInput>;
+export type CompleteArgs = z.output<typeof completeInput>;
+
+/** Batches (library only, pg-boss's `fetch` batchSize and `complete` with many ids): at most this many per call. */
+export const MAX_BATCH = 100;
+
+export const claimBatchInput = claimInput
+  .extend({ limit: zInt(1, MAX_BATCH).describe(`how many tasks to claim at most (1…${MAX_BATCH})`) })
+  .strict();
+export type ClaimBatchInput = z.infer<typeof claimBatchInput>;
+
+export const completeBatchInput = z
+  .array(completeInput)
+  .min(1)
+  .max(MAX_BATCH)
+  .refine((items) => new Set(items.map((i) => i.run_id)).size === items.length, 'a run id appears more than once');
 
 export const failInput = z
   .object({

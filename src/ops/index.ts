@@ -4,6 +4,7 @@ export * from './maintenance.js';
 export * from './proposals.js';
 export * from './queries.js';
 export * from './runs.js';
+export * from './batch.js';
 export * from './run-records.js';
 export * from './stats.js';
 export * from './task-actions.js';

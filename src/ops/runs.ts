@@ -6,6 +6,7 @@ import {
   claimInput,
   type ClaimInput,
   completeInput,
+  type CompleteArgs,
   failInput,
   heartbeatInput,
   parseInput,
@@ -49,8 +50,8 @@ export function claimTask(
   return store.tx(() => claimInTx(store, q, ctx, worker, limits));
 }
 
-/** The body of claim, for callers already inside a transaction (complete with `next`). */
-function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
+/** The body of claim, for callers already inside a transaction (complete with `next`, batches). */
+export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
@@ -126,9 +127,11 @@ function runningRun(id: number, o: Required<NewRun>): Run {
 /** Loads a run and its task, or throws NOT_FOUND. */
 function loadRun(store: Store, runId: number): { run: Run; task: Task | undefined } {
   const found = store.runs.withTask(runId);
-  if (!found) throw new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
+  if (!found) throw notFound(runId);
   return found;
 }
+
+const notFound = (runId: number) => new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
 
 function leaseLost(run: Run, why: string): StewardError {
   return new StewardError('LEASE_LOST', `run ${run.id} is no longer live (${why}); its result was kept on the run`, {
@@ -158,6 +161,26 @@ function keepLateResult(store: Store, run: Run, why: string, payload: Record<str
   logEvent(store, ctx, 'late_result', { task_id: run.task_id, run_id: run.id }, why, late);
 }
 
+/** A verb's outcome on one run: its value, NOT_FOUND, or LEASE_LOST after the payload was kept as a late result. */
+export type LiveOutcome<T> = { ok: true; value: T } | { ok: false; error: StewardError };
+
+/** Inside the caller's transaction: runs `apply` if the run is live; otherwise keeps the payload as a late result. */
+function ifLive<T>(
+  store: Store,
+  runId: number,
+  payload: Record<string, unknown>,
+  ctx: OpContext,
+  apply: (run: Run, task: Task) => T,
+): LiveOutcome<T> {
+  const found = store.runs.withTask(runId);
+  if (!found) return { ok: false, error: notFound(runId) };
+  const { run, task } = found;
+  const live = runLiveness(run, task, ctx.now);
+  if (live === 'live') return { ok: true, value: apply(run, task!) };
+  keepLateResult(store, run, live, payload, ctx);
+  return { ok: false, error: leaseLost(run, live) };
+}
+
 /** Runs `apply` if the run is live; otherwise keeps the payload as a late result and throws LEASE_LOST after commit. */
 function withLiveRun<T>(
   store: Store,
@@ -166,13 +189,7 @@ function withLiveRun<T>(
   ctx: OpContext,
   apply: (run: Run, task: Task) => T,
 ): T {
-  const outcome = store.tx(() => {
-    const { run, task } = loadRun(store, runId);
-    const live = runLiveness(run, task, ctx.now);
-    if (live === 'live') return { ok: true as const, value: apply(run, task!) };
-    keepLateResult(store, run, live, payload, ctx);
-    return { ok: false as const, error: leaseLost(run, live) };
-  });
+  const outcome = store.tx(() => ifLive(store, runId, payload, ctx, apply));
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
@@ -206,16 +223,34 @@ export interface CompleteOptions {
   worker?: WorkerInfo;
 }
 
+/** What a completion returns: the task after it, the finished run, the follow-ups it spawned. */
+export interface Completed {
+  task: Task;
+  run: Run;
+  spawned: Task[];
+}
+
 /** Finishes a live run with success: the task goes to review (if it wants one) or done, follow-ups spawn. */
 export function completeRun(
   store: Store,
   input: unknown,
   ctx: OpContext,
   options: CompleteOptions = {},
-): { task: Task; run: Run; spawned: Task[]; next?: ClaimResult } {
+): Completed & { next?: ClaimResult } {
   const q = parseInput(completeInput, input, 'complete');
   const next = options.next === undefined ? undefined : parseInput(claimInput, options.next, 'claim');
-  return withLiveRun(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
+  const outcome = store.tx(() => {
+    const done = completeInTx(store, q, ctx);
+    if (!done.ok || !next) return done;
+    return { ok: true as const, value: { ...done.value, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
+  });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
+export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): LiveOutcome<Completed> {
+  return ifLive(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
     const finished = runFinish('completed', q, ctx.now);
     store.runs.finish(run.id, finished);
     const to = task.review ? 'review' : 'done';
@@ -231,8 +266,7 @@ export function completeRun(
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx) : [];
-    const claimed = next ? { next: claimInTx(store, next, ctx, options.worker ?? {}) } : {};
-    return { task: done, run: { ...run, ...finished, status: 'finished' as const }, spawned, ...claimed };
+    return { task: done, run: { ...run, ...finished, status: 'finished' as const }, spawned };
   });
 }
 
