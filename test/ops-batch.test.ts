@@ -35,6 +35,14 @@ describe('claimTasks', () => {
     assert.deepEqual(claimTasks(s, { agent: 'b', limit: 10 }, at(1100)).claims.map((c) => c.task.title), ['t3', 't5']);
     assert.deepEqual(claimTasks(s, { agent: 'b', limit: 10 }, at(1200)), { claims: [] });
   });
+  test('types, capabilities and the agent filter a batch as they filter a single claim', () => {
+    const s = seeded(6, (i) => [{}, { type: 'research' }, { requires: 'gpu' }, { agent: 'other' }, { type: 'research' }, {}][i - 1]!);
+    const titles = (b: ReturnType<typeof claimTasks>) => b.claims.map((c) => c.task.title);
+    assert.deepEqual(titles(claimTasks(s, { agent: 'a', types: ['research'], limit: 5 }, at(1000))), ['t2', 't5']);
+    assert.deepEqual(titles(claimTasks(s, { agent: 'a', capabilities: ['gpu'], limit: 5 }, at(1000))), ['t1', 't3', 't6']);
+    assert.deepEqual(titles(claimTasks(s, { agent: 'a', limit: 5 }, at(1000))), []);
+    assert.deepEqual(titles(claimTasks(s, { agent: 'other', limit: 5 }, at(1000))), ['t4']);
+  });
   test('a paused agent gets no claims and the pause; bad limits are VALIDATION and write nothing', () => {
     const s = seeded(3);
     const c = claimTask(s, { agent: 'coder' }, at(1000));
