@@ -49,7 +49,8 @@ export function completeRuns(
   return store.tx(() => {
     const results = items.map((q): CompletedItem => {
       const out = completeInTx(store, q, ctx);
-      return out.ok ? { ok: true, ...out.value } : { ok: false, run_id: q.run_id, error: out.error };
+      if (!out.ok) return { ok: false, run_id: q.run_id, error: out.error };
+      return { ok: true, task: out.value.task, run: out.value.run, spawned: out.value.spawned };
     });
     return next ? { results, next: claimBatchInTx(store, next, ctx, options.worker ?? {}, {}) } : { results };
   });

@@ -242,7 +242,8 @@ export function completeRun(
   const outcome = store.tx(() => {
     const done = completeInTx(store, q, ctx);
     if (!done.ok || !next) return done;
-    return { ok: true as const, value: { ...done.value, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
+    const { task, run, spawned } = done.value;
+    return { ok: true as const, value: { task, run, spawned, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
