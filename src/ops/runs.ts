@@ -181,15 +181,8 @@ function ifLive<T>(
   return { ok: false, error: leaseLost(run, live) };
 }
 
-/** Runs `apply` if the run is live; otherwise keeps the payload as a late result and throws LEASE_LOST after commit. */
-function withLiveRun<T>(
-  store: Store,
-  runId: number,
-  payload: Record<string, unknown>,
-  ctx: OpContext,
-  apply: (run: Run, task: Task) => T,
-): T {
-  const outcome = store.tx(() => ifLive(store, runId, payload, ctx, apply));
+/** The value of a committed outcome, or its error thrown (after the commit, so a late result stays kept). */
+function valueOf<T>(outcome: LiveOutcome<T>): T {
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
@@ -239,14 +232,12 @@ export function completeRun(
 ): Completed & { next?: ClaimResult } {
   const q = parseInput(completeInput, input, 'complete');
   const next = options.next === undefined ? undefined : parseInput(claimInput, options.next, 'claim');
-  const outcome = store.tx(() => {
+  return valueOf(store.tx(() => {
     const done = completeInTx(store, q, ctx);
     if (!done.ok || !next) return done;
     const { task, run, spawned } = done.value;
     return { ok: true as const, value: { task, run, spawned, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
-  });
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
+  }));
 }
 
 /** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
@@ -274,7 +265,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
 /** Finishes a live run with a failure; the retry policy decides retry, blocked or failed. */
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
   const q = parseInput(failInput, input, 'fail');
-  return withLiveRun(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
+  return valueOf(store.tx(() => ifLive(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
     const finished = runFinish('failed', q, ctx.now);
     store.runs.finish(run.id, finished);
     const next = applyFailure(store, task, run, q.kind, q.error, ctx, {
@@ -282,7 +273,7 @@ export function failRun(store: Store, input: unknown, ctx: OpContext): { task: T
       question: q.question,
     });
     return { task: next, run: { ...run, ...finished, status: 'finished' as const } };
-  });
+  })));
 }
 
 /** Moves a running task on after its run failed with `kind` (shared by fail and reap). */
