@@ -102,14 +102,16 @@ describe('tick hooks', () => {
       detached: true, stdio: 'ignore', env: { ...process.env, STEWARD_DIR: dir, STEWARD_RUN_ID: runId },
     });
     const orphan = cli(sb.ws.root, '7');
+    const secondOrphan = cli(sb.ws.root, '8');
     const otherRun = cli(sb.ws.root, '70');
     const otherWorkspace = cli(`${sb.ws.root}-other`, '7');
-    const all = [orphan, otherRun, otherWorkspace];
+    const all = [orphan, secondOrphan, otherRun, otherWorkspace];
     try {
       await new Promise((r) => setTimeout(r, 200)); // let the children reach node (environ is read from /proc)
-      const lost = { run_id: 7, task_id: 1, to: 'ready' as const, reason: 'worker process is gone', run: { id: 7, host: 'here', pgid: null } as Run };
-      makeOnLost(sb.ws, 'here')([lost]);
+      const lost = (id: number) => ({ run_id: id, task_id: 1, to: 'ready' as const, reason: 'worker process is gone', run: { id, host: 'here', pgid: null } as Run });
+      makeOnLost(sb.ws, 'here')([lost(7), lost(8)]);
       await waitGone(orphan.pid!, 5000);
+      await waitGone(secondOrphan.pid!, 5000);
       assert.deepEqual([isAlive(otherRun.pid!), isAlive(otherWorkspace.pid!)], [true, true], 'another run, another workspace: left alone');
     } finally {
       for (const p of all) if (isAlive(p.pid!)) process.kill(-p.pid!, 'SIGKILL');

@@ -109,14 +109,16 @@ export function groupCpuTicks(pgid: number): number | undefined {
 }
 
 /**
- * The process groups of live processes whose environment holds every `NAME=value` of `vars` (scans
- * /proc/<pid>/environ: Linux, processes of this user). The babysitter gives its CLI STEWARD_DIR and
- * STEWARD_RUN_ID, and children inherit them, so this finds a run's processes even when the run never
- * recorded their group (a babysitter killed between starting its CLI and writing the pgid).
+ * One scan of /proc/<pid>/environ (Linux, processes of this user): for the live processes whose environment holds
+ * every `NAME=value` of `vars`, their process groups keyed by the value of variable `key` (processes without it are
+ * skipped). The babysitter gives its CLI STEWARD_DIR and STEWARD_RUN_ID, and children inherit them, so this finds
+ * each run's processes even when the run never recorded their group (a babysitter killed between starting its CLI
+ * and writing the pgid) — every lost run of a tick from the same scan.
  */
-export function groupsWithEnv(vars: Record<string, string>): number[] {
-  const wanted = Object.entries(vars).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
-  const groups = new Set<number>();
+export function groupsByEnv(vars: Record<string, string>, key: string): Map<string, number[]> {
+  const wanted = Object.entries(vars).map(([k, v]) => Buffer.from(`\0${k}=${v}\0`));
+  const keyEntry = Buffer.from(`\0${key}=`);
+  const groups = new Map<string, Set<number>>();
   for (const pid of procPids() ?? []) {
     let environ: Buffer;
     try {
@@ -125,11 +127,17 @@ export function groupsWithEnv(vars: Record<string, string>): number[] {
       continue;
     }
     // Each entry is NUL-terminated; with a NUL in front, "\0NAME=value\0" matches whole entries only.
-    if (!wanted.every((entry) => environ.includes(Buffer.concat([Buffer.from([0]), entry])))) continue;
+    if (!wanted.every((entry) => environ.includes(entry))) continue;
+    const at = environ.indexOf(keyEntry);
+    if (at < 0) continue;
+    const start = at + keyEntry.length;
+    const value = environ.toString('utf8', start, environ.indexOf(0, start));
     const stat = readProcStat(pid);
-    if (stat && stat.state !== 'Z' && stat.pgrp > 1) groups.add(stat.pgrp);
+    if (!stat || stat.state === 'Z' || stat.pgrp <= 1) continue;
+    if (!groups.has(value)) groups.set(value, new Set());
+    groups.get(value)!.add(stat.pgrp);
   }
-  return [...groups];
+  return new Map([...groups].map(([value, pgids]) => [value, [...pgids]]));
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

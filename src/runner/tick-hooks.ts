@@ -7,7 +7,7 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { dispatchLocal, type DispatchDeps } from './dispatch.js';
 import { adoptOrphanedTemps, applyOutbox, hasOutboxEntry } from './outbox.js';
-import { groupsWithEnv, ownPgid, processGone, signalGroup } from './process-group.js';
+import { groupsByEnv, ownPgid, processGone, signalGroup } from './process-group.js';
 
 /**
  * `isDead` for the tick: a run's babysitter is dead when it ran on this host and its pid is gone,
@@ -32,10 +32,12 @@ export function makeIsDead(workspace: Workspace, host = hostname()): (run: Run) 
  */
 export function makeOnLost(workspace: Pick<Workspace, 'root'>, host = hostname()): (lost: ReapResult['lost']) => void {
   return (lost) => {
+    const here = lost.filter(({ run }) => run.host === host);
+    if (here.length === 0) return;
     const mine = ownPgid();
-    for (const { run } of lost) {
-      if (run.host !== host) continue;
-      const groups = new Set(groupsWithEnv({ STEWARD_DIR: workspace.root, STEWARD_RUN_ID: String(run.id) }));
+    const byRun = groupsByEnv({ STEWARD_DIR: workspace.root }, 'STEWARD_RUN_ID');
+    for (const { run } of here) {
+      const groups = new Set(byRun.get(String(run.id)));
       if (run.pgid) groups.add(run.pgid);
       for (const pgid of groups) if (pgid !== mine) signalGroup(pgid, 'SIGKILL');
     }
