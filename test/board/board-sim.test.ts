@@ -280,7 +280,9 @@ test('property: simulated caller — only the person’s edits, nothing lost, no
         for (const e of expectations) {
           const got = cmds.filter((c) => c.kind !== 'unreadable' && c.kind !== 'create' && c.id === e.id);
           assert.deepEqual(got, e.cmds, `edit ${JSON.stringify(e.edit)} of #${e.id}`);
-          const shown = e.text.length > 0 && cmds.some((c) => c.kind === 'unreadable' && e.text.every((t) => c.text.split('\n').includes(sanitiseText(t))));
+          // Fresh only: a kept entry from an earlier round can hold the very same text (the same edit,
+          // refused then, made again now that the queue allows it).
+          const shown = e.text.length > 0 && cmds.some((c) => c.kind === 'unreadable' && c.fresh && e.text.every((t) => c.text.split('\n').includes(sanitiseText(t))));
           assert.equal(shown, e.unreadable, `unreadable for ${JSON.stringify(e.edit)}: ${JSON.stringify(cmds)}`);
         }
         for (const c of cmds) if (c.kind !== 'unreadable' && c.kind !== 'create') assert.ok(edited.has(c.id), `unasked command ${JSON.stringify(c)}`);
