@@ -201,3 +201,22 @@ test('Could-not-read texts come back as unreadable, not fresh, and are never dup
   const twice = render(board(), unreadableLines(diffBoard(last, `${last}remember the milk\n`, board())));
   assert.equal(twice.split('remember the milk').length, 2);
 });
+
+test('an edit refused once and made again after the queue allows it applies; the kept copy stays as it was', () => {
+  // Found by the simulated-caller property (CI seed -1317985833): the second edit's line is the
+  // very text kept from the first, so the kept entry (not fresh) and the command come together.
+  const last = render();
+  const cancelFailed = (text: string) => editLine(text, 6, (l) => l.replace('[ ]', '[-]'));
+  const refused = diffBoard(last, cancelFailed(last), board());
+  assert.equal(refused.length, 1);
+  assert.ok(refused[0]!.kind === 'unreadable' && refused[0]!.fresh && /#6 is failed/.test(refused[0]!.reason));
+  const requeued = board().map((t) => (t.id === 6 ? { ...t, status: 'ready' as const, fact: '' } : t));
+  const kept = render(board(), unreadableLines(refused));
+  const again = diffBoard(kept, cancelFailed(kept), requeued);
+  assert.deepEqual(
+    again.map((c) => (c.kind === 'unreadable' ? { kind: c.kind, text: c.text, fresh: c.fresh } : c)),
+    [{ kind: 'unreadable', text: (refused[0] as { text: string }).text, fresh: false }, { kind: 'cancel', id: 6 }],
+  );
+  const next = render(requeued, unreadableLines(again));
+  assert.equal(next.split('  > - [-] #6 deploy').length, 2, 'the kept text is shown once');
+});
