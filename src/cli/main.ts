@@ -8,7 +8,7 @@ import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { findWorkspace, type Workspace } from '../workspace/workspace.js';
 import type { CliContext, Command } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { loadCommand, loadCommands } from './commands/index.js';
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -17,7 +17,8 @@ const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function helpText(): string {
+async function helpText(): Promise<string> {
+  const COMMANDS = await loadCommands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'steward — a durable work queue for AI agents',
@@ -71,10 +72,10 @@ export async function main(argv: string[]): Promise<number> {
   const opened: { store?: Store } = {};
   try {
     if (!name || name === 'help' || name === '--help' || name === '-h') {
-      process.stdout.write(`${helpText()}\n`);
+      process.stdout.write(`${await helpText()}\n`);
       return name ? 0 : 2;
     }
-    const command = COMMANDS.find((c) => c.name === name);
+    const command = await loadCommand(name);
     if (!command) throw new StewardError('USAGE', `unknown command ${name}; see steward help`);
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {

@@ -1,16 +1,39 @@
-// The registry of CLI commands, in the order `steward help` lists them.
+// The registry of CLI commands, in the order `steward help` lists them. Each command's module is
+// loaded only when that command runs (the MCP SDK, execa, the tick and the runner are not needed
+// by `steward claim`); `steward help` loads them all.
 import type { Command } from '../command.js';
-import { accept, inbox, propose, reject } from './inbox.js';
-import { mcp } from './mcp.js';
-import { claim, complete, fail, heartbeat } from './runs.js';
-import { add, answer, approve, cancel, changes, done, list, requeue, show } from './tasks.js';
-import { up } from './up.js';
-import { doctor, logs, work } from './work.js';
-import { init, render, stats, tick } from './workspace.js';
 
-export const COMMANDS: Command[] = [
-  init, add, propose, list, show, inbox, accept, reject,
-  claim, heartbeat, complete, fail,
-  cancel, requeue, approve, changes, answer, done,
-  tick, render, stats, up, work, logs, doctor, mcp,
+type Module = Record<string, unknown>;
+const inbox = (): Promise<Module> => import('./inbox.js');
+const mcp = (): Promise<Module> => import('./mcp.js');
+const runs = (): Promise<Module> => import('./runs.js');
+const tasks = (): Promise<Module> => import('./tasks.js');
+const up = (): Promise<Module> => import('./up.js');
+const work = (): Promise<Module> => import('./work.js');
+const workspace = (): Promise<Module> => import('./workspace.js');
+
+const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
+  ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
+  ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
+  ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks],
+  ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['mcp', mcp],
 ];
+
+export const COMMAND_NAMES: readonly string[] = REGISTRY.map(([name]) => name);
+
+const isCommand = (value: unknown, name: string): value is Command =>
+  typeof value === 'object' && value !== null && (value as Command).name === name && typeof (value as Command).run === 'function';
+
+/** The command called `name`, its module loaded now; undefined for an unknown name. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const entry = REGISTRY.find(([n]) => n === name);
+  if (!entry) return undefined;
+  const command = Object.values(await entry[1]()).find((v) => isCommand(v, name));
+  if (!command) throw new Error(`command module for ${name} does not export it`);
+  return command;
+}
+
+/** Every command, in help order (loads every module). */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(COMMAND_NAMES.map(async (name) => (await loadCommand(name))!));
+}
