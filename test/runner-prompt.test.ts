@@ -87,7 +87,12 @@ describe('decideOutcome', () => {
     ({ process: proc(p), verdict, timeoutMs: 60_000, stallMs: 30_000, logPath: '/l', ...over });
   const kindOf = (f: OutcomeFacts) => {
     const d = decideOutcome(f);
-    return d ? [d.verb, d.input.kind ?? null] : ['none'];
+    return d.verb === 'none' ? ['none', d.why] : [d.verb, d.input.kind ?? null];
+  };
+  const decided = (f: OutcomeFacts) => {
+    const d = decideOutcome(f);
+    assert.notEqual(d.verb, 'none');
+    return d as Exclude<typeof d, { verb: 'none' }>;
   };
   const ok: Verdict = { ok: true, summary: 'did it', cost_usd: 0.1, tokens_in: 5, tokens_out: 2, session_id: 's' };
 
@@ -102,7 +107,7 @@ describe('decideOutcome', () => {
       [facts({ ended: 'spawn_error', exitCode: null }, { ok: false, summary: '' }), ['fail', 'fatal']],
       // The run stopped being ours: a CLI we stopped produced nothing to write; one that had already exited reports
       // its result, which the store keeps as a late result on the run.
-      [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'lease_lost', why: 'cancelled' } }), ['none']],
+      [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'lease_lost', why: 'cancelled' } }), ['none', 'cancelled']],
       [facts({}, ok, { stop: { kind: 'lease_lost', why: 'expired' } }), ['complete', null]],
       [facts({ exitCode: 1 }, { ok: false, summary: '' }, { stop: { kind: 'lease_lost', why: 'expired' } }), ['fail', 'transient']],
       [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'signal', signal: 'SIGINT' } }), ['fail', 'lost']],
@@ -112,11 +117,11 @@ describe('decideOutcome', () => {
   });
 
   test('metrics, retry_after and the question are passed on; evidence names the log', () => {
-    const done = decideOutcome(facts({}, ok))!;
+    const done = decided(facts({}, ok));
     assert.deepEqual(done.input, { summary: 'did it', evidence: { exit_code: 0, duration_ms: 5, log: '/l' }, cost_usd: 0.1, tokens_in: 5, tokens_out: 2, session_id: 's', exit_code: 0 });
-    const limited = decideOutcome(facts({ exitCode: 1 }, { ok: false, summary: '', kind: 'rate_limit', error: 'slow down', retry_after_seconds: 90 }));
-    assert.deepEqual([limited!.input.retry_after, limited!.input.error], [90, 'slow down']);
-    const asked = decideOutcome(facts({}, { ok: false, summary: '', kind: 'needs_input', question: 'which db?', error: 'needs input: which db?' }));
-    assert.equal(asked!.input.question, 'which db?');
+    const limited = decided(facts({ exitCode: 1 }, { ok: false, summary: '', kind: 'rate_limit', error: 'slow down', retry_after_seconds: 90 }));
+    assert.deepEqual([limited.input.retry_after, limited.input.error], [90, 'slow down']);
+    const asked = decided(facts({}, { ok: false, summary: '', kind: 'needs_input', question: 'which db?', error: 'needs input: which db?' }));
+    assert.equal(asked.input.question, 'which db?');
   });
 });

@@ -170,10 +170,9 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       deps.signal?.removeEventListener('abort', onOuterStop);
     }
     const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, logPath: log.path });
-    if (!decision) {
-      const why = stop?.kind === 'lease_lost' ? stop.why : 'not live';
-      log.line(`run ${run.id} is no longer live (${why}); its CLI was stopped before it finished and nothing is written`);
-      return { ...base, status: 'lease_lost', error: why };
+    if (decision.verb === 'none') {
+      log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped before it finished and nothing is written`);
+      return { ...base, status: 'lease_lost', error: decision.why };
     }
     const delivered = deliverOutcome(deps, run, task, decision, ctx);
     const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;

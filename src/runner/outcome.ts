@@ -22,6 +22,13 @@ export interface OutcomeFacts {
 /** The one complete/fail a run reports (see decideOutcome for when there is none). */
 export type OutcomeDecision = Omit<RunOutcomeRecord, 'run_id'>;
 
+/** Nothing to report: the run stopped being ours and we stopped its CLI before it finished. */
+export interface NoOutcome {
+  verb: 'none';
+  /** Why the run is no longer live (cancelled, expired, …). */
+  why: string;
+}
+
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
@@ -49,11 +56,11 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
  * Decides the outcome of a run: stop reasons first, then timeout/stall, the adapter's verdict, then verify.
  * When the run stopped being ours (cancelled, reaped) a CLI that had already exited still reports what it did — the
  * store keeps it on the run as a late result and leaves the task alone, so a result is never dropped. A CLI we stopped
- * for that reason produced none: undefined, nothing to write.
+ * for that reason produced none: `none`, with the reason, and nothing to write.
  */
-export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | undefined {
+export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome {
   const { process: p, verdict: v, stop } = facts;
-  if (stop?.kind === 'lease_lost' && p.ended !== 'exit') return undefined;
+  if (stop?.kind === 'lease_lost' && p.ended !== 'exit') return { verb: 'none', why: stop.why };
   if (stop?.kind === 'signal') {
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
   }
