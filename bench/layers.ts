@@ -3,14 +3,10 @@
 // plainjob, in one process, interleaved. The gap between the first two is the operations layer's JavaScript; the
 // gap between the second and plainjob is what steward's schema and guarantees cost in SQLite.
 // Run: npm run build && node dist/bench/layers.js [tasks=20000] [rounds=5]   (REVERSED=1: the other order in a round)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { TaskState } from '../src/core/states.js';
 import { openStore } from '../src/store/open-store.js';
 import { median } from './report.js';
-import { SUBJECTS } from './workers.js';
+import { emptyWal, SUBJECTS, withSeededQueue } from './workers.js';
 
 /**
  * The fetch-next cycle as store calls only: complete the current run, claim the next task, one transaction.
@@ -53,24 +49,17 @@ type Layer = 'operations layer (fetch-next)' | 'store calls only' | 'store calls
 
 /** µs per cycle of one drain of `n` fresh tasks. */
 async function once(layer: Layer, n: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-layers-'));
-  const path = join(dir, 'q.db');
-  try {
-    const subject = layer === 'plainjob' ? SUBJECTS.plainjob! : SUBJECTS.steward!;
-    await subject.seed(path, n);
+  const subject = layer === 'plainjob' ? SUBJECTS.plainjob! : SUBJECTS.steward!;
+  return withSeededQueue(subject, n, async (path) => {
     // Start every drain from an empty WAL, as bench/queue.ts does (the seed's pages are not the drain's work).
-    const db = new Database(path);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    emptyWal(path);
     const start = performance.now();
     if (layer === 'plainjob') await SUBJECTS.plainjob!.drain(path, 'w0', []);
     else if (layer !== 'operations layer (fetch-next)') {
       if (drainByStore(path, layer === 'store calls only') !== n) throw new Error('store-call drain did not claim every task');
     } else await SUBJECTS['steward-next']!.drain(path, 'w0', []);
     return ((performance.now() - start) * 1000) / n;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(): Promise<void> {

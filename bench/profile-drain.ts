@@ -2,11 +2,8 @@
 // Run: npm run build && node dist/bench/profile-drain.js [subject=steward] [tasks=5000]
 // A native statement call (better-sqlite3's run/get/all) is reported with its caller: BEGIN and COMMIT are run by
 // better-sqlite3's `sqliteTransaction`, steward's own statements by steward's code.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Session, type Profiler } from 'node:inspector';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SUBJECTS } from './workers.js';
+import { SUBJECTS, withSeededQueue } from './workers.js';
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
@@ -29,10 +26,7 @@ function groupOf(frame: Frame): string {
 async function main(): Promise<void> {
   const subject = process.argv[2] ?? 'steward';
   const n = Number(process.argv[3] ?? 5000);
-  const dir = mkdtempSync(join(tmpdir(), 'steward-profile-'));
-  try {
-    const path = join(dir, 'q.db');
-    await SUBJECTS[subject]!.seed(path, n);
+  await withSeededQueue(SUBJECTS[subject]!, n, async (path) => {
     const session = new Session();
     session.connect();
     await post(session, 'Profiler.enable');
@@ -65,9 +59,7 @@ async function main(): Promise<void> {
     for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
       console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -1,13 +1,10 @@
 // Benchmark: claim+complete cycles/s of steward against a raw better-sqlite3 loop, 1 and 4 processes, same run.
 // Run: npm run build && node dist/bench/queue.js [tasks]   (the full report: npm run bench)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { countStatements, type SqlCounts } from './sql-count.js';
-import { SUBJECTS } from './workers.js';
+import { SUBJECTS, withSeededQueue } from './workers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -78,10 +75,7 @@ function footprint(path: string): { rows: number; bytes: number } {
 
 /** Seeds `n` tasks and drains them with `procs` processes; with `count`, the children count statements (slower; not for rates). */
 export async function measure(subject: string, procs: number, n: number, opts: { count?: boolean } = {}): Promise<Measured> {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-  const path = join(dir, 'q.db');
-  try {
-    await SUBJECTS[subject]!.seed(path, n);
+  return withSeededQueue(SUBJECTS[subject]!, n, async (path) => {
     const before = footprint(path);
     const children = Array.from({ length: procs }, (_, i) => startChild(subject, path, `w${i}`, opts.count ?? false));
     await Promise.all(children.map((c) => c.ready));
@@ -102,9 +96,7 @@ export async function measure(subject: string, procs: number, n: number, opts: {
       bytesAdded: after.bytes - before.bytes,
       ...(sums ? { sql: sums } : {}),
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function sumCounts(list: SqlCounts[]): SqlCounts {

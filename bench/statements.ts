@@ -2,11 +2,8 @@
 // (BEGIN and COMMIT are statements too), and the rest of the wall time is JavaScript. Timing adds about a
 // microsecond per statement, so read the shares, not the sum.
 // Run: npm run build && node dist/bench/statements.js [subject=steward-next] [tasks=20000]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SUBJECTS } from './workers.js';
+import { emptyWal, SUBJECTS, withSeededQueue } from './workers.js';
 
 type Method = 'run' | 'get' | 'all';
 
@@ -37,13 +34,8 @@ function timeStatements(): { totals: Map<string, { calls: number; ns: bigint }>;
 async function main(): Promise<void> {
   const subject = process.argv[2] ?? 'steward-next';
   const n = Number(process.argv[3] ?? 20_000);
-  const dir = mkdtempSync(join(tmpdir(), 'steward-statements-'));
-  try {
-    const path = join(dir, 'q.db');
-    await SUBJECTS[subject]!.seed(path, n);
-    const db = new Database(path);
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+  await withSeededQueue(SUBJECTS[subject]!, n, async (path) => {
+    emptyWal(path);
     const timer = timeStatements();
     const start = performance.now();
     await SUBJECTS[subject]!.drain(path, 'w0', []);
@@ -58,9 +50,7 @@ async function main(): Promise<void> {
       console.log(`${r.us.toFixed(1).padStart(8)}  ${(r.calls / n).toFixed(2).padStart(10)}  ${r.sql.slice(0, 100)}`);
     }
     console.log(`${sqlUs.toFixed(1).padStart(8)}  statements in all; the other ${(wallUs - sqlUs).toFixed(1)} µs per task is JavaScript`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -1,4 +1,7 @@
 // Claim+complete loops for the queue benchmark: steward's library and a minimal raw better-sqlite3 floor.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildDBClient, SqliteQueue } from 'liteque';
 import { better, defineQueue } from 'plainjob';
@@ -274,3 +277,25 @@ export const liteque: QueueSubject = {
 };
 
 export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, 'steward-batch': stewardBatch, plainjob, liteque };
+
+/** Seeds `n` tasks of `subject` into a database in a fresh temp folder, runs `use` on its path, removes the folder. */
+export async function withSeededQueue<T>(subject: QueueSubject, n: number, use: (path: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
+  try {
+    const path = join(dir, 'q.db');
+    await subject.seed(path, n);
+    return await use(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Checkpoints the WAL empty, so a drain that follows starts with none of the seed's pages (its frames are its own). */
+export function emptyWal(path: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
