@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   console.log('procs  subject              cycles/s   vs raw');
   for (const procs of [1, 4]) {
     const rawRate = (await measure('raw', procs, n)).perSecond;
-    for (const subject of ['raw', 'steward', 'steward-next', 'steward-batch', 'plainjob', 'liteque']) {
+    for (const subject of Object.keys(SUBJECTS)) {
       const rate = subject === 'raw' ? rawRate : (await measure(subject, procs, n)).perSecond;
       console.log(`${String(procs).padEnd(6)} ${SUBJECTS[subject]!.name.padEnd(20)} ${rate.toFixed(0).padStart(8)}   ${(rate / rawRate).toFixed(2)}`);
     }

@@ -4,7 +4,8 @@ import { exactlyOnce, measure, type Measured } from './queue.js';
 import { count, int, median, progress, ratio, type BenchOptions, type Section } from './report.js';
 import { BATCH, SUBJECTS } from './workers.js';
 
-const PEERS = ['raw', 'steward', 'steward-next', 'steward-batch', 'plainjob', 'liteque'];
+/** Every subject, in the order of SUBJECTS. */
+const PEERS = Object.keys(SUBJECTS);
 const log = (s: string) => progress(`  ${s}`);
 
 /** Runs `measure` for every (subject, procs) pair `repeat` times, interleaved so load drift hits all alike. */
