@@ -1,9 +1,10 @@
 // The OpenClaw skill pack: every SKILL.md parses and follows OpenClaw's rules (REFERENCE.md §1).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readFrontMatter } from '../src/files/front-matter.js';
+import { heartbeatText } from '../src/workspace/heartbeat-text.js';
 import { REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
 const SKILLS = join(REPO_ROOT, 'skills');
@@ -25,10 +26,13 @@ for (const name of folders) {
     assert.match(description, /^Use (on|when)/, 'the description says when to use it');
     const metaLine = text.split('\n').find((l) => l.startsWith('metadata:'));
     assert.ok(metaLine, 'metadata is present');
-    const meta = JSON.parse(metaLine.slice('metadata:'.length)) as { openclaw: { requires: { bins: string[] }; install: Array<Record<string, unknown>> } };
+    const meta = JSON.parse(metaLine.slice('metadata:'.length)) as { openclaw: { requires: { bins: string[] }; install?: unknown } };
     assert.deepEqual(data.metadata, meta, 'metadata is one-line JSON that YAML reads the same');
     assert.deepEqual(meta.openclaw.requires.bins, ['steward']);
-    assert.deepEqual(meta.openclaw.install[0], { id: 'node', kind: 'node', package: 'steward', bins: ['steward'], label: 'Install steward (npm)' });
+    // The npm name "steward" is somebody else's (or nobody's): no install hint may point there.
+    assert.equal(meta.openclaw.install, undefined, 'no npm install hint');
+    assert.doesNotMatch(text, /npm (i|install) (-g )?steward\b/);
+    assert.match(body, /install it from its repository/);
     assert.ok(body.trim().length > 200 && body.length < 4000, `body is ${body.length} chars: short and imperative`);
     for (const other of Object.keys(data)) assert.ok(['name', 'description', 'user-invocable', 'homepage', 'metadata'].includes(other), `unknown key ${other}`);
   });
@@ -42,24 +46,49 @@ test('the skills only name steward commands that exist', () => {
   }
 });
 
-test('steward init --openclaw copies the pack and HEARTBEAT.md once, keeps edits, prints the config to paste', () => {
+test('steward init --openclaw copies the pack once, keeps edits, writes no HEARTBEAT.md there, prints the config to paste', () => {
   const root = tempDir();
   const oc = join(root, 'openclaw-ws');
   const first = cli(['init', '--openclaw', '--workspace', oc, '--json'], { cwd: root });
   assert.equal(first.code, 0, first.stderr);
   const copied = (first.json.openclaw.copied as string[]).map((p) => p.slice(oc.length + 1)).sort();
-  assert.deepEqual(copied, ['HEARTBEAT.md', 'skills/steward-planner/SKILL.md', 'skills/steward-triage/SKILL.md', 'skills/steward-worker/SKILL.md']);
+  assert.deepEqual(copied, ['skills/steward-planner/SKILL.md', 'skills/steward-triage/SKILL.md', 'skills/steward-worker/SKILL.md']);
+  assert.equal(existsSync(join(oc, 'HEARTBEAT.md')), false, 'OpenClaw ≥ 2026.8 never reads it; doctor --lint warns about one');
   assert.equal(readFileSync(join(oc, 'skills/steward-triage/SKILL.md'), 'utf8'), readFileSync(join(SKILLS, 'steward-triage/SKILL.md'), 'utf8'));
-  const edited = `${readFileSync(join(oc, 'HEARTBEAT.md'), 'utf8')}\n- also water the plants\n`;
-  writeFileSync(join(oc, 'HEARTBEAT.md'), edited);
+  const edited = `${readFileSync(join(oc, 'skills/steward-worker/SKILL.md'), 'utf8')}\n- also water the plants\n`;
+  writeFileSync(join(oc, 'skills/steward-worker/SKILL.md'), edited);
   const again = cli(['init', '--openclaw', '--workspace', oc, '--json'], { cwd: root });
   assert.deepEqual(again.json.openclaw.copied, []);
-  assert.deepEqual((again.json.openclaw.kept as string[]).map((p) => p.slice(oc.length + 1)), ['HEARTBEAT.md']);
-  assert.equal(again.json.openclaw.same.length, 3);
-  assert.equal(readFileSync(join(oc, 'HEARTBEAT.md'), 'utf8'), edited, 'a person\'s edit is never overwritten');
+  assert.deepEqual((again.json.openclaw.kept as string[]).map((p) => p.slice(oc.length + 1)), ['skills/steward-worker/SKILL.md']);
+  assert.equal(again.json.openclaw.same.length, 2);
+  assert.equal(existsSync(join(oc, 'HEARTBEAT.md')), false, 'a second init does not bring it back');
+  assert.equal(readFileSync(join(oc, 'skills/steward-worker/SKILL.md'), 'utf8'), edited, "a person's edit is never overwritten");
   const config = again.json.openclaw.config;
-  assert.deepEqual(config.mcp.servers.steward, { command: 'steward', args: ['mcp', '--role', 'triage', '--dir', root] });
-  assert.equal(config.agents.defaults.heartbeat.isolatedSession, true);
-  assert.match(config.agents.defaults.heartbeat.every, /^\d+m$/);
+  // The MCP server runs this Node with this steward: no PATH lookup, and the native module matches.
+  assert.deepEqual(config.mcp.servers.steward, { command: process.execPath, args: [join(REPO_ROOT, 'dist/src/cli/main.js'), 'mcp', '--role', 'triage', '--dir', root] });
+  assert.ok(existsSync(config.mcp.servers.steward.args[0]), 'the absolute main.js exists');
+  assert.deepEqual(config.tools.subagents.tools.deny, ['steward__*'], 'worker sub-agents get no triage tools');
+  const hb = config.agents.defaults.heartbeat;
+  assert.equal(hb.isolatedSession, true);
+  assert.match(hb.every, /^\d+m$/);
+  assert.equal(hb.target, 'none', 'an explicit target: the default owner skips every heartbeat without a route');
+  assert.equal(hb.prompt, readFileSync(join(root, 'HEARTBEAT.md'), 'utf8'), 'the prompt is the workspace HEARTBEAT.md');
+  assert.ok(hb.prompt.includes(`steward tick --json --dir ${root}`), 'the absolute steward directory');
+  const text = cli(['init', '--openclaw', '--workspace', oc], { cwd: root }).stdout;
+  assert.match(text, new RegExp(`openclaw cron scratch <jobId> --file ${join(root, 'HEARTBEAT.md')}`));
+  assert.match(text, /target/);
   assert.equal(cli(['init', '--workspace', oc], { cwd: root }).code, 2, '--workspace needs --openclaw');
+});
+
+test('HEARTBEAT.md has the whole rule set: dispatch, failures, the quiet answers, an absolute workspace', () => {
+  const shipped = readFileSync(join(REPO_ROOT, 'HEARTBEAT.md'), 'utf8');
+  assert.equal(shipped, heartbeatText(), 'the repository copy is the generated text with a placeholder path');
+  const text = heartbeatText('/srv/work');
+  for (const list of ['dispatch', 'proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'late_results', 'inbox_rejected', 'board']) {
+    assert.ok(text.includes(`\`${list}\``), `${list} has a rule`);
+  }
+  assert.match(text, /steward tick --json --dir \/srv\/work/);
+  assert.match(text, /tool_call[^\n]*"id": "sessions_spawn"/);
+  assert.match(text, /NO_REPLY[\s\S]*heartbeat_respond[\s\S]*HEARTBEAT_OK/);
+  assert.doesNotMatch(text, /in this workspace/);
 });

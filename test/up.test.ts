@@ -53,13 +53,20 @@ test('dispatch: openclaw claims within the caps, starts nothing, and lists each 
   for (const title of ['one', 'two', 'three']) assert.equal(run('add', title, '--agent', 'coder').code, 0);
   const first = run('tick', '--json');
   assert.equal(first.code, 0, first.stderr);
-  const handoff = first.json.dispatch as Array<{ run: number; task_id: number; label: string; task: string; runTimeoutSeconds: number }>;
+  type Spawn = { task: string; label: string; cwd: string; runTimeoutSeconds: number; expectsCompletionMessage: boolean };
+  const handoff = first.json.dispatch as Array<{ run: number; task_id: number; profile: string; sessions_spawn: Spawn }>;
   assert.equal(first.json.quiet, false);
   assert.deepEqual(handoff.map((h) => h.task_id), [1, 2], 'maxConcurrent 2 caps the claims');
   for (const h of handoff) {
-    assert.match(h.task, new RegExp(`steward work --run ${h.run}\\b`));
-    assert.match(h.task, /foreground/);
-    assert.equal(h.label, `steward-run-${h.run}`);
+    const args = h.sessions_spawn;
+    assert.equal(h.profile, 'coder', 'a steward profile, named so that nobody takes it for an OpenClaw agentId');
+    assert.equal('agent' in h, false);
+    assert.match(args.task, new RegExp(`main\\.js work --run ${h.run} --dir `));
+    // OpenClaw's exec: no timeout kill (timeoutSeconds 0), the longest yield, then process poll until it exits.
+    const exec = JSON.parse(/exactly these arguments: (\{.*\})$/m.exec(args.task)![1]!);
+    assert.deepEqual([exec.timeoutSeconds, exec.yieldMs, exec.workdir], [0, 120000, ws]);
+    assert.match(args.task, /"action": "poll", "sessionId": "<that sessionId>", "timeout": 30000/);
+    assert.deepEqual([args.label, args.cwd, args.runTimeoutSeconds, args.expectsCompletionMessage], [`steward-run-${h.run}`, ws, 1800 + 120, false]);
     const shown = run('show', String(h.task_id), '--json').json;
     assert.equal(shown.task.status, 'running');
     assert.equal(shown.runs[0].pid, undefined, 'nothing was started');

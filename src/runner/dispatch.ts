@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getAdapter } from '../core/adapters/index.js';
+import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import type { AgentProfile, Config } from '../config/schema.js';
@@ -68,24 +68,48 @@ export interface DispatchDeps {
   handOff?: boolean;
 }
 
+/** The arguments for OpenClaw's sessions_spawn (2026.9.6: a deferred tool, `tool_call {id: "sessions_spawn", args}`). */
+export interface SpawnArgs {
+  /** The exact task text for the sub-agent. */
+  task: string;
+  label: string;
+  /** The child's working directory: the steward workspace. */
+  cwd: string;
+  /** The run's timeout plus slack; OpenClaw stops the child after it. */
+  runTimeoutSeconds: number;
+  /** false: no announce turn back to the triage agent (steward records the result itself). */
+  expectsCompletionMessage: false;
+}
+
 /** A run claimed for the triage agent to give to OpenClaw's sessions_spawn. */
 export interface HandOff {
   run: number;
   task_id: number;
-  agent: string;
-  label: string;
-  /** The exact `task` text for sessions_spawn. */
-  task: string;
-  runTimeoutSeconds: number;
+  /** The steward agent profile the run was claimed for (not an OpenClaw agentId). */
+  profile: string;
+  sessions_spawn: SpawnArgs;
 }
 
-/** The sessions_spawn task text for a run: run the babysitter in the foreground, report its last line. */
-export function handOffText(root: string, runId: number, taskId: number, title: string): string {
+/** The command that runs this steward with this Node, independent of PATH: `node …/main.js`. */
+export function stewardCommand(): string {
+  return `${quoteWord(process.execPath)} ${quoteWord(CLI_MAIN)}`;
+}
+
+/**
+ * The sessions_spawn task text for a run. OpenClaw's exec backgrounds a command after `yieldMs` and kills it at
+ * `tools.exec.timeoutSeconds`, so the sub-agent passes `timeoutSeconds: 0` and polls until the command exits.
+ * `steward work --run N` only waits on a detached babysitter, so even a killed exec loses no run.
+ */
+export function handOffText(root: string, runId: number, taskId: number, title: string, command = stewardCommand()): string {
+  const argv = `${command} work --run ${runId} --dir ${quoteWord(root)}`;
+  const exec = JSON.stringify({ command: argv, workdir: root, timeoutSeconds: 0, yieldMs: 120000 });
   return [
     `You are a steward worker for task #${taskId} (${title.replace(/\s+/g, ' ').slice(0, 120)}).`,
-    `In the folder ${root}, run this command in the foreground and wait for it to finish: steward work --run ${runId}`,
-    'Do not run it in the background, do not claim or complete anything yourself.',
-    'When it returns, reply with its last line only.',
+    `Call the exec tool once with exactly these arguments: ${exec}`,
+    'timeoutSeconds 0 keeps exec from killing it; the command returns when the coding run is finished and recorded.',
+    'If exec says the command is still running, call the process tool with {"action": "poll", "sessionId": "<that sessionId>", "timeout": 30000}',
+    'again and again until it reports that the command exited. Never kill it, never start it a second time, never add `&`.',
+    'Then reply with the last line of its output only. Do not claim, complete or fail anything yourself.',
   ].join('\n');
 }
 
@@ -151,7 +175,10 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       if (deps.handOff) {
         const text = handOffText(workspace.root, run.id, task.id, task.title);
         const timeout = (task.timeout_seconds ?? profile.timeoutSeconds) + 120;
-        report.handoff.push({ run: run.id, task_id: task.id, agent: name, label: `steward-run-${run.id}`, task: text, runTimeoutSeconds: timeout });
+        report.handoff.push({
+          run: run.id, task_id: task.id, profile: name,
+          sessions_spawn: { task: text, label: `steward-run-${run.id}`, cwd: workspace.root, runTimeoutSeconds: timeout, expectsCompletionMessage: false },
+        });
         continue;
       }
       const logPath = runLogPath(workspace, task.id, run.id);

@@ -62,8 +62,8 @@ export function digestText(d: Digest | TickSkipped): string {
     const more = d.more?.[l];
     if (more) lines.push(`(+${count(more, l)} not shown)`);
   }
-  for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; label: string }>) {
-    lines.push(`spawn run ${h.run} for #${h.task_id}: sessions_spawn label ${h.label} (the task text is in --json)`);
+  for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; profile: string }>) {
+    lines.push(`spawn run ${h.run} for #${h.task_id} (${h.profile}): tool_call {"id": "sessions_spawn", "args": its sessions_spawn} (the args are in --json)`);
   }
   return lines.join('\n');
 }

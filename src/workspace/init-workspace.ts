@@ -4,23 +4,8 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { defaultConfigText, generateToken } from '../config/default-config.js';
 import { AGENT_CLIS, type AgentCli } from '../config/schema.js';
+import { heartbeatText } from './heartbeat-text.js';
 import { createWorkspaceDirs, type Workspace } from './workspace.js';
-
-/** The triage checklist an LLM heartbeat reads (DESIGN §8). */
-export const HEARTBEAT_TEXT = `# Heartbeat: steward triage
-
-On every heartbeat:
-
-1. Run \`steward tick --json\` in this workspace.
-2. If the digest says \`"quiet": true\`, answer \`HEARTBEAT_OK\` and stop. Read nothing else.
-3. Otherwise act on each item, then answer with one line per decision:
-   - \`proposals\`: \`steward accept ID\` (with --priority, --agent, … to adjust) or \`steward reject ID --reason TEXT\`.
-   - \`review\`: read \`steward show ID\`, then \`steward approve ID\` or \`steward changes ID --feedback TEXT\`.
-   - \`blocked\` with a question: \`steward answer ID TEXT\` if you know; otherwise ask a person.
-   - \`dead\`: \`steward requeue ID\` when another try can help, else \`steward cancel ID\`.
-   - \`stuck\`, \`late_results\`, \`inbox_rejected\`, \`board\`: tell a person (an agent profile, a worker or a file needs care).
-4. Each item is reported once. What still waits: \`steward inbox\`, \`steward list --status review,blocked\`.
-`;
 
 
 /** CLI kinds whose usual executable is on PATH (their example profiles are written enabled). */
@@ -55,7 +40,7 @@ export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}):
   const files: Array<[string, () => string]> = [
     [ws.configPath, () => defaultConfigText({ tokens: { planner: generateToken(), worker: generateToken(), triage: generateToken() }, agents: opts.agents })],
     [ws.boardPath, () => renderBoard([], { now: Date.now() })],
-    [join(ws.root, 'HEARTBEAT.md'), () => HEARTBEAT_TEXT],
+    [join(ws.root, 'HEARTBEAT.md'), () => heartbeatText(ws.root)],
   ];
   for (const [path, text] of files) if (writeIfAbsent(path, text())) created.push(path);
   return { workspace: ws, created: created.map((p) => relative(ws.root, p) || '.') };

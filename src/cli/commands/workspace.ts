@@ -13,7 +13,7 @@ import type { Command } from '../command.js';
 /** `steward init [--openclaw [--workspace DIR]]`: the workspace folders and starter files, never over an edit. */
 export const init: Command = {
   name: 'init',
-  summary: 'create a workspace here or at --dir (.steward/, TASKS.md, HEARTBEAT.md); --openclaw also installs the skill pack',
+  summary: 'create a workspace here or at --dir (.steward/, TASKS.md, HEARTBEAT.md); --openclaw also installs the skill pack and prints the gateway config',
   usage: 'steward init [--dir PATH] [--openclaw [--workspace OPENCLAW_WORKSPACE]]',
   options: { openclaw: { type: 'boolean' }, workspace: { type: 'string' } },
   needsConfig: false,
@@ -31,7 +31,7 @@ export const init: Command = {
     for (const f of oc.copied) lines.push(`  copied ${relative(target, f)}`);
     for (const f of oc.kept) lines.push(`  kept   ${relative(target, f)} (it has your edits; the shipped version is in ${SKILLS_DIR})`);
     for (const f of oc.same) lines.push(`  same   ${relative(target, f)}`);
-    lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2));
+    lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2), '', ...oc.notes);
     return { json: { workspace: workspace.root, db: workspace.dbPath, created, openclaw: { target, ...oc } }, text: lines.join('\n') };
   },
 };
