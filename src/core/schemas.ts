@@ -1,5 +1,6 @@
 // zod schemas for every input: the same objects validate CLI flags, MCP arguments and files.
 import { z } from 'zod';
+import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, zBoundedJson } from './payload-limits.js';
 import { FAILURE_KINDS, parsePriority } from './policy.js';
 import { TASK_STATES } from './states.js';
 import type { ThenTemplate } from './types.js';
@@ -179,7 +180,7 @@ export type HeartbeatInput = z.infer<typeof heartbeatInput>;
 
 /** What a finished run reports besides its verdict: evidence, cost, tokens, session, exit code. */
 const runReportShape = {
-  evidence: z.unknown().optional().describe('verify results, test output tails'),
+  evidence: zBoundedJson().optional().describe(`verify results, test output tails (JSON, at most ${MAX_PAYLOAD_BYTES} bytes, ${MAX_PAYLOAD_DEPTH} levels deep)`),
   cost_usd: z.number().min(0).optional(),
   tokens_in: z.number().int().min(0).optional(),
   tokens_out: z.number().int().min(0).optional(),
@@ -191,7 +192,7 @@ export const completeInput = z
   .object({
     run_id: zId,
     summary: z.string().max(100_000).default('').describe('what was done; becomes the task result'),
-    artifacts: z.unknown().optional().describe('paths, URLs, commits produced'),
+    artifacts: zBoundedJson().optional().describe(`paths, URLs, commits produced (JSON, at most ${MAX_PAYLOAD_BYTES} bytes, ${MAX_PAYLOAD_DEPTH} levels deep)`),
     ...runReportShape,
   })
   .strict();

@@ -1,6 +1,6 @@
 // One MCP server for one role: its tools, the resources, the planner prompt, and the call dispatch that refuses other tools.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/policy.js';
@@ -39,15 +39,40 @@ const INSTRUCTIONS: Record<McpRole, string> = {
   triage: 'steward work queue. tick returns the digest; decide proposals; update tasks (priority, cancel, review, answers).',
 };
 
+/** Why a tools/call envelope is malformed (set by the envelope below, answered as InvalidParams). */
+const MALFORMED = Symbol('malformed tools/call');
+
+/** What the envelope hands on: a name and arguments, or why there are none. */
+interface CallEnvelope {
+  name: string;
+  arguments?: Record<string, unknown>;
+  [MALFORMED]?: string;
+}
+
 /**
- * The envelope of tools/call, checked loosely here: the SDK's Server then checks the request against
- * its CallToolRequestSchema and answers a malformed one (say, `arguments` that is not an object)
- * with InvalidParams (-32602). Registering the strict schema itself would turn that into an
- * InternalError (-32603), since the protocol layer parses first and reports a thrown ZodError so.
+ * The envelope of tools/call. The SDK's protocol layer parses a request with the registered schema
+ * and reports a schema that throws as InternalError (-32603) with the raw zod issues; its Server then
+ * checks CallToolRequestSchema and reports a mismatch as InvalidParams with the same dump. So this
+ * schema never fails: it turns a malformed request (no `params`, no string `name`, `arguments` that
+ * is not an object) into a well-formed one marked MALFORMED, and the handler answers that with a
+ * clean InvalidParams (-32602) naming what is wrong.
  */
 const callToolEnvelope = z.object({
   method: z.literal('tools/call'),
-  params: z.looseObject({ name: z.unknown(), arguments: z.unknown() }),
+  params: z.unknown().transform((p): CallEnvelope => {
+    const params = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
+    const args = params?.arguments;
+    const argsOk = args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args));
+    const why = !params
+      ? 'tools/call needs params: {name, arguments}'
+      : typeof params.name !== 'string'
+        ? 'tools/call needs params.name, the name of a tool (a string)'
+        : !argsOk
+          ? 'tools/call params.arguments must be an object of named arguments'
+          : undefined;
+    if (why) return { ...params, name: '', arguments: {}, [MALFORMED]: why };
+    return params as unknown as CallEnvelope;
+  }),
 });
 
 /** Refuses a call to a tool this role lacks (FORBIDDEN) or that steward does not have (NOT_FOUND). */
@@ -99,7 +124,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   // mismatch with a bare message too. steward dispatches tools/call itself so that every refusal
   // carries a stable code: a tool outside the role is refused here, by the server, as FORBIDDEN.
   server.server.setRequestHandler(callToolEnvelope, (request) => {
-    const name = String(request.params.name);
+    const malformed = request.params[MALFORMED];
+    if (malformed) throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${malformed}`);
+    const name = request.params.name;
     const def = mine.get(name);
     return def ? runTool(def, request.params.arguments, env) : refuse(name, role);
   });

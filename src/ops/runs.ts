@@ -1,4 +1,5 @@
 // The worker's verbs: claim, heartbeat, complete, fail — each writes only through its run id.
+import { createHash } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
@@ -154,9 +155,16 @@ export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { ru
   });
 }
 
-/** Records a result that arrived after its run stopped being live: kept on the run and in the log. */
+/**
+ * Records a result that arrived after its run stopped being live: kept on the run and in the log.
+ * The same payload sent again (a worker retrying a LEASE_LOST complete) is stored once: its hash
+ * matches the one the run already keeps, and nothing is written.
+ */
 function keepLateResult(store: Store, run: Run, why: string, payload: Record<string, unknown>, ctx: OpContext): void {
-  const late = { ...payload, at: ctx.now, reason: why };
+  const hash = createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32);
+  const kept = run.late as { hash?: unknown } | null;
+  if (kept && kept.hash === hash) return;
+  const late = { ...payload, at: ctx.now, reason: why, hash };
   store.runs.update(run.id, { late });
   logEvent(store, ctx, 'late_result', { task_id: run.task_id, run_id: run.id }, why, late);
 }
