@@ -1,12 +1,13 @@
 // Disk full and read-only storage: clear UNAVAILABLE errors (exit 5), nothing corrupted, nothing half-written.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { StewardError } from '../src/core/errors.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { FAKE_CLI_PATH } from './helpers/fixtures.js';
 import { at, cli, snapshot, tempDir } from './support/helpers.js';
 
 /** Mounts a tmpfs of `size` at a fresh folder; null where this machine does not allow it (not root). */
@@ -106,6 +107,37 @@ describe('read-only storage', () => {
     assert.equal(store.tasks.get(1)?.status, 'running');
     completeRun(store, { run_id: claim.json.run.id, summary: 'after the remount' }, at(Date.now()));
     assert.equal(store.tasks.get(1)?.status, 'done');
+    store.close();
+  });
+});
+
+describe('disk full during a run', () => {
+  const fs = mountTmpfs('4m');
+  test('the agent fills the disk: the log stops (ENOSPC), `steward work` lives, the outcome is kept and the truncation recorded', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
+    mounted.push(fs!);
+    const ws = join(fs!, 'ws');
+    mkdirSync(ws);
+    assert.equal(cli(['init'], { cwd: ws }).code, 0);
+    const filler = join(fs!, 'filler');
+    const profile = { cli: 'command', command: [FAKE_CLI_PATH, '{prompt}'], env: { FAKE_CLI: 'command', FAKE_MODE: 'fill_disk', FAKE_FILL_FILE: filler, FAKE_FILL_LINES: '3000' }, leaseSeconds: 60 };
+    writeFileSync(join(ws, '.steward/config.yaml'), JSON.stringify({ agents: { coder: profile } }));
+    assert.equal(cli(['add', 'fill the disk'], { cwd: ws }).code, 0);
+    const r = cli(['work', '--agent', 'coder', '--once', '--json'], { cwd: ws });
+    // It reports the run (exit 0, or 5 when the database was full too and the outcome waits in the outbox).
+    assert.ok(r.json?.runs, `steward work died (${r.code}): ${r.stderr} ${r.stdout}`);
+    const run = r.json.runs[0];
+    assert.ok(['completed', 'deferred'].includes(run.status), JSON.stringify(run));
+    assert.equal(r.code, run.status === 'deferred' ? 5 : 0);
+    // The log holds less than the agent printed: it stopped at the full disk.
+    assert.ok(statSync(run.log_path).size < 3000 * 80, `log size ${statSync(run.log_path).size}`);
+    rmSync(filler);
+    const tick = cli(['tick', '--json'], { cwd: ws });
+    assert.equal(tick.code, 0, tick.stderr);
+    const store = openStore(join(ws, '.steward/queue.db'));
+    assert.equal(store.tasks.get(1)?.status, 'done');
+    const evidence = store.runs.get(run.run_id)?.evidence as { log_truncated?: string };
+    assert.match(String(evidence?.log_truncated), /ENOSPC/);
+    assert.deepEqual(readdirSync(join(ws, '.steward/outbox')).filter((n) => !n.startsWith('rejected')), [], 'the outbox is empty, no reserve left');
     store.close();
   });
 });

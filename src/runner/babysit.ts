@@ -11,6 +11,7 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { keepLease } from './lease-keeper.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
+import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './outbox-reserve.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import { ownPgid, procIdentity } from './process-group.js';
 import { buildPrompt } from './prompt.js';
@@ -99,6 +100,8 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
   const graceMs = deps.graceMs ?? 5000;
   const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null);
   const base = { run_id: run.id, task_id: task.id, log_path: log.path };
+  // Room for the outcome taken now, while there is room: a disk that fills up during the run cannot lose it.
+  if (!reserveOutboxEntry(workspace.outboxDir, run.id)) say(`run ${run.id}: could not reserve space in the outbox (disk full?)`);
   const tryDb = <T>(what: string, fn: () => T): T | undefined => {
     try {
       return fn();
@@ -174,6 +177,10 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped before it finished and nothing is written`);
       return { ...base, status: 'lease_lost', error: decision.why };
     }
+    if (log.truncated) {
+      say(`run ${run.id}: the log ${log.path} stopped being written (${log.truncated}); the outcome is kept all the same`);
+      decision.input.evidence = { ...(decision.input.evidence as Record<string, unknown> | undefined), log_truncated: log.truncated };
+    }
     const delivered = deliverOutcome(deps, run, task, decision, ctx);
     const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
     const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
@@ -192,6 +199,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     return { ...base, status, task_status: taskStatus, kind, error, ...interrupted };
   } finally {
     log.close();
+    releaseOutboxReserve(workspace.outboxDir, run.id);
   }
 }
 
@@ -208,7 +216,12 @@ function deliverOutcome(deps: BabysitDeps, run: Run, task: Task, record: Pick<Ou
   try {
     path = writeOutboxEntry(dir, entry);
   } catch (err) {
-    deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}); writing to the database only`);
+    try {
+      path = writeIntoReserve(dir, entry);
+      deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}); wrote the outcome into the reserved space`);
+    } catch (again) {
+      deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}; reserve: ${(again as Error).message}); writing to the database only`);
+    }
   }
   try {
     const result = applyOutboxEntry(deps.store, entry, ctx());

@@ -6,6 +6,7 @@ import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
 import type { Store } from '../store/open-store.js';
+import { dropOrphanedReserves } from './outbox-reserve.js';
 import { processGone } from './process-group.js';
 
 /** `.steward/outbox/<run>.json`: one run's outcome, written atomically (temp file + fsync + rename). */
@@ -135,6 +136,7 @@ function reject(dir: string, name: string, reason: string): void {
 export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxReport {
   const report: OutboxReport = { applied: [], duplicate: [], late: [], rejected: [], waiting: [] };
   adoptOrphanedTemps(dir);
+  dropOrphanedReserves(dir);
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));

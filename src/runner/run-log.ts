@@ -14,25 +14,45 @@ export interface Tee {
   write(chunk: Buffer | string): unknown;
 }
 
-/** An append-only log (O_APPEND, so a dispatcher and the babysitter may share the file). */
+/**
+ * An append-only log (O_APPEND, so a dispatcher and the babysitter may share the file). Logging never
+ * fails a run: the first write that throws (ENOSPC on a full disk, EIO, …) stops logging to the file,
+ * and `truncated` says why and after how many bytes; the tee still gets the output.
+ */
 export class RunLog {
-  private fd: number | null;
+  private fd: number | null = null;
   private atLineStart = true;
+  /** Bytes written to the file by this writer. */
+  bytes = 0;
+  /** Why the file stopped being written, or null while it is whole. */
+  truncated: string | null = null;
 
   constructor(
     readonly path: string,
     private readonly tee: Tee | null = null,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.fd = openSync(path, 'a');
+    } catch (err) {
+      this.stop(err);
+    }
   }
 
   /** Raw output of a child: to the file, and to the tee when there is one. */
   write(chunk: Buffer | string): void {
     if (this.fd !== null) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      for (let done = 0; done < buf.length; ) done += writeSync(this.fd, buf, done, buf.length - done);
-      if (buf.length) this.atLineStart = buf[buf.length - 1] === 10;
+      try {
+        for (let done = 0; done < buf.length; ) {
+          const n = writeSync(this.fd, buf, done, buf.length - done);
+          done += n;
+          this.bytes += n;
+        }
+        if (buf.length) this.atLineStart = buf[buf.length - 1] === 10;
+      } catch (err) {
+        this.stop(err);
+      }
     }
     this.tee?.write(chunk);
   }
@@ -43,8 +63,21 @@ export class RunLog {
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    if (fd === null) return;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      this.truncated ??= `closing the log failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    }
+  }
+
+  /** Gives up on the file after a failed open or write. */
+  private stop(err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    this.truncated = `${e.code ?? 'error'} after ${this.bytes} bytes: ${e.message}`;
+    this.close();
   }
 }
 
