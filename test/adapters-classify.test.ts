@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  classifyFailureText, findQuestion, looksLikeAuthFailure, looksLikeRateLimit, parseRetryAfter,
-} from '../src/core/adapters/index.js';
+import { findQuestion, parseRetryAfter } from '../src/core/adapters/index.js';
 import { finishVerdict } from '../src/core/adapters/classify.js';
 
 test('parseRetryAfter reads the usual phrasings, rounding up to whole seconds', () => {
@@ -41,23 +39,6 @@ test('findQuestion takes a NEEDS_INPUT line, not a mention inside a sentence', (
   assert.deepEqual(table.map(([text]) => findQuestion(text)), table.map(([, want]) => want));
 });
 
-test('auth and rate-limit words', () => {
-  const auth = ['HTTP 401', 'Unauthorized', 'authentication_failed', 'Invalid API key', 'invalid x-api-key',
-    'Incorrect API key provided', 'API key not valid', 'ProviderAuthError'];
-  const rate = ['status 429', 'rate_limit_error', 'Rate limit reached', 'ratelimit', 'insufficient quota',
-    'Overloaded', '529', 'RESOURCE_EXHAUSTED', 'Too Many Requests', 'Throttling'];
-  const neither = ['connection reset', 'exit code 1', 'took 4290 ms', 'port 14012', 'Segmentation fault'];
-  assert.deepEqual(auth.filter((t) => !looksLikeAuthFailure(t)), []);
-  assert.deepEqual(rate.filter((t) => !looksLikeRateLimit(t)), []);
-  assert.deepEqual(neither.filter((t) => looksLikeAuthFailure(t) || looksLikeRateLimit(t)), []);
-});
-
-test('classifyFailureText: auth wins over rate limit, default transient', () => {
-  assert.equal(classifyFailureText('401 Unauthorized (after 3 retries on 429)'), 'fatal');
-  assert.equal(classifyFailureText('429 Too Many Requests'), 'rate_limit');
-  assert.equal(classifyFailureText('ECONNRESET'), 'transient');
-});
-
 test('finishVerdict order: signal, then question, then success, then failure kind', () => {
   const asked = { ok: true, text: 'NEEDS_INPUT: which?' };
   assert.equal(finishVerdict(asked, { stdout: '', stderr: '', exitCode: null, signal: 'SIGTERM' }).kind, 'transient');
@@ -66,15 +47,32 @@ test('finishVerdict order: signal, then question, then success, then failure kin
   assert.deepEqual(finishVerdict({ ok: true, text: '  done \n' }, { stdout: '', stderr: '429', exitCode: 0 }), { ok: true, summary: 'done' });
 });
 
-test('finishVerdict: stderr is evidence; an adapter-given kind is kept as is', () => {
+test('finishVerdict: words on stderr are not a kind; a structured status or an adapter-given kind is', () => {
   const out = { stdout: '', stderr: 'Error: 429 Too Many Requests, retry after 7s', exitCode: 1 };
+  // Free text on stderr decides nothing (it may be the agent's tool output).
   assert.deepEqual(finishVerdict({ ok: false, text: '', error: 'request failed' }, out), {
-    ok: false, kind: 'rate_limit', summary: 'request failed', error: 'rate limited: request failed', retry_after_seconds: 7,
+    ok: false, kind: 'transient', summary: 'request failed', error: 'request failed',
   });
+  assert.deepEqual(finishVerdict({ ok: false, text: '', error: 'request failed, retry after 7s', status: 429 }, out), {
+    ok: false, kind: 'rate_limit', summary: 'request failed, retry after 7s', error: 'rate limited: request failed, retry after 7s', retry_after_seconds: 7,
+  });
+  assert.equal(finishVerdict({ ok: false, text: '', error: 'x', errorType: 'authentication_error' }, out).kind, 'fatal');
   assert.deepEqual(finishVerdict({ ok: false, text: '', error: 'turn limit', kind: 'transient' }, out), {
     ok: false, kind: 'transient', summary: 'turn limit', error: 'turn limit',
   });
   assert.equal(finishVerdict({ ok: false, text: '' }, { ...out, stderr: '' }).error, 'exited with code 1');
+});
+
+test('finishVerdict: an exit with no output and a reason on stderr is a configuration failure', () => {
+  const stderr = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n';
+  const v = finishVerdict({ ok: false, text: '', error: 'claude printed no output', silent: true }, { stdout: '', stderr, exitCode: 1 });
+  assert.equal(v.kind, 'fatal');
+  assert.equal(v.cause, 'config');
+  assert.match(v.error!, /refused to start \(exit 1, no output\): --dangerously-skip-permissions cannot be used with root/);
+  // Output was printed, or nothing on stderr, or a kill: not a configuration failure.
+  assert.equal(finishVerdict({ ok: false, text: '', silent: false }, { stdout: '{}', stderr, exitCode: 1 }).kind, 'transient');
+  assert.equal(finishVerdict({ ok: false, text: '', silent: true }, { stdout: '', stderr: ' \n', exitCode: 1 }).kind, 'transient');
+  assert.equal(finishVerdict({ ok: false, text: '', silent: true }, { stdout: '', stderr, exitCode: null }).cause, undefined);
 });
 
 test('finishVerdict: summaries are bounded', () => {

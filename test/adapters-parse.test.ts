@@ -98,7 +98,8 @@ for (const cli of CLI_KINDS) {
     const v = parseCase(cli, 'auth');
     assert.equal(v.ok, false);
     assert.equal(v.kind, 'fatal');
-    assert.match(v.error ?? '', /^authentication failed/);
+    // cli: command says so with its protocol line; the others through their structured error fields.
+    assert.match(v.error ?? '', cli === 'command' ? /^STEWARD_RESULT fatal: HTTP 401/ : /^authentication failed/);
   });
   test(`${cli}: rate limit with its retry-after`, () => {
     const v = parseCase(cli, 'rate_limit');

@@ -30,6 +30,23 @@ export interface NoOutcome {
 }
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** Characters of the CLI's stderr every recorded error carries (its tail). */
+export const STDERR_TAIL_CHARS = 2000;
+
+/** The last STDERR_TAIL_CHARS of stderr, trimmed; '' when there is none. */
+export function stderrTail(stderr: string): string {
+  const t = stderr.trim();
+  return t.length <= STDERR_TAIL_CHARS ? t : `…${t.slice(t.length - STDERR_TAIL_CHARS + 1)}`;
+}
+
+/** The error with the stderr tail appended, unless the error already quotes it. */
+function withStderr(error: string, stderr: string): string {
+  const tail = stderrTail(stderr);
+  if (!tail) return error;
+  const lastLine = tail.split('\n').pop()!.trim();
+  if (lastLine && error.includes(lastLine)) return error;
+  return `${error}\n--- stderr (tail) ---\n${tail}`;
+}
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 function metrics(v: Verdict): Record<string, unknown> {
@@ -46,8 +63,12 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
   const evidence: Record<string, unknown> = { ended: p.ended, exit_code: p.exitCode, duration_ms: p.durationMs, log: facts.logPath };
   if (p.signal) evidence.signal = p.signal;
   if (facts.verdict.summary) evidence.summary = clip(facts.verdict.summary, 4000);
+  if (facts.verdict.cause) evidence.cause = facts.verdict.cause;
+  const tail = stderrTail(p.stderr);
+  if (tail) evidence.stderr_tail = tail;
   if (facts.verify) Object.assign(evidence, { verify: facts.verify.results, verify_skipped: facts.verify.skipped });
-  const input: Record<string, unknown> = { error: clip(error.trim() || kind, 100_000), kind, evidence, ...metrics(facts.verdict), ...extra };
+  const text = withStderr(error.trim() || kind, p.stderr);
+  const input: Record<string, unknown> = { error: clip(text, 100_000), kind, evidence, ...metrics(facts.verdict), ...extra };
   if (p.exitCode !== null) input.exit_code = p.exitCode;
   return { verb: 'fail', input };
 }
@@ -65,6 +86,13 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
   }
   if (p.ended === 'spawn_error') return fail('fatal', `could not start the agent's CLI: ${p.error ?? 'unknown error'}`, facts);
+  if ((p.ended === 'timeout' || p.ended === 'stalled') && v.retrying) {
+    // The CLI's own retry lines show it was still retrying a rate limit: a pause, not a strike.
+    const r = v.retrying;
+    const what = p.ended === 'timeout' ? `timed out after ${secs(facts.timeoutMs)}` : `stalled for ${secs(facts.stallMs)}`;
+    const error = `rate limited: ${what} while the CLI retried HTTP ${r.status ?? 429} (${r.attempts} retries; last: ${r.line}); the process group was killed`;
+    return fail('rate_limit', error, facts, r.retry_after_seconds !== undefined ? { retry_after: r.retry_after_seconds } : {});
+  }
   if (p.ended === 'timeout') return fail('timeout', `timed out after ${secs(facts.timeoutMs)}; the process group was killed`, facts);
   if (p.ended === 'stalled') {
     return fail('stalled', `stalled: no output and no CPU use for ${secs(facts.stallMs)}; the process group was killed`, facts);

@@ -1,10 +1,11 @@
 // aider: `aider --message PROMPT --yes-always --no-auto-commits --no-pretty`, plain text output.
 import { finishVerdict, type Reading } from './classify.js';
-import { clipTail, tailLines } from './parse-util.js';
+import { tailLines } from './parse-util.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
-// aider exits 0 even when the model call failed; these lines are how it reports that.
-const MODEL_ERROR = /^.*(?:litellm\.\w*Error\b|The API provider (?:is not able to authenticate|has rate limited)).*$/m;
+// aider exits 0 even when the model call failed; it reports that with the exception's class at the start of a
+// line ("litellm.RateLimitError: …", "litellm.AuthenticationError: …"). The class name is the signal.
+const MODEL_ERROR = /^litellm\.(\w+Error)\b.*$/m;
 
 const TOKENS = /^Tokens: ([\d.]+)([kM]?) sent,.*?([\d.]+)([kM]?) received\./gm;
 const SESSION_COST = /Cost: \$[\d.]+ message, \$([\d.]+) session\./g;
@@ -30,10 +31,9 @@ function readAider(out: RunOutput): Reading {
   const modelError = MODEL_ERROR.exec(`${out.stdout}\n${out.stderr}`);
   if (modelError) {
     reading.error = `aider reported a model error: ${modelError[0].trim()}`;
-    reading.evidence = clipTail(`${out.stdout}\n${out.stderr}`, 4000);
+    reading.errorType = modelError[1];
   } else if (out.exitCode !== 0) {
     reading.error = tailLines(out.stderr, 1000) || `aider exited with code ${out.exitCode}`;
-    reading.evidence = clipTail(out.stdout, 4000);
   } else reading.ok = true;
   return reading;
 }

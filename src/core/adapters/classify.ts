@@ -1,84 +1,41 @@
-// Outcome classification shared by every adapter: questions, rate limits, auth, kills.
+// Outcome classification shared by every adapter, from structured signals only (never the agent's prose).
 import type { FailureKind } from '../policy.js';
 import type { Metrics, RunOutput, Verdict } from './types.js';
-import { clipHead, clipTail } from './parse-util.js';
+import { clipHead, tailLines } from './parse-util.js';
+import { kindOfErrorType, kindOfStatus, parseRetryAfter, type RetrySignal } from './signals.js';
 
 /** What an adapter read from a CLI's output, before the shared rules decide the verdict. */
 export interface Reading extends Metrics {
   /** The CLI itself reported success (its own success rule, REFERENCE §3). */
   ok: boolean;
-  /** The agent's final text; scanned for a NEEDS_INPUT line. '' when there is none. */
+  /** The agent's final text; scanned for a NEEDS_INPUT line (the prompt's protocol). '' when there is none. */
   text: string;
   /** What to report as the summary when it is not `text` itself (e.g. a stdout tail). */
   summary?: string;
   /** Why the CLI failed, in its words (used when !ok). */
   error?: string;
-  /** More text to scan for rate-limit and auth words (error fields, not the agent's prose). */
-  evidence?: string;
-  /** A kind the adapter already knows from a structured signal (e.g. an exit code). */
+  /** A kind the adapter already knows from a structured signal (an exit code, a protocol line). */
   kind?: FailureKind;
+  /** The HTTP status the CLI reported in a structured field or its own error envelope. */
+  status?: number;
+  /** The error type / class name the CLI reported in a structured field. */
+  errorType?: string;
+  /** Seconds to wait, when the CLI said so in a structured way. */
+  retryAfterSeconds?: number;
+  /** The CLI's own retry lines on stderr (Gemini CLI, Qwen Code). */
+  retry?: RetrySignal;
+  /** The CLI printed none of its structured output: with a non-zero exit and words on stderr, it refused to start. */
+  silent?: boolean;
 }
 
 const QUESTION_LINE = /^[ \t>*_`#-]*NEEDS_INPUT[*_`]*[ \t]*:[*_`]*[ \t]*(\S.*?)[ \t]*$/m;
-const AUTH_PATTERNS = [
-  /\b401\b/,
-  /unauthori[sz]ed/i,
-  /authenticat/i,
-  /\bAuthError\b|ProviderAuthError/,
-  /(?:invalid|incorrect|bad|missing)[ _-]?(?:x-)?api[ _-]?key/i,
-  /api[ _-]?key (?:is )?(?:not valid|invalid|incorrect|missing)/i,
-];
-const RATE_PATTERNS = [
-  /\b429\b/,
-  /\b529\b/,
-  /rate[ _-]?limit/i,
-  /too many requests/i,
-  /quota/i,
-  /overloaded/i,
-  /RESOURCE_EXHAUSTED/,
-  /throttl/i,
-];
-const RETRY_AFTER =
-  /(?:retry[-_ ]?after|retry[-_ ]?delay|retry in|try again in)["'\s:=]*((?:\d+(?:\.\d+)?\s*(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)?(?![a-z])\s*)+)/i;
-const DURATION_PART = /(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)?(?![a-z])/gi;
+/** Longest stderr tail a configuration failure quotes. */
+const CONFIG_TAIL = 1000;
 
-/** The question of the first `NEEDS_INPUT: question` line in `text`, if any. */
+/** The question of the first `NEEDS_INPUT: question` line in `text` (the protocol the prompt asks for), if any. */
 export function findQuestion(text: string): string | undefined {
   const match = QUESTION_LINE.exec(text);
   return match ? match[1] : undefined;
-}
-
-/** True when the text reads like an authentication failure (401, bad API key). */
-export function looksLikeAuthFailure(text: string): boolean {
-  return AUTH_PATTERNS.some((re) => re.test(text));
-}
-
-/** True when the text reads like a rate limit or exhausted quota (429, 529, "overloaded"). */
-export function looksLikeRateLimit(text: string): boolean {
-  return RATE_PATTERNS.some((re) => re.test(text));
-}
-
-/** Seconds to wait, from "retry after 30s", "retry-after: 30", "try again in 2 minutes"; rounded up. */
-export function parseRetryAfter(text: string): number | undefined {
-  const match = RETRY_AFTER.exec(text);
-  if (!match) return undefined;
-  let seconds = 0;
-  for (const part of match[1].matchAll(DURATION_PART)) {
-    const value = Number(part[1]);
-    const unit = (part[2] ?? 's').toLowerCase();
-    if (unit === 'ms' || unit.startsWith('milli')) seconds += value / 1000;
-    else if (unit.startsWith('h')) seconds += value * 3600;
-    else if (unit.startsWith('m')) seconds += value * 60;
-    else seconds += value;
-  }
-  return seconds > 0 ? Math.max(1, Math.ceil(seconds)) : undefined;
-}
-
-/** Kind of a failure from its text alone: auth → fatal, rate limit → rate_limit, else transient. */
-export function classifyFailureText(text: string): FailureKind {
-  if (looksLikeAuthFailure(text)) return 'fatal';
-  if (looksLikeRateLimit(text)) return 'rate_limit';
-  return 'transient';
 }
 
 function metricsOf(reading: Reading): Metrics {
@@ -90,14 +47,35 @@ function metricsOf(reading: Reading): Metrics {
   return out;
 }
 
-/** Applies the shared rules (kill → needs_input → success → auth/rate/transient) to a reading. */
+/** A CLI that exited non-zero before printing any of its structured output, with a reason on stderr: it refused to start. */
+export function isConfigFailure(reading: Reading, out: RunOutput): boolean {
+  return reading.silent === true && out.exitCode !== null && out.exitCode !== 0 && out.stderr.trim() !== '';
+}
+
+type Classified = { kind: FailureKind; how: 'adapter' | 'api' | 'retry' | 'config' | 'none' };
+
+function classify(reading: Reading, out: RunOutput): Classified {
+  if (reading.kind) return { kind: reading.kind, how: 'adapter' };
+  const api = kindOfStatus(reading.status) ?? kindOfErrorType(reading.errorType);
+  if (api) return { kind: api, how: 'api' };
+  if (reading.retry && reading.retry.kind !== 'transient') return { kind: reading.retry.kind, how: 'retry' };
+  if (isConfigFailure(reading, out)) return { kind: 'fatal', how: 'config' };
+  return { kind: 'transient', how: 'none' };
+}
+
+/**
+ * Applies the shared rules to a reading: killed → needs_input → success → the failure's kind, from (in order)
+ * the adapter's structured kind, the reported HTTP status or error type, the CLI's retry lines, the
+ * refused-to-start rule; otherwise transient. The agent's text is never searched for error words.
+ */
 export function finishVerdict(reading: Reading, out: RunOutput): Verdict {
   const metrics = metricsOf(reading);
   const text = reading.text.trim();
   const summary = (reading.summary ?? reading.text).trim();
+  const retrying = reading.retry?.kind === 'rate_limit' ? { retrying: reading.retry } : {};
   if (out.exitCode === null) {
     const error = `killed by signal ${out.signal ?? 'unknown'}`;
-    return { ok: false, kind: 'transient', summary: clipHead(summary || error), error, ...metrics };
+    return { ok: false, kind: 'transient', summary: clipHead(summary || error), error, ...metrics, ...retrying };
   }
   const question = findQuestion(text);
   if (question !== undefined) {
@@ -105,14 +83,16 @@ export function finishVerdict(reading: Reading, out: RunOutput): Verdict {
     return { ok: false, kind: 'needs_input', question, summary: clipHead(summary), error, ...metrics };
   }
   if (reading.ok) return { ok: true, summary: clipHead(summary), ...metrics };
-  const detail = clipHead(reading.error?.trim() || `exited with code ${out.exitCode}`, 1000);
-  const scan = [reading.error ?? '', reading.evidence ?? '', clipTail(out.stderr, 8000)].join('\n');
-  const kind = reading.kind ?? classifyFailureText(scan);
-  const verdict: Verdict = { ok: false, kind, summary: clipHead(summary || detail), error: detail, ...metrics };
-  if (reading.kind === undefined && kind === 'fatal') verdict.error = `authentication failed: ${detail}`;
+  const { kind, how } = classify(reading, out);
+  let detail = clipHead(reading.error?.trim() || `exited with code ${out.exitCode}`, 1000);
+  if (how === 'config') detail = `the CLI refused to start (exit ${out.exitCode}, no output): ${tailLines(out.stderr, CONFIG_TAIL)}`;
+  if (how === 'retry') detail = `${detail} (its last retry: ${reading.retry!.line})`;
+  const verdict: Verdict = { ok: false, kind, summary: clipHead(summary || detail), error: detail, ...metrics, ...retrying };
+  if (how === 'config') verdict.cause = 'config';
+  if (how === 'api' && kind === 'fatal') verdict.error = `authentication failed: ${detail}`;
   if (kind === 'rate_limit') {
-    if (reading.kind === undefined) verdict.error = `rate limited: ${detail}`;
-    const wait = parseRetryAfter(scan);
+    if (how !== 'adapter') verdict.error = `rate limited: ${detail}`;
+    const wait = reading.retryAfterSeconds ?? reading.retry?.retry_after_seconds ?? parseRetryAfter(reading.error ?? '');
     if (wait !== undefined) verdict.retry_after_seconds = wait;
   }
   return verdict;

@@ -1,6 +1,7 @@
 // Codex: `codex exec --json ... PROMPT`, JSONL events; the last agent_message is the answer.
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import { kindOfErrorType, statusInCliError } from './signals.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
 function errorMessage(event: JsonObject): string {
@@ -15,6 +16,7 @@ function readCodex(out: RunOutput): Reading {
   let tokensIn: number | undefined;
   let tokensOut: number | undefined;
   const errors: string[] = [];
+  const errorTypes: string[] = [];
   let session_id: string | undefined;
   for (const event of events) {
     const item = isObject(event.item) ? event.item : undefined;
@@ -24,14 +26,23 @@ function readCodex(out: RunOutput): Reading {
       // Codex's input_tokens already include cached_input_tokens (OpenAI counting).
       tokensIn = sum(tokensIn, num(event.usage.input_tokens));
       tokensOut = sum(tokensOut, num(event.usage.output_tokens));
-    } else if (event.type === 'turn.failed' || event.type === 'error') errors.push(errorMessage(event));
+    } else if (event.type === 'turn.failed' || event.type === 'error') {
+      errors.push(errorMessage(event));
+      const info = isObject(event.error) ? (event.error.codex_error_info ?? event.error.type) : undefined;
+      if (typeof info === 'string') errorTypes.push(info);
+    }
   }
-  const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut };
+  const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut, silent: parsed.empty };
   const last = events[events.length - 1];
-  if (errors.length) reading.error = [...new Set(errors)].join('\n');
-  else if (!events.length || parsed.truncated) {
+  if (errors.length) {
+    reading.error = [...new Set(errors)].join('\n');
+    // Codex's own error messages: "unexpected status 401 …", "exceeded retry limit, last status: 429 …".
+    const status = errors.map((e) => statusInCliError(e)).filter((s) => s !== undefined).pop();
+    if (status !== undefined) reading.status = status;
+    const type = errorTypes.find((t) => kindOfErrorType(t) !== undefined);
+    if (type !== undefined) reading.errorType = type;
+  } else if (!events.length || parsed.truncated) {
     reading.error = describeUnreadable('codex', out.stdout, parsed);
-    if (!events.length) reading.evidence = out.stdout.slice(-4000);
   } else if (last.type !== 'turn.completed') {
     const how = out.exitCode === 0 ? 'output ended' : `exited with code ${out.exitCode}`;
     reading.error = `codex ${how} without turn.completed (last event: ${String(last.type)})`;

@@ -1,7 +1,8 @@
 // Any command: `command` argv with {prompt} {task_id} {workdir}; success is exit code 0.
 import { StewardError } from '../errors.js';
 import { finishVerdict, type Reading } from './classify.js';
-import { clipTail, tailLines } from './parse-util.js';
+import { tailLines } from './parse-util.js';
+import { readProtocolLine } from './signals.js';
 import type { CliAdapter, InvocationContext, RunOutput } from './types.js';
 
 const PLACEHOLDER = /\{(prompt|task_id|workdir)\}/g;
@@ -12,12 +13,20 @@ export function substitutePlaceholders(element: string, ctx: InvocationContext):
   return element.replace(PLACEHOLDER, (_match, key: keyof typeof values) => values[key]);
 }
 
+// Success is exit 0; a failure's kind comes from a STEWARD_RESULT line (signals.ts), else it is transient.
 function readCommand(out: RunOutput): Reading {
   const reading: Reading = { ok: out.exitCode === 0, text: out.stdout, summary: tailLines(out.stdout) };
-  if (!reading.ok) {
-    reading.error = `exited with code ${out.exitCode}${out.stderr.trim() ? `: ${tailLines(out.stderr, 1000)}` : ''}`;
-    reading.evidence = clipTail(out.stdout, 4000);
-  }
+  const said = readProtocolLine(out.stdout, out.stderr);
+  const stderr = out.stderr.trim() ? `: ${tailLines(out.stderr, 1000)}` : '';
+  if (said) {
+    reading.ok = false;
+    reading.kind = said.kind;
+    if (said.retry_after_seconds !== undefined) reading.retryAfterSeconds = said.retry_after_seconds;
+    const why = said.message || `exited with code ${out.exitCode}`;
+    reading.error = said.kind === 'rate_limit' ? `rate limited: ${why} (STEWARD_RESULT)` : `STEWARD_RESULT ${said.kind}: ${why}`;
+    // needs_input: the line's text is the question (a NEEDS_INPUT: line in stdout works too).
+    if (said.kind === 'needs_input') reading.text = `NEEDS_INPUT: ${said.message || 'the command asked for input'}`;
+  } else if (!reading.ok) reading.error = `exited with code ${out.exitCode}${stderr}`;
   return reading;
 }
 

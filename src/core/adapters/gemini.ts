@@ -1,10 +1,19 @@
 // Gemini CLI: `gemini -p PROMPT -o json`, `{session_id, response, stats}`; errors as JSON on stderr.
 import { finishVerdict, type Reading } from './classify.js';
-import { clipHead, clipTail, isObject, num, parseJsonObject, str, sum, type JsonObject } from './parse-util.js';
+import { clipHead, isObject, tailLines, num, parseJsonObject, str, sum, type JsonObject } from './parse-util.js';
+import { cliRetryLines, statusInCliError } from './signals.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
-/** Gemini CLI exit codes with a fixed meaning (REFERENCE §3). */
-export const GEMINI_EXIT = { auth: 41, turnLimit: 53, untrusted: 55 } as const;
+/** Gemini CLI exit codes with a fixed meaning (its FatalError classes, packages/core/src/utils/errors.ts). */
+export const GEMINI_EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnLimit: 53, untrusted: 55 } as const;
+
+/** HTTP statuses Gemini CLI exits with, modulo 256 (a 401 exits 145, a 429 exits 173). */
+const EXIT_STATUSES = [401, 403, 429, 500, 502, 503, 504];
+
+/** The HTTP status an exit code stands for, when it is one Gemini CLI passes through. */
+export function geminiExitStatus(exitCode: number | null): number | undefined {
+  return EXIT_STATUSES.find((s) => exitCode !== null && s % 256 === exitCode);
+}
 
 function tokens(stats: unknown): { in?: number; out?: number } {
   const models = isObject(stats) && isObject(stats.models) ? Object.values(stats.models) : [];
@@ -19,14 +28,27 @@ function tokens(stats: unknown): { in?: number; out?: number } {
   return { in: tin, out: tout };
 }
 
-function errorText(doc: JsonObject | undefined): string | undefined {
+interface GeminiError { text: string; type?: string; status?: number }
+
+function errorOf(doc: JsonObject | undefined): GeminiError | undefined {
   if (!doc || doc.error === undefined) return undefined;
   const error = doc.error;
-  if (!isObject(error)) return String(error);
+  if (!isObject(error)) return { text: String(error) };
   const type = str(error.type);
   const message = str(error.message) ?? JSON.stringify(error);
-  return type ? `${type}: ${message}` : message;
+  const code = num(error.code);
+  const status = code !== undefined && code >= 400 && code <= 599 ? code : statusInCliError(message);
+  return { text: type ? `${type}: ${message}` : message, type, status };
 }
+
+const FIXED: Partial<Record<number, { kind: 'fatal' | 'transient'; what: string }>> = {
+  [GEMINI_EXIT.auth]: { kind: 'fatal', what: 'authentication failed (gemini exit 41)' },
+  [GEMINI_EXIT.input]: { kind: 'fatal', what: 'gemini refused its input (exit 42)' },
+  [GEMINI_EXIT.sandbox]: { kind: 'fatal', what: 'gemini could not set up its sandbox (exit 44)' },
+  [GEMINI_EXIT.config]: { kind: 'fatal', what: 'gemini refused its configuration (exit 52)' },
+  [GEMINI_EXIT.turnLimit]: { kind: 'transient', what: 'gemini stopped at its turn limit (exit 53)' },
+  [GEMINI_EXIT.untrusted]: { kind: 'fatal', what: 'gemini refused an untrusted folder (exit 55; needs --skip-trust)' },
+};
 
 function readGemini(out: RunOutput): Reading {
   const doc = parseJsonObject(out.stdout);
@@ -38,26 +60,26 @@ function readGemini(out: RunOutput): Reading {
     session_id: str(doc?.session_id) ?? str(errDoc?.session_id),
     tokens_in: t.in,
     tokens_out: t.out,
+    retry: cliRetryLines(out.stderr),
+    silent: out.stdout.trim() === '' && errDoc === undefined,
   };
-  const reported = errorText(doc) ?? errorText(errDoc);
-  const detail = reported ?? clipTail(out.stderr.trim(), 1000);
-  if (out.exitCode === GEMINI_EXIT.auth) {
-    reading.kind = 'fatal';
-    reading.error = `authentication failed (gemini exit 41)${detail ? `: ${detail}` : ''}`;
-  } else if (out.exitCode === GEMINI_EXIT.turnLimit) {
-    reading.kind = 'transient';
-    reading.error = `gemini stopped at its turn limit (exit 53)${detail ? `: ${detail}` : ''}`;
-  } else if (out.exitCode === GEMINI_EXIT.untrusted) {
-    reading.kind = 'fatal';
-    reading.error = `gemini refused an untrusted folder (exit 55; needs --skip-trust)${detail ? `: ${detail}` : ''}`;
-  } else if (reported) reading.error = reported;
+  const reported = errorOf(doc) ?? errorOf(errDoc);
+  const fixed = out.exitCode === null ? undefined : FIXED[out.exitCode];
+  if (reported?.type) reading.errorType = reported.type;
+  const status = reported?.status ?? geminiExitStatus(out.exitCode);
+  if (status !== undefined) reading.status = status;
+  if (fixed) {
+    reading.kind = fixed.kind;
+    const detail = reported?.text ?? tailLines(out.stderr, 1000);
+    reading.error = `${fixed.what}${detail ? `: ${detail}` : ''}`;
+  } else if (reported) reading.error = reported.text;
   else if (!doc) {
     const shown = out.stdout.trim();
     reading.error = shown ? `gemini output is not JSON: ${clipHead(shown, 200)}` : 'gemini printed no output';
-    reading.evidence = out.stdout.slice(-4000);
   } else if (typeof doc.response !== 'string') reading.error = 'gemini output has no response';
   else if (out.exitCode !== 0) reading.error = `gemini exited with code ${out.exitCode}`;
   else reading.ok = true;
+  if (!reading.ok && status !== undefined && !reading.error?.includes(String(status))) reading.error = `HTTP ${status}: ${reading.error}`;
   return reading;
 }
 

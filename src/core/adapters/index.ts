@@ -12,7 +12,8 @@ import { CLI_KINDS, type CliAdapter, type CliKind } from './types.js';
 // Everything adapter-related is imported from this module.
 export { CLI_KINDS };
 export type { AgentProfileLike, CliAdapter, CliKind, Invocation, InvocationContext, RunOutput, Verdict } from './types.js';
-export { classifyFailureText, findQuestion, looksLikeAuthFailure, looksLikeRateLimit, parseRetryAfter } from './classify.js';
+export { findQuestion } from './classify.js';
+export { cliRetryLines, kindOfErrorType, kindOfStatus, parseRetryAfter, readProtocolLine, statusInCliError } from './signals.js';
 export { substitutePlaceholders } from './command.js';
 export { GEMINI_EXIT } from './gemini.js';
 export { quoteWord, splitCommandLine } from './shell-words.js';

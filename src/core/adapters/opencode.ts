@@ -14,7 +14,7 @@ function errorMessage(event: JsonObject): string {
 
 function readOpencode(out: RunOutput): Reading {
   const parsed = parseJsonEvents(out.stdout);
-  const reading: Reading = { ok: false, text: '' };
+  const reading: Reading = { ok: false, text: '', silent: parsed.empty };
   const errors: string[] = [];
   for (const event of parsed.events) {
     const part = isObject(event.part) ? event.part : {};
@@ -26,12 +26,19 @@ function readOpencode(out: RunOutput): Reading {
       reading.cost_usd = sum(reading.cost_usd, num(part.cost));
       reading.tokens_in = sum(reading.tokens_in, num(t.input), num(cache.read), num(cache.write));
       reading.tokens_out = sum(reading.tokens_out, num(t.output), num(t.reasoning));
-    } else if (event.type === 'error') errors.push(errorMessage(event));
+    } else if (event.type === 'error') {
+      errors.push(errorMessage(event));
+      // Structured: the error's class name (ProviderAuthError, APIError) and data.statusCode.
+      const error = isObject(event.error) ? event.error : {};
+      const data = isObject(error.data) ? error.data : {};
+      const status = num(data.statusCode) ?? num(error.statusCode);
+      if (status !== undefined) reading.status = status;
+      if (str(error.name) !== undefined) reading.errorType = str(error.name);
+    }
   }
   if (errors.length) reading.error = errors.join('\n');
   else if (!parsed.events.length || parsed.truncated) {
     reading.error = describeUnreadable('opencode', out.stdout, parsed);
-    if (!parsed.events.length) reading.evidence = out.stdout.slice(-4000);
   } else if (out.exitCode !== 0) reading.error = `opencode exited with code ${out.exitCode}`;
   else reading.ok = true;
   return reading;

@@ -1,9 +1,10 @@
 // Qwen Code: `qwen PROMPT -o json --yolo`, a JSON array whose last item is a Claude-like result.
 import { finishVerdict } from './classify.js';
 import { readResultEvent } from './result-event.js';
+import { cliRetryLines } from './signals.js';
 import type { CliAdapter } from './types.js';
 
-/** Qwen Code headless; exit 55 means its session budget ran out. */
+/** Qwen Code headless; exit 55 means its session budget ran out. API errors may come success-shaped (0.15). */
 export const qwenAdapter: CliAdapter = {
   cli: 'qwen',
   defaultBin: 'qwen',
@@ -15,7 +16,9 @@ export const qwenAdapter: CliAdapter = {
     return { file: profile.bin || 'qwen', args };
   },
   parse(out) {
-    const reading = readResultEvent('qwen', out, { cacheInInput: true });
+    const reading = readResultEvent('qwen', out, { cacheInInput: true, successShapedErrors: true });
+    // A fork of Gemini CLI: it logs "Attempt N failed with status 429" while it retries.
+    reading.retry = cliRetryLines(out.stderr);
     if (out.exitCode === 55) {
       reading.ok = false;
       reading.kind = 'transient';

@@ -1,11 +1,35 @@
 // Reads a Claude-style `{"type":"result"}` event (Claude Code, Qwen Code) into a Reading.
 import type { Reading } from './classify.js';
 import type { RunOutput } from './types.js';
-import { clipTail, describeUnreadable, isObject, lastOfType, num, parseJsonEvents, str, sum } from './parse-util.js';
+import { describeUnreadable, isObject, lastOfType, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import { isApiErrorEnvelope, statusInCliError } from './signals.js';
 
-/** How a CLI counts input tokens: Claude's `input_tokens` excludes cache reads/writes, Qwen's includes them. */
+/** How a CLI counts input tokens, and whether it may report an API error in a success-shaped result. */
 export interface ResultEventOptions {
+  /** Claude's `input_tokens` excludes cache reads/writes, Qwen's includes them. */
   cacheInInput: boolean;
+  /** Qwen Code ≤ 0.15 reports API errors as `subtype: success, is_error: false` (see apiErrorInSuccess). */
+  successShapedErrors?: boolean;
+}
+
+/** Errors the CLI counted in its own `stats.models.*.api.totalErrors`, or undefined when it reports none. */
+function statsErrors(result: JsonObject): number | undefined {
+  const models = isObject(result.stats) && isObject(result.stats.models) ? Object.values(result.stats.models) : [];
+  let total: number | undefined;
+  for (const m of models) if (isObject(m) && isObject(m.api)) total = sum(total, num(m.api.totalErrors));
+  return total;
+}
+
+/**
+ * Qwen Code 0.15 ends an API failure with `subtype: "success", is_error: false, result: "[API Error: 401 …]"`
+ * and exit 0. That result is the CLI's error channel, not the model's words, when all three structured facts
+ * hold: the CLI counted API errors (`stats…totalErrors > 0`), no model output arrived (0 output tokens), and
+ * the result is the CLI's own `[API Error: …]` envelope. A model that writes that text has output tokens.
+ */
+export function apiErrorInSuccess(result: JsonObject): boolean {
+  const usage = isObject(result.usage) ? result.usage : {};
+  const text = str(result.result) ?? '';
+  return (statsErrors(result) ?? 0) > 0 && (num(usage.output_tokens) ?? 0) === 0 && isApiErrorEnvelope(text);
 }
 
 /** Reads stdout holding a result event as one JSON object, a JSON array, or stream-json lines. */
@@ -16,26 +40,28 @@ export function readResultEvent(cli: string, out: RunOutput, options: ResultEven
   const session_id = str(result?.session_id) ?? events.map((e) => str(e.session_id)).find((s) => s !== undefined);
   if (!result) {
     const error = events.length && !parsed.truncated ? `${cli} output has no result event` : describeUnreadable(cli, out.stdout, parsed);
-    const evidence = events.length ? '' : clipTail(out.stdout, 4000);
-    return { ok: false, text: '', error, evidence, session_id };
+    return { ok: false, text: '', error, session_id, silent: parsed.empty };
   }
   const usage = isObject(result.usage) ? result.usage : {};
   const cache = options.cacheInInput ? [] : [num(usage.cache_creation_input_tokens), num(usage.cache_read_input_tokens)];
+  const failed = result.is_error === true || (options.successShapedErrors === true && apiErrorInSuccess(result));
   const reading: Reading = {
-    ok: result.is_error !== true && out.exitCode === 0,
-    text: str(result.result) ?? '',
+    ok: !failed && out.exitCode === 0,
+    text: failed ? '' : (str(result.result) ?? ''),
     session_id,
     cost_usd: num(result.total_cost_usd),
     tokens_in: sum(num(usage.input_tokens), ...cache),
     tokens_out: num(usage.output_tokens),
   };
-  if (result.is_error === true) {
-    const status = num(result.api_error_status);
-    const type = str(result.api_error_type);
-    const message = reading.text || str(isObject(result.error) ? result.error.message : result.error) || `${cli} reported an error`;
+  if (failed) {
+    const message = str(result.result) || str(isObject(result.error) ? result.error.message : result.error) || `${cli} reported an error`;
+    const status = num(result.api_error_status) ?? statusInCliError(message);
+    const type = str(result.api_error_type) ?? str(isObject(result.error) ? result.error.type : undefined);
     const known = status === undefined || message.includes(String(status));
-    const prefix = known ? '' : `API error ${status}${type ? ` ${type}` : ''}: `;
-    reading.error = `${prefix}${message}`;
+    reading.summary = message;
+    reading.error = `${known ? '' : `API error ${status}${type ? ` ${type}` : ''}: `}${message}`;
+    if (status !== undefined) reading.status = status;
+    if (type !== undefined) reading.errorType = type;
     if (result.subtype === 'error_max_turns') {
       reading.kind = 'transient';
       reading.error = `${cli} stopped at its turn limit (error_max_turns): ${message}`;

@@ -1,5 +1,6 @@
 // Shapes shared by the CLI adapters: what a profile asks for, the argv to run, the verdict.
 import type { FailureKind } from '../policy.js';
+import type { RetrySignal } from './signals.js';
 
 /** The coding CLIs steward knows how to drive; `command` is any argv with placeholders. */
 export const CLI_KINDS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command'] as const;
@@ -51,6 +52,10 @@ export interface Verdict {
   tokens_in?: number;
   tokens_out?: number;
   session_id?: string;
+  /** 'config': the CLI refused to start (non-zero exit, none of its output, a reason on stderr). */
+  cause?: 'config';
+  /** The CLI's own retry lines showed it retrying a rate limit (kept on a kill, so a timeout during them is no strike). */
+  retrying?: RetrySignal;
 }
 
 /** One coding CLI: how to start it headless and how to read its result. */
