@@ -75,7 +75,7 @@ describe('ingestInbox', () => {
     assert.deepEqual([dupTitle.merged_into, dupTitle.reason], [p.id, 'duplicate title']);
     const events = store.events.since(0, 100, ['inbox_rejected']);
     assert.deepEqual(events.map((e) => (e.data as { file: string }).file).sort(), ['bad-yaml.md', 'huge.md', 'no-title.md']);
-    assert.deepEqual(ingestInbox(store, at(now), inbox), { ingested: [], rejected: [], waiting: ['fresh.md'] }, 'a second pass does nothing');
+    assert.deepEqual(ingestInbox(store, at(now), inbox), { ingested: [], rejected: [], waiting: ['fresh.md'], failed: [] }, 'a second pass does nothing');
   });
 
   test('a file still being written is read once it has settled for a second', () => {

@@ -1,6 +1,7 @@
 // The inbox folder on disk: which files wait there, and the folders ingested and refused files move to.
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { inboxFolderProblems } from './inbox-dirs.js';
 import { isInboxFileName, isSettled } from './parse-inbox-file.js';
 
 /** Subfolder a writer renames finished files into: read at once, no settle wait (Maildir's `new/`). */
@@ -56,8 +57,9 @@ export interface WaitingFile {
   settled: boolean;
 }
 
-/** The files a tick has not ingested yet, with whether the next tick would read them. */
+/** The files a tick has not ingested yet, with whether the next tick would read them (none while a folder is a link). */
 export function waitingInboxFiles(inboxDir: string, now: number): WaitingFile[] {
+  if (inboxFolderProblems(inboxDir).length > 0) return [];
   return listInboxFiles(inboxDir).map((f) => ({
     file: f.renamed ? `${INBOX_NEW}/${f.name}` : f.name,
     bytes: f.stats.size,

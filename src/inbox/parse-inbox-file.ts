@@ -17,9 +17,9 @@ export type InboxParseResult =
 export const INBOX_KEYS = Object.keys(taskFieldsShape);
 const TEXT_KEYS = ['title', 'goal', 'type', 'project', 'agent', 'key'];
 
-/** Whether a file in the inbox folder is one to ingest: NAME.md, not hidden, not an editor's lock or backup. */
+/** Whether a file in the inbox folder is one to ingest: NAME.md, not hidden, not an editor's lock or backup (a name with a line break is one: it is refused by name, never ignored). */
 export function isInboxFileName(name: string): boolean {
-  return /^[^.#~].*\.md$/i.test(name) && !/[/\\]/.test(name);
+  return /^[^.#~].*\.md$/is.test(name) && !/[/\\]/.test(name);
 }
 
 /** Whether a file last modified at `mtimeMs` is safe to read at `now` (unchanged for a second). */

@@ -30,3 +30,10 @@ export function translateSqliteError(err: unknown): unknown {
   }
   return new StewardError('INTERNAL', `sqlite: ${message}`, { sqlite: code }, err);
 }
+
+/** True when `err` is a failure of the database itself (busy, unavailable, a driver error): the tick stops for these only. */
+export function isStoreFailure(err: unknown): boolean {
+  const e = translateSqliteError(err);
+  if (!(e instanceof StewardError)) return false;
+  return e.code === 'BUSY' || e.code === 'UNAVAILABLE' || (e.code === 'INTERNAL' && typeof e.details.sqlite === 'string');
+}

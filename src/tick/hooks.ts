@@ -53,7 +53,7 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
       return {
         inbox,
         board: edits.board,
-        acted: { ingested: inbox.ingested.length, rejected_files: inbox.rejected.length, ...edits.acted },
+        acted: { ingested: inbox.ingested.length, rejected_files: inbox.rejected.length, inbox_failures: inbox.failed.length, ...edits.acted },
         unreadable_lines: edits.unreadable_lines,
       };
     },

@@ -67,7 +67,9 @@ export function findWorkspace(opts: { dir?: string; env?: NodeJS.ProcessEnv; cwd
 export function createWorkspaceDirs(root: string): { workspace: Workspace; created: string[] } {
   const ws = workspaceAt(root);
   const created: string[] = [];
-  for (const dir of [ws.stewardDir, ws.inboxDir, ws.logsDir]) {
+  // Every inbox folder exists from the start, so none can be planted as a link before the first tick.
+  const inbox = ['new', 'done', 'rejected'].map((name) => join(ws.inboxDir, name));
+  for (const dir of [ws.stewardDir, ws.inboxDir, ...inbox, ws.logsDir]) {
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       created.push(dir);

@@ -1,5 +1,6 @@
 // Inbox commands: propose, inbox, accept, reject.
 import { proposalView, taskView } from '../../core/view.js';
+import { inboxFolderProblems } from '../../inbox/inbox-dirs.js';
 import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
 import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
@@ -29,10 +30,12 @@ export const inbox: Command = {
     const store = ctx.store();
     const rows = store.read(() => (values.all ? store.proposals.recent(limit) : store.proposals.byStatus('new', limit)));
     const files = waitingInboxFiles(ctx.workspace().inboxDir, Date.now());
+    const refused = inboxFolderProblems(ctx.workspace().inboxDir);
     const lines = rows.map(proposalLine);
     for (const f of files) lines.push(`file ${f.file}  ${f.bytes} bytes  ${f.settled ? 'read at the next tick' : 'still being written'}`);
+    for (const p of refused) lines.push(`refused folder ${p.folder}  ${p.reason}`);
     return {
-      json: { proposals: rows.map(proposalView), ...(files.length ? { files } : {}) },
+      json: { proposals: rows.map(proposalView), ...(files.length ? { files } : {}), ...(refused.length ? { refused_folders: refused } : {}) },
       text: lines.length ? lines.join('\n') : 'inbox empty',
     };
   },
