@@ -47,8 +47,13 @@ function boardTasks(store: Store, config: Config, now: number, extraIds: number[
   tasks.push(...store.tasks.many(extraIds.filter((id) => !have.has(id))));
   const runs = new Map(store.runs.running().map((r) => [r.task_id, r]));
   const openDeps = store.tasks.openDepsOfPending();
-  const rows = tasks.map((t) => toBoardTask(t, taskFact(t, now, { run: runs.get(t.id), openDeps: openDeps.get(t.id) ?? [] })));
+  const rows = tasks.map((t) => toBoardTask(t, withVerify(t, taskFact(t, now, { run: runs.get(t.id), openDeps: openDeps.get(t.id) ?? [] }))));
   return { rows, tasks };
+}
+
+/** The fact with the task's verify commands after it: the board shows whatever will run on the host. */
+function withVerify(t: Task, fact: string): string {
+  return t.verify.length ? `${fact} · verify: ${t.verify.join(' ; ')}` : fact;
 }
 
 function idsIn(...texts: Array<string | null | undefined>): number[] {

@@ -27,7 +27,8 @@ export function taskBlock(t: Task): string {
   if (t.feedback) lines.push(`  feedback  ${t.feedback}`);
   if (t.error) lines.push(`  error     ${t.error}`);
   if (t.result) lines.push(`  result    ${t.result.split('\n').join('\n            ')}`);
-  if (t.then.length) lines.push(`  then      ${t.then.map((x) => x.title).join('; ')}`);
+  for (const cmd of t.verify) lines.push(`  verify    ${cmd}`);
+  if (t.then.length) lines.push(`  then      ${t.then.map((x) => `${x.title}${x.verify?.length ? ` (verify: ${x.verify.join('; ')})` : ''}`).join('; ')}`);
   return lines.join('\n');
 }
 
@@ -45,5 +46,6 @@ export function eventLine(e: StewardEvent): string {
 
 export function proposalLine(p: Proposal): string {
   const link = p.task_id ? ` → #${p.task_id}` : p.merged_into ? ` → proposal ${p.merged_into}` : '';
-  return `proposal ${p.id}  ${p.status.padEnd(8)} [${p.project ?? 'default'}] ${p.title}${link}${p.reason ? ` (${p.reason})` : ''}`;
+  const verify = p.verify.length ? `  verify: ${p.verify.join('; ')}` : '';
+  return `proposal ${p.id}  ${p.status.padEnd(8)} [${p.project ?? 'default'}] ${p.title}${link}${p.reason ? ` (${p.reason})` : ''}${verify}`;
 }

@@ -123,6 +123,7 @@ export const acceptInput = z
     after: zIdList.optional(),
     review: zBool.optional(),
     max_attempts: zInt(1, 100).optional(),
+    verify: zVerify.optional().describe('commands (argv words, no shell) whose exit 0 proves done; set by the decider, never taken from the proposal'),
   })
   .strict();
 export type AcceptInput = z.infer<typeof acceptInput>;

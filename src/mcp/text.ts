@@ -17,7 +17,8 @@ export function listText(tasks: Array<Pick<Task, 'id'>>, nextCursor: string | nu
 
 /** A task with how many runs and events follow. */
 export function showText(t: Task, runs: number, events: number): string {
-  return `${rowLine(t)} [${t.project}] ${t.type}, attempts ${t.attempts}/${t.max_attempts}; ${runs} runs, ${events} events`;
+  const verify = t.verify.length ? `; verify: ${t.verify.join(' ; ')}` : '';
+  return `${rowLine(t)} [${t.project}] ${t.type}, attempts ${t.attempts}/${t.max_attempts}${verify}; ${runs} runs, ${events} events`;
 }
 
 /** What a worker must remember after `claim`: the run id and the lease. */

@@ -4,6 +4,7 @@ import { acceptInput, mergeInput, parseInput, proposeInput, rejectInput } from '
 import type { OpContext, Proposal, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { insertTask } from './create-task.js';
+import { commandPaths, refuseProposalCommands, withoutVerify } from './proposal-commands.js';
 import { logEvent } from './transition.js';
 
 /** Titles compared for duplicates: trimmed, lower case, inner white space folded. */
@@ -19,6 +20,7 @@ export function proposeTask(
   source = 'cli',
 ): { proposal: Proposal; duplicate: boolean } {
   const q = parseInput(proposeInput, input, 'proposal');
+  refuseProposalCommands(q);
   return store.tx(() => {
     const earlier =
       (q.key ? store.proposals.firstByKey(q.key) : undefined) ??
@@ -36,7 +38,7 @@ export function proposeTask(
       after: q.after ?? [],
       then: q.then ?? [],
       requires: q.requires ?? [],
-      verify: q.verify ?? [],
+      verify: [],
       review: q.review ?? null,
       max_attempts: q.max_attempts ?? null,
       key: q.key ?? null,
@@ -81,6 +83,8 @@ export function acceptProposal(store: Store, input: unknown, ctx: OpContext): { 
 export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>, ctx: OpContext): { proposal: Proposal; task: Task } {
   const p = requireNewProposal(store, q.proposal_id, 'accept');
   const { proposal_id, ...overrides } = q;
+  // Commands come from the decider only: a proposal stored before the rule keeps none of its own.
+  const dropped = commandPaths(p);
   if (p.key) {
     const existing = store.tasks.byKey(p.key);
     if (existing) throw new StewardError('CONFLICT', `a task with key ${p.key} exists already (#${existing.id})`, { id: existing.id });
@@ -95,9 +99,9 @@ export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>
       priority: overrides.priority ?? p.priority ?? undefined,
       agent: overrides.agent ?? p.agent ?? undefined,
       after: overrides.after ?? p.after,
-      then: p.then,
+      then: withoutVerify(p.then),
       requires: p.requires,
-      verify: p.verify,
+      verify: overrides.verify ?? [],
       review: overrides.review ?? p.review ?? undefined,
       max_attempts: overrides.max_attempts ?? p.max_attempts ?? undefined,
       key: p.key ?? undefined,
@@ -107,7 +111,7 @@ export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>
     ctx,
   );
   store.proposals.update(proposal_id, { status: 'accepted', task_id: task.id, decided_at: ctx.now, decided_by: ctx.actor }, 'new');
-  logEvent(store, ctx, 'accepted', { proposal_id, task_id: task.id });
+  logEvent(store, ctx, 'accepted', { proposal_id, task_id: task.id }, null, dropped.length ? { dropped_commands: dropped } : undefined);
   return { proposal: store.proposals.get(proposal_id)!, task };
 }
 

@@ -47,7 +47,7 @@ export interface DigestExtras {
 
 function brief(store: Store, id: number): TaskBrief | undefined {
   const t = store.tasks.get(id);
-  return t && { id: t.id, title: t.title, status: t.status, question: t.question, error: t.error, result: t.result, blocked_kind: t.blocked_kind, attempts: t.attempts, max_attempts: t.max_attempts };
+  return t && { id: t.id, title: t.title, status: t.status, question: t.question, error: t.error, result: t.result, blocked_kind: t.blocked_kind, attempts: t.attempts, max_attempts: t.max_attempts, verify: t.verify };
 }
 
 function currentSignals(store: Store, now: number, profiles: Record<string, ProfileFit> | null): StuckSignal[] {
@@ -74,7 +74,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       }
       if (e.proposal_id !== null && !proposals.has(e.proposal_id)) {
         const p = store.proposals.get(e.proposal_id);
-        if (p) proposals.set(p.id, { id: p.id, title: p.title, status: p.status, source: p.source, project: p.project });
+        if (p) proposals.set(p.id, { id: p.id, title: p.title, status: p.status, source: p.source, project: p.project, verify: p.verify });
       }
     }
     const { digest, cursor: next } = assembleDigest({

@@ -15,9 +15,14 @@ export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_sc
 export const DIGEST_MAX_ITEMS = 10;
 
 /** The task fields the digest shows. */
-export type TaskBrief = Pick<Task, 'id' | 'title' | 'status' | 'question' | 'error' | 'result' | 'blocked_kind' | 'attempts' | 'max_attempts'>;
+export type TaskBrief = Pick<Task, 'id' | 'title' | 'status' | 'question' | 'error' | 'result' | 'blocked_kind' | 'attempts' | 'max_attempts'> & { verify?: string[] };
 /** The proposal fields the digest shows. */
-export interface ProposalBrief { id: number; title: string; status: string; source: string; project: string | null }
+export interface ProposalBrief { id: number; title: string; status: string; source: string; project: string | null; verify?: string[] }
+
+/** The commands an item will run on the host, shown whenever it has any. */
+function verifyOf(x: { verify?: string[] } | undefined): { verify?: string[] } {
+  return x?.verify?.length ? { verify: x.verify.map((v) => clip(v, 200)) } : {};
+}
 /** A TASKS.md line the board could not read (passed on by the ingest or render hook). */
 export interface BoardLine { line: number; text: string; reason?: string }
 
@@ -73,9 +78,9 @@ function itemsFromEvents(input: DigestInput): Record<DigestList, Map<string, Ite
       const p = input.proposals.get(e.proposal_id);
       if (p?.status !== 'new') continue;
       const note = input.notes?.get(p.id);
-      lists.proposals.set(`${p.id}`, { id: p.id, title: clip(p.title, 80), source: p.source, ...(p.project ? { project: p.project } : {}), ...(note ? { note: clip(note, 160) } : {}) });
+      lists.proposals.set(`${p.id}`, { id: p.id, title: clip(p.title, 80), source: p.source, ...(p.project ? { project: p.project } : {}), ...verifyOf(p), ...(note ? { note: clip(note, 160) } : {}) });
     } else if (e.kind === 'completed' && e.to_status === 'review' && t?.status === 'review') {
-      lists.review.set(`${t.id}`, { id: t.id, title: title(t.id), result: clip(t.result, 200) });
+      lists.review.set(`${t.id}`, { id: t.id, title: title(t.id), result: clip(t.result, 200), ...verifyOf(t) });
     } else if (e.kind === 'blocked' && t?.status === 'blocked') {
       const why = t.blocked_kind === 'question' ? { question: clip(t.question, 300) } : { reason: clip(t.error ?? e.reason, 160) };
       lists.blocked.set(`${t.id}`, { id: t.id, title: title(t.id), ...why });
