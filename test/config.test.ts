@@ -298,7 +298,7 @@ describe('bad config: the error names the file, the key path and what was expect
     ['retry cap below base', 'retry: {baseSeconds: 100, capSeconds: 10}', 'retry.capSeconds', /must be >= retry.baseSeconds/],
     ['mcp port too high', 'mcp: {port: 70000}', 'mcp.port', /must be <= 65535, got 70000/],
     ['mcp port a word', 'mcp: {port: http}', 'mcp.port', /expected a number, got "http"/],
-    ['mcp token role', `mcp: {tokens: {${T}: {role: admin}}}`, 'mcp.tokens["plan…"].role', /expected planner \| worker \| triage, got "admin"/],
+    ['mcp token role', `mcp: {tokens: {${T}: {role: admin}}}`, 'mcp.tokens["plan…"].role', /expected planner \| worker \| triage \| viewer, got "admin"/],
     ['mcp token extra key', `mcp: {tokens: {${T}: {role: worker, rol: x}}}`, 'mcp.tokens["plan…"].rol', /did you mean role\?/],
     ['mcp token as a string', `mcp: {tokens: {${T}: planner}}`, 'mcp.tokens["plan…"]', /expected a mapping, got "planner"/],
     ['notify webhook not http', 'notify: {webhook: "ftp://example.com/x"}', 'notify.webhook', /http:\/\/ or https:\/\/ URL/],

@@ -31,6 +31,7 @@ describe('MCP roles', () => {
       planner: ['propose', 'list', 'show'],
       worker: ['claim', 'heartbeat', 'complete', 'fail', 'propose', 'show', 'list'],
       triage: ['list', 'show', 'decide', 'update', 'tick', 'propose'],
+      viewer: ['list', 'show'],
     };
     const store = tempStore();
     for (const role of MCP_ROLES) {
@@ -84,7 +85,7 @@ describe('MCP roles', () => {
       }
       await c.close();
     }
-    assert.equal(refusals, 7 + 3 + 4);
+    assert.equal(refusals, 7 + 3 + 4 + 8);
   });
 
   test('a tool steward does not have is NOT_FOUND, also with malformed arguments', async () => {

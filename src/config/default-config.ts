@@ -5,7 +5,8 @@ import type { AgentCli, McpRole } from './schema.js';
 
 export interface DefaultConfigOptions {
   /** One bearer token per MCP role (see generateToken). */
-  tokens: Record<McpRole, string>;
+  /** The three working roles get a token; a read-only `viewer` token is added by hand when someone needs one. */
+  tokens: Record<Exclude<McpRole, 'viewer'>, string>;
   /** CLI kinds whose example profile is written enabled (e.g. the ones found on PATH); the rest stay commented. */
   agents?: readonly AgentCli[];
 }
@@ -73,7 +74,7 @@ export function defaultConfigText(opts: DefaultConfigOptions): string {
     const c = on ? '' : '# ';
     return [`  ${c}${name}:`, ...lines.map((l) => `  ${c}  ${l}`), ''];
   });
-  const token = (role: McpRole) => `    ${JSON.stringify(opts.tokens[role])}: {role: ${role}, name: ${role}}`;
+  const token = (role: Exclude<McpRole, 'viewer'>) => `    ${JSON.stringify(opts.tokens[role])}: {role: ${role}, name: ${role}}`;
   const text = `# steward workspace config (.steward/config.yaml).
 # Every key is optional and has the default shown; a key steward does not know is an error.
 # Overrides, weakest first: this file < STEWARD_* environment variables < command-line flags.
@@ -125,7 +126,8 @@ retry:
   capSeconds: 3600
   jitter: 0.5
 
-# MCP over HTTP (\`steward up\`). Tokens are secrets: each maps to a role.
+# MCP over HTTP and the web board (\`steward up\`). Tokens are secrets: each maps to a role.
+# A read-only token for the web board: "<token>": {role: viewer, name: someone}
 mcp:
   host: 127.0.0.1
   port: 7410

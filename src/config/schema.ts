@@ -10,7 +10,7 @@ export const AGENT_CLIS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aid
 export type AgentCli = (typeof AGENT_CLIS)[number];
 
 /** MCP roles a bearer token can carry. */
-export const MCP_ROLES = ['planner', 'worker', 'triage'] as const;
+export const MCP_ROLES = ['planner', 'worker', 'triage', 'viewer'] as const;
 export type McpRole = (typeof MCP_ROLES)[number];
 
 /** Where a proposal came from; triage policy is set per source. */
@@ -162,7 +162,7 @@ export const configSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('address `steward up` serves MCP on'),
         port: int(0, 65_535).default(7410).describe('port `steward up` serves MCP on (0 = any free port)'),
         tokens: z
-          .record(token, z.strictObject({ role: zRole.describe('planner | worker | triage'), name: z.string().min(1).max(100).optional().describe('who holds it, for the event log') }))
+          .record(token, z.strictObject({ role: zRole.describe('planner | worker | triage | viewer (read-only: list, show and the web board)'), name: z.string().min(1).max(100).optional().describe('who holds it, for the event log') }))
           .default({})
           .describe('bearer token → role for MCP over HTTP'),
       })

@@ -1,8 +1,8 @@
-// Who may call which tool: the three MCP roles and their tool lists (DESIGN §7).
+// Who may call which tool: the four token roles and their tool lists (DESIGN §7).
 import { z } from 'zod';
 
 /** The MCP roles. */
-export const MCP_ROLES = ['planner', 'worker', 'triage'] as const;
+export const MCP_ROLES = ['planner', 'worker', 'triage', 'viewer'] as const;
 export type McpRole = (typeof MCP_ROLES)[number];
 
 /** A role name, as flags, tokens and config give it. */
@@ -17,6 +17,8 @@ export const ROLE_TOOLS: Record<McpRole, readonly ToolName[]> = {
   planner: ['propose', 'list', 'show'],
   worker: ['claim', 'heartbeat', 'complete', 'fail', 'propose', 'show', 'list'],
   triage: ['list', 'show', 'decide', 'update', 'tick', 'propose'],
+  /** Looks only: for people who may watch the queue (the web board's read-only role). */
+  viewer: ['list', 'show'],
 };
 
 /** True when `name` is one of steward's tools (of any role). */

@@ -37,6 +37,7 @@ const INSTRUCTIONS: Record<McpRole, string> = {
   planner: 'steward work queue. Read it with list/show; add work with propose (triage decides). See the propose_well prompt.',
   worker: 'steward work queue. claim a task, heartbeat its run while you work, then complete or fail that run.',
   triage: 'steward work queue. tick returns the digest; decide proposals; update tasks (priority, cancel, review, answers).',
+  viewer: 'steward work queue, read-only: list and show tasks.',
 };
 
 /** Why a tools/call envelope is malformed (set by the envelope below, answered as InvalidParams). */

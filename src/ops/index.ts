@@ -9,3 +9,7 @@ export * from './run-records.js';
 export * from './stats.js';
 export * from './task-actions.js';
 export { requireTask, settle, transition, logEvent } from './transition.js';
+export * from './attention.js';
+export * from './board-columns.js';
+export * from './task-detail.js';
+export * from './figures.js';

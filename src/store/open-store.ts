@@ -10,6 +10,7 @@ import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { TaskRepo } from './task-repo.js';
+import { WebRepo } from './web-repo.js';
 
 export interface StoreOptions {
   /** How long a writer waits for the lock before BUSY (ms). Default 5000. */
@@ -26,6 +27,7 @@ export class Store {
   readonly meta: MetaRepo;
   readonly agents: AgentRepo;
   readonly reports: ReportRepo;
+  readonly web: WebRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
 
   constructor(
@@ -39,6 +41,7 @@ export class Store {
     this.meta = new MetaRepo(db);
     this.agents = new AgentRepo(db);
     this.reports = new ReportRepo(db);
+    this.web = new WebRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 
@@ -58,6 +61,14 @@ export class Store {
     } catch (err) {
       throw translateSqliteError(err);
     }
+  }
+
+  /**
+   * A mark that changes whenever the queue changes: another connection's commit (`data_version`) or an event this
+   * connection wrote (every state change writes one). Cheap enough to poll a few times a second.
+   */
+  changeMark(): string {
+    return this.read(() => `${this.db.pragma('data_version', { simple: true }) as number}:${this.events.maxId()}`);
   }
 
   /** `PRAGMA integrity_check` result ('ok' when sound). */

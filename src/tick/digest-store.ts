@@ -50,7 +50,8 @@ function brief(store: Store, id: number): TaskBrief | undefined {
   return t && { id: t.id, title: t.title, status: t.status, question: t.question, error: t.error, result: t.result, blocked_kind: t.blocked_kind, attempts: t.attempts, max_attempts: t.max_attempts, verify: t.verify };
 }
 
-function currentSignals(store: Store, now: number, profiles: Record<string, ProfileFit> | null): StuckSignal[] {
+/** The stuck signals now (no-agent groups when `profiles` is given, silent runs, repeated failures). */
+export function currentSignals(store: Store, now: number, profiles: Record<string, ProfileFit> | null): StuckSignal[] {
   return [
     ...(profiles ? noAgentSignals(profiles, store.reports.readyGroups(SIGNAL_ROWS)) : []),
     ...silentSignals(store.runs.running(), now),

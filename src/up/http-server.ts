@@ -1,8 +1,9 @@
-// The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz.
+// The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz, the web board.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpHttpOptions, type McpTokens } from '../mcp/index.js';
 import type { Store } from '../store/open-store.js';
+import type { WebBoard } from '../web/index.js';
 import { renderMetrics, type LoopStats } from './metrics.js';
 
 export interface UpHttpOptions {
@@ -18,6 +19,8 @@ export interface UpHttpOptions {
   backoff?: McpHttpOptions['backoff'];
   now?: () => number;
   log?: (line: string) => void;
+  /** The web board; it answers its own paths (/, /board, /tasks/…, /login, …). */
+  web?: WebBoard;
 }
 
 /** Starts the server; resolves with its base URL and a close function. */
@@ -47,7 +50,8 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
         return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${(err as Error).message}\n`);
       }
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${MCP_PATH}, /metrics, /healthz\n`);
+    if (options.web?.handle(req, res, path)) return;
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${MCP_PATH}, /metrics, /healthz, the board at /\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,6 +65,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        options.web?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

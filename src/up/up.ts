@@ -4,9 +4,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { backoffPolicyOf, type Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
-import { loadMcpTokens } from '../mcp/index.js';
+import { loadMcpTokens, makeAuthenticator } from '../mcp/index.js';
 import type { Store } from '../store/open-store.js';
 import { workspaceTick } from '../tick/workspace-tick.js';
+import { profilesOf } from '../tick/digest-store.js';
+import { createWebBoard } from '../web/index.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { startUpHttp } from './http-server.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -32,6 +34,9 @@ export interface UpOptions {
 export interface UpHandle {
   url: string;
   mcpUrl: string;
+  /** The web board, and a link that logs one browser in once (as the person running `up`). */
+  boardUrl: string;
+  loginUrl: string;
   stats: LoopStats;
   /** Ask for a tick soon (debounced). */
   poke(reason: string): void;
@@ -57,14 +62,26 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   });
   const op = (): OpContext => ({ now: Date.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;
+  let web: ReturnType<typeof createWebBoard>;
   try {
     const tokens = loadMcpTokens(config.mcp.tokens, options.env ?? process.env);
     if (Object.keys(tokens).length === 0) log('steward up: no MCP tokens in .steward/config.yaml: /mcp and /metrics will refuse every request');
+    const host = options.host ?? config.mcp.host;
+    web = createWebBoard({
+      store,
+      checkBearer: makeAuthenticator(tokens),
+      profiles: profilesOf(config),
+      agents: config.agents,
+      logsDir: workspace.logsDir,
+      host,
+      log,
+    });
     http = await startUpHttp({
+      web,
       store,
       tokens,
       boardPath: workspace.boardPath,
-      host: options.host ?? config.mcp.host,
+      host,
       port: options.port ?? config.mcp.port,
       loop: stats,
       log,
@@ -161,5 +178,6 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     })());
 
   schedule(0);
-  return { url: http.url, mcpUrl: http.mcpUrl, stats, poke, drain, stopped };
+  const loginUrl = web.oneTimeLink(http.url);
+  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, drain, stopped };
 }

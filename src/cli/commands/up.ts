@@ -10,7 +10,7 @@ function clock(): string {
 /** `steward up [--port P] [--host H]`. */
 export const up: Command = {
   name: 'up',
-  summary: 'run the queue: tick every heartbeat and on changes, dispatch workers, serve MCP over HTTP and /metrics',
+  summary: 'run the queue: tick every heartbeat and on changes, dispatch workers, serve the web board, MCP over HTTP and /metrics',
   usage: 'steward up [--port P] [--host H]',
   options: { port: { type: 'string' }, host: { type: 'string' } },
   async run(ctx, values) {
@@ -41,6 +41,7 @@ export const up: Command = {
         `steward up — workspace ${workspace.root}`,
         `  queue     ${workspace.dbPath}`,
         `  board     ${workspace.boardPath}`,
+        `  web       ${handle.boardUrl}  (log in once: ${handle.loginUrl})`,
         `  MCP       ${handle.mcpUrl}  (bearer tokens in ${workspace.configPath})`,
         `  metrics   ${handle.url}/metrics   health ${handle.url}/healthz`,
         `  ticks     every ${config.heartbeat.everySeconds}s and soon after a change · dispatch: ${config.dispatch}`,

@@ -1,0 +1,77 @@
+// Live updates: one poller of the queue's change mark (every 250 ms while a board is open) pushes `change` over SSE.
+import type { ServerResponse } from 'node:http';
+import type { Store } from '../store/open-store.js';
+
+/** Starts a server-sent events stream on `res` (no buffering, reconnect after a second). */
+export function openEventStream(res: ServerResponse): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 1000\n\n');
+}
+
+/** Writes one SSE event; `data` may span lines. */
+export function sendEvent(res: ServerResponse, event: string, data: string): void {
+  res.write(`event: ${event}\n${data.split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`);
+}
+
+/** The board's change feed: browsers subscribe; a change anywhere (any process) reaches them within a poll. */
+export class ChangeFeed {
+  private readonly clients = new Set<ServerResponse>();
+  private timer: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private mark = '';
+
+  constructor(
+    private readonly store: Store,
+    private readonly pollMs = 250,
+  ) {}
+
+  /** Adds a browser's stream; it leaves when the connection closes. */
+  subscribe(res: ServerResponse): void {
+    openEventStream(res);
+    this.clients.add(res);
+    res.on('close', () => {
+      this.clients.delete(res);
+      if (this.clients.size === 0) this.stop();
+    });
+    if (!this.timer) this.start();
+  }
+
+  private start(): void {
+    this.mark = this.readMark();
+    this.timer = setInterval(() => this.poll(), this.pollMs);
+    this.keepAlive = setInterval(() => {
+      for (const c of this.clients) c.write(': keep-alive\n\n');
+    }, 15_000);
+    this.timer.unref();
+    this.keepAlive.unref();
+  }
+
+  private readMark(): string {
+    try {
+      return this.store.changeMark();
+    } catch {
+      return this.mark; // a busy database: look again at the next poll
+    }
+  }
+
+  private poll(): void {
+    const mark = this.readMark();
+    if (mark === this.mark) return;
+    this.mark = mark;
+    for (const c of this.clients) sendEvent(c, 'change', mark);
+  }
+
+  /** Stops polling and ends every stream (the server is closing). */
+  stop(): void {
+    clearInterval(this.timer);
+    clearInterval(this.keepAlive);
+    this.timer = undefined;
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+  }
+}

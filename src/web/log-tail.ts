@@ -1,0 +1,87 @@
+// A run's log over SSE: the last bytes first, then what is appended (polled), until the run ends.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { relative, resolve, isAbsolute } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { openEventStream, sendEvent } from './live.js';
+
+/** How much of the log a new viewer gets at once. */
+const TAIL_BYTES = 16 * 1024;
+
+/** The last `bytes` of a file as text (starting at a line), or '' when it cannot be read. */
+export function readTail(path: string, bytes = TAIL_BYTES): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = statSync(path).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    const text = buf.subarray(0, n).toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when `path` lies inside `dir` (logs are read only from the workspace's log folder). */
+export function insideDir(path: string, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+function readFrom(path: string, offset: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const size = statSync(path).size;
+    if (size <= offset) return Buffer.alloc(0);
+    const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, offset));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Streams `path` on `res`: event `tail` with the end so far, `log` per appended chunk, `end` once `isRunning` is false. */
+export function streamLog(res: ServerResponse, path: string, isRunning: () => boolean, pollMs = 250): void {
+  openEventStream(res);
+  let offset = 0;
+  try {
+    offset = statSync(path).size;
+  } catch {
+    /* not written yet */
+  }
+  sendEvent(res, 'tail', JSON.stringify(readTail(path)));
+  const decoder = new StringDecoder('utf8');
+  const timer = setInterval(() => {
+    let running = true;
+    try {
+      running = isRunning();
+    } catch {
+      /* a busy database: keep following */
+    }
+    const chunk = readFrom(path, offset);
+    if (chunk.length) {
+      offset += chunk.length;
+      sendEvent(res, 'log', JSON.stringify(decoder.write(chunk)));
+    }
+    if (!running) {
+      sendEvent(res, 'end', '"the run ended"');
+      stop();
+    }
+  }, pollMs);
+  const stop = () => {
+    clearInterval(timer);
+    res.end();
+  };
+  res.on('close', () => clearInterval(timer));
+}
