@@ -10,6 +10,7 @@ import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult }
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { keepLease } from './lease-keeper.js';
+import { killRunLeftovers } from './leftovers.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
 import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './outbox-reserve.js';
 import { decideOutcome, type StopReason } from './outcome.js';
@@ -159,6 +160,11 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
         });
       }
       log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
+      // A tool the CLI ran in another session (nohup … &) outlives the CLI's group; it still carries STEWARD_RUN_ID.
+      if (!('error' in prep)) {
+        const left = await killRunLeftovers(workspace.root, run.id, graceMs);
+        if (left.length) log.line(`killed ${left.length} leftover process group(s) of run ${run.id} outside the CLI's group: ${left.join(', ')}`);
+      }
       // A killed CLI's partial output is still read: its cost, tokens and session id are worth keeping.
       verdict = 'error' in prep || proc.ended === 'spawn_error' ? { ok: false, summary: '' } : getAdapter(prep.profile.cli).parse(proc);
       if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {

@@ -1,0 +1,48 @@
+// Records what a real CLI prints in one scenario (stdout, stderr, exit code), run directly with the argv its
+// steward adapter builds, so the adapters' unit tests replay real outputs (test/fixtures/samples/real/).
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getAdapter } from '../src/core/adapters/index.js';
+import { setupCli, type CliName } from './clis.js';
+import { goalOf } from './row.js';
+import type { Scenario } from './mock-model.js';
+
+export const SAMPLES_OUT = new URL('../../test/fixtures/samples/real/', import.meta.url).pathname;
+
+/** Runs the CLI once (bounded by `timeoutMs`) and writes <cli>-<version>-<scenario>.{stdout,stderr,json}. */
+export async function captureSample(cli: CliName, version: string, scenario: Scenario, root: string, mockUrl: string, timeoutMs: number): Promise<string> {
+  const dir = join(root, `capture-${cli}-${scenario}`);
+  const workdir = join(dir, 'proj');
+  mkdirSync(workdir, { recursive: true });
+  const { profile } = setupCli(cli, join(dir, 'home'), mockUrl);
+  const inv = getAdapter(cli).build({ ...profile, args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
+  const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1' };
+  const started = Date.now();
+  const result = await new Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null }>((resolve) => {
+    const child = spawn(inv.file, inv.args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), timeoutMs);
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+      resolve({ stdout, stderr, exitCode, signal });
+    });
+  });
+  mkdirSync(SAMPLES_OUT, { recursive: true });
+  const name = `${cli}-${version}-${scenario}`;
+  // The temp paths differ on every run: replace them so the samples are stable.
+  const clean = (s: string) => s.split(dir).join('/tmp/e2e');
+  writeFileSync(join(SAMPLES_OUT, `${name}.stdout`), clean(result.stdout));
+  writeFileSync(join(SAMPLES_OUT, `${name}.stderr`), clean(result.stderr));
+  const meta = { cli, version, scenario, exitCode: result.exitCode, signal: result.signal, ms: Date.now() - started, argv: [inv.file.replace(/.*\//, ''), ...inv.args.map(clean)] };
+  writeFileSync(join(SAMPLES_OUT, `${name}.json`), `${JSON.stringify(meta, null, 2)}\n`);
+  return name;
+}

@@ -1,0 +1,68 @@
+// The matrix of an e2e run: CLI × scenario → ok/FAIL and seconds, as text for the terminal and as docs/CLIS.md.
+import type { CliName } from './clis.js';
+import { SCENARIOS, type Scenario } from './mock-model.js';
+import type { RowResult } from './row.js';
+
+/** What each scenario does and what steward must record. */
+export const SCENARIO_TEXT: Record<Scenario, string> = {
+  ok: 'the shell tool writes hello.txt, then a final answer → done, result and tokens recorded',
+  e401: 'every model call answers 401 → failed, kind fatal, no retry',
+  e429: 'every model call answers 429 with Retry-After → ready again, kind rate_limit, no strike',
+  e500: 'every model call answers 500 → ready again, kind transient, one strike',
+  hang: 'the model never answers → killed after stallSeconds, kind stalled, one strike',
+  slow: 'the final answer streams in small pieces, one a second → done',
+  bg: 'the tool also starts `nohup sleep 600 &` → done, and nothing of the run is left running',
+  ask: 'the final answer ends with a NEEDS_INPUT: line → blocked with the question, no strike',
+};
+
+function cells(results: RowResult[], clis: CliName[], scenarios: Scenario[]): string[][] {
+  return clis.map((cli) =>
+    scenarios.map((s) => {
+      const r = results.find((x) => x.cli === cli && x.scenario === s);
+      return r ? `${r.ok ? 'ok' : 'FAIL'} ${r.seconds}s` : '-';
+    }),
+  );
+}
+
+function axes(results: RowResult[]): { clis: CliName[]; scenarios: Scenario[] } {
+  const clis = [...new Set(results.map((r) => r.cli))];
+  const scenarios = SCENARIOS.filter((s) => results.some((r) => r.scenario === s));
+  return { clis, scenarios };
+}
+
+/** A plain-text table for the terminal. */
+export function renderMatrix(results: RowResult[], versions: Partial<Record<CliName, string>>): string {
+  const { clis, scenarios } = axes(results);
+  const rows = [['CLI', ...scenarios], ...cells(results, clis, scenarios).map((c, i) => [`${clis[i]} ${versions[clis[i]!] ?? ''}`, ...c])];
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  return rows.map((r) => r.map((c, j) => c.padEnd(widths[j]!)).join('  ')).join('\n');
+}
+
+/** docs/CLIS.md: versions, the matrix and every failed check. */
+export function renderDoc(results: RowResult[], versions: Partial<Record<CliName, string>>): string {
+  const { clis, scenarios } = axes(results);
+  const lines = [
+    '# Real coding CLIs under steward',
+    '',
+    'Written by `npm run e2e:clis -- --doc` (see `e2e/`): each real CLI, installed from the npm registry at the version',
+    'pinned in `e2e/package.json`, runs one task under `steward work` against a local mock model server (`e2e/mock-model.ts`).',
+    'A row passes when steward recorded the expected status, failure kind, attempts, result, tokens or cost, the file the',
+    "CLI's own tool wrote, the prompt reached the model byte-exact, and no process of the run was left running.",
+    '',
+    `Run on ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${process.platform}-${process.arch}.`,
+    '',
+    '| CLI | version | ' + scenarios.join(' | ') + ' |',
+    '|---|---|' + scenarios.map(() => '---|').join(''),
+    ...cells(results, clis, scenarios).map((c, i) => `| ${clis[i]} | ${versions[clis[i]!] ?? '?'} | ${c.join(' | ')} |`),
+    '',
+    '## Scenarios',
+    '',
+    ...scenarios.map((s) => `- **${s}**: ${SCENARIO_TEXT[s]}`),
+  ];
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) {
+    lines.push('', '## Failed checks', '');
+    for (const r of failed) lines.push(`- ${r.cli} ${r.scenario} (recorded ${r.recorded}):`, ...r.problems.map((p) => `  - ${p.replace(/\s+/g, ' ').slice(0, 400)}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

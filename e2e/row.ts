@@ -1,0 +1,148 @@
+// One row of the matrix: a real workspace, one task for one real CLI in one scenario, `steward work`, then checks.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
+import { setupCli, type CliName } from './clis.js';
+import type { MockModel, Scenario } from './mock-model.js';
+
+const STEWARD = new URL('../src/cli/main.js', import.meta.url).pathname;
+
+/** Limits of one row (seconds). */
+export interface RowLimits {
+  timeoutSeconds: number;
+  stallSeconds: number;
+}
+
+export interface RowResult {
+  cli: CliName;
+  scenario: Scenario;
+  ok: boolean;
+  seconds: number;
+  /** Failed checks, one line each. */
+  problems: string[];
+  /** What steward recorded, short. */
+  recorded: string;
+  dir: string;
+}
+
+type Json = Record<string, any>;
+
+/** The task text: quotes, $, backslashes, tabs, double spaces and non-ASCII, so a CLI that rewrites its prompt shows. */
+export function goalOf(scenario: Scenario): string {
+  return [
+    'Create the file hello.txt in the working directory with your shell tool.',
+    `Keep these exactly: "double quotes", 'single quotes', $HOME, back\\slash, a\ttab, two  spaces, ünïcödé ✓ — {braces} <angle>.`,
+    `E2E-SCENARIO:${scenario}`,
+  ].join('\n');
+}
+
+/** Runs the built steward CLI (asynchronously: the mock model answers from this same process). */
+function steward(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [STEWARD, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every string inside a JSON value (a request body), to look for the prompt in. */
+function strings(v: unknown, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
+/** What each scenario must leave in the store. */
+const EXPECT: Record<Scenario, { status: string; kind?: string; attempts: number; result?: RegExp; file: boolean }> = {
+  ok: { status: 'done', attempts: 0, result: /E2E-DONE ok/, file: true },
+  slow: { status: 'done', attempts: 0, result: /E2E-DONE slow/, file: true },
+  bg: { status: 'done', attempts: 0, result: /E2E-DONE bg/, file: true },
+  ask: { status: 'blocked', kind: 'needs_input', attempts: 0, file: true },
+  e401: { status: 'failed', kind: 'fatal', attempts: 1, file: false },
+  e429: { status: 'ready', kind: 'rate_limit', attempts: 0, file: false },
+  e500: { status: 'ready', kind: 'transient', attempts: 1, file: false },
+  hang: { status: 'ready', kind: 'stalled', attempts: 1, file: false },
+};
+
+/** Runs one row and checks it; leftovers of the run are killed afterwards whatever the outcome. */
+export async function runRow(cli: CliName, scenario: Scenario, root: string, mock: MockModel, limits: RowLimits): Promise<RowResult> {
+  const started = Date.now();
+  const dir = join(root, `${cli}-${scenario}`);
+  const home = join(dir, 'home');
+  const proj = join(dir, 'proj');
+  mkdirSync(proj, { recursive: true });
+  const { profile } = setupCli(cli, home, mock.url);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb' };
+  const problems: string[] = [];
+  const fail = (what: string) => problems.push(what);
+  const init = await steward(['init', '--dir', dir], env, 60_000);
+  if (init.code !== 0) fail(`steward init: ${init.stderr.trim()}`);
+  const config = {
+    projects: { e2e: { workdir: 'proj', agent: cli } },
+    agents: { [cli]: { ...profile, timeoutSeconds: limits.timeoutSeconds, stallSeconds: limits.stallSeconds, leaseSeconds: 60 } },
+  };
+  writeFileSync(join(dir, '.steward', 'config.yaml'), JSON.stringify(config, null, 2));
+  const goal = goalOf(scenario);
+  const added = await steward(['add', `e2e ${cli} ${scenario}`, '--goal', goal, '--project', 'e2e', '--agent', cli, '--dir', dir, '--json'], env, 60_000);
+  const taskId = added.code === 0 ? (JSON.parse(added.stdout) as Json).task.id : undefined;
+  if (taskId === undefined) fail(`steward add: ${added.stderr.trim()}`);
+  const firstRequest = mock.requests.length;
+  const work = await steward(['work', '--agent', cli, '--once', '--json', '--dir', dir], env, (limits.timeoutSeconds + 60) * 1000);
+  if (work.code !== 0) fail(`steward work exited ${work.code}: ${work.stderr.trim().slice(-300)}`);
+  const leftovers = groupsByEnv({ STEWARD_DIR: dir }, 'STEWARD_RUN_ID');
+  for (const [runId, pgids] of leftovers) {
+    fail(`processes of run ${runId} still running after steward work (groups ${pgids.join(',')})`);
+    for (const g of pgids) signalGroup(g, 'SIGKILL');
+  }
+  let recorded = '';
+  if (taskId !== undefined) {
+    const shown = await steward(['show', String(taskId), '--dir', dir, '--json'], env, 60_000);
+    const { task, runs } = JSON.parse(shown.stdout || '{}') as { task: Json; runs: Json[] };
+    const run = runs?.[0] ?? {};
+    const want = EXPECT[scenario];
+    recorded = `${task?.status}${run.failure_kind ? `/${run.failure_kind}` : ''} attempts=${task?.attempts}`;
+    if (runs?.length !== 1) fail(`expected 1 run, found ${runs?.length}`);
+    if (task?.status !== want.status) fail(`task status ${task?.status}, expected ${want.status}`);
+    if ((run.failure_kind ?? undefined) !== want.kind) fail(`failure kind ${run.failure_kind}, expected ${want.kind ?? 'none'} (error: ${String(run.error ?? '').slice(0, 300)})`);
+    if (task?.attempts !== want.attempts) fail(`attempts ${task?.attempts}, expected ${want.attempts}`);
+    if (want.result && !want.result.test(String(task?.result ?? ''))) fail(`result ${JSON.stringify(String(task?.result ?? '').slice(0, 200))} does not match ${want.result}`);
+    if (want.kind && !run.error) fail('the failed run has no error text');
+    if (scenario === 'ask' && !/Which colour/.test(String(task?.question ?? ''))) fail(`question not recorded: ${JSON.stringify(task?.question)}`);
+    if (want.status === 'done' && !(Number(run.tokens_in) > 0 || Number(run.cost_usd) > 0)) fail('no tokens or cost recorded');
+  }
+  const file = existsSync(join(proj, 'hello.txt'));
+  if (EXPECT[scenario].file && !file) fail('hello.txt was not created');
+  const rowRequests = mock.requests.slice(firstRequest);
+  if (!rowRequests.some((r) => r.api !== 'other')) fail('the CLI never called the model');
+  else {
+    const exact = rowRequests.some((r) => {
+      try {
+        return strings(JSON.parse(r.body)).some((s) => s.includes(goal));
+      } catch {
+        return false;
+      }
+    });
+    if (!exact) fail('the prompt did not reach the model byte-exact');
+  }
+  writeFileSync(join(dir, 'requests.jsonl'), rowRequests.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { cli, scenario, ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir };
+}
+
+/** The run log steward wrote for the row (for saving as a sample). */
+export function rowLog(dir: string): string {
+  const logs = join(dir, '.steward', 'logs');
+  try {
+    return readFileSync(join(logs, '1-1.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}

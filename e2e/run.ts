@@ -1,0 +1,89 @@
+// `npm run e2e:clis`: the real coding CLIs (pinned in e2e/package.json) against the mock model, under `steward work`.
+// Options: --cli claude,codex  --scenario ok,e401  --doc (write docs/CLIS.md)  --samples (record real outputs)
+//          --no-install  --keep (keep the temp workspaces)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { captureSample } from './capture.js';
+import { CLI_NAMES, E2E_DIR, installedVersion, PACKAGES, type CliName } from './clis.js';
+import { renderDoc, renderMatrix } from './matrix.js';
+import { SCENARIOS, startMockModel, type Scenario } from './mock-model.js';
+import { runRow, type RowResult } from './row.js';
+
+const { values } = parseArgs({
+  options: {
+    cli: { type: 'string' },
+    scenario: { type: 'string' },
+    doc: { type: 'boolean' },
+    samples: { type: 'boolean' },
+    'no-install': { type: 'boolean' },
+    keep: { type: 'boolean' },
+  },
+});
+const pick = <T extends string>(all: readonly T[], given: string | undefined): T[] => {
+  if (!given) return [...all];
+  const want = given.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const w of want) if (!(all as readonly string[]).includes(w)) throw new Error(`unknown ${w}; expected one of ${all.join(', ')}`);
+  return want as T[];
+};
+const clis = pick(CLI_NAMES, values.cli);
+const scenarios = pick(SCENARIOS, values.scenario);
+
+/** Installs e2e/package-lock.json into e2e/node_modules (never globally) unless every pinned CLI is there. */
+function install(): void {
+  const pinned = (JSON.parse(readFileSync(join(E2E_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  const missing = clis.filter((c) => installedVersion(c) !== pinned[PACKAGES[c]]);
+  if (!missing.length) return;
+  console.log(`installing the pinned CLIs into ${join(E2E_DIR, 'node_modules')} (missing: ${missing.join(', ')})`);
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: E2E_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error('npm ci in e2e/ failed');
+}
+
+// Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
+const LIMITS = { timeoutSeconds: 150, stallSeconds: 20 };
+
+async function main(): Promise<number> {
+  if (!values['no-install']) install();
+  const root = mkdtempSync(join(tmpdir(), 'steward-e2e-'));
+  const mock = await startMockModel({ logFile: join(root, 'requests.jsonl'), lifetimeMs: 60 * 60_000, slowChunkMs: 1000 });
+  const versions: Partial<Record<CliName, string>> = {};
+  const results: RowResult[] = [];
+  try {
+    for (const cli of clis) {
+      const version = installedVersion(cli);
+      if (!version) {
+        console.log(`${cli}: not installed, skipped`);
+        continue;
+      }
+      versions[cli] = version;
+      for (const scenario of scenarios) {
+        const r = await runRow(cli, scenario, root, mock, LIMITS);
+        results.push(r);
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${cli} ${version} ${scenario} ${r.seconds}s  ${r.recorded}`);
+        for (const p of r.problems) console.log(`       - ${p}`);
+        if (values.samples && scenario !== 'hang') console.log(`       sample ${await captureSample(cli, version, scenario, root, mock.url, 120_000)}`);
+      }
+    }
+  } finally {
+    await mock.close();
+  }
+  console.log(`\n${renderMatrix(results, versions)}`);
+  if (values.doc) {
+    const path = new URL('../../docs/CLIS.md', import.meta.url).pathname;
+    writeFileSync(path, renderDoc(results, versions));
+    console.log(`wrote ${path}`);
+  }
+  if (values.keep || results.some((r) => !r.ok)) console.log(`workspaces and logs kept in ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+  return results.every((r) => r.ok) && results.length ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,49 @@
+// A process the CLI started in another session (outside its group) but with the run's STEWARD_RUN_ID dies with the run.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { processGone } from '../src/runner/process-group.js';
+import { workRun } from '../src/runner/work.js';
+import { pidsIn } from './helpers/processes.js';
+import { addAndClaim, assertNothingLeft, configOf, depsOf, fakeProfile, runOf, sandbox, taskOf } from './support/runner.js';
+
+describe('leftovers of a run', () => {
+  test('a child in a new session carrying STEWARD_RUN_ID is killed when the run ends; the run still completes', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'escape') });
+    const { task, run } = addAndClaim(sb);
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['completed', 'done', 'completed']);
+    const [cli, escaped] = pidsIn(sb.pidFile, 2)!;
+    const environ = (() => {
+      try {
+        return readFileSync(`/proc/${escaped}/environ`, 'latin1');
+      } catch {
+        return '';
+      }
+    })();
+    assert.ok(processGone(cli!), 'the CLI is gone');
+    assert.ok(processGone(escaped!), `the escaped child ${escaped} is gone when workRun returns${environ.includes(`STEWARD_RUN_ID=${run.id}`) ? ' (it carries the run id)' : ''}`);
+    assert.match(readFileSync(r.log_path, 'utf8'), /killed 1 leftover process group\(s\) of run 1 outside the CLI's group/);
+    await assertNothingLeft(sb);
+  });
+
+  test('a leftover of another run (or another workspace) is left alone', async () => {
+    const other = sandbox();
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
+    const { run } = addAndClaim(sb);
+    // A process of run 1 of another workspace: the same STEWARD_RUN_ID, a different STEWARD_DIR.
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+      stdio: 'ignore', detached: true, env: { ...process.env, STEWARD_DIR: other.root, STEWARD_RUN_ID: '1', FAKE_PID_FILE: other.pidFile },
+    });
+    child.unref();
+    try {
+      await workRun(depsOf(sb, config), run.id);
+      assert.equal(processGone(child.pid!), false, 'a process of another workspace survives');
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+  });
+});
