@@ -9,6 +9,7 @@ import { backoffPolicyOf, resolveWorkdir, type AgentProfile, type Config } from 
 import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import { childEnv } from './child-env.js';
 import { keepLease } from './lease-keeper.js';
 import { killRunLeftovers } from './leftovers.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
@@ -76,13 +77,7 @@ function prepare(deps: BabysitDeps, run: Run, task: Task): Prepared | { error: s
     if (!existsSync(workdir)) return { error: `the workdir of project "${task.project}" does not exist: ${workdir}` };
     const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir });
     const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir });
-    const env = {
-      ...(deps.env ?? process.env),
-      ...profile.env,
-      STEWARD_DIR: deps.workspace.root,
-      STEWARD_RUN_ID: String(run.id),
-      STEWARD_TASK_ID: String(task.id),
-    };
+    const env = childEnv(deps.env ?? process.env, profile.cli, profile.env, { root: deps.workspace.root, runId: run.id, taskId: task.id });
     return { file: inv.file, args: inv.args, prompt, workdir, env, profile };
   } catch (err) {
     return { error: toStewardError(err).message };

@@ -1,0 +1,38 @@
+// The environment a coding CLI runs with: the babysitter's, minus steward's own secrets, plus small retry knobs,
+// the profile's env, and the run's ids.
+import type { CliKind } from '../core/adapters/index.js';
+
+/** Steward's secrets: MCP bearer tokens, the notify webhook (its URL may carry a key), anything token- or key-like. */
+const STEWARD_SECRET = /^STEWARD_(?:MCP_TOKENS?(?:_|$)|NOTIFY_WEBHOOK$|.*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL))/i;
+
+/** True for a variable of steward's that no agent should see. */
+export function isStewardSecret(name: string): boolean {
+  return STEWARD_SECRET.test(name);
+}
+
+/**
+ * A CLI's own retry loop hides a 429 or a 500 from steward for minutes (Claude Code retried a 500 for ~190 s);
+ * kept small so steward's backoff and rate-limit pause decide. The profile's env overrides these.
+ */
+export const RETRY_KNOBS: Partial<Record<CliKind, Record<string, string>>> = {
+  claude: { CLAUDE_CODE_MAX_RETRIES: '1' },
+};
+
+/** The whole environment of the CLI of run `runId` for task `taskId`. */
+export function childEnv(
+  base: NodeJS.ProcessEnv,
+  cli: CliKind,
+  profileEnv: Record<string, string>,
+  ids: { root: string; runId: number; taskId: number },
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) if (!isStewardSecret(name)) env[name] = value;
+  return {
+    ...env,
+    ...RETRY_KNOBS[cli],
+    ...profileEnv,
+    STEWARD_DIR: ids.root,
+    STEWARD_RUN_ID: String(ids.runId),
+    STEWARD_TASK_ID: String(ids.taskId),
+  };
+}
