@@ -1,5 +1,6 @@
 // The tick lock on a real database file, from two connections: one holder, expiry takeover, safe release.
 import assert from 'node:assert/strict';
+import { StewardError } from '../src/core/errors.js';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('tick lock', () => {
 
   test('a tick that throws still releases the lock', () => {
     const [a] = twoConnections();
-    assert.throws(() => runTick({ store: a, ctx: at(1), owner: 'me', hooks: { ingest: () => { throw new Error('disk gone'); } } }), /disk gone/);
+    assert.throws(() => runTick({ store: a, ctx: at(1), owner: 'me', hooks: { ingest: () => { throw new StewardError('UNAVAILABLE', 'disk gone'); } } }), /disk gone/);
     assert.equal(a.meta.get(TICK_LOCK_KEY), undefined);
   });
 

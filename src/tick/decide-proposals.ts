@@ -1,9 +1,10 @@
 // Tick step 3: accept the proposals the policy lets through without a decision (`triage.accept: auto`).
 import { TRIAGE_SOURCES, acceptPolicy, type Config, type TriageSource } from '../config/schema.js';
-import { StewardError } from '../core/errors.js';
+import { toStewardError } from '../core/errors.js';
 import type { OpContext, Proposal } from '../core/types.js';
 import { acceptInTx } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
+import { isStoreFailure } from '../store/sqlite-errors.js';
 
 /** The actor the tick decides as. */
 export const TRIAGE_ACTOR = 'triage';
@@ -41,8 +42,10 @@ export function decideProposals(store: Store, ctx: OpContext, config: Config): D
       });
       if (out) result.accepted.push({ proposal_id: p.id, task_id: out.task.id });
     } catch (err) {
-      if (!(err instanceof StewardError) || ['BUSY', 'UNAVAILABLE', 'INTERNAL'].includes(err.code)) throw err;
-      result.refused.push({ proposal_id: p.id, code: err.code, message: err.message });
+      // Recorded against the proposal (left for a person); only the database's own failure stops the tick.
+      if (isStoreFailure(err)) throw err;
+      const e = toStewardError(err);
+      result.refused.push({ proposal_id: p.id, code: e.code, message: e.message });
     }
   }
   return result;

@@ -8,6 +8,7 @@ import {
   type Digest,
   type DigestCursor,
   type ProposalBrief,
+  type StepError,
   type TaskBrief,
 } from './digest.js';
 import { noAgentSignals, repeatedFailureSignals, REPEATED_STRIKES, silentSignals, type ProfileFit, type StuckSignal } from './stuck.js';
@@ -43,6 +44,7 @@ export interface DigestExtras {
   acted?: Record<string, number>;
   board?: BoardLine[];
   notes?: ReadonlyMap<number, string>;
+  errors?: StepError[];
 }
 
 function brief(store: Store, id: number): TaskBrief | undefined {
@@ -90,6 +92,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       board: extras.board ?? [],
       acted: extras.acted ?? {},
       notes: extras.notes,
+      errors: extras.errors,
     });
     const text = JSON.stringify(next);
     if (text !== stored) store.meta.compareAndSet(DIGEST_CURSOR_KEY, stored, text);

@@ -14,6 +14,7 @@ const NOUNS: Record<DigestList, [string, string]> = {
   late_results: ['late result', 'late results'],
   inbox_rejected: ['rejected inbox file', 'rejected inbox files'],
   board: ['unreadable TASKS.md line', 'unreadable TASKS.md lines'],
+  tick_errors: ['failed tick step', 'failed tick steps'],
 };
 
 function count(n: number, list: DigestList): string {
@@ -37,8 +38,9 @@ const LINE: Record<DigestList, (i: Item) => string> = {
   dead: (f) => `dead #${f.id} ${f.title} (${f.kind}): ${f.error} — steward requeue ${f.id} | steward cancel ${f.id}`,
   stuck: stuckLine,
   late_results: (l) => `late result: #${l.id} run ${l.run} reported after it stopped being live (${l.reason}); kept on the run`,
-  inbox_rejected: (r) => `inbox file ${r.file} refused: ${r.reason} (kept as .steward/inbox/${r.moved_to})`,
+  inbox_rejected: (r) => `inbox file ${r.file} refused: ${r.reason}${r.moved_to ? ` (kept as .steward/inbox/${r.moved_to})` : ''}`,
   board: (b) => `TASKS.md line ${b.line} not read: ${b.text}${b.reason ? ` (${b.reason})` : ''}`,
+  tick_errors: (e) => `tick step ${e.step} failed (the tick went on; tried again next tick): ${e.error}`,
 };
 
 /** The state counts as `ready 2 · done 5` (and the inbox when proposals wait). */

@@ -7,7 +7,8 @@ import { ingestInbox } from '../inbox/ingest-inbox.js';
 import { makeDispatch, makeIsDead, makeOnLost } from '../runner/tick-hooks.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import type { TickHooks } from './tick-once.js';
+import { isStoreFailure } from '../store/sqlite-errors.js';
+import { errorText, type TickHooks } from './tick-once.js';
 
 /** What the real hooks need: where the workspace is, and its config. */
 export interface HookDeps {
@@ -49,7 +50,15 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
   return {
     ingest: (store, ctx) => {
       const inbox = ingestInbox(store, ctx, deps.workspace.inboxDir);
-      const edits = board.ingest(store, ctx) as { acted: Record<string, number>; unreadable_lines: unknown[]; board: unknown };
+      // TASKS.md failing to read (a folder, no permission) never costs the inbox its step.
+      let edits: { acted: Record<string, number>; unreadable_lines: unknown[]; board: unknown };
+      try {
+        edits = board.ingest(store, ctx) as typeof edits;
+      } catch (err) {
+        if (isStoreFailure(err)) throw err;
+        const reason = `TASKS.md could not be read: ${errorText(err)}`;
+        edits = { acted: {}, unreadable_lines: [{ line: 0, text: deps.config.board.path, reason }], board: { error: reason } };
+      }
       return {
         inbox,
         board: edits.board,

@@ -3,8 +3,9 @@ import { backoffPolicyOf, defaultConfig, type Config } from '../config/schema.js
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
+import { isStoreFailure } from '../store/sqlite-errors.js';
 import { decideProposals, type DecideResult } from './decide-proposals.js';
-import type { BoardLine, Digest } from './digest.js';
+import type { BoardLine, Digest, StepError } from './digest.js';
 import { takeDigest } from './digest-store.js';
 
 /**
@@ -53,8 +54,17 @@ export interface TickResult {
   ingest?: Record<string, unknown>;
   dispatch?: Record<string, unknown>;
   render?: Record<string, unknown>;
+  /** Steps that failed on something other than the database; the tick went on without them. */
+  errors?: StepError[];
   /** Step 7: what needs a judgement since the last digest. */
   digest: Digest;
+}
+
+/** The text of a thrown value, for a report. */
+export function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = err instanceof Error ? err.message : String(err);
+  return e?.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
 }
 
 /** Reads the HookReport fields of a hook result, ignoring anything malformed. */
@@ -83,13 +93,25 @@ export function tickOnce(input: TickInput): TickResult {
   const config = input.config ?? defaultConfig();
   // Whatever the tick fails (reaped runs, outcomes from the outbox) retries on the workspace's `retry` policy.
   const ctx: OpContext = input.ctx.backoff ? input.ctx : { ...input.ctx, backoff: backoffPolicyOf(config) };
-  const ingest = hooks.ingest?.(store, ctx);
-  const reap = reapRuns(store, ctx, hooks.isDead);
-  if (reap.lost.length) hooks.onLost?.(reap.lost);
+  // One failing step (a file, a process check, TASKS.md) never stops the tick; only the database's own failure does.
+  const errors: StepError[] = [];
+  const guard = <T>(step: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (isStoreFailure(err)) throw err;
+      errors.push({ step, error: errorText(err) });
+      return undefined;
+    }
+  };
+  const isDead = hooks.isDead && ((run: Run) => guard(`is_dead run ${run.id}`, () => hooks.isDead!(run)) ?? false);
+  const ingest = guard('ingest', () => hooks.ingest?.(store, ctx));
+  const reap = reapRuns(store, ctx, isDead);
+  if (reap.lost.length) guard('on_lost', () => hooks.onLost?.(reap.lost));
   const decided = decideProposals(store, ctx, config);
   const promote = promoteTasks(store, ctx);
-  const dispatch = hooks.dispatch?.(store, ctx);
-  const render = hooks.render?.(store, ctx);
+  const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
+  const render = guard('render', () => hooks.render?.(store, ctx));
   const reports = [ingest, dispatch, render].map(readHookReport);
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
@@ -99,6 +121,7 @@ export function tickOnce(input: TickInput): TickResult {
     acted,
     board: reports.flatMap((r) => r.unreadable_lines),
     notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),
+    errors,
   });
   // dispatch: openclaw — the runs claimed for the triage agent to hand to sessions_spawn need it now.
   const handoff = Array.isArray(dispatch?.handoff) ? (dispatch.handoff as unknown[]) : [];
@@ -111,6 +134,7 @@ export function tickOnce(input: TickInput): TickResult {
     ...(ingest ? { ingest } : {}),
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
+    ...(errors.length ? { errors } : {}),
     digest,
   };
 }
