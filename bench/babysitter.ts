@@ -41,7 +41,7 @@ async function measure(label: string, env: Record<string, string>): Promise<void
   const claimed = claimTask(store, { agent: 'coder', lease_seconds: 30 }, { now: Date.now(), actor: 'bench' });
   if (!claimed.task) throw new Error('nothing claimed');
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'work', '--run', String(claimed.run.id), '--dir', root], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'work', '--run', String(claimed.run.id), '--here', '--dir', root], { stdio: 'ignore' });
   const samples: Sample[] = [];
   const timer = setInterval(() => {
     const s = sample(child.pid!);

@@ -40,6 +40,7 @@ const DEFAULTS: Config = {
   agents: {},
   wip: { global: 4, perAgent: {}, perProject: {} },
   dispatch: 'local',
+  handoffLeaseSeconds: 180,
   retry: { baseSeconds: 10, factor: 2, capSeconds: 3600, jitter: 0.5 },
   mcp: { host: '127.0.0.1', port: 7410, tokens: {} },
   notify: {},

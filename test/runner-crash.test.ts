@@ -22,7 +22,7 @@ interface Worker {
 
 /** Starts the real babysitter binary for a run, as dispatch would. */
 function startWorker(sb: Sandbox, runId: number, env: Record<string, string> = {}): Worker {
-  const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--dir', sb.root], {
+  const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', sb.root], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env },
   });
   let err = '';

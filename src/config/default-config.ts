@@ -118,6 +118,8 @@ wip:
 # local: the tick starts \`steward work\` for ready tasks; openclaw: it lists them for
 # sessions_spawn; none: nothing is started (workers claim on their own).
 dispatch: local
+# With openclaw: a handed-off run keeps this short lease until its babysitter starts.
+handoffLeaseSeconds: 180
 
 # Backoff between attempts: base * factor^(strikes-1), at most cap, with jitter (0..1).
 retry:

@@ -147,6 +147,9 @@ export const configSchema = z
       .enum(DISPATCH_MODES)
       .default('local')
       .describe('local: the tick starts `steward work` itself; openclaw: lists ready work for sessions_spawn; none: never starts work'),
+    handoffLeaseSeconds: int(10, 24 * 3600)
+      .default(180)
+      .describe('dispatch: openclaw — lease of a run handed to sessions_spawn until its babysitter starts (then the profile\'s leaseSeconds); a spawn that never happens frees the task after this'),
     retry: z
       .strictObject({
         baseSeconds: num(0, 24 * 3600).default(10).describe('delay after the first strike'),

@@ -84,6 +84,12 @@ function prepare(deps: BabysitDeps, run: Run, task: Task): Prepared | { error: s
   }
 }
 
+/** The lease a babysat run keeps: its profile's (a hand-off lease is only for the wait until a babysitter starts). */
+function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
+  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
+  return profile?.leaseSeconds ?? Math.max(5, Math.round(run.lease_ms / 1000));
+}
+
 const notStarted = (error: string): ProcessResult => ({ ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error });
 
 /** Runs the CLI of a claimed run under supervision, verifies, and records the outcome (or leaves it in the outbox). */
@@ -115,6 +121,18 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       log.line(`run ${run.id} is no longer live; nothing to do`);
       return { ...base, status: 'lease_lost', error: 'the run was no longer live when the babysitter started' };
     }
+    // A run handed to OpenClaw was claimed with a short hand-off lease; from here on it gets the profile's.
+    const leaseSeconds = leaseSecondsOf(deps, run);
+    try {
+      heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx());
+    } catch (err) {
+      const e = toStewardError(err);
+      if (e.code === 'LEASE_LOST') {
+        log.line(`run ${run.id} is no longer live; nothing to do`);
+        return { ...base, status: 'lease_lost', error: e.message };
+      }
+      say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
+    }
     const prep = prepare(deps, run, task);
     const profile = 'error' in prep ? deps.config.agents[run.agent] : prep.profile;
     const timeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;
@@ -132,9 +150,9 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     deps.signal?.addEventListener('abort', onOuterStop, { once: true });
     if (deps.signal?.aborted) onOuterStop();
     const lease = keepLease({
-      heartbeat: () => heartbeatRun(store, { run_id: run.id }, ctx()),
+      heartbeat: () => heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx()),
       isLive: () => store.read(() => runLiveness(store.runs.get(run.id)!, store.tasks.get(task.id), now()) === 'live'),
-      heartbeatMs: Math.floor(run.lease_ms / 3),
+      heartbeatMs: Math.floor((leaseSeconds * 1000) / 3),
       pollMs: deps.pollMs ?? 2000,
       onLost: (why) => halt({ kind: 'lease_lost', why }),
       log: (line) => say(`run ${run.id}: ${line}`),

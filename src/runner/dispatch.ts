@@ -1,4 +1,4 @@
-// Local dispatch: claim ready tasks within the WIP caps and start a detached `steward work --run N` for each.
+// Local dispatch: claim ready tasks within the WIP caps and start a detached `steward work --run N --here` for each.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -40,7 +40,7 @@ export function startBabysitter(req: StartRequest): number {
   mkdirSync(dirname(req.logPath), { recursive: true });
   const fd = openSync(req.logPath, 'a');
   try {
-    const child = spawn(process.execPath, [CLI_MAIN, 'work', '--run', String(req.runId), '--dir', req.root], {
+    const child = spawn(process.execPath, [CLI_MAIN, 'work', '--run', String(req.runId), '--here', '--dir', req.root], {
       cwd: req.root,
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -156,7 +156,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
       const claimed = (perAgent.get(name) ?? 0) >= cap ? { task: null } : claimTask(
         store,
-        { agent: name, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds },
+        { agent: name, types: profile.types, capabilities: profile.capabilities, lease_seconds: deps.handOff ? config.handoffLeaseSeconds : profile.leaseSeconds },
         ctx,
         { host: hostname() },
         { excludeProjects: full },

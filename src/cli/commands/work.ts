@@ -10,6 +10,7 @@ import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
 import { runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
 import { runLogPath } from '../../runner/run-log.js';
+import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
 import type { CliContext, Command } from '../command.js';
 
@@ -56,14 +57,38 @@ function depsOf(ctx: CliContext): BabysitDeps {
   };
 }
 
-/** `steward work`: the babysitter (exit 0 recorded, 4 lease lost, 5 left in the outbox, 128+n on signal n). */
+/** What waiting on a run's detached babysitter found: one line, and 0 recorded, 4 not ours any more, 5 outbox, 1 orphaned. */
+function waited(w: WaitResult): { text: string; exitCode: number } {
+  const head = `run ${w.run_id} task #${w.task_id}`;
+  if (w.status === 'deferred') return { text: `${head}: database unavailable; the outcome is saved in the outbox and the next tick applies it`, exitCode: 5 };
+  if (w.status === 'orphaned') {
+    return { text: `${head}: its babysitter (pid ${w.babysitter.pid}) ended without recording the run; the next tick reaps it   log: ${w.log_path}`, exitCode: 1 };
+  }
+  const { outcome, failure_kind: kind, error } = w.run;
+  const why = error ? `: ${error.split('\n')[0]!.slice(0, 200)}` : '';
+  const text = `${head}: ${outcome ?? 'finished'}${kind ? ` (${kind})` : ''} → task ${w.task_status}${why}   log: ${w.log_path}`;
+  return { text, exitCode: outcome === 'cancelled' || outcome === 'superseded' ? 4 : 0 };
+}
+
+/**
+ * `steward work`: --run from a shell waits on a detached babysitter (exit 0 recorded, 4 not ours any more, 5 left in
+ * the outbox); --run --here and --agent babysit in this process (0, 4, 5, or 128+n stopped by signal n).
+ */
 export const work: Command = {
   name: 'work',
-  summary: 'babysit agent runs: a dispatched run (--run), or claim and run tasks for an agent profile (--agent)',
-  usage: 'steward work (--run RUN | --agent A [--once])',
-  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' } },
+  summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent)',
+  usage: 'steward work (--run RUN [--here] | --agent A [--once])',
+  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' } },
   async run(ctx, values) {
     if (Boolean(values.run) === Boolean(values.agent)) throw new StewardError('USAGE', `give exactly one of --run RUN or --agent A\nusage: ${this.usage}`);
+    if (values.here && !values.run) throw new StewardError('USAGE', `--here goes with --run\nusage: ${this.usage}`);
+    if (values.run && !values.here) {
+      // From a shell: a detached babysitter does the work, this process only waits (and may be killed safely).
+      const { id } = parseInput(idInput, { id: values.run }, 'work');
+      const w = await waitRun({ store: ctx.store(), workspace: ctx.workspace(), pollMs: positiveInt(ctx.env.STEWARD_POLL_MS, 'STEWARD_POLL_MS'), log: ctx.log }, id);
+      const { text, exitCode } = waited(w);
+      return { json: { run: { ...w.run, task_status: w.task_status }, waited: { status: w.status, babysitter: w.babysitter } }, text, exitCode };
+    }
     const deps = depsOf(ctx);
     if (values.run) {
       const { id } = parseInput(idInput, { id: values.run }, 'work');
