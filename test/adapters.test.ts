@@ -6,21 +6,22 @@ import { StewardError } from '../src/core/errors.js';
 import { hostilePrompt } from './helpers/prompts.js';
 
 const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj' };
+// No permissions: field means acceptEdits — never bypass (issue 15).
 const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
-  claude: ['claude', ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'bypassPermissions']],
+  claude: ['claude', ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'acceptEdits']],
   codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', 'fix the bug']],
-  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']],
+  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit']],
   opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj', 'fix the bug']],
-  qwen: ['qwen', ['fix the bug', '-o', 'json', '--yolo']],
-  aider: ['aider', ['--message', 'fix the bug', '--yes-always', '--no-auto-commits', '--no-pretty']],
+  qwen: ['qwen', ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit']],
+  aider: ['aider', ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty']],
 };
 const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
-  claude: ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'bypassPermissions', '--model', 'sonnet', '--max-turns', '5'],
+  claude: ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
   codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
-  gemini: ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo', '-m', 'sonnet', '--max-turns', '5'],
+  gemini: ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
   opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
-  qwen: ['fix the bug', '-o', 'json', '--yolo', '-m', 'sonnet', '--max-turns', '5'],
-  aider: ['--message', 'fix the bug', '--yes-always', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
+  qwen: ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
+  aider: ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
 };
 
 for (const [cli, [bin, args]] of Object.entries(plain) as [Exclude<CliKind, 'command'>, [string, string[]]][]) {
@@ -96,4 +97,31 @@ test('registry: default executables and version probes', () => {
     aider: ['aider', ['--version']],
     command: ['', []],
   });
+});
+
+test('permissions: each mode maps to the CLI\'s own flags; bypass only when asked for', () => {
+  const argsOf = (cli: CliKind, permissions?: 'bypass' | 'acceptEdits' | 'default') =>
+    getAdapter(cli).build({ cli, permissions }, ctx).args.filter((a) => a !== 'fix the bug');
+  assert.deepEqual(argsOf('claude', 'bypass'), ['-p', '--output-format', 'json', '--permission-mode', 'bypassPermissions']);
+  assert.deepEqual(argsOf('claude', 'default'), ['-p', '--output-format', 'json']);
+  assert.deepEqual(argsOf('codex', 'bypass'), ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', '/w/proj']);
+  assert.deepEqual(argsOf('codex', 'default'), ['exec', '--json', '--skip-git-repo-check', '-C', '/w/proj']);
+  assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(argsOf('qwen', 'bypass'), ['-o', 'json', '--yolo']);
+  assert.deepEqual(argsOf('aider', 'bypass'), ['--message', '--yes-always', '--no-auto-commits', '--no-pretty']);
+  for (const cli of CLI_KINDS.filter((c) => c !== 'command')) {
+    const args = getAdapter(cli).build({ cli }, ctx).args.join(' ');
+    assert.doesNotMatch(args, /bypass|yolo|--yes-always|dangerously/, cli);
+  }
+});
+
+test('args override the adapter\'s flag for the same setting instead of repeating it', () => {
+  const build = (cli: CliKind, args: string[]) => getAdapter(cli).build({ cli, args }, ctx).args;
+  // The init template's old examples: codex `-s workspace-write --skip-git-repo-check`, gemini `--approval-mode yolo`.
+  assert.deepEqual(build('codex', ['-s', 'read-only', '--skip-git-repo-check']), ['exec', '--json', '-C', '/w/proj', '-s', 'read-only', '--skip-git-repo-check', 'fix the bug']);
+  assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(build('gemini', ['--yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--yolo']);
+  assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode=plan', '--model', 'opus']);
+  const withModelToo = getAdapter('codex').build({ cli: 'codex', model: 'a', args: ['--model', 'b'] }, ctx).args;
+  assert.equal(withModelToo.filter((a) => a === '-m' || a === '--model').length, 1);
 });

@@ -277,6 +277,14 @@ describe('bad config: the error names the file, the key path and what was expect
     ['lease too short', 'agents: {c: {cli: claude, leaseSeconds: 1}}', 'agents.c.leaseSeconds', /must be >= 5/],
     ['agent name with a space', 'agents: {"my coder": {cli: claude}}', 'agents["my coder"]', /bad name: .*no spaces/],
     ['agent named any', 'agents: {any: {cli: claude}}', 'agents.any', /reserved/],
+    ['codex sandbox twice', 'agents: {c: {cli: codex, args: [-s, workspace-write, --sandbox, read-only]}}', 'agents.c.args', /args set the permission mode 2 times \(-s, --sandbox\); codex takes it once/],
+    ['gemini approval mode twice', 'agents: {g: {cli: gemini, args: [--approval-mode, yolo, --approval-mode=yolo]}}', 'agents.g.args', /permission mode 2 times \(--approval-mode, --approval-mode\)/],
+    ['gemini --yolo and --approval-mode', 'agents: {g: {cli: gemini, args: [--yolo, --approval-mode, yolo]}}', 'agents.g.args', /permission mode 2 times \(--yolo, --approval-mode\)/],
+    ['model in both places', 'agents: {c: {cli: claude, model: a, args: [--model, b]}}', 'agents.c.args', /both model: and args \(--model\) set the model/],
+    ['permissions in both places', 'agents: {c: {cli: claude, permissions: bypass, args: [--permission-mode, plan]}}', 'agents.c.args', /both permissions: and args \(--permission-mode\)/],
+    ['unknown permission mode', 'agents: {c: {cli: claude, permissions: yolo}}', 'agents.c.permissions', /expected bypass \| acceptEdits \| default, got "yolo"/],
+    ['permissions on a command', 'agents: {s: {cli: command, command: [x], permissions: bypass}}', 'agents.s.permissions', /not used with cli: command/],
+    ['permissions on opencode', 'agents: {o: {cli: opencode, permissions: bypass}}', 'agents.o.permissions', /opencode has no permission flag/],
     ['agents a list', 'agents: [claude]', 'agents', /expected a mapping, got a list/],
     ['heartbeat negative', 'heartbeat: {everySeconds: -1}', 'heartbeat.everySeconds', /must be >= 1, got -1/],
     ['misspelt section', 'heartbeet: {everySeconds: 5}', 'heartbeet', /did you mean heartbeat\?/],
@@ -505,6 +513,27 @@ describe('default config text', () => {
     assert.deepEqual(Object.values(all.agents).map((a) => a.cli).sort(), [...AGENT_CLIS].sort());
     assert.deepEqual(all.agents.script?.command, ['./scripts/agent.sh', '{prompt}', '--task', '{task_id}', '--cwd', '{workdir}']);
     assert.deepEqual(all.agents.claude?.env, { CLAUDE_CODE_MAX_RETRIES: '0' });
+  });
+
+  test('no example enables bypass; every example, uncommented, parses and builds without a repeated flag', async () => {
+    const { getAdapter } = await import('../src/core/adapters/index.js');
+    const text = defaultConfigText({ tokens: TOKENS });
+    const all = parseConfigText(text.split('\n').map((l) => l.replace(/^  # /, '  ')).join('\n'), FILE);
+    for (const [name, profile] of Object.entries(all.agents)) {
+      assert.notEqual(profile.permissions, 'bypass', name);
+      const { args } = getAdapter(profile.cli).build(profile, { prompt: 'p', taskId: 1, workdir: '/w' });
+      const flags = args.filter((a) => a.startsWith('-'));
+      assert.deepEqual(flags, [...new Set(flags)], `${name}: ${args.join(' ')}`);
+      assert.doesNotMatch(args.join(' '), /bypassPermissions|yolo|--yes-always|dangerously/, name);
+    }
+  });
+
+  test('YAML merge keys (<<) and top-level x- anchors are accepted', () => {
+    const text = 'x-base: &base {cli: codex, types: [code], maxConcurrent: 2}\nagents:\n  a:\n    <<: *base\n    model: m1\n  b: {<<: *base, cli: gemini}\n';
+    const config = parseConfigText(text, FILE);
+    assert.deepEqual([config.agents.a?.cli, config.agents.a?.model, config.agents.a?.maxConcurrent], ['codex', 'm1', 2]);
+    assert.deepEqual([config.agents.b?.cli, config.agents.b?.maxConcurrent], ['gemini', 2]);
+    assert.equal((config as Record<string, unknown>)['x-base'], undefined);
   });
 
   test('works with generated tokens, including ones starting with "-"', () => {

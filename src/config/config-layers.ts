@@ -33,7 +33,7 @@ export const TOKEN_ENV_VARS: Record<string, McpRole> = Object.fromEntries(
 /** Parses YAML text into a layer; PARSE_ERROR with line and column when it is not YAML. */
 export function readConfigLayer(text: string, source: string): ConfigLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const pos = problem.linePos?.[0];
@@ -58,6 +58,8 @@ export function readConfigLayer(text: string, source: string): ConfigLayer {
       file: source,
     });
   }
+  // Top-level `x-…` keys hold YAML anchors for `<<` merge keys (as in compose files); they are not config.
+  for (const key of Object.keys(data)) if (key.startsWith('x-')) delete data[key];
   return { source, data, locate };
 }
 

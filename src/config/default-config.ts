@@ -26,7 +26,8 @@ const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
       'types: [code, review]  # task types it takes (default [code])',
       'capabilities: [repo]   # a task’s `requires` must be a subset',
       'model: sonnet',
-      'args: [--permission-mode, bypassPermissions]   # extra CLI arguments',
+      'permissions: acceptEdits   # bypass | acceptEdits | default — steward never picks bypass for you',
+      'args: []               # extra CLI arguments; one that sets a flag steward sets (model, permission mode) replaces it',
       'env: {CLAUDE_CODE_MAX_RETRIES: "0"}           # extra environment',
       'maxConcurrent: 2       # runs of this profile at once',
       'timeoutSeconds: 1800   # kill a run after this long',
@@ -36,23 +37,23 @@ const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
   },
   codex: {
     name: 'codex',
-    lines: ['cli: codex', 'types: [code]', 'model: gpt-5-codex', 'args: [-s, workspace-write, --skip-git-repo-check]', 'maxConcurrent: 1'],
+    lines: ['cli: codex', 'types: [code]', 'model: gpt-5-codex', 'permissions: acceptEdits   # -s workspace-write', 'maxConcurrent: 1'],
   },
   gemini: {
     name: 'gemini',
-    lines: ['cli: gemini', 'types: [code, research]', 'model: gemini-2.5-pro', 'args: [--approval-mode, yolo]', 'maxConcurrent: 1'],
+    lines: ['cli: gemini', 'types: [code, research]', 'model: gemini-2.5-pro', 'permissions: acceptEdits   # --approval-mode auto_edit', 'maxConcurrent: 1'],
   },
   opencode: {
     name: 'opencode',
-    lines: ['cli: opencode', 'types: [code]', 'model: anthropic/claude-sonnet-4', 'maxConcurrent: 1'],
+    lines: ['cli: opencode', 'types: [code]', 'model: anthropic/claude-sonnet-4', 'maxConcurrent: 1   # permissions: set `permission` in opencode.json'],
   },
   qwen: {
     name: 'qwen',
-    lines: ['cli: qwen', 'types: [code]', 'args: [--yolo]', 'maxConcurrent: 1'],
+    lines: ['cli: qwen', 'types: [code]', 'permissions: acceptEdits   # --approval-mode auto-edit', 'maxConcurrent: 1'],
   },
   aider: {
     name: 'aider',
-    lines: ['cli: aider', 'types: [code]', 'model: sonnet', 'args: []', 'maxConcurrent: 1', 'stallSeconds: 600'],
+    lines: ['cli: aider', 'types: [code]', 'model: sonnet', 'permissions: acceptEdits   # bypass adds --yes-always', 'maxConcurrent: 1', 'stallSeconds: 600'],
   },
   command: {
     name: 'script',
@@ -105,6 +106,9 @@ projects:
   #   agent: claude       # default profile for its tasks (optional)
 
 # Agent profiles. A task's \`agent\` names one, or \`any\`. Uncomment the CLIs you use.
+# permissions: what the CLI may do without asking — acceptEdits (file edits in the workdir; the
+# default), default (the CLI's own settings decide), bypass (everything, no sandbox: only where the
+# machine itself is the sandbox). Top-level x-… keys may hold YAML anchors for \`<<\` merge keys.
 agents:
 ${agentBlocks.join('\n')}
 # Work in progress caps: runs at once.

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/policy.js';
+import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
 
 /** Coding CLIs an agent profile can run; `command` runs any argv. */
@@ -49,7 +50,13 @@ const agentProfile = z
     types: z.array(zName).min(1).default(['code']).describe('task types this agent takes'),
     capabilities: z.array(zName).default([]).describe("capabilities it has; a task's requires must be a subset"),
     model: z.string().min(1).optional().describe("model name passed to the CLI (default: the CLI's own)"),
-    args: argv.default([]).describe('extra arguments appended to the CLI invocation'),
+    args: argv
+      .default([])
+      .describe("extra arguments appended to the CLI invocation; one that sets a flag steward sets (model, permissions, output) replaces steward's"),
+    permissions: z
+      .enum(PERMISSION_MODES)
+      .optional()
+      .describe('what the CLI may do unasked: bypass (everything) | acceptEdits (file edits; the default) | default (the CLI’s own setting)'),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), envValue)
       .default({})
@@ -73,6 +80,11 @@ const agentProfile = z
         path: ['command'],
         message: `only used when cli is command (this profile runs ${agent.cli}); use args for extra arguments`,
       });
+    }
+    for (const message of argsConflicts(agent.cli, agent.args, agent)) ctx.addIssue({ code: 'custom', path: ['args'], message });
+    if (agent.permissions !== undefined && PERMISSION_FLAGS[agent.cli] === null) {
+      const why = agent.cli === 'command' ? 'your command decides what it may do' : `${agent.cli} has no permission flag; set it in ${agent.cli}'s own config`;
+      ctx.addIssue({ code: 'custom', path: ['permissions'], message: `not used with cli: ${agent.cli} (${why})` });
     }
     for (const [i, word] of (agent.command ?? []).entries()) {
       for (const m of word.matchAll(/\{([A-Za-z_]+)\}/g)) {

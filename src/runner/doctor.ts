@@ -1,7 +1,7 @@
 // `steward doctor`: which coding CLIs are installed, their versions, and which agent profiles can run.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { ADAPTERS, CLI_KINDS } from '../core/adapters/index.js';
+import { ADAPTERS, CLI_KINDS, describePermissions, type CliKind } from '../core/adapters/index.js';
 import type { Config } from '../config/schema.js';
 import { superviseProcess } from './supervise.js';
 
@@ -45,6 +45,8 @@ export interface ProfileCheck {
   path: string | null;
   runnable: boolean;
   reason?: string;
+  /** The permission mode it runs with, and the flags that carry it. */
+  permissions: string;
 }
 
 /** What `steward doctor` reports. */
@@ -54,9 +56,13 @@ export interface DoctorReport {
   profiles: ProfileCheck[];
 }
 
-/** Runs `path versionArgs` with a short time limit; the first line of its output is the version. */
-async function probe(cli: string, bin: string, versionArgs: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliProbe> {
-  const path = findExecutable(bin, env);
+/** Version checks running at once: a few, so a slow CLI start (Gemini's `--version` takes seconds) is not starved. */
+export const DOCTOR_CONCURRENCY = 2;
+/** Default time limit of one version check. */
+export const DOCTOR_TIMEOUT_MS = 20_000;
+
+/** Runs `path versionArgs` with a time limit; the first line of its output is the version. */
+async function probe(cli: string, bin: string, path: string | null, versionArgs: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliProbe> {
   if (!path) return { cli, bin, path: null, version: null, error: 'not found on PATH' };
   if (versionArgs.length === 0) return { cli, bin, path, version: null };
   // Its own process group, killed whole on timeout: a wrapper script's children do not outlive the probe.
@@ -69,24 +75,52 @@ async function probe(cli: string, bin: string, versionArgs: string[], env: NodeJ
   return { cli, bin, path, version: version || null };
 }
 
-/** Probes every known CLI's usual executable and every profile's own, concurrently. */
-export async function runDoctor(config: Config, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<DoctorReport> {
+/** Maps `items` through `fn`, at most `limit` at a time, keeping their order. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Probes each coding CLI once: the executables the profiles run (or, for a CLI no profile uses, its usual
+ * name), one per resolved path, at most DOCTOR_CONCURRENCY at a time.
+ */
+export async function runDoctor(
+  config: Config,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; concurrency?: number } = {},
+): Promise<DoctorReport> {
   const env = opts.env ?? process.env;
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  const wanted = new Map<string, { cli: string; bin: string }>();
-  for (const cli of CLI_KINDS) if (cli !== 'command') wanted.set(`${cli}\0${ADAPTERS[cli].defaultBin}`, { cli, bin: ADAPTERS[cli].defaultBin });
+  const timeoutMs = opts.timeoutMs ?? DOCTOR_TIMEOUT_MS;
   const profileBins = Object.entries(config.agents).map(([name, p]) => {
     const bin = p.cli === 'command' ? (p.command?.[0] ?? '') : p.bin || ADAPTERS[p.cli].defaultBin;
-    if (p.cli !== 'command') wanted.set(`${p.cli}\0${bin}`, { cli: p.cli, bin });
-    return { name, cli: p.cli, bin };
+    return { name, profile: p, cli: p.cli, bin, path: findExecutable(bin, env) };
   });
-  const clis = await Promise.all([...wanted.values()].map(({ cli, bin }) => probe(cli, bin, ADAPTERS[cli as keyof typeof ADAPTERS].versionArgs, env, timeoutMs)));
-  const profiles = profileBins.map(({ name, cli, bin }): ProfileCheck => {
-    const found = clis.find((c) => c.cli === cli && c.bin === bin);
-    const path = found ? found.path : findExecutable(bin, env);
-    if (!path) return { name, cli, bin, path: null, runnable: false, reason: `${bin || '(no command)'} not found` };
-    if (found?.error && !found.version) return { name, cli, bin, path, runnable: false, reason: found.error };
-    return { name, cli, bin, path, runnable: true };
+  const wanted = new Map<string, { cli: CliKind; bin: string; path: string | null }>();
+  for (const cli of CLI_KINDS) {
+    if (cli === 'command') continue;
+    const used = profileBins.filter((p) => p.cli === cli);
+    const bins = used.length ? used : [{ cli, bin: ADAPTERS[cli].defaultBin, path: findExecutable(ADAPTERS[cli].defaultBin, env) }];
+    for (const b of bins) {
+      const key = `${cli}\0${b.path ?? b.bin}`;
+      if (!wanted.has(key)) wanted.set(key, { cli, bin: b.bin, path: b.path });
+    }
+  }
+  const clis = await mapLimited([...wanted.values()], opts.concurrency ?? DOCTOR_CONCURRENCY, ({ cli, bin, path }) =>
+    probe(cli, bin, path, ADAPTERS[cli].versionArgs, env, timeoutMs));
+  const profiles = profileBins.map(({ name, profile, cli, bin, path }): ProfileCheck => {
+    const permissions = describePermissions(cli, profile.permissions, profile.args);
+    const found = clis.find((c) => c.cli === cli && (c.path ?? c.bin) === (path ?? bin));
+    if (!path) return { name, cli, bin, path: null, runnable: false, reason: `${bin || '(no command)'} not found`, permissions };
+    if (found?.error && !found.version) return { name, cli, bin, path, runnable: false, reason: found.error, permissions };
+    return { name, cli, bin, path, runnable: true, permissions };
   });
   return { node: process.version, clis, profiles };
 }

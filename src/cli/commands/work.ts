@@ -7,7 +7,7 @@ import { parseInput } from '../../core/parse-input.js';
 import { idInput } from '../../core/schemas.js';
 import { requireTask } from '../../ops/index.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
-import { runDoctor } from '../../runner/doctor.js';
+import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
 import { runLogPath } from '../../runner/run-log.js';
 import { waitRun, type WaitResult } from '../../runner/wait-run.js';
@@ -151,12 +151,12 @@ function loadConfigOrDefault(ctx: CliContext): Config {
 /** `steward doctor`: installed CLIs and runnable profiles. */
 export const doctor: Command = {
   name: 'doctor',
-  summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here',
+  summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here, with their permission mode',
   usage: 'steward doctor [--timeout SECONDS] [--json]',
   options: { timeout: { type: 'string' } },
   needsConfig: false,
   async run(ctx, values) {
-    const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
+    const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : Number(values.timeout);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
     const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
     const w = Math.max(8, ...report.clis.map((c) => c.cli.length), ...report.profiles.map((p) => p.name.length));
@@ -168,6 +168,7 @@ export const doctor: Command = {
     lines.push(report.profiles.length ? 'agent profiles:' : 'agent profiles: none configured (.steward/config.yaml agents)');
     for (const p of report.profiles) {
       lines.push(`  ${p.name.padEnd(w)}  ${p.cli.padEnd(8)}  ${p.runnable ? `ok  ${p.path}` : `cannot run: ${p.reason}`}`);
+      lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  permissions ${p.permissions}`);
     }
     return { json: report, text: lines.join('\n') };
   },

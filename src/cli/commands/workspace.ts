@@ -1,4 +1,6 @@
 // Workspace commands: init, tick, stats.
+import { loadConfig } from '../../config/load-config.js';
+import { describePermissions } from '../../core/adapters/index.js';
 import { collectStats } from '../../ops/index.js';
 import { openStore } from '../../store/open-store.js';
 import { digestText } from '../../tick/digest-text.js';
@@ -24,7 +26,11 @@ export const init: Command = {
     const lines = [
       created.length ? `initialised ${workspace.root}: created ${created.join(', ')}` : `${workspace.root} is already a workspace (nothing changed)`,
     ];
-    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created }, text: lines[0]! };
+    // The permission mode of every enabled profile, so nobody runs bypass without having written it.
+    const profiles = profilePermissions(workspace.root);
+    for (const p of profiles) lines.push(`agent profile ${p.name} (${p.cli}): permissions ${p.permissions}`);
+    if (profiles.length) lines.push('  (permissions: bypass | acceptEdits | default in .steward/config.yaml)');
+    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles }, text: lines.join('\n') };
     const target = resolve(ctx.cwd, (values.workspace as string | undefined) ?? workspace.root);
     const oc = installOpenClaw(target, workspace.root);
     lines.push(`OpenClaw workspace ${target}:`);
@@ -32,9 +38,20 @@ export const init: Command = {
     for (const f of oc.kept) lines.push(`  kept   ${relative(target, f)} (it has your edits; the shipped version is in ${SKILLS_DIR})`);
     for (const f of oc.same) lines.push(`  same   ${relative(target, f)}`);
     lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2), '', ...oc.notes);
-    return { json: { workspace: workspace.root, db: workspace.dbPath, created, openclaw: { target, ...oc } }, text: lines.join('\n') };
+    return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, openclaw: { target, ...oc } }, text: lines.join('\n') };
   },
 };
+
+/** Each profile's permission mode; none when the config does not load (init still succeeds; every other command says why). */
+function profilePermissions(root: string): Array<{ name: string; cli: string; permissions: string }> {
+  try {
+    return Object.entries(loadConfig({ root, env: {} }).agents).map(([name, p]) => ({
+      name, cli: p.cli, permissions: describePermissions(p.cli, p.permissions, p.args),
+    }));
+  } catch {
+    return [];
+  }
+}
 
 /** `steward tick`: one pass under the lock; prints the digest. */
 export const tick: Command = {

@@ -1,5 +1,6 @@
-// aider: `aider --message PROMPT --yes-always --no-auto-commits --no-pretty`, plain text output.
+// aider: `aider --message PROMPT [--yes-always] --no-auto-commits --no-pretty`, plain text output.
 import { finishVerdict, type Reading } from './classify.js';
+import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { tailLines } from './parse-util.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
@@ -44,9 +45,15 @@ export const aiderAdapter: CliAdapter = {
   defaultBin: 'aider',
   versionArgs: ['--version'],
   build(profile, ctx) {
-    const args = ['--message', ctx.prompt, '--yes-always', '--no-auto-commits', '--no-pretty'];
-    if (profile.model) args.push('--model', profile.model);
-    args.push(...(profile.args ?? []));
+    const own = profile.args ?? [];
+    const args = [
+      '--message', ctx.prompt,
+      ...permissionArgs('aider', profile.permissions, own),
+      ...unlessOverridden('aider', 'auto commits', ['--no-auto-commits'], own),
+      ...unlessOverridden('aider', 'pretty output', ['--no-pretty'], own),
+      ...modelArgs('aider', '--model', profile.model, own),
+      ...own,
+    ];
     return { file: profile.bin || 'aider', args };
   },
   parse(out) {

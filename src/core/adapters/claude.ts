@@ -1,5 +1,6 @@
 // Claude Code: `claude -p PROMPT --output-format json`, one result object (is_error decides).
 import { finishVerdict } from './classify.js';
+import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { readResultEvent } from './result-event.js';
 import type { CliAdapter } from './types.js';
 
@@ -10,9 +11,14 @@ export const claudeAdapter: CliAdapter = {
   versionArgs: ['--version'],
   build(profile, ctx) {
     // -p is --print (a boolean); the prompt is Claude's positional argument.
-    const args = ['-p', ctx.prompt, '--output-format', 'json', '--permission-mode', 'bypassPermissions'];
-    if (profile.model) args.push('--model', profile.model);
-    args.push(...(profile.args ?? []));
+    const own = profile.args ?? [];
+    const args = [
+      '-p', ctx.prompt,
+      ...unlessOverridden('claude', 'output format', ['--output-format', 'json'], own),
+      ...permissionArgs('claude', profile.permissions, own),
+      ...modelArgs('claude', '--model', profile.model, own),
+      ...own,
+    ];
     return { file: profile.bin || 'claude', args };
   },
   parse(out) {

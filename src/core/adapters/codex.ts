@@ -1,6 +1,7 @@
 // Codex: `codex exec --json ... PROMPT`, JSONL events; the last agent_message is the answer.
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { kindOfErrorType, statusInCliError } from './signals.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
@@ -58,9 +59,15 @@ export const codexAdapter: CliAdapter = {
   defaultBin: 'codex',
   versionArgs: ['--version'],
   build(profile, ctx) {
-    const args = ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', ctx.workdir];
-    if (profile.model) args.push('-m', profile.model);
-    args.push(...(profile.args ?? []), ctx.prompt);
+    const own = profile.args ?? [];
+    const args = [
+      'exec', '--json',
+      ...unlessOverridden('codex', 'git repo check', ['--skip-git-repo-check'], own),
+      ...permissionArgs('codex', profile.permissions, own),
+      ...unlessOverridden('codex', 'working directory', ['-C', ctx.workdir], own),
+      ...modelArgs('codex', '-m', profile.model, own),
+      ...own, ctx.prompt,
+    ];
     return { file: profile.bin || 'codex', args };
   },
   parse(out) {

@@ -1,6 +1,7 @@
 // Gemini CLI: `gemini -p PROMPT -o json`, `{session_id, response, stats}`; errors as JSON on stderr.
 import { finishVerdict, type Reading } from './classify.js';
 import { clipHead, isObject, tailLines, num, parseJsonObject, str, sum, type JsonObject } from './parse-util.js';
+import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { cliRetryLines, statusInCliError } from './signals.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
@@ -83,15 +84,21 @@ function readGemini(out: RunOutput): Reading {
   return reading;
 }
 
-/** Gemini CLI headless (`-p`), auto-approving tools in a trusted workspace. */
+/** Gemini CLI headless (`-p`) in a trusted workspace, with the profile's permission mode. */
 export const geminiAdapter: CliAdapter = {
   cli: 'gemini',
   defaultBin: 'gemini',
   versionArgs: ['--version'],
   build(profile, ctx) {
-    const args = ['-p', ctx.prompt, '-o', 'json', '--skip-trust', '--approval-mode', 'yolo'];
-    if (profile.model) args.push('-m', profile.model);
-    args.push(...(profile.args ?? []));
+    const own = profile.args ?? [];
+    const args = [
+      '-p', ctx.prompt,
+      ...unlessOverridden('gemini', 'output format', ['-o', 'json'], own),
+      ...unlessOverridden('gemini', 'folder trust', ['--skip-trust'], own),
+      ...permissionArgs('gemini', profile.permissions, own),
+      ...modelArgs('gemini', '-m', profile.model, own),
+      ...own,
+    ];
     return { file: profile.bin || 'gemini', args };
   },
   parse(out) {

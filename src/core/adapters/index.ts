@@ -13,6 +13,7 @@ import { CLI_KINDS, type CliAdapter, type CliKind } from './types.js';
 export { CLI_KINDS };
 export type { AgentProfileLike, CliAdapter, CliKind, Invocation, InvocationContext, RunOutput, Verdict } from './types.js';
 export { findQuestion } from './classify.js';
+export { argsConflicts, DEFAULT_PERMISSIONS, describePermissions, PERMISSION_FLAGS, PERMISSION_MODES, type PermissionMode } from './flags.js';
 export { cliRetryLines, kindOfErrorType, kindOfStatus, parseRetryAfter, readProtocolLine, statusInCliError } from './signals.js';
 export { substitutePlaceholders } from './command.js';
 export { GEMINI_EXIT } from './gemini.js';

@@ -1,6 +1,7 @@
 // opencode: `opencode run --format json --dir D PROMPT`, JSONL; last `text` part is the answer.
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import { modelArgs, unlessOverridden } from './flags.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
 function errorMessage(event: JsonObject): string {
@@ -50,9 +51,14 @@ export const opencodeAdapter: CliAdapter = {
   defaultBin: 'opencode',
   versionArgs: ['--version'],
   build(profile, ctx) {
-    const args = ['run', '--format', 'json', '--dir', ctx.workdir];
-    if (profile.model) args.push('-m', profile.model);
-    args.push(...(profile.args ?? []), ctx.prompt);
+    const own = profile.args ?? [];
+    const args = [
+      'run',
+      ...unlessOverridden('opencode', 'output format', ['--format', 'json'], own),
+      ...unlessOverridden('opencode', 'working directory', ['--dir', ctx.workdir], own),
+      ...modelArgs('opencode', '-m', profile.model, own),
+      ...own, ctx.prompt,
+    ];
     return { file: profile.bin || 'opencode', args };
   },
   parse(out) {

@@ -1,6 +1,7 @@
-// Qwen Code: `qwen PROMPT -o json --yolo`, a JSON array whose last item is a Claude-like result.
+// Qwen Code: `qwen PROMPT -o json`, a JSON array whose last item is a Claude-like result.
 import { finishVerdict } from './classify.js';
 import { readResultEvent } from './result-event.js';
+import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { cliRetryLines } from './signals.js';
 import type { CliAdapter } from './types.js';
 
@@ -10,9 +11,14 @@ export const qwenAdapter: CliAdapter = {
   defaultBin: 'qwen',
   versionArgs: ['--version'],
   build(profile, ctx) {
-    const args = [ctx.prompt, '-o', 'json', '--yolo'];
-    if (profile.model) args.push('-m', profile.model);
-    args.push(...(profile.args ?? []));
+    const own = profile.args ?? [];
+    const args = [
+      ctx.prompt,
+      ...unlessOverridden('qwen', 'output format', ['-o', 'json'], own),
+      ...permissionArgs('qwen', profile.permissions, own),
+      ...modelArgs('qwen', '-m', profile.model, own),
+      ...own,
+    ];
     return { file: profile.bin || 'qwen', args };
   },
   parse(out) {

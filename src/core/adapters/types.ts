@@ -1,5 +1,6 @@
 // Shapes shared by the CLI adapters: what a profile asks for, the argv to run, the verdict.
 import type { FailureKind } from '../policy.js';
+import type { PermissionMode } from './flags.js';
 import type { RetrySignal } from './signals.js';
 
 /** The coding CLIs steward knows how to drive; `command` is any argv with placeholders. */
@@ -14,8 +15,10 @@ export interface AgentProfileLike {
   /** For `cli: command`: argv whose elements may hold {prompt}, {task_id}, {workdir}. */
   command?: string[];
   model?: string;
-  /** Extra arguments, placed after the adapter's own flags (before a trailing prompt). */
+  /** Extra arguments, placed after the adapter's own flags (before a trailing prompt); they override the adapter's flags for the same setting. */
   args?: string[];
+  /** How much the CLI may do unasked (flags.ts); undefined = acceptEdits. */
+  permissions?: PermissionMode;
 }
 
 /** What one run is about: the prompt text and where it runs. */
