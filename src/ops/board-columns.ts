@@ -1,10 +1,13 @@
 // The web board's columns: one page of tasks per state under a filter, each card with its run figures.
-import { TASK_STATES, type TaskState } from '../core/states.js';
+import type { TaskState } from '../core/states.js';
 import type { Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { ColumnFilter } from '../store/web-repo.js';
 
 export type { ColumnFilter } from '../store/web-repo.js';
+
+/** The board's columns left to right: the flow of work, then where it ends. */
+export const BOARD_COLUMNS: readonly TaskState[] = ['pending', 'ready', 'running', 'blocked', 'review', 'done', 'failed', 'cancelled'];
 
 /** A card: the task, its live run (when running), its run count, spend and tokens. */
 export interface Card {
@@ -36,7 +39,7 @@ export interface ColumnsQuery {
 export function readColumns(store: Store, q: ColumnsQuery): Column[] {
   return store.read(() => {
     const counts = store.web.counts(q.filter);
-    const states = q.state ? [q.state] : TASK_STATES;
+    const states = q.state ? [q.state] : BOARD_COLUMNS;
     const pages = states.map((state) => ({ state, tasks: store.web.column(state, q.filter, q.limit, q.state ? (q.offset ?? 0) : 0) }));
     const all = pages.flatMap((p) => p.tasks);
     const totals = store.web.totals(all.map((t) => t.id));

@@ -23,7 +23,7 @@ button{font:inherit;padding:4px 11px;border-radius:6px;border:1px solid var(--li
 button.primary{background:var(--accent);border-color:var(--accent);color:#fff}button.danger{color:var(--bad);border-color:#f4b4ad}
 button:disabled{opacity:.5;cursor:default}form.inline{display:inline-flex;gap:6px;align-items:center;margin:0}
 .columns{display:flex;gap:10px;overflow-x:auto;align-items:flex-start;padding-bottom:8px}
-.column{min-width:250px;width:250px;flex:0 0 auto;background:#eceff3;border-radius:8px;padding:6px}
+.column{min-width:205px;width:205px;flex:0 0 auto;background:#eceff3;border-radius:8px;padding:6px}
 .column h3{font-size:13px;margin:2px 4px 6px;text-transform:uppercase;letter-spacing:.04em;color:#475467}
 .card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:0 0 6px}
 .card .t{font-weight:600;display:block;margin:1px 0 3px;overflow-wrap:anywhere}.card .meta{font-size:11.5px;color:var(--muted);display:flex;gap:8px;flex-wrap:wrap}
