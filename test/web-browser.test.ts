@@ -149,6 +149,11 @@ test('the web board in Chromium: login, review, answer, live log, cancel, CSRF',
   // The other views render for screenshots and for a last look.
   await page.goto(`${base}/board`);
   await page.waitForSelector(`.card[data-task="${victim}"]`);
+  // A task added by another process appears on the open board without a reload (how long it took is reported, not asserted).
+  const added = add('added from the CLI while the board is open', '--agent', 'nobody', '--priority', '1');
+  const addedAt = performance.now();
+  await page.waitForSelector(`.card[data-task="${added}"]`);
+  process.stderr.write(`web-browser.test: a task added by the CLI showed on the open board after ${Math.round(performance.now() - addedAt)} ms\n`);
   await shot('board');
   await page.goto(`${base}/agents`);
   await page.waitForSelector('tr[data-agent="ticker"]');

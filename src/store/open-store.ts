@@ -64,11 +64,12 @@ export class Store {
   }
 
   /**
-   * A mark that changes whenever the queue changes: another connection's commit (`data_version`) or an event this
-   * connection wrote (every state change writes one). Cheap enough to poll a few times a second.
+   * A mark that changes whenever the queue changes: the newest event id. Every change people see writes an event
+   * (state changes, edits, proposals, pauses with their failure); heartbeats do not, so they wake no one. It reads
+   * other connections' commits too (each read sees the latest WAL snapshot). Cheap enough to poll a few times a second.
    */
   changeMark(): string {
-    return this.read(() => `${this.db.pragma('data_version', { simple: true }) as number}:${this.events.maxId()}`);
+    return this.read(() => String(this.events.maxId()));
   }
 
   /** `PRAGMA integrity_check` result ('ok' when sound). */

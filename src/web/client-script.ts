@@ -16,11 +16,17 @@ export const BOARD_JS = `(() => {
     setTimeout(() => el.remove(), bad ? 8000 : 3500);
   }
 
-  // Someone typing in the page: do not replace what they type.
+  // Someone typing in the page, or pressing a button: do not replace what they type or click.
+  let pressing = false;
   function typing() {
+    if (pressing) return true;
     const a = document.activeElement;
     return a && main()?.contains(a) && (a.tagName === 'TEXTAREA' || (a.tagName === 'INPUT' && a.type === 'text')) && a.value !== '';
   }
+  document.addEventListener('pointerdown', () => { pressing = true; }, true);
+  const released = () => { pressing = false; if (again && !busy) { again = false; setTimeout(refresh, 50); } };
+  document.addEventListener('pointerup', () => setTimeout(released, 0), true);
+  document.addEventListener('pointercancel', released, true);
 
   async function refresh() {
     if (busy) { again = true; return; }
