@@ -5,6 +5,7 @@ import { StewardError } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
+import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
 /** Coding CLIs an agent profile can run; `command` runs any argv. */
 export const AGENT_CLIS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command'] as const;
@@ -106,6 +107,16 @@ const project = z.strictObject({
     .refine((p) => !/^~($|[/\\])/.test(p), 'a ~ path is not expanded: use an absolute path or one relative to the workspace')
     .describe('directory the agent runs in; relative paths resolve against the workspace root'),
   agent: zName.optional().describe('default agent profile for this project’s tasks'),
+  isolation: z
+    .enum(ISOLATION_MODES)
+    .optional()
+    .describe('worktree: each run works in its own git worktree on the task branch; none: in the workdir (default: worktree for code tasks when the workdir is a git repository)'),
+  baseBranch: z.string().min(1).optional().describe('branch task branches start from and merge back into (default: the branch checked out in the workdir)'),
+  merge: z.enum(MERGE_STRATEGIES).default('rebase').describe('rebase: rebase the task branch onto the base and fast-forward; merge: a merge commit'),
+  push: argv
+    .min(1)
+    .optional()
+    .describe('argv run (no shell) in the repository after a branch merged, e.g. [git, push, origin, "{base}"] or [gh, pr, create, --head, "{branch}", --fill]; placeholders {branch} {base} {task_id}'),
 });
 
 const token = z

@@ -21,12 +21,13 @@ export const TASK_ACTIONS = [
   'changes', // review → ready: reviewer wants changes, feedback kept
   'retry', // running → ready: transient failure / lost / rate limit, with backoff
   'block', // running | pending → blocked: needs input, or a dependency failed
-  'answer', // blocked → ready | pending: a person answered
+  'answer', // blocked → ready | pending: a person answered (→ review: a merge conflict resolved, merge again)
   'unblock', // blocked → pending: the dependency that blocked it came back
   'dead', // running → failed: fatal or attempts exhausted (dead letter)
   'cancel', // any non-terminal → cancelled
   'requeue', // failed | cancelled → pending, attempts reset
   'force_done', // a person ticked it done by hand (TASKS.md [x])
+  'conflict', // review → blocked: its branch did not merge back onto the base (files named)
 ] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
@@ -41,12 +42,13 @@ export const TRANSITIONS: Record<TaskAction, { from: readonly TaskState[]; to: r
   changes: { from: ['review'], to: ['ready'] },
   retry: { from: ['running'], to: ['ready'] },
   block: { from: ['running', 'pending'], to: ['blocked'] },
-  answer: { from: ['blocked'], to: ['ready', 'pending'] },
+  answer: { from: ['blocked'], to: ['ready', 'pending', 'review'] },
   unblock: { from: ['blocked'], to: ['pending'] },
   dead: { from: ['running'], to: ['failed'] },
   cancel: { from: NON_TERMINAL, to: ['cancelled'] },
   requeue: { from: ['failed', 'cancelled'], to: ['pending'] },
   force_done: { from: [...NON_TERMINAL, 'failed'], to: ['done'] },
+  conflict: { from: ['review'], to: ['blocked'] },
 };
 
 /** True when `action` may move a task from `from` to `to`. */

@@ -25,8 +25,8 @@ export interface ThenTemplate {
   then?: ThenTemplate[];
 }
 
-/** Why a task is blocked: it asked a question, or a dependency failed. */
-export type BlockedKind = 'question' | 'dependency';
+/** Why a task is blocked: it asked a question, a dependency failed, or its branch did not merge back. */
+export type BlockedKind = 'question' | 'dependency' | 'merge';
 
 export interface Task {
   id: number;

@@ -5,6 +5,7 @@ export * from './proposals.js';
 export * from './queries.js';
 export * from './runs.js';
 export * from './batch.js';
+export * from './branches.js';
 export * from './run-records.js';
 export * from './stats.js';
 export * from './task-actions.js';

@@ -15,6 +15,7 @@ import {
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { NewRun, RunFinish } from '../store/run-repo.js';
+import { awaitsMerge, queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, transition } from './transition.js';
 
@@ -253,7 +254,10 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
   return ifLive(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
     const finished = runFinish('completed', q, ctx.now);
     store.runs.finish(run.id, finished);
-    const to = task.review ? 'review' : 'done';
+    // Changes on a branch not merged yet: the task waits in review for the merge step (never done before it).
+    const hold = !task.review && awaitsMerge(store, task.id);
+    if (hold) queueMergeInTx(store, task.id, ctx);
+    const to = task.review || hold ? 'review' : 'done';
     const finishedAt = to === 'done' ? ctx.now : null;
     const done = transition(
       store,

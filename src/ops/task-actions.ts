@@ -9,6 +9,7 @@ import {
 } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
+import { awaitsMerge, queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, requireTask, settle, transition } from './transition.js';
 
@@ -55,11 +56,19 @@ export function requeueTask(store: Store, input: unknown, ctx: OpContext): { tas
   });
 }
 
-/** Approves a task in review: done, follow-ups spawn. */
-export function approveTask(store: Store, input: unknown, ctx: OpContext): { task: Task; spawned: Task[] } {
+/**
+ * Approves a task in review: done, follow-ups spawn. A task whose changes are on a branch not yet merged stays in
+ * review with its merge queued (`merge: 'queued'`); the merge step makes it done, or blocked on a conflict.
+ */
+export function approveTask(store: Store, input: unknown, ctx: OpContext): { task: Task; spawned: Task[]; merge?: 'queued' } {
   const q = parseInput(reasonInput, input, 'approve');
   return store.tx(() => {
     const task = requireTask(store, q.id);
+    if (task.status === 'review' && awaitsMerge(store, task.id)) {
+      queueMergeInTx(store, task.id, ctx);
+      logEvent(store, ctx, 'merge_queued', { task_id: task.id }, q.reason ?? null);
+      return { task, spawned: [], merge: 'queued' as const };
+    }
     const next = transition(store, task, 'approve', 'done', { finished_at: ctx.now }, ctx, {
       kind: 'approved',
       reason: q.reason ?? null,
@@ -73,6 +82,8 @@ export function requestChanges(store: Store, input: unknown, ctx: OpContext): { 
   const q = parseInput(changesInput, input, 'changes');
   return store.tx(() => {
     const task = requireTask(store, q.id);
+    const branch = store.branches.get(task.id);
+    if (branch?.state === 'queued') store.branches.put({ ...branch, state: 'open', updated_at: ctx.now });
     const next = transition(store, task, 'changes', 'ready', { feedback: q.feedback, run_after: 0 }, ctx, {
       kind: 'changes_requested',
       reason: q.feedback,
@@ -81,7 +92,7 @@ export function requestChanges(store: Store, input: unknown, ctx: OpContext): { 
   });
 }
 
-/** Answers a blocked task's question; it becomes ready (or pending if dependencies are not done). */
+/** Answers a blocked task's question; it becomes ready (or pending if dependencies are not done); a merge conflict goes back to the merge. */
 export function answerTask(store: Store, input: unknown, ctx: OpContext): { task: Task } {
   const q = parseInput(answerInput, input, 'answer');
   return store.tx(() => {
@@ -92,6 +103,12 @@ export function answerTask(store: Store, input: unknown, ctx: OpContext): { task
         `task #${task.id} is blocked by a dependency (${task.error ?? 'failed'}); requeue or cancel that task instead`,
         { id: task.id, action: 'answer', from: task.status },
       );
+    }
+    if (task.status === 'blocked' && task.blocked_kind === 'merge') {
+      // The person resolved the conflict on the branch (or wants another try): back to review, merge queued again.
+      queueMergeInTx(store, task.id, ctx);
+      const held = transition(store, task, 'answer', 'review', { answer: q.text, blocked_kind: null }, ctx, { kind: 'answered', reason: q.text });
+      return { task: held };
     }
     const pending = transition(store, task, 'answer', 'pending', { answer: q.text, blocked_kind: null, run_after: 0 }, ctx, {
       kind: 'answered',

@@ -1,11 +1,11 @@
 // The babysitter's core: run one claimed task's CLI to the end and record its outcome, with nobody watching.
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { getAdapter, type Verdict } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import type { OpContext, Run, Task } from '../core/types.js';
-import { backoffPolicyOf, resolveWorkdir, type AgentProfile, type Config } from '../config/schema.js';
+import { backoffPolicyOf, type AgentProfile, type Config } from '../config/schema.js';
+import { endRunWorkdir, mergeAfterRun, openRunWorkdir, type RunWorkdir } from '../git/index.js';
 import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -67,18 +67,20 @@ interface Prepared {
   workdir: string;
   env: NodeJS.ProcessEnv;
   profile: AgentProfile;
+  /** The run's own git worktree (isolation: worktree), closed with a commit at the end. */
+  wd: RunWorkdir;
 }
 
-function prepare(deps: BabysitDeps, run: Run, task: Task): Prepared | { error: string } {
+function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext): Prepared | { error: string } {
   const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent]! : undefined;
   if (!profile) return { error: `no agent profile "${run.agent}" in .steward/config.yaml` };
   try {
-    const workdir = resolveWorkdir(deps.config, deps.workspace.root, task.project);
-    if (!existsSync(workdir)) return { error: `the workdir of project "${task.project}" does not exist: ${workdir}` };
-    const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir });
+    const wd = openRunWorkdir({ ...deps, task, run, ctx });
+    const workdir = wd.workdir;
+    const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir, git: wd.isolated ? wd : undefined });
     const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir });
     const env = childEnv(deps.env ?? process.env, profile.cli, profile.env, { root: deps.workspace.root, runId: run.id, taskId: task.id });
-    return { file: inv.file, args: inv.args, prompt, workdir, env, profile };
+    return { file: inv.file, args: inv.args, prompt, workdir, env, profile, wd };
   } catch (err) {
     return { error: toStewardError(err).message };
   }
@@ -133,7 +135,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       }
       say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
     }
-    const prep = prepare(deps, run, task);
+    const prep = prepare(deps, run, task, ctx);
     const profile = 'error' in prep ? deps.config.agents[run.agent] : prep.profile;
     const timeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;
     const stallMs = (profile?.stallSeconds ?? 300) * 1000;
@@ -192,6 +194,8 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       deps.signal?.removeEventListener('abort', onOuterStop);
     }
     const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, logPath: log.path });
+    // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
+    if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {
       log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped before it finished and nothing is written`);
       return { ...base, status: 'lease_lost', error: decision.why };
@@ -211,7 +215,9 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       log.line(`run ${run.id} was no longer live (${delivered.reason}); its outcome is kept on the run as a late result`);
       return { ...base, status: 'lease_lost', kind, error: delivered.reason };
     }
-    const taskStatus = delivered.status === 'applied' ? delivered.task.status : store.read(() => store.tasks.get(task.id)?.status);
+    let taskStatus: string | undefined = delivered.status === 'applied' ? delivered.task.status : store.read(() => store.tasks.get(task.id)?.status);
+    // Done without review: the branch merges back now (done, or blocked with the conflicting files named).
+    if (taskStatus === 'review' && !('error' in prep) && prep.wd.isolated) taskStatus = mergeAfterRun({ ...deps, ctx }, task.id, (line) => log.line(line)) ?? taskStatus;
     const status = decision.verb === 'complete' ? 'completed' : 'failed';
     const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
     log.line(`run ${run.id}: ${status}${kind ? ` (${kind})` : ''} → task #${task.id} ${taskStatus}`);

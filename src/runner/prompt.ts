@@ -5,14 +5,21 @@ import type { TaskContext } from '../ops/queries.js';
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /** Limits that keep a prompt bounded (one argv element may not exceed 128 KiB on Linux). */
-export const PROMPT_LIMITS = { dependencyResult: 4000, earlierError: 1000, feedback: 20_000 } as const;
+export const PROMPT_LIMITS = { dependencyResult: 4000, earlierError: 1000, feedback: 20_000, earlierCommits: 30 } as const;
+
+/** The run's git worktree, for the prompt: its branch, base and the commits earlier attempts left. */
+export interface GitPlace {
+  branch?: string;
+  base?: string;
+  earlier: string[];
+}
 
 /**
  * Renders the prompt for one attempt at `task`. Pure: the same task and context give the same text.
  * The closing section asks for a summary and, when blocked, a `NEEDS_INPUT: question` line (the
  * adapters look for that line); no line of the prompt itself starts with it.
  */
-export function buildPrompt(task: Task, context: TaskContext, where: { workdir: string }): string {
+export function buildPrompt(task: Task, context: TaskContext, where: { workdir: string; git?: GitPlace }): string {
   const parts: string[] = [];
   const attempt = task.attempts > 0 ? ` This is attempt ${task.attempts + 1} of at most ${task.max_attempts}.` : '';
   parts.push(
@@ -22,6 +29,15 @@ export function buildPrompt(task: Task, context: TaskContext, where: { workdir: 
     `## Task #${task.id}: ${task.title}`,
   );
   if (task.goal.trim()) parts.push('', task.goal);
+  if (where.git) {
+    const g = where.git;
+    parts.push('', '## Git', `This directory is a git worktree of its own on branch \`${g.branch}\` (from \`${g.base}\`); other agents work in other worktrees.`,
+      'Commit your work on this branch if you like; steward commits whatever is left when you finish. Do not switch branches.');
+    if (g.earlier.length) {
+      parts.push('', 'Earlier attempts at this task left these commits on the branch (build on them):');
+      for (const c of g.earlier.slice(-PROMPT_LIMITS.earlierCommits)) parts.push(`- ${clip(c, 200)}`);
+    }
+  }
   if (context.dependencies.length) {
     parts.push('', '## Results of the tasks this one depends on');
     for (const dep of context.dependencies) {

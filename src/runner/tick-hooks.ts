@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { ReapResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import { mergeQueued } from '../git/index.js';
 import { dispatchLocal, type DispatchDeps } from './dispatch.js';
 import { adoptOrphanedTemps, applyOutbox, hasOutboxEntry } from './outbox.js';
 import { groupsByEnv, ownPgid, processGone, signalGroup } from './process-group.js';
@@ -52,14 +53,24 @@ export function makeDispatch(
     const outbox = applyOutbox(store, deps.workspace.outboxDir, ctx);
     const result: Record<string, unknown> = { mode: deps.config.dispatch };
     if (Object.values(outbox).some((list) => list.length > 0)) result.outbox = outbox;
+    // Approved task branches merge back before new work starts (docs/WORKTREES.md).
+    const merges = mergeQueued({ store, config: deps.config, workspace: deps.workspace, ctx: () => ctx });
+    const mergeActs: Record<string, number> = {};
+    if (merges.length) {
+      result.merges = merges;
+      const merged = merges.filter((m) => m.status === 'merged').length;
+      if (merged) mergeActs.merged = merged;
+      if (merges.length - merged) mergeActs.merge_conflicts = merges.length - merged;
+    }
     if (deps.config.dispatch === 'local') {
       const report = dispatchLocal({ ...deps, store, ctx });
-      Object.assign(result, report, { acted: report.started.length ? { started: report.started.length } : {} });
+      Object.assign(result, report, { acted: { ...mergeActs, ...(report.started.length ? { started: report.started.length } : {}) } });
     }
     if (deps.config.dispatch === 'openclaw') {
       const report = dispatchLocal({ ...deps, store, ctx, handOff: true });
-      Object.assign(result, report, { acted: report.handoff.length ? { handed_off: report.handoff.length } : {} });
+      Object.assign(result, report, { acted: { ...mergeActs, ...(report.handoff.length ? { handed_off: report.handoff.length } : {}) } });
     }
+    if (deps.config.dispatch === 'none' && merges.length) result.acted = mergeActs;
     return result;
   };
 }

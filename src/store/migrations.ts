@@ -143,6 +143,24 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX tasks_running;
   CREATE INDEX tasks_live ON tasks(priority, created_at, id, status) WHERE status IN ('ready', 'running');
   `,
+  // 5: coding tasks in git worktrees (docs/WORKTREES.md): a task's branch and where its merge back stands,
+  // and the path globs a task leases while it runs. Own tables, so the hot task row stays as it was.
+  `
+  CREATE TABLE task_branches (
+    task_id INTEGER PRIMARY KEY REFERENCES tasks(id),
+    repo TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    base TEXT NOT NULL,
+    state TEXT NOT NULL,
+    worktree TEXT,
+    files_json TEXT,
+    conflict_json TEXT,
+    merged_commit TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX task_branches_by_state ON task_branches(state) WHERE state <> 'merged';
+  CREATE TABLE task_paths (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), paths_json TEXT NOT NULL);
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { StewardError } from '../core/errors.js';
 import { migrate } from './migrations.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
+import { BranchRepo } from './branch-repo.js';
 import { ProposalRepo } from './proposal-repo.js';
 import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
@@ -28,6 +29,7 @@ export class Store {
   readonly agents: AgentRepo;
   readonly reports: ReportRepo;
   readonly web: WebRepo;
+  readonly branches: BranchRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
 
   constructor(
@@ -42,6 +44,7 @@ export class Store {
     this.agents = new AgentRepo(db);
     this.reports = new ReportRepo(db);
     this.web = new WebRepo(db);
+    this.branches = new BranchRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

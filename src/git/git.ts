@@ -1,0 +1,108 @@
+// The one door to git: every call is `git <args…>` through execa with an args array (no shell), steward's identity.
+import { execaSync } from 'execa';
+import { StewardError } from '../core/errors.js';
+
+/** The identity of every commit steward makes (rebase included): works without a global git config. */
+export const STEWARD_IDENTITY = ['-c', 'user.name=steward', '-c', 'user.email=steward@localhost'] as const;
+
+/** What a git call printed and how it ended. */
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+// Variables that would point git at another repository or index than the one named by -C.
+const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE'];
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_MERGE_AUTOEDIT: 'no', LC_ALL: 'C' };
+  for (const name of GIT_LOCATION_VARS) delete env[name];
+  return env;
+}
+
+/** Runs `git -C cwd args…`; never throws for a non-zero exit (the caller reads `code`). */
+export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): GitResult {
+  const r = execaSync('git', [...STEWARD_IDENTITY, '-C', cwd, ...args], {
+    env: gitEnv(),
+    extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
+    timeout: opts.timeoutMs ?? 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+    stripFinalNewline: false,
+  });
+  if (r.failed && typeof r.exitCode !== 'number') {
+    const why = (r as { code?: string }).code === 'ENOENT' ? 'git is not installed or not on PATH' : (r.shortMessage ?? 'git did not run');
+    throw new StewardError('UNAVAILABLE', why, { args: [...args] });
+  }
+  return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+/** Runs git and returns its trimmed stdout; a non-zero exit is a CONFLICT error naming the command and git's message. */
+export function git(cwd: string, args: readonly string[]): string {
+  const r = gitRun(cwd, args);
+  if (r.code !== 0) {
+    const msg = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' ');
+    throw new StewardError('CONFLICT', `git ${args[0]} failed in ${cwd}: ${msg}`, { args: [...args], exit_code: r.code });
+  }
+  return r.stdout.trim();
+}
+
+/** Lines of stdout, empty ones dropped. */
+export function gitLines(cwd: string, args: readonly string[]): string[] {
+  return git(cwd, args).split('\n').filter(Boolean);
+}
+
+/** The top folder of the repository `dir` is in, or null when it is in none. */
+export function repoRoot(dir: string): string | null {
+  const r = gitRun(dir, ['rev-parse', '--show-toplevel']);
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** The branch checked out in `dir`, or null when HEAD is detached. */
+export function currentBranch(dir: string): string | null {
+  const r = gitRun(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** The commit `ref` names, or null when it names none. */
+export function resolveRef(dir: string, ref: string): string | null {
+  const r = gitRun(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** True when commit `a` is an ancestor of (or equal to) `b`. */
+export function isAncestor(dir: string, a: string, b: string): boolean {
+  return gitRun(dir, ['merge-base', '--is-ancestor', a, b]).code === 0;
+}
+
+/** Local branches under `prefix` (e.g. `steward/12-`), short names. */
+export function branchesLike(dir: string, prefix: string): string[] {
+  return gitLines(dir, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}*`]);
+}
+
+/** Paths with uncommitted changes (tracked or untracked, not ignored) in a checkout. */
+export function dirtyFiles(dir: string): string[] {
+  return git(dir, ['status', '--porcelain=v1', '--untracked-files=all']).split('\n').filter(Boolean).map((l) => l.slice(3));
+}
+
+/** Commits `ref` has that `base` has not, oldest first, as `<short hash> <subject>`. */
+export function commitsAhead(dir: string, base: string, ref: string, max = 50): string[] {
+  return gitLines(dir, ['log', '--reverse', `--max-count=${max}`, '--format=%h %s', `${base}..${ref}`]);
+}
+
+/** Files that differ between two commits (`a..b` by content, renames as their new name). */
+export function changedFiles(dir: string, a: string, b: string): string[] {
+  return gitLines(dir, ['diff', '--name-only', '--no-renames', a, b]);
+}
+
+/** Files with unresolved conflicts in a checkout (mid-merge or mid-rebase). */
+export function conflictedFiles(dir: string): string[] {
+  return gitLines(dir, ['diff', '--name-only', '--diff-filter=U']);
+}
+
+/** Files the branch at `ref` changes since it left `base` (`git diff base...ref`). */
+export function branchFiles(dir: string, base: string, ref: string): string[] {
+  return gitLines(dir, ['diff', '--name-only', '--no-renames', `${base}...${ref}`]);
+}

@@ -1,0 +1,52 @@
+// Coding tasks in git worktrees (docs/WORKTREES.md): what the babysitter, the tick and the CLI call.
+import { toStewardError } from '../core/errors.js';
+import type { OpContext, Run, Task } from '../core/types.js';
+import { closeRunWorkdir, type RunWorkdir } from './run-workdir.js';
+import { mergeQueued, type MergeDeps } from './merge-task.js';
+
+export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, type RunWorkdir } from './run-workdir.js';
+export { mergeQueued, mergeTask, type MergeDeps, type MergeReport } from './merge-task.js';
+export { mergeBranch, type MergeOutcome } from './merge-back.js';
+
+type Decision = { verb: string; input?: Record<string, unknown>; why?: string };
+
+/**
+ * The babysitter's end-of-run hook: commits what the run left in its worktree (never lost, whatever the outcome) and
+ * adds `git: {branch, commit, files}` to the outcome's evidence. A git failure is logged, never fatal to the run.
+ */
+export function endRunWorkdir(
+  o: { store: MergeDeps['store']; task: Task; run: Run; ctx: () => OpContext },
+  wd: RunWorkdir,
+  decision: Decision,
+  log: (line: string) => void,
+): void {
+  if (!wd.isolated) return;
+  const input = decision.input ?? {};
+  const outcome = decision.verb === 'complete' ? 'completed' : decision.verb === 'fail' ? `failed: ${String(input.kind)}` : `stopped: ${decision.why ?? 'no longer live'}`;
+  const summary = typeof input.summary === 'string' ? input.summary : typeof input.error === 'string' ? input.error : undefined;
+  try {
+    const closed = closeRunWorkdir(o, wd, { outcome, summary });
+    if (!closed) return;
+    log(`git: ${closed.commit ? `committed ${closed.commit.slice(0, 12)}` : 'nothing to commit'} on ${wd.branch}; the run changed ${closed.files.length} file(s)`);
+    if (decision.input) {
+      const evidence = (typeof input.evidence === 'object' && input.evidence) || {};
+      input.evidence = { ...evidence, git: { branch: wd.branch, base: wd.base, commit: closed.commit, files: closed.files.slice(0, 200) } };
+    }
+  } catch (err) {
+    log(`git: could not commit the run's changes in ${wd.worktree} (${toStewardError(err).message}); the worktree is kept as it is`);
+  }
+}
+
+/** After a completion that waits for its merge (done without review): merge now; returns the task's new status. */
+export function mergeAfterRun(deps: MergeDeps, taskId: number, log: (line: string) => void): string | undefined {
+  try {
+    const [report] = mergeQueued(deps, taskId);
+    if (!report) return undefined;
+    log(report.status === 'merged' ? `git: merged at ${report.commit?.slice(0, 12)}` : `git: merge conflict in ${(report.files ?? []).join(', ') || '(no file named)'}`);
+    return deps.store.read(() => deps.store.tasks.get(taskId)?.status);
+  } catch (err) {
+    log(`git: the merge failed (${toStewardError(err).message}); the next tick tries again`);
+    return undefined;
+  }
+}
+export { taskDiff, type TaskDiff, type DiffFile } from './diff.js';

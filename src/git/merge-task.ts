@@ -1,0 +1,82 @@
+// The merge step: approved task branches go back onto their base; done on success, blocked (files named) on a conflict.
+import { execaSync } from 'execa';
+import { toStewardError } from '../core/errors.js';
+import type { OpContext } from '../core/types.js';
+import type { Config } from '../config/schema.js';
+import { blockMerge, finishMerge, logEvent, queuedMerges } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+import type { TaskBranch } from '../store/branch-repo.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { mergeBranch, pruneAfterMerge } from './merge-back.js';
+import { worktreesDir } from './run-workdir.js';
+import { ensureWorktreesDir } from './worktrees.js';
+
+/** What the merge step needs. */
+export interface MergeDeps {
+  store: Store;
+  config: Config;
+  workspace: Workspace;
+  ctx: () => OpContext;
+}
+
+/** One task's merge as the step saw it. */
+export interface MergeReport {
+  id: number;
+  status: 'merged' | 'conflict';
+  commit?: string;
+  files?: string[];
+  pushed?: { exit_code: number | null; output: string };
+}
+
+const projectOf = (config: Config, name: string) => (Object.hasOwn(config.projects, name) ? config.projects[name] : undefined);
+
+/** Runs the project's `push` argv (placeholders filled, no shell) in the repository after a merge. */
+function push(argv: string[], b: TaskBranch): MergeReport['pushed'] {
+  const fill = (w: string) => w.replaceAll('{branch}', b.branch).replaceAll('{base}', b.base).replaceAll('{task_id}', String(b.task_id));
+  const [file, ...args] = argv.map(fill);
+  const r = execaSync(file!, args, { cwd: b.repo, reject: false, stdin: 'ignore', timeout: 300_000, all: true });
+  return { exit_code: typeof r.exitCode === 'number' ? r.exitCode : null, output: String(r.all ?? r.shortMessage ?? '').slice(-2000) };
+}
+
+/** Merges one queued task's branch and moves the task on (done, or blocked on a conflict). */
+export function mergeTask(deps: MergeDeps, branch: TaskBranch, title: string, project: string): MergeReport {
+  const { store } = deps;
+  const settings = projectOf(deps.config, project);
+  let out;
+  try {
+    const scratch = worktreesDir(deps.workspace);
+    ensureWorktreesDir(scratch);
+    out = mergeBranch({
+      repo: branch.repo, branch: branch.branch, base: branch.base, strategy: settings?.merge ?? 'rebase', scratch,
+      taskId: branch.task_id, message: `steward: merge task #${branch.task_id}: ${title}\n\nSteward-Task: ${branch.task_id}\n`,
+    });
+  } catch (err) {
+    out = { status: 'conflict' as const, files: [], detail: `the merge failed: ${toStewardError(err).message}` };
+  }
+  if (out.status === 'conflict') {
+    blockMerge(store, { id: branch.task_id, files: out.files, detail: out.detail }, deps.ctx());
+    return { id: branch.task_id, status: 'conflict', files: out.files };
+  }
+  const pruned = pruneAfterMerge(branch.repo, branch.worktree);
+  finishMerge(store, { id: branch.task_id, commit: out.commit, pruned }, deps.ctx());
+  const report: MergeReport = { id: branch.task_id, status: 'merged', commit: out.commit };
+  if (settings?.push) {
+    report.pushed = push(settings.push, branch);
+    store.tx(() => logEvent(store, deps.ctx(), 'pushed', { task_id: branch.task_id }, null, report.pushed));
+  }
+  return report;
+}
+
+/** Merges every queued branch whose task is in review (approved, or done without review); one failure never stops the rest. */
+export function mergeQueued(deps: MergeDeps, only?: number): MergeReport[] {
+  const reports: MergeReport[] = [];
+  for (const { branch, task } of queuedMerges(deps.store)) {
+    if (only !== undefined && task.id !== only) continue;
+    try {
+      reports.push(mergeTask(deps, branch, task.title, task.project));
+    } catch (err) {
+      reports.push({ id: task.id, status: 'conflict', files: [`(error: ${toStewardError(err).message})`] });
+    }
+  }
+  return reports;
+}

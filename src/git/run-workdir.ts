@@ -1,0 +1,116 @@
+// Where one run works: the project's workdir, or (isolation: worktree) its own git worktree on the task's branch.
+import { existsSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { StewardError } from '../core/errors.js';
+import type { OpContext, Run, Task } from '../core/types.js';
+import { BRANCH_PREFIX, branchName, isolationOf, runCommitMessage, worktreeName } from '../core/worktree.js';
+import { resolveWorkdir, type Config } from '../config/schema.js';
+import { openBranch, recordRunChanges } from '../ops/index.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, repoRoot, resolveRef } from './git.js';
+import { addWorktree, commitAll, ensureWorktreesDir, removeCleanWorktree, worktreeOf } from './worktrees.js';
+
+/** The run's working directory and, when isolated, its git worktree. */
+export interface RunWorkdir {
+  /** Where the CLI and the verify commands run. */
+  workdir: string;
+  isolated: boolean;
+  repo?: string;
+  branch?: string;
+  base?: string;
+  worktree?: string;
+  /** The branch's head when the run started: what the run changed is `startHead..HEAD`. */
+  startHead?: string;
+  /** Commits of earlier attempts on the branch (`<hash> <subject>`), for the prompt. */
+  earlier: string[];
+  /** Uncommitted work an interrupted earlier run left, committed before this run started. */
+  preserved?: { commit: string; files: string[] };
+}
+
+/** The folder every run worktree of this workspace lives in. */
+export function worktreesDir(workspace: Pick<Workspace, 'stewardDir'>): string {
+  return join(workspace.stewardDir, 'worktrees');
+}
+
+/** The base branch of a project's task branches: configured, else the branch checked out in the repository. */
+export function baseBranchOf(config: Config, project: string, repo: string): string {
+  const configured = Object.hasOwn(config.projects, project) ? config.projects[project]!.baseBranch : undefined;
+  const base = configured ?? currentBranch(repo);
+  if (!base) {
+    throw new StewardError('VALIDATION', `the repository ${repo} has a detached HEAD: set projects.${project}.baseBranch in .steward/config.yaml`, { project });
+  }
+  if (!resolveRef(repo, `refs/heads/${base}`)) {
+    throw new StewardError('VALIDATION', `base branch "${base}" of project "${project}" does not exist in ${repo}`, { project, base });
+  }
+  return base;
+}
+
+/**
+ * Opens the run's workdir. Isolated: the task's branch (created from the base at its first run, kept across runs)
+ * checked out in `.steward/worktrees/<task>-<run>` with `git worktree add`. A worktree an earlier run of the task
+ * left is never reused or removed blindly: its uncommitted changes are committed on the branch first.
+ */
+export function openRunWorkdir(o: { store: Store; config: Config; workspace: Workspace; task: Task; run: Run; ctx: () => OpContext }): RunWorkdir {
+  const { config, task, run } = o;
+  const projectDir = resolveWorkdir(config, o.workspace.root, task.project);
+  if (!existsSync(projectDir)) throw new StewardError('NOT_FOUND', `the workdir of project "${task.project}" does not exist: ${projectDir}`);
+  const setting = Object.hasOwn(config.projects, task.project) ? config.projects[task.project]!.isolation : undefined;
+  const repo = repoRoot(projectDir);
+  if (setting === 'worktree' && !repo) {
+    throw new StewardError('VALIDATION', `project "${task.project}" asks for isolation: worktree but ${projectDir} is not in a git repository`);
+  }
+  if (!repo || isolationOf(setting, true, task.type) === 'none') return { workdir: projectDir, isolated: false, earlier: [] };
+
+  const known = o.store.read(() => o.store.branches.get(task.id));
+  const branch = known?.branch ?? branchesLike(repo, `${BRANCH_PREFIX}${task.id}-`)[0] ?? branchName(task.id, task.title);
+  const base = known?.base ?? baseBranchOf(config, task.project, repo);
+  const dir = worktreesDir(o.workspace);
+  ensureWorktreesDir(dir);
+  const path = join(dir, worktreeName(task.id, run.id));
+  if (existsSync(path)) throw new StewardError('CONFLICT', `${path} exists already; steward never reuses a worktree blindly`);
+
+  let preserved: RunWorkdir['preserved'];
+  const holder = worktreeOf(repo, branch);
+  if (holder) {
+    if (!holder.path.startsWith(`${dir}/`)) {
+      throw new StewardError('CONFLICT', `branch ${branch} is checked out in ${holder.path}; check out another branch there so steward can run task #${task.id}`);
+    }
+    const dirty = dirtyFiles(holder.path);
+    const commit = dirty.length
+      ? commitAll(holder.path, runCommitMessage({
+          taskId: task.id, runId: Number(basename(holder.path).split('-')[1]) || 0, title: task.title, outcome: 'interrupted',
+          note: `Uncommitted work an earlier run left in ${holder.path}, committed by run ${run.id} before it started.`,
+        }))
+      : null;
+    if (commit) preserved = { commit, files: dirty };
+    const gone = removeCleanWorktree(repo, holder.path);
+    if (!gone.removed) throw new StewardError('CONFLICT', `the worktree ${holder.path} still holds changes (${gone.dirty.slice(0, 5).join(', ')}); it is kept`);
+  }
+  addWorktree(repo, path, branch, base);
+  const startHead = git(path, ['rev-parse', 'HEAD']);
+  const earlier = commitsAhead(path, base, 'HEAD');
+  openBranch(o.store, { task_id: task.id, run_id: run.id, repo, branch, base, worktree: path }, o.ctx());
+  if (preserved) {
+    recordRunChanges(o.store, { task_id: task.id, run_id: run.id, commit: preserved.commit, files: preserved.files, branch_files: branchFiles(path, base, 'HEAD'), preserved: true }, o.ctx());
+  }
+  const rel = relative(repo, projectDir);
+  return { workdir: rel ? join(path, rel) : path, isolated: true, repo, branch, base, worktree: path, startHead, earlier, ...(preserved ? { preserved } : {}) };
+}
+
+/**
+ * Closes an isolated run's workdir whatever its outcome: commits everything the run left (message: task id, run id,
+ * outcome, summary) on the branch and records the files it changed. The worktree stays (review, the next attempt).
+ */
+export function closeRunWorkdir(
+  o: { store: Store; task: Task; run: Run; ctx: () => OpContext },
+  wd: RunWorkdir,
+  end: { outcome: string; summary?: string },
+): { commit: string | null; files: string[] } | null {
+  if (!wd.isolated || !wd.worktree || !wd.base || !existsSync(wd.worktree)) return null;
+  const commit = commitAll(wd.worktree, runCommitMessage({ taskId: o.task.id, runId: o.run.id, title: o.task.title, outcome: end.outcome, summary: end.summary }));
+  const head = git(wd.worktree, ['rev-parse', 'HEAD']);
+  const files = wd.startHead && wd.startHead !== head ? changedFiles(wd.worktree, wd.startHead, head) : [];
+  recordRunChanges(o.store, { task_id: o.task.id, run_id: o.run.id, commit, files, branch_files: branchFiles(wd.worktree, wd.base, head) }, o.ctx());
+  return { commit, files };
+}
