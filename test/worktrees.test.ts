@@ -1,10 +1,11 @@
 // Coding tasks in git worktrees: real git, real babysitters, fake CLIs that edit files (docs/WORKTREES.md).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { taskDiff } from '../src/git/index.js';
+import { showTool } from '../src/mcp/tools-read.js';
 import { addTask, answerTask, approveTask, claimTask, requestChanges } from '../src/ops/index.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
@@ -168,5 +169,29 @@ describe('a babysitter killed mid-run', () => {
     assert.deepEqual((preserved?.data as { files: string[] }).files, ['wip.txt']);
     const prompt = (JSON.parse(readFileSync(sb.echoFile, 'utf8')) as string[]).join('\n');
     assert.match(prompt, /interrupted/, 'the preserved commit is named in the next prompt');
+  });
+});
+
+describe('the CLI and MCP on a task branch', () => {
+  test('steward diff prints the branch diff; steward approve merges at once; MCP show carries the diff summary', async () => {
+    const { sb, repo, config } = setup({ 'feature.txt': 'a feature\n' });
+    const t = add(sb, 'CLI review');
+    const c = claim(sb);
+    await babysitRun(depsOf(sb, config), c.run, c.task);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    const d = cli('diff', String(t.id), '--json');
+    assert.equal(d.status, 0, d.stderr);
+    const parsed = JSON.parse(d.stdout) as { files: Array<{ path: string }>; patch: string; branch: string };
+    assert.deepEqual(parsed.files.map((f) => f.path), ['feature.txt']);
+    assert.match(parsed.patch, /\+a feature/);
+    const text = cli('diff', String(t.id), '--stat');
+    assert.match(text.stdout, new RegExp(`${parsed.branch} against main`));
+    const shown = showTool.run({ id: t.id }, { store: sb.store } as never).structured as { branch: { files: Array<{ path: string }>; files_total: number } };
+    assert.deepEqual([shown.branch.files.map((f) => f.path), shown.branch.files_total], [['feature.txt'], 1]);
+    const ap = cli('approve', String(t.id), '--json');
+    assert.equal(ap.status, 0, ap.stderr);
+    assert.equal((JSON.parse(ap.stdout) as { task: { status: string } }).task.status, 'done');
+    assert.equal(fileAt(repo, 'main', 'feature.txt'), 'a feature\n');
+    assert.equal(cli('diff', '999').status, 3, 'a task without a branch is NOT_FOUND');
   });
 });

@@ -75,10 +75,22 @@ export const eventBriefOutput = z.strictObject({
 });
 
 /** `show` → the task with its newest runs and events. */
+/** A task branch's diff summary (worktree isolation): files changed against the base, bounded. */
+export const branchSummaryOutput = z.strictObject({
+  branch: z.string(),
+  base: z.string(),
+  state: z.string().describe('open|queued|conflict|merged'),
+  commits: z.number().int(),
+  files: z.array(z.strictObject({ path: z.string(), added: z.number().int().nullable(), removed: z.number().int().nullable() })).describe('first 50'),
+  files_total: z.number().int(),
+  error: z.string().optional(),
+});
+
 export const showOutput = z.strictObject({
   task: taskViewOutput,
   runs: z.array(runBriefOutput),
   events: z.array(eventBriefOutput),
+  branch: branchSummaryOutput.optional().describe('git branch vs base (worktree runs)'),
 });
 
 /** The fields of a claimed task a worker needs. */

@@ -3,6 +3,9 @@ import { listOutput, proposeOutput, showOutput } from '../core/output-schemas.js
 import { idInput, listInput, proposeInput } from '../core/schemas.js';
 import { taskRow } from '../core/view.js';
 import { listTasks, proposeTask, showTask } from '../ops/index.js';
+import { toStewardError } from '../core/errors.js';
+import { taskDiff } from '../git/index.js';
+import type { Store } from '../store/open-store.js';
 import { defineTool } from './define.js';
 import { boundedTaskView, eventBrief, proposalRef, runBrief } from './present.js';
 import { listText, showText } from './text.js';
@@ -51,6 +54,19 @@ export const listTool = defineTool({
   },
 });
 
+/** The diff summary of a task's branch (files and counts, no patch), or undefined when it has none. */
+function branchSummary(store: Store, id: number): Record<string, unknown> | undefined {
+  const b = store.read(() => store.branches.get(id));
+  if (!b) return undefined;
+  const head = { branch: b.branch, base: b.base, state: b.state };
+  try {
+    const d = taskDiff(store, id, { patch: false });
+    return { ...head, commits: d.commits.length, files: d.files.slice(0, 50), files_total: d.files.length };
+  } catch (err) {
+    return { ...head, commits: 0, files: [], files_total: 0, error: toStewardError(err).message };
+  }
+}
+
 /** show: one task with its newest runs and events. */
 export const showTool = defineTool({
   name: 'show',
@@ -61,8 +77,9 @@ export const showTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run(input, env) {
     const { task, runs, events } = showTask(env.store, input);
+    const branch = branchSummary(env.store, task.id);
     return {
-      structured: { task: boundedTaskView(task), runs: runs.map(runBrief), events: events.map(eventBrief) },
+      structured: { task: boundedTaskView(task), runs: runs.map(runBrief), events: events.map(eventBrief), ...(branch ? { branch } : {}) },
       text: showText(task, runs.length, events.length),
     };
   },

@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 
 type Module = Record<string, unknown>;
+const git = (): Promise<Module> => import('./git.js');
 const inbox = (): Promise<Module> => import('./inbox.js');
 const mcp = (): Promise<Module> => import('./mcp.js');
 const runs = (): Promise<Module> => import('./runs.js');
@@ -15,7 +16,7 @@ const workspace = (): Promise<Module> => import('./workspace.js');
 const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
-  ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks],
+  ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git],
   ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['mcp', mcp],
 ];
 

@@ -12,7 +12,7 @@ import {
   showTask,
 } from '../../ops/index.js';
 import type { Task } from '../../core/types.js';
-import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command, type CommandOutput } from '../command.js';
+import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
 import { eventLine, runLine, taskBlock, taskLine } from '../format.js';
 
 function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): CommandOutput {
@@ -65,6 +65,14 @@ export const show: Command = {
   },
 };
 
+/** Merges a task's approved branch now (git is loaded only here): done, or blocked on a conflict. */
+async function mergeNow(ctx: CliContext, id: number): Promise<{ task: Task; spawned?: Task[] }> {
+  const { mergeQueued } = await import('../../git/index.js');
+  const [report] = mergeQueued({ store: ctx.store(), config: ctx.config(), workspace: ctx.workspace(), ctx: () => ctx.op() }, id);
+  if (report?.status === 'conflict') ctx.log(`merge conflict in ${(report.files ?? []).join(', ') || '(no file named)'}: the task is blocked`);
+  return { task: ctx.store().tasks.get(id)! };
+}
+
 /** A command that takes an ID and an optional --reason, and prints the task. */
 function idCommand(name: string, summary: string, fn: typeof cancelTask | typeof requeueTask | typeof approveTask | typeof markDone): Command {
   return {
@@ -73,8 +81,9 @@ function idCommand(name: string, summary: string, fn: typeof cancelTask | typeof
     usage: `steward ${name} ID [--reason TEXT]`,
     options: { reason: { type: 'string' } },
     positionals: ['id'],
-    run(ctx, values, pos) {
-      const out = fn(ctx.store(), { id: pos[0], ...flagsToInput(values) }, ctx.op()) as { task: Task; stopped?: unknown; spawned?: Task[] };
+    async run(ctx, values, pos) {
+      let out = fn(ctx.store(), { id: pos[0], ...flagsToInput(values) }, ctx.op()) as { task: Task; stopped?: unknown; spawned?: Task[]; merge?: string };
+      if (out.merge === 'queued') out = await mergeNow(ctx, out.task.id);
       const extra: Record<string, unknown> = {};
       if (out.stopped) extra.stopped_run = out.stopped;
       if (out.spawned?.length) extra.spawned = out.spawned.map(taskRow);
@@ -106,8 +115,10 @@ export const answer: Command = {
   usage: 'steward answer ID TEXT',
   positionals: ['id', 'text'],
   rest: true,
-  run(ctx, _values, pos) {
+  async run(ctx, _values, pos) {
     const [id, ...words] = pos;
-    return oneTask(answerTask(ctx.store(), { id, text: words.join(' ') }, ctx.op()).task);
+    const wasMerge = ctx.store().tasks.get(Number(id))?.blocked_kind === 'merge';
+    const out = answerTask(ctx.store(), { id, text: words.join(' ') }, ctx.op());
+    return oneTask(wasMerge ? (await mergeNow(ctx, out.task.id)).task : out.task);
   },
 };
