@@ -22,3 +22,4 @@ export { runDoctor } from './runner/doctor.js';
 export { loadConfig } from './config/load-config.js';
 export type { Config, AgentProfile } from './config/schema.js';
 export { findWorkspace, workspaceAt, type Workspace } from './workspace/workspace.js';
+export { taskDiff, mergeQueued, type TaskDiff, type DiffFile, type MergeReport } from './git/index.js';
