@@ -142,7 +142,7 @@ describe('a babysitter killed mid-run', () => {
     const { sb, repo, config } = setup({ 'wip.txt': 'half done by run {run_id}\n' }, 'hang,echo', { FAKE_STATE_FILE: state });
     const t = add(sb, 'Interrupted work');
     const c1 = claim(sb);
-    const child = spawn(process.execPath, [CLI, 'work', '--run', String(c1.run.id), '--dir', sb.root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
+    const child = spawn(process.execPath, [CLI, 'work', '--run', String(c1.run.id), '--here', '--dir', sb.root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const [cliPid] = await fakePids(sb);
     await waitFor('the CLI group recorded', () => (runOf(sb, c1.run.id).pgid === cliPid ? true : undefined));
