@@ -192,12 +192,14 @@ async function main(): Promise<number> {
     check(`a worker exec went to the background (yield ${WORKER_YIELD_MS} ms < run ${RUN_SECONDS} s) and was polled to its end`, polls.length > 0, `${polls.length} process polls`);
     for (const s of shown) {
       const run = s.runs?.[0];
-      const secs = run?.finished_at && run?.started_at ? Math.round((run.finished_at - run.started_at) / 1000) : NaN;
-      check(`task #${s.task?.id} "${s.task?.title}" done through its run`, ['review', 'done'].includes(s.task?.status) && run?.outcome === 'completed',
-        `task ${s.task?.status}, run ${run?.id} ${run?.outcome ?? run?.status}, ${secs} s (> exec timeout ${EXEC_TIMEOUT_SECONDS} s)`);
+      const secs = Math.round((new Date(run?.finished_at).getTime() - new Date(run?.started_at).getTime()) / 1000);
+      check(`task #${s.task?.id} "${s.task?.title}" done through its run, which outlasted exec's yield and timeout`,
+        ['review', 'done'].includes(s.task?.status) && run?.outcome === 'completed' && secs > EXEC_TIMEOUT_SECONDS,
+        `task ${s.task?.status}, run ${run?.id} ${run?.outcome ?? run?.status} after ${secs} s (yield ${WORKER_YIELD_MS / 1000} s, exec timeout ${EXEC_TIMEOUT_SECONDS} s)`);
     }
     const finals = workers.filter((e) => e.turn.kind === 'final').map((e) => String(e.turn.text));
-    check('the obedient worker replied with steward\'s last line', finals.some((t) => /^run \d+ task #\d+: completed → task (review|done)/.test(t)), finals.join(' | ').slice(0, 300));
+    const lastLine = finals.find((t) => /^run \d+ task #\d+: completed → task (review|done)/.test(t));
+    check('the obedient worker replied with steward\'s last line', Boolean(lastLine), (lastLine ?? finals.join(' | ')).slice(0, 200));
     const disobedient = workers.find((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec' && e.turn.args.timeoutSeconds === undefined);
     check(`the disobedient worker's exec had no timeoutSeconds (killed at ${EXEC_TIMEOUT_SECONDS} s), and its run still completed`, Boolean(disobedient) && shown[1]?.runs?.[0]?.outcome === 'completed');
     const lintAfter = JSON.parse(oc('doctor', '--lint', '--json').stdout.trim().split('\n').pop() || '{}');
