@@ -88,7 +88,8 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
   if (init.code !== 0) fail(`steward init: ${init.stderr.trim()}`);
   const config = {
     projects: { e2e: { workdir: 'proj', agent: cli } },
-    agents: { [cli]: { ...profile, timeoutSeconds: limits.timeoutSeconds, stallSeconds: limits.stallSeconds, leaseSeconds: 60 } },
+    // The harness's scenarios run shell tools (a background process): bypass, which steward never picks by itself.
+    agents: { [cli]: { ...profile, ...(cli === 'opencode' ? {} : { permissions: 'bypass' }), timeoutSeconds: limits.timeoutSeconds, stallSeconds: limits.stallSeconds, leaseSeconds: 60 } },
   };
   writeFileSync(join(dir, '.steward', 'config.yaml'), JSON.stringify(config, null, 2));
   const goal = goalOf(scenario);
