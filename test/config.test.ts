@@ -41,7 +41,7 @@ const DEFAULTS: Config = {
   wip: { global: 4, perAgent: {}, perProject: {} },
   dispatch: 'local',
   handoffLeaseSeconds: 180,
-  retry: { baseSeconds: 10, factor: 2, capSeconds: 3600, jitter: 0.5 },
+  retry: { baseSeconds: 10, factor: 2, capSeconds: 3600, jitter: 0.5, rateLimitStrikeAfter: 5 },
   mcp: { host: '127.0.0.1', port: 7410, tokens: {} },
   notify: {},
   board: { doneLimit: 10, path: 'TASKS.md' },
@@ -250,7 +250,7 @@ describe('config helpers', () => {
 
   test('backoffPolicyOf converts seconds to milliseconds', () => {
     const config = parseConfigText('retry: {baseSeconds: 1.5, factor: 3, capSeconds: 60, jitter: 0}\n', FILE);
-    assert.deepEqual(backoffPolicyOf(config), { baseMs: 1500, factor: 3, capMs: 60_000, jitter: 0 });
+    assert.deepEqual(backoffPolicyOf(config), { baseMs: 1500, factor: 3, capMs: 60_000, jitter: 0, rateLimitStrikeAfter: 5 });
   });
 });
 

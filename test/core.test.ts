@@ -93,6 +93,15 @@ describe('retry policy', () => {
     const d = decideFailure({ ...base, kind: 'rate_limit', strikesBefore: 2, retryAfterSeconds: 90 });
     assert.deepEqual(d, { to: 'ready', strike: false, delayMs: 90_000, pauseAgentUntil: 1_090_000 });
   });
+  test('rate_limit: every N-th pause in a row is a strike, so a limit that never lifts ends in failed', () => {
+    const limited = (rateLimitsInARow: number, strikesBefore = 0) =>
+      decideFailure({ ...base, kind: 'rate_limit', strikesBefore, retryAfterSeconds: 10, rateLimitsInARow });
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 10].map((n) => limited(n).strike), [false, false, false, false, true, false, true]);
+    assert.deepEqual(limited(5), { to: 'ready', strike: true, delayMs: 10_000, pauseAgentUntil: 1_010_000 });
+    assert.deepEqual(limited(15, 2), { to: 'failed', strike: true });
+    const never = { ...DEFAULT_BACKOFF, rateLimitStrikeAfter: 0 };
+    assert.equal(decideFailure({ ...base, backoff: never, kind: 'rate_limit', rateLimitsInARow: 5 }).strike, false);
+  });
 });
 
 describe('priority', () => {

@@ -141,6 +141,29 @@ describe('complete, fail, fencing', () => {
     assert.equal(claimed(s, 'other', 3000).task.title, 'b');
     assert.equal(claimed(s, 'coder', 62_000).task.title, 'a');
   });
+  test('rate_limit: the N-th pause in a row is a strike (retry.rateLimitStrikeAfter), bounded to failed', () => {
+    const s = tempStore();
+    addTask(s, { title: 'a', max_attempts: 2 }, at(1));
+    const ctx = (now: number) => ({ ...at(now), backoff: { baseMs: 1000, factor: 2, capMs: 10_000, jitter: 0, rateLimitStrikeAfter: 2 } });
+    let now = 1000;
+    const limit = () => {
+      const c = claimed(s, 'coder', now);
+      const t = failRun(s, { run_id: c.run.id, error: '429', kind: 'rate_limit', retry_after: 1 }, ctx(now + 1)).task;
+      now += 5000;
+      return [t.status, t.attempts];
+    };
+    assert.deepEqual(limit(), ['ready', 0]);
+    assert.deepEqual(limit(), ['ready', 1]);
+    assert.deepEqual(limit(), ['ready', 1]);
+    assert.deepEqual(limit(), ['failed', 2]);
+    // A run that was no rate limit ends the streak.
+    addTask(s, { title: 'b' }, at(now));
+    limit();
+    assert.equal(s.runs.rateLimitStreak(2), 1);
+    const c = claimed(s, 'coder', now);
+    failRun(s, { run_id: c.run.id, error: 'boom', kind: 'needs_input', question: 'q?' }, ctx(now + 1));
+    assert.equal(s.runs.rateLimitStreak(c.task.id), 0);
+  });
 });
 
 describe('dependencies and follow-ups', () => {

@@ -131,6 +131,7 @@ retry:
   factor: 2
   capSeconds: 3600
   jitter: 0.5
+  rateLimitStrikeAfter: 5 # a rate limit pauses the profile, no strike; every 5th in a row is one
 
 # MCP over HTTP and the web board (\`steward up\`). Tokens are secrets: each maps to a role.
 # A read-only token for the web board: "<token>": {role: viewer, name: someone}

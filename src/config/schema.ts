@@ -179,6 +179,9 @@ export const configSchema = z
         factor: num(1, 100).default(2).describe('each further strike multiplies the delay by this'),
         capSeconds: num(0, 7 * 24 * 3600).default(3600).describe('longest delay'),
         jitter: num(0, 1).default(0.5).describe('0 = exact delays; 0.5 = uniformly 50–100% of the delay'),
+        rateLimitStrikeAfter: int(0, 1000)
+          .default(5)
+          .describe('a rate limit pauses the profile without a strike, but every this many in a row the task takes one (0 = never)'),
       })
       .prefault({})
       .refine((r) => r.capSeconds >= r.baseSeconds, { path: ['capSeconds'], message: 'must be >= retry.baseSeconds' })
@@ -254,7 +257,7 @@ export function resolveWorkdir(config: Config, root: string, project: string): s
 /** The retry section as the core backoff policy (milliseconds). */
 export function backoffPolicyOf(config: Config): BackoffPolicy {
   const r = config.retry;
-  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter };
+  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter, rateLimitStrikeAfter: r.rateLimitStrikeAfter };
 }
 
 /** A valid config with every default. */

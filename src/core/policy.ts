@@ -19,9 +19,16 @@ export interface BackoffPolicy {
   capMs: number;
   /** 0 = no jitter; 0.5 = delay drawn uniformly from [50%, 100%] of the computed delay. */
   jitter: number;
+  /** Every this many rate limits in a row, the task takes a strike (0 = never): a pause is bounded. */
+  rateLimitStrikeAfter?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 10_000, factor: 2, capMs: 3_600_000, jitter: 0.5 };
+/** Rate limits in a row after which a task takes a strike (config retry.rateLimitStrikeAfter). */
+export const DEFAULT_RATE_LIMIT_STRIKE_AFTER = 5;
+
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 10_000, factor: 2, capMs: 3_600_000, jitter: 0.5, rateLimitStrikeAfter: DEFAULT_RATE_LIMIT_STRIKE_AFTER,
+};
 
 /** Milliseconds to wait before the attempt after `strikes` failures; `random` in [0,1). */
 export function backoffDelay(strikes: number, random: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
@@ -45,6 +52,8 @@ export interface FailureInput {
   now: number;
   /** Seconds until the provider's limit resets (rate_limit only). */
   retryAfterSeconds?: number;
+  /** rate_limit only: the task's rate-limited runs in a row, this one included. */
+  rateLimitsInARow?: number;
   backoff?: BackoffPolicy;
 }
 
@@ -55,7 +64,11 @@ export function decideFailure(input: FailureInput): FailureDecision {
   if (kind === 'needs_input') return { to: 'blocked', strike: false };
   if (kind === 'rate_limit') {
     const wait = Math.max(1, input.retryAfterSeconds ?? 60) * 1000;
-    return { to: 'ready', strike: false, delayMs: wait, pauseAgentUntil: input.now + wait };
+    // A pause is no strike, but every N-th one in a row is: a limit that never lifts ends in failed.
+    const every = input.backoff?.rateLimitStrikeAfter ?? DEFAULT_RATE_LIMIT_STRIKE_AFTER;
+    const strike = every > 0 && (input.rateLimitsInARow ?? 1) % every === 0;
+    if (strike && input.strikesBefore + 1 >= input.maxAttempts) return { to: 'failed', strike: true };
+    return { to: 'ready', strike, delayMs: wait, pauseAgentUntil: input.now + wait };
   }
   const strikes = input.strikesBefore + 1;
   if (strikes >= input.maxAttempts) return { to: 'failed', strike: true };

@@ -298,6 +298,7 @@ export function applyFailure(
   ctx: OpContext,
   extra: { retryAfterSeconds?: number; question?: string } = {},
 ): Task {
+  const streak = kind === 'rate_limit' ? store.runs.rateLimitStreak(task.id) : undefined;
   const decision = decideFailure({
     kind,
     strikesBefore: task.attempts,
@@ -305,6 +306,7 @@ export function applyFailure(
     random: (ctx.random ?? Math.random)(),
     now: ctx.now,
     retryAfterSeconds: extra.retryAfterSeconds,
+    rateLimitsInARow: streak,
     backoff: ctx.backoff,
   });
   const attempts = task.attempts + (decision.strike ? 1 : 0);
@@ -321,6 +323,6 @@ export function applyFailure(
   return transition(store, task, 'retry', 'ready', { ...base, run_after: ctx.now + decision.delayMs }, ctx, {
     ...refs,
     kind: 'retry_scheduled',
-    data: { kind, attempts, run_after: ctx.now + decision.delayMs },
+    data: { kind, attempts, run_after: ctx.now + decision.delayMs, ...(streak !== undefined ? { rate_limits_in_a_row: streak } : {}) },
   });
 }

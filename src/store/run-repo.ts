@@ -26,6 +26,8 @@ export class RunRepo {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       get: rows(`SELECT ${R} FROM runs r WHERE r.id = ?`),
+      rateLimitStreak: db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE task_id = ? AND status = 'finished' AND id > COALESCE(
+        (SELECT MAX(id) FROM runs WHERE task_id = ? AND status = 'finished' AND (failure_kind IS NULL OR failure_kind != 'rate_limit')), 0)`),
       withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
         error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
@@ -115,6 +117,11 @@ export class RunRepo {
   /** Every run still marked running (the live run of each running task). */
   running(): Run[] {
     return (this.s.running.all() as Raw[]).map(runFromArray);
+  }
+
+  /** The task's finished runs since its last one that was not rate limited: its rate limits in a row. */
+  rateLimitStreak(taskId: number): number {
+    return (this.s.rateLimitStreak.get(taskId, taskId) as { n: number }).n;
   }
 
   /** The newest runs of a task, newest first. */
