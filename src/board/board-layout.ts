@@ -87,3 +87,25 @@ export function readKeptText(line: string): string | null {
   const m = KEPT_TEXT.exec(line);
   return m ? m[1]! : null;
 }
+
+/** A paused agent profile as TASKS.md shows it. */
+export interface PausedProfile {
+  name: string;
+  paused_until: number;
+  reason: string | null;
+}
+
+/** The start of the line TASKS.md shows for a paused agent profile (the parser skips such lines). */
+export const PAUSED_PREFIX = '> Paused: ';
+
+/** `> Paused: agent claude until 2026-…Z — rate limited: …` (its tasks wait; no strike). */
+export function pausedLine(p: PausedProfile): string {
+  const until = Number.isFinite(p.paused_until) ? new Date(p.paused_until).toISOString() : 'unknown';
+  const why = p.reason ? ` — ${oneLine(sanitiseText(p.reason), 160)}` : '';
+  return `${PAUSED_PREFIX}agent ${oneLine(sanitiseText(p.name), 80)} until ${until}${why}`;
+}
+
+/** True for a paused-profile line steward wrote. */
+export function isPausedLine(line: string): boolean {
+  return line.startsWith(PAUSED_PREFIX);
+}

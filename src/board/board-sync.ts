@@ -138,7 +138,8 @@ export function renderBoardFile(opts: BoardSyncOptions, ingest: BoardIngest): { 
   const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now);
   const totals = new Map<string, Partial<Record<Task['status'], number>>>();
   for (const { project, status, n } of opts.store.tasks.finishedTotals()) totals.set(project, { ...totals.get(project), [status]: n });
-  const text = renderBoard(rows, { now: opts.ctx.now, doneLimit: opts.config.board.doneLimit, unreadable: ingest.unreadable, finishedTotals: totals });
+  const paused = opts.store.agents.paused(opts.ctx.now);
+  const text = renderBoard(rows, { now: opts.ctx.now, doneLimit: opts.config.board.doneLimit, unreadable: ingest.unreadable, finishedTotals: totals, paused });
   const last = opts.store.meta.get(LAST_RENDER_KEY);
   if (last !== undefined && ingest.read.text === last && withoutTimestamp(last) === withoutTimestamp(text)) {
     remember();

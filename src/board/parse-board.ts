@@ -1,7 +1,7 @@
 // Reads a (possibly hand-edited, possibly garbage) TASKS.md into its parts. Never throws.
 import { readFrontMatter } from '../files/front-matter.js';
 import { isThematicBreak, parseTaskLine, normaliseTitle, sanitiseText, type TaskLineParse } from './board-line.js';
-import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, isKeptTitle, isMoreLine, isStateLabel, readKeptHeader, readKeptText } from './board-layout.js';
+import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, isKeptTitle, isMoreLine, isPausedLine, isStateLabel, readKeptHeader, readKeptText } from './board-layout.js';
 
 /** An `answer:` block under a task line. */
 export interface ParsedAnswer {
@@ -154,7 +154,7 @@ export function parseBoard(text: string): ParsedBoard {
       answer = { block, lines: [raw], texts: [answerMatch[1]!.trim()] };
       continue;
     }
-    if (raw === HOW_TO_LINE || raw === KEPT_NOTE || isMoreLine(raw)) {
+    if (raw === HOW_TO_LINE || raw === KEPT_NOTE || isMoreLine(raw) || isPausedLine(raw)) {
       lastTask = null;
       continue;
     }

@@ -2,7 +2,7 @@
 import { writeFrontMatter } from '../files/front-matter.js';
 import type { TaskState } from '../core/states.js';
 import { normaliseTitle, sanitiseText, taskLine } from './board-line.js';
-import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, KEPT_TITLE, STATE_LABEL, STATE_ORDER, formatKeptEntry, moreLine } from './board-layout.js';
+import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, KEPT_TITLE, STATE_LABEL, STATE_ORDER, formatKeptEntry, moreLine, pausedLine, type PausedProfile } from './board-layout.js';
 import type { BoardTask, UnreadableLine } from './board-types.js';
 
 /** How many done (and cancelled) tasks a project section shows by default. */
@@ -18,6 +18,8 @@ export interface RenderOptions {
   unreadable?: UnreadableLine[];
   /** True totals of done/cancelled tasks per project, when the caller passes only the most recent ones. */
   finishedTotals?: Map<string, Partial<Record<TaskState, number>>>;
+  /** Agent profiles paused (rate limits) at `now`: one line each under the how-to. */
+  paused?: PausedProfile[];
 }
 
 const FINISHED: readonly TaskState[] = ['done', 'cancelled'];
@@ -26,6 +28,8 @@ const FINISHED: readonly TaskState[] = ['done', 'cancelled'];
 export function renderBoard(tasks: BoardTask[], opts: RenderOptions): string {
   const limit = opts.doneLimit !== undefined && Number.isInteger(opts.doneLimit) && opts.doneLimit >= 0 ? opts.doneLimit : DEFAULT_DONE_LIMIT;
   const out: string[] = [BOARD_TITLE, '', HOW_TO_LINE];
+  const paused = (opts.paused ?? []).filter((p) => p.paused_until > opts.now);
+  if (paused.length) out.push('', ...paused.map(pausedLine));
   const kept = keptEntries(opts.unreadable ?? []);
   if (kept.length > 0) {
     out.push('', `## ${KEPT_TITLE}`, '', KEPT_NOTE, '');

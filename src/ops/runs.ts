@@ -254,6 +254,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
   return ifLive(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
     const finished = runFinish('completed', q, ctx.now);
     store.runs.finish(run.id, finished);
+    store.agents.clearConfigError(run.agent);
     // Changes on a branch not merged yet: the task waits in review for the merge step (never done before it).
     const hold = !task.review && awaitsMerge(store, task.id);
     if (hold) queueMergeInTx(store, task.id, ctx);
@@ -280,6 +281,10 @@ export function failRun(store: Store, input: unknown, ctx: OpContext): { task: T
   return valueOf(store.tx(() => ifLive(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
     const finished = runFinish('failed', q, ctx.now);
     store.runs.finish(run.id, finished);
+    // The babysitter marks a CLI that refused to start (evidence.cause "config"): the profile is flagged.
+    const config = q.kind === 'fatal' && typeof q.evidence === 'object' && q.evidence !== null && (q.evidence as { cause?: unknown }).cause === 'config';
+    if (config) store.agents.flagConfigError(run.agent, q.error.slice(0, 2000), ctx.now);
+    else store.agents.clearConfigError(run.agent);
     const next = applyFailure(store, task, run, q.kind, q.error, ctx, {
       retryAfterSeconds: q.retry_after,
       question: q.question,

@@ -17,6 +17,20 @@ export interface Stats {
   failures: Record<string, number>;
   runs: RunTotals;
   proposals: Partial<Record<ProposalState, number>>;
+  /** Agent profiles paused by a rate limit now: when they resume (ISO) and why. */
+  paused: PausedAgent[];
+}
+
+/** An agent profile paused by a rate limit: no task of it starts before `until`. */
+export interface PausedAgent {
+  agent: string;
+  until: string;
+  reason: string;
+}
+
+/** The agent profiles paused at `now` (read inside the caller's transaction). */
+export function pausedAgents(store: Store, now: number): PausedAgent[] {
+  return store.agents.paused(now).map((p) => ({ agent: p.name, until: new Date(p.paused_until).toISOString(), reason: (p.reason ?? '').slice(0, 300) }));
 }
 
 /** Reads the queue's statistics at `now`. */
@@ -33,6 +47,7 @@ export function collectStats(store: Store, now: number): Stats {
       failures: store.reports.failureKinds(),
       runs: { ...totals, cost_usd: Math.round(totals.cost_usd * 1e6) / 1e6 },
       proposals: store.proposals.counts(),
+      paused: pausedAgents(store, now),
     };
   });
 }

@@ -47,6 +47,10 @@ export interface ProfileCheck {
   reason?: string;
   /** The permission mode it runs with, and the flags that carry it. */
   permissions: string;
+  /** Paused by a rate limit (filled in from the workspace). */
+  paused?: { until: string; reason: string };
+  /** Its last run's CLI refused to start (filled in from the workspace). */
+  config_error?: { since: string; error: string };
 }
 
 /** What `steward doctor` reports. */

@@ -161,6 +161,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_branches_by_state ON task_branches(state) WHERE state <> 'merged';
   CREATE TABLE task_paths (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), paths_json TEXT NOT NULL);
   `,
+  // 6: an agent profile whose CLI refused to start (a configuration failure), flagged by doctor and the digest
+  // until a run of it finishes otherwise.
+  `
+  ALTER TABLE agents ADD COLUMN config_error TEXT;
+  ALTER TABLE agents ADD COLUMN config_error_at INTEGER;
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

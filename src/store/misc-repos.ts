@@ -120,7 +120,26 @@ export class AgentRepo {
         ON CONFLICT(name) DO UPDATE SET paused_until = MAX(COALESCE(paused_until, 0), excluded.paused_until),
         reason = excluded.reason`),
       all: db.prepare('SELECT name, paused_until, reason FROM agents WHERE paused_until > ? ORDER BY name'),
+      flag: db.prepare(`INSERT INTO agents (name, config_error, config_error_at) VALUES (?, ?, ?)
+        ON CONFLICT(name) DO UPDATE SET config_error = excluded.config_error, config_error_at = excluded.config_error_at`),
+      clear: db.prepare('UPDATE agents SET config_error = NULL, config_error_at = NULL WHERE name = ? AND config_error IS NOT NULL'),
+      misconfigured: db.prepare('SELECT name, config_error AS error, config_error_at AS at FROM agents WHERE config_error IS NOT NULL ORDER BY name'),
     };
+  }
+
+  /** Marks `name` as misconfigured: its CLI refused to start (shown until a run of it finishes otherwise). */
+  flagConfigError(name: string, error: string, at: number): void {
+    this.s.flag.run(name, error, at);
+  }
+
+  /** A run of `name` got past start-up: it is not misconfigured (any more). */
+  clearConfigError(name: string): void {
+    this.s.clear.run(name);
+  }
+
+  /** Agent profiles whose last run refused to start. */
+  misconfigured(): Array<{ name: string; error: string; at: number }> {
+    return this.s.misconfigured.all() as Array<{ name: string; error: string; at: number }>;
   }
 
   /** Until when `name` is paused (ms), or 0. */

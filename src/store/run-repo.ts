@@ -26,8 +26,12 @@ export class RunRepo {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       get: rows(`SELECT ${R} FROM runs r WHERE r.id = ?`),
-      rateLimitStreak: db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE task_id = ? AND status = 'finished' AND id > COALESCE(
-        (SELECT MAX(id) FROM runs WHERE task_id = ? AND status = 'finished' AND (failure_kind IS NULL OR failure_kind != 'rate_limit')), 0)`),
+      // Walks the task's run chain (newest first) while the runs were rate limited.
+      rateLimitStreak: db.prepare(`WITH RECURSIVE chain(id) AS (
+          SELECT r.id FROM tasks t JOIN runs r ON r.id = t.last_run_id WHERE t.id = ? AND r.failure_kind = 'rate_limit'
+          UNION ALL SELECT p.id FROM chain JOIN runs r ON r.id = chain.id JOIN runs p ON p.id = r.prev_run_id
+          WHERE p.failure_kind = 'rate_limit')
+        SELECT COUNT(*) AS n FROM chain`),
       withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
         error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
@@ -121,7 +125,7 @@ export class RunRepo {
 
   /** The task's finished runs since its last one that was not rate limited: its rate limits in a row. */
   rateLimitStreak(taskId: number): number {
-    return (this.s.rateLimitStreak.get(taskId, taskId) as { n: number }).n;
+    return (this.s.rateLimitStreak.get(taskId) as { n: number }).n;
   }
 
   /** The newest runs of a task, newest first. */

@@ -1,5 +1,6 @@
 // Tick step 7: gather the digest's data and advance its durable cursor, in one IMMEDIATE transaction.
 import type { Config } from '../config/schema.js';
+import { pausedAgents } from '../ops/stats.js';
 import type { Store } from '../store/open-store.js';
 import {
   assembleDigest,
@@ -11,7 +12,7 @@ import {
   type StepError,
   type TaskBrief,
 } from './digest.js';
-import { noAgentSignals, repeatedFailureSignals, REPEATED_STRIKES, silentSignals, type ProfileFit, type StuckSignal } from './stuck.js';
+import { misconfiguredSignals, noAgentSignals, repeatedFailureSignals, REPEATED_STRIKES, silentSignals, type ProfileFit, type StuckSignal } from './stuck.js';
 
 /** The meta key of the digest cursor. */
 export const DIGEST_CURSOR_KEY = 'digest.cursor';
@@ -58,6 +59,7 @@ export function currentSignals(store: Store, now: number, profiles: Record<strin
     ...(profiles ? noAgentSignals(profiles, store.reports.readyGroups(SIGNAL_ROWS)) : []),
     ...silentSignals(store.runs.running(), now),
     ...repeatedFailureSignals(store.reports.struck(REPEATED_STRIKES, SIGNAL_ROWS)),
+    ...misconfiguredSignals(store.agents.misconfigured()),
   ];
 }
 
@@ -93,6 +95,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       acted: extras.acted ?? {},
       notes: extras.notes,
       errors: extras.errors,
+      paused: pausedAgents(store, now),
     });
     const text = JSON.stringify(next);
     if (text !== stored) store.meta.compareAndSet(DIGEST_CURSOR_KEY, stored, text);

@@ -26,6 +26,7 @@ function stuckLine(s: Item): string {
     const what = `${s.count} ready task${s.count === 1 ? '' : 's'} like #${s.first} (type ${s.type}${s.agent !== 'any' ? `, agent ${s.agent}` : ''}${s.requires ? `, requires ${s.requires.join(',')}` : ''})`;
     return `stuck: ${what}: ${s.why}`;
   }
+  if (s.signal === 'misconfigured') return `stuck: agent profile ${s.agent} cannot start its CLI (since ${s.since}; fix .steward/config.yaml, see steward doctor): ${s.error}`;
   if (s.signal === 'silent') return `stuck: #${s.id} run ${s.run} (${s.agent}) has not heartbeaten for ${s.seconds} s`;
   return `stuck: #${s.id} ${s.title} has failed ${s.attempts} of ${s.max_attempts} attempts`;
 }
@@ -43,11 +44,12 @@ const LINE: Record<DigestList, (i: Item) => string> = {
   tick_errors: (e) => `tick step ${e.step} failed (the tick went on; tried again next tick): ${e.error}`,
 };
 
-/** The state counts as `ready 2 · done 5` (and the inbox when proposals wait). */
-export function countsText(d: Pick<Digest, 'counts' | 'inbox'>): string {
+/** The state counts as `ready 2 · done 5` (and the inbox when proposals wait, and paused profiles). */
+export function countsText(d: Pick<Digest, 'counts' | 'inbox' | 'paused'>): string {
   const parts = Object.entries(d.counts).map(([s, n]) => `${s} ${n}`);
   if (d.inbox) parts.unshift(`inbox ${d.inbox}`);
-  return parts.length ? parts.join(' · ') : 'no tasks';
+  const paused = (d.paused ?? []).map((p) => `paused ${p.agent} until ${p.until}`);
+  return [...(parts.length ? parts : ['no tasks']), ...paused].join(' · ');
 }
 
 /** The digest as text: `quiet · …` on one line, or a summary line then one line per item. */
@@ -64,6 +66,7 @@ export function digestText(d: Digest | TickSkipped): string {
     const more = d.more?.[l];
     if (more) lines.push(`(+${count(more, l)} not shown)`);
   }
+  for (const p of d.paused ?? []) lines.push(`paused: agent ${p.agent} takes no task until ${p.until} (no strike): ${p.reason}`);
   for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; profile: string }>) {
     lines.push(`spawn run ${h.run} for #${h.task_id} (${h.profile}): tool_call {"id": "sessions_spawn", "args": its sessions_spawn} (the args are in --json)`);
   }

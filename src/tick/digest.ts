@@ -1,6 +1,7 @@
 // The digest (pure): from new events and current signals to what needs a judgement, each item once.
 import { TASK_STATES, type TaskState } from '../core/states.js';
 import type { StewardEvent, Task } from '../core/types.js';
+import type { PausedAgent } from '../ops/stats.js';
 import type { StuckSignal } from './stuck.js';
 
 /** Where the last digest stopped: the newest event it covered, and the signals it already reported. */
@@ -44,6 +45,8 @@ export interface DigestInput {
   acted: Record<string, number>;
   /** Why the tick could not accept a proposal the policy lets through. */
   notes?: ReadonlyMap<number, string>;
+  /** Agent profiles paused by a rate limit now (shown in every digest while they are; no judgement needed). */
+  paused?: PausedAgent[];
   /** Steps of this tick that failed on something other than the database (reported once while they last). */
   errors?: StepError[];
 }
@@ -58,7 +61,7 @@ export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
 /** What `steward tick` prints: `quiet: true` when nothing needs a judgement. Empty lists are left out. */
-export type Digest = { quiet: boolean; counts: Partial<Record<TaskState, number>>; inbox?: number; acted?: Record<string, number>; more?: Partial<Record<DigestList, number>>; dispatch?: unknown[] } & Partial<Record<DigestList, Item[]>>;
+export type Digest = { quiet: boolean; counts: Partial<Record<TaskState, number>>; inbox?: number; paused?: PausedAgent[]; acted?: Record<string, number>; more?: Partial<Record<DigestList, number>>; dispatch?: unknown[] } & Partial<Record<DigestList, Item[]>>;
 
 /** One line, at most `n` characters. */
 export function clip(text: string | null | undefined, n: number): string {
@@ -128,6 +131,7 @@ export function assembleDigest(input: DigestInput): { digest: Digest; cursor: Di
   for (const s of TASK_STATES) if (input.counts[s]) counts[s] = input.counts[s];
   const digest: Digest = { quiet: true, counts };
   if (input.inbox > 0) digest.inbox = input.inbox;
+  if (input.paused?.length) digest.paused = input.paused;
   const acted = Object.fromEntries(Object.entries(input.acted).filter(([, n]) => n > 0));
   if (Object.keys(acted).length) digest.acted = acted;
   const more: Partial<Record<DigestList, number>> = {};

@@ -11,7 +11,8 @@ export interface ProfileFit {
 export type StuckSignal =
   | { key: string; signal: 'no_agent'; count: number; first: number; agent: string; type: string; requires?: string[]; why: string }
   | { key: string; signal: 'silent'; id: number; run: number; agent: string; seconds: number }
-  | { key: string; signal: 'repeated_failures'; id: number; title: string; attempts: number; max_attempts: number };
+  | { key: string; signal: 'repeated_failures'; id: number; title: string; attempts: number; max_attempts: number }
+  | { key: string; signal: 'misconfigured'; agent: string; since: string; error: string };
 
 /** Strikes from which a task still in the queue is reported as failing repeatedly. */
 export const REPEATED_STRIKES = 2;
@@ -83,4 +84,15 @@ export function repeatedFailureSignals(struck: StruckTask[]): StuckSignal[] {
       attempts: t.attempts,
       max_attempts: t.max_attempts,
     }));
+}
+
+/** Agent profiles whose CLI refused to start (a usage or configuration error): reported once per failure. */
+export function misconfiguredSignals(flagged: Array<{ name: string; error: string; at: number }>): StuckSignal[] {
+  return flagged.map((f) => ({
+    key: `m:${f.name}:${f.at}`,
+    signal: 'misconfigured' as const,
+    agent: f.name,
+    since: new Date(f.at).toISOString(),
+    error: f.error.length > 300 ? `${f.error.slice(0, 299)}…` : f.error,
+  }));
 }

@@ -30,6 +30,10 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number): strin
   out.push('# HELP steward_cost_usd_total Cost reported by runs.', '# TYPE steward_cost_usd_total counter', line('steward_cost_usd_total', runs.costTotal));
   out.push('# HELP steward_tokens_total Tokens reported by runs.', '# TYPE steward_tokens_total counter');
   out.push(line('steward_tokens_total', runs.tokensIn, { direction: 'in' }), line('steward_tokens_total', runs.tokensOut, { direction: 'out' }));
+  const paused = store.read(() => store.agents.paused(now));
+  out.push('# HELP steward_agent_paused_until_seconds Agent profiles paused by a rate limit: when they resume (Unix seconds).', '# TYPE steward_agent_paused_until_seconds gauge');
+  for (const p of paused) out.push(line('steward_agent_paused_until_seconds', Math.round(p.paused_until / 1000), { agent: p.name }));
+  out.push('# HELP steward_agents_paused Agent profiles paused by a rate limit now.', '# TYPE steward_agents_paused gauge', line('steward_agents_paused', paused.length));
   out.push('# HELP steward_tick_seconds Duration of the ticks this process ran.', '# TYPE steward_tick_seconds summary');
   out.push(line('steward_tick_seconds_sum', loop.tickSecondsSum), line('steward_tick_seconds_count', loop.ticks));
   out.push('# HELP steward_tick_last_seconds Duration of the last tick.', '# TYPE steward_tick_last_seconds gauge', line('steward_tick_last_seconds', loop.lastTickSeconds));

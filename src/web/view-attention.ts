@@ -26,6 +26,7 @@ function section(title: string, n: number, body: Html[], empty: string): Html {
 function stuckLine(s: StuckSignal): Html {
   if (s.signal === 'no_agent') return html`<div class="panel small"><b>${s.count} ready ${s.type} task(s)</b> for agent ${s.agent} (first <a href="/tasks/${s.first}">#${s.first}</a>): ${s.why}</div>`;
   if (s.signal === 'silent') return html`<div class="panel small"><a href="/tasks/${s.id}">#${s.id}</a> run ${s.run} (${s.agent}) silent for ${duration(s.seconds * 1000)}</div>`;
+  if (s.signal === 'misconfigured') return html`<div class="panel small">agent profile <b>${s.agent}</b> cannot start its CLI (since ${s.since}): ${s.error}</div>`;
   return html`<div class="panel small"><a href="/tasks/${s.id}">#${s.id} ${s.title}</a> failed ${s.attempts} of ${s.max_attempts} attempts</div>`;
 }
 

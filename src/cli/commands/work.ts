@@ -5,7 +5,7 @@ import { defaultConfig, type Config } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput } from '../../core/parse-input.js';
 import { idInput } from '../../core/schemas.js';
-import { requireTask } from '../../ops/index.js';
+import { pausedAgents, requireTask, type PausedAgent } from '../../ops/index.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
@@ -139,6 +139,17 @@ export const logs: Command = {
   },
 };
 
+/** The workspace's paused and misconfigured profiles; none outside a workspace. */
+function profileState(ctx: CliContext, now: number): { paused: PausedAgent[]; misconfigured: Array<{ name: string; error: string; at: number }> } {
+  try {
+    const store = ctx.store();
+    return store.read(() => ({ paused: pausedAgents(store, now), misconfigured: store.agents.misconfigured() }));
+  } catch (err) {
+    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return { paused: [], misconfigured: [] };
+    throw err;
+  }
+}
+
 function loadConfigOrDefault(ctx: CliContext): Config {
   try {
     return ctx.config();
@@ -159,6 +170,13 @@ export const doctor: Command = {
     const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : Number(values.timeout);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
     const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
+    const state = profileState(ctx, Date.now());
+    for (const p of report.profiles) {
+      const paused = state.paused.find((x) => x.agent === p.name);
+      const flagged = state.misconfigured.find((x) => x.name === p.name);
+      if (paused) p.paused = { until: paused.until, reason: paused.reason };
+      if (flagged) p.config_error = { since: new Date(flagged.at).toISOString(), error: flagged.error };
+    }
     const w = Math.max(8, ...report.clis.map((c) => c.cli.length), ...report.profiles.map((p) => p.name.length));
     const lines = [`node ${report.node}`, 'CLIs:'];
     for (const c of report.clis) {
@@ -169,6 +187,8 @@ export const doctor: Command = {
     for (const p of report.profiles) {
       lines.push(`  ${p.name.padEnd(w)}  ${p.cli.padEnd(8)}  ${p.runnable ? `ok  ${p.path}` : `cannot run: ${p.reason}`}`);
       lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  permissions ${p.permissions}`);
+      if (p.paused) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  PAUSED until ${p.paused.until} (rate limit, no strike): ${p.paused.reason}`);
+      if (p.config_error) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  CANNOT START since ${p.config_error.since}: ${p.config_error.error}`);
     }
     return { json: report, text: lines.join('\n') };
   },

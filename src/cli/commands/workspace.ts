@@ -81,6 +81,7 @@ export const stats: Command = {
       `failures   ${failures}`,
       `runs       ${s.runs.runs} · cost $${s.runs.cost_usd.toFixed(4)} · tokens in ${s.runs.tokens_in} out ${s.runs.tokens_out}`,
       `proposals  ${proposals}`,
+      ...s.paused.map((p) => `paused     ${p.agent} until ${p.until}: ${p.reason}`),
     ];
     return { json: s, text: text.join('\n') };
   },
