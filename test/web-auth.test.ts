@@ -104,6 +104,10 @@ function target(action: WebAction): Record<string, string | number> {
       return { proposal_id: proposeTask(store, { title: `to accept ${clock}` }, ctx()).proposal.id };
     case 'reject':
       return { proposal_id: proposeTask(store, { title: `to reject ${clock}` }, ctx()).proposal.id, reason: 'no' };
+    case 'merge': {
+      const into = proposeTask(store, { title: `merge target ${clock}` }, ctx()).proposal.id;
+      return { proposal_id: proposeTask(store, { title: `to merge ${clock}` }, ctx()).proposal.id, into };
+    }
     case 'bulk':
       return { op: 'cancel', ids: task('bulk cancel') };
   }

@@ -7,6 +7,7 @@ import {
   approveTask,
   cancelTask,
   editTask,
+  mergeProposal,
   rejectProposal,
   requestChanges,
   requeueTask,
@@ -55,6 +56,10 @@ const SINGLE: Record<Exclude<WebAction, 'bulk'>, Single> = {
   reject: (s, f, c) => {
     const reason = optional(field(f, 'reason')) ?? `rejected on the web board by ${c.actor}`;
     return `rejected proposal ${rejectProposal(s, { proposal_id: field(f, 'proposal_id'), reason }, c).proposal.id}`;
+  },
+  merge: (s, f, c) => {
+    const p = mergeProposal(s, { proposal_id: field(f, 'proposal_id'), into: field(f, 'into'), reason: optional(field(f, 'reason')) }, c).proposal;
+    return `merged proposal ${p.id} into ${p.merged_into}`;
   },
 };
 

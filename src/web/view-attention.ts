@@ -44,7 +44,8 @@ ${actionForm(p, 'changes', { id: task.id }, html`<input type="text" name="feedba
   const paused = a.paused.map((x) => html`<div class="panel small"><b>${x.name}</b> paused until ${when(x.paused_until)} (${duration(x.paused_until - now)} left): ${x.reason ?? ''}</div>`);
   const proposals = a.proposals.map((x) => html`<div class="panel" data-proposal="${x.id}"><div class="row"><span class="grow"><b>${x.title}</b> <span class="muted small">proposal ${x.id} · ${x.project ?? 'default'} · ${x.type ?? 'code'} · by ${x.created_by} via ${x.source}</span></span>
 ${actionForm(p, 'accept', { proposal_id: x.id }, html`<button type="submit" class="primary">Accept</button>`)}
-${actionForm(p, 'reject', { proposal_id: x.id }, html`<input type="text" name="reason" placeholder="why not" aria-label="reason to reject proposal ${x.id}"><button type="submit" class="danger">Reject</button>`)}</div>
+${actionForm(p, 'reject', { proposal_id: x.id }, html`<input type="text" name="reason" placeholder="why not" aria-label="reason to reject proposal ${x.id}"><button type="submit" class="danger">Reject</button>`)}
+${actionForm(p, 'merge', { proposal_id: x.id }, html`<input type="number" name="into" min="1" placeholder="proposal" aria-label="merge proposal ${x.id} into"><button type="submit">Merge into</button>`)}</div>
 ${x.goal ? html`<div class="small">${clip(x.goal, 600)}</div>` : ''}</div>`);
   return html`<h1>Needs attention</h1>
 ${section('Reviews waiting', a.counts.reviews, reviews, 'nothing to review')}

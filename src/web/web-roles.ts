@@ -2,7 +2,7 @@
 import type { McpRole } from '../mcp/roles.js';
 
 /** Every action the board offers, each one operation of the ops layer (bulk applies one of them to many). */
-export const WEB_ACTIONS = ['approve', 'changes', 'answer', 'cancel', 'requeue', 'priority', 'edit', 'accept', 'reject', 'bulk'] as const;
+export const WEB_ACTIONS = ['approve', 'changes', 'answer', 'cancel', 'requeue', 'priority', 'edit', 'accept', 'reject', 'merge', 'bulk'] as const;
 export type WebAction = (typeof WEB_ACTIONS)[number];
 
 /** The roles that may take each action; viewer, planner and worker tokens only look. */
@@ -16,6 +16,7 @@ export const ACTION_ROLES: Record<WebAction, readonly McpRole[]> = {
   edit: ['triage'],
   accept: ['triage'],
   reject: ['triage'],
+  merge: ['triage'],
   bulk: ['triage'],
 };
 
