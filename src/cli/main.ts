@@ -42,7 +42,7 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
     actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
     config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
-    store: () => (opened.store ??= openStore(ctx.workspace().dbPath)),
+    store: () => (opened.store ??= openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true })),
     op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
     log: (line) => process.stderr.write(`${line}\n`),
   };

@@ -1,8 +1,9 @@
 // openStore(): the only door to the database. Sets the pragmas, migrates, prepares statements.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StewardError } from '../core/errors.js';
+import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js';
 import { migrate } from './migrations.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
 import { BranchRepo } from './branch-repo.js';
@@ -17,6 +18,14 @@ export interface StoreOptions {
   /** How long a writer waits for the lock before BUSY (ms). Default 5000. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Refuse to create the file: a missing database is UNAVAILABLE (only `init` creates one). */
+  mustExist?: boolean;
+  /**
+   * Check before every write transaction that `path` is still the file that was opened (device and
+   * inode): a database deleted or replaced under a long-running process is UNAVAILABLE from then on,
+   * never written into an unlinked file. One stat per transaction.
+   */
+  watchFile?: boolean;
 }
 
 /** The queue's database: typed repositories plus transactions that translate driver errors. */
@@ -31,11 +40,17 @@ export class Store {
   readonly web: WebRepo;
   readonly branches: BranchRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
+  /** The device and inode of the file opened; null when it could not be read (then no checks). */
+  private readonly opened: FileIdentity | null;
+  /** Why the file is gone, once seen: from then on every write is UNAVAILABLE. */
+  private lost: string | null = null;
+  watchFile = false;
 
   constructor(
     readonly db: Database.Database,
     readonly path: string,
   ) {
+    this.opened = fileIdentity(path);
     this.tasks = new TaskRepo(db);
     this.runs = new RunRepo(db);
     this.proposals = new ProposalRepo(db);
@@ -48,8 +63,22 @@ export class Store {
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 
+  /** Why the database file is no longer the one open (deleted or replaced), or null; once lost, stays lost. */
+  fileProblem(): string | null {
+    if (this.lost || !this.opened) return this.lost;
+    this.lost = fileChange(this.path, this.opened);
+    return this.lost;
+  }
+
+  /** Throws UNAVAILABLE when the database file was deleted or replaced under this store. */
+  assertFile(): void {
+    const problem = this.fileProblem();
+    if (problem) throw new StewardError('UNAVAILABLE', `${problem}; refusing writes (restart with the right file, or restore it)`, { path: this.path });
+  }
+
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front). */
   tx<T>(fn: () => T): T {
+    if (this.watchFile) this.assertFile();
     try {
       return this.txn.immediate(fn) as T;
     } catch (err) {
@@ -89,6 +118,9 @@ export class Store {
 export function openStore(path: string, options: StoreOptions = {}): Store {
   const busy = options.busyTimeoutMs ?? 5000;
   let db: Database.Database;
+  if (options.mustExist && !existsSync(path)) {
+    throw new StewardError('UNAVAILABLE', `no database at ${path}: the workspace's queue.db is missing (restore it, or run \`steward init\` to start an empty queue)`, { path });
+  }
   try {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout: busy, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
@@ -105,7 +137,9 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     }
     db.pragma('foreign_keys = ON');
     if (!options.readonly) migrate(db);
-    return new Store(db, path);
+    const store = new Store(db, path);
+    store.watchFile = options.watchFile ?? false;
+    return store;
   } catch (err) {
     db.close();
     throw translateSqliteError(err);

@@ -39,7 +39,11 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === MCP_PATH) return void mcp(req, res);
-    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (path === '/healthz') {
+      const problem = options.store.fileProblem();
+      if (problem) return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${problem}\n`);
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    }
     if (path === '/metrics') {
       if (!check(req.headers.authorization)) {
         return void res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('unauthorized: send Authorization: Bearer <token>\n');

@@ -51,6 +51,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   const { workspace, config, store } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const release = acquireInstanceLock(join(workspace.stewardDir, 'up.lock'));
+  // A long-running process: every write checks the database file is still the one opened.
+  store.watchFile = true;
   const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 };
   let draining = false;
   const tick = workspaceTick({
@@ -101,6 +103,11 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     if (draining) return;
     if (running) {
       again = true;
+      return;
+    }
+    const lost = store.fileProblem();
+    if (lost) {
+      log(`steward up: DATABASE LOST: ${lost}. Every write is refused (UNAVAILABLE) and /healthz answers 503; restore the file or restart steward up.`);
       return;
     }
     running = true;

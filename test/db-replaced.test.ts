@@ -1,0 +1,79 @@
+// The database file deleted or replaced while `steward up` runs: writes refused (UNAVAILABLE), /healthz 503, said loudly;
+// and the CLI never creates a queue.db outside `init`.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { defaultConfig } from '../src/config/schema.js';
+import { openStore } from '../src/store/open-store.js';
+import { startUp } from '../src/up/up.js';
+import { initWorkspace } from '../src/workspace/init-workspace.js';
+import { cli, tempDir } from './support/helpers.js';
+import { fails, ok } from './support/mcp.js';
+
+const TOKEN = 'planner-token-0123456789abcdef';
+
+async function upWithClient() {
+  const { workspace } = initWorkspace(tempDir());
+  const store = openStore(workspace.dbPath);
+  const config = defaultConfig();
+  config.mcp.tokens = { [TOKEN]: { role: 'planner' } };
+  config.dispatch = 'none';
+  const lines: string[] = [];
+  const up = await startUp({ workspace, config, store, port: 0, log: (l) => lines.push(l) });
+  const transport = new StreamableHTTPClientTransport(new URL(up.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } });
+  const client = new Client({ name: 'db-test', version: '1.0.0' });
+  await client.connect(transport);
+  const propose = async (title: string) => (await client.callTool({ name: 'propose', arguments: { title } })) as CallToolResult;
+  const stop = async () => {
+    await client.close();
+    await up.drain();
+    store.close();
+  };
+  return { workspace, store, up, lines, propose, stop };
+}
+
+for (const how of ['deleted', 'replaced'] as const) {
+  test(`queue.db ${how} while up runs: MCP writes are UNAVAILABLE, /healthz 503, the tick says so loudly`, async () => {
+    const s = await upWithClient();
+    ok(await s.propose('before'));
+    assert.equal((await fetch(`${s.up.url}/healthz`)).status, 200);
+    const db = s.workspace.dbPath;
+    if (how === 'deleted') {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+    } else {
+      copyFileSync(db, `${db}.copy`);
+      renameSync(`${db}.copy`, db);
+    }
+    const err = fails(await s.propose('after'), 'UNAVAILABLE');
+    assert.match(err.message, new RegExp(`${how}`));
+    const health = await fetch(`${s.up.url}/healthz`);
+    assert.equal(health.status, 503);
+    assert.match(await health.text(), new RegExp(how));
+    // The next tick reports it (a generous safety bound, not a timing assertion).
+    s.up.poke('test');
+    for (let i = 0; i < 1000 && !s.lines.some((l) => /DATABASE LOST/.test(l)); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(s.lines.some((l) => /DATABASE LOST/.test(l)), s.lines.join('\n'));
+    await s.stop();
+    if (how === 'deleted') assert.equal(existsSync(db), false, 'nothing recreated the file');
+  });
+}
+
+test('the CLI never creates a queue.db outside init: a missing database is a clear UNAVAILABLE (exit 5)', () => {
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  const db = `${ws}/.steward/queue.db`;
+  assert.equal(cli(['add', 'one'], { cwd: ws }).code, 0);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  for (const args of [['add', 'two'], ['list'], ['tick'], ['claim', '--agent', 'a']]) {
+    const r = cli(args, { cwd: ws });
+    assert.equal(r.code, 5, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^error UNAVAILABLE: no database at .*queue\.db.*steward init/);
+    assert.equal(existsSync(db), false, `${args[0]} created a new queue.db`);
+  }
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  assert.equal(existsSync(db), true, 'init creates it');
+  assert.equal(cli(['list'], { cwd: ws }).code, 0);
+});
