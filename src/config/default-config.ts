@@ -142,6 +142,11 @@ mcp:
 ${token('planner')}
 ${token('worker')}
 ${token('triage')}
+  # allowedHosts: [steward.lan]   # Host/Origin names besides localhost, 127.0.0.1, ::1
+  # headersTimeoutMs: 10000        # slow clients are cut: headers, whole request, idle keep-alive
+  # requestTimeoutMs: 30000
+  # idleTimeoutMs: 5000
+  # maxConnections: 64
 
 # Who to wake when something needs a judgement (the digest JSON is sent).
 notify:

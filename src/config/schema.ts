@@ -194,6 +194,15 @@ export const configSchema = z
           .record(token, z.strictObject({ role: zRole.describe('planner | worker | triage | viewer (read-only: list, show and the web board)'), name: z.string().min(1).max(100).optional().describe('who holds it, for the event log') }))
           .default({})
           .describe('bearer token → role for MCP over HTTP'),
+        allowedHosts: z
+          .array(z.string().min(1).max(253))
+          .max(50)
+          .default([])
+          .describe('host names the HTTP server answers besides localhost/127.0.0.1/::1 (DNS-rebinding protection refuses any other Host or Origin)'),
+        headersTimeoutMs: int(1, 600_000).default(10_000).describe('time a client has to send its request headers (ms)'),
+        requestTimeoutMs: int(1, 3_600_000).default(30_000).describe('time a client has to send a whole request, body included (ms)'),
+        idleTimeoutMs: int(1, 600_000).default(5_000).describe('how long an idle keep-alive connection stays open (ms)'),
+        maxConnections: int(1, 100_000).default(64).describe('open HTTP connections at once; more are dropped'),
       })
       .prefault({})
       .describe('the MCP server'),
@@ -263,4 +272,17 @@ export function backoffPolicyOf(config: Config): BackoffPolicy {
 /** A valid config with every default. */
 export function defaultConfig(): Config {
   return configSchema.parse({});
+}
+
+/**
+ * The HTTP guard settings of a config for a server bound to `host`: the extra allowed host names
+ * (an explicit, non-wildcard bind address among them) and the limits.
+ */
+export function httpGuardOf(config: Config, host: string): { allowedHosts: string[]; limits: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnections: number } } {
+  const m = config.mcp;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  return {
+    allowedHosts: wildcard ? m.allowedHosts : [...m.allowedHosts, host],
+    limits: { headersTimeoutMs: m.headersTimeoutMs, requestTimeoutMs: m.requestTimeoutMs, idleTimeoutMs: m.idleTimeoutMs, maxConnections: m.maxConnections },
+  };
 }

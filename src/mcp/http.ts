@@ -1,8 +1,9 @@
 // Streamable HTTP, stateless: a new server + transport per POST; a bearer token decides the role and the actor.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createGuardedServer, type GuardOptions } from '../http/request-guard.js';
 import type { Store } from '../store/open-store.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import type { McpTokenGrant, McpTokens } from './tokens.js';
@@ -114,11 +115,11 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
 
 /** Starts the MCP endpoint on host:port (127.0.0.1 by default); returns the bound address and `close()`. */
 export async function startMcpHttp(
-  options: McpHttpOptions & { host?: string; port?: number },
+  options: McpHttpOptions & { host?: string; port?: number; guard?: GuardOptions },
 ): Promise<{ url: string; host: string; port: number; close(): Promise<void> }> {
   const host = options.host ?? DEFAULT_MCP_HOST;
   const handle = createMcpHttpHandler(options);
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createGuardedServer((req, res) => void handle(req, res), options.guard);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_MCP_PORT, host, () => resolve());

@@ -1,7 +1,8 @@
 // The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz, the web board.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpHttpOptions, type McpTokens } from '../mcp/index.js';
+import { createGuardedServer, type GuardOptions } from '../http/request-guard.js';
 import type { Store } from '../store/open-store.js';
 import type { WebBoard } from '../web/index.js';
 import { renderMetrics, type LoopStats } from './metrics.js';
@@ -21,6 +22,8 @@ export interface UpHttpOptions {
   log?: (line: string) => void;
   /** The web board; it answers its own paths (/, /board, /tasks/…, /login, …). */
   web?: WebBoard;
+  /** Host/Origin allowances and limits; every route is behind this guard. */
+  guard?: GuardOptions;
 }
 
 /** Starts the server; resolves with its base URL and a close function. */
@@ -36,7 +39,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
   });
   const check = makeAuthenticator(options.tokens);
   const now = options.now ?? Date.now;
-  const server = createServer((req, res) => {
+  const server = createGuardedServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === MCP_PATH) return void mcp(req, res);
     if (path === '/healthz') {
@@ -56,7 +59,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     }
     if (options.web?.handle(req, res, path)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${MCP_PATH}, /metrics, /healthz, the board at /\n`);
-  });
+  }, options.guard);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,7 +1,8 @@
 // `steward up`: the tick in a loop (every heartbeat, and soon after a change), MCP over HTTP, /metrics.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { backoffPolicyOf, type Config } from '../config/schema.js';
+import { backoffPolicyOf, httpGuardOf, type Config } from '../config/schema.js';
+import { checkBindHost } from '../http/request-guard.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { loadMcpTokens, makeAuthenticator } from '../mcp/index.js';
@@ -29,6 +30,8 @@ export interface UpOptions {
   /** Called after every tick with its digest (the CLI prints the status line from it). */
   onTick?: (digest: Record<string, unknown>, stats: LoopStats) => void;
   actor?: string;
+  /** Serve on a non-loopback address (mcp.host / --host); refused without it. */
+  allowRemote?: boolean;
 }
 
 export interface UpHandle {
@@ -69,6 +72,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const tokens = loadMcpTokens(config.mcp.tokens, options.env ?? process.env);
     if (Object.keys(tokens).length === 0) log('steward up: no MCP tokens in .steward/config.yaml: /mcp and /metrics will refuse every request');
     const host = options.host ?? config.mcp.host;
+    const warning = checkBindHost(host, options.allowRemote ?? false);
+    if (warning) log(`steward up: ${warning}`);
     web = createWebBoard({
       store,
       checkBearer: makeAuthenticator(tokens),
@@ -89,6 +94,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       log,
       tick: (ctx) => tick(ctx),
       backoff: backoffPolicyOf(config),
+      guard: httpGuardOf(config, host),
     });
   } catch (err) {
     release();
@@ -188,3 +194,4 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   const loginUrl = web.oneTimeLink(http.url);
   return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, drain, stopped };
 }
+

@@ -1,7 +1,8 @@
 // `steward mcp`: serve the queue to MCP clients — one role over stdio, or streamable HTTP with bearer tokens.
-import { backoffPolicyOf } from '../../config/schema.js';
+import { backoffPolicyOf, httpGuardOf } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput, zInt } from '../../core/schemas.js';
+import { checkBindHost } from '../../http/request-guard.js';
 import { zRole } from '../../mcp/roles.js';
 import { workspaceTick } from '../../tick/workspace-tick.js';
 import type { CliContext, Command, Values } from '../command.js';
@@ -20,9 +21,11 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   }
   const port = parseInput(zInt(0, 65535), values.port ?? config.mcp.port, 'port');
   const host = (values.host as string | undefined) ?? config.mcp.host;
+  const warning = checkBindHost(host, values['allow-remote'] === true);
+  if (warning) ctx.log(`steward mcp: ${warning}`);
   const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
   const backoff = backoffPolicyOf(config);
-  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff });
+  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, guard: httpGuardOf(config, host) });
   ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -35,19 +38,20 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
 export const mcp: Command = {
   name: 'mcp',
   summary: 'serve MCP: one role over stdio, or streamable HTTP where bearer tokens pick the role',
-  usage: 'steward mcp [--role planner|worker|triage] [--actor NAME]   |   steward mcp --http [--port P] [--host H]',
+  usage: 'steward mcp [--role planner|worker|triage] [--actor NAME]   |   steward mcp --http [--port P] [--host H] [--allow-remote]',
   options: {
     role: { type: 'string' },
     http: { type: 'boolean' },
     port: { type: 'string' },
     host: { type: 'string' },
+    'allow-remote': { type: 'boolean' },
   },
   async run(ctx, values) {
     if (values.http) {
       await serveHttp(ctx, values);
       return { json: null, text: '', silent: true };
     }
-    if (values.port !== undefined || values.host !== undefined) throw new StewardError('USAGE', '--port and --host need --http');
+    if (values.port !== undefined || values.host !== undefined || values['allow-remote'] !== undefined) throw new StewardError('USAGE', '--port, --host and --allow-remote need --http');
     const role = parseInput(zRole, values.role ?? 'planner', 'role');
     // The CLI's default actor is "cli"; an MCP session without --actor is recorded as mcp:<role>.
     const actor = ctx.actor === 'cli' ? `mcp:${role}` : ctx.actor;

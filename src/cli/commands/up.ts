@@ -11,8 +11,8 @@ function clock(): string {
 export const up: Command = {
   name: 'up',
   summary: 'run the queue: tick every heartbeat and on changes, dispatch workers, serve the web board, MCP over HTTP and /metrics',
-  usage: 'steward up [--port P] [--host H]',
-  options: { port: { type: 'string' }, host: { type: 'string' } },
+  usage: 'steward up [--port P] [--host H] [--allow-remote]',
+  options: { port: { type: 'string' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' } },
   async run(ctx, values) {
     const workspace = ctx.workspace();
     const config = ctx.config();
@@ -27,6 +27,7 @@ export const up: Command = {
       env: ctx.env,
       port,
       host: values.host as string | undefined,
+      allowRemote: values['allow-remote'] === true,
       log: ctx.log,
       actor: ctx.actor === 'cli' ? 'triage' : ctx.actor,
       onTick: (digest, stats) => {
