@@ -8,33 +8,44 @@ import { hostilePrompt } from './helpers/prompts.js';
 const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj' };
 // No permissions: field means acceptEdits — never bypass (issue 15).
 const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
-  claude: ['claude', ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'acceptEdits']],
-  codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', 'fix the bug']],
+  claude: ['claude', ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']],
+  codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-']],
   gemini: ['gemini', ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit']],
-  opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj', 'fix the bug']],
+  opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj']],
   qwen: ['qwen', ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit']],
   aider: ['aider', ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty']],
 };
 const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
-  claude: ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
-  codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
+  claude: ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
+  codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', '-'],
   gemini: ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
-  opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5', 'fix the bug'],
+  opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5'],
   qwen: ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
   aider: ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
 };
 
+/** CLIs that take the prompt on stdin: byte-exact (opencode re-quotes its arguments) and no OS argument limit. */
+const onStdin = new Set<CliKind>(['claude', 'codex', 'opencode']);
+
 for (const [cli, [bin, args]] of Object.entries(plain) as [Exclude<CliKind, 'command'>, [string, string[]]][]) {
+  const stdin = (prompt: string) => (onStdin.has(cli) ? { stdin: prompt } : {});
   test(`${cli} build: default command line`, () => {
-    assert.deepEqual(getAdapter(cli).build({ cli }, ctx), { file: bin, args });
+    assert.deepEqual(getAdapter(cli).build({ cli }, ctx), { file: bin, args, ...stdin(ctx.prompt) });
   });
   test(`${cli} build: model, extra args and bin override`, () => {
     const profile: AgentProfileLike = { cli, bin: '/opt/bin/x', model: 'sonnet', args: ['--max-turns', '5'] };
-    assert.deepEqual(getAdapter(cli).build(profile, ctx), { file: '/opt/bin/x', args: withModel[cli] });
+    assert.deepEqual(getAdapter(cli).build(profile, ctx), { file: '/opt/bin/x', args: withModel[cli], ...stdin(ctx.prompt) });
   });
-  test(`${cli} build: a hostile prompt is one argv element, byte for byte`, () => {
+  test(`${cli} build: a hostile prompt is one argv element (or all of stdin), byte for byte`, () => {
     const prompt = hostilePrompt();
-    const { args } = getAdapter(cli).build({ cli }, { ...ctx, prompt });
+    const inv = getAdapter(cli).build({ cli }, { ...ctx, prompt });
+    if (onStdin.has(cli)) {
+      assert.equal(inv.stdin, prompt);
+      assert.equal(inv.args.some((a) => a.includes('pwned')), false);
+      assert.deepEqual(inv.args, plain[cli][1]);
+      return;
+    }
+    const { args } = inv;
     assert.equal(args.filter((a) => a === prompt).length, 1);
     assert.equal(args.filter((a) => a.includes('pwned')).length, 1);
     assert.equal(args.length, plain[cli][1].length);
@@ -102,10 +113,10 @@ test('registry: default executables and version probes', () => {
 test('permissions: each mode maps to the CLI\'s own flags; bypass only when asked for', () => {
   const argsOf = (cli: CliKind, permissions?: 'bypass' | 'acceptEdits' | 'default') =>
     getAdapter(cli).build({ cli, permissions }, ctx).args.filter((a) => a !== 'fix the bug');
-  assert.deepEqual(argsOf('claude', 'bypass'), ['-p', '--output-format', 'json', '--permission-mode', 'bypassPermissions']);
-  assert.deepEqual(argsOf('claude', 'default'), ['-p', '--output-format', 'json']);
-  assert.deepEqual(argsOf('codex', 'bypass'), ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', '/w/proj']);
-  assert.deepEqual(argsOf('codex', 'default'), ['exec', '--json', '--skip-git-repo-check', '-C', '/w/proj']);
+  assert.deepEqual(argsOf('claude', 'bypass'), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions']);
+  assert.deepEqual(argsOf('claude', 'default'), ['-p', '--output-format', 'stream-json', '--verbose']);
+  assert.deepEqual(argsOf('codex', 'bypass'), ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', '/w/proj', '-']);
+  assert.deepEqual(argsOf('codex', 'default'), ['exec', '--json', '--skip-git-repo-check', '-C', '/w/proj', '-']);
   assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
   assert.deepEqual(argsOf('qwen', 'bypass'), ['-o', 'json', '--yolo']);
   assert.deepEqual(argsOf('aider', 'bypass'), ['--message', '--yes-always', '--no-auto-commits', '--no-pretty']);
@@ -118,10 +129,10 @@ test('permissions: each mode maps to the CLI\'s own flags; bypass only when aske
 test('args override the adapter\'s flag for the same setting instead of repeating it', () => {
   const build = (cli: CliKind, args: string[]) => getAdapter(cli).build({ cli, args }, ctx).args;
   // The init template's old examples: codex `-s workspace-write --skip-git-repo-check`, gemini `--approval-mode yolo`.
-  assert.deepEqual(build('codex', ['-s', 'read-only', '--skip-git-repo-check']), ['exec', '--json', '-C', '/w/proj', '-s', 'read-only', '--skip-git-repo-check', 'fix the bug']);
+  assert.deepEqual(build('codex', ['-s', 'read-only', '--skip-git-repo-check']), ['exec', '--json', '-C', '/w/proj', '-s', 'read-only', '--skip-git-repo-check', '-']);
   assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
   assert.deepEqual(build('gemini', ['--yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--yolo']);
-  assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', 'fix the bug', '--output-format', 'json', '--permission-mode=plan', '--model', 'opus']);
+  assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=plan', '--model', 'opus']);
   const withModelToo = getAdapter('codex').build({ cli: 'codex', model: 'a', args: ['--model', 'b'] }, ctx).args;
   assert.equal(withModelToo.filter((a) => a === '-m' || a === '--model').length, 1);
 });

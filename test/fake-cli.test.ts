@@ -44,12 +44,14 @@ for (const cli of CLI_KINDS) {
       : { cli, bin: FAKE_CLI_PATH, model: 'm-1' };
     const inv = getAdapter(cli).build(profile, { prompt, taskId: 5, workdir: dir });
     const r = spawnSync(inv.file, inv.args, {
-      env: { ...process.env, FAKE_CLI: cli, FAKE_MODE: 'echo', FAKE_ECHO_FILE: echo }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FAKE_CLI: cli, FAKE_MODE: 'echo', FAKE_ECHO_FILE: echo }, encoding: 'utf8',
+      ...(inv.stdin !== undefined ? { input: inv.stdin } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
     });
     assert.equal(r.status, 0, r.stderr);
     const argv = JSON.parse(readFileSync(echo, 'utf8')) as string[];
     assert.deepEqual(argv, inv.args);
-    assert.equal(argv.filter((a) => a === prompt).length, 1);
+    if (inv.stdin !== undefined) assert.equal(readFileSync(`${echo}.stdin`, 'utf8'), prompt);
+    else assert.equal(argv.filter((a) => a === prompt).length, 1);
     assert.equal(getAdapter(cli).parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.status }).ok, true);
   });
 }

@@ -225,11 +225,13 @@ describe('verify and the prompt', () => {
     const expected = buildPrompt(taskOf(sb, task.id), taskContext(sb.store, taskOf(sb, task.id)), { workdir: sb.root });
     const r = await workRun(depsOf(sb, config), run.id);
     assert.equal(r.status, 'completed');
+    // Claude takes the prompt on stdin: byte for byte, and not bound by the OS limit on one argument (128 KiB).
     const argv = JSON.parse(readFileSync(sb.echoFile, 'utf8')) as string[];
-    assert.equal(argv[0], '-p');
-    assert.equal(argv[1], expected);
-    assert.ok(argv[1]!.includes(goal));
-    assert.ok(Buffer.byteLength(argv[1]!) > 100_000);
+    const fed = readFileSync(`${sb.echoFile}.stdin`, 'utf8');
+    assert.deepEqual(argv.slice(0, 2), ['-p', '--output-format']);
+    assert.equal(fed, expected);
+    assert.ok(fed.includes(goal));
+    assert.ok(Buffer.byteLength(fed) > 100_000);
     for (const dir of [sb.root, process.cwd()]) assert.equal(existsSync(`${dir}/pwned`) || existsSync(`${dir}/pwned2`), false);
     await assertNothingLeft(sb);
   });

@@ -69,6 +69,9 @@ interface Prepared {
   profile: AgentProfile;
   /** The run's own git worktree (isolation: worktree), closed with a commit at the end. */
   wd: RunWorkdir;
+  /** The prompt goes on stdin (the adapter says so) rather than in args. */
+  stdin?: string;
+  stallOn: 'output' | 'output-or-cpu';
 }
 
 function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext): Prepared | { error: string } {
@@ -80,7 +83,8 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir, git: wd.isolated ? wd : undefined });
     const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir });
     const env = childEnv(deps.env ?? process.env, profile.cli, profile.env, { root: deps.workspace.root, runId: run.id, taskId: task.id });
-    return { file: inv.file, args: inv.args, prompt, workdir, env, profile, wd };
+    const stallOn = getAdapter(profile.cli).streamsEvents ? 'output' : 'output-or-cpu';
+    return { file: inv.file, args: inv.args, prompt, workdir, env, profile, wd, stallOn, ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}) };
   } catch (err) {
     return { error: toStewardError(err).message };
   }
@@ -167,11 +171,12 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     try {
       if ('error' in prep) proc = notStarted(prep.error);
       else {
-        log.line(`$ ${describeCommand(prep.file, prep.args, prep.prompt)}  (in ${prep.workdir})`);
+        const fed = prep.stdin !== undefined ? `  < <prompt: ${prep.stdin.length} chars>` : '';
+        log.line(`$ ${describeCommand(prep.file, prep.args, prep.prompt)}${fed}  (in ${prep.workdir})`);
         say(`run ${run.id}: task #${task.id} → ${prep.profile.cli} (log ${log.path})`);
         proc = stop ? notStarted('stopped before the CLI started') : await supervise({
-          file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, graceMs,
-          signal: stopper.signal, onOutput: output, onStart,
+          file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, stallOn: prep.stallOn, graceMs,
+          signal: stopper.signal, onOutput: output, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
         });
       }
       log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
@@ -193,7 +198,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       lease.stop();
       deps.signal?.removeEventListener('abort', onOuterStop);
     }
-    const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, logPath: log.path });
+    const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {

@@ -16,6 +16,8 @@ export interface OutcomeFacts {
   stop?: StopReason;
   timeoutMs: number;
   stallMs: number;
+  /** What counted as progress for the stall (see SuperviseOptions.stallOn). */
+  stallOn?: 'output' | 'output-or-cpu';
   logPath: string;
 }
 
@@ -95,7 +97,8 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   }
   if (p.ended === 'timeout') return fail('timeout', `timed out after ${secs(facts.timeoutMs)}; the process group was killed`, facts);
   if (p.ended === 'stalled') {
-    return fail('stalled', `stalled: no output and no CPU use for ${secs(facts.stallMs)}; the process group was killed`, facts);
+    const what = facts.stallOn === 'output' ? 'no output' : 'no output and no CPU use';
+    return fail('stalled', `stalled: ${what} for ${secs(facts.stallMs)}; the process group was killed`, facts);
   }
   if (!v.ok) {
     const extra: Record<string, unknown> = {};

@@ -14,8 +14,15 @@ export interface SuperviseOptions {
   /** The whole environment of the child. */
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  /** Kill after this long without progress (output, or CPU used by the group); none when undefined. */
+  /** Kill after this long without progress; none when undefined. */
   stallMs?: number;
+  /**
+   * What counts as progress: `output` (a byte on stdout or stderr — for CLIs that stream events, whatever the CPU
+   * does) or `output-or-cpu` (also CPU used by the group — for a CLI that prints only at the end). Default output-or-cpu.
+   */
+  stallOn?: 'output' | 'output-or-cpu';
+  /** Written to the child's stdin, which is then closed (default: stdin is /dev/null). */
+  stdin?: string;
   /** Between SIGTERM and SIGKILL of the group. */
   graceMs: number;
   /** Aborting stops the child (its reason is returned as `abortReason`). */
@@ -68,7 +75,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     cwd: o.cwd,
     env: o.env,
     extendEnv: false,
-    stdin: 'ignore',
+    ...(o.stdin !== undefined ? { input: o.stdin } : { stdin: 'ignore' as const }),
     stdout: 'pipe',
     stderr: 'pipe',
     detached: true,
@@ -116,7 +123,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   // A silent CLI (e.g. one that prints its JSON only at the end) still makes progress if its group uses CPU.
   const stalled = (t: number): boolean => {
     if (o.stallMs === undefined || t - lastProgress < o.stallMs / 2) return false;
-    if (t - cpu.at >= o.stallMs / 2) {
+    if (o.stallOn !== 'output' && t - cpu.at >= o.stallMs / 2) {
       const ticks = groupCpuTicks(pid) ?? -1;
       if (ticks !== cpu.ticks && cpu.ticks !== -1) lastProgress = t;
       cpu = { at: t, ticks };

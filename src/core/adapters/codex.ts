@@ -1,4 +1,4 @@
-// Codex: `codex exec --json ... PROMPT`, JSONL events; the last agent_message is the answer.
+// Codex: `codex exec --json ... -` with the prompt on stdin, JSONL events; the last agent_message is the answer.
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
 import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
@@ -58,6 +58,7 @@ export const codexAdapter: CliAdapter = {
   cli: 'codex',
   defaultBin: 'codex',
   versionArgs: ['--version'],
+  streamsEvents: true,
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
@@ -66,9 +67,10 @@ export const codexAdapter: CliAdapter = {
       ...permissionArgs('codex', profile.permissions, own),
       ...unlessOverridden('codex', 'working directory', ['-C', ctx.workdir], own),
       ...modelArgs('codex', '-m', profile.model, own),
-      ...own, ctx.prompt,
+      // `-` reads the prompt from stdin (then EOF: an open stdin would keep codex waiting).
+      ...own, '-',
     ];
-    return { file: profile.bin || 'codex', args };
+    return { file: profile.bin || 'codex', args, stdin: ctx.prompt };
   },
   parse(out) {
     return finishVerdict(readCodex(out), out);

@@ -1,4 +1,4 @@
-// opencode: `opencode run --format json --dir D PROMPT`, JSONL; last `text` part is the answer.
+// opencode: `opencode run --format json --dir D` with the prompt on stdin, JSONL; last `text` part is the answer.
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
 import { modelArgs, unlessOverridden } from './flags.js';
@@ -50,16 +50,18 @@ export const opencodeAdapter: CliAdapter = {
   cli: 'opencode',
   defaultBin: 'opencode',
   versionArgs: ['--version'],
+  streamsEvents: true,
   build(profile, ctx) {
     const own = profile.args ?? [];
+    // `opencode run` re-quotes arguments with spaces and escapes quotes; stdin (appended when not a TTY) is byte-exact.
     const args = [
       'run',
       ...unlessOverridden('opencode', 'output format', ['--format', 'json'], own),
       ...unlessOverridden('opencode', 'working directory', ['--dir', ctx.workdir], own),
       ...modelArgs('opencode', '-m', profile.model, own),
-      ...own, ctx.prompt,
+      ...own,
     ];
-    return { file: profile.bin || 'opencode', args };
+    return { file: profile.bin || 'opencode', args, stdin: ctx.prompt };
   },
   parse(out) {
     return finishVerdict(readOpencode(out), out);

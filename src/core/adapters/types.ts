@@ -32,6 +32,8 @@ export interface InvocationContext {
 export interface Invocation {
   file: string;
   args: string[];
+  /** The prompt on stdin (then closed) instead of in argv: byte-exact and not bound by the OS argument limit. */
+  stdin?: string;
 }
 
 /** What the runner captured from a finished process. */
@@ -66,6 +68,11 @@ export interface CliAdapter {
   cli: CliKind;
   defaultBin: string;
   versionArgs: string[];
+  /**
+   * True when the CLI prints an event as it works (stream-json, JSONL): a stall is then no output for stallSeconds,
+   * whatever the CPU does. Otherwise (a CLI that prints only at the end) CPU use of its group counts as progress too.
+   */
+  streamsEvents?: boolean;
   build(profile: AgentProfileLike, ctx: InvocationContext): Invocation;
   parse(out: RunOutput): Verdict;
 }
