@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAdapter } from '../src/core/adapters/index.js';
+import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { setupCli, type CliName } from './clis.js';
 import { goalOf } from './row.js';
 import type { Scenario } from './mock-model.js';
@@ -17,14 +18,16 @@ export async function captureSample(cli: CliName, version: string, scenario: Sce
   mkdirSync(workdir, { recursive: true });
   const { profile } = setupCli(cli, join(dir, 'home'), mockUrl);
   const inv = getAdapter(cli).build({ ...profile, args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
-  const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1' };
+  // E2E_CAPTURE marks every process of this capture, also those the CLI starts in another session.
+  const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1', E2E_CAPTURE: dir };
   const started = Date.now();
   const result = await new Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null }>((resolve) => {
-    const child = spawn(inv.file, inv.args, { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(inv.file, inv.args, { cwd: workdir, env, stdio: [inv.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+    if (inv.stdin !== undefined) child.stdin!.end(inv.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), timeoutMs);
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
@@ -33,6 +36,7 @@ export async function captureSample(cli: CliName, version: string, scenario: Sce
       } catch {
         // the group is gone
       }
+      for (const g of groupsByEnv({ E2E_CAPTURE: dir }, 'E2E_CAPTURE').get(dir) ?? []) signalGroup(g, 'SIGKILL');
       resolve({ stdout, stderr, exitCode, signal });
     });
   });

@@ -1,6 +1,6 @@
 // `npm run e2e:clis`: the real coding CLIs (pinned in e2e/package.json) against the mock model, under `steward work`.
 // Options: --cli claude,codex  --scenario ok,e401  --doc (write docs/CLIS.md)  --samples (record real outputs)
-//          --no-install  --keep (keep the temp workspaces)
+//          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     samples: { type: 'boolean' },
     'no-install': { type: 'boolean' },
     keep: { type: 'boolean' },
+    budget: { type: 'string' },
   },
 });
 const pick = <T extends string>(all: readonly T[], given: string | undefined): T[] => {
@@ -42,10 +43,11 @@ function install(): void {
 }
 
 // Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
-const LIMITS = { timeoutSeconds: 150, stallSeconds: 20 };
+const LIMITS = { timeoutSeconds: 120, stallSeconds: 20 };
 
 async function main(): Promise<number> {
   if (!values['no-install']) install();
+  const deadline = values.budget ? Date.now() + Number(values.budget) * 1000 : Infinity;
   const root = mkdtempSync(join(tmpdir(), 'steward-e2e-'));
   const mock = await startMockModel({ logFile: join(root, 'requests.jsonl'), lifetimeMs: 60 * 60_000, slowChunkMs: 1000 });
   const versions: Partial<Record<CliName, string>> = {};
@@ -59,6 +61,11 @@ async function main(): Promise<number> {
       }
       versions[cli] = version;
       for (const scenario of scenarios) {
+        if (Date.now() > deadline) {
+          results.push({ cli, scenario, ok: false, seconds: 0, problems: [`not run: over the --budget of ${values.budget} s`], recorded: '-', dir: '' });
+          console.log(`FAIL ${cli} ${version} ${scenario} not run (over budget)`);
+          continue;
+        }
         const r = await runRow(cli, scenario, root, mock, LIMITS);
         results.push(r);
         console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${cli} ${version} ${scenario} ${r.seconds}s  ${r.recorded}`);
