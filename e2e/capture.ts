@@ -17,7 +17,7 @@ export async function captureSample(cli: CliName, version: string, scenario: Sce
   const workdir = join(dir, 'proj');
   mkdirSync(workdir, { recursive: true });
   const { profile } = setupCli(cli, join(dir, 'home'), mockUrl);
-  const inv = getAdapter(cli).build({ ...profile, args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
+  const inv = getAdapter(cli).build({ ...profile, permissions: 'bypass', args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
   // E2E_CAPTURE marks every process of this capture, also those the CLI starts in another session.
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1', E2E_CAPTURE: dir };
   const started = Date.now();
