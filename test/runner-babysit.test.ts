@@ -76,8 +76,9 @@ describe('misbehaving CLIs', () => {
 
   test('a CLI that keeps printing is not stalled', async () => {
     const sb = sandbox();
-    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1800' };
-    const config = configOf({ coder: fakeProfile(sb, 'claude', 'slow', { stallSeconds: 1, timeoutSeconds: 30 }, env) });
+    // Runs twice the stall time, printing every 100 ms (a 3 s gap would need a badly starved machine).
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '6000' };
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'slow', { stallSeconds: 3, timeoutSeconds: 60 }, env) });
     const { task, run } = addAndClaim(sb);
     const r = await workRun(depsOf(sb, config), run.id);
     assert.deepEqual([r.status, taskOf(sb, task.id).status], ['completed', 'done']);
