@@ -25,6 +25,8 @@ describe('transition table', () => {
     ['requeue', 'failed', 'pending'],
     ['requeue', 'cancelled', 'pending'],
     ['force_done', 'failed', 'done'],
+    ['conflict', 'review', 'blocked'],
+    ['answer', 'blocked', 'review'],
   ];
   for (const [action, from, to] of allowed) {
     test(`${action}: ${from} → ${to} is allowed`, () => assert.equal(canTransition(action, from, to), true));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { taskDiff } from '../src/git/index.js';
 import { showTool } from '../src/mcp/tools-read.js';
-import { addTask, answerTask, approveTask, claimTask, requestChanges } from '../src/ops/index.js';
+import { addTask, answerTask, approveTask, claimTask, completeRun, requestChanges } from '../src/ops/index.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
@@ -90,6 +90,11 @@ describe('coding runs in their own worktrees', () => {
     const b = add(sb, 'Edit shared B');
     const [ca, cb] = [claim(sb), claim(sb)];
     await Promise.all([babysitRun(depsOf(sb, config), ca.run, ca.task), babysitRun(depsOf(sb, config), cb.run, cb.task)]);
+    // The digest warns that two open branches change the same file, once.
+    const warned = tick(sb, config).digest.overlaps as Array<{ id: number; with: number[]; files: string[] }>;
+    assert.equal(warned.length, 1);
+    assert.deepEqual([warned[0]!.files, [warned[0]!.id, ...warned[0]!.with].sort()], [['shared.txt'], [a.id, b.id].sort()]);
+    assert.equal(tick(sb, config).digest.overlaps, undefined, 'warned once');
     approveTask(sb.store, { id: a.id }, now());
     approveTask(sb.store, { id: b.id }, now());
     tick(sb, config);
@@ -193,5 +198,51 @@ describe('the CLI and MCP on a task branch', () => {
     assert.equal((JSON.parse(ap.stdout) as { task: { status: string } }).task.status, 'done');
     assert.equal(fileAt(repo, 'main', 'feature.txt'), 'a feature\n');
     assert.equal(cli('diff', '999').status, 3, 'a task without a branch is NOT_FOUND');
+  });
+});
+
+describe('file leases and leftovers', () => {
+  test('paths: a task whose globs overlap a running task\'s waits at claim; others pass; it runs once the lease ends', () => {
+    const sb = sandbox();
+    const t = (title: string, paths?: string[]) => addTask(sb.store, { title, ...(paths ? { paths } : {}) }, now()).task;
+    const a = t('A', ['src/**']);
+    const b = t('B', ['src/api/x.ts']);
+    const c = t('C', ['docs/**']);
+    const d = t('D');
+    const take = () => claimTask(sb.store, { agent: 'coder' }, now()).task?.id;
+    assert.equal(take(), a.id);
+    assert.equal(take(), c.id, 'B waits: its path is under A\'s src/**');
+    assert.equal(take(), d.id, 'a task without paths never waits');
+    assert.equal(take(), undefined);
+    const runA = sb.store.tasks.get(a.id)!.current_run_id!;
+    completeRun(sb.store, { run_id: runA, summary: 'ok' }, now());
+    assert.equal(take(), b.id, 'the lease ended with A\'s run');
+    assert.deepEqual(sb.store.branches.paths(b.id), ['src/api/x.ts']);
+    assert.throws(() => addTask(sb.store, { title: 'bad', paths: ['../etc/passwd'] }, now()), { code: 'VALIDATION' });
+  });
+
+  test('steward gc removes only clean merged worktrees and branches; doctor lists what is left', async () => {
+    const { sb, repo, config } = setup({ 'g{task_id}.txt': 'g\n' });
+    const merged = add(sb, 'Merged one');
+    const pending = add(sb, 'Waits for review');
+    const [cm, cp] = [claim(sb), claim(sb)];
+    await Promise.all([babysitRun(depsOf(sb, config), cm.run, cm.task), babysitRun(depsOf(sb, config), cp.run, cp.task)]);
+    approveTask(sb.store, { id: merged.id }, now());
+    tick(sb, config);
+    const wtPending = branchOf(sb, pending.id).worktree!;
+    writeFileSync(join(wtPending, 'scratch.txt'), 'not committed\n');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    const doc = JSON.parse(cli('doctor', '--json').stdout) as { leftovers: Array<{ kind: string; branch: string; dirty: string[]; removable: boolean }> };
+    const byBranch = new Map(doc.leftovers.map((l) => [`${l.kind} ${l.branch}`, l]));
+    assert.equal(byBranch.get(`branch ${branchOf(sb, merged.id).branch}`)?.removable, true);
+    assert.deepEqual(byBranch.get(`worktree ${branchOf(sb, pending.id).branch}`)?.dirty, ['scratch.txt']);
+    const dry = JSON.parse(cli('gc', '--dry-run', '--json').stdout) as { removed: unknown[] };
+    assert.equal(dry.removed.length, 1);
+    assert.ok(gitIn(repo, 'branch', '--list', branchOf(sb, merged.id).branch), 'a dry run removes nothing');
+    const r = cli('gc', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(gitIn(repo, 'branch', '--list', branchOf(sb, merged.id).branch), '', 'the merged branch is gone');
+    assert.ok(existsSync(join(wtPending, 'scratch.txt')), 'gc never removes a dirty worktree');
+    assert.ok(gitIn(repo, 'branch', '--list', branchOf(sb, pending.id).branch), 'nor an unmerged branch');
   });
 });

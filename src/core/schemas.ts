@@ -104,7 +104,13 @@ export const taskFieldsShape = {
   timeout_seconds: zInt(1, 7 * 24 * 3600).optional().describe('kill the run after this long'),
 };
 
-export const addInput = z.object(taskFieldsShape).strict();
+/** Path globs a task leases while it runs (worktree isolation): another task whose globs overlap waits. */
+export const zPaths = z
+  .array(z.string().trim().min(1).max(500).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path glob relative to the repository'))
+  .max(50)
+  .describe('path globs (relative to the repository) this task changes; a task whose paths overlap a running task’s waits');
+
+export const addInput = z.object({ ...taskFieldsShape, paths: zPaths.optional() }).strict();
 export type AddInput = z.infer<typeof addInput>;
 
 export const proposeInput = z.object(taskFieldsShape).strict();

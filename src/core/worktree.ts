@@ -14,7 +14,7 @@ export type BranchState = (typeof BRANCH_STATES)[number];
 
 /** A title as a short branch-name word: lower case letters and digits joined by '-', at most 40 characters. */
 export function slugOf(title: string): string {
-  const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, ' ').trim().split(/\s+/).filter(Boolean);
+  const words = title.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, ' ').trim().split(/\s+/).filter(Boolean);
   let slug = '';
   for (const w of words) {
     const next = slug ? `${slug}-${w}` : w;
@@ -107,4 +107,13 @@ export function sharedFiles(branches: ReadonlyArray<{ task_id: number; files: re
     }
   }
   return [...byFile].filter(([, tasks]) => tasks.length > 1).map(([file, tasks]) => ({ file, tasks })).sort((p, q) => p.file.localeCompare(q.file));
+}
+
+/** Ready tasks that must wait: their path globs overlap those of a running task (a file lease). Tasks without paths never wait. */
+export function leasedOut(
+  ready: ReadonlyArray<{ task_id: number; paths: readonly string[] }>,
+  running: ReadonlyArray<{ task_id: number; paths: readonly string[] }>,
+): number[] {
+  if (running.length === 0) return [];
+  return ready.filter((r) => r.paths.length && running.some((x) => x.task_id !== r.task_id && pathsOverlap(r.paths, x.paths))).map((r) => r.task_id);
 }

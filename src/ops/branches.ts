@@ -1,7 +1,7 @@
 // A coding task's branch in the queue: opened by its first run, held for merge on approve, merged or blocked.
 import { StewardError } from '../core/errors.js';
 import type { OpContext, Task } from '../core/types.js';
-import { conflictQuestion } from '../core/worktree.js';
+import { conflictQuestion, sharedFiles } from '../core/worktree.js';
 import type { Store } from '../store/open-store.js';
 import type { TaskBranch } from '../store/branch-repo.js';
 import { spawnFollowUps } from './create-task.js';
@@ -36,6 +36,14 @@ export function recordRunChanges(
     if (b) store.branches.put({ ...b, files: c.branch_files, updated_at: ctx.now });
     const kind = c.preserved ? 'work_preserved' : 'run_changes';
     logEvent(store, ctx, kind, { task_id: c.task_id, run_id: c.run_id }, null, { commit: c.commit, files: c.files.slice(0, 200), count: c.files.length });
+    // The digest warns when another open branch changes a file this run changed (a merge may conflict).
+    if (!b || c.files.length === 0) return;
+    const mine = new Set(c.files);
+    const others = store.branches.all().filter((o) => o.task_id !== c.task_id && o.state !== 'merged' && o.repo === b.repo);
+    const shared = sharedFiles([{ task_id: c.task_id, files: c.files }, ...others.map((o) => ({ task_id: o.task_id, files: o.files.filter((f) => mine.has(f)) }))]);
+    if (shared.length === 0) return;
+    const tasks = [...new Set(shared.flatMap((s) => s.tasks))].filter((id) => id !== c.task_id).sort((x, y) => x - y);
+    logEvent(store, ctx, 'file_overlap', { task_id: c.task_id, run_id: c.run_id }, null, { files: shared.map((s) => s.file), tasks });
   });
 }
 

@@ -46,6 +46,7 @@ export function insertTask(store: Store, fields: NewTask, ctx: OpContext): Task 
   };
   const id = store.tasks.insert(record);
   store.tasks.setDeps(id, after);
+  if (fields.paths?.length) store.branches.setPaths(id, [...new Set(fields.paths)]);
   store.events.add({
     at: ctx.now,
     actor: ctx.actor,

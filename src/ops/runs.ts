@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
+import { leasedOut } from '../core/worktree.js';
 import {
   claimInput,
   type ClaimInput,
@@ -57,12 +58,16 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
+  // File leases: a ready task whose `paths` overlap a running task's waits (tasks without paths cost one empty read).
+  const running = store.branches.runningPaths();
+  const skipTasks = running.length ? leasedOut(store.branches.readyPaths(), running) : undefined;
   const task = store.tasks.findClaimable({
     agent: q.agent,
     types: q.types?.length ? q.types : null,
     capabilities: q.capabilities ?? [],
     now: ctx.now,
     excludeProjects: limits.excludeProjects,
+    skipTasks,
   });
   if (!task) return { task: null };
   const opened: Required<NewRun> = {

@@ -57,6 +57,8 @@ export class BranchRepo {
       getPaths: db.prepare('SELECT paths_json FROM task_paths WHERE task_id = ?'),
       setPaths: db.prepare('INSERT INTO task_paths (task_id, paths_json) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET paths_json = excluded.paths_json'),
       dropPaths: db.prepare('DELETE FROM task_paths WHERE task_id = ?'),
+      readyPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM task_paths p JOIN tasks t ON t.id = p.task_id
+        WHERE ${inState('ready')}`),
       runningPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM task_paths p JOIN tasks t ON t.id = p.task_id
         WHERE ${inState('running')}`),
     };
@@ -95,6 +97,11 @@ export class BranchRepo {
   setPaths(taskId: number, paths: string[]): void {
     if (paths.length) this.s.setPaths.run(taskId, JSON.stringify(paths));
     else this.s.dropPaths.run(taskId);
+  }
+
+  /** The path globs of every ready task that has some. */
+  readyPaths(): Array<{ task_id: number; paths: string[] }> {
+    return (this.s.readyPaths.all() as Row[]).map((r) => ({ task_id: r.task_id as number, paths: json(r.paths_json) }));
   }
 
   /** The path globs of every running task that has some. */

@@ -41,6 +41,8 @@ export interface ClaimQuery {
   now: number;
   /** Projects to skip (e.g. at their WIP cap). */
   excludeProjects?: string[];
+  /** Tasks to skip (their path globs overlap a running task's: a file lease). */
+  skipTasks?: number[];
 }
 
 /** Reads and writes the tasks and task_deps tables. */
@@ -72,6 +74,7 @@ export class TaskRepo {
       claimable: rows(claimSql(`
           AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
           AND (@excluded IS NULL OR t.project NOT IN (SELECT value FROM json_each(@excluded)))
+          AND (@skip IS NULL OR t.id NOT IN (SELECT value FROM json_each(@skip)))
           AND (t.requires_json = '[]' OR NOT EXISTS (
                 SELECT 1 FROM json_each(t.requires_json) r
                 WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))`)),
@@ -176,7 +179,7 @@ export class TaskRepo {
   }
 
   findClaimable(q: ClaimQuery): Task | undefined {
-    if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length) {
+    if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length && !q.skipTasks?.length) {
       const row = this.s.claimableAny.get({ now: q.now, agent: q.agent }) as Raw | undefined;
       return row ? taskFromArray(row) : undefined;
     }
@@ -186,6 +189,7 @@ export class TaskRepo {
       types: q.types === null ? null : JSON.stringify(q.types),
       caps: JSON.stringify(q.capabilities),
       excluded: q.excludeProjects?.length ? JSON.stringify(q.excludeProjects) : null,
+      skip: q.skipTasks?.length ? JSON.stringify(q.skipTasks) : null,
     }) as Raw | undefined;
     return row ? taskFromArray(row) : undefined;
   }

@@ -13,6 +13,7 @@ const NOUNS: Record<DigestList, [string, string]> = {
   stuck: ['stuck signal', 'stuck signals'],
   late_results: ['late result', 'late results'],
   inbox_rejected: ['rejected inbox file', 'rejected inbox files'],
+  overlaps: ['overlapping branch', 'overlapping branches'],
   board: ['unreadable TASKS.md line', 'unreadable TASKS.md lines'],
   tick_errors: ['failed tick step', 'failed tick steps'],
 };
@@ -40,6 +41,7 @@ const LINE: Record<DigestList, (i: Item) => string> = {
   stuck: stuckLine,
   late_results: (l) => `late result: #${l.id} run ${l.run} reported after it stopped being live (${l.reason}); kept on the run`,
   inbox_rejected: (r) => `inbox file ${r.file} refused: ${r.reason}${r.moved_to ? ` (kept as .steward/inbox/${r.moved_to})` : ''}`,
+  overlaps: (o) => `overlap: the branch of #${o.id} ${o.title} changes ${o.files.join(', ')} — also changed on the branch of ${(o.with as number[]).map((n) => `#${n}`).join(', ')} (a merge may conflict)`,
   board: (b) => `TASKS.md line ${b.line} not read: ${b.text}${b.reason ? ` (${b.reason})` : ''}`,
   tick_errors: (e) => `tick step ${e.step} failed (the tick went on; tried again next tick): ${e.error}`,
 };

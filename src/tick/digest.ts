@@ -11,7 +11,7 @@ export interface DigestCursor {
 }
 
 /** Event kinds the digest reads. */
-export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_scheduled', 'dead', 'late_result', 'inbox_rejected'];
+export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_scheduled', 'dead', 'late_result', 'inbox_rejected', 'file_overlap'];
 /** Items shown per list; the rest are counted under `more`. */
 export const DIGEST_MAX_ITEMS = 10;
 
@@ -56,7 +56,7 @@ export interface StepError { step: string; error: string }
 
 type Item = Record<string, unknown>;
 /** The lists a digest may carry, in the order it prints them. */
-export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'late_results', 'inbox_rejected', 'board', 'tick_errors'] as const;
+export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'tick_errors'] as const;
 /** The name of one list of the digest. */
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
@@ -90,7 +90,7 @@ function itemsFromEvents(input: DigestInput): Record<DigestList, Map<string, Ite
     } else if (e.kind === 'completed' && e.to_status === 'review' && t?.status === 'review') {
       lists.review.set(`${t.id}`, { id: t.id, title: title(t.id), result: clip(t.result, 200), ...verifyOf(t) });
     } else if (e.kind === 'blocked' && t?.status === 'blocked') {
-      const why = t.blocked_kind === 'question' ? { question: clip(t.question, 300) } : { reason: clip(t.error ?? e.reason, 160) };
+      const why = t.blocked_kind !== 'dependency' ? { question: clip(t.question, 300) } : { reason: clip(t.error ?? e.reason, 160) };
       lists.blocked.set(`${t.id}`, { id: t.id, title: title(t.id), ...why });
     } else if (e.kind === 'retry_scheduled' && e.task_id !== null && data.kind !== 'rate_limit') {
       const max = t?.max_attempts;
@@ -101,6 +101,9 @@ function itemsFromEvents(input: DigestInput): Record<DigestList, Map<string, Ite
       lists.dead.set(`${t.id}`, { id: t.id, title: title(t.id), kind: data.kind, error: clip(e.reason ?? t.error, 200) });
     } else if (e.kind === 'late_result') {
       lists.late_results.set(`${e.id}`, { id: e.task_id, run: e.run_id, reason: e.reason, verb: data.verb });
+    } else if (e.kind === 'file_overlap') {
+      const files = Array.isArray(data.files) ? (data.files as string[]) : [];
+      lists.overlaps.set(`${e.id}`, { id: e.task_id, title: title(e.task_id), with: data.tasks, files: files.slice(0, 10).map((f) => clip(f, 120)) });
     } else if (e.kind === 'inbox_rejected') {
       lists.inbox_rejected.set(`${e.id}`, { file: data.file, reason: clip(e.reason, 300), moved_to: data.moved_to });
     }

@@ -1,6 +1,8 @@
 // Git commands for coding tasks in worktrees: diff (what a task's branch changes), gc (remove clean merged leftovers).
 import { StewardError } from '../../core/errors.js';
+import { collectGarbage } from '../../git/gc.js';
 import { taskDiff } from '../../git/index.js';
+import { leftoverLine } from './work.js';
 import type { Command } from '../command.js';
 
 /** `steward diff ID`: the exact diff of the task's branch against its base (merge base to tip), bounded. */
@@ -24,5 +26,23 @@ export const diff: Command = {
       ...(d.patch !== undefined ? ['', d.patch.trimEnd(), ...(d.truncated ? ['… (cut; use --max-bytes)'] : [])] : []),
     ];
     return { json: d, text: text.join('\n') };
+  },
+};
+
+/** `steward gc`: removes steward worktrees and task branches that are clean and merged; never a dirty or unmerged one. */
+export const gc: Command = {
+  name: 'gc',
+  summary: 'remove worktrees and task branches that are clean and merged (never a dirty or unmerged one)',
+  usage: 'steward gc [--dry-run]',
+  options: { 'dry-run': { type: 'boolean' } },
+  run(ctx, values) {
+    const r = collectGarbage(ctx.store(), ctx.workspace(), ctx.config(), { dryRun: !!values['dry-run'] });
+    const verb = values['dry-run'] ? 'would remove' : 'removed';
+    const text = [
+      `${verb} ${r.removed.length}, kept ${r.kept.length}`,
+      ...r.removed.map((l) => `  ${verb}: ${leftoverLine(l)}`),
+      ...r.kept.map((l) => `  kept: ${leftoverLine(l)}`),
+    ];
+    return { json: r, text: text.join('\n') };
   },
 };

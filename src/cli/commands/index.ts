@@ -17,7 +17,7 @@ const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
   ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git],
-  ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['mcp', mcp],
+  ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['mcp', mcp],
 ];
 
 export const COMMAND_NAMES: readonly string[] = REGISTRY.map(([name]) => name);

@@ -22,8 +22,8 @@ function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): Co
 export const add: Command = {
   name: 'add',
   summary: 'add a task (accepted at once)',
-  usage: 'steward add TITLE [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S]',
-  options: TASK_FIELD_OPTIONS,
+  usage: 'steward add TITLE [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]...',
+  options: { ...TASK_FIELD_OPTIONS, paths: { type: 'string', multiple: true } },
   positionals: ['title'],
   rest: true,
   run(ctx, values, pos) {

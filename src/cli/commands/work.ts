@@ -12,6 +12,7 @@ import { followLog } from '../../runner/follow-log.js';
 import { runLogPath } from '../../runner/run-log.js';
 import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
+import type { Leftover } from '../../git/gc.js';
 import type { CliContext, Command } from '../command.js';
 
 /** Exit code for a babysat run: 0 recorded, 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n. */
@@ -190,6 +191,29 @@ export const doctor: Command = {
       if (p.paused) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  PAUSED until ${p.paused.until} (rate limit, no strike): ${p.paused.reason}`);
       if (p.config_error) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  CANNOT START since ${p.config_error.since}: ${p.config_error.error}`);
     }
-    return { json: report, text: lines.join('\n') };
+    const leftovers = await worktreeLeftovers(ctx);
+    if (leftovers.length) {
+      lines.push('worktrees and task branches not in use (steward gc removes the clean, merged ones):');
+      for (const l of leftovers) lines.push(`  ${leftoverLine(l)}`);
+    }
+    return { json: { ...report, leftovers }, text: lines.join('\n') };
   },
 };
+
+/** Leftover worktrees and branches of this workspace (git loaded only when some project has a repository). */
+async function worktreeLeftovers(ctx: CliContext): Promise<Leftover[]> {
+  try {
+    const { findLeftovers } = await import('../../git/gc.js');
+    return findLeftovers(ctx.store(), ctx.workspace(), loadConfigOrDefault(ctx));
+  } catch {
+    return []; // no workspace, or no git: nothing of ours to list
+  }
+}
+
+/** One leftover as a line: what, where, task, and why it stays or goes. */
+export function leftoverLine(l: Leftover): string {
+  const what = l.kind === 'worktree' ? `worktree ${l.path} (${l.branch ?? 'detached'})` : `branch ${l.branch} in ${l.repo}`;
+  const task = l.task_id === null ? '' : ` task #${l.task_id}${l.task_status ? ` ${l.task_status}` : ' (not in this queue)'}`;
+  const state = l.dirty.length ? `uncommitted: ${l.dirty.slice(0, 5).join(', ')}${l.dirty.length > 5 ? ', …' : ''}` : l.merged ? 'merged' : 'not merged';
+  return `${what}${task}: ${state}${l.removable ? ' → removable' : ''}`;
+}
