@@ -10,9 +10,9 @@ import { at, tempDir } from './support/helpers.js';
 
 const WORKER = fileURLToPath(new URL('./support/claim-worker.js', import.meta.url));
 
-function runWorker(db: string, agent: string): Promise<number[]> {
+function runWorker(db: string, agent: string, sync: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, db, agent], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER, db, agent, sync, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -28,11 +28,12 @@ test('4 processes: every task completed exactly once, no claim handed out twice'
   store.tx(() => {
     for (let i = 0; i < N; i++) addTask(store, { title: `job ${i}`, priority: i % 100 }, at(1000 + i));
   });
-  const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => runWorker(db, w)));
+  const sync = tempDir(); // each worker holds its first claim until all four have one: sharing by construction
+  const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => runWorker(db, w, sync)));
   const all = results.flat();
   assert.equal(all.length, N, 'claims handed out');
   assert.equal(new Set(all).size, N, 'no task claimed twice');
-  assert.ok(results.filter((r) => r.length > 0).length >= 2, 'the work was shared between processes');
+  assert.ok(results.every((r) => r.length > 0), 'every process claimed while the others held live claims');
   const rows = store.db.prepare(`SELECT t.status AS status, COUNT(r.id) AS runs, SUM(r.outcome = 'completed') AS completed
     FROM tasks t LEFT JOIN runs r ON r.task_id = t.id GROUP BY t.id`).all() as Array<{ status: string; runs: number; completed: number }>;
   assert.equal(rows.length, N);

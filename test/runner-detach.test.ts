@@ -76,7 +76,7 @@ describe('steward work --run N waits on a detached babysitter', () => {
       assert.equal(runOf(sb, h.run).status, 'running');
       // The sub-agent (or a person) runs the same command again: it adopts the babysitter instead of starting another.
       const again = startWaiter(sb, h.run);
-      await waitFor('the second waiter adopted it', () => (again.err().includes(`waiting on the running babysitter, pid ${babysitter}`) ? true : undefined), 60_000);
+      await waitFor('the second waiter adopted it', () => (again.err().includes(`waiting on the running babysitter, pid ${babysitter}`) ? true : undefined));
       writeFileSync(join(sb.root, 'GO'), '');
       assert.deepEqual(await again.exited, [0, null], again.err());
       assert.match(again.out(), new RegExp(`^run ${h.run} task #${h.task_id}: completed → task (review|done)   log: .+\\n$`));

@@ -139,11 +139,11 @@ describe('local dispatch end to end', () => {
     }
     const second = tickOnce({ store: sb.store, ctx: now('tick'), hooks }).dispatch as { started: unknown[] };
     assert.deepEqual(second.started, [], 'both slots are taken');
-    await waitFor('the first two done', () => (ids.slice(0, 2).every((id) => taskOf(sb, id).status === 'done') ? true : undefined), 20_000);
+    await waitFor('the first two done', () => (ids.slice(0, 2).every((id) => taskOf(sb, id).status === 'done') ? true : undefined));
     for (const s of first.started) await waitGone(s.pid);
     const third = tickOnce({ store: sb.store, ctx: now('tick'), hooks }).dispatch as { started: Array<{ pid: number; run_id: number }> };
     assert.equal(third.started.length, 1);
-    await waitFor('the third done', () => (taskOf(sb, ids[2]!).status === 'done' ? true : undefined), 20_000);
+    await waitFor('the third done', () => (taskOf(sb, ids[2]!).status === 'done' ? true : undefined));
     await waitGone(third.started[0]!.pid);
     const run = runOf(sb, third.started[0]!.run_id);
     assert.ok(run.pgid && run.pgid !== run.pid, "the CLI's own group replaced the babysitter's");

@@ -31,7 +31,7 @@ function leftovers(ws: string): string[] {
   return ps.filter((l) => l.includes(ws) && !l.includes('ps -eo'));
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 300_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
@@ -41,7 +41,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_0
   }
 }
 
-test('steward up runs 20 tasks to their expected final states', { timeout: 150_000 }, async () => {
+test('steward up runs 20 tasks to their expected final states', { timeout: 600_000 }, async () => {
   const ws = tempDir('steward-e2e-');
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);

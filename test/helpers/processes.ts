@@ -1,8 +1,11 @@
 // Small helpers for tests that start and kill real processes.
 import { readFileSync } from 'node:fs';
 
-/** Waits until `check` returns a value (not undefined), polling; throws after `ms`. */
-export async function waitFor<T>(what: string, check: () => T | undefined, ms = 10_000): Promise<T> {
+/**
+ * Waits until `check` returns a value (not undefined), polling; throws after `ms`. The limit is a safety net
+ * against a hang, not a speed requirement: it is generous so a busy machine never fails a test (issue 17).
+ */
+export async function waitFor<T>(what: string, check: () => T | undefined, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();
@@ -24,7 +27,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Waits until `pid` is gone (kill(pid, 0) throws ESRCH). Orphans are reaped by init, which can take a moment. */
-export async function waitGone(pid: number, ms = 15_000): Promise<void> {
+export async function waitGone(pid: number, ms = 120_000): Promise<void> {
   await waitFor(`pid ${pid} to be gone`, () => (isAlive(pid) ? undefined : true), ms);
 }
 

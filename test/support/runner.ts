@@ -102,5 +102,5 @@ export function sandboxProcesses(sb: Sandbox): number[] {
 /** Asserts that no fixture process of this sandbox is left: the pid-file pids are gone, and no process carries its env. */
 export async function assertNothingLeft(sb: Sandbox): Promise<void> {
   for (const pid of pidsIn(sb.pidFile, 1) ?? []) await waitGone(pid);
-  await waitFor('no sandbox process left', () => (sandboxProcesses(sb).length === 0 ? true : undefined), 15_000);
+  await waitFor('no sandbox process left', () => (sandboxProcesses(sb).length === 0 ? true : undefined));
 }
