@@ -228,6 +228,18 @@ describe('web board authorization', () => {
     assert.equal(wrong.headers['set-cookie'], undefined);
   });
 
+  test('paused and misconfigured agent profiles show on needs attention and on the agents view', async () => {
+    store.agents.pause('claude', Date.now() + 3_600_000, 'rate limited: retry after 3600 s');
+    store.agents.flagConfigError('codex', 'unknown option --foo', Date.now());
+    const auth = { authorization: `Bearer ${TOKENS.viewer}` };
+    const attention = (await send('GET', '/', auth)).body;
+    assert.match(attention, /<b>claude<\/b> paused until .*rate limited: retry after 3600 s/);
+    assert.match(attention, /<b>codex<\/b>: its CLI refuses to start .*unknown option --foo/);
+    const agents = (await send('GET', '/agents', auth)).body;
+    assert.match(agents, /data-agent="codex".*CLI refuses to start: unknown option --foo/s);
+    assert.match(agents, /data-agent="claude".*paused until/s);
+  });
+
   test('logging out ends the session', async () => {
     const s = await login('viewer');
     assert.equal((await send('POST', '/logout', { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie, origin: base }, form({ _csrf: s.csrf }))).status, 303);

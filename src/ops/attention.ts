@@ -16,6 +16,8 @@ export interface Attention {
   /** Runs that failed or were lost in the last day (retries included), with their task. */
   failedRuns: Array<{ run: Run; task: Task | null }>;
   paused: Array<{ name: string; paused_until: number; reason: string | null }>;
+  /** Profiles whose CLI refuses to start (a configuration problem a person must fix). */
+  misconfigured: Array<{ name: string; error: string; at: number }>;
   proposals: Proposal[];
   counts: { reviews: number; questions: number; dead: number; proposals: number };
 }
@@ -38,6 +40,7 @@ export function readAttention(store: Store, now: number): Attention {
       dead: withLatestRun(store, store.web.inState('failed', 20)),
       failedRuns: failedRuns.map((run) => ({ run, task: tasks.get(run.task_id) ?? null })),
       paused: store.agents.paused(now),
+      misconfigured: store.agents.misconfigured(),
       proposals: store.proposals.byStatus('new', LIST),
       counts: {
         reviews: counts.review ?? 0,

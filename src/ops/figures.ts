@@ -12,6 +12,8 @@ export interface AgentFigures {
   max: number | null;
   paused_until: number | null;
   paused_reason: string | null;
+  /** Why its CLI refuses to start (until a run of it gets past start-up), or null. */
+  config_error: string | null;
   /** Runs of the last 24 hours by outcome. */
   outcomes: Record<string, number>;
   cost_today: number;
@@ -24,7 +26,7 @@ export function readAgentFigures(store: Store, now: number, profiles: Record<str
     const get = (name: string) => {
       let a = byName.get(name);
       if (!a) {
-        a = { name, running: 0, max: profiles[name]?.maxConcurrent ?? null, paused_until: null, paused_reason: null, outcomes: {}, cost_today: 0 };
+        a = { name, running: 0, max: profiles[name]?.maxConcurrent ?? null, paused_until: null, paused_reason: null, config_error: null, outcomes: {}, cost_today: 0 };
         byName.set(name, a);
       }
       return a;
@@ -32,6 +34,7 @@ export function readAgentFigures(store: Store, now: number, profiles: Record<str
     for (const name of Object.keys(profiles)) get(name);
     for (const r of store.runs.runningCounts()) get(r.agent).running += r.n;
     for (const p of store.agents.paused(now)) Object.assign(get(p.name), { paused_until: p.paused_until, paused_reason: p.reason });
+    for (const m of store.agents.misconfigured()) get(m.name).config_error = m.error;
     for (const r of store.web.agentOutcomes(now - DAY)) {
       const a = get(r.agent);
       if (r.outcome !== 'running') a.outcomes[r.outcome] = (a.outcomes[r.outcome] ?? 0) + r.n;

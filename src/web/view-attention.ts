@@ -41,7 +41,10 @@ ${actionForm(p, 'changes', { id: task.id }, html`<input type="text" name="feedba
   const dead = a.dead.map(({ task, run }) => html`<div class="panel" data-task="${task.id}"><div class="row"><span class="grow">${taskLink(task)} ${stateChip('failed')}</span><span class="small muted">${task.attempts}/${task.max_attempts} attempts · ${run?.failure_kind ?? ''}</span>${taskButton(p, 'requeue', task.id, 'Requeue')}</div>
 <div class="bad small">${clip(task.error, 600)}</div>${run ? html`<details><summary class="small">log tail</summary><pre>${tailOf(run)}</pre></details>` : ''}</div>`);
   const failed = a.failedRuns.map(({ run, task }) => html`<tr><td>${task ? taskLink(task) : `#${run.task_id}`}</td><td>${run.id}</td><td>${run.agent}</td><td>${run.outcome} ${run.failure_kind ?? ''}</td><td class="num">${run.exit_code ?? ''}</td><td>${clip(run.error, 160)}</td><td>${when(run.finished_at)}</td></tr>`);
-  const paused = a.paused.map((x) => html`<div class="panel small"><b>${x.name}</b> paused until ${when(x.paused_until)} (${duration(x.paused_until - now)} left): ${x.reason ?? ''}</div>`);
+  const paused = [
+    ...a.misconfigured.map((x) => html`<div class="panel small bad"><b>${x.name}</b>: its CLI refuses to start (since ${when(x.at)}): ${x.error}</div>`),
+    ...a.paused.map((x) => html`<div class="panel small"><b>${x.name}</b> paused until ${when(x.paused_until)} (${duration(x.paused_until - now)} left): ${x.reason ?? ''}</div>`),
+  ];
   const proposals = a.proposals.map((x) => html`<div class="panel" data-proposal="${x.id}"><div class="row"><span class="grow"><b>${x.title}</b> <span class="muted small">proposal ${x.id} · ${x.project ?? 'default'} · ${x.type ?? 'code'} · by ${x.created_by} via ${x.source}</span></span>
 ${actionForm(p, 'accept', { proposal_id: x.id }, html`<button type="submit" class="primary">Accept</button>`)}
 ${actionForm(p, 'reject', { proposal_id: x.id }, html`<input type="text" name="reason" placeholder="why not" aria-label="reason to reject proposal ${x.id}"><button type="submit" class="danger">Reject</button>`)}
@@ -51,7 +54,7 @@ ${x.goal ? html`<div class="small">${clip(x.goal, 600)}</div>` : ''}</div>`);
 ${section('Reviews waiting', a.counts.reviews, reviews, 'nothing to review')}
 ${section('Questions', a.questions.length, questions, 'no open questions')}
 ${section('Dead letters', a.counts.dead, dead, 'no failed tasks')}
-${section('Paused agents', a.paused.length, paused, 'no agent is paused')}
+${section('Paused agents', paused.length, paused, 'no agent is paused')}
 ${section('Stuck', stuck.length, stuck.map(stuckLine), 'nothing is stuck')}
 ${section('Inbox proposals', a.counts.proposals, proposals, 'the inbox is empty')}
 <h2>Failed runs, last 24 h <span class="n">${a.failedRuns.length}</span></h2>

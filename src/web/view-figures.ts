@@ -6,7 +6,7 @@ import { html, type Html } from './html.js';
 /** The agents view's main part. */
 export function agentsView(agents: AgentFigures[], now: number): Html {
   const rows = agents.map((a) => html`<tr data-agent="${a.name}"><td><b>${a.name}</b></td><td class="num">${a.running}${a.max === null ? '' : ` / ${a.max}`}</td>
-<td>${a.paused_until ? html`<span class="warn">paused until ${when(a.paused_until)} (${duration(a.paused_until - now)})</span> ${a.paused_reason ?? ''}` : html`<span class="ok">active</span>`}</td>
+<td>${a.config_error ? html`<div class="bad">CLI refuses to start: ${a.config_error}</div>` : ''}${a.paused_until ? html`<span class="warn">paused until ${when(a.paused_until)} (${duration(a.paused_until - now)})</span> ${a.paused_reason ?? ''}` : a.config_error ? '' : html`<span class="ok">active</span>`}</td>
 <td>${Object.entries(a.outcomes).map(([k, n]) => html`<span class="chip ${k === 'completed' ? 'done' : k === 'failed' || k === 'lost' ? 'failed' : ''}">${k} ${n}</span> `)}</td><td class="num">${money(a.cost_today)}</td></tr>`);
   return html`<h1>Agents</h1>${rows.length ? html`<table><tr><th>profile</th><th class="num">running / max</th><th>state</th><th>outcomes, last 24 h</th><th class="num">cost today (UTC)</th></tr>${rows}</table>` : html`<div class="empty">no agent profiles in .steward/config.yaml and no runs yet</div>`}`;
 }
