@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { splitCommandLine } from '../src/core/adapters/shell-words.js';
 import type { ProposeInput } from '../src/core/schemas.js';
 import { writeFrontMatter } from '../src/files/front-matter.js';
 import {
@@ -218,12 +219,13 @@ describe('inbox file: refused, with a reason', () => {
 
   test('bad field values name the field', () => {
     const cases: [string, string | RegExp][] = [
-      ['priority: asap', 'priority: expected a number, got "asap"'],
-      ['priority: 101', 'priority: must be <= 100, got 101'],
-      ['priority: -1', 'priority: must be >= 0, got -1'],
-      ['after: [x]', 'after[0]: expected a number'],
-      ['after: [0]', 'after[0]: must be > 0, got 0'],
-      ['after: "1,two"', 'after[1]: expected a number'],
+      ['priority: asap', 'priority: must be 0–100 or one of urgent, high, normal, low, got "asap"'],
+      ['verify: ["make && make install"]', /^verify\[0\]: must be a command without shell syntax: unquoted shell operator "&"/],
+      ['priority: 101', 'priority: must be 0–100 or one of urgent, high, normal, low, got 101'],
+      ['priority: -1', 'priority: must be 0–100 or one of urgent, high, normal, low, got -1'],
+      ['after: [x]', 'after[0]: must be a positive whole number (12 or #12), got "x"'],
+      ['after: [0]', 'after[0]: must be a positive whole number (12 or #12), got 0'],
+      ['after: "1,two"', 'after[1]: must be a positive whole number (12 or #12), got "two"'],
       ['project: has space', /^project: letters, digits/],
       ['type: "-x"', /^type: letters, digits/],
       ['max_attempts: 0', 'max_attempts: must be >= 1, got 0'],
@@ -248,7 +250,7 @@ describe('inbox file: refused, with a reason', () => {
 
   test('several bad fields are all named', () => {
     const why = reason(parse('---\ntitle: T\npriority: asap\nmax_attempts: 0\n---\n'));
-    assert.equal(why, 'priority: expected a number, got "asap"; max_attempts: must be >= 1, got 0');
+    assert.equal(why, 'priority: must be 0–100 or one of urgent, high, normal, low, got "asap"; max_attempts: must be >= 1, got 0');
   });
 
   test('the goal given twice', () => {
@@ -308,7 +310,8 @@ describe('inbox file: round trip', () => {
       then: fc.array(then, { maxLength: 2 }),
       key: text(60),
       review: fc.boolean(),
-      verify: fc.array(text(30), { maxLength: 3 }),
+      // verify commands must split into argv words (no unquoted shell operators, no open quotes)
+      verify: fc.array(text(30).filter((c) => { try { splitCommandLine(c); return true; } catch { return false; } }), { maxLength: 3 }),
       max_attempts: fc.integer({ min: 1, max: 100 }),
       requires: fc.array(name, { maxLength: 3 }),
       timeout_seconds: fc.integer({ min: 1, max: 7 * 24 * 3600 }),

@@ -173,3 +173,21 @@ describe('an unavailable database', () => {
     store.close();
   });
 });
+
+describe('advertised input schemas', () => {
+  test('priority is advertised as 0–100 or a word, so a client that follows the schema can send "high"', async () => {
+    const store = tempStore();
+    const c = await connect(store, 'triage');
+    const { tools } = await c.client.listTools();
+    for (const name of ['propose', 'decide', 'update']) {
+      const prop = (tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, { anyOf?: Array<Record<string, unknown>> }>).priority!;
+      assert.deepEqual(prop.anyOf, [
+        { type: 'integer', minimum: 0, maximum: 100 },
+        { type: 'string', enum: ['urgent', 'high', 'normal', 'low'] },
+      ], name);
+    }
+    assert.equal(ok(await c.call('propose', { title: 'by word', priority: 'high' })).proposal.priority ?? 30, 30);
+    await c.close();
+    store.close();
+  });
+});

@@ -1,7 +1,7 @@
 // Config layers (defaults < file < STEWARD_* env < flags): parsed, merged and validated without I/O.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { StewardError } from '../core/errors.js';
-import { describeIssues, formatPath, showValue, type IssuePath } from './issue-text.js';
+import { describeIssues, formatPath, showValue, type IssuePath } from '../core/issue-text.js';
 import { configSchema, MCP_ROLES, type Config, type McpRole } from './schema.js';
 
 /** One source of config values. */

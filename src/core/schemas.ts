@@ -1,7 +1,8 @@
 // zod schemas for every input: the same objects validate CLI flags, MCP arguments and files.
 import { z } from 'zod';
+import { splitCommandLine } from './adapters/shell-words.js';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, zBoundedJson } from './payload-limits.js';
-import { FAILURE_KINDS, parsePriority } from './policy.js';
+import { FAILURE_KINDS, PRIORITY_WORDS } from './policy.js';
 import { TASK_STATES } from './states.js';
 import type { ThenTemplate } from './types.js';
 
@@ -17,9 +18,14 @@ function splitCsv(s: string): string[] {
 }
 
 /** A task or proposal id: a positive integer; "#12" and "12" are accepted. */
+const ID_RULE = 'must be a positive whole number (12 or #12)';
 export const zId = z.preprocess(
-  (v) => (typeof v === 'string' ? Number(v.trim().replace(/^#/, '')) : v),
-  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const n = Number(v.trim().replace(/^#/, ''));
+    return v.trim() === '' || Number.isNaN(n) ? v : n; // a word stays a word, so the message can show it
+  },
+  z.number({ error: ID_RULE }).int(ID_RULE).positive(ID_RULE).max(Number.MAX_SAFE_INTEGER, ID_RULE),
 );
 
 /** Booleans as agents and shells send them: true/false, "true"/"false", "yes"/"no", "1"/"0". */
@@ -35,10 +41,20 @@ export const zBool = z.preprocess((v) => {
 export const zInt = (min: number, max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
 
-/** Priority: 0 (most urgent) … 100, or urgent | high | normal | low. */
+const PRIORITY_NAMES = Object.keys(PRIORITY_WORDS) as [keyof typeof PRIORITY_WORDS, ...(keyof typeof PRIORITY_WORDS)[]];
+const PRIORITY_RULE = `must be 0–100 or one of ${PRIORITY_NAMES.join(', ')}`;
+
+/**
+ * Priority: 0 (most urgent) … 100, or urgent | high | normal | low. The advertised JSON schema (MCP inputSchema)
+ * is the union of both, so a client that follows it can send "high"; "30" and " High " are accepted too.
+ */
 export const zPriority = z
-  .preprocess((v) => parsePriority(v) ?? v, z.number().int().min(0).max(100))
-  .describe('0 = most urgent … 100; or urgent(10) high(30) normal(50) low(80). Default 50.');
+  .preprocess(
+    (v) => (typeof v === 'string' ? (/^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v.trim().toLowerCase()) : v),
+    z.union([z.int({ error: PRIORITY_RULE }).min(0, PRIORITY_RULE).max(100, PRIORITY_RULE), z.enum(PRIORITY_NAMES)], { error: PRIORITY_RULE }),
+  )
+  .transform((v) => (typeof v === 'number' ? v : PRIORITY_WORDS[v]))
+  .describe('0 most urgent … 100; urgent=10 high=30 normal=50 low=80; default 50');
 
 /** Names of projects, agents, types, capabilities: short, no spaces. */
 export const zName = z
@@ -55,8 +71,22 @@ const zTitle = z.string().trim().min(1, 'title is empty').max(300, 'title is lon
 const zGoal = z.string().max(100_000, 'goal is longer than 100,000 characters');
 const zIdList = z.preprocess(toList, z.array(zId).max(100)).describe('ids of tasks that must be done first');
 const zNameList = z.preprocess(toList, z.array(zName).max(50));
+/** One verify command: it must split into argv words here, at the door, not after the agent's (paid) run. */
+const zVerifyCommand = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .superRefine((command, ctx) => {
+    try {
+      splitCommandLine(command);
+    } catch (err) {
+      const why = (err as Error).message.replace(/ in: [\s\S]*$/, '');
+      ctx.addIssue({ code: 'custom', message: `must be a command without shell syntax: ${why}` });
+    }
+  });
 const zVerify = z
-  .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().trim().min(1).max(2000)).max(20))
+  .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(zVerifyCommand).max(20))
   .describe('commands (argv words, no shell) whose exit code 0 is the evidence of done');
 
 /** A follow-up task template, created when its parent is done. */
@@ -147,6 +177,7 @@ export const listInput = z
     agent: zName.optional(),
     limit: zInt(1, 100).optional().describe('rows per page, default 20, max 100'),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+    archived: zBool.optional().describe('include archived'),
   })
   .strict();
 export type ListInput = z.infer<typeof listInput>;
@@ -166,6 +197,10 @@ export const editInput = z
     type: zName.optional(),
     project: zName.optional(),
     after: zIdList.optional(),
+    verify: zVerify.optional(),
+    review: zBool.optional(),
+    max_attempts: zInt(1, 100).optional(),
+    force: zBool.optional().describe('also edit goal, type, project, verify or review of a running task (its run started without them)'),
   })
   .strict();
 export type EditInput = z.infer<typeof editInput>;

@@ -57,11 +57,20 @@ export function canTransition(action: TaskAction, from: TaskState, to: TaskState
   return rule.from.includes(from) && rule.to.includes(to);
 }
 
+/** How a message names each action ("cannot request changes on task #4"). */
+const ACTION_PHRASES: Record<TaskAction, string> = {
+  promote: 'promote', claim: 'claim', complete: 'complete', approve: 'approve', changes: 'request changes on',
+  retry: 'retry', block: 'block', answer: 'answer', unblock: 'unblock', dead: 'fail', cancel: 'cancel',
+  requeue: 'requeue', force_done: 'mark done',
+};
+
 /** Throws INVALID_TRANSITION unless the table allows it. */
 export function assertTransition(action: TaskAction, from: TaskState, to: TaskState, taskId?: number): void {
   if (!canTransition(action, from, to)) {
     const what = taskId === undefined ? 'task' : `task #${taskId}`;
-    throw new StewardError('INVALID_TRANSITION', `cannot ${action} ${what}: it is ${from}`, {
+    const allowed = TRANSITIONS[action].from;
+    const only = allowed.length <= 2 ? ` (only from ${allowed.join(' or ')})` : '';
+    throw new StewardError('INVALID_TRANSITION', `cannot ${ACTION_PHRASES[action]} ${what}: it is ${from}${only}`, {
       action,
       from,
       to,

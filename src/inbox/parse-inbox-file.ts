@@ -1,6 +1,6 @@
 // One inbox file (.steward/inbox/*.md) → one proposal, or the reason it cannot be one. Pure; never throws.
 import { basename } from 'node:path';
-import { closestKey, describeIssues, formatPath } from '../config/issue-text.js';
+import { closestKey, describeIssues, formatPath } from '../core/issue-text.js';
 import { proposeInput, taskFieldsShape, type ProposeInput } from '../core/schemas.js';
 import { readFrontMatter } from '../files/front-matter.js';
 

@@ -140,8 +140,10 @@ function loadRun(store: Store, runId: number): { run: Run; task: Task | undefine
 
 const notFound = (runId: number) => new StewardError('NOT_FOUND', `no run ${runId}`, { run_id: runId });
 
-function leaseLost(run: Run, why: string): StewardError {
-  return new StewardError('LEASE_LOST', `run ${run.id} is no longer live (${why}); its result was kept on the run`, {
+/** `kept`: a result came with the call and was kept on the run (complete, fail); a heartbeat carries none. */
+function leaseLost(run: Run, why: string, kept = true): StewardError {
+  const after = kept ? 'its result was kept on the run' : 'stop working on it: the lease cannot be extended';
+  return new StewardError('LEASE_LOST', `run ${run.id} (task #${run.task_id}) is no longer live (${why}); ${after}`, {
     run_id: run.id,
     task_id: run.task_id,
     reason: why,
@@ -154,7 +156,7 @@ export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { ru
   return store.tx(() => {
     const { run, task } = loadRun(store, q.run_id);
     const live = runLiveness(run, task, ctx.now);
-    if (live !== 'live') throw leaseLost(run, live);
+    if (live !== 'live') throw leaseLost(run, live, false);
     const expires = ctx.now + (q.lease_seconds ? q.lease_seconds * 1000 : run.lease_ms);
     store.runs.extend(run.id, ctx.now, expires);
     return { run: { ...run, heartbeat_at: ctx.now, lease_expires_at: expires }, task: task! };

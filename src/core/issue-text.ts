@@ -70,7 +70,8 @@ function issueText(issue: Issue): string {
   const input = (issue as { input?: unknown }).input;
   // NaN is what a numeric preprocess makes of a word; the word itself is gone, so say only what was expected.
   const got = typeof input === 'number' && Number.isNaN(input) ? '' : `, got ${showValue(input)}`;
-  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  // A schema's own "must …" rule gets the value it refused, like zod's own messages.
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message.startsWith('must ') && input !== undefined && got ? `${issue.message}${got}` : issue.message;
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return `required: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
