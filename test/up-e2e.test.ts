@@ -111,6 +111,6 @@ test('steward up runs 20 tasks to their expected final states', { timeout: 600_0
   const exit = new Promise<number | null>((resolve) => upProcess!.once('exit', resolve));
   upProcess.kill('SIGTERM');
   assert.equal(await exit, 0, log);
-  assert.match(log, /draining/);
+  assert.match(log, /stopping — no new dispatch; running workers carry on/);
   await until('no process left behind', () => leftovers(ws).length === 0, 15_000).catch(() => assert.deepEqual(leftovers(ws), []));
 });

@@ -6,10 +6,10 @@ function iso(ms: number | null): string {
   return ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '-';
 }
 
-/** One line for a task: `#12  ready    p50 normal  code  [default] title`. */
-export function taskLine(t: Pick<Task, 'id' | 'status' | 'priority' | 'type' | 'project' | 'title' | 'agent'>): string {
+/** One line for a task: `#12  ready    p50 normal  code  [default] title`; `idWidth` digits keep a list's columns. */
+export function taskLine(t: Pick<Task, 'id' | 'status' | 'priority' | 'type' | 'project' | 'title' | 'agent'>, idWidth = 0): string {
   const agent = t.agent !== 'any' ? ` @${t.agent}` : '';
-  return `#${t.id}  ${t.status.padEnd(9)} p${String(t.priority).padEnd(3)} ${t.type.padEnd(8)} [${t.project}]${agent}  ${t.title}`;
+  return `${`#${t.id}`.padEnd(idWidth + 1)}  ${t.status.padEnd(9)} p${String(t.priority).padEnd(3)} ${t.type.padEnd(8)} [${t.project}]${agent}  ${t.title}`;
 }
 
 /** Several lines describing one task in full. */

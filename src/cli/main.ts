@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `steward` command line: global flags, dispatch, output and exit codes.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
@@ -23,7 +24,7 @@ async function helpText(): Promise<string> {
   return [
     'steward — a durable work queue for AI agents',
     '',
-    'usage: steward <command> [args] [--json] [--dir PATH]',
+    'usage: steward <command> [args] [--json] [--dir PATH]    steward --version',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
@@ -49,12 +50,30 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
   return ctx;
 }
 
+/** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */
+function argsErrorText(err: NodeJS.ErrnoException): string {
+  const first = err.message.split('\n')[0]!;
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    return `unknown option ${unknown[1]} (a value starting with "-" goes after "--", as in: -- "${unknown[1]}")`;
+  }
+  const missing = /^Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(first);
+  if (missing) return `${missing[2]} needs a value`;
+  return first;
+}
+
+/** The version in this installation's package.json. */
+function versionText(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `steward ${pkg.version}`;
+}
+
 function parseCommandArgs(command: Command, argv: string[]) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new StewardError('USAGE', `${(err as Error).message.split('\n')[0]}\nusage: ${command.usage}`);
+    throw new StewardError('USAGE', `${argsErrorText(err as NodeJS.ErrnoException)}\nusage: ${command.usage}`);
   }
   const names = command.positionals ?? [];
   const pos = parsed.positionals;
@@ -71,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   const opened: { store?: Store } = {};
   try {
+    if (name === '--version' || name === '-V' || name === 'version') {
+      process.stdout.write(`${versionText()}\n`);
+      return 0;
+    }
     if (!name || name === 'help' || name === '--help' || name === '-h') {
       process.stdout.write(`${await helpText()}\n`);
       return name ? 0 : 2;

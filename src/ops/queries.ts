@@ -30,6 +30,7 @@ export function listTasks(store: Store, input: unknown): { tasks: Task[]; next_c
       afterPriority: from.priority,
       afterId: from.id,
       limit: limit + 1,
+      archived: q.archived,
     }),
   );
   const tasks = rows.slice(0, limit);
@@ -74,4 +75,14 @@ export function taskContext(store: Store, task: Task): TaskContext {
     question: task.question,
     answer: task.answer,
   }));
+}
+
+/** The live run of a task, for `complete --task ID`: INVALID_TRANSITION when the task is not running. */
+export function liveRunOfTask(store: Store, input: unknown): { task_id: number; run_id: number } {
+  const q = parseInput(idInput, input, 'task');
+  const task = store.read(() => requireTask(store, q.id));
+  if (task.status !== 'running' || task.current_run_id === null) {
+    throw new StewardError('INVALID_TRANSITION', `task #${task.id} has no live run: it is ${task.status}`, { id: task.id, from: task.status });
+  }
+  return { task_id: task.id, run_id: task.current_run_id };
 }

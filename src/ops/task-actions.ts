@@ -52,6 +52,7 @@ export function requeueTask(store: Store, input: unknown, ctx: OpContext): { tas
     const task = requireTask(store, q.id);
     const patch = { attempts: 0, run_after: 0, finished_at: null, error: task.error };
     const next = transition(store, task, 'requeue', 'pending', patch, ctx, { kind: 'requeued', reason: q.reason ?? null });
+    store.archive.unarchive(task.id); // live again: back on the board and in `list`
     return { task: settle(store, next, ctx) };
   });
 }
@@ -134,13 +135,27 @@ export function markDone(store: Store, input: unknown, ctx: OpContext): { task: 
   });
 }
 
-/** Edits a task's fields; `after` may change only while pending and never forms a cycle. */
+/** Fields a running task's run was started with or finishes by: editing them mid-run needs `force`. */
+export const RUN_BOUND_FIELDS = ['goal', 'type', 'project', 'verify', 'review'] as const;
+
+/**
+ * Edits a task's fields; `after` may change only while pending and never forms a cycle; a running task keeps
+ * what its run depends on unless `force`.
+ */
 export function editTask(store: Store, input: unknown, ctx: OpContext): { task: Task } {
   const q = parseInput(editInput, input, 'edit');
   return store.tx(() => {
     const task = requireTask(store, q.id);
-    const { id, after, ...fields } = q;
-    const patch: Partial<Task> = { ...fields };
+    const { id, after, force, ...fields } = q;
+    const patch: Partial<Task> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const bound = RUN_BOUND_FIELDS.filter((f) => f in patch && JSON.stringify(patch[f]) !== JSON.stringify(task[f]));
+    if (task.status === 'running' && bound.length && !force) {
+      throw new StewardError(
+        'INVALID_TRANSITION',
+        `cannot edit ${bound.join(', ')} of task #${id} while it runs (run ${task.current_run_id} started without the change); wait, cancel it, or force`,
+        { id, action: 'edit', from: task.status, fields: bound },
+      );
+    }
     if (after !== undefined) {
       if (task.status !== 'pending') {
         throw new StewardError('INVALID_TRANSITION', `cannot change dependencies of task #${id}: it is ${task.status}`, {

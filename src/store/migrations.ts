@@ -167,6 +167,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agents ADD COLUMN config_error TEXT;
   ALTER TABLE agents ADD COLUMN config_error_at INTEGER;
   `,
+  // 7: finished tasks a person archived: kept with their runs and events, left off TASKS.md and `list`.
+  `CREATE TABLE archived_tasks (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), at INTEGER NOT NULL, by TEXT NOT NULL);`,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

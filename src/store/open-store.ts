@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StewardError } from '../core/errors.js';
+import { ArchiveRepo } from './archive-repo.js';
 import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js';
 import { migrate } from './migrations.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
@@ -39,6 +40,7 @@ export class Store {
   readonly reports: ReportRepo;
   readonly web: WebRepo;
   readonly branches: BranchRepo;
+  readonly archive: ArchiveRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
   private readonly opened: FileIdentity | null;
@@ -60,6 +62,7 @@ export class Store {
     this.reports = new ReportRepo(db);
     this.web = new WebRepo(db);
     this.branches = new BranchRepo(db);
+    this.archive = new ArchiveRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

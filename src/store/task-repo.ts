@@ -11,6 +11,7 @@ type Raw = unknown[];
 /** Live states (each in a partial index, see state-index.ts); queries name them one by one so the index is used. */
 const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
+const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id)';
 
 /** The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. */
 function claimSql(filters: string): string {
@@ -29,6 +30,8 @@ export interface TaskPageQuery {
   afterPriority: number;
   afterId: number;
   limit: number;
+  /** Include archived tasks (left out by default). */
+  archived?: boolean;
 }
 
 /** A task update: task fields plus the heads of its run and event chains (the store's own columns). */
@@ -87,6 +90,7 @@ export class TaskRepo {
           AND (@type IS NULL OR type = @type)
           AND (@agent IS NULL OR agent = @agent)
           AND (priority > @p OR (priority = @p AND id > @id))
+          AND (@archived = 1 OR NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id))
         ORDER BY priority, id
         LIMIT @limit`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
@@ -108,14 +112,16 @@ export class TaskRepo {
                           WHERE d.task_id = t.id AND p.status IN ('failed', 'cancelled'))
         ORDER BY t.id`),
       board: rows(`
-        ${[...LIVE, 'failed' as const].map((st) => `SELECT ${T} FROM tasks t WHERE ${inState(st)}`).join(' UNION ALL ')}
+        ${LIVE.map((st) => `SELECT ${T} FROM tasks t WHERE ${inState(st)}`).join(' UNION ALL ')}
+        UNION ALL
+        SELECT ${T} FROM tasks t WHERE ${inState('failed')} AND ${NOT_ARCHIVED}
         UNION ALL
         SELECT ${T} FROM (
           SELECT *, ROW_NUMBER() OVER (PARTITION BY project, status ORDER BY finished_at DESC, id DESC) AS rn
-          FROM tasks WHERE status IN ('done', 'cancelled')) t
+          FROM tasks t WHERE status IN ('done', 'cancelled') AND ${NOT_ARCHIVED}) t
         WHERE t.rn <= ?`),
       finishedTotals: db.prepare(
-        "SELECT project, status, COUNT(*) AS n FROM tasks WHERE status IN ('done', 'cancelled') GROUP BY project, status",
+        `SELECT project, status, COUNT(*) AS n FROM tasks t WHERE status IN ('done', 'cancelled') AND ${NOT_ARCHIVED} GROUP BY project, status`,
       ),
       many: rows(`SELECT ${T} FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id`),
       openDepsOfPending: db.prepare(`
@@ -203,6 +209,7 @@ export class TaskRepo {
       p: q.afterPriority,
       id: q.afterId,
       limit: q.limit,
+      archived: q.archived ? 1 : 0,
     }) as Raw[];
     return rows.map(taskFromArray);
   }

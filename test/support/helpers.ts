@@ -66,13 +66,13 @@ export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv
 
 /** Every row of every table, to prove that an error changed nothing. */
 export function snapshot(store: Store): string {
-  const tables = ['tasks', 'task_deps', 'runs', 'proposals', 'events', 'meta', 'agents'];
+  const tables = ['tasks', 'task_deps', 'runs', 'proposals', 'events', 'meta', 'agents', 'archived_tasks'];
   return JSON.stringify(tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()));
 }
 
 /** Every row of every table, leaving out the meta rows named (e.g. the digest cursor, the tick lock). */
 export function snapshotExcept(store: Store, metaKeys: string[]): string {
-  const tables = ['tasks', 'task_deps', 'runs', 'proposals', 'events', 'agents'];
+  const tables = ['tasks', 'task_deps', 'runs', 'proposals', 'events', 'agents', 'archived_tasks'];
   const meta = (store.db.prepare('SELECT * FROM meta ORDER BY 1').all() as Array<{ key: string }>).filter((r) => !metaKeys.includes(r.key));
   return JSON.stringify([...tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), meta]);
 }

@@ -4,6 +4,7 @@ import {
   addTask,
   answerTask,
   approveTask,
+  archivedInfo,
   cancelTask,
   listTasks,
   markDone,
@@ -12,6 +13,8 @@ import {
   showTask,
 } from '../../ops/index.js';
 import type { Task } from '../../core/types.js';
+import { StewardError } from '../../core/errors.js';
+import { taskTargetProblems } from '../../config/task-targets.js';
 import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
 import { eventLine, runLine, taskBlock, taskLine } from '../format.js';
 
@@ -22,20 +25,25 @@ function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): Co
 export const add: Command = {
   name: 'add',
   summary: 'add a task (accepted at once)',
-  usage: 'steward add TITLE [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]...',
-  options: { ...TASK_FIELD_OPTIONS, paths: { type: 'string', multiple: true } },
+  usage: 'steward add TITLE [--strict] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]...',
+  options: { ...TASK_FIELD_OPTIONS, paths: { type: 'string', multiple: true }, strict: { type: 'boolean' } },
   positionals: ['title'],
   rest: true,
-  run(ctx, values, pos) {
-    const { task, duplicate } = addTask(ctx.store(), taskFieldsInput(values, pos.join(' ')), ctx.op(), 'cli');
-    return oneTask(task, duplicate ? { duplicate: true } : {}, duplicate ? '  (duplicate key: existing task)' : '');
+  run(ctx, { strict, ...values }, pos) {
+    const input = taskFieldsInput(values, pos.join(' '));
+    const problems = taskTargetProblems(ctx.config(), input);
+    if (problems.length && strict) throw new StewardError('VALIDATION', `invalid task: ${problems.join('; ')}`, { problems });
+    const { task, duplicate } = addTask(ctx.store(), input, ctx.op(), 'cli');
+    for (const p of problems) ctx.log(`warning: ${p}`);
+    const extra = { ...(duplicate ? { duplicate: true } : {}), ...(problems.length ? { warnings: problems } : {}) };
+    return oneTask(task, extra, duplicate ? '  (duplicate key: existing task)' : '');
   },
 };
 
 export const list: Command = {
   name: 'list',
   summary: 'list tasks (priority order, paged)',
-  usage: 'steward list [--status S[,S]] [--project P] [--type T] [--agent A] [--limit N] [--cursor C]',
+  usage: 'steward list [--status S[,S]] [--project P] [--type T] [--agent A] [--limit N] [--cursor C] [--archived]',
   options: {
     status: { type: 'string' },
     project: { type: 'string' },
@@ -43,10 +51,12 @@ export const list: Command = {
     agent: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
+    archived: { type: 'boolean' },
   },
   run(ctx, values) {
     const page = listTasks(ctx.store(), flagsToInput(values));
-    const lines = page.tasks.map(taskLine);
+    const idWidth = Math.max(0, ...page.tasks.map((t) => String(t.id).length));
+    const lines = page.tasks.map((t) => taskLine(t, idWidth));
     if (lines.length === 0) lines.push('no tasks');
     if (page.next_cursor) lines.push(`more: --cursor ${page.next_cursor}`);
     return { json: { tasks: page.tasks.map(taskRow), next_cursor: page.next_cursor }, text: lines.join('\n') };
@@ -60,8 +70,11 @@ export const show: Command = {
   positionals: ['id'],
   run(ctx, _values, pos) {
     const { task, runs, events } = showTask(ctx.store(), { id: pos[0] });
-    const text = [taskBlock(task), '', 'runs:', ...(runs.length ? runs.map((r) => `  ${runLine(r)}`) : ['  none']), '', 'events:', ...events.map((e) => `  ${eventLine(e)}`)];
-    return { json: { task: taskView(task), runs: runs.map(runView), events: events.map(eventView) }, text: text.join('\n') };
+    const archived = archivedInfo(ctx.store(), task.id);
+    const note = archived ? [`  archived  ${new Date(archived.at).toISOString()} by ${archived.by}`] : [];
+    const text = [taskBlock(task), ...note, '', 'runs:', ...(runs.length ? runs.map((r) => `  ${runLine(r)}`) : ['  none']), '', 'events:', ...events.map((e) => `  ${eventLine(e)}`)];
+    const extra = archived ? { archived: { at: new Date(archived.at).toISOString(), by: archived.by } } : {};
+    return { json: { task: taskView(task), ...extra, runs: runs.map(runView), events: events.map(eventView) }, text: text.join('\n') };
   },
 };
 

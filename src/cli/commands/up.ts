@@ -46,14 +46,14 @@ export const up: Command = {
         `  MCP       ${handle.mcpUrl}  (bearer tokens in ${workspace.configPath})`,
         `  metrics   ${handle.url}/metrics   health ${handle.url}/healthz`,
         `  ticks     every ${config.heartbeat.everySeconds}s and soon after a change · dispatch: ${config.dispatch}`,
-        '  Ctrl-C drains (no new dispatch; running workers go on and the next `steward up` adopts them); twice exits at once.',
+        '  Ctrl-C: no new dispatch, the current tick finishes and up exits; workers already running carry on and record their results themselves (the next `steward up` watches them). Twice: exit at once.',
       ].join('\n'),
     );
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
       if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-      ctx.log(`\nsteward up: ${sig}: draining (again to exit at once)`);
+      ctx.log(`\nsteward up: ${sig}: stopping — no new dispatch; running workers carry on and record their results (again to exit at once)`);
       void handle.drain();
     };
     process.on('SIGINT', onSignal);

@@ -1,0 +1,31 @@
+// Checks a task's project and agent against the config at the door: a name with no workdir or no profile
+// would otherwise be accepted silently and fail at run time, or sit in the queue forever.
+import { existsSync } from 'node:fs';
+import { resolveWorkdir, type Config } from './schema.js';
+
+/** What is wrong with a task's project or agent for this workspace (empty when both are known). */
+export function taskTargetProblems(config: Config, fields: { project?: unknown; agent?: unknown }): string[] {
+  const out: string[] = [];
+  const { project, agent } = fields;
+  if (typeof project === 'string' && project !== 'default' && !Object.hasOwn(config.projects, project)) {
+    const known = Object.keys(config.projects);
+    out.push(
+      `project "${project}" has no workdir (add projects.${project}.workdir to .steward/config.yaml${known.length ? `; known: ${known.join(', ')}` : ''}); its runs fail until it has one`,
+    );
+  }
+  if (typeof agent === 'string' && agent !== 'any' && !Object.hasOwn(config.agents, agent)) {
+    const known = Object.keys(config.agents);
+    out.push(
+      `no agent profile "${agent}" (${known.length ? `known: ${known.join(', ')}` : 'none configured under agents in .steward/config.yaml'}); only a worker claiming as "${agent}" will take it`,
+    );
+  }
+  return out;
+}
+
+/** Every configured project's workdir and whether it exists (for `steward doctor`). */
+export function projectWorkdirs(config: Config, root: string): Array<{ project: string; workdir: string; exists: boolean }> {
+  return Object.keys(config.projects).map((project) => {
+    const workdir = resolveWorkdir(config, root, project);
+    return { project, workdir, exists: existsSync(workdir) };
+  });
+}

@@ -1,0 +1,52 @@
+// SQL for archiving finished tasks (off the board and `list`) and deleting them for good.
+import type { Database, Statement } from 'better-sqlite3';
+
+/** Archived tasks and the deletion of a finished task with its runs. */
+export class ArchiveRepo {
+  private readonly s: Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.s = {
+      archive: db.prepare('INSERT OR IGNORE INTO archived_tasks (task_id, at, by) VALUES (?, ?, ?)'),
+      get: db.prepare('SELECT task_id, at, by FROM archived_tasks WHERE task_id = ?'),
+      unarchive: db.prepare('DELETE FROM archived_tasks WHERE task_id = ?'),
+      // A deleted task's rows: what points at it is cut loose first (the events stay, as the audit log).
+      dropArchived: db.prepare('DELETE FROM archived_tasks WHERE task_id = ?'),
+      dropDeps: db.prepare('DELETE FROM task_deps WHERE task_id = ?'),
+      dropBranch: db.prepare('DELETE FROM task_branches WHERE task_id = ?'),
+      dropPaths: db.prepare('DELETE FROM task_paths WHERE task_id = ?'),
+      dropRuns: db.prepare('DELETE FROM runs WHERE task_id = ?'),
+      unlinkChildren: db.prepare('UPDATE tasks SET parent_id = NULL WHERE parent_id = ?'),
+      unlinkProposals: db.prepare('UPDATE proposals SET task_id = NULL WHERE task_id = ?'),
+      dropTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
+    };
+  }
+
+  /** Archives a task; false when it already was. */
+  archive(taskId: number, at: number, by: string): boolean {
+    return this.s.archive.run(taskId, at, by).changes === 1;
+  }
+
+  /** When and by whom a task was archived, or undefined. */
+  get(taskId: number): { at: number; by: string } | undefined {
+    return this.s.get.get(taskId) as { at: number; by: string } | undefined;
+  }
+
+  /** Takes a task off the archive (e.g. when it is requeued). */
+  unarchive(taskId: number): void {
+    this.s.unarchive.run(taskId);
+  }
+
+  /** Deletes a task and its runs; returns how many runs went with it. The caller checks nothing depends on it. */
+  deleteTask(taskId: number): number {
+    this.s.dropArchived.run(taskId);
+    this.s.dropDeps.run(taskId);
+    this.s.dropBranch.run(taskId);
+    this.s.dropPaths.run(taskId);
+    const runs = this.s.dropRuns.run(taskId).changes;
+    this.s.unlinkChildren.run(taskId);
+    this.s.unlinkProposals.run(taskId);
+    this.s.dropTask.run(taskId);
+    return runs;
+  }
+}
