@@ -14,8 +14,18 @@ import {
 } from './digest.js';
 import { misconfiguredSignals, noAgentSignals, repeatedFailureSignals, REPEATED_STRIKES, silentSignals, type ProfileFit, type StuckSignal } from './stuck.js';
 
-/** The meta key of the digest cursor. */
+/** The meta key of the heartbeat's digest cursor (the default reader's; older workspaces have only this one). */
 export const DIGEST_CURSOR_KEY = 'digest.cursor';
+/** The reader a digest goes to unless told: the heartbeat (HEARTBEAT.md's `steward tick`, the triage agent). */
+export const DEFAULT_DIGEST_READER = 'heartbeat';
+
+/**
+ * The meta key of a reader's digest cursor. Each reader is told each item once; a person's `steward tick --reader me`
+ * or `steward up`'s own ticks (reader "up") never use up the items the heartbeat's triage agent has not seen.
+ */
+export function digestCursorKey(reader: string = DEFAULT_DIGEST_READER): string {
+  return reader === DEFAULT_DIGEST_READER ? DIGEST_CURSOR_KEY : `${DIGEST_CURSOR_KEY}.${reader}`;
+}
 /** Events read per digest; a longer backlog is read over the next digests. */
 export const DIGEST_EVENT_BATCH = 2000;
 /** Rows read per stuck-signal query. */
@@ -42,6 +52,8 @@ export function profilesOf(config: Config): Record<string, ProfileFit> | null {
 
 /** What the tick adds to the digest from its own steps. */
 export interface DigestExtras {
+  /** Whose cursor to read and advance (default the heartbeat). */
+  reader?: string;
   acted?: Record<string, number>;
   board?: BoardLine[];
   notes?: ReadonlyMap<number, string>;
@@ -66,7 +78,8 @@ export function currentSignals(store: Store, now: number, profiles: Record<strin
 /** Builds the digest since the last one and stores the new cursor (written only when it changed). */
 export function takeDigest(store: Store, now: number, config: Config, extras: DigestExtras = {}): Digest {
   return store.tx(() => {
-    const stored = store.meta.get(DIGEST_CURSOR_KEY);
+    const key = digestCursorKey(extras.reader);
+    const stored = store.meta.get(key);
     const cursor = parseCursor(stored);
     const events = store.events.sinceForDigest(cursor.event_id, DIGEST_EVENT_KINDS, DIGEST_EVENT_BATCH);
     const watermark = events.length === DIGEST_EVENT_BATCH ? events[events.length - 1]!.id : store.events.maxId();
@@ -98,7 +111,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       paused: pausedAgents(store, now),
     });
     const text = JSON.stringify(next);
-    if (text !== stored) store.meta.compareAndSet(DIGEST_CURSOR_KEY, stored, text);
+    if (text !== stored) store.meta.compareAndSet(key, stored, text);
     return digest;
   });
 }

@@ -41,6 +41,8 @@ export interface TickInput {
   hooks?: TickHooks;
   /** The workspace config (accept policy, agent profiles); defaults when absent. */
   config?: Config;
+  /** Whose digest this tick reports: each reader has its own cursor (default the heartbeat, see digest-store.ts). */
+  reader?: string;
 }
 
 /** What one tick did, step by step, and its digest. */
@@ -118,6 +120,7 @@ export function tickOnce(input: TickInput): TickResult {
     { accepted: decided.accepted.length, reaped: reap.lost.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
   ]);
   const digest = takeDigest(store, ctx.now, config, {
+    reader: input.reader,
     acted,
     board: reports.flatMap((r) => r.unreadable_lines),
     notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),

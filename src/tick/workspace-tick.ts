@@ -18,6 +18,8 @@ export interface WorkspaceTickDeps {
   log?: (line: string) => void;
   /** Collects the notify deliveries (the CLI awaits them before it exits). */
   pending?: Array<Promise<void>>;
+  /** Whose digest cursor the ticks advance (default the heartbeat). */
+  reader?: string;
 }
 
 /** Returns the function the CLI, MCP and `steward up` call for one tick; the digest is what it returns. */
@@ -25,7 +27,7 @@ export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Reco
   return (ctx) => {
     const base = buildTickHooks({ workspace: deps.workspace, config: deps.config });
     const hooks = deps.adjust ? deps.adjust(base) : base;
-    const result = runTick({ store: deps.store, ctx, hooks, config: deps.config });
+    const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
     if (!digest.quiet) deps.pending?.push(notify(deps.config, digest, deps.log));

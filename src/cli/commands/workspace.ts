@@ -9,6 +9,7 @@ import { workspaceTick } from '../../tick/workspace-tick.js';
 import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import { installOpenClaw, SKILLS_DIR } from '../../workspace/openclaw.js';
 import { StewardError } from '../../core/errors.js';
+import { parseInput, zName } from '../../core/schemas.js';
 import { relative, resolve } from 'node:path';
 import type { Command } from '../command.js';
 
@@ -56,11 +57,13 @@ function profilePermissions(root: string): Array<{ name: string; cli: string; pe
 /** `steward tick`: one pass under the lock; prints the digest. */
 export const tick: Command = {
   name: 'tick',
-  summary: 'run one triage pass (ingest, reap, decide, promote, dispatch, render) and print the digest',
-  usage: 'steward tick [--json]',
-  async run(ctx) {
+  summary: "run one triage pass and print the digest since this reader's last one (--reader NAME; default the heartbeat's)",
+  usage: 'steward tick [--reader NAME] [--json]',
+  options: { reader: { type: 'string' } },
+  async run(ctx, values) {
     const pending: Array<Promise<void>> = [];
-    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store(), log: ctx.log, pending })(ctx.op());
+    const reader = values.reader === undefined ? undefined : parseInput(zName, values.reader, 'reader');
+    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store(), log: ctx.log, pending, reader })(ctx.op());
     await Promise.all(pending);
     return { json: digest, text: digestText(digest as Parameters<typeof digestText>[0]) };
   },
