@@ -10,7 +10,7 @@ import type { McpTokenGrant, McpTokens } from './tokens.js';
 
 /** Where `steward mcp --http` listens unless told otherwise. */
 export const DEFAULT_MCP_HOST = '127.0.0.1';
-export const DEFAULT_MCP_PORT = 7420;
+export const DEFAULT_MCP_PORT = 7410;
 /** The path MCP clients POST to. */
 export const MCP_PATH = '/mcp';
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -30,6 +30,16 @@ export interface RunTotals {
 
 type Row = Record<string, unknown>;
 
+/** A task whose next try is due later (a retry's backoff, or a rate limit). */
+export interface WaitingTask {
+  id: number;
+  title: string;
+  status: string;
+  run_after: number;
+  attempts: number;
+  max_attempts: number;
+}
+
 /** Aggregates for the digest and stats; bounded by status indexes so they stay cheap on a large queue. */
 export class ReportRepo {
   private readonly s: Record<string, Statement>;
@@ -45,6 +55,11 @@ export class ReportRepo {
       failureKinds: db.prepare(
         'SELECT failure_kind AS kind, COUNT(*) AS n FROM runs WHERE failure_kind IS NOT NULL GROUP BY failure_kind ORDER BY failure_kind',
       ),
+      waiting: db.prepare(`SELECT * FROM (
+          SELECT id, title, status, run_after, attempts, max_attempts FROM tasks t WHERE ${inState('ready')} AND t.run_after > @now
+          UNION ALL
+          SELECT id, title, status, run_after, attempts, max_attempts FROM tasks t WHERE ${inState('pending')} AND t.run_after > @now)
+        ORDER BY run_after, id LIMIT @limit`),
       runTotals: db.prepare(`SELECT COUNT(*) AS runs, COALESCE(SUM(cost_usd), 0) AS cost_usd,
         COALESCE(SUM(tokens_in), 0) AS tokens_in, COALESCE(SUM(tokens_out), 0) AS tokens_out FROM runs`),
     };
@@ -64,6 +79,11 @@ export class ReportRepo {
   /** Pending, ready or running tasks with at least `minAttempts` strikes, by id. */
   struck(minAttempts: number, limit: number): StruckTask[] {
     return this.s.struck.all(minAttempts, limit) as StruckTask[];
+  }
+
+  /** Ready or pending tasks waiting for a retry time after `now`, soonest first. */
+  waiting(now: number, limit: number): WaitingTask[] {
+    return this.s.waiting.all({ now, limit }) as WaitingTask[];
   }
 
   /** Tasks done in each of the `hours` hours before `now` (index 0 = the last hour). */

@@ -13,6 +13,8 @@ import { createWebBoard } from '../web/index.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { startUpHttp } from './http-server.js';
 import { acquireInstanceLock } from './instance-lock.js';
+import { listenWithFallback } from './listen.js';
+import { removeUpFile, writeUpFile } from './up-file.js';
 import type { LoopStats } from './metrics.js';
 
 export interface UpOptions {
@@ -64,6 +66,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     store,
     adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : hooks),
     log,
+    reader: 'up', // its own digest cursor: the heartbeat's triage agent still sees every item
   });
   const op = (): OpContext => ({ now: Date.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;
@@ -83,19 +86,15 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       host,
       log,
     });
-    http = await startUpHttp({
-      web,
-      store,
-      tokens,
-      boardPath: workspace.boardPath,
-      host,
-      port: options.port ?? config.mcp.port,
-      loop: stats,
-      log,
-      tick: (ctx) => tick(ctx),
-      backoff: backoffPolicyOf(config),
-      guard: httpGuardOf(config, host),
-    });
+    const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
+    const guard = httpGuardOf(config, host);
+    const start = (port: number) =>
+      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard });
+    http = await listenWithFallback(choice, start, (taken) =>
+      log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; set mcp.port to pin one)`),
+    );
+    const bound = new URL(http.url);
+    writeUpFile(workspace.stewardDir, { pid: process.pid, host: bound.hostname, port: Number(bound.port), url: http.url, mcp_url: http.mcpUrl, started_at: new Date().toISOString() });
   } catch (err) {
     release();
     throw err;
@@ -186,6 +185,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       for (const w of watchers) w.close();
       while (running) await new Promise((r) => setTimeout(r, 20));
       await http.close();
+      removeUpFile(workspace.stewardDir);
       release();
       resolveStopped();
     })());

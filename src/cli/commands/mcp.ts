@@ -5,6 +5,8 @@ import { parseInput, zInt } from '../../core/schemas.js';
 import { checkBindHost } from '../../http/request-guard.js';
 import { zRole } from '../../mcp/roles.js';
 import { workspaceTick } from '../../tick/workspace-tick.js';
+import { listenWithFallback } from '../../up/listen.js';
+import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command, Values } from '../command.js';
 
 /** The MCP adapter, loaded only when this command runs (the SDK is not needed by other commands). */
@@ -23,9 +25,15 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   const host = (values.host as string | undefined) ?? config.mcp.host;
   const warning = checkBindHost(host, values['allow-remote'] === true);
   if (warning) ctx.log(`steward mcp: ${warning}`);
+  const up = readUpFile(ctx.workspace().stewardDir);
+  if (up?.alive) ctx.log(`steward mcp: note: steward up (pid ${up.info.pid}) already serves MCP for this workspace at ${up.info.mcp_url}`);
   const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
   const backoff = backoffPolicyOf(config);
-  const http = await startMcpHttp({ store: ctx.store(), tokens, host, port, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, guard: httpGuardOf(config, host) });
+  const guard = httpGuardOf(config, host);
+  const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, guard });
+  const http = await listenWithFallback({ host, port, explicit: values.port !== undefined }, start, (taken) =>
+    ctx.log(`steward mcp: ${host}:${taken} is taken (steward up, or another program): using a free port instead`),
+  );
   ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

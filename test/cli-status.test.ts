@@ -1,0 +1,76 @@
+// `steward status`: running runs with elapsed time and last output line, paused agents, what needs a person, next retries.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CLI, cli, tempDir } from './support/helpers.js';
+
+test('status shows one screen of what runs, what is paused, what needs you and what retries next', () => {
+  const ws = tempDir();
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  run('init');
+  // Retries wait an hour, so no task comes back for a later claim however slow this machine is.
+  const configPath = join(ws, '.steward/config.yaml');
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/baseSeconds: \d+/, 'baseSeconds: 3600').replace(/capSeconds: \d+/, 'capSeconds: 7200'));
+  const claimOne = (title: string, ...flags: string[]) => {
+    const id = run('add', title, '--priority', '0', ...flags, '--json').json.task.id as number;
+    const runId = run('claim', '--agent', 'coder', '--json').json.run.id as number;
+    return { id, runId };
+  };
+  const review = claimOne('needs a look', '--review');
+  run('complete', String(review.runId));
+  const question = claimOne('which region');
+  run('fail', String(question.runId), '--kind', 'needs_input', '--error', 'asked', '--question', 'eu or us?');
+  const broken = claimOne('broken', '--max-attempts', '1');
+  run('fail', String(broken.runId), '--kind', 'fatal', '--error', 'compiler exploded');
+  const retry = claimOne('flaky');
+  run('fail', String(retry.runId), '--error', 'network blip');
+  const limited = claimOne('rate limited');
+  run('fail', String(limited.runId), '--kind', 'rate_limit', '--retry-after', '600', '--error', '429'); // coder pauses
+  const live = run('add', 'long job', '--type', 'build', '--json').json.task.id as number;
+  const liveRun = run('claim', '--agent', 'other', '--type', 'build', '--json').json.run.id as number;
+  mkdirSync(join(ws, '.steward/logs'), { recursive: true });
+  writeFileSync(join(ws, '.steward/logs', `${live}-${liveRun}.log`), 'starting\ncompiling 3 of 7 modules\n\n');
+
+  const s = run('status', '--json');
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.json.up, null);
+  assert.deepEqual(s.json.running.map((r: { run_id: number; task_id: number; last_line: string }) => [r.run_id, r.task_id, r.last_line]), [[liveRun, live, 'compiling 3 of 7 modules']]);
+  assert.equal(typeof s.json.running[0].elapsed_ms, 'number');
+  assert.deepEqual(s.json.paused.map((p: { name: string }) => p.name), ['coder']);
+  assert.deepEqual(s.json.review.map((t: { id: number }) => t.id), [review.id]);
+  assert.deepEqual(s.json.questions.map((t: { id: number }) => t.id), [question.id]);
+  assert.deepEqual(s.json.failed.map((t: { id: number }) => t.id), [broken.id]);
+  assert.ok(s.json.retries.some((t: { id: number }) => t.id === retry.id), JSON.stringify(s.json.retries));
+
+  const text = run('status').stdout;
+  assert.match(text, /^up +not running/m);
+  assert.match(text, new RegExp(`run ${liveRun} \\(task #${live}\\)  other  \\d+s  long job\\n +│ compiling 3 of 7 modules`));
+  assert.match(text, /^paused agents\n {2}coder until /m);
+  assert.match(text, new RegExp(`#${review.id} review .*steward approve ${review.id}`));
+  assert.match(text, new RegExp(`#${question.id} question  which region — eu or us\\?`));
+  assert.match(text, new RegExp(`#${broken.id} failed +broken — compiler exploded +→ steward requeue ${broken.id}`));
+  assert.match(text, /^next retries\n/m);
+});
+
+test('status --watch redraws until stopped', async () => {
+  const ws = tempDir();
+  cli(['init'], { cwd: ws });
+  const child = spawn(process.execPath, [CLI, 'status', '--watch', '--every', '0.2'], { cwd: ws, env: { ...process.env, STEWARD_DIR: '' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if ((out.match(/steward status — /g) ?? []).length >= 2) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  assert.equal(await exit, 0);
+  assert.match(out, /\x1b\[H\x1b\[2J/, 'redraws in place');
+});
