@@ -1,6 +1,6 @@
 // The first hour with the CLI (issue 17): --version, edit, archive, delete, readable messages, run/task ids.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { openStore } from '../src/store/open-store.js';
@@ -127,6 +127,21 @@ describe('steward CLI: everyday edits and messages', () => {
     assert.equal(strict.code, 2);
     assert.match(strict.stderr, /project "web" has no workdir/);
     assert.equal(run('add', 'here', '--strict').code, 0);
+  });
+
+  test('doctor checks each project workdir; add knows a configured project', () => {
+    const dir = tempDir();
+    const r = (...args: string[]) => cli(args, { cwd: dir, env: { PATH: '' } });
+    r('init');
+    const configPath = join(dir, '.steward/config.yaml');
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^projects:.*$/m, 'projects:\n  here: { workdir: . }\n  gone: { workdir: ./no-such-dir }'));
+    const doc = r('doctor', '--json', '--timeout', '1');
+    assert.equal(doc.code, 0, doc.stderr);
+    assert.deepEqual(doc.json.projects.map((p: { project: string; exists: boolean }) => [p.project, p.exists]), [['here', true], ['gone', false]]);
+    assert.match(r('doctor', '--timeout', '1').stdout, /^ {2}gone +missing +\/.*no-such-dir$/m);
+    const add = r('add', 'known', '--project', 'here', '--strict');
+    assert.equal(add.code, 0, add.stderr);
+    assert.equal(add.stderr, '');
   });
 
   test('readable messages: zod text never reaches a person', () => {

@@ -49,7 +49,8 @@ describe('MCP roles', () => {
         assert.equal(t.outputSchema?.type, 'object', `${t.name} has an output schema`);
         assert.ok(t.description && t.description.length <= 100, `${t.name}: a tight description`);
       }
-      assert.ok(JSON.stringify({ tools }).length < 8000, `${role} tools/list under 8,000 characters`);
+      // 8,100: the worker role is 8,021 since priority advertises its words (anyOf integer | enum, issue 17).
+      assert.ok(JSON.stringify({ tools }).length < 8100, `${role} tools/list under 8,100 characters`);
       await c.close();
     }
   });

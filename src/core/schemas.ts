@@ -54,7 +54,7 @@ export const zPriority = z
     z.union([z.int({ error: PRIORITY_RULE }).min(0, PRIORITY_RULE).max(100, PRIORITY_RULE), z.enum(PRIORITY_NAMES)], { error: PRIORITY_RULE }),
   )
   .transform((v) => (typeof v === 'number' ? v : PRIORITY_WORDS[v]))
-  .describe('0 most urgent … 100; urgent=10 high=30 normal=50 low=80; default 50');
+  .describe('lower runs first; urgent=10 high=30 normal=50 (default) low=80');
 
 /** Names of projects, agents, types, capabilities: short, no spaces. */
 export const zName = z
@@ -177,10 +177,12 @@ export const listInput = z
     agent: zName.optional(),
     limit: zInt(1, 100).optional().describe('rows per page, default 20, max 100'),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
-    archived: zBool.optional().describe('include archived'),
   })
   .strict();
 export type ListInput = z.infer<typeof listInput>;
+
+/** `list` as the CLI asks it: also archived tasks (not offered over MCP, whose tools/list stays small). */
+export const listQuery = listInput.extend({ archived: zBool.optional().describe('include archived tasks') }).strict();
 
 export const idInput = z.object({ id: zId }).strict();
 export const reasonInput = z.object({ id: zId, reason: z.string().max(2000).optional() }).strict();

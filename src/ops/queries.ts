@@ -1,6 +1,6 @@
 // Reading the queue: list (pages with a cursor), show, and the working context a worker gets.
 import { StewardError } from '../core/errors.js';
-import { idInput, listInput, parseInput } from '../core/schemas.js';
+import { idInput, listQuery, parseInput } from '../core/schemas.js';
 import type { Run, StewardEvent, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { requireTask } from './transition.js';
@@ -18,7 +18,7 @@ function decodeCursor(cursor: string): { priority: number; id: number } {
 
 /** A page of tasks ordered by priority then id; `next_cursor` is null on the last page. */
 export function listTasks(store: Store, input: unknown): { tasks: Task[]; next_cursor: string | null } {
-  const q = parseInput(listInput, input ?? {}, 'list');
+  const q = parseInput(listQuery, input ?? {}, 'list');
   const limit = q.limit ?? DEFAULT_PAGE;
   const from = q.cursor ? decodeCursor(q.cursor) : { priority: -1, id: 0 };
   const rows = store.read(() =>

@@ -4,6 +4,7 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { defaultConfigText, generateToken } from '../config/default-config.js';
 import { AGENT_CLIS, type AgentCli } from '../config/schema.js';
+import { ignoreRuntimeFiles } from './gitignore.js';
 import { heartbeatText } from './heartbeat-text.js';
 import { createWorkspaceDirs, type Workspace } from './workspace.js';
 
@@ -34,7 +35,10 @@ function writeIfAbsent(path: string, text: string): boolean {
   }
 }
 
-/** Creates the workspace at `root`: .steward/{inbox,logs}, config.yaml with fresh tokens, TASKS.md, HEARTBEAT.md. Never overwrites. */
+/**
+ * Creates the workspace at `root`: .steward/{inbox,logs}, config.yaml with fresh tokens, TASKS.md, HEARTBEAT.md; in a git
+ * repository also `/.steward/` in .gitignore. Never overwrites.
+ */
 export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}): { workspace: Workspace; created: string[] } {
   const { workspace: ws, created } = createWorkspaceDirs(root);
   const files: Array<[string, () => string]> = [
@@ -43,5 +47,7 @@ export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}):
     [join(ws.root, 'HEARTBEAT.md'), () => heartbeatText(ws.root)],
   ];
   for (const [path, text] of files) if (writeIfAbsent(path, text())) created.push(path);
+  const ignored = ignoreRuntimeFiles(ws.root);
+  if (ignored) created.push(ignored);
   return { workspace: ws, created: created.map((p) => relative(ws.root, p) || '.') };
 }

@@ -6,6 +6,8 @@ import { StewardError } from '../../core/errors.js';
 import { parseInput } from '../../core/parse-input.js';
 import { idInput } from '../../core/schemas.js';
 import { pausedAgents, requireTask, type PausedAgent } from '../../ops/index.js';
+import { isTerminal } from '../../core/states.js';
+import { projectWorkdirs } from '../../config/task-targets.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
@@ -116,11 +118,31 @@ export const logs: Command = {
   async run(ctx, values, pos) {
     const { id } = parseInput(idInput, { id: pos[0] }, 'logs');
     const store = ctx.store();
-    const run = store.read(() => {
-      requireTask(store, id);
-      return store.runs.forTask(id, 1)[0];
-    });
-    if (!run) throw new StewardError('NOT_FOUND', `task #${id} has no runs yet`, { id });
+    const latest = () =>
+      store.read(() => {
+        const task = requireTask(store, id);
+        return { task, run: store.runs.forTask(id, 1)[0] };
+      });
+    let { task, run } = latest();
+    if (!run && values.follow && !isTerminal(task.status)) {
+      // --follow on a task that has not started: wait for its first run (Ctrl-C stops waiting).
+      ctx.log(`task #${id} is ${task.status}: waiting for its first run (Ctrl-C stops)`);
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        while (!run && !isTerminal(task.status) && !stop.signal.aborted) {
+          await new Promise((r) => setTimeout(r, 250));
+          ({ task, run } = latest());
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (!run && stop.signal.aborted) return { json: { task_id: id, run_id: null, status: task.status }, text: `stopped waiting: task #${id} is ${task.status}` };
+    }
+    if (!run) throw new StewardError('NOT_FOUND', `task #${id} has no runs${isTerminal(task.status) ? ` (it is ${task.status})` : ' yet (--follow waits for one)'}`, { id });
     const path = run.log_path ?? runLogPath(ctx.workspace(), id, run.id);
     const view = { task_id: id, run_id: run.id, log_path: path };
     if (!values.follow) {
@@ -160,7 +182,17 @@ function loadConfigOrDefault(ctx: CliContext): Config {
   }
 }
 
-/** `steward doctor`: installed CLIs and runnable profiles. */
+/** Each configured project's workdir and whether it exists; none outside a workspace. */
+function workdirsOf(ctx: CliContext, config: Config): ReturnType<typeof projectWorkdirs> {
+  try {
+    return projectWorkdirs(config, ctx.workspace().root);
+  } catch (err) {
+    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return [];
+    throw err;
+  }
+}
+
+/** `steward doctor`: installed CLIs, runnable profiles, project workdirs. */
 export const doctor: Command = {
   name: 'doctor',
   summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here, with their permission mode',
@@ -170,7 +202,9 @@ export const doctor: Command = {
   async run(ctx, values) {
     const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : Number(values.timeout);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
-    const report = await runDoctor(loadConfigOrDefault(ctx), { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
+    const config = loadConfigOrDefault(ctx);
+    const report = await runDoctor(config, { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
+    const projects = workdirsOf(ctx, config);
     const state = profileState(ctx, Date.now());
     for (const p of report.profiles) {
       const paused = state.paused.find((x) => x.agent === p.name);
@@ -191,12 +225,14 @@ export const doctor: Command = {
       if (p.paused) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  PAUSED until ${p.paused.until} (rate limit, no strike): ${p.paused.reason}`);
       if (p.config_error) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  CANNOT START since ${p.config_error.since}: ${p.config_error.error}`);
     }
+    lines.push(projects.length ? 'project workdirs:' : 'project workdirs: none configured (tasks run in the workspace; .steward/config.yaml projects)');
+    for (const p of projects) lines.push(`  ${p.project.padEnd(w)}  ${p.exists ? 'ok' : 'missing'}  ${p.workdir}`);
     const leftovers = await worktreeLeftovers(ctx);
     if (leftovers.length) {
       lines.push('worktrees and task branches not in use (steward gc removes the clean, merged ones):');
       for (const l of leftovers) lines.push(`  ${leftoverLine(l)}`);
     }
-    return { json: { ...report, leftovers }, text: lines.join('\n') };
+    return { json: { ...report, projects, leftovers }, text: lines.join('\n') };
   },
 };
 

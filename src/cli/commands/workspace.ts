@@ -11,6 +11,7 @@ import { installOpenClaw, SKILLS_DIR } from '../../workspace/openclaw.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput, zName } from '../../core/schemas.js';
 import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 
 /** `steward init [--openclaw [--workspace DIR]]`: the workspace folders and starter files, never over an edit. */
@@ -31,7 +32,10 @@ export const init: Command = {
     const profiles = profilePermissions(workspace.root);
     for (const p of profiles) lines.push(`agent profile ${p.name} (${p.cli}): permissions ${p.permissions}`);
     if (profiles.length) lines.push('  (permissions: bypass | acceptEdits | default in .steward/config.yaml)');
-    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles }, text: lines.join('\n') };
+    // MCP hosts (Claude Desktop, OpenClaw) start servers with a bare PATH: give them this machine's absolute command.
+    const mcpServer = { command: process.execPath, args: [fileURLToPath(new URL('../main.js', import.meta.url)), 'mcp', '--role', 'planner', '--dir', workspace.root] };
+    const mcpText = ['', 'MCP hosts (Claude Desktop "mcpServers", OpenClaw "mcp.servers") start steward on this machine with:', JSON.stringify({ steward: mcpServer }, null, 2), '(--role planner | worker | triage; Claude Code: claude mcp add -s project steward -- steward mcp --role planner)'];
+    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, mcp_server: mcpServer }, text: [...lines, ...mcpText].join('\n') };
     const target = resolve(ctx.cwd, (values.workspace as string | undefined) ?? workspace.root);
     const oc = installOpenClaw(target, workspace.root);
     lines.push(`OpenClaw workspace ${target}:`);
@@ -39,7 +43,7 @@ export const init: Command = {
     for (const f of oc.kept) lines.push(`  kept   ${relative(target, f)} (it has your edits; the shipped version is in ${SKILLS_DIR})`);
     for (const f of oc.same) lines.push(`  same   ${relative(target, f)}`);
     lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2), '', ...oc.notes);
-    return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, openclaw: { target, ...oc } }, text: lines.join('\n') };
+    return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, mcp_server: mcpServer, openclaw: { target, ...oc } }, text: lines.join('\n') };
   },
 };
 

@@ -1,0 +1,41 @@
+// `steward init` in a git repository keeps runtime files out of git; `npm start` here modifies no tracked file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cli, REPO_ROOT, tempDir } from './support/helpers.js';
+
+const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' });
+const hasGit = git(REPO_ROOT, '--version').status === 0;
+
+test('init in a git repository adds /.steward/ to .gitignore once; nothing of .steward/ can be committed', { skip: !hasGit && 'no git here' }, () => {
+  const repo = tempDir();
+  assert.equal(git(repo, 'init', '-q').status, 0);
+  writeFileSync(join(repo, '.gitignore'), 'node_modules/');
+  const r = cli(['init'], { cwd: repo });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\.gitignore/);
+  const text = readFileSync(join(repo, '.gitignore'), 'utf8');
+  assert.equal(text, 'node_modules/\n\n# steward runtime files: the queue, run logs, and config.yaml with MCP tokens\n/.steward/\n');
+  assert.equal(cli(['init'], { cwd: repo }).stdout.includes('nothing changed'), true, 'a second init changes nothing');
+  assert.equal(readFileSync(join(repo, '.gitignore'), 'utf8'), text);
+  assert.equal(git(repo, 'add', '-A').status, 0);
+  const staged = git(repo, 'diff', '--cached', '--name-only').stdout.split('\n').filter(Boolean).sort();
+  assert.deepEqual(staged, ['.gitignore', 'HEARTBEAT.md', 'TASKS.md']);
+});
+
+test('init outside git writes no .gitignore', () => {
+  const dir = tempDir();
+  assert.equal(cli(['init'], { cwd: dir }).code, 0);
+  assert.equal(spawnSync('test', ['-e', join(dir, '.gitignore')]).status, 1);
+});
+
+test("this repository's workspace files (what npm start writes) are not tracked, so npm start leaves git clean", { skip: !hasGit && 'no git here' }, () => {
+  const inGit = git(REPO_ROOT, 'rev-parse', '--is-inside-work-tree');
+  if (inGit.status !== 0) return; // an unpacked tarball, not a clone
+  assert.equal(git(REPO_ROOT, 'ls-files', 'TASKS.md', '.steward').stdout, '', 'TASKS.md and .steward/ are not tracked');
+  for (const path of ['TASKS.md', '.steward/queue.db', '.steward/config.yaml', '.steward/up.json', '.steward/logs/1-1.log']) {
+    assert.equal(git(REPO_ROOT, 'check-ignore', '-q', path).status, 0, `${path} is ignored`);
+  }
+});
