@@ -22,8 +22,17 @@ export interface ChaosOptions {
   /** Give up (and fail) when the tasks are not all terminal by then. */
   durationLimitMs: number;
   seed: number;
-  /** Mean time between kills; each waits a uniform 0.5–1.5 × this. */
+  /** Mean time between kills; each waits a uniform 0.5–1.5 × this. Ignored when `killsByWork` is set. */
   killEveryMs: number;
+  /**
+   * Kills bound by work instead of time (the in-suite test): this many SIGKILLs of `steward up` and of babysitters,
+   * spread over the run by progress (one each time another share of the tasks is terminal), whatever the machine's speed.
+   */
+  killsByWork?: { up: number; babysitter: number };
+  /** How long a run may stay `running` with its babysitter gone while `up` runs before it counts as an orphan. Default 10 s. */
+  orphanGraceMs?: number;
+  /** How long to wait, once every task is terminal, for babysitters and CLIs to exit on their own. Default 20 s. */
+  settleMs?: number;
   log?: (line: string) => void;
   /** Runs at once (wip.global). Default 4. */
   wip?: number;
@@ -104,6 +113,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const reportedOrphans = new Set<number>();
   const started = Date.now();
   let nextKill = started + between(0.5, 1.5) * opts.killEveryMs;
+  // Work-bound plan: kill k (of up + babysitter kills, alternating) is due once k/(kills+1) of the tasks are terminal.
+  const plan = opts.killsByWork;
+  const planned = plan ? plan.up + plan.babysitter : 0;
+  const planDone = { up: 0, babysitter: 0 };
+  const due = (terminal: number) => plan !== undefined && planDone.up + planDone.babysitter < planned && terminal >= Math.ceil(((planDone.up + planDone.babysitter + 1) * opts.tasks) / (planned + 1));
+  const terminalNow = store.db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE status IN ('done', 'failed', 'cancelled')");
+  const orphanGrace = opts.orphanGraceMs ?? REAP_GRACE_MS;
   let restartAt = 0;
   let finished = false;
   up.start();
@@ -134,7 +150,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         }
         if (!deadSince.has(r.id)) deadSince.set(r.id, now);
         const since = Math.max(deadSince.get(r.id)!, up.since);
-        if (up.pid && now - since > REAP_GRACE_MS && !reportedOrphans.has(r.id)) {
+        if (up.pid && now - since > orphanGrace && !reportedOrphans.has(r.id)) {
           reportedOrphans.add(r.id);
           live.orphanRuns.push(`run ${r.id} of #${r.task_id} stayed running ${Math.round((now - since) / 1000)} s after its babysitter (pid ${r.pid ?? 'none'}) was gone, with steward up running`);
         }
@@ -143,11 +159,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         finished = true;
         break;
       }
-      if (now < nextKill) continue;
-      nextKill = now + between(0.5, 1.5) * opts.killEveryMs;
       const babysitters = procs.filter((p) => p.kind === 'babysitter');
-      if (up.pid && (random() < 0.4 || babysitters.length === 0)) {
+      let target: 'up' | 'babysitter';
+      if (plan) {
+        if (!due((terminalNow.get() as { n: number }).n)) continue;
+        // Alternate, babysitters first; a babysitter kill waits for a live babysitter, an up kill for a running up.
+        const wantUp = planDone.babysitter >= plan.babysitter || (planDone.up < plan.up && planDone.up < planDone.babysitter);
+        if (wantUp ? !up.pid : babysitters.length === 0) continue;
+        target = wantUp ? 'up' : 'babysitter';
+      } else {
+        if (now < nextKill) continue;
+        nextKill = now + between(0.5, 1.5) * opts.killEveryMs;
+        target = up.pid && (random() < 0.4 || babysitters.length === 0) ? 'up' : 'babysitter';
+      }
+      if (target === 'up' && up.pid) {
         kills.up++;
+        planDone.up++;
         const pid = up.pid;
         await up.stop('SIGKILL');
         const lock = tickLock.get() as { value: string } | undefined;
@@ -160,6 +187,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         try {
           process.kill(victim.pid, 'SIGKILL');
           kills.babysitter++;
+          planDone.babysitter++;
           killedRuns.add(victim.runId);
           log(`chaos: SIGKILL babysitter ${victim.pid} of run ${victim.runId} (${kills.babysitter}) at ${Math.round((Date.now() - started) / 100) / 10} s`);
         } catch {
@@ -169,7 +197,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
     if (!up.pid) up.start(); // the last act may have been a kill
     // Settle: every babysitter and CLI ends on its own once its run is recorded.
-    const settleUntil = Date.now() + 20_000;
+    const settleUntil = Date.now() + (opts.settleMs ?? 20_000);
     while (finished && Date.now() < settleUntil && workspaceProcs(ws.root, CLI, FAKE).length > 0) await sleep(200);
     await up.stop('SIGTERM');
   } finally {
