@@ -61,7 +61,7 @@ export function canTransition(action: TaskAction, from: TaskState, to: TaskState
 const ACTION_PHRASES: Record<TaskAction, string> = {
   promote: 'promote', claim: 'claim', complete: 'complete', approve: 'approve', changes: 'request changes on',
   retry: 'retry', block: 'block', answer: 'answer', unblock: 'unblock', dead: 'fail', cancel: 'cancel',
-  requeue: 'requeue', force_done: 'mark done',
+  requeue: 'requeue', force_done: 'mark done', conflict: 'block on a merge conflict',
 };
 
 /** Throws INVALID_TRANSITION unless the table allows it. */
