@@ -149,4 +149,24 @@ describe('steward doctor', () => {
     assert.equal(text.stdout.match(/^ {2}claude +\//gm)?.length, 1, text.stdout);
     assert.match(text.stdout, /permissions bypass: --permission-mode bypassPermissions/);
   });
+
+  test('init enables the CLIs on PATH without bypass and prints each profile\'s permission mode', () => {
+    const bin = join(tempDir(), 'bin');
+    mkdirSync(bin);
+    for (const name of ['claude', 'codex', 'gemini', 'qwen']) {
+      writeFileSync(join(bin, name), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(bin, name), 0o755);
+    }
+    const r = cli(['init', '--dir', tempDir(), '--json'], { cwd: tempDir(), env: { PATH: bin } });
+    assert.equal(r.code, 0, r.stderr);
+    const perms = Object.fromEntries(r.json.profiles.map((p: { name: string; permissions: string }) => [p.name, p.permissions]));
+    assert.deepEqual(perms, {
+      claude: 'acceptEdits: --permission-mode acceptEdits',
+      codex: 'acceptEdits: -s workspace-write',
+      gemini: 'acceptEdits: --approval-mode auto_edit',
+      qwen: 'acceptEdits: --approval-mode auto-edit',
+    });
+    const text = cli(['init', '--dir', tempDir()], { cwd: tempDir(), env: { PATH: bin } });
+    assert.match(text.stdout, /^agent profile claude \(claude\): permissions acceptEdits: --permission-mode acceptEdits$/m);
+  });
 });
