@@ -154,11 +154,11 @@ describe('TASKS.md safety', () => {
     assert.match(ws.read(), /#2 two/);
   });
 
-  test('garbage: binary, 5 MB, broken front matter, duplicated and unknown ids — kept with reasons, nothing lost', () => {
+  test('garbage: binary, 2.5 MB, broken front matter, duplicated and unknown ids — kept with reasons, nothing lost', () => {
     const ws = workspace();
     ops.addTask(ws.store, { title: 'real' }, at(1));
     ws.tick(10);
-    const big = `${'x'.repeat(100)}\n`.repeat(50_000);
+    const big = `${'x'.repeat(100)}\n`.repeat(25_000);
     const garbage = [
       '---\nbroken: [front\n---\n',
       ws.read().replace(/^---[\s\S]*?---\n/, ''),
@@ -174,7 +174,12 @@ describe('TASKS.md safety', () => {
     assert.ok(fresh.some((u) => /#1 real again/.test(u.text)), 'duplicated id reported');
     assert.ok(fresh.every((u) => u.reason.length > 0));
     const after = ws.read();
-    for (const piece of ['#999 not a task here', 'real again', 'x'.repeat(100)]) assert.ok(after.includes(piece), `lost: ${piece}`);
+    for (const piece of ['#999 not a task here', 'real again']) assert.ok(after.includes(piece), `lost: ${piece}`);
+    // The 2.5 MB of garbage is over the kept cap: it is saved to the file the board names, not dropped.
+    const saved = /saved in (\.steward\/board-overflow\/kept-[0-9a-f]+\.md)/.exec(after)?.[1];
+    assert.ok(saved, 'the board names the overflow file');
+    assert.equal(readFileSync(join(ws.board, '..', saved), 'utf8').split('x'.repeat(100)).length - 1, 25_000);
+    assert.ok(after.length < 400_000, 'the board itself stays small');
     assert.equal(ws.store.tasks.get(1)?.status, 'ready');
     assert.equal(ws.store.integrityCheck(), 'ok');
     const again = ws.tick(30);

@@ -1,21 +1,46 @@
 // TASKS.md on disk: read it with a fingerprint, write it atomically, never over an edit made since the read.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** What was read, so a later write can tell whether the file changed meanwhile. */
 export interface BoardRead {
-  /** The text (null when there is no file). */
+  /** The text (null when there is no file, or when it was too large to read). */
   text: string | null;
+  /** Set when the file was larger than the limit: it was not read; its size and identity. */
+  oversize?: { bytes: number; stamp: string };
 }
 
-/** Reads TASKS.md (null when absent). Bytes that are not UTF-8 become U+FFFD; nothing throws for content. */
-export function readBoardFile(path: string): BoardRead {
+function stampOf(path: string): { bytes: number; stamp: string } | null {
+  try {
+    const st = statSync(path);
+    return { bytes: st.size, stamp: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Reads TASKS.md (null when absent); a file over `maxBytes` is not read at all. Bytes that are not UTF-8 become U+FFFD. */
+export function readBoardFile(path: string, maxBytes = Number.POSITIVE_INFINITY): BoardRead {
+  const stamp = stampOf(path);
+  if (stamp === null) return { text: null };
+  if (stamp.bytes > maxBytes) return { text: null, oversize: stamp };
   try {
     return { text: readFileSync(path, 'utf8') };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { text: null };
     throw err;
   }
+}
+
+/** Whether the file still holds what `read` saw. */
+function unchangedSince(path: string, read: BoardRead): boolean {
+  if (read.oversize) return stampOf(path)?.stamp === read.oversize.stamp;
+  const now = stampOf(path);
+  if (read.text === null) return now === null;
+  // A file much larger than the text read cannot hold it: no need to read it whole again.
+  if (now === null || now.bytes > Buffer.byteLength(read.text, 'utf8')) return false;
+  return readBoardFile(path).text === read.text;
 }
 
 /** Writes `text` to `path` via a temp file + rename in the same folder, unless the file no longer holds what was read. */
@@ -29,7 +54,7 @@ export function writeBoardFile(path: string, text: string, read: BoardRead): { w
     closeSync(fd);
   }
   // The check sits right before the rename: an edit saved between them is the only window left.
-  if (readBoardFile(path).text !== read.text) {
+  if (!unchangedSince(path, read)) {
     rmSync(tmp, { force: true });
     return { written: false, reason: 'TASKS.md changed after it was read; it is read again on the next tick' };
   }

@@ -7,8 +7,9 @@ import {
 } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { readBoardFile, writeBoardFile, type BoardRead } from './board-file.js';
+import { boardLimit, capKept, overflowDirFor, saveOversize } from './board-limits.js';
 import type { BoardCommand, BoardTask, UnreadableLine } from './board-types.js';
-import { diffBoard, unreadableLines } from './diff-board.js';
+import { diffBoard, unreadableLines, type KeyHolder } from './diff-board.js';
 import { renderBoard } from './render-board.js';
 import { taskFact, toBoardTask } from './task-fact.js';
 
@@ -25,6 +26,8 @@ export interface BoardSyncOptions {
   ctx: OpContext;
   path: string;
   config: Config;
+  /** Where what the board cannot keep is saved (default: .steward/board-overflow beside TASKS.md). */
+  overflowDir?: string;
 }
 
 /** What reading TASKS.md did; `unreadable` must be passed on to the render of the same tick. */
@@ -44,7 +47,7 @@ export interface BoardIngest {
 function boardTasks(store: Store, config: Config, now: number, extraIds: number[] = []): { rows: BoardTask[]; tasks: Task[] } {
   const tasks = store.tasks.forBoard(config.board.doneLimit);
   const have = new Set(tasks.map((t) => t.id));
-  tasks.push(...store.tasks.many(extraIds.filter((id) => !have.has(id))));
+  for (const t of store.tasks.many(extraIds.filter((id) => !have.has(id)))) tasks.push(t);
   const runs = new Map(store.runs.running().map((r) => [r.task_id, r]));
   const openDeps = store.tasks.openDepsOfPending();
   const rows = tasks.map((t) => toBoardTask(t, withVerify(t, taskFact(t, now, { run: runs.get(t.id), openDeps: openDeps.get(t.id) ?? [] }))));
@@ -94,10 +97,19 @@ function keptText(cmd: Exclude<BoardCommand, { kind: 'unreadable' | 'removed' }>
 
 /** Reads TASKS.md, diffs it against the last render and the DB, applies the person's edits. */
 export function ingestBoard(opts: BoardSyncOptions): BoardIngest {
-  const read = readBoardFile(opts.path);
-  const out: BoardIngest = { read, applied: [], unreadable: [], fresh: [], removed: [] };
-  if (read.text === null) return out;
   const last = opts.store.meta.get(LAST_RENDER_KEY) ?? null;
+  const limit = boardLimit(last?.length ?? 0);
+  const read = readBoardFile(opts.path, limit);
+  const out: BoardIngest = { read, applied: [], unreadable: [], fresh: [], removed: [] };
+  const overflow = overflowDirFor(opts.path, opts.overflowDir);
+  if (read.oversize) {
+    // Never read: a copy is saved aside and the board says where; the render replaces the file.
+    const note = saveOversize(opts.path, overflow, read.oversize.bytes, read.oversize.stamp, limit);
+    out.unreadable = [note];
+    out.fresh = [{ line: 0, ...note }];
+    return out;
+  }
+  if (read.text === null) return out;
   if (last !== null && read.text === last) {
     // No one touched the file since steward wrote it: no edits to read, and the kept lines are those it wrote.
     out.unreadable = JSON.parse(opts.store.meta.get(KEPT_KEY) ?? '[]') as UnreadableLine[];
@@ -106,7 +118,7 @@ export function ingestBoard(opts: BoardSyncOptions): BoardIngest {
   }
   const human = { ...opts, ctx: { ...opts.ctx, actor: 'human' } };
   const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now, idsIn(read.text, last));
-  const commands = diffBoard(last, read.text, rows);
+  const commands = diffBoard(last, read.text, rows, (key) => keyHolder(opts.store, key));
   out.unreadable = unreadableLines(commands);
   for (const cmd of commands) {
     if (cmd.kind === 'unreadable') {
@@ -124,7 +136,21 @@ export function ingestBoard(opts: BoardSyncOptions): BoardIngest {
       }
     }
   }
+  out.unreadable = capKept(out.unreadable, overflow, opts.path);
   return out;
+}
+
+/** Who holds a board create key in the whole queue: a task, or a proposal made from the line. */
+function keyHolder(store: Store, key: string): KeyHolder | undefined {
+  const task = store.tasks.byKey(key);
+  if (task) return { task_id: task.id, open: task.status !== 'done' && task.status !== 'cancelled' };
+  const proposal = store.proposals.firstByKey(key);
+  if (!proposal) return undefined;
+  if (proposal.task_id !== null) {
+    const t = store.tasks.get(proposal.task_id);
+    return { task_id: proposal.task_id, open: !!t && t.status !== 'done' && t.status !== 'cancelled' };
+  }
+  return { open: proposal.status === 'new' };
 }
 
 /** Renders TASKS.md from the DB (keeping unreadable text) and writes it unless a person edited it meanwhile. */

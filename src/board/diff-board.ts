@@ -11,17 +11,28 @@ import type { BoardCommand, BoardTask, UnreadableLine } from './board-types.js';
 
 type Unreadable = Extract<BoardCommand, { kind: 'unreadable' }>;
 
-/** Commands for the person's edits of `current` since `lastRender` (null: first run), checked against `db`. */
-export function diffBoard(lastRender: string | null, current: string, db: BoardTask[]): BoardCommand[] {
+/** Who holds a create key already: a task (and whether it is still open), or a proposal (open while undecided). */
+export interface KeyHolder {
+  task_id?: number;
+  open: boolean;
+}
+
+/**
+ * Commands for the person's edits of `current` since `lastRender` (null: first run), checked against `db`.
+ * `lookup` finds who holds a create key (default: the tasks in `db`); the caller passes the whole queue's.
+ */
+export function diffBoard(lastRender: string | null, current: string, db: BoardTask[], lookup?: (key: string) => KeyHolder | undefined): BoardCommand[] {
   const cur = parseBoard(current);
   const last = lastRender === null || lastRender === undefined ? null : parseBoard(lastRender);
-  const ctx = makeContext(lastRender, last, db);
+  const ctx = makeContext(last, db, cur, lookup);
   const out: { at: number; cmd: BoardCommand }[] = [];
   const push = (at: number, cmd: BoardCommand) => out.push({ at, cmd });
   const unreadable = (line: number, text: string, reason: string, fresh = true) =>
     push(line, { kind: 'unreadable', line, text: sanitiseText(text), reason, fresh });
 
-  for (const p of groupProblems(cur.problems.filter((p) => !(p.unknown && ctx.lastLines.has(p.text))))) {
+  // A header whose quoted text the person deleted is steward's own line going with it (never a person's line).
+  const known = (p: ParsedProblem) => (p.unknown && ctx.lastLines.has(p.text)) || (p.bareHeader === true && ctx.lastHeaders.has(p.text));
+  for (const p of groupProblems(cur.problems.filter((p) => !known(p)))) {
     unreadable(p.line, p.text, p.reason);
   }
   for (const k of cur.kept) unreadable(k.line, k.text, k.reason, !ctx.lastKept.has(k.text));
@@ -92,30 +103,40 @@ export function unreadableLines(commands: BoardCommand[]): UnreadableLine[] {
 
 interface Context {
   dbById: Map<number, BoardTask>;
-  dbKeys: Set<string>;
+  lookup: (key: string) => KeyHolder | undefined;
   lastById: Map<number, LineFields>;
+  /** Ids with a line in the file now (readable or not). */
+  curIds: Set<number>;
   lastLines: Set<string>;
   lastKept: Set<string>;
+  lastHeaders: Set<string>;
   projects: Set<string>;
-  renderHash: string;
 }
 
-function makeContext(lastRender: string | null, last: ParsedBoard | null, db: BoardTask[]): Context {
+function makeContext(last: ParsedBoard | null, db: BoardTask[], cur: ParsedBoard, lookup?: (key: string) => KeyHolder | undefined): Context {
   const lastById = new Map<number, LineFields>();
   for (const t of last?.tasks ?? []) {
     if (t.parsed.ok && t.parsed.fields.id !== null && !lastById.has(t.parsed.fields.id)) lastById.set(t.parsed.fields.id, t.parsed.fields);
   }
   const projects = new Set<string>(last?.headings.map((h) => h.project) ?? []);
   for (const t of db) projects.add(normaliseTitle(t.project) || 'default');
+  const byKey = new Map<string, KeyHolder>();
+  for (const t of db) if (typeof t.key === 'string') byKey.set(t.key, { task_id: t.id, open: t.status !== 'done' && t.status !== 'cancelled' });
+  const curIds = new Set<number>();
+  for (const t of cur.tasks) {
+    const id = t.parsed.ok ? t.parsed.fields.id : t.parsed.id;
+    if (id !== null) curIds.add(id);
+  }
   return {
     dbById: new Map(db.map((t) => [t.id, t])),
-    dbKeys: new Set(db.map((t) => t.key).filter((k): k is string => typeof k === 'string')),
+    lookup: lookup ?? ((key) => byKey.get(key)),
     lastById,
+    curIds,
     // Lines of the last render that are not board syntax were written by an older steward: not the person's.
     lastLines: new Set(last?.problems.filter((p) => p.unknown).map((p) => p.text) ?? []),
     lastKept: new Set(last?.kept.map((k) => k.text) ?? []),
+    lastHeaders: new Set(last?.keptHeaders ?? []),
     projects,
-    renderHash: sha256(lastRender ?? ''),
   };
 }
 
@@ -178,31 +199,52 @@ function answerCommand(t: ParsedTask, task: BoardTask): BoardCommand | { line: n
   return { kind: 'answer', id: task.id, text };
 }
 
-/** The create command for a new line, or null when the DB already has the task it creates. */
+/** Keys tried per line text before giving up (each is one lookup): far more copies of one line than anyone types. */
+const MAX_COPIES = 10_000;
+
+/**
+ * The create command for a new line, or null when the queue already holds what it creates.
+ *
+ * The key depends only on the project and the line's text, and on which copy of that text it is (`board:` +
+ * hash(project, text, k)). Copy k is taken when its key is free. A key held by a task whose `#id` line is in the
+ * file is another copy the person can see, so the next k is tried. A key held by a task the person's file does not
+ * show, while the task is open or was in the last render (or by an undecided proposal), is this very line saved
+ * again from a stale buffer: nothing is created. A key held by a finished task no longer on the board is an old
+ * copy: the next k is tried, so typing the same line months later makes a new task.
+ */
 function createCommand(
   t: ParsedTask,
   f: LineFields,
   project: string,
   ctx: Context,
-  occurrences: Map<string, number>,
+  next: Map<string, number>,
 ): BoardCommand | null {
   const raw = t.raw.trim();
   const slot = `${project}\u0000${raw}`;
-  const nth = occurrences.get(slot) ?? 0;
-  occurrences.set(slot, nth + 1);
-  const key = `board:${sha256(`${ctx.renderHash}\u0000${slot}\u0000${nth}`).slice(0, 24)}`;
-  if (ctx.dbKeys.has(key)) return null;
-  return {
-    kind: 'create',
-    project,
-    title: f.title,
-    ...(f.priority === undefined ? {} : { priority: f.priority }),
-    ...(f.type === undefined ? {} : { type: f.type }),
-    ...(f.agent === undefined ? {} : { agent: f.agent }),
-    raw,
-    key,
-    line: t.line,
-  };
+  for (let k = next.get(slot) ?? 0; k < MAX_COPIES; k++) {
+    const key = `board:${sha256(`${slot}\u0000${k}`).slice(0, 24)}`;
+    const holder = ctx.lookup(key);
+    if (holder !== undefined) {
+      if (holder.task_id !== undefined && ctx.curIds.has(holder.task_id)) continue;
+      const stale = holder.task_id === undefined ? holder.open : holder.open || ctx.lastById.has(holder.task_id);
+      if (!stale) continue;
+      next.set(slot, k + 1);
+      return null;
+    }
+    next.set(slot, k + 1);
+    return {
+      kind: 'create',
+      project,
+      title: f.title,
+      ...(f.priority === undefined ? {} : { priority: f.priority }),
+      ...(f.type === undefined ? {} : { type: f.type }),
+      ...(f.agent === undefined ? {} : { agent: f.agent }),
+      raw,
+      key,
+      line: t.line,
+    };
+  }
+  return null;
 }
 
 function sha256(text: string): string {

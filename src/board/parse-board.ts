@@ -35,6 +35,8 @@ export interface ParsedProblem {
   text: string;
   reason: string;
   unknown: boolean;
+  /** A Could-not-read header with no quoted text under it. */
+  bareHeader?: boolean;
 }
 
 /** An entry of the Could-not-read section: the quoted text and the reason shown with it. */
@@ -51,6 +53,8 @@ export interface ParsedBoard {
   headings: ParsedHeading[];
   kept: KeptEntry[];
   problems: ParsedProblem[];
+  /** The `- ⚠ reason` header lines of Could-not-read, as written (a header left alone is steward's if the last render had it). */
+  keptHeaders: string[];
 }
 
 const NOT_A_TASK = 'not a task line: write a new task as "- [ ] title" under a project';
@@ -71,13 +75,13 @@ export function boardLines(text: string): string[] {
 /** Reads a board text; lines are numbered from 1 in the text as given (front matter included). */
 export function parseBoard(text: string): ParsedBoard {
   const lines = boardLines(text);
-  const board: ParsedBoard = { frontMatter: null, tasks: [], headings: [], kept: [], problems: [] };
+  const board: ParsedBoard = { frontMatter: null, tasks: [], headings: [], kept: [], problems: [], keptHeaders: [] };
   const start = readFront(lines, board);
   let project: string | null = null;
   let inKept = false;
   let lastTask: ParsedTask | null = null;
   let answer: { block: ParsedAnswer; lines: string[]; texts: string[] } | null = null;
-  let entry: { entry: KeptEntry; lines: string[] } | null = null;
+  let entry: { entry: KeptEntry; lines: string[]; raw?: string } | null = null;
   const closeAnswer = () => {
     if (answer) {
       answer.block.raw = answer.lines.join('\n');
@@ -86,7 +90,13 @@ export function parseBoard(text: string): ParsedBoard {
     answer = null;
   };
   const closeEntry = () => {
-    if (entry) entry.entry.text = entry.lines.join('\n');
+    if (entry) {
+      entry.entry.text = entry.lines.join('\n');
+      // A header with no quoted text under it was not written by steward: keep the line itself, never drop it.
+      if (entry.lines.length === 0 && entry.raw !== undefined) {
+        board.problems.push({ line: entry.entry.line, text: entry.raw, reason: NOT_A_TASK, unknown: true, bareHeader: true });
+      }
+    }
     entry = null;
   };
   const unknown = (line: number, raw: string, reason = NOT_A_TASK) => {
@@ -125,12 +135,14 @@ export function parseBoard(text: string): ParsedBoard {
       unknown(n, raw, 'a heading steward does not use: projects are "## name"');
       continue;
     }
-    const reason = readKeptHeader(raw);
+    // A `- ⚠ reason` header only inside Could-not-read: anywhere else it is a person's line like any other.
+    const reason = inKept ? readKeptHeader(raw) : null;
     if (reason !== null) {
       closeEntry();
       lastTask = null;
-      entry = { entry: { line: n, text: '', reason }, lines: [] };
+      entry = { entry: { line: n, text: '', reason }, lines: [], raw };
       board.kept.push(entry.entry);
+      board.keptHeaders.push(raw);
       continue;
     }
     const quoted = inKept || entry ? readKeptText(raw) : null;

@@ -33,7 +33,8 @@ export function renderBoard(tasks: BoardTask[], opts: RenderOptions): string {
   const kept = keptEntries(opts.unreadable ?? []);
   if (kept.length > 0) {
     out.push('', `## ${KEPT_TITLE}`, '', KEPT_NOTE, '');
-    for (const entry of kept) out.push(...formatKeptEntry(entry));
+    // One push per line: a spread of a 120,000-line entry would overflow the stack.
+    for (const entry of kept) for (const line of formatKeptEntry(entry)) out.push(line);
   }
   for (const [project, list] of groupByProject(tasks)) {
     out.push('', `## ${project}`);

@@ -1,5 +1,6 @@
 // Wires the tick's real I/O for a workspace: inbox files, TASKS.md, process liveness, dispatch.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { OVERFLOW_FOLDER } from '../board/board-limits.js';
 import { ingestBoard, renderBoardFile, type BoardIngest } from '../board/board-sync.js';
 import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
@@ -30,7 +31,8 @@ function boardReport(b: BoardIngest): Record<string, unknown> {
 export function boardHooks(deps: HookDeps): Required<Pick<TickHooks, 'ingest' | 'render'>> {
   const path = resolve(deps.workspace.root, deps.config.board.path);
   let read: BoardIngest | undefined;
-  const opts = (store: Store, ctx: OpContext) => ({ store, ctx, path, config: deps.config });
+  const overflowDir = join(deps.workspace.stewardDir, OVERFLOW_FOLDER);
+  const opts = (store: Store, ctx: OpContext) => ({ store, ctx, path, config: deps.config, overflowDir });
   return {
     ingest: (store, ctx) => {
       read = ingestBoard(opts(store, ctx));

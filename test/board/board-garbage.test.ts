@@ -15,7 +15,7 @@ test('an empty file: every task line was deleted, nothing else', () => {
   ]);
   assert.deepEqual(diffBoard(null, '', tasks), []);
   assert.deepEqual(diffBoard(null, '\n\n  \n', []), []);
-  assert.deepEqual(parseBoard(''), { frontMatter: null, tasks: [], headings: [], kept: [], problems: [] });
+  assert.deepEqual(parseBoard(''), { frontMatter: null, tasks: [], headings: [], kept: [], problems: [], keptHeaders: [] });
 });
 
 test('CRLF and CR line endings read like LF', () => {

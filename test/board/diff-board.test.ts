@@ -100,7 +100,7 @@ test('new lines become creates in the project of their section', () => {
   assert.equal(lineOf('- [ ] at the top'), 7);
 });
 
-test('create keys: stable for the same last render, distinct per copy, skipped when the DB has them', () => {
+test('create keys: the same for the same text whatever the render, distinct per copy; a stale save creates nothing twice', () => {
   const last = render();
   const now = insertUnder(last, '### ready', ['- [ ] same', '- [ ] same']);
   const first = diffBoard(last, now, board());
@@ -109,12 +109,20 @@ test('create keys: stable for the same last render, distinct per copy, skipped w
   assert.match(keys[0]!, /^board:[0-9a-f]{24}$/);
   assert.notEqual(keys[0], keys[1]);
   assert.deepEqual(diffBoard(last, now, board()), first);
+  // #8 was made from the first copy and rendered since; the same file saved again from a stale buffer (no #8 line)
+  // creates only the copy not made yet.
   const created = [...board(), bt(8, { title: 'same', key: keys[0]! })];
-  assert.deepEqual(diffBoard(last, now, created), [first[1]]);
-  const laterRender = renderBoard(board(), { now: NOW + 1 });
-  const again = diffBoard(laterRender, insertUnder(laterRender, '### ready', ['- [ ] same']), created);
+  const rendered = render(created);
+  assert.deepEqual(diffBoard(rendered, now, created), [first[1], { kind: 'removed', id: 8 }], '#8 comes back, nothing made twice');
+  assert.deepEqual(diffBoard(last, now, created), [first[1]], 'also when the render after the create was never written');
+  // With #8's line on the board, the same text typed again is a new task.
+  const again = diffBoard(rendered, insertUnder(rendered, '### ready', ['- [ ] same']), created);
   assert.equal(again.length, 1);
-  assert.notEqual((again[0] as { key: string }).key, keys[0]);
+  assert.equal((again[0] as { key: string }).key, keys[1]);
+  // A finished #8 no longer on the board: the text typed again is a new task too.
+  const gone = [...board(), bt(8, { title: 'same', key: keys[0]!, status: 'done' })];
+  const later = render(board());
+  assert.equal((diffBoard(later, insertUnder(later, '### ready', ['- [ ] same']), gone)[0] as { key: string }).key, keys[1]);
 });
 
 test('a command is skipped when the DB already has that value', () => {
