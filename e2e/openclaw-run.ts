@@ -129,7 +129,9 @@ async function main(): Promise<number> {
     const work = `sleep ${RUN_SECONDS}; echo "worked on #$STEWARD_TASK_ID" > "e2e-done-$STEWARD_TASK_ID.txt"`;
     writeFileSync(join(dirs.stw, '.steward', 'config.yaml'), JSON.stringify({
       dispatch: 'openclaw',
-      handoffLeaseSeconds: 120,
+      // Generous: on a loaded machine spawn → the child's first model turn → exec took over 120 s once (the run was
+      // reaped as designed and handed off again). The lease itself is unit-tested (test/runner-detach.test.ts).
+      handoffLeaseSeconds: 900,
       wip: { global: 4 },
       agents: { coder: { cli: 'command', command: ['sh', '-c', work], timeoutSeconds: 600, leaseSeconds: 60, maxConcurrent: 2 } },
     }, null, 2));
@@ -181,7 +183,11 @@ async function main(): Promise<number> {
       if (shown.every((s) => ['review', 'done'].includes(s.task?.status))) break;
       await sleep(2000);
     }
-    const log = readFileSync(join(box, 'model.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const readLog = () => readFileSync(join(box, 'model.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const replied = (t: unknown) => /^run \d+ task #\d+: completed → task (review|done)/.test(String(t));
+    // The run is recorded before the worker's poll returns: give its last turn (the reply) time to come.
+    for (let i = 0; i < 90 && !readLog().some((e) => e.who === 'worker' && e.turn.kind === 'final' && replied(e.turn.text)); i++) await sleep(2000);
+    const log = readLog();
     const triageCalls = log.filter((e) => e.who === 'triage' && e.turn.kind === 'tool').map((e) => e.turn);
     const spawnCalls = triageCalls.filter((t) => t.tool === 'tool_call' || t.tool === 'sessions_spawn');
     check('the heartbeat ran steward tick --json through exec', triageCalls.some((t) => t.tool === 'exec' && /steward tick --json --dir /.test(String(t.args.command))));
@@ -198,7 +204,7 @@ async function main(): Promise<number> {
         `task ${s.task?.status}, run ${run?.id} ${run?.outcome ?? run?.status} after ${secs} s (yield ${WORKER_YIELD_MS / 1000} s, exec timeout ${EXEC_TIMEOUT_SECONDS} s)`);
     }
     const finals = workers.filter((e) => e.turn.kind === 'final').map((e) => String(e.turn.text));
-    const lastLine = finals.find((t) => /^run \d+ task #\d+: completed → task (review|done)/.test(t));
+    const lastLine = finals.find(replied);
     check('the obedient worker replied with steward\'s last line', Boolean(lastLine), (lastLine ?? finals.join(' | ')).slice(0, 200));
     const disobedient = workers.find((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec' && e.turn.args.timeoutSeconds === undefined);
     check(`the disobedient worker's exec had no timeoutSeconds (killed at ${EXEC_TIMEOUT_SECONDS} s), and its run still completed`, Boolean(disobedient) && shown[1]?.runs?.[0]?.outcome === 'completed');
