@@ -1,12 +1,13 @@
 // `steward work --run N` from a shell only waits on a detached babysitter: killing it (as OpenClaw's exec does at its
 // timeout) never loses the run. Runs handed to OpenClaw keep a short hand-off lease until their babysitter starts.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
+import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { isAlive, waitFor, waitGone } from './helpers/processes.js';
@@ -97,6 +98,26 @@ describe('steward work --run N waits on a detached babysitter', () => {
     assert.equal(runOf(sb, runId).pid, child.pid, 'the run was babysat by that very process');
     const usage = spawn(process.execPath, [CLI, 'work', '--agent', 'coder', '--here', '--dir', sb.root], { stdio: 'ignore' });
     assert.equal(await new Promise<number | null>((resolve) => usage.on('exit', resolve)), 2);
+  });
+});
+
+describe('waitRun', () => {
+  test('a babysitter that leaves an expired run: lease_lost, not orphaned; one that dies on a live run: orphaned', async () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'a' }, now());
+    addTask(sb.store, { title: 'b' }, now());
+    const config = configOf({ coder: { cli: 'claude', maxConcurrent: 2 } });
+    const claimed = dispatchLocal({ store: sb.store, ctx: now('tick'), workspace: sb.ws, config, handOff: true }).handoff;
+    assert.equal(claimed.length, 2);
+    // A "babysitter" that is gone at once; for the first run the lease ends meanwhile (a slow start).
+    const gone = () => spawnSync(process.execPath, ['-e', '']).pid;
+    const expired = await waitRun({ store: sb.store, workspace: sb.ws, pollMs: 20, start: () => {
+      sb.store.db.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(claimed[0]!.run);
+      return gone();
+    } }, claimed[0]!.run);
+    assert.equal(expired.status, 'lease_lost');
+    const orphan = await waitRun({ store: sb.store, workspace: sb.ws, pollMs: 20, start: gone }, claimed[1]!.run);
+    assert.equal(orphan.status, 'orphaned');
   });
 });
 

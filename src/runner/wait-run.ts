@@ -58,8 +58,9 @@ export interface WaitDeps {
 export interface WaitResult {
   run_id: number;
   task_id: number;
-  /** finished: the run has its outcome; deferred: the outcome waits in the outbox; orphaned: the babysitter died first. */
-  status: 'finished' | 'deferred' | 'orphaned';
+  /** finished: the run has its outcome; deferred: the outcome waits in the outbox; lease_lost: the run stopped being
+   * live (expired) and the babysitter left it; orphaned: the babysitter died first. */
+  status: 'finished' | 'deferred' | 'lease_lost' | 'orphaned';
   /** The babysitter waited on, and whether it was already running (adopted) or started here. */
   babysitter: { pid: number; adopted: boolean };
   run: Run;
@@ -114,7 +115,9 @@ export async function waitRun(deps: WaitDeps, runId: number): Promise<WaitResult
       // One more read: the babysitter may have finished between the two checks.
       const again = read();
       if (again.run!.status !== 'running') return { ...base, run: again.run!, task_status: again.task?.status, status: 'finished' };
-      return { ...base, status: hasOutboxEntry(deps.workspace.outboxDir, runId) ? 'deferred' : 'orphaned' };
+      if (hasOutboxEntry(deps.workspace.outboxDir, runId)) return { ...base, status: 'deferred' };
+      // The babysitter found the run expired, cancelled or superseded and left it: not ours any more.
+      return { ...base, status: runLiveness(again.run!, again.task, now()) === 'live' ? 'orphaned' : 'lease_lost' };
     }
     await sleep(pollMs);
   }

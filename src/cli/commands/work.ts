@@ -64,6 +64,9 @@ function depsOf(ctx: CliContext): BabysitDeps {
 function waited(w: WaitResult): { text: string; exitCode: number } {
   const head = `run ${w.run_id} task #${w.task_id}`;
   if (w.status === 'deferred') return { text: `${head}: database unavailable; the outcome is saved in the outbox and the next tick applies it`, exitCode: 5 };
+  if (w.status === 'lease_lost') {
+    return { text: `${head}: LEASE_LOST — the run is no longer live (its lease ended before the babysitter could keep it); the next tick reaps it`, exitCode: 4 };
+  }
   if (w.status === 'orphaned') {
     return { text: `${head}: its babysitter (pid ${w.babysitter.pid}) ended without recording the run; the next tick reaps it   log: ${w.log_path}`, exitCode: 1 };
   }
