@@ -2,7 +2,7 @@
 // The `steward` command line: global flags, dispatch, output and exit codes.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
+import { configPermissionWarning, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { backoffPolicyOf } from '../config/schema.js';
 import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
@@ -107,7 +107,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
     const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
-    if (command.needsConfig !== false) ctx.config(); // once per command; a bad key fails here with its path (exit 2)
+    if (command.needsConfig !== false) {
+      ctx.config(); // once per command; a bad key fails here with its path (exit 2)
+      const warning = configPermissionWarning(ctx.workspace().root, ctx.config());
+      if (warning) ctx.log(warning);
+    }
     const out = await command.run(ctx, own as Record<string, string>, positionals);
     if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
     return out.exitCode ?? 0;

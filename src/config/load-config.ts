@@ -1,5 +1,5 @@
 // Loads .steward/config.yaml: the only config module that touches the file system.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StewardError } from '../core/errors.js';
 import { envConfigLayer, flagsConfigLayer, mergeConfigLayers, readConfigLayer, type ConfigLayer } from './config-layers.js';
@@ -33,5 +33,18 @@ function readConfigFile(file: string): string | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StewardError('UNAVAILABLE', `cannot read ${file}: ${(err as Error).message}`, { file }, err);
+  }
+}
+
+/** A warning when `config.yaml` holds MCP tokens yet is readable by group or others (it should be 0600), else null. */
+export function configPermissionWarning(root: string, config: Config): string | null {
+  if (Object.keys(config.mcp.tokens).length === 0) return null;
+  const file = join(root, CONFIG_FILE);
+  try {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) === 0) return null;
+    return `warning: ${file} holds bearer tokens but is readable by ${mode & 0o007 ? 'everyone' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}`;
+  } catch {
+    return null;
   }
 }

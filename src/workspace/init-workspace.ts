@@ -25,9 +25,9 @@ export function agentClisOnPath(env: NodeJS.ProcessEnv): AgentCli[] {
 }
 
 /** Writes `text` to `path` unless the file exists; true when it wrote. */
-function writeIfAbsent(path: string, text: string): boolean {
+function writeIfAbsent(path: string, text: string, mode = 0o644): boolean {
   try {
-    writeFileSync(path, text, { flag: 'wx' });
+    writeFileSync(path, text, { flag: 'wx', mode });
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -41,12 +41,13 @@ function writeIfAbsent(path: string, text: string): boolean {
  */
 export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}): { workspace: Workspace; created: string[] } {
   const { workspace: ws, created } = createWorkspaceDirs(root);
-  const files: Array<[string, () => string]> = [
-    [ws.configPath, () => defaultConfigText({ tokens: { planner: generateToken(), worker: generateToken(), triage: generateToken() }, agents: opts.agents })],
+  // config.yaml holds bearer tokens: readable by its owner only (0600).
+  const files: Array<[string, () => string, number?]> = [
+    [ws.configPath, () => defaultConfigText({ tokens: { planner: generateToken(), worker: generateToken(), triage: generateToken() }, agents: opts.agents }), 0o600],
     [ws.boardPath, () => renderBoard([], { now: Date.now() })],
     [join(ws.root, 'HEARTBEAT.md'), () => heartbeatText(ws.root)],
   ];
-  for (const [path, text] of files) if (writeIfAbsent(path, text())) created.push(path);
+  for (const [path, text, mode] of files) if (writeIfAbsent(path, text(), mode)) created.push(path);
   const ignored = ignoreRuntimeFiles(ws.root);
   if (ignored) created.push(ignored);
   return { workspace: ws, created: created.map((p) => relative(ws.root, p) || '.') };
