@@ -7,6 +7,7 @@ import { isTerminal, type TaskState } from '../src/core/states.js';
 import * as ops from '../src/ops/index.js';
 import type { Store } from '../src/store/open-store.js';
 import { at, tempStore } from './support/helpers.js';
+import { checkInvariants } from './support/invariants.js';
 
 type Op =
   | { op: 'add'; after: number[]; review: boolean; maxAttempts: number }
@@ -54,22 +55,6 @@ const EXPECTED = new Set(['NOT_FOUND', 'INVALID_TRANSITION', 'LEASE_LOST', 'VALI
 
 function statuses(s: Store): Map<number, TaskState> {
   return new Map((s.db.prepare('SELECT id, status FROM tasks').all() as Array<{ id: number; status: TaskState }>).map((r) => [r.id, r.status]));
-}
-
-function checkInvariants(s: Store): void {
-  const tasks = s.db.prepare('SELECT id, status, attempts, max_attempts, current_run_id FROM tasks').all() as Array<{ id: number; status: string; attempts: number; max_attempts: number; current_run_id: number | null }>;
-  const running = s.db.prepare("SELECT id, task_id FROM runs WHERE status = 'running'").all() as Array<{ id: number; task_id: number }>;
-  for (const t of tasks) {
-    assert.ok(t.attempts <= t.max_attempts, `task ${t.id}: attempts ${t.attempts} > max ${t.max_attempts}`);
-    const live = running.filter((r) => r.task_id === t.id);
-    if (t.status === 'running') {
-      assert.equal(live.length, 1, `running task ${t.id} has ${live.length} live runs`);
-      assert.equal(live[0]!.id, t.current_run_id, `task ${t.id}: current run is not the live one`);
-    } else {
-      assert.equal(live.length, 0, `${t.status} task ${t.id} has a live run`);
-      assert.equal(t.current_run_id, null, `${t.status} task ${t.id} keeps a current run`);
-    }
-  }
 }
 
 test('random operation sequences keep every invariant', () => {

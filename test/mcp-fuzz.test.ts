@@ -10,6 +10,7 @@ import { MCP_ROLES, ROLE_TOOLS, TOOL_NAMES, type McpRole } from '../src/mcp/role
 import { TOOLS } from '../src/mcp/tools.js';
 import type { Store } from '../src/store/open-store.js';
 import { at, snapshot, tempStore } from './support/helpers.js';
+import { checkInvariants } from './support/invariants.js';
 import { connect, ok, type Connected } from './support/mcp.js';
 
 const T0 = 1_700_000_000_000;
@@ -150,4 +151,46 @@ test('fuzz: every tool, random and malformed arguments → typed results; failur
   ok(await servers.planner.call('propose', { title: 'still standing' }));
   assert.equal(store.integrityCheck(), 'ok');
   for (const role of MCP_ROLES) await servers[role].close();
+});
+
+/** Calls per role: 2,000 in `npm test`; `npm run fuzz` sets FUZZ_CALLS higher (bounded by calls, never by time). */
+const CALLS_PER_ROLE = Number(process.env.FUZZ_CALLS) || 2000;
+const FUZZ_SEED = Number(process.env.FUZZ_SEED) || 20_261_203;
+
+test(`fuzz: ${CALLS_PER_ROLE} seeded random calls per role on one queue → typed errors or valid successes; invariants hold`, async () => {
+  const store = tempStore();
+  seed(store);
+  const clock = { t: T0 + 60_000 };
+  const codes = new Map<string, number>();
+  let successes = 0;
+  for (const role of MCP_ROLES) {
+    const server = await connect(store, role, { clock, actor: `fuzz-${role}` });
+    // Mostly the role's own tools, sometimes another role's (FORBIDDEN) or an unknown name (NOT_FOUND).
+    const call = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...ROLE_TOOLS[role]).chain((tool) => argsFor(tool).map((args) => [tool, args] as const)) },
+      { weight: 1, arbitrary: fc.constantFrom(...TOOL_NAMES).chain((tool) => argsFor(tool).map((args) => [tool, args] as const)) },
+      { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 8 }), fc.constant({} as unknown)) },
+    );
+    const step = fc.tuple(call, fc.constantFrom(0, 0, 0, 1000, 30_000, 600_000));
+    const calls = fc.sample(step, { numRuns: CALLS_PER_ROLE, seed: FUZZ_SEED + MCP_ROLES.indexOf(role) });
+    for (const [i, [[tool, args], advance]] of calls.entries()) {
+      clock.t += advance;
+      if (role === 'planner' && i % 50 === 0) addTask(store, { title: `more ${i}` }, at(clock.t));
+      const sent = server.raw(tool, args);
+      if (!isObject(args)) {
+        await assert.rejects(sent, (e: { code?: number }) => e.code === ErrorCode.InvalidParams);
+        continue;
+      }
+      const code = checkTyped(await sent, `${role} call ${i}: ${tool}(${JSON.stringify(args)})`);
+      if (code === null) successes++;
+      else codes.set(code, (codes.get(code) ?? 0) + 1);
+      if (i % 100 === 0) checkInvariants(store);
+    }
+    checkInvariants(store);
+    ok(await server.call('list', { limit: 3 }));
+    await server.close();
+  }
+  assert.equal(store.integrityCheck(), 'ok');
+  assert.ok(successes > CALLS_PER_ROLE / 10, `successes ${successes}`);
+  for (const expected of ['VALIDATION', 'FORBIDDEN', 'NOT_FOUND']) assert.ok(codes.has(expected), `fuzz reached ${expected}: ${[...codes.keys()]}`);
 });
