@@ -54,10 +54,14 @@ export function gitLines(cwd: string, args: readonly string[]): string[] {
   return git(cwd, args).split('\n').filter(Boolean);
 }
 
-/** The top folder of the repository `dir` is in, or null when it is in none. */
+/** The top folder of the repository `dir` is in, or null when it is in none (or git is not installed: nothing to isolate with). */
 export function repoRoot(dir: string): string | null {
-  const r = gitRun(dir, ['rev-parse', '--show-toplevel']);
-  return r.code === 0 ? r.stdout.trim() : null;
+  try {
+    const r = gitRun(dir, ['rev-parse', '--show-toplevel']);
+    return r.code === 0 ? r.stdout.trim() : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The branch checked out in `dir`, or null when HEAD is detached. */
