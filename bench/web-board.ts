@@ -29,7 +29,7 @@ const counts = store.tasks.counts();
 const open = (counts.pending ?? 0) + (counts.ready ?? 0) + (counts.running ?? 0) + (counts.review ?? 0) + (counts.blocked ?? 0);
 const token = 'bench-token-0123456789abcdef';
 const tokens = { [token]: { role: 'triage' as const } };
-const web = createWebBoard({ store, checkBearer: makeAuthenticator(tokens), profiles: null, agents: {}, logsDir: tmpdir(), host: '127.0.0.1' });
+const web = createWebBoard({ store, checkBearer: makeAuthenticator(tokens), profiles: null, agents: {}, logsDir: tmpdir() });
 const http = await startUpHttp({ store, tokens, boardPath: '', host: '127.0.0.1', port: 0, loop: { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 }, web });
 console.log(`workspace: ${open} open tasks (${JSON.stringify(counts)})`);
 for (const path of ['/', '/board', '/board?text=parser', '/board?state=ready&offset=5000', '/agents', '/stats', '/tasks/1']) {

@@ -116,7 +116,7 @@ function target(action: WebAction): Record<string, string | number> {
 before(async () => {
   store = tempStore();
   const grants = Object.fromEntries(ROLES.map((r) => [TOKENS[r], { role: r, name: `${r}-person` }]));
-  board = createWebBoard({ store, checkBearer: makeAuthenticator(grants), profiles: null, agents: {}, logsDir: tempDir(), host: '127.0.0.1', log: () => undefined });
+  board = createWebBoard({ store, checkBearer: makeAuthenticator(grants), profiles: null, agents: {}, logsDir: tempDir(), log: () => undefined });
   const http = await startUpHttp({ store, tokens: grants, boardPath: '', host: '127.0.0.1', port: 0, loop: { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 }, web: board, log: () => undefined });
   base = http.url;
   port = Number(new URL(base).port);

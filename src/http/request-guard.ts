@@ -67,6 +67,22 @@ export function requestProblem(req: IncomingMessage, allowedHosts: readonly stri
   return null;
 }
 
+/**
+ * True when a state-changing request comes from a page of this very server (the web board's forms): its Origin
+ * (or, without one, its Referer) has the request's own Host. A request with neither (curl with a bearer token)
+ * passes; browsers always send Origin on a POST. Stricter than requestProblem, which accepts any loopback page.
+ */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const from = req.headers.origin ?? req.headers.referer;
+  if (from === undefined) return true;
+  try {
+    const url = new URL(from);
+    return url.host === req.headers.host && (url.protocol === 'http:' || url.protocol === 'https:');
+  } catch {
+    return false;
+  }
+}
+
 /** Wraps `handler` so a refused request is answered 403 (JSON-RPC shaped, it is mostly MCP) and never reaches it. */
 export function guardListener(handler: RequestListener, allowedHosts: readonly string[] = []): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {

@@ -83,7 +83,6 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       profiles: profilesOf(config),
       agents: config.agents,
       logsDir: workspace.logsDir,
-      host,
       log,
     });
     const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };

@@ -14,7 +14,7 @@ import { html, type Html } from './html.js';
 import { contentSecurityPolicy, loginPage, page, type Page } from './layout.js';
 import { ChangeFeed } from './live.js';
 import { insideDir, readTail, streamLog } from './log-tail.js';
-import { hostAllowed, originAllowed } from './request-guard.js';
+import { sameOrigin } from '../http/request-guard.js';
 import { parseBoardQuery } from './board-query.js';
 import { Sessions } from './sessions.js';
 import { authenticate, clearedCookie, csrfOk, sessionCookie, type Principal } from './web-auth.js';
@@ -34,8 +34,6 @@ export interface WebBoardOptions {
   agents: Record<string, { maxConcurrent: number }>;
   /** Where run logs live; a log is read only from inside it. */
   logsDir: string;
-  /** The address `up` serves on (a Host naming it is accepted besides localhost). */
-  host: string;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -130,7 +128,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
   };
 
   const login = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!originAllowed(req)) return sendPage(res, 403, loginPage('refused: this form was posted from another site'));
+    if (!sameOrigin(req)) return sendPage(res, 403, loginPage('refused: this form was posted from another site'));
     const token = field(await readForm(req), 'token') ?? '';
     const grant = o.checkBearer(`Bearer ${token.trim()}`);
     if (!grant) return sendPage(res, 401, loginPage('That token is not one of this workspace’s tokens.'));
@@ -140,7 +138,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
 
   const act = async (req: IncomingMessage, res: ServerResponse, p: Principal, name: string) => {
     if (!isWebAction(name)) return sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `no action ${name}` } });
-    if (!originAllowed(req)) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'cross-site request refused (Origin)' } });
+    if (!sameOrigin(req)) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'cross-site request refused (Origin)' } });
     const form = await readForm(req);
     if (!csrfOk(p, field(form, '_csrf'))) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'missing or wrong CSRF token: reload the page' } });
     if (!mayAct(p.grant.role, name)) {
@@ -157,7 +155,6 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
   const route = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     let p: Principal | null = null;
     try {
-      if (!hostAllowed(req, o.host)) return sendJson(res, 421, { ok: false, error: { code: 'FORBIDDEN', message: 'unexpected Host header' } });
       if (path === '/login') {
         if (req.method === 'POST') return await login(req, res);
         return sendPage(res, 200, loginPage());
@@ -179,7 +176,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
       }
       if (req.method === 'POST') {
         if (path === '/logout') {
-          if (!originAllowed(req) || !csrfOk(p, field(await readForm(req), '_csrf'))) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'CSRF' } });
+          if (!sameOrigin(req) || !csrfOk(p, field(await readForm(req), '_csrf'))) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'CSRF' } });
           sessions.close(p.sessionId);
           security(res);
           return void res.writeHead(303, { location: '/login', 'set-cookie': clearedCookie() }).end();
