@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
+import { waitFor } from './helpers/processes.js';
 
 test('notifyLines: one line per review, blocked and dead item; nothing for other lists', () => {
   const lines = notifyLines({
@@ -47,7 +48,9 @@ test('the tick fires the command and the webhook once per item, with text and JS
   assert.equal(run('complete', String(c.run.id), '--summary', 'chose blue').code, 0);
   const t1 = run('tick', '--json');
   assert.equal(t1.json.review.length, 1, t1.stderr);
-  for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+  // Both deliveries are waited for by what arrives, with a generous safety limit (no verdict from the machine's speed).
+  await waitFor('the notify command', () => (existsSync(out) ? true : undefined));
+  await waitFor('the webhook', () => (received.length > 0 ? true : undefined));
   assert.equal(run('tick', '--json').json.quiet, true);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(readFileSync(out, 'utf8'), 'steward: #1 "Pick a colour; $(touch pwned)" waits for review\n');
