@@ -38,7 +38,7 @@ describe('steward work', () => {
   test('usage and lookup errors have stable exit codes', () => {
     const sb = sandbox();
     writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'success') });
-    const { run } = addAndClaim(sb);
+    const { run } = addAndClaim(sb, {}, 'coder', 3600); // the lease outlives the CLI calls before the real run, however slow
     const run2 = (...args: string[]) => cli(args, { cwd: sb.root });
     assert.equal(run2('work').code, 2);
     assert.equal(run2('work', '--run', '1', '--agent', 'coder').code, 2);
