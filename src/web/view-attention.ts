@@ -1,5 +1,6 @@
 // "Needs attention": reviews, questions, dead letters and failed runs, paused agents, stuck work, inbox proposals.
 import type { Run } from '../core/types.js';
+import type { TaskDiff } from '../git/diff.js';
 import type { Attention } from '../ops/attention.js';
 import type { StuckSignal } from '../tick/stuck.js';
 import { clip, duration, money, stateChip, taskLink, when } from './format.js';
@@ -9,6 +10,19 @@ import type { Principal } from './web-auth.js';
 
 /** Reads a log's tail for a failed run (given by the handler, which knows where logs may be read). */
 export type TailOf = (run: Run) => string;
+
+/** A task's branch diff against its base (bounded), or null when the task did not run in a worktree. */
+export type DiffOf = (taskId: number) => TaskDiff | null;
+
+/** The exact change a reviewer approves: the branch's files with line counts, and the patch (bounded). */
+export function diffPanel(d: TaskDiff | null): Html {
+  if (!d) return html``;
+  const added = d.files.reduce((n, f) => n + (f.added ?? 0), 0);
+  const removed = d.files.reduce((n, f) => n + (f.removed ?? 0), 0);
+  const files = d.files.map((f) => html`<div class="small"><code>${f.path}</code> <span class="muted">${f.added === null ? 'binary' : `+${f.added} −${f.removed}`}</span></div>`);
+  return html`<details class="diff"><summary class="small">diff ${d.branch} against ${d.base}: ${d.files.length} file(s), +${added} −${removed}</summary>
+${files}${d.patch ? html`<pre>${d.patch}${d.truncated ? '\n… (cut; steward diff ' + String(d.task_id) + ' shows all)' : ''}</pre>` : ''}</details>`;
+}
 
 function evidenceOf(run: Run | null, now: number): Html {
   if (!run) return html``;
@@ -31,9 +45,9 @@ function stuckLine(s: StuckSignal): Html {
 }
 
 /** The attention view's main part. */
-export function attentionView(p: Principal, a: Attention, stuck: StuckSignal[], tailOf: TailOf, now: number): Html {
+export function attentionView(p: Principal, a: Attention, stuck: StuckSignal[], tailOf: TailOf, now: number, diffOf: DiffOf = () => null): Html {
   const reviews = a.reviews.map(({ task, run }) => html`<div class="panel" data-task="${task.id}"><div class="row"><span class="grow">${taskLink(task)} ${stateChip(task.status)}</span><span class="muted small">${task.project} · ${task.type}</span></div>
-<div>${clip(run?.summary ?? task.result, 2000)}</div>${evidenceOf(run, now)}
+<div>${clip(run?.summary ?? task.result, 2000)}</div>${evidenceOf(run, now)}${diffPanel(diffOf(task.id))}
 <div class="row">${taskButton(p, 'approve', task.id, 'Approve', 'primary')}
 ${actionForm(p, 'changes', { id: task.id }, html`<input type="text" name="feedback" placeholder="what to change" required aria-label="feedback for #${task.id}"><button type="submit">Request changes</button>`)}</div></div>`);
   const questions = a.questions.map(({ task }) => html`<div class="panel" data-task="${task.id}"><div class="row"><span class="grow">${taskLink(task)}</span><span class="muted small">asked ${when(task.updated_at)}</span></div>

@@ -1,8 +1,9 @@
 // The web board's routes, mounted by `steward up` on its HTTP server: login, the views, live feeds, actions.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toStewardError, type ErrorCode } from '../core/errors.js';
+import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import type { Run } from '../core/types.js';
 import type { McpTokenGrant } from '../mcp/tokens.js';
+import { taskDiff, type TaskDiff } from '../git/diff.js';
 import { readAgentFigures, readAttention, readColumns, readFacets, readQueueFigures, readRun, readTaskDetail } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { currentSignals } from '../tick/digest-store.js';
@@ -86,12 +87,21 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     return path ? readTail(path, 3000) : '(no log)';
   };
 
+  const diffOf = (taskId: number): TaskDiff | null => {
+    try {
+      return taskDiff(o.store, taskId, { patch: true, maxBytes: 20_000, maxFiles: 50 });
+    } catch (err) {
+      if (err instanceof StewardError && err.code === 'NOT_FOUND') return null; // no branch: not a worktree task
+      throw err;
+    }
+  };
+
   const views: Record<string, (p: Principal, url: URL) => { title: string; main: Html }> = {
     '/': (p) => {
       const t = now();
       const a = readAttention(o.store, t);
       const stuck = o.store.read(() => currentSignals(o.store, t, o.profiles));
-      return { title: 'Needs attention', main: attentionView(p, a, stuck, tailOf, t) };
+      return { title: 'Needs attention', main: attentionView(p, a, stuck, tailOf, t, diffOf) };
     },
     '/board': (p, url) => {
       const q = parseBoardQuery(url.searchParams);
