@@ -207,10 +207,12 @@ describe('verify and the prompt', () => {
     assert.ok(evidence.summary.length > 0, 'the agent summary is kept');
   });
 
-  test('a verify string a shell would expand is refused, not run', async () => {
+  test('a verify string a shell would expand is refused, not run (a row written before add checked it)', async () => {
     const sb = sandbox();
     const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
-    const { task, run } = addAndClaim(sb, { verify: ['touch ok', 'echo $(touch pwned)', 'touch after'] });
+    const { task, run } = addAndClaim(sb, { verify: ['touch ok'] });
+    // add refuses it at the door now; a task from an older database can still hold one, and the babysitter refuses it too.
+    sb.store.db.prepare('UPDATE tasks SET verify_json = ? WHERE id = ?').run(JSON.stringify(['touch ok', 'echo $(touch pwned)', 'touch after']), task.id);
     const r = await workRun(depsOf(sb, config), run.id);
     assert.deepEqual([r.status, taskOf(sb, task.id).status], ['failed', 'ready']);
     assert.match(runOf(sb, run.id).error!, /unquoted shell operator "\("/);
