@@ -31,11 +31,14 @@ test('init outside git writes no .gitignore', () => {
   assert.equal(spawnSync('test', ['-e', join(dir, '.gitignore')]).status, 1);
 });
 
-test("this repository's workspace files (what npm start writes) are not tracked, so npm start leaves git clean", { skip: !hasGit && 'no git here' }, () => {
+test("npm start's workspace (workspace/) is ignored, so npm start leaves git clean; the sample TASKS.md stays tracked", { skip: !hasGit && 'no git here' }, () => {
   const inGit = git(REPO_ROOT, 'rev-parse', '--is-inside-work-tree');
   if (inGit.status !== 0) return; // an unpacked tarball, not a clone
-  assert.equal(git(REPO_ROOT, 'ls-files', 'TASKS.md', '.steward').stdout, '', 'TASKS.md and .steward/ are not tracked');
-  for (const path of ['TASKS.md', '.steward/queue.db', '.steward/config.yaml', '.steward/up.json', '.steward/logs/1-1.log']) {
+  assert.equal(git(REPO_ROOT, 'ls-files', 'workspace', '.steward').stdout, '', 'workspace/ and .steward/ are not tracked');
+  assert.equal(git(REPO_ROOT, 'ls-files', 'TASKS.md').stdout, 'TASKS.md\n', 'the sample board is part of the repository');
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  assert.match(pkg.scripts.start, /init --dir workspace && .* up --dir workspace$/, 'npm start works in workspace/');
+  for (const path of ['workspace/TASKS.md', 'workspace/HEARTBEAT.md', 'workspace/.steward/queue.db', '.steward/queue.db', '.steward/config.yaml', '.steward/up.json', '.steward/logs/1-1.log']) {
     assert.equal(git(REPO_ROOT, 'check-ignore', '-q', path).status, 0, `${path} is ignored`);
   }
 });
