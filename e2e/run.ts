@@ -38,8 +38,10 @@ function install(): void {
   const missing = clis.filter((c) => installedVersion(c) !== pinned[PACKAGES[c]]);
   if (!missing.length) return;
   console.log(`installing the pinned CLIs into ${join(E2E_DIR, 'node_modules')} (missing: ${missing.join(', ')})`);
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: E2E_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
-  if (r.status !== 0) throw new Error('npm ci in e2e/ failed');
+  // `npm install` keeps to the lockfile's versions; `npm ci` refuses this lockfile on a fresh clone (npm 11 counts the
+  // CLIs' optional packages for other platforms, e.g. @teddyzhu/clipboard-darwin-*, as missing: EUSAGE).
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: E2E_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
+  if (r.status !== 0) throw new Error('npm install in e2e/ failed');
 }
 
 // Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
