@@ -2,7 +2,7 @@
 // Options: --cli claude,codex  --scenario ok,e401  --doc (write docs/CLIS.md)  --samples (record real outputs)
 //          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,12 @@ function install(): void {
   // CLIs' optional packages for other platforms, e.g. @teddyzhu/clipboard-darwin-*, as missing: EUSAGE).
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: E2E_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
   if (r.status !== 0) throw new Error('npm install in e2e/ failed');
+  // Claude Code links its native binary (from its platform package, already installed) in its own install script.
+  const claudeSetup = join(E2E_DIR, 'node_modules/@anthropic-ai/claude-code/install.cjs');
+  if (existsSync(claudeSetup)) {
+    const s = spawnSync(process.execPath, [claudeSetup], { cwd: join(E2E_DIR, 'node_modules/@anthropic-ai/claude-code'), stdio: 'inherit', timeout: 5 * 60_000 });
+    if (s.status !== 0) throw new Error('claude-code install.cjs failed');
+  }
 }
 
 // Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
