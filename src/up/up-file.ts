@@ -1,6 +1,7 @@
 // .steward/up.json: where this workspace's `steward up` listens, so `status`, `mcp --http` and people can find it.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from './instance-lock.js';
 
 /** What `steward up` writes once it listens; removed when it stops. */
 export interface UpFile {
@@ -26,15 +27,6 @@ export function writeUpFile(stewardDir: string, info: UpFile): void {
 /** Removes up.json if it is still ours. */
 export function removeUpFile(stewardDir: string, pid = process.pid): void {
   if (readUpFile(stewardDir)?.info.pid === pid) rmSync(upFilePath(stewardDir), { force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** up.json and whether its process is still alive (a crashed `up` leaves a stale one); undefined when absent. */
