@@ -74,7 +74,7 @@ test('binary bytes and NULs never throw and are kept visibly', () => {
   );
 });
 
-test('a 5 MB file is read without throwing, in reasonable time', () => {
+test('a 5 MB file is read without throwing', () => {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < 5 * 1024 * 1024; i++) {
@@ -83,9 +83,7 @@ test('a 5 MB file is read without throwing, in reasonable time', () => {
     size += l.length + 1;
   }
   const big = `${last}${lines.join('\n')}`;
-  const started = Date.now();
   const cmds = diffBoard(last, big, tasks);
-  assert.ok(Date.now() - started < 20_000);
   assert.equal(cmds.filter((c) => c.kind === 'create').length, lines.filter((l) => l.startsWith('- [ ] new task')).length);
   assert.equal(cmds.filter((c) => c.kind === 'unreadable').length, lines.filter((l) => l.startsWith('- [x]')).length + lines.filter((l) => l.startsWith('junk')).length);
   // One 5 MB line, and a 5 MB front matter that never closes.

@@ -104,3 +104,14 @@ export async function assertNothingLeft(sb: Sandbox): Promise<void> {
   for (const pid of pidsIn(sb.pidFile, 1) ?? []) await waitGone(pid);
   await waitFor('no sandbox process left', () => (sandboxProcesses(sb).length === 0 ? true : undefined));
 }
+
+/**
+ * Runs `attempt` with a timeout of 1, 2, 4 … 64 s until it returns true: for tests whose limit must fall after
+ * the child reached some point, on a machine of any speed. Bounded by attempts; fails if none got there.
+ */
+export async function withGrowingTimeout(attempt: (seconds: number) => Promise<boolean>): Promise<void> {
+  for (let seconds = 1; seconds <= 64; seconds *= 2) {
+    if (await attempt(seconds)) return;
+  }
+  throw new Error('the child never reached the point under test, even with a 64 s timeout');
+}
