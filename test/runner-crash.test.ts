@@ -81,7 +81,7 @@ describe('a babysitter that dies', () => {
     assert.deepEqual([entry.run_id, entry.verb, entry.pid], [run.id, 'complete', w.child.pid]);
     const result = tick(sb, config);
     assert.deepEqual(result.reaped, [], 'a run whose outcome waits in the outbox is not lost');
-    assert.deepEqual((result.dispatch as { outbox: { applied: number[] } }).outbox.applied, [run.id]);
+    assert.deepEqual((result.outbox as { applied: number[] }).applied, [run.id]);
     assert.deepEqual([taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['done', 'completed']);
     assert.equal(existsSync(outboxPath(sb.ws.outboxDir, run.id)), false);
     await assertNothingLeft(sb);
@@ -112,6 +112,45 @@ describe('a babysitter that dies', () => {
     await assertNothingLeft(sb);
   });
 
+  test('an outcome decided before the lease expired is applied before the reap: the run ends with it, not lost, no strike (issue 14)', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
+    const claimed = runOf(sb, run.id);
+    // Decided one second before the lease ran out; the tick comes a minute after it.
+    const decided_at = claimed.lease_expires_at - 1000;
+    const entry = { version: 1 as const, run_id: run.id, task_id: task.id, verb: 'complete' as const, input: { summary: 'finished in time' }, decided_at, host: hostname(), pid: dead };
+    const path = writeOutboxEntry(sb.ws.outboxDir, entry);
+    const later = { ...now('tick'), now: claimed.lease_expires_at + 60_000 };
+    const result = tickOnce({ store: sb.store, ctx: later, hooks: buildTickHooks({ workspace: sb.ws, config }) });
+    assert.deepEqual(result.reaped, [], 'not reaped as lost');
+    assert.deepEqual((result.outbox as { applied: number[] }).applied, [run.id]);
+    const after = runOf(sb, run.id);
+    assert.deepEqual([after.outcome, after.failure_kind, after.late], ['completed', null, null]);
+    assert.deepEqual([taskOf(sb, task.id).status, taskOf(sb, task.id).result, taskOf(sb, task.id).attempts], ['done', 'finished in time', 0]);
+    assert.deepEqual([countEvents(sb, task.id, 'late_result'), countEvents(sb, task.id, 'retry_scheduled')], [0, 0]);
+    assert.equal(existsSync(path), false);
+  });
+
+  test('an outcome decided after the lease expired stays a late result: the run is lost (issue 14)', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb);
+    const claimed = runOf(sb, run.id);
+    const entry = { version: 1 as const, run_id: run.id, task_id: task.id, verb: 'complete' as const, input: { summary: 'too late' }, decided_at: claimed.lease_expires_at + 1000, host: 'elsewhere', pid: 1 };
+    writeOutboxEntry(sb.ws.outboxDir, entry);
+    const later = { ...now('tick'), now: claimed.lease_expires_at + 60_000 };
+    const result = tickOnce({ store: sb.store, ctx: later, hooks: buildTickHooks({ workspace: sb.ws, config }) });
+    assert.deepEqual((result.outbox as { late: number[] }).late, [run.id]);
+    assert.deepEqual(result.reaped, [{ run_id: run.id, task_id: task.id, to: 'ready' }]);
+    const after = runOf(sb, run.id);
+    assert.equal(after.outcome, 'lost');
+    assert.equal((after.late as { summary?: string }).summary, 'too late');
+    assert.equal(taskOf(sb, task.id).attempts, 1);
+  });
+
   test('an outbox entry left by a dead babysitter is applied exactly once', () => {
     const sb = sandbox();
     const config = writeConfig(sb, {}, { dispatch: 'none' });
@@ -123,15 +162,15 @@ describe('a babysitter that dies', () => {
     copyFileSync(path, `${sb.root}/copy.json`);
     const first = tick(sb, config);
     assert.deepEqual(first.reaped, []);
-    assert.deepEqual((first.dispatch as { outbox: { applied: number[] } }).outbox.applied, [run.id]);
+    assert.deepEqual((first.outbox as { applied: number[] }).applied, [run.id]);
     assert.deepEqual([taskOf(sb, task.id).status, taskOf(sb, task.id).result, runOf(sb, run.id).cost_usd], ['done', 'from the outbox', 0.5]);
     // The same entry again (a second applier that raced, a restored backup): recognised, nothing written.
     copyFileSync(`${sb.root}/copy.json`, path);
     const second = tick(sb, config);
-    assert.deepEqual((second.dispatch as { outbox: { duplicate: number[] } }).outbox.duplicate, [run.id]);
+    assert.deepEqual((second.outbox as { duplicate: number[] }).duplicate, [run.id]);
     assert.equal(existsSync(path), false);
     assert.deepEqual([countEvents(sb, task.id, 'completed'), countEvents(sb, task.id, 'late_result'), runOf(sb, run.id).late], [1, 0, null]);
-    assert.equal((tick(sb, config).dispatch as Record<string, unknown>).outbox, undefined);
+    assert.equal(tick(sb, config).outbox, undefined);
   });
 
   test('killed between writing its outcome and the rename: the tick finishes the write and applies it; a torn write is moved aside (found by the chaos run)', () => {
@@ -149,7 +188,7 @@ describe('a babysitter that dies', () => {
     writeFileSync(temp(9999, process.pid), 'a live writer: left alone');
     const result = tick(sb, config);
     assert.deepEqual(result.reaped, [{ run_id: torn.run.id, task_id: torn.task.id, to: 'ready' }], 'only the torn write is a lost run');
-    assert.deepEqual((result.dispatch as { outbox: { applied: number[] } }).outbox.applied, [whole.run.id]);
+    assert.deepEqual((result.outbox as { applied: number[] }).applied, [whole.run.id]);
     assert.deepEqual([taskOf(sb, whole.task.id).status, taskOf(sb, whole.task.id).result], ['done', 'decided, not renamed']);
     assert.deepEqual(readdirSync(sb.ws.outboxDir).sort(), [`9999.json.${process.pid}.tmp`, 'rejected']);
     assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${torn.run.id}.json.${dead}.tmp.reason.txt`, 'utf8'), /incomplete outbox write of a babysitter/);
@@ -164,7 +203,7 @@ describe('a babysitter that dies', () => {
     const text = readFileSync(path, 'utf8').replace('"version":1', '"version":9');
     spawnSync('sh', ['-c', 'cat > "$0"', path], { input: text });
     const result = tick(sb, config);
-    assert.deepEqual((result.dispatch as { outbox: { rejected: string[] } }).outbox.rejected, [`${run.id}.json`]);
+    assert.deepEqual((result.outbox as { rejected: string[] }).rejected, [`${run.id}.json`]);
     assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${run.id}.json.reason.txt`, 'utf8'), /version/);
   });
 });

@@ -11,3 +11,8 @@ export function runLiveness(run: Run, task: Task | undefined, now: number): Live
   if (run.lease_expires_at <= now) return 'expired';
   return 'live';
 }
+
+/** The time a run's lease is judged at: when the outcome was decided (see OpContext.decidedAt) if that is plausible, else now. */
+export function leaseJudgedAt(run: Pick<Run, 'started_at'>, now: number, decidedAt?: number): number {
+  return decidedAt !== undefined && decidedAt >= run.started_at && decidedAt <= now ? decidedAt : now;
+}

@@ -146,4 +146,10 @@ export interface OpContext {
   random?: () => number;
   /** Retry backoff settings (from config); DEFAULT_BACKOFF when absent. */
   backoff?: BackoffPolicy;
+  /**
+   * When a recorded outcome was decided (an outbox entry, applied later): a run's lease is judged at this time
+   * instead of `now`, so an outcome decided while the lease held is not turned into a late result. Used only
+   * when it lies between the run's start and `now`.
+   */
+  decidedAt?: number;
 }

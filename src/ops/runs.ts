@@ -1,7 +1,7 @@
 // The worker's verbs: claim, heartbeat, complete, fail — each writes only through its run id.
 import { createHash } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
-import { runLiveness } from '../core/lease.js';
+import { leaseJudgedAt, runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
 import { leasedOut } from '../core/worktree.js';
 import {
@@ -191,7 +191,7 @@ function ifLive<T>(
   const found = store.runs.withTask(runId);
   if (!found) return { ok: false, error: notFound(runId) };
   const { run, task } = found;
-  const live = runLiveness(run, task, ctx.now);
+  const live = runLiveness(run, task, leaseJudgedAt(run, ctx.now, ctx.decidedAt));
   if (live === 'live') return { ok: true, value: apply(run, task!) };
   keepLateResult(store, run, live, payload, ctx);
   return { ok: false, error: leaseLost(run, live) };

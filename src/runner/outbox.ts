@@ -108,10 +108,14 @@ export function removeOutboxEntry(dir: string, runId: number): void {
   }
 }
 
-/** Records an entry's outcome in the store (exactly once, see recordRunOutcome). */
+/**
+ * Records an entry's outcome in the store (exactly once, see recordRunOutcome). The lease is judged at the entry's
+ * `decided_at`: an outcome the babysitter decided while its lease held counts even when the lease ran out before
+ * it reached the database (the tick applies the outbox before it reaps, see tick-once.ts).
+ */
 export function applyOutboxEntry(store: Store, entry: OutboxEntry, ctx: OpContext): RecordOutcomeResult {
   const record: RunOutcomeRecord = { run_id: entry.run_id, verb: entry.verb, input: entry.input };
-  return recordRunOutcome(store, record, ctx);
+  return recordRunOutcome(store, record, { ...ctx, decidedAt: entry.decided_at });
 }
 
 /** What applyOutbox did, by run id. */

@@ -1,4 +1,4 @@
-// The runner's part of the tick: which runs' babysitters died, killing orphans, the outbox and dispatch.
+// The runner's part of the tick: the outbox, which runs' babysitters died, killing orphans, and dispatch.
 import { hostname } from 'node:os';
 import type { OpContext, Run } from '../core/types.js';
 import type { Config } from '../config/schema.js';
@@ -45,14 +45,23 @@ export function makeOnLost(workspace: Pick<Workspace, 'root'>, host = hostname()
   };
 }
 
-/** `dispatch` for the tick: apply waiting outcomes first, then (dispatch: local) start work within the caps. */
+/**
+ * `outbox` for the tick: applies the outcomes waiting in the outbox. It runs before the reap, so a run whose
+ * babysitter decided its outcome while the lease held is finished with that outcome, never reaped as lost.
+ */
+export function makeApplyOutbox(workspace: Pick<Workspace, 'outboxDir'>): (store: Store, ctx: OpContext) => Record<string, unknown> {
+  return (store, ctx) => {
+    const outbox = applyOutbox(store, workspace.outboxDir, ctx);
+    return Object.values(outbox).some((list) => list.length > 0) ? { ...outbox } : {};
+  };
+}
+
+/** `dispatch` for the tick: merge approved branches back, then (dispatch: local) start work within the caps. */
 export function makeDispatch(
   deps: { workspace: Workspace; config: Config } & Pick<DispatchDeps, 'start' | 'which'>,
 ): (store: Store, ctx: OpContext) => Record<string, unknown> {
   return (store, ctx) => {
-    const outbox = applyOutbox(store, deps.workspace.outboxDir, ctx);
     const result: Record<string, unknown> = { mode: deps.config.dispatch };
-    if (Object.values(outbox).some((list) => list.length > 0)) result.outbox = outbox;
     // Approved task branches merge back before new work starts (docs/WORKTREES.md).
     const merges = mergeQueued({ store, config: deps.config, workspace: deps.workspace, ctx: () => ctx });
     const mergeActs: Record<string, number> = {};

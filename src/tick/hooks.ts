@@ -5,7 +5,7 @@ import { ingestBoard, renderBoardFile, type BoardIngest } from '../board/board-s
 import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
 import { ingestInbox } from '../inbox/ingest-inbox.js';
-import { makeDispatch, makeIsDead, makeOnLost } from '../runner/tick-hooks.js';
+import { makeApplyOutbox, makeDispatch, makeIsDead, makeOnLost } from '../runner/tick-hooks.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
@@ -68,7 +68,9 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
         unreadable_lines: edits.unreadable_lines,
       };
     },
-    // runner (issue 5): dead babysitters → lost, their orphaned CLIs killed; outbox applied, then dispatch.
+    // runner (issue 5): the outbox applied first (before the reap, issue 14), dead babysitters → lost, their
+    // orphaned CLIs killed, then dispatch.
+    outbox: makeApplyOutbox(deps.workspace),
     isDead: makeIsDead(deps.workspace),
     onLost: makeOnLost(deps.workspace),
     dispatch: makeDispatch(deps),

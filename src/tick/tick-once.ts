@@ -16,6 +16,8 @@ import { takeDigest } from './digest-store.js';
 export interface TickHooks {
   /** Step 1: read inbox files (and TASKS.md edits) into the queue. */
   ingest?: (store: Store, ctx: OpContext) => Record<string, unknown>;
+  /** Step 2, first: apply the run outcomes waiting in the outbox (before the reap, so a decided run is never lost). */
+  outbox?: (store: Store, ctx: OpContext) => Record<string, unknown>;
   /** Step 2: true when a run's worker process is known to be gone (checked on this host). */
   isDead?: (run: Run) => boolean;
   /** Step 2: after runs were marked lost, e.g. kill their orphaned process groups. */
@@ -54,6 +56,8 @@ export interface TickResult {
   blocked: number[];
   unblocked: number[];
   ingest?: Record<string, unknown>;
+  /** Outcomes taken from the outbox (applied, duplicate, late, rejected, waiting run ids); absent when there were none. */
+  outbox?: Record<string, unknown>;
   dispatch?: Record<string, unknown>;
   render?: Record<string, unknown>;
   /** Steps that failed on something other than the database; the tick went on without them. */
@@ -108,6 +112,8 @@ export function tickOnce(input: TickInput): TickResult {
   };
   const isDead = hooks.isDead && ((run: Run) => guard(`is_dead run ${run.id}`, () => hooks.isDead!(run)) ?? false);
   const ingest = guard('ingest', () => hooks.ingest?.(store, ctx));
+  // The outbox before the reap: an outcome decided while the lease held is applied, not reaped as lost.
+  const outbox = guard('outbox', () => hooks.outbox?.(store, ctx));
   const reap = reapRuns(store, ctx, isDead);
   if (reap.lost.length) guard('on_lost', () => hooks.onLost?.(reap.lost));
   const decided = decideProposals(store, ctx, config);
@@ -135,6 +141,7 @@ export function tickOnce(input: TickInput): TickResult {
     refused: decided.refused,
     ...promote,
     ...(ingest ? { ingest } : {}),
+    ...(outbox && Object.keys(outbox).length ? { outbox } : {}),
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
     ...(errors.length ? { errors } : {}),
