@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { setupCli, type CliName } from './clis.js';
+import { limitationOf, type Expect } from './limits.js';
 import type { MockModel, Scenario } from './mock-model.js';
 
 const STEWARD = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -24,6 +25,8 @@ export interface RowResult {
   /** What steward recorded, short. */
   recorded: string;
   dir: string;
+  /** Set when the row was checked against a known limitation of the CLI (limits.ts): the reason. */
+  limited?: string;
 }
 
 type Json = Record<string, any>;
@@ -62,7 +65,7 @@ function strings(v: unknown, out: string[] = []): string[] {
 }
 
 /** What each scenario must leave in the store. */
-const EXPECT: Record<Scenario, { status: string; kind?: string; attempts: number; result?: RegExp; file: boolean }> = {
+const EXPECT: Record<Scenario, Expect> = {
   ok: { status: 'done', attempts: 0, result: /E2E-DONE ok/, file: true },
   slow: { status: 'done', attempts: 0, result: /E2E-DONE slow/, file: true },
   bg: { status: 'done', attempts: 0, result: /E2E-DONE bg/, file: true },
@@ -72,6 +75,11 @@ const EXPECT: Record<Scenario, { status: string; kind?: string; attempts: number
   e500: { status: 'ready', kind: 'transient', attempts: 1, file: false },
   hang: { status: 'ready', kind: 'stalled', attempts: 1, file: false },
 };
+
+/** The expectation of a row: the scenario's, with a known limitation of the CLI applied. */
+function expectOf(cli: CliName, scenario: Scenario): Expect {
+  return { ...EXPECT[scenario], ...limitationOf(cli, scenario)?.expect };
+}
 
 /** Runs one row and checks it; leftovers of the run are killed afterwards whatever the outcome. */
 export async function runRow(cli: CliName, scenario: Scenario, root: string, mock: MockModel, limits: RowLimits): Promise<RowResult> {
@@ -109,7 +117,7 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
     const shown = await steward(['show', String(taskId), '--dir', dir, '--json'], env, 60_000);
     const { task, runs } = JSON.parse(shown.stdout || '{}') as { task: Json; runs: Json[] };
     const run = runs?.[0] ?? {};
-    const want = EXPECT[scenario];
+    const want = expectOf(cli, scenario);
     recorded = `${task?.status}${run.failure_kind ? `/${run.failure_kind}` : ''} attempts=${task?.attempts}`;
     if (runs?.length !== 1) fail(`expected 1 run, found ${runs?.length}`);
     if (task?.status !== want.status) fail(`task status ${task?.status}, expected ${want.status}`);
@@ -121,7 +129,7 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
     if (want.status === 'done' && !(Number(run.tokens_in) > 0 || Number(run.cost_usd) > 0)) fail('no tokens or cost recorded');
   }
   const file = existsSync(join(proj, 'hello.txt'));
-  if (EXPECT[scenario].file && !file) fail('hello.txt was not created');
+  if (expectOf(cli, scenario).file && !file) fail('hello.txt was not created');
   const rowRequests = mock.requests.slice(firstRequest);
   if (!rowRequests.some((r) => r.api !== 'other')) fail('the CLI never called the model');
   else {
@@ -135,7 +143,8 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
     if (!exact) fail('the prompt did not reach the model byte-exact');
   }
   writeFileSync(join(dir, 'requests.jsonl'), rowRequests.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return { cli, scenario, ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir };
+  const limited = limitationOf(cli, scenario)?.why;
+  return { cli, scenario, ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir, ...(limited ? { limited } : {}) };
 }
 
 /** The run log steward wrote for the row (for saving as a sample). */

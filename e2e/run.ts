@@ -32,6 +32,12 @@ const pick = <T extends string>(all: readonly T[], given: string | undefined): T
 const clis = pick(CLI_NAMES, values.cli);
 const scenarios = pick(SCENARIOS, values.scenario);
 
+/** Install scripts the harness runs after `npm install --ignore-scripts` (without them the CLI refuses to start). */
+const SETUP_SCRIPTS: [string, string][] = [
+  ['@anthropic-ai/claude-code', 'install.cjs'],
+  ['opencode-ai', 'postinstall.mjs'],
+];
+
 /** Installs e2e/package-lock.json into e2e/node_modules (never globally) unless every pinned CLI is there. */
 function install(): void {
   const pinned = (JSON.parse(readFileSync(join(E2E_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
@@ -42,16 +48,22 @@ function install(): void {
   // CLIs' optional packages for other platforms, e.g. @teddyzhu/clipboard-darwin-*, as missing: EUSAGE).
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: E2E_DIR, stdio: 'inherit', timeout: 15 * 60_000 });
   if (r.status !== 0) throw new Error('npm install in e2e/ failed');
-  // Claude Code links its native binary (from its platform package, already installed) in its own install script.
-  const claudeSetup = join(E2E_DIR, 'node_modules/@anthropic-ai/claude-code/install.cjs');
-  if (existsSync(claudeSetup)) {
-    const s = spawnSync(process.execPath, [claudeSetup], { cwd: join(E2E_DIR, 'node_modules/@anthropic-ai/claude-code'), stdio: 'inherit', timeout: 5 * 60_000 });
-    if (s.status !== 0) throw new Error('claude-code install.cjs failed');
+  // The CLIs that link their native binary (from their platform package, already installed) in their own install
+  // script: run exactly those scripts, not every package's.
+  for (const [pkg, script] of SETUP_SCRIPTS) {
+    const dir = join(E2E_DIR, 'node_modules', pkg);
+    if (!existsSync(join(dir, script))) continue;
+    const s = spawnSync(process.execPath, [script], { cwd: dir, stdio: 'inherit', timeout: 5 * 60_000 });
+    if (s.status !== 0) throw new Error(`${pkg} ${script} failed`);
   }
 }
 
 // Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
 const LIMITS = { timeoutSeconds: 120, stallSeconds: 20 };
+// CLIs that print nothing for a long time while they start: opencode's first event comes ~25 s after its start on a
+// loaded 2-core machine (database, session, title call), so 20 s without output would kill healthy runs.
+const SLOW_START: Partial<Record<CliName, number>> = { opencode: 60 };
+const limitsOf = (cli: CliName) => ({ ...LIMITS, stallSeconds: SLOW_START[cli] ?? LIMITS.stallSeconds });
 
 async function main(): Promise<number> {
   if (!values['no-install']) install();
@@ -74,7 +86,7 @@ async function main(): Promise<number> {
           console.log(`FAIL ${cli} ${version} ${scenario} not run (over budget)`);
           continue;
         }
-        const r = await runRow(cli, scenario, root, mock, LIMITS);
+        const r = await runRow(cli, scenario, root, mock, limitsOf(cli));
         results.push(r);
         console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${cli} ${version} ${scenario} ${r.seconds}s  ${r.recorded}`);
         for (const p of r.problems) console.log(`       - ${p}`);
