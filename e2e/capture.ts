@@ -7,16 +7,17 @@ import { getAdapter } from '../src/core/adapters/index.js';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { setupCli, type CliName } from './clis.js';
 import { goalOf } from './row.js';
+import { forTarget, targetOf, type Target } from './targets.js';
 import type { Scenario } from './mock-model.js';
 
 export const SAMPLES_OUT = new URL('../../test/fixtures/samples/real/', import.meta.url).pathname;
 
 /** Runs the CLI once (bounded by `timeoutMs`) and writes <cli>-<version>-<scenario>.{stdout,stderr,json}. */
-export async function captureSample(cli: CliName, version: string, scenario: Scenario, root: string, mockUrl: string, timeoutMs: number): Promise<string> {
-  const dir = join(root, `capture-${cli}-${scenario}`);
+export async function captureSample(cli: CliName, version: string, scenario: Scenario, root: string, mockUrl: string, timeoutMs: number, target: Target = targetOf(cli)): Promise<string> {
+  const dir = join(root, `capture-${target.name}-${scenario}`);
   const workdir = join(dir, 'proj');
   mkdirSync(workdir, { recursive: true });
-  const { profile } = setupCli(cli, join(dir, 'home'), mockUrl);
+  const { profile } = forTarget(setupCli(cli, join(dir, 'home'), mockUrl), target);
   const inv = getAdapter(cli).build({ ...profile, permissions: 'bypass', args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
   // E2E_CAPTURE marks every process of this capture, also those the CLI starts in another session.
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1', E2E_CAPTURE: dir };

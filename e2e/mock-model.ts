@@ -6,11 +6,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { type Api, type Turn, anthropic, chat, gemini, responses } from './mock-wire.js';
 
-export const SCENARIOS = ['ok', 'e401', 'e429', 'e500', 'hang', 'slow', 'bg', 'ask'] as const;
+export const SCENARIOS = ['ok', 'e401', 'e429', 'e500', 'hang', 'slow', 'bg', 'ask', 'par'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** What the model is told to do in each scenario (the shell command its tool call runs, and its last words). */
-export function scriptOf(scenario: Scenario): { command: string; final: string } {
+/**
+ * What the model is told to do in each scenario (the shell command its tool call runs, and its last words).
+ * `file` (from `E2E-FILE:<group>-<name>` in the prompt; `par` runs) names the file the tool writes instead of hello.txt.
+ */
+export function scriptOf(scenario: Scenario, file?: string): { command: string; final: string } {
+  if (file) return { command: `echo e2e-${file} > ${file}.txt`, final: `E2E-DONE ${scenario} ${file}` };
   const write = 'echo e2e-file > hello.txt';
   if (scenario === 'bg') return { command: `${write}; nohup sleep 600 >/dev/null 2>&1 &`, final: 'E2E-DONE bg' };
   if (scenario === 'ask') return { command: write, final: 'I created hello.txt.\nNEEDS_INPUT: Which colour should the greeting be?' };
@@ -33,6 +37,8 @@ export interface MockModel {
   url: string;
   port: number;
   requests: LoggedRequest[];
+  /** How many `par` calls wait at the barrier now. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,13 @@ export interface MockOptions {
   slowChunkMs?: number;
   /** Retry-After of the 429 scenario, seconds. Default 7. */
   retryAfterSeconds?: number;
+  /**
+   * `par` rows: a model call of one file waits until calls for `parWidth` files of its group arrived (so the runs
+   * overlap for sure, whatever the machine's speed), at most this long. Default 60 s.
+   */
+  parHoldMs?: number;
+  /** How many files of one group the `par` barrier waits for. Default 2. */
+  parWidth?: number;
 }
 
 function apiOf(method: string, path: string): Api | 'other' {
@@ -87,6 +100,28 @@ export async function startMockModel(opts: MockOptions = {}): Promise<MockModel>
     if (opts.logFile) appendFileSync(opts.logFile, `${JSON.stringify(entry)}\n`);
   };
   const slowMs = opts.slowChunkMs ?? 1500;
+  // The `par` barrier: files seen per group, and the calls waiting for the rest of their group.
+  const parSeen = new Map<string, Set<string>>();
+  const parWaiting = new Map<string, Array<() => void>>();
+  const parBarrier = (group: string, file: string): Promise<void> => {
+    const seen = parSeen.get(group) ?? new Set<string>();
+    parSeen.set(group, seen.add(file));
+    const waiting = parWaiting.get(group) ?? [];
+    parWaiting.set(group, waiting);
+    if (seen.size >= (opts.parWidth ?? 2)) {
+      for (const release of waiting.splice(0)) release();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const release = () => {
+        const i = waiting.indexOf(release);
+        if (i >= 0) waiting.splice(i, 1);
+        resolve();
+      };
+      waiting.push(release);
+      setTimeout(release, opts.parHoldMs ?? 60_000).unref();
+    });
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -95,6 +130,8 @@ export async function startMockModel(opts: MockOptions = {}): Promise<MockModel>
     const url = req.url ?? '/';
     const api = apiOf(req.method ?? 'GET', url);
     const scenario = (/E2E-SCENARIO:([a-z0-9]+)/.exec(body)?.[1] ?? undefined) as Scenario | undefined;
+    const fileMatch = /E2E-FILE:([a-z0-9]+)-([a-z0-9]+)/.exec(body);
+    const file = fileMatch ? `${fileMatch[1]}-${fileMatch[2]}` : undefined;
     const entry: LoggedRequest = { at: Date.now(), method: req.method ?? '', url, api, reply: '', body };
     if (scenario) entry.scenario = scenario;
     if (api === 'other') {
@@ -125,9 +162,14 @@ export async function startMockModel(opts: MockOptions = {}): Promise<MockModel>
       return; // never answered; close() destroys the socket
     }
     const wire = { anthropic, responses, chat, gemini }[api];
-    const script = scriptOf(scenario ?? 'ok');
+    const script = scriptOf(scenario ?? 'ok', file);
     const turn: Turn = wire.turnOf(json, script, url);
     entry.reply = turn.kind === 'tool' ? `tool ${turn.tool}` : turn.kind;
+    if (scenario === 'par' && fileMatch) {
+      const heldAt = Date.now();
+      await parBarrier(fileMatch[1]!, file!);
+      entry.reply += ` (held ${Date.now() - heldAt} ms)`;
+    }
     log(entry);
     const { stream, headers, parts } = wire.render(json, turn, url);
     res.writeHead(200, headers);
@@ -159,5 +201,6 @@ export async function startMockModel(opts: MockOptions = {}): Promise<MockModel>
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
-  return { url: `http://127.0.0.1:${port}`, port, requests, close };
+  const held = () => [...parWaiting.values()].reduce((n, w) => n + w.length, 0);
+  return { url: `http://127.0.0.1:${port}`, port, requests, held, close };
 }

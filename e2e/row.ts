@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { setupCli, type CliName } from './clis.js';
 import { limitationOf, type Expect } from './limits.js';
+import { forTarget, targetOf, type Target } from './targets.js';
 import type { MockModel, Scenario } from './mock-model.js';
 
 const STEWARD = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -27,6 +28,8 @@ export interface RowResult {
   dir: string;
   /** Set when the row was checked against a known limitation of the CLI (limits.ts): the reason. */
   limited?: string;
+  /** The matrix row's name when it is not the CLI's (e.g. claude@latest). */
+  label?: string;
 }
 
 type Json = Record<string, any>;
@@ -41,7 +44,7 @@ export function goalOf(scenario: Scenario): string {
 }
 
 /** Runs the built steward CLI (asynchronously: the mock model answers from this same process). */
-function steward(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function steward(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [STEWARD, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -57,7 +60,7 @@ function steward(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Pro
 }
 
 /** Every string inside a JSON value (a request body), to look for the prompt in. */
-function strings(v: unknown, out: string[] = []): string[] {
+export function strings(v: unknown, out: string[] = []): string[] {
   if (typeof v === 'string') out.push(v);
   else if (Array.isArray(v)) for (const x of v) strings(x, out);
   else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
@@ -74,6 +77,7 @@ const EXPECT: Record<Scenario, Expect> = {
   e429: { status: 'ready', kind: 'rate_limit', attempts: 0, file: false },
   e500: { status: 'ready', kind: 'transient', attempts: 1, file: false },
   hang: { status: 'ready', kind: 'stalled', attempts: 1, file: false },
+  par: { status: 'done', attempts: 0, file: false }, // e2e/parallel.ts checks this row
 };
 
 /** The expectation of a row: the scenario's, with a known limitation of the CLI applied. */
@@ -82,13 +86,13 @@ function expectOf(cli: CliName, scenario: Scenario): Expect {
 }
 
 /** Runs one row and checks it; leftovers of the run are killed afterwards whatever the outcome. */
-export async function runRow(cli: CliName, scenario: Scenario, root: string, mock: MockModel, limits: RowLimits): Promise<RowResult> {
+export async function runRow(cli: CliName, scenario: Scenario, root: string, mock: MockModel, limits: RowLimits, target: Target = targetOf(cli)): Promise<RowResult> {
   const started = Date.now();
-  const dir = join(root, `${cli}-${scenario}`);
+  const dir = join(root, `${target.name}-${scenario}`);
   const home = join(dir, 'home');
   const proj = join(dir, 'proj');
   mkdirSync(proj, { recursive: true });
-  const { profile } = setupCli(cli, home, mock.url);
+  const { profile } = forTarget(setupCli(cli, home, mock.url), target);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb' };
   const problems: string[] = [];
   const fail = (what: string) => problems.push(what);
@@ -144,7 +148,7 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
   }
   writeFileSync(join(dir, 'requests.jsonl'), rowRequests.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const limited = limitationOf(cli, scenario)?.why;
-  return { cli, scenario, ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir, ...(limited ? { limited } : {}) };
+  return { cli, scenario, ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir, label: target.name, ...(limited ? { limited } : {}) };
 }
 
 /** The run log steward wrote for the row (for saving as a sample). */

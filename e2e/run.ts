@@ -1,5 +1,5 @@
 // `npm run e2e:clis`: the real coding CLIs (pinned in e2e/package.json) against the mock model, under `steward work`.
-// Options: --cli claude,codex  --scenario ok,e401  --doc (write docs/CLIS.md)  --samples (record real outputs)
+// Options: --cli claude,codex,claude@latest (the @latest rows: e2e/node22/, run under Node 22)  --scenario ok,e401,par  --doc (write docs/CLIS.md)  --samples (record real outputs)
 //          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSample } from './capture.js';
-import { CLI_NAMES, E2E_DIR, installedVersion, PACKAGES, type CliName } from './clis.js';
+import { E2E_DIR, installedVersion, PACKAGES } from './clis.js';
 import { renderDoc, renderMatrix } from './matrix.js';
 import { SCENARIOS, startMockModel, type Scenario } from './mock-model.js';
+import { runParallelRow } from './parallel.js';
 import { runRow, type RowResult } from './row.js';
+import { installNode22, TARGET_NAMES, targetOf, targetVersion } from './targets.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +31,9 @@ const pick = <T extends string>(all: readonly T[], given: string | undefined): T
   for (const w of want) if (!(all as readonly string[]).includes(w)) throw new Error(`unknown ${w}; expected one of ${all.join(', ')}`);
   return want as T[];
 };
-const clis = pick(CLI_NAMES, values.cli);
+// Rows: a CLI (the version e2e/package.json pins) or its Node 22 generation (e.g. claude@latest, e2e/node22/).
+const targets = pick(TARGET_NAMES, values.cli).map(targetOf);
+const clis = [...new Set(targets.filter((t) => !t.node22).map((t) => t.cli))];
 const scenarios = pick(SCENARIOS, values.scenario);
 
 /** Install scripts the harness runs after `npm install --ignore-scripts` (without them the CLI refuses to start). */
@@ -66,31 +70,35 @@ const SLOW_START: Partial<Record<CliName, number>> = { opencode: 60 };
 const limitsOf = (cli: CliName) => ({ ...LIMITS, stallSeconds: SLOW_START[cli] ?? LIMITS.stallSeconds });
 
 async function main(): Promise<number> {
-  if (!values['no-install']) install();
+  if (!values['no-install']) {
+    install();
+    installNode22(targets);
+  }
   const deadline = values.budget ? Date.now() + Number(values.budget) * 1000 : Infinity;
   const root = mkdtempSync(join(tmpdir(), 'steward-e2e-'));
   const mock = await startMockModel({ logFile: join(root, 'requests.jsonl'), lifetimeMs: 60 * 60_000, slowChunkMs: 1000 });
-  const versions: Partial<Record<CliName, string>> = {};
+  const versions: Record<string, string> = {};
   const results: RowResult[] = [];
   try {
-    for (const cli of clis) {
-      const version = installedVersion(cli);
+    for (const target of targets) {
+      const { cli, name } = target;
+      const version = targetVersion(target);
       if (!version) {
-        console.log(`${cli}: not installed, skipped`);
+        console.log(`${name}: not installed, skipped`);
         continue;
       }
-      versions[cli] = version;
+      versions[name] = version;
       for (const scenario of scenarios) {
         if (Date.now() > deadline) {
-          results.push({ cli, scenario, ok: false, seconds: 0, problems: [`not run: over the --budget of ${values.budget} s`], recorded: '-', dir: '' });
-          console.log(`FAIL ${cli} ${version} ${scenario} not run (over budget)`);
+          results.push({ cli, scenario, ok: false, seconds: 0, problems: [`not run: over the --budget of ${values.budget} s`], recorded: '-', dir: '', label: name });
+          console.log(`FAIL ${name} ${version} ${scenario} not run (over budget)`);
           continue;
         }
-        const r = await runRow(cli, scenario, root, mock, limitsOf(cli));
+        const r = scenario === 'par' ? await runParallelRow(cli, root, mock, limitsOf(cli), target) : await runRow(cli, scenario, root, mock, limitsOf(cli), target);
         results.push(r);
-        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${cli} ${version} ${scenario} ${r.seconds}s  ${r.recorded}`);
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${name} ${version} ${scenario} ${r.seconds}s  ${r.recorded}`);
         for (const p of r.problems) console.log(`       - ${p}`);
-        if (values.samples && scenario !== 'hang') console.log(`       sample ${await captureSample(cli, version, scenario, root, mock.url, 120_000)}`);
+        if (values.samples && scenario !== 'hang' && scenario !== 'par') console.log(`       sample ${await captureSample(cli, version, scenario, root, mock.url, 120_000, target)}`);
       }
     }
   } finally {
