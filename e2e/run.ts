@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSample } from './capture.js';
-import { E2E_DIR, installedVersion, PACKAGES } from './clis.js';
+import { E2E_DIR, installedVersion, PACKAGES, type CliName } from './clis.js';
 import { renderDoc, renderMatrix } from './matrix.js';
 import { SCENARIOS, startMockModel, type Scenario } from './mock-model.js';
 import { runParallelRow } from './parallel.js';
