@@ -10,6 +10,7 @@ import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult }
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { childEnv } from './child-env.js';
+import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
 import { killRunLeftovers } from './leftovers.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
@@ -81,8 +82,12 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     const wd = openRunWorkdir({ ...deps, task, run, ctx });
     const workdir = wd.workdir;
     const prompt = buildPrompt(task, taskContext(deps.store, task), { workdir, git: wd.isolated ? wd : undefined });
-    const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir });
-    const env = childEnv(deps.env ?? process.env, profile.cli, profile.env, { root: deps.workspace.root, runId: run.id, taskId: task.id });
+    const base = deps.env ?? process.env;
+    // The CLI's own retries kept small (retry-knobs.ts): a settings-defaults file (gemini, qwen) under the profile's env.
+    const knobs = settingsDefaultsEnv(profile.cli, deps.workspace.stewardDir, base);
+    const env = childEnv(base, profile.cli, { ...knobs, ...profile.env }, { root: deps.workspace.root, runId: run.id, taskId: task.id });
+    const provider = profile.cli === 'codex' ? codexProviderOf(env) : undefined;
+    const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir, ...(provider ? { provider } : {}) });
     const stallOn = getAdapter(profile.cli).streamsEvents ? 'output' : 'output-or-cpu';
     return { file: inv.file, args: inv.args, prompt, workdir, env, profile, wd, stallOn, ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}) };
   } catch (err) {

@@ -12,7 +12,8 @@ export function isStewardSecret(name: string): boolean {
 
 /**
  * A CLI's own retry loop hides a 429 or a 500 from steward for minutes (Claude Code retried a 500 for ~190 s);
- * kept small so steward's backoff and rate-limit pause decide. The profile's env overrides these.
+ * kept small so steward's backoff and rate-limit pause decide. The profile's env overrides these. The knobs that are
+ * not env variables (codex, gemini, qwen) are in retry-knobs.ts.
  */
 export const RETRY_KNOBS: Partial<Record<CliKind, Record<string, string>>> = {
   claude: { CLAUDE_CODE_MAX_RETRIES: '1' },

@@ -53,6 +53,22 @@ function readCodex(out: RunOutput): Reading {
   return reading;
 }
 
+/** Codex's own retries of a failed model request and of a dropped stream, kept small so steward's backoff decides. */
+export const CODEX_RETRY_CAPS = { request_max_retries: 1, stream_max_retries: 1 } as const;
+
+/**
+ * `-c model_providers.<p>.<knob>=N` for each retry knob of the provider the config selects, unless the profile's args set
+ * that knob themselves. Only a provider defined in config.toml can take them (codex refuses a half-defined table, and its
+ * built-in providers cannot be changed), so nothing is added without `provider`.
+ */
+export function codexRetryArgs(provider: string | undefined, own: readonly string[]): string[] {
+  if (!provider || !/^[A-Za-z0-9_-]+$/.test(provider)) return [];
+  return Object.entries(CODEX_RETRY_CAPS).flatMap(([knob, n]) => {
+    const key = `model_providers.${provider}.${knob}`;
+    return own.some((a) => a.includes(key)) ? [] : ['-c', `${key}=${n}`];
+  });
+}
+
 /** Codex CLI `exec` mode. The runner must close stdin: `codex exec` waits on an open pipe. */
 export const codexAdapter: CliAdapter = {
   cli: 'codex',
@@ -67,6 +83,7 @@ export const codexAdapter: CliAdapter = {
       ...permissionArgs('codex', profile.permissions, own),
       ...unlessOverridden('codex', 'working directory', ['-C', ctx.workdir], own),
       ...modelArgs('codex', '-m', profile.model, own),
+      ...codexRetryArgs(ctx.provider, own),
       // `-` reads the prompt from stdin (then EOF: an open stdin would keep codex waiting).
       ...own, '-',
     ];

@@ -26,6 +26,11 @@ export interface InvocationContext {
   prompt: string;
   taskId: number;
   workdir: string;
+  /**
+   * codex: the user-defined model provider its config.toml selects (`model_provider = "x"` with a
+   * `[model_providers.x]` table), read by the runner (runner/retry-knobs.ts): the adapter caps that provider's own retries.
+   */
+  provider?: string;
 }
 
 /** An executable and its arguments: never a shell string. */
