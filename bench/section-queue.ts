@@ -83,7 +83,7 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
         `${count(p, 'process')}: of plainjob's rate, steward ${ratio(r('steward', p), r('plainjob', p))}, fetch-next ${ratio(r('steward-next', p), r('plainjob', p))}, ` +
         `batches ${ratio(r('steward-batch', p), r('plainjob', p))}; of liteque's, steward ${ratio(r('steward', p), r('liteque', p))}, batches ${ratio(r('steward-batch', p), r('liteque', p))}.`),
       `"steward (batches of ${BATCH})" is the same workload through the batch API (\`claimTasks\` + \`completeRuns\` with \`next\`, pg-boss's batchSize): ` +
-        'every task still gets its own run, lease, fencing token and two audit events; the batch shares one transaction, so one commit per batch. ' +
+        'every task still gets its own run, lease, fencing token and audit record; the batch shares one transaction, so one commit per batch. ' +
         'plainjob and liteque have no batch API.',
       'liteque runs with a compatibility shim (see docs/BENCHMARKS.md): with better-sqlite3 ≥ 11.10 (steward uses 12) its dequeue throws ' +
         '"Transaction function cannot return a promise".',
@@ -92,11 +92,11 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
   };
 }
 
-/** steward's own record agrees: one run per task, all completed, every task done, two events per cycle. */
+/** steward's own record agrees: one run per task, all completed, every task done, each claim and completion recorded on its run. */
 function stewardRecordOk(m: Measured, n: number): boolean {
   const d = m.db;
   return exactlyOnce(m, n) && d.tasks === n && d.done === n && d.runs === n && d.completed_runs === n &&
-    d.tasks_with_2plus_runs === 0 && d.claimed_events === n && d.completed_events === n;
+    d.tasks_with_2plus_runs === 0 && d.claim_records === n && d.completion_records === n;
 }
 
 /** Section 2: steward at 1/2/4/8 processes, every task claimed exactly once (claims and the database both checked). */
@@ -129,7 +129,7 @@ export async function scalingSection(o: BenchOptions): Promise<Section> {
     intro:
       `${int(o.tasks)} tasks drained by N processes on one database file (WAL, one writer at a time). After each drain the parent checks ` +
       'the claims the processes report (claims / distinct task ids) and what steward recorded: runs and completed runs (one per task), ' +
-      'tasks with more than one run, and one `claimed` and one `completed` event per task. "split" is the fewest and most tasks one process got; ' +
+      'tasks with more than one run, and a claim and a completion record (claimed_by, finished_by) on each run. "split" is the fewest and most tasks one process got; ' +
       `the check columns show the last round, "check" covers all ${count(o.repeat, 'round')}. raw better-sqlite3 is the floor, without steward's bookkeeping.`,
     tables: [{
       head: ['subject', 'procs', 'cycles/s', 'range', `vs ${o.procs[0]} proc`, 'claims / distinct', 'runs / completed', 'tasks with >1 run', 'split', 'check'],

@@ -29,15 +29,18 @@ export interface Guarantees {
   audit: string;
 }
 
-/** steward's own record of a drain: one run per task, every run completed, two audit events per cycle. */
+/**
+ * steward's own record of a drain: one run per task, every run completed, and the audit record of each claim and
+ * completion on its run row (who claimed, who finished: the run row is that record, docs/DESIGN.md "Audit").
+ */
 const STEWARD_CHECKS = {
   tasks: 'SELECT COUNT(*) FROM tasks',
   done: "SELECT COUNT(*) FROM tasks WHERE status = 'done'",
   runs: 'SELECT COUNT(*) FROM runs',
   completed_runs: "SELECT COUNT(*) FROM runs WHERE outcome = 'completed'",
   tasks_with_2plus_runs: 'SELECT COUNT(*) FROM (SELECT task_id FROM runs GROUP BY task_id HAVING COUNT(*) > 1)',
-  claimed_events: "SELECT COUNT(*) FROM events WHERE kind = 'claimed'",
-  completed_events: "SELECT COUNT(*) FROM events WHERE kind = 'completed'",
+  claim_records: 'SELECT COUNT(*) FROM runs WHERE claimed_by IS NOT NULL AND claim_after_event IS NOT NULL',
+  completion_records: "SELECT COUNT(*) FROM runs WHERE outcome = 'completed' AND finished_by IS NOT NULL AND finish_after_event IS NOT NULL",
 };
 
 /** Runs each named COUNT query on a read-only connection. */
@@ -103,7 +106,7 @@ export const steward: QueueSubject = {
     retries: 'per failure kind, backoff + jitter, dead letter',
     dependencies: 'after (cycle check), then chains, review',
     leases: 'heartbeat, reaped as lost',
-    audit: 'event per transition',
+    audit: 'claim + completion on the run row, an event per other transition',
   },
   seed(path, n) {
     const store = openStore(path);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { addTask } from '../src/ops/index.js';
+import { addTask, showTask } from '../src/ops/index.js';
 import { startMcpHttp } from '../src/mcp/http.js';
 import { loadMcpTokens } from '../src/mcp/tokens.js';
 import type { Store } from '../src/store/open-store.js';
@@ -93,8 +93,9 @@ describe('MCP over streamable HTTP', () => {
     const claimed = ok((await worker.callTool({ name: 'claim', arguments: { agent: 'coder' } })) as any);
     assert.equal(claimed.task.title, 'over http');
     ok((await worker.callTool({ name: 'complete', arguments: { run_id: claimed.run.id, summary: 'ok' } })) as any);
-    const actors = store.events.forTask(claimed.task.id, 2).map((e) => e.actor);
-    assert.deepEqual(actors, ['bot-7', 'bot-7']);
+    // The run row records both (the timeline merges it with the events).
+    const actors = showTask(store, { id: claimed.task.id }).events.slice(0, 2).map((e) => `${e.kind}:${e.actor}`);
+    assert.deepEqual(actors, ['completed:bot-7', 'claimed:bot-7']);
     await worker.close();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { fails, ok } from './support/mcp.js';
@@ -52,7 +53,7 @@ test('stdio: propose (planner) → decide (triage) → claim, heartbeat, complet
   assert.equal(task.status, 'done');
   assert.equal(task.result, 'written');
   assert.equal(task.source, 'mcp:planner');
-  const actors = store.events.forTask(task.id, 20).map((e) => `${e.kind}:${e.actor}`).reverse();
+  const actors = showTask(store, { id: task.id }).events.map((e) => `${e.kind}:${e.actor}`).reverse();
   assert.deepEqual(actors, ['created:mcp:triage', 'promoted:mcp:triage', 'accepted:mcp:triage', 'claimed:worker-1', 'completed:worker-1']);
   assert.equal(store.proposals.get(proposed.proposal.id)!.created_by, 'plan-agent');
   store.close();

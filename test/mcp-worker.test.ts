@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { claimOutput } from '../src/core/output-schemas.js';
-import { addTask, approveTask, claimTask, completeRun, failRun, requestChanges } from '../src/ops/index.js';
+import { addTask, approveTask, claimTask, completeRun, failRun, requestChanges, showTask } from '../src/ops/index.js';
 import { at, snapshot, tempStore } from './support/helpers.js';
 import { connect, fails, ok, type Clock } from './support/mcp.js';
 
@@ -42,7 +42,7 @@ describe('claim', () => {
     const run = store.runs.get(got.run.id)!;
     assert.equal(run.agent, 'coder');
     assert.equal(store.tasks.get(task.id)!.current_run_id, run.id);
-    const claimedEvent = store.events.forTask(task.id, 1)[0]!;
+    const claimedEvent = showTask(store, { id: task.id }).events[0]!;
     assert.equal(claimedEvent.kind, 'claimed');
     assert.equal(claimedEvent.actor, 'worker-7');
     const text = (await c.call('claim', { agent: 'coder' })).content[0] as { text: string };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StewardError } from '../src/core/errors.js';
-import { addTask, claimTask, claimTasks, completeRun, completeRuns, failRun, reapRuns } from '../src/ops/index.js';
+import { addTask, claimTask, claimTasks, completeRun, completeRuns, failRun, reapRuns, showTask } from '../src/ops/index.js';
 import type { Store } from '../src/store/open-store.js';
 import { at, snapshot, tempStore } from './support/helpers.js';
 
@@ -30,7 +30,7 @@ describe('claimTasks', () => {
     for (const { task, run } of first.claims) {
       assert.deepEqual([task.status, task.current_run_id, run.task_id, run.status], ['running', run.id, task.id, 'running']);
       assert.deepEqual(s.tasks.get(task.id)?.current_run_id, run.id);
-      assert.equal(s.events.forTask(task.id, 1)[0]?.kind, 'claimed');
+      assert.equal(showTask(s, { id: task.id }).events[0]?.kind, 'claimed');
     }
     assert.deepEqual(claimTasks(s, { agent: 'b', limit: 10 }, at(1100)).claims.map((c) => c.task.title), ['t3', 't5']);
     assert.deepEqual(claimTasks(s, { agent: 'b', limit: 10 }, at(1200)), { claims: [] });
@@ -66,7 +66,7 @@ describe('claimTasks', () => {
 });
 
 describe('completeRuns', () => {
-  test('completes each run as completeRun would: done or review, result, follow-ups, a completed event each', () => {
+  test('completes each run as completeRun would: done or review, result, follow-ups, a completion in each timeline', () => {
     const s = seeded(3, (i) => (i === 2 ? { review: true } : i === 3 ? { then: [{ title: 'after t3' }] } : {}));
     const { claims } = claimTasks(s, { agent: 'a', limit: 3 }, at(1000));
     const out = completeRuns(s, claims.map((c, i) => ({ run_id: c.run.id, summary: `r${i}`, cost_usd: i })), at(2000));
@@ -76,7 +76,7 @@ describe('completeRuns', () => {
     const spawned = out.results.flatMap((r) => (r.ok ? r.spawned.map((t) => t.title) : []));
     assert.deepEqual(spawned, ['after t3']);
     assert.equal(s.runs.get(claims[2]!.run.id)?.cost_usd, 2);
-    for (const c of claims) assert.equal(s.events.forTask(c.task.id, 1)[0]?.kind, 'completed');
+    for (const c of claims) assert.equal(showTask(s, { id: c.task.id }).events[0]?.kind, 'completed');
     assert.equal(out.next, undefined);
   });
   test('a run no longer live keeps its result as late and is reported; a missing run is reported; the others complete', () => {
@@ -109,7 +109,9 @@ describe('completeRuns', () => {
     }
     assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
     assert.equal(s.db.prepare("SELECT COUNT(*) FROM tasks WHERE status = 'done'").pluck().get(), 7);
-    assert.equal(s.db.prepare("SELECT COUNT(*) FROM events WHERE kind IN ('claimed', 'completed')").pluck().get(), 14);
+    // Each claim and completion is recorded on its run row (who, when), not as an event row.
+    assert.equal(s.db.prepare("SELECT COUNT(*) FROM runs WHERE claimed_by = 'test' AND finished_by = 'test' AND outcome = 'completed'").pluck().get(), 7);
+    assert.equal(s.db.prepare("SELECT COUNT(*) FROM events WHERE kind IN ('claimed', 'completed')").pluck().get(), 0);
   });
   test('bad input is VALIDATION and writes nothing: empty, too many, a repeated run, a bad item, a bad next', () => {
     const s = seeded(2);

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { cancelTask, recordRunProcess } from '../src/ops/index.js';
+import { cancelTask, recordRunProcess, showTask } from '../src/ops/index.js';
 import { outboxPath, writeOutboxEntry } from '../src/runner/outbox.js';
 import { workRun } from '../src/runner/work.js';
 import { openStore } from '../src/store/open-store.js';
@@ -35,8 +35,9 @@ function startWorker(sb: Sandbox, runId: number, env: Record<string, string> = {
 const tick = (sb: Sandbox, config: ReturnType<typeof writeConfig>) =>
   tickOnce({ store: sb.store, ctx: now('tick'), hooks: buildTickHooks({ workspace: sb.ws, config }) });
 
+/** Entries of a kind in the task's timeline (its events and the claims and completions its runs record). */
 const countEvents = (sb: Sandbox, taskId: number, kind: string) =>
-  sb.store.events.forTask(taskId, 100).filter((e) => e.kind === kind).length;
+  showTask(sb.store, { id: taskId }, { runs: 100, events: 100 }).events.filter((e) => e.kind === kind).length;
 
 describe('a babysitter that dies', () => {
   test('kill -9 mid-run: the next tick marks the run lost, kills the orphaned CLI group, and retries the task', async () => {

@@ -155,12 +155,12 @@ function keyHolder(store: Store, key: string): KeyHolder | undefined {
 
 /** Renders TASKS.md from the DB (keeping unreadable text) and writes it unless a person edited it meanwhile. */
 export function renderBoardFile(opts: BoardSyncOptions, ingest: BoardIngest): { written: boolean; tasks: number; reason?: string } {
-  const eventId = opts.store.events.maxId();
-  const mark = JSON.parse(opts.store.meta.get(MARK_KEY) ?? 'null') as { event_id: number; at: number } | null;
-  if (ingest.unchanged && mark && mark.event_id === eventId && opts.ctx.now - mark.at < BOARD_REFRESH_MS) {
+  const change = opts.store.changeMark();
+  const mark = JSON.parse(opts.store.meta.get(MARK_KEY) ?? 'null') as { change?: string; at: number } | null;
+  if (ingest.unchanged && mark && mark.change === change && opts.ctx.now - mark.at < BOARD_REFRESH_MS) {
     return { written: false, tasks: 0, reason: 'unchanged' };
   }
-  const remember = () => opts.store.meta.set(MARK_KEY, JSON.stringify({ event_id: eventId, at: opts.ctx.now }));
+  const remember = () => opts.store.meta.set(MARK_KEY, JSON.stringify({ change, at: opts.ctx.now }));
   const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now);
   const totals = new Map<string, Partial<Record<Task['status'], number>>>();
   for (const { project, status, n } of opts.store.tasks.finishedTotals()) totals.set(project, { ...totals.get(project), [status]: n });

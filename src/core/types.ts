@@ -96,6 +96,15 @@ export interface Run {
   log_path: string | null;
   /** Identity of the worker process (`<boot id>:<start ticks>` on Linux), to tell a reused pid apart. */
   proc_start?: string | null;
+  /**
+   * The audit record of the claim and the completion (the run row is it; no event row is written for either):
+   * who claimed and who finished the run, and the task's newest event id at each moment (its place in the
+   * task's timeline). Null on runs from before migration 8, whose claim and completion are events.
+   */
+  claimed_by?: string | null;
+  claim_after_event?: number | null;
+  finished_by?: string | null;
+  finish_after_event?: number | null;
 }
 
 export interface Proposal {

@@ -1,7 +1,8 @@
 // Reading the queue: list (pages with a cursor), show, and the working context a worker gets.
 import { StewardError } from '../core/errors.js';
 import { idInput, listQuery, parseInput } from '../core/schemas.js';
-import type { Run, StewardEvent, Task } from '../core/types.js';
+import { mergeTimeline, type TimelineEntry } from '../core/timeline.js';
+import type { Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { requireTask } from './transition.js';
 
@@ -37,18 +38,21 @@ export function listTasks(store: Store, input: unknown): { tasks: Task[]; next_c
   return { tasks, next_cursor: rows.length > limit ? encodeCursor(tasks[tasks.length - 1]!) : null };
 }
 
-/** One task with its latest runs and events (bounded). */
+/**
+ * One task with its latest runs and its timeline (bounded): the events merged with the claims and completions its
+ * run rows record (docs/DESIGN.md, "Audit").
+ */
 export function showTask(
   store: Store,
   input: unknown,
   limits = { runs: 5, events: 20 },
-): { task: Task; runs: Run[]; events: StewardEvent[] } {
+): { task: Task; runs: Run[]; events: TimelineEntry[] } {
   const q = parseInput(idInput, input, 'show');
-  return store.read(() => ({
-    task: requireTask(store, q.id),
-    runs: store.runs.forTask(q.id, limits.runs),
-    events: store.events.forTask(q.id, limits.events),
-  }));
+  return store.read(() => {
+    const task = requireTask(store, q.id);
+    const runs = store.runs.forTask(q.id, Math.max(limits.runs, limits.events));
+    return { task, runs: runs.slice(0, limits.runs), events: mergeTimeline(store.events.forTask(q.id, limits.events), runs, limits.events) };
+  });
 }
 
 /** What a worker needs to do a task: dependency results, earlier errors, feedback, the question and answer. */

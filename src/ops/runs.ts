@@ -81,18 +81,12 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
     pid: worker.pid ?? null,
     pgid: worker.pgid ?? null,
     proc_start: worker.proc_start ?? null,
+    claimed_by: ctx.actor,
   };
   const runId = store.runs.insert(opened);
-  const claimed = transition(
-    store,
-    task,
-    'claim',
-    'running',
-    { current_run_id: runId },
-    ctx,
-    { kind: 'claimed', run_id: runId, data: { agent: q.agent } },
-    (eventId) => store.tasks.markRunning(task.id, runId, eventId, ctx.now),
-  );
+  // No event row: the run is the claim's audit record (who, when, for which agent; see docs/DESIGN.md, "Audit").
+  const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, null, () =>
+    store.tasks.markRunning(task.id, runId, ctx.now));
   return { task: claimed, run: runningRun(runId, opened) };
 }
 
@@ -128,6 +122,7 @@ function runningRun(id: number, o: Required<NewRun>): Run {
     session_id: null,
     log_path: null,
     proc_start: o.proc_start,
+    claimed_by: o.claimed_by,
   };
 }
 
@@ -209,8 +204,10 @@ function runFinish(
   q: { summary?: string; error?: string; kind?: FailureKind; artifacts?: unknown; evidence?: unknown; cost_usd?: number;
     tokens_in?: number; tokens_out?: number; session_id?: string; exit_code?: number },
   now: number,
+  by: string,
 ): RunFinish {
   return {
+    finished_by: by,
     outcome,
     failure_kind: q.kind ?? null,
     finished_at: now,
@@ -259,7 +256,7 @@ export function completeRun(
 /** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
 export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): LiveOutcome<Completed> {
   return ifLive(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
-    const finished = runFinish('completed', q, ctx.now);
+    const finished = runFinish('completed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);
     store.agents.clearConfigError(run.agent);
     // Changes on a branch not merged yet: the task waits in review for the merge step (never done before it).
@@ -274,7 +271,8 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
       to,
       { result: q.summary, error: null, current_run_id: null, finished_at: finishedAt },
       ctx,
-      { kind: 'completed', run_id: run.id },
+      // To done: the run row is the completion's audit record. To review: an event too (the digest reads it).
+      to === 'review' ? { kind: 'completed', run_id: run.id } : null,
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx) : [];
@@ -286,7 +284,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
   const q = parseInput(failInput, input, 'fail');
   return valueOf(store.tx(() => ifLive(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
-    const finished = runFinish('failed', q, ctx.now);
+    const finished = runFinish('failed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);
     // The babysitter marks a CLI that refused to start (evidence.cause "config"): the profile is flagged.
     const config = q.kind === 'fatal' && typeof q.evidence === 'object' && q.evidence !== null && (q.evidence as { cause?: unknown }).cause === 'config';

@@ -15,6 +15,7 @@ export interface TransitionEvent {
  * Moves `task` to `to` by `action` with `patch`, inside the caller's transaction; returns the new task.
  * `write` is the compare-and-swap: by default the generic update of `patch`; the hot transitions (claim, complete)
  * pass their fixed statement, which must write exactly `patch`, `status`, `updated_at` and the event chain's head.
+ * `event` null: no event row (a claim and a completion to done, whose audit record is the run row; docs/DESIGN.md).
  */
 export function transition(
   store: Store,
@@ -23,12 +24,12 @@ export function transition(
   to: TaskState,
   patch: Partial<Task>,
   ctx: OpContext,
-  event: TransitionEvent,
-  write?: (eventId: number) => number,
+  event: TransitionEvent | null,
+  write?: (eventId: number | null) => number,
 ): Task {
   assertTransition(action, task.status, to, task.id);
   // The event goes in first so the task's own update can make it the head of the task's event chain.
-  const eventId = store.events.append({
+  const eventId = event && store.events.append({
     at: ctx.now,
     actor: ctx.actor,
     kind: event.kind,
@@ -42,7 +43,7 @@ export function transition(
   });
   const changed = write
     ? write(eventId)
-    : store.tasks.update(task.id, { ...patch, status: to, updated_at: ctx.now, last_event_id: eventId }, task.status);
+    : store.tasks.update(task.id, { ...patch, status: to, updated_at: ctx.now, ...(eventId ? { last_event_id: eventId } : {}) }, task.status);
   if (changed !== 1) {
     throw new StewardError('CONFLICT', `task #${task.id} changed while it was being updated`, { id: task.id });
   }

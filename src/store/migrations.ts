@@ -169,6 +169,15 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 7: finished tasks a person archived: kept with their runs and events, left off TASKS.md and `list`.
   `CREATE TABLE archived_tasks (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), at INTEGER NOT NULL, by TEXT NOT NULL);`,
+  // 8: the run row is the audit record of its claim and its completion (docs/DESIGN.md, "Audit"): who claimed and
+  // who finished it, and the task's newest event at each moment (where the two sit in the task's timeline). A claim
+  // and a completion to done write no event row from now on; runs from before keep the events they wrote.
+  `
+  ALTER TABLE runs ADD COLUMN claimed_by TEXT;
+  ALTER TABLE runs ADD COLUMN claim_after_event INTEGER;
+  ALTER TABLE runs ADD COLUMN finished_by TEXT;
+  ALTER TABLE runs ADD COLUMN finish_after_event INTEGER;
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

@@ -99,12 +99,14 @@ export class Store {
   }
 
   /**
-   * A mark that changes whenever the queue changes: the newest event id. Every change people see writes an event
-   * (state changes, edits, proposals, pauses with their failure); heartbeats do not, so they wake no one. It reads
-   * other connections' commits too (each read sees the latest WAL snapshot). Cheap enough to poll a few times a second.
+   * A mark that changes whenever the queue changes: the newest event id, the newest run id and how many tasks are
+   * ready or running. Every change people see writes an event (state changes, edits, proposals, pauses with their
+   * failure) except a claim (a new run) and a completion to done (one live task fewer), whose record is the run row;
+   * heartbeats change none of the three, so they wake no one. It reads other connections' commits too (each read sees
+   * the latest WAL snapshot). Three index lookups: cheap enough to poll a few times a second.
    */
   changeMark(): string {
-    return this.read(() => String(this.events.maxId()));
+    return this.read(() => this.runs.changeMark());
   }
 
   /** `PRAGMA integrity_check` result ('ok' when sound). */

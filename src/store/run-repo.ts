@@ -2,18 +2,18 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Run, Task } from '../core/types.js';
 import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
-import { inState } from './state-index.js';
+import { inState, LIVE_INDEX_WHERE } from './state-index.js';
 import { TableWriter } from './statements.js';
 
 type Raw = unknown[];
 const R = selectList(RUN_COLUMNS, 'r');
 /** What a claim knows about a new run; every other column starts empty. */
 export type NewRun = Pick<Run, 'task_id' | 'agent' | 'lease_ms' | 'lease_expires_at' | 'heartbeat_at' | 'started_at'> &
-  Partial<Pick<Run, 'host' | 'pid' | 'pgid' | 'proc_start'>>;
+  Partial<Pick<Run, 'host' | 'pid' | 'pgid' | 'proc_start' | 'claimed_by'>>;
 /** What finishing a run by its worker writes. */
 export type RunFinish = Pick<Run, 'outcome' | 'failure_kind' | 'finished_at' | 'summary' | 'error' | 'artifacts' | 'evidence' |
-  'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'>;
-const OPENED = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start'] as const;
+  'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'> & Partial<Pick<Run, 'finished_by'>>;
+const OPENED = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start', 'claimed_by'] as const;
 
 /** Reads and writes the runs table. */
 export class RunRepo {
@@ -33,9 +33,11 @@ export class RunRepo {
           WHERE p.failure_kind = 'rate_limit')
         SELECT COUNT(*) AS n FROM chain`),
       withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
+      // The run row is the audit record of the completion: who finished it, and the task's newest event by then.
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
         error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
-        exit_code = ? WHERE id = ? AND status = 'running'`),
+        exit_code = ?, finished_by = ?, finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
+        WHERE id = ? AND status = 'running'`),
       extend: db.prepare(
         "UPDATE runs SET heartbeat_at = ?, lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_expires_at > ?",
       ),
@@ -44,9 +46,10 @@ export class RunRepo {
         WHERE ${inState('running')} AND r.status = 'running' AND r.lease_expires_at <= ? ORDER BY r.id`),
       running: rows(`SELECT ${R} FROM tasks t JOIN runs r ON r.id = t.current_run_id
         WHERE ${inState('running')} AND r.status = 'running' ORDER BY r.id`),
-      // The new run becomes the head of its task's run chain and copies when the task became claimable.
-      insert: db.prepare(`INSERT INTO runs (${OPENED.join(', ')}, status, prev_run_id, ready_at)
-        SELECT ${OPENED.map(() => '?').join(', ')}, 'running', t.last_run_id,
+      // The new run becomes the head of its task's run chain and copies when the task became claimable, and (the
+      // audit record of the claim) the task's newest event: where the claim sits in the task's timeline.
+      insert: db.prepare(`INSERT INTO runs (${OPENED.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
+        SELECT ${OPENED.map(() => '?').join(', ')}, 'running', t.last_run_id, t.last_event_id,
           CASE WHEN t.ready_at IS NULL THEN NULL ELSE MAX(t.ready_at, t.run_after) END
         FROM tasks t WHERE t.id = ?`),
       // A task's runs are a chain from tasks.last_run_id through runs.prev_run_id (no index to write on every claim).
@@ -63,6 +66,8 @@ export class RunRepo {
         WHERE status = 'finished' AND finished_at >= ? GROUP BY outcome, failure_kind ORDER BY outcome, failure_kind`),
       totals: db.prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens_in), 0) AS tin,
         COALESCE(SUM(tokens_out), 0) AS tout FROM runs`),
+      mark: db.prepare(`SELECT (SELECT COALESCE(MAX(id), 0) FROM events) || ':' || (SELECT COALESCE(MAX(id), 0) FROM runs) || ':' ||
+        (SELECT COUNT(*) FROM tasks t WHERE t.${LIVE_INDEX_WHERE})`).pluck(),
       claimWait: db.prepare(`SELECT COALESCE(SUM(started_at - ready_at), 0) AS sum, COUNT(*) AS n FROM runs
         WHERE started_at >= ? AND ready_at IS NOT NULL`),
     };
@@ -75,7 +80,7 @@ export class RunRepo {
    */
   insert(run: NewRun): number {
     const id = Number(this.s.insert.run(run.task_id, run.agent, run.lease_ms, run.lease_expires_at, run.heartbeat_at, run.started_at,
-      run.host ?? null, run.pid ?? null, run.pgid ?? null, run.proc_start ?? null, run.task_id).lastInsertRowid);
+      run.host ?? null, run.pid ?? null, run.pgid ?? null, run.proc_start ?? null, run.claimed_by ?? null, run.task_id).lastInsertRowid);
     return id;
   }
 
@@ -87,7 +92,7 @@ export class RunRepo {
   /** Finishes a running run with what its worker reported (complete or fail); returns rows changed. */
   finish(id: number, f: RunFinish): number {
     return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
-      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, id).changes;
+      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.finished_by ?? null, id).changes;
   }
 
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */
@@ -111,6 +116,11 @@ export class RunRepo {
   /** Extends a live lease (compare-and-swap on status and expiry); false when it was no longer live. */
   extend(id: number, now: number, expiresAt: number): boolean {
     return this.s.extend.run(now, expiresAt, id, now).changes === 1;
+  }
+
+  /** Store.changeMark: `<newest event id>:<newest run id>:<ready and running tasks>`. */
+  changeMark(): string {
+    return this.s.mark.get() as string;
   }
 
   /** Running runs whose lease ended at or before `now`. */

@@ -60,10 +60,11 @@ export class TaskRepo {
     this.s = {
       get: rows(`SELECT ${T} FROM tasks t WHERE t.id = ?`),
       // The two transitions of every claim+complete cycle, as fixed statements (the generic writer builds its SQL per call).
+      // Neither writes an event: the run row is the audit record of a claim and a completion to done (migration 8).
       markRunning: db.prepare(`UPDATE tasks SET status = 'running', current_run_id = ?, last_run_id = ?,
-        last_event_id = ?, updated_at = ? WHERE id = ? AND status = 'ready'`),
+        updated_at = ? WHERE id = ? AND status = 'ready'`),
       markCompleted: db.prepare(`UPDATE tasks SET status = ?, result = ?, error = NULL, current_run_id = NULL,
-        finished_at = ?, last_event_id = ?, updated_at = ? WHERE id = ? AND status = 'running'`),
+        finished_at = ?, last_event_id = COALESCE(?, last_event_id), updated_at = ? WHERE id = ? AND status = 'running'`),
       byKey: rows(`SELECT ${T} FROM tasks t WHERE t.key = ?`),
       deps: db.prepare('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on'),
       dependents: db.prepare('SELECT task_id FROM task_deps WHERE depends_on = ? ORDER BY task_id'),
@@ -146,12 +147,12 @@ export class TaskRepo {
   }
 
   /** ready → running with `runId` as its current run and the head of its run chain; returns rows changed. */
-  markRunning(id: number, runId: number, eventId: number, now: number): number {
-    return this.s.markRunning.run(runId, runId, eventId, now, id).changes;
+  markRunning(id: number, runId: number, now: number): number {
+    return this.s.markRunning.run(runId, runId, now, id).changes;
   }
 
-  /** running → done or review with the run's summary as result; returns rows changed. */
-  markCompleted(id: number, to: 'done' | 'review', result: string, finishedAt: number | null, eventId: number, now: number): number {
+  /** running → done or review with the run's summary as result (`eventId`: the new head of the event chain, if any); returns rows changed. */
+  markCompleted(id: number, to: 'done' | 'review', result: string, finishedAt: number | null, eventId: number | null, now: number): number {
     return this.s.markCompleted.run(to, result, finishedAt, eventId, now, id).changes;
   }
 

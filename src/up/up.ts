@@ -102,7 +102,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
-  let lastSeenEvent = -1;
+  let lastMark: string | undefined;
   const runOnce = () => {
     if (draining) return;
     if (running) {
@@ -124,7 +124,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       stats.ticks++;
       stats.tickSecondsSum += seconds;
       stats.lastTickSeconds = seconds;
-      lastSeenEvent = store.read(() => store.events.maxId());
+      lastMark = store.changeMark();
       options.onTick?.(digest, stats);
     } catch (err) {
       log(`steward up: tick failed: ${toStewardError(err).code}: ${toStewardError(err).message}`);
@@ -163,9 +163,9 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   watchDir(join(workspace.inboxDir, 'new'));
   const poll = setInterval(() => {
     try {
-      const id = store.read(() => store.events.maxId());
-      if (lastSeenEvent >= 0 && id !== lastSeenEvent && !running) {
-        lastSeenEvent = id;
+      const mark = store.changeMark();
+      if (lastMark !== undefined && mark !== lastMark && !running) {
+        lastMark = mark;
         poke('the queue changed');
       }
     } catch {
