@@ -44,6 +44,7 @@ const DEFAULTS: Config = {
   retry: { baseSeconds: 10, factor: 2, capSeconds: 3600, jitter: 0.5, rateLimitStrikeAfter: 5 },
   mcp: { host: '127.0.0.1', port: 7410, tokens: {}, allowedHosts: [], headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxConnections: 64 },
   notify: {},
+  schedules: {},
   board: { doneLimit: 10, path: 'TASKS.md' },
 };
 

@@ -153,6 +153,11 @@ notify:
   # command: [notify-send, steward]
   # webhook: https://example.com/hooks/steward
 
+# Recurring tasks: one task per cron slot (also \`steward schedule add\`).
+# catch_up: skip | once | all (slots missed while nothing ticked); overlap: skip | allow.
+schedules:
+  # dep-audit: { cron: "0 6 * * *", tz: Europe/Berlin, title: Daily dependency audit, type: ops, catch_up: once }
+
 # The TASKS.md board.
 board:
   doneLimit: 10           # done tasks shown per project

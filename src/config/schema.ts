@@ -5,6 +5,7 @@ import { StewardError } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
+import { scheduleInput } from '../core/schedule-schema.js';
 import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
 /** Coding CLIs an agent profile can run; `command` runs any argv. */
@@ -216,6 +217,10 @@ export const configSchema = z
       })
       .prefault({})
       .describe('how to wake a person or agent'),
+    schedules: z
+      .record(zName, scheduleInput)
+      .default({})
+      .describe('recurring tasks by name: cron (+ tz, catch_up, overlap, grace_seconds) and the fields of the task each slot creates'),
     board: z
       .strictObject({
         doneLimit: int(0, 10_000).default(10).describe('done tasks shown per project in TASKS.md'),

@@ -16,3 +16,4 @@ export * from './attention.js';
 export * from './board-columns.js';
 export * from './task-detail.js';
 export * from './figures.js';
+export * from './schedules.js';

@@ -178,6 +178,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN finished_by TEXT;
   ALTER TABLE runs ADD COLUMN finish_after_event INTEGER;
   `,
+  // 9: recurring tasks. schedules holds the ones added with `steward schedule add` (config ones live in the config);
+  // schedule_cursors the time each schedule (either kind) was last looked at; schedule_slots one row per slot handled,
+  // its primary key the idempotency key (schedule, slot): a slot creates at most one task, whoever ticks.
+  `
+  CREATE TABLE schedules (
+    id TEXT PRIMARY KEY,
+    spec_json TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE schedule_cursors (schedule_id TEXT PRIMARY KEY, seen_until INTEGER NOT NULL);
+  CREATE TABLE schedule_slots (
+    schedule_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    task_id INTEGER REFERENCES tasks(id),
+    outcome TEXT NOT NULL CHECK (outcome IN ('created', 'overlap')),
+    at INTEGER NOT NULL,
+    PRIMARY KEY (schedule_id, slot)
+  );
+  CREATE INDEX schedule_slots_by_task ON schedule_slots(task_id) WHERE task_id IS NOT NULL;
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

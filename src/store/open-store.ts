@@ -11,6 +11,7 @@ import { BranchRepo } from './branch-repo.js';
 import { ProposalRepo } from './proposal-repo.js';
 import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
+import { ScheduleRepo } from './schedule-repo.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { TaskRepo } from './task-repo.js';
 import { WebRepo } from './web-repo.js';
@@ -41,6 +42,7 @@ export class Store {
   readonly web: WebRepo;
   readonly branches: BranchRepo;
   readonly archive: ArchiveRepo;
+  readonly schedules: ScheduleRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
   private readonly opened: FileIdentity | null;
@@ -63,6 +65,7 @@ export class Store {
     this.web = new WebRepo(db);
     this.branches = new BranchRepo(db);
     this.archive = new ArchiveRepo(db);
+    this.schedules = new ScheduleRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

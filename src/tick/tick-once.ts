@@ -2,6 +2,7 @@
 import { backoffPolicyOf, defaultConfig, type Config } from '../config/schema.js';
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
+import { runSchedules, type SchedulePass } from '../ops/schedules.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
 import { decideProposals, type DecideResult } from './decide-proposals.js';
@@ -54,6 +55,8 @@ export interface TickResult {
   refused: DecideResult['refused'];
   promoted: number[];
   blocked: number[];
+  /** Recurring tasks: the tasks this tick created for due slots, slots skipped (overlap) or missed. */
+  scheduled?: SchedulePass;
   unblocked: number[];
   ingest?: Record<string, unknown>;
   /** Outcomes taken from the outbox (applied, duplicate, late, rejected, waiting run ids); absent when there were none. */
@@ -117,13 +120,15 @@ export function tickOnce(input: TickInput): TickResult {
   const reap = reapRuns(store, ctx, isDead);
   if (reap.lost.length) guard('on_lost', () => hooks.onLost?.(reap.lost));
   const decided = decideProposals(store, ctx, config);
+  const scheduled = runSchedules(store, ctx, config);
+  for (const e of scheduled.errors) errors.push({ step: `schedule ${e.schedule}`, error: e.error });
   const promote = promoteTasks(store, ctx);
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));
   const reports = [ingest, dispatch, render].map(readHookReport);
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
-    { accepted: decided.accepted.length, reaped: reap.lost.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
+    { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
   ]);
   const digest = takeDigest(store, ctx.now, config, {
     reader: input.reader,
@@ -140,6 +145,7 @@ export function tickOnce(input: TickInput): TickResult {
     accepted: decided.accepted,
     refused: decided.refused,
     ...promote,
+    ...(scheduled.created.length || scheduled.overlapped.length || Object.keys(scheduled.missed).length ? { scheduled } : {}),
     ...(ingest ? { ingest } : {}),
     ...(outbox && Object.keys(outbox).length ? { outbox } : {}),
     ...(dispatch ? { dispatch } : {}),

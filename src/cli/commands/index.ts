@@ -9,6 +9,7 @@ const edit = (): Promise<Module> => import('./edit.js');
 const inbox = (): Promise<Module> => import('./inbox.js');
 const mcp = (): Promise<Module> => import('./mcp.js');
 const runs = (): Promise<Module> => import('./runs.js');
+const schedule = (): Promise<Module> => import('./schedule.js');
 const status = (): Promise<Module> => import('./status.js');
 const tasks = (): Promise<Module> => import('./tasks.js');
 const up = (): Promise<Module> => import('./up.js');
@@ -19,7 +20,7 @@ const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
   ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
-  ['status', status], ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['mcp', mcp],
+  ['schedule', schedule], ['status', status], ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['mcp', mcp],
 ];
 
 export const COMMAND_NAMES: readonly string[] = REGISTRY.map(([name]) => name);

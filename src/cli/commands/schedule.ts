@@ -1,0 +1,61 @@
+// `steward schedule add|list|rm`: recurring tasks (the tick creates one task per cron slot).
+import { StewardError } from '../../core/errors.js';
+import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../ops/schedules.js';
+import { TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
+
+const USAGE = [
+  'steward schedule add TITLE --cron "0 6 * * *" [--tz Europe/Berlin] [--catch-up skip|once|all] [--overlap skip|allow] [--grace S] [--name N] [task flags of add]',
+  'steward schedule list',
+  'steward schedule rm NAME',
+].join('\n       ');
+
+function scheduleLine(s: ScheduleView): string {
+  const tz = s.tz ? ` ${s.tz}` : '';
+  const last = s.last ? `  last ${s.last.slot}${s.last.task_id ? ` #${s.last.task_id}` : ` (${s.last.outcome})`}` : '';
+  const open = s.open_task ? `  open #${s.open_task}` : '';
+  return `${s.id}  "${s.cron}"${tz}  ${s.title}  next ${s.next ?? 'never'}  catch-up ${s.catch_up} overlap ${s.overlap}${last}${open}${s.origin === 'config' ? '  (config)' : ''}`;
+}
+
+export const schedule: Command = {
+  name: 'schedule',
+  summary: 'recurring tasks: add, list, rm (one task per cron slot)',
+  usage: USAGE,
+  options: {
+    ...TASK_FIELD_OPTIONS,
+    paths: { type: 'string', multiple: true },
+    cron: { type: 'string' },
+    tz: { type: 'string' },
+    'catch-up': { type: 'string' },
+    overlap: { type: 'string' },
+    grace: { type: 'string' },
+    name: { type: 'string' },
+  },
+  positionals: ['action'],
+  rest: true,
+  run(ctx, values, pos) {
+    const [action, ...words] = pos;
+    if (action === 'list') {
+      const schedules = listSchedules(ctx.store(), ctx.config(), ctx.op().now);
+      return { json: { schedules }, text: schedules.length ? schedules.map(scheduleLine).join('\n') : 'no schedules' };
+    }
+    if (action === 'rm') {
+      if (words.length !== 1) throw new StewardError('USAGE', 'usage: steward schedule rm NAME');
+      removeSchedule(ctx.store(), ctx.config(), words[0]!);
+      return { json: { removed: words[0] }, text: `removed schedule ${words[0]}` };
+    }
+    if (action === 'add') {
+      if (words.length === 0) throw new StewardError('USAGE', `missing TITLE\nusage: ${USAGE}`);
+      const { grace, 'catch-up': catchUp, key, ...rest } = values;
+      if (key !== undefined) throw new StewardError('VALIDATION', '--key is not used: a schedule keys each task by its slot');
+      const input = {
+        ...taskFieldsInput(rest, words.join(' ')),
+        ...(catchUp !== undefined ? { catch_up: catchUp } : {}),
+        ...(grace !== undefined ? { grace_seconds: grace } : {}),
+      };
+      const s = addSchedule(ctx.store(), ctx.config(), input, ctx.op());
+      const [view] = listSchedules(ctx.store(), ctx.config(), ctx.op().now).filter((v) => v.id === s.id);
+      return { json: { schedule: view }, text: scheduleLine(view!) };
+    }
+    throw new StewardError('USAGE', `unknown schedule action ${JSON.stringify(action ?? '')}; usage: ${USAGE}`);
+  },
+};

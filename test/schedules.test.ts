@@ -1,0 +1,174 @@
+// Recurring tasks: one task per cron slot whoever ticks, catch-up after a restart, overlap, and the CLI.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { configSchema, type Config } from '../src/config/schema.js';
+import { cronProblem, planSlots, slotsBetween } from '../src/core/schedule.js';
+import { cancelTask, markDone } from '../src/ops/index.js';
+import { addSchedule, listSchedules, runSchedules } from '../src/ops/schedules.js';
+import { openStore, type Store } from '../src/store/open-store.js';
+import { tickOnce } from '../src/tick/tick-once.js';
+import { at, cli, tempDir } from './support/helpers.js';
+
+const TICKER = fileURLToPath(new URL('./support/schedule-ticker.js', import.meta.url));
+const H = 3600_000;
+const T0 = Date.parse('2026-01-05T00:00:30Z');
+
+function hourly(extra: Record<string, unknown> = {}): Config {
+  return configSchema.parse({ schedules: { audit: { cron: '0 * * * *', tz: 'UTC', title: 'Hourly audit', type: 'ops', ...extra } } });
+}
+
+function scheduledTasks(store: Store): Array<{ id: number; key: string; title: string; status: string }> {
+  return store.db.prepare(`SELECT id, key, title, status FROM tasks WHERE key LIKE 'schedule:%' ORDER BY key`).all() as Array<{ id: number; key: string; title: string; status: string }>;
+}
+
+describe('schedule rules (pure)', () => {
+  test('slots in a window, read in the time zone', () => {
+    const from = Date.parse('2026-03-01T00:00:00Z');
+    const { slots } = slotsBetween('0 6 * * *', 'Europe/Berlin', from, from + 3 * 24 * H);
+    assert.deepEqual(slots.map((s) => new Date(s).toISOString()), ['2026-03-01T05:00:00.000Z', '2026-03-02T05:00:00.000Z', '2026-03-03T05:00:00.000Z']);
+    const many = slotsBetween('* * * * *', 'UTC', from, from + 24 * H, 10);
+    assert.equal(many.slots.length, 10);
+    assert.equal(many.dropped, 24 * 60 - 10);
+    assert.equal(many.slots.at(-1), from + 24 * H, 'the newest slots are kept');
+  });
+
+  test('catch-up policies split on time from missed', () => {
+    const due = [1 * H, 2 * H, 3 * H];
+    const now = 3 * H + 10_000;
+    assert.deepEqual(planSlots(due, now, 300_000, 'skip'), { create: [3 * H], missed: [H, 2 * H] });
+    assert.deepEqual(planSlots(due, now, 300_000, 'once'), { create: [3 * H], missed: [H, 2 * H] });
+    assert.deepEqual(planSlots(due, now + H, 300_000, 'skip'), { create: [], missed: due });
+    assert.deepEqual(planSlots(due, now + H, 300_000, 'once'), { create: [3 * H], missed: [H, 2 * H] });
+    assert.deepEqual(planSlots(due, now + H, 300_000, 'all'), { create: due, missed: [] });
+  });
+
+  test('bad patterns and zones are refused with the reason', () => {
+    assert.equal(cronProblem('0 6 * * *', 'UTC'), null);
+    assert.match(cronProblem('61 * * * *') ?? '', /minute/);
+    assert.throws(() => configSchema.parse({ schedules: { x: { cron: 'nope', title: 'x' } } }), /cron/);
+    assert.throws(() => configSchema.parse({ schedules: { x: { cron: '0 6 * * *', tz: 'Mars/Olympus', title: 'x' } } }), /time zone/);
+  });
+});
+
+describe('schedules in the tick', () => {
+  for (const [policy, expected] of [['skip', []], ['once', ['04:00']], ['all', ['02:00', '03:00', '04:00']]] as const) {
+    test(`a restart that missed three slots, catch_up: ${policy}`, () => {
+      const path = join(tempDir(), 'queue.db');
+      const config = hourly({ catch_up: policy, overlap: 'allow' });
+      let store = openStore(path);
+      tickOnce({ store, ctx: at(T0), config }); // first sight: slots count from now
+      assert.equal(scheduledTasks(store).length, 0);
+      tickOnce({ store, ctx: at(T0 + H), config }); // 01:00:30 — on time
+      tickOnce({ store, ctx: at(T0 + H + 5_000), config }); // a second tick in the same slot creates nothing
+      assert.deepEqual(scheduledTasks(store).map((t) => t.key), ['schedule:audit:2026-01-05T01:00:00.000Z']);
+      store.close();
+      // Nothing ran from 01:00:35 until 04:30: slots 02:00, 03:00, 04:00 were missed.
+      store = openStore(path);
+      const restart = Date.parse('2026-01-05T04:30:00Z');
+      const first = tickOnce({ store, ctx: at(restart), config });
+      tickOnce({ store, ctx: at(restart + 1000), config });
+      store.close();
+      store = openStore(path); // and again after another restart: no slot twice
+      tickOnce({ store, ctx: at(restart + 2000), config });
+      const after = scheduledTasks(store).slice(1).map((t) => t.key.slice(-13, -8));
+      assert.deepEqual(after, [...expected]);
+      assert.equal(first.scheduled?.missed.audit ?? 0, 3 - expected.length);
+      // The next slot is on time again, whatever the policy.
+      tickOnce({ store, ctx: at(Date.parse('2026-01-05T05:00:02Z')), config });
+      assert.equal(scheduledTasks(store).at(-1)!.key, 'schedule:audit:2026-01-05T05:00:00.000Z');
+      assert.equal(scheduledTasks(store).length, 1 + expected.length + 1);
+      const task = scheduledTasks(store)[0]!;
+      assert.equal(task.title, 'Hourly audit');
+      assert.equal(task.status, 'ready');
+      store.close();
+    });
+  }
+
+  test('overlap: skip — no task while the previous one is open; allow — one anyway', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = hourly();
+    tickOnce({ store, ctx: at(T0), config });
+    tickOnce({ store, ctx: at(T0 + H), config });
+    const [first] = scheduledTasks(store);
+    const second = tickOnce({ store, ctx: at(T0 + 2 * H), config });
+    assert.deepEqual(second.scheduled?.overlapped, [{ schedule: 'audit', slot: '2026-01-05T02:00:00.000Z', open_task: first!.id }]);
+    assert.equal(scheduledTasks(store).length, 1);
+    markDone(store, { id: first!.id }, at(T0 + 2 * H + 1));
+    tickOnce({ store, ctx: at(T0 + 2 * H + 2), config }); // the skipped slot stays skipped
+    assert.equal(scheduledTasks(store).length, 1);
+    tickOnce({ store, ctx: at(T0 + 3 * H), config });
+    assert.equal(scheduledTasks(store).length, 2);
+    const allow = hourly({ overlap: 'allow' });
+    tickOnce({ store, ctx: at(T0 + 4 * H), config: allow });
+    assert.equal(scheduledTasks(store).length, 3, 'overlap: allow creates while #2 is open');
+    const [view] = listSchedules(store, config, T0 + 4 * H);
+    assert.equal(view!.next, '2026-01-05T05:00:00.000Z');
+    assert.equal(view!.open_task, scheduledTasks(store).at(-1)!.id);
+    store.close();
+  });
+
+  test('a schedule added by command counts slots from when it was added; cancelled tasks do not block', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = configSchema.parse({});
+    const s = addSchedule(store, config, { title: 'Daily dependency audit', cron: '0 6 * * *', tz: 'Europe/Berlin' }, at(Date.parse('2026-01-05T12:00:00Z')));
+    assert.equal(s.id, 'daily-dependency-audit');
+    assert.equal(runSchedules(store, at(Date.parse('2026-01-05T12:00:00Z')), config).created.length, 0);
+    const out = runSchedules(store, at(Date.parse('2026-01-06T05:00:10Z')), config);
+    assert.deepEqual(out.created.map((c) => c.slot), ['2026-01-06T05:00:00.000Z']);
+    cancelTask(store, { id: out.created[0]!.task_id }, at(Date.parse('2026-01-06T06:00:00Z')));
+    assert.equal(runSchedules(store, at(Date.parse('2026-01-07T05:00:10Z')), config).created.length, 1);
+    store.close();
+  });
+
+  test('two ticker processes at once: exactly one task per slot', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'queue.db');
+    openStore(path).close();
+    const sync = tempDir();
+    const config = { schedules: { often: { cron: '*/5 * * * *', tz: 'UTC', title: 'Every five minutes', overlap: 'allow', catch_up: 'all' } } };
+    // 300 ticks a minute apart from each process: 60 slots, each seen by both.
+    const start = Date.parse('2026-01-05T00:00:00Z');
+    const run = (name: string) =>
+      new Promise<{ created: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [TICKER, path, JSON.stringify(config), String(start), '60000', '301', sync, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ticker ${name} exit ${code}: ${err}`))));
+      });
+    const [a, b] = await Promise.all([run('t1'), run('t2')]);
+    const store = openStore(path);
+    const tasks = scheduledTasks(store);
+    assert.equal(tasks.length, 60);
+    assert.equal(new Set(tasks.map((t) => t.key)).size, 60);
+    assert.equal(a.created + b.created, 60, 'the two processes together created each slot once');
+    const slots = store.db.prepare(`SELECT COUNT(*) AS n FROM schedule_slots WHERE schedule_id = 'often' AND outcome = 'created'`).get() as { n: number };
+    assert.equal(slots.n, 60);
+    store.close();
+  });
+});
+
+describe('steward schedule (CLI)', () => {
+  test('add, list, rm; a bad pattern is a VALIDATION error', () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    const added = cli(['schedule', 'add', '--json', 'Daily dependency audit', '--cron', '0 6 * * *', '--tz', 'Europe/Berlin', '--type', 'ops', '--catch-up', 'skip'], { cwd });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.json.schedule.id, 'daily-dependency-audit');
+    assert.equal(added.json.schedule.catch_up, 'skip');
+    assert.match(added.json.schedule.next, /T0[45]:00:00\.000Z$/);
+    const listed = cli(['schedule', 'list'], { cwd });
+    assert.match(listed.stdout, /^daily-dependency-audit {2}"0 6 \* \* \*" Europe\/Berlin {2}Daily dependency audit/);
+    const bad = cli(['schedule', 'add', 'x', '--cron', '99 * * * *'], { cwd });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /error VALIDATION: .*cron.*minute/);
+    assert.equal(cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd }).code, 0);
+    assert.equal(cli(['schedule', 'list'], { cwd }).stdout.trim(), 'no schedules');
+    const gone = cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd });
+    assert.match(gone.stderr, /error NOT_FOUND/);
+  });
+});
