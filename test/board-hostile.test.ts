@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { renderBoard } from '../src/board/index.js';
+import { escapeTitle, renderBoard } from '../src/board/index.js';
 import { KEPT_MAX_CHARS } from '../src/board/board-limits.js';
 import { configSchema, type Config } from '../src/config/schema.js';
 import * as ops from '../src/ops/index.js';
@@ -13,6 +13,7 @@ import { openStore, type Store } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { createWorkspaceDirs } from '../src/workspace/workspace.js';
+import { BIDI_CHARS } from './board/board-fixtures.js';
 import { at, tempDir } from './support/helpers.js';
 
 interface Ws {
@@ -120,9 +121,39 @@ describe('TASKS.md: hostile edits', () => {
     assert.equal(readdirSync(join(ws.root, '.steward', 'board-overflow')).length, 1);
   });
 
+  test('a title with bidi controls: TASKS.md shows them escaped, and saving the file unchanged (or with another edit) keeps the title (issue 14)', () => {
+    const ws = workspace();
+    const title = 'approve \u202Efdp.exe\u202C invoice \u2066isolated\u2069 and zero\u200Bwidth';
+    const { task } = ops.addTask(ws.store, { title }, at(1));
+    ws.tick(2);
+    const board = ws.read();
+    assert.ok(board.includes(`#${task.id} approve \\u{202E}fdp.exe\\u{202C} invoice \\u{2066}isolated\\u{2069} and zero\\u{200B}width`), board);
+    assert.equal(/[\u202a-\u202e\u2066-\u2069\u200b]/u.test(board), false, 'no raw bidi character in TASKS.md');
+    const events = () => ws.store.events.forTask(task.id, 100).length;
+    const before = events();
+    ws.write(board); // a person's save of the unchanged file
+    ws.tick(3);
+    ws.write(ws.read().replace(/(#\d+ approve .*) !normal/, '$1 !high')); // another edit on the same line
+    ws.tick(4);
+    const after = ws.store.tasks.get(task.id)!;
+    assert.equal(after.title, title, 'the title is unchanged');
+    assert.equal(after.priority, 30, 'the other edit applied');
+    assert.equal(ws.store.events.forTask(task.id, 100).filter((e) => e.kind === 'edited' && JSON.stringify(e.data ?? '').includes('title')).length, 0);
+    assert.ok(events() > before);
+    // A new line typed with a raw bidi character creates the task with that character, shown escaped after.
+    ws.write(ws.read().replace('## default\n', '## default\n\n- [ ] typed \u202Eraw\n'));
+    ws.tick(5);
+    assert.equal(count(ws.store, 'typed \u202Eraw'), 1);
+    assert.ok(ws.read().includes('typed \\u{202E}raw'));
+  });
+
   test('property: random edits with stale double saves never create a task twice and never lose a line', () => {
     const step = fc.oneof(
-      fc.record({ kind: fc.constant('add' as const), title: fc.stringMatching(/^[a-z]{3,8}$/), project: fc.constantFrom('default', 'web') }),
+      fc.record({
+        kind: fc.constant('add' as const),
+        title: fc.tuple(fc.stringMatching(/^[a-z]{3,8}$/), fc.constantFrom('', '', ...BIDI_CHARS)).map(([w, bidi]) => `${w}${bidi}x`),
+        project: fc.constantFrom('default', 'web'),
+      }),
       fc.record({ kind: fc.constant('garbage' as const), text: fc.stringMatching(/^[=%]{1,3}[a-z ]{0,12}$/) }),
       fc.record({ kind: fc.constantFrom('tick' as const, 'cancel' as const, 'queue-add' as const), n: fc.nat(5) }),
     );
@@ -164,11 +195,12 @@ describe('TASKS.md: hostile edits', () => {
           }
         }
         const file = ws.read();
+        assert.equal(/[\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\u061c\ufeff\u2060]/u.test(file), false, 'TASKS.md holds a raw bidi or invisible character');
         const all = titles(ws.store);
         for (const t of typed) {
           const made = all.filter((x) => x === t).length;
           assert.ok(made <= 1, `"${t}" created ${made} times`);
-          assert.ok(made === 1 || file.includes(t), `"${t}" was lost`);
+          assert.ok(made === 1 || file.includes(t) || file.includes(escapeTitle(t)), `"${t}" was lost`);
         }
         ws.store.close();
       }),

@@ -160,7 +160,7 @@ describe('inbox file names', () => {
     drop(inbox, 'two\nlines.md', GOOD);
     const r = ingestInbox(store, at(Date.now()), inbox);
     assert.equal(r.ingested.length, 1);
-    assert.equal(r.ingested[0]!.file, 'two\\u000alines.md');
+    assert.equal(r.ingested[0]!.file, 'two\\u{000A}lines.md');
     assert.deepEqual(readdirSync(join(inbox, 'done')), ['two_lines.p1.md']);
     assert.deepEqual(readdirSync(inbox).filter((n) => n.endsWith('.md')), []);
   });

@@ -1,5 +1,6 @@
 // The lines around the task lines: title, how-to, headings, the "more" line, the Could-not-read entries.
 import type { TaskState } from '../core/states.js';
+import { visibleText } from '../core/visible-text.js';
 import { normaliseTitle, oneLine, sanitiseText } from './board-line.js';
 
 /** The board's title line. */
@@ -69,10 +70,10 @@ export function isKeptTitle(text: string): boolean {
 
 /** The lines of one kept entry: the reason, then each line of the text quoted. */
 export function formatKeptEntry(entry: { text: string; reason: string }): string[] {
-  const reason = oneLine(entry.reason, 300) || 'could not read this';
+  const reason = visibleText(oneLine(entry.reason, 300), { oneLine: true }) || 'could not read this';
   const lines = sanitiseText(entry.text)
     .split(/\r\n|\r|\n/)
-    .map((l) => l.trimEnd());
+    .map((l) => visibleText(l).trimEnd());
   return [`- ⚠ ${reason}`, ...lines.map((l) => (l === '' ? '  >' : `  > ${l}`))];
 }
 
@@ -101,8 +102,8 @@ export const PAUSED_PREFIX = '> Paused: ';
 /** `> Paused: agent claude until 2026-…Z — rate limited: …` (its tasks wait; no strike). */
 export function pausedLine(p: PausedProfile): string {
   const until = Number.isFinite(p.paused_until) ? new Date(p.paused_until).toISOString() : 'unknown';
-  const why = p.reason ? ` — ${oneLine(sanitiseText(p.reason), 160)}` : '';
-  return `${PAUSED_PREFIX}agent ${oneLine(sanitiseText(p.name), 80)} until ${until}${why}`;
+  const why = p.reason ? ` — ${visibleText(oneLine(sanitiseText(p.reason), 160), { oneLine: true })}` : '';
+  return `${PAUSED_PREFIX}agent ${visibleText(oneLine(sanitiseText(p.name), 80), { oneLine: true })} until ${until}${why}`;
 }
 
 /** True for a paused-profile line steward wrote. */

@@ -15,8 +15,12 @@
 //   \ — # [ ] | < and the backquote, and a title word that would read as a marker (!x, @x,
 //   p30, type:x) gets a leading `\`. On read, `\x` always means a literal x. Render caps a title
 //   at 1000 characters; a line over 4000 characters is never read as a task.
+// - hidden characters (bidi controls such as U+202E, invisible ones such as U+200B; see
+//   src/core/visible-text.ts) are written `\u{202E}` in a title and in the note, and a `\u{XXXX}`
+//   naming one of them reads back as that character, so an unchanged line keeps its title.
 import { PRIORITY_WORDS, parsePriority } from '../core/policy.js';
 import type { TaskState } from '../core/states.js';
+import { escapeChar, hiddenFromEscape, isHiddenChar, visibleText } from '../core/visible-text.js';
 
 /** A checkbox: open, done or cancelled. */
 export type Check = ' ' | 'x' | '-';
@@ -84,15 +88,17 @@ export function escapeTitle(title: string): string {
     .split(' ')
     .filter((w) => w.length > 0)
     .map((word) => {
-      const escaped = word.replace(ESCAPED_CHARS, (c) => `\\${c}`);
+      const escaped = Array.from(word.replace(ESCAPED_CHARS, (c) => `\\${c}`), (c) => (isHiddenChar(c) ? escapeChar(c) : c)).join('');
       return looksLikeMarker(escaped) ? `\\${escaped}` : escaped;
     })
     .join(' ');
 }
 
-/** Reads `\x` as a literal x. */
+/** Reads `\x` as a literal x, and `\u{XXXX}` naming a hidden character as that character. */
 export function unescapeText(text: string): string {
-  return text.replace(/\\(.)/gsu, '$1');
+  return text.replace(/\\u\{([0-9A-Fa-f]{1,6})\}|\\(.)/gsu, (whole, hex: string | undefined, ch: string | undefined) =>
+    hex === undefined ? ch! : (hiddenFromEscape(hex) ?? whole.slice(1)),
+  );
 }
 
 /** The priority marker for a number: the word when it is exactly one, else `!N`. */
@@ -125,7 +131,7 @@ export function formatTaskLine(task: {
   const agent = Array.from(normaliseWord(task.agent)).slice(0, 200).join('');
   if (type) parts.push(`type:${type}`);
   if (agent) parts.push(`@${agent}`);
-  const fact = oneLine(task.fact, 240);
+  const fact = visibleText(oneLine(task.fact, 240), { oneLine: true });
   if (fact) parts.push(SEPARATOR, fact);
   return parts.join(' ');
 }

@@ -1,6 +1,7 @@
 // Renders TASKS.md from the tasks: front matter, how-to, Could-not-read, then project → state sections.
 import { writeFrontMatter } from '../files/front-matter.js';
 import type { TaskState } from '../core/states.js';
+import { visibleText } from '../core/visible-text.js';
 import { normaliseTitle, sanitiseText, taskLine } from './board-line.js';
 import { BOARD_TITLE, HOW_TO_LINE, KEPT_NOTE, KEPT_TITLE, STATE_LABEL, STATE_ORDER, formatKeptEntry, moreLine, pausedLine, type PausedProfile } from './board-layout.js';
 import type { BoardTask, UnreadableLine } from './board-types.js';
@@ -60,7 +61,7 @@ function keptEntries(list: UnreadableLine[]): UnreadableLine[] {
   for (const item of list) {
     const text = sanitiseText(String(item?.text ?? ''))
       .split(/\r\n|\r|\n/)
-      .map((l) => l.trimEnd())
+      .map((l) => visibleText(l).trimEnd())
       .join('\n');
     if (text.trim() === '' || seen.has(text)) continue;
     seen.add(text);

@@ -31,6 +31,8 @@ export interface CommandOutput {
   exitCode?: number;
   /** Print nothing on stdout (servers whose stdout belonged to a protocol, e.g. `mcp` over stdio). */
   silent?: boolean;
+  /** `text` is a file's content printed as it is (a run log); any other text has its hidden characters escaped. */
+  raw?: boolean;
 }
 
 export interface Command {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `steward` command line: global flags, dispatch, output and exit codes.
+import { visibleText } from '../core/visible-text.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configPermissionWarning, loadConfig } from '../config/load-config.js';
@@ -45,7 +46,7 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
     config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
     store: () => (opened.store ??= openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true })),
     op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
-    log: (line) => process.stderr.write(`${line}\n`),
+    log: (line) => process.stderr.write(`${visibleText(line)}\n`),
   };
   return ctx;
 }
@@ -113,12 +114,13 @@ export async function main(argv: string[]): Promise<number> {
       if (warning) ctx.log(warning);
     }
     const out = await command.run(ctx, own as Record<string, string>, positionals);
-    if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
+    // Text output shows hidden characters (bidi controls, invisible ones, control codes) escaped; JSON keeps them raw.
+    if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.raw ? out.text : visibleText(out.text)}\n`);
     return out.exitCode ?? 0;
   } catch (err) {
     const e = toStewardError(err);
     if (wantsJson) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
-    else process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    else process.stderr.write(`error ${e.code}: ${visibleText(e.message)}\n`);
     if (e.code === 'INTERNAL' && process.env.STEWARD_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     return exitCodeOf(e);
   } finally {

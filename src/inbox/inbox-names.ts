@@ -1,4 +1,5 @@
 // Names of moved inbox files: control characters replaced, cut so `NAME.reason` fits the file system's 255 bytes.
+import { visibleText } from '../core/visible-text.js';
 
 /** The longest file name (bytes) Linux, macOS and Windows file systems take. */
 export const NAME_MAX_BYTES = 255;
@@ -12,9 +13,9 @@ export function hasUnsafeChars(name: string): boolean {
   return new RegExp(UNSAFE.source).test(name);
 }
 
-/** A name as a person can read it in a report: control characters shown escaped. */
+/** A name as a person can read it in a report: line breaks, control and bidi characters shown escaped (`\\u{000A}`). */
 export function displayName(name: string): string {
-  return name.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return visibleText(name, { oneLine: true });
 }
 
 /** `text` cut to at most `max` UTF-8 bytes, never inside a character. */

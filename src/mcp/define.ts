@@ -1,4 +1,5 @@
 // What a steward MCP tool is, and the one wrapper every call goes through (typed errors, checked output).
+import { visibleText } from '../core/visible-text.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { StewardError, toStewardError } from '../core/errors.js';
@@ -81,7 +82,7 @@ function outline(schema: z.ZodType, depth: number): z.ZodType {
 export function errorResult(err: StewardError): CallToolResult {
   return {
     isError: true,
-    content: [{ type: 'text', text: `error ${err.code}: ${err.message}` }],
+    content: [{ type: 'text', text: `error ${err.code}: ${visibleText(err.message)}` }],
     structuredContent: err.toJSON(),
   };
 }
@@ -97,7 +98,8 @@ export function runTool(def: ToolDef, args: unknown, env: ToolEnv): CallToolResu
         issues: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
       });
     }
-    return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.structured };
+    // The text summary is for people and UIs: hidden characters escaped; structuredContent keeps the raw values.
+    return { content: [{ type: 'text', text: visibleText(answer.text) }], structuredContent: answer.structured };
   } catch (err) {
     const e = toStewardError(err);
     if (e.code === 'INTERNAL') env.log(`steward mcp: ${def.name}: ${(err as Error)?.stack ?? e.message}`);

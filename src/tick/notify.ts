@@ -1,5 +1,6 @@
 // Notify: tell a person about digest items only a person can settle — review, a blocked question, a dead letter.
 // Each item reaches one digest only, so each is notified once.
+import { visibleText } from '../core/visible-text.js';
 import { spawn } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 
@@ -25,7 +26,8 @@ export function notifyLines(digest: Record<string, unknown>): string[] {
 export function notify(config: Config, digest: Record<string, unknown>, log: (line: string) => void = () => undefined): Promise<void> {
   const lines = notifyLines(digest);
   if (lines.length === 0) return Promise.resolve();
-  const text = lines.join('\n');
+  // People read the text (a chat message): hidden characters escaped. `items` keeps the raw values (JSON).
+  const text = visibleText(lines.join('\n'));
   const items = Object.fromEntries(NOTIFY_LISTS.filter((l) => digest[l]).map((l) => [l, digest[l]]));
   const body = JSON.stringify({ text, items });
   const done: Array<Promise<void>> = [];

@@ -39,12 +39,24 @@ export const TRICKY_TITLES = [
   '— ',
   'emoji 🚀 and ünïcödé',
   'nul\u0000byte and \u0007bell',
+  'bidi \u202Eevil\u202C and \u2066isolate\u2069 \u200Fmarks\u200E',
+  '\u202E',
+  'zero\u200Bwidth and \u2060joiner and \u061Calm and \u{E0041}tag',
+  'a literal \\u{202E} and \\u{41} typed',
+  '\u202E!high @\u202Ecoder',
   '   ',
   '',
 ];
 
+/** Characters that hide or reorder text (shown `\u{XXXX}` in TASKS.md), mixed with the escape's own characters. */
+export const BIDI_CHARS = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200E', '\u200F', '\u061C', '\uFEFF', '\u2060', '\u{E0041}'];
+export const arbBidiTitle = fc
+  .array(fc.constantFrom(...BIDI_CHARS, 'a', 'b', ' ', '\\', 'u', '{', '}', '2', '0', 'E', '!', '#', '@', '—'), { minLength: 1, maxLength: 30 })
+  .map((chars) => chars.join(''));
+
 export const arbTitle = fc.oneof(
   fc.constantFrom(...TRICKY_TITLES),
+  arbBidiTitle,
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.stringMatching(/^[a-z]{1,8}( [a-z]{1,8}){0,4}$/),

@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { escapeTitle, formatTaskLine, normaliseTitle, parseTaskLine, priorityMarker } from '../../src/board/index.js';
 import { TRICKY_TITLES, arbTitle } from './board-fixtures.js';
 
+/** Any character TASKS.md must never hold raw: bidi controls and invisible format characters. */
+const HIDDEN = /[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
+
 const line = (title: string) =>
   formatTaskLine({ id: 7, check: ' ', title, priority: 35, type: 'code', agent: 'coder', fact: 'a fact — with | stuff' });
 
@@ -21,6 +24,22 @@ test('tricky titles are escaped as documented', () => {
   assert.equal(escapeTitle('mail @bob !high p30 type:code P7 p500'), 'mail \\@bob \\!high \\p30 \\type:code \\P7 p500');
   assert.equal(escapeTitle('C:\\dir <b> `x`'), 'C:\\\\dir \\<b> \\`x\\`');
   assert.equal(escapeTitle('line one\nline  two\t!'), 'line one line two !');
+});
+
+test('bidi and invisible characters are written \\u{XXXX} in a title and read back as themselves (issue 14)', () => {
+  const title = 'pay \u202Eevil\u202C \u2066x\u2069 zero\u200Bwidth';
+  const text = line(title);
+  assert.equal(text, '- [ ] #7 pay \\u{202E}evil\\u{202C} \\u{2066}x\\u{2069} zero\\u{200B}width !35 type:code @coder — a fact — with | stuff');
+  assert.equal(HIDDEN.test(text), false);
+  const parsed = parseTaskLine(text);
+  assert.ok(parsed?.ok);
+  assert.equal(parsed.fields.title, title);
+  // A marker-looking word behind a bidi character stays a title word; a literal "\u{41}" is not decoded.
+  assert.equal(escapeTitle('\u202E!high'), '\\u{202E}!high');
+  assert.equal(escapeTitle('literal \\u{202E}'), 'literal \\\\u{202E}');
+  assert.deepEqual((parseTaskLine('- [ ] #3 a \\u{41} b \\u{202e}') as { fields: { title: string } }).fields.title, 'a u{41} b \u202E');
+  // The note after the dash is escaped too (an agent's error text).
+  assert.equal(formatTaskLine({ id: 1, check: ' ', title: 't', priority: 50, type: '', agent: '', fact: 'failed: \u202Egnp.exe' }), '- [ ] #1 t !normal — failed: \\u{202E}gnp.exe');
 });
 
 test('every tricky title round-trips to its normalised form', () => {
@@ -44,8 +63,9 @@ test('property: any title round-trips through a task line', () => {
       assert.equal(parsed.fields.check, check);
       assert.equal(parsed.fields.id, 3);
       assert.equal(text.includes('\n'), false);
+      assert.equal(HIDDEN.test(text), false, `a hidden character written raw: ${JSON.stringify(text)}`);
     }),
-    { numRuns: 500 },
+    { numRuns: 1000 },
   );
 });
 

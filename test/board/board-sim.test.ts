@@ -1,6 +1,7 @@
 // The caller simulated: rounds of human edits and queue changes, commands applied, the board
 // rendered again. Checks: only what the person changed becomes a command, nothing typed is lost,
 // nothing is applied twice, kept texts are never duplicated.
+import { visibleText } from '../../src/core/visible-text.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -210,7 +211,7 @@ const keptEntries = (render: string) => {
 };
 const visible = (render: string, text: string) => {
   const q = quoted(render);
-  const s = sanitiseText(text).trimEnd();
+  const s = visibleText(sanitiseText(text)).trimEnd(); // kept lines show hidden characters escaped (issue 14)
   return q.includes(s) || (/^\s*>/.test(s) && q.includes(s.replace(/^\s*> ?/, '')));
 };
 

@@ -1,4 +1,5 @@
 // `steward status`: one screen for a person (what runs, what is paused, what needs you, what retries next); --watch refreshes it.
+import { visibleText } from '../../core/visible-text.js';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { StewardError } from '../../core/errors.js';
 import { collectStatus, type QueueStatus } from '../../ops/index.js';
@@ -83,7 +84,7 @@ export const status: Command = {
     try {
       while (!stop) {
         const now = Date.now();
-        process.stdout.write(`\x1b[H\x1b[2J${render(snapshot(ctx, now), now)}\n\n(refreshing every ${every}s; Ctrl-C stops)\n`);
+        process.stdout.write(`\x1b[H\x1b[2J${visibleText(render(snapshot(ctx, now), now))}\n\n(refreshing every ${every}s; Ctrl-C stops)\n`);
         const until = Date.now() + every * 1000;
         while (!stop && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       }

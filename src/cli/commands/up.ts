@@ -1,4 +1,5 @@
 // `steward up`: run the workspace on its own — ticks, dispatch, MCP over HTTP, /metrics — until stopped.
+import { visibleText } from '../../core/visible-text.js';
 import { parseInput, zInt } from '../../core/schemas.js';
 import { digestText } from '../../tick/digest-text.js';
 import type { Command } from '../command.js';
@@ -31,7 +32,7 @@ export const up: Command = {
       log: ctx.log,
       actor: ctx.actor === 'cli' ? 'triage' : ctx.actor,
       onTick: (digest, stats) => {
-        const text = digestText(digest as Parameters<typeof digestText>[0]);
+        const text = visibleText(digestText(digest as Parameters<typeof digestText>[0]));
         const [head, ...rest] = text.split('\n');
         if (tty) process.stderr.write(`\r\x1b[2K[${clock()}] tick ${stats.ticks} · ${head}${rest.length ? `\n${rest.join('\n')}\n` : ''}`);
         else if (!digest.quiet || digest.acted) ctx.log(`[${clock()}] ${text}`);

@@ -155,7 +155,7 @@ export const logs: Command = {
       } catch {
         throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
       }
-      return { json: { ...view, log }, text: log.replace(/\n$/, '') };
+      return { json: { ...view, log }, text: log.replace(/\n$/, ''), raw: true };
     }
     const isRunning = () => store.read(() => store.runs.get(run.id)?.status === 'running');
     await followLog({ path, isRunning, write: (chunk) => (ctx.json ? undefined : process.stdout.write(chunk)) });
