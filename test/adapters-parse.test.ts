@@ -11,14 +11,14 @@ const QUESTION_TEXT = `I read the schema and the two call sites.\nNEEDS_INPUT: $
 
 test('claude: recorded json result', () => {
   assert.deepEqual(parseCase('claude', 'success'), {
-    ok: true, summary: 'OK: mock reply', cost_usd: 0.0008, tokens_in: 100, tokens_out: 20,
+    ok: true, summary: 'OK: mock reply', cost_usd: 0.0008, tokens_in: 100, tokens_out: 20, turns: 1,
     session_id: 'd8c0c3f9-8afc-489b-b97d-22c195760387',
   });
 });
 
 test('claude: recorded stream-json output is read too', () => {
   assert.deepEqual(parseCase('claude', 'stream'), {
-    ok: true, summary: 'Done: wrote out.txt', cost_usd: 0.0016, tokens_in: 200, tokens_out: 40,
+    ok: true, summary: 'Done: wrote out.txt', cost_usd: 0.0016, tokens_in: 200, tokens_out: 40, turns: 2,
     session_id: 'b71648f0-d92d-4ce5-86e1-665260ab5f31',
   });
 });
@@ -27,7 +27,7 @@ test('claude: recorded 401 (subtype "success" but is_error) is a fatal auth fail
   assert.deepEqual(parseCase('claude', 'auth'), {
     ok: false, kind: 'fatal', summary: 'Invalid API key · Fix external API key',
     error: 'authentication failed: API error 401 authentication_error: Invalid API key · Fix external API key',
-    cost_usd: 0, tokens_in: 0, tokens_out: 0, session_id: '9fd3a9f6-1566-4c7c-a821-d74815b8fe77',
+    cost_usd: 0, tokens_in: 0, tokens_out: 0, turns: 1, session_id: '9fd3a9f6-1566-4c7c-a821-d74815b8fe77',
   });
 });
 
@@ -41,7 +41,7 @@ test('claude: cache tokens count as input', () => {
 
 test('codex: recorded jsonl (an item of type error is only a warning)', () => {
   assert.deepEqual(parseCase('codex', 'success'), {
-    ok: true, summary: 'OK: mock reply', tokens_in: 100, tokens_out: 20,
+    ok: true, summary: 'OK: mock reply', tokens_in: 100, tokens_out: 20, turns: 1,
     session_id: '01a201fe-545a-71a3-a63e-a595425e4c8f',
   });
 });
@@ -55,14 +55,14 @@ test('gemini: recorded json', () => {
 
 test('opencode: recorded jsonl', () => {
   assert.deepEqual(parseCase('opencode', 'success'), {
-    ok: true, summary: 'OK: mock chat reply', cost_usd: 0, tokens_in: 100, tokens_out: 20,
+    ok: true, summary: 'OK: mock chat reply', cost_usd: 0, tokens_in: 100, tokens_out: 20, turns: 1,
     session_id: 'ses_dfdffa1e7ffe6Z85YZJHYF2Knf',
   });
 });
 
 test('qwen: recorded json array', () => {
   assert.deepEqual(parseCase('qwen', 'success'), {
-    ok: true, summary: 'OK: mock chat reply', tokens_in: 200, tokens_out: 40,
+    ok: true, summary: 'OK: mock chat reply', tokens_in: 200, tokens_out: 40, turns: 1,
     session_id: 'ab15d9db-41ea-4cab-a607-c90ff4b72083',
   });
 });
@@ -71,7 +71,7 @@ test('qwen: recorded 401 is a fatal auth failure', () => {
   assert.deepEqual(parseCase('qwen', 'auth'), {
     ok: false, kind: 'fatal', summary: '[API Error: 401 Incorrect API key provided: bad]',
     error: 'authentication failed: [API Error: 401 Incorrect API key provided: bad]',
-    tokens_in: 0, tokens_out: 0, session_id: 'dff2c948-3bb2-4018-abcc-85720960e6f6',
+    tokens_in: 0, tokens_out: 0, turns: 1, session_id: 'dff2c948-3bb2-4018-abcc-85720960e6f6',
   });
 });
 
@@ -135,6 +135,6 @@ test('aider: token and cost lines of every model call are added up', () => {
 test('needs_input keeps the metrics of the run', () => {
   assert.deepEqual(parseCase('claude', 'needs_input'), {
     ok: false, kind: 'needs_input', question: QUESTION, summary: QUESTION_TEXT, error: `needs input: ${QUESTION}`,
-    cost_usd: 0.0008, tokens_in: 100, tokens_out: 20, session_id: 'd8c0c3f9-8afc-489b-b97d-22c195760387',
+    cost_usd: 0.0008, tokens_in: 100, tokens_out: 20, turns: 1, session_id: 'd8c0c3f9-8afc-489b-b97d-22c195760387',
   });
 });

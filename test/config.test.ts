@@ -45,6 +45,7 @@ const DEFAULTS: Config = {
   mcp: { host: '127.0.0.1', port: 7410, tokens: {}, allowedHosts: [], headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxConnections: 64 },
   notify: {},
   schedules: {},
+  budgets: { timezone: 'UTC', limits: [] },
   board: { doneLimit: 10, path: 'TASKS.md' },
 };
 

@@ -75,6 +75,16 @@ export const TASK_FIELD_OPTIONS: Options = {
   timeout: { type: 'string' },
 };
 
+/** A task's run caps (add, edit, accept — never propose): docs/BUDGETS.md. */
+export const BUDGET_OPTIONS: Options = {
+  'max-cost-usd': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'max-turns': { type: 'string' },
+  'max-minutes': { type: 'string' },
+};
+/** The usage text of BUDGET_OPTIONS. */
+export const BUDGET_USAGE = '[--max-cost-usd N] [--max-tokens N] [--max-turns N] [--max-minutes N]';
+
 /** Maps task-field flags to the add/propose input. */
 export function taskFieldsInput(values: Values, title: string): Record<string, unknown> {
   const { timeout, ...rest } = values;

@@ -157,6 +157,15 @@ notify:
 # catch_up: skip | once | all (slots missed while nothing ticked); overlap: skip | allow.
 schedules:
   # dep-audit: { cron: "0 6 * * *", tz: Europe/Berlin, title: Daily dependency audit, type: ops, catch_up: once }
+# Spend caps per day or week (docs/BUDGETS.md). The tick starts no run in a scope at its cap
+# until the next period; a run that cannot fit (its profile's median for the task type) waits too.
+# Per-run caps (maxCostUsd, maxTokens, maxTurns, maxMinutes) go on an agent profile or a task.
+budgets:
+  timezone: UTC           # where days and weeks (from Monday) begin
+  limits:
+    # - {scope: global, period: day, maxCostUsd: 20}
+    # - {scope: project:web, period: week, maxTokens: 5000000, maxRuns: 100}
+    # - {scope: agent:claude, period: day, maxRuns: 40}
 
 # The TASKS.md board.
 board:

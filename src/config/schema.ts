@@ -6,6 +6,8 @@ import type { BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
 import { scheduleInput } from '../core/schedule-schema.js';
+import { BUDGET_PERIODS, isTimeZone } from '../core/budget-period.js';
+import { parseScope } from '../core/budget-scope.js';
 import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
 /** Coding CLIs an agent profile can run; `command` runs any argv. */
@@ -42,6 +44,30 @@ const argv = z.array(z.string().min(1, 'empty argument'));
 const zAccept = z.enum(ACCEPT_MODES);
 const zRole = z.enum(MCP_ROLES);
 
+/** Per-run caps (docs/BUDGETS.md): the babysitter stops a run that reaches one; a task's own caps override these. */
+const runCapsShape = {
+  maxCostUsd: num(0, 1_000_000).optional().describe('stop a run once the CLI reports this many dollars spent (CLIs that report cost: Claude Code at its end, opencode per step)'),
+  maxTokens: int(1, 1e12).optional().describe('stop a run once its tokens (in + out, as the CLI reports them while it runs) reach this'),
+  maxTurns: int(1, 1_000_000).optional().describe('stop a run once it has taken this many model turns'),
+  maxMinutes: num(0.1, 7 * 24 * 60).optional().describe('stop a run after this many minutes (a budget failure, unlike timeoutSeconds)'),
+};
+
+/** One scope budget: caps on what runs started in a day or week may spend. */
+const scopeBudget = z
+  .strictObject({
+    scope: z
+      .string()
+      .refine((s) => parseScope(s) !== undefined, 'expected global, project:NAME or agent:NAME')
+      .describe('global | project:NAME | agent:NAME — which runs count'),
+    period: z.enum(BUDGET_PERIODS).describe('day | week (weeks start on Monday) in budgets.timezone'),
+    maxCostUsd: num(0, 1e9).optional().describe('dollars the runs of a period may cost (as the CLIs report it)'),
+    maxTokens: int(0, 1e15).optional().describe('tokens (in + out) the runs of a period may use'),
+    maxRuns: int(0, 1e9).optional().describe('runs that may start in a period (for subscriptions with no dollar figure)'),
+  })
+  .refine((b) => b.maxCostUsd !== undefined || b.maxTokens !== undefined || b.maxRuns !== undefined, {
+    message: 'set at least one of maxCostUsd, maxTokens, maxRuns',
+  });
+
 const agentProfile = z
   .strictObject({
     cli: z.enum(AGENT_CLIS).describe('which coding CLI this profile runs; command = any argv given in `command`'),
@@ -67,6 +93,7 @@ const agentProfile = z
     timeoutSeconds: int(1, 7 * 24 * 3600).default(1800).describe('kill a run after this long'),
     stallSeconds: int(1, 7 * 24 * 3600).default(300).describe('kill a run after this long without output'),
     leaseSeconds: int(5, 24 * 3600).default(300).describe('lease length; the babysitter heartbeats every third of it'),
+    ...runCapsShape,
   })
   .superRefine((agent, ctx) => {
     if (agent.cli === 'command' && (agent.command === undefined || agent.command.length === 0)) {
@@ -221,6 +248,17 @@ export const configSchema = z
       .record(zName, scheduleInput)
       .default({})
       .describe('recurring tasks by name: cron (+ tz, catch_up, overlap, grace_seconds) and the fields of the task each slot creates'),
+    budgets: z
+      .strictObject({
+        timezone: z
+          .string()
+          .default('UTC')
+          .refine(isTimeZone, 'not a time zone name (e.g. UTC, Europe/Berlin)')
+          .describe('where days and weeks of the budgets begin and end'),
+        limits: z.array(scopeBudget).max(500).default([]).describe('scope budgets: the tick starts no run in a scope at its cap until the next period'),
+      })
+      .prefault({})
+      .describe('spend caps per project, agent profile and workspace, per day or week (docs/BUDGETS.md)'),
     board: z
       .strictObject({
         doneLimit: int(0, 10_000).default(10).describe('done tasks shown per project in TASKS.md'),
@@ -240,6 +278,12 @@ export const configSchema = z
     for (const name of Object.keys(config.wip.perAgent)) {
       if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['wip', 'perAgent', name], message: `no agent profile "${name}"; expected ${hint}` });
     }
+    config.budgets.limits.forEach((b, i) => {
+      const scope = parseScope(b.scope);
+      if (scope?.kind === 'agent' && !known.includes(scope.name)) {
+        ctx.addIssue({ code: 'custom', path: ['budgets', 'limits', i, 'scope'], message: `no agent profile "${scope.name}"; expected ${hint}` });
+      }
+    });
     for (const [name, p] of Object.entries(config.projects)) {
       if (p.agent !== undefined && p.agent !== 'any' && !known.includes(p.agent)) {
         ctx.addIssue({ code: 'custom', path: ['projects', name, 'agent'], message: `no agent profile "${p.agent}"; expected any or ${hint}` });

@@ -1,7 +1,7 @@
 // Scheduling policy: failure kinds, retry backoff, priority words and order.
 
 /** What a finished run may report as the reason it failed. */
-export const FAILURE_KINDS = ['transient', 'rate_limit', 'stalled', 'timeout', 'lost', 'needs_input', 'fatal'] as const;
+export const FAILURE_KINDS = ['transient', 'rate_limit', 'stalled', 'timeout', 'lost', 'needs_input', 'fatal', 'budget'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** Kinds that count as a strike against max_attempts. */
@@ -61,7 +61,8 @@ export interface FailureInput {
 export function decideFailure(input: FailureInput): FailureDecision {
   const { kind } = input;
   if (kind === 'fatal') return { to: 'failed', strike: true };
-  if (kind === 'needs_input') return { to: 'blocked', strike: false };
+  // Over a run budget: no blind retry (it would spend the same again) — a person raises the cap or rewrites the task.
+  if (kind === 'needs_input' || kind === 'budget') return { to: 'blocked', strike: false };
   if (kind === 'rate_limit') {
     const wait = Math.max(1, input.retryAfterSeconds ?? 60) * 1000;
     // A pause is no strike, but every N-th one in a row is: a limit that never lifts ends in failed.

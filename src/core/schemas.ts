@@ -134,13 +134,37 @@ export const taskFieldsShape = {
   timeout_seconds: zInt(1, 7 * 24 * 3600).optional().describe('kill the run after this long'),
 };
 
+/** A number given as a number or a numeric string. */
+const zNumber = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().min(min).max(max));
+
+/**
+ * A task's own run caps (docs/BUDGETS.md); they override its agent profile's. Set by a person or triage (add, edit,
+ * accept), never by a proposal: a planner cannot raise what a run may spend.
+ */
+export const taskBudgetShape = {
+  max_cost_usd: zNumber(0, 1_000_000).optional().describe('stop a run of this task once it has cost this many dollars'),
+  max_tokens: zInt(1, 1e12).optional().describe('stop a run once its tokens (in + out) reach this'),
+  max_turns: zInt(1, 1_000_000).optional().describe('stop a run once it has taken this many model turns'),
+  max_minutes: zNumber(0.1, 7 * 24 * 60).optional().describe('stop a run after this many minutes (a budget failure)'),
+};
+
+/** `none` (or null) clears a cap in an edit. */
+const clearable = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === 'none' || v === '' ? null : v), t.nullable());
+const taskBudgetEdits = {
+  max_cost_usd: clearable(zNumber(0, 1_000_000)).optional().describe('dollars a run may cost; none clears it'),
+  max_tokens: clearable(zInt(1, 1e12)).optional().describe('tokens a run may use; none clears it'),
+  max_turns: clearable(zInt(1, 1_000_000)).optional().describe('model turns a run may take; none clears it'),
+  max_minutes: clearable(zNumber(0.1, 7 * 24 * 60)).optional().describe('minutes a run may take; none clears it'),
+};
+
 /** Path globs a task leases while it runs (worktree isolation): another task whose globs overlap waits. */
 export const zPaths = z
   .array(z.string().trim().min(1).max(500).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path glob relative to the repository'))
   .max(50)
   .describe('path globs (relative to the repository) this task changes; a task whose paths overlap a running task’s waits');
 
-export const addInput = z.object({ ...taskFieldsShape, paths: zPaths.optional() }).strict();
+export const addInput = z.object({ ...taskFieldsShape, ...taskBudgetShape, paths: zPaths.optional() }).strict();
 export type AddInput = z.infer<typeof addInput>;
 
 export const proposeInput = z.object(taskFieldsShape).strict();
@@ -160,6 +184,7 @@ export const acceptInput = z
     review: zBool.optional(),
     max_attempts: zInt(1, 100).optional(),
     verify: zVerify.optional().describe('commands (argv words, no shell) whose exit 0 proves done; set by the decider, never taken from the proposal'),
+    ...taskBudgetShape,
   })
   .strict();
 export type AcceptInput = z.infer<typeof acceptInput>;
@@ -202,6 +227,7 @@ export const editInput = z
     verify: zVerify.optional(),
     review: zBool.optional(),
     max_attempts: zInt(1, 100).optional(),
+    ...taskBudgetEdits,
     force: zBool.optional().describe('also edit goal, type, project, verify or review of a running task (its run started without them)'),
   })
   .strict();
@@ -228,6 +254,7 @@ const runReportShape = {
   cost_usd: z.number().min(0).optional(),
   tokens_in: z.number().int().min(0).optional(),
   tokens_out: z.number().int().min(0).optional(),
+  turns: z.number().int().min(0).optional().describe('model turns (requests) the run took'),
   session_id: z.string().max(200).optional(),
   exit_code: z.number().int().optional(),
 };
@@ -261,7 +288,7 @@ export const failInput = z
   .object({
     run_id: zId,
     error: z.string().trim().min(1).max(100_000),
-    kind: zFailureKind.default('transient').describe('transient | rate_limit | stalled | timeout | lost | needs_input | fatal'),
+    kind: zFailureKind.default('transient').describe('transient | rate_limit | stalled | timeout | lost | needs_input | fatal | budget'),
     retry_after: zInt(0, 7 * 24 * 3600).optional().describe('rate_limit: seconds until the limit resets'),
     question: z.string().max(20_000).optional().describe('needs_input: the question for a person'),
     ...runReportShape,

@@ -92,6 +92,8 @@ export interface Run {
   cost_usd: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
+  /** Model turns (requests) the CLI reported. */
+  turns?: number | null;
   session_id: string | null;
   log_path: string | null;
   /** Identity of the worker process (`<boot id>:<start ticks>` on Linux), to tell a reused pid apart. */

@@ -2,6 +2,7 @@
 import { StewardError } from '../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY } from '../core/policy.js';
 import { addInput, parseInput, type AddInput } from '../core/schemas.js';
+import { pickTaskBudget } from './task-budget.js';
 import type { OpContext, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { settle } from './transition.js';
@@ -47,6 +48,8 @@ export function insertTask(store: Store, fields: NewTask, ctx: OpContext): Task 
   const id = store.tasks.insert(record);
   store.tasks.setDeps(id, after);
   if (fields.paths?.length) store.branches.setPaths(id, [...new Set(fields.paths)]);
+  const budget = pickTaskBudget(fields);
+  if (Object.keys(budget).length) store.budgets.setForTask(id, budget);
   store.events.add({
     at: ctx.now,
     actor: ctx.actor,

@@ -17,3 +17,4 @@ export * from './board-columns.js';
 export * from './task-detail.js';
 export * from './figures.js';
 export * from './schedules.js';
+export * from './task-budget.js';

@@ -4,6 +4,7 @@ import { acceptInput, mergeInput, parseInput, proposeInput, rejectInput } from '
 import type { OpContext, Proposal, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { insertTask } from './create-task.js';
+import { pickTaskBudget } from './task-budget.js';
 import { commandPaths, refuseProposalCommands, withoutVerify } from './proposal-commands.js';
 import { logEvent } from './transition.js';
 
@@ -104,6 +105,7 @@ export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>
       verify: overrides.verify ?? [],
       review: overrides.review ?? p.review ?? undefined,
       max_attempts: overrides.max_attempts ?? p.max_attempts ?? undefined,
+      ...pickTaskBudget(overrides),
       key: p.key ?? undefined,
       source: p.source,
       proposal_id,

@@ -119,6 +119,7 @@ function runningRun(id: number, o: Required<NewRun>): Run {
     cost_usd: null,
     tokens_in: null,
     tokens_out: null,
+    turns: null,
     session_id: null,
     log_path: null,
     proc_start: o.proc_start,
@@ -202,7 +203,7 @@ function valueOf<T>(outcome: LiveOutcome<T>): T {
 function runFinish(
   outcome: 'completed' | 'failed',
   q: { summary?: string; error?: string; kind?: FailureKind; artifacts?: unknown; evidence?: unknown; cost_usd?: number;
-    tokens_in?: number; tokens_out?: number; session_id?: string; exit_code?: number },
+    tokens_in?: number; tokens_out?: number; turns?: number; session_id?: string; exit_code?: number },
   now: number,
   by: string,
 ): RunFinish {
@@ -218,6 +219,7 @@ function runFinish(
     cost_usd: q.cost_usd ?? null,
     tokens_in: q.tokens_in ?? null,
     tokens_out: q.tokens_out ?? null,
+    turns: q.turns ?? null,
     session_id: q.session_id ?? null,
     exit_code: q.exit_code ?? null,
   };

@@ -11,6 +11,7 @@ import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { awaitsMerge, queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
+import { editTaskBudget } from './task-budget.js';
 import { logEvent, requireTask, settle, transition } from './transition.js';
 
 /** A run that was live when its task was moved on: the caller may kill its process group. */
@@ -146,7 +147,8 @@ export function editTask(store: Store, input: unknown, ctx: OpContext): { task: 
   const q = parseInput(editInput, input, 'edit');
   return store.tx(() => {
     const task = requireTask(store, q.id);
-    const { id, after, force, ...fields } = q;
+    const { id, after, force, max_cost_usd, max_tokens, max_turns, max_minutes, ...fields } = q;
+    const budgetChanged = editTaskBudget(store, id, { max_cost_usd, max_tokens, max_turns, max_minutes });
     const patch: Partial<Task> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const bound = RUN_BOUND_FIELDS.filter((f) => f in patch && JSON.stringify(patch[f]) !== JSON.stringify(task[f]));
     if (task.status === 'running' && bound.length && !force) {
@@ -173,7 +175,10 @@ export function editTask(store: Store, input: unknown, ctx: OpContext): { task: 
       patch.after = [...new Set(after)];
       store.tasks.setDeps(id, patch.after);
     }
-    const changed = Object.keys(patch).filter((k) => JSON.stringify(patch[k as keyof Task]) !== JSON.stringify(task[k as keyof Task]));
+    const changed = [
+      ...Object.keys(patch).filter((k) => JSON.stringify(patch[k as keyof Task]) !== JSON.stringify(task[k as keyof Task])),
+      ...budgetChanged,
+    ];
     if (changed.length === 0) return { task };
     store.tasks.update(id, { ...patch, updated_at: ctx.now });
     logEvent(store, ctx, 'edited', { task_id: id }, null, { fields: changed });

@@ -1,12 +1,14 @@
 // The babysitter's core: run one claimed task's CLI to the end and record its outcome, with nobody watching.
 import { hostname } from 'node:os';
-import { getAdapter, type Verdict } from '../core/adapters/index.js';
+import { StringDecoder } from 'node:string_decoder';
+import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
+import { noCaps, overCap, type RunCaps } from '../core/budget.js';
 import { toStewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import { backoffPolicyOf, type AgentProfile, type Config } from '../config/schema.js';
 import { endRunWorkdir, mergeAfterRun, openRunWorkdir, type RunWorkdir } from '../git/index.js';
-import { heartbeatRun, recordRunProcess, taskContext, type RecordOutcomeResult } from '../ops/index.js';
+import { heartbeatRun, recordRunProcess, runCapsOf, taskContext, type RecordOutcomeResult } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { childEnv } from './child-env.js';
@@ -146,7 +148,10 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     }
     const prep = prepare(deps, run, task, ctx);
     const profile = 'error' in prep ? deps.config.agents[run.agent] : prep.profile;
-    const timeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;
+    const caps: RunCaps = tryDb('reading the run caps', () => runCapsOf(store, task.id, profile)) ?? {};
+    const plainTimeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;
+    const budgetMinutesMs = caps.maxMinutes !== undefined && caps.maxMinutes * 60_000 < plainTimeoutMs ? Math.round(caps.maxMinutes * 60_000) : undefined;
+    const timeoutMs = budgetMinutesMs ?? plainTimeoutMs;
     const stallMs = (profile?.stallSeconds ?? 300) * 1000;
     log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${run.agent} on ${self.host}, babysitter pid ${process.pid}`);
 
@@ -160,8 +165,23 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     const onOuterStop = () => halt(deps.signal!.reason as StopReason);
     deps.signal?.addEventListener('abort', onOuterStop, { once: true });
     if (deps.signal?.aborted) onOuterStop();
+    // The CLI's running usage, read from its stream: checked against the run caps, written on the run with each beat.
+    const meter: UsageMeter | undefined = 'error' in prep ? undefined : createUsageMeter(prep.profile.cli);
+    const decoder = new StringDecoder('utf8');
+    const startedAt = now();
+    let recorded = '';
+    const recordUsage = () => {
+      const usage = meter?.usage();
+      const text = JSON.stringify(usage ?? {});
+      if (!usage || text === '{}' || text === recorded) return;
+      recorded = text;
+      tryDb('recording the usage', () => store.budgets.recordUsage(run.id, usage));
+    };
     const lease = keepLease({
-      heartbeat: () => heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx()),
+      heartbeat: () => {
+        heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx());
+        recordUsage();
+      },
       isLive: () => store.read(() => runLiveness(store.runs.get(run.id)!, store.tasks.get(task.id), now()) === 'live'),
       heartbeatMs: Math.floor((leaseSeconds * 1000) / 3),
       pollMs: deps.pollMs ?? 2000,
@@ -169,7 +189,18 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       log: (line) => say(`run ${run.id}: ${line}`),
     });
     const onStart = (pid: number) => tryDb('recording the process group', () => recordRunProcess(store, run.id, { pgid: pid }));
+    const capped = !noCaps(caps);
     const output = (chunk: Buffer) => log.write(chunk);
+    const cliOutput = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+      log.write(chunk);
+      if (!meter || stream !== 'stdout' || !meter.push(decoder.write(chunk))) return;
+      // A final result is the run's end: nothing is left to stop (its totals are recorded with the outcome).
+      const over = capped && !meter.final() ? overCap(caps, meter.usage(), now() - startedAt) : undefined;
+      if (over) {
+        log.line(`run ${run.id}: ${over.cap} reached (${over.value}/${over.limit}); stopping the CLI`);
+        halt({ kind: 'budget', over });
+      }
+    };
     let proc: ProcessResult;
     let verify: VerifyReport | undefined;
     let verdict: Verdict;
@@ -181,7 +212,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
         say(`run ${run.id}: task #${task.id} → ${prep.profile.cli} (log ${log.path})`);
         proc = stop ? notStarted('stopped before the CLI started') : await supervise({
           file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, stallOn: prep.stallOn, graceMs,
-          signal: stopper.signal, onOutput: output, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
+          signal: stopper.signal, onOutput: cliOutput, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
         });
       }
       log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
@@ -203,7 +234,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       lease.stop();
       deps.signal?.removeEventListener('abort', onOuterStop);
     }
-    const decision = decideOutcome({ process: proc, verdict, verify, stop, timeoutMs, stallMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
+    const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {

@@ -1,11 +1,12 @@
 // Turns what happened to a run's processes into the one complete/fail it reports (pure).
 import type { Verdict } from '../core/adapters/index.js';
+import { describeOverCap, type OverCap, type Usage } from '../core/budget.js';
 import type { RunOutcomeRecord } from '../ops/run-records.js';
 import type { ProcessResult } from './supervise.js';
 import { describeVerifyFailure, type VerifyReport } from './verify.js';
 
-/** Why the babysitter stopped a run early: the run is no longer ours, or we were told to stop. */
-export type StopReason = { kind: 'lease_lost'; why: string } | { kind: 'signal'; signal: string };
+/** Why the babysitter stopped a run early: the run is no longer ours, we were told to stop, or it reached a run cap. */
+export type StopReason = { kind: 'lease_lost'; why: string } | { kind: 'signal'; signal: string } | { kind: 'budget'; over: OverCap };
 
 /** Everything the decision looks at. */
 export interface OutcomeFacts {
@@ -14,6 +15,10 @@ export interface OutcomeFacts {
   verdict: Verdict;
   verify?: VerifyReport;
   stop?: StopReason;
+  /** The usage the babysitter read from the stream while the CLI ran (kept where the verdict has no figure). */
+  usage?: Usage;
+  /** The run's maxMinutes in ms when it, not timeoutSeconds, set the time limit: a timeout is then a budget failure. */
+  budgetMinutesMs?: number;
   timeoutMs: number;
   stallMs: number;
   /** What counted as progress for the stall (see SuperviseOptions.stallOn). */
@@ -49,13 +54,19 @@ function withStderr(error: string, stderr: string): string {
   if (lastLine && error.includes(lastLine)) return error;
   return `${error}\n--- stderr (tail) ---\n${tail}`;
 }
+/** The `steward edit` flag of a run cap. */
+const flagOf = (cap: OverCap['cap']) => ({ maxCostUsd: 'max-cost-usd', maxTokens: 'max-tokens', maxTurns: 'max-turns', maxMinutes: 'max-minutes' })[cap];
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
-function metrics(v: Verdict): Record<string, unknown> {
+function metrics(v: Verdict, usage: Usage = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // The stream's running figures, where the final reading has none (a CLI stopped before its result).
+  if (typeof usage.cost_usd === 'number' && usage.cost_usd >= 0) out.cost_usd = usage.cost_usd;
+  for (const k of ['tokens_in', 'tokens_out', 'turns'] as const) if (Number.isInteger(usage[k]) && usage[k]! >= 0) out[k] = usage[k];
   if (typeof v.cost_usd === 'number' && v.cost_usd >= 0) out.cost_usd = v.cost_usd;
   if (Number.isInteger(v.tokens_in) && v.tokens_in! >= 0) out.tokens_in = v.tokens_in;
   if (Number.isInteger(v.tokens_out) && v.tokens_out! >= 0) out.tokens_out = v.tokens_out;
+  if (Number.isInteger(v.turns) && v.turns! >= 0) out.turns = v.turns;
   if (v.session_id) out.session_id = clip(v.session_id, 200);
   return out;
 }
@@ -70,7 +81,7 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
   if (tail) evidence.stderr_tail = tail;
   if (facts.verify) Object.assign(evidence, { verify: facts.verify.results, verify_skipped: facts.verify.skipped });
   const text = withStderr(error.trim() || kind, p.stderr);
-  const input: Record<string, unknown> = { error: clip(text, 100_000), kind, evidence, ...metrics(facts.verdict), ...extra };
+  const input: Record<string, unknown> = { error: clip(text, 100_000), kind, evidence, ...metrics(facts.verdict, facts.usage), ...extra };
   if (p.exitCode !== null) input.exit_code = p.exitCode;
   return { verb: 'fail', input };
 }
@@ -86,6 +97,15 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   if (stop?.kind === 'lease_lost' && p.ended !== 'exit') return { verb: 'none', why: stop.why };
   if (stop?.kind === 'signal') {
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
+  }
+  if (stop?.kind === 'budget') {
+    const question = `${describeOverCap(stop.over)}; the run was stopped. Raise the cap (steward edit ID --${flagOf(stop.over.cap)} N, or the profile's ${stop.over.cap}) or narrow the task, then answer it to run again.`;
+    return fail('budget', `${describeOverCap(stop.over)}; the process group was killed`, facts, { question });
+  }
+  if (p.ended === 'timeout' && facts.budgetMinutesMs !== undefined) {
+    const over: OverCap = { cap: 'maxMinutes', value: p.durationMs / 60_000, limit: facts.budgetMinutesMs / 60_000 };
+    const question = `${describeOverCap(over)}; the run was stopped. Raise the cap (steward edit ID --max-minutes N, or the profile's maxMinutes) or narrow the task, then answer it to run again.`;
+    return fail('budget', `${describeOverCap(over)}; the process group was killed`, facts, { question });
   }
   if (p.ended === 'spawn_error') return fail('fatal', `could not start the agent's CLI: ${p.error ?? 'unknown error'}`, facts);
   if ((p.ended === 'timeout' || p.ended === 'stalled') && v.retrying) {
@@ -109,7 +129,7 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   if (facts.verify && !facts.verify.ok) return fail('transient', describeVerifyFailure(facts.verify), facts);
   const evidence: Record<string, unknown> = { exit_code: p.exitCode, duration_ms: p.durationMs, log: facts.logPath };
   if (facts.verify) evidence.verify = facts.verify.results;
-  const input: Record<string, unknown> = { summary: clip(v.summary, 100_000), evidence, ...metrics(v) };
+  const input: Record<string, unknown> = { summary: clip(v.summary, 100_000), evidence, ...metrics(v, facts.usage) };
   if (p.exitCode !== null) input.exit_code = p.exitCode;
   return { verb: 'complete', input };
 }

@@ -199,6 +199,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX schedule_slots_by_task ON schedule_slots(task_id) WHERE task_id IS NOT NULL;
   `,
+  // 10: budgets (issue 21): a run's model turns beside its cost and tokens; runs by start time (spend of a day or week
+  // without a scan: the index only ever grows at its end); a task's own run caps, in their own table like task_paths.
+  `
+  ALTER TABLE runs ADD COLUMN turns INTEGER;
+  CREATE INDEX runs_by_start ON runs(started_at);
+  CREATE TABLE task_budgets (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), budget_json TEXT NOT NULL);
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

@@ -8,6 +8,7 @@ import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js'
 import { migrate } from './migrations.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
 import { BranchRepo } from './branch-repo.js';
+import { BudgetRepo } from './budget-repo.js';
 import { ProposalRepo } from './proposal-repo.js';
 import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
@@ -43,6 +44,7 @@ export class Store {
   readonly branches: BranchRepo;
   readonly archive: ArchiveRepo;
   readonly schedules: ScheduleRepo;
+  readonly budgets: BudgetRepo;
   private readonly txn: ReturnType<Database.Database['transaction']>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
   private readonly opened: FileIdentity | null;
@@ -66,6 +68,7 @@ export class Store {
     this.branches = new BranchRepo(db);
     this.archive = new ArchiveRepo(db);
     this.schedules = new ScheduleRepo(db);
+    this.budgets = new BudgetRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

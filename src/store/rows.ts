@@ -44,7 +44,7 @@ export const RUN_COLUMNS = [
   'id', 'task_id', 'agent', 'status', 'outcome', 'failure_kind', 'lease_ms', 'lease_expires_at', 'heartbeat_at',
   'started_at', 'finished_at', 'host', 'pid', 'pgid', 'exit_code', 'error', 'summary', 'evidence_json',
   'artifacts_json', 'late_json', 'cost_usd', 'tokens_in', 'tokens_out', 'session_id', 'log_path', 'proc_start',
-  'claimed_by', 'claim_after_event', 'finished_by', 'finish_after_event',
+  'claimed_by', 'claim_after_event', 'finished_by', 'finish_after_event', 'turns',
 ] as const;
 
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
@@ -123,6 +123,7 @@ export function runFromArray(a: unknown[]): Run {
     claim_after_event: a[27] as number | null,
     finished_by: a[28] as string | null,
     finish_after_event: a[29] as number | null,
+    turns: a[30] as number | null,
   };
 }
 

@@ -12,7 +12,7 @@ export type NewRun = Pick<Run, 'task_id' | 'agent' | 'lease_ms' | 'lease_expires
   Partial<Pick<Run, 'host' | 'pid' | 'pgid' | 'proc_start' | 'claimed_by'>>;
 /** What finishing a run by its worker writes. */
 export type RunFinish = Pick<Run, 'outcome' | 'failure_kind' | 'finished_at' | 'summary' | 'error' | 'artifacts' | 'evidence' |
-  'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'> & Partial<Pick<Run, 'finished_by'>>;
+  'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'> & Partial<Pick<Run, 'finished_by'>> & { turns?: number | null };
 const OPENED = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start', 'claimed_by'] as const;
 
 /** Reads and writes the runs table. */
@@ -36,7 +36,7 @@ export class RunRepo {
       // The run row is the audit record of the completion: who finished it, and the task's newest event by then.
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
         error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
-        exit_code = ?, finished_by = ?, finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
+        exit_code = ?, turns = ?, finished_by = ?, finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
         WHERE id = ? AND status = 'running'`),
       extend: db.prepare(
         "UPDATE runs SET heartbeat_at = ?, lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_expires_at > ?",
@@ -92,7 +92,7 @@ export class RunRepo {
   /** Finishes a running run with what its worker reported (complete or fail); returns rows changed. */
   finish(id: number, f: RunFinish): number {
     return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
-      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.finished_by ?? null, id).changes;
+      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id).changes;
   }
 
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */

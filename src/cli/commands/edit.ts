@@ -3,14 +3,14 @@ import { taskView } from '../../core/view.js';
 import { StewardError } from '../../core/errors.js';
 import { taskTargetProblems } from '../../config/task-targets.js';
 import { archiveTask, deleteTask, editTask } from '../../ops/index.js';
-import { flagsToInput, type Command } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, type Command } from '../command.js';
 import { taskLine } from '../format.js';
 
 export const edit: Command = {
   name: 'edit',
   summary: "change a task's fields (a running task's goal, type, project, verify, review need --force)",
   usage:
-    'steward edit ID [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--verify CMD]... [--no-verify] [--max-attempts N] [--review | --no-review] [--force] [--strict]',
+    'steward edit ID [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--verify CMD]... [--no-verify] [--max-attempts N] [--review | --no-review] [--force] [--strict] ' + BUDGET_USAGE + ' (none clears a cap)',
   options: {
     title: { type: 'string' },
     goal: { type: 'string' },
@@ -26,6 +26,7 @@ export const edit: Command = {
     'no-review': { type: 'boolean' },
     force: { type: 'boolean' },
     strict: { type: 'boolean' },
+    ...BUDGET_OPTIONS,
   },
   positionals: ['id'],
   run(ctx, values, pos) {

@@ -3,7 +3,7 @@ import { proposalView, taskView } from '../../core/view.js';
 import { inboxFolderProblems } from '../../inbox/inbox-dirs.js';
 import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
-import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
 import { proposalLine, taskLine } from '../format.js';
 
 export const propose: Command = {
@@ -44,9 +44,10 @@ export const inbox: Command = {
 export const accept: Command = {
   name: 'accept',
   summary: 'accept a proposal (optionally overriding fields): creates its task',
-  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N]',
+  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N] ' + BUDGET_USAGE,
   options: {
     title: { type: 'string' },
+    ...BUDGET_OPTIONS,
     ...Object.fromEntries(
       (['goal', 'type', 'project', 'priority', 'agent', 'after', 'review', 'max-attempts'] as const).map((k) => [k, TASK_FIELD_OPTIONS[k]!]),
     ),

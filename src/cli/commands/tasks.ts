@@ -15,7 +15,7 @@ import {
 import type { Task } from '../../core/types.js';
 import { StewardError } from '../../core/errors.js';
 import { taskTargetProblems } from '../../config/task-targets.js';
-import { flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
 import { eventLine, runLine, taskBlock, taskLine } from '../format.js';
 
 function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): CommandOutput {
@@ -25,8 +25,8 @@ function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): Co
 export const add: Command = {
   name: 'add',
   summary: 'add a task (accepted at once)',
-  usage: 'steward add TITLE [--strict] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]...',
-  options: { ...TASK_FIELD_OPTIONS, paths: { type: 'string', multiple: true }, strict: { type: 'boolean' } },
+  usage: 'steward add TITLE [--strict] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]... ' + BUDGET_USAGE,
+  options: { ...TASK_FIELD_OPTIONS, ...BUDGET_OPTIONS, paths: { type: 'string', multiple: true }, strict: { type: 'boolean' } },
   positionals: ['title'],
   rest: true,
   run(ctx, { strict, ...values }, pos) {
@@ -72,8 +72,10 @@ export const show: Command = {
     const { task, runs, events } = showTask(ctx.store(), { id: pos[0] });
     const archived = archivedInfo(ctx.store(), task.id);
     const note = archived ? [`  archived  ${new Date(archived.at).toISOString()} by ${archived.by}`] : [];
+    const budget = ctx.store().budgets.forTask(task.id);
+    if (budget) note.push(`  budget    ${Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
     const text = [taskBlock(task), ...note, '', 'runs:', ...(runs.length ? runs.map((r) => `  ${runLine(r)}`) : ['  none']), '', 'events:', ...events.map((e) => `  ${eventLine(e)}`)];
-    const extra = archived ? { archived: { at: new Date(archived.at).toISOString(), by: archived.by } } : {};
+    const extra = { ...(archived ? { archived: { at: new Date(archived.at).toISOString(), by: archived.by } } : {}), ...(budget ? { budget } : {}) };
     return { json: { task: taskView(task), ...extra, runs: runs.map(runView), events: events.map(eventView) }, text: text.join('\n') };
   },
 };

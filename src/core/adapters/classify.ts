@@ -43,6 +43,7 @@ function metricsOf(reading: Reading): Metrics {
   if (reading.cost_usd !== undefined) out.cost_usd = reading.cost_usd;
   if (reading.tokens_in !== undefined) out.tokens_in = reading.tokens_in;
   if (reading.tokens_out !== undefined) out.tokens_out = reading.tokens_out;
+  if (reading.turns !== undefined) out.turns = reading.turns;
   if (reading.session_id !== undefined) out.session_id = reading.session_id;
   return out;
 }

@@ -16,6 +16,7 @@ function readCodex(out: RunOutput): Reading {
   let text = '';
   let tokensIn: number | undefined;
   let tokensOut: number | undefined;
+  let turns: number | undefined;
   const errors: string[] = [];
   const errorTypes: string[] = [];
   let session_id: string | undefined;
@@ -27,13 +28,14 @@ function readCodex(out: RunOutput): Reading {
       // Codex's input_tokens already include cached_input_tokens (OpenAI counting).
       tokensIn = sum(tokensIn, num(event.usage.input_tokens));
       tokensOut = sum(tokensOut, num(event.usage.output_tokens));
+      turns = (turns ?? 0) + 1;
     } else if (event.type === 'turn.failed' || event.type === 'error') {
       errors.push(errorMessage(event));
       const info = isObject(event.error) ? (event.error.codex_error_info ?? event.error.type) : undefined;
       if (typeof info === 'string') errorTypes.push(info);
     }
   }
-  const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut, silent: parsed.empty };
+  const reading: Reading = { ok: false, text, session_id, tokens_in: tokensIn, tokens_out: tokensOut, turns, silent: parsed.empty };
   const last = events[events.length - 1];
   if (errors.length) {
     reading.error = [...new Set(errors)].join('\n');

@@ -42,3 +42,4 @@ export function getAdapter(cli: string): CliAdapter {
   }
   return ADAPTERS[cli];
 }
+export { createUsageMeter, metersUsage, type UsageMeter } from './usage-meter.js';

@@ -27,6 +27,7 @@ function readOpencode(out: RunOutput): Reading {
       reading.cost_usd = sum(reading.cost_usd, num(part.cost));
       reading.tokens_in = sum(reading.tokens_in, num(t.input), num(cache.read), num(cache.write));
       reading.tokens_out = sum(reading.tokens_out, num(t.output), num(t.reasoning));
+      reading.turns = (reading.turns ?? 0) + 1;
     } else if (event.type === 'error') {
       errors.push(errorMessage(event));
       // Structured: the error's class name (ProviderAuthError, APIError) and data.statusCode.

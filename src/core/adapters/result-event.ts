@@ -52,6 +52,7 @@ export function readResultEvent(cli: string, out: RunOutput, options: ResultEven
     cost_usd: num(result.total_cost_usd),
     tokens_in: sum(num(usage.input_tokens), ...cache),
     tokens_out: num(usage.output_tokens),
+    turns: num(result.num_turns),
   };
   if (failed) {
     const message = str(result.result) || str(isObject(result.error) ? result.error.message : result.error) || `${cli} reported an error`;

@@ -61,6 +61,8 @@ export interface Verdict {
   cost_usd?: number;
   tokens_in?: number;
   tokens_out?: number;
+  /** Model turns (requests) the CLI reported. */
+  turns?: number;
   session_id?: string;
   /** 'config': the CLI refused to start (non-zero exit, none of its output, a reason on stderr). */
   cause?: 'config';
@@ -87,5 +89,7 @@ export interface Metrics {
   cost_usd?: number;
   tokens_in?: number;
   tokens_out?: number;
+  /** Model turns (requests) the CLI reported. */
+  turns?: number;
   session_id?: string;
 }
