@@ -143,10 +143,10 @@ const zNumber = (min: number, max: number) =>
  * accept), never by a proposal: a planner cannot raise what a run may spend.
  */
 export const taskBudgetShape = {
-  max_cost_usd: zNumber(0, 1_000_000).optional().describe('stop a run of this task once it has cost this many dollars'),
-  max_tokens: zInt(1, 1e12).optional().describe('stop a run once its tokens (in + out) reach this'),
-  max_turns: zInt(1, 1_000_000).optional().describe('stop a run once it has taken this many model turns'),
-  max_minutes: zNumber(0.1, 7 * 24 * 60).optional().describe('stop a run after this many minutes (a budget failure)'),
+  max_cost_usd: zNumber(0, 1_000_000).optional().describe('run cap: dollars'),
+  max_tokens: zInt(1, 1e12).optional().describe('run cap: tokens in+out'),
+  max_turns: zInt(1, 1_000_000).optional().describe('run cap: model turns'),
+  max_minutes: zNumber(0.1, 7 * 24 * 60).optional().describe('run cap: minutes'),
 };
 
 /** `none` (or null) clears a cap in an edit. */
