@@ -20,10 +20,9 @@ describe('run caps stop a CLI that reports usage while it runs', () => {
     assert.deepEqual([r.status, r.kind, rec.failure_kind, t.status, t.attempts], ['failed', 'budget', 'budget', 'blocked', 0]);
     assert.match(t.question!, /^over budget: maxTokens 1,010\/1,000/);
     assert.match(rec.error!, /over budget: maxTokens/);
-    // The usage read from the stream is recorded on the run (Claude never printed its result).
-    assert.equal(rec.tokens_in, 1000);
-    assert.equal(rec.tokens_out, 10);
-    assert.equal(rec.turns, 10);
+    // The usage read from the stream is recorded on the run (Claude never printed its result); messages printed
+    // between the crossing and the kill count too.
+    assert.ok(rec.tokens_in! >= 1000 && rec.tokens_out! >= 10 && rec.turns! >= 10, JSON.stringify(rec));
     await assertNothingLeft(sb);
   });
 
@@ -35,8 +34,7 @@ describe('run caps stop a CLI that reports usage while it runs', () => {
     const t = taskOf(sb, task.id);
     assert.deepEqual([r.kind, t.status], ['budget', 'blocked']);
     assert.match(t.question!, /^over budget: maxTurns 3\/3/);
-    assert.equal(runOf(sb, run.id).turns, 3);
-    assert.equal(runOf(sb, run.id).tokens_in, 300);
+    assert.ok(runOf(sb, run.id).turns! >= 3 && runOf(sb, run.id).tokens_in! >= 300);
     await assertNothingLeft(sb);
   });
 
@@ -47,7 +45,7 @@ describe('run caps stop a CLI that reports usage while it runs', () => {
     const r = await workRun(depsOf(sb, config), run.id);
     assert.equal(r.kind, 'budget');
     assert.match(taskOf(sb, task.id).question!, /^over budget: maxCostUsd \$1\.00\/\$1\.00/);
-    assert.equal(runOf(sb, run.id).cost_usd, 1);
+    assert.ok(runOf(sb, run.id).cost_usd! >= 1);
     await assertNothingLeft(sb);
   });
 

@@ -193,13 +193,15 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     const output = (chunk: Buffer) => log.write(chunk);
     const cliOutput = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
       log.write(chunk);
-      if (!meter || stream !== 'stdout' || !meter.push(decoder.write(chunk))) return;
+      if (!meter || stream !== 'stdout') return;
+      // Checked after each usage event, so the cap reported is the one crossed first, at the event that crossed it.
       // A final result is the run's end: nothing is left to stop (its totals are recorded with the outcome).
-      const over = capped && !meter.final() ? overCap(caps, meter.usage(), now() - startedAt) : undefined;
-      if (over) {
+      meter.push(decoder.write(chunk), () => {
+        const over = capped && !stop && !meter.final() ? overCap(caps, meter.usage(), now() - startedAt) : undefined;
+        if (!over) return;
         log.line(`run ${run.id}: ${over.cap} reached (${over.value}/${over.limit}); stopping the CLI`);
         halt({ kind: 'budget', over });
-      }
+      });
     };
     let proc: ProcessResult;
     let verify: VerifyReport | undefined;

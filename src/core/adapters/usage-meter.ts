@@ -8,8 +8,8 @@ const MAX_LINE = 1 << 20;
 
 /** Feeds on raw stdout chunks; `usage()` is what the CLI reported so far. */
 export interface UsageMeter {
-  /** Takes a chunk of stdout; true when the usage changed. */
-  push(chunk: string): boolean;
+  /** Takes a chunk of stdout; true when the usage changed. `onEvent` runs after each event that changed it. */
+  push(chunk: string, onEvent?: () => void): boolean;
   usage(): Usage;
   /** True once the CLI printed its final result (its totals): the run is over, nothing is left to stop. */
   final(): boolean;
@@ -129,7 +129,7 @@ export function createUsageMeter(cli: CliKind): UsageMeter {
   let partial = '';
   let skipping = false;
   return {
-    push(chunk) {
+    push(chunk, onEvent) {
       if (!read) return false;
       let changed = false;
       let text = partial + chunk;
@@ -140,7 +140,10 @@ export function createUsageMeter(cli: CliKind): UsageMeter {
         if (!skipping && line.trimStart().startsWith('{')) {
           try {
             const event = JSON.parse(line) as unknown;
-            if (isObject(event) && read(event, st)) changed = true;
+            if (isObject(event) && read(event, st)) {
+              changed = true;
+              onEvent?.();
+            }
           } catch {
             // not a JSON line: progress text, a clipped line
           }
