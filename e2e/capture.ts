@@ -4,23 +4,36 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAdapter } from '../src/core/adapters/index.js';
+import { RETRY_KNOBS } from '../src/runner/child-env.js';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
-import { setupCli, type CliName } from './clis.js';
+import { codexProviderOf, settingsDefaultsEnv } from '../src/runner/retry-knobs.js';
+import { E2E_DIR, setupCli, type CliName } from './clis.js';
 import { goalOf } from './row.js';
 import { forTarget, targetOf, type Target } from './targets.js';
 import type { Scenario } from './mock-model.js';
 
 export const SAMPLES_OUT = new URL('../../test/fixtures/samples/real/', import.meta.url).pathname;
 
-/** Runs the CLI once (bounded by `timeoutMs`) and writes <cli>-<version>-<scenario>.{stdout,stderr,json}. */
-export async function captureSample(cli: CliName, version: string, scenario: Scenario, root: string, mockUrl: string, timeoutMs: number, target: Target = targetOf(cli)): Promise<string> {
-  const dir = join(root, `capture-${target.name}-${scenario}`);
+/** A capture outside the scenarios' usual setup: its name in the file names, and env variables to drop. */
+export interface CaptureVariant {
+  name: string;
+  dropEnv?: string[];
+}
+
+/**
+ * Runs the CLI once (bounded by `timeoutMs`) and writes <cli>-<version>-<scenario or variant>.{stdout,stderr,json}.
+ * The CLI gets the retry knobs steward gives it (src/runner/retry-knobs.ts), so the sample is what steward reads.
+ */
+export async function captureSample(cli: CliName, version: string, scenario: Scenario, root: string, mockUrl: string, timeoutMs: number, target: Target = targetOf(cli), variant?: CaptureVariant): Promise<string> {
+  const dir = join(root, `capture-${target.name}-${variant?.name ?? scenario}`);
   const workdir = join(dir, 'proj');
   mkdirSync(workdir, { recursive: true });
   const { profile } = forTarget(setupCli(cli, join(dir, 'home'), mockUrl), target);
-  const inv = getAdapter(cli).build({ ...profile, permissions: 'bypass', args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir });
   // E2E_CAPTURE marks every process of this capture, also those the CLI starts in another session.
-  const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...profile.env, CLAUDE_CODE_MAX_RETRIES: '1', E2E_CAPTURE: dir };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', TERM: 'dumb', ...settingsDefaultsEnv(cli, dir, {}), ...profile.env, ...RETRY_KNOBS[cli], E2E_CAPTURE: dir };
+  for (const name of variant?.dropEnv ?? []) delete env[name];
+  const provider = cli === 'codex' ? codexProviderOf(env) : undefined;
+  const inv = getAdapter(cli).build({ ...profile, permissions: 'bypass', args: [] }, { prompt: goalOf(scenario), taskId: 1, workdir, ...(provider ? { provider } : {}) });
   const started = Date.now();
   const result = await new Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null }>((resolve) => {
     const child = spawn(inv.file, inv.args, { cwd: workdir, env, stdio: [inv.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
@@ -42,12 +55,12 @@ export async function captureSample(cli: CliName, version: string, scenario: Sce
     });
   });
   mkdirSync(SAMPLES_OUT, { recursive: true });
-  const name = `${cli}-${version}-${scenario}`;
-  // The temp paths differ on every run: replace them so the samples are stable.
-  const clean = (s: string) => s.split(dir).join('/tmp/e2e');
+  const name = `${cli}-${version}-${variant?.name ?? scenario}`;
+  // The temp paths and the checkout's path differ on every run: replace them so the samples are stable.
+  const clean = (s: string) => s.split(dir).join('/tmp/e2e').split(E2E_DIR).join('e2e/');
   writeFileSync(join(SAMPLES_OUT, `${name}.stdout`), clean(result.stdout));
   writeFileSync(join(SAMPLES_OUT, `${name}.stderr`), clean(result.stderr));
-  const meta = { cli, version, scenario, exitCode: result.exitCode, signal: result.signal, ms: Date.now() - started, argv: [inv.file.replace(/.*\//, ''), ...inv.args.map(clean)] };
+  const meta = { cli, version, scenario: variant?.name ?? scenario, exitCode: result.exitCode, signal: result.signal, ms: Date.now() - started, argv: [inv.file.replace(/.*\//, ''), ...inv.args.map(clean)] };
   writeFileSync(join(SAMPLES_OUT, `${name}.json`), `${JSON.stringify(meta, null, 2)}\n`);
   return name;
 }

@@ -1,6 +1,6 @@
 // The CLIs' own retry loops are kept small by default (issue 15 point 8), each through the knob it has, and the profile
-// (or the user's own settings) overrides them: codex `-c model_providers.<p>.*_max_retries`, Gemini and Qwen settings
-// defaults files, Claude's env (runner-child-env.test.ts).
+// (or the user's own settings) overrides them: codex `-c model_providers.<p>.*_max_retries`, Gemini's settings
+// defaults file, Claude's env (runner-child-env.test.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,18 +50,17 @@ describe('codex: retry caps on the configured provider', () => {
   });
 });
 
-describe('gemini and qwen: a settings-defaults file', () => {
+describe('gemini: a settings-defaults file', () => {
   test('written under .steward/cli-defaults and named in the env; the babysitter’s own choice is kept', () => {
     const dir = tempDir('steward-knobs-');
     const gemini = settingsDefaultsEnv('gemini', dir, {});
     assert.deepEqual(Object.keys(gemini), ['GEMINI_CLI_SYSTEM_DEFAULTS_PATH']);
     assert.deepEqual(JSON.parse(readFileSync(gemini.GEMINI_CLI_SYSTEM_DEFAULTS_PATH!, 'utf8')), { general: { maxAttempts: 2 } });
-    const qwen = settingsDefaultsEnv('qwen', dir, {});
-    assert.deepEqual(JSON.parse(readFileSync(qwen.QWEN_CODE_SYSTEM_DEFAULTS_PATH!, 'utf8')), { model: { generationConfig: { maxRetries: 1 } } });
     assert.deepEqual(settingsDefaultsEnv('gemini', dir, { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '/etc/mine.json' }), {});
     assert.deepEqual(settingsDefaultsEnv('claude', dir, {}), {});
     assert.deepEqual(settingsDefaultsEnv('opencode', dir, {}), {});
-    assert.deepEqual(Object.keys(SETTINGS_DEFAULTS).sort(), ['gemini', 'qwen']);
+    assert.deepEqual(settingsDefaultsEnv('qwen', dir, {}), {}, 'no setting of Qwen Code bounds its 429 loop (measured)');
+    assert.deepEqual(Object.keys(SETTINGS_DEFAULTS), ['gemini']);
   });
 });
 
@@ -96,4 +95,16 @@ describe('a babysat run gets the knobs', () => {
     assert.ok(argv.includes('model_providers.mock.request_max_retries=1'), JSON.stringify(argv));
     assert.ok(argv.includes('model_providers.mock.stream_max_retries=1'), JSON.stringify(argv));
   });
+});
+
+test('the defaults file is not rewritten when the CLI only added its own $version (a settings migration)', () => {
+  const dir = tempDir('steward-knobs-');
+  const path = settingsDefaultsEnv('gemini', dir, {}).GEMINI_CLI_SYSTEM_DEFAULTS_PATH!;
+  const migrated = `${JSON.stringify({ general: { maxAttempts: 2 }, $version: 4 }, null, 2)}\n`;
+  writeFileSync(path, migrated);
+  settingsDefaultsEnv('gemini', dir, {});
+  assert.equal(readFileSync(path, 'utf8'), migrated);
+  writeFileSync(path, '{"general":{"maxAttempts":9}}');
+  settingsDefaultsEnv('gemini', dir, {});
+  assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { general: { maxAttempts: 2 } }, 'a changed value is put back');
 });

@@ -1,22 +1,25 @@
 // The coding CLIs' own retry loops, kept small so steward's backoff and rate-limit pause decide (a CLI that retries a
-// 429 or a 500 for minutes hides it from steward: Claude Code ~190 s, Gemini ~275 s, Qwen Code 10 times from 60 s up).
-// Each CLI takes its knob differently (verified in the CLIs' bundles, see docs/CLIS.md):
-//   claude   env CLAUDE_CODE_MAX_RETRIES                              (child-env.ts RETRY_KNOBS)
-//   codex    config model_providers.<p>.request_max_retries / stream_max_retries, as `-c` overrides (adapters/codex.ts)
-//   gemini   settings general.maxAttempts, in a system-defaults file (GEMINI_CLI_SYSTEM_DEFAULTS_PATH)
-//   qwen     settings model.generationConfig.maxRetries, likewise (QWEN_CODE_SYSTEM_DEFAULTS_PATH)
+// 429 or a 500 for minutes hides it from steward: Claude Code ~190 s, Gemini ~275 s). Each CLI takes its knob
+// differently (found in the CLIs' bundles; measured with the e2e harness, docs/CLIS.md):
+//   claude   env CLAUDE_CODE_MAX_RETRIES=1                            (child-env.ts RETRY_KNOBS)
+//   codex    config model_providers.<p>.request_max_retries / stream_max_retries = 1, as `-c` overrides
+//            (adapters/codex.ts) — measured: e429 48.5 → 21 s, e500 38.8 → 16.3 s
+//   gemini   settings general.maxAttempts = 2, in a system-defaults file (GEMINI_CLI_SYSTEM_DEFAULTS_PATH). It bounds
+//            the chat model's retries when its model policy has no count of its own (a model set with -m); with auto
+//            model routing (no model set) Gemini's policies keep theirs (router 5, pro 3, flash fallback 10)
+//   qwen     none that works: settings model.generationConfig.maxRetries (user settings or system defaults) did not
+//            bound the 429 loop of 0.15.10 nor 0.24.4 (28 calls in 45 s with maxRetries 1)
 //   opencode none: its session retry (5 attempts) has no setting
-// A system-defaults file has the lowest precedence of those CLIs' settings: the user's and the project's settings files
+// A system-defaults file has the lowest precedence of Gemini's settings: the user's and the project's settings files
 // override it, and so does the profile (its env may name another file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliKind } from '../core/adapters/index.js';
 
-/** The settings-file knob of Gemini CLI and Qwen Code: the env variable naming the file, and the file's content. */
+/** The settings-file knob of Gemini CLI: the env variable naming the file, and the file's content. */
 export const SETTINGS_DEFAULTS: Partial<Record<CliKind, { variable: string; settings: Record<string, unknown> }>> = {
   // maxAttempts counts the first call: 2 = one retry, as CLAUDE_CODE_MAX_RETRIES=1.
   gemini: { variable: 'GEMINI_CLI_SYSTEM_DEFAULTS_PATH', settings: { general: { maxAttempts: 2 } } },
-  qwen: { variable: 'QWEN_CODE_SYSTEM_DEFAULTS_PATH', settings: { model: { generationConfig: { maxRetries: 1 } } } },
 };
 
 /**
@@ -28,18 +31,21 @@ export function settingsDefaultsEnv(cli: CliKind, stewardDir: string, base: Node
   if (!knob || base[knob.variable]) return {};
   const dir = join(stewardDir, 'cli-defaults');
   const path = join(dir, `${cli}-system-defaults.json`);
-  const content = `${JSON.stringify(knob.settings, null, 2)}\n`;
-  let current: string | undefined;
-  try {
-    current = readFileSync(path, 'utf8');
-  } catch {
-    current = undefined;
-  }
-  if (current !== content) {
+  if (!holds(path, knob.settings)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path, content);
+    writeFileSync(path, `${JSON.stringify(knob.settings, null, 2)}\n`);
   }
   return { [knob.variable]: path };
+}
+
+/** True when the file holds `settings` already: the CLI may add keys of its own (a settings migration adds `$version`). */
+function holds(path: string, settings: Record<string, unknown>): boolean {
+  try {
+    const { $version: _, ...rest } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return JSON.stringify(rest) === JSON.stringify(settings);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,0 +1,74 @@
+// `npm run e2e:fixtures`: records the real CLI outputs the adapters' unit tests replay for the cases issue 15 found
+// (test/fixtures/samples/real/), with the CLIs pinned in e2e/package.json against the mock model:
+//   claude  root-refusal       Claude Code as root with bypass and without IS_SANDBOX=1: exit 1, no stdout, the reason
+//   qwen    e401               Qwen Code 0.15.10 reporting a 401 as `subtype: success`
+//   gemini  e401               Gemini CLI's 401: exit 145, error JSON on stderr
+//   gemini  e429-retrying      Gemini CLI's own 429 retry lines (its default loop, without steward's retry knob), cut
+//                              after 45 s as steward's timeout would cut it
+// Options: --only claude,qwen,gemini  --no-install is implied (run `npm run e2e:clis` once to install the CLIs).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { captureSample, type CaptureVariant } from './capture.js';
+import { installedVersion, type CliName } from './clis.js';
+import { startMockModel, type Scenario } from './mock-model.js';
+
+interface Recording {
+  cli: CliName;
+  scenario: Scenario;
+  timeoutMs: number;
+  variant?: CaptureVariant;
+  /** Why it cannot be recorded here, or undefined. */
+  skip?: () => string | undefined;
+}
+
+const RECORDINGS: Recording[] = [
+  {
+    cli: 'claude',
+    scenario: 'ok',
+    timeoutMs: 60_000,
+    variant: { name: 'root-refusal', dropEnv: ['IS_SANDBOX'] },
+    skip: () => (process.getuid?.() === 0 ? undefined : 'Claude Code refuses bypass only when run as root'),
+  },
+  { cli: 'qwen', scenario: 'e401', timeoutMs: 120_000 },
+  { cli: 'gemini', scenario: 'e401', timeoutMs: 120_000 },
+  { cli: 'gemini', scenario: 'e429', timeoutMs: 45_000, variant: { name: 'e429-retrying', dropEnv: ['GEMINI_CLI_SYSTEM_DEFAULTS_PATH'] } },
+];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const root = mkdtempSync(join(tmpdir(), 'steward-fixtures-'));
+  const mock = await startMockModel({ logFile: join(root, 'requests.jsonl'), lifetimeMs: 30 * 60_000 });
+  let failed = 0;
+  try {
+    for (const r of RECORDINGS) {
+      if (only && !only.has(r.cli)) continue;
+      const version = installedVersion(r.cli);
+      const why = !version ? 'not installed (run npm run e2e:clis once)' : r.skip?.();
+      if (why) {
+        console.log(`skip ${r.cli} ${r.variant?.name ?? r.scenario}: ${why}`);
+        continue;
+      }
+      try {
+        console.log(`recorded ${await captureSample(r.cli, version!, r.scenario, root, mock.url, r.timeoutMs, undefined, r.variant)}`);
+      } catch (err) {
+        failed++;
+        console.log(`FAIL ${r.cli} ${r.variant?.name ?? r.scenario}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  } finally {
+    await mock.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);
