@@ -39,8 +39,9 @@ test('the agent\'s prose in a successful or failed result decides nothing', () =
   assert.equal(parse('aider', { stdout: aider }).ok, true);
 });
 
-test('qwen 0.15: an API error reported as success is read from its structured fields', () => {
-  const stdout = readSample('qwen-015-401-success-shaped.json');
+test('qwen 0.15 (recorded): an API error reported as success is read from its structured fields', () => {
+  // Qwen Code 0.15.10 against the harness's 401 (npm run e2e:fixtures): subtype success, is_error false, exit 0.
+  const stdout = readSample('real/qwen-0.15.10-e401.stdout');
   const v = parse('qwen', { stdout, exitCode: 0 });
   assert.equal(v.ok, false);
   assert.equal(v.kind, 'fatal');
@@ -57,7 +58,7 @@ test('qwen 0.15: an API error reported as success is read from its structured fi
   result.usage.output_tokens = 20;
   assert.equal(parse('qwen', { stdout: JSON.stringify(doc) }).ok, true);
   result.usage.output_tokens = 0;
-  result.stats.models.m1.api.totalErrors = 0;
+  for (const m of Object.values(result.stats.models) as Array<{ api: { totalErrors: number } }>) m.api.totalErrors = 0;
   assert.equal(parse('qwen', { stdout: JSON.stringify(doc) }).ok, true);
 });
 
@@ -66,8 +67,9 @@ test('qwen 0.24 (recorded): is_error with the [API Error: 401] envelope is fatal
   assert.deepEqual([v.kind, v.error], ['fatal', 'authentication failed: [API Error: 401 Incorrect API key provided: bad]']);
 });
 
-test('gemini: its retry lines on stderr make a timeout a rate limit, not a strike', () => {
-  const stderr = readSample('gemini-429-retry.stderr');
+test('gemini (recorded): its retry lines on stderr make a timeout a rate limit, not a strike', () => {
+  // Gemini CLI 0.61.0's own 429 loop (its defaults, no retry knob), cut after 45 s as a timeout would (npm run e2e:fixtures).
+  const stderr = readSample('real/gemini-0.61.0-e429-retrying.stderr');
   assert.deepEqual(cliRetryLines(stderr)?.kind, 'rate_limit');
   assert.equal(cliRetryLines(stderr)?.attempts, 3);
   const v = parse('gemini', { stderr, exitCode: null });
@@ -86,8 +88,10 @@ test('gemini: its retry lines on stderr make a timeout a rate limit, not a strik
   assert.equal(decide({ ended: 'timeout', exitCode: null, stderr }, q).input.kind, 'rate_limit');
 });
 
-test('gemini: a 401 exits 145 (401 mod 256) and is fatal; the exit codes of its FatalError classes', () => {
-  const v = parse('gemini', { stderr: readSample('gemini-401-exit145.stderr'), exitCode: 145 });
+test('gemini (recorded): a 401 exits 145 (401 mod 256) and is fatal; the exit codes of its FatalError classes', () => {
+  const recorded = JSON.parse(readSample('real/gemini-0.61.0-e401.json')) as { exitCode: number };
+  assert.equal(recorded.exitCode, 145);
+  const v = parse('gemini', { stderr: readSample('real/gemini-0.61.0-e401.stderr'), exitCode: recorded.exitCode });
   assert.equal(v.kind, 'fatal');
   assert.match(v.error!, /^authentication failed: /);
   assert.equal(parse('gemini', { stderr: 'boom', exitCode: 145 }).kind, 'fatal');
@@ -96,7 +100,9 @@ test('gemini: a 401 exits 145 (401 mod 256) and is fatal; the exit codes of its 
 });
 
 test('a CLI that refuses to start (no output, a reason on stderr) is a configuration failure with the reason', () => {
-  const stderr = readSample('claude-root-refusal.stderr');
+  // Claude Code 2.1.197 as root with bypass and without IS_SANDBOX=1, recorded (npm run e2e:fixtures): exit 1, no stdout.
+  const stderr = readSample('real/claude-2.1.197-root-refusal.stderr');
+  assert.equal(readSample('real/claude-2.1.197-root-refusal.stdout'), '');
   for (const cli of ['claude', 'codex', 'opencode', 'qwen', 'gemini']) {
     const v = parse(cli, { stderr, exitCode: cli === 'codex' ? 2 : 1 });
     assert.deepEqual([v.kind, v.cause], ['fatal', 'config'], cli);

@@ -58,7 +58,7 @@ test('a CLI that refuses to start: fatal at once (no retry loop), the reason rec
   const sb = sandbox();
   // Claude Code as root without IS_SANDBOX: exit 1, empty stdout, the reason on stderr (as the harness saw it).
   const bin = join(sb.root, 'claude-as-root');
-  writeFileSync(bin, `#!/bin/sh\nprintf '%s' '${readSample('claude-root-refusal.stderr').trim()}' >&2\nexit 1\n`);
+  writeFileSync(bin, `#!/bin/sh\nprintf '%s' '${readSample('real/claude-2.1.197-root-refusal.stderr').trim()}' >&2\nexit 1\n`);
   chmodSync(bin, 0o755);
   const config = writeConfig(sb, { coder: { cli: 'claude', bin, permissions: 'bypass', leaseSeconds: 30 } });
   addTask(sb.store, { title: 'refused' }, now());
@@ -69,7 +69,7 @@ test('a CLI that refuses to start: fatal at once (no retry loop), the reason rec
   assert.equal(r.kind, 'fatal');
   const task = taskOf(sb, r.task_id);
   assert.deepEqual([task.status, task.attempts], ['failed', 1], 'no retry loop');
-  assert.match(runOf(sb, run.id).error!, /refused to start \(exit 1, no output\): Error: --dangerously-skip-permissions cannot be used with root/);
+  assert.match(runOf(sb, run.id).error!, /refused to start \(exit 1, no output\): --dangerously-skip-permissions cannot be used with root/);
   assert.equal((runOf(sb, run.id).evidence as Record<string, unknown>).cause, 'config');
   const digest = takeDigest(sb.store, Date.now(), config);
   const signal = digest.stuck?.find((s) => s.signal === 'misconfigured');

@@ -93,7 +93,9 @@ export interface RetrySignal {
 //   "Attempt 2 failed with 429 error (no Retry-After header). Retrying with backoff..."
 //   "Attempt 4 failed: <quota error>. Retrying after 12000ms..."   (a RetryableQuotaError: a rate limit)
 //   "Attempt 1 failed with 5xx error. Retrying with backoff..."
-const RETRY_LINE = /^\W{0,8}Attempt (\d+) failed\b(.*)$/gm;
+// A few non-word characters may lead (a bullet, a colour code's tail) but never a line break: the real stderr puts the
+// closing `}` of the previous error's dump on the line before (recorded: real/gemini-0.61.0-e429-retrying.stderr).
+const RETRY_LINE = /^[^\w\n]{0,8}Attempt (\d+) failed\b(.*)$/gm;
 
 /** Reads the CLI's retry lines on stderr; the last one decides. Undefined when there is none. */
 export function cliRetryLines(stderr: string): RetrySignal | undefined {
