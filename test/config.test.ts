@@ -38,6 +38,7 @@ const DEFAULTS: Config = {
   triage: { accept: 'manual', sources: { human: 'auto', 'mcp:triage': 'auto' } },
   projects: {},
   agents: {},
+  accounts: {},
   wip: { global: 4, perAgent: {}, perProject: {} },
   dispatch: 'local',
   handoffLeaseSeconds: 180,
@@ -94,6 +95,7 @@ describe('config defaults', () => {
       args: [],
       env: {},
       maxConcurrent: 1,
+      fallback: [],
       timeoutSeconds: 1800,
       stallSeconds: 300,
       leaseSeconds: 300,
@@ -252,7 +254,7 @@ describe('config helpers', () => {
 
   test('backoffPolicyOf converts seconds to milliseconds', () => {
     const config = parseConfigText('retry: {baseSeconds: 1.5, factor: 3, capSeconds: 60, jitter: 0}\n', FILE);
-    assert.deepEqual(backoffPolicyOf(config), { baseMs: 1500, factor: 3, capMs: 60_000, jitter: 0, rateLimitStrikeAfter: 5 });
+    assert.deepEqual(backoffPolicyOf(config), { baseMs: 1500, factor: 3, capMs: 60_000, jitter: 0, rateLimitStrikeAfter: 5, accounts: {} });
   });
 });
 

@@ -119,6 +119,12 @@ wip:
   perProject:
     # web: 1
 
+# Accounts: profiles with the same \`account:\` share a quota. A rate limit pauses all of them until the reset
+# the CLI reported; maxConcurrent caps their runs at once together. A profile's \`fallback: [other]\` takes
+# its tasks (of types it takes) while it is paused.
+accounts:
+  # max-plan: { maxConcurrent: 3 }
+
 # local: the tick starts \`steward work\` for ready tasks; openclaw: it lists them for
 # sessions_spawn; none: nothing is started (workers claim on their own).
 dispatch: local

@@ -2,7 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { StewardError } from '../core/errors.js';
-import type { BackoffPolicy } from '../core/policy.js';
+import type { AccountOf, BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
 import { scheduleInput } from '../core/schedule-schema.js';
@@ -90,6 +90,11 @@ const agentProfile = z
       .default({})
       .describe('extra environment variables for the CLI process'),
     maxConcurrent: int(1, 1000).default(1).describe('runs of this profile at once'),
+    account: zName.optional().describe('the quota this profile draws on (default: its own name); a rate limit pauses every profile of the account until its reset'),
+    fallback: z
+      .array(zName)
+      .default([])
+      .describe('profiles that take this profile’s tasks (of types they take) while it is paused by a rate limit, instead of the task waiting'),
     timeoutSeconds: int(1, 7 * 24 * 3600).default(1800).describe('kill a run after this long'),
     stallSeconds: int(1, 7 * 24 * 3600).default(300).describe('kill a run after this long without output'),
     leaseSeconds: int(5, 24 * 3600).default(300).describe('lease length; the babysitter heartbeats every third of it'),
@@ -186,6 +191,15 @@ export const configSchema = z
       .default({})
       .describe('project name → where its agents run'),
     agents: z.record(zName, agentProfile).default({}).describe('agent profiles by name'),
+    accounts: z
+      .record(
+        zName,
+        z.strictObject({
+          maxConcurrent: int(1, 1000).optional().describe('runs at once across every profile of this account'),
+        }),
+      )
+      .default({})
+      .describe('accounts (quotas shared by profiles with the same `account:`) by name'),
     wip: z
       .strictObject({
         global: int(0, 10_000).default(4).describe('runs at once across the workspace'),
@@ -271,10 +285,16 @@ export const configSchema = z
     if (Object.hasOwn(config.agents, 'any')) {
       ctx.addIssue({ code: 'custom', path: ['agents', 'any'], message: '"any" is reserved (a task for any agent); pick another profile name' });
     }
-    // With local dispatch steward runs the profiles itself, so a name that is no profile is a typo.
-    if (config.dispatch === 'openclaw') return;
     const known = Object.keys(config.agents);
     const hint = known.length ? `one of ${known.join(', ')}` : 'a profile under agents';
+    for (const [name, agent] of Object.entries(config.agents)) {
+      agent.fallback.forEach((f, i) => {
+        if (f === name) ctx.addIssue({ code: 'custom', path: ['agents', name, 'fallback', i], message: 'a profile is not its own fallback' });
+        else if (!known.includes(f)) ctx.addIssue({ code: 'custom', path: ['agents', name, 'fallback', i], message: `no agent profile "${f}"; expected ${hint}` });
+      });
+    }
+    // With local dispatch steward runs the profiles itself, so a name that is no profile is a typo.
+    if (config.dispatch === 'openclaw') return;
     for (const name of Object.keys(config.wip.perAgent)) {
       if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['wip', 'perAgent', name], message: `no agent profile "${name}"; expected ${hint}` });
     }
@@ -315,7 +335,23 @@ export function resolveWorkdir(config: Config, root: string, project: string): s
 /** The retry section as the core backoff policy (milliseconds). */
 export function backoffPolicyOf(config: Config): BackoffPolicy {
   const r = config.retry;
-  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter, rateLimitStrikeAfter: r.rateLimitStrikeAfter };
+  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter, rateLimitStrikeAfter: r.rateLimitStrikeAfter, accounts: accountsOf(config) };
+}
+
+/** The account of a profile: its `account:`, or its own name. */
+export function accountName(config: Config, profile: string): string {
+  return config.agents[profile]?.account ?? profile;
+}
+
+/** Every profile's account, the profiles sharing it and its fallbacks. */
+export function accountsOf(config: Config): Record<string, AccountOf> {
+  const out: Record<string, AccountOf> = {};
+  const names = Object.keys(config.agents);
+  for (const [name, agent] of Object.entries(config.agents)) {
+    const account = accountName(config, name);
+    out[name] = { account, profiles: names.filter((n) => accountName(config, n) === account), fallback: agent.fallback };
+  }
+  return out;
 }
 
 /** A valid config with every default. */

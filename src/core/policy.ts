@@ -21,6 +21,18 @@ export interface BackoffPolicy {
   jitter: number;
   /** Every this many rate limits in a row, the task takes a strike (0 = never): a pause is bounded. */
   rateLimitStrikeAfter?: number;
+  /**
+   * Profile → its account (profiles that share a quota): a rate limit pauses every profile of the account, and a
+   * profile with `fallback` profiles retries at once (a fallback takes the task instead of it waiting).
+   */
+  accounts?: Record<string, AccountOf>;
+}
+
+/** The account a profile draws its quota from, the profiles sharing it (itself included) and its fallbacks. */
+export interface AccountOf {
+  account: string;
+  profiles: string[];
+  fallback: string[];
 }
 
 /** Rate limits in a row after which a task takes a strike (config retry.rateLimitStrikeAfter). */

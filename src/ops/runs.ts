@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import { leaseJudgedAt, runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
+import { parseResetAt } from '../core/adapters/signals.js';
 import { leasedOut } from '../core/worktree.js';
 import {
   claimInput,
@@ -35,6 +36,8 @@ export interface WorkerInfo {
 export interface ClaimLimits {
   /** Skip tasks of these projects (they are at their WIP cap). */
   excludeProjects?: string[];
+  /** Also take tasks assigned to these profiles (paused ones this profile is a fallback of). */
+  fallbackFor?: string[];
 }
 
 export type ClaimResult =
@@ -68,6 +71,7 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
     now: ctx.now,
     excludeProjects: limits.excludeProjects,
     skipTasks,
+    alsoAgents: limits.fallbackFor,
   });
   if (!task) return { task: null };
   const opened: Required<NewRun> = {
@@ -317,7 +321,8 @@ export function applyFailure(
     maxAttempts: task.max_attempts,
     random: (ctx.random ?? Math.random)(),
     now: ctx.now,
-    retryAfterSeconds: extra.retryAfterSeconds,
+    // The reset time the CLI's own error names ("resets at …") when it gave no relative wait.
+    retryAfterSeconds: extra.retryAfterSeconds ?? (kind === 'rate_limit' ? parseResetAt(error, ctx.now) : undefined),
     rateLimitsInARow: streak,
     backoff: ctx.backoff,
   });
@@ -331,10 +336,18 @@ export function applyFailure(
   if (decision.to === 'failed') {
     return transition(store, task, 'dead', 'failed', { ...base, finished_at: ctx.now }, ctx, { ...refs, kind: 'dead' });
   }
-  if (decision.pauseAgentUntil) store.agents.pause(run.agent, decision.pauseAgentUntil, error.slice(0, 500));
-  return transition(store, task, 'retry', 'ready', { ...base, run_after: ctx.now + decision.delayMs }, ctx, {
+  // A rate limit pauses the whole account (every profile drawing on the same quota); with fallback profiles the
+  // task is ready at once, for one of them to take.
+  const account = kind === 'rate_limit' ? ctx.backoff?.accounts?.[run.agent] : undefined;
+  if (decision.pauseAgentUntil) {
+    const shared = account && account.profiles.length > 1;
+    const reason = shared ? `account ${account.account} (rate limit of ${run.agent}): ${error}` : error;
+    for (const name of shared ? account.profiles : [run.agent]) store.agents.pause(name, decision.pauseAgentUntil, reason.slice(0, 500));
+  }
+  const delayMs = account?.fallback.length ? 0 : decision.delayMs;
+  return transition(store, task, 'retry', 'ready', { ...base, run_after: ctx.now + delayMs }, ctx, {
     ...refs,
     kind: 'retry_scheduled',
-    data: { kind, attempts, run_after: ctx.now + decision.delayMs, ...(streak !== undefined ? { rate_limits_in_a_row: streak } : {}) },
+    data: { kind, attempts, run_after: ctx.now + delayMs, ...(streak !== undefined ? { rate_limits_in_a_row: streak } : {}), ...(account?.fallback.length ? { fallback: account.fallback } : {}) },
   });
 }

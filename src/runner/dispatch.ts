@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
-import type { AgentProfile, Config } from '../config/schema.js';
+import { accountName, type AgentProfile, type Config } from '../config/schema.js';
 import { claimTask, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -136,11 +136,20 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
   const report: DispatchReport = { started: [], handoff: [], skipped: [], failed: [] };
   const perAgent = new Map<string, number>();
   const perProject = new Map<string, number>();
+  const perAccount = new Map<string, number>();
   let global = 0;
   for (const { agent, project, n } of store.read(() => store.runs.runningCounts())) {
     global += n;
     perAgent.set(agent, (perAgent.get(agent) ?? 0) + n);
     perProject.set(project, (perProject.get(project) ?? 0) + n);
+    perAccount.set(accountName(config, agent), (perAccount.get(accountName(config, agent)) ?? 0) + n);
+  }
+  // A profile paused by a rate limit hands its tasks to its fallbacks (that take their type) instead of them waiting.
+  const fallbackFor = new Map<string, string[]>();
+  const paused = new Set(store.read(() => store.agents.paused(ctx.now)).map((p) => p.name));
+  for (const [name, profile] of Object.entries(config.agents)) {
+    if (!paused.has(name)) continue;
+    for (const f of profile.fallback) fallbackFor.set(f, [...(fallbackFor.get(f) ?? []), name]);
   }
   const which = deps.which ?? ((bin: string) => findExecutable(bin));
   let active = Object.entries(config.agents).filter(([name, profile]) => {
@@ -154,12 +163,14 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       if (global >= config.wip.global) break;
       const cap = Math.min(profile.maxConcurrent, config.wip.perAgent[name] ?? Infinity);
       const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
-      const claimed = (perAgent.get(name) ?? 0) >= cap ? { task: null } : claimTask(
+      const account = accountName(config, name);
+      const accountFull = (perAccount.get(account) ?? 0) >= (config.accounts[account]?.maxConcurrent ?? Infinity);
+      const claimed = (perAgent.get(name) ?? 0) >= cap || accountFull ? { task: null } : claimTask(
         store,
         { agent: name, types: profile.types, capabilities: profile.capabilities, lease_seconds: deps.handOff ? config.handoffLeaseSeconds : profile.leaseSeconds },
         ctx,
         { host: hostname() },
-        { excludeProjects: full },
+        { excludeProjects: full, fallbackFor: fallbackFor.get(name) },
       );
       if (!claimed.task) {
         active = active.filter(([n]) => n !== name);
@@ -170,6 +181,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       }
       global++;
       perAgent.set(name, (perAgent.get(name) ?? 0) + 1);
+      perAccount.set(account, (perAccount.get(account) ?? 0) + 1);
       perProject.set(claimed.task.project, (perProject.get(claimed.task.project) ?? 0) + 1);
       const { run, task } = claimed;
       if (deps.handOff) {

@@ -14,9 +14,9 @@ const T = selectList(TASK_COLUMNS, 't');
 const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id)';
 
 /** The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. */
-function claimSql(filters: string): string {
+function claimSql(filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
   return `SELECT ${T} FROM tasks t
-    WHERE ${inState('ready')} AND t.run_after <= @now AND (t.agent = 'any' OR t.agent = @agent) ${filters}
+    WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
     ORDER BY t.priority, t.created_at, t.id
     LIMIT 1`;
 }
@@ -46,6 +46,8 @@ export interface ClaimQuery {
   excludeProjects?: string[];
   /** Tasks to skip (their path globs overlap a running task's: a file lease). */
   skipTasks?: number[];
+  /** Tasks assigned to these profiles are claimable too (this profile is their fallback). */
+  alsoAgents?: string[];
 }
 
 /** Reads and writes the tasks and task_deps tables. */
@@ -81,7 +83,8 @@ export class TaskRepo {
           AND (@skip IS NULL OR t.id NOT IN (SELECT value FROM json_each(@skip)))
           AND (t.requires_json = '[]' OR NOT EXISTS (
                 SELECT 1 FROM json_each(t.requires_json) r
-                WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))`)),
+                WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))`,
+        "(t.agent = 'any' OR t.agent = @agent OR (@also IS NOT NULL AND t.agent IN (SELECT value FROM json_each(@also))))")),
       // The same claim when the worker names no types, capabilities or excluded projects (the common case).
       claimableAny: rows(claimSql("AND t.requires_json = '[]'")),
       page: rows(`
@@ -186,7 +189,7 @@ export class TaskRepo {
   }
 
   findClaimable(q: ClaimQuery): Task | undefined {
-    if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length && !q.skipTasks?.length) {
+    if (q.types === null && q.capabilities.length === 0 && !q.excludeProjects?.length && !q.skipTasks?.length && !q.alsoAgents?.length) {
       const row = this.s.claimableAny.get({ now: q.now, agent: q.agent }) as Raw | undefined;
       return row ? taskFromArray(row) : undefined;
     }
@@ -197,6 +200,7 @@ export class TaskRepo {
       caps: JSON.stringify(q.capabilities),
       excluded: q.excludeProjects?.length ? JSON.stringify(q.excludeProjects) : null,
       skip: q.skipTasks?.length ? JSON.stringify(q.skipTasks) : null,
+      also: q.alsoAgents?.length ? JSON.stringify(q.alsoAgents) : null,
     }) as Raw | undefined;
     return row ? taskFromArray(row) : undefined;
   }

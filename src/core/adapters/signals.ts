@@ -2,6 +2,7 @@
 // its retry lines on stderr, and the STEWARD_RESULT protocol line of `cli: command`.
 // Never applied to the agent's prose: see docs/DESIGN.md "Failure classification".
 import type { FailureKind } from '../policy.js';
+import { nextSlot } from '../schedule.js';
 
 /** The kind an HTTP status reported by the CLI means: 401/403 fatal, 429/529 rate_limit, 5xx/408 transient. */
 export function kindOfStatus(status: number | undefined): FailureKind | undefined {
@@ -73,6 +74,39 @@ export function parseRetryAfter(text: string): number | undefined {
     else seconds += value;
   }
   return seconds > 0 ? Math.max(1, Math.ceil(seconds)) : undefined;
+}
+
+const RESET_ISO = /\bresets?\s+(?:at\s+)?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))/i;
+const RESET_EPOCH = /(?:\blimit reached\||\bresets?\s+(?:at\s+)?)(\d{10})(?!\d)/i;
+const RESET_CLOCK = /\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:\s*\(?\s*(UTC|[A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\s*\)?)?/i;
+
+/**
+ * Seconds from `now` until the reset time a rate-limit error names: "resets at 2026-01-05T10:00:00Z", Claude
+ * Code's "usage limit reached|1767607200" (Unix seconds), "resets 3pm (Europe/Berlin)" or "resets at 15:30"
+ * (the next such time, UTC unless a zone is named). Only read from an error already classified as a rate limit.
+ */
+export function parseResetAt(text: string, now: number): number | undefined {
+  let at: number | undefined;
+  const iso = RESET_ISO.exec(text);
+  const epoch = iso ? null : RESET_EPOCH.exec(text);
+  const clock = iso || epoch ? null : RESET_CLOCK.exec(text);
+  if (iso) at = Date.parse(iso[1]!.replace(' ', 'T').replace(/\s*UTC$/i, 'Z'));
+  else if (epoch) at = Number(epoch[1]) * 1000;
+  else if (clock && (clock[2] !== undefined || clock[3] !== undefined)) {
+    let hour = Number(clock[1]);
+    const minute = Number(clock[2] ?? 0);
+    const half = clock[3]?.toLowerCase();
+    if (half === 'pm' && hour < 12) hour += 12;
+    if (half === 'am' && hour === 12) hour = 0;
+    if (hour > 23 || minute > 59 || (half && Number(clock[1]) > 12)) return undefined;
+    try {
+      at = nextSlot(`${minute} ${hour} * * *`, clock[4] ?? 'UTC', now) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (at === undefined || !Number.isFinite(at) || at <= now) return undefined;
+  return Math.max(1, Math.ceil((at - now) / 1000));
 }
 
 /** What the CLI's own retry lines on stderr say about the request it kept retrying. */
