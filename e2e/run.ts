@@ -1,5 +1,5 @@
 // `npm run e2e:clis`: the real coding CLIs (pinned in e2e/package.json) against the mock model, under `steward work`.
-// Options: --cli claude,codex,claude@latest (the @latest rows: e2e/node22/, run under Node 22)  --scenario ok,e401,par  --doc (write docs/CLIS.md)  --samples (record real outputs)
+// Options: --cli claude,codex,claude@latest (the @latest rows: e2e/node22/, run under Node 22)  --scenario ok,e401,par  --doc (write docs/CLIS.md: this run's rows replace those rows in e2e/matrix.json)  --samples (record real outputs)
 //          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSample } from './capture.js';
 import { E2E_DIR, installedVersion, PACKAGES, type CliName } from './clis.js';
-import { renderDoc, renderMatrix } from './matrix.js';
+import { mergeRuns, renderDoc, renderMatrix, type SavedMatrix } from './matrix.js';
 import { SCENARIOS, startMockModel, type Scenario } from './mock-model.js';
 import { runParallelRow } from './parallel.js';
 import { runRow, type RowResult } from './row.js';
@@ -64,9 +64,10 @@ function install(): void {
 
 // Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
 const LIMITS = { timeoutSeconds: 120, stallSeconds: 20 };
-// CLIs that print nothing for a long time while they start: opencode's first event comes ~25 s after its start on a
-// loaded 2-core machine (database, session, title call), so 20 s without output would kill healthy runs.
-const SLOW_START: Partial<Record<CliName, number>> = { opencode: 60 };
+// CLIs that print nothing for a long time while they start (stall seconds for them): on a loaded 2-core machine
+// opencode's first event comes ~25 s after its start (database, session, title call), Gemini CLI's first line (stderr)
+// ~25-30 s, Qwen Code's ~20 s; 20 s without output would kill healthy runs.
+const SLOW_START: Partial<Record<CliName, number>> = { opencode: 60, gemini: 60, qwen: 60 };
 const limitsOf = (cli: CliName) => ({ ...LIMITS, stallSeconds: SLOW_START[cli] ?? LIMITS.stallSeconds });
 
 async function main(): Promise<number> {
@@ -107,7 +108,11 @@ async function main(): Promise<number> {
   console.log(`\n${renderMatrix(results, versions)}`);
   if (values.doc) {
     const path = new URL('../../docs/CLIS.md', import.meta.url).pathname;
-    writeFileSync(path, renderDoc(results, versions));
+    const store = join(E2E_DIR, 'matrix.json');
+    const saved = existsSync(store) ? (JSON.parse(readFileSync(store, 'utf8')) as SavedMatrix) : {};
+    const merged = mergeRuns(saved, results.filter((r) => !r.problems.some((p) => p.startsWith('not run'))), versions);
+    writeFileSync(store, `${JSON.stringify(merged, null, 2)}\n`);
+    writeFileSync(path, renderDoc(merged));
     console.log(`wrote ${path}`);
   }
   if (values.keep || results.some((r) => !r.ok)) console.log(`workspaces and logs kept in ${root}`);

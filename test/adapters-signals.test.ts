@@ -76,10 +76,12 @@ test('gemini (recorded): its retry lines on stderr make a timeout a rate limit, 
   const d = decide({ ended: 'timeout', exitCode: null, signal: 'SIGTERM', stderr }, v);
   assert.equal(d.input.kind, 'rate_limit');
   assert.match(String(d.input.error), /^rate limited: timed out after 60 s while the CLI retried HTTP 429 \(3 retries; last: Attempt 3 failed with status 429/);
-  // A stall during them too; retries of a 5xx are still a strike.
+  // A stall during them too; retries of a 5xx are still a strike, recorded as that server error (not a bare timeout).
   assert.equal(decide({ ended: 'stalled', exitCode: null, stderr }, v).input.kind, 'rate_limit');
   const five = stderr.replace(/status 429/g, 'status 503');
-  assert.equal(decide({ ended: 'timeout', exitCode: null, stderr: five }, parse('gemini', { stderr: five, exitCode: null })).input.kind, 'timeout');
+  const d5 = decide({ ended: 'timeout', exitCode: null, stderr: five }, parse('gemini', { stderr: five, exitCode: null }));
+  assert.equal(d5.input.kind, 'transient');
+  assert.match(String(d5.input.error), /^timed out after 60 s while the CLI retried HTTP 503 \(3 retries; last: Attempt 3 failed with status 503/);
   // The quota branch announces its delay.
   const quota = 'Attempt 2 failed: You exceeded your current quota. Retrying after 12000ms...\n';
   assert.deepEqual(cliRetryLines(quota), { kind: 'rate_limit', attempts: 1, line: quota.trim(), retry_after_seconds: 12 });

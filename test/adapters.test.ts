@@ -10,17 +10,17 @@ const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj' };
 const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
   claude: ['claude', ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']],
   codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-']],
-  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit']],
+  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit']],
   opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj']],
-  qwen: ['qwen', ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit']],
+  qwen: ['qwen', ['fix the bug', '-o', 'stream-json', '--approval-mode', 'auto-edit']],
   aider: ['aider', ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty']],
 };
 const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
   claude: ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
   codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', '-'],
-  gemini: ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
+  gemini: ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
   opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5'],
-  qwen: ['fix the bug', '-o', 'json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
+  qwen: ['fix the bug', '-o', 'stream-json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
   aider: ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
 };
 
@@ -117,8 +117,8 @@ test('permissions: each mode maps to the CLI\'s own flags; bypass only when aske
   assert.deepEqual(argsOf('claude', 'default'), ['-p', '--output-format', 'stream-json', '--verbose']);
   assert.deepEqual(argsOf('codex', 'bypass'), ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', '/w/proj', '-']);
   assert.deepEqual(argsOf('codex', 'default'), ['exec', '--json', '--skip-git-repo-check', '-C', '/w/proj', '-']);
-  assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
-  assert.deepEqual(argsOf('qwen', 'bypass'), ['-o', 'json', '--yolo']);
+  assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(argsOf('qwen', 'bypass'), ['-o', 'stream-json', '--yolo']);
   assert.deepEqual(argsOf('aider', 'bypass'), ['--message', '--yes-always', '--no-auto-commits', '--no-pretty']);
   for (const cli of CLI_KINDS.filter((c) => c !== 'command')) {
     const args = getAdapter(cli).build({ cli }, ctx).args.join(' ');
@@ -130,8 +130,8 @@ test('args override the adapter\'s flag for the same setting instead of repeatin
   const build = (cli: CliKind, args: string[]) => getAdapter(cli).build({ cli, args }, ctx).args;
   // The init template's old examples: codex `-s workspace-write --skip-git-repo-check`, gemini `--approval-mode yolo`.
   assert.deepEqual(build('codex', ['-s', 'read-only', '--skip-git-repo-check']), ['exec', '--json', '-C', '/w/proj', '-s', 'read-only', '--skip-git-repo-check', '-']);
-  assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--approval-mode', 'yolo']);
-  assert.deepEqual(build('gemini', ['--yolo']), ['-p', 'fix the bug', '-o', 'json', '--skip-trust', '--yolo']);
+  assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(build('gemini', ['--yolo']), ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--yolo']);
   assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=plan', '--model', 'opus']);
   const withModelToo = getAdapter('codex').build({ cli: 'codex', model: 'a', args: ['--model', 'b'] }, ctx).args;
   assert.equal(withModelToo.filter((a) => a === '-m' || a === '--model').length, 1);

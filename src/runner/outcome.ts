@@ -109,11 +109,18 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   }
   if (p.ended === 'spawn_error') return fail('fatal', `could not start the agent's CLI: ${p.error ?? 'unknown error'}`, facts);
   if ((p.ended === 'timeout' || p.ended === 'stalled') && v.retrying) {
-    // The CLI's own retry lines show it was still retrying a rate limit: a pause, not a strike.
     const r = v.retrying;
     const what = p.ended === 'timeout' ? `timed out after ${secs(facts.timeoutMs)}` : `stalled for ${secs(facts.stallMs)}`;
-    const error = `rate limited: ${what} while the CLI retried HTTP ${r.status ?? 429} (${r.attempts} retries; last: ${r.line}); the process group was killed`;
-    return fail('rate_limit', error, facts, r.retry_after_seconds !== undefined ? { retry_after: r.retry_after_seconds } : {});
+    if (r.kind === 'rate_limit') {
+      // The CLI's own retry lines show it was still retrying a rate limit: a pause, not a strike.
+      const error = `rate limited: ${what} while the CLI retried HTTP ${r.status ?? 429} (${r.attempts} retries; last: ${r.line}); the process group was killed`;
+      return fail('rate_limit', error, facts, r.retry_after_seconds !== undefined ? { retry_after: r.retry_after_seconds } : {});
+    }
+    if (r.kind === 'transient') {
+      // Still retrying a server error: the failure is that error (a strike, like the timeout), not an unexplained hang.
+      const status = r.status !== undefined ? `HTTP ${r.status}` : 'a failed model call';
+      return fail('transient', `${what} while the CLI retried ${status} (${r.attempts} retries; last: ${r.line}); the process group was killed`, facts);
+    }
   }
   if (p.ended === 'timeout') return fail('timeout', `timed out after ${secs(facts.timeoutMs)}; the process group was killed`, facts);
   if (p.ended === 'stalled') {

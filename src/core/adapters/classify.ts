@@ -73,7 +73,8 @@ export function finishVerdict(reading: Reading, out: RunOutput): Verdict {
   const metrics = metricsOf(reading);
   const text = reading.text.trim();
   const summary = (reading.summary ?? reading.text).trim();
-  const retrying = reading.retry?.kind === 'rate_limit' ? { retrying: reading.retry } : {};
+  // Kept on every verdict: when steward kills the CLI mid-retry (timeout, stall) its retry lines still say why.
+  const retrying = reading.retry ? { retrying: reading.retry } : {};
   if (out.exitCode === null) {
     const error = `killed by signal ${out.signal ?? 'unknown'}`;
     return { ok: false, kind: 'transient', summary: clipHead(summary || error), error, ...metrics, ...retrying };

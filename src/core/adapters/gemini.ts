@@ -1,6 +1,7 @@
-// Gemini CLI: `gemini -p PROMPT -o json`, `{session_id, response, stats}`; errors as JSON on stderr.
+// Gemini CLI: `gemini -p PROMPT -o stream-json`, JSONL events ending in `{type:"result", status, stats}`; also reads
+// `-o json` (`{session_id, response, stats}`, errors as JSON on stderr) when a profile's args choose it.
 import { finishVerdict, type Reading } from './classify.js';
-import { clipHead, isObject, tailLines, num, parseJsonObject, str, sum, type JsonObject } from './parse-util.js';
+import { clipHead, describeUnreadable, isObject, lastOfType, tailLines, num, parseJsonEvents, parseJsonObject, str, sum, type JsonObject } from './parse-util.js';
 import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { cliRetryLines, statusInCliError } from './signals.js';
 import type { CliAdapter, RunOutput } from './types.js';
@@ -37,9 +38,27 @@ function errorOf(doc: JsonObject | undefined): GeminiError | undefined {
   if (!isObject(error)) return { text: String(error) };
   const type = str(error.type);
   const message = str(error.message) ?? JSON.stringify(error);
-  const code = num(error.code);
+  const code = num(error.code) ?? embeddedStatus(message);
   const status = code !== undefined && code >= 400 && code <= 599 ? code : statusInCliError(message);
-  return { text: type ? `${type}: ${message}` : message, type, status };
+  // stream-json calls every API error type "unknown": not a type worth reporting.
+  const named = type !== undefined && type !== 'unknown' ? type : undefined;
+  return { text: named ? `${named}: ${message}` : message, type: named, status };
+}
+
+/**
+ * The status in the API's own error body that Gemini CLI quotes as its message: `{"error":{"code":401,…}}`, also inside
+ * its `[API Error: …]` envelope (the stream-json result of a 401). Read as JSON, never searched for words.
+ */
+function embeddedStatus(message: string): number | undefined {
+  const inner = /^\[API Error: ([\s\S]*)\]$/.exec(message.trim())?.[1] ?? message.trim();
+  if (!inner.startsWith('{')) return undefined;
+  try {
+    const body = JSON.parse(inner) as unknown;
+    const error = isObject(body) && isObject(body.error) ? body.error : undefined;
+    return num(error?.code);
+  } catch {
+    return undefined;
+  }
 }
 
 const FIXED: Partial<Record<number, { kind: 'fatal' | 'transient'; what: string }>> = {
@@ -51,7 +70,50 @@ const FIXED: Partial<Record<number, { kind: 'fatal' | 'transient'; what: string 
   [GEMINI_EXIT.untrusted]: { kind: 'fatal', what: 'gemini refused an untrusted folder (exit 55; needs --skip-trust)' },
 };
 
+/** The stream-json events' reading: assistant text, the result event's status, stats and error. */
+function readStream(out: RunOutput, events: JsonObject[], truncated: boolean): Reading {
+  const result = lastOfType(events, 'result');
+  const stats = isObject(result?.stats) ? result.stats : {};
+  const text = events
+    .filter((e) => e.type === 'message' && e.role === 'assistant')
+    .map((e) => str(e.content) ?? '')
+    .join('');
+  const reading: Reading = {
+    ok: false,
+    text,
+    session_id: events.map((e) => str(e.session_id)).find((s) => s !== undefined),
+    tokens_in: num(stats.input_tokens),
+    tokens_out: num(stats.output_tokens),
+    retry: cliRetryLines(out.stderr),
+  };
+  const reported = errorOf(result);
+  const fixed = out.exitCode === null ? undefined : FIXED[out.exitCode];
+  if (reported?.type) reading.errorType = reported.type;
+  const status = reported?.status ?? geminiExitStatus(out.exitCode);
+  if (status !== undefined) reading.status = status;
+  if (fixed) {
+    reading.kind = fixed.kind;
+    const detail = reported?.text ?? tailLines(out.stderr, 1000);
+    reading.error = `${fixed.what}${detail ? `: ${detail}` : ''}`;
+  } else if (reported) reading.error = reported.text;
+  else if (!result) reading.error = truncated ? describeUnreadable('gemini', out.stdout, { events, badLines: 1, truncated, empty: false }) : 'gemini output has no result event';
+  else if (result.status !== 'success') reading.error = `gemini ended with status ${String(result.status)}`;
+  else if (out.exitCode !== 0) reading.error = `gemini exited with code ${out.exitCode}`;
+  else reading.ok = true;
+  if (!reading.ok && status !== undefined && !reading.error?.includes(String(status))) reading.error = `HTTP ${status}: ${reading.error}`;
+  return reading;
+}
+
+/** stream-json output: JSONL whose events carry a `type` Gemini CLI's stream formatter writes. */
+function streamEvents(stdout: string): { events: JsonObject[]; truncated: boolean } | undefined {
+  const parsed = parseJsonEvents(stdout);
+  const isStream = parsed.events.some((e) => e.type === 'init' || (e.type === 'result' && typeof e.status === 'string'));
+  return isStream ? { events: parsed.events, truncated: parsed.truncated } : undefined;
+}
+
 function readGemini(out: RunOutput): Reading {
+  const stream = streamEvents(out.stdout);
+  if (stream) return readStream(out, stream.events, stream.truncated);
   const doc = parseJsonObject(out.stdout);
   const errDoc = parseJsonObject(out.stderr);
   const t = tokens(doc?.stats);
@@ -84,16 +146,20 @@ function readGemini(out: RunOutput): Reading {
   return reading;
 }
 
-/** Gemini CLI headless (`-p`) in a trusted workspace, with the profile's permission mode. */
+/**
+ * Gemini CLI headless (`-p`) in a trusted workspace, with the profile's permission mode. stream-json, so that a run
+ * that prints nothing (a hung model call) is a stall whatever CPU the CLI keeps busy meanwhile.
+ */
 export const geminiAdapter: CliAdapter = {
   cli: 'gemini',
   defaultBin: 'gemini',
   versionArgs: ['--version'],
+  streamsEvents: true,
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
       '-p', ctx.prompt,
-      ...unlessOverridden('gemini', 'output format', ['-o', 'json'], own),
+      ...unlessOverridden('gemini', 'output format', ['-o', 'stream-json'], own),
       ...unlessOverridden('gemini', 'folder trust', ['--skip-trust'], own),
       ...permissionArgs('gemini', profile.permissions, own),
       ...modelArgs('gemini', '-m', profile.model, own),

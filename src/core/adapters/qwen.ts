@@ -1,20 +1,24 @@
-// Qwen Code: `qwen PROMPT -o json`, a JSON array whose last item is a Claude-like result.
+// Qwen Code: `qwen PROMPT -o stream-json`, Claude-like JSONL events ending in a result (also reads `-o json`'s array).
 import { finishVerdict } from './classify.js';
 import { readResultEvent } from './result-event.js';
 import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { cliRetryLines } from './signals.js';
 import type { CliAdapter } from './types.js';
 
-/** Qwen Code headless; exit 55 means its session budget ran out. API errors may come success-shaped (0.15). */
+/**
+ * Qwen Code headless; exit 55 means its session budget ran out. API errors may come success-shaped (0.15). stream-json,
+ * so that a run that prints nothing (a hung model call) is a stall whatever CPU the CLI keeps busy meanwhile.
+ */
 export const qwenAdapter: CliAdapter = {
   cli: 'qwen',
   defaultBin: 'qwen',
   versionArgs: ['--version'],
+  streamsEvents: true,
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
       ctx.prompt,
-      ...unlessOverridden('qwen', 'output format', ['-o', 'json'], own),
+      ...unlessOverridden('qwen', 'output format', ['-o', 'stream-json'], own),
       ...permissionArgs('qwen', profile.permissions, own),
       ...modelArgs('qwen', '-m', profile.model, own),
       ...own,

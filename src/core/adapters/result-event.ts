@@ -22,14 +22,18 @@ function statsErrors(result: JsonObject): number | undefined {
 
 /**
  * Qwen Code 0.15 ends an API failure with `subtype: "success", is_error: false, result: "[API Error: 401 …]"`
- * and exit 0. That result is the CLI's error channel, not the model's words, when all three structured facts
- * hold: the CLI counted API errors (`stats…totalErrors > 0`), no model output arrived (0 output tokens), and
- * the result is the CLI's own `[API Error: …]` envelope. A model that writes that text has output tokens.
+ * and exit 0. That result is the CLI's error channel, not the model's words, when these structured facts hold:
+ * the result is the CLI's own `[API Error: …]` envelope, no model output arrived (0 output tokens), and the CLI
+ * counted API errors (`stats…totalErrors > 0`, `-o json`) or, where it prints no stats (`-o stream-json`), no model
+ * call was answered at all (0 input tokens: every answered call counts its prompt). A model that writes that text
+ * has input and output tokens.
  */
 export function apiErrorInSuccess(result: JsonObject): boolean {
   const usage = isObject(result.usage) ? result.usage : {};
   const text = str(result.result) ?? '';
-  return (statsErrors(result) ?? 0) > 0 && (num(usage.output_tokens) ?? 0) === 0 && isApiErrorEnvelope(text);
+  if (!isApiErrorEnvelope(text) || (num(usage.output_tokens) ?? 0) !== 0) return false;
+  const counted = statsErrors(result);
+  return counted !== undefined ? counted > 0 : num(usage.input_tokens) === 0;
 }
 
 /** Reads stdout holding a result event as one JSON object, a JSON array, or stream-json lines. */

@@ -66,7 +66,10 @@ export interface Verdict {
   session_id?: string;
   /** 'config': the CLI refused to start (non-zero exit, none of its output, a reason on stderr). */
   cause?: 'config';
-  /** The CLI's own retry lines showed it retrying a rate limit (kept on a kill, so a timeout during them is no strike). */
+  /**
+   * The CLI's own retry lines (Gemini CLI, Qwen Code), kept on a kill: a timeout while it retried a rate limit is no
+   * strike, one while it retried a 5xx is a transient failure with that status, not a bare timeout.
+   */
   retrying?: RetrySignal;
 }
 
