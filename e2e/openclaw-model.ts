@@ -86,16 +86,23 @@ function triageTurn(c: ReturnType<typeof readConversation>): Turn {
   return say(dispatch.length ? `spawned ${dispatch.length} steward run(s)\nNO_REPLY` : 'NO_REPLY');
 }
 
-/** The worker sub-agent: exec the command from its task text, poll until it exits, reply with the last line. */
+/** A safety limit on a worker's exec calls (each retry follows a kill by exec's timeout, so it is bounded by work). */
+export const MAX_WORKER_EXECS = 60;
+
+/**
+ * The worker sub-agent: exec the command from its task text, poll until it exits, reply with steward's last line;
+ * when exec killed the command before that line, run it again (the hand-off text says it is safe to repeat).
+ */
 function workerTurn(c: ReturnType<typeof readConversation>, quirks: WorkerQuirks): Turn {
   const given = /exactly these arguments: (\{.*\})$/m.exec(c.prompt)?.[1];
   if (!given) return say('no exec arguments in the task');
-  if (c.calls.length === 0) {
+  const exec = () => {
     const args = JSON.parse(given) as Json;
     args.yieldMs = quirks.yieldMs;
     if (c.prompt.includes(quirks.disobeyWord)) delete args.timeoutSeconds;
     return call('exec', args);
-  }
+  };
+  if (c.calls.length === 0) return exec();
   const result = c.result ?? '';
   const session = /Command still running \(session ([^,\s)]+)/.exec(result)?.[1]
     ?? [...c.calls].reverse().find((x) => x.name === 'process')?.args.sessionId as string | undefined;
@@ -103,14 +110,23 @@ function workerTurn(c: ReturnType<typeof readConversation>, quirks: WorkerQuirks
     return call('process', { action: 'poll', sessionId: session, timeout: 30000 });
   }
   const lines = result.split('\n').map((l) => l.trim()).filter(Boolean);
-  const final = [...lines].reverse().find((l) => /^run \d+ task #\d+:/.test(l)) ?? lines.filter((l) => !/^Process exited/.test(l)).pop() ?? '(no output)';
-  return say(final);
+  const final = [...lines].reverse().find((l) => /^run \d+ task #\d+:/.test(l));
+  if (final) return say(final);
+  const execs = c.calls.filter((x) => x.name === 'exec').length;
+  if (!lines.some((l) => /^error [A-Z_]+:/.test(l)) && execs < MAX_WORKER_EXECS) return exec();
+  return say(lines.filter((l) => !/^Process exited/.test(l)).pop() ?? '(no output)');
 }
 
-/** One request's turn: a worker, the triage heartbeat, or anything else (NO_REPLY). */
-export function openclawTurn(req: Json, quirks: WorkerQuirks): { who: string; turn: Turn } {
+/** exec's words for a command it killed (its timeout: SIGTERM, SIGKILL 5 s later) or that a signal ended. */
+export const KILLED = /Process exited with signal|Command timed out|The command was terminated/;
+
+/** One request's turn: a worker (with its task id, and whether its last command was killed), the triage heartbeat, or anything else (NO_REPLY). */
+export function openclawTurn(req: Json, quirks: WorkerQuirks): { who: string; turn: Turn; task?: number; killed?: boolean } {
   const c = readConversation(req);
-  if (c.prompt.includes('[Subagent Task]') && c.prompt.includes('You are a steward worker')) return { who: 'worker', turn: workerTurn(c, quirks) };
+  if (c.prompt.includes('[Subagent Task]') && c.prompt.includes('You are a steward worker')) {
+    const task = Number(/You are a steward worker for task #(\d+)/.exec(c.prompt)?.[1]);
+    return { who: 'worker', turn: workerTurn(c, quirks), task, killed: KILLED.test(c.result ?? '') };
+  }
   if (c.prompt.includes('Heartbeat: steward triage')) return { who: 'triage', turn: triageTurn(c) };
   return { who: 'other', turn: say('NO_REPLY') };
 }
@@ -143,8 +159,8 @@ export async function startOpenClawModel(logFile: string, quirks: WorkerQuirks):
         res.writeHead(400).end();
         return;
       }
-      const { who, turn } = openclawTurn(parsed, quirks);
-      appendFileSync(logFile, `${JSON.stringify({ at: Date.now(), who, turn, request: parsed })}\n`);
+      const { who, turn, task, killed } = openclawTurn(parsed, quirks);
+      appendFileSync(logFile, `${JSON.stringify({ at: Date.now(), who, task, killed, turn, request: parsed })}\n`);
       const out = chat.render(parsed, turn, req.url ?? '');
       res.writeHead(200, out.headers);
       for (const p of out.parts) res.write(p);

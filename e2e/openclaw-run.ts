@@ -4,7 +4,7 @@
 // that the tasks are done through real sessions_spawn sub-agents. Every process it started is stopped at the end.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ const STEWARD_MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
 /** The small exec timeout the disobedient worker runs into; the coding run lasts longer than it and than the yield. */
 const EXEC_TIMEOUT_SECONDS = 5;
 const WORKER_YIELD_MS = 2000;
+/** The coding run sleeps this long, then waits for the harness's go (an event, not a time: see below). */
 const RUN_SECONDS = 15;
 const DISOBEY = 'e2e-drop-timeout';
 
@@ -126,7 +127,11 @@ async function main(): Promise<number> {
     const init = steward('init', '--dir', dirs.stw, '--openclaw', '--workspace', dirs.ocws, '--json');
     assert.equal(init.status, 0, init.stderr);
     const snippet = JSON.parse(init.stdout).openclaw.config as Record<string, any>;
-    const work = `sleep ${RUN_SECONDS}; echo "worked on #$STEWARD_TASK_ID" > "e2e-done-$STEWARD_TASK_ID.txt"`;
+    // The "coding CLI": notes each start, outlasts exec's yield and timeout, then waits for the harness's go file.
+    const gates = join(box, 'gates');
+    mkdirSync(gates);
+    const work = `echo $$ >> '${gates}/started-'"$STEWARD_TASK_ID"; sleep ${RUN_SECONDS}; `
+      + `while [ ! -e '${gates}/go-'"$STEWARD_TASK_ID" ]; do sleep 1; done; echo "worked on #$STEWARD_TASK_ID" > "e2e-done-$STEWARD_TASK_ID.txt"`;
     writeFileSync(join(dirs.stw, '.steward', 'config.yaml'), JSON.stringify({
       dispatch: 'openclaw',
       // Generous: on a loaded machine spawn → the child's first model turn → exec took over 120 s once (the run was
@@ -135,10 +140,13 @@ async function main(): Promise<number> {
       wip: { global: 4 },
       agents: { coder: { cli: 'command', command: ['sh', '-c', work], timeoutSeconds: 600, leaseSeconds: 60, maxConcurrent: 2 } },
     }, null, 2));
+    const ids: number[] = [];
     for (const title of ['obedient worker', `disobedient worker ${DISOBEY}`]) {
       const add = steward('add', title, '--agent', 'coder', '--dir', dirs.stw, '--json');
       assert.equal(add.status, 0, add.stderr);
+      ids.push(Number(JSON.parse(add.stdout).id ?? JSON.parse(add.stdout).task?.id));
     }
+    const [obedientId, disobedientId] = ids as [number, number];
     // 2. OpenClaw: the snippet as printed, plus the sandbox's own parts (workspace, mock model, gateway, a small exec timeout).
     const port = await freePort();
     const config = structuredClone(snippet);
@@ -173,29 +181,50 @@ async function main(): Promise<number> {
     const ours = findings.filter((f) => f.severity === 'error' || /steward|heartbeat|HEARTBEAT|skills|mcp/i.test(`${f.checkId} ${f.path ?? ''} ${f.message}`));
     check('openclaw doctor --lint: nothing about steward\'s setup (heartbeat, HEARTBEAT.md, skills, MCP) and no errors', ours.length === 0,
       `${ours.map((f) => f.checkId).join(', ') || 'none'}; other findings: ${findings.filter((f) => !ours.includes(f)).map((f) => f.checkId).join(', ') || 'none'}`);
-    // 4. Wake the heartbeat now; wait for both tasks (bounded by work, a generous safety limit).
+    // 4. Wake the heartbeat now; wait for both tasks (bounded by work; a generous safety limit).
     const wake = oc('system', 'event', '--text', 'steward e2e: work waiting', '--mode', 'now', '--json');
     check('openclaw system event --mode now', wake.status === 0, wake.stdout.trim().slice(0, 200) || wake.stderr.trim().slice(0, 200));
-    const deadline = Date.now() + 10 * 60_000;
+    const readLog = () => readFileSync(join(box, 'model.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const startedAt = (id: number) => (existsSync(join(gates, `started-${id}`)) ? statSync(join(gates, `started-${id}`)).mtimeMs : undefined);
+    const go = (id: number) => existsSync(join(gates, `go-${id}`)) || writeFileSync(join(gates, `go-${id}`), '');
+    /** The disobedient worker's proof: an exec it issued after its coding run had started, then killed by exec's timeout. */
+    const killedWhileRunning = (log: any[]) => {
+      const t = startedAt(disobedientId);
+      if (t === undefined) return undefined;
+      const mine = log.filter((e) => e.who === 'worker' && e.task === disobedientId);
+      const exec = mine.find((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec' && e.at > t);
+      return exec && mine.find((e) => e.killed && e.at > exec.at);
+    };
+    const limit = Date.now() + 20 * 60_000;
     let shown: any[] = [];
-    while (Date.now() < deadline) {
-      shown = [1, 2].map((id) => JSON.parse(steward('show', String(id), '--dir', dirs.stw, '--json').stdout || '{}'));
+    let forced = false;
+    while (Date.now() < limit) {
+      shown = ids.map((id) => JSON.parse(steward('show', String(id), '--dir', dirs.stw, '--json').stdout || '{}'));
       if (shown.every((s) => ['review', 'done'].includes(s.task?.status))) break;
+      // The obedient run may end once it started (its sleep already outlasts the yield); the disobedient one only after
+      // exec killed a waiter of it that began while it ran — or, as a last resort near the limit (then its check fails).
+      if (startedAt(obedientId) !== undefined) go(obedientId);
+      if (startedAt(disobedientId) !== undefined && (killedWhileRunning(readLog()) || Date.now() > limit - 3 * 60_000)) {
+        forced ||= !killedWhileRunning(readLog());
+        go(disobedientId);
+      }
       await sleep(2000);
     }
-    const readLog = () => readFileSync(join(box, 'model.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const replied = (t: unknown) => /^run \d+ task #\d+: completed → task (review|done)/.test(String(t));
-    // The run is recorded before the worker's poll returns: give its last turn (the reply) time to come.
-    for (let i = 0; i < 90 && !readLog().some((e) => e.who === 'worker' && e.turn.kind === 'final' && replied(e.turn.text)); i++) await sleep(2000);
+    const repliedBoth = () => ids.every((id) => readLog().some((e) => e.who === 'worker' && e.task === id && e.turn.kind === 'final' && replied(e.turn.text)));
+    // The run is recorded before the workers' last command returns: give their replies time to come (bounded).
+    for (let i = 0; i < 120 && !repliedBoth(); i++) await sleep(2000);
     const log = readLog();
     const triageCalls = log.filter((e) => e.who === 'triage' && e.turn.kind === 'tool').map((e) => e.turn);
     const spawnCalls = triageCalls.filter((t) => t.tool === 'tool_call' || t.tool === 'sessions_spawn');
     check('the heartbeat ran steward tick --json through exec', triageCalls.some((t) => t.tool === 'exec' && /steward tick --json --dir /.test(String(t.args.command))));
     check('the heartbeat called sessions_spawn for both runs (tool_call)', spawnCalls.length === 2, spawnCalls.map((t) => t.tool).join(', '));
     const workers = log.filter((e) => e.who === 'worker');
-    const polls = workers.filter((e) => e.turn.kind === 'tool' && e.turn.tool === 'process');
-    check('worker sub-agents ran (spawned by OpenClaw, not by the test)', workers.length > 0, `${workers.length} worker model turns`);
-    check(`a worker exec went to the background (yield ${WORKER_YIELD_MS} ms < run ${RUN_SECONDS} s) and was polled to its end`, polls.length > 0, `${polls.length} process polls`);
+    const obedient = workers.filter((e) => e.task === obedientId);
+    const disobedient = workers.filter((e) => e.task === disobedientId);
+    const polls = obedient.filter((e) => e.turn.kind === 'tool' && e.turn.tool === 'process');
+    check('worker sub-agents ran (spawned by OpenClaw, not by the test)', obedient.length > 0 && disobedient.length > 0, `${workers.length} worker model turns`);
+    check(`the obedient worker's exec went to the background (yield ${WORKER_YIELD_MS} ms < run ≥ ${RUN_SECONDS} s) and was polled to its end`, polls.length > 0, `${polls.length} process polls`);
     for (const s of shown) {
       const run = s.runs?.[0];
       const secs = Math.round((new Date(run?.finished_at).getTime() - new Date(run?.started_at).getTime()) / 1000);
@@ -203,11 +232,18 @@ async function main(): Promise<number> {
         ['review', 'done'].includes(s.task?.status) && run?.outcome === 'completed' && secs > EXEC_TIMEOUT_SECONDS,
         `task ${s.task?.status}, run ${run?.id} ${run?.outcome ?? run?.status} after ${secs} s (yield ${WORKER_YIELD_MS / 1000} s, exec timeout ${EXEC_TIMEOUT_SECONDS} s)`);
     }
-    const finals = workers.filter((e) => e.turn.kind === 'final').map((e) => String(e.turn.text));
-    const lastLine = finals.find(replied);
-    check('the obedient worker replied with steward\'s last line', Boolean(lastLine), (lastLine ?? finals.join(' | ')).slice(0, 200));
-    const disobedient = workers.find((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec' && e.turn.args.timeoutSeconds === undefined);
-    check(`the disobedient worker's exec had no timeoutSeconds (killed at ${EXEC_TIMEOUT_SECONDS} s), and its run still completed`, Boolean(disobedient) && shown[1]?.runs?.[0]?.outcome === 'completed');
+    const starts = ids.map((id) => (existsSync(join(gates, `started-${id}`)) ? readFileSync(join(gates, `started-${id}`), 'utf8').trim().split('\n').length : 0));
+    check('each coding run started exactly once', starts.every((n) => n === 1), `starts per task: ${starts.join(', ')}`);
+    const lastLine = obedient.map((e) => e.turn).find((t) => t.kind === 'final' && replied(t.text));
+    check('the obedient worker replied with steward\'s last line', Boolean(lastLine), String(lastLine?.text ?? obedient.filter((e) => e.turn.kind === 'final').map((e) => e.turn.text).join(' | ')).slice(0, 200));
+    const dExecs = disobedient.filter((e) => e.turn.kind === 'tool' && e.turn.tool === 'exec');
+    const dKills = disobedient.filter((e) => e.killed).length;
+    const proof = killedWhileRunning(log);
+    check(`the disobedient worker (exec without timeoutSeconds: killed at ${EXEC_TIMEOUT_SECONDS} s) had a waiter killed while its coding run ran, ran the command again, and its run completed`,
+      dExecs.length > 0 && dExecs.every((e) => e.turn.args.timeoutSeconds === undefined) && Boolean(proof) && !forced && shown[1]?.runs?.[0]?.outcome === 'completed',
+      `${dExecs.length} execs, ${dKills} killed${forced ? '; no kill while running seen before the safety limit' : ''}`);
+    const dFinal = disobedient.map((e) => e.turn).find((t) => t.kind === 'final');
+    check('the disobedient worker replied with steward\'s last line too', Boolean(dFinal && replied(dFinal.text)), String(dFinal?.text ?? '(no reply)').slice(0, 200));
     const lintAfter = JSON.parse(oc('doctor', '--lint', '--json').stdout.trim().split('\n').pop() || '{}');
     const heartbeatFindings = ((lintAfter.findings ?? []) as Array<{ checkId: string }>).filter((f) => /heartbeat/i.test(f.checkId));
     check('openclaw doctor --lint after the run: no heartbeat findings', heartbeatFindings.length === 0, heartbeatFindings.map((f) => f.checkId).join(', '));

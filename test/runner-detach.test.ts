@@ -2,16 +2,16 @@
 // timeout) never loses the run. Runs handed to OpenClaw keep a short hand-off lease until their babysitter starts.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { addTask } from '../src/ops/index.js';
+import { addTask, claimRunProcess } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
 import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { isAlive, waitFor, waitGone } from './helpers/processes.js';
-import { CLI } from './support/helpers.js';
+import { CLI, tempDir } from './support/helpers.js';
 import { configOf, depsOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
 /** A profile whose "CLI" writes its pid, then waits for the file GO before it succeeds: the test decides when it ends. */
@@ -28,9 +28,9 @@ interface Waiter {
 }
 
 /** `steward work --run N` as OpenClaw's exec starts it: a shell command in its own process group. */
-function startWaiter(sb: Sandbox, runId: number): Waiter {
+function startWaiter(sb: Sandbox, runId: number, env: NodeJS.ProcessEnv = {}): Waiter {
   const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--dir', sb.root], {
-    stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STEWARD_DIR: '', STEWARD_POLL_MS: '100' },
+    stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STEWARD_DIR: '', STEWARD_POLL_MS: '100', ...env },
   });
   let out = '';
   let err = '';
@@ -43,6 +43,32 @@ function startWaiter(sb: Sandbox, runId: number): Waiter {
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** `pid` and every process below it (OpenClaw's attached fallback walks /proc the same way). */
+function treeOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const parent = parentOf(Number(name));
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+/** The pids the gated "CLI" wrote (one line per start). */
+function cliStarts(sb: Sandbox): number[] {
+  try {
+    return readFileSync(sb.pidFile, 'utf8').trim().split('\n').map(Number).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
 }
 
 function handOff(sb: Sandbox) {
@@ -98,6 +124,109 @@ describe('steward work --run N waits on a detached babysitter', () => {
     assert.equal(runOf(sb, runId).pid, child.pid, 'the run was babysat by that very process');
     const usage = spawn(process.execPath, [CLI, 'work', '--agent', 'coder', '--here', '--dir', sb.root], { stdio: 'ignore' });
     assert.equal(await new Promise<number | null>((resolve) => usage.on('exit', resolve)), 2);
+  });
+});
+
+describe('the waiter is safe to kill at any moment (OpenClaw exec: SIGTERM to its tree, SIGKILL 5 s later)', () => {
+  const GATES = ['guarded', 'launched'] as const;
+  const cases = [
+    { stage: 'guarded', signal: 'SIGTERM', how: 'group', what: 'before the babysitter is started' },
+    { stage: 'guarded', signal: 'SIGHUP', how: 'tree', what: 'before the babysitter is started' },
+    { stage: 'launched', signal: 'SIGTERM', how: 'group', what: 'while its launcher starts the babysitter' },
+  ] as const;
+  for (const c of cases) {
+    test(`${c.signal} to the waiter's ${c.how} ${c.what}: held until the babysitter is detached; the run runs once and completes`, async () => {
+      const sb = sandbox();
+      const h = handOff(sb);
+      const gate = tempDir('steward-gate-');
+      // Every gate before this stage opens at once; this one waits for the test.
+      for (const g of GATES.slice(0, GATES.indexOf(c.stage))) writeFileSync(join(gate, `${g}.go`), '');
+      const waiter = startWaiter(sb, h.run, { STEWARD_TEST_WAITER_GATE: gate });
+      await waitFor(`the waiter at ${c.stage}`, () => (existsSync(join(gate, `${c.stage}.reached`)) ? true : undefined));
+      assert.deepEqual(cliStarts(sb), [], 'nothing started yet');
+      const targets = c.how === 'group' ? [-waiter.child.pid!] : treeOf(waiter.child.pid!);
+      for (const pid of targets) process.kill(pid, c.signal);
+      for (const g of GATES) writeFileSync(join(gate, `${g}.go`), '');
+      const [code, by] = await waiter.exited;
+      assert.equal(by ?? code, c.signal, `the waiter ends by the held ${c.signal}; stderr: ${waiter.err()}`);
+      const [cliPid] = await waitFor('the CLI started anyway', () => (cliStarts(sb).length ? cliStarts(sb) : undefined));
+      assert.ok(isAlive(cliPid!));
+      writeFileSync(join(sb.root, 'GO'), '');
+      const done = await waitFor('the run recorded', () => (runOf(sb, h.run).status === 'finished' ? runOf(sb, h.run) : undefined));
+      assert.equal(done.outcome, 'completed');
+      assert.equal(cliStarts(sb).length, 1, 'the CLI ran once');
+      await waitGone(done.pid!);
+    });
+  }
+
+  test('SIGKILL before the babysitter is started: nothing runs, nothing is recorded; the same command again starts it, once', async () => {
+    const sb = sandbox();
+    const h = handOff(sb);
+    const gate = tempDir('steward-gate-');
+    const waiter = startWaiter(sb, h.run, { STEWARD_TEST_WAITER_GATE: gate });
+    await waitFor('the waiter at guarded', () => (existsSync(join(gate, 'guarded.reached')) ? true : undefined));
+    process.kill(-waiter.child.pid!, 'SIGKILL');
+    assert.deepEqual(await waiter.exited, [null, 'SIGKILL']);
+    assert.equal(runOf(sb, h.run).pid, null, 'no process recorded: the hand-off lease frees the run unless it is started again');
+    assert.equal(runOf(sb, h.run).status, 'running');
+    const again = startWaiter(sb, h.run);
+    await waitFor('the CLI started', () => (cliStarts(sb).length ? true : undefined));
+    writeFileSync(join(sb.root, 'GO'), '');
+    assert.deepEqual(await again.exited, [0, null], again.err());
+    assert.match(again.out(), new RegExp(`^run ${h.run} task #${h.task_id}: completed`));
+    assert.equal(cliStarts(sb).length, 1);
+    await waitGone(runOf(sb, h.run).pid!);
+  });
+
+  test('three waiters started at once: one babysitter, the CLI runs once, every waiter reports the outcome', async () => {
+    const sb = sandbox();
+    const h = handOff(sb);
+    const waiters = [0, 1, 2].map(() => startWaiter(sb, h.run));
+    await waitFor('the CLI started', () => (cliStarts(sb).length ? true : undefined));
+    // Every waiter has its babysitter (started or adopted) before the run may end.
+    await waitFor('every waiter waiting', () => (waiters.every((w) => /babysitter, pid \d+/.test(w.err())) ? true : undefined));
+    writeFileSync(join(sb.root, 'GO'), '');
+    for (const w of waiters) {
+      assert.deepEqual(await w.exited, [0, null], w.err());
+      assert.match(w.out(), new RegExp(`^run ${h.run} task #${h.task_id}: completed`));
+    }
+    assert.equal(cliStarts(sb).length, 1, 'the CLI ran once');
+    assert.equal(runOf(sb, h.run).outcome, 'completed');
+    // The same command once more (a worker whose exec was killed retries): the same last line, nothing started.
+    const late = startWaiter(sb, h.run);
+    assert.deepEqual(await late.exited, [0, null], late.err());
+    assert.equal(late.out(), waiters[0]!.out());
+    assert.equal(cliStarts(sb).length, 1);
+    await waitGone(runOf(sb, h.run).pid!);
+  });
+});
+
+describe('a run is babysat at most once', () => {
+  test('claimRunProcess: the first process wins, its starter\'s record counts as its own, a finished run is not_live', () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'x' }, now());
+    const config = configOf({ coder: { cli: 'claude' } }, { dispatch: 'openclaw' });
+    const [h] = dispatchLocal({ store: sb.store, ctx: now('tick'), workspace: sb.ws, config, handOff: true }).handoff;
+    assert.deepEqual(claimRunProcess(sb.store, h!.run, { host: 'here', pid: 101 }), { status: 'claimed' });
+    assert.deepEqual(claimRunProcess(sb.store, h!.run, { host: 'here', pid: 101 }), { status: 'claimed' }, 'the same process again');
+    assert.deepEqual(claimRunProcess(sb.store, h!.run, { host: 'here', pid: 102 }), { status: 'taken', pid: 101, host: 'here' });
+    assert.deepEqual(claimRunProcess(sb.store, h!.run, { host: 'there', pid: 101 }), { status: 'taken', pid: 101, host: 'here' });
+    sb.store.db.prepare("UPDATE runs SET status = 'finished', outcome = 'completed' WHERE id = ?").run(h!.run);
+    assert.deepEqual(claimRunProcess(sb.store, h!.run, { host: 'here', pid: 101 }), { status: 'not_live' });
+  });
+
+  test('a run whose babysitter died is not started again: --here says CONFLICT (exit 4), the waiter orphaned (exit 1)', async () => {
+    const sb = sandbox();
+    const h = handOff(sb);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    sb.store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(dead, h.run);
+    const here = spawnSync(process.execPath, [CLI, 'work', '--run', String(h.run), '--here', '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    assert.equal(here.status, 4, here.stderr);
+    assert.match(here.stderr, new RegExp(`error CONFLICT: run ${h.run} already has its babysitter \\(pid ${dead} `));
+    const waiter = startWaiter(sb, h.run);
+    assert.deepEqual(await waiter.exited, [1, null], waiter.err());
+    assert.match(waiter.out(), new RegExp(`^run ${h.run} task #${h.task_id}: its babysitter \\(pid ${dead}\\) ended without recording the run`));
+    assert.deepEqual(cliStarts(sb), [], 'the CLI never ran');
   });
 });
 

@@ -66,6 +66,8 @@ test('dispatch: openclaw claims within the caps, starts nothing, and lists each 
     const exec = JSON.parse(/exactly these arguments: (\{.*\})$/m.exec(args.task)![1]!);
     assert.deepEqual([exec.timeoutSeconds, exec.yieldMs, exec.workdir], [0, 120000, ws]);
     assert.match(args.task, /"action": "poll", "sessionId": "<that sessionId>", "timeout": 30000/);
+    // A killed exec is retried: the command is safe to repeat (it waits on the same run).
+    assert.match(args.task, new RegExp(`without a line starting with "run ${h.run} task #${h.task_id}:", call exec again with the same arguments`));
     assert.deepEqual([args.label, args.cwd, args.runTimeoutSeconds, args.expectsCompletionMessage], [`steward-run-${h.run}`, ws, 1800 + 120, false]);
     const shown = run('show', String(h.task_id), '--json').json;
     assert.equal(shown.task.status, 'running');

@@ -15,20 +15,47 @@ export interface RunProcessInfo {
 
 /**
  * Records process facts on a run that is still running; false when it has finished. With
- * `pgidIfUnset`, a pgid already recorded (by the babysitter, which knows its CLI's group) is kept.
+ * `pgidIfUnset`, a pgid already recorded (by the babysitter, which knows its CLI's group) is kept. With
+ * `ifNoProcess`, nothing is written (false) when another process is already recorded on the run: a starter
+ * never overwrites the babysitter that won the run (see claimRunProcess).
  */
-export function recordRunProcess(store: Store, runId: number, info: RunProcessInfo, opts: { pgidIfUnset?: boolean } = {}): boolean {
+export function recordRunProcess(store: Store, runId: number, info: RunProcessInfo, opts: { pgidIfUnset?: boolean; ifNoProcess?: boolean } = {}): boolean {
   const patch: Partial<Run> = {};
   for (const key of ['host', 'pid', 'pgid', 'proc_start', 'log_path'] as const) {
     if (info[key] !== undefined) (patch as Record<string, unknown>)[key] = info[key];
   }
   return store.tx(() => {
-    if (store.runs.get(runId)?.status !== 'running') return false;
+    const run = store.runs.get(runId);
+    if (run?.status !== 'running') return false;
+    if (opts.ifNoProcess && run.pid != null && !(run.pid === info.pid && run.host === info.host)) return false;
     const { pgid, ...rest } = patch;
     const now = opts.pgidIfUnset ? rest : patch;
     if (Object.keys(now).length) store.runs.update(runId, now, true);
     if (opts.pgidIfUnset && typeof pgid === 'number') store.runs.setPgidIfUnset(runId, pgid);
     return true;
+  });
+}
+
+/** Whether a process became a run's babysitter. */
+export type ClaimProcessResult =
+  | { status: 'claimed' }
+  /** The run has finished. */
+  | { status: 'not_live' }
+  /** Another process is recorded on the run (alive or not): a run is babysat at most once. */
+  | { status: 'taken'; pid: number; host: string | null };
+
+/**
+ * Makes process `info` the babysitter of a running run, in one transaction: only when no process is recorded on it
+ * yet, or this very one (its starter recorded it). Two `steward work --run N` started at once (an exec retried, a
+ * person and a sub-agent) thus never run the CLI twice; a run whose babysitter died is reaped, not restarted.
+ */
+export function claimRunProcess(store: Store, runId: number, info: RunProcessInfo & { pid: number; host: string }): ClaimProcessResult {
+  return store.tx((): ClaimProcessResult => {
+    const run = store.runs.get(runId);
+    if (run?.status !== 'running') return { status: 'not_live' };
+    if (run.pid != null && !(run.pid === info.pid && run.host === info.host)) return { status: 'taken', pid: run.pid, host: run.host };
+    recordRunProcess(store, runId, info);
+    return { status: 'claimed' };
   });
 }
 

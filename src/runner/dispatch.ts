@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
@@ -11,12 +10,12 @@ import { accountName, type AgentProfile, type Config } from '../config/schema.js
 import { claimTask, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import { babysitterEnv, CLI_MAIN } from './detach.js';
 import { findExecutable } from './doctor.js';
 import { procIdentity } from './process-group.js';
 import { runLogPath } from './run-log.js';
 
-/** The built CLI entry point, beside this module in dist/src. */
-export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export { babysitterEnv, CLI_MAIN } from './detach.js';
 
 /** What a babysitter is started for. */
 export interface StartRequest {
@@ -24,15 +23,6 @@ export interface StartRequest {
   taskId: number;
   logPath: string;
   root: string;
-}
-
-/**
- * The environment a babysitter starts with: this process's, without the run variables a babysitter gives its CLI
- * (a tick run from inside an agent's run must not pass its run id on: the reaper finds a run's processes by it).
- */
-export function babysitterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { STEWARD_RUN_ID: _run, STEWARD_TASK_ID: _task, ...rest } = env;
-  return rest;
 }
 
 /** Starts a detached babysitter (own session, stdio to the run's log, unref'd); returns its pid. */
@@ -98,7 +88,8 @@ export function stewardCommand(): string {
 /**
  * The sessions_spawn task text for a run. OpenClaw's exec backgrounds a command after `yieldMs` and kills it at
  * `tools.exec.timeoutSeconds`, so the sub-agent passes `timeoutSeconds: 0` and polls until the command exits.
- * `steward work --run N` only waits on a detached babysitter, so even a killed exec loses no run.
+ * `steward work --run N` only waits on a detached babysitter, so even a killed exec loses no run, and running it again
+ * (what the text says to do when exec killed it before its last line) waits on the same run.
  */
 export function handOffText(root: string, runId: number, taskId: number, title: string, command = stewardCommand()): string {
   const argv = `${command} work --run ${runId} --dir ${quoteWord(root)}`;
@@ -108,8 +99,10 @@ export function handOffText(root: string, runId: number, taskId: number, title: 
     `Call the exec tool once with exactly these arguments: ${exec}`,
     'timeoutSeconds 0 keeps exec from killing it; the command returns when the coding run is finished and recorded.',
     'If exec says the command is still running, call the process tool with {"action": "poll", "sessionId": "<that sessionId>", "timeout": 30000}',
-    'again and again until it reports that the command exited. Never kill it, never start it a second time, never add `&`.',
-    'Then reply with the last line of its output only. Do not claim, complete or fail anything yourself.',
+    'again and again until it reports that the command exited. Never kill it and never add `&`.',
+    `If it ended (killed, timed out) without a line starting with "run ${runId} task #${taskId}:", call exec again with the same arguments:`,
+    'it is safe to repeat (it waits on the same run and never starts it twice); the coding run itself goes on meanwhile.',
+    `Then reply with that "run ${runId} task #${taskId}: …" line only. Do not claim, complete or fail anything yourself.`,
   ].join('\n');
 }
 
@@ -206,7 +199,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       report.started.push({ task_id: task.id, run_id: run.id, agent: name, project: task.project, pid });
       // The babysitter records itself too; this write only narrows the window in which the run has no pid.
       try {
-        recordRunProcess(store, run.id, { host: hostname(), pid, pgid: pid, proc_start: procIdentity(pid), log_path: logPath }, { pgidIfUnset: true });
+        recordRunProcess(store, run.id, { host: hostname(), pid, pgid: pid, proc_start: procIdentity(pid), log_path: logPath }, { pgidIfUnset: true, ifNoProcess: true });
       } catch {
         // A busy database: the babysitter's own record follows.
       }

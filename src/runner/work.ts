@@ -3,12 +3,15 @@ import { hostname } from 'node:os';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import { backoffPolicyOf } from '../config/schema.js';
-import { claimTask } from '../ops/index.js';
+import { claimRunProcess, claimTask } from '../ops/index.js';
 import { babysitRun, type BabysitDeps, type BabysitResult } from './babysit.js';
 import { procIdentity } from './process-group.js';
 import type { StopReason } from './outcome.js';
 
-/** Babysits run `runId`, which must be live (claimed and not finished); LEASE_LOST otherwise. */
+/**
+ * Babysits run `runId`, which must be live (claimed and not finished; LEASE_LOST otherwise) and have no other
+ * process recorded on it (CONFLICT otherwise).
+ */
 export async function workRun(deps: BabysitDeps, runId: number): Promise<BabysitResult> {
   const { store } = deps;
   const now = deps.now ?? Date.now;
@@ -20,6 +23,14 @@ export async function workRun(deps: BabysitDeps, runId: number): Promise<Babysit
   const live = runLiveness(run, task, now());
   if (live !== 'live') {
     throw new StewardError('LEASE_LOST', `run ${runId} is no longer live (${live}): nothing to babysit`, { run_id: runId, reason: live });
+  }
+  // At most one babysitter per run: a second `work --run N --here` (a retried exec's) leaves the run to the first.
+  const claim = claimRunProcess(store, runId, { host: hostname(), pid: process.pid, proc_start: procIdentity(process.pid) });
+  if (claim.status === 'not_live') throw new StewardError('LEASE_LOST', `run ${runId} is no longer live (finished): nothing to babysit`, { run_id: runId, reason: 'finished' });
+  if (claim.status === 'taken') {
+    throw new StewardError('CONFLICT', `run ${runId} already has its babysitter (pid ${claim.pid} on ${claim.host ?? '?'}); a run is babysat at most once (steward work --run ${runId} waits on it)`, {
+      run_id: runId, pid: claim.pid, host: claim.host,
+    });
   }
   return babysitRun(deps, run, task!);
 }

@@ -13,6 +13,7 @@ import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
 import { runLogPath } from '../../runner/run-log.js';
 import { waitRun, type WaitResult } from '../../runner/wait-run.js';
+import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
 import type { Leftover } from '../../git/gc.js';
 import type { CliContext, Command } from '../command.js';
@@ -89,11 +90,21 @@ export const work: Command = {
     if (Boolean(values.run) === Boolean(values.agent)) throw new StewardError('USAGE', `give exactly one of --run RUN or --agent A\nusage: ${this.usage}`);
     if (values.here && !values.run) throw new StewardError('USAGE', `--here goes with --run\nusage: ${this.usage}`);
     if (values.run && !values.here) {
-      // From a shell: a detached babysitter does the work, this process only waits (and may be killed safely).
-      const { id } = parseInput(idInput, { id: values.run }, 'work');
-      const w = await waitRun({ store: ctx.store(), workspace: ctx.workspace(), pollMs: positiveInt(ctx.env.STEWARD_POLL_MS, 'STEWARD_POLL_MS'), log: ctx.log }, id);
-      const { text, exitCode } = waited(w);
-      return { json: { run: { ...w.run, task_status: w.task_status }, waited: { status: w.status, babysitter: w.babysitter } }, text, exitCode };
+      // From a shell: a detached babysitter does the work, this process only waits (and may be killed safely). The
+      // executable started that babysitter before steward loaded, holding the stop signals until it is detached.
+      const early = earlyWaiter();
+      try {
+        const { id } = parseInput(idInput, { id: values.run }, 'work');
+        const w = await waitRun({
+          store: ctx.store(), workspace: ctx.workspace(), pollMs: positiveInt(ctx.env.STEWARD_POLL_MS, 'STEWARD_POLL_MS'), log: ctx.log,
+          ...(early?.runId === id ? { start: () => early.started } : {}),
+          onDetached: () => early?.release(),
+        }, id);
+        const { text, exitCode } = waited(w);
+        return { json: { run: { ...w.run, task_status: w.task_status }, waited: { status: w.status, babysitter: w.babysitter } }, text, exitCode };
+      } finally {
+        early?.release();
+      }
     }
     const deps = depsOf(ctx);
     if (values.run) {

@@ -1,0 +1,128 @@
+// The `steward` command line: global flags, dispatch, output and exit codes (main.ts is the executable).
+import { visibleText } from '../core/visible-text.js';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { configPermissionWarning, loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { backoffPolicyOf } from '../config/schema.js';
+import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
+import { openStore, type Store } from '../store/open-store.js';
+import { findWorkspace, type Workspace } from '../workspace/workspace.js';
+import type { CliContext, Command } from './command.js';
+import { loadCommand, loadCommands } from './commands/index.js';
+
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean' },
+  dir: { type: 'string' },
+  actor: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function helpText(): Promise<string> {
+  const COMMANDS = await loadCommands();
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'steward — a durable work queue for AI agents',
+    '',
+    'usage: steward <command> [args] [--json] [--dir PATH]    steward --version',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'steward <command> --help shows its flags. Exit codes: 0 ok, 1 internal, 2 usage, 3 not found, 4 conflict, 5 unavailable.',
+  ].join('\n');
+}
+
+function makeContext(json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
+  let ws: Workspace | undefined;
+  let config: Config | undefined;
+  const ctx: CliContext = {
+    json,
+    dir,
+    env: process.env,
+    cwd: process.cwd(),
+    actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
+    workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
+    config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
+    store: () => (opened.store ??= openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true })),
+    op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
+    log: (line) => process.stderr.write(`${visibleText(line)}\n`),
+  };
+  return ctx;
+}
+
+/** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */
+function argsErrorText(err: NodeJS.ErrnoException): string {
+  const first = err.message.split('\n')[0]!;
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    return `unknown option ${unknown[1]} (a value starting with "-" goes after "--", as in: -- "${unknown[1]}")`;
+  }
+  const missing = /^Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(first);
+  if (missing) return `${missing[2]} needs a value`;
+  return first;
+}
+
+/** The version in this installation's package.json. */
+function versionText(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `steward ${pkg.version}`;
+}
+
+function parseCommandArgs(command: Command, argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...command.options, ...GLOBAL_OPTIONS }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new StewardError('USAGE', `${argsErrorText(err as NodeJS.ErrnoException)}\nusage: ${command.usage}`);
+  }
+  const names = command.positionals ?? [];
+  const pos = parsed.positionals;
+  if (!parsed.values.help) {
+    if (pos.length < names.length) throw new StewardError('USAGE', `missing ${names[pos.length]!.toUpperCase()}\nusage: ${command.usage}`);
+    if (pos.length > names.length && !command.rest) throw new StewardError('USAGE', `unexpected argument ${pos[names.length]}\nusage: ${command.usage}`);
+  }
+  return parsed;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const wantsJson = argv.includes('--json');
+  const opened: { store?: Store } = {};
+  try {
+    if (name === '--version' || name === '-V' || name === 'version') {
+      process.stdout.write(`${versionText()}\n`);
+      return 0;
+    }
+    if (!name || name === 'help' || name === '--help' || name === '-h') {
+      process.stdout.write(`${await helpText()}\n`);
+      return name ? 0 : 2;
+    }
+    const command = await loadCommand(name);
+    if (!command) throw new StewardError('USAGE', `unknown command ${name}; see steward help`);
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
+      return 0;
+    }
+    const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
+    const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
+    if (command.needsConfig !== false) {
+      ctx.config(); // once per command; a bad key fails here with its path (exit 2)
+      const warning = configPermissionWarning(ctx.workspace().root, ctx.config());
+      if (warning) ctx.log(warning);
+    }
+    const out = await command.run(ctx, own as Record<string, string>, positionals);
+    // Text output shows hidden characters (bidi controls, invisible ones, control codes) escaped; JSON keeps them raw.
+    if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.raw ? out.text : visibleText(out.text)}\n`);
+    return out.exitCode ?? 0;
+  } catch (err) {
+    const e = toStewardError(err);
+    if (wantsJson) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
+    else process.stderr.write(`error ${e.code}: ${visibleText(e.message)}\n`);
+    if (e.code === 'INTERNAL' && process.env.STEWARD_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return exitCodeOf(e);
+  } finally {
+    opened.store?.close();
+  }
+}
