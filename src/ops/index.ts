@@ -18,3 +18,5 @@ export * from './task-detail.js';
 export * from './figures.js';
 export * from './schedules.js';
 export * from './task-budget.js';
+export * from './budgets.js';
+export * from './budget-report.js';

@@ -34,10 +34,12 @@ export interface WorkerInfo {
 
 /** Scheduling limits the dispatcher adds to a claim. */
 export interface ClaimLimits {
-  /** Skip tasks of these projects (they are at their WIP cap). */
+  /** Skip tasks of these projects (they are at their WIP cap or their budget). */
   excludeProjects?: string[];
   /** Also take tasks assigned to these profiles (paused ones this profile is a fallback of). */
   fallbackFor?: string[];
+  /** Skip these ready tasks (they do not fit a budget). */
+  skipTasks?: number[];
 }
 
 export type ClaimResult =
@@ -63,7 +65,8 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
   // File leases: a ready task whose `paths` overlap a running task's waits (tasks without paths cost one empty read).
   const running = store.branches.runningPaths();
-  const skipTasks = running.length ? leasedOut(store.branches.readyPaths(), running) : undefined;
+  const leased = running.length ? leasedOut(store.branches.readyPaths(), running) : undefined;
+  const skipTasks = limits.skipTasks?.length ? [...(leased ?? []), ...limits.skipTasks] : leased;
   const task = store.tasks.findClaimable({
     agent: q.agent,
     types: q.types?.length ? q.types : null,

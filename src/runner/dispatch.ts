@@ -7,7 +7,7 @@ import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { accountName, type AgentProfile, type Config } from '../config/schema.js';
-import { claimTask, failRun, recordRunProcess } from '../ops/index.js';
+import { BudgetGate, claimTask, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { babysitterEnv, CLI_MAIN } from './detach.js';
@@ -151,6 +151,8 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
     report.skipped.push({ agent: name, reason: `executable ${bin || '(none)'} not found` });
     return false;
   });
+  // Scope budgets (docs/BUDGETS.md): a scope at its cap, or a run whose estimate does not fit what is left, waits.
+  const gate = BudgetGate.open(store, config, ctx.now);
   while (active.length > 0 && global < config.wip.global) {
     for (const [name, profile] of active) {
       if (global >= config.wip.global) break;
@@ -158,13 +160,20 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
       const account = accountName(config, name);
       const accountFull = (perAccount.get(account) ?? 0) >= (config.accounts[account]?.maxConcurrent ?? Infinity);
+      const allowance = gate?.allow(name, profile.types);
+      if (allowance?.blocked) {
+        report.skipped.push({ agent: name, reason: `budget: ${allowance.blocked}` });
+        active = active.filter(([n]) => n !== name);
+        continue;
+      }
       const claimed = (perAgent.get(name) ?? 0) >= cap || accountFull ? { task: null } : claimTask(
         store,
-        { agent: name, types: profile.types, capabilities: profile.capabilities, lease_seconds: deps.handOff ? config.handoffLeaseSeconds : profile.leaseSeconds },
+        { agent: name, types: allowance?.types ?? profile.types, capabilities: profile.capabilities, lease_seconds: deps.handOff ? config.handoffLeaseSeconds : profile.leaseSeconds },
         ctx,
         { host: hostname() },
-        { excludeProjects: full, fallbackFor: fallbackFor.get(name) },
+        { excludeProjects: [...full, ...(allowance?.excludeProjects ?? [])], fallbackFor: fallbackFor.get(name), skipTasks: allowance?.skipTasks },
       );
+      if (claimed.task) gate?.charge(name, claimed.task.project, claimed.task.type);
       if (!claimed.task) {
         active = active.filter(([n]) => n !== name);
         if ('paused_until' in claimed && claimed.paused_until) {

@@ -1,6 +1,7 @@
 // Tick step 7: gather the digest's data and advance its durable cursor, in one IMMEDIATE transaction.
 import type { Config } from '../config/schema.js';
 import { pausedAgents } from '../ops/stats.js';
+import { budgetSignals } from '../ops/budget-report.js';
 import type { Store } from '../store/open-store.js';
 import {
   assembleDigest,
@@ -109,6 +110,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       notes: extras.notes,
       errors: extras.errors,
       paused: pausedAgents(store, now),
+      budgets: budgetSignals(store, config, now),
     });
     const text = JSON.stringify(next);
     if (text !== stored) store.meta.compareAndSet(key, stored, text);

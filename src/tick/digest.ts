@@ -49,6 +49,8 @@ export interface DigestInput {
   paused?: PausedAgent[];
   /** Steps of this tick that failed on something other than the database (reported once while they last). */
   errors?: StepError[];
+  /** Scope budgets at their cap now (each reported once per period: its key names the period). */
+  budgets?: Array<{ key: string } & Item>;
 }
 
 /** A tick step that failed on one item or its own I/O; the tick went on. */
@@ -56,7 +58,7 @@ export interface StepError { step: string; error: string }
 
 type Item = Record<string, unknown>;
 /** The lists a digest may carry, in the order it prints them. */
-export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'tick_errors'] as const;
+export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'budgets', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'tick_errors'] as const;
 /** The name of one list of the digest. */
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
@@ -128,6 +130,10 @@ export function assembleDigest(input: DigestInput): { digest: Digest; cursor: Di
     const key = `b:${shortHash(b.text)}`;
     signal(key, { line: b.line, text: clip(b.text, 160), ...(b.reason ? { reason: clip(b.reason, 160) } : {}) }, lists.board);
   }
+  for (const b of input.budgets ?? []) {
+    const { key, ...item } = b;
+    signal(key, item, lists.budgets);
+  }
   for (const e of input.errors ?? []) signal(`e:${shortHash(`${e.step}\0${e.error}`)}`, { step: e.step, error: clip(e.error, 300) }, lists.tick_errors);
 
   const counts: Partial<Record<TaskState, number>> = {};
@@ -146,7 +152,7 @@ export function assembleDigest(input: DigestInput): { digest: Digest; cursor: Di
     digest[name] = shown.map(([, item]) => item);
     if (entries.length > shown.length) more[name] = entries.length - shown.length;
     // Signals shown now are seen; those cut off stay unseen and come in a later digest.
-    if (name === 'stuck' || name === 'board' || name === 'tick_errors') for (const [key] of shown) seenNow.push(key);
+    if (name === 'stuck' || name === 'budgets' || name === 'board' || name === 'tick_errors') for (const [key] of shown) seenNow.push(key);
   }
   if (Object.keys(more).length) digest.more = more;
   return { digest, cursor: { event_id: Math.max(input.watermark, input.cursor.event_id), seen: seenNow.sort() } };

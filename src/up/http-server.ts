@@ -6,6 +6,7 @@ import { createGuardedServer, type GuardOptions } from '../http/request-guard.js
 import type { Store } from '../store/open-store.js';
 import type { WebBoard } from '../web/index.js';
 import { renderMetrics, type LoopStats } from './metrics.js';
+import type { BudgetView } from '../ops/budget-report.js';
 
 export interface UpHttpOptions {
   store: Store;
@@ -24,6 +25,8 @@ export interface UpHttpOptions {
   web?: WebBoard;
   /** Host/Origin allowances and limits; every route is behind this guard. */
   guard?: GuardOptions;
+  /** The scope budgets now, for /metrics. */
+  budgets?: (now: number) => BudgetView[];
 }
 
 /** Starts the server; resolves with its base URL and a close function. */
@@ -52,7 +55,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
         return void res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('unauthorized: send Authorization: Bearer <token>\n');
       }
       try {
-        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(options.store, options.loop, now()));
+        return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(options.store, options.loop, now(), options.budgets?.(now())));
       } catch (err) {
         return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${(err as Error).message}\n`);
       }

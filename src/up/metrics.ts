@@ -1,6 +1,7 @@
 // /metrics in the Prometheus text format: tasks by state, runs by outcome, claim wait, tick duration, cost.
 import { TASK_STATES } from '../core/states.js';
 import type { Store } from '../store/open-store.js';
+import type { BudgetView } from '../ops/budget-report.js';
 
 /** Tick durations and counts the `up` loop observed (kept in memory). */
 export interface LoopStats {
@@ -16,7 +17,7 @@ function line(name: string, value: number, labels: Record<string, string> = {}):
 }
 
 /** The metrics text for this workspace at `now`. */
-export function renderMetrics(store: Store, loop: LoopStats, now: number): string {
+export function renderMetrics(store: Store, loop: LoopStats, now: number, budgets: BudgetView[] = []): string {
   const out: string[] = [];
   const counts = store.read(() => store.tasks.counts());
   out.push('# HELP steward_tasks Tasks by state.', '# TYPE steward_tasks gauge');
@@ -34,6 +35,19 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number): strin
   out.push('# HELP steward_agent_paused_until_seconds Agent profiles paused by a rate limit: when they resume (Unix seconds).', '# TYPE steward_agent_paused_until_seconds gauge');
   for (const p of paused) out.push(line('steward_agent_paused_until_seconds', Math.round(p.paused_until / 1000), { agent: p.name }));
   out.push('# HELP steward_agents_paused Agent profiles paused by a rate limit now.', '# TYPE steward_agents_paused gauge', line('steward_agents_paused', paused.length));
+  if (budgets.length) {
+    out.push('# HELP steward_budget_used Spend of a scope budget this period (cost_usd, tokens, runs).', '# TYPE steward_budget_used gauge');
+    for (const b of budgets) {
+      for (const [what, v] of Object.entries(b.used)) out.push(line('steward_budget_used', v, { scope: b.scope, period: b.period, what }));
+    }
+    out.push('# HELP steward_budget_limit The cap of a scope budget (cost_usd, tokens, runs).', '# TYPE steward_budget_limit gauge');
+    const names = { maxCostUsd: 'cost_usd', maxTokens: 'tokens', maxRuns: 'runs' } as const;
+    for (const b of budgets) {
+      for (const [cap, v] of Object.entries(b.limit)) out.push(line('steward_budget_limit', v, { scope: b.scope, period: b.period, what: names[cap as keyof typeof names] }));
+    }
+    out.push('# HELP steward_budget_reached 1 while a scope budget is at its cap (no run starts in it until the period ends).', '# TYPE steward_budget_reached gauge');
+    for (const b of budgets) out.push(line('steward_budget_reached', b.reached ? 1 : 0, { scope: b.scope, period: b.period }));
+  }
   out.push('# HELP steward_tick_seconds Duration of the ticks this process ran.', '# TYPE steward_tick_seconds summary');
   out.push(line('steward_tick_seconds_sum', loop.tickSecondsSum), line('steward_tick_seconds_count', loop.ticks));
   out.push('# HELP steward_tick_last_seconds Duration of the last tick.', '# TYPE steward_tick_last_seconds gauge', line('steward_tick_last_seconds', loop.lastTickSeconds));

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { backoffPolicyOf, httpGuardOf, type Config } from '../config/schema.js';
 import { checkBindHost } from '../http/request-guard.js';
 import { toStewardError } from '../core/errors.js';
+import { budgetViews } from '../ops/budget-report.js';
 import type { OpContext } from '../core/types.js';
 import { loadMcpTokens, makeAuthenticator } from '../mcp/index.js';
 import type { Store } from '../store/open-store.js';
@@ -88,7 +89,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
     const guard = httpGuardOf(config, host);
     const start = (port: number) =>
-      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard });
+      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard, budgets: (now) => budgetViews(store, config, now) });
     http = await listenWithFallback(choice, start, (taken) =>
       log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; set mcp.port to pin one)`),
     );

@@ -2,7 +2,7 @@
 import { visibleText } from '../../core/visible-text.js';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { StewardError } from '../../core/errors.js';
-import { collectStatus, type QueueStatus } from '../../ops/index.js';
+import { budgetLine, budgetViews, collectStatus, type QueueStatus } from '../../ops/index.js';
 import { runLogPath } from '../../runner/run-log.js';
 import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command } from '../command.js';
@@ -41,7 +41,7 @@ function snapshot(ctx: CliContext, now: number) {
   const q: QueueStatus = collectStatus(ctx.store(), now);
   const up = readUpFile(ws.stewardDir);
   const running = q.running.map((r) => ({ ...r, last_line: lastLine(r.log_path ?? runLogPath(ws, r.task_id, r.run_id)) }));
-  return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running };
+  return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running, budgets: budgetViews(ctx.store(), ctx.config(), now) };
 }
 
 function render(s: ReturnType<typeof snapshot>, now: number): string {
@@ -51,6 +51,7 @@ function render(s: ReturnType<typeof snapshot>, now: number): string {
   else out.push(`up         pid ${s.up.pid} since ${s.up.started_at} · MCP ${s.up.mcp_url}`);
   const section = (title: string, lines: string[], none = 'none') => out.push('', `${title}${lines.length ? '' : `: ${none}`}`, ...lines.map((l) => `  ${l}`));
   section('running', s.running.map((r) => `run ${r.run_id} (task #${r.task_id})  ${r.agent}  ${elapsedText(r.elapsed_ms)}  ${r.title}${r.last_line ? `\n      │ ${r.last_line}` : ''}`));
+  if (s.budgets.length) section('budgets', s.budgets.map(budgetLine));
   section('paused agents', s.paused.map((p) => `${p.name} until ${at(p.paused_until)} UTC${p.reason ? ` — ${p.reason}` : ''}`));
   const needs = [
     ...s.review.map((t) => `#${t.id} review    ${t.title}   → steward approve ${t.id} | steward changes ${t.id} --feedback …`),

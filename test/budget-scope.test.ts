@@ -1,0 +1,114 @@
+// Scope budgets: the tick's dispatch stops at a daily cap and resumes the next day (injected clock), estimates keep
+// a run that cannot fit from starting, the digest says so once per period; period bounds in a time zone.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { periodBounds } from '../src/core/budget-period.js';
+import type { OpContext } from '../src/core/types.js';
+import { addTask, budgetViews, completeRun } from '../src/ops/index.js';
+import { dispatchLocal } from '../src/runner/dispatch.js';
+import { tickOnce } from '../src/tick/tick-once.js';
+import { configOf, fakeProfile, sandbox, type Sandbox } from './support/runner.js';
+import type { Config } from '../src/config/schema.js';
+
+const at = (iso: string): OpContext => ({ now: Date.parse(iso), actor: 'test', random: () => 0.5 });
+
+/** One tick whose dispatch "starts" babysitters by recording them (no process: the budget is what is tested). */
+function tick(sb: Sandbox, config: Config, ctx: OpContext) {
+  let pid = 100_000;
+  const result = tickOnce({
+    store: sb.store, ctx, config,
+    hooks: { dispatch: (store, c) => ({ ...dispatchLocal({ store, ctx: c, workspace: sb.ws, config, start: () => pid++, which: (b) => b }) }) },
+  });
+  const d = result.dispatch as { started: Array<{ task_id: number; run_id: number }>; skipped: Array<{ reason: string }> };
+  return { started: d.started, skipped: d.skipped, digest: result.digest };
+}
+
+function budgetConfig(sb: Sandbox, limits: unknown[]): Config {
+  return configOf({ coder: fakeProfile(sb, 'command', 'success', { maxConcurrent: 10, types: ['code', 'docs'] }) }, { budgets: { limits }, wip: { global: 10 } });
+}
+
+describe('scope budgets in the tick', () => {
+  test('a daily run cap stops dispatch, the digest says so once, and dispatch resumes the next day', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [{ scope: 'global', period: 'day', maxRuns: 2 }]);
+    for (const title of ['one', 'two', 'three']) addTask(sb.store, { title }, at('2026-12-04T09:00:00Z'));
+
+    const first = tick(sb, config, at('2026-12-04T10:00:00Z'));
+    assert.equal(first.started.length, 2);
+    assert.deepEqual(first.digest.budgets, [
+      { scope: 'global', period: 'day', cap: 'maxRuns', used: '2/2', resumes_at: '2026-12-05T00:00:00.000Z' },
+    ]);
+
+    const later = tick(sb, config, at('2026-12-04T23:59:59Z'));
+    assert.equal(later.started.length, 0);
+    assert.match(later.skipped.map((s) => s.reason).join('\n'), /budget: global reached its day maxRuns \(2\/2\)/);
+    assert.equal(later.digest.budgets, undefined, 'reported once per period');
+    const view = budgetViews(sb.store, config, at('2026-12-04T23:59:59Z').now)[0]!;
+    assert.deepEqual([view.reached, view.used.runs, view.label], ['maxRuns', 2, '2026-12-04']);
+
+    const nextDay = tick(sb, config, at('2026-12-05T00:00:00Z'));
+    assert.equal(nextDay.started.length, 1, 'the next day has a fresh budget');
+    assert.equal(nextDay.digest.budgets, undefined);
+  });
+
+  test('a daily dollar cap counts what the runs reported; a project cap leaves other projects running', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [{ scope: 'project:web', period: 'day', maxCostUsd: 1 }]);
+    addTask(sb.store, { title: 'web 1', project: 'web' }, at('2026-12-04T09:00:00Z'));
+    const { started } = tick(sb, config, at('2026-12-04T10:00:00Z'));
+    completeRun(sb.store, { run_id: started[0]!.run_id, summary: 'ok', cost_usd: 1.25 }, at('2026-12-04T10:00:10Z'));
+    addTask(sb.store, { title: 'web 2', project: 'web' }, at('2026-12-04T11:00:00Z'));
+    addTask(sb.store, { title: 'api 1', project: 'api' }, at('2026-12-04T11:00:00Z'));
+    const second = tick(sb, config, at('2026-12-04T12:00:00Z'));
+    assert.deepEqual(second.started.map((s) => sb.store.tasks.get(s.task_id)!.title), ['api 1']);
+    assert.equal(second.digest.budgets?.[0]?.used, '$1.25/$1.00');
+  });
+
+  test('an estimate (the median of the profile’s past runs of the type) that does not fit keeps a run from starting', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [{ scope: 'agent:coder', period: 'week', maxCostUsd: 1 }]);
+    // Earlier weeks: three code runs at $0.40 (the median); they count for the estimate, not for this week.
+    for (const day of ['2026-11-04', '2026-11-11', '2026-11-18']) {
+      addTask(sb.store, { title: `old ${day}` }, at(`${day}T09:00:00Z`));
+      const { started } = tick(sb, config, at(`${day}T10:00:00Z`));
+      completeRun(sb.store, { run_id: started[0]!.run_id, summary: 'ok', cost_usd: 0.4 }, at(`${day}T10:00:10Z`));
+    }
+    // This week (from Monday 2026-11-30): two code runs already cost $0.80; a third estimated at $0.40 would pass $1.
+    for (let i = 0; i < 2; i++) {
+      addTask(sb.store, { title: `new ${i}` }, at('2026-12-01T09:00:00Z'));
+      const { started } = tick(sb, config, at('2026-12-01T10:00:00Z'));
+      completeRun(sb.store, { run_id: started[0]!.run_id, summary: 'ok', cost_usd: 0.4 }, at('2026-12-01T10:00:10Z'));
+    }
+    addTask(sb.store, { title: 'code again' }, at('2026-12-02T09:00:00Z'));
+    addTask(sb.store, { title: 'first docs', type: 'docs' }, at('2026-12-02T09:00:00Z'));
+    const t = tick(sb, config, at('2026-12-02T10:00:00Z'));
+    // The docs task has no history (no estimate) and $0.20 is left: it runs; the code task waits.
+    assert.deepEqual(t.started.map((s) => sb.store.tasks.get(s.task_id)!.title), ['first docs']);
+    assert.equal(t.digest.budgets, undefined, 'not at the cap: nothing to report');
+  });
+
+  test('a bad budget config is refused with the path of the key', () => {
+    const sb = sandbox();
+    assert.throws(() => budgetConfig(sb, [{ scope: 'team:x', period: 'day', maxRuns: 1 }]), /scope/);
+    assert.throws(() => budgetConfig(sb, [{ scope: 'global', period: 'month', maxRuns: 1 }]), /period/);
+    assert.throws(() => budgetConfig(sb, [{ scope: 'global', period: 'day' }]), /at least one of maxCostUsd, maxTokens, maxRuns/);
+    assert.throws(() => budgetConfig(sb, [{ scope: 'agent:nobody', period: 'day', maxRuns: 1 }]), /no agent profile .*nobody/);
+    assert.throws(() => configOf({}, { budgets: { timezone: 'Mars/Olympus' } }), /time zone/);
+  });
+});
+
+describe('budget periods', () => {
+  test('days and weeks (from Monday) in UTC and in a zone with daylight saving', () => {
+    const utc = periodBounds(Date.parse('2026-12-04T10:00:00Z'), 'day');
+    assert.deepEqual([utc.start, utc.end].map((t) => new Date(t).toISOString()), ['2026-12-04T00:00:00.000Z', '2026-12-05T00:00:00.000Z']);
+    const week = periodBounds(Date.parse('2026-12-06T23:00:00Z'), 'week'); // a Sunday
+    assert.deepEqual([week.start, week.end].map((t) => new Date(t).toISOString()), ['2026-11-30T00:00:00.000Z', '2026-12-07T00:00:00.000Z']);
+    // Berlin is UTC+1 in winter: its day of 2026-12-04 starts at 23:00 UTC the evening before.
+    const berlin = periodBounds(Date.parse('2026-12-03T23:30:00Z'), 'day', 'Europe/Berlin');
+    assert.deepEqual([berlin.start, berlin.end].map((t) => new Date(t).toISOString()), ['2026-12-03T23:00:00.000Z', '2026-12-04T23:00:00.000Z']);
+    // The day clocks go forward (2026-03-29 in Berlin) has 23 hours.
+    const spring = periodBounds(Date.parse('2026-03-29T12:00:00Z'), 'day', 'Europe/Berlin');
+    assert.equal(spring.end - spring.start, 23 * 3_600_000);
+    assert.equal(new Date(spring.start).toISOString(), '2026-03-28T23:00:00.000Z');
+  });
+});
