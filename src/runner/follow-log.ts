@@ -1,5 +1,5 @@
 // Reading a run's log as it grows, until its run ends (`steward logs --follow`).
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readFrom } from '../files/read-from.js';
 
 /** How to follow: the file, whether its run still runs, where new bytes go. */
 export interface FollowOptions {
@@ -9,29 +9,6 @@ export interface FollowOptions {
   write: (chunk: Buffer) => void;
   pollMs?: number;
   signal?: AbortSignal;
-}
-
-/** Bytes of `path` from `offset` to its current end (none when it does not exist yet). */
-function readFrom(path: string, offset: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, offset);
-      if (n === 0) break;
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-      offset += n;
-    }
-    return Buffer.concat(chunks);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Writes the log so far, then what is appended, until the run ends (one last read after it did). */

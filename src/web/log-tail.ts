@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { readFrom } from '../files/read-from.js';
 import { openEventStream, sendEvent } from './live.js';
 
 /** How much of the log a new viewer gets at once. */
@@ -34,23 +35,6 @@ export function insideDir(path: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-function readFrom(path: string, offset: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const size = statSync(path).size;
-    if (size <= offset) return Buffer.alloc(0);
-    const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
-    return buf.subarray(0, readSync(fd, buf, 0, buf.length, offset));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Streams `path` on `res`: event `tail` with the end so far, `log` per appended chunk, `end` once `isRunning` is false. */
 export function streamLog(res: ServerResponse, path: string, isRunning: () => boolean, pollMs = 250): void {
   openEventStream(res);
@@ -69,7 +53,7 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
     } catch {
       /* a busy database: keep following */
     }
-    const chunk = readFrom(path, offset);
+    const chunk = readFrom(path, offset, 1024 * 1024);
     if (chunk.length) {
       offset += chunk.length;
       sendEvent(res, 'log', JSON.stringify(decoder.write(chunk)));

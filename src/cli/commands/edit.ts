@@ -3,8 +3,12 @@ import { taskView } from '../../core/view.js';
 import { StewardError } from '../../core/errors.js';
 import { taskTargetProblems } from '../../config/task-targets.js';
 import { archiveTask, deleteTask, editTask } from '../../ops/index.js';
-import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, type Command } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, type Command, type Options } from '../command.js';
 import { taskLine } from '../format.js';
+
+/** The task-field flags of add that edit takes too: all but then, key, requires and timeout (set once, at add). */
+const NOT_EDITABLE = new Set(['then', 'key', 'requires', 'timeout']);
+const EDITABLE_FIELD_OPTIONS: Options = Object.fromEntries(Object.entries(TASK_FIELD_OPTIONS).filter(([name]) => !NOT_EDITABLE.has(name)));
 
 export const edit: Command = {
   name: 'edit',
@@ -13,16 +17,8 @@ export const edit: Command = {
     'steward edit ID [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--verify CMD]... [--no-verify] [--max-attempts N] [--review | --no-review] [--force] [--strict] ' + BUDGET_USAGE + ' (none clears a cap)',
   options: {
     title: { type: 'string' },
-    goal: { type: 'string' },
-    type: { type: 'string' },
-    project: { type: 'string' },
-    priority: { type: 'string' },
-    agent: { type: 'string' },
-    after: { type: 'string' },
-    verify: { type: 'string', multiple: true },
+    ...EDITABLE_FIELD_OPTIONS,
     'no-verify': { type: 'boolean' },
-    'max-attempts': { type: 'string' },
-    review: { type: 'boolean' },
     'no-review': { type: 'boolean' },
     force: { type: 'boolean' },
     strict: { type: 'boolean' },
