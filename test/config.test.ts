@@ -39,6 +39,7 @@ const DEFAULTS: Config = {
   projects: {},
   agents: {},
   accounts: {},
+  routing: [],
   wip: { global: 4, perAgent: {}, perProject: {} },
   dispatch: 'local',
   handoffLeaseSeconds: 180,

@@ -73,6 +73,7 @@ export const TASK_FIELD_OPTIONS: Options = {
   'max-attempts': { type: 'string' },
   requires: { type: 'string' },
   timeout: { type: 'string' },
+  complexity: { type: 'string' },
 };
 
 /** A task's run caps (add, edit, accept — never propose): docs/BUDGETS.md. */

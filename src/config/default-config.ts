@@ -125,6 +125,12 @@ wip:
 accounts:
   # max-plan: { maxConcurrent: 3 }
 
+# Model routing: rules (first match wins) before each profile's \`models: {low, normal, high}\` by task
+# complexity, before its \`model\`. The chosen model is passed to the CLI (--model) and recorded on the run.
+routing:
+  # - { type: review, model: haiku }
+  # - { complexity: high, profile: coder, model: opus }
+
 # local: the tick starts \`steward work\` for ready tasks; openclaw: it lists them for
 # sessions_spawn; none: nothing is started (workers claim on their own).
 dispatch: local

@@ -5,6 +5,7 @@ import { StewardError } from '../core/errors.js';
 import type { AccountOf, BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
+import { COMPLEXITIES } from '../core/routing.js';
 import { scheduleInput } from '../core/schedule-schema.js';
 import { BUDGET_PERIODS, isTimeZone } from '../core/budget-period.js';
 import { parseScope } from '../core/budget-scope.js';
@@ -78,6 +79,14 @@ const agentProfile = z
     types: z.array(zName).min(1).default(['code']).describe('task types this agent takes'),
     capabilities: z.array(zName).default([]).describe("capabilities it has; a task's requires must be a subset"),
     model: z.string().min(1).optional().describe("model name passed to the CLI (default: the CLI's own)"),
+    models: z
+      .strictObject({
+        low: z.string().min(1).optional().describe('model for tasks of complexity low'),
+        normal: z.string().min(1).optional().describe('model for tasks of complexity normal (or none set)'),
+        high: z.string().min(1).optional().describe('model for tasks of complexity high'),
+      })
+      .optional()
+      .describe('model by task complexity (routing); a complexity not listed uses `model`'),
     args: argv
       .default([])
       .describe("extra arguments appended to the CLI invocation; one that sets a flag steward sets (model, permissions, output) replaces steward's"),
@@ -200,6 +209,19 @@ export const configSchema = z
       )
       .default({})
       .describe('accounts (quotas shared by profiles with the same `account:`) by name'),
+    routing: z
+      .array(
+        z.strictObject({
+          type: zName.optional().describe('the task type is this'),
+          project: zName.optional().describe('the task project is this'),
+          complexity: z.enum(COMPLEXITIES).optional().describe('the task complexity is this (unset = normal)'),
+          maxPriority: int(0, 100).optional().describe('the task priority number is at most this (0 = most urgent)'),
+          profile: zName.optional().describe('only for runs of this profile'),
+          model: z.string().min(1).describe('the model the run uses'),
+        }),
+      )
+      .default([])
+      .describe('model rules, first match wins (before the profile’s models/model): conditions → model'),
     wip: z
       .strictObject({
         global: int(0, 10_000).default(4).describe('runs at once across the workspace'),

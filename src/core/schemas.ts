@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { splitCommandLine } from './adapters/shell-words.js';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, zBoundedJson } from './payload-limits.js';
 import { FAILURE_KINDS, PRIORITY_WORDS } from './policy.js';
+import { COMPLEXITIES } from './routing.js';
 import { TASK_STATES } from './states.js';
 import type { ThenTemplate } from './types.js';
 
@@ -132,6 +133,7 @@ export const taskFieldsShape = {
   max_attempts: zInt(1, 100).optional().describe('strikes before failed (default 3)'),
   requires: zNameList.optional().describe('capabilities the agent must have'),
   timeout_seconds: zInt(1, 7 * 24 * 3600).optional().describe('kill the run after this long'),
+  complexity: z.enum(COMPLEXITIES).optional().describe('low | normal | high: picks the model of the profile that runs it (default normal)'),
 };
 
 /** A number given as a number or a numeric string. */

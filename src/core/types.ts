@@ -61,6 +61,8 @@ export interface Task {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** low | normal | high: picks the model the run uses (routing); null = normal. */
+  complexity?: 'low' | 'normal' | 'high' | null;
 }
 
 /** How a run ended. `superseded`: a person or the tick moved the task on without it. */
@@ -94,6 +96,8 @@ export interface Run {
   tokens_out: number | null;
   /** Model turns (requests) the CLI reported. */
   turns?: number | null;
+  /** The model the run was started with (routing), null when the CLI's own default. */
+  model?: string | null;
   session_id: string | null;
   log_path: string | null;
   /** Identity of the worker process (`<boot id>:<start ticks>` on Linux), to tell a reused pid apart. */

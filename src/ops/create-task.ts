@@ -36,6 +36,7 @@ export function insertTask(store: Store, fields: NewTask, ctx: OpContext): Task 
     max_attempts: fields.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
     attempts: 0,
     timeout_seconds: fields.timeout_seconds ?? null,
+    complexity: fields.complexity ?? null,
     key: fields.key ?? null,
     source: fields.source,
     created_by: ctx.actor,

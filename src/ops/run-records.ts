@@ -11,6 +11,8 @@ export interface RunProcessInfo {
   pgid?: number;
   proc_start?: string | null;
   log_path?: string;
+  /** The model the run was started with (routing). */
+  model?: string | null;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface RunProcessInfo {
  */
 export function recordRunProcess(store: Store, runId: number, info: RunProcessInfo, opts: { pgidIfUnset?: boolean; ifNoProcess?: boolean } = {}): boolean {
   const patch: Partial<Run> = {};
-  for (const key of ['host', 'pid', 'pgid', 'proc_start', 'log_path'] as const) {
+  for (const key of ['host', 'pid', 'pgid', 'proc_start', 'log_path', 'model'] as const) {
     if (info[key] !== undefined) (patch as Record<string, unknown>)[key] = info[key];
   }
   return store.tx(() => {

@@ -23,6 +23,7 @@ import { buildPrompt } from './prompt.js';
 import { describeCommand, RunLog, runLogPath, type Tee } from './run-log.js';
 import { superviseProcess, type ProcessResult } from './supervise.js';
 import { runVerify, type VerifyReport } from './verify.js';
+import { chooseModel } from '../core/routing.js';
 
 /** The babysitter's I/O and knobs, passed in (tests drive every one of them). */
 export interface BabysitDeps {
@@ -89,9 +90,12 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     const knobs = settingsDefaultsEnv(profile.cli, deps.workspace.stewardDir, base);
     const env = childEnv(base, profile.cli, { ...knobs, ...profile.env }, { root: deps.workspace.root, runId: run.id, taskId: task.id });
     const provider = profile.cli === 'codex' ? codexProviderOf(env) : undefined;
-    const inv = getAdapter(profile.cli).build(profile, { prompt, taskId: task.id, workdir, ...(provider ? { provider } : {}) });
+    // Routing: the model for this task (its complexity, or the first matching rule); passed the adapter's way (--model).
+    const model = chooseModel(run.agent, profile, task, deps.config.routing);
+    const routed = model === profile.model ? profile : { ...profile, model };
+    const inv = getAdapter(profile.cli).build(routed, { prompt, taskId: task.id, workdir, ...(provider ? { provider } : {}) });
     const stallOn = getAdapter(profile.cli).streamsEvents ? 'output' : 'output-or-cpu';
-    return { file: inv.file, args: inv.args, prompt, workdir, env, profile, wd, stallOn, ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}) };
+    return { file: inv.file, args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn, ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}) };
   } catch (err) {
     return { error: toStewardError(err).message };
   }
@@ -147,6 +151,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
     }
     const prep = prepare(deps, run, task, ctx);
+    if (!('error' in prep) && prep.profile.model) tryDb('recording the model', () => recordRunProcess(store, run.id, { model: prep.profile.model }));
     const profile = 'error' in prep ? deps.config.agents[run.agent] : prep.profile;
     const caps: RunCaps = tryDb('reading the run caps', () => runCapsOf(store, task.id, profile)) ?? {};
     const plainTimeoutMs = (task.timeout_seconds ?? profile?.timeoutSeconds ?? 1800) * 1000;

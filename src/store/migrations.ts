@@ -206,6 +206,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_start ON runs(started_at);
   CREATE TABLE task_budgets (task_id INTEGER PRIMARY KEY REFERENCES tasks(id), budget_json TEXT NOT NULL);
   `,
+  // 11: model routing: a task's complexity (low | normal | high, picks the model) and the model a run used.
+  `
+  ALTER TABLE tasks ADD COLUMN complexity TEXT;
+  ALTER TABLE runs ADD COLUMN model TEXT;
+  `,
 ];
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */

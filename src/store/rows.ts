@@ -36,7 +36,7 @@ export const TASK_COLUMNS = [
   'id', 'project', 'title', 'goal', 'type', 'agent', 'priority', 'status', 'after_json', 'then_json',
   'requires_json', 'verify_json', 'review', 'max_attempts', 'attempts', 'timeout_seconds', 'key', 'source',
   'created_by', 'result', 'error', 'question', 'answer', 'feedback', 'blocked_kind', 'run_after', 'parent_id',
-  'proposal_id', 'current_run_id', 'created_at', 'updated_at', 'finished_at',
+  'proposal_id', 'current_run_id', 'created_at', 'updated_at', 'finished_at', 'complexity',
 ] as const;
 
 /** The run columns, in the order every run SELECT returns them. */
@@ -44,7 +44,7 @@ export const RUN_COLUMNS = [
   'id', 'task_id', 'agent', 'status', 'outcome', 'failure_kind', 'lease_ms', 'lease_expires_at', 'heartbeat_at',
   'started_at', 'finished_at', 'host', 'pid', 'pgid', 'exit_code', 'error', 'summary', 'evidence_json',
   'artifacts_json', 'late_json', 'cost_usd', 'tokens_in', 'tokens_out', 'session_id', 'log_path', 'proc_start',
-  'claimed_by', 'claim_after_event', 'finished_by', 'finish_after_event', 'turns',
+  'claimed_by', 'claim_after_event', 'finished_by', 'finish_after_event', 'turns', 'model',
 ] as const;
 
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
@@ -87,6 +87,7 @@ export function taskFromArray(a: unknown[]): Task {
     created_at: a[29] as number,
     updated_at: a[30] as number,
     finished_at: a[31] as number | null,
+    complexity: a[32] as Task['complexity'],
   };
 }
 
@@ -124,6 +125,7 @@ export function runFromArray(a: unknown[]): Run {
     finished_by: a[28] as string | null,
     finish_after_event: a[29] as number | null,
     turns: a[30] as number | null,
+    model: a[31] as string | null,
   };
 }
 
