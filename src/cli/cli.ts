@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { backoffPolicyOf } from '../config/schema.js';
 import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
 import { openStore, type Store } from '../store/open-store.js';
+import { wakePinger } from '../workspace/wake-socket.js';
 import { findWorkspace, type Workspace } from '../workspace/workspace.js';
 import type { CliContext, Command } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
@@ -43,11 +44,17 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
     actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
     config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
-    store: () => (opened.store ??= openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true })),
+    store: () => (opened.store ??= withWakeUp(openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true }), ctx.workspace().stewardDir)),
     op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
     log: (line) => process.stderr.write(`${visibleText(line)}\n`),
   };
   return ctx;
+}
+
+/** Every committed write pings the workspace's `steward up` (if one runs), so it dispatches at once (src/workspace/wake-socket.ts). */
+function withWakeUp(store: Store, stewardDir: string): Store {
+  store.afterCommit = wakePinger(stewardDir).ping;
+  return store;
 }
 
 /** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */

@@ -51,6 +51,11 @@ export class Store {
   /** Why the file is gone, once seen: from then on every write is UNAVAILABLE. */
   private lost: string | null = null;
   watchFile = false;
+  /**
+   * Called after each committed write transaction (the outermost one): the CLI pings `steward up`'s wake socket
+   * here (src/workspace/wake-socket.ts), `up` itself pokes its own loop. Must not throw.
+   */
+  afterCommit: (() => void) | undefined;
 
   constructor(
     readonly db: Database.Database,
@@ -88,11 +93,14 @@ export class Store {
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front). */
   tx<T>(fn: () => T): T {
     if (this.watchFile) this.assertFile();
+    let out: T;
     try {
-      return this.txn.immediate(fn) as T;
+      out = this.txn.immediate(fn) as T;
     } catch (err) {
       throw translateSqliteError(err);
     }
+    if (this.afterCommit && !this.db.inTransaction) this.afterCommit();
+    return out;
   }
 
   /** Runs a read outside a write transaction, translating driver errors. */

@@ -9,6 +9,10 @@ export interface LoopStats {
   tickSecondsSum: number;
   lastTickSeconds: number;
   skippedBusy: number;
+  /** Wake-ups: pings on the wake socket and this process's own writes outside a tick (src/workspace/wake-socket.ts). */
+  wakeups?: number;
+  /** What started the latest tick: the start, the heartbeat, a wake-up, a change to a watched file or the poll. */
+  lastCause?: 'start' | 'heartbeat' | 'wake' | 'change';
 }
 
 function line(name: string, value: number, labels: Record<string, string> = {}): string {
@@ -52,5 +56,6 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number, budget
   out.push(line('steward_tick_seconds_sum', loop.tickSecondsSum), line('steward_tick_seconds_count', loop.ticks));
   out.push('# HELP steward_tick_last_seconds Duration of the last tick.', '# TYPE steward_tick_last_seconds gauge', line('steward_tick_last_seconds', loop.lastTickSeconds));
   out.push('# HELP steward_ticks_skipped_busy Ticks skipped because another tick held the lock.', '# TYPE steward_ticks_skipped_busy counter', line('steward_ticks_skipped_busy', loop.skippedBusy));
+  out.push('# HELP steward_wakeups_total Wake-ups of the up loop by a committed write (wake socket pings, its own writes).', '# TYPE steward_wakeups_total counter', line('steward_wakeups_total', loop.wakeups ?? 0));
   return `${out.join('\n')}\n`;
 }

@@ -16,6 +16,7 @@ import { startUpHttp } from './http-server.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { listenWithFallback } from './listen.js';
 import { removeUpFile, writeUpFile } from './up-file.js';
+import { listenWake, wakeSocketPath } from '../workspace/wake-socket.js';
 import type { LoopStats } from './metrics.js';
 
 export interface UpOptions {
@@ -25,7 +26,7 @@ export interface UpOptions {
   env?: NodeJS.ProcessEnv;
   host?: string;
   port?: number;
-  /** Debounce of change-triggered ticks (ms). */
+  /** Debounce of ticks after a change to TASKS.md or the inbox (ms): lets an editor finish writing. Default 50. */
   debounceMs?: number;
   /** How often to look for changes made by other processes (ms). */
   pollMs?: number;
@@ -46,6 +47,8 @@ export interface UpHandle {
   stats: LoopStats;
   /** Ask for a tick soon (debounced). */
   poke(reason: string): void;
+  /** The wake socket's path, or null when it could not be made (see src/up/wake.ts). */
+  wakeSocket: string | null;
   /** Stop dispatching, finish the current tick, close the server and release the lock. */
   drain(): Promise<void>;
   /** Resolves when `up` has stopped. */
@@ -59,7 +62,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   const release = acquireInstanceLock(join(workspace.stewardDir, 'up.lock'));
   // A long-running process: every write checks the database file is still the one opened.
   store.watchFile = true;
-  const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 };
+  const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0, wakeups: 0, lastCause: 'start' };
   let draining = false;
   const tick = workspaceTick({
     workspace,
@@ -103,6 +106,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
+  /** Why the next tick runs (stats.lastCause once it has). */
+  let cause: NonNullable<LoopStats['lastCause']> = 'start';
   let lastMark: string | undefined;
   const runOnce = () => {
     if (draining) return;
@@ -117,6 +122,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     }
     running = true;
     again = false;
+    stats.lastCause = cause;
+    cause = 'heartbeat';
     const started = performance.now();
     try {
       const digest = tick(op());
@@ -134,16 +141,45 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     }
     if (again && !draining) schedule(0);
   };
-  const schedule = (ms: number) => {
+  /** When the pending tick is due (ms since the epoch); Infinity when none is pending. */
+  let dueAt = Infinity;
+  /**
+   * Runs a tick in `ms`, unless one is due sooner: a later request never postpones an earlier one (a TASKS.md
+   * change right after a wake-up must not push the wake-up's tick back by the debounce). After each tick the
+   * next heartbeat is set outright (`next`).
+   */
+  const schedule = (ms: number, next = false) => {
     if (draining) return;
+    if (!next && Date.now() + ms >= dueAt) return;
     clearTimeout(timer);
+    dueAt = Date.now() + ms;
     timer = setTimeout(() => {
+      dueAt = Infinity;
       runOnce();
-      schedule(config.heartbeat.everySeconds * 1000);
+      // A write during the tick asked for one more (runOnce scheduled it): the heartbeat comes after that one.
+      if (dueAt === Infinity) schedule(config.heartbeat.everySeconds * 1000, true);
     }, ms);
   };
-  const debounce = options.debounceMs ?? 300;
-  const poke = (_reason: string) => schedule(debounce);
+  const debounce = options.debounceMs ?? 50;
+  const poke = (_reason: string) => {
+    cause = 'change';
+    schedule(debounce);
+  };
+  /**
+   * A committed write (a ping on the wake socket from another steward process, or a write by this one outside the
+   * tick: MCP over HTTP, the web board): tick at once. During a tick, one more tick follows it.
+   */
+  const wake = () => {
+    if (draining) return;
+    stats.wakeups = (stats.wakeups ?? 0) + 1;
+    cause = 'wake';
+    if (running) again = true;
+    else schedule(0);
+  };
+  store.afterCommit = () => {
+    if (!running) wake();
+  };
+  const wakeServer = await listenWake(workspace.stewardDir, wake, log);
 
   const watchers: FSWatcher[] = [];
   const watchDir = (dir: string, filter?: (name: string) => boolean) => {
@@ -183,6 +219,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       clearTimeout(timer);
       clearInterval(poll);
       for (const w of watchers) w.close();
+      wakeServer?.close();
+      store.afterCommit = undefined;
       while (running) await new Promise((r) => setTimeout(r, 20));
       await http.close();
       removeUpFile(workspace.stewardDir);
@@ -192,6 +230,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
 
   schedule(0);
   const loginUrl = web.oneTimeLink(http.url);
-  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, drain, stopped };
+  const wakeSocket = wakeServer ? wakeSocketPath(workspace.stewardDir) : null;
+  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, wakeSocket, drain, stopped };
 }
 
