@@ -20,3 +20,4 @@ export * from './schedules.js';
 export * from './task-budget.js';
 export * from './budgets.js';
 export * from './budget-report.js';
+export * from './cost-stats.js';

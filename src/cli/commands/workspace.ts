@@ -1,7 +1,8 @@
 // Workspace commands: init, tick, stats.
 import { loadConfig } from '../../config/load-config.js';
 import { describePermissions } from '../../core/adapters/index.js';
-import { collectStats } from '../../ops/index.js';
+import { collectStats, COST_GROUPS, costReport, type CostGroup } from '../../ops/index.js';
+import { periodBounds } from '../../core/budget-period.js';
 import { openStore } from '../../store/open-store.js';
 import { digestText } from '../../tick/digest-text.js';
 import { boardHooks } from '../../tick/hooks.js';
@@ -12,7 +13,7 @@ import { StewardError } from '../../core/errors.js';
 import { parseInput, zName } from '../../core/schemas.js';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../command.js';
+import type { CliContext, Command, CommandOutput, Values } from '../command.js';
 
 /** `steward init [--openclaw [--workspace DIR]]`: the workspace folders and starter files, never over an edit. */
 export const init: Command = {
@@ -73,12 +74,37 @@ export const tick: Command = {
   },
 };
 
+const usd = (n: number) => `$${n.toFixed(4)}`;
+const pct = (n: number | null) => (n === null ? '-' : `${Math.round(n * 100)}%`);
+const dur = (ms: number | null) => (ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms / 6000) / 10}m`);
+
+/** `steward stats --cost`: spend per project, type, agent profile or day. */
+function costStats(ctx: CliContext, values: Values): CommandOutput {
+  const by = (values.by ?? 'project') as string;
+  if (!(COST_GROUPS as readonly string[]).includes(by)) throw new StewardError('USAGE', `--by must be one of ${COST_GROUPS.join(', ')} (got "${by}")`);
+  const days = values.days === undefined ? undefined : Number(values.days);
+  if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new StewardError('USAGE', `--days must be a positive whole number (got "${String(values.days)}")`);
+  const now = Date.now();
+  const tz = ctx.config().budgets.timezone;
+  const since = days === undefined ? 0 : periodBounds(now, 'day', tz).start - (days - 1) * 86_400_000;
+  const report = costReport(ctx.store(), by as CostGroup, { since, tz });
+  const head = [by, 'runs', 'cost', 'tokens in', 'tokens out', 'success', 'median'];
+  const cells = [...report.rows, report.total].map((r) => [r.key, String(r.runs), usd(r.cost_usd), String(r.tokens_in), String(r.tokens_out), pct(r.success_rate), dur(r.median_duration_ms)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const row = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  const lines = report.rows.length ? [row(head), ...cells.map(row)] : ['no runs'];
+  return { json: report, text: lines.join('\n') };
+}
+
 /** `steward stats`: the queue's numbers. */
 export const stats: Command = {
   name: 'stats',
   summary: 'queue statistics: tasks by state, throughput, failures by kind, cost and tokens, proposals',
-  usage: 'steward stats [--json]',
-  run(ctx) {
+  usage: 'steward stats [--json] | steward stats --cost [--by project|type|agent|day] [--days N] [--json]',
+  options: { cost: { type: 'boolean' }, by: { type: 'string' }, days: { type: 'string' } },
+  run(ctx, values) {
+    if (values.cost) return costStats(ctx, values);
+    if (values.by !== undefined || values.days !== undefined) throw new StewardError('USAGE', `--by and --days go with --cost\nusage: ${this.usage}`);
     const s = collectStats(ctx.store(), Date.now());
     const failures = Object.entries(s.failures).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
     const proposals = Object.entries(s.proposals).map(([k, n]) => `${k} ${n}`).join(' · ') || 'none';
