@@ -20,9 +20,9 @@ export interface Limitation {
 }
 
 const OPENCODE_SILENT_RETRY =
-  'opencode 1.18.33 retries the failed model call forever (backing off, honouring Retry-After) and prints nothing on stdout or stderr meanwhile: ' +
+  'opencode 1.18.33 retries the failed model call (its session retry, backing off, honouring Retry-After) and prints nothing on stdout or stderr meanwhile: ' +
   'its retry status is not one of the `run --format json` events, and its log line ("stream error … AI_APICallError: <message>") carries no HTTP status. ' +
-  'steward sees silence and stops it as stalled after stallSeconds (one strike), so the status is never known';
+  'steward sees silence (60 s in the harness) and stops it as stalled (one strike), so the status is never known';
 
 const QWEN_SILENT_RETRY =
   'Qwen Code 0.15.10 retries a 429 or 500 for minutes (20 requests in the first 45 s of a 500) and prints nothing meanwhile (no event ' +

@@ -1,4 +1,5 @@
 // The matrix of an e2e run: CLI × scenario → ok/FAIL and seconds, as text for the terminal and as docs/CLIS.md.
+import { existsSync, readFileSync } from 'node:fs';
 import { SCENARIOS, type Scenario } from './mock-model.js';
 import type { RowResult } from './row.js';
 
@@ -122,6 +123,9 @@ export function renderDoc(saved: SavedMatrix): string {
     '',
     ...scenarios.map((s) => `- **${s}**: ${SCENARIO_TEXT[s]}`),
   ];
+  // Hand-written findings kept beside the matrix (the CLIs' retry knobs), verbatim.
+  const notes = new URL('../../e2e/clis-notes.md', import.meta.url);
+  if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trimEnd());
   const limited = results.filter((r) => r.ok && r.limited);
   if (limited.length) {
     lines.push('', '## What a CLI cannot do (cells marked "limit")', '');

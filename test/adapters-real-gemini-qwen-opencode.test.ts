@@ -1,0 +1,124 @@
+// The adapters of Gemini CLI, Qwen Code and opencode on what the real CLIs printed under the e2e harness
+// (test/fixtures/samples/real/, recorded by `npm run e2e:clis -- --samples` against the mock model): the verdict,
+// and for the runs steward kills (a CLI retrying for longer than the timeout) the outcome.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { getAdapter, type Verdict } from '../src/core/adapters/index.js';
+import { decideOutcome, type OutcomeFacts } from '../src/runner/outcome.js';
+import type { ProcessResult } from '../src/runner/supervise.js';
+import { SAMPLES_DIR } from './helpers/fixtures.js';
+
+interface Real {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  argv: string[];
+}
+
+function real(name: string): Real {
+  const file = (ext: string) => readFileSync(`${SAMPLES_DIR}real/${name}.${ext}`, 'utf8');
+  const meta = JSON.parse(file('json')) as { exitCode: number | null; signal: string | null; argv: string[] };
+  return { stdout: file('stdout'), stderr: file('stderr'), exitCode: meta.exitCode, signal: meta.signal, argv: meta.argv };
+}
+
+const parse = (cli: string, r: Real): Verdict => getAdapter(cli).parse({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, signal: r.signal });
+
+/** The outcome when steward killed the CLI at its timeout with this output. */
+function killedAtTimeout(cli: string, r: Real) {
+  const verdict = getAdapter(cli).parse({ stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM' });
+  const process: ProcessResult = { ended: 'timeout', stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM', durationMs: 120_000 };
+  const facts: OutcomeFacts = { process, verdict, timeoutMs: 120_000, stallMs: 60_000, logPath: '/l' };
+  const d = decideOutcome(facts);
+  assert.notEqual(d.verb, 'none');
+  return (d as Exclude<typeof d, { verb: 'none' }>).input;
+}
+
+const G = 'gemini-0.61.0';
+const Q = 'qwen-0.15.10';
+const O = 'opencode-1.18.33';
+
+test('gemini 0.61 (real): stream-json run → the answer, tokens, session', () => {
+  const r = real(`${G}-ok`);
+  assert.deepEqual(r.argv.slice(3, 5), ['-o', 'stream-json']);
+  const v = parse('gemini', r);
+  assert.equal(v.ok, true);
+  assert.equal(v.summary, 'E2E-DONE ok');
+  assert.ok((v.tokens_in ?? 0) > 0 && (v.tokens_out ?? 0) > 0, JSON.stringify(v));
+  assert.match(v.session_id ?? '', /^[0-9a-f-]{36}$/);
+});
+
+test('gemini 0.61 (real): a 401 (exit 145, result status error with the API body in its envelope) is fatal', () => {
+  const r = real(`${G}-e401-stream-json`);
+  assert.equal(r.exitCode, 145);
+  const v = parse('gemini', r);
+  assert.equal(v.kind, 'fatal');
+  assert.match(v.error ?? '', /^authentication failed: .*401/);
+});
+
+test('gemini 0.61 (real): killed while retrying a 429 → rate_limit, no strike; while retrying a 500 → transient naming it', () => {
+  const limited = killedAtTimeout('gemini', real(`${G}-e429`));
+  assert.equal(limited.kind, 'rate_limit');
+  assert.match(String(limited.error), /while the CLI retried HTTP 429/);
+  const failed = killedAtTimeout('gemini', real(`${G}-e500`));
+  assert.equal(failed.kind, 'transient');
+  assert.match(String(failed.error), /while the CLI retried HTTP 500/);
+});
+
+test('gemini 0.61 (real): a NEEDS_INPUT line in the streamed answer blocks the task with the question', () => {
+  const v = parse('gemini', real(`${G}-ask`));
+  assert.equal(v.kind, 'needs_input');
+  assert.equal(v.question, 'Which colour should the greeting be?');
+});
+
+test('qwen 0.15 (real): stream-json run → the answer, tokens, session', () => {
+  const r = real(`${Q}-ok`);
+  assert.deepEqual(r.argv.slice(2, 4), ['-o', 'stream-json']);
+  const v = parse('qwen', r);
+  assert.equal(v.ok, true);
+  assert.equal(v.summary, 'E2E-DONE ok');
+  assert.ok((v.tokens_in ?? 0) > 0 && (v.tokens_out ?? 0) > 0, JSON.stringify(v));
+});
+
+test('qwen 0.15 (real): a 401 printed as success (exit 0, is_error false, no stats in stream-json) is a fatal failure', () => {
+  const e401 = real(`${Q}-e401-stream-json`);
+  assert.equal(e401.exitCode, 0);
+  assert.match(e401.stdout, /"subtype":"success".*"is_error":false/);
+  assert.doesNotMatch(e401.stdout, /totalErrors/);
+  const v401 = parse('qwen', e401);
+  assert.equal(v401.ok, false);
+  assert.equal(v401.kind, 'fatal');
+  assert.match(v401.error ?? '', /^authentication failed: \[API Error: 401 /);
+  // The same envelope from a model that answered (it counted input and output tokens) is the model's text.
+  const answered = e401.stdout.replace(/"usage":\{"input_tokens":0,"output_tokens":0/g, '"usage":{"input_tokens":100,"output_tokens":20');
+  assert.equal(parse('qwen', { ...e401, stdout: answered }).ok, true);
+});
+
+test('qwen 0.15 (real): its 429 and 500 loops print nothing after init, so a kill is all steward knows (limits in docs/CLIS.md)', () => {
+  for (const scenario of ['e429', 'e500']) {
+    const r = real(`${Q}-${scenario}`);
+    assert.equal(r.stderr.trim(), '', scenario);
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l).type), ['system'], scenario);
+    assert.equal(killedAtTimeout('qwen', r).kind, 'timeout', scenario);
+  }
+});
+
+test('qwen 0.15 (real): a NEEDS_INPUT line blocks the task with the question', () => {
+  const v = parse('qwen', real(`${Q}-ask`));
+  assert.equal(v.kind, 'needs_input');
+  assert.equal(v.question, 'Which colour should the greeting be?');
+});
+
+test('opencode 1.18 (real): run → the answer, tokens; a 401 is fatal; NEEDS_INPUT blocks', () => {
+  const ok = parse('opencode', real(`${O}-ok`));
+  assert.equal(ok.ok, true);
+  assert.equal(ok.summary, 'E2E-DONE ok');
+  assert.ok((ok.tokens_in ?? 0) > 0, JSON.stringify(ok));
+  const e401 = parse('opencode', real(`${O}-e401`));
+  assert.equal(e401.kind, 'fatal');
+  assert.match(e401.error ?? '', /401/);
+  const ask = parse('opencode', real(`${O}-ask`));
+  assert.equal(ask.kind, 'needs_input');
+  assert.equal(ask.question, 'Which colour should the greeting be?');
+});
