@@ -1,10 +1,15 @@
-// Overhead of one babysitter: its own RSS and CPU while its CLI runs (~10 s of the `slow` fake CLI).
-// Run: npm run build && node dist/bench/babysitter.js   (Linux: samples /proc/<pid>/stat and status)
+// The babysitter's own overhead while its CLI runs: a real `steward work --run N --here` supervising the fake CLI
+// (`slow` mode: a stream line every `intervalMs` for `seconds`), sampled beside the CLI it supervises from
+// /proc/<pid>/stat (CPU ticks) and /proc/<pid>/status (VmRSS, VmHWM). Linux only (the report says so elsewhere).
+// The CPU share counts only the window in which the CLI runs (from the pgid the babysitter records to the CLI's
+// exit): start-up and the after-run bookkeeping are one-off costs, not overhead per second of agent work.
+// Run alone: npm run build && node dist/bench/babysitter.js [seconds] [interval-ms]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { addTask, claimTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { createWorkspaceDirs } from '../src/workspace/workspace.js';
@@ -12,68 +17,141 @@ import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const FAKE = join(ROOT, 'test/fixtures/fake-cli.mjs');
-const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-interface Sample {
+/** The goal of issue 18 for one babysitter beside a running CLI. */
+export const BABYSITTER_GOALS = { rssMb: 60, cpuPct: 1 } as const;
+
+interface ProcSample {
   at: number;
+  ticks: number;
   rssKb: number;
-  cpuTicks: number;
+  hwmKb: number;
 }
 
-function sample(pid: number): Sample | undefined {
+/** utime+stime and memory of a live process; undefined once it is gone (or a zombie without status). */
+function sample(pid: number): ProcSample | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { at: Date.now(), rssKb: rss ? Number(rss[1]) : 0, cpuTicks: Number(f[11]) + Number(f[12]) };
+    if (f[0] === 'Z') return undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { at: performance.now(), ticks: Number(f[11]) + Number(f[12]), rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
   } catch {
     return undefined;
   }
 }
 
-async function measure(label: string, env: Record<string, string>): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-  const { workspace } = createWorkspaceDirs(root);
-  const agents = { coder: { cli: 'claude', bin: FAKE, env: { FAKE_CLI: 'claude', FAKE_MODE: 'slow', ...env }, leaseSeconds: 30 } };
-  writeFileSync(workspace.configPath, JSON.stringify({ agents }));
-  const store = openStore(workspace.dbPath);
-  addTask(store, { title: 'bench' }, { now: Date.now(), actor: 'bench' });
-  const claimed = claimTask(store, { agent: 'coder', lease_seconds: 30 }, { now: Date.now(), actor: 'bench' });
-  if (!claimed.task) throw new Error('nothing claimed');
-  const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'work', '--run', String(claimed.run.id), '--here', '--dir', root], { stdio: 'ignore' });
-  const samples: Sample[] = [];
-  const timer = setInterval(() => {
-    const s = sample(child.pid!);
-    if (s) samples.push(s);
-  }, 200);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  const run = store.runs.get(claimed.run.id)!;
-  store.close();
-  // Steady state: from 2 s in (node start and module loading done) to the last sample.
-  const steady = samples.filter((s) => s.at - started >= 2000);
-  const first = steady[0]!;
-  const last = steady[steady.length - 1]!;
-  const cpuPct = ((last.cpuTicks - first.cpuTicks) / TICK / ((last.at - first.at) / 1000)) * 100;
-  const mib = (kb: number) => (kb / 1024).toFixed(1);
-  const rss = samples.map((s) => s.rssKb);
-  const logBytes = readFileSync(run.log_path!, 'utf8').length;
-  console.log(
-    `${label}: exit ${code}, run ${run.outcome}, ${((Date.now() - started) / 1000).toFixed(1)} s, log ${(logBytes / 1024).toFixed(0)} KiB | ` +
-      `babysitter RSS avg ${mib(rss.reduce((a, b) => a + b, 0) / rss.length)} MiB, max ${mib(Math.max(...rss))} MiB | ` +
-      `CPU total ${(samples[samples.length - 1]!.cpuTicks / TICK).toFixed(2)} s, steady ${cpuPct.toFixed(2)} % of one core`,
-  );
+/** One process's figures over the CLI's run. */
+export interface ProcFigures {
+  /** CPU while the CLI ran, in % of one core. */
+  cpuPct: number;
+  /** Peak RSS (VmHWM) seen by the end of the CLI's run, MB (2^20 bytes). */
+  peakMb: number;
+  /** Median VmRSS while the CLI ran, MB. */
+  rssMb: number;
 }
 
-async function baseline(): Promise<void> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+export interface BabysitterResult {
+  seconds: number;
+  intervalMs: number;
+  /** The window measured: from the CLI's start to its exit, seconds. */
+  windowS: number;
+  babysitter: ProcFigures;
+  cli: ProcFigures;
+  /** An idle `node -e` process's RSS on this machine, MB. */
+  idleNodeMb: number;
+  /** The run's outcome and the babysitter's exit code (a correctness check: the run completes). */
+  outcome: string | null;
+  exitCode: number | null;
+}
+
+const TICK_HZ = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const mb = (kb: number) => kb / 1024;
+
+function figures(samples: ProcSample[]): ProcFigures {
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const seconds = (last.at - first.at) / 1000;
+  return {
+    cpuPct: seconds > 0 ? ((last.ticks - first.ticks) / TICK_HZ / seconds) * 100 : 0,
+    peakMb: mb(Math.max(...samples.map((s) => s.hwmKb))),
+    rssMb: mb(median(samples.map((s) => s.rssKb))),
+  };
+}
+
+async function idleNodeMb(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+  await sleep(1500);
   const s = sample(child.pid!);
   child.kill();
-  console.log(`baseline: an idle \`node -e\` process: RSS ${((s?.rssKb ?? 0) / 1024).toFixed(1)} MiB`);
+  return mb(s?.hwmKb ?? 0);
 }
 
-await baseline();
-await measure('quiet CLI (a line every 100 ms, 10 s)', { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '10000' });
-await measure('chatty CLI (a line every 1 ms, 10 s)', { FAKE_INTERVAL_MS: '1', FAKE_DURATION_MS: '10000' });
+/** Runs one babysitter over a fake CLI for `seconds`, a stream line every `intervalMs`, and measures both. */
+export async function measureBabysitter(opts: { seconds: number; intervalMs: number; progress?: (line: string) => void }): Promise<BabysitterResult> {
+  const root = mkdtempSync(join(tmpdir(), 'steward-bench-babysitter-'));
+  try {
+    const { workspace } = createWorkspaceDirs(root);
+    const env = { FAKE_CLI: 'claude', FAKE_MODE: 'slow', FAKE_INTERVAL_MS: String(opts.intervalMs), FAKE_DURATION_MS: String(opts.seconds * 1000) };
+    writeFileSync(workspace.configPath, JSON.stringify({ agents: { coder: { cli: 'claude', bin: FAKE, env, leaseSeconds: 30 } } }));
+    const store = openStore(workspace.dbPath);
+    try {
+      addTask(store, { title: 'babysitter overhead' }, { now: Date.now(), actor: 'bench' });
+      const claimed = claimTask(store, { agent: 'coder', lease_seconds: 30 }, { now: Date.now(), actor: 'bench' });
+      if (!claimed.task) throw new Error('nothing claimed');
+      const runId = claimed.run.id;
+      const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      let done = false;
+      void exited.then(() => (done = true));
+      // The CLI leads its own group: the pgid the babysitter records is the CLI's pid.
+      let cliPid: number | null = null;
+      while (!done && cliPid === null) {
+        cliPid = store.runs.get(runId)?.pgid ?? null;
+        if (cliPid === null) await sleep(20);
+      }
+      const sitter: ProcSample[] = [];
+      const cli: ProcSample[] = [];
+      if (cliPid !== null) {
+        for (;;) {
+          const c = sample(cliPid);
+          const b = sample(child.pid!);
+          if (!c || !b) break;
+          cli.push(c);
+          sitter.push(b);
+          await sleep(200);
+        }
+        // The CLI is gone: one last reading of the babysitter closes the window.
+        const b = sample(child.pid!);
+        if (b) sitter.push(b);
+      }
+      opts.progress?.(`[babysitter] CLI ran ${((sitter.at(-1)?.at ?? 0) - (sitter[0]?.at ?? 0)) / 1000} s; waiting for the babysitter to finish`);
+      const exitCode = await exited;
+      const outcome = store.runs.get(runId)?.outcome ?? null;
+      if (sitter.length < 2 || cli.length < 1) throw new Error(`the CLI of run ${runId} was not seen running (babysitter exit ${exitCode}, outcome ${outcome})`);
+      return {
+        seconds: opts.seconds,
+        intervalMs: opts.intervalMs,
+        windowS: (sitter.at(-1)!.at - sitter[0]!.at) / 1000,
+        babysitter: figures(sitter),
+        cli: figures(cli),
+        idleNodeMb: await idleNodeMb(),
+        outcome,
+        exitCode,
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const seconds = Number(process.argv[2] ?? 20);
+  const intervalMs = Number(process.argv[3] ?? 500);
+  const r = await measureBabysitter({ seconds, intervalMs, progress: (l) => process.stderr.write(`${l}\n`) });
+  console.log(JSON.stringify(r, null, 2));
+}

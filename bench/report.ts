@@ -148,4 +148,8 @@ export interface BenchOptions {
   /** Steady ticks per size, and CLI ticks per size. */
   steadyTicks: number;
   cliTicks: number;
+  /** Rounds of the CLI start-up section (each command once per round, beside bare node). */
+  startupRounds: number;
+  /** How long the babysitter section's fake CLI runs. */
+  babysitterSeconds: number;
 }

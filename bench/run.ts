@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one report (markdown on stdout; `--out FILE` writes it too). Progress goes to stderr.
 // Options: --tasks N --repeat N --peer-procs 1,4 --procs 1,2,4,8 --sizes 1000,10000,100000 --round-trips N --mcp-tasks N --cli-pairs N
-//          --steady-ticks N --cli-ticks N --only throughput,scaling,mcp,tick,schema,guarantees --out FILE
+//          --steady-ticks N --cli-ticks N --startup-rounds N --babysitter-seconds N
+//          --only throughput,scaling,mcp,tick,schema,guarantees,startup,babysitter --out FILE
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { loadLine, machineLine, progress, renderReport, type BenchOptions, type 
 import { mcpSection, schemaSection } from './section-mcp.js';
 import { guaranteesSection, scalingSection, throughputSection } from './section-queue.js';
 import { tickSection } from './section-files.js';
+import { babysitterSection, startupSection } from './section-startup.js';
 
 /** The sections in report order, by id. */
 export const SECTIONS: Record<string, (o: BenchOptions) => Section | Promise<Section>> = {
@@ -18,6 +20,8 @@ export const SECTIONS: Record<string, (o: BenchOptions) => Section | Promise<Sec
   tick: tickSection,
   schema: schemaSection,
   guarantees: () => guaranteesSection(),
+  startup: startupSection,
+  babysitter: babysitterSection,
 };
 
 /** The defaults of `npm run bench` (about 6–8 minutes on a loaded 2-core machine). */
@@ -32,6 +36,8 @@ export const DEFAULTS: BenchOptions = {
   cliPairs: 10,
   steadyTicks: 5,
   cliTicks: 3,
+  startupRounds: 15,
+  babysitterSeconds: 20,
 };
 
 /** Runs the chosen sections in order and returns the report as markdown. */
@@ -49,7 +55,8 @@ export async function runBench(o: BenchOptions, only: string[] = Object.keys(SEC
     sections.push({ ...s, seconds: (performance.now() - t) / 1000, load });
   }
   const options = `tasks ${o.tasks}, repeat ${o.repeat}, peer procs ${o.peerProcs.join(',')}, procs ${o.procs.join(',')}, sizes ${o.sizes.join(',')}, round trips ${o.roundTrips}, ` +
-    `MCP queue ${o.mcpTasks}, CLI pairs ${o.cliPairs}, steady ticks ${o.steadyTicks}, CLI ticks ${o.cliTicks}`;
+    `MCP queue ${o.mcpTasks}, CLI pairs ${o.cliPairs}, steady ticks ${o.steadyTicks}, CLI ticks ${o.cliTicks}, ` +
+    `start-up rounds ${o.startupRounds}, babysitter seconds ${o.babysitterSeconds}`;
   const markdown = renderReport({
     machine: machineLine(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -68,7 +75,7 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
     options: {
       tasks: { type: 'string' }, repeat: { type: 'string' }, 'peer-procs': { type: 'string' }, procs: { type: 'string' }, sizes: { type: 'string' },
       'round-trips': { type: 'string' }, 'mcp-tasks': { type: 'string' }, 'cli-pairs': { type: 'string' },
-      'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
+      'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, 'startup-rounds': { type: 'string' }, 'babysitter-seconds': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number) => {
@@ -89,6 +96,8 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
     cliPairs: num(values['cli-pairs'], DEFAULTS.cliPairs),
     steadyTicks: num(values['steady-ticks'], DEFAULTS.steadyTicks),
     cliTicks: num(values['cli-ticks'], DEFAULTS.cliTicks),
+    startupRounds: num(values['startup-rounds'], DEFAULTS.startupRounds),
+    babysitterSeconds: num(values['babysitter-seconds'], DEFAULTS.babysitterSeconds),
   };
   return { o, only: values.only ? values.only.split(',') : Object.keys(SECTIONS), ...(values.out ? { out: values.out } : {}) };
 }

@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import { quietProgress } from '../bench/report.js';
 import { runBench, SECTIONS } from '../bench/run.js';
 
-test('bench report: all six sections run on tiny sizes, every task claimed exactly once', async () => {
+test('bench report: all eight sections run on tiny sizes, every task claimed exactly once', async () => {
   quietProgress();
   const tiny = {
     tasks: 30, repeat: 1, peerProcs: [1], procs: [2], sizes: [100], roundTrips: 5,
-    mcpTasks: 100, cliPairs: 1, steadyTicks: 1, cliTicks: 1,
+    mcpTasks: 100, cliPairs: 1, steadyTicks: 1, cliTicks: 1, startupRounds: 1, babysitterSeconds: 2,
   };
   const { sections, markdown } = await runBench(tiny, Object.keys(SECTIONS), 'test');
-  assert.deepEqual(sections.map((s) => s.id), ['throughput', 'scaling', 'mcp', 'tick', 'schema', 'guarantees']);
+  assert.deepEqual(sections.map((s) => s.id), ['throughput', 'scaling', 'mcp', 'tick', 'schema', 'guarantees', 'startup', 'babysitter']);
   for (const s of sections) assert.ok(s.ok, `section ${s.id} reports a failed check`);
   for (const s of sections) assert.ok(s.tables.every((t) => t.rows.length > 0), `section ${s.id} has an empty table`);
   // Every subject drained the queue at every process count, and steward's record agrees.
@@ -23,7 +23,12 @@ test('bench report: all six sections run on tiny sizes, every task claimed exact
   for (const name of ['steward', 'steward (batches of 10)']) {
     assert.deepEqual(scaling.filter((r) => r[0] === name).map((r) => [r[5], r[6], r[7]]), [['30 / 30', '30 / 30', '0']], name);
   }
+  // The start-up row names every measured command and its ratios to bare node; the babysitter row sits beside its CLI's.
+  const startup = sections[6]!.tables[0]!.rows.map((r) => r[0]);
+  assert.deepEqual(startup, ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)']);
+  assert.ok(sections[6]!.tables[0]!.rows.every((r) => /×$/.test(r[2]!) && /MB$/.test(r[5]!)));
+  assert.deepEqual(sections[7]!.tables[0]!.rows.map((r) => r[0]), ['babysitter (`steward work`)', 'the CLI it supervises', 'idle `node -e` (floor)']);
   assert.match(markdown, /^# steward benchmark report/);
   assert.match(markdown, /machine: .+ cores, .+Node v\d+/);
-  assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 6);
+  assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 8);
 });

@@ -1,14 +1,33 @@
 // The CLI loads only the module of the command it runs: `steward claim` must not pay for the MCP
 // SDK, execa, the tick or the runner. Checked with a resolve hook that logs every module a real
-// `steward` process loads.
+// `steward` process loads; the bin is esbuild's bundle (scripts/bundle-cli.mjs), so each chunk it loads is
+// mapped back to the sources in it with the build's metafile (dist/bundle-meta.json).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { COMMAND_NAMES, loadCommand } from '../src/cli/commands/index.js';
-import { CLI, cli, tempDir } from './support/helpers.js';
+import { CLI, REPO_ROOT, cli, tempDir } from './support/helpers.js';
+
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
+/** The sources (repository-relative: src/…, node_modules/…) behind the module URLs a bundled CLI process loaded. */
+function sourcesOf(urls: string[]): string[] {
+  const meta = JSON.parse(readFileSync(join(REPO_ROOT, 'dist/bundle-meta.json'), 'utf8')) as Metafile;
+  const out: string[] = [];
+  for (const url of urls) {
+    if (!url.startsWith('file:')) continue; // node: built-ins
+    const rel = fileURLToPath(url).slice(REPO_ROOT.length).replace(/^\//, '');
+    const chunk = meta.outputs[rel];
+    if (chunk) out.push(...Object.keys(chunk.inputs));
+    else out.push(rel); // loaded outside the bundle (an external such as better-sqlite3, or a stray unbundled file)
+  }
+  return out;
+}
 
 const HOOK = `
 import { register } from 'node:module';
@@ -58,15 +77,49 @@ describe('CLI start-up', () => {
   });
 
   test('claim, complete and list load neither the MCP SDK, execa, the tick nor the runner; mcp loads its own module', () => {
-    const heavy = /node_modules\/(@modelcontextprotocol|execa|gray-matter)\/|dist\/src\/(tick|runner|mcp|up|board)\//;
+    const heavy = /^node_modules\/(@modelcontextprotocol|execa|gray-matter)\/|^src\/(tick|runner|mcp|up|board|web)\//;
     for (const args of [['claim', '--agent', 'a', '--json'], ['complete', '1', '--json'], ['list', '--json']]) {
       const { code, modules } = modulesLoadedBy(ws, args);
       assert.ok(code === 0 || code === 3, `${args[0]} exit ${code}`);
-      assert.ok(modules.some((m) => m.endsWith('/dist/src/cli/commands/tasks.js') || m.endsWith('/dist/src/cli/commands/runs.js')), `${args[0]}: the hook logged ${modules.length} modules`);
-      assert.deepEqual(modules.filter((m) => heavy.test(m)), [], args[0]);
+      const sources = sourcesOf(modules);
+      assert.ok(sources.includes('src/cli/commands/tasks.ts') || sources.includes('src/cli/commands/runs.ts'), `${args[0]}: the hook logged ${modules.length} modules`);
+      assert.deepEqual(sources.filter((m) => heavy.test(m)), [], args[0]);
     }
     const help = modulesLoadedBy(ws, ['mcp', '--help']);
     assert.equal(help.code, 0);
-    assert.ok(help.modules.some((m) => m.includes('/dist/src/cli/commands/mcp.js')));
+    assert.ok(sourcesOf(help.modules).includes('src/cli/commands/mcp.ts'));
+  });
+
+  test('the bin is the bundle: it loads its chunks and better-sqlite3, no per-file tsc output; --version loads no config, zod or SQLite', () => {
+    const { code, modules } = modulesLoadedBy(ws, ['list', '--json']);
+    assert.equal(code, 0);
+    const files = modules.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m).slice(REPO_ROOT.length).replace(/^\//, ''));
+    assert.deepEqual(files.filter((f) => !/^dist\/src\/cli\/(main|chunk-\w+)\.js$/.test(f)), ['node_modules/better-sqlite3/lib/index.js']);
+    assert.ok(sourcesOf(modules).some((s) => s.startsWith('node_modules/zod/')), 'zod is bundled into a chunk');
+    const version = modulesLoadedBy(ws, ['--version']);
+    assert.equal(version.code, 0);
+    const loaded = sourcesOf(version.modules);
+    assert.deepEqual(loaded.filter((m) => /^node_modules\/|^src\/(config|store|ops|workspace)\//.test(m)), [], loaded.join(' '));
+  });
+
+  test('doctor --bench prints the start-up row of every measured command against bare node, and leaves the workspace alone', () => {
+    const before = cli(['list', '--json'], { cwd: ws }).stdout;
+    const text = cli(['doctor', '--bench', '--rounds', '1'], { cwd: ws });
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.split('\n');
+    assert.match(lines[0]!, /^CLI start-up, 1 rounds, medians, against bare node/);
+    for (const label of ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)']) {
+      assert.ok(lines.some((l) => l.startsWith(label) && /\d+ ms +\d+\.\d\d× .*MB +\d+\.\d\d×/.test(l)), `${label} in:\n${text.stdout}`);
+    }
+    assert.doesNotMatch(text.stdout, /FAILED/);
+    const json = cli(['doctor', '--bench', '--rounds', '1', '--json'], { cwd: tempDir() });
+    assert.equal(json.code, 0, json.stderr);
+    const r = JSON.parse(json.stdout) as { rounds: number; rows: Array<{ label: string; wallRatio: number; rssRatio: number; failures: string[] }> };
+    assert.equal(r.rounds, 1);
+    assert.equal(r.rows.length, 6);
+    assert.ok(r.rows.every((row) => row.wallRatio > 0 && row.rssRatio > 0 && row.failures.length === 0), json.stdout);
+    assert.equal(cli(['list', '--json'], { cwd: ws }).stdout, before);
+    const bad = cli(['doctor', '--bench', '--rounds', '0'], { cwd: ws });
+    assert.deepEqual([bad.code, bad.stderr.trim()], [2, 'error USAGE: --rounds takes a whole number from 1 to 1000, got 0']);
   });
 });

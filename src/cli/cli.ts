@@ -1,14 +1,13 @@
 // The `steward` command line: global flags, dispatch, output and exit codes (main.ts is the executable).
-import { visibleText } from '../core/visible-text.js';
+// Start-up matters (agents and heartbeats call the CLI all day): what every command needs is imported here; the
+// config (yaml, zod), the store (better-sqlite3) and each command's module load only when the command runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configPermissionWarning, loadConfig } from '../config/load-config.js';
+import { visibleText } from '../core/visible-text.js';
 import type { Config } from '../config/schema.js';
-import { backoffPolicyOf } from '../config/schema.js';
 import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
-import { openStore, type Store } from '../store/open-store.js';
-import { wakePinger } from '../workspace/wake-socket.js';
-import { findWorkspace, type Workspace } from '../workspace/workspace.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
 import type { CliContext, Command } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 
@@ -33,7 +32,26 @@ async function helpText(): Promise<string> {
   ].join('\n');
 }
 
-function makeContext(json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
+/** The modules a command's context needs, loaded together once the command is known (not for --version or help). */
+async function contextModules() {
+  const [config, schema, store, workspace, wake] = await Promise.all([
+    import('../config/load-config.js'),
+    import('../config/schema.js'),
+    import('../store/open-store.js'),
+    import('../workspace/workspace.js'),
+    import('../workspace/wake-socket.js'),
+  ]);
+  return { ...config, backoffPolicyOf: schema.backoffPolicyOf, openStore: store.openStore, findWorkspace: workspace.findWorkspace, wakePinger: wake.wakePinger };
+}
+type ContextModules = Awaited<ReturnType<typeof contextModules>>;
+
+function makeContext(m: ContextModules, json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
+  const { findWorkspace, loadConfig, openStore, backoffPolicyOf } = m;
+  /** Every committed write pings the workspace's `steward up` (if one runs), so it dispatches at once (src/workspace/wake-socket.ts). */
+  const withWakeUp = (store: Store, stewardDir: string): Store => {
+    store.afterCommit = m.wakePinger(stewardDir).ping;
+    return store;
+  };
   let ws: Workspace | undefined;
   let config: Config | undefined;
   const ctx: CliContext = {
@@ -49,12 +67,6 @@ function makeContext(json: boolean, dir: string | undefined, actor: string | und
     log: (line) => process.stderr.write(`${visibleText(line)}\n`),
   };
   return ctx;
-}
-
-/** Every committed write pings the workspace's `steward up` (if one runs), so it dispatches at once (src/workspace/wake-socket.ts). */
-function withWakeUp(store: Store, stewardDir: string): Store {
-  store.afterCommit = wakePinger(stewardDir).ping;
-  return store;
 }
 
 /** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */
@@ -113,10 +125,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
-    const ctx = makeContext(Boolean(json), dir as string | undefined, actor as string | undefined, opened);
+    const modules = await contextModules();
+    const ctx = makeContext(modules, Boolean(json), dir as string | undefined, actor as string | undefined, opened);
     if (command.needsConfig !== false) {
       ctx.config(); // once per command; a bad key fails here with its path (exit 2)
-      const warning = configPermissionWarning(ctx.workspace().root, ctx.config());
+      const warning = modules.configPermissionWarning(ctx.workspace().root, ctx.config());
       if (warning) ctx.log(warning);
     }
     const out = await command.run(ctx, own as Record<string, string>, positionals);

@@ -206,14 +206,25 @@ function workdirsOf(ctx: CliContext, config: Config): ReturnType<typeof projectW
   }
 }
 
+/** `steward doctor --bench`: the CLI start-up row of `npm run bench`, measured here in a throw-away workspace. */
+async function startupBench(ctx: CliContext, rounds: string | undefined) {
+  const n = rounds === undefined ? 10 : Number(rounds);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new StewardError('USAGE', `--rounds takes a whole number from 1 to 1000, got ${rounds}`);
+  const { measureStartup, startupText } = await import('../startup-bench.js');
+  const result = measureStartup({ rounds: n, progress: (line) => ctx.log(line) });
+  return { json: result, text: startupText(result) };
+}
+
 /** `steward doctor`: installed CLIs, runnable profiles, project workdirs. */
 export const doctor: Command = {
   name: 'doctor',
   summary: 'which coding CLIs are on PATH (and their versions), and which agent profiles can run here, with their permission mode',
-  usage: 'steward doctor [--timeout SECONDS] [--json]',
-  options: { timeout: { type: 'string' } },
+  usage: 'steward doctor [--timeout SECONDS] [--json]    steward doctor --bench [--rounds N]  (CLI start-up against bare node on this machine)',
+  options: { timeout: { type: 'string' }, bench: { type: 'boolean' }, rounds: { type: 'string' } },
   needsConfig: false,
   async run(ctx, values) {
+    if (values.bench) return startupBench(ctx, values.rounds as string | undefined);
+    if (values.rounds !== undefined) throw new StewardError('USAGE', `--rounds goes with --bench\nusage: ${this.usage}`);
     const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : Number(values.timeout);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
     const config = loadConfigOrDefault(ctx);
