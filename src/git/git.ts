@@ -1,5 +1,5 @@
-// The one door to git: every call is `git <args…>` through execa with an args array (no shell), steward's identity.
-import { execaSync } from 'execa';
+// The one door to git: every call is `git <args…>` through node's spawnSync with an args array (no shell), steward's identity.
+import { spawnSync } from 'node:child_process';
 import { StewardError } from '../core/errors.js';
 
 /** The identity of every commit steward makes (rebase included): works without a global git config. */
@@ -23,20 +23,25 @@ function gitEnv(): NodeJS.ProcessEnv {
 
 /** Runs `git -C cwd args…`; never throws for a non-zero exit (the caller reads `code`). */
 export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): GitResult {
-  const r = execaSync('git', [...STEWARD_IDENTITY, '-C', cwd, ...args], {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const r = spawnSync('git', [...STEWARD_IDENTITY, '-C', cwd, ...args], {
     env: gitEnv(),
-    extendEnv: false,
-    stdin: 'ignore',
-    reject: false,
-    timeout: opts.timeoutMs ?? 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
-    stripFinalNewline: false,
+    encoding: 'utf8',
+    windowsHide: true,
   });
-  if (r.failed && typeof r.exitCode !== 'number') {
-    const why = (r as { code?: string }).code === 'ENOENT' ? 'git is not installed or not on PATH' : (r.shortMessage ?? 'git did not run');
+  if (r.status === null) {
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    const why =
+      code === 'ENOENT' ? 'git is not installed or not on PATH'
+      : code === 'ETIMEDOUT' ? `git ${args[0] ?? ''} timed out after ${timeoutMs} ms`
+      : r.error ? `git did not run: ${r.error.message}`
+      : `git ${args[0] ?? ''} was killed by ${r.signal}`;
     throw new StewardError('UNAVAILABLE', why, { args: [...args] });
   }
-  return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /** Runs git and returns its trimmed stdout; a non-zero exit is a CONFLICT error naming the command and git's message. */

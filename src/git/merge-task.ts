@@ -1,5 +1,8 @@
 // The merge step: approved task branches go back onto their base; done on success, blocked (files named) on a conflict.
-import { execaSync } from 'execa';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import type { Config } from '../config/schema.js';
@@ -34,8 +37,22 @@ const projectOf = (config: Config, name: string) => (Object.hasOwn(config.projec
 function push(argv: string[], b: TaskBranch): MergeReport['pushed'] {
   const fill = (w: string) => w.replaceAll('{branch}', b.branch).replaceAll('{base}', b.base).replaceAll('{task_id}', String(b.task_id));
   const [file, ...args] = argv.map(fill);
-  const r = execaSync(file!, args, { cwd: b.repo, reject: false, stdin: 'ignore', timeout: 300_000, all: true });
-  return { exit_code: typeof r.exitCode === 'number' ? r.exitCode : null, output: String(r.all ?? r.shortMessage ?? '').slice(-2000) };
+  // stdout and stderr share one file, so the output reads interleaved as on a terminal.
+  const dir = mkdtempSync(join(tmpdir(), 'steward-push-'));
+  try {
+    const out = join(dir, 'output');
+    const fd = openSync(out, 'w');
+    let r;
+    try {
+      r = spawnSync(file!, args, { cwd: b.repo, stdio: ['ignore', fd, fd], timeout: 300_000, windowsHide: true });
+    } finally {
+      closeSync(fd);
+    }
+    const failed = r.error ? `${file}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}\n` : r.status === null ? `${file}: killed by ${r.signal}\n` : '';
+    return { exit_code: r.status, output: (readFileSync(out, 'utf8') + failed).slice(-2000) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Merges one queued task's branch and moves the task on (done, or blocked on a conflict). */

@@ -1,5 +1,5 @@
 // Runs one child in its own process group and watches it: output, timeout, stall, abort, leftovers.
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { groupCpuTicks, signalGroup, terminateGroup } from './process-group.js';
 
 /** Why a supervised process ended. */
@@ -71,24 +71,25 @@ const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(S
 /** Starts `file args` detached (its own process group, stdin closed) and supervises it until it and its group are gone. */
 export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResult> {
   const started = Date.now();
-  const child = execa(o.file, o.args, {
+  const child = spawn(o.file, o.args, {
     cwd: o.cwd,
     env: o.env,
-    extendEnv: false,
-    ...(o.stdin !== undefined ? { input: o.stdin } : { stdin: 'ignore' as const }),
-    stdout: 'pipe',
-    stderr: 'pipe',
+    stdio: [o.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
-    buffer: false,
-    reject: false,
-    cleanup: false,
     windowsHide: true,
   });
+  // 'close' comes after the exit and the end of stdout and stderr (a grandchild holding them open is waited for).
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const pid = child.pid;
   if (pid === undefined) {
-    const r = await child;
-    const error = r.code === 'ENOENT' ? `${o.file}: not found (is it installed and on PATH?)` : (r.shortMessage ?? 'could not start');
+    const e = await new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve));
+    const error = e.code === 'ENOENT' ? `${o.file}: not found (is it installed and on PATH?)` : `could not start ${o.file}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
     return { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: Date.now() - started, error };
+  }
+  child.on('error', () => {}); // after a successful spawn only a failed kill() lands here; the group signals go around it
+  if (o.stdin !== undefined) {
+    child.stdin!.on('error', () => {}); // a CLI that exits without reading its prompt closes the pipe (EPIPE)
+    child.stdin!.end(o.stdin);
   }
   o.onStart?.(pid);
 
@@ -140,7 +141,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
-  const result = await child;
+  const result = await closed;
   clearInterval(watchdog);
   o.signal?.removeEventListener('abort', onAbort);
   if (killTimer) clearTimeout(killTimer);
@@ -150,8 +151,8 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     ended,
     stdout: out.text(),
     stderr: err.text(),
-    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
-    signal: result.signal ?? null,
+    exitCode: result.code,
+    signal: result.signal,
     pid,
     durationMs: Date.now() - started,
     ...(abortReason !== undefined ? { abortReason } : {}),
