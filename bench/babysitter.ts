@@ -3,7 +3,8 @@
 // /proc/<pid>/stat (CPU ticks) and /proc/<pid>/status (VmRSS, VmHWM). Linux only (the report says so elsewhere).
 // The CPU share counts only the window in which the CLI runs (from the pgid the babysitter records to the CLI's
 // exit): start-up and the after-run bookkeeping are one-off costs, not overhead per second of agent work.
-// Run alone: npm run build && node dist/bench/babysitter.js [seconds] [interval-ms]
+// Run alone: npm run build && node dist/bench/babysitter.js [seconds] [interval-ms] [other-build/dist/src/cli/main.js]
+// (an other build's bin is started without node flags, as builds before BABYSITTER_NODE_FLAGS started it).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addTask, claimTask } from '../src/ops/index.js';
+import { BABYSITTER_NODE_FLAGS } from '../src/runner/dispatch.js';
 import { openStore } from '../src/store/open-store.js';
 import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 
@@ -90,7 +92,14 @@ async function idleNodeMb(): Promise<number> {
 }
 
 /** Runs one babysitter over a fake CLI for `seconds`, a stream line every `intervalMs`, and measures both. */
-export async function measureBabysitter(opts: { seconds: number; intervalMs: number; progress?: (line: string) => void }): Promise<BabysitterResult> {
+export async function measureBabysitter(opts: {
+  seconds: number;
+  intervalMs: number;
+  progress?: (line: string) => void;
+  /** Another build's bin and node flags (to compare builds); default this build's, started as steward starts it. */
+  cli?: string;
+  nodeFlags?: readonly string[];
+}): Promise<BabysitterResult> {
   const root = mkdtempSync(join(tmpdir(), 'steward-bench-babysitter-'));
   try {
     const { workspace } = createWorkspaceDirs(root);
@@ -102,7 +111,8 @@ export async function measureBabysitter(opts: { seconds: number; intervalMs: num
       const claimed = claimTask(store, { agent: 'coder', lease_seconds: 30 }, { now: Date.now(), actor: 'bench' });
       if (!claimed.task) throw new Error('nothing claimed');
       const runId = claimed.run.id;
-      const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
+      // Started as `steward up` and `steward work --run` start one (the same node flags).
+      const child = spawn(process.execPath, [...(opts.nodeFlags ?? BABYSITTER_NODE_FLAGS), opts.cli ?? CLI, 'work', '--run', String(runId), '--here', '--dir', root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       let done = false;
       void exited.then(() => (done = true));
@@ -152,6 +162,7 @@ export async function measureBabysitter(opts: { seconds: number; intervalMs: num
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.argv[2] ?? 20);
   const intervalMs = Number(process.argv[3] ?? 500);
-  const r = await measureBabysitter({ seconds, intervalMs, progress: (l) => process.stderr.write(`${l}\n`) });
+  const other = process.argv[4];
+  const r = await measureBabysitter({ seconds, intervalMs, progress: (l) => process.stderr.write(`${l}\n`), ...(other ? { cli: other, nodeFlags: [] } : {}) });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Run } from '../src/core/types.js';
 import { addTask, claimTask } from '../src/ops/index.js';
-import { babysitterEnv, dispatchLocal, type StartRequest } from '../src/runner/dispatch.js';
+import { BABYSITTER_NODE_FLAGS, babysitterEnv, CLI_MAIN, dispatchLocal, type StartRequest } from '../src/runner/dispatch.js';
 import { writeOutboxEntry } from '../src/runner/outbox.js';
 import { procIdentity } from '../src/runner/process-group.js';
 import { makeIsDead, makeOnLost } from '../src/runner/tick-hooks.js';
@@ -136,6 +136,10 @@ describe('local dispatch end to end', () => {
     for (const s of first.started) {
       const run = runOf(sb, s.run_id);
       assert.deepEqual([run.pid, run.host !== null, typeof run.proc_start], [s.pid, true, 'string']);
+      // Started with the babysitter's node flags (lite mode: its memory, see BABYSITTER_NODE_FLAGS), the bin after them.
+      const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 1 + BABYSITTER_NODE_FLAGS.length + 2), [...BABYSITTER_NODE_FLAGS, CLI_MAIN, 'work']);
+      assert.ok(BABYSITTER_NODE_FLAGS.includes('--lite-mode'));
     }
     const second = tickOnce({ store: sb.store, ctx: now('tick'), hooks }).dispatch as { started: unknown[] };
     assert.deepEqual(second.started, [], 'both slots are taken');

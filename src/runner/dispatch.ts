@@ -10,12 +10,17 @@ import { accountName, type AgentProfile, type Config } from '../config/schema.js
 import { BudgetGate, claimTask, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { babysitterEnv, CLI_MAIN } from './detach.js';
+import { BABYSITTER_NODE_FLAGS, babysitterEnv, CLI_MAIN } from './detach.js';
 import { findExecutable } from './doctor.js';
 import { procIdentity } from './process-group.js';
 import { runLogPath } from './run-log.js';
 
-export { babysitterEnv, CLI_MAIN } from './detach.js';
+export { BABYSITTER_NODE_FLAGS, babysitterEnv, CLI_MAIN } from './detach.js';
+
+/** The argv (after node) of `steward work --run N --here --dir ROOT` as steward starts it. */
+export function babysitterArgs(runId: number, root: string): string[] {
+  return [...BABYSITTER_NODE_FLAGS, CLI_MAIN, 'work', '--run', String(runId), '--here', '--dir', root];
+}
 
 /** What a babysitter is started for. */
 export interface StartRequest {
@@ -30,7 +35,7 @@ export function startBabysitter(req: StartRequest): number {
   mkdirSync(dirname(req.logPath), { recursive: true });
   const fd = openSync(req.logPath, 'a');
   try {
-    const child = spawn(process.execPath, [CLI_MAIN, 'work', '--run', String(req.runId), '--here', '--dir', req.root], {
+    const child = spawn(process.execPath, babysitterArgs(req.runId, req.root), {
       cwd: req.root,
       detached: true,
       stdio: ['ignore', fd, fd],
