@@ -84,8 +84,10 @@ function figures(samples: ProcSample[]): ProcFigures {
 }
 
 async function idleNodeMb(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
-  await sleep(1500);
+  // Sampled once the process says it is up (a loaded machine may take seconds to start node).
+  const child = spawn(process.execPath, ['-e', "setTimeout(() => {}, 60000); process.stdout.write('up')"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  await sleep(300);
   const s = sample(child.pid!);
   child.kill();
   return mb(s?.hwmKb ?? 0);
