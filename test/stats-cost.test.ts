@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { addTask, claimTask, completeRun, failRun } from '../src/ops/index.js';
+import { addTask, claimTask, completeRun, failRun, readQueueFigures } from '../src/ops/index.js';
+import { metricsView } from '../src/web/view-figures.js';
 import { openStore } from '../src/store/open-store.js';
 import { cli, tempDir } from './support/helpers.js';
 
@@ -23,6 +24,11 @@ test('stats --cost groups the runs by project, type, agent and day (text and --j
   cycle({ title: 'web one', project: 'web' }, 'coder', 10_000, { cost_usd: 0.5, tokens_in: 1000, tokens_out: 100 }, true);
   cycle({ title: 'web two', project: 'web', type: 'docs' }, 'writer', 20_000, { cost_usd: 0.25, tokens_in: 10, tokens_out: 5 }, false);
   cycle({ title: 'api one', project: 'api' }, 'coder', 40_000, { tokens_in: 7, tokens_out: 3 }, true);
+  // The board's Metrics page shows the same runs as spend per project and day.
+  const page = String(metricsView(readQueueFigures(store, Date.now())));
+  const day = new Date(t0).toISOString().slice(0, 10);
+  assert.match(page, new RegExp(`<tr data-spend="web ${day}"><td>${day}</td><td>web</td><td class="num">2</td><td class="num">1,115</td><td class="num">\\$0\\.75`));
+  assert.match(page, new RegExp(`<tr data-spend="api ${day}">`));
   store.close();
 
   const byProject = run('stats', '--cost', '--json');

@@ -160,6 +160,8 @@ test('the web board in Chromium: login, review, answer, live log, cancel, CSRF',
   await shot('agents');
   await page.goto(`${base}/stats`);
   await page.waitForSelector('h1:has-text("Metrics")');
+  // Spend per project and day (issue 21): the runs of this test are in it, under today's date.
+  await page.waitForSelector(`tr[data-spend="default ${new Date().toISOString().slice(0, 10)}"]`);
   await shot('metrics');
 
   // The one-time link logs a fresh browser in once.

@@ -59,6 +59,8 @@ export interface QueueFigures {
   days: DayFigures[];
   failureKinds: Array<{ kind: string; n: number }>;
   costByProjectType: Array<{ project: string; type: string; cost: number; tokens: number; runs: number }>;
+  /** Spend per project and UTC day (YYYY-MM-DD), newest day first. */
+  spendByProjectDay: Array<{ project: string; day: string; runs: number; cost: number; tokens: number }>;
 }
 
 /** Throughput, failures and cost over the last `days` UTC days (today last). */
@@ -74,6 +76,7 @@ export function readQueueFigures(store: Store, now: number, days = 14): QueueFig
       const r = runs.get(d);
       out.push({ day: new Date(d * DAY).toISOString().slice(0, 10), done: done.get(d) ?? 0, runs: r?.runs ?? 0, failed: r?.failed ?? 0, cost: r?.cost ?? 0 });
     }
-    return { stats, days: out, failureKinds: store.web.failureKinds(since), costByProjectType: store.web.costByProjectType(since) };
+    const spendByProjectDay = store.web.spendByProjectDay(since).map((r) => ({ ...r, day: new Date(r.day * DAY).toISOString().slice(0, 10) }));
+    return { stats, days: out, failureKinds: store.web.failureKinds(since), costByProjectType: store.web.costByProjectType(since), spendByProjectDay };
   });
 }

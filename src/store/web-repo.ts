@@ -67,6 +67,9 @@ export class WebRepo {
       costBy: db.prepare(`SELECT t.project AS project, t.type AS type, COALESCE(SUM(r.cost_usd), 0) AS cost,
         COALESCE(SUM(r.tokens_in), 0) + COALESCE(SUM(r.tokens_out), 0) AS tokens, COUNT(*) AS runs
         FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? GROUP BY t.project, t.type ORDER BY cost DESC LIMIT 200`),
+      spendByProjectDay: db.prepare(`SELECT t.project AS project, CAST(r.started_at / ${DAY} AS INTEGER) AS day, COUNT(*) AS runs,
+        COALESCE(SUM(r.cost_usd), 0) AS cost, COALESCE(SUM(r.tokens_in), 0) + COALESCE(SUM(r.tokens_out), 0) AS tokens
+        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? GROUP BY t.project, day ORDER BY day DESC, cost DESC, t.project LIMIT 200`),
       failureKindsSince: db.prepare(`SELECT failure_kind AS kind, COUNT(*) AS n FROM runs
         WHERE failure_kind IS NOT NULL AND finished_at >= ? GROUP BY failure_kind ORDER BY n DESC`),
     };
@@ -165,6 +168,11 @@ export class WebRepo {
   /** Cost, tokens and runs per (project, type) of runs started since `since`, costliest first. */
   costByProjectType(since: number): Array<{ project: string; type: string; cost: number; tokens: number; runs: number }> {
     return this.s.costBy.all(since) as Array<{ project: string; type: string; cost: number; tokens: number; runs: number }>;
+  }
+
+  /** Spend of the runs started since `since` per project and UTC day (day = days since the epoch), newest day first. */
+  spendByProjectDay(since: number): Array<{ project: string; day: number; runs: number; cost: number; tokens: number }> {
+    return this.s.spendByProjectDay.all(since) as Array<{ project: string; day: number; runs: number; cost: number; tokens: number }>;
   }
 
   /** Failure kinds of runs finished since `since`, commonest first. */

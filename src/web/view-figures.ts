@@ -35,6 +35,8 @@ export function metricsView(f: QueueFigures): Html {
 <h2>Cost per day</h2><div class="panel">${bars(f.days.map((d) => d.cost), labels, (n) => (n ? `$${n.toFixed(2)}` : '0'))}</div>
 <h2>Failures by kind (${f.days.length} days)</h2>
 ${f.failureKinds.length ? html`<table><tr><th>kind</th><th class="num">runs</th></tr>${f.failureKinds.map((k) => html`<tr><td>${k.kind}</td><td class="num">${k.n}</td></tr>`)}</table>` : html`<div class="empty">no failures</div>`}
+<h2 id="spend">Spend per project and day (UTC)</h2>
+${f.spendByProjectDay.length ? html`<table class="spend"><tr><th>day</th><th>project</th><th class="num">runs</th><th class="num">tokens</th><th class="num">cost</th></tr>${f.spendByProjectDay.map((r) => html`<tr data-spend="${r.project} ${r.day}"><td>${r.day}</td><td>${r.project}</td><td class="num">${r.runs}</td><td class="num">${count(r.tokens)}</td><td class="num">${money(r.cost)}</td></tr>`)}</table>` : html`<div class="empty">no runs yet</div>`}
 <h2>Cost per project and type (${f.days.length} days)</h2>
 ${f.costByProjectType.length ? html`<table><tr><th>project</th><th>type</th><th class="num">runs</th><th class="num">tokens</th><th class="num">cost</th></tr>${f.costByProjectType.map((r) => html`<tr><td>${r.project}</td><td>${r.type}</td><td class="num">${r.runs}</td><td class="num">${count(r.tokens)}</td><td class="num">${money(r.cost)}</td></tr>`)}</table>` : html`<div class="empty">no runs yet</div>`}`;
 }
