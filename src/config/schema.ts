@@ -30,7 +30,7 @@ export const DISPATCH_MODES = ['local', 'openclaw', 'none'] as const;
 export type DispatchMode = (typeof DISPATCH_MODES)[number];
 
 /** Placeholders the babysitter fills in an agent's `command` argv. */
-export const COMMAND_PLACEHOLDERS = ['prompt', 'task_id', 'workdir'] as const;
+export const COMMAND_PLACEHOLDERS = ['prompt', 'prompt_file', 'task_id', 'workdir'] as const;
 
 /** Numbers may come from env vars and flags as strings: "12" → 12; anything else is left for zod to refuse. */
 function numeric(v: unknown): unknown {
@@ -75,7 +75,7 @@ const agentProfile = z
     bin: z.string().min(1).optional().describe("executable to run (default: the CLI's usual name on PATH)"),
     command: argv
       .optional()
-      .describe('for cli: command — argv (no shell) with {prompt} {task_id} {workdir} placeholders'),
+      .describe('for cli: command — argv (no shell) with {prompt} {prompt_file} {task_id} {workdir} placeholders ({prompt_file}: a 0600 file holding the prompt, for prompts over the OS argument limit)'),
     types: z.array(zName).min(1).default(['code']).describe('task types this agent takes'),
     capabilities: z.array(zName).default([]).describe("capabilities it has; a task's requires must be a subset"),
     model: z.string().min(1).optional().describe("model name passed to the CLI (default: the CLI's own)"),

@@ -1,5 +1,7 @@
 // The babysitter's core: run one claimed task's CLI to the end and record its outcome, with nobody watching.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap, type RunCaps } from '../core/budget.js';
@@ -75,7 +77,16 @@ interface Prepared {
   wd: RunWorkdir;
   /** The prompt goes on stdin (the adapter says so) rather than in args. */
   stdin?: string;
+  /** The prompt file of a {prompt_file} command, removed when the run ends. */
+  promptFile?: string;
   stallOn: 'output' | 'output-or-cpu';
+}
+
+/** Writes the prompt for {prompt_file}: mode 0600, replacing any file of that name (never through a link). */
+function writePromptFile(path: string, prompt: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  writeFileSync(path, prompt, { mode: 0o600, flag: 'wx' });
 }
 
 function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext): Prepared | { error: string } {
@@ -93,9 +104,15 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     // Routing: the model for this task (its complexity, or the first matching rule); passed the adapter's way (--model).
     const model = chooseModel(run.agent, profile, task, deps.config.routing);
     const routed = model === profile.model ? profile : { ...profile, model };
-    const inv = getAdapter(profile.cli).build(routed, { prompt, taskId: task.id, workdir, ...(provider ? { provider } : {}) });
+    const promptFile = runLogPath(deps.workspace, task.id, run.id).replace(/\.log$/, '.prompt.md');
+    const inv = getAdapter(profile.cli).build(routed, { prompt, taskId: task.id, workdir, promptFile, ...(provider ? { provider } : {}) });
+    // {prompt_file}: the prompt in a file only this user can read, removed when the run ends.
+    if (inv.promptFile) writePromptFile(inv.promptFile, prompt);
     const stallOn = getAdapter(profile.cli).streamsEvents ? 'output' : 'output-or-cpu';
-    return { file: inv.file, args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn, ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}) };
+    return {
+      file: inv.file, args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn,
+      ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}), ...(inv.promptFile ? { promptFile: inv.promptFile } : {}),
+    };
   } catch (err) {
     return { error: toStewardError(err).message };
   }
@@ -240,6 +257,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     } finally {
       lease.stop();
       deps.signal?.removeEventListener('abort', onOuterStop);
+      if (!('error' in prep) && prep.promptFile) rmSync(prep.promptFile, { force: true });
     }
     const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.

@@ -68,6 +68,27 @@ class Tail {
 
 const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
 
+/** Linux's limit on one argument (MAX_ARG_STRLEN, with its NUL byte) and, roughly, on all of them with the environment. */
+export const MAX_ARG_BYTES = 128 * 1024;
+export const MAX_ARGS_TOTAL_BYTES = 2 * 1024 * 1024;
+
+/** Why a CLI could not start, in one line (never the whole command line: it may hold a 100 KB prompt). */
+function spawnErrorText(o: Pick<SuperviseOptions, 'file' | 'args'>, code: string | undefined, message: string | undefined): string {
+  if (code === 'ENOENT') return `${o.file}: not found (is it installed and on PATH?)`;
+  if (code === 'E2BIG') {
+    const longest = Math.max(0, ...o.args.map((a) => Buffer.byteLength(a)));
+    const total = o.args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+    return (
+      `E2BIG: the command line is too long for the operating system (longest argument ${longest} bytes, all ${total} bytes; ` +
+      `Linux takes at most ${MAX_ARG_BYTES} bytes (128 KiB) per argument and about 2 MiB in all). The prompt is too big to pass ` +
+      'as an argument: use a CLI that reads it from stdin (claude, codex, opencode), or {prompt_file} instead of {prompt} in a ' +
+      'command profile (docs/CLIS.md). Not retried: the same prompt fails the same way.'
+    );
+  }
+  const text = message ?? 'could not start';
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
 /** Starts `file args` detached (its own process group, stdin closed) and supervises it until it and its group are gone. */
 export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResult> {
   const started = Date.now();
@@ -83,7 +104,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   const pid = child.pid;
   if (pid === undefined) {
     const e = await new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve));
-    const error = e.code === 'ENOENT' ? `${o.file}: not found (is it installed and on PATH?)` : `could not start ${o.file}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
+    const error = spawnErrorText(o, e.code, `could not start ${o.file}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '));
     return { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: Date.now() - started, error };
   }
   child.on('error', () => {}); // after a successful spawn only a failed kill() lands here; the group signals go around it

@@ -1,15 +1,18 @@
-// Any command: `command` argv with {prompt} {task_id} {workdir}; success is exit code 0.
+// Any command: `command` argv with {prompt} {prompt_file} {task_id} {workdir}; success is exit code 0.
 import { StewardError } from '../errors.js';
 import { finishVerdict, type Reading } from './classify.js';
 import { tailLines } from './parse-util.js';
 import { readProtocolLine } from './signals.js';
 import type { CliAdapter, InvocationContext, RunOutput } from './types.js';
 
-const PLACEHOLDER = /\{(prompt|task_id|workdir)\}/g;
+const PLACEHOLDER = /\{(prompt_file|prompt|task_id|workdir)\}/g;
 
-/** Replaces {prompt}, {task_id} and {workdir} in one argv element, in a single pass (values are not rescanned). */
+/**
+ * Replaces {prompt}, {prompt_file}, {task_id} and {workdir} in one argv element, in a single pass (values are not
+ * rescanned). {prompt_file} is the path of a file holding the prompt: not bound by the OS argument limit (128 KiB).
+ */
 export function substitutePlaceholders(element: string, ctx: InvocationContext): string {
-  const values = { prompt: ctx.prompt, task_id: String(ctx.taskId), workdir: ctx.workdir };
+  const values = { prompt: ctx.prompt, prompt_file: ctx.promptFile ?? '', task_id: String(ctx.taskId), workdir: ctx.workdir };
   return element.replace(PLACEHOLDER, (_match, key: keyof typeof values) => values[key]);
 }
 
@@ -40,7 +43,9 @@ export const commandAdapter: CliAdapter = {
     if (!profile.command?.length || !argv[0]) {
       throw new StewardError('VALIDATION', 'an agent with cli: command needs a non-empty `command` argv', { cli: 'command' });
     }
-    return { file: argv[0], args: argv.slice(1) };
+    const wantsFile = [...(profile.command ?? []), ...(profile.args ?? [])].some((el) => el.includes('{prompt_file}'));
+    if (wantsFile && !ctx.promptFile) throw new StewardError('VALIDATION', '{prompt_file} needs a prompt file from the runner', { cli: 'command' });
+    return { file: argv[0], args: argv.slice(1), ...(wantsFile ? { promptFile: ctx.promptFile } : {}) };
   },
   parse(out) {
     return finishVerdict(readCommand(out), out);

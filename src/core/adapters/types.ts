@@ -31,6 +31,8 @@ export interface InvocationContext {
    * `[model_providers.x]` table), read by the runner (runner/retry-knobs.ts): the adapter caps that provider's own retries.
    */
   provider?: string;
+  /** Where the runner writes the prompt (0600, removed after the run) when the invocation asks for a prompt file. */
+  promptFile?: string;
 }
 
 /** An executable and its arguments: never a shell string. */
@@ -39,6 +41,8 @@ export interface Invocation {
   args: string[];
   /** The prompt on stdin (then closed) instead of in argv: byte-exact and not bound by the OS argument limit. */
   stdin?: string;
+  /** Write the prompt to this file (ctx.promptFile) before the start: a command profile's {prompt_file}. */
+  promptFile?: string;
 }
 
 /** What the runner captured from a finished process. */

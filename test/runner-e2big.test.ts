@@ -1,0 +1,56 @@
+// A prompt larger than the OS argument limit (issue 14): a spawn that fails with E2BIG is a clear error naming the
+// limit, not retried and not a "misconfigured profile"; a profile that takes {prompt_file} gets the whole prompt.
+// Real processes: the fake CLI script, a >128 KiB goal.
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { workRun } from '../src/runner/work.js';
+import { addAndClaim, depsOf, fakeProfile, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
+
+// 50,000 characters (under the goal's 100,000-character cap) of 3 UTF-8 bytes: 150 KB, over Linux's 128 KiB per argument.
+const BIG_GOAL = `${'字'.repeat(50_000)}END`;
+
+describe('a prompt over the OS argument limit', () => {
+  test('a command profile with {prompt} in argv: E2BIG becomes one clear, non-retried error naming the limit; the profile is not flagged', async () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, { coder: fakeProfile(sb, 'command', 'ok') }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb, { goal: BIG_GOAL, max_attempts: 3 });
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.equal(r.status, 'failed');
+    const after = runOf(sb, run.id);
+    assert.equal(after.failure_kind, 'fatal');
+    assert.match(after.error ?? '', /argument/i);
+    assert.match(after.error ?? '', /128 KiB|131072/);
+    assert.match(after.error ?? '', /\{prompt_file\}/);
+    const t = taskOf(sb, task.id);
+    assert.equal(t.status, 'failed', 'not retried: the same prompt would fail the same way');
+    assert.equal(sb.store.agents.misconfigured().length, 0, 'the profile is fine; the prompt is too big for argv');
+  });
+
+  test('a command profile with {prompt_file}: the whole >128 KiB prompt reaches the CLI in a 0600 file, removed after the run', async () => {
+    const sb = sandbox();
+    // A real executable that copies the prompt file it was given and notes its mode.
+    const script = join(sb.root, 'agent.mjs');
+    const copy = join(sb.root, 'seen-prompt.txt');
+    writeFileSync(script, `#!/usr/bin/env node
+import { copyFileSync, statSync, writeFileSync } from 'node:fs';
+const file = process.argv[2];
+copyFileSync(file, ${JSON.stringify(copy)});
+writeFileSync(${JSON.stringify(copy)} + '.meta', JSON.stringify({ file, mode: statSync(file).mode & 0o777 }));
+console.log('done');
+`);
+    chmodSync(script, 0o755);
+    const config = writeConfig(sb, { coder: { cli: 'command', command: [script, '{prompt_file}'], leaseSeconds: 30 } }, { dispatch: 'none' });
+    const { task, run } = addAndClaim(sb, { goal: BIG_GOAL });
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.equal(r.status, 'completed', JSON.stringify(runOf(sb, run.id).error));
+    assert.equal(taskOf(sb, task.id).status, 'done');
+    const seen = readFileSync(copy, 'utf8');
+    assert.ok(seen.includes(BIG_GOAL), 'the whole goal is in the prompt file');
+    assert.ok(Buffer.byteLength(seen) > 128 * 1024);
+    const meta = JSON.parse(readFileSync(`${copy}.meta`, 'utf8')) as { file: string; mode: number };
+    assert.equal(meta.mode, 0o600);
+    assert.equal(existsSync(meta.file), false, 'the prompt file is removed after the run');
+  });
+});
