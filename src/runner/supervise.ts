@@ -92,13 +92,21 @@ function spawnErrorText(o: Pick<SuperviseOptions, 'file' | 'args'>, code: string
 /** Starts `file args` detached (its own process group, stdin closed) and supervises it until it and its group are gone. */
 export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResult> {
   const started = Date.now();
-  const child = spawn(o.file, o.args, {
-    cwd: o.cwd,
-    env: o.env,
-    stdio: [o.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    detached: true,
-    windowsHide: true,
-  });
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(o.file, o.args, {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: [o.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true,
+      windowsHide: true,
+    });
+  } catch (err) {
+    // Some start failures throw at once (E2BIG: an argv over the OS limit) instead of an 'error' event.
+    const e = err as NodeJS.ErrnoException;
+    const error = spawnErrorText(o, e.code, `could not start ${o.file}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '));
+    return { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: Date.now() - started, error };
+  }
   // 'close' comes after the exit and the end of stdout and stderr (a grandchild holding them open is waited for).
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const pid = child.pid;
