@@ -71,6 +71,31 @@ const FIXED: Partial<Record<number, { kind: 'fatal' | 'transient'; what: string 
 };
 
 /** The stream-json events' reading: assistant text, the result event's status, stats and error. */
+/**
+ * The error Gemini CLI reported (in its JSON) and its fixed exit codes: records the error type and HTTP status, and
+ * the kind and error text when either decides. True when the run's error is decided here.
+ */
+function decidedByError(reading: Reading, out: RunOutput, reported: GeminiError | undefined): boolean {
+  const fixed = out.exitCode === null ? undefined : FIXED[out.exitCode];
+  if (reported?.type) reading.errorType = reported.type;
+  const status = reported?.status ?? geminiExitStatus(out.exitCode);
+  if (status !== undefined) reading.status = status;
+  if (fixed) {
+    reading.kind = fixed.kind;
+    const detail = reported?.text ?? tailLines(out.stderr, 1000);
+    reading.error = `${fixed.what}${detail ? `: ${detail}` : ''}`;
+  } else if (reported) reading.error = reported.text;
+  else return false;
+  return true;
+}
+
+/** A failed reading's error names its HTTP status. */
+function withStatus(reading: Reading): Reading {
+  const status = reading.status;
+  if (!reading.ok && status !== undefined && !reading.error?.includes(String(status))) reading.error = `HTTP ${status}: ${reading.error}`;
+  return reading;
+}
+
 function readStream(out: RunOutput, events: JsonObject[], truncated: boolean): Reading {
   const result = lastOfType(events, 'result');
   const stats = isObject(result?.stats) ? result.stats : {};
@@ -87,21 +112,12 @@ function readStream(out: RunOutput, events: JsonObject[], truncated: boolean): R
     retry: cliRetryLines(out.stderr),
   };
   const reported = errorOf(result);
-  const fixed = out.exitCode === null ? undefined : FIXED[out.exitCode];
-  if (reported?.type) reading.errorType = reported.type;
-  const status = reported?.status ?? geminiExitStatus(out.exitCode);
-  if (status !== undefined) reading.status = status;
-  if (fixed) {
-    reading.kind = fixed.kind;
-    const detail = reported?.text ?? tailLines(out.stderr, 1000);
-    reading.error = `${fixed.what}${detail ? `: ${detail}` : ''}`;
-  } else if (reported) reading.error = reported.text;
-  else if (!result) reading.error = truncated ? describeUnreadable('gemini', out.stdout, { events, badLines: 1, truncated, empty: false }) : 'gemini output has no result event';
+  if (decidedByError(reading, out, reported)) return withStatus(reading);
+  if (!result) reading.error = truncated ? describeUnreadable('gemini', out.stdout, { events, badLines: 1, truncated, empty: false }) : 'gemini output has no result event';
   else if (result.status !== 'success') reading.error = `gemini ended with status ${String(result.status)}`;
   else if (out.exitCode !== 0) reading.error = `gemini exited with code ${out.exitCode}`;
   else reading.ok = true;
-  if (!reading.ok && status !== undefined && !reading.error?.includes(String(status))) reading.error = `HTTP ${status}: ${reading.error}`;
-  return reading;
+  return withStatus(reading);
 }
 
 /** stream-json output: JSONL whose events carry a `type` Gemini CLI's stream formatter writes. */
@@ -127,23 +143,14 @@ function readGemini(out: RunOutput): Reading {
     silent: out.stdout.trim() === '' && errDoc === undefined,
   };
   const reported = errorOf(doc) ?? errorOf(errDoc);
-  const fixed = out.exitCode === null ? undefined : FIXED[out.exitCode];
-  if (reported?.type) reading.errorType = reported.type;
-  const status = reported?.status ?? geminiExitStatus(out.exitCode);
-  if (status !== undefined) reading.status = status;
-  if (fixed) {
-    reading.kind = fixed.kind;
-    const detail = reported?.text ?? tailLines(out.stderr, 1000);
-    reading.error = `${fixed.what}${detail ? `: ${detail}` : ''}`;
-  } else if (reported) reading.error = reported.text;
-  else if (!doc) {
+  if (decidedByError(reading, out, reported)) return withStatus(reading);
+  if (!doc) {
     const shown = out.stdout.trim();
     reading.error = shown ? `gemini output is not JSON: ${clipHead(shown, 200)}` : 'gemini printed no output';
   } else if (typeof doc.response !== 'string') reading.error = 'gemini output has no response';
   else if (out.exitCode !== 0) reading.error = `gemini exited with code ${out.exitCode}`;
   else reading.ok = true;
-  if (!reading.ok && status !== undefined && !reading.error?.includes(String(status))) reading.error = `HTTP ${status}: ${reading.error}`;
-  return reading;
+  return withStatus(reading);
 }
 
 /**
