@@ -3,6 +3,7 @@
 //   node scripts/busy-test.mjs [--runs 3] [--hogs 2]
 // Each run's closing summary line is printed; exits 1 at the first failing run. The hogs are killed on exit.
 import { spawn, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,7 +23,7 @@ for (let i = 1; i <= runs && status === 0; i++) {
   const r = spawnSync('npm', ['test'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const out = `${r.stdout}${r.stderr}`;
   const summary = out.trim().split('\n').reverse().find((l) => /\d+ passed, \d+ failed/.test(l)) ?? '(no summary line)';
-  const load = (await import('node:os')).loadavg()[0].toFixed(1);
+  const load = loadavg()[0].toFixed(1);
   console.log(`run ${i}/${runs}: ${summary} — ${Math.round((Date.now() - started) / 1000)} s, ${hogs.length} hogs, load ${load}`);
   status = r.status ?? 1;
   if (status !== 0) {
