@@ -103,6 +103,9 @@ function workerTurn(c: ReturnType<typeof readConversation>, quirks: WorkerQuirks
     return call('exec', args);
   };
   if (c.calls.length === 0) return exec();
+  // steward's last line, in this result or an earlier one (a poll may show it just before the process exits).
+  const done = c.results.flatMap((r) => r.split('\n').map((l) => l.trim())).reverse().find((l) => /^run \d+ task #\d+:/.test(l));
+  if (done) return say(done);
   const result = c.result ?? '';
   const session = /Command still running \(session ([^,\s)]+)/.exec(result)?.[1]
     ?? [...c.calls].reverse().find((x) => x.name === 'process')?.args.sessionId as string | undefined;
@@ -110,8 +113,6 @@ function workerTurn(c: ReturnType<typeof readConversation>, quirks: WorkerQuirks
     return call('process', { action: 'poll', sessionId: session, timeout: 30000 });
   }
   const lines = result.split('\n').map((l) => l.trim()).filter(Boolean);
-  const final = [...lines].reverse().find((l) => /^run \d+ task #\d+:/.test(l));
-  if (final) return say(final);
   const execs = c.calls.filter((x) => x.name === 'exec').length;
   if (!lines.some((l) => /^error [A-Z_]+:/.test(l)) && execs < MAX_WORKER_EXECS) return exec();
   return say(lines.filter((l) => !/^Process exited/.test(l)).pop() ?? '(no output)');
