@@ -74,7 +74,9 @@ function triageTurn(c: ReturnType<typeof readConversation>): Turn {
   const tick = /`(steward tick --json --dir [^`]+)`/.exec(c.prompt)?.[1];
   if (!tick) return say('NO_REPLY');
   const ticks = c.calls.filter((x) => x.name === 'exec');
-  if (ticks.length === 0) return call('exec', { command: tick });
+  // The e2e's small tools.exec.timeoutSeconds (5 s) is meant for the worker's run; on a loaded machine the tick itself
+  // took longer than that once (killed before it claimed anything; the next heartbeat came 16 min later).
+  if (ticks.length === 0) return call('exec', { command: tick, timeoutSeconds: 300 });
   const spawns = c.calls.filter((x) => x.name === 'tool_call' || x.name === 'sessions_spawn');
   const digest = c.results.map(jsonIn).find((j) => j !== undefined && 'quiet' in j);
   if (!digest) return say(`the tick printed no digest: ${(c.result ?? '').slice(0, 300)}`);
