@@ -68,5 +68,12 @@ describe('routing a real run', () => {
     const bad = cli(['add', 'x', '--complexity', 'huge'], { cwd: sb.root });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /error VALIDATION: .*complexity/);
+    // edit --complexity changes it (the next run's model); a bad value is refused the same way.
+    const edited = cli(['edit', '--json', String(added.json.task.id), '--complexity', 'low'], { cwd: sb.root });
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.equal(edited.json.task.complexity, 'low');
+    const badEdit = cli(['edit', String(added.json.task.id), '--complexity', 'huge'], { cwd: sb.root });
+    assert.equal(badEdit.code, 2);
+    assert.match(badEdit.stderr, /error VALIDATION: .*complexity/);
   });
 });

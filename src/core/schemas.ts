@@ -229,6 +229,7 @@ export const editInput = z
     verify: zVerify.optional(),
     review: zBool.optional(),
     max_attempts: zInt(1, 100).optional(),
+    complexity: z.enum(COMPLEXITIES).optional().describe('low | normal | high: the model its next run uses'),
     ...taskBudgetEdits,
     force: zBool.optional().describe('also edit goal, type, project, verify or review of a running task (its run started without them)'),
   })

@@ -14,7 +14,7 @@ export const edit: Command = {
   name: 'edit',
   summary: "change a task's fields (a running task's goal, type, project, verify, review need --force)",
   usage:
-    'steward edit ID [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--verify CMD]... [--no-verify] [--max-attempts N] [--review | --no-review] [--force] [--strict] ' + BUDGET_USAGE + ' (none clears a cap)',
+    'steward edit ID [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--verify CMD]... [--no-verify] [--max-attempts N] [--complexity low|normal|high] [--review | --no-review] [--force] [--strict] ' + BUDGET_USAGE + ' (none clears a cap)',
   options: {
     title: { type: 'string' },
     ...EDITABLE_FIELD_OPTIONS,
