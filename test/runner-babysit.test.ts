@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { getAdapter } from '../src/core/adapters/index.js';
 import { cancelTask, taskContext } from '../src/ops/index.js';
 import { buildPrompt } from '../src/runner/prompt.js';
+import { superviseProcess } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
 import { openStore } from '../src/store/open-store.js';
 import { loadCases, runOutputOf } from './helpers/fixtures.js';
@@ -155,6 +156,29 @@ describe('misbehaving CLIs', () => {
     assert.equal(r.status, 'lease_lost');
     const rec = runOf(sb, run.id);
     assert.deepEqual([taskOf(sb, task.id).status, rec.outcome, rec.late], ['cancelled', 'cancelled', null]);
+    await assertNothingLeft(sb);
+    other.close();
+  });
+
+  test('a run cancelled while its CLI was being prepared: the CLI is stopped as it starts, not at the next poll', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'codex', 'hang', { timeoutSeconds: 5, stallSeconds: 600 }) });
+    const { task, run } = addAndClaim(sb);
+    const other = openStore(sb.ws.dbPath);
+    let ended: string | undefined;
+    // The run finishes between the babysitter's start-up checks and the spawn (the race a reap under load opens).
+    const supervise: typeof superviseProcess = async (o) => {
+      cancelTask(other, { id: task.id, reason: 'gone before the CLI started' }, { now: Date.now(), actor: 'person' });
+      const proc = await superviseProcess(o);
+      ended = proc.ended;
+      return proc;
+    };
+    // A liveness poll that never comes within the test: only the start-time check can stop the CLI (without it, the
+    // 5 s timeout would, and `ended` would say timeout — the check is ordered, not timed: the abort comes at spawn).
+    const r = await workRun(depsOf(sb, config, { pollMs: 3_600_000, supervise }), run.id);
+    assert.equal(r.status, 'lease_lost');
+    assert.equal(ended, 'aborted', 'the hanging CLI was stopped as it started');
+    assert.deepEqual([taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['cancelled', 'cancelled']);
     await assertNothingLeft(sb);
     other.close();
   });

@@ -210,7 +210,14 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       onLost: (why) => halt({ kind: 'lease_lost', why }),
       log: (line) => say(`run ${run.id}: ${line}`),
     });
-    const onStart = (pid: number) => tryDb('recording the process group', () => recordRunProcess(store, run.id, { pgid: pid }));
+    // The run may have been reaped (lease expired under load) or cancelled while the CLI was being prepared: then the
+    // tick's kill of the run's processes came before this CLI existed, and a new run of the task may start any moment.
+    // Stop it at once rather than at the next liveness poll, so two CLIs of one task never overlap.
+    const onStart = (pid: number) => {
+      if (tryDb('recording the process group', () => recordRunProcess(store, run.id, { pgid: pid })) === false) {
+        halt({ kind: 'lease_lost', why: `run ${run.id} was no longer live when its CLI started` });
+      }
+    };
     const capped = !noCaps(caps);
     const output = (chunk: Buffer) => log.write(chunk);
     const cliOutput = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
