@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'BUSY',
   'UNAVAILABLE',
+  /** A file (an export) written by a newer steward than this one. */
+  'UNSUPPORTED_VERSION',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -34,6 +36,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   FORBIDDEN: 4,
   BUSY: 5,
   UNAVAILABLE: 5,
+  UNSUPPORTED_VERSION: 2,
   INTERNAL: 1,
 };
 

@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 
 type Module = Record<string, unknown>;
+const backup = (): Promise<Module> => import('./backup.js');
 const git = (): Promise<Module> => import('./git.js');
 const edit = (): Promise<Module> => import('./edit.js');
 const inbox = (): Promise<Module> => import('./inbox.js');
@@ -20,7 +21,7 @@ const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
   ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
-  ['schedule', schedule], ['status', status], ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['mcp', mcp],
+  ['schedule', schedule], ['status', status], ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['export', backup], ['import', backup], ['migrate', backup], ['mcp', mcp],
 ];
 
 export const COMMAND_NAMES: readonly string[] = REGISTRY.map(([name]) => name);

@@ -1,0 +1,210 @@
+// steward export / import / migrate: a busy queue survives the round trip row for row, and bad files are refused.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { defaultConfig } from '../src/config/schema.js';
+import {
+  acceptProposal, addSchedule, addTask, archiveTask, cancelTask, claimTask, completeRun, failRun, heartbeatRun, proposeTask, rejectProposal,
+} from '../src/ops/index.js';
+import { openStore, type Store } from '../src/store/open-store.js';
+import { queueTables } from '../src/store/queue-export.js';
+import { SCHEMA_VERSION } from '../src/store/migrations.js';
+import { at, cli, tempDir } from './support/helpers.js';
+
+/** Every row of every queue table, in primary-key order, by table name. */
+function allRows(db: Database.Database): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of queueTables(db)) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all();
+  return out;
+}
+
+/** A queue with tasks in every state, runs, audit events, dependencies, chains, proposals, a schedule, budgets, keys. */
+function fillBusyQueue(store: Store): void {
+  let now = 1_760_000_000_000;
+  const ctx = () => at((now += 1000), 'tester');
+  const config = defaultConfig();
+  // Claimed in this order (same priority, created in order); the rest wait at low priority.
+  const first = addTask(store, { title: 'first', key: 'k-first', then: [{ title: 'follow up', priority: 'low' }], max_cost_usd: 1.5, max_turns: 40 }, ctx()).task;
+  addTask(store, { title: 'reviewed', review: true, complexity: 'high' }, ctx());
+  addTask(store, { title: 'fails', max_attempts: 1 }, ctx());
+  addTask(store, { title: 'asks', goal: 'needs a person' }, ctx());
+  const running = addTask(store, { title: 'still running' }, ctx()).task;
+  addTask(store, { title: 'waits on the running one', after: [running.id], priority: 'low' }, ctx());
+  addTask(store, { title: 'cancelled one', priority: 'low' }, ctx());
+  addTask(store, { title: 'ready one', project: 'other', verify: ['true'], priority: 'low' }, ctx());
+  const claimAndDo = (title: string, fn: (runId: number) => void) => {
+    const c = claimTask(store, { agent: 'coder' }, ctx(), { host: 'h', pid: 1 });
+    assert.equal(c.task?.title, title);
+    if (!c.task) throw new Error('nothing claimed');
+    fn(c.run.id);
+  };
+  claimAndDo('first', (run) => {
+    heartbeatRun(store, { run_id: run }, ctx());
+    completeRun(store, { run_id: run, summary: 'did it', evidence: { tests: 'ok' }, cost_usd: 0.25, tokens_in: 100, tokens_out: 20 }, ctx());
+  });
+  claimAndDo('reviewed', (run) => completeRun(store, { run_id: run, summary: 'please look' }, ctx()));
+  claimAndDo('fails', (run) => failRun(store, { run_id: run, error: 'broken', kind: 'fatal' }, ctx()));
+  claimAndDo('asks', (run) => failRun(store, { run_id: run, error: 'which branch?', kind: 'needs_input' }, ctx()));
+  claimAndDo('still running', () => {});
+  const all = store.db.prepare('SELECT id, title FROM tasks').all() as Array<{ id: number; title: string }>;
+  cancelTask(store, { id: all.find((t) => t.title === 'cancelled one')!.id, reason: 'not needed' }, ctx());
+  archiveTask(store, { id: first.id }, ctx());
+  const p1 = proposeTask(store, { title: 'an idea', key: 'idea-1' }, ctx()).proposal;
+  proposeTask(store, { title: 'an idea again', key: 'idea-1' }, ctx());
+  acceptProposal(store, { proposal_id: p1.id }, ctx());
+  const p2 = proposeTask(store, { title: 'a bad idea' }, ctx()).proposal;
+  rejectProposal(store, { proposal_id: p2.id, reason: 'no' }, ctx());
+  proposeTask(store, { title: 'waiting idea', goal: 'for triage' }, ctx());
+  addSchedule(store, config, { title: 'nightly', cron: '0 3 * * *' }, ctx());
+  store.tx(() => store.meta.set('inbox.seen:abc', '7'));
+  store.tx(() => store.db.prepare("INSERT INTO agents (name, paused_until, reason) VALUES ('gemini', ?, 'rate limit')").run(now + 60_000));
+}
+
+describe('steward export / import / migrate', () => {
+  let source: string;
+  let exported: string;
+  const run = (cwd: string, ...args: string[]) => cli(args, { cwd });
+
+  before(() => {
+    source = tempDir();
+    assert.equal(run(source, 'init').code, 0);
+    const store = openStore(join(source, '.steward/queue.db'));
+    try {
+      fillBusyQueue(store);
+    } finally {
+      store.close();
+    }
+    exported = join(tempDir(), 'queue.jsonl');
+    const out = run(source, 'export', '--out', exported, '--json');
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.json.schema, SCHEMA_VERSION);
+  });
+
+  test('every state, run, event, dependency, chain, proposal, schedule and budget is in the export', () => {
+    const lines = readFileSync(exported, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const header = lines[0];
+    assert.deepEqual([header.format, header.version, header.schema], ['steward-queue', 1, SCHEMA_VERSION]);
+    assert.deepEqual(lines.at(-1), { end: true, rows: lines.length - 2 });
+    const states = new Set(lines.filter((l) => l.table === 'tasks').map((l) => l.row.status));
+    assert.deepEqual([...states].sort(), ['blocked', 'cancelled', 'done', 'failed', 'pending', 'ready', 'review', 'running']);
+    const tables = new Set(lines.filter((l) => l.table).map((l) => l.table));
+    for (const t of ['tasks', 'runs', 'events', 'task_deps', 'proposals', 'schedules', 'schedule_cursors', 'task_budgets', 'archived_tasks', 'meta', 'agents']) {
+      assert.ok(tables.has(t), `rows of ${t} exported`);
+    }
+    // stdout without --out: the same bytes.
+    const stdout = run(source, 'export');
+    assert.equal(stdout.code, 0, stdout.stderr);
+    assert.equal(stdout.stdout, readFileSync(exported, 'utf8'));
+  });
+
+  test('import into a fresh workspace is lossless: every table row for row, and a second export is byte-identical', () => {
+    const fresh = tempDir();
+    assert.equal(run(fresh, 'init').code, 0);
+    const imp = run(fresh, 'import', exported, '--json');
+    assert.equal(imp.code, 0, imp.stderr);
+    const a = new Database(join(source, '.steward/queue.db'), { readonly: true });
+    const b = new Database(join(fresh, '.steward/queue.db'), { readonly: true });
+    try {
+      const left = allRows(a);
+      const right = allRows(b);
+      assert.deepEqual(Object.keys(right), Object.keys(left));
+      for (const t of Object.keys(left)) assert.deepEqual(right[t], left[t], `table ${t}`);
+      assert.equal(b.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      a.close();
+      b.close();
+    }
+    const again = join(tempDir(), 'again.jsonl');
+    assert.equal(run(fresh, 'export', '--out', again).code, 0);
+    assert.ok(readFileSync(again).equals(readFileSync(exported)), 'the second export is byte-identical');
+    // The imported queue works: the running task's run still completes through its run id.
+    const show = run(fresh, 'list', '--status', 'running', '--json');
+    assert.equal(show.json.tasks.length, 1);
+  });
+
+  test('a queue with rows is refused (CONFLICT, nothing changed) unless --replace', () => {
+    const other = tempDir();
+    assert.equal(run(other, 'init').code, 0);
+    assert.equal(run(other, 'add', 'mine').code, 0);
+    const refused = run(other, 'import', exported, '--json');
+    assert.equal(refused.code, 4);
+    assert.equal(JSON.parse(refused.stderr).error.code, 'CONFLICT');
+    assert.equal(run(other, 'list', '--json').json.tasks.length, 1);
+    const replaced = run(other, 'import', exported, '--replace', '--json');
+    assert.equal(replaced.code, 0, replaced.stderr);
+    const again = join(tempDir(), 'again.jsonl');
+    assert.equal(run(other, 'export', '--out', again).code, 0);
+    assert.ok(readFileSync(again).equals(readFileSync(exported)));
+  });
+
+  test('a newer format or schema is UNSUPPORTED_VERSION; a cut or edited file is PARSE_ERROR; neither writes anything', () => {
+    const text = readFileSync(exported, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    const header = JSON.parse(lines[0]!);
+    const dir = tempDir();
+    const variants: Array<[string, string, string]> = [
+      ['newer-format.jsonl', [JSON.stringify({ ...header, version: 2 }), ...lines.slice(1)].join('\n'), 'UNSUPPORTED_VERSION'],
+      ['newer-schema.jsonl', [JSON.stringify({ ...header, schema: SCHEMA_VERSION + 1 }), ...lines.slice(1)].join('\n'), 'UNSUPPORTED_VERSION'],
+      ['cut.jsonl', lines.slice(0, -5).join('\n'), 'PARSE_ERROR'],
+      ['not-export.jsonl', '{"hello":1}\n', 'PARSE_ERROR'],
+      ['bad-column.jsonl', [lines[0], JSON.stringify({ table: 'tasks', row: { id: 1, nonsense: 2 } }), ...lines.slice(1)].join('\n'), 'PARSE_ERROR'],
+    ];
+    const target = tempDir();
+    assert.equal(run(target, 'init').code, 0);
+    for (const [name, body, code] of variants) {
+      writeFileSync(join(dir, name), body);
+      const r = run(target, 'import', join(dir, name), '--json');
+      assert.equal(JSON.parse(r.stderr).error.code, code, `${name}: ${r.stderr}`);
+      assert.equal(r.code, 2, name);
+    }
+    assert.deepEqual(run(target, 'list', '--json').json.tasks, []);
+  });
+
+  test('an export of an older schema gets the later migrations on import', () => {
+    // Schema 10 had no tasks.complexity / runs.model (migration 11): drop them from the file and say schema 10.
+    const lines = readFileSync(exported, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const header = lines[0];
+    header.schema = 10;
+    header.tables.tasks = header.tables.tasks.filter((c: string) => c !== 'complexity');
+    header.tables.runs = header.tables.runs.filter((c: string) => c !== 'model');
+    for (const l of lines) {
+      if (l.table === 'tasks') delete l.row.complexity;
+      if (l.table === 'runs') delete l.row.model;
+    }
+    const file = join(tempDir(), 'old.jsonl');
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const target = tempDir();
+    assert.equal(run(target, 'init').code, 0);
+    const r = run(target, 'import', file, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.schema, 10);
+    const db = new Database(join(target, '.steward/queue.db'), { readonly: true });
+    try {
+      const complexities = db.prepare('SELECT DISTINCT complexity FROM tasks').all() as Array<{ complexity: unknown }>;
+      assert.deepEqual(complexities, [{ complexity: null }]);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n, lines.filter((l) => l.table === 'tasks').length);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('migrate --from queue.db --to other.db copies the queue; a Postgres URL is refused plainly', () => {
+    const to = join(tempDir(), 'copy.db');
+    const r = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', to, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const a = new Database(join(source, '.steward/queue.db'), { readonly: true });
+    const b = new Database(to, { readonly: true });
+    try {
+      assert.deepEqual(allRows(b), allRows(a));
+    } finally {
+      a.close();
+      b.close();
+    }
+    const again = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', to, '--json');
+    assert.equal(JSON.parse(again.stderr).error.code, 'CONFLICT');
+    const pg = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', 'postgres://localhost/steward', '--json');
+    assert.equal(JSON.parse(pg.stderr).error.code, 'USAGE');
+  });
+});
