@@ -1,83 +1,50 @@
-// Where steward's worker loop spends its time, by layer: the operations layer (what users call), the same cycle as
-// bare store calls (the repositories' statements in the same order, no validation, no state table, no objects), and
-// plainjob, in one process, interleaved. The gap between the first two is the operations layer's JavaScript; the
-// gap between the second and plainjob is what steward's schema and guarantees cost in SQLite.
-// Run: npm run build && node dist/bench/layers.js [tasks=20000] [rounds=5]   (REVERSED=1: the other order in a round)
-import type { TaskState } from '../src/core/states.js';
-import { openStore } from '../src/store/open-store.js';
+// Where steward's one-task-per-call cycle spends its time, by layer, in one process with the subjects interleaved
+// (load drift on a shared machine hits them alike): the operations layer (what the CLI, MCP tools and babysitter
+// call), the same statements as bare store calls, plainjob and raw better-sqlite3. The gap between the first two is
+// the operations layer's JavaScript; the gap between the store calls and plainjob is what steward's schema and
+// guarantees cost in SQLite. Lighter than `npm run bench -- --only throughput` (no child processes, no peers' spread).
+// Run: npm run build && node dist/bench/layers.js [tasks=20000] [rounds=5] [subjects=steward,steward-store,steward-next,plainjob,raw]
+//      (REVERSED=1: the other order in a round)
 import { median } from './report.js';
 import { emptyWal, SUBJECTS, withSeededQueue } from './workers.js';
 
-/**
- * The fetch-next cycle as store calls only: complete the current run, claim the next task, one transaction.
- * With `events` it also writes the two event rows a cycle wrote before the run row became the audit record of a
- * claim and a completion (migration 8): what those rows cost.
- */
-function drainByStore(path: string, events: boolean): number {
-  const store = openStore(path, { busyTimeoutMs: 30_000 });
-  const agent = 'w0';
-  const event = (now: number, kind: string, taskId: number, runId: number, from: TaskState, to: TaskState, data: unknown) =>
-    !events ? null : store.events.append({ at: now, actor: agent, kind, task_id: taskId, run_id: runId, proposal_id: null, from_status: from,
-      to_status: to, reason: null, data });
-  const claim = (now: number): [number, number] | undefined => {
-    if (store.agents.pausedUntil(agent) > now) return undefined;
-    const task = store.tasks.findClaimable({ agent, types: null, capabilities: [], now });
-    if (!task) return undefined;
-    const runId = store.runs.insert({ task_id: task.id, agent, lease_ms: 300_000, lease_expires_at: now + 300_000, heartbeat_at: now, started_at: now });
-    event(now, 'claimed', task.id, runId, 'ready', 'running', { agent });
-    store.tasks.markRunning(task.id, runId, now);
-    return [task.id, runId];
-  };
-  let n = 0;
-  let current = store.tx(() => claim(Date.now()));
-  while (current) {
-    n++;
-    const [taskId, runId] = current;
-    current = store.tx(() => {
-      const now = Date.now();
-      store.runs.withTask(runId);
-      store.runs.finish(runId, { outcome: 'completed', failure_kind: null, finished_at: now, summary: 'ok', error: null, artifacts: null,
-        evidence: null, cost_usd: null, tokens_in: null, tokens_out: null, session_id: null, exit_code: null });
-      store.tasks.markCompleted(taskId, 'done', 'ok', now, event(now, 'completed', taskId, runId, 'running', 'done', null), now);
-      store.tasks.dependents(taskId);
-      return claim(now);
-    });
-  }
-  store.close();
-  return n;
-}
-
-type Layer = 'operations layer (fetch-next)' | 'store calls only' | 'store calls + 2 event rows' | 'plainjob';
-
-/** µs per cycle of one drain of `n` fresh tasks. */
-async function once(layer: Layer, n: number): Promise<number> {
-  const subject = layer === 'plainjob' ? SUBJECTS.plainjob! : SUBJECTS.steward!;
-  return withSeededQueue(subject, n, async (path) => {
+/** Wall and CPU (user + system) µs per cycle of one drain of `n` fresh tasks. */
+async function once(subject: string, n: number): Promise<{ wall: number; cpu: number }> {
+  const s = SUBJECTS[subject]!;
+  return withSeededQueue(s, n, async (path) => {
     // Start every drain from an empty WAL, as bench/queue.ts does (the seed's pages are not the drain's work).
     emptyWal(path);
+    const claimed: number[] = [];
     const start = performance.now();
-    if (layer === 'plainjob') await SUBJECTS.plainjob!.drain(path, 'w0', []);
-    else if (layer !== 'operations layer (fetch-next)') {
-      if (drainByStore(path, layer === 'store calls + 2 event rows') !== n) throw new Error('store-call drain did not claim every task');
-    } else await SUBJECTS['steward-next']!.drain(path, 'w0', []);
-    return ((performance.now() - start) * 1000) / n;
+    const cpu0 = process.cpuUsage();
+    await s.drain(path, 'w0', claimed);
+    const cpu = process.cpuUsage(cpu0);
+    const wall = ((performance.now() - start) * 1000) / n;
+    if (claimed.length !== n || new Set(claimed).size !== n) throw new Error(`${s.name}: ${claimed.length} claims of ${n} tasks`);
+    return { wall, cpu: (cpu.user + cpu.system) / n };
   });
 }
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20_000);
   const rounds = Number(process.argv[3] ?? 5);
+  const order = (process.argv[4] ?? 'steward,steward-store,steward-next,plainjob,raw').split(',');
+  for (const s of order) if (!SUBJECTS[s]) throw new Error(`unknown subject ${s}; subjects: ${Object.keys(SUBJECTS).join(', ')}`);
   // The order inside a round matters on this VM (the drain after plainjob's tends to be slower); REVERSED=1 flips it.
-  const order: Layer[] = ['operations layer (fetch-next)', 'store calls only', 'store calls + 2 event rows', 'plainjob'];
-  const layers = process.env.REVERSED ? [...order].reverse() : order;
-  const samples = new Map<Layer, number[]>(order.map((l) => [l, []]));
-  for (let r = 0; r < rounds; r++) for (const layer of layers) samples.get(layer)!.push(await once(layer, n));
-  const plain = median(samples.get('plainjob')!);
-  console.log(`one process, ${n} tasks, median of ${rounds} interleaved drains (node ${process.version})`);
-  console.log('layer                            µs/cycle   cycles/s   vs plainjob');
-  for (const layer of order) {
-    const us = median(samples.get(layer)!);
-    console.log(`${layer.padEnd(32)} ${us.toFixed(1).padStart(8)} ${(1e6 / us).toFixed(0).padStart(10)}   ${(plain / us).toFixed(2)}×`);
+  const inRound = process.env.REVERSED ? [...order].reverse() : order;
+  const samples = new Map<string, Array<{ wall: number; cpu: number }>>(order.map((s) => [s, []]));
+  for (let r = 0; r < rounds; r++) for (const s of inRound) samples.get(s)!.push(await once(s, n));
+  const med = (s: string | undefined, k: 'wall' | 'cpu') => (s && samples.has(s) ? median(samples.get(s)!.map((x) => x[k])) : undefined);
+  console.log(`one process, ${n} tasks, median of ${rounds} interleaved drains (node ${process.version}); ` +
+    'CPU = user + system time of this process (less sensitive to other processes\' load than wall time)');
+  console.log(`${'subject'.padEnd(28)} wall µs/cycle  vs plainjob  vs raw   CPU µs/cycle  vs plainjob  vs raw`);
+  for (const s of order) {
+    const cols = (['wall', 'cpu'] as const).map((k) => {
+      const us = med(s, k)!;
+      const vs = (base: number | undefined) => (base === undefined ? '—' : `${(base / us).toFixed(2)}×`);
+      return `${us.toFixed(1).padStart(13)}  ${vs(med('plainjob', k)).padStart(11)}  ${vs(med('raw', k)).padStart(6)}`;
+    });
+    console.log(`${SUBJECTS[s]!.name.padEnd(28)}${cols.join('  ')}`);
   }
 }
 

@@ -128,6 +128,49 @@ export const steward: QueueSubject = {
   check: (path) => readCounts(path, STEWARD_CHECKS),
 };
 
+/**
+ * The steward cycle one call at a time as bare store calls: the statements `claimTask` and `completeRun` run, in the
+ * same order and the same two transactions, without the operations layer (no input validation, transition table,
+ * liveness judgement or result objects). The gap to "steward" is the operations layer's JavaScript; the gap to
+ * plainjob is what steward's schema costs in SQLite. Not a thing a user calls: a yardstick for the one they do.
+ */
+export const stewardStore: QueueSubject = {
+  name: 'steward store calls',
+  guarantees: steward.guarantees,
+  seed: steward.seed,
+  drain(path, worker, claimed) {
+    const store = openStore(path, { busyTimeoutMs: 30_000 });
+    const claim = (now: number): [number, number] | undefined => {
+      if (store.agents.pausedUntil(worker) > now) return undefined;
+      if (store.branches.runningPaths().length) store.branches.readyPaths();
+      const task = store.tasks.findClaimable({ agent: worker, types: null, capabilities: [], now });
+      if (!task) return undefined;
+      const runId = store.runs.insert({ task_id: task.id, agent: worker, lease_ms: 300_000, lease_expires_at: now + 300_000, heartbeat_at: now,
+        started_at: now, claimed_by: worker });
+      if (store.tasks.markRunning(task.id, runId, now) !== 1) throw new Error('claim lost its compare-and-swap');
+      return [task.id, runId];
+    };
+    for (;;) {
+      const got = store.tx(() => claim(Date.now()));
+      if (!got) break;
+      const [taskId, runId] = got;
+      claimed.push(taskId);
+      store.tx(() => {
+        const now = Date.now();
+        const found = store.runs.forCompletion(runId);
+        if (found?.run.status !== 'running' || found.task?.current_run_id !== runId) throw new Error('run not live');
+        store.runs.finish(runId, { outcome: 'completed', failure_kind: null, finished_at: now, summary: 'ok', error: null, artifacts: null,
+          evidence: null, cost_usd: null, tokens_in: null, tokens_out: null, session_id: null, exit_code: null, finished_by: worker });
+        if (found.agentFlagged) store.agents.clearConfigError(worker);
+        if (store.tasks.markCompleted(taskId, 'done', 'ok', now, null, now) !== 1) throw new Error('complete lost its compare-and-swap');
+        if (found.hasDependents) store.tasks.dependents(taskId);
+      });
+    }
+    store.close();
+  },
+  check: steward.check,
+};
+
 /** steward's worker loop: completeRun with `next` claims the following task in the same transaction. */
 export const stewardNext: QueueSubject = {
   name: 'steward (fetch-next)',
@@ -279,7 +322,9 @@ export const liteque: QueueSubject = {
   check: (path) => readCounts(path, { jobs_left: 'SELECT COUNT(*) FROM tasks' }),
 };
 
-export const SUBJECTS: Record<string, QueueSubject> = { raw, steward, 'steward-next': stewardNext, 'steward-batch': stewardBatch, plainjob, liteque };
+export const SUBJECTS: Record<string, QueueSubject> = {
+  raw, steward, 'steward-store': stewardStore, 'steward-next': stewardNext, 'steward-batch': stewardBatch, plainjob, liteque,
+};
 
 /** Seeds `n` tasks of `subject` into a database in a fresh temp folder, runs `use` on its path, removes the folder. */
 export async function withSeededQueue<T>(subject: QueueSubject, n: number, use: (path: string) => Promise<T>): Promise<T> {

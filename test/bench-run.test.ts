@@ -17,8 +17,13 @@ test('bench report: all eight sections run on tiny sizes, every task claimed exa
   for (const s of sections) assert.ok(s.tables.every((t) => t.rows.length > 0), `section ${s.id} has an empty table`);
   // Every subject drained the queue at every process count, and steward's record agrees.
   const throughput = sections[0]!.tables[0]!.rows;
-  assert.equal(throughput.length, 6);
+  assert.deepEqual(throughput.map((r) => r[1]), ['raw better-sqlite3', 'steward', 'steward store calls', 'steward (fetch-next)', 'steward (batches of 10)', 'plainjob', 'liteque']);
   assert.ok(throughput.every((r) => r[5] === '✓'));
+  // Issue 18 goal 3: one row per process count, with its ratios from the same rounds and whether the goal is met.
+  const goal = sections[0]!.tables[1]!;
+  assert.equal(goal.head[1], 'one per call, cycles/s');
+  assert.deepEqual(goal.rows.map((r) => r[0]), ['1']);
+  assert.ok(goal.rows.every((r) => r.slice(2, 7).every((c) => /^\d+\.\d\d×$/.test(c)) && /^(met|not met)$/.test(r[7]!)), JSON.stringify(goal.rows));
   const scaling = sections[1]!.tables[0]!.rows;
   for (const name of ['steward', 'steward (batches of 10)']) {
     assert.deepEqual(scaling.filter((r) => r[0] === name).map((r) => [r[5], r[6], r[7]]), [['30 / 30', '30 / 30', '0']], name);

@@ -84,8 +84,9 @@ export function addTask(
 }
 
 /** Everything that follows a task reaching `done`: dependents that can run are promoted, follow-ups spawn. */
-export function spawnFollowUps(store: Store, parent: Task, ctx: OpContext): Task[] {
-  for (const id of store.tasks.dependents(parent.id)) {
+export function spawnFollowUps(store: Store, parent: Task, ctx: OpContext, hasDependents = true): Task[] {
+  // `hasDependents` false: the caller already read that no task depends on this one (a completion's one read).
+  for (const id of hasDependents ? store.tasks.dependents(parent.id) : []) {
     const dependent = store.tasks.get(id);
     if (dependent) settle(store, dependent, ctx);
   }

@@ -5,19 +5,12 @@ import { leaseJudgedAt, runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
 import { parseResetAt } from '../core/adapters/signals.js';
 import { leasedOut } from '../core/worktree.js';
-import {
-  claimInput,
-  type ClaimInput,
-  completeInput,
-  type CompleteArgs,
-  failInput,
-  heartbeatInput,
-  parseInput,
-} from '../core/schemas.js';
+import { parseClaimInput, parseCompleteInput } from '../core/fast-input.js';
+import { type ClaimInput, type CompleteArgs, failInput, heartbeatInput, parseInput } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
-import type { NewRun, RunFinish } from '../store/run-repo.js';
-import { awaitsMerge, queueMergeInTx } from './branches.js';
+import type { NewRun, RunFinish, RunWithTask } from '../store/run-repo.js';
+import { queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, transition } from './transition.js';
 
@@ -54,7 +47,7 @@ export function claimTask(
   worker: WorkerInfo = {},
   limits: ClaimLimits = {},
 ): ClaimResult {
-  const q = parseInput(claimInput, input, 'claim');
+  const q = parseClaimInput(input);
   return store.tx(() => claimInTx(store, q, ctx, worker, limits));
 }
 
@@ -63,7 +56,7 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
-  // File leases: a ready task whose `paths` overlap a running task's waits (tasks without paths cost one empty read).
+  // File leases: a ready task whose `paths` overlap a running task's waits (without paths: one empty index seek).
   const running = store.branches.runningPaths();
   const leased = running.length ? leasedOut(store.branches.readyPaths(), running) : undefined;
   const skipTasks = limits.skipTasks?.length ? [...(leased ?? []), ...limits.skipTasks] : leased;
@@ -183,20 +176,24 @@ function keepLateResult(store: Store, run: Run, why: string, payload: Record<str
 /** A verb's outcome on one run: its value, NOT_FOUND, or LEASE_LOST after the payload was kept as a late result. */
 export type LiveOutcome<T> = { ok: true; value: T } | { ok: false; error: StewardError };
 
-/** Inside the caller's transaction: runs `apply` if the run is live; otherwise keeps the payload as a late result. */
-function ifLive<T>(
+/**
+ * Inside the caller's transaction: runs `apply` on what `load` read if the run is live; otherwise keeps the payload
+ * (made only then) as a late result. Every write of a worker's verb goes through here: the run id is its fencing token.
+ */
+function ifLive<T, F extends RunWithTask>(
   store: Store,
   runId: number,
-  payload: Record<string, unknown>,
+  payload: () => Record<string, unknown>,
   ctx: OpContext,
-  apply: (run: Run, task: Task) => T,
+  load: (runId: number) => F | undefined,
+  apply: (run: Run, task: Task, found: F) => T,
 ): LiveOutcome<T> {
-  const found = store.runs.withTask(runId);
+  const found = load(runId);
   if (!found) return { ok: false, error: notFound(runId) };
   const { run, task } = found;
   const live = runLiveness(run, task, leaseJudgedAt(run, ctx.now, ctx.decidedAt));
-  if (live === 'live') return { ok: true, value: apply(run, task!) };
-  keepLateResult(store, run, live, payload, ctx);
+  if (live === 'live') return { ok: true, value: apply(run, task!, found) };
+  keepLateResult(store, run, live, payload(), ctx);
   return { ok: false, error: leaseLost(run, live) };
 }
 
@@ -252,8 +249,8 @@ export function completeRun(
   ctx: OpContext,
   options: CompleteOptions = {},
 ): Completed & { next?: ClaimResult } {
-  const q = parseInput(completeInput, input, 'complete');
-  const next = options.next === undefined ? undefined : parseInput(claimInput, options.next, 'claim');
+  const q = parseCompleteInput(input);
+  const next = options.next === undefined ? undefined : parseClaimInput(options.next);
   return valueOf(store.tx(() => {
     const done = completeInTx(store, q, ctx);
     if (!done.ok || !next) return done;
@@ -264,12 +261,13 @@ export function completeRun(
 
 /** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
 export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): LiveOutcome<Completed> {
-  return ifLive(store, q.run_id, { verb: 'complete', ...q }, ctx, (run, task) => {
+  const load = (id: number) => store.runs.forCompletion(id);
+  return ifLive(store, q.run_id, () => ({ verb: 'complete', ...q }), ctx, load, (run, task, facts) => {
     const finished = runFinish('completed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);
-    store.agents.clearConfigError(run.agent);
+    if (facts.agentFlagged) store.agents.clearConfigError(run.agent);
     // Changes on a branch not merged yet: the task waits in review for the merge step (never done before it).
-    const hold = !task.review && awaitsMerge(store, task.id);
+    const hold = !task.review && facts.branchState !== null && facts.branchState !== 'merged';
     if (hold) queueMergeInTx(store, task.id, ctx);
     const to = task.review || hold ? 'review' : 'done';
     const finishedAt = to === 'done' ? ctx.now : null;
@@ -284,7 +282,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
       to === 'review' ? { kind: 'completed', run_id: run.id } : null,
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
     );
-    const spawned = to === 'done' ? spawnFollowUps(store, done, ctx) : [];
+    const spawned = to === 'done' ? spawnFollowUps(store, done, ctx, facts.hasDependents) : [];
     return { task: done, run: { ...run, ...finished, status: 'finished' as const }, spawned };
   });
 }
@@ -292,7 +290,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
 /** Finishes a live run with a failure; the retry policy decides retry, blocked or failed. */
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
   const q = parseInput(failInput, input, 'fail');
-  return valueOf(store.tx(() => ifLive(store, q.run_id, { verb: 'fail', ...q }, ctx, (run, task) => {
+  return valueOf(store.tx(() => ifLive(store, q.run_id, () => ({ verb: 'fail', ...q }), ctx, (id) => store.runs.withTask(id), (run, task) => {
     const finished = runFinish('failed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);
     // The babysitter marks a CLI that refused to start (evidence.cause "config"): the profile is flagged.

@@ -1,7 +1,6 @@
 // SQL for coding tasks in git worktrees: each task's branch and merge state, and the path globs tasks lease.
 import type { Database, Statement } from 'better-sqlite3';
 import type { BranchState } from '../core/worktree.js';
-import { inState } from './state-index.js';
 
 type Row = Record<string, unknown>;
 
@@ -57,10 +56,13 @@ export class BranchRepo {
       getPaths: db.prepare('SELECT paths_json FROM task_paths WHERE task_id = ?'),
       setPaths: db.prepare('INSERT INTO task_paths (task_id, paths_json) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET paths_json = excluded.paths_json'),
       dropPaths: db.prepare('DELETE FROM task_paths WHERE task_id = ?'),
-      readyPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM task_paths p JOIN tasks t ON t.id = p.task_id
-        WHERE ${inState('ready')}`),
-      runningPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM task_paths p JOIN tasks t ON t.id = p.task_id
-        WHERE ${inState('running')}`),
+      markPaths: db.prepare('UPDATE tasks SET has_paths = ? WHERE id = ? AND has_paths <> ?'),
+      // Every claim reads both (the file lease): through tasks_with_paths, which holds only tasks that have paths, so
+      // a queue whose tasks have none costs two empty index seeks, not a walk of every ready task (migration 12).
+      readyPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t INDEXED BY tasks_with_paths JOIN task_paths p ON p.task_id = t.id
+        WHERE t.has_paths = 1 AND t.status = 'ready'`),
+      runningPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t INDEXED BY tasks_with_paths JOIN task_paths p ON p.task_id = t.id
+        WHERE t.has_paths = 1 AND t.status = 'running'`),
     };
   }
 
@@ -94,9 +96,12 @@ export class BranchRepo {
     return r ? json(r.paths_json) : [];
   }
 
+  /** Sets the path globs task `taskId` leases while it runs (none: drops them), and its has_paths mark. */
   setPaths(taskId: number, paths: string[]): void {
     if (paths.length) this.s.setPaths.run(taskId, JSON.stringify(paths));
     else this.s.dropPaths.run(taskId);
+    const has = paths.length ? 1 : 0;
+    this.s.markPaths.run(has, taskId, has);
   }
 
   /** The path globs of every ready task that has some. */

@@ -15,6 +15,22 @@ export type RunFinish = Pick<Run, 'outcome' | 'failure_kind' | 'finished_at' | '
   'cost_usd' | 'tokens_in' | 'tokens_out' | 'session_id' | 'exit_code'> & Partial<Pick<Run, 'finished_by'>> & { turns?: number | null };
 const OPENED = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start', 'claimed_by'] as const;
 
+/** A run and its task (undefined only if the database lost it). */
+export interface RunWithTask {
+  run: Run;
+  task: Task | undefined;
+}
+
+/** What a completion decides on besides the run and its task (RunRepo.forCompletion). */
+export interface CompletionFacts {
+  /** The run's agent profile is flagged as misconfigured (agents.config_error). */
+  agentFlagged: boolean;
+  /** The task's branch state, or null when it has no branch. */
+  branchState: string | null;
+  /** Some task depends on this one. */
+  hasDependents: boolean;
+}
+
 /** Reads and writes the runs table. */
 export class RunRepo {
   private readonly writer: TableWriter;
@@ -33,6 +49,14 @@ export class RunRepo {
           WHERE p.failure_kind = 'rate_limit')
         SELECT COUNT(*) AS n FROM chain`),
       withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
+      // withTask plus the three facts a completion decides on, in one statement instead of four: whether the agent is
+      // flagged as misconfigured (a completion clears it), the task's branch state (unmerged: the task waits in
+      // review) and whether any task depends on it (then they may be promoted).
+      forCompletion: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')},
+          (SELECT a.config_error IS NOT NULL FROM agents a WHERE a.name = r.agent),
+          (SELECT b.state FROM task_branches b WHERE b.task_id = r.task_id),
+          EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = r.task_id)
+        FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
       // The run row is the audit record of the completion: who finished it, and the task's newest event by then.
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
         error = ?, artifacts_json = ?, evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?, session_id = ?,
@@ -101,11 +125,26 @@ export class RunRepo {
   }
 
   /** A run and its task in one read (the task is undefined only if the database lost it). */
-  withTask(id: number): { run: Run; task: Task | undefined } | undefined {
+  withTask(id: number): RunWithTask | undefined {
     const row = this.s.withTask.get(id) as Raw | undefined;
     if (!row) return undefined;
     const taskPart = row.slice(RUN_COLUMNS.length);
     return { run: runFromArray(row), task: taskPart[0] === null ? undefined : taskFromArray(taskPart) };
+  }
+
+  /** withTask, and what completing the run depends on besides (see the statement). */
+  forCompletion(id: number): (RunWithTask & CompletionFacts) | undefined {
+    const row = this.s.forCompletion.get(id) as Raw | undefined;
+    if (!row) return undefined;
+    const end = RUN_COLUMNS.length + TASK_COLUMNS.length;
+    const taskPart = row.slice(RUN_COLUMNS.length, end);
+    return {
+      run: runFromArray(row),
+      task: taskPart[0] === null ? undefined : taskFromArray(taskPart),
+      agentFlagged: row[end] === 1,
+      branchState: (row[end + 1] ?? null) as string | null,
+      hasDependents: row[end + 2] === 1,
+    };
   }
 
   get(id: number): Run | undefined {

@@ -1,0 +1,116 @@
+// The one-task-per-call cycle after issue 18's trimming: what a claim and a completion read in fewer statements
+// must decide exactly as before (paths lease, misconfigured flag, unmerged branch, dependents), fencing holds, and
+// the timeline still shows every transition.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { addTask, claimTask, completeRun, failRun, showTask } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
+import { at, databaseAtVersion, tempStore } from './support/helpers.js';
+
+function plan(store: ReturnType<typeof tempStore>, sql: string): string {
+  return (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+}
+
+test('the file lease reads only tasks that have paths: running and ready paths through tasks_with_paths, not every live task', () => {
+  const store = tempStore();
+  for (let i = 0; i < 50; i++) addTask(store, { title: `plain ${i}` }, at(1));
+  const withPaths = addTask(store, { title: 'src', paths: ['src/**'] }, at(2)).task;
+  const marked = store.db.prepare('SELECT id FROM tasks INDEXED BY tasks_with_paths WHERE has_paths = 1 AND status IS NOT NULL').pluck().all();
+  assert.deepEqual(marked, [withPaths.id], 'only the task with paths is in the index');
+  const repo = store.branches as unknown as { s: Record<string, { source: string }> };
+  for (const name of ['runningPaths', 'readyPaths']) {
+    const steps = plan(store, repo.s[name]!.source);
+    assert.match(steps, /tasks_with_paths/, `${name}: ${steps}`);
+    assert.doesNotMatch(steps, /tasks_live|SCAN/, `${name} walks live tasks: ${steps}`);
+  }
+  store.close();
+});
+
+test('the lease still holds: an overlapping ready task waits while the running one holds its paths, then runs', () => {
+  const store = tempStore();
+  const a = addTask(store, { title: 'A', paths: ['src/**'] }, at(1)).task;
+  const b = addTask(store, { title: 'B', paths: ['src/x.ts'] }, at(2)).task;
+  const c = addTask(store, { title: 'C' }, at(3)).task;
+  const first = claimTask(store, { agent: 'w' }, at(10));
+  assert.equal(first.task?.id, a.id);
+  assert.equal(claimTask(store, { agent: 'w' }, at(11)).task?.id, c.id, 'B waits behind A\'s src/**');
+  assert.equal(claimTask(store, { agent: 'w' }, at(12)).task, null);
+  completeRun(store, { run_id: first.task ? first.run.id : 0, summary: 'ok' }, at(13));
+  assert.equal(claimTask(store, { agent: 'w' }, at(14)).task?.id, b.id);
+  store.close();
+});
+
+test('migration 12 on a version-11 database marks the tasks that already have paths, and their lease holds', () => {
+  const { path, db: old } = databaseAtVersion(11);
+  const task = old.prepare(`INSERT INTO tasks (title, status, priority, source, created_by, created_at, updated_at, ready_at)
+    VALUES (?, 'ready', 50, 'cli', 'test', ?, ?, ?)`);
+  task.run('A', 1, 1, 1);
+  task.run('B', 2, 2, 2);
+  task.run('C', 3, 3, 3);
+  old.prepare("INSERT INTO task_paths (task_id, paths_json) VALUES (1, '[\"src/**\"]'), (2, '[\"src/a.ts\"]')").run();
+  old.close();
+  const store = openStore(path);
+  assert.deepEqual(store.db.prepare('SELECT id FROM tasks WHERE has_paths = 1 ORDER BY id').pluck().all(), [1, 2]);
+  assert.equal(claimTask(store, { agent: 'w' }, at(10)).task?.id, 1);
+  assert.equal(claimTask(store, { agent: 'w' }, at(11)).task?.id, 3, 'B still waits behind A');
+  store.close();
+});
+
+test('a completion clears its profile\'s misconfigured flag (read with the run, not a statement of its own)', () => {
+  const store = tempStore();
+  addTask(store, { title: 'one' }, at(1));
+  const flagged = () => store.db.prepare("SELECT config_error FROM agents WHERE name = 'w'").pluck().get() ?? null;
+  store.agents.flagConfigError('w', 'refused to start', 5);
+  assert.equal(flagged(), 'refused to start');
+  const c1 = claimTask(store, { agent: 'w' }, at(10));
+  completeRun(store, { run_id: c1.task ? c1.run.id : 0, summary: 'ok' }, at(11));
+  assert.equal(flagged(), null, 'the completion cleared the flag');
+  store.close();
+});
+
+test('a completion with an unmerged branch waits in review; with a merged one it is done; dependents are promoted', () => {
+  const store = tempStore();
+  const branched = addTask(store, { title: 'on a branch' }, at(1)).task;
+  const merged = addTask(store, { title: 'merged branch' }, at(2)).task;
+  const dep = addTask(store, { title: 'after merged', after: [merged.id] }, at(3)).task;
+  const put = (taskId: number, state: 'open' | 'merged') => store.branches.put({ task_id: taskId, repo: '/r', branch: `b${taskId}`, base: 'main', state,
+    worktree: null, files: [], conflict: [], merged_commit: null, updated_at: 5 });
+  put(branched.id, 'open');
+  put(merged.id, 'merged');
+  const c1 = claimTask(store, { agent: 'w' }, at(10));
+  assert.equal(c1.task?.id, branched.id);
+  assert.equal(completeRun(store, { run_id: c1.task ? c1.run.id : 0, summary: 'ok' }, at(11)).task.status, 'review');
+  assert.equal(store.branches.get(branched.id)?.state, 'queued', 'its merge is queued');
+  const c2 = claimTask(store, { agent: 'w' }, at(12));
+  assert.equal(c2.task?.id, merged.id);
+  assert.equal(completeRun(store, { run_id: c2.task ? c2.run.id : 0, summary: 'ok' }, at(13)).task.status, 'done');
+  assert.equal(store.tasks.get(dep.id)?.status, 'ready', 'its dependent was promoted');
+  store.close();
+});
+
+test('fencing: a completion by a stale run id is refused with LEASE_LOST and changes nothing but the kept late result', () => {
+  const store = tempStore();
+  const t = addTask(store, { title: 'one', max_attempts: 3 }, at(1)).task;
+  const first = claimTask(store, { agent: 'w', lease_seconds: 5 }, at(10));
+  assert.ok(first.task);
+  failRun(store, { run_id: first.run.id, error: 'flaky' }, at(11));
+  const second = claimTask(store, { agent: 'w' }, at(100_000));
+  assert.ok(second.task);
+  assert.throws(() => completeRun(store, { run_id: first.run.id, summary: 'late' }, at(100_001)), { code: 'LEASE_LOST' });
+  assert.equal(store.tasks.get(t.id)?.status, 'running');
+  assert.equal(store.tasks.get(t.id)?.current_run_id, second.run.id);
+  completeRun(store, { run_id: second.run.id, summary: 'ok' }, at(100_002));
+  assert.throws(() => completeRun(store, { run_id: second.run.id, summary: 'again' }, at(100_003)), { code: 'LEASE_LOST' });
+  assert.equal(store.tasks.get(t.id)?.result, 'ok');
+  store.close();
+});
+
+test('audit: the timeline of a claimed and completed task shows the claim and the completion, with who did each', () => {
+  const store = tempStore();
+  const t = addTask(store, { title: 'one' }, at(1, 'alice')).task;
+  const c = claimTask(store, { agent: 'w' }, at(10, 'bob'));
+  completeRun(store, { run_id: c.task ? c.run.id : 0, summary: 'ok' }, at(20, 'carol'));
+  const lines = showTask(store, { id: t.id }).events.map((e) => `${e.actor}:${e.kind}:${e.from_status ?? ''}>${e.to_status ?? ''}`);
+  assert.deepEqual(lines.slice(0, 2), ['carol:completed:running>done', 'bob:claimed:ready>running'], lines.join(', '));
+  store.close();
+});
