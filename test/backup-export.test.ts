@@ -163,14 +163,16 @@ describe('steward export / import / migrate', () => {
   });
 
   test('an export of an older schema gets the later migrations on import', () => {
-    // Schema 10 had no tasks.complexity / runs.model (migration 11): drop them from the file and say schema 10.
+    // Schema 10 had no tasks.complexity / runs.model (migration 11) nor tasks.has_paths (migration 12): drop them from
+    // the file and say schema 10.
     const lines = readFileSync(exported, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     const header = lines[0];
     header.schema = 10;
-    header.tables.tasks = header.tables.tasks.filter((c: string) => c !== 'complexity');
+    header.tables.tasks = header.tables.tasks.filter((c: string) => c !== 'complexity' && c !== 'has_paths');
     header.tables.runs = header.tables.runs.filter((c: string) => c !== 'model');
     for (const l of lines) {
       if (l.table === 'tasks') delete l.row.complexity;
+      if (l.table === 'tasks') delete l.row.has_paths;
       if (l.table === 'runs') delete l.row.model;
     }
     const file = join(tempDir(), 'old.jsonl');
