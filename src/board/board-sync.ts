@@ -1,5 +1,6 @@
 // The tick's two TASKS.md steps: read a person's edits into the queue, then render the board again.
-import { acceptPolicy, type Config } from '../config/schema.js';
+import { acceptPolicy } from '../config/config-policy.js';
+import type { Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Task } from '../core/types.js';
 import {

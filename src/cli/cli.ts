@@ -32,21 +32,46 @@ async function helpText(): Promise<string> {
   ].join('\n');
 }
 
-/** The modules a command's context needs, loaded together once the command is known (not for --version or help). */
+/**
+ * The modules a command's context needs, loaded together once the command is known (not for --version or help). Not
+ * the config's yaml and zod schema: a current .steward/config.cache.json stands for them (configLoader).
+ */
 async function contextModules() {
-  const [config, schema, store, workspace, wake] = await Promise.all([
-    import('../config/load-config.js'),
-    import('../config/schema.js'),
+  const [cache, file, policy, store, workspace, wake] = await Promise.all([
+    import('../config/config-cache.js'),
+    import('../config/config-file.js'),
+    import('../config/config-policy.js'),
     import('../store/open-store.js'),
     import('../workspace/workspace.js'),
     import('../workspace/wake-socket.js'),
   ]);
-  return { ...config, backoffPolicyOf: schema.backoffPolicyOf, openStore: store.openStore, findWorkspace: workspace.findWorkspace, wakePinger: wake.wakePinger };
+  return { ...cache, ...file, backoffPolicyOf: policy.backoffPolicyOf, openStore: store.openStore, findWorkspace: workspace.findWorkspace, wakePinger: wake.wakePinger };
 }
 type ContextModules = Awaited<ReturnType<typeof contextModules>>;
+type LoadConfig = (root: string) => Config;
 
-function makeContext(m: ContextModules, json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }): CliContext {
-  const { findWorkspace, loadConfig, openStore, backoffPolicyOf } = m;
+/**
+ * How this command gets its config: the cached one when it is current for the workspace (no yaml, no zod), else the
+ * full load (load-config.ts, which also refreshes the cache). Without a workspace there is nothing to load yet.
+ */
+async function configLoader(m: ContextModules, ctx: CliContext): Promise<LoadConfig> {
+  let root: string | undefined;
+  try {
+    root = ctx.workspace().root;
+  } catch {
+    // no workspace: ctx.workspace() says so when the command asks for it
+  }
+  if (root !== undefined) {
+    const key = m.configCacheKey(m.readConfigText(root), process.env);
+    const cached = m.readCachedConfig(root, key);
+    if (cached) return () => cached; // ctx.workspace() is the one root this command has
+  }
+  const { loadConfig } = await import('../config/load-config.js');
+  return (at) => loadConfig({ root: at, env: process.env });
+}
+
+function makeContext(m: ContextModules, json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }, loader: { load?: LoadConfig }): CliContext {
+  const { findWorkspace, openStore, backoffPolicyOf } = m;
   /** Every committed write pings the workspace's `steward up` (if one runs), so it dispatches at once (src/workspace/wake-socket.ts). */
   const withWakeUp = (store: Store, stewardDir: string): Store => {
     store.afterCommit = m.wakePinger(stewardDir).ping;
@@ -61,7 +86,7 @@ function makeContext(m: ContextModules, json: boolean, dir: string | undefined, 
     cwd: process.cwd(),
     actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
-    config: () => (config ??= loadConfig({ root: ctx.workspace().root, env: process.env })),
+    config: () => (config ??= loader.load!(ctx.workspace().root)),
     store: () => (opened.store ??= withWakeUp(openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true }), ctx.workspace().stewardDir)),
     op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()) }),
     log: (line) => process.stderr.write(`${visibleText(line)}\n`),
@@ -126,7 +151,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
     const modules = await contextModules();
-    const ctx = makeContext(modules, Boolean(json), dir as string | undefined, actor as string | undefined, opened);
+    const loader: { load?: LoadConfig } = {};
+    const ctx = makeContext(modules, Boolean(json), dir as string | undefined, actor as string | undefined, opened, loader);
+    loader.load = await configLoader(modules, ctx);
     if (command.needsConfig !== false) {
       ctx.config(); // once per command; a bad key fails here with its path (exit 2)
       const warning = modules.configPermissionWarning(ctx.workspace().root, ctx.config());

@@ -13,21 +13,13 @@ export interface ConfigLayer {
   locate?(path: IssuePath): string | undefined;
 }
 
-/** STEWARD_* environment variables and the config key each one sets. */
-export const CONFIG_ENV_VARS = {
-  STEWARD_HEARTBEAT_SECONDS: ['heartbeat', 'everySeconds'],
-  STEWARD_TRIAGE_ACCEPT: ['triage', 'accept'],
-  STEWARD_DISPATCH: ['dispatch'],
-  STEWARD_WIP_GLOBAL: ['wip', 'global'],
-  STEWARD_MCP_HOST: ['mcp', 'host'],
-  STEWARD_MCP_PORT: ['mcp', 'port'],
-  STEWARD_NOTIFY_WEBHOOK: ['notify', 'webhook'],
-  STEWARD_BOARD_PATH: ['board', 'path'],
-} as const satisfies Record<string, readonly string[]>;
+import { CONFIG_ENV_VARS, TOKEN_ENV_PREFIX } from './config-env.js';
+
+export { CONFIG_ENV_VARS } from './config-env.js';
 
 /** STEWARD_MCP_TOKEN_<ROLE> adds a bearer token for that role (so secrets can stay out of the file). */
 export const TOKEN_ENV_VARS: Record<string, McpRole> = Object.fromEntries(
-  MCP_ROLES.map((role) => [`STEWARD_MCP_TOKEN_${role.toUpperCase()}`, role]),
+  MCP_ROLES.map((role) => [`${TOKEN_ENV_PREFIX}${role.toUpperCase()}`, role]),
 );
 
 /** Parses YAML text into a layer; PARSE_ERROR with line and column when it is not YAML. */

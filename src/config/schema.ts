@@ -1,8 +1,5 @@
 // The one zod schema for .steward/config.yaml, with its defaults and small pure helpers.
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { StewardError } from '../core/errors.js';
-import type { AccountOf, BackoffPolicy } from '../core/policy.js';
 import { argsConflicts, PERMISSION_FLAGS, PERMISSION_MODES } from '../core/adapters/flags.js';
 import { zName } from '../core/schemas.js';
 import { COMPLEXITIES } from '../core/routing.js';
@@ -11,26 +8,10 @@ import { BUDGET_PERIODS, isTimeZone } from '../core/budget-period.js';
 import { parseScope } from '../core/budget-scope.js';
 import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
-/** Coding CLIs an agent profile can run; `command` runs any argv. */
-export const AGENT_CLIS = ['claude', 'codex', 'gemini', 'opencode', 'qwen', 'aider', 'command'] as const;
-export type AgentCli = (typeof AGENT_CLIS)[number];
+import { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
 
-/** MCP roles a bearer token can carry. */
-export const MCP_ROLES = ['planner', 'worker', 'triage', 'viewer'] as const;
-export type McpRole = (typeof MCP_ROLES)[number];
-
-/** Where a proposal came from; triage policy is set per source. */
-export const TRIAGE_SOURCES = ['human', 'cli', 'file', 'mcp:planner', 'mcp:worker', 'mcp:triage'] as const;
-export type TriageSource = (typeof TRIAGE_SOURCES)[number];
-
-export const ACCEPT_MODES = ['auto', 'manual'] as const;
-export type AcceptMode = (typeof ACCEPT_MODES)[number];
-
-export const DISPATCH_MODES = ['local', 'openclaw', 'none'] as const;
-export type DispatchMode = (typeof DISPATCH_MODES)[number];
-
-/** Placeholders the babysitter fills in an agent's `command` argv. */
-export const COMMAND_PLACEHOLDERS = ['prompt', 'prompt_file', 'task_id', 'workdir'] as const;
+export { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
+export type { AcceptMode, AgentCli, DispatchMode, McpRole, TriageSource } from './config-constants.js';
 
 /** Numbers may come from env vars and flags as strings: "12" → 12; anything else is left for zod to refuse. */
 function numeric(v: unknown): unknown {
@@ -339,57 +320,9 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type AgentProfile = Config['agents'][string];
 export type ProjectConfig = Config['projects'][string];
 
-/** Whether a proposal from `source` is accepted at the next tick or waits for a decision. */
-export function acceptPolicy(config: Config, source: TriageSource): AcceptMode {
-  return config.triage.sources[source] ?? config.triage.accept;
-}
-
-/** The directory a project's agents run in; the workspace root for an unconfigured "default" project. */
-export function resolveWorkdir(config: Config, root: string, project: string): string {
-  const entry = Object.hasOwn(config.projects, project) ? config.projects[project] : undefined;
-  if (entry) return isAbsolute(entry.workdir) ? resolve(entry.workdir) : resolve(root, entry.workdir);
-  if (project === 'default') return resolve(root);
-  throw new StewardError('NOT_FOUND', `project "${project}" has no workdir: add projects.${project}.workdir to .steward/config.yaml`, {
-    project,
-  });
-}
-
-/** The retry section as the core backoff policy (milliseconds). */
-export function backoffPolicyOf(config: Config): BackoffPolicy {
-  const r = config.retry;
-  return { baseMs: r.baseSeconds * 1000, factor: r.factor, capMs: r.capSeconds * 1000, jitter: r.jitter, rateLimitStrikeAfter: r.rateLimitStrikeAfter, accounts: accountsOf(config) };
-}
-
-/** The account of a profile: its `account:`, or its own name. */
-export function accountName(config: Config, profile: string): string {
-  return config.agents[profile]?.account ?? profile;
-}
-
-/** Every profile's account, the profiles sharing it and its fallbacks. */
-export function accountsOf(config: Config): Record<string, AccountOf> {
-  const out: Record<string, AccountOf> = {};
-  const names = Object.keys(config.agents);
-  for (const [name, agent] of Object.entries(config.agents)) {
-    const account = accountName(config, name);
-    out[name] = { account, profiles: names.filter((n) => accountName(config, n) === account), fallback: agent.fallback };
-  }
-  return out;
-}
+export { acceptPolicy, accountName, accountsOf, backoffPolicyOf, httpGuardOf, resolveWorkdir } from './config-policy.js';
 
 /** A valid config with every default. */
 export function defaultConfig(): Config {
   return configSchema.parse({});
-}
-
-/**
- * The HTTP guard settings of a config for a server bound to `host`: the extra allowed host names
- * (an explicit, non-wildcard bind address among them) and the limits.
- */
-export function httpGuardOf(config: Config, host: string): { allowedHosts: string[]; limits: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnections: number } } {
-  const m = config.mcp;
-  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
-  return {
-    allowedHosts: wildcard ? m.allowedHosts : [...m.allowedHosts, host],
-    limits: { headersTimeoutMs: m.headersTimeoutMs, requestTimeoutMs: m.requestTimeoutMs, idleTimeoutMs: m.idleTimeoutMs, maxConnections: m.maxConnections },
-  };
 }

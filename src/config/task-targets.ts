@@ -1,7 +1,8 @@
 // Checks a task's project and agent against the config at the door: a name with no workdir or no profile
 // would otherwise be accepted silently and fail at run time, or sit in the queue forever.
 import { existsSync } from 'node:fs';
-import { resolveWorkdir, type Config } from './schema.js';
+import { resolveWorkdir } from './config-policy.js';
+import type { Config } from './schema.js';
 
 /** What is wrong with a task's project or agent for this workspace (empty when both are known). */
 export function taskTargetProblems(config: Config, fields: { project?: unknown; agent?: unknown }): string[] {

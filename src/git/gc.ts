@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BRANCH_PREFIX } from '../core/worktree.js';
-import { resolveWorkdir, type Config } from '../config/schema.js';
+import { resolveWorkdir } from '../config/config-policy.js';
+import type { Config } from '../config/schema.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { branchesLike, dirtyFiles, gitRun, isAncestor, repoRoot, resolveRef } from './git.js';

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
-import { backoffPolicyOf } from '../config/schema.js';
+import { backoffPolicyOf } from '../config/config-policy.js';
 import { claimRunProcess, claimTask } from '../ops/index.js';
 import { babysitRun, type BabysitDeps, type BabysitResult } from './babysit.js';
 import { procIdentity } from './process-group.js';

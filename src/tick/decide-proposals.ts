@@ -1,5 +1,7 @@
 // Tick step 3: accept the proposals the policy lets through without a decision (`triage.accept: auto`).
-import { TRIAGE_SOURCES, acceptPolicy, type Config, type TriageSource } from '../config/schema.js';
+import { TRIAGE_SOURCES, type TriageSource } from '../config/config-constants.js';
+import { acceptPolicy } from '../config/config-policy.js';
+import type { Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Proposal } from '../core/types.js';
 import { acceptInTx } from '../ops/index.js';

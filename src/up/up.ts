@@ -1,7 +1,8 @@
 // `steward up`: the tick in a loop (every heartbeat, and soon after a change), MCP over HTTP, /metrics.
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { backoffPolicyOf, httpGuardOf, type Config } from '../config/schema.js';
+import { backoffPolicyOf, httpGuardOf } from '../config/config-policy.js';
+import type { Config } from '../config/schema.js';
 import { checkBindHost } from '../http/request-guard.js';
 import { toStewardError } from '../core/errors.js';
 import { budgetViews } from '../ops/budget-report.js';

@@ -3,7 +3,7 @@ import { renderBoard } from '../board/render-board.js';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { defaultConfigText, generateToken } from '../config/default-config.js';
-import { AGENT_CLIS, type AgentCli } from '../config/schema.js';
+import { AGENT_CLIS, type AgentCli } from '../config/config-constants.js';
 import { ignoreRuntimeFiles } from './gitignore.js';
 import { heartbeatText } from './heartbeat-text.js';
 import { createWorkspaceDirs, type Workspace } from './workspace.js';

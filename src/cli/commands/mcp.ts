@@ -1,5 +1,5 @@
 // `steward mcp`: serve the queue to MCP clients — one role over stdio, or streamable HTTP with bearer tokens.
-import { backoffPolicyOf, httpGuardOf } from '../../config/schema.js';
+import { backoffPolicyOf, httpGuardOf } from '../../config/config-policy.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput, zInt } from '../../core/schemas.js';
 import { checkBindHost } from '../../http/request-guard.js';
