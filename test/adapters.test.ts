@@ -5,30 +5,34 @@ import type { AgentProfileLike, CliKind } from '../src/core/adapters/index.js';
 import { StewardError } from '../src/core/errors.js';
 import { hostilePrompt } from './helpers/prompts.js';
 
-const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj' };
+const ctx = { prompt: 'fix the bug', taskId: 7, workdir: '/w/proj', promptFile: '/w/logs/7.prompt.md' };
 // No permissions: field means acceptEdits — never bypass (issue 15).
 const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
   claude: ['claude', ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']],
   codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-']],
-  gemini: ['gemini', ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit']],
+  gemini: ['gemini', ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit']],
   opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj']],
-  qwen: ['qwen', ['fix the bug', '-o', 'stream-json', '--approval-mode', 'auto-edit']],
-  aider: ['aider', ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty']],
+  qwen: ['qwen', ['-o', 'stream-json', '--approval-mode', 'auto-edit']],
+  aider: ['aider', ['--message-file', '/w/logs/7.prompt.md', '--no-auto-commits', '--no-pretty']],
 };
 const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
   claude: ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
   codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', '-'],
-  gemini: ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
+  gemini: ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
   opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5'],
-  qwen: ['fix the bug', '-o', 'stream-json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
-  aider: ['--message', 'fix the bug', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
+  qwen: ['-o', 'stream-json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
+  aider: ['--message-file', '/w/logs/7.prompt.md', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
 };
 
-/** CLIs that take the prompt on stdin: byte-exact (opencode re-quotes its arguments) and no OS argument limit. */
-const onStdin = new Set<CliKind>(['claude', 'codex', 'opencode']);
+/**
+ * No built-in adapter puts the prompt in argv (issue 14: a prompt over 128 KiB was E2BIG): stdin (byte-exact; opencode
+ * re-quotes its arguments; Gemini appends `-p` to stdin) or, for aider, a prompt file the runner writes.
+ */
+const onStdin = new Set<CliKind>(['claude', 'codex', 'opencode', 'gemini', 'qwen']);
+const inFile = new Set<CliKind>(['aider']);
 
 for (const [cli, [bin, args]] of Object.entries(plain) as [Exclude<CliKind, 'command'>, [string, string[]]][]) {
-  const stdin = (prompt: string) => (onStdin.has(cli) ? { stdin: prompt } : {});
+  const stdin = (prompt: string) => (onStdin.has(cli) ? { stdin: prompt } : inFile.has(cli) ? { promptFile: ctx.promptFile } : {});
   test(`${cli} build: default command line`, () => {
     assert.deepEqual(getAdapter(cli).build({ cli }, ctx), { file: bin, args, ...stdin(ctx.prompt) });
   });
@@ -36,20 +40,13 @@ for (const [cli, [bin, args]] of Object.entries(plain) as [Exclude<CliKind, 'com
     const profile: AgentProfileLike = { cli, bin: '/opt/bin/x', model: 'sonnet', args: ['--max-turns', '5'] };
     assert.deepEqual(getAdapter(cli).build(profile, ctx), { file: '/opt/bin/x', args: withModel[cli], ...stdin(ctx.prompt) });
   });
-  test(`${cli} build: a hostile prompt is one argv element (or all of stdin), byte for byte`, () => {
+  test(`${cli} build: a hostile prompt is all of stdin (or the prompt file), byte for byte, and never in argv`, () => {
     const prompt = hostilePrompt();
     const inv = getAdapter(cli).build({ cli }, { ...ctx, prompt });
-    if (onStdin.has(cli)) {
-      assert.equal(inv.stdin, prompt);
-      assert.equal(inv.args.some((a) => a.includes('pwned')), false);
-      assert.deepEqual(inv.args, plain[cli][1]);
-      return;
-    }
-    const { args } = inv;
-    assert.equal(args.filter((a) => a === prompt).length, 1);
-    assert.equal(args.filter((a) => a.includes('pwned')).length, 1);
-    assert.equal(args.length, plain[cli][1].length);
-    assert.equal(Buffer.from(args.find((a) => a === prompt) ?? '').length, Buffer.from(prompt).length);
+    assert.equal(inv.args.some((a) => a.includes('pwned')), false);
+    assert.deepEqual(inv.args, plain[cli][1]);
+    if (onStdin.has(cli)) assert.equal(inv.stdin, prompt);
+    else assert.equal(inv.promptFile, ctx.promptFile, 'the runner writes the prompt to this file');
   });
 }
 
@@ -117,9 +114,9 @@ test('permissions: each mode maps to the CLI\'s own flags; bypass only when aske
   assert.deepEqual(argsOf('claude', 'default'), ['-p', '--output-format', 'stream-json', '--verbose']);
   assert.deepEqual(argsOf('codex', 'bypass'), ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', '/w/proj', '-']);
   assert.deepEqual(argsOf('codex', 'default'), ['exec', '--json', '--skip-git-repo-check', '-C', '/w/proj', '-']);
-  assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(argsOf('gemini', 'bypass'), ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
   assert.deepEqual(argsOf('qwen', 'bypass'), ['-o', 'stream-json', '--yolo']);
-  assert.deepEqual(argsOf('aider', 'bypass'), ['--message', '--yes-always', '--no-auto-commits', '--no-pretty']);
+  assert.deepEqual(argsOf('aider', 'bypass'), ['--message-file', ctx.promptFile, '--yes-always', '--no-auto-commits', '--no-pretty']);
   for (const cli of CLI_KINDS.filter((c) => c !== 'command')) {
     const args = getAdapter(cli).build({ cli }, ctx).args.join(' ');
     assert.doesNotMatch(args, /bypass|yolo|--yes-always|dangerously/, cli);
@@ -130,8 +127,8 @@ test('args override the adapter\'s flag for the same setting instead of repeatin
   const build = (cli: CliKind, args: string[]) => getAdapter(cli).build({ cli, args }, ctx).args;
   // The init template's old examples: codex `-s workspace-write --skip-git-repo-check`, gemini `--approval-mode yolo`.
   assert.deepEqual(build('codex', ['-s', 'read-only', '--skip-git-repo-check']), ['exec', '--json', '-C', '/w/proj', '-s', 'read-only', '--skip-git-repo-check', '-']);
-  assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
-  assert.deepEqual(build('gemini', ['--yolo']), ['-p', 'fix the bug', '-o', 'stream-json', '--skip-trust', '--yolo']);
+  assert.deepEqual(build('gemini', ['--approval-mode', 'yolo']), ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'yolo']);
+  assert.deepEqual(build('gemini', ['--yolo']), ['-p', '', '-o', 'stream-json', '--skip-trust', '--yolo']);
   assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=plan', '--model', 'opus']);
   const withModelToo = getAdapter('codex').build({ cli: 'codex', model: 'a', args: ['--model', 'b'] }, ctx).args;
   assert.equal(withModelToo.filter((a) => a === '-m' || a === '--model').length, 1);

@@ -5,11 +5,18 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { CLI_KINDS } from '../src/core/adapters/index.js';
+import { taskContext } from '../src/ops/queries.js';
+import { buildPrompt } from '../src/runner/prompt.js';
+import { MAX_ARG_BYTES } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
 import { addAndClaim, depsOf, fakeProfile, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
 
 // 50,000 characters (under the goal's 100,000-character cap) of 3 UTF-8 bytes: 150 KB, over Linux's 128 KiB per argument.
 const BIG_GOAL = `${'字'.repeat(50_000)}END`;
+// A 300 KB goal at the 100,000-character cap: shell syntax, quotes, CRLF, an emoji pair, then 3-byte characters.
+const HEAD = 'Fix it: $(touch pwned) `touch pwned2` "dq" \'sq\' \\ -p --help\r\nline two 🚀\n';
+const GOAL_300K = `${HEAD}${'字'.repeat(100_000 - HEAD.length - 3)}END`;
 
 describe('a prompt over the OS argument limit', () => {
   test('a command profile with {prompt} in argv: E2BIG becomes one clear, non-retried error naming the limit; the profile is not flagged', async () => {
@@ -53,4 +60,23 @@ console.log('done');
     assert.equal(meta.mode, 0o600);
     assert.equal(existsSync(meta.file), false, 'the prompt file is removed after the run');
   });
+
+  for (const cli of CLI_KINDS.filter((c) => c !== 'command')) {
+    test(`${cli}: a 300 KB prompt reaches the CLI whole and byte for byte (stdin or a prompt file, never argv)`, async () => {
+      const sb = sandbox();
+      const config = writeConfig(sb, { coder: fakeProfile(sb, cli, 'echo') }, { dispatch: 'none' });
+      const { task, run } = addAndClaim(sb, { goal: GOAL_300K });
+      const expected = buildPrompt(taskOf(sb, task.id), taskContext(sb.store, taskOf(sb, task.id)), { workdir: sb.root });
+      assert.ok(Buffer.byteLength(expected) > 300_000 && Buffer.byteLength(expected) > 2 * MAX_ARG_BYTES);
+      const r = await workRun(depsOf(sb, config), run.id);
+      assert.equal(r.status, 'completed', JSON.stringify(runOf(sb, run.id).error));
+      const argv = JSON.parse(readFileSync(sb.echoFile, 'utf8')) as string[];
+      assert.ok(argv.every((a) => Buffer.byteLength(a) < 4096), 'no long argument');
+      // The prompt as this CLI assembles it (test/fixtures/fake-cli.mjs promptSeen): Qwen Code adds a blank line.
+      const seen = readFileSync(`${sb.echoFile}.prompt`);
+      assert.ok(seen.equals(Buffer.from(cli === 'qwen' ? `${expected}\n\n` : expected)), `${cli}: ${seen.length} bytes seen, ${Buffer.byteLength(expected)} sent`);
+      if (cli === 'aider') assert.equal(existsSync(argv[argv.indexOf('--message-file') + 1]!), false, 'the prompt file is removed after the run');
+    });
+  }
 });
+

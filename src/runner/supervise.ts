@@ -81,7 +81,7 @@ function spawnErrorText(o: Pick<SuperviseOptions, 'file' | 'args'>, code: string
     return (
       `E2BIG: the command line is too long for the operating system (longest argument ${longest} bytes, all ${total} bytes; ` +
       `Linux takes at most ${MAX_ARG_BYTES} bytes (128 KiB) per argument and about 2 MiB in all). The prompt is too big to pass ` +
-      'as an argument: use a CLI that reads it from stdin (claude, codex, opencode), or {prompt_file} instead of {prompt} in a ' +
+      'as an argument: use a built-in CLI profile (they read it from stdin or a file), or {prompt_file} instead of {prompt} in a ' +
       'command profile (docs/CLIS.md). Not retried: the same prompt fails the same way.'
     );
   }

@@ -1,4 +1,4 @@
-// aider: `aider --message PROMPT [--yes-always] --no-auto-commits --no-pretty`, plain text output.
+// aider: `aider --message-file FILE [--yes-always] --no-auto-commits --no-pretty`, plain text output.
 import { finishVerdict, type Reading } from './classify.js';
 import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
 import { tailLines } from './parse-util.js';
@@ -39,7 +39,11 @@ function readAider(out: RunOutput): Reading {
   return reading;
 }
 
-/** aider in one-shot mode. Exit 0 does not prove work was done: verify commands should judge the diff. */
+/**
+ * aider in one-shot mode. Exit 0 does not prove work was done: verify commands should judge the diff.
+ * The prompt goes in a file (`--message-file`, written 0600 by the runner and removed after the run), not bound by the
+ * OS argument limit; `--message PROMPT` only when the caller has no prompt file to offer.
+ */
 export const aiderAdapter: CliAdapter = {
   cli: 'aider',
   defaultBin: 'aider',
@@ -47,14 +51,14 @@ export const aiderAdapter: CliAdapter = {
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
-      '--message', ctx.prompt,
+      ...(ctx.promptFile ? ['--message-file', ctx.promptFile] : ['--message', ctx.prompt]),
       ...permissionArgs('aider', profile.permissions, own),
       ...unlessOverridden('aider', 'auto commits', ['--no-auto-commits'], own),
       ...unlessOverridden('aider', 'pretty output', ['--no-pretty'], own),
       ...modelArgs('aider', '--model', profile.model, own),
       ...own,
     ];
-    return { file: profile.bin || 'aider', args };
+    return { file: profile.bin || 'aider', args, ...(ctx.promptFile ? { promptFile: ctx.promptFile } : {}) };
   },
   parse(out) {
     return finishVerdict(readAider(out), out);

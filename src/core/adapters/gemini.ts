@@ -156,6 +156,8 @@ function readGemini(out: RunOutput): Reading {
 /**
  * Gemini CLI headless (`-p`) in a trusted workspace, with the profile's permission mode. stream-json, so that a run
  * that prints nothing (a hung model call) is a stall whatever CPU the CLI keeps busy meanwhile.
+ * The prompt goes on stdin: `-p` is "appended to input on stdin", so with `-p ''` the prompt is stdin exactly, byte for
+ * byte and not bound by the OS argument limit (Gemini reads up to 8 MiB of stdin; steward's prompts are far smaller).
  */
 export const geminiAdapter: CliAdapter = {
   cli: 'gemini',
@@ -165,14 +167,14 @@ export const geminiAdapter: CliAdapter = {
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
-      '-p', ctx.prompt,
+      '-p', '',
       ...unlessOverridden('gemini', 'output format', ['-o', 'stream-json'], own),
       ...unlessOverridden('gemini', 'folder trust', ['--skip-trust'], own),
       ...permissionArgs('gemini', profile.permissions, own),
       ...modelArgs('gemini', '-m', profile.model, own),
       ...own,
     ];
-    return { file: profile.bin || 'gemini', args };
+    return { file: profile.bin || 'gemini', args, stdin: ctx.prompt };
   },
   parse(out) {
     return finishVerdict(readGemini(out), out);

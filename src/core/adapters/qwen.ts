@@ -1,4 +1,4 @@
-// Qwen Code: `qwen PROMPT -o stream-json`, Claude-like JSONL events ending in a result (also reads `-o json`'s array).
+// Qwen Code: `qwen -o stream-json` with the prompt on stdin, Claude-like JSONL events ending in a result (also reads `-o json`'s array).
 import { finishVerdict } from './classify.js';
 import { readResultEvent } from './result-event.js';
 import { modelArgs, permissionArgs, unlessOverridden } from './flags.js';
@@ -8,6 +8,8 @@ import type { CliAdapter } from './types.js';
 /**
  * Qwen Code headless; exit 55 means its session budget ran out. API errors may come success-shaped (0.15). stream-json,
  * so that a run that prints nothing (a hung model call) is a stall whatever CPU the CLI keeps busy meanwhile.
+ * The prompt goes on stdin (not bound by the OS argument limit): with no prompt argument and stdin not a terminal
+ * Qwen Code runs headless and takes stdin as the prompt (0.15 appends a blank line: `${stdin}\n\n`).
  */
 export const qwenAdapter: CliAdapter = {
   cli: 'qwen',
@@ -17,13 +19,12 @@ export const qwenAdapter: CliAdapter = {
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [
-      ctx.prompt,
       ...unlessOverridden('qwen', 'output format', ['-o', 'stream-json'], own),
       ...permissionArgs('qwen', profile.permissions, own),
       ...modelArgs('qwen', '-m', profile.model, own),
       ...own,
     ];
-    return { file: profile.bin || 'qwen', args };
+    return { file: profile.bin || 'qwen', args, stdin: ctx.prompt };
   },
   parse(out) {
     const reading = readResultEvent('qwen', out, { cacheInInput: true, successShapedErrors: true });
