@@ -88,7 +88,8 @@ export function setupCli(cli: CliName, home: string, mockUrl: string): CliSetup 
     case 'gemini': {
       mkdirSync(join(home, '.gemini'), { recursive: true });
       writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }, null, 2));
-      return { profile: { cli, bin, env: { ...base, GOOGLE_GEMINI_BASE_URL: mockUrl, GEMINI_API_KEY: 'e2e-dummy-key' } } };
+      // A model set (-m): with auto routing Gemini keeps its model policies' retry counts and ignores maxAttempts.
+      return { profile: { cli, bin, model: 'gemini-2.5-flash', env: { ...base, GOOGLE_GEMINI_BASE_URL: mockUrl, GEMINI_API_KEY: 'e2e-dummy-key' } } };
     }
     case 'qwen': {
       mkdirSync(join(home, '.qwen'), { recursive: true });

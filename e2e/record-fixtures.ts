@@ -5,6 +5,10 @@
 //   gemini  e401               Gemini CLI's 401: exit 145, error JSON on stderr
 //   gemini  e429-retrying      Gemini CLI's own 429 retry lines (its default loop, without steward's retry knob), cut
 //                              after 45 s as steward's timeout would cut it
+//   opencode ok, e429, e500    opencode 1.18.33 with its log on stderr (--print-logs): after 5 silent retries its
+//                              `error` event carries the statusCode (and the 429's Retry-After header)
+//   opencode e500-retrying     the same cut after 55 s, mid-retry, as a stall or timeout would cut it: only its
+//                              "stream error" log lines say why
 // Options: --only claude,qwen,gemini  --no-install is implied (run `npm run e2e:clis` once to install the CLIs).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +38,10 @@ const RECORDINGS: Recording[] = [
   { cli: 'qwen', scenario: 'e401', timeoutMs: 120_000 },
   { cli: 'gemini', scenario: 'e401', timeoutMs: 120_000 },
   { cli: 'gemini', scenario: 'e429', timeoutMs: 45_000, variant: { name: 'e429-retrying', dropEnv: ['GEMINI_CLI_SYSTEM_DEFAULTS_PATH'] } },
+  { cli: 'opencode', scenario: 'ok', timeoutMs: 180_000 },
+  { cli: 'opencode', scenario: 'e429', timeoutMs: 180_000 },
+  { cli: 'opencode', scenario: 'e500', timeoutMs: 180_000 },
+  { cli: 'opencode', scenario: 'e500', timeoutMs: 55_000, variant: { name: 'e500-retrying' } },
 ];
 
 async function main(): Promise<number> {

@@ -2,8 +2,7 @@
 // Options: --cli claude,codex,claude@latest (the @latest rows: e2e/node22/, run under Node 22)  --scenario ok,e401,par  --doc (write docs/CLIS.md: this run's rows replace those rows in e2e/matrix.json)  --samples (record real outputs)
 //          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSample } from './capture.js';
@@ -62,13 +61,23 @@ function install(): void {
   }
 }
 
-// Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly.
+// Per-row limits: long enough for a CLI's first start, short enough that a hang is found quickly. The CLIs' own start-up
+// allowance (adapters' startSeconds: 120 s for opencode, Gemini CLI and Qwen Code) runs before the stall clock does.
 const LIMITS = { timeoutSeconds: 120, stallSeconds: 20 };
-// CLIs that print nothing for a long time while they start (stall seconds for them): on a loaded 2-core machine
-// opencode's first event comes ~25 s after its start (database, session, title call), Gemini CLI's first line (stderr)
-// ~25-30 s, Qwen Code's ~20 s; 20 s without output would kill healthy runs.
-const SLOW_START: Partial<Record<CliName, number>> = { opencode: 60, gemini: 60, qwen: 60 };
-const limitsOf = (cli: CliName) => ({ ...LIMITS, stallSeconds: SLOW_START[cli] ?? LIMITS.stallSeconds });
+// Per CLI: opencode waits up to 30 s between its 5 session retries (2, 4, 8, 16, 30 s backing off; logging nothing
+// meanwhile) and gives up after ~60-75 s: its error event names the status only then, so its stall and timeout cover
+// that. Gemini CLI and Qwen Code go quiet for a while between tool calls on a loaded machine.
+const PER_CLI: Partial<Record<CliName, Partial<typeof LIMITS>>> = {
+  opencode: { stallSeconds: 60, timeoutSeconds: 240 },
+  gemini: { stallSeconds: 60, timeoutSeconds: 180 },
+  qwen: { stallSeconds: 60 },
+};
+const limitsOf = (cli: CliName) => ({ ...LIMITS, ...PER_CLI[cli] });
+/**
+ * The rows' workspaces: under e2e/.runs/ in the checkout, not the system's temp folder — Gemini CLI ignores a settings
+ * file (steward's retry knob in `.steward/cli-defaults/`) when a folder above it is writable by others, as /tmp is.
+ */
+const RUNS_DIR = join(E2E_DIR, '.runs');
 
 async function main(): Promise<number> {
   if (!values['no-install']) {
@@ -76,7 +85,8 @@ async function main(): Promise<number> {
     installNode22(targets);
   }
   const deadline = values.budget ? Date.now() + Number(values.budget) * 1000 : Infinity;
-  const root = mkdtempSync(join(tmpdir(), 'steward-e2e-'));
+  mkdirSync(RUNS_DIR, { recursive: true, mode: 0o755 });
+  const root = mkdtempSync(join(RUNS_DIR, 'steward-e2e-'));
   const mock = await startMockModel({ logFile: join(root, 'requests.jsonl'), lifetimeMs: 60 * 60_000, slowChunkMs: 1000 });
   const versions: Record<string, string> = {};
   const results: RowResult[] = [];

@@ -122,3 +122,41 @@ test('opencode 1.18 (real): run → the answer, tokens; a 401 is fatal; NEEDS_IN
   assert.equal(ask.kind, 'needs_input');
   assert.equal(ask.question, 'Which colour should the greeting be?');
 });
+
+test('opencode 1.18 (real): its log on stderr (--print-logs) does not change the reading of a good run', () => {
+  const r = real(`${O}-ok`);
+  assert.ok(r.argv.includes('--print-logs') && r.argv.includes('--log-level'), r.argv.join(' '));
+  assert.match(r.stderr, /level=INFO .*message="creating instance"/);
+  const v = parse('opencode', r);
+  assert.equal(v.ok, true);
+  assert.equal(v.summary, 'E2E-DONE ok');
+  assert.equal(v.retrying, undefined);
+});
+
+test('opencode 1.18 (real): after its 5 silent retries the error event names the status: 429 → rate_limit with its Retry-After, 500 → transient', () => {
+  const e429 = real(`${O}-e429`);
+  assert.equal(e429.exitCode, 1);
+  const limited = parse('opencode', e429);
+  assert.equal(limited.kind, 'rate_limit');
+  assert.equal(limited.retry_after_seconds, 7); // the mock's Retry-After header, as opencode recorded it
+  assert.match(limited.error ?? '', /^rate limited: APIError: HTTP 429/);
+  assert.equal(limited.cause, undefined, 'a run that called the model did not refuse to start');
+  const failed = parse('opencode', real(`${O}-e500`));
+  assert.equal(failed.kind, 'transient');
+  assert.match(failed.error ?? '', /^APIError: HTTP 500/);
+  // Its log counted the task's failed calls (the session-title call's lines, small=true, are not the task's).
+  assert.equal(failed.retrying?.attempts, 6);
+});
+
+test('opencode 1.18 (real): stopped mid-retry → transient, naming the failed model call from its "stream error" log lines', () => {
+  const r = real(`${O}-e500-retrying`);
+  assert.ok(!/"statusCode"/.test(r.stdout), 'cut before opencode gave up');
+  const v = getAdapter('opencode').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM' });
+  assert.ok((v.retrying?.attempts ?? 0) >= 1, JSON.stringify(v.retrying));
+  const process: ProcessResult = { ended: 'stalled', stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM', durationMs: 60_000, firstOutputMs: 1000 };
+  const d = decideOutcome({ process, verdict: v, timeoutMs: 240_000, stallMs: 60_000, logPath: '/l' });
+  assert.notEqual(d.verb, 'none');
+  const input = (d as Exclude<typeof d, { verb: 'none' }>).input;
+  assert.equal(input.kind, 'transient');
+  assert.match(String(input.error), /^stalled for 60 s while the CLI retried a failed model call \(\d+ retries; last: stream error: AI_APICallError: The server had an error/);
+});

@@ -1,7 +1,7 @@
 // Failure classification from structured signals only (issue 15): what the CLIs report, never the agent's prose.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cliRetryLines, getAdapter, readProtocolLine, statusInCliError, type Verdict } from '../src/core/adapters/index.js';
+import { cliRetryLines, getAdapter, opencodeStreamErrors, readProtocolLine, statusInCliError, type Verdict } from '../src/core/adapters/index.js';
 import { decideOutcome, type OutcomeFacts } from '../src/runner/outcome.js';
 import type { ProcessResult } from '../src/runner/supervise.js';
 import { readSample } from './helpers/fixtures.js';
@@ -155,4 +155,16 @@ test('statusInCliError reads only the CLIs\' own envelopes', () => {
     ['the API Error: 401 page', undefined],
   ];
   assert.deepEqual(table.map(([t]) => statusInCliError(t)), table.map(([, want]) => want));
+});
+
+test('opencodeStreamErrors: the task call\'s "stream error" ERROR lines of its log; the title call (small=true) and other lines are not', () => {
+  const line = (small: boolean, error: string) =>
+    `timestamp=2026-12-04T13:12:12.433Z level=ERROR run=6aa4a34d message="stream error" providerID=mock modelID=m session.id=ses_1 small=${small} agent=build mode=primary error.error="${error}"`;
+  const info = 'timestamp=2026-12-04T13:12:11.428Z level=INFO run=6aa4a34d message=stream providerID=mock modelID=m small=false';
+  assert.equal(opencodeStreamErrors(''), undefined);
+  assert.equal(opencodeStreamErrors([info, line(true, 'AI_RetryError: Failed after 3 attempts.')].join('\n')), undefined);
+  // A model's words about errors are not a log line of opencode's.
+  assert.equal(opencodeStreamErrors('message="stream error" error.error="AI_APICallError: x" (said the agent)'), undefined);
+  const s = opencodeStreamErrors([info, line(false, 'AI_APICallError: first'), line(true, 'AI_RetryError: t'), line(false, 'AI_APICallError: Rate limit \\"x\\"')].join('\n'));
+  assert.deepEqual(s, { kind: 'transient', attempts: 2, line: 'stream error: AI_APICallError: Rate limit \\"x\\"' });
 });

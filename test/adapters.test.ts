@@ -11,7 +11,7 @@ const plain: Record<Exclude<CliKind, 'command'>, [string, string[]]> = {
   claude: ['claude', ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']],
   codex: ['codex', ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-']],
   gemini: ['gemini', ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit']],
-  opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj']],
+  opencode: ['opencode', ['run', '--format', 'json', '--dir', '/w/proj', '--print-logs', '--log-level', 'INFO']],
   qwen: ['qwen', ['-o', 'stream-json', '--approval-mode', 'auto-edit']],
   aider: ['aider', ['--message-file', '/w/logs/7.prompt.md', '--no-auto-commits', '--no-pretty']],
 };
@@ -19,7 +19,7 @@ const withModel: Record<Exclude<CliKind, 'command'>, string[]> = {
   claude: ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--model', 'sonnet', '--max-turns', '5'],
   codex: ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', '/w/proj', '-m', 'sonnet', '--max-turns', '5', '-'],
   gemini: ['-p', '', '-o', 'stream-json', '--skip-trust', '--approval-mode', 'auto_edit', '-m', 'sonnet', '--max-turns', '5'],
-  opencode: ['run', '--format', 'json', '--dir', '/w/proj', '-m', 'sonnet', '--max-turns', '5'],
+  opencode: ['run', '--format', 'json', '--dir', '/w/proj', '--print-logs', '--log-level', 'INFO', '-m', 'sonnet', '--max-turns', '5'],
   qwen: ['-o', 'stream-json', '--approval-mode', 'auto-edit', '-m', 'sonnet', '--max-turns', '5'],
   aider: ['--message-file', '/w/logs/7.prompt.md', '--no-auto-commits', '--no-pretty', '--model', 'sonnet', '--max-turns', '5'],
 };
@@ -132,4 +132,10 @@ test('args override the adapter\'s flag for the same setting instead of repeatin
   assert.deepEqual(build('claude', ['--permission-mode=plan', '--model', 'opus']), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=plan', '--model', 'opus']);
   const withModelToo = getAdapter('codex').build({ cli: 'codex', model: 'a', args: ['--model', 'b'] }, ctx).args;
   assert.equal(withModelToo.filter((a) => a === '-m' || a === '--model').length, 1);
+});
+
+test('opencode build: its log goes to stderr at INFO (start-up progress, its retries); the profile may set another level', () => {
+  const args = getAdapter('opencode').build({ cli: 'opencode', args: ['--log-level', 'DEBUG'] }, ctx).args;
+  assert.deepEqual(args.filter((a) => a === '--log-level' || a === 'INFO' || a === 'DEBUG'), ['--log-level', 'DEBUG']);
+  assert.equal(args.filter((a) => a === '--print-logs').length, 1);
 });

@@ -1,6 +1,8 @@
 // Stall = no output from a CLI that streams events (Claude stream-json, Codex and opencode JSONL), whatever its CPU does.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { getAdapter } from '../src/core/adapters/index.js';
+import { superviseProcess } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
 import { addAndClaim, assertNothingLeft, configOf, depsOf, fakeProfile, runOf, sandbox, taskOf } from './support/runner.js';
 
@@ -17,4 +19,41 @@ describe('stall detection per adapter', () => {
     });
   }
 
+});
+
+// The start-up allowance: a CLI that prints nothing while it starts (opencode, Gemini CLI, Qwen Code on a loaded
+// machine) is not stalled before its first output unless it stays silent for max(stallSeconds, startSeconds).
+describe('start-up allowance (startSeconds)', () => {
+  const silentThenPrint = ['-c', 'sleep 3; echo started; exec sleep 600'];
+
+  test('before its first output the stall limit is startMs; after it, stallMs', async () => {
+    const r = await superviseProcess({ file: 'sh', args: silentThenPrint, cwd: process.cwd(), env: process.env, timeoutMs: 120_000, stallMs: 500, startMs: 60_000, stallOn: 'output', graceMs: 1000 });
+    assert.equal(r.ended, 'stalled');
+    assert.equal(r.stdout, 'started\n', 'it was not stopped during its silent start');
+    assert.ok(r.firstOutputMs !== undefined && r.firstOutputMs >= 2500, `first output at ${r.firstOutputMs} ms`);
+  });
+
+  test('without startMs the stall clock runs from the start (the silent start is a stall)', async () => {
+    const r = await superviseProcess({ file: 'sh', args: silentThenPrint, cwd: process.cwd(), env: process.env, timeoutMs: 120_000, stallMs: 500, stallOn: 'output', graceMs: 1000 });
+    assert.equal(r.ended, 'stalled');
+    assert.equal(r.stdout, '');
+    assert.equal(r.firstOutputMs, undefined);
+  });
+
+  test('a CLI silent past its startSeconds is stalled, and the error names the allowance', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: { cli: 'command', command: ['sh', '-c', 'exec sleep 600', '{prompt}'], timeoutSeconds: 600, stallSeconds: 1, startSeconds: 2, leaseSeconds: 30 } });
+    const { task, run } = addAndClaim(sb);
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, r.kind, taskOf(sb, task.id).status, taskOf(sb, task.id).attempts], ['failed', 'stalled', 'ready', 1]);
+    assert.match(runOf(sb, run.id).error!, /^stalled: no output and no CPU use for 2 s since it started \(its start-up allowance, startSeconds\)/);
+    await assertNothingLeft(sb);
+  });
+
+  test('opencode, Gemini CLI and Qwen Code have a start-up allowance of their own; the profile overrides it', () => {
+    for (const cli of ['opencode', 'gemini', 'qwen']) assert.equal(getAdapter(cli).startSeconds, 120, cli);
+    assert.equal(getAdapter('claude').startSeconds, undefined);
+    assert.equal(configOf({ coder: { cli: 'opencode', startSeconds: 30 } }).agents.coder!.startSeconds, 30);
+    assert.throws(() => configOf({ coder: { cli: 'opencode', startSeconds: 0 } }));
+  });
 });

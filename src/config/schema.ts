@@ -87,6 +87,9 @@ const agentProfile = z
       .describe('profiles that take this profile’s tasks (of types they take) while it is paused by a rate limit, instead of the task waiting'),
     timeoutSeconds: int(1, 7 * 24 * 3600).default(1800).describe('kill a run after this long'),
     stallSeconds: int(1, 7 * 24 * 3600).default(300).describe('kill a run after this long without output'),
+    startSeconds: int(1, 7 * 24 * 3600)
+      .optional()
+      .describe('how long the CLI may print nothing after it started (its start-up) before a stall counts; default the CLI’s own allowance (opencode, Gemini CLI, Qwen Code: 120) or stallSeconds, whichever is longer'),
     leaseSeconds: int(5, 24 * 3600).default(300).describe('lease length; the babysitter heartbeats every third of it'),
     ...runCapsShape,
   })

@@ -81,6 +81,8 @@ interface Prepared {
   /** The prompt file of a {prompt_file} command, removed when the run ends. */
   promptFile?: string;
   stallOn: 'output' | 'output-or-cpu';
+  /** The start-up allowance (ms): the profile's startSeconds or the adapter's. */
+  startMs?: number;
 }
 
 /** Writes the prompt for {prompt_file}: mode 0600, replacing any file of that name (never through a link). */
@@ -109,9 +111,12 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     const inv = getAdapter(profile.cli).build(routed, { prompt, taskId: task.id, workdir, promptFile, ...(provider ? { provider } : {}) });
     // {prompt_file}: the prompt in a file only this user can read, removed when the run ends.
     if (inv.promptFile) writePromptFile(inv.promptFile, prompt);
-    const stallOn = getAdapter(profile.cli).streamsEvents ? 'output' : 'output-or-cpu';
+    const adapter = getAdapter(profile.cli);
+    const stallOn = adapter.streamsEvents ? 'output' : 'output-or-cpu';
+    const startSeconds = profile.startSeconds ?? adapter.startSeconds;
     return {
       file: inv.file, args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn,
+      ...(startSeconds !== undefined ? { startMs: startSeconds * 1000 } : {}),
       ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}), ...(inv.promptFile ? { promptFile: inv.promptFile } : {}),
     };
   } catch (err) {
@@ -244,6 +249,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
         say(`run ${run.id}: task #${task.id} → ${prep.profile.cli} (log ${log.path})`);
         proc = stop ? notStarted('stopped before the CLI started') : await supervise({
           file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, stallOn: prep.stallOn, graceMs,
+          ...(prep.startMs !== undefined ? { startMs: prep.startMs } : {}),
           signal: stopper.signal, onOutput: cliOutput, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
         });
       }
@@ -267,7 +273,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       deps.signal?.removeEventListener('abort', onOuterStop);
       if (!('error' in prep) && prep.promptFile) rmSync(prep.promptFile, { force: true });
     }
-    const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
+    const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {

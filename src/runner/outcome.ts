@@ -21,6 +21,8 @@ export interface OutcomeFacts {
   budgetMinutesMs?: number;
   timeoutMs: number;
   stallMs: number;
+  /** The start-up allowance (SuperviseOptions.startMs), when there was one. */
+  startMs?: number;
   /** What counted as progress for the stall (see SuperviseOptions.stallOn). */
   stallOn?: 'output' | 'output-or-cpu';
   logPath: string;
@@ -57,6 +59,9 @@ function withStderr(error: string, stderr: string): string {
 /** The `steward edit` flag of a run cap. */
 const flagOf = (cap: OverCap['cap']) => ({ maxCostUsd: 'max-cost-usd', maxTokens: 'max-tokens', maxTurns: 'max-turns', maxMinutes: 'max-minutes' })[cap];
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+/** The stall limit that applied: the start-up allowance when the CLI had printed nothing yet (see supervise.ts). */
+const stallLimit = (facts: OutcomeFacts) =>
+  facts.process.firstOutputMs === undefined ? Math.max(facts.stallMs, facts.startMs ?? 0) : facts.stallMs;
 
 function metrics(v: Verdict, usage: Usage = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -110,7 +115,7 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   if (p.ended === 'spawn_error') return fail('fatal', `could not start the agent's CLI: ${p.error ?? 'unknown error'}`, facts);
   if ((p.ended === 'timeout' || p.ended === 'stalled') && v.retrying) {
     const r = v.retrying;
-    const what = p.ended === 'timeout' ? `timed out after ${secs(facts.timeoutMs)}` : `stalled for ${secs(facts.stallMs)}`;
+    const what = p.ended === 'timeout' ? `timed out after ${secs(facts.timeoutMs)}` : `stalled for ${secs(stallLimit(facts))}`;
     if (r.kind === 'rate_limit') {
       // The CLI's own retry lines show it was still retrying a rate limit: a pause, not a strike.
       const error = `rate limited: ${what} while the CLI retried HTTP ${r.status ?? 429} (${r.attempts} retries; last: ${r.line}); the process group was killed`;
@@ -125,6 +130,10 @@ export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome 
   if (p.ended === 'timeout') return fail('timeout', `timed out after ${secs(facts.timeoutMs)}; the process group was killed`, facts);
   if (p.ended === 'stalled') {
     const what = facts.stallOn === 'output' ? 'no output' : 'no output and no CPU use';
+    if (p.firstOutputMs === undefined) {
+      const allowance = facts.startMs !== undefined && facts.startMs > facts.stallMs ? ' (its start-up allowance, startSeconds)' : '';
+      return fail('stalled', `stalled: ${what} for ${secs(stallLimit(facts))} since it started${allowance}; the process group was killed`, facts);
+    }
     return fail('stalled', `stalled: ${what} for ${secs(facts.stallMs)}; the process group was killed`, facts);
   }
   if (!v.ok) {

@@ -9,7 +9,8 @@
 //            model routing (no model set) Gemini's policies keep theirs (router 5, pro 3, flash fallback 10)
 //   qwen     none that works: settings model.generationConfig.maxRetries (user settings or system defaults) did not
 //            bound the 429 loop of 0.15.10 nor 0.24.4 (28 calls in 45 s with maxRetries 1)
-//   opencode none: its session retry (5 attempts) has no setting
+//   opencode none: its session retry (5 retries, 2-30 s apart or the Retry-After) has no setting; steward reads its
+//            log instead (--print-logs: a "stream error" line per failed call) and its final error event's statusCode
 // A system-defaults file has the lowest precedence of Gemini's settings: the user's and the project's settings files
 // override it, and so does the profile (its env may name another file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -21,6 +21,12 @@ export interface SuperviseOptions {
    * does) or `output-or-cpu` (also CPU used by the group — for a CLI that prints only at the end). Default output-or-cpu.
    */
   stallOn?: 'output' | 'output-or-cpu';
+  /**
+   * The CLI's start-up allowance: until its first byte of output the stall limit is max(stallMs, startMs) (a CLI that
+   * loads a big binary, opens its database and creates a session on a loaded machine prints nothing for a while);
+   * after it, stallMs. Default: stallMs.
+   */
+  startMs?: number;
   /** Written to the child's stdin, which is then closed (default: stdin is /dev/null). */
   stdin?: string;
   /** Between SIGTERM and SIGKILL of the group. */
@@ -45,6 +51,8 @@ export interface ProcessResult {
   signal: string | null;
   pid?: number;
   durationMs: number;
+  /** When its first byte of output came, in ms after the start; undefined when it printed nothing. */
+  firstOutputMs?: number;
   abortReason?: unknown;
   /** Why it could not start (spawn_error). */
   error?: string;
@@ -126,10 +134,12 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   const out = new Tail(cap);
   const err = new Tail(Math.max(1024, cap >> 2));
   let lastProgress = Date.now();
+  let firstOutputMs: number | undefined;
   let cpu = { at: Date.now(), ticks: -1 };
   const take = (tail: Tail, stream: 'stdout' | 'stderr') => (c: unknown) => {
     const chunk = toBuffer(c);
     lastProgress = Date.now();
+    firstOutputMs ??= lastProgress - started;
     tail.push(chunk);
     o.onOutput?.(chunk, stream);
   };
@@ -151,14 +161,17 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), o.graceMs);
   };
   // A silent CLI (e.g. one that prints its JSON only at the end) still makes progress if its group uses CPU.
+  // Before the first output the start-up allowance applies (the stall clock then runs from the start).
   const stalled = (t: number): boolean => {
-    if (o.stallMs === undefined || t - lastProgress < o.stallMs / 2) return false;
-    if (o.stallOn !== 'output' && t - cpu.at >= o.stallMs / 2) {
+    if (o.stallMs === undefined) return false;
+    const limit = firstOutputMs === undefined ? Math.max(o.stallMs, o.startMs ?? 0) : o.stallMs;
+    if (t - lastProgress < limit / 2) return false;
+    if (o.stallOn !== 'output' && t - cpu.at >= limit / 2) {
       const ticks = groupCpuTicks(pid) ?? -1;
       if (ticks !== cpu.ticks && cpu.ticks !== -1) lastProgress = t;
       cpu = { at: t, ticks };
     }
-    return t - lastProgress >= o.stallMs;
+    return t - lastProgress >= limit;
   };
   const shortest = Math.min(o.timeoutMs, o.stallMs ?? Infinity);
   const watchdog = setInterval(() => {
@@ -184,6 +197,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     signal: result.signal,
     pid,
     durationMs: Date.now() - started,
+    ...(firstOutputMs !== undefined ? { firstOutputMs } : {}),
     ...(abortReason !== undefined ? { abortReason } : {}),
   };
 }

@@ -38,6 +38,8 @@ export const FLAG_GROUPS: Readonly<Record<CliKind, readonly FlagGroup[]>> = {
     { setting: 'model', names: ['-m', '--model'] },
     { setting: 'working directory', names: ['--dir'] },
     { setting: 'output format', names: ['--format'] },
+    { setting: 'log output', names: ['--print-logs'] },
+    { setting: 'log level', names: ['--log-level'] },
   ],
   qwen: [
     { setting: 'permission mode', names: ['--approval-mode', '--yolo', '-y'] },

@@ -164,6 +164,8 @@ export const geminiAdapter: CliAdapter = {
   defaultBin: 'gemini',
   versionArgs: ['--version'],
   streamsEvents: true,
+  // Its first line (stderr) comes 20-30 s after its start on a loaded 2-core machine (measured with e2e/).
+  startSeconds: 120,
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [

@@ -1,6 +1,9 @@
-// opencode: `opencode run --format json --dir D` with the prompt on stdin, JSONL; last `text` part is the answer.
+// opencode: `opencode run --format json --dir D --print-logs --log-level INFO` with the prompt on stdin, JSONL; last
+// `text` part is the answer. Its log goes to stderr: it shows start-up progress (opencode prints no event for its first
+// 20-60 s on a loaded machine) and each failed model call of its silent session retry (signals.ts opencodeStreamErrors).
 import { finishVerdict, type Reading } from './classify.js';
 import { describeUnreadable, isObject, num, parseJsonEvents, str, sum, type JsonObject } from './parse-util.js';
+import { opencodeStreamErrors } from './signals.js';
 import { modelArgs, unlessOverridden } from './flags.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
@@ -36,8 +39,17 @@ function readOpencode(out: RunOutput): Reading {
       const status = num(data.statusCode) ?? num(error.statusCode);
       if (status !== undefined) reading.status = status;
       if (str(error.name) !== undefined) reading.errorType = str(error.name);
+      // The API's Retry-After, as opencode recorded the response's headers.
+      const headers = isObject(data.responseHeaders) ? data.responseHeaders : {};
+      const after = Number(str(headers['retry-after']) ?? num(headers['retry-after']));
+      if (Number.isFinite(after) && after > 0) reading.retryAfterSeconds = Math.ceil(after);
     }
   }
+  // Kept for a kill mid-retry (the outcome then says it was retrying a failed model call, not an unexplained hang).
+  const retry = opencodeStreamErrors(out.stderr);
+  if (retry) reading.retry = retry;
+  // A run that reached the model did not refuse to start, whatever its log on stderr holds.
+  if (retry) reading.silent = false;
   if (errors.length) reading.error = errors.join('\n');
   else if (!parsed.events.length || parsed.truncated) {
     reading.error = describeUnreadable('opencode', out.stdout, parsed);
@@ -52,6 +64,8 @@ export const opencodeAdapter: CliAdapter = {
   defaultBin: 'opencode',
   versionArgs: ['--version'],
   streamsEvents: true,
+  // Its first log line can take 20-60 s on a loaded machine (a 185 MB binary, its database, the session).
+  startSeconds: 120,
   build(profile, ctx) {
     const own = profile.args ?? [];
     // `opencode run` re-quotes arguments with spaces and escapes quotes; stdin (appended when not a TTY) is byte-exact.
@@ -59,6 +73,8 @@ export const opencodeAdapter: CliAdapter = {
       'run',
       ...unlessOverridden('opencode', 'output format', ['--format', 'json'], own),
       ...unlessOverridden('opencode', 'working directory', ['--dir', ctx.workdir], own),
+      ...unlessOverridden('opencode', 'log output', ['--print-logs'], own),
+      ...unlessOverridden('opencode', 'log level', ['--log-level', 'INFO'], own),
       ...modelArgs('opencode', '-m', profile.model, own),
       ...own,
     ];

@@ -16,6 +16,8 @@ export const qwenAdapter: CliAdapter = {
   defaultBin: 'qwen',
   versionArgs: ['--version'],
   streamsEvents: true,
+  // Its first line (stderr) comes 20-30 s after its start on a loaded 2-core machine (measured with e2e/).
+  startSeconds: 120,
   build(profile, ctx) {
     const own = profile.args ?? [];
     const args = [

@@ -154,6 +154,31 @@ export function cliRetryLines(stderr: string): RetrySignal | undefined {
   return { kind: 'transient', attempts, line };
 }
 
+// opencode (`--print-logs`, its logfmt log on stderr) logs every failed model call of its session retry loop (5 retries,
+// backing off 2 s … 30 s or the Retry-After, no setting) as one ERROR line; the status is not in it, only the AI SDK's
+// error class and the API's message (recorded: real/opencode-1.18.33-e429.stderr):
+//   timestamp=… level=ERROR run=… message="stream error" providerID=mock modelID=m session.id=ses_… small=false
+//     agent=build mode=primary error.error="AI_APICallError: Rate limit reached for requests (mock)"
+// `small=true` lines are its session-title call (a side request), not the task's.
+const OPENCODE_STREAM_ERROR = /^(?=.*\blevel=ERROR\b)(?=.*\bmessage="stream error")(?!.*\bsmall=true\b).*\berror\.error="(AI_[A-Za-z]+Error)\b.*$/gm;
+
+/**
+ * opencode's failed model calls (its "stream error" log lines, above): the task's call failed and opencode was retrying
+ * it when they are the last thing it logged. The kind is transient: the line names no status (only when opencode gives
+ * up does its `error` event carry the statusCode, which the adapter reads). Undefined when there is none.
+ */
+export function opencodeStreamErrors(stderr: string): RetrySignal | undefined {
+  let last: RegExpExecArray | undefined;
+  let attempts = 0;
+  for (const m of stderr.matchAll(OPENCODE_STREAM_ERROR)) {
+    attempts++;
+    last = m;
+  }
+  if (!last) return undefined;
+  const error = /\berror\.error="((?:[^"\\]|\\.)*)"/.exec(last[0])?.[1] ?? last[1]!;
+  return { kind: 'transient', attempts, line: `stream error: ${error}`.slice(0, 300) };
+}
+
 /** A `STEWARD_RESULT:` line a `cli: command` program printed (stdout or stderr; the last one wins). */
 export interface ProtocolResult {
   kind: 'rate_limit' | 'fatal' | 'needs_input' | 'transient';

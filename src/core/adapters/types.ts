@@ -87,6 +87,11 @@ export interface CliAdapter {
    * whatever the CPU does. Otherwise (a CLI that prints only at the end) CPU use of its group counts as progress too.
    */
   streamsEvents?: boolean;
+  /**
+   * Seconds the CLI may take to print its first output (its start-up) before the stall clock runs, when the profile has
+   * no startSeconds; the stall limit then applies from the first output on. Undefined: stallSeconds alone.
+   */
+  startSeconds?: number;
   build(profile: AgentProfileLike, ctx: InvocationContext): Invocation;
   parse(out: RunOutput): Verdict;
 }
