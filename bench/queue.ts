@@ -20,6 +20,8 @@ async function child(subject: string, path: string, worker: string, count: boole
   const start = performance.timeOrigin + performance.now();
   await SUBJECTS[subject]!.drain(path, worker, claimed);
   const end = performance.timeOrigin + performance.now();
+  // A fault for the bench's own test (test/bench-exit.test.ts): steward reports one task as handed out twice.
+  if (process.env.STEWARD_BENCH_FAULT === 'claim-twice' && subject === 'steward' && claimed.length > 0) claimed.push(claimed[0]!);
   const report: Report = { claimed, start, end, sql: counter?.stop() };
   process.stdout.write(JSON.stringify(report));
 }

@@ -1,0 +1,23 @@
+// `npm run bench` exits 1 when an exactly-once check fails (the throughput section on tiny sizes, run as the real
+// command; test/bench-run.test.ts shows every check passing without the fault). No timing is asserted.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { REPO_ROOT } from './support/helpers.js';
+
+const BENCH = `${REPO_ROOT}dist/bench/run.js`;
+const ARGS = ['--only', 'throughput', '--tasks', '12', '--repeat', '1', '--peer-procs', '1'];
+
+function bench(env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BENCH, ...ARGS], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('bench: a task handed out twice fails the exactly-once check and the run exits 1', () => {
+  const r = bench({ STEWARD_BENCH_FAULT: 'claim-twice' });
+  assert.equal(r.code, 1, r.stderr.slice(-2000));
+  assert.match(r.stdout, /\| 1 \| steward \| [\d,]+ \| .* \| ✗ FAILED \|/);
+  assert.match(r.stderr, /a correctness check FAILED/);
+  // The goal-3 row is printed all the same, with its ratios from the same rounds.
+  assert.match(r.stdout, /\| 1 \| [\d,]+ \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| (met|not met) \|/);
+});
