@@ -1,6 +1,7 @@
 // The board's actions: each calls the same operation as the CLI verb, as the logged-in actor.
 import { StewardError, toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
+import { hiddenFromEscape } from '../core/visible-text.js';
 import {
   acceptProposal,
   answerTask,
@@ -27,6 +28,15 @@ type Single = (store: Store, form: Form, ctx: OpContext) => string;
 
 const optional = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
 
+/**
+ * A form field as the person meant it: the board shows hidden characters as `\u{XXXX}` (html.ts), also in the edit
+ * form's fields, so an escape naming one of them reads back as that character (as in TASKS.md) and saving a field
+ * unchanged keeps the stored text. Any other `\u{…}` text stays as typed.
+ */
+export function fromShown(v: string): string {
+  return v.replace(/\\u\{([0-9A-Fa-f]{1,6})\}/g, (whole, hex: string) => hiddenFromEscape(hex) ?? whole);
+}
+
 /** The one-item actions; `id` is a task id, `proposal_id` a proposal id. */
 const SINGLE: Record<Exclude<WebAction, 'bulk'>, Single> = {
   approve: (s, f, c) => `approved #${approveTask(s, { id: field(f, 'id'), reason: optional(field(f, 'reason')) }, c).task.id}`,
@@ -45,7 +55,7 @@ const SINGLE: Record<Exclude<WebAction, 'bulk'>, Single> = {
     const input: Record<string, unknown> = { id: field(f, 'id') };
     for (const k of ['title', 'goal', 'priority', 'agent', 'type', 'project'] as const) {
       const v = field(f, k);
-      if (v !== undefined && (k === 'goal' || v.trim() !== '')) input[k] = v;
+      if (v !== undefined && (k === 'goal' || v.trim() !== '')) input[k] = fromShown(v);
     }
     return `edited #${editTask(s, input, c).task.id}`;
   },

@@ -1,4 +1,8 @@
 // HTML as escaped-by-default template strings: `html\`<p>${text}</p>\`` escapes text; nested html and arrays are kept.
+// Every interpolated text also goes through visibleText (src/core/visible-text.ts), as in the CLI's text output: a
+// bidi override, an invisible or a control character in a title, goal, log or form value is shown as `\u{XXXX}`.
+import { visibleText } from '../core/visible-text.js';
+
 /** Markup that is already safe to send. */
 export class Html {
   constructor(readonly text: string) {}
@@ -18,7 +22,7 @@ function render(part: Part): string {
   if (part === null || part === undefined || part === false || part === true) return '';
   if (part instanceof Html) return part.text;
   if (Array.isArray(part)) return part.map(render).join('');
-  return escapeHtml(String(part));
+  return escapeHtml(visibleText(String(part)));
 }
 
 /** A template whose interpolations are escaped (Html values and arrays of them pass through). */

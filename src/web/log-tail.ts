@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { visibleText } from '../core/visible-text.js';
 import { readFrom } from '../files/read-from.js';
 import { openEventStream, sendEvent } from './live.js';
 
@@ -44,8 +45,11 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
   } catch {
     /* not written yet */
   }
-  sendEvent(res, 'tail', JSON.stringify(readTail(path)));
+  // Shown as text in the page: hidden characters escaped like everywhere else on the board (a CR at the end of a
+  // chunk waits for the next one, so a CRLF split between two reads is not shown as a lone CR).
+  sendEvent(res, 'tail', JSON.stringify(visibleText(readTail(path))));
   const decoder = new StringDecoder('utf8');
+  let heldCr = '';
   const timer = setInterval(() => {
     let running = true;
     try {
@@ -56,7 +60,10 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
     const chunk = readFrom(path, offset, 1024 * 1024);
     if (chunk.length) {
       offset += chunk.length;
-      sendEvent(res, 'log', JSON.stringify(decoder.write(chunk)));
+      let text = heldCr + decoder.write(chunk);
+      heldCr = text.endsWith('\r') ? '\r' : '';
+      if (heldCr) text = text.slice(0, -1);
+      if (text) sendEvent(res, 'log', JSON.stringify(visibleText(text)));
     }
     if (!running) {
       sendEvent(res, 'end', '"the run ended"');

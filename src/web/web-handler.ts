@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import type { Run } from '../core/types.js';
+import { visibleText } from '../core/visible-text.js';
 import type { McpTokenGrant } from '../mcp/tokens.js';
 import { taskDiff, type TaskDiff } from '../git/diff.js';
 import { readAgentFigures, readAttention, readColumns, readFacets, readQueueFigures, readRun, readTaskDetail } from '../ops/index.js';
@@ -132,7 +133,8 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     const e = toStewardError(err);
     const status = STATUS[e.code] ?? 500;
     if (status === 500) log(`steward web: ${(err as Error)?.stack ?? String(err)}`);
-    if (wantsJson(req) || !p) return sendJson(res, status, { ok: false, error: { code: e.code, message: e.message } });
+    // The board's script shows this message to a person (a flash): hidden characters escaped, as in HTML.
+    if (wantsJson(req) || !p) return sendJson(res, status, { ok: false, error: { code: e.code, message: visibleText(e.message) } });
     const main = html`<h1>${e.code}</h1><p class="bad">${e.message}</p><p><a href="/">back to the board</a></p>`;
     sendPage(res, status, page({ title: e.code, path: '', principal: p, main }));
   };
@@ -156,7 +158,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     }
     const out = runAction(o.store, name, form, { now: now(), actor: p.actor });
     log(`steward web: ${p.actor} ${name}: ${out.message}`);
-    if (wantsJson(req)) return sendJson(res, 200, { ok: true, ...out });
+    if (wantsJson(req)) return sendJson(res, 200, { ok: true, ...out, message: visibleText(out.message), ...(out.errors ? { errors: out.errors.map((x) => ({ ...x, message: visibleText(x.message) })) } : {}) });
     const back = new URL(req.headers.referer ?? '/', 'http://x').pathname;
     security(res);
     res.writeHead(303, { location: back.startsWith('/') && !back.startsWith('//') ? back : '/' }).end();
