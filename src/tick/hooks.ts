@@ -5,6 +5,7 @@ import { ingestBoard, renderBoardFile, type BoardIngest } from '../board/board-s
 import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
 import { ingestInbox } from '../inbox/ingest-inbox.js';
+import type { DispatchDeps } from '../runner/dispatch.js';
 import { makeApplyOutbox, makeDispatch, makeIsDead, makeOnLost } from '../runner/tick-hooks.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -15,6 +16,8 @@ import { errorText, type TickHooks } from './tick-once.js';
 export interface HookDeps {
   workspace: Workspace;
   config: Config;
+  /** How dispatch starts a babysitter (`steward up`: a warm spare, src/runner/spare.ts); default a fresh detached one. */
+  start?: DispatchDeps['start'];
 }
 
 /** What reading TASKS.md did, in the digest's terms: counts under `acted`, lines for its `board` list. */

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { buildTickHooks } from './hooks.js';
+import { buildTickHooks, type HookDeps } from './hooks.js';
 import { notify } from './notify.js';
 import { isSkipped, runTick, type TickSkipped } from './run-tick.js';
 import type { TickHooks } from './tick-once.js';
@@ -20,12 +20,14 @@ export interface WorkspaceTickDeps {
   pending?: Array<Promise<void>>;
   /** Whose digest cursor the ticks advance (default the heartbeat). */
   reader?: string;
+  /** How dispatch starts a babysitter (default: a fresh detached process). */
+  start?: HookDeps['start'];
 }
 
 /** Returns the function the CLI, MCP and `steward up` call for one tick; the digest is what it returns. */
 export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Record<string, unknown> & { quiet: boolean } {
   return (ctx) => {
-    const base = buildTickHooks({ workspace: deps.workspace, config: deps.config });
+    const base = buildTickHooks({ workspace: deps.workspace, config: deps.config, ...(deps.start ? { start: deps.start } : {}) });
     const hooks = deps.adjust ? deps.adjust(base) : base;
     const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };

@@ -11,6 +11,8 @@ export interface LoopStats {
   skippedBusy: number;
   /** Wake-ups: pings on the wake socket and this process's own writes outside a tick (src/workspace/wake-socket.ts). */
   wakeups?: number;
+  /** Changes to TASKS.md or the inbox seen by the file watchers (each asks for a tick after the debounce). */
+  fileChanges?: number;
   /** What started the latest tick: the start, the heartbeat, a wake-up, a change to a watched file or the poll. */
   lastCause?: 'start' | 'heartbeat' | 'wake' | 'change';
 }

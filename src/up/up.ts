@@ -19,6 +19,8 @@ import { listenWithFallback } from './listen.js';
 import { removeUpFile, writeUpFile } from './up-file.js';
 import { listenWake, wakeSocketPath } from '../workspace/wake-socket.js';
 import type { LoopStats } from './metrics.js';
+import { startBabysitter, type StartRequest } from '../runner/dispatch.js';
+import { SparePool } from '../runner/spare.js';
 
 export interface UpOptions {
   workspace: Workspace;
@@ -37,6 +39,8 @@ export interface UpOptions {
   actor?: string;
   /** Serve on a non-loopback address (mcp.host / --host); refused without it. */
   allowRemote?: boolean;
+  /** Warm babysitters kept ready for dispatch (src/runner/spare.ts); 0 starts each one cold. Default 1. */
+  spares?: number;
 }
 
 export interface UpHandle {
@@ -50,6 +54,8 @@ export interface UpHandle {
   poke(reason: string): void;
   /** The wake socket's path, or null when it could not be made (see src/up/wake.ts). */
   wakeSocket: string | null;
+  /** The warm babysitters (dispatch: local with spares > 0), for their counts. */
+  spares?: SparePool;
   /** Stop dispatching, finish the current tick, close the server and release the lock. */
   drain(): Promise<void>;
   /** Resolves when `up` has stopped. */
@@ -65,7 +71,12 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   store.watchFile = true;
   const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0, wakeups: 0, lastCause: 'start' };
   let draining = false;
+  const spareCount = options.spares ?? 1;
+  const spares = config.dispatch === 'local' && spareCount > 0
+    ? new SparePool({ root: workspace.root, logsDir: workspace.logsDir, size: spareCount, ...(options.env ? { env: options.env } : {}), log })
+    : undefined;
   const tick = workspaceTick({
+    ...(spares ? { start: (req: StartRequest) => spares.take(req.runId) ?? startBabysitter(req) } : {}),
     workspace,
     config,
     store,
@@ -187,7 +198,9 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
     try {
       const w = watch(dir, (_event, name) => {
-        if (!filter || (name && filter(String(name)))) poke(`change in ${dir}`);
+        if (filter && !(name && filter(String(name)))) return;
+        stats.fileChanges = (stats.fileChanges ?? 0) + 1;
+        poke(`change in ${dir}`);
       });
       w.on('error', () => undefined);
       watchers.push(w);
@@ -221,6 +234,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       clearInterval(poll);
       for (const w of watchers) w.close();
       wakeServer?.close();
+      spares?.close();
       store.afterCommit = undefined;
       while (running) await new Promise((r) => setTimeout(r, 20));
       await http.close();
@@ -229,9 +243,10 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       resolveStopped();
     })());
 
+  spares?.fill();
   schedule(0);
   const loginUrl = web.oneTimeLink(http.url);
   const wakeSocket = wakeServer ? wakeSocketPath(workspace.stewardDir) : null;
-  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, wakeSocket, drain, stopped };
+  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, wakeSocket, drain, stopped, ...(spares ? { spares } : {}) };
 }
 

@@ -85,8 +85,9 @@ export const work: Command = {
   name: 'work',
   summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent)',
   usage: 'steward work (--run RUN [--here] | --agent A [--once])',
-  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' } },
+  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' }, spare: { type: 'boolean' } },
   async run(ctx, values) {
+    if (values.spare) return spare(ctx);
     if (Boolean(values.run) === Boolean(values.agent)) throw new StewardError('USAGE', `give exactly one of --run RUN or --agent A\nusage: ${this.usage}`);
     if (values.here && !values.run) throw new StewardError('USAGE', `--here goes with --run\nusage: ${this.usage}`);
     if (values.run && !values.here) {
@@ -121,6 +122,44 @@ export const work: Command = {
     return { json: { runs: out.results, stopped: out.stopped, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) }, text, exitCode: code };
   },
 };
+
+/**
+ * `steward work --spare` (started by `steward up` only, src/runner/spare.ts): loads, opens the store, says it is ready
+ * on the IPC channel and waits. Handed a run, it leaves the channel and babysits it as `work --run N --here` would;
+ * the channel closing first (up drained or died) ends it with nothing written.
+ */
+async function spare(ctx: CliContext) {
+  if (!process.send) throw new StewardError('USAGE', 'steward work --spare is started by steward up (it needs its IPC channel)');
+  const { statSync } = await import('node:fs');
+  const configStamp = (path: string) => {
+    try {
+      const st = statSync(path);
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return 'none';
+    }
+  };
+  const workspace = ctx.workspace();
+  const stamp = configStamp(workspace.configPath);
+  let deps = depsOf(ctx);
+  const runId = await new Promise<number | undefined>((resolve) => {
+    process.on('message', (m: { run?: unknown }) => resolve(typeof m?.run === 'number' ? m.run : undefined));
+    process.once('disconnect', () => resolve(undefined));
+    process.send!({ spare: 'ready' });
+  });
+  if (runId === undefined) return { json: { spare: 'closed' }, text: '', silent: true };
+  process.removeAllListeners('message');
+  if (process.connected) process.disconnect();
+  // A config.yaml edited while this spare waited is read again, as a fresh babysitter would.
+  if (configStamp(workspace.configPath) !== stamp) {
+    const { loadConfig } = await import('../../config/load-config.js');
+    deps = { ...deps, config: loadConfig({ root: workspace.root, env: ctx.env }) };
+  }
+  ctx.log(`spare babysitter pid ${process.pid} takes run ${runId}`);
+  const r = await withStopSignals((signal) => workRun({ ...deps, signal }, runId));
+  ctx.log(describe(r));
+  return { json: { run: r }, text: describe(r), exitCode: exitCodeOf(r), silent: true };
+}
 
 /** `steward logs`: the newest run's log of a task. */
 export const logs: Command = {
