@@ -1,10 +1,11 @@
 // Records what a real CLI prints in one scenario (stdout, stderr, exit code), run directly with the argv its
 // steward adapter builds, so the adapters' unit tests replay real outputs (test/fixtures/samples/real/).
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAdapter } from '../src/core/adapters/index.js';
 import { RETRY_KNOBS } from '../src/runner/child-env.js';
+import { qwenDebugLogPath } from '../src/runner/cli-log.js';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../src/runner/retry-knobs.js';
 import { E2E_DIR, setupCli, type CliName } from './clis.js';
@@ -62,5 +63,9 @@ export async function captureSample(cli: CliName, version: string, scenario: Sce
   writeFileSync(join(SAMPLES_OUT, `${name}.stderr`), clean(result.stderr));
   const meta = { cli, version, scenario: variant?.name ?? scenario, exitCode: result.exitCode, signal: result.signal, ms: Date.now() - started, argv: [inv.file.replace(/.*\//, ''), ...inv.args.map(clean)] };
   writeFileSync(join(SAMPLES_OUT, `${name}.json`), `${JSON.stringify(meta, null, 2)}\n`);
+  // Qwen Code's retry lines are in its session's debug log, not on stderr (src/runner/cli-log.ts): keep that log too.
+  const session = getAdapter(cli).parse({ stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }).session_id;
+  const debugLog = cli === 'qwen' && session ? qwenDebugLogPath(env, workdir, session) : undefined;
+  if (debugLog && existsSync(debugLog)) writeFileSync(join(SAMPLES_OUT, `${name}.debug.txt`), clean(readFileSync(debugLog, 'utf8')));
   return name;
 }

@@ -24,19 +24,10 @@ const OPENCODE_SILENT_RETRY =
   'its retry status is not one of the `run --format json` events, and its log line ("stream error … AI_APICallError: <message>") carries no HTTP status. ' +
   'steward sees silence (60 s in the harness) and stops it as stalled (one strike), so the status is never known';
 
-const QWEN_SILENT_RETRY =
-  'Qwen Code 0.15.10 retries a 429 or 500 for minutes (20 requests in the first 45 s of a 500) and prints nothing meanwhile (no event ' +
-  'after its init on stdout, no retry line on stderr: unlike Gemini CLI, which it forks, it does not log "Attempt N failed with status ' +
-  '…"); steward sees silence and stops it as stalled after stallSeconds (one strike), so the status is never known';
-
 export const LIMITATIONS: Partial<Record<CliName, Partial<Record<Scenario, Limitation>>>> = {
   opencode: {
     e429: { expect: { kind: 'stalled', attempts: 1 }, why: OPENCODE_SILENT_RETRY },
     e500: { expect: { kind: 'stalled' }, why: OPENCODE_SILENT_RETRY },
-  },
-  qwen: {
-    e429: { expect: { kind: 'stalled', attempts: 1 }, why: QWEN_SILENT_RETRY },
-    e500: { expect: { kind: 'stalled' }, why: QWEN_SILENT_RETRY },
   },
 };
 

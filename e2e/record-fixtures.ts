@@ -2,6 +2,8 @@
 // (test/fixtures/samples/real/), with the CLIs pinned in e2e/package.json against the mock model:
 //   claude  root-refusal       Claude Code as root with bypass and without IS_SANDBOX=1: exit 1, no stdout, the reason
 //   qwen    e401               Qwen Code 0.15.10 reporting a 401 as `subtype: success`
+//   qwen    e429, e500         Qwen Code 0.15.10 retrying, silent on stdout and stderr: its retry lines are in the
+//                              session's debug log, kept as <sample>.debug.txt
 //   gemini  e401               Gemini CLI's 401: exit 145, error JSON on stderr
 //   gemini  e429-retrying      Gemini CLI's own 429 retry lines (its default loop, without steward's retry knob), cut
 //                              after 45 s as steward's timeout would cut it
@@ -36,6 +38,9 @@ const RECORDINGS: Recording[] = [
     skip: () => (process.getuid?.() === 0 ? undefined : 'Claude Code refuses bypass only when run as root'),
   },
   { cli: 'qwen', scenario: 'e401', timeoutMs: 120_000 },
+  // Its retry lines, in its debug log (.debug.txt beside the sample), cut as steward's stall would cut them.
+  { cli: 'qwen', scenario: 'e429', timeoutMs: 50_000 },
+  { cli: 'qwen', scenario: 'e500', timeoutMs: 50_000 },
   { cli: 'gemini', scenario: 'e401', timeoutMs: 120_000 },
   { cli: 'gemini', scenario: 'e429', timeoutMs: 45_000, variant: { name: 'e429-retrying', dropEnv: ['GEMINI_CLI_SYSTEM_DEFAULTS_PATH'] } },
   { cli: 'opencode', scenario: 'ok', timeoutMs: 180_000 },

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { getAdapter, type Verdict } from '../src/core/adapters/index.js';
+import { cliRetryLines, getAdapter, qwenDebugRetryLines, type Verdict } from '../src/core/adapters/index.js';
 import { decideOutcome, type OutcomeFacts } from '../src/runner/outcome.js';
 import type { ProcessResult } from '../src/runner/supervise.js';
 import { SAMPLES_DIR } from './helpers/fixtures.js';
@@ -95,13 +95,46 @@ test('qwen 0.15 (real): a 401 printed as success (exit 0, is_error false, no sta
   assert.equal(parse('qwen', { ...e401, stdout: answered }).ok, true);
 });
 
-test('qwen 0.15 (real): its 429 and 500 loops print nothing after init, so a kill is all steward knows (limits in docs/CLIS.md)', () => {
+test('qwen 0.15 (real): its 429 and 500 loops print nothing after init; without its debug log a kill is all steward knows', () => {
   for (const scenario of ['e429', 'e500']) {
     const r = real(`${Q}-${scenario}`);
     assert.equal(r.stderr.trim(), '', scenario);
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l).type), ['system'], scenario);
     assert.equal(killedAtTimeout('qwen', r).kind, 'timeout', scenario);
   }
+});
+
+/** The outcome when steward stopped the CLI as stalled, with the retry lines of its debug log (runner/cli-log.ts). */
+function stalledWithDebugLog(r: Real, debugLog: string) {
+  const retryLog = qwenDebugRetryLines(debugLog);
+  assert.notEqual(retryLog, '');
+  const verdict = getAdapter('qwen').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM', retryLog });
+  const process: ProcessResult = { ended: 'stalled', stdout: r.stdout, stderr: r.stderr, exitCode: null, signal: 'SIGTERM', durationMs: 60_000 };
+  const d = decideOutcome({ process, verdict, timeoutMs: 120_000, stallMs: 60_000, logPath: '/l' });
+  assert.notEqual(d.verb, 'none');
+  return (d as Exclude<typeof d, { verb: 'none' }>).input;
+}
+
+const debugLog = (name: string) => readFileSync(`${SAMPLES_DIR}real/${name}.debug.txt`, 'utf8');
+
+test('qwen 0.15 and 0.24 (real debug logs): stalled while retrying a 429 → rate_limit, no strike; a 500 → transient naming it', () => {
+  for (const version of ['0.15.10', '0.24.4']) {
+    // The stdout of a stalled run is its init event alone (0.15.10's, recorded); the debug log is each version's own.
+    const limited = stalledWithDebugLog(real(`${Q}-e429`), debugLog(`qwen-${version}-e429`));
+    assert.equal(limited.kind, 'rate_limit', version);
+    assert.match(String(limited.error), /while the CLI retried HTTP 429/, version);
+    const failed = stalledWithDebugLog(real(`${Q}-e500`), debugLog(`qwen-${version}-e500`));
+    assert.equal(failed.kind, 'transient', version);
+    assert.match(String(failed.error), /while the CLI retried HTTP 500/, version);
+  }
+  // 0.24.4 names the Retry-After delay it honours ("Retrying after explicit delay of 7000ms").
+  assert.equal(cliRetryLines(qwenDebugRetryLines(debugLog('qwen-0.24.4-e429')))?.retry_after_seconds, 7);
+  // Only the RETRY logger's lines count: the OPENAI_ERROR dump and the stack frames beside them are not read.
+  assert.deepEqual(qwenDebugRetryLines(debugLog('qwen-0.15.10-e500')).split('\n').map((l) => l.replace(/\. Retrying.*/, '')), [
+    'Attempt 1 failed with status 500',
+    'Attempt 2 failed with status 500',
+    'Attempt 3 failed with status 500',
+  ]);
 });
 
 test('qwen 0.15 (real): a NEEDS_INPUT line blocks the task with the question', () => {

@@ -15,6 +15,7 @@ import { heartbeatRun, recordRunProcess, runCapsOf, taskContext, type RecordOutc
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { childEnv } from './child-env.js';
+import { cliRetryLog } from './cli-log.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
 import { killRunLeftovers } from './leftovers.js';
@@ -261,6 +262,11 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       }
       // A killed CLI's partial output is still read: its cost, tokens and session id are worth keeping.
       verdict = 'error' in prep || proc.ended === 'spawn_error' ? { ok: false, summary: '' } : getAdapter(prep.profile.cli).parse(proc);
+      // Qwen Code logs its retries ("Attempt N failed with status 429") in its session's debug log, not on stderr.
+      if (!('error' in prep) && proc.ended !== 'spawn_error') {
+        const retryLog = cliRetryLog(prep.profile.cli, prep.env, prep.workdir, verdict.session_id);
+        if (retryLog) verdict = getAdapter(prep.profile.cli).parse({ ...proc, retryLog });
+      }
       if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
         verify = await runVerify(task.verify, {
           cwd: prep.workdir, env: deps.env ?? process.env, timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,

@@ -17,6 +17,9 @@ export function isStewardSecret(name: string): boolean {
  */
 export const RETRY_KNOBS: Partial<Record<CliKind, Record<string, string>>> = {
   claude: { CLAUDE_CODE_MAX_RETRIES: '1' },
+  // Not a bound (Qwen Code has none that works, retry-knobs.ts): its retry lines, which it writes only to its debug
+  // log, on by default in 0.15 and off from 0.16 on unless this is set (cli-log.ts reads them after the run).
+  qwen: { QWEN_DEBUG_LOG_FILE: '1' },
 };
 
 /** The whole environment of the CLI of run `runId` for task `taskId`. */

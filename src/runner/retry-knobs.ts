@@ -8,7 +8,10 @@
 //            the chat model's retries when its model policy has no count of its own (a model set with -m); with auto
 //            model routing (no model set) Gemini's policies keep theirs (router 5, pro 3, flash fallback 10)
 //   qwen     none that works: settings model.generationConfig.maxRetries (user settings or system defaults) did not
-//            bound the 429 loop of 0.15.10 nor 0.24.4 (28 calls in 45 s with maxRetries 1)
+//            bound the 429 loop of 0.15.10 nor 0.24.4 (28 calls in 45 s with maxRetries 1): its retryWithBackoff keeps its
+//            own 7 attempts around the OpenAI SDK's retries. What steward sets instead is QWEN_DEBUG_LOG_FILE=1
+//            (child-env.ts), so its retry lines ("Attempt N failed with status 429") land in the session's debug log,
+//            which the runner reads after the run (cli-log.ts): a stall while it retried is then classified like Gemini's
 //   opencode none: its session retry (5 retries, 2-30 s apart or the Retry-After) has no setting; steward reads its
 //            log instead (--print-logs: a "stream error" line per failed call) and its final error event's statusCode
 // A system-defaults file has the lowest precedence of Gemini's settings: the user's and the project's settings files

@@ -14,7 +14,7 @@ export { CLI_KINDS };
 export type { AgentProfileLike, CliAdapter, CliKind, Invocation, InvocationContext, RunOutput, Verdict } from './types.js';
 export { findQuestion } from './classify.js';
 export { argsConflicts, DEFAULT_PERMISSIONS, describePermissions, PERMISSION_FLAGS, PERMISSION_MODES, type PermissionMode } from './flags.js';
-export { cliRetryLines, kindOfErrorType, kindOfStatus, opencodeStreamErrors, parseRetryAfter, readProtocolLine, statusInCliError } from './signals.js';
+export { cliRetryLines, kindOfErrorType, kindOfStatus, opencodeStreamErrors, parseRetryAfter, qwenDebugRetryLines, readProtocolLine, statusInCliError } from './signals.js';
 export { substitutePlaceholders } from './command.js';
 export { GEMINI_EXIT } from './gemini.js';
 export { quoteWord, splitCommandLine } from './shell-words.js';

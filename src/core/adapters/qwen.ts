@@ -30,8 +30,9 @@ export const qwenAdapter: CliAdapter = {
   },
   parse(out) {
     const reading = readResultEvent('qwen', out, { cacheInInput: true, successShapedErrors: true });
-    // A fork of Gemini CLI: it logs "Attempt N failed with status 429" while it retries.
-    reading.retry = cliRetryLines(out.stderr);
+    // A fork of Gemini CLI: it logs "Attempt N failed with status 429" while it retries, in its debug log (the runner
+    // hands those lines over as retryLog) rather than on stderr.
+    reading.retry = cliRetryLines([out.stderr, out.retryLog ?? ''].join('\n'));
     if (out.exitCode === 55) {
       reading.ok = false;
       reading.kind = 'transient';

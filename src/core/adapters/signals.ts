@@ -143,13 +143,14 @@ export function cliRetryLines(stderr: string): RetrySignal | undefined {
   const rest = last[2]!;
   const line = last[0].trim().slice(0, 300);
   const status = /^ with status (\d{3})\b/.exec(rest)?.[1] ?? /^ with (429) error\b/.exec(rest)?.[1];
-  const after = /Retrying after (\d+)ms/.exec(rest);
+  // Qwen Code (and Gemini CLI) with a Retry-After header: "Retrying after explicit delay of 7000ms...".
+  const after = /Retrying after (?:explicit delay of )?(\d+)ms/.exec(rest);
   const retry_after_seconds = after ? Math.max(1, Math.ceil(Number(after[1]) / 1000)) : undefined;
   if (status !== undefined) {
     const code = Number(status);
     return { kind: kindOfStatus(code) ?? 'transient', attempts, status: code, line, ...(retry_after_seconds ? { retry_after_seconds } : {}) };
   }
-  // The quota branch is the only one that prints "Retrying after Nms".
+  // The quota branch is the only one that prints "Retrying after Nms" without a status.
   if (after) return { kind: 'rate_limit', attempts, line, retry_after_seconds };
   return { kind: 'transient', attempts, line };
 }
@@ -177,6 +178,17 @@ export function opencodeStreamErrors(stderr: string): RetrySignal | undefined {
   if (!last) return undefined;
   const error = /\berror\.error="((?:[^"\\]|\\.)*)"/.exec(last[0])?.[1] ?? last[1]!;
   return { kind: 'transient', attempts, line: `stream error: ${error}`.slice(0, 300) };
+}
+
+// Qwen Code writes the same retry lines to its debug log (<runtime dir>/debug/<session id>.txt), never to stderr:
+//   2026-12-04T13:36:24.880Z [WARN] [RETRY] Attempt 1 failed with status 429. Retrying after explicit delay of 7000ms... {
+// (recorded: real/qwen-0.15.10-e429.debug.txt, real/qwen-0.24.4-e500.debug.txt). Only the RETRY logger's own lines count:
+// the rest of that file (tool output, error dumps) is not read.
+const DEBUG_RETRY_LINE = /^\S+ \[(?:WARN|ERROR)\] \[RETRY\] (Attempt \d+ failed\b[^\n]*)$/gm;
+
+/** The retry lines of a Qwen Code debug log, one a line and unprefixed, ready for cliRetryLines; '' when none. */
+export function qwenDebugRetryLines(log: string): string {
+  return [...log.matchAll(DEBUG_RETRY_LINE)].map((m) => m[1]!.slice(0, 300)).join('\n');
 }
 
 /** A `STEWARD_RESULT:` line a `cli: command` program printed (stdout or stderr; the last one wins). */

@@ -51,6 +51,11 @@ export interface RunOutput {
   stderr: string;
   /** null when the process was killed by a signal. */
   exitCode: number | null;
+  /**
+   * The CLI's own retry lines the runner read from where the CLI logs them instead of stderr (Qwen Code's debug log,
+   * runner/cli-log.ts), one a line; read like stderr retry lines, never anything else of that log.
+   */
+  retryLog?: string;
   signal?: string | null;
 }
 
