@@ -79,7 +79,7 @@ test('the fast check answers the common shapes itself (zod is not called for the
     parseCompleteInput({ run_id: 4, summary: 'ok', cost_usd: 0.1, tokens_in: 5, tokens_out: 6, turns: 2, session_id: 's', exit_code: 0 });
     assert.equal(calls, 0);
     parseClaimInput({ agent: 'w0', types: ['code'] });
-    parseCompleteInput({ run_id: '4' });
+    parseCompleteInput({ run_id: '04' });
     assert.equal(calls, 2, 'inputs it does not know go to zod');
   } finally {
     claimInput.safeParse = original;

@@ -10,6 +10,13 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { CliContext, Command } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
+import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
+
+/**
+ * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
+ * load it only for input the hand check passes on. Every other command gets the zod schemas before it runs.
+ */
+const HAND_CHECKED = new Set(['list', 'show', 'claim', 'complete']);
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -48,6 +55,11 @@ async function contextModules() {
   return { ...cache, ...file, backoffPolicyOf: policy.backoffPolicyOf, openStore: store.openStore, findWorkspace: workspace.findWorkspace, wakePinger: wake.wakePinger };
 }
 type ContextModules = Awaited<ReturnType<typeof contextModules>>;
+/** The command's store once opened, and how many write transactions it committed. */
+interface Opened {
+  store?: Store;
+  commits?: number;
+}
 type LoadConfig = (root: string) => Config;
 
 /**
@@ -70,11 +82,15 @@ async function configLoader(m: ContextModules, ctx: CliContext): Promise<LoadCon
   return (at) => loadConfig({ root: at, env: process.env });
 }
 
-function makeContext(m: ContextModules, json: boolean, dir: string | undefined, actor: string | undefined, opened: { store?: Store }, loader: { load?: LoadConfig }): CliContext {
+function makeContext(m: ContextModules, json: boolean, dir: string | undefined, actor: string | undefined, opened: Opened, loader: { load?: LoadConfig }): CliContext {
   const { findWorkspace, openStore, backoffPolicyOf } = m;
   /** Every committed write pings the workspace's `steward up` (if one runs), so it dispatches at once (src/workspace/wake-socket.ts). */
   const withWakeUp = (store: Store, stewardDir: string): Store => {
-    store.afterCommit = m.wakePinger(stewardDir).ping;
+    const { ping } = m.wakePinger(stewardDir);
+    store.afterCommit = () => {
+      opened.commits = (opened.commits ?? 0) + 1;
+      ping();
+    };
     return store;
   };
   let ws: Workspace | undefined;
@@ -128,11 +144,26 @@ function parseCommandArgs(command: Command, argv: string[]) {
   return parsed;
 }
 
+/**
+ * Runs the command; a hand-checked command that needs zod after all (its input was not plain) gets the schemas and
+ * runs again. Only when it wrote nothing: validation comes before any write, and a commit in between is a bug.
+ */
+async function runCommand(command: Command, ctx: CliContext, values: Record<string, string>, positionals: string[], opened: Opened) {
+  try {
+    return await command.run(ctx, values, positionals);
+  } catch (err) {
+    if (!(err instanceof SchemasNotLoaded)) throw err;
+    if (opened.commits) throw new StewardError('INTERNAL', `${command.name} needed the input schemas after it wrote`);
+    await loadSchemas();
+    return command.run(ctx, values, positionals);
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const wantsJson = argv.includes('--json');
-  const opened: { store?: Store } = {};
+  const opened: Opened = {};
   try {
     if (name === '--version' || name === '-V' || name === 'version') {
       process.stdout.write(`${versionText()}\n`);
@@ -159,7 +190,8 @@ export async function main(argv: string[]): Promise<number> {
       const warning = modules.configPermissionWarning(ctx.workspace().root, ctx.config());
       if (warning) ctx.log(warning);
     }
-    const out = await command.run(ctx, own as Record<string, string>, positionals);
+    if (!HAND_CHECKED.has(command.name)) await loadSchemas();
+    const out = await runCommand(command, ctx, own as Record<string, string>, positionals, opened);
     // Text output shows hidden characters (bidi controls, invisible ones, control codes) escaped; JSON keeps them raw.
     if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.raw ? out.text : visibleText(out.text)}\n`);
     return out.exitCode ?? 0;

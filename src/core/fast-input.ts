@@ -2,13 +2,23 @@
 // through zod. zod is the contract: every input the fast check accepts, zod accepts with the same output
 // (test/fast-input.test.ts compares the two on valid and invalid inputs), and whatever the fast check is unsure of
 // (strings to coerce, JSON payloads, unknown keys, bad values) is zod's to accept or refuse with its messages.
-// Why: zod took ~7 µs per call of a ~150 µs claim+complete cycle (docs/BENCHMARKS.md, issue 18).
-import { claimInput, type ClaimInput, completeInput, type CompleteArgs, parseInput } from './schemas.js';
+// Why: zod took ~7 µs per call of a ~150 µs claim+complete cycle (docs/BENCHMARKS.md, issue 18), and loading zod
+// and building the schemas was most of a `steward list`/`show` start-up: list's and show's inputs are checked here
+// too, and zod (schemas.ts) is reached through input-schemas.ts only when the hand check is unsure.
+import { schemas } from './input-schemas.js';
+import type { ClaimInput, CompleteArgs, ListInput } from './schemas.js';
+import { TASK_STATES, type TaskState } from './states.js';
 
 /** zName's rule: 1–64 characters, letters, digits and . _ : / - , no surrounding spaces (zod would trim them). */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 64 && NAME.test(v);
 const isInt = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** zInt's number: a safe integer in range, or its digits in a string (no sign, no leading 0, no spaces). */
+function plainInt(v: unknown, min: number, max: number): number | undefined {
+  const n = typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : v;
+  return isInt(n, min, max) ? n : undefined;
+}
 
 /** A plain object (what JSON and object literals make); class instances and arrays go to zod. */
 function plain(input: unknown): input is Record<string, unknown> {
@@ -26,20 +36,20 @@ export function parseClaimInput(input: unknown): ClaimInput {
       keys++;
       const v = input[key];
       if (key === 'agent') ok = isName(v);
-      else if (key === 'lease_seconds') ok = isInt(v, 5, 24 * 3600);
+      else if (key === 'lease_seconds') ok = plainInt(v, 5, 24 * 3600) !== undefined;
       else ok = false;
       if (!ok) break;
     }
     if (ok && keys === Object.keys(input).length && isName(input.agent)) {
-      return input.lease_seconds === undefined ? { agent: input.agent } : { agent: input.agent, lease_seconds: input.lease_seconds as number };
+      return input.lease_seconds === undefined ? { agent: input.agent } : { agent: input.agent, lease_seconds: plainInt(input.lease_seconds, 5, 24 * 3600)! };
     }
   }
-  return parseInput(claimInput, input, 'claim');
+  return schemas().parseInput(schemas().claimInput, input, 'claim');
 }
 
 /** Optional fields of complete the fast check knows (numbers and short strings; JSON payloads go to zod). */
 const COMPLETE_FIELDS: Record<string, (v: unknown) => boolean> = {
-  run_id: (v) => isInt(v, 1, Number.MAX_SAFE_INTEGER),
+  run_id: (v) => plainId(v) !== undefined,
   summary: (v) => typeof v === 'string' && v.length <= 100_000,
   cost_usd: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   tokens_in: (v) => isInt(v, 0, Number.MAX_SAFE_INTEGER),
@@ -63,11 +73,69 @@ export function parseCompleteInput(input: unknown): CompleteArgs {
       if (!ok) break;
     }
     if (ok && keys === Object.keys(input).length && input.run_id !== undefined) {
-      if (keys === 2 && typeof input.summary === 'string') return { run_id: input.run_id as number, summary: input.summary };
-      const out: Record<string, unknown> = { run_id: input.run_id, summary: input.summary ?? '' };
+      const runId = plainId(input.run_id)!;
+      if (keys === 2 && typeof input.summary === 'string') return { run_id: runId, summary: input.summary };
+      const out: Record<string, unknown> = { run_id: runId, summary: input.summary ?? '' };
       for (const key of COMPLETE_ORDER) if (key !== 'run_id' && key !== 'summary' && input[key] !== undefined) out[key] = input[key];
       return out as CompleteArgs;
     }
   }
-  return parseInput(completeInput, input, 'complete');
+  return schemas().parseInput(schemas().completeInput, input, 'complete');
+}
+
+/** A task id as zId takes it: a positive safe integer, or its digits in a string (optionally after #, no leading 0). */
+function plainId(v: unknown): number | undefined {
+  if (isInt(v, 1, Number.MAX_SAFE_INTEGER)) return v;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*#?([1-9]\d{0,15})\s*$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `{ id }` (show, task): checked here when the id is plain, else by zod. */
+export function parseIdInput(input: unknown, what: string): { id: number } {
+  if (plain(input)) {
+    const keys = Object.keys(input);
+    const id = plainId(input.id);
+    if (id !== undefined && keys.length === 1 && keys[0] === 'id') return { id };
+  }
+  return schemas().parseInput(schemas().idInput, input, what);
+}
+
+const STATES: ReadonlySet<string> = new Set(TASK_STATES);
+/** list's status: "ready" or "ready,running" (no empty parts, no spaces), or an array of state names. */
+function plainStates(v: unknown): TaskState[] | undefined {
+  const parts = typeof v === 'string' ? v.split(',') : Array.isArray(v) && v.every((x) => typeof x === 'string' && !x.includes(',')) ? (v as string[]) : undefined;
+  return parts && parts.length > 0 && parts.every((p) => STATES.has(p)) ? (parts as TaskState[]) : undefined;
+}
+const LIST_ORDER = ['status', 'project', 'type', 'agent', 'limit', 'cursor', 'archived'] as const;
+
+/** list's input (CLI flags or MCP arguments): checked here when every field is plain, else by zod. */
+export function parseListQuery(input: unknown): ListInput & { archived?: boolean } {
+  if (plain(input)) {
+    const out: Record<string, unknown> = {};
+    let ok = true;
+    let keys = 0;
+    for (const key in input) {
+      keys++;
+      const v = input[key];
+      if (v === undefined) ok = (LIST_ORDER as readonly string[]).includes(key);
+      else if (key === 'status') ok = plainStates(v) !== undefined;
+      else if (key === 'project' || key === 'type' || key === 'agent') ok = isName(v);
+      else if (key === 'limit') ok = isInt(v, 1, 100) || (typeof v === 'string' && /^[1-9]\d?$|^100$/.test(v));
+      else if (key === 'cursor') ok = typeof v === 'string' && v.length <= 200;
+      else if (key === 'archived') ok = typeof v === 'boolean';
+      else ok = false;
+      if (!ok) break;
+    }
+    if (ok && keys === Object.keys(input).length) {
+      for (const key of LIST_ORDER) {
+        if (!Object.hasOwn(input, key)) continue;
+        const v = input[key];
+        out[key] = v === undefined ? undefined : key === 'status' ? plainStates(v) : key === 'limit' ? Number(v) : v;
+      }
+      return out as ListInput & { archived?: boolean };
+    }
+  }
+  return schemas().parseInput(schemas().listQuery, input, 'list');
 }

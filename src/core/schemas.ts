@@ -6,6 +6,8 @@ import { FAILURE_KINDS, PRIORITY_WORDS } from './policy.js';
 import { COMPLEXITIES } from './routing.js';
 import { TASK_STATES } from './states.js';
 import type { ThenTemplate } from './types.js';
+import { registerSchemas } from './input-schemas.js';
+import * as self from './schemas.js';
 
 /** Splits "1,2, 3" into parts; arrays pass through; a single value becomes [value]. */
 function toList(value: unknown): unknown {
@@ -301,3 +303,5 @@ export type FailInput = z.input<typeof failInput>;
 
 /** Parses `input` with `schema`, turning zod issues into one VALIDATION error naming the fields. */
 export { parseInput } from './parse-input.js';
+
+registerSchemas(self);

@@ -1,6 +1,6 @@
 // Archive and delete: a person's clean-up of finished tasks (done, failed, cancelled), each an audited event.
 import { StewardError } from '../core/errors.js';
-import { parseInput, reasonInput } from '../core/schemas.js';
+import { schemas } from '../core/input-schemas.js';
 import { isTerminal } from '../core/states.js';
 import type { OpContext, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
@@ -18,7 +18,7 @@ function requireFinished(task: Task, verb: string): void {
 
 /** Archives a finished task: it keeps its runs and events but leaves TASKS.md and `list` (see `list --archived`). */
 export function archiveTask(store: Store, input: unknown, ctx: OpContext): { task: Task; archived: boolean } {
-  const q = parseInput(reasonInput, input, 'archive');
+  const q = schemas().parseInput(schemas().reasonInput, input, 'archive');
   return store.tx(() => {
     const task = requireTask(store, q.id);
     requireFinished(task, 'archive');
@@ -38,7 +38,7 @@ export function archivedInfo(store: Store, id: number): { at: number; by: string
  * task depends on it (its history would point at nothing): archive it instead.
  */
 export function deleteTask(store: Store, input: unknown, ctx: OpContext): { task: Task; runs_deleted: number } {
-  const q = parseInput(reasonInput, input, 'delete');
+  const q = schemas().parseInput(schemas().reasonInput, input, 'delete');
   return store.tx(() => {
     const task = requireTask(store, q.id);
     requireFinished(task, 'delete');

@@ -1,7 +1,8 @@
 // Creating tasks: add (accepted at once), and the shared insert used by accept and follow-ups.
 import { StewardError } from '../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY } from '../core/policy.js';
-import { addInput, parseInput, type AddInput } from '../core/schemas.js';
+import { schemas } from '../core/input-schemas.js';
+import type { AddInput } from '../core/schemas.js';
 import { pickTaskBudget } from './task-budget.js';
 import type { OpContext, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
@@ -73,7 +74,7 @@ export function addTask(
   ctx: OpContext,
   source = 'cli',
 ): { task: Task; duplicate: boolean } {
-  const fields = parseInput(addInput, input, 'task');
+  const fields = schemas().parseInput(schemas().addInput, input, 'task');
   return store.tx(() => {
     if (fields.key) {
       const existing = store.tasks.byKey(fields.key);

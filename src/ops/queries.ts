@@ -1,6 +1,6 @@
 // Reading the queue: list (pages with a cursor), show, and the working context a worker gets.
 import { StewardError } from '../core/errors.js';
-import { idInput, listQuery, parseInput } from '../core/schemas.js';
+import { parseIdInput, parseListQuery } from '../core/fast-input.js';
 import { mergeTimeline, type TimelineEntry } from '../core/timeline.js';
 import type { Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
@@ -19,7 +19,7 @@ function decodeCursor(cursor: string): { priority: number; id: number } {
 
 /** A page of tasks ordered by priority then id; `next_cursor` is null on the last page. */
 export function listTasks(store: Store, input: unknown): { tasks: Task[]; next_cursor: string | null } {
-  const q = parseInput(listQuery, input ?? {}, 'list');
+  const q = parseListQuery(input ?? {});
   const limit = q.limit ?? DEFAULT_PAGE;
   const from = q.cursor ? decodeCursor(q.cursor) : { priority: -1, id: 0 };
   const rows = store.read(() =>
@@ -47,7 +47,7 @@ export function showTask(
   input: unknown,
   limits = { runs: 5, events: 20 },
 ): { task: Task; runs: Run[]; events: TimelineEntry[] } {
-  const q = parseInput(idInput, input, 'show');
+  const q = parseIdInput(input, 'show');
   return store.read(() => {
     const task = requireTask(store, q.id);
     const runs = store.runs.forTask(q.id, Math.max(limits.runs, limits.events));
@@ -83,7 +83,7 @@ export function taskContext(store: Store, task: Task): TaskContext {
 
 /** The live run of a task, for `complete --task ID`: INVALID_TRANSITION when the task is not running. */
 export function liveRunOfTask(store: Store, input: unknown): { task_id: number; run_id: number } {
-  const q = parseInput(idInput, input, 'task');
+  const q = parseIdInput(input, 'task');
   const task = store.read(() => requireTask(store, q.id));
   if (task.status !== 'running' || task.current_run_id === null) {
     throw new StewardError('INVALID_TRANSITION', `task #${task.id} has no live run: it is ${task.status}`, { id: task.id, from: task.status });

@@ -6,7 +6,8 @@ import { decideFailure, type FailureKind } from '../core/policy.js';
 import { parseResetAt } from '../core/adapters/signals.js';
 import { leasedOut } from '../core/worktree.js';
 import { parseClaimInput, parseCompleteInput } from '../core/fast-input.js';
-import { type ClaimInput, type CompleteArgs, failInput, heartbeatInput, parseInput } from '../core/schemas.js';
+import { schemas } from '../core/input-schemas.js';
+import type { ClaimInput, CompleteArgs } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { NewRun, RunFinish, RunWithTask } from '../store/run-repo.js';
@@ -148,7 +149,7 @@ function leaseLost(run: Run, why: string, kept = true): StewardError {
 
 /** Extends the lease of a live run; LEASE_LOST when it expired, was superseded or finished (e.g. cancelled). */
 export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { run: Run; task: Task } {
-  const q = parseInput(heartbeatInput, input, 'heartbeat');
+  const q = schemas().parseInput(schemas().heartbeatInput, input, 'heartbeat');
   return store.tx(() => {
     const { run, task } = loadRun(store, q.run_id);
     const live = runLiveness(run, task, ctx.now);
@@ -289,7 +290,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
 
 /** Finishes a live run with a failure; the retry policy decides retry, blocked or failed. */
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
-  const q = parseInput(failInput, input, 'fail');
+  const q = schemas().parseInput(schemas().failInput, input, 'fail');
   return valueOf(store.tx(() => ifLive(store, q.run_id, () => ({ verb: 'fail', ...q }), ctx, (id) => store.runs.withTask(id), (run, task) => {
     const finished = runFinish('failed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);

@@ -10,6 +10,7 @@ const edit = (): Promise<Module> => import('./edit.js');
 const inbox = (): Promise<Module> => import('./inbox.js');
 const mcp = (): Promise<Module> => import('./mcp.js');
 const runs = (): Promise<Module> => import('./runs.js');
+const read = (): Promise<Module> => import('./read.js');
 const schedule = (): Promise<Module> => import('./schedule.js');
 const status = (): Promise<Module> => import('./status.js');
 const tasks = (): Promise<Module> => import('./tasks.js');
@@ -18,7 +19,7 @@ const work = (): Promise<Module> => import('./work.js');
 const workspace = (): Promise<Module> => import('./workspace.js');
 
 const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
-  ['init', workspace], ['add', tasks], ['propose', inbox], ['list', tasks], ['show', tasks], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
+  ['init', workspace], ['add', tasks], ['propose', inbox], ['list', read], ['show', read], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
   ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
   ['schedule', schedule], ['status', status], ['tick', workspace], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['export', backup], ['import', backup], ['migrate', backup], ['mcp', mcp],

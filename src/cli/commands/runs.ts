@@ -2,7 +2,8 @@
 import { hostname } from 'node:os';
 import { StewardError } from '../../core/errors.js';
 import { iso, taskView } from '../../core/view.js';
-import { claimTask, completeRun, failRun, heartbeatRun, liveRunOfTask } from '../../ops/index.js';
+import { liveRunOfTask } from '../../ops/queries.js';
+import { claimTask, completeRun, failRun, heartbeatRun } from '../../ops/runs.js';
 import { flagsToInput, type CliContext, type Command, type Values } from '../command.js';
 import { taskLine } from '../format.js';
 

@@ -1,22 +1,19 @@
-// Task commands: add, list, show, cancel, requeue, approve, changes, answer, done.
-import { taskRow, taskView, runView, eventView } from '../../core/view.js';
+// Task commands: add, cancel, requeue, approve, changes, answer, done (list and show: read.ts).
+import { taskRow, taskView } from '../../core/view.js';
 import {
   addTask,
   answerTask,
   approveTask,
-  archivedInfo,
   cancelTask,
-  listTasks,
   markDone,
   requestChanges,
   requeueTask,
-  showTask,
 } from '../../ops/index.js';
 import type { Task } from '../../core/types.js';
 import { StewardError } from '../../core/errors.js';
 import { taskTargetProblems } from '../../config/task-targets.js';
 import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
-import { eventLine, runLine, taskBlock, taskLine } from '../format.js';
+import { taskLine } from '../format.js';
 
 function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): CommandOutput {
   return { json: { task: taskView(task), ...extra }, text: `${taskLine(task)}${note}` };
@@ -37,46 +34,6 @@ export const add: Command = {
     for (const p of problems) ctx.log(`warning: ${p}`);
     const extra = { ...(duplicate ? { duplicate: true } : {}), ...(problems.length ? { warnings: problems } : {}) };
     return oneTask(task, extra, duplicate ? '  (duplicate key: existing task)' : '');
-  },
-};
-
-export const list: Command = {
-  name: 'list',
-  summary: 'list tasks (priority order, paged)',
-  usage: 'steward list [--status S[,S]] [--project P] [--type T] [--agent A] [--limit N] [--cursor C] [--archived]',
-  options: {
-    status: { type: 'string' },
-    project: { type: 'string' },
-    type: { type: 'string' },
-    agent: { type: 'string' },
-    limit: { type: 'string' },
-    cursor: { type: 'string' },
-    archived: { type: 'boolean' },
-  },
-  run(ctx, values) {
-    const page = listTasks(ctx.store(), flagsToInput(values));
-    const idWidth = Math.max(0, ...page.tasks.map((t) => String(t.id).length));
-    const lines = page.tasks.map((t) => taskLine(t, idWidth));
-    if (lines.length === 0) lines.push('no tasks');
-    if (page.next_cursor) lines.push(`more: --cursor ${page.next_cursor}`);
-    return { json: { tasks: page.tasks.map(taskRow), next_cursor: page.next_cursor }, text: lines.join('\n') };
-  },
-};
-
-export const show: Command = {
-  name: 'show',
-  summary: 'show one task with its runs and events',
-  usage: 'steward show ID',
-  positionals: ['id'],
-  run(ctx, _values, pos) {
-    const { task, runs, events } = showTask(ctx.store(), { id: pos[0] });
-    const archived = archivedInfo(ctx.store(), task.id);
-    const note = archived ? [`  archived  ${new Date(archived.at).toISOString()} by ${archived.by}`] : [];
-    const budget = ctx.store().budgets.forTask(task.id);
-    if (budget) note.push(`  budget    ${Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
-    const text = [taskBlock(task), ...note, '', 'runs:', ...(runs.length ? runs.map((r) => `  ${runLine(r)}`) : ['  none']), '', 'events:', ...events.map((e) => `  ${eventLine(e)}`)];
-    const extra = { ...(archived ? { archived: { at: new Date(archived.at).toISOString(), by: archived.by } } : {}), ...(budget ? { budget } : {}) };
-    return { json: { task: taskView(task), ...extra, runs: runs.map(runView), events: events.map(eventView) }, text: text.join('\n') };
   },
 };
 
