@@ -11,6 +11,7 @@ import { buildPrompt } from '../src/runner/prompt.js';
 import { MAX_ARG_BYTES } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
 import { addAndClaim, depsOf, fakeProfile, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
+import { cli as steward, tempDir } from './support/helpers.js';
 
 // 50,000 characters (under the goal's 100,000-character cap) of 3 UTF-8 bytes: 150 KB, over Linux's 128 KiB per argument.
 const BIG_GOAL = `${'字'.repeat(50_000)}END`;
@@ -78,5 +79,42 @@ console.log('done');
       if (cli === 'aider') assert.equal(existsSync(argv[argv.indexOf('--message-file') + 1]!), false, 'the prompt file is removed after the run');
     });
   }
+});
+
+describe('at the door: a task too big for a profile that passes the prompt in argv', () => {
+  // 42,000 three-byte characters: 126,000 bytes, under the 128 KiB steward's own argv takes for --goal, over the
+  // 120 KiB (128 KiB less 8 KiB for the prompt around it) a {prompt} profile can take.
+  const GOAL = '字'.repeat(42_000);
+  test('add, propose and edit refuse it (VALIDATION, a stable reason); a file or stdin profile, or no profile, takes it', () => {
+    const ws = tempDir();
+    const run = (...args: string[]) => steward([...args, '--json'], { cwd: ws });
+    assert.equal(steward(['init'], { cwd: ws }).code, 0);
+    const cfg = (agents: Record<string, unknown>) => writeFileSync(join(ws, '.steward', 'config.yaml'), JSON.stringify({ agents }));
+    cfg({
+      argv: { cli: 'command', command: ['my-agent', '--prompt', '{prompt}'] },
+      file: { cli: 'command', command: ['my-agent', '--prompt-file={prompt_file}'] },
+      claude: { cli: 'claude' },
+    });
+    const refused = (r: ReturnType<typeof run>) => {
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const err = JSON.parse(r.stderr || r.stdout) as { error: { code: string; message: string; details: { reason: string; bytes: number } } };
+      assert.equal(err.error.code, 'VALIDATION');
+      assert.equal(err.error.details.reason, 'prompt_too_large_for_argv');
+      assert.equal(err.error.details.bytes, Buffer.byteLength(GOAL) + 'big'.length);
+      assert.match(err.error.message, /\{prompt_file\}/);
+    };
+    refused(run('add', 'big', '--agent', 'argv', '--goal', GOAL));
+    refused(run('propose', 'big', '--agent', 'argv', '--goal', GOAL));
+    for (const agent of ['file', 'claude', 'any', 'nobody']) assert.equal(run('add', 'big', '--agent', agent, '--goal', GOAL).code, 0, agent);
+    assert.equal(run('add', 'small', '--agent', 'argv', '--goal', 'a short goal').code, 0);
+    const small = JSON.parse(run('list').stdout).tasks.find((t: { title: string }) => t.title === 'small').id as number;
+    const big = JSON.parse(run('list').stdout).tasks.find((t: { agent: string }) => t.agent === 'file').id as number;
+    refused(run('edit', String(small), '--title', 'big', '--goal', GOAL));
+    refused(run('edit', String(big), '--agent', 'argv'));
+    assert.equal(run('edit', String(small), '--goal', 'still short').code, 0);
+    // `any` is refused only when every profile passes the prompt in argv.
+    cfg({ argv: { cli: 'command', command: ['my-agent', '{prompt}'] } });
+    refused(run('add', 'big', '--goal', GOAL));
+  });
 });
 

@@ -1,6 +1,8 @@
 // Checks a task's project and agent against the config at the door: a name with no workdir or no profile
 // would otherwise be accepted silently and fail at run time, or sit in the queue forever.
 import { existsSync } from 'node:fs';
+import { StewardError } from '../core/errors.js';
+import { promptRoomProblem } from '../core/prompt-room.js';
 import { resolveWorkdir } from './config-policy.js';
 import type { Config } from './schema.js';
 
@@ -29,4 +31,14 @@ export function projectWorkdirs(config: Config, root: string): Array<{ project: 
     const workdir = resolveWorkdir(config, root, project);
     return { project, workdir, exists: existsSync(workdir) };
   });
+}
+
+/**
+ * Refuses (VALIDATION, details.reason `prompt_too_large_for_argv`) a task whose title and goal cannot reach any profile
+ * that could run it: every such profile passes the prompt as one argument (`{prompt}`) and it would not fit
+ * (src/core/prompt-room.ts). `add`, `propose` and `edit` call it with the task's fields as they will be.
+ */
+export function assertPromptFits(config: Config, task: { title?: unknown; goal?: unknown; agent?: unknown }): void {
+  const problem = promptRoomProblem(config.agents, task);
+  if (problem) throw new StewardError('VALIDATION', problem.message, problem.details);
 }

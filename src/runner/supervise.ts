@@ -77,7 +77,8 @@ class Tail {
 const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
 
 /** Linux's limit on one argument (MAX_ARG_STRLEN, with its NUL byte) and, roughly, on all of them with the environment. */
-export const MAX_ARG_BYTES = 128 * 1024;
+export { MAX_ARG_BYTES } from '../core/prompt-room.js';
+import { MAX_ARG_BYTES } from '../core/prompt-room.js';
 export const MAX_ARGS_TOTAL_BYTES = 2 * 1024 * 1024;
 
 /** Why a CLI could not start, in one line (never the whole command line: it may hold a 100 KB prompt). */

@@ -1,8 +1,8 @@
 // Editing and clearing away tasks from the CLI: edit (the triage `update` rules), archive, delete.
 import { taskView } from '../../core/view.js';
 import { StewardError } from '../../core/errors.js';
-import { taskTargetProblems } from '../../config/task-targets.js';
-import { archiveTask, deleteTask, editTask } from '../../ops/index.js';
+import { assertPromptFits, taskTargetProblems } from '../../config/task-targets.js';
+import { archiveTask, deleteTask, editTask, readTaskDetail } from '../../ops/index.js';
 import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, type Command, type Options } from '../command.js';
 import { taskLine } from '../format.js';
 
@@ -36,6 +36,12 @@ export const edit: Command = {
     const problems = taskTargetProblems(ctx.config(), input as { project?: unknown; agent?: unknown });
     if (problems.length && strict) throw new StewardError('VALIDATION', `invalid edit: ${problems.join('; ')}`, { problems });
     for (const p of problems) ctx.log(`warning: ${p}`);
+    const given = input as { title?: unknown; goal?: unknown; agent?: unknown };
+    if (given.title !== undefined || given.goal !== undefined || given.agent !== undefined) {
+      // The task as it will be: a longer goal, or a move to a profile that passes the prompt in argv.
+      const now = readTaskDetail(ctx.store(), { id: pos[0] }, { runs: 0, events: 0 }).task;
+      assertPromptFits(ctx.config(), { title: given.title ?? now.title, goal: given.goal ?? now.goal, agent: given.agent ?? now.agent });
+    }
     const { task } = editTask(ctx.store(), input, ctx.op());
     return { json: { task: taskView(task), ...(problems.length ? { warnings: problems } : {}) }, text: taskLine(task) };
   },

@@ -3,6 +3,7 @@ import { proposalView, taskView } from '../../core/view.js';
 import { inboxFolderProblems } from '../../inbox/inbox-dirs.js';
 import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
+import { assertPromptFits } from '../../config/task-targets.js';
 import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
 import { proposalLine, taskLine } from '../format.js';
 
@@ -14,7 +15,9 @@ export const propose: Command = {
   positionals: ['title'],
   rest: true,
   run(ctx, values, pos) {
-    const { proposal, duplicate } = proposeTask(ctx.store(), taskFieldsInput(values, pos.join(' ')), ctx.op(), 'cli');
+    const input = taskFieldsInput(values, pos.join(' '));
+    assertPromptFits(ctx.config(), input);
+    const { proposal, duplicate } = proposeTask(ctx.store(), input, ctx.op(), 'cli');
     const p = proposalView(proposal);
     return { json: { proposal: p, ...(duplicate ? { duplicate: true } : {}) }, text: proposalLine(proposal) };
   },

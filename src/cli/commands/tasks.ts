@@ -11,7 +11,7 @@ import {
 } from '../../ops/index.js';
 import type { Task } from '../../core/types.js';
 import { StewardError } from '../../core/errors.js';
-import { taskTargetProblems } from '../../config/task-targets.js';
+import { assertPromptFits, taskTargetProblems } from '../../config/task-targets.js';
 import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
 import { taskLine } from '../format.js';
 
@@ -30,6 +30,7 @@ export const add: Command = {
     const input = taskFieldsInput(values, pos.join(' '));
     const problems = taskTargetProblems(ctx.config(), input);
     if (problems.length && strict) throw new StewardError('VALIDATION', `invalid task: ${problems.join('; ')}`, { problems });
+    assertPromptFits(ctx.config(), input);
     const { task, duplicate } = addTask(ctx.store(), input, ctx.op(), 'cli');
     for (const p of problems) ctx.log(`warning: ${p}`);
     const extra = { ...(duplicate ? { duplicate: true } : {}), ...(problems.length ? { warnings: problems } : {}) };
