@@ -118,7 +118,7 @@ export function renderDoc(saved: SavedMatrix): string {
     '',
     'Per-row limits: `timeoutSeconds: 120`, `stallSeconds: 20`; opencode 240 and 60 (it waits up to 30 s between its 5 silent',
     'retries), Gemini CLI 180 and 60, Qwen Code 120 and 60. Before its first output a CLI has its start-up allowance',
-    "(`startSeconds`, the adapter's: 120 s for opencode, Gemini CLI and Qwen Code). The workspaces are under `e2e/.runs/`, not",
+    "(`startSeconds`, the adapter's: 120 s for opencode, Gemini CLI and Qwen Code). The workspaces are under `~/.cache/steward-e2e/`, not",
     "`/tmp`: Gemini CLI ignores steward's settings-defaults file under a folder others may write to. The gemini rows set a model",
     '(`-m`), so its `general.maxAttempts` knob applies. Nothing leaves the machine: the CLIs talk to the mock model on 127.0.0.1 only.',
     '',

@@ -55,7 +55,8 @@ export async function runParallelRow(cli: CliName, root: string, mock: MockModel
   const result = (recorded: string): RowResult => ({ cli, scenario: 'par', ok: problems.length === 0, seconds: Math.round((Date.now() - started) / 100) / 10, problems, recorded, dir, label });
   initRepo(proj);
   const { profile } = forTarget(setupCli(cli, home, mock.url), target);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb' };
+  // GIT_CEILING_DIRECTORIES: a git repository above the harness's folder is never taken for the project's.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb', GIT_CEILING_DIRECTORIES: root };
   const init = await steward(['init', '--dir', dir], env, 60_000);
   if (init.code !== 0) fail(`steward init: ${init.stderr.trim()}`);
   // The mock holds a run's first call until the other run's arrived: the stall limit must outlast that hold.

@@ -93,7 +93,8 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
   const proj = join(dir, 'proj');
   mkdirSync(proj, { recursive: true });
   const { profile } = forTarget(setupCli(cli, home, mock.url), target);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb' };
+  // GIT_CEILING_DIRECTORIES: a git repository above the harness's folder is never taken for the project's.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb', GIT_CEILING_DIRECTORIES: root };
   const problems: string[] = [];
   const fail = (what: string) => problems.push(what);
   const init = await steward(['init', '--dir', dir], env, 60_000);

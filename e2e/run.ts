@@ -3,6 +3,7 @@
 //          --budget SECONDS (rows not started by then are reported as not run, and fail)  --no-install  --keep
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSample } from './capture.js';
@@ -74,10 +75,12 @@ const PER_CLI: Partial<Record<CliName, Partial<typeof LIMITS>>> = {
 };
 const limitsOf = (cli: CliName) => ({ ...LIMITS, ...PER_CLI[cli] });
 /**
- * The rows' workspaces: under e2e/.runs/ in the checkout, not the system's temp folder — Gemini CLI ignores a settings
- * file (steward's retry knob in `.steward/cli-defaults/`) when a folder above it is writable by others, as /tmp is.
+ * The rows' workspaces: not the system's temp folder — Gemini CLI ignores a settings file (steward's retry knob in
+ * `.steward/cli-defaults/`) when a folder above it is writable by others, as /tmp is — but `~/.cache/steward-e2e/`
+ * (STEWARD_E2E_DIR to choose another), outside any git checkout: each row's steward runs with GIT_CEILING_DIRECTORIES
+ * set to it (row.ts), so a git repository above it is never taken for the project's.
  */
-const RUNS_DIR = join(E2E_DIR, '.runs');
+const RUNS_DIR = process.env.STEWARD_E2E_DIR || join(homedir(), '.cache', 'steward-e2e');
 
 async function main(): Promise<number> {
   if (!values['no-install']) {
