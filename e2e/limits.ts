@@ -19,29 +19,8 @@ export interface Limitation {
   why: string;
 }
 
-<<<<<<< HEAD
-const OPENCODE_SILENT_RETRY =
-  'opencode 1.18.33 retries the failed model call (its session retry, backing off, honouring Retry-After) and prints nothing on stdout or stderr meanwhile: ' +
-  'its retry status is not one of the `run --format json` events, and its log line ("stream error … AI_APICallError: <message>") carries no HTTP status. ' +
-  'steward sees silence (60 s in the harness) and stops it as stalled (one strike), so the status is never known';
-
-export const LIMITATIONS: Partial<Record<CliName, Partial<Record<Scenario, Limitation>>>> = {
-  opencode: {
-    e429: { expect: { kind: 'stalled', attempts: 1 }, why: OPENCODE_SILENT_RETRY },
-    e500: { expect: { kind: 'stalled' }, why: OPENCODE_SILENT_RETRY },
-=======
-const QWEN_SILENT_RETRY =
-  'Qwen Code 0.15.10 retries a 429 or 500 for minutes (20 requests in the first 45 s of a 500) and prints nothing meanwhile (no event ' +
-  'after its init on stdout, no retry line on stderr: unlike Gemini CLI, which it forks, it does not log "Attempt N failed with status ' +
-  '…"); steward sees silence and stops it as stalled after stallSeconds (one strike), so the status is never known';
-
-export const LIMITATIONS: Partial<Record<CliName, Partial<Record<Scenario, Limitation>>>> = {
-  qwen: {
-    e429: { expect: { kind: 'stalled', attempts: 1 }, why: QWEN_SILENT_RETRY },
-    e500: { expect: { kind: 'stalled' }, why: QWEN_SILENT_RETRY },
->>>>>>> 4b9d923 (e2e: workspaces under ~/.cache/steward-e2e (STEWARD_E2E_DIR), not /tmp (Gemini CLI ignores its settings-defaults file under a world-writable folder) nor the checkout (steward took the checkout's repository for the project's and made run worktrees of it); every row's steward runs with GIT_CEILING_DIRECTORIES at the harness folder; opencode e429/e500 are no longer limit cells)
-  },
-};
+// None left: opencode's and Qwen Code's silent retries are read from their own logs now (signals.ts).
+export const LIMITATIONS: Partial<Record<CliName, Partial<Record<Scenario, Limitation>>>> = {};
 
 export function limitationOf(cli: CliName, scenario: Scenario): Limitation | undefined {
   return LIMITATIONS[cli]?.[scenario];
