@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { StewardError, exitCodeOf, toStewardError } from '../core/errors.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import type { CliContext, Command } from './command.js';
+import type { CliContext, Command, Values } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 
@@ -185,7 +185,8 @@ export async function main(argv: string[]): Promise<number> {
     const loader: { load?: LoadConfig } = {};
     const ctx = makeContext(modules, Boolean(json), dir as string | undefined, actor as string | undefined, opened, loader);
     loader.load = await configLoader(modules, ctx);
-    if (command.needsConfig !== false) {
+    const needsConfig = typeof command.needsConfig === 'function' ? command.needsConfig(own as Values) : command.needsConfig !== false;
+    if (needsConfig) {
       ctx.config(); // once per command; a bad key fails here with its path (exit 2)
       const warning = modules.configPermissionWarning(ctx.workspace().root, ctx.config());
       if (warning) ctx.log(warning);

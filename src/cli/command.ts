@@ -43,8 +43,11 @@ export interface Command {
   /** Names given to positional arguments, in order; the last one collects the rest when `rest` is set. */
   positionals?: string[];
   rest?: boolean;
-  /** false for commands that run without a valid config (init). Every other command resolves it first, so a bad config fails at once. */
-  needsConfig?: boolean;
+  /**
+   * false for commands that run without a valid config (init); a function decides by the flags (`work --server` runs
+   * outside any workspace). Every other command resolves it first, so a bad config fails at once.
+   */
+  needsConfig?: boolean | ((values: Values) => boolean);
   run(ctx: CliContext, values: Values, positionals: string[]): Promise<CommandOutput> | CommandOutput;
 }
 

@@ -1,5 +1,5 @@
 // The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz, the web board.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpHttpOptions, type McpTokens } from '../mcp/index.js';
 import { createGuardedServer, type GuardOptions } from '../http/request-guard.js';
@@ -7,6 +7,7 @@ import type { Store } from '../store/open-store.js';
 import type { WebBoard } from '../web/index.js';
 import { renderMetrics, type LoopStats } from './metrics.js';
 import type { BudgetView } from '../ops/budget-report.js';
+import { WORKER_API_PREFIX } from '../remote/worker-api.js';
 
 export interface UpHttpOptions {
   store: Store;
@@ -27,6 +28,8 @@ export interface UpHttpOptions {
   guard?: GuardOptions;
   /** The scope budgets now, for /metrics. */
   budgets?: (now: number) => BudgetView[];
+  /** The worker API for remote babysitters (src/remote/worker-api.ts), under /api/worker/. */
+  workerApi?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 /** Starts the server; resolves with its base URL and a close function. */
@@ -45,6 +48,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
   const server = createGuardedServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === MCP_PATH) return void mcp(req, res);
+    if (options.workerApi && path.startsWith(WORKER_API_PREFIX)) return void options.workerApi(req, res);
     if (path === '/healthz') {
       const problem = options.store.fileProblem();
       if (problem) return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${problem}\n`);

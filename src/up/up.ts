@@ -12,6 +12,7 @@ import type { Store } from '../store/open-store.js';
 import { workspaceTick } from '../tick/workspace-tick.js';
 import { profilesOf } from '../tick/digest-store.js';
 import { createWebBoard } from '../web/index.js';
+import { createWorkerApiHandler } from '../remote/worker-api.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { startUpHttp } from './http-server.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -101,10 +102,11 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       logsDir: workspace.logsDir,
       log,
     });
+    const workerApi = createWorkerApiHandler({ store, tokens, workspace, config, log });
     const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
     const guard = httpGuardOf(config, host);
     const start = (port: number) =>
-      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard, budgets: (now) => budgetViews(store, config, now) });
+      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard, budgets: (now) => budgetViews(store, config, now), workerApi });
     http = await listenWithFallback(choice, start, (taken) =>
       log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; set mcp.port to pin one)`),
     );

@@ -83,10 +83,20 @@ function waited(w: WaitResult): { text: string; exitCode: number } {
  */
 export const work: Command = {
   name: 'work',
-  summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent)',
-  usage: 'steward work (--run RUN [--here] | --agent A [--once])',
-  options: { run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' }, spare: { type: 'boolean' } },
+  summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent; with --server, on a machine without the database)',
+  usage: 'steward work (--run RUN [--here] | --agent A [--once] | --server URL --token T --agent A [--once] [--workdir DIR])',
+  options: {
+    run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' }, spare: { type: 'boolean' },
+    server: { type: 'string' }, token: { type: 'string' }, workdir: { type: 'string' },
+  },
+  // A remote worker (--server) has no workspace here: its config is the server's.
+  needsConfig: (values) => values.server === undefined,
   async run(ctx, values) {
+    if (values.server !== undefined) {
+      if (values.spare) throw new StewardError('USAGE', `--spare is steward up's, not a remote worker's\nusage: ${this.usage}`);
+      return (await import('./work-remote.js')).workRemote(ctx, values, this.usage);
+    }
+    if (values.token !== undefined || values.workdir !== undefined) throw new StewardError('USAGE', `--token and --workdir go with --server\nusage: ${this.usage}`);
     if (values.spare) return spare(ctx);
     if (Boolean(values.run) === Boolean(values.agent)) throw new StewardError('USAGE', `give exactly one of --run RUN or --agent A\nusage: ${this.usage}`);
     if (values.here && !values.run) throw new StewardError('USAGE', `--here goes with --run\nusage: ${this.usage}`);

@@ -1,0 +1,39 @@
+// `steward work --server URL --token T --agent A`: the remote babysitter (src/remote/remote-work.ts), no workspace needed.
+import { resolve } from 'node:path';
+import { StewardError } from '../../core/errors.js';
+import { zName, parseInput } from '../../core/schemas.js';
+import { remoteDirs, remoteWork, type RemoteRunResult } from '../../remote/remote-work.js';
+import { WorkerClient } from '../../remote/worker-client.js';
+import { withStopSignals } from '../../runner/work.js';
+import type { CliContext, CommandOutput, Values } from '../command.js';
+
+function describe(r: RemoteRunResult): string {
+  const head = `run ${r.run_id} task #${r.task_id}`;
+  const error = r.error ? `: ${r.error.split('\n')[0]!.slice(0, 200)}` : '';
+  if (r.status === 'deferred') return `${head}: server unreachable; the outcome waits in the outbox and is delivered when it is back`;
+  if (r.status === 'lease_lost') return `${head}: LEASE_LOST — the run is no longer live (${r.error ?? 'finished'})`;
+  return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status ?? '?'}${error}   log: ${r.log_path}`;
+}
+
+/** Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox. */
+export async function workRemote(ctx: CliContext, values: Values, usage: string): Promise<CommandOutput> {
+  if (values.run || values.here) throw new StewardError('USAGE', `--server goes with --agent (a remote worker claims its own runs)\nusage: ${usage}`);
+  if (!values.agent) throw new StewardError('USAGE', `--server needs --agent A\nusage: ${usage}`);
+  const agent = parseInput(zName, values.agent, 'agent');
+  const token = (values.token as string | undefined) ?? ctx.env.STEWARD_TOKEN;
+  if (!token) throw new StewardError('USAGE', `--server needs a worker token: --token T or STEWARD_TOKEN (STEWARD_TOKEN keeps it out of the process list)\nusage: ${usage}`);
+  const dir = resolve(ctx.cwd, ctx.dir ?? '.');
+  const workdir = values.workdir === undefined ? dir : resolve(ctx.cwd, String(values.workdir));
+  const client = new WorkerClient({ server: String(values.server), token });
+  const out = await withStopSignals((signal) =>
+    remoteWork({ client, agent, dir, workdir, signal, log: ctx.log, once: Boolean(values.once), tee: process.stdout.isTTY && !ctx.json ? process.stdout : null }),
+  );
+  const waiting = out.stopped === 'signal' && out.results.some((r) => r.status === 'deferred' && !out.delivered.includes(r.run_id));
+  const tail = out.stopped === 'paused' ? `agent ${agent} is paused until ${new Date(out.paused_until!).toISOString()}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+  const delivered = out.delivered.length ? `delivered from the outbox: run ${out.delivered.join(', ')}` : '';
+  return {
+    json: { runs: out.results, delivered: out.delivered, stopped: out.stopped, outbox: remoteDirs(dir).outbox, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) },
+    text: [...out.results.map(describe), delivered, tail].filter(Boolean).join('\n'),
+    exitCode: waiting ? 5 : 0,
+  };
+}

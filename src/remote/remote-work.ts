@@ -1,0 +1,394 @@
+// `steward work --server URL --token T --agent A`: a babysitter on a machine with no database. It claims, heartbeats,
+// streams its log and reports through the worker API (worker-api.ts); each outcome goes to a local outbox first and
+// leaves it only once the server has it, so a server that is down when the CLI ends gets the outcome when it is back.
+import { mkdirSync, openSync, readdirSync, readFileSync, readSync, closeSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
+import { noCaps, overCap } from '../core/budget.js';
+import { toStewardError, type StewardError } from '../core/errors.js';
+import { childEnv } from '../runner/child-env.js';
+import { killRunLeftovers } from '../runner/leftovers.js';
+import { outboxEntrySchema, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
+import { decideOutcome, type StopReason } from '../runner/outcome.js';
+import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
+import { describeCommand, RunLog, type Tee } from '../runner/run-log.js';
+import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
+import { runVerify, type VerifyReport } from '../runner/verify.js';
+import { LOG_CHUNK_BYTES } from './worker-api.js';
+import type { RemoteClaim, WorkerClient } from './worker-client.js';
+
+/** The remote babysitter's I/O and knobs. */
+export interface RemoteWorkOptions {
+  client: WorkerClient;
+  agent: string;
+  /** Its own folder: `.steward-remote/outbox` (outcomes not yet delivered) and `.steward-remote/logs`. */
+  dir: string;
+  /** Where the CLI runs. Default `dir`. */
+  workdir?: string;
+  /** The environment the CLI inherits (its profile's env is added). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  tee?: Tee | null;
+  /** Stop after one task. */
+  once?: boolean;
+  graceMs?: number;
+  /** How often new log bytes are sent while the CLI runs (ms). Default 1000. */
+  shipMs?: number;
+  /** Waits between tries while the server cannot be reached: from `min`, doubling up to `max` (ms). */
+  retryMs?: { min: number; max: number };
+  verifyTimeoutMs?: number;
+  supervise?: typeof superviseProcess;
+}
+
+/** How one remote run ended, from the worker's side. */
+export interface RemoteRunResult {
+  run_id: number;
+  task_id: number;
+  /** completed/failed: the server has it; deferred: still in the local outbox; lease_lost: not ours any more. */
+  status: 'completed' | 'failed' | 'lease_lost' | 'deferred';
+  task_status?: string;
+  kind?: string;
+  error?: string;
+  log_path: string;
+}
+
+export type RemoteStop = 'empty' | 'paused' | 'once' | 'signal';
+
+export interface RemoteWorkResult {
+  results: RemoteRunResult[];
+  /** Outcomes delivered from the outbox (left by an earlier run of this worker, or deferred in this one). */
+  delivered: number[];
+  stopped: RemoteStop;
+  paused_until?: number;
+}
+
+/** The worker's own folders. */
+export function remoteDirs(dir: string): { root: string; outbox: string; logs: string } {
+  const root = join(dir, '.steward-remote');
+  return { root, outbox: join(root, 'outbox'), logs: join(root, 'logs') };
+}
+
+const unreachable = (e: StewardError): boolean => e.code === 'UNAVAILABLE' || e.code === 'BUSY';
+
+/** Sleeps `ms`, or less when `signal` aborts; true when it slept the whole time. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const done = (whole: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(whole);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Sends a run's log from where the server's copy ends; false when the server cannot be reached. */
+class LogShipper {
+  private sent: number | undefined;
+  private busy: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly client: WorkerClient,
+    private readonly runId: number,
+    private readonly path: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  ship(): Promise<boolean> {
+    this.busy ??= this.shipNow().finally(() => (this.busy = undefined));
+    return this.busy;
+  }
+
+  private async shipNow(): Promise<boolean> {
+    try {
+      this.sent ??= (await this.client.log(this.runId, 0, Buffer.alloc(0))).size;
+      for (;;) {
+        const chunk = readFrom(this.path, this.sent, LOG_CHUNK_BYTES);
+        if (chunk.length === 0) return true;
+        try {
+          this.sent = (await this.client.log(this.runId, this.sent, chunk)).size;
+        } catch (err) {
+          const e = toStewardError(err);
+          // The server's copy is shorter than we thought (it was restored, or a chunk was lost): resend from its end.
+          if (e.code === 'CONFLICT' && typeof e.details.size === 'number') this.sent = e.details.size;
+          else throw e;
+        }
+      }
+    } catch (err) {
+      const e = toStewardError(err);
+      if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
+      return false;
+    }
+  }
+}
+
+/** Up to `max` bytes of a file from `offset` (empty when there are none, or no file). */
+function readFrom(path: string, offset: number, max: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, offset);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The local log of a run (same name as on the server). */
+const logPathOf = (dir: string, taskId: number, runId: number): string => join(remoteDirs(dir).logs, `${taskId}-${runId}.log`);
+
+/** Moves an outbox entry the server refused for good aside, with the reason. */
+function rejectEntry(outbox: string, runId: number, reason: string): void {
+  const to = join(outbox, 'rejected');
+  mkdirSync(to, { recursive: true });
+  renameSync(join(outbox, `${runId}.json`), join(to, `${runId}.json`));
+  writeFileSync(join(to, `${runId}.json.reason.txt`), `${reason}\n`);
+}
+
+type Delivery = { status: 'applied' | 'duplicate' | 'lease_lost'; task_status?: string; reason?: string } | { status: 'unreachable'; error: string } | { status: 'rejected'; error: string };
+
+/** Sends the rest of the run's log, then its outcome; the outbox file goes once the server has answered for good. */
+async function deliver(o: RemoteWorkOptions, entry: OutboxEntry): Promise<Delivery> {
+  const say = o.log ?? (() => {});
+  const { outbox } = remoteDirs(o.dir);
+  await new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say).ship();
+  try {
+    const answer = await o.client.outcome(entry);
+    removeOutboxEntry(outbox, entry.run_id);
+    return { status: answer.status, task_status: answer.task?.status, reason: answer.reason };
+  } catch (err) {
+    const e = toStewardError(err);
+    if (unreachable(e)) return { status: 'unreachable', error: `${e.code}: ${e.message}` };
+    rejectEntry(outbox, entry.run_id, `${e.code}: ${e.message}`);
+    say(`run ${entry.run_id}: the server refused its outcome (${e.code}: ${e.message}); kept in ${join(outbox, 'rejected')}`);
+    return { status: 'rejected', error: `${e.code}: ${e.message}` };
+  }
+}
+
+/**
+ * Delivers every outcome waiting in the local outbox, oldest run first, trying again (with a growing wait) while the
+ * server cannot be reached. Returns the runs delivered; stops early only when `signal` aborts.
+ */
+export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: number[]; done: boolean }> {
+  const say = o.log ?? (() => {});
+  const { outbox } = remoteDirs(o.dir);
+  const retry = o.retryMs ?? { min: 500, max: 10_000 };
+  const delivered: number[] = [];
+  let wait = retry.min;
+  for (;;) {
+    let names: string[];
+    try {
+      names = readdirSync(outbox).filter((n) => /^\d+\.json$/.test(n)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    } catch {
+      names = [];
+    }
+    if (names.length === 0) return { delivered, done: true };
+    let blocked: string | undefined;
+    for (const name of names) {
+      let entry: OutboxEntry;
+      try {
+        entry = outboxEntrySchema.parse(JSON.parse(readFileSync(join(outbox, name), 'utf8')));
+      } catch (err) {
+        rejectEntry(outbox, parseInt(name, 10), `unreadable outbox entry: ${(err as Error).message}`);
+        continue;
+      }
+      const d = await deliver(o, entry);
+      if (d.status === 'unreachable') {
+        blocked = d.error;
+        break;
+      }
+      if (d.status !== 'rejected') {
+        delivered.push(entry.run_id);
+        say(`run ${entry.run_id}: outcome delivered from the outbox (${d.status}${d.task_status ? `, task #${entry.task_id} ${d.task_status}` : ''})`);
+      }
+      wait = retry.min;
+    }
+    if (blocked === undefined) continue;
+    say(`server unreachable (${blocked}); ${names.length} outcome(s) kept in ${outbox}, trying again in ${wait} ms`);
+    if (!(await sleep(wait, o.signal))) return { delivered, done: false };
+    wait = Math.min(retry.max, wait * 2);
+  }
+}
+
+/** Runs one claimed task's CLI under supervision, verifies, and reports the outcome (or keeps it in the outbox). */
+export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): Promise<RemoteRunResult> {
+  const say = o.log ?? (() => {});
+  const { task, run, profile, caps, prompt } = claim;
+  const dirs = remoteDirs(o.dir);
+  const workdir = o.workdir ?? o.dir;
+  const graceMs = o.graceMs ?? 5000;
+  const supervise = o.supervise ?? superviseProcess;
+  const logPath = logPathOf(o.dir, task.id, run.id);
+  const log = new RunLog(logPath, o.tee ?? null);
+  const shipper = new LogShipper(o.client, run.id, logPath, say);
+  const base = { run_id: run.id, task_id: task.id, log_path: logPath };
+  const leaseSeconds = profile.leaseSeconds;
+  const plainTimeoutMs = (task.timeout_seconds ?? profile.timeoutSeconds) * 1000;
+  const budgetMinutesMs = caps.maxMinutes !== undefined && caps.maxMinutes * 60_000 < plainTimeoutMs ? Math.round(caps.maxMinutes * 60_000) : undefined;
+  const timeoutMs = budgetMinutesMs ?? plainTimeoutMs;
+  const stallMs = profile.stallSeconds * 1000;
+  const adapter = getAdapter(profile.cli);
+  const stallOn = adapter.streamsEvents ? 'output' : 'output-or-cpu';
+  log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${o.agent} on ${hostname()} (remote worker), pid ${process.pid}`);
+
+  const stopper = new AbortController();
+  let stop: StopReason | undefined;
+  const halt = (reason: StopReason) => {
+    if (stop) return;
+    stop = reason;
+    stopper.abort(reason);
+  };
+  const onOuterStop = () => halt(o.signal!.reason as StopReason);
+  o.signal?.addEventListener('abort', onOuterStop, { once: true });
+  if (o.signal?.aborted) onOuterStop();
+
+  const meter: UsageMeter = createUsageMeter(profile.cli);
+  const decoder = new StringDecoder('utf8');
+  const startedAt = Date.now();
+  const capped = !noCaps(caps);
+  // Heartbeats carry the usage so far; LEASE_LOST (cancelled, superseded, expired) stops the CLI. An unreachable
+  // server is tried again at the next beat: the lease has slack, and the outcome waits in the outbox either way.
+  const beat = async () => {
+    try {
+      const usage = meter.usage() as Record<string, number> | undefined;
+      await o.client.heartbeat(run.id, leaseSeconds, usage);
+    } catch (err) {
+      const e = toStewardError(err);
+      if (e.code === 'LEASE_LOST') halt({ kind: 'lease_lost', why: e.message });
+      else say(`run ${run.id}: heartbeat failed (${e.code}): ${e.message}`);
+    }
+  };
+  const beats = setInterval(() => void beat(), Math.max(1000, Math.floor((leaseSeconds * 1000) / 3)));
+  const ships = setInterval(() => void shipper.ship(), Math.max(50, o.shipMs ?? 1000));
+
+  let proc: ProcessResult;
+  let verify: VerifyReport | undefined;
+  let verdict: Verdict;
+  let promptFile: string | undefined;
+  try {
+    const env0 = o.env ?? process.env;
+    const knobs = settingsDefaultsEnv(profile.cli, dirs.root, env0);
+    const env = childEnv(env0, profile.cli, { ...knobs, ...profile.env }, { root: o.dir, runId: run.id, taskId: task.id });
+    const provider = profile.cli === 'codex' ? codexProviderOf(env) : undefined;
+    const inv = adapter.build(profile, { prompt, taskId: task.id, workdir, promptFile: logPath.replace(/\.log$/, '.prompt.md'), ...(provider ? { provider } : {}) });
+    if (inv.promptFile) {
+      promptFile = inv.promptFile;
+      mkdirSync(dirname(promptFile), { recursive: true });
+      rmSync(promptFile, { force: true });
+      writeFileSync(promptFile, prompt, { mode: 0o600, flag: 'wx' });
+    }
+    mkdirSync(workdir, { recursive: true });
+    log.line(`$ ${describeCommand(inv.file, inv.args, prompt)}  (in ${workdir})`);
+    say(`run ${run.id}: task #${task.id} → ${profile.cli} (log ${logPath})`);
+    const cliOutput = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+      log.write(chunk);
+      if (stream !== 'stdout') return;
+      meter.push(decoder.write(chunk), () => {
+        const over = capped && !stop && !meter.final() ? overCap(caps, meter.usage(), Date.now() - startedAt) : undefined;
+        if (!over) return;
+        log.line(`run ${run.id}: ${over.cap} reached (${over.value}/${over.limit}); stopping the CLI`);
+        halt({ kind: 'budget', over });
+      });
+    };
+    proc = stop
+      ? { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error: 'stopped before the CLI started' }
+      : await supervise({
+        file: inv.file, args: inv.args, cwd: workdir, env, timeoutMs, stallMs, stallOn, graceMs, signal: stopper.signal, onOutput: cliOutput,
+        ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}),
+      });
+    log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
+    const left = await killRunLeftovers(o.dir, run.id, graceMs);
+    if (left.length) log.line(`killed ${left.length} leftover process group(s) of run ${run.id}: ${left.join(', ')}`);
+    verdict = proc.ended === 'spawn_error' ? { ok: false, summary: '' } : adapter.parse(proc);
+    if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length) {
+      verify = await runVerify(task.verify, {
+        cwd: workdir, env: env0, timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopper.signal, supervise,
+        onOutput: (chunk) => log.write(chunk), onCommand: (command) => log.line(`verify: ${command}`),
+      });
+    }
+  } catch (err) {
+    proc = { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error: toStewardError(err).message };
+    verdict = { ok: false, summary: '' };
+  } finally {
+    clearInterval(beats);
+    clearInterval(ships);
+    o.signal?.removeEventListener('abort', onOuterStop);
+    if (promptFile) rmSync(promptFile, { force: true });
+  }
+  const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
+  if (decision.verb === 'none') {
+    log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped and nothing is reported`);
+    log.close();
+    await shipper.ship();
+    return { ...base, status: 'lease_lost', error: decision.why };
+  }
+  const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
+  const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
+  const entry: OutboxEntry = {
+    version: 1, run_id: run.id, task_id: task.id, verb: decision.verb, input: decision.input, decided_at: Date.now(), host: hostname(), pid: process.pid,
+  };
+  // Write-ahead: the outcome is on this machine's disk before it is sent.
+  writeOutboxEntry(dirs.outbox, entry);
+  log.line(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : `failed (${kind})`}; reporting to the server`);
+  log.close();
+  const d = await deliver(o, entry);
+  if (d.status === 'unreachable') {
+    say(`run ${run.id}: server unreachable (${d.error}); outcome kept in ${join(dirs.outbox, `${run.id}.json`)} until it is back`);
+    return { ...base, status: 'deferred', kind, error };
+  }
+  if (d.status === 'lease_lost') return { ...base, status: 'lease_lost', kind, error: d.reason };
+  if (d.status === 'rejected') return { ...base, status: 'failed', kind, error: d.error };
+  say(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : 'failed'} → task #${task.id} ${d.task_status ?? '(recorded before)'}`);
+  return { ...base, status: decision.verb === 'complete' ? 'completed' : 'failed', task_status: d.task_status, kind, error };
+}
+
+/**
+ * The remote work loop: deliver what the outbox holds, claim, babysit, report; until nothing is claimable (or once).
+ * An unreachable server is waited for (growing waits), never a reason to drop an outcome or to claim more work.
+ */
+export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult> {
+  const say = o.log ?? (() => {});
+  const retry = o.retryMs ?? { min: 500, max: 10_000 };
+  const results: RemoteRunResult[] = [];
+  const delivered: number[] = [];
+  const host = hostname();
+  let wait = retry.min;
+  for (;;) {
+    const outbox = await deliverOutbox(o);
+    delivered.push(...outbox.delivered);
+    if (!outbox.done || o.signal?.aborted) return { results, delivered, stopped: 'signal' };
+    if (o.once && results.length) return { results, delivered, stopped: 'once' };
+    let claim: Awaited<ReturnType<WorkerClient['claim']>>;
+    try {
+      claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir);
+      wait = retry.min;
+    } catch (err) {
+      const e = toStewardError(err);
+      if (!unreachable(e)) throw e;
+      say(`server unreachable (${e.message}); trying again in ${wait} ms`);
+      if (!(await sleep(wait, o.signal))) return { results, delivered, stopped: 'signal' };
+      wait = Math.min(retry.max, wait * 2);
+      continue;
+    }
+    if (!claim.task) {
+      return claim.paused_until ? { results, delivered, stopped: 'paused', paused_until: claim.paused_until } : { results, delivered, stopped: 'empty' };
+    }
+    results.push(await runRemoteClaim(o, claim as RemoteClaim));
+    if ((o.signal?.reason as StopReason | undefined)?.kind === 'signal') {
+      const last = await deliverOutbox({ ...o, signal: AbortSignal.timeout(0) });
+      delivered.push(...last.delivered);
+      return { results, delivered, stopped: 'signal' };
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// The worker role over HTTP for babysitters on other machines (`steward work --server`, docs/SCALING.md): a small JSON
+// API beside /mcp, on the same operations as the MCP worker tools — the run id fences every write, an outcome counts
+// by when it was decided (the late-result rules of recordRunOutcome), and nothing here touches the worker's files.
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { backoffPolicyOf, type Config } from '../config/schema.js';
+import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
+import { chooseModel } from '../core/routing.js';
+import { parseInput, zName } from '../core/schemas.js';
+import type { OpContext } from '../core/types.js';
+import { makeAuthenticator, type McpTokens } from '../mcp/index.js';
+import { claimTask, heartbeatRun, recordRunProcess, runCapsOf, taskContext } from '../ops/index.js';
+import { applyOutboxEntry, outboxEntrySchema } from '../runner/outbox.js';
+import { buildPrompt } from '../runner/prompt.js';
+import { runLogPath } from '../runner/run-log.js';
+import type { Store } from '../store/open-store.js';
+import type { Workspace } from '../workspace/workspace.js';
+
+/** Where the API lives; every route is a POST with a JSON body under it. */
+export const WORKER_API_PREFIX = '/api/worker/';
+/** The version of the API's shapes; a client sends it and a server answers with its own. */
+export const WORKER_API_VERSION = 1;
+/** A request body's limit: a log chunk is at most LOG_CHUNK_BYTES before base64. */
+const MAX_BODY_BYTES = 1024 * 1024;
+export const LOG_CHUNK_BYTES = 512 * 1024;
+/** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
+export const REMOTE_HOST_PREFIX = 'remote:';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  VALIDATION: 400, USAGE: 400, PARSE_ERROR: 400, NOT_FOUND: 404, FORBIDDEN: 403, LEASE_LOST: 409, CONFLICT: 409,
+  INVALID_TRANSITION: 409, ALREADY_CLAIMED: 409, BUSY: 503, UNAVAILABLE: 503,
+};
+
+export interface WorkerApiOptions {
+  store: Store;
+  tokens: McpTokens;
+  workspace: Workspace;
+  config: Config;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const claimBody = z.strictObject({
+  agent: zName,
+  host: z.string().trim().min(1).max(200),
+  workdir: z.string().min(1).max(4096),
+});
+const heartbeatBody = z.strictObject({
+  run_id: z.number().int().positive(),
+  lease_seconds: z.number().int().min(5).max(24 * 3600).optional(),
+  /** The CLI's usage so far (read from its stream), recorded on the run as the local babysitter does. */
+  usage: z.strictObject({
+    cost_usd: z.number().min(0).max(1e9).optional(),
+    tokens_in: z.number().int().min(0).max(1e15).optional(),
+    tokens_out: z.number().int().min(0).max(1e15).optional(),
+    turns: z.number().int().min(0).max(1e9).optional(),
+  }).optional(),
+});
+const logBody = z.strictObject({
+  run_id: z.number().int().positive(),
+  /** Where `data` starts in the run's log (bytes): the server keeps what it has and appends the rest. */
+  offset: z.number().int().min(0),
+  /** base64 of at most LOG_CHUNK_BYTES. */
+  data: z.string().max(Math.ceil(LOG_CHUNK_BYTES / 3) * 4 + 4),
+});
+const outcomeBody = z.strictObject({ entry: outboxEntrySchema });
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.code] ?? 500): void {
+  send(res, status, { error: err.toJSON() });
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new StewardError('VALIDATION', `request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new StewardError('PARSE_ERROR', 'the request body is not JSON');
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The request handler for WORKER_API_PREFIX routes (worker-role bearer tokens only). */
+export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const check = makeAuthenticator(o.tokens);
+  const now = o.now ?? Date.now;
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { store, config, workspace } = o;
+
+  const routes: Record<string, (body: unknown, ctx: OpContext) => unknown> = {
+    /** The best ready task for an agent profile of this workspace, with the profile and the prompt to run. */
+    claim(body, ctx) {
+      const q = parseInput(claimBody, body, 'claim');
+      const profile = Object.hasOwn(config.agents, q.agent) ? config.agents[q.agent]! : undefined;
+      if (!profile) throw new StewardError('NOT_FOUND', `no agent profile "${q.agent}" in the server's config`, { agent: q.agent });
+      const input = { agent: q.agent, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds };
+      const claimed = claimTask(store, input, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` });
+      if (!claimed.task) return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}) };
+      const { task, run } = claimed;
+      const logPath = runLogPath(workspace, task.id, run.id);
+      // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
+      const model = chooseModel(q.agent, profile, task, config.routing);
+      const routed = model === profile.model ? profile : { ...profile, model };
+      recordRunProcess(store, run.id, { log_path: logPath, ...(routed.model ? { model: routed.model } : {}) });
+      const prompt = buildPrompt(task, taskContext(store, task), { workdir: q.workdir });
+      return {
+        task: { id: task.id, title: task.title, project: task.project, type: task.type, verify: task.verify, timeout_seconds: task.timeout_seconds },
+        run: { id: run.id, lease_expires_at: run.lease_expires_at, log_path: logPath },
+        profile: routed,
+        caps: runCapsOf(store, task.id, routed),
+        prompt,
+      };
+    },
+    /** Extends the lease (LEASE_LOST when the run is not live: cancelled, superseded, expired); records usage so far. */
+    heartbeat(body, ctx) {
+      const q = parseInput(heartbeatBody, body, 'heartbeat');
+      const { run, task } = heartbeatRun(store, { run_id: q.run_id, ...(q.lease_seconds ? { lease_seconds: q.lease_seconds } : {}) }, ctx);
+      if (q.usage && Object.keys(q.usage).length) {
+        try {
+          const usage = q.usage;
+          store.tx(() => store.budgets.recordUsage(run.id, usage));
+        } catch (err) {
+          log(`worker api: run ${run.id}: recording usage failed: ${toStewardError(err).message}`);
+        }
+      }
+      return { run: { id: run.id, lease_expires_at: run.lease_expires_at }, task: { id: task.id, status: task.status } };
+    },
+    /** Appends a chunk of the run's log at `offset`; answers the size the server now has (resend from there). */
+    log(body) {
+      const q = parseInput(logBody, body, 'log');
+      const run = store.read(() => store.runs.get(q.run_id));
+      if (!run) throw new StewardError('NOT_FOUND', `no run ${q.run_id}`, { run_id: q.run_id });
+      if (!run.host?.startsWith(REMOTE_HOST_PREFIX)) throw new StewardError('FORBIDDEN', `run ${q.run_id} is not a remote worker's`, { run_id: q.run_id });
+      const path = runLogPath(workspace, run.task_id, run.id);
+      const have = fileSize(path);
+      const data = Buffer.from(q.data, 'base64');
+      if (q.offset > have) throw new StewardError('CONFLICT', `the server has ${have} bytes of run ${q.run_id}'s log; send from there`, { run_id: q.run_id, size: have });
+      const fresh = data.subarray(have - q.offset);
+      if (fresh.length) {
+        mkdirSync(dirname(path), { recursive: true });
+        appendFileSync(path, fresh);
+      }
+      return { size: have + fresh.length };
+    },
+    /** Records an outcome from the worker's outbox, judged at its decided_at; applied, duplicate or late. */
+    outcome(body, ctx) {
+      const q = parseInput(outcomeBody, body, 'outcome');
+      const result = applyOutboxEntry(store, q.entry, ctx);
+      if (result.status === 'applied') return { status: 'applied', task: { id: result.task.id, status: result.task.status } };
+      if (result.status === 'duplicate') return { status: 'duplicate' };
+      return { status: 'lease_lost', reason: result.reason };
+    },
+  };
+
+  return async (req, res) => {
+    try {
+      const grant = check(req.headers.authorization);
+      if (!grant) return sendError(res, new StewardError('FORBIDDEN', 'unauthorized: send Authorization: Bearer <worker token>'), 401);
+      if (grant.role !== 'worker') return sendError(res, new StewardError('FORBIDDEN', `a ${grant.role} token may not use the worker API`, { role: grant.role }));
+      const name = new URL(req.url ?? '/', 'http://x').pathname.slice(WORKER_API_PREFIX.length);
+      const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
+      if (!route) return sendError(res, new StewardError('NOT_FOUND', `no worker API route ${name} (claim, heartbeat, log, outcome)`));
+      if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', 'POST only'), 405);
+      const body = await readBody(req);
+      const ctx: OpContext = { now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) };
+      send(res, 200, { version: WORKER_API_VERSION, ...(route(body, ctx) as object) });
+    } catch (err) {
+      const e = toStewardError(err);
+      if (e.code === 'INTERNAL') log(`worker api: ${(err as Error)?.stack ?? String(err)}`);
+      if (!res.headersSent) sendError(res, e);
+      else res.end();
+    }
+  };
+}

@@ -1,0 +1,102 @@
+// The remote babysitter's side of the worker API: JSON POSTs with a bearer token. A server that cannot be reached
+// (refused, reset, timed out, a proxy's 502/503/504) is UNAVAILABLE; the server's own errors keep their codes.
+import { ERROR_CODES, StewardError, type ErrorCode } from '../core/errors.js';
+import type { AgentProfile } from '../config/schema.js';
+import type { RunCaps } from '../core/budget.js';
+import type { OutboxEntry } from '../runner/outbox.js';
+import { WORKER_API_PREFIX, WORKER_API_VERSION } from './worker-api.js';
+
+/** What a claim hands a remote worker. */
+export interface RemoteClaim {
+  task: { id: number; title: string; project: string; type: string; verify: string[]; timeout_seconds: number | null };
+  run: { id: number; lease_expires_at: number; log_path: string };
+  profile: AgentProfile;
+  caps: RunCaps;
+  prompt: string;
+}
+
+export interface WorkerClientOptions {
+  /** The server's base URL (http://127.0.0.1:7410, or https://… behind a TLS proxy). */
+  server: string;
+  token: string;
+  /** Per request. Default 30 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** The base URL of a server as the person gave it; USAGE for anything but http(s) without credentials. */
+export function serverBase(server: string): URL {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new StewardError('USAGE', `--server must be a URL like http://127.0.0.1:7410 (got "${server}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new StewardError('USAGE', `--server must be http:// or https:// (got ${url.protocol})`);
+  if (url.username || url.password) throw new StewardError('USAGE', '--server must not carry credentials: pass the token with --token or STEWARD_TOKEN');
+  return url;
+}
+
+const isCode = (c: unknown): c is ErrorCode => typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c);
+
+/** A small client for the four routes. */
+export class WorkerClient {
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly o: WorkerClientOptions) {
+    this.base = serverBase(o.server);
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.doFetch = o.fetch ?? fetch;
+  }
+
+  /** POSTs `body` to route `name`; the parsed answer, or a StewardError. */
+  async post<T>(name: string, body: unknown): Promise<T> {
+    const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${WORKER_API_PREFIX}${name}`, this.base);
+    let res: Response;
+    try {
+      res = await this.doFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}`, 'x-steward-worker-api': String(WORKER_API_VERSION) },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new StewardError('UNAVAILABLE', `cannot reach ${this.base.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { server: this.base.origin });
+    }
+    let parsed: unknown;
+    const text = await res.text().catch(() => '');
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+    if (res.ok && parsed && !error) return parsed as T;
+    if (error && isCode(error.code)) {
+      throw new StewardError(error.code, `server: ${String(error.message)}`, (error.details as Record<string, unknown>) ?? {});
+    }
+    // No steward answer: a proxy in front of a stopped server, or something else on that port.
+    if (res.status >= 500 || res.status === 429) throw new StewardError('UNAVAILABLE', `${this.base.origin} answered ${res.status}`, { status: res.status });
+    if (res.status === 401 || res.status === 403) throw new StewardError('FORBIDDEN', `${this.base.origin} answered ${res.status}: check the token`, { status: res.status });
+    throw new StewardError('INTERNAL', `${this.base.origin} answered ${res.status} without a steward error: ${text.slice(0, 200)}`, { status: res.status });
+  }
+
+  claim(agent: string, host: string, workdir: string): Promise<{ task: null; paused_until?: number } | RemoteClaim> {
+    return this.post('claim', { agent, host, workdir });
+  }
+
+  heartbeat(runId: number, leaseSeconds: number, usage?: Record<string, number>): Promise<{ run: { id: number; lease_expires_at: number }; task: { id: number; status: string } }> {
+    return this.post('heartbeat', { run_id: runId, lease_seconds: leaseSeconds, ...(usage && Object.keys(usage).length ? { usage } : {}) });
+  }
+
+  log(runId: number, offset: number, data: Buffer): Promise<{ size: number }> {
+    return this.post('log', { run_id: runId, offset, data: data.toString('base64') });
+  }
+
+  outcome(entry: OutboxEntry): Promise<{ status: 'applied' | 'duplicate' | 'lease_lost'; task?: { id: number; status: string }; reason?: string }> {
+    return this.post('outcome', { entry });
+  }
+}

@@ -1,0 +1,118 @@
+// The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { configSchema } from '../src/config/schema.js';
+import { StewardError } from '../src/core/errors.js';
+import { createGuardedServer } from '../src/http/request-guard.js';
+import { addTask, cancelTask } from '../src/ops/index.js';
+import { createWorkerApiHandler } from '../src/remote/worker-api.js';
+import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
+import { openStore, type Store } from '../src/store/open-store.js';
+import { workspaceAt } from '../src/workspace/workspace.js';
+import { at, tempDir } from './support/helpers.js';
+
+const WORKER = 'worker-token-0123456789abcdef';
+const PLANNER = 'planner-token-0123456789abcdef';
+
+async function rejects(p: Promise<unknown>, code: string): Promise<StewardError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof StewardError, String(err));
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('worker API', () => {
+  let store: Store;
+  let url: string;
+  let close: () => void;
+  const ws = workspaceAt(tempDir());
+  const client = () => new WorkerClient({ server: url, token: WORKER });
+
+  before(async () => {
+    store = openStore(ws.dbPath);
+    const config = configSchema.parse({ agents: { box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60 } } });
+    const handler = createWorkerApiHandler({
+      store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' }, [PLANNER]: { role: 'planner' } }, log: () => {},
+    });
+    const server = createGuardedServer((req, res) => void handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => {
+      server.close();
+      server.closeAllConnections();
+    };
+  });
+  after(() => {
+    close();
+    store.close();
+  });
+
+  test('claim hands over the task, the server\'s profile and the prompt; the run is marked remote', async () => {
+    const task = addTask(store, { title: 'remote job', goal: 'do the thing', agent: 'box' }, at(Date.now())).task;
+    const c = (await client().claim('box', 'far-away', '/srv/work')) as RemoteClaim;
+    assert.equal(c.task.id, task.id);
+    assert.equal(c.profile.cli, 'command');
+    assert.match(c.prompt, /Work in this directory: \/srv\/work/);
+    assert.match(c.prompt, /do the thing/);
+    const run = store.runs.get(c.run.id)!;
+    assert.deepEqual([run.host, run.pid, run.claimed_by], ['remote:far-away', null, 'box-1']);
+    assert.equal(run.log_path, join(ws.logsDir, `${task.id}-${run.id}.log`));
+    assert.deepEqual(await client().claim('box', 'far-away', '/srv/work'), { version: 1, task: null });
+    await rejects(client().claim('nobody', 'far-away', '/srv/work'), 'NOT_FOUND');
+  });
+
+  test('heartbeats, log chunks at offsets, a completion, and the same completion again', async () => {
+    addTask(store, { title: 'second', agent: 'box' }, at(Date.now()));
+    const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const beat = await client().heartbeat(c.run.id, 120, { cost_usd: 0.5, tokens_in: 10 });
+    assert.equal(beat.task.status, 'running');
+    assert.equal(store.runs.get(c.run.id)!.cost_usd, 0.5);
+    assert.deepEqual(await client().log(c.run.id, 0, Buffer.from('hello ')), { version: 1, size: 6 });
+    // A chunk sent again (the answer was lost) is not appended twice; an overlapping one adds only what is new.
+    assert.equal((await client().log(c.run.id, 0, Buffer.from('hello '))).size, 6);
+    assert.equal((await client().log(c.run.id, 3, Buffer.from('lo world\n'))).size, 12);
+    const gap = await rejects(client().log(c.run.id, 99, Buffer.from('x')), 'CONFLICT');
+    assert.equal(gap.details.size, 12);
+    assert.equal(readFileSync(c.run.log_path, 'utf8'), 'hello world\n');
+    const entry = { version: 1 as const, run_id: c.run.id, task_id: c.task.id, verb: 'complete' as const, input: { summary: 'all done' }, decided_at: Date.now(), host: 'h', pid: 1 };
+    const done = await client().outcome(entry);
+    assert.deepEqual([done.status, done.task?.status], ['applied', 'done']);
+    assert.equal((await client().outcome(entry)).status, 'duplicate');
+    await rejects(client().heartbeat(c.run.id, 60), 'LEASE_LOST');
+  });
+
+  test('a cancelled run: its heartbeat is LEASE_LOST and its outcome is kept on the run as a late result', async () => {
+    const task = addTask(store, { title: 'to cancel', agent: 'box' }, at(Date.now())).task;
+    const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    cancelTask(store, { id: task.id, reason: 'changed my mind' }, at(Date.now(), 'human'));
+    await rejects(client().heartbeat(c.run.id, 60), 'LEASE_LOST');
+    const late = await client().outcome({ version: 1, run_id: c.run.id, task_id: task.id, verb: 'complete', input: { summary: 'too late' }, decided_at: Date.now(), host: 'h', pid: 1 });
+    assert.equal(late.status, 'lease_lost');
+    assert.equal(store.tasks.get(task.id)!.status, 'cancelled');
+    assert.match(JSON.stringify(store.runs.get(c.run.id)!.late), /too late/);
+  });
+
+  test('tokens: none or a wrong one, and another role, are FORBIDDEN; a local run\'s log is not the API\'s', async () => {
+    await rejects(new WorkerClient({ server: url, token: 'wrong-token-0123456789abcdef' }).claim('box', 'h', '/w'), 'FORBIDDEN');
+    await rejects(new WorkerClient({ server: url, token: PLANNER }).claim('box', 'h', '/w'), 'FORBIDDEN');
+    const task = addTask(store, { title: 'local one', agent: 'box' }, at(Date.now())).task;
+    const { claimTask } = await import('../src/ops/index.js');
+    const local = claimTask(store, { agent: 'box' }, at(Date.now()), { host: 'this-host', pid: process.pid });
+    if (!local.task) throw new Error('nothing claimed');
+    assert.equal(local.task.id, task.id);
+    await rejects(client().log(local.run.id, 0, Buffer.from('x')), 'FORBIDDEN');
+    assert.equal(existsSync(join(ws.logsDir, `${task.id}-${local.run.id}.log`)), false);
+  });
+
+  test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again)', async () => {
+    await rejects(new WorkerClient({ server: 'http://127.0.0.1:1', token: WORKER }).claim('box', 'h', '/w'), 'UNAVAILABLE');
+    assert.throws(() => new WorkerClient({ server: 'ftp://x', token: WORKER }), /http:\/\/ or https:\/\//);
+  });
+});
