@@ -224,6 +224,7 @@ export const MIGRATIONS: readonly string[] = [
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
 export function migrate(db: Database): number {
+  if (upToDate(db)) return 0; // the common open: one read, no write lock
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   let applied = 0;
   MIGRATIONS.forEach((sql, index) => {
@@ -238,6 +239,14 @@ export function migrate(db: Database): number {
     if (run.immediate()) applied++;
   });
   return applied;
+}
+
+/** Whether every migration is recorded as applied (versions 1…N, N = this code's): then there is nothing to do. */
+function upToDate(db: Database): boolean {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return false;
+  const row = db.prepare('SELECT count(*) AS n, min(version) AS lo, max(version) AS hi FROM schema_migrations').get() as { n: number; lo: number | null; hi: number | null };
+  return row.n === MIGRATIONS.length && row.lo === 1 && row.hi === MIGRATIONS.length;
 }
 
 /** The newest schema version this code knows. */

@@ -33,18 +33,55 @@ export interface StoreOptions {
 
 /** The queue's database: typed repositories plus transactions that translate driver errors. */
 export class Store {
-  readonly tasks: TaskRepo;
-  readonly runs: RunRepo;
-  readonly proposals: ProposalRepo;
-  readonly events: EventRepo;
-  readonly meta: MetaRepo;
-  readonly agents: AgentRepo;
-  readonly reports: ReportRepo;
-  readonly web: WebRepo;
-  readonly branches: BranchRepo;
-  readonly archive: ArchiveRepo;
-  readonly schedules: ScheduleRepo;
-  readonly budgets: BudgetRepo;
+  // Each repository prepares its statements when first used: a command pays only for the tables it touches.
+  #tasks?: TaskRepo;
+  get tasks(): TaskRepo {
+    return (this.#tasks ??= new TaskRepo(this.db));
+  }
+  #runs?: RunRepo;
+  get runs(): RunRepo {
+    return (this.#runs ??= new RunRepo(this.db));
+  }
+  #proposals?: ProposalRepo;
+  get proposals(): ProposalRepo {
+    return (this.#proposals ??= new ProposalRepo(this.db));
+  }
+  #events?: EventRepo;
+  get events(): EventRepo {
+    return (this.#events ??= new EventRepo(this.db));
+  }
+  #meta?: MetaRepo;
+  get meta(): MetaRepo {
+    return (this.#meta ??= new MetaRepo(this.db));
+  }
+  #agents?: AgentRepo;
+  get agents(): AgentRepo {
+    return (this.#agents ??= new AgentRepo(this.db));
+  }
+  #reports?: ReportRepo;
+  get reports(): ReportRepo {
+    return (this.#reports ??= new ReportRepo(this.db));
+  }
+  #web?: WebRepo;
+  get web(): WebRepo {
+    return (this.#web ??= new WebRepo(this.db));
+  }
+  #branches?: BranchRepo;
+  get branches(): BranchRepo {
+    return (this.#branches ??= new BranchRepo(this.db));
+  }
+  #archive?: ArchiveRepo;
+  get archive(): ArchiveRepo {
+    return (this.#archive ??= new ArchiveRepo(this.db));
+  }
+  #schedules?: ScheduleRepo;
+  get schedules(): ScheduleRepo {
+    return (this.#schedules ??= new ScheduleRepo(this.db));
+  }
+  #budgets?: BudgetRepo;
+  get budgets(): BudgetRepo {
+    return (this.#budgets ??= new BudgetRepo(this.db));
+  }
   private readonly txn: ReturnType<Database.Database['transaction']>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
   private readonly opened: FileIdentity | null;
@@ -62,18 +99,6 @@ export class Store {
     readonly path: string,
   ) {
     this.opened = fileIdentity(path);
-    this.tasks = new TaskRepo(db);
-    this.runs = new RunRepo(db);
-    this.proposals = new ProposalRepo(db);
-    this.events = new EventRepo(db);
-    this.meta = new MetaRepo(db);
-    this.agents = new AgentRepo(db);
-    this.reports = new ReportRepo(db);
-    this.web = new WebRepo(db);
-    this.branches = new BranchRepo(db);
-    this.archive = new ArchiveRepo(db);
-    this.schedules = new ScheduleRepo(db);
-    this.budgets = new BudgetRepo(db);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 

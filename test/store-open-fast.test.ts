@@ -1,0 +1,33 @@
+// Opening an up-to-date queue takes no write lock (migrate reads schema_migrations once and stops): a CLI command
+// that only reads starts while another process holds the write lock, and the migrations still run on an old file.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openStore } from '../src/store/open-store.js';
+import { SCHEMA_VERSION } from '../src/store/migrations.js';
+import { databaseAtVersion, tempDir } from './support/helpers.js';
+
+test('an up-to-date database opens (and reads) while another connection holds the write lock', () => {
+  const path = join(tempDir(), 'queue.db');
+  openStore(path).close(); // creates and migrates
+  const other = new Database(path);
+  other.exec('BEGIN IMMEDIATE');
+  try {
+    const store = openStore(path, { busyTimeoutMs: 0 });
+    assert.equal(store.read(() => store.tasks.page({ afterPriority: -1, afterId: 0, limit: 5 })).length, 0);
+    store.close();
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+});
+
+test('an older database is still migrated on open', () => {
+  const { path, db } = databaseAtVersion(SCHEMA_VERSION - 1);
+  db.close();
+  const store = openStore(path);
+  const versions = store.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
+  assert.equal(versions.n, SCHEMA_VERSION);
+  store.close();
+});
