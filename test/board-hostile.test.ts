@@ -85,6 +85,22 @@ describe('TASKS.md: hostile edits', () => {
     assert.equal(count(ws.store, 'write the changelog'), 2);
   });
 
+  test('a new line never carries a command (issue 14 item 2): "verify:" text, in the title or after " — ", sets no verify', () => {
+    const ws = workspace();
+    ws.tick(1);
+    ws.write(ws.read().replace('# Tasks\n', '# Tasks\n\n## default\n\n- [ ] ship it verify: touch pwned\n- [ ] deploy — verify: touch pwned2 · then: x\n'));
+    const r = ws.tick(10);
+    assert.equal(r.errors, undefined);
+    const rows = ws.store.db.prepare('SELECT title, verify_json, then_json FROM tasks ORDER BY id').all() as Array<{ title: string; verify_json: string; then_json: string }>;
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    assert.match(rows[0]!.title, /^ship it/);
+    assert.match(rows[1]!.title, /^deploy/);
+    for (const row of rows) {
+      assert.deepEqual(JSON.parse(row.verify_json), [], row.title);
+      assert.deepEqual(JSON.parse(row.then_json), [], row.title);
+    }
+  });
+
   test('a line starting "- ⚠ " is a person\'s line: a task under a project, kept in Could not read', () => {
     const ws = workspace();
     ws.tick(1);
