@@ -100,7 +100,9 @@ export async function runRow(cli: CliName, scenario: Scenario, root: string, moc
   const init = await steward(['init', '--dir', dir], env, 60_000);
   if (init.code !== 0) fail(`steward init: ${init.stderr.trim()}`);
   const config = {
-    projects: { e2e: { workdir: 'proj', agent: cli } },
+    // isolation none: the rows' workspaces are under e2e/.runs in the checkout, so `proj` sits inside steward's own git
+    // repository and would get a worktree of it (where proj does not exist: the CLI could not start, "not found").
+    projects: { e2e: { workdir: 'proj', agent: cli, isolation: 'none' } },
     // The harness's scenarios run shell tools (a background process): bypass, which steward never picks by itself.
     agents: { [cli]: { ...profile, ...(cli === 'opencode' ? {} : { permissions: 'bypass' }), timeoutSeconds: limits.timeoutSeconds, stallSeconds: limits.stallSeconds, leaseSeconds: 60 } },
   };
