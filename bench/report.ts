@@ -152,4 +152,6 @@ export interface BenchOptions {
   startupRounds: number;
   /** How long the babysitter section's fake CLI runs. */
   babysitterSeconds: number;
+  /** Samples per series of the dispatch section (default 9). */
+  dispatchSamples?: number;
 }

@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import { quietProgress } from '../bench/report.js';
 import { runBench, SECTIONS } from '../bench/run.js';
 
-test('bench report: all eight sections run on tiny sizes, every task claimed exactly once', async () => {
+test('bench report: all nine sections run on tiny sizes, every task claimed exactly once', async () => {
   quietProgress();
   const tiny = {
     tasks: 30, repeat: 1, peerProcs: [1], procs: [2], sizes: [100], roundTrips: 5,
-    mcpTasks: 100, cliPairs: 1, steadyTicks: 1, cliTicks: 1, startupRounds: 1, babysitterSeconds: 2,
+    mcpTasks: 100, cliPairs: 1, steadyTicks: 1, cliTicks: 1, startupRounds: 1, babysitterSeconds: 2, dispatchSamples: 1,
   };
   const { sections, markdown } = await runBench(tiny, Object.keys(SECTIONS), 'test');
-  assert.deepEqual(sections.map((s) => s.id), ['throughput', 'scaling', 'mcp', 'tick', 'schema', 'guarantees', 'startup', 'babysitter']);
+  assert.deepEqual(sections.map((s) => s.id), ['throughput', 'scaling', 'mcp', 'tick', 'schema', 'guarantees', 'startup', 'babysitter', 'dispatch']);
   for (const s of sections) assert.ok(s.ok, `section ${s.id} reports a failed check`);
   for (const s of sections) assert.ok(s.tables.every((t) => t.rows.length > 0), `section ${s.id} has an empty table`);
   // Every subject drained the queue at every process count, and steward's record agrees.
@@ -33,7 +33,11 @@ test('bench report: all eight sections run on tiny sizes, every task claimed exa
   assert.deepEqual(startup, ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)']);
   assert.ok(sections[6]!.tables[0]!.rows.every((r) => /×$/.test(r[2]!) && /MB$/.test(r[5]!)));
   assert.deepEqual(sections[7]!.tables[0]!.rows.map((r) => r[0]), ['babysitter (`steward work`)', 'the CLI it supervises', 'idle `node -e` (floor)']);
+  // Issue 18 goal 2: both latencies, warm beside cold from the same run, with the goal verdict.
+  const dispatch = sections[8]!.tables[0]!.rows;
+  assert.deepEqual(dispatch.map((r) => r[0]), ['add → agent start', 'finished → next start']);
+  assert.ok(dispatch.every((r) => /×$/.test(r[5]!) && /: (met|not met)$/.test(r[6]!)), JSON.stringify(dispatch));
   assert.match(markdown, /^# steward benchmark report/);
   assert.match(markdown, /machine: .+ cores, .+Node v\d+/);
-  assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 8);
+  assert.equal(markdown.match(/this section alone: `test --only \w+`/g)?.length, 9);
 });
