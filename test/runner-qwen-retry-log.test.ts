@@ -12,8 +12,9 @@ async function qwenRetrying(scenario: 'e429' | 'e500', debugLog: string | undefi
   const sb = sandbox();
   const home = join(sb.root, 'home');
   const fake = { FAKE_STDOUT: `real/qwen-0.15.10-${scenario}.stdout`, HOME: home, ...(debugLog ? { FAKE_DEBUG_LOG: debugLog } : {}), ...env };
-  // startSeconds 1: the init event comes at once, then the stall clock runs.
-  const config = configOf({ coder: fakeProfile(sb, 'qwen', 'debug_log', { timeoutSeconds: 600, stallSeconds: 1, startSeconds: 1 }, fake) });
+  // The adapter's start-up allowance (120 s) covers the fake's start on a loaded machine; after its init event the
+  // stall clock (1 s) runs.
+  const config = configOf({ coder: fakeProfile(sb, 'qwen', 'debug_log', { timeoutSeconds: 600, stallSeconds: 1 }, fake) });
   const { task, run } = addAndClaim(sb);
   const r = await workRun(depsOf(sb, config), run.id);
   const t = taskOf(sb, task.id);
