@@ -6,7 +6,9 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI_KINDS } from '../src/core/adapters/index.js';
+import { proposeTask } from '../src/ops/index.js';
 import { taskContext } from '../src/ops/queries.js';
+import { openStore } from '../src/store/open-store.js';
 import { buildPrompt } from '../src/runner/prompt.js';
 import { MAX_ARG_BYTES } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
@@ -115,6 +117,39 @@ describe('at the door: a task too big for a profile that passes the prompt in ar
     // `any` is refused only when every profile passes the prompt in argv.
     cfg({ argv: { cli: 'command', command: ['my-agent', '{prompt}'] } });
     refused(run('add', 'big', '--goal', GOAL));
+  });
+
+  test('a proposal from an inbox file or MCP propose is checked where it becomes a task: accept refuses it, the tick leaves it for a person', () => {
+    const ws = tempDir();
+    const run = (...args: string[]) => steward([...args, '--json'], { cwd: ws });
+    assert.equal(steward(['init'], { cwd: ws }).code, 0);
+    const cfg = (extra: Record<string, unknown>) =>
+      writeFileSync(join(ws, '.steward', 'config.yaml'), JSON.stringify({ agents: { argv: { cli: 'command', command: ['my-agent', '{prompt}'] } }, dispatch: 'none', ...extra }));
+    cfg({});
+    // An inbox file (its goal is the body) and an MCP-style proposal (the operation propose calls): neither is checked yet.
+    writeFileSync(join(ws, '.steward', 'inbox', 'new', 'big.md'), `---\ntitle: big from a file\nagent: argv\n---\n${GOAL}\n`);
+    assert.equal(run('tick').code, 0);
+    const store = openStore(join(ws, '.steward', 'queue.db'));
+    const mcp = proposeTask(store, { title: 'big from mcp', agent: 'argv', goal: GOAL }, { now: Date.now(), actor: 'mcp:planner' }, 'mcp:planner').proposal;
+    store.close();
+    const proposals = JSON.parse(run('inbox').stdout).proposals as Array<{ id: number; title: string; status: string }>;
+    const fromFile = proposals.find((p) => p.title === 'big from a file');
+    assert.ok(fromFile, JSON.stringify(proposals));
+    for (const id of [fromFile.id, mcp.id]) {
+      const r = run('accept', String(id));
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const err = JSON.parse(r.stderr || r.stdout) as { error: { code: string; details: { reason: string; proposal_id: number } } };
+      assert.deepEqual([err.error.code, err.error.details.reason, err.error.details.proposal_id], ['VALIDATION', 'prompt_too_large_for_argv', id]);
+    }
+    // The tick's own accept (sources on auto) refuses it the same way and goes on: the small one becomes a task.
+    cfg({ triage: { accept: 'auto', sources: { file: 'auto', 'mcp:planner': 'auto', cli: 'auto' } } });
+    assert.equal(run('propose', 'small one', '--agent', 'argv').code, 0);
+    const tick = run('tick');
+    assert.equal(tick.code, 0, tick.stderr);
+    const titles = (JSON.parse(run('list').stdout).tasks as Array<{ title: string }>).map((t) => t.title);
+    assert.deepEqual(titles, ['small one']);
+    const left = (JSON.parse(run('inbox').stdout).proposals as Array<{ id: number; status: string }>).filter((p) => p.status === 'new').map((p) => p.id);
+    assert.deepEqual(left.sort(), [fromFile.id, mcp.id].sort(), 'both are kept for a person, nothing lost');
   });
 });
 

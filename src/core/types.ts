@@ -8,6 +8,7 @@
 // - proposal: an inbox item a planner wrote; accepting it creates a task.
 // - event: an append-only audit row for every transition.
 // - Times are milliseconds since the epoch inside steward; views print ISO strings.
+import type { ArgvProfileLike } from './prompt-room.js';
 import type { BackoffPolicy, FailureKind } from './policy.js';
 import type { ProposalState, TaskState } from './states.js';
 
@@ -167,4 +168,9 @@ export interface OpContext {
    * when it lies between the run's start and `now`.
    */
   decidedAt?: number;
+  /**
+   * The configured agent profiles, where the caller has the config: accepting a proposal refuses a task whose prompt
+   * could not reach any profile that would run it (src/core/prompt-room.ts), as add, propose and edit do.
+   */
+  agents?: Record<string, ArgvProfileLike>;
 }

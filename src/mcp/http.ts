@@ -25,6 +25,8 @@ export interface McpHttpOptions {
   tick?: McpServerOptions['tick'];
   /** The workspace's retry backoff, for the worker `fail` tool. */
   backoff?: McpServerOptions['backoff'];
+  /** The configured agent profiles (McpServerOptions.agents). */
+  agents?: McpServerOptions['agents'];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -95,6 +97,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
         boardPath: options.boardPath,
         tick: options.tick,
         backoff: options.backoff,
+        agents: options.agents,
         now: options.now,
         log,
       });

@@ -31,6 +31,8 @@ export interface McpServerOptions {
   tick?: (ctx: OpContext) => Record<string, unknown>;
   /** The workspace's retry backoff (config `retry`) for failures reported through `fail`; the built-in one when absent. */
   backoff?: BackoffPolicy;
+  /** The configured agent profiles: accept (decide) checks that a task's prompt can reach them. */
+  agents?: OpContext['agents'];
 }
 
 const INSTRUCTIONS: Record<McpRole, string> = {
@@ -95,7 +97,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     role,
     actor,
     source: `mcp:${role}`,
-    op: () => ({ now: now(), actor, ...(options.backoff ? { backoff: options.backoff } : {}) }),
+    op: () => ({ now: now(), actor, ...(options.backoff ? { backoff: options.backoff } : {}), ...(options.agents ? { agents: options.agents } : {}) }),
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
     tick: options.tick,
   };

@@ -1,4 +1,5 @@
 // The inbox: planners propose; triage (or policy) accepts, rejects or merges.
+import { promptRoomProblem } from '../core/prompt-room.js';
 import { StewardError } from '../core/errors.js';
 import { acceptInput, mergeInput, parseInput, proposeInput, rejectInput } from '../core/schemas.js';
 import type { OpContext, Proposal, Task } from '../core/types.js';
@@ -84,6 +85,11 @@ export function acceptProposal(store: Store, input: unknown, ctx: OpContext): { 
 export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>, ctx: OpContext): { proposal: Proposal; task: Task } {
   const p = requireNewProposal(store, q.proposal_id, 'accept');
   const { proposal_id, ...overrides } = q;
+  // A proposal (inbox file, MCP propose) is checked here, at the door of the queue: its text must reach a CLI.
+  const room = ctx.agents
+    ? promptRoomProblem(ctx.agents, { title: overrides.title ?? p.title, goal: overrides.goal ?? p.goal, agent: overrides.agent ?? p.agent })
+    : null;
+  if (room) throw new StewardError('VALIDATION', room.message, { ...room.details, proposal_id: p.id });
   // Commands come from the decider only: a proposal stored before the rule keeps none of its own.
   const dropped = commandPaths(p);
   if (p.key) {

@@ -101,7 +101,7 @@ export function tickOnce(input: TickInput): TickResult {
   const { store, hooks = {} } = input;
   const config = input.config ?? defaultConfig();
   // Whatever the tick fails (reaped runs, outcomes from the outbox) retries on the workspace's `retry` policy.
-  const ctx: OpContext = input.ctx.backoff ? input.ctx : { ...input.ctx, backoff: backoffPolicyOf(config) };
+  const ctx: OpContext = { ...input.ctx, backoff: input.ctx.backoff ?? backoffPolicyOf(config), agents: input.ctx.agents ?? config.agents };
   // One failing step (a file, a process check, TASKS.md) never stops the tick; only the database's own failure does.
   const errors: StepError[] = [];
   const guard = <T>(step: string, fn: () => T): T | undefined => {

@@ -20,6 +20,8 @@ export interface UpHttpOptions {
   tick?: McpHttpOptions['tick'];
   /** The workspace's retry backoff, for the worker `fail` tool. */
   backoff?: McpHttpOptions['backoff'];
+  /** The configured agent profiles (McpServerOptions.agents). */
+  agents?: McpHttpOptions['agents'];
   now?: () => number;
   log?: (line: string) => void;
   /** The web board; it answers its own paths (/, /board, /tasks/…, /login, …). */
@@ -40,6 +42,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     boardPath: options.boardPath,
     tick: options.tick,
     backoff: options.backoff,
+    agents: options.agents,
     now: options.now,
     log: options.log,
   });

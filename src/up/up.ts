@@ -106,7 +106,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
     const guard = httpGuardOf(config, host);
     const start = (port: number) =>
-      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), guard, budgets: (now) => budgetViews(store, config, now), workerApi });
+      startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), agents: config.agents, guard, budgets: (now) => budgetViews(store, config, now), workerApi });
     http = await listenWithFallback(choice, start, (taken) =>
       log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; set mcp.port to pin one)`),
     );

@@ -1,4 +1,5 @@
 // The web board's routes, mounted by `steward up` on its HTTP server: login, the views, live feeds, actions.
+import type { ArgvProfileLike } from '../core/prompt-room.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import type { Run } from '../core/types.js';
@@ -33,7 +34,7 @@ export interface WebBoardOptions {
   /** The agent profiles the stuck check compares against; null when steward does not run workers itself. */
   profiles: Record<string, ProfileFit> | null;
   /** The configured agent profiles (for the agents view). */
-  agents: Record<string, { maxConcurrent: number }>;
+  agents: Record<string, { maxConcurrent: number } & ArgvProfileLike>;
   /** Where run logs live; a log is read only from inside it. */
   logsDir: string;
   now?: () => number;
@@ -156,7 +157,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     if (!mayAct(p.grant.role, name)) {
       return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: `the ${p.grant.role} role may not ${name} (read-only)` } });
     }
-    const out = runAction(o.store, name, form, { now: now(), actor: p.actor });
+    const out = runAction(o.store, name, form, { now: now(), actor: p.actor, agents: o.agents });
     log(`steward web: ${p.actor} ${name}: ${out.message}`);
     if (wantsJson(req)) return sendJson(res, 200, { ok: true, ...out, message: visibleText(out.message), ...(out.errors ? { errors: out.errors.map((x) => ({ ...x, message: visibleText(x.message) })) } : {}) });
     const back = new URL(req.headers.referer ?? '/', 'http://x').pathname;

@@ -30,7 +30,7 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
   const backoff = backoffPolicyOf(config);
   const guard = httpGuardOf(config, host);
-  const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, guard });
+  const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, agents: config.agents, guard });
   const http = await listenWithFallback({ host, port, explicit: values.port !== undefined }, start, (taken) =>
     ctx.log(`steward mcp: ${host}:${taken} is taken (steward up, or another program): using a free port instead`),
   );
@@ -68,7 +68,7 @@ export const mcp: Command = {
     ctx.log(`steward mcp: ${role} tools on stdio for ${ctx.workspace().root} as ${actor}`);
     const config = ctx.config();
     const tick = workspaceTick({ workspace: ctx.workspace(), config, store });
-    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff: backoffPolicyOf(config) });
+    await serveStdio({ store, role, actor, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff: backoffPolicyOf(config), agents: config.agents });
     return { json: null, text: '', silent: true };
   },
 };
