@@ -1,7 +1,8 @@
 // `steward work --server URL --token T --agent A`: a babysitter on a machine with no database. It claims, heartbeats,
 // streams its log and reports through the worker API (worker-api.ts); each outcome goes to a local outbox first and
 // leaves it only once the server has it, so a server that is down when the CLI ends gets the outcome when it is back.
-import { mkdirSync, openSync, readdirSync, readFileSync, readSync, closeSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFrom } from '../files/read-from.js';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -125,23 +126,6 @@ class LogShipper {
       if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
       return false;
     }
-  }
-}
-
-/** Up to `max` bytes of a file from `offset` (empty when there are none, or no file). */
-function readFrom(path: string, offset: number, max: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const buf = Buffer.alloc(max);
-    const n = readSync(fd, buf, 0, max, offset);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
   }
 }
 
