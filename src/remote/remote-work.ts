@@ -93,6 +93,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
 class LogShipper {
   private sent: number | undefined;
   private busy: Promise<boolean> | undefined;
+  /** The last ship failed because the server could not be reached. */
+  unreachable = false;
 
   constructor(
     private readonly client: WorkerClient,
@@ -124,6 +126,7 @@ class LogShipper {
     } catch (err) {
       const e = toStewardError(err);
       if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
+      this.unreachable = unreachable(e);
       return false;
     }
   }
@@ -146,7 +149,9 @@ type Delivery = { status: 'applied' | 'duplicate' | 'lease_lost'; task_status?: 
 async function deliver(o: RemoteWorkOptions, entry: OutboxEntry): Promise<Delivery> {
   const say = o.log ?? (() => {});
   const { outbox } = remoteDirs(o.dir);
-  await new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say).ship();
+  // The rest of the log goes before the outcome: a server that cannot take it yet gets the outcome later too.
+  const shipper = new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
+  if (!(await shipper.ship()) && shipper.unreachable) return { status: 'unreachable', error: 'the log could not be sent yet' };
   try {
     const answer = await o.client.outcome(entry);
     removeOutboxEntry(outbox, entry.run_id);
