@@ -12,7 +12,7 @@ import { toStewardError, type StewardError } from '../core/errors.js';
 import { childEnv } from '../runner/child-env.js';
 import { killRunLeftovers } from '../runner/leftovers.js';
 import { outboxEntrySchema, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
-import { decideOutcome, type StopReason } from '../runner/outcome.js';
+import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
 import { describeCommand, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
@@ -231,16 +231,8 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   const stallOn = adapter.streamsEvents ? 'output' : 'output-or-cpu';
   log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${o.agent} on ${hostname()} (remote worker), pid ${process.pid}`);
 
-  const stopper = new AbortController();
-  let stop: StopReason | undefined;
-  const halt = (reason: StopReason) => {
-    if (stop) return;
-    stop = reason;
-    stopper.abort(reason);
-  };
-  const onOuterStop = () => halt(o.signal!.reason as StopReason);
-  o.signal?.addEventListener('abort', onOuterStop, { once: true });
-  if (o.signal?.aborted) onOuterStop();
+  const stopped = stopSwitch(o.signal);
+  const halt = stopped.halt;
 
   const meter: UsageMeter = createUsageMeter(profile.cli);
   const decoder = new StringDecoder('utf8');
@@ -284,25 +276,25 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
       log.write(chunk);
       if (stream !== 'stdout') return;
       meter.push(decoder.write(chunk), () => {
-        const over = capped && !stop && !meter.final() ? overCap(caps, meter.usage(), Date.now() - startedAt) : undefined;
+        const over = capped && !stopped.reason() && !meter.final() ? overCap(caps, meter.usage(), Date.now() - startedAt) : undefined;
         if (!over) return;
         log.line(`run ${run.id}: ${over.cap} reached (${over.value}/${over.limit}); stopping the CLI`);
         halt({ kind: 'budget', over });
       });
     };
-    proc = stop
+    proc = stopped.reason()
       ? { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error: 'stopped before the CLI started' }
       : await supervise({
-        file: inv.file, args: inv.args, cwd: workdir, env, timeoutMs, stallMs, stallOn, graceMs, signal: stopper.signal, onOutput: cliOutput,
+        file: inv.file, args: inv.args, cwd: workdir, env, timeoutMs, stallMs, stallOn, graceMs, signal: stopped.signal, onOutput: cliOutput,
         ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}),
       });
     log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
     const left = await killRunLeftovers(o.dir, run.id, graceMs);
     if (left.length) log.line(`killed ${left.length} leftover process group(s) of run ${run.id}: ${left.join(', ')}`);
     verdict = proc.ended === 'spawn_error' ? { ok: false, summary: '' } : adapter.parse(proc);
-    if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length) {
+    if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length) {
       verify = await runVerify(task.verify, {
-        cwd: workdir, env: env0, timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopper.signal, supervise,
+        cwd: workdir, env: env0, timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopped.signal, supervise,
         onOutput: (chunk) => log.write(chunk), onCommand: (command) => log.line(`verify: ${command}`),
       });
     }
@@ -312,10 +304,10 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   } finally {
     clearInterval(beats);
     clearInterval(ships);
-    o.signal?.removeEventListener('abort', onOuterStop);
+    stopped.dispose();
     if (promptFile) rmSync(promptFile, { force: true });
   }
-  const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
+  const decision = decideOutcome({ process: proc, verdict, verify, stop: stopped.reason(), usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
   if (decision.verb === 'none') {
     log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped and nothing is reported`);
     log.close();

@@ -21,7 +21,7 @@ import { keepLease } from './lease-keeper.js';
 import { killRunLeftovers } from './leftovers.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
 import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './outbox-reserve.js';
-import { decideOutcome, type StopReason } from './outcome.js';
+import { decideOutcome, stopSwitch } from './outcome.js';
 import { ownPgid, procIdentity } from './process-group.js';
 import { buildPrompt } from './prompt.js';
 import { describeCommand, RunLog, runLogPath, type Tee } from './run-log.js';
@@ -184,16 +184,8 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     const stallMs = (profile?.stallSeconds ?? 300) * 1000;
     log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${run.agent} on ${self.host}, babysitter pid ${process.pid}`);
 
-    const stopper = new AbortController();
-    let stop: StopReason | undefined;
-    const halt = (reason: StopReason) => {
-      if (stop) return;
-      stop = reason;
-      stopper.abort(reason);
-    };
-    const onOuterStop = () => halt(deps.signal!.reason as StopReason);
-    deps.signal?.addEventListener('abort', onOuterStop, { once: true });
-    if (deps.signal?.aborted) onOuterStop();
+    const stopped = stopSwitch(deps.signal);
+    const halt = stopped.halt;
     // The CLI's running usage, read from its stream: checked against the run caps, written on the run with each beat.
     const meter: UsageMeter | undefined = 'error' in prep ? undefined : createUsageMeter(prep.profile.cli);
     const decoder = new StringDecoder('utf8');
@@ -233,7 +225,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       // Checked after each usage event, so the cap reported is the one crossed first, at the event that crossed it.
       // A final result is the run's end: nothing is left to stop (its totals are recorded with the outcome).
       meter.push(decoder.write(chunk), () => {
-        const over = capped && !stop && !meter.final() ? overCap(caps, meter.usage(), now() - startedAt) : undefined;
+        const over = capped && !stopped.reason() && !meter.final() ? overCap(caps, meter.usage(), now() - startedAt) : undefined;
         if (!over) return;
         log.line(`run ${run.id}: ${over.cap} reached (${over.value}/${over.limit}); stopping the CLI`);
         halt({ kind: 'budget', over });
@@ -248,10 +240,10 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
         const fed = prep.stdin !== undefined ? `  < <prompt: ${prep.stdin.length} chars>` : '';
         log.line(`$ ${describeCommand(prep.file, prep.args, prep.prompt)}${fed}  (in ${prep.workdir})`);
         say(`run ${run.id}: task #${task.id} → ${prep.profile.cli} (log ${log.path})`);
-        proc = stop ? notStarted('stopped before the CLI started') : await supervise({
+        proc = stopped.reason() ? notStarted('stopped before the CLI started') : await supervise({
           file: prep.file, args: prep.args, cwd: prep.workdir, env: prep.env, timeoutMs, stallMs, stallOn: prep.stallOn, graceMs,
           ...(prep.startMs !== undefined ? { startMs: prep.startMs } : {}),
-          signal: stopper.signal, onOutput: cliOutput, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
+          signal: stopped.signal, onOutput: cliOutput, onStart, ...(prep.stdin !== undefined ? { stdin: prep.stdin } : {}),
         });
       }
       log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
@@ -267,19 +259,19 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
         const retryLog = cliRetryLog(prep.profile.cli, prep.env, prep.workdir, verdict.session_id);
         if (retryLog) verdict = getAdapter(prep.profile.cli).parse({ ...proc, retryLog });
       }
-      if (!stop && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
+      if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
         verify = await runVerify(task.verify, {
           cwd: prep.workdir, env: deps.env ?? process.env, timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,
-          signal: stopper.signal, supervise, onOutput: output, onStart,
+          signal: stopped.signal, supervise, onOutput: output, onStart,
           onCommand: (command) => log.line(`verify: ${command}`),
         });
       }
     } finally {
       lease.stop();
-      deps.signal?.removeEventListener('abort', onOuterStop);
+      stopped.dispose();
       if (!('error' in prep) && prep.promptFile) rmSync(prep.promptFile, { force: true });
     }
-    const decision = decideOutcome({ process: proc, verdict, verify, stop, usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
+    const decision = decideOutcome({ process: proc, verdict, verify, stop: stopped.reason(), usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {
@@ -292,6 +284,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     }
     const delivered = deliverOutcome(deps, run, task, decision, ctx);
     const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
+    const stop = stopped.reason();
     const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
     if (delivered.status === 'deferred') {
       log.line(`database unavailable (${delivered.error}); outcome kept in ${delivered.path} for the next tick`);

@@ -8,6 +8,24 @@ import { describeVerifyFailure, type VerifyReport } from './verify.js';
 /** Why the babysitter stopped a run early: the run is no longer ours, we were told to stop, or it reached a run cap. */
 export type StopReason = { kind: 'lease_lost'; why: string } | { kind: 'signal'; signal: string } | { kind: 'budget'; over: OverCap };
 
+/**
+ * How a run is stopped early: `halt` records the first reason and aborts `signal` (what the CLI's supervisor listens
+ * to); an `outer` signal (the babysitter itself told to stop) halts with its reason until `dispose`.
+ */
+export function stopSwitch(outer?: AbortSignal): { signal: AbortSignal; halt(reason: StopReason): void; reason(): StopReason | undefined; dispose(): void } {
+  const stopper = new AbortController();
+  let stop: StopReason | undefined;
+  const halt = (reason: StopReason) => {
+    if (stop) return;
+    stop = reason;
+    stopper.abort(reason);
+  };
+  const onOuterStop = () => halt(outer!.reason as StopReason);
+  outer?.addEventListener('abort', onOuterStop, { once: true });
+  if (outer?.aborted) onOuterStop();
+  return { signal: stopper.signal, halt, reason: () => stop, dispose: () => outer?.removeEventListener('abort', onOuterStop) };
+}
+
 /** Everything the decision looks at. */
 export interface OutcomeFacts {
   process: ProcessResult;
