@@ -1,0 +1,33 @@
+// The part of a database connection the repositories use: better-sqlite3's synchronous API, which the SQLite
+// backend is, and which the Postgres backend (src/store/pg/) provides over a worker-thread connection.
+
+/** One prepared statement. Positional `?` or named `@name` parameters, as better-sqlite3 takes them. */
+export interface SqlStatement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+  /** Rows as arrays in column order (better-sqlite3's `.raw(true)`). */
+  raw(toggle?: boolean): this;
+  /** Only the first column of each row. */
+  pluck(toggle?: boolean): this;
+}
+
+/** A transaction wrapper as better-sqlite3 builds it: call it (DEFERRED) or `.immediate(...)` (write lock first). */
+export interface SqlTransaction<F extends (...args: never[]) => unknown> {
+  (...args: Parameters<F>): ReturnType<F>;
+  immediate(...args: Parameters<F>): ReturnType<F>;
+}
+
+/** A connection: statements, transactions and the few pragmas the store sets. */
+export interface SqlDatabase {
+  /** 'sqlite' or 'postgres': the few statements that differ are chosen by it. */
+  readonly dialect?: 'sqlite' | 'postgres';
+  prepare(sql: string): SqlStatement;
+  exec(sql: string): unknown;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  transaction<F extends (...args: never[]) => unknown>(fn: F): SqlTransaction<F>;
+  readonly inTransaction: boolean;
+  readonly open: boolean;
+  close(): unknown;
+}
