@@ -1,4 +1,5 @@
-// A node:test reporter that prints one closing line: "N passed, N failed, N skipped".
+// A node:test reporter that prints one closing line: "N passed, N failed, N skipped" (prefixed "postgres: " when
+// scripts/run-tests.mjs --postgres ran the suite on PostgreSQL; it sets STEWARD_TEST_BACKEND_LABEL).
 export default async function* summaryReporter(source) {
   let passed = 0;
   let failed = 0;
@@ -11,5 +12,6 @@ export default async function* summaryReporter(source) {
     else if (event.data.skip || event.data.todo) skipped++;
     else passed++;
   }
-  yield `\n${passed} passed, ${failed} failed, ${skipped} skipped\n`;
+  const label = process.env.STEWARD_TEST_BACKEND_LABEL ? `${process.env.STEWARD_TEST_BACKEND_LABEL}: ` : '';
+  yield `\n${label}${passed} passed, ${failed} failed, ${skipped} skipped\n`;
 }
