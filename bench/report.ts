@@ -154,4 +154,6 @@ export interface BenchOptions {
   babysitterSeconds: number;
   /** Samples per series of the dispatch section (default 9). */
   dispatchSamples?: number;
+  /** Jobs per drain in the postgres section (default 2000). */
+  pgTasks?: number;
 }

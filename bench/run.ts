@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark in one report (markdown on stdout; `--out FILE` writes it too). Progress goes to stderr.
 // Options: --tasks N --repeat N --peer-procs 1,4 --procs 1,2,4,8 --sizes 1000,10000,100000 --round-trips N --mcp-tasks N --cli-pairs N
 //          --steady-ticks N --cli-ticks N --startup-rounds N --babysitter-seconds N --dispatch-samples N
-//          --only throughput,scaling,mcp,tick,schema,guarantees,startup,babysitter,dispatch --out FILE
+//          --pg-tasks N --only throughput,scaling,mcp,tick,schema,guarantees,startup,babysitter,dispatch,postgres --out FILE
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { guaranteesSection, scalingSection, throughputSection } from './section-
 import { tickSection } from './section-files.js';
 import { babysitterSection, startupSection } from './section-startup.js';
 import { dispatchSection } from './section-dispatch.js';
+import { postgresSection } from './section-postgres.js';
 
 /** The sections in report order, by id. */
 export const SECTIONS: Record<string, (o: BenchOptions) => Section | Promise<Section>> = {
@@ -24,6 +25,7 @@ export const SECTIONS: Record<string, (o: BenchOptions) => Section | Promise<Sec
   startup: startupSection,
   babysitter: babysitterSection,
   dispatch: dispatchSection,
+  postgres: postgresSection,
 };
 
 /** The defaults of `npm run bench` (about 6–8 minutes on a loaded 2-core machine). */
@@ -41,6 +43,7 @@ export const DEFAULTS: BenchOptions = {
   startupRounds: 15,
   babysitterSeconds: 20,
   dispatchSamples: 9,
+  pgTasks: 2000,
 };
 
 /** Runs the chosen sections in order and returns the report as markdown. */
@@ -59,7 +62,7 @@ export async function runBench(o: BenchOptions, only: string[] = Object.keys(SEC
   }
   const options = `tasks ${o.tasks}, repeat ${o.repeat}, peer procs ${o.peerProcs.join(',')}, procs ${o.procs.join(',')}, sizes ${o.sizes.join(',')}, round trips ${o.roundTrips}, ` +
     `MCP queue ${o.mcpTasks}, CLI pairs ${o.cliPairs}, steady ticks ${o.steadyTicks}, CLI ticks ${o.cliTicks}, ` +
-    `start-up rounds ${o.startupRounds}, babysitter seconds ${o.babysitterSeconds}, dispatch samples ${o.dispatchSamples ?? 9}`;
+    `start-up rounds ${o.startupRounds}, babysitter seconds ${o.babysitterSeconds}, dispatch samples ${o.dispatchSamples ?? 9}, postgres jobs ${o.pgTasks ?? 2000}`;
   const markdown = renderReport({
     machine: machineLine(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -78,7 +81,7 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
     options: {
       tasks: { type: 'string' }, repeat: { type: 'string' }, 'peer-procs': { type: 'string' }, procs: { type: 'string' }, sizes: { type: 'string' },
       'round-trips': { type: 'string' }, 'mcp-tasks': { type: 'string' }, 'cli-pairs': { type: 'string' },
-      'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, 'startup-rounds': { type: 'string' }, 'babysitter-seconds': { type: 'string' }, 'dispatch-samples': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
+      'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, 'startup-rounds': { type: 'string' }, 'babysitter-seconds': { type: 'string' }, 'dispatch-samples': { type: 'string' }, 'pg-tasks': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
     },
   });
   const num = (v: string | undefined, d: number) => {
@@ -102,6 +105,7 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
     startupRounds: num(values['startup-rounds'], DEFAULTS.startupRounds),
     babysitterSeconds: num(values['babysitter-seconds'], DEFAULTS.babysitterSeconds),
     dispatchSamples: num(values['dispatch-samples'], DEFAULTS.dispatchSamples!),
+    pgTasks: num(values['pg-tasks'], DEFAULTS.pgTasks!),
   };
   return { o, only: values.only ? values.only.split(',') : Object.keys(SECTIONS), ...(values.out ? { out: values.out } : {}) };
 }
