@@ -3,7 +3,7 @@
 // /proc/<pid>/stat (CPU ticks) and /proc/<pid>/status (VmRSS, VmHWM). Linux only (the report says so elsewhere).
 // The CPU share counts only the window in which the CLI runs (from the pgid the babysitter records to the CLI's
 // exit): start-up and the after-run bookkeeping are one-off costs, not overhead per second of agent work.
-// Run alone: npm run build && node dist/bench/babysitter.js [seconds] [interval-ms] [other-build/dist/src/cli/main.js]
+// Run alone: npm run build && node dist/bench/babysitter.js [seconds] [interval-ms] [other-build/dist/src/cli/steward.cjs]
 // (an other build's bin is started without node flags, as builds before BABYSITTER_NODE_FLAGS started it).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { openStore } from '../src/store/open-store.js';
 import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/src/cli/steward.cjs');
 const FAKE = join(ROOT, 'test/fixtures/fake-cli.mjs');
 
 /** The goal of issue 18 for one babysitter beside a running CLI. */

@@ -28,7 +28,7 @@ function procState(pid: number): string {
 }
 
 /**
- * Every live babysitter (`main.js work --run N --dir ROOT`) and fake CLI (`fake-cli.mjs`, STEWARD_DIR=ROOT in
+ * Every live babysitter (`steward.cjs work --run N --dir ROOT`) and fake CLI (`fake-cli.mjs`, STEWARD_DIR=ROOT in
  * its environment) of workspace `root`. Zombies are left out: they hold no work, only an exit status.
  */
 export function workspaceProcs(root: string, cliMain: string, fakeCli: string): WorkspaceProc[] {

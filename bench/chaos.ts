@@ -13,7 +13,7 @@ import { checkInvariants, type CheckFacts, type InvariantResult } from './chaos-
 import { doubleRuns, pidAlive, seededRandom, UpProcess, workspaceProcs } from './chaos-procs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/src/cli/steward.cjs');
 const FAKE = join(ROOT, 'test/fixtures/fake-cli.mjs');
 
 /** What to run. */

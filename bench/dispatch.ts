@@ -19,7 +19,7 @@ import { startUp, type UpHandle } from '../src/up/up.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { median } from './report.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/steward.cjs', import.meta.url));
 const NEVER = 2 ** 31 - 1;
 const LIMIT_MS = 120_000;
 

@@ -16,7 +16,7 @@ import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/steward.cjs', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const WORDS = ['fix', 'flaky', 'retry', 'webhook', 'parser', 'cache', 'docs', 'login', 'export', 'metrics', 'timeout', 'schema'];
 

@@ -13,7 +13,7 @@ export function startupSection(o: BenchOptions): Section {
     id: 'startup',
     title: 'CLI start-up against bare node',
     intro:
-      `Each command runs as a new process (\`node dist/src/cli/main.js …\`, the bundled bin) in a throw-away workspace, ${r.rounds} rounds, ` +
+      `Each command runs as a new process (\`node dist/src/cli/steward.cjs …\`, the bundled bin) in a throw-away workspace, ${r.rounds} rounds, ` +
       'interleaved with `node -e 0` so both see the same machine load; medians. CPU is user+system time and peak RSS is ru_maxrss, both ' +
       'reported by the process itself as it exits (a preloaded script, the same for every row). `claim` and `complete` write a run; ' +
       '`tick` has nothing to triage. The same table is printed by `steward doctor --bench`.',

@@ -14,7 +14,7 @@ import { isSkipped, runTick } from '../src/tick/run-tick.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { median } from './report.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/steward.cjs', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const CONFIG = 'triage:\n  accept: manual\n  sources:\n    cli: auto\nagents:\n  coder:\n    cli: claude\n    types: [code]\n';
 

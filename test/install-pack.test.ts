@@ -20,7 +20,7 @@ test('npm pack → install the tarball into a temp prefix → steward --version 
   assert.equal(pack.status, 0, pack.stderr);
   const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = info!.files.map((f) => f.path);
-  assert.ok(files.includes('dist/src/cli/main.js'), 'the tarball carries the built CLI');
+  assert.ok(files.includes('dist/src/cli/steward.cjs') && files.includes('dist/src/cli/main.js'), 'the tarball carries the built CLI (and the main.js that runs it)');
   assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/') || f.startsWith('.steward')), 'and not tests, sources or a workspace');
   const tarball = join(packDir, info!.filename);
 

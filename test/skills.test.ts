@@ -65,8 +65,8 @@ test('steward init --openclaw copies the pack once, keeps edits, writes no HEART
   assert.equal(readFileSync(join(oc, 'skills/steward-worker/SKILL.md'), 'utf8'), edited, "a person's edit is never overwritten");
   const config = again.json.openclaw.config;
   // The MCP server runs this Node with this steward: no PATH lookup, and the native module matches.
-  assert.deepEqual(config.mcp.servers.steward, { command: process.execPath, args: [join(REPO_ROOT, 'dist/src/cli/main.js'), 'mcp', '--role', 'triage', '--dir', root] });
-  assert.ok(existsSync(config.mcp.servers.steward.args[0]), 'the absolute main.js exists');
+  assert.deepEqual(config.mcp.servers.steward, { command: process.execPath, args: [join(REPO_ROOT, 'dist/src/cli/steward.cjs'), 'mcp', '--role', 'triage', '--dir', root] });
+  assert.ok(existsSync(config.mcp.servers.steward.args[0]), 'the absolute steward.cjs exists');
   assert.deepEqual(config.tools.subagents.tools.deny, ['steward__*'], 'worker sub-agents get no triage tools');
   const hb = config.agents.defaults.heartbeat;
   assert.equal(hb.isolatedSession, true);

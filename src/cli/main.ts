@@ -7,10 +7,16 @@
 import module from 'node:module';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { beginEarlyWaiter } = await import('./early-waiter.js');
-await beginEarlyWaiter(process.argv.slice(2));
-const { main } = await import('./cli.js');
-main(process.argv.slice(2)).then(
+
+async function start(): Promise<number> {
+  const { beginEarlyWaiter } = await import('./early-waiter.js');
+  await beginEarlyWaiter(process.argv.slice(2));
+  const { main } = await import('./cli.js');
+  return main(process.argv.slice(2));
+}
+
+// No top-level await: the bundle is CommonJS (scripts/bundle-cli.mjs).
+start().then(
   (code) => {
     process.exitCode = code;
   },

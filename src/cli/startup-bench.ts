@@ -11,7 +11,7 @@ import { openStore } from '../store/open-store.js';
 import { initWorkspace } from '../workspace/init-workspace.js';
 
 /** The built CLI entry point (the bundle `npm run build` writes). */
-export const STEWARD_CLI = fileURLToPath(new URL('./main.js', import.meta.url));
+export const STEWARD_CLI = fileURLToPath(new URL('./steward.cjs', import.meta.url));
 
 /** The goal of issue 18: wall time ≤ 1.5× and peak RSS ≤ 1.3× a bare `node -e 0`. */
 export const STARTUP_GOALS = { wall: 1.5, rss: 1.3 } as const;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point, beside this module in dist/src. */
-export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../cli/steward.cjs', import.meta.url));
 
 /**
  * Node flags of a babysitter steward starts. A babysitter waits on its CLI for minutes to hours and does little work

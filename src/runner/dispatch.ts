@@ -86,7 +86,7 @@ export interface HandOff {
   sessions_spawn: SpawnArgs;
 }
 
-/** The command that runs this steward with this Node, independent of PATH: `node …/main.js`. */
+/** The command that runs this steward with this Node, independent of PATH: `node …/steward.cjs`. */
 export function stewardCommand(): string {
   return `${quoteWord(process.execPath)} ${quoteWord(CLI_MAIN)}`;
 }

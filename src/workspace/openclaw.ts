@@ -7,8 +7,8 @@ import { heartbeatText } from './heartbeat-text.js';
 /** The skill pack shipped with steward (skills/ at the package root). */
 export const SKILLS_DIR = fileURLToPath(new URL('../../../skills/', import.meta.url));
 
-/** This steward's CLI entry point (dist/src/cli/main.js), for commands that must not depend on PATH. */
-export const STEWARD_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** This steward's CLI entry point (dist/src/cli/steward.cjs, the bundled bin), for commands that must not depend on PATH. */
+export const STEWARD_MAIN = fileURLToPath(new URL('../cli/steward.cjs', import.meta.url));
 
 export interface OpenClawInstall {
   /** Files written because they were absent. */

@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+export const CLI = join(REPO_ROOT, 'dist/src/cli/steward.cjs');
 
 /** A fresh temp folder. */
 export function tempDir(prefix = 'steward-test-'): string {

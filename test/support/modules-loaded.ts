@@ -1,9 +1,9 @@
-// Which modules a real `steward` process loads: a resolve hook logs every module URL, and the bundle's metafile
+// Which modules a real `steward` process loads: a preload lists every CommonJS module it loaded as it exits, and the bundle's metafile
 // (dist/bundle-meta.json, written by scripts/bundle-cli.mjs) maps each chunk back to the sources in it.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { CLI, REPO_ROOT, tempDir } from './helpers.js';
 
 interface Metafile {
@@ -24,26 +24,24 @@ export function sourcesOf(urls: string[]): string[] {
   return out;
 }
 
-const HOOK = `
-import { register } from 'node:module';
-import { appendFileSync } from 'node:fs';
-const { port1, port2 } = new MessageChannel();
-port1.on('message', (url) => appendFileSync(process.env.STEWARD_TEST_IMPORTS, url + '\\n'));
-port1.unref();
-register('data:text/javascript,' + encodeURIComponent(
-  'let port; export function initialize(d) { port = d.port }' +
-  'export async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r }'),
-  { data: { port: port2 }, transferList: [port2] });
+// The bin is CommonJS (scripts/bundle-cli.mjs): every file it loads is in require.cache when it exits (the build
+// turns each import() of a chunk into a require(); an ES module would not be listed).
+const PRELOAD = `
+const { appendFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+process.on('exit', () => {
+  const urls = Object.keys(require.cache).filter((f) => f !== __filename).map((f) => pathToFileURL(f).href);
+  appendFileSync(process.env.STEWARD_TEST_IMPORTS, urls.map((u) => u + '\\n').join(''));
+});
 `;
-
 /** The URLs of every module `steward args…` loads, and its exit code. */
 export function modulesLoadedBy(ws: string, args: string[]): { code: number | null; modules: string[] } {
   const dir = tempDir('steward-imports-');
-  const hook = join(dir, 'hook.mjs');
+  const preload = join(dir, 'preload.cjs');
   const log = join(dir, 'imports.log');
-  writeFileSync(hook, HOOK);
+  writeFileSync(preload, PRELOAD);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, CLI, ...args], {
+  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
     cwd: ws,
     env: { ...process.env, STEWARD_DIR: '', STEWARD_TEST_IMPORTS: log },
     encoding: 'utf8',

@@ -34,7 +34,7 @@ export const init: Command = {
     for (const p of profiles) lines.push(`agent profile ${p.name} (${p.cli}): permissions ${p.permissions}`);
     if (profiles.length) lines.push('  (permissions: bypass | acceptEdits | default in .steward/config.yaml)');
     // MCP hosts (Claude Desktop, OpenClaw) start servers with a bare PATH: give them this machine's absolute command.
-    const mcpServer = { command: process.execPath, args: [fileURLToPath(new URL('../main.js', import.meta.url)), 'mcp', '--role', 'planner', '--dir', workspace.root] };
+    const mcpServer = { command: process.execPath, args: [fileURLToPath(new URL('../steward.cjs', import.meta.url)), 'mcp', '--role', 'planner', '--dir', workspace.root] };
     const mcpText = ['', 'MCP hosts (Claude Desktop "mcpServers", OpenClaw "mcp.servers") start steward on this machine with:', JSON.stringify({ steward: mcpServer }, null, 2), '(--role planner | worker | triage; Claude Code: claude mcp add -s project steward -- steward mcp --role planner)'];
     if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, mcp_server: mcpServer }, text: [...lines, ...mcpText].join('\n') };
     const target = resolve(ctx.cwd, (values.workspace as string | undefined) ?? workspace.root);
