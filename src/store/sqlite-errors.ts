@@ -35,5 +35,6 @@ export function translateSqliteError(err: unknown): unknown {
 export function isStoreFailure(err: unknown): boolean {
   const e = translateSqliteError(err);
   if (!(e instanceof StewardError)) return false;
-  return e.code === 'BUSY' || e.code === 'UNAVAILABLE' || (e.code === 'INTERNAL' && typeof e.details.sqlite === 'string');
+  const driver = typeof e.details.sqlite === 'string' || typeof e.details.postgres === 'string';
+  return e.code === 'BUSY' || e.code === 'UNAVAILABLE' || (e.code === 'INTERNAL' && driver);
 }

@@ -104,11 +104,13 @@ export class TaskRepo {
           AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
                           WHERE d.task_id = t.id AND p.status <> 'done')
         ORDER BY t.priority, t.id`),
+      // The lowest dead dependency of each such task (a correlated MIN, not SQLite's bare column beside MIN(): portable).
       withDeadDeps: db.prepare(`
-        SELECT t.id AS id, MIN(p.id) AS dep, p.status AS dep_status FROM tasks t
+        SELECT t.id AS id, p.id AS dep, p.status AS dep_status FROM tasks t
         JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
-        WHERE t.status = 'pending' AND p.status IN ('failed', 'cancelled')
-        GROUP BY t.id ORDER BY t.id`),
+        WHERE t.status = 'pending' AND p.id = (SELECT MIN(d2.depends_on) FROM task_deps d2 JOIN tasks p2 ON p2.id = d2.depends_on
+          WHERE d2.task_id = t.id AND p2.status IN ('failed', 'cancelled'))
+        ORDER BY t.id`),
       unblockable: rows(`
         SELECT ${T} FROM tasks t
         WHERE t.status = 'blocked' AND t.blocked_kind = 'dependency'

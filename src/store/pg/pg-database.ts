@@ -1,0 +1,384 @@
+// PgDatabase: the SqlDatabase (better-sqlite3's synchronous API, src/store/sql-database.ts) over Postgres, through
+// a worker-thread connection (sync-bridge.ts). Statements are translated once (dialect.ts) and prepared on the server
+// under a name; transactions keep better-sqlite3's rules (nesting → SAVEPOINT, a throw → ROLLBACK and rethrow), and
+// `.immediate` takes the queue's writer lock (pg_advisory_xact_lock), one writer per queue as SQLite's BEGIN IMMEDIATE.
+import { StewardError } from '../../core/errors.js';
+import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.js';
+import type { BridgeReply } from './bridge-protocol.js';
+import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
+import { advisoryKey } from './lock-keys.js';
+import { translatePgError } from './pg-errors.js';
+import { SyncBridge } from './sync-bridge.js';
+
+export interface PgDatabaseOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** The queue's schema (created when missing; the connection's search_path). Default 'steward'. */
+  schema?: string;
+  /**
+   * How long a writer waits for the queue's lock (and any row or table lock) before BUSY, ms: Postgres's
+   * lock_timeout, as busy_timeout is SQLite's. Default 5000; 0 waits for ever.
+   */
+  busyTimeoutMs?: number;
+  applicationName?: string;
+  connectTimeoutMs?: number;
+}
+
+type Row = Record<string, unknown>;
+type Mode = 'deferred' | 'immediate';
+
+/** One connection to one queue's schema, with better-sqlite3's synchronous API. */
+export class PgDatabase implements SqlDatabase {
+  readonly dialect = 'postgres' as const;
+  readonly schema: string;
+  /** The URL without its password (for messages). */
+  readonly url: string;
+  /** The writers' advisory-lock key of this schema (decimal bigint). */
+  readonly writeLockKey: string;
+  private readonly bridge: SyncBridge;
+  private depth = 0;
+  private busyTimeoutMs: number;
+  private readonly translations = new Map<string, Translated>();
+  /** Server-side statement name per final text (prepared once per connection by `pg`). */
+  private readonly names = new Map<string, string>();
+  private nameCounter = 0;
+  private columns: Map<string, Map<string, boolean>> | null = null;
+
+  constructor(options: PgDatabaseOptions) {
+    this.schema = options.schema ?? 'steward';
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.writeLockKey = advisoryKey('write', this.schema);
+    this.bridge = new SyncBridge({
+      url: options.url,
+      schema: this.schema,
+      applicationName: options.applicationName ?? 'steward',
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      settings: { lock_timeout: String(this.busyTimeoutMs) },
+    });
+    this.url = this.bridge.url;
+  }
+
+  get open(): boolean {
+    return this.bridge.open;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  prepare(sql: string): SqlStatement {
+    this.assertOpen();
+    return new PgStatement(this, sql, this.translated(sql));
+  }
+
+  /** Runs a text of one or more statements as Postgres SQL (not translated), as better-sqlite3's exec runs SQLite's. */
+  exec(sql: string): this {
+    this.assertOpen();
+    this.simple(sql);
+    // DDL may have changed tables: forget what was learned about them and prepare afresh under new names.
+    this.columns = null;
+    this.translations.clear();
+    this.names.clear();
+    return this;
+  }
+
+  /**
+   * The pragmas the store sets: busy_timeout sets lock_timeout; foreign_keys, journal_mode, synchronous (and a few
+   * other tuning ones) have no Postgres counterpart and do nothing; integrity_check answers 'ok' once the server
+   * answers (Postgres checks its own pages); foreign_key_check finds none (Postgres enforces keys at every write).
+   */
+  pragma(source: string, options: { simple?: boolean } = {}): unknown {
+    this.assertOpen();
+    const m = /^\s*(\w+)\s*(?:=\s*['"]?([^'";]*?)['"]?)?\s*;?\s*$/.exec(source);
+    if (!m) throw new StewardError('INTERNAL', `cannot read pragma "${source}"`);
+    const name = m[1]!.toLowerCase();
+    const value = m[2];
+    const answer = (column: string, v: unknown) => (options.simple ? v : [{ [column]: v }]);
+    switch (name) {
+      case 'busy_timeout': {
+        if (value !== undefined) {
+          const ms = Number(value);
+          if (!Number.isInteger(ms) || ms < 0) throw new StewardError('INTERNAL', `busy_timeout must be a whole number of ms, not "${value}"`);
+          this.simple(`SET lock_timeout = ${ms}`);
+          this.busyTimeoutMs = ms;
+        }
+        return answer('timeout', this.busyTimeoutMs);
+      }
+      case 'integrity_check':
+      case 'quick_check':
+        this.simple('SELECT 1');
+        return answer(name, 'ok');
+      case 'foreign_key_check':
+        return options.simple ? undefined : [];
+      case 'foreign_keys':
+      case 'journal_mode':
+      case 'synchronous':
+      case 'defer_foreign_keys':
+      case 'cache_size':
+      case 'temp_store':
+      case 'mmap_size':
+      case 'wal_autocheckpoint':
+      case 'wal_checkpoint':
+      case 'optimize':
+        return options.simple ? undefined : [];
+      default:
+        throw new StewardError('INTERNAL', `pragma ${name} has no Postgres equivalent (the Postgres store supports busy_timeout, integrity_check and the SQLite tuning pragmas as no-ops)`);
+    }
+  }
+
+  transaction<F extends (...args: never[]) => unknown>(fn: F): SqlTransaction<F> {
+    const call = (mode: Mode) => (...args: Parameters<F>) => this.runTransaction(mode, () => fn(...args)) as ReturnType<F>;
+    const deferred = call('deferred');
+    return Object.assign(deferred, { deferred, immediate: call('immediate'), exclusive: call('immediate') }) as unknown as SqlTransaction<F>;
+  }
+
+  close(): this {
+    this.bridge.close();
+    return this;
+  }
+
+  /** Sends a text as one simple-protocol request (one round trip for several statements). */
+  simple(text: string): BridgeReply & { ok: true } {
+    const reply = this.bridge.request({ op: 'simple', text });
+    if (!reply.ok) throw this.failure(reply.error);
+    return reply;
+  }
+
+  /** Runs a translated statement with better-sqlite3-style arguments. */
+  query(tr: Translated, params: unknown[], array: boolean, wantId: boolean): BridgeReply & { ok: true } {
+    this.assertOpen();
+    let text = tr.text;
+    if (wantId && tr.insertInto && !tr.returning && this.hasColumn(tr.insertInto, 'id')) text += ' RETURNING id';
+    const values = bindValues(tr.binds, params);
+    let name = this.names.get(text);
+    if (!name) {
+      name = `steward_${++this.nameCounter}`;
+      this.names.set(text, name);
+    }
+    const reply = this.bridge.request({ op: 'query', text, values, array, name });
+    if (!reply.ok) throw this.failure(reply.error);
+    return reply;
+  }
+
+  /** The statement as Postgres runs it (translated once, with what the catalogue says about NOT NULL columns). */
+  translated(sql: string): Translated {
+    let tr = this.translations.get(sql);
+    if (!tr) {
+      try {
+        tr = translate(sql, this.schemaInfo());
+      } catch (err) {
+        if (err instanceof TranslateError) throw new StewardError('INTERNAL', `postgres: ${err.message}`, { sql }, err);
+        throw err;
+      }
+      this.translations.set(sql, tr);
+    }
+    return tr;
+  }
+
+  private runTransaction(mode: Mode, body: () => unknown): unknown {
+    this.assertOpen();
+    if (this.depth > 0) return this.savepoint(body);
+    try {
+      this.simple(mode === 'immediate' ? `BEGIN; SELECT pg_advisory_xact_lock(${this.writeLockKey})` : 'BEGIN');
+    } catch (err) {
+      this.rollbackQuietly();
+      throw err;
+    }
+    this.depth = 1;
+    try {
+      const out = body();
+      assertNotPromise(out);
+      const commit = this.simple('COMMIT');
+      // A transaction a failed statement aborted (its error caught inside) ends in ROLLBACK, not COMMIT: say so.
+      if (commit.command === 'ROLLBACK') {
+        throw new StewardError('INTERNAL', 'postgres: the transaction was rolled back at COMMIT (a statement in it failed and its error was caught)');
+      }
+      return out;
+    } catch (err) {
+      this.rollbackQuietly();
+      throw err;
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  private savepoint(body: () => unknown): unknown {
+    const name = `steward_sp${this.depth}`;
+    this.simple(`SAVEPOINT ${name}`);
+    this.depth++;
+    try {
+      let out: unknown;
+      try {
+        out = body();
+        assertNotPromise(out);
+      } catch (err) {
+        if (this.open) {
+          try {
+            this.simple(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+          } catch {
+            // the connection is gone: the outer transaction's rollback (or the server) cleans up
+          }
+        }
+        throw err;
+      }
+      this.simple(`RELEASE SAVEPOINT ${name}`);
+      return out;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private rollbackQuietly(): void {
+    if (!this.open) return;
+    try {
+      this.simple('ROLLBACK');
+    } catch {
+      // no transaction, or no connection: nothing to undo here
+    }
+  }
+
+  private failure(e: Parameters<typeof translatePgError>[0]): StewardError {
+    if (e.code === 'STEWARD_INT_RANGE') return new StewardError('INTERNAL', `postgres: ${e.message}`, { postgres: null });
+    return translatePgError(e, this.url);
+  }
+
+  private assertOpen(): void {
+    if (!this.bridge.open) throw new TypeError('The database connection is not open');
+  }
+
+  /** Whether `table` (in this schema) has `column`; the catalogue is read once and again after DDL. */
+  private hasColumn(table: string, column: string): boolean {
+    let cols = this.loadColumns().get(table);
+    if (!cols) {
+      this.columns = null;
+      cols = this.loadColumns().get(table);
+    }
+    return cols?.has(column) ?? false;
+  }
+
+  private loadColumns(): Map<string, Map<string, boolean>> {
+    if (this.columns) return this.columns;
+    const reply = this.simple(`SELECT c.relname, a.attname, a.attnotnull FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped`);
+    const out = new Map<string, Map<string, boolean>>();
+    for (const r of reply.rows as Array<{ relname: string; attname: string; attnotnull: number }>) {
+      let cols = out.get(r.relname);
+      if (!cols) out.set(r.relname, (cols = new Map()));
+      cols.set(r.attname, r.attnotnull === 1);
+    }
+    this.columns = out;
+    return out;
+  }
+
+  private schemaInfo(): SchemaInfo {
+    const cols = this.loadColumns();
+    return {
+      notNull: (table, column) => cols.get(table)?.get(column) === true,
+      tablesWith: (column) => [...cols].filter(([, c]) => c.has(column)).map(([t]) => t),
+    };
+  }
+}
+
+/** A prepared statement: the translation, the row shape (objects, arrays, first column) and the calls. */
+class PgStatement implements SqlStatement {
+  private rawMode = false;
+  private pluckMode = false;
+
+  constructor(
+    private readonly db: PgDatabase,
+    /** The statement as the caller wrote it. */
+    readonly source: string,
+    private readonly tr: Translated,
+  ) {}
+
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number } {
+    const r = this.db.query(this.tr, params, false, true);
+    const first = r.rows[0] as Row | undefined;
+    const id = first && typeof first.id === 'number' ? first.id : 0;
+    return { changes: r.rowCount, lastInsertRowid: id };
+  }
+
+  get(...params: unknown[]): unknown {
+    const rows = this.rows(params);
+    return rows[0];
+  }
+
+  all(...params: unknown[]): unknown[] {
+    return this.rows(params);
+  }
+
+  iterate(...params: unknown[]): IterableIterator<unknown> {
+    return this.rows(params)[Symbol.iterator]();
+  }
+
+  raw(toggle = true): this {
+    this.rawMode = toggle;
+    if (toggle) this.pluckMode = false;
+    return this;
+  }
+
+  pluck(toggle = true): this {
+    this.pluckMode = toggle;
+    if (toggle) this.rawMode = false;
+    return this;
+  }
+
+  private rows(params: unknown[]): unknown[] {
+    const array = this.rawMode || this.pluckMode;
+    const rows = this.db.query(this.tr, params, array, false).rows;
+    return this.pluckMode ? (rows as unknown[][]).map((r) => r[0]) : rows;
+  }
+}
+
+function assertNotPromise(out: unknown): void {
+  if (out !== null && typeof out === 'object' && typeof (out as { then?: unknown }).then === 'function') {
+    throw new TypeError('Transaction function cannot return a promise');
+  }
+}
+
+function isNamedObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** One value as Postgres takes it (better-sqlite3's rules: numbers, strings, bigints, buffers, null). */
+function bindable(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+      return v;
+    case 'bigint':
+      return v.toString();
+    case 'boolean':
+      return v ? 1 : 0;
+    default:
+      if (Buffer.isBuffer(v)) return v;
+      throw new TypeError('SQLite3 can only bind numbers, strings, bigints, buffers, and null');
+  }
+}
+
+/** better-sqlite3's argument forms (values, arrays of values, one object of named values) → the $n values. */
+export function bindValues(binds: Bind[], params: unknown[]): unknown[] {
+  const positional: unknown[] = [];
+  let named: Record<string, unknown> | undefined;
+  for (const p of params) {
+    if (Array.isArray(p)) positional.push(...p);
+    else if (isNamedObject(p)) {
+      if (named) throw new TypeError('You cannot specify named parameters in two different objects');
+      named = p;
+    } else positional.push(p);
+  }
+  if (binds.length === 0) return positional.map(bindable); // no parameters, or $n written natively
+  let wanted = 0;
+  for (const b of binds) if ('pos' in b) wanted = Math.max(wanted, b.pos + 1);
+  if (positional.length < wanted) throw new RangeError('Too few parameter values were provided');
+  if (positional.length > wanted) throw new RangeError('Too many parameter values were provided');
+  return binds.map((b) => {
+    if ('pos' in b) return bindable(positional[b.pos]);
+    if (!named || !(b.name in named)) throw new RangeError(`Missing named parameter "${b.name}"`);
+    return bindable(named[b.name]);
+  });
+}

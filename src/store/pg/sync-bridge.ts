@@ -1,0 +1,147 @@
+// A synchronous Postgres connection: a worker thread (sync-worker.ts) holds one `pg` client; the caller posts a
+// request on a MessageChannel and blocks in Atomics.wait until the worker has posted the answer, then takes it with
+// receiveMessageOnPort (the technique of synckit / make-synchronous). better-sqlite3 blocks its caller on disk I/O the
+// same way; here it blocks on a round trip to the server.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { StewardError } from '../../core/errors.js';
+import { HEARTBEAT, SIGNAL, type BridgeReply, type BridgeRequest, type WorkerStart } from './bridge-protocol.js';
+
+export type { BridgeError, BridgeReply } from './bridge-protocol.js';
+
+/**
+ * The worker's file, next to this one in tsc's output (dist/src/store/pg/). The CLI bundle (scripts/bundle-cli.mjs)
+ * rewrites `import.meta.url` to this file's tsc-layout URL, so the bundle starts the same compiled worker.
+ */
+const WORKER_URL = new URL('./sync-worker.js', import.meta.url);
+
+/** How long a worker may go without a heartbeat before the caller gives up on it (it died or hangs). */
+const DEAD_AFTER_MS = 30_000;
+/** One Atomics.wait slice: between slices the caller checks the heartbeat. */
+const SLICE_MS = 1000;
+
+export interface BridgeOptions {
+  /** postgres://user:password@host:port/db (the password never appears in errors). */
+  url: string;
+  /** The schema the connection works in (search_path; created when missing). Null: the server's default. */
+  schema: string | null;
+  applicationName?: string;
+  /** Connect timeout (ms). Default 10,000. */
+  connectTimeoutMs?: number;
+  /** Session settings sent at connect (`-c name=value`), e.g. lock_timeout. */
+  settings?: Record<string, string>;
+}
+
+/** The URL with its password removed, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    return u.toString().replace(/:@/, '@');
+  } catch {
+    return '(an unparsable postgres URL)';
+  }
+}
+
+type Request = { op: 'query'; text: string; values: unknown[]; array: boolean; name?: string } | { op: 'simple'; text: string } | { op: 'close' };
+
+/** One synchronous connection. `request` blocks the calling thread until the server answered. */
+export class SyncBridge {
+  readonly url: string;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal: Int32Array;
+  private nextId = 1;
+  private closed = false;
+
+  /** Starts the worker and waits for its connection; throws UNAVAILABLE when the server cannot be reached. */
+  constructor(options: BridgeOptions) {
+    this.url = redactUrl(options.url);
+    const shared = new SharedArrayBuffer(8);
+    this.signal = new Int32Array(shared);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const start: WorkerStart = {
+      port: port2,
+      shared,
+      url: options.url,
+      schema: options.schema,
+      settings: options.settings ?? {},
+      applicationName: options.applicationName ?? 'steward',
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    };
+    // execArgv: [] — the parent's flags (node --test's among them) are not the worker's business.
+    this.worker = new Worker(WORKER_URL, { workerData: start, transferList: [port2], execArgv: [] });
+    // Never keep a process alive: an exiting process takes the thread, and the server drops its connection.
+    this.worker.unref();
+    this.port.unref();
+    this.worker.on('error', () => undefined); // surfaced through the next request instead
+    const hello = this.wait(0);
+    if (!hello.ok) {
+      this.terminate();
+      throw new StewardError('UNAVAILABLE', `cannot connect to Postgres at ${this.url}: ${hello.error.message}`, {
+        url: this.url,
+        postgres: hello.error.code ?? null,
+      });
+    }
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** Runs one request; the reply may carry a Postgres error (the caller translates it). */
+  request(req: Request): BridgeReply {
+    if (this.closed) throw new TypeError('The database connection is not open');
+    const id = this.nextId++;
+    Atomics.store(this.signal, SIGNAL, 0);
+    this.port.postMessage({ ...req, id } satisfies BridgeRequest);
+    return this.wait(id);
+  }
+
+  /** Closes the connection (the server sees a clean goodbye) and ends the worker. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.request({ op: 'close' });
+    } catch {
+      // the worker is gone already: nothing left to close
+    }
+    this.terminate();
+  }
+
+  private terminate(): void {
+    this.closed = true;
+    this.port.close();
+    void this.worker.terminate().catch(() => undefined);
+  }
+
+  /** Blocks until the reply to `id` is there (a reply to an older request that gave up is skipped). */
+  private wait(id: number): BridgeReply {
+    let beat = Atomics.load(this.signal, HEARTBEAT);
+    let quietSince = Date.now();
+    for (;;) {
+      const got = receiveMessageOnPort(this.port);
+      if (got) {
+        const reply = got.message as BridgeReply;
+        if (reply.id === id) return reply;
+        if (reply.id === -1 && !reply.ok) throw this.dead(reply.error.message);
+        // A stale reply: reset the signal, then look again before sleeping (the next post sets it after queueing).
+        Atomics.store(this.signal, SIGNAL, 0);
+        continue;
+      }
+      if (Atomics.wait(this.signal, SIGNAL, 0, SLICE_MS) !== 'timed-out') continue;
+      const now = Atomics.load(this.signal, HEARTBEAT);
+      if (now !== beat) {
+        beat = now;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince > DEAD_AFTER_MS) {
+        throw this.dead(`no answer and no heartbeat for ${DEAD_AFTER_MS / 1000} s`);
+      }
+    }
+  }
+
+  private dead(why: string): StewardError {
+    this.terminate();
+    return new StewardError('UNAVAILABLE', `the Postgres connection to ${this.url} is gone: ${why}`, { url: this.url });
+  }
+}

@@ -1,0 +1,163 @@
+// The worker thread behind SyncBridge (sync-bridge.ts): it holds one `pg` connection, runs each request the caller
+// posts on its MessagePort, posts the answer back and wakes the caller through the shared Int32Array. One request at a
+// time: the caller blocks until its answer is there. Loaded as its own file (also under the esbuild CLI bundle), it
+// imports only `pg`, node's built-ins and bridge-protocol.ts.
+import { workerData } from 'node:worker_threads';
+import pg from 'pg';
+import { HEARTBEAT, SIGNAL, type BridgeError, type BridgeReply, type BridgeRequest, type WorkerStart } from './bridge-protocol.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const BOOL = 16;
+
+/** A value the last result held that does not fit a JS number exactly (the reply becomes an error). */
+let unsafe: string | null = null;
+
+// Postgres int8 and numeric arrive as text; steward's columns hold ms timestamps, ids and counts, all far below 2^53.
+// Booleans (EXISTS, IS NOT NULL in a select list) become 1/0 as SQLite returns them.
+const typeParsers: Record<number, (v: string) => unknown> = {
+  [INT8]: (v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) unsafe = v;
+    return n;
+  },
+  [NUMERIC]: (v) => {
+    const n = Number(v);
+    if (Number.isInteger(n) && !Number.isSafeInteger(n)) unsafe = v;
+    return n;
+  },
+  [BOOL]: (v) => (v === 't' ? 1 : 0),
+};
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    return typeParsers[oid] ?? pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
+  },
+};
+
+const start = workerData as WorkerStart;
+const signal = new Int32Array(start.shared);
+setInterval(() => Atomics.add(signal, HEARTBEAT, 1), 1000).unref();
+
+let client: pg.Client | null = null;
+/** Why the connection is unusable, once it broke (the next request reconnects). */
+let broken: string | null = null;
+
+function toError(err: unknown, connection = false): BridgeError {
+  const e = (err ?? {}) as Record<string, unknown>;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const isConnection = connection || broken !== null || (code !== undefined && /^(08|57P0|53300|E[A-Z]+)/.test(code)) ||
+    /Connection terminated|not queryable|ECONNRESET|ECONNREFUSED|EPIPE/i.test(String(e.message ?? ''));
+  return {
+    message: err instanceof Error ? err.message : String(err),
+    code,
+    detail: typeof e.detail === 'string' ? e.detail : undefined,
+    constraint: typeof e.constraint === 'string' ? e.constraint : undefined,
+    table: typeof e.table === 'string' ? e.table : undefined,
+    column: typeof e.column === 'string' ? e.column : undefined,
+    connection: isConnection || undefined,
+  };
+}
+
+async function connect(): Promise<void> {
+  const c = new pg.Client({
+    connectionString: start.url,
+    types,
+    application_name: start.applicationName,
+    connectionTimeoutMillis: start.connectTimeoutMs,
+    // search_path and the settings as startup options: no extra round trip, and they hold after a reconnect.
+    options: startupOptions(),
+  });
+  c.on('error', (err) => {
+    broken = err.message;
+  });
+  c.on('end', () => {
+    broken ??= 'the connection ended';
+  });
+  await c.connect();
+  if (start.schema) {
+    const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [start.schema]);
+    if (found.rowCount === 0) {
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(start.schema)}`);
+      } catch (err) {
+        // Two connections creating it at once: the loser sees a unique violation on pg_namespace; the schema is there.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
+    }
+  }
+  client = c;
+  broken = null;
+}
+
+/** `-c search_path="schema" -c lock_timeout=5000`, spaces and backslashes escaped as the server reads them. */
+function startupOptions(): string {
+  const settings: Record<string, string> = { ...start.settings };
+  if (start.schema) settings.search_path = quoteIdent(start.schema);
+  return Object.entries(settings).map(([k, v]) => `-c ${k}=${v.replace(/[\\ ]/g, (c) => `\\${c}`)}`).join(' ');
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+async function handle(req: BridgeRequest): Promise<BridgeReply> {
+  if (req.op === 'close') {
+    const c = client;
+    client = null;
+    broken = 'closed';
+    if (c) await c.end().catch(() => undefined);
+    return { id: req.id, ok: true, rows: [], rowCount: 0, command: null, fields: [] };
+  }
+  if (!client || broken !== null) {
+    if (client) await client.end().catch(() => undefined);
+    client = null;
+    try {
+      await connect();
+    } catch (err) {
+      return { id: req.id, ok: false, error: toError(err, true) };
+    }
+  }
+  unsafe = null;
+  try {
+    if (req.op === 'simple') {
+      const out = (await client!.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(out) ? out[out.length - 1] : out;
+      return finish(req.id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null, last?.fields);
+    }
+    const config: pg.QueryConfig & { rowMode?: 'array' } = { text: req.text, values: req.values };
+    if (req.name) config.name = req.name;
+    if (req.array) config.rowMode = 'array';
+    const r = await client!.query(config as pg.QueryArrayConfig);
+    return finish(req.id, r.rows, r.rowCount ?? 0, r.command, r.fields);
+  } catch (err) {
+    return { id: req.id, ok: false, error: toError(err) };
+  }
+}
+
+function finish(id: number, rows: unknown[], rowCount: number, command: string | null, fields: pg.FieldDef[] | undefined): BridgeReply {
+  if (unsafe !== null) {
+    return { id, ok: false, error: { message: `integer ${unsafe} does not fit a JavaScript number (beyond 2^53)`, code: 'STEWARD_INT_RANGE' } };
+  }
+  return { id, ok: true, rows, rowCount, command, fields: (fields ?? []).map((f) => f.name) };
+}
+
+function reply(answer: BridgeReply): void {
+  start.port.postMessage(answer);
+  Atomics.store(signal, SIGNAL, 1);
+  Atomics.notify(signal, SIGNAL);
+}
+
+// The first answer is the connection's: { id: 0, ok } once connected (or why not).
+void connect().then(
+  () => reply({ id: 0, ok: true, rows: [], rowCount: 0, command: null, fields: [] }),
+  (err) => reply({ id: 0, ok: false, error: toError(err, true) }),
+);
+
+start.port.on('message', (req: BridgeRequest) => {
+  void handle(req).then(reply, (err) => reply({ id: req.id, ok: false, error: toError(err) }));
+});
+
+// An unexpected throw must still wake the caller (else it would wait for the heartbeat to stop).
+process.on('uncaughtException', (err) => {
+  reply({ id: -1, ok: false, error: { message: `postgres bridge worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, connection: true } });
+});
