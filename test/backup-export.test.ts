@@ -4,62 +4,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { defaultConfig } from '../src/config/schema.js';
-import {
-  acceptProposal, addSchedule, addTask, archiveTask, cancelTask, claimTask, completeRun, failRun, heartbeatRun, proposeTask, rejectProposal,
-} from '../src/ops/index.js';
-import { openStore, type Store } from '../src/store/open-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { queueTables } from '../src/store/queue-export.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
-import { at, cli, tempDir } from './support/helpers.js';
+import { fillBusyQueue } from './support/busy-queue.js';
+import { cli, tempDir } from './support/helpers.js';
 
 /** Every row of every queue table, in primary-key order, by table name. */
 function allRows(db: Database.Database): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const t of queueTables(db)) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all();
   return out;
-}
-
-/** A queue with tasks in every state, runs, audit events, dependencies, chains, proposals, a schedule, budgets, keys. */
-function fillBusyQueue(store: Store): void {
-  let now = 1_760_000_000_000;
-  const ctx = () => at((now += 1000), 'tester');
-  const config = defaultConfig();
-  // Claimed in this order (same priority, created in order); the rest wait at low priority.
-  const first = addTask(store, { title: 'first', key: 'k-first', then: [{ title: 'follow up', priority: 'low' }], max_cost_usd: 1.5, max_turns: 40 }, ctx()).task;
-  addTask(store, { title: 'reviewed', review: true, complexity: 'high' }, ctx());
-  addTask(store, { title: 'fails', max_attempts: 1 }, ctx());
-  addTask(store, { title: 'asks', goal: 'needs a person' }, ctx());
-  const running = addTask(store, { title: 'still running' }, ctx()).task;
-  addTask(store, { title: 'waits on the running one', after: [running.id], priority: 'low' }, ctx());
-  addTask(store, { title: 'cancelled one', priority: 'low' }, ctx());
-  addTask(store, { title: 'ready one', project: 'other', verify: ['true'], priority: 'low' }, ctx());
-  const claimAndDo = (title: string, fn: (runId: number) => void) => {
-    const c = claimTask(store, { agent: 'coder' }, ctx(), { host: 'h', pid: 1 });
-    assert.equal(c.task?.title, title);
-    if (!c.task) throw new Error('nothing claimed');
-    fn(c.run.id);
-  };
-  claimAndDo('first', (run) => {
-    heartbeatRun(store, { run_id: run }, ctx());
-    completeRun(store, { run_id: run, summary: 'did it', evidence: { tests: 'ok' }, cost_usd: 0.25, tokens_in: 100, tokens_out: 20 }, ctx());
-  });
-  claimAndDo('reviewed', (run) => completeRun(store, { run_id: run, summary: 'please look' }, ctx()));
-  claimAndDo('fails', (run) => failRun(store, { run_id: run, error: 'broken', kind: 'fatal' }, ctx()));
-  claimAndDo('asks', (run) => failRun(store, { run_id: run, error: 'which branch?', kind: 'needs_input' }, ctx()));
-  claimAndDo('still running', () => {});
-  const all = store.db.prepare('SELECT id, title FROM tasks').all() as Array<{ id: number; title: string }>;
-  cancelTask(store, { id: all.find((t) => t.title === 'cancelled one')!.id, reason: 'not needed' }, ctx());
-  archiveTask(store, { id: first.id }, ctx());
-  const p1 = proposeTask(store, { title: 'an idea', key: 'idea-1' }, ctx()).proposal;
-  proposeTask(store, { title: 'an idea again', key: 'idea-1' }, ctx());
-  acceptProposal(store, { proposal_id: p1.id }, ctx());
-  const p2 = proposeTask(store, { title: 'a bad idea' }, ctx()).proposal;
-  rejectProposal(store, { proposal_id: p2.id, reason: 'no' }, ctx());
-  proposeTask(store, { title: 'waiting idea', goal: 'for triage' }, ctx());
-  addSchedule(store, config, { title: 'nightly', cron: '0 3 * * *' }, ctx());
-  store.tx(() => store.meta.set('inbox.seen:abc', '7'));
-  store.tx(() => store.db.prepare("INSERT INTO agents (name, paused_until, reason) VALUES ('gemini', ?, 'rate limit')").run(now + 60_000));
 }
 
 describe('steward export / import / migrate', () => {
@@ -192,7 +147,7 @@ describe('steward export / import / migrate', () => {
     }
   });
 
-  test('migrate --from queue.db --to other.db copies the queue; a Postgres URL is refused plainly', () => {
+  test('migrate --from queue.db --to other.db copies the queue; an unreachable Postgres URL is UNAVAILABLE, nothing copied', () => {
     const to = join(tempDir(), 'copy.db');
     const r = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', to, '--json');
     assert.equal(r.code, 0, r.stderr);
@@ -206,7 +161,9 @@ describe('steward export / import / migrate', () => {
     }
     const again = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', to, '--json');
     assert.equal(JSON.parse(again.stderr).error.code, 'CONFLICT');
-    const pg = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', 'postgres://localhost/steward', '--json');
-    assert.equal(JSON.parse(pg.stderr).error.code, 'USAGE');
+    // Port 1 on the loopback: nothing listens there (test/migrate-postgres.test.ts copies into a real server).
+    const pg = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', 'postgres://steward@127.0.0.1:1/steward', '--json');
+    assert.equal(JSON.parse(pg.stderr).error.code, 'UNAVAILABLE', pg.stderr);
+    assert.equal(JSON.parse(run(source, 'migrate', '--from', 'a.db', '--json').stderr).error.code, 'USAGE');
   });
 });

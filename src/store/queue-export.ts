@@ -1,10 +1,15 @@
 // A workspace's whole queue as JSONL (docs/SCALING.md, "Backups"): a header line, one line per row of every table, an
-// end line with the row count. Import reads it back into an empty queue, row for row and id for id.
+// end line with the row count. Import reads it back into an empty queue, row for row and id for id. Both work on either
+// backend (SQLite or a Postgres store): the catalogue queries differ, the lines do not — a queue exported from SQLite,
+// imported into Postgres and exported again gives the same bytes (test/migrate-postgres.test.ts).
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StewardError } from '../core/errors.js';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import type { Store } from './open-store.js';
+import type { SqlDatabase } from './sql-database.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** The `format` of the header line, and the version of the layout this code writes and reads. */
@@ -27,44 +32,66 @@ export interface QueueCopyReport {
   tables: Record<string, number>;
 }
 
-type Db = Database.Database;
+type Db = SqlDatabase;
+/** A connection of either backend (better-sqlite3's own type, or the SqlDatabase a Postgres store holds). */
+export type AnyDb = SqlDatabase | Database.Database;
+const sql = (db: AnyDb): Db => db as unknown as Db;
 type Row = Record<string, unknown>;
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const isPg = (db: Db): boolean => db.dialect === 'postgres';
 
-/** Every table of the queue (all but SQLite's own and the migration record), by name. */
-export function queueTables(db: Db): string[] {
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").all() as Array<{ name: string }>;
-  return rows.map((r) => r.name);
+/** Every table of the queue (all but SQLite's own and the migration record), by name (bytewise order on both backends). */
+export function queueTables(anyDb: AnyDb): string[] {
+  const db = sql(anyDb);
+  const rows = (isPg(db)
+    ? db.prepare(`SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = current_schema()
+        AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'`).all()
+    : db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").all()) as Array<{ name: string }>;
+  // Sorted here: Buffer order is SQLite's BINARY order, whatever collation the server's catalogue uses.
+  return rows.map((r) => r.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 interface ColumnInfo {
   name: string;
+  /** Position in the primary key (1-based), 0 when not part of it. */
   pk: number;
 }
 
-function columnsOf(db: Db, table: string): ColumnInfo[] {
-  return db.prepare(`SELECT name, pk FROM pragma_table_info(?) ORDER BY cid`).all(table) as ColumnInfo[];
+function columnsOf(anyDb: AnyDb, table: string): ColumnInfo[] {
+  const db = sql(anyDb);
+  if (!isPg(db)) return db.prepare(`SELECT name, pk FROM pragma_table_info(?) ORDER BY cid`).all(table) as ColumnInfo[];
+  const cols = db.prepare(`SELECT column_name::text AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?
+    ORDER BY ordinal_position`).all(table) as Array<{ name: string }>;
+  const pk = db.prepare(`SELECT a.attname::text AS name, array_position(i.indkey::int2[], a.attnum) AS pos FROM pg_index i
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey::int2[])
+    WHERE i.indisprimary AND i.indrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?))`).all(table) as Array<{ name: string; pos: number }>;
+  const pos = new Map(pk.map((p) => [p.name, Number(p.pos)]));
+  return cols.map((c) => ({ name: c.name, pk: pos.get(c.name) ?? 0 }));
 }
 
-/** The ORDER BY that lists a table's rows the same way every time: its primary key (rowid when it has none). */
-function orderOf(columns: ColumnInfo[]): string {
+/** The ORDER BY that lists a table's rows the same way every time: its primary key (else rowid; Postgres: every column). */
+function orderOf(anyDb: AnyDb, columns: ColumnInfo[]): string {
   const pk = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-  return pk.length ? pk.map((c) => quote(c.name)).join(', ') : 'rowid';
+  if (pk.length) return pk.map((c) => quote(c.name)).join(', ');
+  return isPg(sql(anyDb)) ? columns.map((c) => quote(c.name)).join(', ') : 'rowid';
 }
 
 /** The schema version a database records (its highest applied migration). */
 function schemaOf(db: Db): number {
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null } | undefined;
-  return row?.v ?? 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | string | null } | undefined;
+  return row?.v == null ? 0 : Number(row.v);
 }
 
 /**
  * Writes the queue in `db` as JSONL through `write` (one call per line, each ending in "\n"), inside one read
  * transaction so the export is one consistent moment of the queue. The same queue gives the same bytes.
  */
-export function exportQueue(db: Db, write: (line: string) => void): QueueCopyReport {
+export function exportQueue(anyDb: AnyDb, write: (line: string) => void): QueueCopyReport {
+  const db = sql(anyDb);
   const run = db.transaction((): QueueCopyReport => {
+    // Postgres: one snapshot for every statement of the export (READ COMMITTED would give each its own).
+    if (isPg(db)) db.prepare('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY').run();
     const tables = queueTables(db);
     const columns = new Map(tables.map((t) => [t, columnsOf(db, t)] as const));
     const header: ExportHeader = {
@@ -77,9 +104,9 @@ export function exportQueue(db: Db, write: (line: string) => void): QueueCopyRep
     const report: QueueCopyReport = { schema: header.schema, rows: 0, tables: {} };
     for (const table of tables) {
       let n = 0;
-      for (const row of db.prepare(`SELECT * FROM ${quote(table)} ORDER BY ${orderOf(columns.get(table)!)}`).iterate() as Iterable<Row>) {
+      for (const row of db.prepare(`SELECT * FROM ${quote(table)} ORDER BY ${orderOf(db, columns.get(table)!)}`).iterate() as Iterable<Row>) {
         for (const [k, v] of Object.entries(row)) {
-          if (typeof v === 'bigint' || Buffer.isBuffer(v)) throw new StewardError('INTERNAL', `${table}.${k} holds a value JSON cannot carry`, { table, column: k });
+          if (typeof v === 'bigint' || Buffer.isBuffer(v) || (v !== null && typeof v === 'object')) throw new StewardError('INTERNAL', `${table}.${k} holds a value JSON cannot carry`, { table, column: k });
         }
         write(`${JSON.stringify({ table, row })}\n`);
         n++;
@@ -91,14 +118,15 @@ export function exportQueue(db: Db, write: (line: string) => void): QueueCopyRep
     return report;
   });
   try {
-    return run.deferred();
+    return run();
   } catch (err) {
     throw translateSqliteError(err);
   }
 }
 
 /** True when the queue has no rows in any table (meta aside: a fresh workspace's tick writes board notes there). */
-export function queueIsEmpty(db: Db): boolean {
+export function queueIsEmpty(anyDb: AnyDb): boolean {
+  const db = sql(anyDb);
   return queueTables(db).every((t) => t === 'meta' || db.prepare(`SELECT 1 FROM ${quote(t)} LIMIT 1`).get() === undefined);
 }
 
@@ -150,7 +178,8 @@ export function importQueue(target: Store, lines: Iterable<string>, options: Imp
   if (!options.replace && !target.read(() => queueIsEmpty(target.db))) {
     throw new StewardError('CONFLICT', `the queue at ${target.path} is not empty: import goes into an empty workspace (\`steward init\` a new one), or pass --replace to drop what it holds`, { path: target.path });
   }
-  const stagingPath = options.stagingPath ?? `${target.path}.import-${process.pid}`;
+  // A Postgres target has no folder of its own: its staging file goes to the temp folder.
+  const stagingPath = options.stagingPath ?? (isPg(sql(target.db)) ? join(tmpdir(), `steward-import-${process.pid}-${Date.now()}.db`) : `${target.path}.import-${process.pid}`);
   removeDb(stagingPath);
   const stage = new Database(stagingPath);
   try {
@@ -165,7 +194,8 @@ export function importQueue(target: Store, lines: Iterable<string>, options: Imp
     });
     const report = fillStage(stage, header, it);
     migrate(stage);
-    copyInto(target, stagingPath, options.replace ?? false);
+    if (isPg(sql(target.db))) copyIntoPg(target, stage, options.replace ?? false);
+    else copyInto(target, stagingPath, options.replace ?? false);
     return report;
   } catch (err) {
     throw translateSqliteError(err);
@@ -180,7 +210,7 @@ function removeDb(path: string): void {
 }
 
 /** Inserts every row line into the staging database (at the export's schema); checks the end line's count. */
-function fillStage(stage: Db, header: ExportHeader, it: Iterator<string>): QueueCopyReport {
+function fillStage(stage: Database.Database, header: ExportHeader, it: Iterator<string>): QueueCopyReport {
   const known = new Set(queueTables(stage));
   const report: QueueCopyReport = { schema: header.schema, rows: 0, tables: {} };
   const inserts = new Map<string, { columns: string[]; stmt: Database.Statement }>();
@@ -257,4 +287,51 @@ function copyInto(target: Store, stagingPath: string, replace: boolean): void {
   } finally {
     db.prepare('DETACH DATABASE stage').run();
   }
+}
+
+/** Rows per INSERT statement when copying into Postgres (each statement is one round trip). */
+const PG_INSERT_ROWS = 200;
+
+/**
+ * Copies every table of the migrated staging database into a Postgres store, in one transaction: references are
+ * checked at the commit (the schema's foreign keys are DEFERRABLE), and each identity sequence is moved past the
+ * highest id copied so the next task, run, proposal or event gets a fresh id.
+ */
+function copyIntoPg(target: Store, stage: Database.Database, replace: boolean): void {
+  const db = sql(target.db);
+  target.tx(() => {
+    db.prepare('SET CONSTRAINTS ALL DEFERRED').run();
+    if (!replace && !queueIsEmpty(db)) throw new StewardError('CONFLICT', `the queue at ${target.path} is not empty`, { path: target.path });
+    const tables = queueTables(db);
+    const staged = new Set(queueTables(stage));
+    for (const t of [...tables].reverse()) db.prepare(`DELETE FROM ${quote(t)}`).run();
+    for (const t of tables) {
+      if (!staged.has(t)) continue;
+      const have = new Set(columnsOf(db, t).map((c) => c.name));
+      const cols = columnsOf(stage, t).map((c) => c.name);
+      const missing = cols.find((c) => !have.has(c));
+      if (missing !== undefined) throw new StewardError('INTERNAL', `the Postgres queue has no column ${t}.${missing}`, { table: t, column: missing });
+      const list = cols.map(quote).join(', ');
+      const one = `(${cols.map(() => '?').join(', ')})`;
+      const insertOf = (n: number) => db.prepare(`INSERT INTO ${quote(t)} (${list}) VALUES ${Array.from({ length: n }, () => one).join(', ')}`);
+      const full = insertOf(PG_INSERT_ROWS);
+      let batch: unknown[][] = [];
+      const flush = () => {
+        if (!batch.length) return;
+        (batch.length === PG_INSERT_ROWS ? full : insertOf(batch.length)).run(...batch.flat());
+        batch = [];
+      };
+      for (const row of stage.prepare(`SELECT ${list} FROM ${quote(t)} ORDER BY ${orderOf(stage, columnsOf(stage, t))}`).raw(true).iterate() as Iterable<unknown[]>) {
+        batch.push(row);
+        if (batch.length === PG_INSERT_ROWS) flush();
+      }
+      flush();
+    }
+    const identities = db.prepare(`SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns
+      WHERE table_schema = current_schema() AND is_identity = 'YES'`).all() as Array<{ t: string; c: string }>;
+    for (const { t, c } of identities) {
+      db.prepare(`SELECT setval(pg_get_serial_sequence(quote_ident(current_schema()) || '.' || quote_ident(?), ?),
+        COALESCE((SELECT MAX(${quote(c)}) FROM ${quote(t)}), 0) + 1, false)`).get(t, c);
+    }
+  });
 }

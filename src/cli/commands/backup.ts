@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StewardError } from '../../core/errors.js';
-import { openStore } from '../../store/open-store.js';
+import { openStore, type Store, type StoreOptions } from '../../store/open-store.js';
 import { exportQueue, importQueue, type QueueCopyReport } from '../../store/queue-export.js';
 import { translateSqliteError } from '../../store/sqlite-errors.js';
 import type { Command } from '../command.js';
@@ -94,40 +94,96 @@ export const importCommand: Command = {
   },
 };
 
-/** `steward migrate --from DB --to DB`: copies one queue into another, losslessly (SQLite to SQLite for now). */
+const PG_URL = /^postgres(ql)?:\/\//i;
+
+/** A URL with its password left out, for messages and --json. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an unparsable database URL)';
+  }
+}
+
+/** One side of a migrate: a SQLite file path, or a Postgres URL with the schema (namespace) the queue lives in. */
+interface Side { kind: 'sqlite'; path: string; shown: string } 
+interface PgSide { kind: 'postgres'; url: string; schema: string | undefined; shown: string }
+
+function sideOf(arg: string, cwd: string, schema: string | undefined): Side | PgSide {
+  if (PG_URL.test(arg)) return { kind: 'postgres', url: arg, schema, shown: `${shownUrl(arg)} (schema ${schema ?? process.env.STEWARD_DATABASE_SCHEMA ?? 'steward'})` };
+  const path = resolve(cwd, arg);
+  return { kind: 'sqlite', path, shown: path };
+}
+
+/**
+ * The store of a Postgres side: openStore with a URL (src/store/pg/). `path` is this workspace's queue path; it only
+ * matters for STEWARD_DATABASE_SCHEMA=@path (the test suite's one-schema-per-path mode).
+ */
+function openPgSide(side: PgSide, path: string, readonly: boolean): Store {
+  const store = openStore(path, { url: side.url, schema: side.schema, readonly, mustExist: readonly } as StoreOptions & { url: string; schema?: string });
+  if ((store.db as { dialect?: string }).dialect !== 'postgres') {
+    store.close();
+    throw new StewardError('UNAVAILABLE', 'this build of steward cannot open a Postgres queue yet (issue 22): migrate copies SQLite to SQLite only', { url: shownUrl(side.url) });
+  }
+  return store;
+}
+
+/** The export lines (without newlines) of the queue at `side`. */
+function exportLines(side: Side | PgSide, workspacePath: string): string[] {
+  const lines: string[] = [];
+  if (side.kind === 'postgres') {
+    const store = openPgSide(side, workspacePath, true);
+    try {
+      exportQueue(store.db, (line) => lines.push(line.slice(0, -1)));
+    } finally {
+      store.close();
+    }
+    return lines;
+  }
+  if (!existsSync(side.path)) throw new StewardError('NOT_FOUND', `no database at ${side.path}`, { path: side.path });
+  let source: Database.Database;
+  try {
+    source = new Database(side.path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw translateSqliteError(err);
+  }
+  try {
+    exportQueue(source, (line) => lines.push(line.slice(0, -1)));
+  } finally {
+    source.close();
+  }
+  return lines;
+}
+
+/** `steward migrate --from DB --to DB`: copies one queue into another, losslessly, between SQLite files and Postgres. */
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'copy a queue database into a new one, row for row (--from .steward/queue.db --to other.db; Postgres targets are not built yet)',
-  usage: 'steward migrate --from PATH.db --to PATH.db [--replace] [--json]',
-  options: { from: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' } },
+  summary: 'copy a queue into another, row for row: SQLite file ↔ Postgres (--from .steward/queue.db --to postgres://…, and back; docs/SCALING.md)',
+  usage: 'steward migrate --from PATH.db|postgres://… --to PATH.db|postgres://… [--schema NAME] [--from-schema NAME] [--to-schema NAME] [--replace] [--json]',
+  options: {
+    from: { type: 'string' }, to: { type: 'string' }, replace: { type: 'boolean' },
+    schema: { type: 'string' }, 'from-schema': { type: 'string' }, 'to-schema': { type: 'string' },
+  },
   needsConfig: false,
   run(ctx, values) {
-    const from = values.from as string | undefined;
-    const to = values.to as string | undefined;
-    if (!from || !to) throw new StewardError('USAGE', `migrate needs --from and --to\nusage: ${this.usage}`);
-    if (/^postgres(ql)?:\/\//i.test(to) || /^postgres(ql)?:\/\//i.test(from)) {
-      throw new StewardError('USAGE', 'Postgres is not supported yet (docs/SCALING.md): migrate copies SQLite to SQLite for now');
+    const fromArg = values.from as string | undefined;
+    const toArg = values.to as string | undefined;
+    if (!fromArg || !toArg) throw new StewardError('USAGE', `migrate needs --from and --to\nusage: ${this.usage}`);
+    const schema = values.schema as string | undefined;
+    const from = sideOf(fromArg, ctx.cwd, (values['from-schema'] as string | undefined) ?? schema);
+    const to = sideOf(toArg, ctx.cwd, (values['to-schema'] as string | undefined) ?? schema);
+    if (from.kind === 'sqlite' && to.kind === 'sqlite' && from.path === to.path) throw new StewardError('USAGE', '--from and --to are the same file');
+    if (from.kind === 'postgres' && to.kind === 'postgres' && from.url === to.url && from.schema === to.schema) {
+      throw new StewardError('USAGE', '--from and --to are the same Postgres queue (give --from-schema / --to-schema to copy between schemas)');
     }
-    const fromPath = resolve(ctx.cwd, from);
-    const toPath = resolve(ctx.cwd, to);
-    if (fromPath === toPath) throw new StewardError('USAGE', '--from and --to are the same file');
-    if (!existsSync(fromPath)) throw new StewardError('NOT_FOUND', `no database at ${fromPath}`, { path: fromPath });
-    const lines: string[] = [];
-    let source: Database.Database;
-    try {
-      source = new Database(fromPath, { readonly: true, fileMustExist: true });
-    } catch (err) {
-      throw translateSqliteError(err);
-    }
-    try {
-      exportQueue(source, (line) => lines.push(line.slice(0, -1)));
-    } finally {
-      source.close();
-    }
-    const target = openStore(toPath);
+    const workspacePath = resolve(ctx.cwd, '.steward', 'queue.db');
+    const lines = exportLines(from, workspacePath);
+    const target = to.kind === 'postgres' ? openPgSide(to, workspacePath, false) : openStore(to.path);
     try {
       const report = importQueue(target, lines, { replace: values.replace === true });
-      return { json: { from: fromPath, to: toPath, ...report }, text: `copied ${summary(report)} from ${fromPath} to ${toPath}` };
+      return { json: { from: from.shown, to: to.shown, ...report }, text: `copied ${summary(report)} from ${from.shown} to ${to.shown}` };
     } finally {
       target.close();
     }
