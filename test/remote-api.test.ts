@@ -37,7 +37,7 @@ describe('worker API', () => {
 
   before(async () => {
     store = openStore(ws.dbPath);
-    const config = configSchema.parse({ agents: { box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60 } } });
+    const config = configSchema.parse({ agents: { box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60, maxConcurrent: 10 } } });
     const handler = createWorkerApiHandler({
       store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' }, [PLANNER]: { role: 'planner' } }, log: () => {},
     });

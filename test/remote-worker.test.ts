@@ -1,64 +1,13 @@
 // `steward work --server`: a babysitter in another process with its own empty folder and no database claims, streams
 // its log and reports through `steward up`'s worker API; the server stopped mid-run gets the outcome when it is back.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CLI, REPO_ROOT, cli, tempDir } from './support/helpers.js';
+import { cli, tempDir } from './support/helpers.js';
+import { gatedClaude, killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
 
-const FAKE = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
-const WORKER_TOKEN = 'w'.repeat(8) + '-remote-worker-token-0123456789';
-const VIEWER_TOKEN = 'v'.repeat(8) + '-viewer-token-0123456789';
-const TOKENS = JSON.stringify({ [WORKER_TOKEN]: { role: 'worker', name: 'remote-box' }, [VIEWER_TOKEN]: { role: 'viewer' } });
-const children: ChildProcess[] = [];
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-/** Waits for `fn` to be truthy; polls, bounded by a generous safety limit that reports what it waited for. */
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 240_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c) => (out += String(c)));
-  child.stderr!.on('data', (c) => (err += String(c)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
-}
-
-/** A stand-in for the claude binary: says it started, waits for the gate file, then replays the recorded claude output. */
-function gatedClaude(dir: string): string {
-  const path = join(dir, 'gated-claude.mjs');
-  writeFileSync(path, [
-    `#!${process.execPath}`,
-    "import { existsSync } from 'node:fs';",
-    "process.stderr.write('gated-claude: waiting for the gate\\n');",
-    'const wait = () => new Promise((r) => setTimeout(r, 50));',
-    'while (!existsSync(process.env.GATE_FILE)) await wait();',
-    `await import(${JSON.stringify(FAKE)});`,
-  ].join('\n'));
-  chmodSync(path, 0o755);
-  return path;
-}
+after(killStarted);
 
 test('a remote worker claims, streams its log and delivers its outcome after the server was down mid-run', { timeout: 600_000 }, async () => {
   const ws = tempDir('steward-remote-server-');

@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   /** A file (an export) written by a newer steward than this one. */
   'UNSUPPORTED_VERSION',
+  /** Something this caller cannot do by design (a remote worker and a task that needs a git worktree of the server). */
+  'UNSUPPORTED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -37,6 +39,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   BUSY: 5,
   UNAVAILABLE: 5,
   UNSUPPORTED_VERSION: 2,
+  UNSUPPORTED: 2,
   INTERNAL: 1,
 };
 

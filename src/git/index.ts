@@ -4,7 +4,7 @@ import type { OpContext, Run, Task } from '../core/types.js';
 import { closeRunWorkdir, type RunWorkdir } from './run-workdir.js';
 import { mergeQueued, type MergeDeps } from './merge-task.js';
 
-export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, type RunWorkdir } from './run-workdir.js';
+export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, worktreeReason, type RunWorkdir } from './run-workdir.js';
 export { mergeQueued, mergeTask, type MergeDeps, type MergeReport } from './merge-task.js';
 export { mergeBranch, type MergeOutcome } from './merge-back.js';
 

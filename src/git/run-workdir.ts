@@ -48,6 +48,25 @@ export function baseBranchOf(config: Config, project: string, repo: string): str
 }
 
 /**
+ * Why a task's runs would work in a git worktree of the server's repository (the project says `isolation: worktree`,
+ * or a `code` task of a project whose workdir is in a git repository), or undefined when they run in a plain folder.
+ * `repoOf` finds a folder's repository (default: `git rev-parse`).
+ */
+export function worktreeReason(config: Config, root: string, task: Pick<Task, 'project' | 'type'>, repoOf: (dir: string) => string | null = repoRoot): string | undefined {
+  const setting = Object.hasOwn(config.projects, task.project) ? config.projects[task.project]!.isolation : undefined;
+  if (setting === 'worktree') return `project "${task.project}" says isolation: worktree`;
+  if (setting === 'none') return undefined;
+  let dir: string;
+  try {
+    dir = resolveWorkdir(config, root, task.project);
+  } catch {
+    return undefined;
+  }
+  const repo = repoOf(dir);
+  return repo && isolationOf(setting, true, task.type) === 'worktree' ? `a ${task.type} task of project "${task.project}", whose workdir ${dir} is in the git repository ${repo}` : undefined;
+}
+
+/**
  * Opens the run's workdir. Isolated: the task's branch (created from the base at its first run, kept across runs)
  * checked out in `.steward/worktrees/<task>-<run>` with `git worktree add`. A worktree an earlier run of the task
  * left is never reused or removed blindly: its uncommitted changes are committed on the branch first.

@@ -118,11 +118,21 @@ export function createMcpHttpHandler(options: McpHttpOptions): (req: IncomingMes
 
 /** Starts the MCP endpoint on host:port (127.0.0.1 by default); returns the bound address and `close()`. */
 export async function startMcpHttp(
-  options: McpHttpOptions & { host?: string; port?: number; guard?: GuardOptions },
+  options: McpHttpOptions & {
+    host?: string;
+    port?: number;
+    guard?: GuardOptions;
+    /** Another API served beside /mcp under its path prefix (the worker API for remote babysitters, /api/worker/). */
+    beside?: { prefix: string; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+  },
 ): Promise<{ url: string; host: string; port: number; close(): Promise<void> }> {
   const host = options.host ?? DEFAULT_MCP_HOST;
   const handle = createMcpHttpHandler(options);
-  const server = createGuardedServer((req, res) => void handle(req, res), options.guard);
+  const beside = options.beside;
+  const server = createGuardedServer((req, res) => {
+    if (beside && new URL(req.url ?? '/', 'http://x').pathname.startsWith(beside.prefix)) return void beside.handle(req, res);
+    void handle(req, res);
+  }, options.guard);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_MCP_PORT, host, () => resolve());

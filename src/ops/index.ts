@@ -21,3 +21,4 @@ export * from './task-budget.js';
 export * from './budgets.js';
 export * from './budget-report.js';
 export * from './cost-stats.js';
+export * from './profile-claim.js';

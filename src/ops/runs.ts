@@ -34,11 +34,26 @@ export interface ClaimLimits {
   fallbackFor?: string[];
   /** Skip these ready tasks (they do not fit a budget). */
   skipTasks?: number[];
+  /**
+   * Why this claimer cannot run a task (undefined: it can). A refused task is passed over (it stays ready for
+   * another claimer) and named in the result's `refused`; at most MAX_REFUSED are passed over in one claim.
+   */
+  refuse?: (task: Task) => string | undefined;
 }
 
+/** A ready task a claimer passed over, and why. */
+export interface RefusedTask {
+  task_id: number;
+  project: string;
+  reason: string;
+}
+
+/** How many ready tasks one claim may pass over through `refuse` before it gives up. */
+export const MAX_REFUSED = 50;
+
 export type ClaimResult =
-  | { task: Task; run: Run }
-  | { task: null; paused_until?: number };
+  | { task: Task; run: Run; refused?: RefusedTask[] }
+  | { task: null; paused_until?: number; refused?: RefusedTask[] };
 
 /** Takes the best ready task an agent may run and opens a run (its id is the fencing token). */
 export function claimTask(
@@ -61,16 +76,26 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   const running = store.branches.runningPaths();
   const leased = running.length ? leasedOut(store.branches.readyPaths(), running) : undefined;
   const skipTasks = limits.skipTasks?.length ? [...(leased ?? []), ...limits.skipTasks] : leased;
-  const task = store.tasks.findClaimable({
+  const find = (skip: number[] | undefined) => store.tasks.findClaimable({
     agent: q.agent,
     types: q.types?.length ? q.types : null,
     capabilities: q.capabilities ?? [],
     now: ctx.now,
     excludeProjects: limits.excludeProjects,
-    skipTasks,
+    skipTasks: skip,
     alsoAgents: limits.fallbackFor,
   });
-  if (!task) return { task: null };
+  let task = find(skipTasks);
+  let refused: RefusedTask[] | undefined;
+  if (limits.refuse) {
+    const skip = [...(skipTasks ?? [])];
+    for (let why = task && limits.refuse(task); task && why; why = task && limits.refuse(task)) {
+      (refused ??= []).push({ task_id: task.id, project: task.project, reason: why });
+      skip.push(task.id);
+      task = refused.length < MAX_REFUSED ? find(skip) : undefined;
+    }
+  }
+  if (!task) return refused ? { task: null, refused } : { task: null };
   const opened: Required<NewRun> = {
     task_id: task.id,
     agent: q.agent,
@@ -88,7 +113,7 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   // No event row: the run is the claim's audit record (who, when, for which agent; see docs/DESIGN.md, "Audit").
   const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, null, () =>
     store.tasks.markRunning(task.id, runId, ctx.now));
-  return { task: claimed, run: runningRun(runId, opened) };
+  return refused ? { task: claimed, run: runningRun(runId, opened), refused } : { task: claimed, run: runningRun(runId, opened) };
 }
 
 /**

@@ -18,7 +18,7 @@ import { describeCommand, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
 import { runVerify, type VerifyReport } from '../runner/verify.js';
 import { LOG_CHUNK_BYTES } from './worker-api.js';
-import type { RemoteClaim, WorkerClient } from './worker-client.js';
+import type { RefusedForRemote, RemoteClaim, WorkerClient } from './worker-client.js';
 
 /** The remote babysitter's I/O and knobs. */
 export interface RemoteWorkOptions {
@@ -56,7 +56,7 @@ export interface RemoteRunResult {
   log_path: string;
 }
 
-export type RemoteStop = 'empty' | 'paused' | 'once' | 'signal';
+export type RemoteStop = 'empty' | 'paused' | 'held' | 'once' | 'signal';
 
 export interface RemoteWorkResult {
   results: RemoteRunResult[];
@@ -64,6 +64,10 @@ export interface RemoteWorkResult {
   delivered: number[];
   stopped: RemoteStop;
   paused_until?: number;
+  /** stopped 'held': the WIP cap or scope budget that keeps this profile from claiming now. */
+  held?: { cap: string; reason: string };
+  /** Ready tasks the server would not hand to a remote worker (the last claim's list), with the reason. */
+  refused?: RefusedForRemote[];
 }
 
 /** The worker's own folders. */
@@ -362,8 +366,12 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
       wait = Math.min(retry.max, wait * 2);
       continue;
     }
+    for (const r of claim.refused ?? []) say(`task #${r.task_id} passed over (${r.code}): ${r.reason}`);
+    const refused = claim.refused?.length ? { refused: claim.refused } : {};
     if (!claim.task) {
-      return claim.paused_until ? { results, delivered, stopped: 'paused', paused_until: claim.paused_until } : { results, delivered, stopped: 'empty' };
+      if (claim.paused_until) return { results, delivered, stopped: 'paused', paused_until: claim.paused_until, ...refused };
+      if (claim.held) return { results, delivered, stopped: 'held', held: claim.held, ...refused };
+      return { results, delivered, stopped: 'empty', ...refused };
     }
     results.push(await runRemoteClaim(o, claim as RemoteClaim));
     if ((o.signal?.reason as StopReason | undefined)?.kind === 'signal') {

@@ -9,9 +9,11 @@ import { backoffPolicyOf, type Config } from '../config/schema.js';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import { chooseModel } from '../core/routing.js';
 import { parseInput, zName } from '../core/schemas.js';
-import type { OpContext } from '../core/types.js';
+import type { OpContext, Task } from '../core/types.js';
 import { makeAuthenticator, type McpTokens } from '../mcp/index.js';
-import { claimTask, heartbeatRun, recordRunProcess, runCapsOf, taskContext } from '../ops/index.js';
+import { claimForProfile, heartbeatRun, recordRunProcess, runCapsOf, taskContext } from '../ops/index.js';
+import { worktreeReason } from '../git/run-workdir.js';
+import { repoRoot } from '../git/git.js';
 import { applyOutboxEntry, outboxEntrySchema } from '../runner/outbox.js';
 import { buildPrompt } from '../runner/prompt.js';
 import { runLogPath } from '../runner/run-log.js';
@@ -104,16 +106,34 @@ export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessa
   const now = o.now ?? Date.now;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { store, config, workspace } = o;
+  // Whether a project's workdir is in a git repository, asked of git at most once a minute per folder.
+  const repos = new Map<string, { repo: string | null; at: number }>();
+  const repoOf = (dir: string): string | null => {
+    const hit = repos.get(dir);
+    if (hit && Date.now() - hit.at < 60_000) return hit.repo;
+    const repo = repoRoot(dir);
+    repos.set(dir, { repo, at: Date.now() });
+    return repo;
+  };
+  const needsServerRepo = (task: Task): string | undefined => worktreeReason(config, workspace.root, task, repoOf);
 
   const routes: Record<string, (body: unknown, ctx: OpContext) => unknown> = {
     /** The best ready task for an agent profile of this workspace, with the profile and the prompt to run. */
     claim(body, ctx) {
       const q = parseInput(claimBody, body, 'claim');
-      const profile = Object.hasOwn(config.agents, q.agent) ? config.agents[q.agent]! : undefined;
-      if (!profile) throw new StewardError('NOT_FOUND', `no agent profile "${q.agent}" in the server's config`, { agent: q.agent });
-      const input = { agent: q.agent, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds };
-      const claimed = claimTask(store, input, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` });
-      if (!claimed.task) return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}) };
+      if (!Object.hasOwn(config.agents, q.agent)) throw new StewardError('NOT_FOUND', `no agent profile "${q.agent}" in the server's config`, { agent: q.agent });
+      const profile = config.agents[q.agent]!;
+      // The same claim as dispatch's: WIP caps and scope budgets checked in the claim's transaction. A task whose runs
+      // need a git worktree of the server's repository is passed over (UNSUPPORTED): it stays for a local babysitter.
+      const claimed = claimForProfile(store, config, q.agent, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` }, { refuse: needsServerRepo });
+      const refused = claimed.refused?.map((r) => ({
+        task_id: r.task_id, project: r.project, code: 'UNSUPPORTED' as const,
+        reason: `runs in a git worktree of the server's repository (${r.reason}); remote workers do not run such tasks (docs/SCALING.md)`,
+      }));
+      const also = refused ? { refused } : {};
+      if (!claimed.task) {
+        return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}), ...(claimed.held ? { held: claimed.held } : {}), ...also };
+      }
       const { task, run } = claimed;
       const logPath = runLogPath(workspace, task.id, run.id);
       // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
@@ -127,6 +147,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessa
         profile: routed,
         caps: runCapsOf(store, task.id, routed),
         prompt,
+        ...also,
       };
     },
     /** Extends the lease (LEASE_LOST when the run is not live: cancelled, superseded, expired); records usage so far. */

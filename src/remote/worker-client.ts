@@ -6,6 +6,23 @@ import type { RunCaps } from '../core/budget.js';
 import type { OutboxEntry } from '../runner/outbox.js';
 import { WORKER_API_PREFIX, WORKER_API_VERSION } from './worker-api.js';
 
+/** A ready task the server passed over for this worker, and why (code UNSUPPORTED: it needs the server's repository). */
+export interface RefusedForRemote {
+  task_id: number;
+  project: string;
+  code: string;
+  reason: string;
+}
+
+/** The answer to a claim that found nothing this worker may run now. */
+export interface NoClaim {
+  task: null;
+  paused_until?: number;
+  /** A WIP cap or a scope budget holds the profile back (the same limits the server's dispatch obeys). */
+  held?: { cap: string; reason: string };
+  refused?: RefusedForRemote[];
+}
+
 /** What a claim hands a remote worker. */
 export interface RemoteClaim {
   task: { id: number; title: string; project: string; type: string; verify: string[]; timeout_seconds: number | null };
@@ -13,6 +30,7 @@ export interface RemoteClaim {
   profile: AgentProfile;
   caps: RunCaps;
   prompt: string;
+  refused?: RefusedForRemote[];
 }
 
 export interface WorkerClientOptions {
@@ -84,7 +102,7 @@ export class WorkerClient {
     throw new StewardError('INTERNAL', `${this.base.origin} answered ${res.status} without a steward error: ${text.slice(0, 200)}`, { status: res.status });
   }
 
-  claim(agent: string, host: string, workdir: string): Promise<{ task: null; paused_until?: number } | RemoteClaim> {
+  claim(agent: string, host: string, workdir: string): Promise<NoClaim | RemoteClaim> {
     return this.post('claim', { agent, host, workdir });
   }
 

@@ -6,9 +6,8 @@ import { dirname } from 'node:path';
 import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
-import { accountName } from '../config/config-policy.js';
 import type { AgentProfile, Config } from '../config/schema.js';
-import { BudgetGate, claimTask, failRun, recordRunProcess } from '../ops/index.js';
+import { BudgetGate, claimForProfile, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { BABYSITTER_NODE_FLAGS, babysitterEnv, CLI_MAIN } from './detach.js';
@@ -133,23 +132,6 @@ function executableOf(profile: AgentProfile): string {
 export function dispatchLocal(deps: DispatchDeps): DispatchReport {
   const { store, ctx, workspace, config } = deps;
   const report: DispatchReport = { started: [], handoff: [], skipped: [], failed: [] };
-  const perAgent = new Map<string, number>();
-  const perProject = new Map<string, number>();
-  const perAccount = new Map<string, number>();
-  let global = 0;
-  for (const { agent, project, n } of store.read(() => store.runs.runningCounts())) {
-    global += n;
-    perAgent.set(agent, (perAgent.get(agent) ?? 0) + n);
-    perProject.set(project, (perProject.get(project) ?? 0) + n);
-    perAccount.set(accountName(config, agent), (perAccount.get(accountName(config, agent)) ?? 0) + n);
-  }
-  // A profile paused by a rate limit hands its tasks to its fallbacks (that take their type) instead of them waiting.
-  const fallbackFor = new Map<string, string[]>();
-  const paused = new Set(store.read(() => store.agents.paused(ctx.now)).map((p) => p.name));
-  for (const [name, profile] of Object.entries(config.agents)) {
-    if (!paused.has(name)) continue;
-    for (const f of profile.fallback) fallbackFor.set(f, [...(fallbackFor.get(f) ?? []), name]);
-  }
   const which = deps.which ?? ((bin: string) => findExecutable(bin));
   let active = Object.entries(config.agents).filter(([name, profile]) => {
     const bin = executableOf(profile);
@@ -158,39 +140,21 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
     return false;
   });
   // Scope budgets (docs/BUDGETS.md): a scope at its cap, or a run whose estimate does not fit what is left, waits.
+  // One gate for the pass: each claim charges its estimate, so the claims of one pass cannot together overshoot.
   const gate = BudgetGate.open(store, config, ctx.now);
-  while (active.length > 0 && global < config.wip.global) {
+  while (active.length > 0) {
     for (const [name, profile] of active) {
-      if (global >= config.wip.global) break;
-      const cap = Math.min(profile.maxConcurrent, config.wip.perAgent[name] ?? Infinity);
-      const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
-      const account = accountName(config, name);
-      const accountFull = (perAccount.get(account) ?? 0) >= (config.accounts[account]?.maxConcurrent ?? Infinity);
-      const allowance = gate?.allow(name, profile.types);
-      if (allowance?.blocked) {
-        report.skipped.push({ agent: name, reason: `budget: ${allowance.blocked}` });
-        active = active.filter(([n]) => n !== name);
-        continue;
-      }
-      const claimed = (perAgent.get(name) ?? 0) >= cap || accountFull ? { task: null } : claimTask(
-        store,
-        { agent: name, types: allowance?.types ?? profile.types, capabilities: profile.capabilities, lease_seconds: deps.handOff ? config.handoffLeaseSeconds : profile.leaseSeconds },
-        ctx,
-        { host: hostname() },
-        { excludeProjects: [...full, ...(allowance?.excludeProjects ?? [])], fallbackFor: fallbackFor.get(name), skipTasks: allowance?.skipTasks },
-      );
-      if (claimed.task) gate?.charge(name, claimed.task.project, claimed.task.type);
+      // The WIP caps and budgets are checked inside the claim's transaction (claimForProfile), as for remote workers.
+      const claimed = claimForProfile(store, config, name, ctx, { host: hostname() }, {
+        gate, ...(deps.handOff ? { leaseSeconds: config.handoffLeaseSeconds } : {}),
+      });
       if (!claimed.task) {
-        active = active.filter(([n]) => n !== name);
-        if ('paused_until' in claimed && claimed.paused_until) {
-          report.skipped.push({ agent: name, reason: `paused until ${new Date(claimed.paused_until).toISOString()}` });
-        }
+        active = claimed.held?.cap === 'wip.global' ? [] : active.filter(([n]) => n !== name);
+        if (claimed.held?.cap === 'budget') report.skipped.push({ agent: name, reason: claimed.held.reason });
+        if (claimed.paused_until) report.skipped.push({ agent: name, reason: `paused until ${new Date(claimed.paused_until).toISOString()}` });
+        if (active.length === 0) break;
         continue;
       }
-      global++;
-      perAgent.set(name, (perAgent.get(name) ?? 0) + 1);
-      perAccount.set(account, (perAccount.get(account) ?? 0) + 1);
-      perProject.set(claimed.task.project, (perProject.get(claimed.task.project) ?? 0) + 1);
       const { run, task } = claimed;
       if (deps.handOff) {
         const text = handOffText(workspace.root, run.id, task.id, task.title);

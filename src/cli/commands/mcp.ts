@@ -30,11 +30,15 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   const tick = workspaceTick({ workspace: ctx.workspace(), config, store: ctx.store() });
   const backoff = backoffPolicyOf(config);
   const guard = httpGuardOf(config, host);
-  const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, agents: config.agents, guard });
+  // The worker API for remote babysitters (`steward work --server`), as `steward up` serves it: worker tokens only.
+  const { createWorkerApiHandler, WORKER_API_PREFIX } = await import('../../remote/worker-api.js');
+  const workerApi = createWorkerApiHandler({ store: ctx.store(), tokens, workspace: ctx.workspace(), config, log: ctx.log });
+  const beside = { prefix: WORKER_API_PREFIX, handle: workerApi };
+  const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, agents: config.agents, guard, beside });
   const http = await listenWithFallback({ host, port, explicit: values.port !== undefined }, start, (taken) =>
     ctx.log(`steward mcp: ${host}:${taken} is taken (steward up, or another program): using a free port instead`),
   );
-  ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}); Ctrl-C stops`);
+  ctx.log(`steward mcp: streamable HTTP on ${http.url} (${count} token${count === 1 ? '' : 's'}), the worker API for remote workers under ${WORKER_API_PREFIX}; Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -29,11 +29,19 @@ export async function workRemote(ctx: CliContext, values: Values, usage: string)
     remoteWork({ client, agent, dir, workdir, signal, log: ctx.log, once: Boolean(values.once), tee: process.stdout.isTTY && !ctx.json ? process.stdout : null }),
   );
   const waiting = out.stopped === 'signal' && out.results.some((r) => r.status === 'deferred' && !out.delivered.includes(r.run_id));
-  const tail = out.stopped === 'paused' ? `agent ${agent} is paused until ${new Date(out.paused_until!).toISOString()}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+  const tail = out.stopped === 'paused'
+    ? `agent ${agent} is paused until ${new Date(out.paused_until!).toISOString()}`
+    : out.stopped === 'held' ? `nothing claimed now: ${out.held!.reason}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+  const refused = (out.refused ?? []).map((r) => `task #${r.task_id} not for remote workers (${r.code}): ${r.reason}`);
   const delivered = out.delivered.length ? `delivered from the outbox: run ${out.delivered.join(', ')}` : '';
   return {
-    json: { runs: out.results, delivered: out.delivered, stopped: out.stopped, outbox: remoteDirs(dir).outbox, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) },
-    text: [...out.results.map(describe), delivered, tail].filter(Boolean).join('\n'),
+    json: {
+      runs: out.results, delivered: out.delivered, stopped: out.stopped, outbox: remoteDirs(dir).outbox,
+      ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}),
+      ...(out.held ? { held: out.held } : {}),
+      ...(out.refused ? { refused: out.refused } : {}),
+    },
+    text: [...out.results.map(describe), delivered, ...refused, tail].filter(Boolean).join('\n'),
     exitCode: waiting ? 5 : 0,
   };
 }

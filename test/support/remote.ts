@@ -1,0 +1,66 @@
+// Helpers for tests with real `steward up` / `steward mcp --http` servers and remote `steward work --server` workers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, REPO_ROOT } from './helpers.js';
+
+export const FAKE_CLI = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
+export const WORKER_TOKEN = 'w'.repeat(8) + '-remote-worker-token-0123456789';
+export const VIEWER_TOKEN = 'v'.repeat(8) + '-viewer-token-0123456789';
+export const PLANNER_TOKEN = 'p'.repeat(8) + '-planner-token-0123456789';
+export const TOKENS = JSON.stringify({
+  [WORKER_TOKEN]: { role: 'worker', name: 'remote-box' },
+  [VIEWER_TOKEN]: { role: 'viewer' },
+  [PLANNER_TOKEN]: { role: 'planner' },
+});
+
+const children: ChildProcess[] = [];
+/** SIGKILLs every process `start` started that is still alive (call it in `after`). */
+export function killStarted(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** Waits for `fn` to be truthy; polls, bounded by a generous safety limit that reports what it waited for. */
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 240_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the built CLI with `args` in `cwd` (its output collected). */
+export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env } });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += String(c)));
+  child.stderr!.on('data', (c) => (err += String(c)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+/** A stand-in for the claude binary: says it started, waits for the gate file, then replays the recorded claude output. */
+export function gatedClaude(dir: string): string {
+  const path = join(dir, 'gated-claude.mjs');
+  writeFileSync(path, [
+    `#!${process.execPath}`,
+    "import { existsSync } from 'node:fs';",
+    "process.stderr.write('gated-claude: waiting for the gate\\n');",
+    'const wait = () => new Promise((r) => setTimeout(r, 50));',
+    'while (!existsSync(process.env.GATE_FILE)) await wait();',
+    `await import(${JSON.stringify(FAKE_CLI)});`,
+  ].join('\n'));
+  chmodSync(path, 0o755);
+  return path;
+}
