@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { configSchema } from '../src/config/schema.js';
 import { addTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { startUp, type UpHandle } from '../src/up/up.js';
+import { spareLogPath } from '../src/runner/spare.js';
+import { startUp, type UpHandle, type UpTracePoint } from '../src/up/up.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { median } from './report.js';
 
@@ -43,6 +44,46 @@ export interface DispatchSeries {
   wakeups: number;
   /** Tasks dispatched more than once, or runs not completed (must be 0). */
   faults: number;
+  /** Where the time went, per series: segment → ms per sample (see STAGES). */
+  addStages: Record<Stage, number[]>;
+  nextStages: Record<Stage, number[]>;
+}
+
+/**
+ * The path, cut at the points `up` traces (src/up/up.ts UpTracePoint) and the spare's log line: the write (the task's
+ * created_at, or the finished run's finished_at) → `up` woken → the tick that dispatched it begins → its dispatch step
+ * begins → the run handed to a spare (or a fresh babysitter started) → the spare has the message (warm only) → the agent
+ * process runs (its own start time).
+ */
+export const STAGES = ['write → wake', 'wake → tick', 'tick → dispatch step', 'dispatch → handed', 'handed → spare has it', 'babysitter → agent start'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const noStages = (): Record<Stage, number[]> => Object.fromEntries(STAGES.map((s) => [s, []])) as unknown as Record<Stage, number[]>;
+
+/** Splits one sample at the traced points; a point that is missing leaves its segment out. */
+function stagesOf(points: UpTracePoint[], spareAt: Map<number, number>, ref: number, runId: number, agentAt: number): Partial<Record<Stage, number>> {
+  const handed = points.find((p) => p.what === 'handed' && p.run === runId);
+  const wake = points.find((p) => p.what === 'wake' && p.at >= ref);
+  if (!handed) return {};
+  const before = (what: UpTracePoint['what']) => points.filter((p) => p.what === what && p.at <= handed.at).at(-1);
+  const tick = before('tick');
+  const dispatch = before('dispatch');
+  const spare = spareAt.get(runId);
+  const out: Partial<Record<Stage, number>> = {};
+  if (wake) out['write → wake'] = wake.at - ref;
+  if (wake && tick) out['wake → tick'] = Math.max(0, tick.at - wake.at);
+  if (tick && dispatch) out['tick → dispatch step'] = dispatch.at - tick.at;
+  if (dispatch) out['dispatch → handed'] = handed.at - dispatch.at;
+  if (spare !== undefined) out['handed → spare has it'] = spare - handed.at;
+  out['babysitter → agent start'] = agentAt - (spare ?? handed.at);
+  return out;
+}
+
+function spareTimes(logsDir: string): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!existsSync(spareLogPath(logsDir))) return out;
+  for (const m of readFileSync(spareLogPath(logsDir), 'utf8').matchAll(/takes run (\d+) \(at (\d+)\)/g)) out.set(Number(m[1]), Number(m[2]));
+  return out;
 }
 
 async function until<T>(what: string, check: () => T | undefined): Promise<T> {
@@ -72,13 +113,15 @@ export async function measureDispatch(opts: { samples: number; spares: number; p
   };
   writeFileSync(workspace.configPath, JSON.stringify(raw));
   const store = openStore(workspace.dbPath);
-  const up: UpHandle = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: NEVER, spares: opts.spares, log: () => undefined });
+  const points: UpTracePoint[] = [];
+  const up: UpHandle = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: NEVER, spares: opts.spares, log: () => undefined, trace: (p) => points.push(p) });
+  const samples: Array<{ series: 'add' | 'next'; ref: number; task: number; agentAt: number }> = [];
   const say = opts.progress ?? (() => undefined);
   const warm = () => (up.spares ? up.spares.whenReady(1) : Promise.resolve());
   const go = (id: number) => writeFileSync(join(root, `go-${id}`), '');
   const runOf = (id: number) => store.read(() => store.runs.forTask(id, 5));
   const finished = (id: number) => until(`task #${id}'s run finishing`, () => runOf(id).find((r) => r.finished_at !== null)?.finished_at ?? undefined);
-  const out: DispatchSeries = { addMs: [], nextMs: [], handed: 0, cold: 0, wakeups: 0, faults: 0 };
+  const out: DispatchSeries = { addMs: [], nextMs: [], handed: 0, cold: 0, wakeups: 0, faults: 0, addStages: noStages(), nextStages: noStages() };
   const ids: number[] = [];
   try {
     await until('the first tick', () => (up.stats.ticks >= 1 ? true : undefined));
@@ -93,6 +136,7 @@ export async function measureDispatch(opts: { samples: number; spares: number; p
       ids.push(task.id);
       const at = await until(`task #${task.id}'s agent`, () => startedAt(root, task.id));
       out.addMs.push(at - Date.parse(task.created_at));
+      samples.push({ series: 'add', ref: Date.parse(task.created_at), task: task.id, agentAt: at });
       say(`[bench] dispatch (spares ${opts.spares}): add → agent start ${out.addMs.at(-1)} ms`);
       go(task.id);
       await finished(task.id);
@@ -111,6 +155,7 @@ export async function measureDispatch(opts: { samples: number; spares: number; p
       const at = await until(`task #${next}'s agent`, () => startedAt(root, next));
       const end = await finished(current);
       out.nextMs.push(at - end);
+      samples.push({ series: 'next', ref: end, task: next, agentAt: at });
       say(`[bench] dispatch (spares ${opts.spares}): finished → next start ${out.nextMs.at(-1)} ms`);
       current = next;
     }
@@ -120,6 +165,12 @@ export async function measureDispatch(opts: { samples: number; spares: number; p
       const runs = runOf(id);
       if (runs.length !== 1 || runs[0]!.outcome !== 'completed') out.faults++;
     }
+    const spareAt = spareTimes(workspace.logsDir);
+    for (const s of samples) {
+      const parts = stagesOf(points, spareAt, s.ref, runOf(s.task)[0]!.id, s.agentAt);
+      const into = s.series === 'add' ? out.addStages : out.nextStages;
+      for (const [k, v] of Object.entries(parts)) into[k as Stage].push(v);
+    }
   } finally {
     for (const id of ids) go(id);
     out.handed = up.spares?.stats.handed ?? 0;
@@ -127,7 +178,7 @@ export async function measureDispatch(opts: { samples: number; spares: number; p
     out.wakeups = up.stats.wakeups ?? 0;
     await up.drain();
     store.close();
-    rmSync(root, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true }); else console.log(`kept ${root}`);
   }
   return out;
 }
@@ -137,6 +188,7 @@ async function main(): Promise<void> {
   for (const spares of [1, 0]) {
     const r = await measureDispatch({ samples, spares, progress: (line) => console.log(line) });
     console.log(`spares ${spares}: add → agent start p50 ${median(r.addMs)} ms; finished → next start p50 ${median(r.nextMs)} ms; warm ${r.handed}, cold ${r.cold}, faults ${r.faults}`);
+    for (const st of STAGES) console.log(`  ${st.padEnd(26)} add p50 ${r.addStages[st].length ? median(r.addStages[st]) : '-'} ms · next p50 ${r.nextStages[st].length ? median(r.nextStages[st]) : '-'} ms`);
   }
 }
 

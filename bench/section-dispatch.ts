@@ -1,6 +1,6 @@
 // The `dispatch` section of `npm run bench` (issue 18 goal 2): dispatch latency under `steward up`, warm spare
 // babysitters against a fresh Node per run, both measured in the same run (bench/dispatch.ts).
-import { measureDispatch } from './dispatch.js';
+import { measureDispatch, STAGES } from './dispatch.js';
 import { median, progress, type BenchOptions, type Section } from './report.js';
 
 /** The goals of issue 18: p50 add → agent start, and finished → next start (ms). */
@@ -36,6 +36,12 @@ export async function dispatchSection(o: BenchOptions): Promise<Section> {
         head: ['latency', 'warm p50', 'warm p90', 'cold p50', 'cold p90', 'warm/cold p50', 'goal (warm p50)'],
         rows: [row('add → agent start', warm.addMs, cold.addMs, DISPATCH_GOALS.addMs), row('finished → next start', warm.nextMs, cold.nextMs, DISPATCH_GOALS.nextMs)],
         right: [1, 2, 3, 4, 5],
+      },
+      {
+        caption: 'Where the time goes (p50 of each segment, ms; segments do not add up to the total exactly, each is its own median)',
+        head: ['segment', 'warm add', 'warm next', 'cold add', 'cold next'],
+        rows: STAGES.map((st) => [st, ...[warm.addStages, warm.nextStages, cold.addStages, cold.nextStages].map((x) => (x[st].length ? String(median(x[st])) : '–'))]),
+        right: [1, 2, 3, 4],
       },
     ],
     notes: [

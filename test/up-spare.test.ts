@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { addTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { startUp, type UpHandle } from '../src/up/up.js';
+import { startUp, type UpHandle, type UpOptions, type UpTracePoint } from '../src/up/up.js';
 import { spareLogPath } from '../src/runner/spare.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import type { Workspace } from '../src/workspace/workspace.js';
@@ -25,7 +25,7 @@ const AGENT = [
   '(function wait() { if (fs.existsSync(go) || Date.now() > end) return; setTimeout(wait, 5); })();',
 ].join(' ');
 
-async function upWith(wip: number, opts: { debounceMs?: number; spares?: number } = {}) {
+async function upWith(wip: number, opts: { debounceMs?: number; spares?: number; trace?: UpOptions['trace'] } = {}) {
   const root = tempDir('steward-spare-');
   const { workspace } = initWorkspace(root);
   const raw = {
@@ -35,7 +35,7 @@ async function upWith(wip: number, opts: { debounceMs?: number; spares?: number 
   };
   writeFileSync(workspace.configPath, JSON.stringify(raw, null, 2));
   const store = openStore(workspace.dbPath);
-  const up = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: opts.debounceMs ?? NEVER, log: () => undefined, ...(opts.spares !== undefined ? { spares: opts.spares } : {}) });
+  const up = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: opts.debounceMs ?? NEVER, log: () => undefined, ...(opts.spares !== undefined ? { spares: opts.spares } : {}), ...(opts.trace ? { trace: opts.trace } : {}) });
   await waitFor('the first tick', () => (up.stats.ticks >= 1 ? true : undefined));
   const started = (id: number) => join(root, `started-${id}`);
   const go = (id: number) => writeFileSync(join(root, `go-${id}`), '');
@@ -51,7 +51,8 @@ async function stop(up: UpHandle, store: { close(): void }, go: () => void) {
 }
 
 test('a finished run wakes up, which dispatches the next task to a warm spare babysitter', { timeout: 600_000 }, async () => {
-  const { workspace, store, up, started, go } = await upWith(1);
+  const points: UpTracePoint[] = [];
+  const { workspace, store, up, started, go } = await upWith(1, { trace: (p) => points.push(p) });
   const ids: number[] = [];
   try {
     assert.ok(up.spares, 'dispatch: local keeps spares');
@@ -59,9 +60,20 @@ test('a finished run wakes up, which dispatches the next task to a warm spare ba
     // Two tasks, one slot: the first runs, the second waits for the slot.
     const ctx = { now: Date.now(), actor: 'test' };
     ids.push(addTask(store, { title: 'first' }, ctx).task.id, addTask(store, { title: 'second' }, ctx).task.id);
+    const wakeupsAfterAdds = up.stats.wakeups ?? 0;
     await waitStarted('the first agent', started(ids[0]!));
     assert.equal(existsSync(started(ids[1]!)), false, 'the second waits for the slot');
-    const firstRun = store.read(() => store.runs.forTask(ids[0]!, 1)[0]!);
+    // The spare's start (one transaction) and its CLI's group are written without a wake-up ping: nothing to decide.
+    const firstRun = await waitFor('the CLI group on the run', () => {
+      const r = store.read(() => store.runs.forTask(ids[0]!, 1)[0]);
+      return r && r.pgid !== null && r.pgid !== r.pid ? r : undefined;
+    }, 240_000);
+    assert.equal(up.stats.wakeups ?? 0, wakeupsAfterAdds, "the babysitter's start woke nobody");
+    // The path as traced: woken, a tick, its dispatch step, the run handed over — in that order.
+    const handed = points.findIndex((p) => p.what === 'handed' && p.run === firstRun.id);
+    assert.ok(handed > 0, 'the run was handed');
+    const order = points.slice(0, handed + 1).map((p) => p.what).filter((w, i, a) => w !== a[i - 1]);
+    assert.deepEqual(order.slice(-4), ['wake', 'tick', 'dispatch', 'handed']);
     assert.equal(up.spares!.stats.handed, 1, 'the first run went to the warm spare');
     assert.equal(up.spares!.stats.cold, 0);
     // The replacement spare is ready before the first run ends, so the next run is warm too.

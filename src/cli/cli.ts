@@ -104,7 +104,11 @@ function makeContext(m: ContextModules, json: boolean, dir: string | undefined, 
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
     config: () => (config ??= loader.load!(ctx.workspace().root)),
     store: () => (opened.store ??= withWakeUp(openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true }), ctx.workspace().stewardDir)),
-    op: () => ({ now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(ctx.config()), agents: ctx.config().agents }),
+    // The clock is read after the config (loaded on first use): a write's timestamps are as close to its commit as they can be.
+    op: () => {
+      const config = ctx.config();
+      return { now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(config), agents: config.agents };
+    },
     log: (line) => process.stderr.write(`${visibleText(line)}\n`),
   };
   return ctx;

@@ -9,7 +9,8 @@ import type { Config } from '../config/schema.js';
 import { openBranch, recordRunChanges } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, repoRoot, resolveRef } from './git.js';
+import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, resolveRef } from './git.js';
+import { repoRootOf } from './repo-root-cache.js';
 import { addWorktree, commitAll, ensureWorktreesDir, removeCleanWorktree, worktreeOf } from './worktrees.js';
 
 /** The run's working directory and, when isolated, its git worktree. */
@@ -76,7 +77,7 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   const projectDir = resolveWorkdir(config, o.workspace.root, task.project);
   if (!existsSync(projectDir)) throw new StewardError('NOT_FOUND', `the workdir of project "${task.project}" does not exist: ${projectDir}`);
   const setting = Object.hasOwn(config.projects, task.project) ? config.projects[task.project]!.isolation : undefined;
-  const repo = repoRoot(projectDir);
+  const repo = repoRootOf(projectDir); // a spare babysitter asked git while it waited
   if (setting === 'worktree' && !repo) {
     throw new StewardError('VALIDATION', `project "${task.project}" asks for isolation: worktree but ${projectDir} is not in a git repository`);
   }

@@ -126,15 +126,37 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
 }
 
 /** The lease a babysat run keeps: its profile's (a hand-off lease is only for the wait until a babysitter starts). */
-function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
+export function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
   const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
   return profile?.leaseSeconds ?? Math.max(5, Math.round(run.lease_ms / 1000));
 }
 
+/** Runs `fn` with the store's after-commit hook (the wake-up ping to `steward up`) off: for writes the tick has nothing to do about. */
+export function withoutWakeUp<T>(store: Store, fn: () => T): T {
+  const hook = store.afterCommit;
+  store.afterCommit = undefined;
+  try {
+    return fn();
+  } finally {
+    store.afterCommit = hook;
+  }
+}
+
 const notStarted = (error: string): ProcessResult => ({ ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error });
 
-/** Runs the CLI of a claimed run under supervision, verifies, and records the outcome (or leaves it in the outbox). */
-export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promise<BabysitResult> {
+/** What a babysitter records about itself on its run: this process, its group when it leads one, its log. */
+export function selfRecord(workspace: Workspace, run: Run): { host: string; pid: number; pgid?: number; proc_start: string | null; log_path: string } {
+  // Our own group is recorded only when we lead it (dispatched, detached): a terminal's job group is not ours to kill.
+  const pgid = ownPgid() === process.pid ? process.pid : undefined;
+  return { host: hostname(), pid: process.pid, ...(pgid !== undefined ? { pgid } : {}), proc_start: procIdentity(process.pid), log_path: runLogPath(workspace, run.task_id, run.id) };
+}
+
+/**
+ * Runs the CLI of a claimed run under supervision, verifies, and records the outcome (or leaves it in the outbox).
+ * `recorded`: the caller already wrote `selfRecord` and the profile's lease on the run (workRun, in the transaction
+ * that made this process the run's babysitter); otherwise they are the first writes here.
+ */
+export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: { recorded?: ReturnType<typeof selfRecord> } = {}): Promise<BabysitResult> {
   const { store, workspace } = deps;
   const now = deps.now ?? Date.now;
   const say = deps.log ?? (() => {});
@@ -143,8 +165,14 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
   const graceMs = deps.graceMs ?? 5000;
   const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null);
   const base = { run_id: run.id, task_id: task.id, log_path: log.path };
-  // Room for the outcome taken now, while there is room: a disk that fills up during the run cannot lose it.
-  if (!reserveOutboxEntry(workspace.outboxDir, run.id)) say(`run ${run.id}: could not reserve space in the outbox (disk full?)`);
+  // Room for the outcome, taken as the CLI starts (its fsync is not on the way to the CLI's start), or before the outcome
+  // of a run whose CLI never started: a disk that fills up during the run cannot lose it.
+  let reserved = false;
+  const reserve = () => {
+    if (reserved) return;
+    reserved = true;
+    if (!reserveOutboxEntry(workspace.outboxDir, run.id)) say(`run ${run.id}: could not reserve space in the outbox (disk full?)`);
+  };
   const tryDb = <T>(what: string, fn: () => T): T | undefined => {
     try {
       return fn();
@@ -155,24 +183,24 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     }
   };
   try {
-    // Our own group is recorded only when we lead it (dispatched, detached): a terminal's job group is not ours to kill.
-    const pgid = ownPgid() === process.pid ? process.pid : undefined;
-    const self = { host: hostname(), pid: process.pid, pgid, proc_start: procIdentity(process.pid), log_path: log.path };
-    if (tryDb('recording the worker', () => recordRunProcess(store, run.id, self)) === false) {
-      log.line(`run ${run.id} is no longer live; nothing to do`);
-      return { ...base, status: 'lease_lost', error: 'the run was no longer live when the babysitter started' };
-    }
+    const self = opts.recorded ?? selfRecord(workspace, run);
     // A run handed to OpenClaw was claimed with a short hand-off lease; from here on it gets the profile's.
     const leaseSeconds = leaseSecondsOf(deps, run);
-    try {
-      heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx());
-    } catch (err) {
-      const e = toStewardError(err);
-      if (e.code === 'LEASE_LOST') {
+    if (!opts.recorded) {
+      if (tryDb('recording the worker', () => recordRunProcess(store, run.id, self)) === false) {
         log.line(`run ${run.id} is no longer live; nothing to do`);
-        return { ...base, status: 'lease_lost', error: e.message };
+        return { ...base, status: 'lease_lost', error: 'the run was no longer live when the babysitter started' };
       }
-      say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
+      try {
+        heartbeatRun(store, { run_id: run.id, lease_seconds: leaseSeconds }, ctx());
+      } catch (err) {
+        const e = toStewardError(err);
+        if (e.code === 'LEASE_LOST') {
+          log.line(`run ${run.id} is no longer live; nothing to do`);
+          return { ...base, status: 'lease_lost', error: e.message };
+        }
+        say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
+      }
     }
     const prep = prepare(deps, run, task, ctx);
     if (!('error' in prep) && prep.profile.model) tryDb('recording the model', () => recordRunProcess(store, run.id, { model: prep.profile.model }));
@@ -213,9 +241,11 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
     // tick's kill of the run's processes came before this CLI existed, and a new run of the task may start any moment.
     // Stop it at once rather than at the next liveness poll, so two CLIs of one task never overlap.
     const onStart = (pid: number) => {
-      if (tryDb('recording the process group', () => recordRunProcess(store, run.id, { pgid: pid })) === false) {
+      // Quiet (no wake-up ping): `up` has nothing to decide on it, and a tick now would compete with the CLI's start.
+      if (tryDb('recording the process group', () => withoutWakeUp(store, () => recordRunProcess(store, run.id, { pgid: pid }))) === false) {
         halt({ kind: 'lease_lost', why: `run ${run.id} was no longer live when its CLI started` });
       }
+      reserve();
     };
     const capped = !noCaps(caps);
     const output = (chunk: Buffer) => log.write(chunk);
@@ -271,6 +301,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task): Promi
       stopped.dispose();
       if (!('error' in prep) && prep.promptFile) rmSync(prep.promptFile, { force: true });
     }
+    reserve();
     const decision = decideOutcome({ process: proc, verdict, verify, stop: stopped.reason(), usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));

@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import { backoffPolicyOf } from '../config/config-policy.js';
-import { claimRunProcess, claimTask } from '../ops/index.js';
-import { babysitRun, type BabysitDeps, type BabysitResult } from './babysit.js';
+import { claimRunProcess, claimTask, heartbeatRun } from '../ops/index.js';
+import { babysitRun, leaseSecondsOf, selfRecord, withoutWakeUp, type BabysitDeps, type BabysitResult } from './babysit.js';
 import { procIdentity } from './process-group.js';
 import type { StopReason } from './outcome.js';
 
@@ -25,14 +25,32 @@ export async function workRun(deps: BabysitDeps, runId: number): Promise<Babysit
     throw new StewardError('LEASE_LOST', `run ${runId} is no longer live (${live}): nothing to babysit`, { run_id: runId, reason: live });
   }
   // At most one babysitter per run: a second `work --run N --here` (a retried exec's) leaves the run to the first.
-  const claim = claimRunProcess(store, runId, { host: hostname(), pid: process.pid, proc_start: procIdentity(process.pid) });
+  // One transaction for all the start writes (this process on the run, its group and log, the profile's lease), and no
+  // wake-up ping for it: it changes nothing the tick decides on, and `up` ticking now would only compete with the CLI's
+  // start for the CPU and the write lock (issue 18).
+  const self = selfRecord(deps.workspace, run);
+  let started = false;
+  const claim = withoutWakeUp(store, () =>
+    store.tx(() => {
+      const c = claimRunProcess(store, runId, self);
+      if (c.status !== 'claimed') return c;
+      try {
+        heartbeatRun(store, { run_id: runId, lease_seconds: leaseSecondsOf(deps, run) }, { now: now(), actor: deps.actor ?? `worker:${run.agent}` });
+        started = true;
+      } catch {
+        // Not live any more at this very moment (or the lease could not be written): babysitRun writes its start again
+        // itself, and says why the usual way.
+      }
+      return c;
+    }),
+  );
   if (claim.status === 'not_live') throw new StewardError('LEASE_LOST', `run ${runId} is no longer live (finished): nothing to babysit`, { run_id: runId, reason: 'finished' });
   if (claim.status === 'taken') {
     throw new StewardError('CONFLICT', `run ${runId} already has its babysitter (pid ${claim.pid} on ${claim.host ?? '?'}); a run is babysat at most once (steward work --run ${runId} waits on it)`, {
       run_id: runId, pid: claim.pid, host: claim.host,
     });
   }
-  return babysitRun(deps, run, task!);
+  return babysitRun(deps, run, task!, started ? { recorded: self } : {});
 }
 
 /** Why an agent's work loop ended. */

@@ -20,6 +20,7 @@ import { listenWithFallback } from './listen.js';
 import { removeUpFile, writeUpFile } from './up-file.js';
 import { listenWake, wakeSocketPath } from '../workspace/wake-socket.js';
 import type { LoopStats } from './metrics.js';
+import type { TickHooks } from '../tick/tick-once.js';
 import { startBabysitter, type StartRequest } from '../runner/dispatch.js';
 import { SparePool } from '../runner/spare.js';
 
@@ -42,6 +43,21 @@ export interface UpOptions {
   allowRemote?: boolean;
   /** Warm babysitters kept ready for dispatch (src/runner/spare.ts); 0 starts each one cold. Default 1. */
   spares?: number;
+  /** Called at each point of the dispatch path (the bench's breakdown of where the time goes). */
+  trace?: (point: UpTracePoint) => void;
+}
+
+/**
+ * A point on the path commit → wake → tick → dispatch → babysitter started: `wake` (a ping or an own write reached up),
+ * `tick` (a tick began, after its lock), `dispatch` (the tick's dispatch step began), `handed` (run `run` went to a
+ * spare or a fresh babysitter). `at` is Date.now().
+ */
+export interface UpTracePoint {
+  what: 'wake' | 'tick' | 'dispatch' | 'handed';
+  at: number;
+  run?: number;
+  /** tick: the fast dispatch-only pass of a wake-up (`fast`) or the full tick (`full`). */
+  pass?: 'fast' | 'full';
 }
 
 export interface UpHandle {
@@ -76,12 +92,23 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   const spares = config.dispatch === 'local' && spareCount > 0
     ? new SparePool({ root: workspace.root, logsDir: workspace.logsDir, size: spareCount, ...(options.env ? { env: options.env } : {}), log })
     : undefined;
+  const trace = options.trace;
+  const startOne = (req: StartRequest): number => {
+    const pid = spares?.take(req.runId) ?? startBabysitter(req);
+    trace?.({ what: 'handed', at: Date.now(), run: req.runId });
+    return pid;
+  };
+  const traced = (hooks: TickHooks): TickHooks => {
+    const dispatch = hooks.dispatch;
+    if (!trace || !dispatch) return hooks;
+    return { ...hooks, dispatch: (s, ctx) => (trace({ what: 'dispatch', at: Date.now() }), dispatch(s, ctx)) };
+  };
   const tick = workspaceTick({
-    ...(spares ? { start: (req: StartRequest) => spares.take(req.runId) ?? startBabysitter(req) } : {}),
+    ...(spares || trace ? { start: startOne } : {}),
     workspace,
     config,
     store,
-    adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : hooks),
+    adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : traced(hooks)),
     log,
     reader: 'up', // its own digest cursor: the heartbeat's triage agent still sees every item
   });
@@ -139,6 +166,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     stats.lastCause = cause;
     cause = 'heartbeat';
     const started = performance.now();
+    trace?.({ what: 'tick', at: Date.now(), pass: 'full' });
     try {
       const digest = tick(op());
       const seconds = (performance.now() - started) / 1000;
@@ -185,6 +213,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
    */
   const wake = () => {
     if (draining) return;
+    trace?.({ what: 'wake', at: Date.now() });
     stats.wakeups = (stats.wakeups ?? 0) + 1;
     cause = 'wake';
     if (running) again = true;

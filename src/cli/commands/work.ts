@@ -1,5 +1,5 @@
 // Babysitter commands: work (run coding CLIs to the end), logs (a run's output), doctor (what can run here).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
@@ -8,6 +8,8 @@ import { idInput } from '../../core/schemas.js';
 import { pausedAgents, requireTask, type PausedAgent } from '../../ops/index.js';
 import { isTerminal } from '../../core/states.js';
 import { projectWorkdirs } from '../../config/task-targets.js';
+import { resolveWorkdir } from '../../config/config-policy.js';
+import { rememberRepoRoot } from '../../git/repo-root-cache.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
@@ -152,8 +154,13 @@ async function spare(ctx: CliContext) {
   const workspace = ctx.workspace();
   const stamp = configStamp(workspace.configPath);
   let deps = depsOf(ctx);
+  warmUp(deps);
+  let handedAt = 0;
   const runId = await new Promise<number | undefined>((resolve) => {
-    process.on('message', (m: { run?: unknown }) => resolve(typeof m?.run === 'number' ? m.run : undefined));
+    process.on('message', (m: { run?: unknown }) => {
+      handedAt = Date.now();
+      resolve(typeof m?.run === 'number' ? m.run : undefined);
+    });
     process.once('disconnect', () => resolve(undefined));
     process.send!({ spare: 'ready' });
   });
@@ -165,10 +172,30 @@ async function spare(ctx: CliContext) {
     const { loadConfig } = await import('../../config/load-config.js');
     deps = { ...deps, config: loadConfig({ root: workspace.root, env: ctx.env }) };
   }
-  ctx.log(`spare babysitter pid ${process.pid} takes run ${runId}`);
+  ctx.log(`spare babysitter pid ${process.pid} takes run ${runId} (at ${handedAt})`);
   const r = await withStopSignals((signal) => workRun({ ...deps, signal }, runId));
   ctx.log(describe(r));
   return { json: { run: r }, text: describe(r), exitCode: exitCodeOf(r), silent: true };
+}
+
+/**
+ * What a spare does before it says it is ready, so that a handed run does not pay for it: the run and task statements
+ * prepared (the store builds them on first use), and git asked where each project's repository is (git/repo-root-cache.ts).
+ */
+function warmUp(deps: BabysitDeps): void {
+  const { store, config, workspace } = deps;
+  store.read(() => {
+    store.runs.get(0);
+    store.tasks.get(0);
+  });
+  for (const project of new Set(['default', ...Object.keys(config.projects)])) {
+    try {
+      const dir = resolveWorkdir(config, workspace.root, project);
+      if (existsSync(dir)) rememberRepoRoot(dir);
+    } catch {
+      /* a project without a workdir fails the run itself, as it would cold */
+    }
+  }
 }
 
 /** `steward logs`: the newest run's log of a task. */
