@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { openBranch, recordRunChanges } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, resolveRef } from './git.js';
+import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, repoRoot, resolveRef } from './git.js';
 import { repoRootOf } from './repo-root-cache.js';
 import { addWorktree, commitAll, ensureWorktreesDir, removeCleanWorktree, worktreeOf } from './worktrees.js';
 
