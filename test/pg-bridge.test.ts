@@ -295,6 +295,47 @@ test('two connections on one schema: .immediate serialises writers (the second r
   }
 });
 
+test('a connection the server drops: outside a transaction the next statements reconnect; inside one they are UNAVAILABLE', { skip }, () => {
+  const schema = freshSchema();
+  const db = open(schema);
+  const admin = open(schema);
+  const pid = db.prepare('SELECT pg_backend_pid()').pluck();
+  const kill = (p: unknown) => {
+    admin.prepare('SELECT pg_terminate_backend(?)').get(p);
+    // Until the server has let go of the backend.
+    while (admin.prepare('SELECT count(*) FROM pg_stat_activity WHERE pid = ?').pluck().get(p) !== 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  };
+  /** Runs fn; the first statement after the kill may still meet the dead socket (UNAVAILABLE), the next reconnects. */
+  const eventually = (fn: () => unknown): unknown => {
+    try {
+      return fn();
+    } catch (err) {
+      assert.equal((err as StewardError).code, 'UNAVAILABLE');
+      return fn();
+    }
+  };
+  try {
+    const first = pid.get();
+    kill(first);
+    const second = eventually(() => pid.get());
+    assert.notEqual(second, first);
+    assert.equal(db.prepare('SELECT current_schema()').pluck().get(), schema, 'the new connection works in the same schema');
+    // Inside a transaction: no silent new connection (the rest would run outside the transaction).
+    const { code } = codeOf(() => db.transaction(() => {
+      db.prepare('INSERT INTO items (name) VALUES (?)').run('lost with the transaction');
+      kill(pid.get());
+      db.prepare('INSERT INTO items (name) VALUES (?)').run('never outside it');
+      db.prepare('INSERT INTO items (name) VALUES (?)').run('nor this');
+    }).immediate());
+    assert.equal(code, 'UNAVAILABLE');
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(eventually(() => db.prepare('SELECT name FROM items').pluck().all()), []);
+  } finally {
+    db.close();
+    admin.close();
+  }
+});
+
 test('a refused connection is UNAVAILABLE, and the message leaves the password out', { skip }, async () => {
   const port = await new Promise<number>((resolve) => {
     const s = createServer();

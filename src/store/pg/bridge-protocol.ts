@@ -14,11 +14,14 @@ export interface WorkerStart {
   connectTimeoutMs: number;
 }
 
-/** One request: a statement with parameters (extended protocol), or a multi-statement text (simple protocol). */
+/**
+ * One request: a statement with parameters (extended protocol), or a multi-statement text (simple protocol).
+ * `inTx`: the caller is inside a transaction, so a lost connection must not be replaced silently.
+ */
 export type BridgeRequest =
-  | { id: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string }
-  | { id: number; op: 'simple'; text: string }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean }
+  | { id: number; op: 'simple'; text: string; inTx?: boolean }
+  | { id: number; op: 'close'; inTx?: boolean };
 
 /** A Postgres or driver error, as plain data. */
 export interface BridgeError {

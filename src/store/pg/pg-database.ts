@@ -139,7 +139,7 @@ export class PgDatabase implements SqlDatabase {
 
   /** Sends a text as one simple-protocol request (one round trip for several statements). */
   simple(text: string): BridgeReply & { ok: true } {
-    const reply = this.bridge.request({ op: 'simple', text });
+    const reply = this.bridge.request({ op: 'simple', text, inTx: this.depth > 0 });
     if (!reply.ok) throw this.failure(reply.error);
     return reply;
   }
@@ -155,7 +155,7 @@ export class PgDatabase implements SqlDatabase {
       name = `steward_${++this.nameCounter}`;
       this.names.set(text, name);
     }
-    const reply = this.bridge.request({ op: 'query', text, values, array, name });
+    const reply = this.bridge.request({ op: 'query', text, values, array, name, inTx: this.depth > 0 });
     if (!reply.ok) throw this.failure(reply.error);
     return reply;
   }

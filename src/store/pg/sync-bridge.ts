@@ -42,7 +42,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-type Request = { op: 'query'; text: string; values: unknown[]; array: boolean; name?: string } | { op: 'simple'; text: string } | { op: 'close' };
+type Request = BridgeRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** One synchronous connection. `request` blocks the calling thread until the server answered. */
 export class SyncBridge {

@@ -109,6 +109,10 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
     return { id: req.id, ok: true, rows: [], rowCount: 0, command: null, fields: [] };
   }
   if (!client || broken !== null) {
+    // Inside a transaction a new connection would run the rest outside it: fail instead (the server rolled it back).
+    if (req.inTx) {
+      return { id: req.id, ok: false, error: { message: `the connection was lost inside a transaction, which the server rolled back (${broken ?? 'not connected'})`, connection: true } };
+    }
     if (client) await client.end().catch(() => undefined);
     client = null;
     try {
