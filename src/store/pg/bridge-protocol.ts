@@ -1,12 +1,18 @@
 // What the caller (sync-bridge.ts) and its worker thread (sync-worker.ts) exchange: plain data that crosses the
-// thread boundary by structured clone, and the slots of the shared Int32Array the caller waits on.
+// thread boundary by structured clone, and the slots of the shared Int32Array the caller waits on. One worker serves
+// every connection of its thread (opening a second store costs a connect, not a new thread).
 import type { MessagePort } from 'node:worker_threads';
 
 /** What the caller hands the worker at start. */
 export interface WorkerStart {
   port: MessagePort;
   shared: SharedArrayBuffer;
+}
+
+/** How one connection is made. */
+export interface ConnectionSpec {
   url: string;
+  /** The schema it works in (search_path; created when missing), or null for the server's default. */
   schema: string | null;
   /** Session settings sent at connect (startup options `-c name=value`). */
   settings: Record<string, string>;
@@ -15,13 +21,15 @@ export interface WorkerStart {
 }
 
 /**
- * One request: a statement with parameters (extended protocol), or a multi-statement text (simple protocol).
- * `inTx`: the caller is inside a transaction, so a lost connection must not be replaced silently.
+ * One request on connection `conn`: open it, a statement with parameters (extended protocol), a multi-statement
+ * text (simple protocol), or close it. `inTx`: the caller is inside a transaction, so a lost connection must not be
+ * replaced silently.
  */
 export type BridgeRequest =
-  | { id: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean }
-  | { id: number; op: 'simple'; text: string; inTx?: boolean }
-  | { id: number; op: 'close'; inTx?: boolean };
+  | { id: number; conn: number; op: 'connect'; spec: ConnectionSpec }
+  | { id: number; conn: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean }
+  | { id: number; conn: number; op: 'simple'; text: string; inTx?: boolean }
+  | { id: number; conn: number; op: 'close' };
 
 /** A Postgres or driver error, as plain data. */
 export interface BridgeError {
@@ -36,7 +44,7 @@ export interface BridgeError {
   connection?: boolean;
 }
 
-/** The answer to one request (id 0: the connection's, once at start; id -1: the worker itself failed). */
+/** The answer to one request (id -1: the worker itself failed). */
 export type BridgeReply =
   | { id: number; ok: true; rows: unknown[]; rowCount: number; command: string | null; fields: string[] }
   | { id: number; ok: false; error: BridgeError };

@@ -1,10 +1,11 @@
-// A synchronous Postgres connection: a worker thread (sync-worker.ts) holds one `pg` client; the caller posts a
+// A synchronous Postgres connection: a worker thread (sync-worker.ts) holds the `pg` clients; the caller posts a
 // request on a MessageChannel and blocks in Atomics.wait until the worker has posted the answer, then takes it with
 // receiveMessageOnPort (the technique of synckit / make-synchronous). better-sqlite3 blocks its caller on disk I/O the
-// same way; here it blocks on a round trip to the server.
+// same way; here it blocks on a round trip to the server. One worker per thread serves all of that thread's
+// connections: opening another store costs a connect, not a new thread (~0.1-0.5 s of start-up on a busy machine).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { StewardError } from '../../core/errors.js';
-import { HEARTBEAT, SIGNAL, type BridgeReply, type BridgeRequest, type WorkerStart } from './bridge-protocol.js';
+import { HEARTBEAT, SIGNAL, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
 
 export type { BridgeError, BridgeReply } from './bridge-protocol.js';
 
@@ -42,81 +43,36 @@ export function redactUrl(url: string): string {
   }
 }
 
-type Request = BridgeRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Request = BridgeRequest extends infer R ? (R extends { id: number; conn: number } ? Omit<R, 'id' | 'conn'> : never) : never;
 
-/** One synchronous connection. `request` blocks the calling thread until the server answered. */
-export class SyncBridge {
-  readonly url: string;
+/** The thread's worker: started on first use, unref'd, replaced when it died. */
+class WorkerHost {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly signal: Int32Array;
   private nextId = 1;
-  private closed = false;
+  dead: string | null = null;
 
-  /** Starts the worker and waits for its connection; throws UNAVAILABLE when the server cannot be reached. */
-  constructor(options: BridgeOptions) {
-    this.url = redactUrl(options.url);
+  constructor() {
     const shared = new SharedArrayBuffer(8);
     this.signal = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const start: WorkerStart = {
-      port: port2,
-      shared,
-      url: options.url,
-      schema: options.schema,
-      settings: options.settings ?? {},
-      applicationName: options.applicationName ?? 'steward',
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    };
+    const start: WorkerStart = { port: port2, shared };
     // execArgv: [] — the parent's flags (node --test's among them) are not the worker's business.
     this.worker = new Worker(WORKER_URL, { workerData: start, transferList: [port2], execArgv: [] });
-    // Never keep a process alive: an exiting process takes the thread, and the server drops its connection.
+    // Never keep a process alive: an exiting process takes the thread, and the server drops its connections.
     this.worker.unref();
     this.port.unref();
     this.worker.on('error', () => undefined); // surfaced through the next request instead
-    const hello = this.wait(0);
-    if (!hello.ok) {
-      this.terminate();
-      throw new StewardError('UNAVAILABLE', `cannot connect to Postgres at ${this.url}: ${hello.error.message}`, {
-        url: this.url,
-        postgres: hello.error.code ?? null,
-      });
-    }
   }
 
-  get open(): boolean {
-    return !this.closed;
-  }
-
-  /** Runs one request; the reply may carry a Postgres error (the caller translates it). */
-  request(req: Request): BridgeReply {
-    if (this.closed) throw new TypeError('The database connection is not open');
+  /** Posts a request and blocks until its reply (a reply to an older request that gave up is skipped). */
+  request(req: BridgeRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never, url: string): BridgeReply {
+    if (this.dead) throw this.gone(url, this.dead);
     const id = this.nextId++;
     Atomics.store(this.signal, SIGNAL, 0);
-    this.port.postMessage({ ...req, id } satisfies BridgeRequest);
-    return this.wait(id);
-  }
-
-  /** Closes the connection (the server sees a clean goodbye) and ends the worker. Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    try {
-      this.request({ op: 'close' });
-    } catch {
-      // the worker is gone already: nothing left to close
-    }
-    this.terminate();
-  }
-
-  private terminate(): void {
-    this.closed = true;
-    this.port.close();
-    void this.worker.terminate().catch(() => undefined);
-  }
-
-  /** Blocks until the reply to `id` is there (a reply to an older request that gave up is skipped). */
-  private wait(id: number): BridgeReply {
+    this.port.postMessage({ ...req, id } as BridgeRequest);
     let beat = Atomics.load(this.signal, HEARTBEAT);
     let quietSince = Date.now();
     for (;;) {
@@ -124,7 +80,7 @@ export class SyncBridge {
       if (got) {
         const reply = got.message as BridgeReply;
         if (reply.id === id) return reply;
-        if (reply.id === -1 && !reply.ok) throw this.dead(reply.error.message);
+        if (reply.id === -1 && !reply.ok) throw this.kill(url, reply.error.message);
         // A stale reply: reset the signal, then look again before sleeping (the next post sets it after queueing).
         Atomics.store(this.signal, SIGNAL, 0);
         continue;
@@ -135,13 +91,74 @@ export class SyncBridge {
         beat = now;
         quietSince = Date.now();
       } else if (Date.now() - quietSince > DEAD_AFTER_MS) {
-        throw this.dead(`no answer and no heartbeat for ${DEAD_AFTER_MS / 1000} s`);
+        throw this.kill(url, `no answer and no heartbeat for ${DEAD_AFTER_MS / 1000} s`);
       }
     }
   }
 
-  private dead(why: string): StewardError {
-    this.terminate();
-    return new StewardError('UNAVAILABLE', `the Postgres connection to ${this.url} is gone: ${why}`, { url: this.url });
+  private kill(url: string, why: string): StewardError {
+    this.dead = why;
+    if (host === this) host = null;
+    this.port.close();
+    void this.worker.terminate().catch(() => undefined);
+    return this.gone(url, why);
+  }
+
+  private gone(url: string, why: string): StewardError {
+    return new StewardError('UNAVAILABLE', `the Postgres connection to ${url} is gone: the bridge worker stopped (${why})`, { url });
+  }
+}
+
+let host: WorkerHost | null = null;
+let nextConn = 1;
+
+/** One synchronous connection. `request` blocks the calling thread until the server answered. */
+export class SyncBridge {
+  readonly url: string;
+  private readonly host: WorkerHost;
+  private readonly conn = nextConn++;
+  private closed = false;
+
+  /** Connects (starting the thread's worker if needed); throws UNAVAILABLE when the server cannot be reached. */
+  constructor(options: BridgeOptions) {
+    this.url = redactUrl(options.url);
+    this.host = host ??= new WorkerHost();
+    const spec: ConnectionSpec = {
+      url: options.url,
+      schema: options.schema,
+      settings: options.settings ?? {},
+      applicationName: options.applicationName ?? 'steward',
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    };
+    const hello = this.host.request({ conn: this.conn, op: 'connect', spec }, this.url);
+    if (!hello.ok) {
+      this.closed = true;
+      throw new StewardError('UNAVAILABLE', `cannot connect to Postgres at ${this.url}: ${hello.error.message}`, {
+        url: this.url,
+        postgres: hello.error.code ?? null,
+      });
+    }
+  }
+
+  get open(): boolean {
+    return !this.closed && !this.host.dead;
+  }
+
+  /** Runs one request; the reply may carry a Postgres error (the caller translates it). */
+  request(req: Request): BridgeReply {
+    if (this.closed) throw new TypeError('The database connection is not open');
+    return this.host.request({ ...req, conn: this.conn } as never, this.url);
+  }
+
+  /** Closes the connection (the server sees a clean goodbye). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.host.dead) return;
+    try {
+      this.host.request({ conn: this.conn, op: 'close' }, this.url);
+    } catch {
+      // the worker is gone already: nothing left to close
+    }
   }
 }

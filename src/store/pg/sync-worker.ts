@@ -1,10 +1,10 @@
-// The worker thread behind SyncBridge (sync-bridge.ts): it holds one `pg` connection, runs each request the caller
-// posts on its MessagePort, posts the answer back and wakes the caller through the shared Int32Array. One request at a
-// time: the caller blocks until its answer is there. Loaded as its own file (also under the esbuild CLI bundle), it
+// The worker thread behind SyncBridge (sync-bridge.ts): it holds the `pg` connections of its thread's stores, runs
+// each request the caller posts on its MessagePort, posts the answer back and wakes the caller through the shared
+// Int32Array. One request at a time: the caller blocks until its answer is there. Loaded as its own file (also under the esbuild CLI bundle), it
 // imports only `pg`, node's built-ins and bridge-protocol.ts.
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { HEARTBEAT, SIGNAL, type BridgeError, type BridgeReply, type BridgeRequest, type WorkerStart } from './bridge-protocol.js';
+import { HEARTBEAT, SIGNAL, type BridgeError, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -38,14 +38,18 @@ const start = workerData as WorkerStart;
 const signal = new Int32Array(start.shared);
 setInterval(() => Atomics.add(signal, HEARTBEAT, 1), 1000).unref();
 
-let client: pg.Client | null = null;
-/** Why the connection is unusable, once it broke (the next request reconnects). */
-let broken: string | null = null;
+/** One connection: its spec (to reconnect), its client, and why it is unusable once it broke. */
+interface Connection {
+  spec: ConnectionSpec;
+  client: pg.Client | null;
+  broken: string | null;
+}
+const connections = new Map<number, Connection>();
 
 function toError(err: unknown, connection = false): BridgeError {
   const e = (err ?? {}) as Record<string, unknown>;
   const code = typeof e.code === 'string' ? e.code : undefined;
-  const isConnection = connection || broken !== null || (code !== undefined && /^(08|57P0|53300|E[A-Z]+)/.test(code)) ||
+  const isConnection = connection || (code !== undefined && /^(08|57P0|53300|E[A-Z]+)/.test(code)) ||
     /Connection terminated|not queryable|ECONNRESET|ECONNREFUSED|EPIPE/i.test(String(e.message ?? ''));
   return {
     message: err instanceof Error ? err.message : String(err),
@@ -58,41 +62,47 @@ function toError(err: unknown, connection = false): BridgeError {
   };
 }
 
-async function connect(): Promise<void> {
+async function connect(conn: Connection): Promise<void> {
+  const { spec } = conn;
   const c = new pg.Client({
-    connectionString: start.url,
+    connectionString: spec.url,
     types,
-    application_name: start.applicationName,
-    connectionTimeoutMillis: start.connectTimeoutMs,
+    application_name: spec.applicationName,
+    connectionTimeoutMillis: spec.connectTimeoutMs,
     // search_path and the settings as startup options: no extra round trip, and they hold after a reconnect.
-    options: startupOptions(),
+    options: startupOptions(spec),
   });
   c.on('error', (err) => {
-    broken = err.message;
+    conn.broken = err.message;
   });
   c.on('end', () => {
-    broken ??= 'the connection ended';
+    conn.broken ??= 'the connection ended';
   });
-  await c.connect();
-  if (start.schema) {
-    const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [start.schema]);
-    if (found.rowCount === 0) {
-      try {
-        await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(start.schema)}`);
-      } catch (err) {
-        // Two connections creating it at once: the loser sees a unique violation on pg_namespace; the schema is there.
-        if ((err as { code?: string }).code !== '23505') throw err;
+  try {
+    await c.connect();
+    if (spec.schema) {
+      const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [spec.schema]);
+      if (found.rowCount === 0) {
+        try {
+          await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(spec.schema)}`);
+        } catch (err) {
+          // Two connections creating it at once: the loser sees a unique violation on pg_namespace; the schema is there.
+          if ((err as { code?: string }).code !== '23505') throw err;
+        }
       }
     }
+  } catch (err) {
+    await c.end().catch(() => undefined);
+    throw err;
   }
-  client = c;
-  broken = null;
+  conn.client = c;
+  conn.broken = null;
 }
 
 /** `-c search_path="schema" -c lock_timeout=5000`, spaces and backslashes escaped as the server reads them. */
-function startupOptions(): string {
-  const settings: Record<string, string> = { ...start.settings };
-  if (start.schema) settings.search_path = quoteIdent(start.schema);
+function startupOptions(spec: ConnectionSpec): string {
+  const settings: Record<string, string> = { ...spec.settings };
+  if (spec.schema) settings.search_path = quoteIdent(spec.schema);
   return Object.entries(settings).map(([k, v]) => `-c ${k}=${v.replace(/[\\ ]/g, (c) => `\\${c}`)}`).join(' ');
 }
 
@@ -100,41 +110,54 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+const done = (id: number): BridgeReply => ({ id, ok: true, rows: [], rowCount: 0, command: null, fields: [] });
+
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
-  if (req.op === 'close') {
-    const c = client;
-    client = null;
-    broken = 'closed';
-    if (c) await c.end().catch(() => undefined);
-    return { id: req.id, ok: true, rows: [], rowCount: 0, command: null, fields: [] };
+  if (req.op === 'connect') {
+    const conn: Connection = { spec: req.spec, client: null, broken: null };
+    try {
+      await connect(conn);
+    } catch (err) {
+      return { id: req.id, ok: false, error: toError(err, true) };
+    }
+    connections.set(req.conn, conn);
+    return done(req.id);
   }
-  if (!client || broken !== null) {
+  const conn = connections.get(req.conn);
+  if (req.op === 'close') {
+    connections.delete(req.conn);
+    if (conn?.client) await conn.client.end().catch(() => undefined);
+    return done(req.id);
+  }
+  if (!conn) return { id: req.id, ok: false, error: { message: 'The database connection is not open', connection: true } };
+  if (!conn.client || conn.broken !== null) {
     // Inside a transaction a new connection would run the rest outside it: fail instead (the server rolled it back).
     if (req.inTx) {
-      return { id: req.id, ok: false, error: { message: `the connection was lost inside a transaction, which the server rolled back (${broken ?? 'not connected'})`, connection: true } };
+      return { id: req.id, ok: false, error: { message: `the connection was lost inside a transaction, which the server rolled back (${conn.broken ?? 'not connected'})`, connection: true } };
     }
-    if (client) await client.end().catch(() => undefined);
-    client = null;
+    if (conn.client) await conn.client.end().catch(() => undefined);
+    conn.client = null;
     try {
-      await connect();
+      await connect(conn);
     } catch (err) {
       return { id: req.id, ok: false, error: toError(err, true) };
     }
   }
+  const client = conn.client!;
   unsafe = null;
   try {
     if (req.op === 'simple') {
-      const out = (await client!.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const out = (await client.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
       const last = Array.isArray(out) ? out[out.length - 1] : out;
       return finish(req.id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null, last?.fields);
     }
     const config: pg.QueryConfig & { rowMode?: 'array' } = { text: req.text, values: req.values };
     if (req.name) config.name = req.name;
     if (req.array) config.rowMode = 'array';
-    const r = await client!.query(config as pg.QueryArrayConfig);
+    const r = await client.query(config as pg.QueryArrayConfig);
     return finish(req.id, r.rows, r.rowCount ?? 0, r.command, r.fields);
   } catch (err) {
-    return { id: req.id, ok: false, error: toError(err) };
+    return { id: req.id, ok: false, error: toError(err, conn.broken !== null) };
   }
 }
 
@@ -150,12 +173,6 @@ function reply(answer: BridgeReply): void {
   Atomics.store(signal, SIGNAL, 1);
   Atomics.notify(signal, SIGNAL);
 }
-
-// The first answer is the connection's: { id: 0, ok } once connected (or why not).
-void connect().then(
-  () => reply({ id: 0, ok: true, rows: [], rowCount: 0, command: null, fields: [] }),
-  (err) => reply({ id: 0, ok: false, error: toError(err, true) }),
-);
 
 start.port.on('message', (req: BridgeRequest) => {
   void handle(req).then(reply, (err) => reply({ id: req.id, ok: false, error: toError(err) }));
