@@ -6,14 +6,15 @@ import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open-store.js';
 import { queueTables } from '../src/store/queue-export.js';
+import type { SqlDatabase } from '../src/store/sql-database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { fillBusyQueue } from './support/busy-queue.js';
 import { cli, tempDir } from './support/helpers.js';
 
 /** Every row of every queue table, in primary-key order, by table name. */
-function allRows(db: Database.Database): Record<string, unknown[]> {
+function allRows(db: Database.Database | SqlDatabase): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
-  for (const t of queueTables(db)) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all();
+  for (const t of queueTables(db as SqlDatabase)) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all();
   return out;
 }
 

@@ -48,6 +48,7 @@ const DEFAULTS: Config = {
   notify: {},
   schedules: {},
   budgets: { timezone: 'UTC', limits: [] },
+  database: { schema: 'steward' },
   board: { doneLimit: 10, path: 'TASKS.md' },
 };
 
@@ -321,6 +322,7 @@ describe('bad config: the error names the file, the key path and what was expect
     ['notify command a string', 'notify: {command: "notify-send x"}', 'notify.command', /expected a list, got "notify-send x"/],
     ['board doneLimit negative', 'board: {doneLimit: -1}', 'board.doneLimit', /must be >= 0/],
     ['board misspelt key', 'board: {paht: x.md}', 'board.paht', /did you mean path\?/],
+    ['database url not postgres', 'database: {url: mysql://x}', 'database.url', /postgres:\/\/ or postgresql:\/\//],
     ['board empty path', 'board: {path: ""}', 'board.path', /must not be empty/],
   ];
   for (const [name, text, path, expected] of cases) {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import Database, { type Statement } from 'better-sqlite3';
 import { addTask, claimTask, completeRun, reapRuns } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
+import type { SqlDatabase } from '../src/store/sql-database.js';
 import { at, databaseAtVersion, tempStore } from './support/helpers.js';
 
 /** Every prepared statement of the store's repositories, by repository and name. */
@@ -12,7 +13,7 @@ function statements(store: Store): Array<[string, Statement]> {
 }
 
 /** The query plan of `sql` with every parameter bound to null. */
-function plan(db: Database.Database, sql: string): string[] {
+function plan(db: Database.Database | SqlDatabase, sql: string): string[] {
   const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))];
   const args = named.length ? [Object.fromEntries(named.map((n) => [n, null]))] : Array((sql.match(/\?/g) ?? []).length).fill(null);
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail);

@@ -103,15 +103,29 @@ function makeContext(m: ContextModules, json: boolean, dir: string | undefined, 
     actor: actor ?? process.env.STEWARD_ACTOR ?? 'cli',
     workspace: () => (ws ??= findWorkspace({ dir, env: process.env, cwd: process.cwd() })),
     config: () => (config ??= loader.load!(ctx.workspace().root)),
-    store: () => (opened.store ??= withWakeUp(openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true }), ctx.workspace().stewardDir)),
+    store: () => (opened.store ??= withWakeUp(openStore(ctx.workspace().dbPath, { mustExist: true, watchFile: true, ...databaseOf(ctx) }), ctx.workspace().stewardDir)),
     // The clock is read after the config (loaded on first use): a write's timestamps are as close to its commit as they can be.
+    // On Postgres it is the database server's clock (Store.now()).
     op: () => {
       const config = ctx.config();
-      return { now: Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(config), agents: config.agents };
+      return { now: opened.store?.now() ?? Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(config), agents: config.agents };
     },
     log: (line) => process.stderr.write(`${visibleText(line)}\n`),
   };
   return ctx;
+}
+
+/**
+ * Where the queue lives: STEWARD_DATABASE_URL, else the config's database.url (then Postgres), else nothing (SQLite at
+ * the workspace's queue.db). The config is read only when the environment names no URL (it is loaded anyway by
+ * every command that needs it).
+ */
+export function databaseOf(ctx: Pick<CliContext, 'env' | 'config'>): { url?: string; schema?: string } {
+  const env = ctx.env.STEWARD_DATABASE_URL?.trim();
+  const envSchema = ctx.env.STEWARD_DATABASE_SCHEMA?.trim() || undefined;
+  if (env) return { url: env, ...(envSchema ? { schema: envSchema } : {}) };
+  const { url, schema } = ctx.config().database;
+  return url ? { url, schema: envSchema ?? schema } : {};
 }
 
 /** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */

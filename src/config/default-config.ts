@@ -179,6 +179,12 @@ budgets:
     # - {scope: project:web, period: week, maxTokens: 5000000, maxRuns: 100}
     # - {scope: agent:claude, period: day, maxRuns: 40}
 
+# Where the queue lives: SQLite in .steward/queue.db unless a PostgreSQL URL is set here or in
+# STEWARD_DATABASE_URL (docs/SCALING.md). One schema per queue on a shared server.
+database:
+  # url: postgres://steward@db.example:5432/steward
+  schema: steward
+
 # The TASKS.md board.
 board:
   doneLimit: 10           # done tasks shown per project

@@ -279,6 +279,21 @@ export const configSchema = z
       })
       .prefault({})
       .describe('spend caps per project, agent profile and workspace, per day or week (docs/BUDGETS.md)'),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+          .optional()
+          .describe('the queue lives in this PostgreSQL database instead of .steward/queue.db (STEWARD_DATABASE_URL wins over it)'),
+        schema: z
+          .string()
+          .regex(/^([a-z_][a-z0-9_]{0,62}|@path)$/, 'a lower-case Postgres schema name (letters, digits, _), or @path')
+          .default('steward')
+          .describe('the Postgres schema (namespace) of this queue: one per queue on a shared server (STEWARD_DATABASE_SCHEMA wins over it)'),
+      })
+      .prefault({})
+      .describe('where the queue is stored: SQLite in .steward/queue.db (default) or PostgreSQL (docs/SCALING.md)'),
     board: z
       .strictObject({
         doneLimit: int(0, 10_000).default(10).describe('done tasks shown per project in TASKS.md'),

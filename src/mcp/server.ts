@@ -91,7 +91,7 @@ function refuse(name: string, role: McpRole): CallToolResult {
 export function createMcpServer(options: McpServerOptions): McpServer {
   const { store, role } = options;
   const actor = options.actor ?? `mcp:${role}`;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => store.now());
   const env: ToolEnv = {
     store,
     role,

@@ -103,7 +103,7 @@ function fileSize(path: string): number {
 /** The request handler for WORKER_API_PREFIX routes (worker-role bearer tokens only). */
 export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const check = makeAuthenticator(o.tokens);
-  const now = o.now ?? Date.now;
+  const now = o.now ?? (() => o.store.now());
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { store, config, workspace } = o;
   // Whether a project's workdir is in a git repository, asked of git at most once a minute per folder.

@@ -158,7 +158,7 @@ export function selfRecord(workspace: Workspace, run: Run): { host: string; pid:
  */
 export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: { recorded?: ReturnType<typeof selfRecord> } = {}): Promise<BabysitResult> {
   const { store, workspace } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => store.now());
   const say = deps.log ?? (() => {});
   const ctx = (): OpContext => ({ now: now(), actor: deps.actor ?? `worker:${run.agent}`, backoff: backoffPolicyOf(deps.config) });
   const supervise = deps.supervise ?? superviseProcess;
@@ -345,7 +345,7 @@ function deliverOutcome(deps: BabysitDeps, run: Run, task: Task, record: Pick<Ou
   const dir = deps.workspace.outboxDir;
   const entry: OutboxEntry = {
     version: 1, run_id: run.id, task_id: task.id, verb: record.verb, input: record.input,
-    decided_at: (deps.now ?? Date.now)(), host: hostname(), pid: process.pid,
+    decided_at: deps.now ? deps.now() : deps.store.now(), host: hostname(), pid: process.pid,
   };
   let path: string | undefined;
   try {

@@ -65,7 +65,7 @@ function liveProcess(run: Run): number | undefined {
  */
 export async function waitRun(deps: WaitDeps, runId: number): Promise<WaitResult> {
   const { store } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => store.now());
   const read = () => store.read(() => {
     const run = store.runs.get(runId);
     return { run, task: run ? store.tasks.get(run.task_id) : undefined };

@@ -14,7 +14,7 @@ import type { StopReason } from './outcome.js';
  */
 export async function workRun(deps: BabysitDeps, runId: number): Promise<BabysitResult> {
   const { store } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => store.now());
   const { run, task } = store.read(() => {
     const r = store.runs.get(runId);
     return { run: r, task: r ? store.tasks.get(r.task_id) : undefined };
@@ -74,7 +74,7 @@ export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?:
     const known = Object.keys(deps.config.agents);
     throw new StewardError('NOT_FOUND', `no agent profile "${agent}" (configured: ${known.length ? known.join(', ') : 'none'})`, { agent });
   }
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => deps.store.now());
   const results: BabysitResult[] = [];
   for (;;) {
     if (deps.signal?.aborted) return { results, stopped: 'signal' };

@@ -1,11 +1,11 @@
 // SQL for archiving finished tasks (off the board and `list`) and deleting them for good.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 
 /** Archived tasks and the deletion of a finished task with its runs. */
 export class ArchiveRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       archive: db.prepare('INSERT OR IGNORE INTO archived_tasks (task_id, at, by) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT task_id, at, by FROM archived_tasks WHERE task_id = ?'),

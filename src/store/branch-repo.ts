@@ -1,5 +1,5 @@
 // SQL for coding tasks in git worktrees: each task's branch and merge state, and the path globs tasks lease.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { BranchState } from '../core/worktree.js';
 
 type Row = Record<string, unknown>;
@@ -41,9 +41,11 @@ function toBranch(r: Row): TaskBranch {
 
 /** Task branches and path leases. */
 export class BranchRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
+    // SQLite's planner is told the index; Postgres has no such hint (its planner picks the partial index by itself).
+    const byPaths = db.dialect === 'postgres' ? '' : 'INDEXED BY tasks_with_paths';
     this.s = {
       get: db.prepare('SELECT * FROM task_branches WHERE task_id = ?'),
       upsert: db.prepare(`INSERT INTO task_branches (task_id, repo, branch, base, state, worktree, files_json, conflict_json, merged_commit, updated_at)
@@ -59,9 +61,9 @@ export class BranchRepo {
       markPaths: db.prepare('UPDATE tasks SET has_paths = ? WHERE id = ? AND has_paths <> ?'),
       // Every claim reads both (the file lease): through tasks_with_paths, which holds only tasks that have paths, so
       // a queue whose tasks have none costs two empty index seeks, not a walk of every ready task (migration 12).
-      readyPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t INDEXED BY tasks_with_paths JOIN task_paths p ON p.task_id = t.id
+      readyPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t ${byPaths} JOIN task_paths p ON p.task_id = t.id
         WHERE t.has_paths = 1 AND t.status = 'ready'`),
-      runningPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t INDEXED BY tasks_with_paths JOIN task_paths p ON p.task_id = t.id
+      runningPaths: db.prepare(`SELECT p.task_id, p.paths_json FROM tasks t ${byPaths} JOIN task_paths p ON p.task_id = t.id
         WHERE t.has_paths = 1 AND t.status = 'running'`),
     };
   }

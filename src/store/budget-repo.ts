@@ -1,5 +1,5 @@
 // SQL for budgets: a task's own run caps, a running run's usage, spend per period and per group, run estimates.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskBudget, Usage } from '../core/budget.js';
 import type { SpendRow } from '../core/budget-scope.js';
 
@@ -31,9 +31,9 @@ const SKIP_LIMIT = 500;
 
 /** The budget tables and aggregates. */
 export class BudgetRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       get: db.prepare('SELECT budget_json FROM task_budgets WHERE task_id = ?'),
       set: db.prepare(`INSERT INTO task_budgets (task_id, budget_json) VALUES (?, ?)

@@ -1,5 +1,5 @@
 // SQL for the audit log, the meta key/value table and agent pauses.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { StewardEvent } from '../core/types.js';
 import { jsonColumn, toEvent } from './rows.js';
 
@@ -10,9 +10,9 @@ const EVENT_SELECT = ['id', ...EVENT_COLUMNS].map((c) => `e.${c}`).join(', ');
 
 /** The append-only audit log. */
 export class EventRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS.join(', ')}, prev_event_id)
         VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}, (SELECT last_event_id FROM tasks WHERE id = ?))`),
@@ -76,9 +76,9 @@ export class EventRepo {
 
 /** A small key/value table for cursors, locks and the last render. */
 export class MetaRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       get: db.prepare('SELECT value FROM meta WHERE key = ?'),
       set: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -111,13 +111,13 @@ export class MetaRepo {
 
 /** Per-agent-profile pauses (rate limits). */
 export class AgentRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       get: db.prepare('SELECT paused_until, reason FROM agents WHERE name = ?'),
       pause: db.prepare(`INSERT INTO agents (name, paused_until, reason) VALUES (?, ?, ?)
-        ON CONFLICT(name) DO UPDATE SET paused_until = MAX(COALESCE(paused_until, 0), excluded.paused_until),
+        ON CONFLICT(name) DO UPDATE SET paused_until = MAX(COALESCE(agents.paused_until, 0), excluded.paused_until),
         reason = excluded.reason`),
       all: db.prepare('SELECT name, paused_until, reason FROM agents WHERE paused_until > ? ORDER BY name'),
       flag: db.prepare(`INSERT INTO agents (name, config_error, config_error_at) VALUES (?, ?, ?)

@@ -1,4 +1,5 @@
-// openStore(): the only door to the database. Sets the pragmas, migrates, prepares statements.
+// openStore(): the only door to the database. Picks the backend (SQLite file, or Postgres when a URL is given), sets the
+// pragmas, migrates, prepares statements.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -6,6 +7,8 @@ import { StewardError } from '../core/errors.js';
 import { ArchiveRepo } from './archive-repo.js';
 import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js';
 import { migrate } from './migrations.js';
+import { openPgStore, type PgStoreOptions } from './pg/pg-store.js';
+import type { SqlDatabase, SqlTransaction } from './sql-database.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
 import { BranchRepo } from './branch-repo.js';
 import { BudgetRepo } from './budget-repo.js';
@@ -29,6 +32,23 @@ export interface StoreOptions {
    * never written into an unlinked file. One stat per transaction.
    */
   watchFile?: boolean;
+  /**
+   * A postgres:// URL: the queue lives in that database (schema `schema`), not in the file at `path`. Default: the
+   * STEWARD_DATABASE_URL environment variable; neither set = SQLite at `path`.
+   */
+  url?: string;
+  /** The Postgres schema of the queue (default STEWARD_DATABASE_SCHEMA, else 'steward'); `@path`: one derived from `path`. */
+  schema?: string;
+}
+
+/** What a Postgres store adds to the connection: the server clock and its schema (see pg/pg-store.ts). */
+export interface StoreBackend {
+  /** The database's clock in ms (the ops' `now` on a shared database). */
+  now(): number;
+  /** The Postgres schema, for messages. */
+  schema: string;
+  /** A check that the connection answers (Postgres has no integrity_check of its own). */
+  check(): string;
 }
 
 /** The queue's database: typed repositories plus transactions that translate driver errors. */
@@ -82,7 +102,7 @@ export class Store {
   get budgets(): BudgetRepo {
     return (this.#budgets ??= new BudgetRepo(this.db));
   }
-  private readonly txn: ReturnType<Database.Database['transaction']>;
+  private readonly txn: SqlTransaction<(fn: () => unknown) => unknown>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
   private readonly opened: FileIdentity | null;
   /** Why the file is gone, once seen: from then on every write is UNAVAILABLE. */
@@ -95,14 +115,32 @@ export class Store {
   afterCommit: (() => void) | undefined;
 
   constructor(
-    readonly db: Database.Database,
+    readonly db: SqlDatabase,
     readonly path: string,
+    /** Set on a Postgres store; undefined on SQLite. */
+    readonly backend?: StoreBackend,
   ) {
-    this.opened = fileIdentity(path);
+    this.opened = backend ? null : fileIdentity(path);
     this.txn = db.transaction((fn: () => unknown) => fn());
   }
 
-  /** Why the database file is no longer the one open (deleted or replaced), or null; once lost, stays lost. */
+  /** 'sqlite' or 'postgres'. */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.backend ? 'postgres' : 'sqlite';
+  }
+
+  /**
+   * The clock leases, run_after and budgets are measured by: this machine's on SQLite (one host), the database
+   * server's on Postgres (workers on machines with skewed clocks still agree on when a lease ends).
+   */
+  now(): number {
+    return this.backend ? this.backend.now() : Date.now();
+  }
+
+  /**
+   * Why the database file is no longer the one open (deleted or replaced), or null; once lost, stays lost.
+   * Always null on Postgres: there is no file (a dropped schema or database shows as an error of the statement).
+   */
   fileProblem(): string | null {
     if (this.lost || !this.opened) return this.lost;
     this.lost = fileChange(this.path, this.opened);
@@ -148,8 +186,9 @@ export class Store {
     return this.read(() => this.runs.changeMark());
   }
 
-  /** `PRAGMA integrity_check` result ('ok' when sound). */
+  /** `PRAGMA integrity_check` result ('ok' when sound); on Postgres 'ok' when the server answers (it checks its own pages). */
   integrityCheck(): string {
+    if (this.backend) return this.read(() => this.backend!.check());
     return this.read(() => (this.db.pragma('integrity_check', { simple: true }) as string));
   }
 
@@ -158,8 +197,13 @@ export class Store {
   }
 }
 
-/** Opens (creating if needed) the queue database at `path`, in WAL mode, migrated. */
+/**
+ * Opens (creating if needed) the queue database at `path`, in WAL mode, migrated; or, given a Postgres URL (the `url`
+ * option or STEWARD_DATABASE_URL), the queue in that database's schema, migrated.
+ */
 export function openStore(path: string, options: StoreOptions = {}): Store {
+  const url = options.url ?? process.env.STEWARD_DATABASE_URL; // '' (either): SQLite
+  if (url) return openPgStore(path, url, options as PgStoreOptions, (db, backend) => new Store(db, path, backend));
   const busy = options.busyTimeoutMs ?? 5000;
   let db: Database.Database;
   if (options.mustExist && !existsSync(path)) {
@@ -181,7 +225,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     }
     db.pragma('foreign_keys = ON');
     if (!options.readonly) migrate(db);
-    const store = new Store(db, path);
+    const store = new Store(db as unknown as SqlDatabase, path);
     store.watchFile = options.watchFile ?? false;
     return store;
   } catch (err) {

@@ -1,5 +1,5 @@
 // SQL for proposals (the inbox).
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { ProposalState } from '../core/states.js';
 import type { Proposal } from '../core/types.js';
 import { toProposal } from './rows.js';
@@ -10,9 +10,9 @@ type Row = Record<string, unknown>;
 /** Reads and writes the proposals table. */
 export class ProposalRepo {
   private readonly writer: TableWriter;
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.writer = new TableWriter(db, 'proposals');
     this.s = {
       get: db.prepare('SELECT * FROM proposals WHERE id = ?'),

@@ -1,5 +1,5 @@
 // SQL for the digest's stuck signals and for `steward stats`: read-only aggregates.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import { inState } from './state-index.js';
 
 /** Ready tasks that share who may take them: the agent they name, their type and required capabilities. */
@@ -42,9 +42,9 @@ export interface WaitingTask {
 
 /** Aggregates for the digest and stats; bounded by status indexes so they stay cheap on a large queue. */
 export class ReportRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       readyGroups: db.prepare(`SELECT agent, type, requires_json AS requires, COUNT(*) AS count, MIN(id) AS first
         FROM tasks t WHERE ${inState('ready')} GROUP BY agent, type, requires_json ORDER BY first LIMIT ?`),
@@ -58,7 +58,7 @@ export class ReportRepo {
       waiting: db.prepare(`SELECT * FROM (
           SELECT id, title, status, run_after, attempts, max_attempts FROM tasks t WHERE ${inState('ready')} AND t.run_after > @now
           UNION ALL
-          SELECT id, title, status, run_after, attempts, max_attempts FROM tasks t WHERE ${inState('pending')} AND t.run_after > @now)
+          SELECT id, title, status, run_after, attempts, max_attempts FROM tasks t WHERE ${inState('pending')} AND t.run_after > @now) w
         ORDER BY run_after, id LIMIT @limit`),
       runTotals: db.prepare(`SELECT COUNT(*) AS runs, COALESCE(SUM(cost_usd), 0) AS cost_usd,
         COALESCE(SUM(tokens_in), 0) AS tokens_in, COALESCE(SUM(tokens_out), 0) AS tokens_out FROM runs`),

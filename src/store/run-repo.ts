@@ -1,5 +1,5 @@
 // SQL for runs (attempts) and their leases.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Run, Task } from '../core/types.js';
 import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
 import { inState, LIVE_INDEX_WHERE } from './state-index.js';
@@ -34,9 +34,9 @@ export interface CompletionFacts {
 /** Reads and writes the runs table. */
 export class RunRepo {
   private readonly writer: TableWriter;
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.writer = new TableWriter(db, 'runs');
     // Statements that return whole runs are raw (arrays in RUN_COLUMNS order).
     const rows = (sql: string) => db.prepare(sql).raw(true);
@@ -141,9 +141,9 @@ export class RunRepo {
     return {
       run: runFromArray(row),
       task: taskPart[0] === null ? undefined : taskFromArray(taskPart),
-      agentFlagged: row[end] === 1,
+      agentFlagged: row[end] === 1 || row[end] === true, // Postgres answers booleans as booleans
       branchState: (row[end + 1] ?? null) as string | null,
-      hasDependents: row[end + 2] === 1,
+      hasDependents: row[end + 2] === 1 || row[end + 2] === true,
     };
   }
 

@@ -1,5 +1,5 @@
 // SQL for recurring tasks: the schedules added by command, each schedule's cursor, and the slots it handled.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 
 /** A schedule row: its id and the validated spec (timing plus task fields) as JSON. */
 export interface ScheduleRow {
@@ -20,9 +20,9 @@ export interface SlotRow {
 
 /** Schedules, their cursors and their handled slots. */
 export class ScheduleRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.s = {
       all: db.prepare('SELECT id, spec_json, created_by, created_at FROM schedules ORDER BY id'),
       get: db.prepare('SELECT id, spec_json, created_by, created_at FROM schedules WHERE id = ?'),
@@ -31,7 +31,7 @@ export class ScheduleRepo {
       removeCursor: db.prepare('DELETE FROM schedule_cursors WHERE schedule_id = ?'),
       cursor: db.prepare('SELECT seen_until FROM schedule_cursors WHERE schedule_id = ?'),
       setCursor: db.prepare(`INSERT INTO schedule_cursors (schedule_id, seen_until) VALUES (?, ?)
-        ON CONFLICT(schedule_id) DO UPDATE SET seen_until = MAX(seen_until, excluded.seen_until)`),
+        ON CONFLICT(schedule_id) DO UPDATE SET seen_until = MAX(schedule_cursors.seen_until, excluded.seen_until)`),
       slot: db.prepare('SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? AND slot = ?'),
       addSlot: db.prepare('INSERT INTO schedule_slots (schedule_id, slot, task_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       openTask: db.prepare(`SELECT s.task_id AS id FROM schedule_slots s JOIN tasks t ON t.id = s.task_id

@@ -1,13 +1,13 @@
 // Prepared-statement helpers: inserts and partial updates built once per column set, then cached.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import { toColumn } from './rows.js';
 
 /** Builds and caches `INSERT` / `UPDATE … SET` statements for one table. */
 export class TableWriter {
-  private readonly cache = new Map<string, Statement>();
+  private readonly cache = new Map<string, SqlStatement>();
 
   constructor(
-    private readonly db: Database,
+    private readonly db: SqlDatabase,
     private readonly table: string,
   ) {}
 

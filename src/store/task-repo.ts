@@ -1,5 +1,5 @@
 // SQL for tasks and their dependencies.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskState } from '../core/states.js';
 import type { Task } from '../core/types.js';
 import { selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
@@ -13,12 +13,16 @@ const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
 const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id)';
 
-/** The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. */
-function claimSql(filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
+/**
+ * The claim: the first ready task an agent may run, in claim order, narrowed by `filters`. On Postgres the row is
+ * locked and rows other transactions hold are passed over (`FOR UPDATE … SKIP LOCKED`, as pg-boss and graphile-worker
+ * claim); the queue's write lock already serialises claims, so this is the second fence, not the first.
+ */
+function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
   return `SELECT ${T} FROM tasks t
     WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
     ORDER BY t.priority, t.created_at, t.id
-    LIMIT 1`;
+    LIMIT 1${pg ? ' FOR UPDATE OF t SKIP LOCKED' : ''}`;
 }
 
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
@@ -53,12 +57,13 @@ export interface ClaimQuery {
 /** Reads and writes the tasks and task_deps tables. */
 export class TaskRepo {
   private readonly writer: TableWriter;
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     this.writer = new TableWriter(db, 'tasks');
     // Statements that return whole tasks are raw (arrays in TASK_COLUMNS order).
     const rows = (sql: string) => db.prepare(sql).raw(true);
+    const pg = db.dialect === 'postgres';
     this.s = {
       get: rows(`SELECT ${T} FROM tasks t WHERE t.id = ?`),
       // The two transitions of every claim+complete cycle, as fixed statements (the generic writer builds its SQL per call).
@@ -77,7 +82,7 @@ export class TaskRepo {
           SELECT value FROM json_each(?)
           UNION SELECT d.depends_on FROM task_deps d JOIN up ON d.task_id = up.id
         ) SELECT 1 FROM up WHERE id = ? LIMIT 1`),
-      claimable: rows(claimSql(`
+      claimable: rows(claimSql(pg, `
           AND (@types IS NULL OR t.type IN (SELECT value FROM json_each(@types)))
           AND (@excluded IS NULL OR t.project NOT IN (SELECT value FROM json_each(@excluded)))
           AND (@skip IS NULL OR t.id NOT IN (SELECT value FROM json_each(@skip)))
@@ -86,7 +91,7 @@ export class TaskRepo {
                 WHERE r.value NOT IN (SELECT value FROM json_each(@caps))))`,
         "(t.agent = 'any' OR t.agent = @agent OR (@also IS NOT NULL AND t.agent IN (SELECT value FROM json_each(@also))))")),
       // The same claim when the worker names no types, capabilities or excluded projects (the common case).
-      claimableAny: rows(claimSql("AND t.requires_json = '[]'")),
+      claimableAny: rows(claimSql(pg, "AND t.requires_json = '[]'")),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))

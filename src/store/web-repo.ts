@@ -1,5 +1,5 @@
 // SQL for the web board's reads: paged columns with search, cards' run totals, attention lists, per-agent and per-day figures.
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskState } from '../core/states.js';
 import type { Run, Task } from '../core/types.js';
 import { RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
@@ -32,9 +32,9 @@ export interface TaskRunTotals {
 
 /** Reads that exist only for the web board (DESIGN: the board reads through the operations layer). */
 export class WebRepo {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: Database) {
+  constructor(db: SqlDatabase) {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       // Live columns in claim order; finished ones newest first.
@@ -151,7 +151,7 @@ export class WebRepo {
 
   /** The projects, types and agents tasks name (for the board's filters). */
   facets(): { projects: string[]; types: string[]; agents: string[] } {
-    const col = (stmt: Statement, key: string) => (stmt.all() as Row[]).map((r) => String(r[key]));
+    const col = (stmt: SqlStatement, key: string) => (stmt.all() as Row[]).map((r) => String(r[key]));
     return { projects: col(this.s.projects, 'project'), types: col(this.s.types, 'type'), agents: col(this.s.agents, 'agent') };
   }
 

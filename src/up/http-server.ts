@@ -47,7 +47,7 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     log: options.log,
   });
   const check = makeAuthenticator(options.tokens);
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => options.store.now());
   const server = createGuardedServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === MCP_PATH) return void mcp(req, res);

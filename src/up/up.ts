@@ -112,7 +112,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     log,
     reader: 'up', // its own digest cursor: the heartbeat's triage agent still sees every item
   });
-  const op = (): OpContext => ({ now: Date.now(), actor: options.actor ?? 'triage' });
+  const op = (): OpContext => ({ now: store.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;
   let web: ReturnType<typeof createWebBoard>;
   try {

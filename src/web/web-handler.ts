@@ -78,7 +78,7 @@ function wantsJson(req: IncomingMessage): boolean {
 
 /** Builds the board's handler. */
 export function createWebBoard(o: WebBoardOptions): WebBoard {
-  const now = o.now ?? Date.now;
+  const now = o.now ?? (() => o.store.now());
   const sessions = new Sessions(now);
   const feed = new ChangeFeed(o.store);
   const log = o.log ?? (() => undefined);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+export { onPostgres, sqliteOnly } from './backend.js'; // under test:pg: every store on Postgres
 import type { OpContext } from '../../src/core/types.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore, type Store } from '../../src/store/open-store.js';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import './backend.js'; // first: under test:pg it points every store at Postgres
 import type { OpContext, Run, Task } from '../../src/core/types.js';
 import { addTask, claimTask } from '../../src/ops/index.js';
 import type { BabysitDeps } from '../../src/runner/babysit.js';
