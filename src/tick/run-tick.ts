@@ -1,5 +1,6 @@
 // A tick under the tick lock: two ticks at once never both act; the loser reports `skipped: busy`.
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { acquireTickLock, releaseTickLock, TICK_LOCK_MS } from './tick-lock.js';
 import { tickOnce, type TickInput, type TickResult } from './tick-once.js';
@@ -25,6 +26,16 @@ export function defaultLockOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * STEWARD_TICK_JOURNAL=FILE (the chaos runs' probe, bench/chaos-queue.ts): each tick appends `begin OWNER` once it holds
+ * the lock and `end OWNER` before it lets go, one O_APPEND write each, so the file orders every tick of every process
+ * on the machine and shows whether two ever overlapped.
+ */
+function journal(line: string): void {
+  const file = process.env.STEWARD_TICK_JOURNAL;
+  if (file) appendFileSync(file, `${line}\n`);
+}
+
 /** Takes the tick lock, runs one tick, releases the lock; returns the tick or that it was skipped. */
 export function runTick(input: RunTickInput): TickResult | TickSkipped {
   const owner = input.owner ?? defaultLockOwner();
@@ -32,9 +43,11 @@ export function runTick(input: RunTickInput): TickResult | TickSkipped {
   if ('busy' in got) {
     return { skipped: 'busy', quiet: true, holder: got.busy.owner, until: new Date(got.busy.expires_at).toISOString() };
   }
+  journal(`begin ${owner}`);
   try {
     return tickOnce(input);
   } finally {
+    journal(`end ${owner}`);
     releaseTickLock(input.store, got.lock);
   }
 }
