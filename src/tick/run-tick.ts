@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { acquireTickLock, releaseTickLock, TICK_LOCK_MS } from './tick-lock.js';
+import { advisoryKey } from '../store/pg/lock-keys.js';
+import { postgresOf } from '../store/pg/notify.js';
+import { acquireTickLock, parseLock, releaseTickLock, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
 import { tickOnce, type TickInput, type TickResult } from './tick-once.js';
 
 /** What a tick that found another one running returns (a quiet digest). */
@@ -36,10 +38,35 @@ function journal(line: string): void {
   if (file) appendFileSync(file, `${line}\n`);
 }
 
-/** Takes the tick lock, runs one tick, releases the lock; returns the tick or that it was skipped. */
+/**
+ * Takes the tick lock, runs one tick, releases the lock; returns the tick or that it was skipped.
+ * On Postgres the tick also holds a session advisory lock on its connection (pg_try_advisory_lock) for its whole
+ * length: several `steward up` on several machines, one ticks at a time, and a ticker that dies (SIGKILL, a lost
+ * machine) drops its connection and with it the lock at once. Whoever holds that lock knows no other tick runs, so
+ * it takes a lock row another process left (its owner is gone, whatever machine it was on) without waiting for the
+ * row to expire.
+ */
 export function runTick(input: RunTickInput): TickResult | TickSkipped {
   const owner = input.owner ?? defaultLockOwner();
-  const got = acquireTickLock(input.store, owner, input.ctx.now, input.lockMs ?? TICK_LOCK_MS);
+  const ttl = input.lockMs ?? TICK_LOCK_MS;
+  const pg = postgresOf(input.store);
+  if (!pg) return underRowLock(input, owner, ttl);
+  const session = pgTickLock(input.store, pg.schema);
+  if (!session.take()) {
+    const row = parseLock(input.store.read(() => input.store.meta.get(TICK_LOCK_KEY)));
+    const holder = row ?? { owner: 'another steward (it holds the Postgres tick lock)', expires_at: input.ctx.now + ttl };
+    return { skipped: 'busy', quiet: true, holder: holder.owner, until: new Date(holder.expires_at).toISOString() };
+  }
+  try {
+    return underRowLock(input, owner, ttl, () => true);
+  } finally {
+    session.release();
+  }
+}
+
+/** The tick under the lock row (meta `tick.lock`). */
+function underRowLock(input: RunTickInput, owner: string, ttl: number, ownerGone?: (owner: string) => boolean): TickResult | TickSkipped {
+  const got = acquireTickLock(input.store, owner, input.ctx.now, ttl, ownerGone);
   if ('busy' in got) {
     return { skipped: 'busy', quiet: true, holder: got.busy.owner, until: new Date(got.busy.expires_at).toISOString() };
   }
@@ -50,6 +77,22 @@ export function runTick(input: RunTickInput): TickResult | TickSkipped {
     journal(`end ${owner}`);
     releaseTickLock(input.store, got.lock);
   }
+}
+
+/** The tick's session advisory lock of a Postgres queue, on the store's own connection. */
+function pgTickLock(store: RunTickInput['store'], schema: string): { take(): boolean; release(): void } {
+  const key = advisoryKey('tick', schema);
+  const ask = (fn: string) => Boolean((store.read(() => store.db.prepare(`SELECT ${fn}(${key}) AS ok`).get()) as { ok: unknown }).ok);
+  return {
+    take: () => ask('pg_try_advisory_lock'),
+    release: () => {
+      try {
+        ask('pg_advisory_unlock');
+      } catch {
+        // the connection is gone, and the lock with it
+      }
+    },
+  };
 }
 
 /** True when a tick result is a skip. */

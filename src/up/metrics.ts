@@ -11,6 +11,8 @@ export interface LoopStats {
   skippedBusy: number;
   /** Wake-ups: pings on the wake socket and this process's own writes outside a tick (src/workspace/wake-socket.ts). */
   wakeups?: number;
+  /** On Postgres: NOTIFYs of other connections' commits received on the queue's channel (src/up/pg-wake.ts). */
+  notifications?: number;
   /** Changes to TASKS.md or the inbox seen by the file watchers (each asks for a tick after the debounce). */
   fileChanges?: number;
   /** What started the latest tick: the start, the heartbeat, a wake-up, a change to a watched file or the poll. */
@@ -59,5 +61,8 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number, budget
   out.push('# HELP steward_tick_last_seconds Duration of the last tick.', '# TYPE steward_tick_last_seconds gauge', line('steward_tick_last_seconds', loop.lastTickSeconds));
   out.push('# HELP steward_ticks_skipped_busy Ticks skipped because another tick held the lock.', '# TYPE steward_ticks_skipped_busy counter', line('steward_ticks_skipped_busy', loop.skippedBusy));
   out.push('# HELP steward_wakeups_total Wake-ups of the up loop by a committed write (wake socket pings, its own writes).', '# TYPE steward_wakeups_total counter', line('steward_wakeups_total', loop.wakeups ?? 0));
+  if (loop.notifications !== undefined) {
+    out.push('# HELP steward_notifications_total Postgres NOTIFYs of other processes\' commits received (each may wake the up loop).', '# TYPE steward_notifications_total counter', line('steward_notifications_total', loop.notifications));
+  }
   return `${out.join('\n')}\n`;
 }

@@ -23,6 +23,7 @@ import type { LoopStats } from './metrics.js';
 import type { TickHooks } from '../tick/tick-once.js';
 import { startBabysitter, type StartRequest } from '../runner/dispatch.js';
 import { SparePool } from '../runner/spare.js';
+import { postgresOf } from '../store/pg/notify.js';
 
 export interface UpOptions {
   workspace: Workspace;
@@ -150,6 +151,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   /** Why the next tick runs (stats.lastCause once it has). */
   let cause: NonNullable<LoopStats['lastCause']> = 'start';
   let lastMark: string | undefined;
+  /** The queue's change mark when the latest tick started: a notification wakes `up` only when the queue moved since. */
+  let startMark: string | undefined;
   const runOnce = () => {
     if (draining) return;
     if (running) {
@@ -163,6 +166,11 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     }
     running = true;
     again = false;
+    try {
+      startMark = store.changeMark();
+    } catch {
+      startMark = undefined;
+    }
     stats.lastCause = cause;
     cause = 'heartbeat';
     const started = performance.now();
@@ -223,6 +231,33 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     if (!running) wake();
   };
   const wakeServer = await listenWake(workspace.stewardDir, wake, log);
+  // On Postgres, a commit of any process on any machine NOTIFYs the queue's channel: the same wake-up, over the
+  // database. A notification wakes `up` when the queue changed since its latest tick started (the change mark, as
+  // the poll reads it), so the tick-lock rows of another `up` do not keep two of them waking each other.
+  const pgDb = postgresOf(store);
+  if (pgDb) stats.notifications = 0;
+  const pgWake = pgDb
+    ? (await import('./pg-wake.js')).listenPg({
+        url: pgDb.connectUrl,
+        schema: pgDb.schema,
+        origin: pgDb.origin,
+        log,
+        onNotify: () => {
+          stats.notifications = (stats.notifications ?? 0) + 1;
+          if (running) {
+            again = true;
+            return;
+          }
+          let mark: string | undefined;
+          try {
+            mark = store.changeMark();
+          } catch {
+            mark = undefined; // a busy database: wake anyway
+          }
+          if (mark === undefined || mark !== startMark) wake();
+        },
+      })
+    : undefined;
 
   const watchers: FSWatcher[] = [];
   const watchDir = (dir: string, filter?: (name: string) => boolean) => {
@@ -265,6 +300,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       clearInterval(poll);
       for (const w of watchers) w.close();
       wakeServer?.close();
+      await pgWake?.close();
       spares?.close();
       store.afterCommit = undefined;
       while (running) await new Promise((r) => setTimeout(r, 20));

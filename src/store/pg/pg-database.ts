@@ -7,6 +7,7 @@ import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.
 import type { BridgeReply } from './bridge-protocol.js';
 import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
 import { advisoryKey } from './lock-keys.js';
+import { newOrigin, notifySql } from './notify.js';
 import { translatePgError } from './pg-errors.js';
 import { SyncBridge } from './sync-bridge.js';
 
@@ -25,6 +26,8 @@ export interface PgDatabaseOptions {
 }
 
 type Row = Record<string, unknown>;
+/** Commands that change rows (a transaction with one that changed any notifies at commit). */
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 type Mode = 'deferred' | 'immediate';
 
 /** One connection to one queue's schema, with better-sqlite3's synchronous API. */
@@ -35,6 +38,17 @@ export class PgDatabase implements SqlDatabase {
   readonly url: string;
   /** The writers' advisory-lock key of this schema (decimal bigint). */
   readonly writeLockKey: string;
+  /**
+   * The payload of this connection's NOTIFYs (src/store/pg/notify.ts): every committed write transaction
+   * (`.immediate`) announces itself on the queue's channel; a listener in the same process ignores its own.
+   */
+  readonly origin = newOrigin();
+  /** The URL as given (with its password): for another connection of this process to the same server (LISTEN). */
+  readonly connectUrl: string;
+  /** NOTIFY and COMMIT in one round trip, for a transaction that changed rows (Postgres delivers at commit only). */
+  private readonly commitWrite: string;
+  /** The open transaction changed a row (an INSERT, UPDATE or DELETE with a row count): its commit notifies. */
+  private wrote = false;
   private readonly bridge: SyncBridge;
   private depth = 0;
   private busyTimeoutMs: number;
@@ -48,6 +62,8 @@ export class PgDatabase implements SqlDatabase {
     this.schema = options.schema ?? 'steward';
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.writeLockKey = advisoryKey('write', this.schema);
+    this.connectUrl = options.url;
+    this.commitWrite = `${notifySql(this.schema, this.origin)}; COMMIT`;
     this.bridge = new SyncBridge({
       url: options.url,
       schema: this.schema,
@@ -157,6 +173,7 @@ export class PgDatabase implements SqlDatabase {
     }
     const reply = this.bridge.request({ op: 'query', text, values, array, name, inTx: this.depth > 0 });
     if (!reply.ok) throw this.failure(reply.error);
+    if (this.depth > 0 && reply.rowCount > 0 && WRITES.has(reply.command ?? '')) this.wrote = true;
     return reply;
   }
 
@@ -185,10 +202,21 @@ export class PgDatabase implements SqlDatabase {
       throw err;
     }
     this.depth = 1;
+    this.wrote = false;
     try {
       const out = body();
       assertNotPromise(out);
-      const commit = this.simple('COMMIT');
+      // A transaction that changed rows announces it with its COMMIT (a read, or a tick finding the lock taken, does
+      // not: two `steward up` would otherwise wake each other for ever). A NOTIFY in an aborted transaction fails.
+      let commit: BridgeReply & { ok: true };
+      try {
+        commit = this.simple(this.wrote ? this.commitWrite : 'COMMIT');
+      } catch (err) {
+        if (err instanceof StewardError && err.details.postgres === '25P02') {
+          throw new StewardError('INTERNAL', 'postgres: the transaction was rolled back at COMMIT (a statement in it failed and its error was caught)');
+        }
+        throw err;
+      }
       // A transaction a failed statement aborted (its error caught inside) ends in ROLLBACK, not COMMIT: say so.
       if (commit.command === 'ROLLBACK') {
         throw new StewardError('INTERNAL', 'postgres: the transaction was rolled back at COMMIT (a statement in it failed and its error was caught)');
