@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addTask, claimTask, completeRun, editTask, failRun, requeueTask, showTask } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
-import { at, databaseAtVersion, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, onPostgres, sqliteOnly, tempStore } from './support/helpers.js';
 
 /** The runs and events of a task the slow way (a full scan by task_id), newest first. */
 function byScan(store: Store, taskId: number, limit: number): { runs: number[]; events: number[] } {
@@ -63,7 +63,8 @@ test('a task\'s runs and events read through its chains equal a scan by task_id,
 
 test('chains cost no index: runs_by_task and events_by_task are gone; the claim wait comes from the run', () => {
   const store = tempStore();
-  const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[];
+  const indexes = store.db.prepare(onPostgres ? 'SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()' : "SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[];
+  assert.ok(indexes.includes('tasks_live'), indexes.join(', '));
   assert.ok(!indexes.includes('runs_by_task') && !indexes.includes('events_by_task'), indexes.join(', '));
   const t0 = 1_700_000_000_000;
   const { task } = addTask(store, { title: 'wait for me' }, at(t0));
@@ -78,7 +79,7 @@ test('chains cost no index: runs_by_task and events_by_task are gone; the claim 
   store.close();
 });
 
-test('migration 3 on a version-2 database links existing runs and events and keeps the claim wait', () => {
+test('migration 3 on a version-2 database links existing runs and events and keeps the claim wait', sqliteOnly('an old SQLite file migrated'), () => {
   const { path, db: old } = databaseAtVersion(2);
   const task = old.prepare(`INSERT INTO tasks (title, status, source, created_by, created_at, updated_at)
     VALUES (?, ?, 'cli', 'test', 1000, ?)`);

@@ -4,7 +4,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { addTask, claimTask, completeRun, reapRuns } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import type { SqlDatabase } from '../src/store/sql-database.js';
-import { at, databaseAtVersion, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, sqliteOnly, tempStore } from './support/helpers.js';
 
 /** Every prepared statement of the store's repositories, by repository and name. */
 function statements(store: Store): Array<[string, Statement]> {
@@ -19,7 +19,7 @@ function plan(db: Database.Database | SqlDatabase, sql: string): string[] {
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail);
 }
 
-test('every statement that picks ready or running tasks reads the shared tasks_live index, never the whole table', () => {
+test('every statement that picks ready or running tasks reads the shared tasks_live index, never the whole table', sqliteOnly("SQLite's EXPLAIN QUERY PLAN"), () => {
   const store = tempStore();
   // (runs.finish updates a run by id and reads its task's event head by id: no pick.)
   const picking = statements(store).filter(([, st]) => /status = 'ready'|status = 'running'/.test(st.source) && /FROM tasks/.test(st.source) && !/^\s*UPDATE runs/.test(st.source));
@@ -36,7 +36,7 @@ test('every statement that picks ready or running tasks reads the shared tasks_l
   store.close();
 });
 
-test('migration 4 on a version-3 database: one live index; ready tasks claim in order and running ones are reaped', () => {
+test('migration 4 on a version-3 database: one live index; ready tasks claim in order and running ones are reaped', sqliteOnly('an old SQLite file migrated'), () => {
   const { path, db: old } = databaseAtVersion(3);
   const task = old.prepare(`INSERT INTO tasks (title, status, priority, source, created_by, created_at, updated_at, ready_at)
     VALUES (?, ?, ?, 'cli', 'test', ?, ?, ?)`);

@@ -3,27 +3,27 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open-store.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
-import { databaseAtVersion, tempDir } from './support/helpers.js';
+import { holdWriteLock } from './support/backend.js';
+import { databaseAtVersion, sqliteOnly, tempDir } from './support/helpers.js';
 
 test('an up-to-date database opens (and reads) while another connection holds the write lock', () => {
   const path = join(tempDir(), 'queue.db');
   openStore(path).close(); // creates and migrates
-  const other = new Database(path);
-  other.exec('BEGIN IMMEDIATE');
+  const other = openStore(path);
+  const release = holdWriteLock(other);
   try {
     const store = openStore(path, { busyTimeoutMs: 0 });
     assert.equal(store.read(() => store.tasks.page({ afterPriority: -1, afterId: 0, limit: 5 })).length, 0);
     store.close();
   } finally {
-    other.exec('ROLLBACK');
+    release();
     other.close();
   }
 });
 
-test('an older database is still migrated on open', () => {
+test('an older database is still migrated on open', sqliteOnly('an old SQLite file migrated'), () => {
   const { path, db } = databaseAtVersion(SCHEMA_VERSION - 1);
   db.close();
   const store = openStore(path);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { StewardError } from '../src/core/errors.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open-store.js';
 import { addTask, claimTask } from '../src/ops/index.js';
-import { at, tempDir, tempStore } from './support/helpers.js';
+import { holdWriteLock } from './support/backend.js';
+import { at, sqliteOnly, tempDir, tempStore } from './support/helpers.js';
 
-test('openStore sets WAL, NORMAL sync, foreign keys and a busy timeout; migrates once', () => {
+test('openStore sets WAL, NORMAL sync, foreign keys and a busy timeout; migrates once', sqliteOnly('SQLite pragmas'), () => {
   const dir = tempDir();
   const path = join(dir, 'q.db');
   const a = openStore(path, { busyTimeoutMs: 1234 });
@@ -38,9 +38,9 @@ test('a held write lock past the busy timeout becomes BUSY', () => {
   const path = join(tempDir(), 'q.db');
   const holder = openStore(path);
   const waiter = openStore(path, { busyTimeoutMs: 50 });
-  holder.db.exec('BEGIN IMMEDIATE');
+  const release = holdWriteLock(holder);
   assert.throws(() => addTask(waiter, { title: 'x' }, at(1)), (e: StewardError) => e.code === 'BUSY');
-  holder.db.exec('ROLLBACK');
+  release();
   assert.equal(addTask(waiter, { title: 'x' }, at(1)).task.id, 1);
   holder.close();
   waiter.close();
@@ -65,12 +65,12 @@ test('a read-only connection refuses writes with UNAVAILABLE and changes nothing
   assert.throws(() => addTask(ro, { title: 'x' }, at(2)), (e: StewardError) => e.code === 'UNAVAILABLE');
   assert.equal(ro.integrityCheck(), 'ok');
   ro.close();
-  const check = new Database(path, { readonly: true });
-  assert.deepEqual(check.prepare('SELECT title FROM tasks').all(), [{ title: 'before' }]);
+  const check = openStore(path, { readonly: true });
+  assert.deepEqual(check.db.prepare('SELECT title FROM tasks').all(), [{ title: 'before' }]);
   check.close();
 });
 
-test('a file that is not a database gives UNAVAILABLE', () => {
+test('a file that is not a database gives UNAVAILABLE', sqliteOnly('a file that is not a SQLite database'), () => {
   const path = join(tempDir(), 'q.db');
   writeFileSync(path, 'this is not sqlite, just text '.repeat(100));
   assert.throws(() => openStore(path), (e: StewardError) => e.code === 'UNAVAILABLE');

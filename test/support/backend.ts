@@ -23,3 +23,20 @@ if (TEST_POSTGRES_URL) {
 export function sqliteOnly(reason: string): { skip?: string } {
   return onPostgres ? { skip: `SQLite only: ${reason}` } : {};
 }
+
+/** A connection of either backend that can hold the queue's write lock from outside a Store transaction. */
+interface LockHolder {
+  db: { exec(sql: string): unknown; dialect?: 'sqlite' | 'postgres' };
+}
+
+/**
+ * Takes the queue's write lock on `store`'s connection and keeps it until the returned function runs (ROLLBACK):
+ * SQLite's BEGIN IMMEDIATE, or on Postgres a transaction holding the writers' advisory lock (pg-database.ts).
+ */
+export function holdWriteLock(store: LockHolder): () => void {
+  if (store.db.dialect === 'postgres') {
+    const key = (store.db as unknown as { writeLockKey: string }).writeLockKey;
+    store.db.exec(`BEGIN; SELECT pg_advisory_xact_lock(${key})`);
+  } else store.db.exec('BEGIN IMMEDIATE');
+  return () => void store.db.exec('ROLLBACK');
+}

@@ -19,7 +19,7 @@ const TYPES: Record<string, string> = { INTEGER: 'bigint', REAL: 'double precisi
 /** CREATE TABLE statements for every table of the current SQLite schema. */
 export function postgresDdlFromSqlite(): string {
   const path = join(tempDir(), 'queue.db');
-  openStore(path).close();
+  openStore(path, { url: '' }).close(); // a SQLite file, also under test:pg
   const db = new Database(path, { readonly: true });
   try {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);

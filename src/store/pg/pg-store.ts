@@ -102,6 +102,8 @@ export function openPgStore<S>(path: string, url: string, options: PgStoreOption
       }
     }
     if (!options.readonly) migratePg(db, schema);
+    // A read-only store refuses writes as SQLite's read-only connection does (25006 → UNAVAILABLE).
+    else db.exec('SET default_transaction_read_only = on');
     const clock = new ServerClock(db);
     clock.measure();
     return make(db, {
