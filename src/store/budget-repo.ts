@@ -2,6 +2,7 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskBudget, Usage } from '../core/budget.js';
 import type { SpendRow } from '../core/budget-scope.js';
+import { RunStartSearch } from './run-start.js';
 
 type Row = Record<string, unknown>;
 
@@ -32,8 +33,9 @@ const SKIP_LIMIT = 500;
 /** The budget tables and aggregates. */
 export class BudgetRepo {
   private readonly s: Record<string, SqlStatement>;
+  #starts?: RunStartSearch;
 
-  constructor(db: SqlDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     this.s = {
       get: db.prepare('SELECT budget_json FROM task_budgets WHERE task_id = ?'),
       set: db.prepare(`INSERT INTO task_budgets (task_id, budget_json) VALUES (?, ?)
@@ -42,17 +44,22 @@ export class BudgetRepo {
       usage: db.prepare(`UPDATE runs SET cost_usd = ?, tokens_in = ?, tokens_out = ?, turns = ? WHERE id = ? AND status = 'running'`),
       spendSince: db.prepare(`SELECT r.agent AS agent, t.project AS project, COUNT(*) AS runs,
         COALESCE(SUM(r.cost_usd), 0) AS cost_usd, COALESCE(SUM(r.tokens_in), 0) + COALESCE(SUM(r.tokens_out), 0) AS tokens
-        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? GROUP BY r.agent, t.project`),
+        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id >= ? AND r.started_at >= ? GROUP BY r.agent, t.project`),
       past: db.prepare(`SELECT r.cost_usd AS cost_usd,
         CASE WHEN r.tokens_in IS NULL AND r.tokens_out IS NULL THEN NULL ELSE COALESCE(r.tokens_in, 0) + COALESCE(r.tokens_out, 0) END AS tokens
         FROM runs r JOIN tasks t ON t.id = r.task_id
         WHERE r.agent = ? AND t.type = ? AND r.status = 'finished' AND (r.cost_usd IS NOT NULL OR r.tokens_in IS NOT NULL OR r.tokens_out IS NOT NULL)
         ORDER BY r.id DESC LIMIT ${ESTIMATE_RUNS}`),
       costRuns: db.prepare(`SELECT r.agent, t.project, t.type, r.outcome, r.cost_usd, r.tokens_in, r.tokens_out, r.started_at, r.finished_at
-        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? ORDER BY r.started_at`),
+        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id >= ? AND r.started_at >= ? ORDER BY r.started_at, r.id`),
       readyIn: db.prepare(`SELECT t.id FROM tasks t WHERE t.status = 'ready' AND t.project = ?
         AND t.type IN (SELECT value FROM json_each(?)) ORDER BY t.priority, t.id LIMIT ${SKIP_LIMIT}`),
     };
+  }
+
+  /** The first run id that can have started since `since` (see RunStartSearch). */
+  private firstRun(since: number): number {
+    return (this.#starts ??= new RunStartSearch(this.db)).firstId(since);
   }
 
   /** A task's own run caps, or null. */
@@ -74,7 +81,7 @@ export class BudgetRepo {
 
   /** Spend of the runs started at or after `since`, per agent profile and project. */
   spendSince(since: number): SpendRow[] {
-    return this.s.spendSince.all(since) as SpendRow[];
+    return this.s.spendSince.all(this.firstRun(since), since) as SpendRow[];
   }
 
   /** The newest finished runs of `agent` on tasks of `type` that reported usage. */
@@ -84,7 +91,7 @@ export class BudgetRepo {
 
   /** Every run started at or after `since`, with its task's project and type. */
   costRuns(since: number): CostRun[] {
-    return this.s.costRuns.all(since) as CostRun[];
+    return this.s.costRuns.all(this.firstRun(since), since) as CostRun[];
   }
 
   /** Ready tasks of a project of these types (at most SKIP_LIMIT, claim order). */

@@ -2,6 +2,7 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Run, Task } from '../core/types.js';
 import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { RunStartSearch } from './run-start.js';
 import { inState, LIVE_INDEX_WHERE } from './state-index.js';
 import { TableWriter } from './statements.js';
 
@@ -35,8 +36,9 @@ export interface CompletionFacts {
 export class RunRepo {
   private readonly writer: TableWriter;
   private readonly s: Record<string, SqlStatement>;
+  #starts?: RunStartSearch;
 
-  constructor(db: SqlDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     this.writer = new TableWriter(db, 'runs');
     // Statements that return whole runs are raw (arrays in RUN_COLUMNS order).
     const rows = (sql: string) => db.prepare(sql).raw(true);
@@ -93,7 +95,7 @@ export class RunRepo {
       mark: db.prepare(`SELECT (SELECT COALESCE(MAX(id), 0) FROM events) || ':' || (SELECT COALESCE(MAX(id), 0) FROM runs) || ':' ||
         (SELECT COUNT(*) FROM tasks t WHERE t.${LIVE_INDEX_WHERE})`).pluck(),
       claimWait: db.prepare(`SELECT COALESCE(SUM(started_at - ready_at), 0) AS sum, COUNT(*) AS n FROM runs
-        WHERE started_at >= ? AND ready_at IS NOT NULL`),
+        WHERE id >= ? AND started_at >= ? AND ready_at IS NOT NULL`),
     };
   }
 
@@ -198,7 +200,7 @@ export class RunRepo {
     claimWaitCount: number;
   } {
     const totals = this.s.totals.get() as { cost: number; tin: number; tout: number };
-    const wait = this.s.claimWait.get(since) as { sum: number; n: number };
+    const wait = this.s.claimWait.get((this.#starts ??= new RunStartSearch(this.db)).firstId(since), since) as { sum: number; n: number };
     return {
       byOutcome: this.s.byOutcome.all(since) as Array<{ outcome: string | null; kind: string | null; n: number }>,
       running: this.runningCounts().reduce((sum, r) => sum + r.n, 0),

@@ -3,6 +3,7 @@ import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskState } from '../core/states.js';
 import type { Run, Task } from '../core/types.js';
 import { RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { RunStartSearch } from './run-start.js';
 
 type Raw = unknown[];
 type Row = Record<string, unknown>;
@@ -33,8 +34,9 @@ export interface TaskRunTotals {
 /** Reads that exist only for the web board (DESIGN: the board reads through the operations layer). */
 export class WebRepo {
   private readonly s: Record<string, SqlStatement>;
+  #starts?: RunStartSearch;
 
-  constructor(db: SqlDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     const rows = (sql: string) => db.prepare(sql).raw(true);
     this.s = {
       // Live columns in claim order; finished ones newest first.
@@ -63,13 +65,13 @@ export class WebRepo {
       runsByDay: db.prepare(`SELECT CAST(COALESCE(finished_at, started_at) / ${DAY} AS INTEGER) AS day,
         COALESCE(SUM(cost_usd), 0) AS cost, COUNT(*) AS runs,
         SUM(CASE WHEN outcome IN ('failed', 'lost') THEN 1 ELSE 0 END) AS failed
-        FROM runs WHERE started_at >= ? GROUP BY day`),
+        FROM runs WHERE id >= ? AND started_at >= ? GROUP BY day`),
       costBy: db.prepare(`SELECT t.project AS project, t.type AS type, COALESCE(SUM(r.cost_usd), 0) AS cost,
         COALESCE(SUM(r.tokens_in), 0) + COALESCE(SUM(r.tokens_out), 0) AS tokens, COUNT(*) AS runs
-        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? GROUP BY t.project, t.type ORDER BY cost DESC LIMIT 200`),
+        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id >= ? AND r.started_at >= ? GROUP BY t.project, t.type ORDER BY cost DESC LIMIT 200`),
       spendByProjectDay: db.prepare(`SELECT t.project AS project, CAST(r.started_at / ${DAY} AS INTEGER) AS day, COUNT(*) AS runs,
         COALESCE(SUM(r.cost_usd), 0) AS cost, COALESCE(SUM(r.tokens_in), 0) + COALESCE(SUM(r.tokens_out), 0) AS tokens
-        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.started_at >= ? GROUP BY t.project, day ORDER BY day DESC, cost DESC, t.project LIMIT 200`),
+        FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id >= ? AND r.started_at >= ? GROUP BY t.project, day ORDER BY day DESC, cost DESC, t.project LIMIT 200`),
       failureKindsSince: db.prepare(`SELECT failure_kind AS kind, COUNT(*) AS n FROM runs
         WHERE failure_kind IS NOT NULL AND finished_at >= ? GROUP BY failure_kind ORDER BY n DESC`),
     };
@@ -155,6 +157,11 @@ export class WebRepo {
     return { projects: col(this.s.projects, 'project'), types: col(this.s.types, 'type'), agents: col(this.s.agents, 'agent') };
   }
 
+  /** The first run id that can have started since `since` (see RunStartSearch). */
+  private firstRun(since: number): number {
+    return (this.#starts ??= new RunStartSearch(this.db)).firstId(since);
+  }
+
   /** Tasks done per UTC day since `since` (day = ms / 86,400,000). */
   doneByDay(since: number): Map<number, number> {
     return new Map((this.s.doneByDay.all(since) as Row[]).map((r) => [r.day as number, r.n as number]));
@@ -162,17 +169,17 @@ export class WebRepo {
 
   /** Runs, failures and cost per UTC day since `since`. */
   runsByDay(since: number): Map<number, { cost: number; runs: number; failed: number }> {
-    return new Map((this.s.runsByDay.all(since) as Row[]).map((r) => [r.day as number, { cost: r.cost as number, runs: r.runs as number, failed: r.failed as number }]));
+    return new Map((this.s.runsByDay.all(this.firstRun(since), since) as Row[]).map((r) => [r.day as number, { cost: r.cost as number, runs: r.runs as number, failed: r.failed as number }]));
   }
 
   /** Cost, tokens and runs per (project, type) of runs started since `since`, costliest first. */
   costByProjectType(since: number): Array<{ project: string; type: string; cost: number; tokens: number; runs: number }> {
-    return this.s.costBy.all(since) as Array<{ project: string; type: string; cost: number; tokens: number; runs: number }>;
+    return this.s.costBy.all(this.firstRun(since), since) as Array<{ project: string; type: string; cost: number; tokens: number; runs: number }>;
   }
 
   /** Spend of the runs started since `since` per project and UTC day (day = days since the epoch), newest day first. */
   spendByProjectDay(since: number): Array<{ project: string; day: number; runs: number; cost: number; tokens: number }> {
-    return this.s.spendByProjectDay.all(since) as Array<{ project: string; day: number; runs: number; cost: number; tokens: number }>;
+    return this.s.spendByProjectDay.all(this.firstRun(since), since) as Array<{ project: string; day: number; runs: number; cost: number; tokens: number }>;
   }
 
   /** Failure kinds of runs finished since `since`, commonest first. */

@@ -169,7 +169,10 @@ export const PG_BASE = `
 `;
 
 /** Postgres twins of the SQLite migrations after PG_BASE_VERSION: PG_LATER[i] is version PG_BASE_VERSION + 1 + i. */
-export const PG_LATER: readonly string[] = [];
+export const PG_LATER: readonly string[] = [
+  // 13: runs_by_start goes (store/run-start.ts finds runs started since T as a primary-key range instead).
+  'DROP INDEX runs_by_start;',
+];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
 export const PG_SCHEMA_VERSION = PG_BASE_VERSION + PG_LATER.length;
