@@ -83,8 +83,9 @@ for (const file of result.outputFiles) {
     platform: 'node',
     target: 'node20',
     define: { 'import.meta.url': `${META}.url` },
-    // Computed when read (pathToFileURL on every chunk's load was ~5 % of `steward list`).
-    banner: `"use strict";const ${META} = { get url() { return require('node:url').pathToFileURL(__filename).href; } };`,
+    // Computed when read (pathToFileURL on every chunk's load was ~5 % of `steward list`), and for a plain path
+    // (letters, digits, / . _ -: nothing a file URL escapes) without node:url.
+    banner: `"use strict";const ${META} = { get url() { return /^[\\w/.-]+$/.test(__filename) ? 'file://' + __filename : require('node:url').pathToFileURL(__filename).href; } };`,
     logLevel: 'warning',
   });
   writeFileSync(join(OUT, toCjs(name)), out.code);

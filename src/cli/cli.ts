@@ -11,6 +11,7 @@ import type { Workspace } from '../workspace/workspace.js';
 import type { CliContext, Command, Values } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
+import { writeOut } from './write-out.js';
 
 /**
  * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
@@ -110,7 +111,7 @@ function makeContext(m: ContextModules, json: boolean, dir: string | undefined, 
       const config = ctx.config();
       return { now: opened.store?.now() ?? Date.now(), actor: ctx.actor, backoff: backoffPolicyOf(config), agents: config.agents };
     },
-    log: (line) => process.stderr.write(`${visibleText(line)}\n`),
+    log: (line) => writeOut(2, `${visibleText(line)}\n`),
   };
   return ctx;
 }
@@ -184,18 +185,18 @@ export async function main(argv: string[]): Promise<number> {
   const opened: Opened = {};
   try {
     if (name === '--version' || name === '-V' || name === 'version') {
-      process.stdout.write(`${versionText()}\n`);
+      writeOut(1, `${versionText()}\n`);
       return 0;
     }
     if (!name || name === 'help' || name === '--help' || name === '-h') {
-      process.stdout.write(`${await helpText()}\n`);
+      writeOut(1, `${await helpText()}\n`);
       return name ? 0 : 2;
     }
     const command = await loadCommand(name);
     if (!command) throw new StewardError('USAGE', `unknown command ${name}; see steward help`);
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {
-      process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
+      writeOut(1, `${command.summary}\nusage: ${command.usage}\n`);
       return 0;
     }
     const { json, dir, actor, help: _help, ...own } = values as Record<string, unknown>;
@@ -212,13 +213,13 @@ export async function main(argv: string[]): Promise<number> {
     if (!HAND_CHECKED.has(command.name)) await loadSchemas();
     const out = await runCommand(command, ctx, own as Record<string, string>, positionals, opened);
     // Text output shows hidden characters (bidi controls, invisible ones, control codes) escaped; JSON keeps them raw.
-    if (!out.silent) process.stdout.write(json ? `${JSON.stringify(out.json)}\n` : `${out.raw ? out.text : visibleText(out.text)}\n`);
+    if (!out.silent) writeOut(1, json ? `${JSON.stringify(out.json)}\n` : `${out.raw ? out.text : visibleText(out.text)}\n`);
     return out.exitCode ?? 0;
   } catch (err) {
     const e = toStewardError(err);
-    if (wantsJson) process.stderr.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
-    else process.stderr.write(`error ${e.code}: ${visibleText(e.message)}\n`);
-    if (e.code === 'INTERNAL' && process.env.STEWARD_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    if (wantsJson) writeOut(2, `${JSON.stringify({ error: e.toJSON() })}\n`);
+    else writeOut(2, `error ${e.code}: ${visibleText(e.message)}\n`);
+    if (e.code === 'INTERNAL' && process.env.STEWARD_DEBUG) writeOut(2, `${(err as Error).stack}\n`);
     return exitCodeOf(e);
   } finally {
     opened.store?.close();

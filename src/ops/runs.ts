@@ -1,9 +1,9 @@
 // The worker's verbs: claim, heartbeat, complete, fail — each writes only through its run id.
-import { createHash } from 'node:crypto';
 import { StewardError } from '../core/errors.js';
 import { leaseJudgedAt, runLiveness } from '../core/lease.js';
 import { decideFailure, type FailureKind } from '../core/policy.js';
 import { parseResetAt } from '../core/adapters/signals.js';
+import { nodeCrypto } from '../core/adapters/lazy-builtins.js';
 import { leasedOut } from '../core/worktree.js';
 import { parseClaimInput, parseCompleteInput } from '../core/fast-input.js';
 import { schemas } from '../core/input-schemas.js';
@@ -191,7 +191,7 @@ export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { ru
  * matches the one the run already keeps, and nothing is written.
  */
 function keepLateResult(store: Store, run: Run, why: string, payload: Record<string, unknown>, ctx: OpContext): void {
-  const hash = createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32);
+  const hash = nodeCrypto().createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32);
   const kept = run.late as { hash?: unknown } | null;
   if (kept && kept.hash === hash) return;
   const late = { ...payload, at: ctx.now, reason: why, hash };

@@ -7,6 +7,7 @@ import { StewardError } from '../core/errors.js';
 import { ArchiveRepo } from './archive-repo.js';
 import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js';
 import { migrate } from './migrations.js';
+import { sqliteNativeBinding } from './native-binding.js';
 import { openPgStore, type PgStoreOptions } from './pg/pg-store.js';
 import type { SqlDatabase, SqlTransaction } from './sql-database.js';
 import { AgentRepo, EventRepo, MetaRepo } from './misc-repos.js';
@@ -211,7 +212,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   }
   try {
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path, { timeout: busy, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path, { timeout: busy, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: sqliteNativeBinding() });
   } catch (err) {
     const translated = translateSqliteError(err);
     if (translated instanceof StewardError) throw translated;

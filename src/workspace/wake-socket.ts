@@ -2,15 +2,9 @@
 // so `up` ticks (and dispatches) at once instead of at its next heartbeat. Only a hint: nothing is sent but the
 // connection; `up` reads what changed from the database. Without `up` (no socket) a ping fails fast and quietly.
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
-
-/**
- * node:net (with node:stream under it) loads only when a socket is made: a CLI command in a workspace without a
- * running `up` (no socket file) never needs it, and it was ~8 % of `steward list`'s start-up.
- */
-const net = (): typeof import('node:net') => createRequire(import.meta.url)('node:net') as typeof import('node:net');
+import { nodeNet as net } from '../core/adapters/lazy-builtins.js';
 
 /** Where `up` listens for wake-ups. */
 export const wakeSocketPath = (stewardDir: string): string => join(stewardDir, 'wake.sock');

@@ -2,7 +2,7 @@
 // its retry lines on stderr, and the STEWARD_RESULT protocol line of `cli: command`.
 // Never applied to the agent's prose: see docs/DESIGN.md "Failure classification".
 import type { FailureKind } from '../policy.js';
-import { nextSlot } from '../schedule.js';
+import { nextClockTime } from '../clock-time.js';
 
 /** The kind an HTTP status reported by the CLI means: 401/403 fatal, 429/529 rate_limit, 5xx/408 transient. */
 export function kindOfStatus(status: number | undefined): FailureKind | undefined {
@@ -99,11 +99,7 @@ export function parseResetAt(text: string, now: number): number | undefined {
     if (half === 'pm' && hour < 12) hour += 12;
     if (half === 'am' && hour === 12) hour = 0;
     if (hour > 23 || minute > 59 || (half && Number(clock[1]) > 12)) return undefined;
-    try {
-      at = nextSlot(`${minute} ${hour} * * *`, clock[4] ?? 'UTC', now) ?? undefined;
-    } catch {
-      return undefined;
-    }
+    at = nextClockTime(hour, minute, clock[4] ?? 'UTC', now);
   }
   if (at === undefined || !Number.isFinite(at) || at <= now) return undefined;
   return Math.max(1, Math.ceil((at - now) / 1000));
