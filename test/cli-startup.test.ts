@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { COMMAND_NAMES, loadCommand } from '../src/cli/commands/index.js';
 import { REPO_ROOT, cli, tempDir } from './support/helpers.js';
-import { modulesLoadedBy, sourcesOf } from './support/modules-loaded.js';
+import { builtinsOf, modulesLoadedBy, sourcesOf } from './support/modules-loaded.js';
 
 describe('CLI start-up', () => {
   let ws: string;
@@ -36,14 +36,17 @@ describe('CLI start-up', () => {
   test('claim, complete, list and show load neither the MCP SDK, execa, the tick, the runner, zod, yaml, croner nor pg; mcp loads its own module', () => {
     // zod (src/core/schemas.ts) stays out while the input is plain (core/fast-input.ts) and the config cache is current.
     // croner (schedules) stays out too (a rate limit's "resets 3pm" is read without it: core/clock-time.ts), and so does
-    // the Postgres client and backend on a SQLite workspace.
-    const heavy = /^node_modules\/(@modelcontextprotocol|execa|gray-matter|zod|yaml|js-yaml|croner|pg|pg-[\w-]+)\/|^src\/(tick|runner|mcp|up|board|web|store\/pg)\/|^src\/core\/(schemas|schedule)\.ts$|^src\/config\/schema\.ts$/;
+    // the Postgres client on a SQLite workspace; of node's own modules, none that opens sockets, workers, processes or
+    // hashes (each pulls node:stream in: the Postgres backend's code is in the store's chunk, its built-ins load lazily).
+    const heavy = /^node_modules\/(@modelcontextprotocol|execa|gray-matter|zod|yaml|js-yaml|croner|pg|pg-[\w-]+)\/|^src\/(tick|runner|mcp|up|board|web)\/|^src\/core\/(schemas|schedule)\.ts$|^src\/config\/schema\.ts$/;
+    const heavyBuiltins = /^(net|crypto|worker_threads|child_process|stream|http|https|dgram|tls)$/;
     for (const args of [['claim', '--agent', 'a', '--json'], ['complete', '1', '--json'], ['list', '--json'], ['show', '1'], ['list', '--status', 'ready,running', '--limit', '5']]) {
       const { code, modules } = modulesLoadedBy(ws, args);
       assert.ok(code === 0 || code === 3, `${args[0]} exit ${code}`);
       const sources = sourcesOf(modules);
       assert.ok(sources.includes('src/cli/commands/read.ts') || sources.includes('src/cli/commands/runs.ts'), `${args[0]}: the hook logged ${modules.length} modules`);
       assert.deepEqual(sources.filter((m) => heavy.test(m)), [], args[0]);
+      assert.deepEqual(builtinsOf(modules).filter((m) => heavyBuiltins.test(m)), [], args[0]);
     }
     // Input the hand check passes on: zod is loaded then, and its message is the answer.
     const odd = modulesLoadedBy(ws, ['show', '01x']);

@@ -31,9 +31,16 @@ const { appendFileSync } = require('node:fs');
 const { pathToFileURL } = require('node:url');
 process.on('exit', () => {
   const urls = Object.keys(require.cache).filter((f) => f !== __filename).map((f) => pathToFileURL(f).href);
+  // Node's own modules, as node:<name> (what the process loaded beyond node's bootstrap, e.g. node:net for a socket).
+  for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ') && !m.includes('internal/')) urls.push('node:' + m.slice(13));
   appendFileSync(process.env.STEWARD_TEST_IMPORTS, urls.map((u) => u + '\\n').join(''));
 });
 `;
+/** The Node built-ins (node:net, node:crypto…) among the URLs `modulesLoadedBy` gave. */
+export function builtinsOf(urls: string[]): string[] {
+  return urls.filter((u) => u.startsWith('node:')).map((u) => u.slice(5));
+}
+
 /** The URLs of every module `steward args…` loads, and its exit code. */
 export function modulesLoadedBy(ws: string, args: string[]): { code: number | null; modules: string[] } {
   const dir = tempDir('steward-imports-');

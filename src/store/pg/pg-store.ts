@@ -1,8 +1,8 @@
 // The Postgres side of openStore(): which schema, the connection (pgbridge's synchronous PgDatabase), the migration,
 // and the database clock the operations use on a shared queue.
-import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { nodeCrypto } from '../../core/adapters/lazy-builtins.js';
 import { StewardError } from '../../core/errors.js';
 import type { StoreBackend } from '../open-store.js';
 import type { SqlDatabase } from '../sql-database.js';
@@ -30,7 +30,7 @@ const CLOCK_REFRESH_MS = 60_000;
  */
 export function resolveSchema(path: string, requested?: string): string {
   const name = requested || process.env.STEWARD_DATABASE_SCHEMA || DEFAULT_SCHEMA;
-  if (name === '@path') return `s_${createHash('sha256').update(realPathOf(path)).digest('hex').slice(0, 16)}`;
+  if (name === '@path') return `s_${nodeCrypto().createHash('sha256').update(realPathOf(path)).digest('hex').slice(0, 16)}`;
   if (!SCHEMA_NAME.test(name)) {
     throw new StewardError('VALIDATION', `Postgres schema ${JSON.stringify(name)} is not a lower-case identifier (letters, digits, _; at most 63) or @path`, { schema: name });
   }

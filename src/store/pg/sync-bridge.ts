@@ -3,7 +3,8 @@
 // receiveMessageOnPort (the technique of synckit / make-synchronous). better-sqlite3 blocks its caller on disk I/O the
 // same way; here it blocks on a round trip to the server. One worker per thread serves all of that thread's
 // connections: opening another store costs a connect, not a new thread (~0.1-0.5 s of start-up on a busy machine).
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { nodeWorkerThreads } from '../../core/adapters/lazy-builtins.js';
 import { StewardError } from '../../core/errors.js';
 import { HEARTBEAT, SIGNAL, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
 
@@ -56,11 +57,11 @@ class WorkerHost {
   constructor() {
     const shared = new SharedArrayBuffer(8);
     this.signal = new Int32Array(shared);
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (nodeWorkerThreads().MessageChannel)();
     this.port = port1;
     const start: WorkerStart = { port: port2, shared };
     // execArgv: [] — the parent's flags (node --test's among them) are not the worker's business.
-    this.worker = new Worker(WORKER_URL, { workerData: start, transferList: [port2], execArgv: [] });
+    this.worker = new (nodeWorkerThreads().Worker)(WORKER_URL, { workerData: start, transferList: [port2], execArgv: [] });
     // Never keep a process alive: an exiting process takes the thread, and the server drops its connections.
     this.worker.unref();
     this.port.unref();
@@ -76,7 +77,7 @@ class WorkerHost {
     let beat = Atomics.load(this.signal, HEARTBEAT);
     let quietSince = Date.now();
     for (;;) {
-      const got = receiveMessageOnPort(this.port);
+      const got = nodeWorkerThreads().receiveMessageOnPort(this.port);
       if (got) {
         const reply = got.message as BridgeReply;
         if (reply.id === id) return reply;
