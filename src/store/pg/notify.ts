@@ -1,7 +1,7 @@
 // LISTEN/NOTIFY of one queue: every committed write transaction on a Postgres store does `NOTIFY steward_<schema>`
 // inside the transaction (so only committed work is announced), with the writing connection's origin as payload;
 // `steward up` LISTENs (src/up/pg-wake.ts) and ignores its own connection's notifications.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/adapters/lazy-builtins.js';
 
 /** The channel of a queue's notifications (Postgres truncates identifiers at 63 bytes, on both sides alike). */
 export function notifyChannel(schema: string): string {
@@ -15,7 +15,7 @@ export function quoteIdent(name: string): string {
 
 /** A fresh origin: the payload a connection's notifications carry (hex only, safe in a SQL literal). */
 export function newOrigin(): string {
-  return randomBytes(8).toString('hex');
+  return nodeCrypto().randomBytes(8).toString('hex');
 }
 
 /** The SQL that announces a committed write of `schema` from `origin` (run in the transaction, before COMMIT). */
