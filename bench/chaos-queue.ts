@@ -181,6 +181,13 @@ export async function runQueueChaos(o: QueueChaosOptions): Promise<QueueChaosRep
   const kills = { worker: 0, up: 0, upMidTick: 0 };
   const planned = o.kills.worker + o.kills.up;
   const started = Date.now();
+  // Ctrl-C / SIGTERM of the run: take the workers and ups down with it (the cluster's own hook stops the server).
+  const onSignal = () => {
+    for (const s of slots) s.child?.kill('SIGKILL');
+    for (const u of upProcs) if (u.pid) process.kill(u.pid, 'SIGKILL');
+  };
+  process.prependListener('SIGINT', onSignal);
+  process.prependListener('SIGTERM', onSignal);
   upProcs.forEach((u) => u.start());
   slots.forEach((s) => s.start());
   const restartUp: Array<number> = upProcs.map(() => 0);
@@ -233,6 +240,8 @@ export async function runQueueChaos(o: QueueChaosOptions): Promise<QueueChaosRep
       }
     }
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     for (const s of slots) if (s.child) await s.kill();
     for (const u of upProcs) await u.stop('SIGTERM');
     for (const u of upProcs) await u.stop('SIGKILL');

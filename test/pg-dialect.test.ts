@@ -93,6 +93,11 @@ test('a FROM subquery gets an alias; ORDER BY sorts NULL as SQLite does unless t
     pg('SELECT ROW_NUMBER() OVER (PARTITION BY p ORDER BY finished_at DESC, id DESC) FROM tasks ORDER BY finished_at, id', schema),
     'SELECT ROW_NUMBER() OVER (PARTITION BY p ORDER BY finished_at DESC NULLS LAST, id DESC) FROM tasks ORDER BY finished_at NULLS FIRST, id',
   );
+  // The claim's row lock names no table: t stays tasks, so the index on (priority, created_at, id) serves the ORDER BY.
+  assert.equal(
+    pg('SELECT t.id FROM tasks t WHERE t.status = ? ORDER BY t.priority, t.created_at, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED', schema),
+    'SELECT t.id FROM tasks t WHERE t.status = $1 ORDER BY t.priority, t.created_at, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED',
+  );
   // Without schema knowledge every item gets its NULLS clause (right, if slower).
   assert.equal(pg('SELECT 1 FROM t ORDER BY a ASC, b'), 'SELECT 1 FROM t ORDER BY a ASC NULLS FIRST, b NULLS FIRST');
 });

@@ -521,6 +521,8 @@ function tableAliases(r: Rewriter): Map<string, string> {
   for (let i = 0; i < r.toks.length; i++) {
     const w = up(r.toks[i]);
     if (w !== 'FROM' && w !== 'JOIN' && w !== 'UPDATE' && w !== 'INTO') continue;
+    // `FOR UPDATE OF t` (the claim's row lock) names no table: reading it as one made `t` an alias of "of".
+    if (w === 'UPDATE' && up(r.toks[r.prev(i)]) === 'FOR') continue;
     const t = r.next(i);
     const tok = r.toks[t];
     if (!tok || tok.k !== 'word') continue;
