@@ -35,6 +35,7 @@ const TOKENS = {
 
 const DEFAULTS: Config = {
   heartbeat: { everySeconds: 10 },
+  up: { spares: 1 },
   triage: { accept: 'manual', sources: { human: 'auto', 'mcp:triage': 'auto' } },
   projects: {},
   agents: {},

@@ -30,12 +30,13 @@ async function upWith(wip: number, opts: { debounceMs?: number; spares?: number;
   const { workspace } = initWorkspace(root);
   const raw = {
     heartbeat: { everySeconds: 24 * 3600 },
+    ...(opts.spares !== undefined ? { up: { spares: opts.spares } } : {}),
     wip: { global: wip },
     agents: { coder: { cli: 'command', command: [process.execPath, '-e', AGENT], env: { MARKS: root }, leaseSeconds: 120 } },
   };
   writeFileSync(workspace.configPath, JSON.stringify(raw, null, 2));
   const store = openStore(workspace.dbPath);
-  const up = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: opts.debounceMs ?? NEVER, log: () => undefined, ...(opts.spares !== undefined ? { spares: opts.spares } : {}), ...(opts.trace ? { trace: opts.trace } : {}) });
+  const up = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: NEVER, debounceMs: opts.debounceMs ?? NEVER, log: () => undefined, ...(opts.trace ? { trace: opts.trace } : {}) });
   await waitFor('the first tick', () => (up.stats.ticks >= 1 ? true : undefined));
   const started = (id: number) => join(root, `started-${id}`);
   const go = (id: number) => writeFileSync(join(root, `go-${id}`), '');
@@ -74,6 +75,11 @@ test('a finished run wakes up, which dispatches the next task to a warm spare ba
     assert.ok(handed > 0, 'the run was handed');
     const order = points.slice(0, handed + 1).map((p) => p.what).filter((w, i, a) => w !== a[i - 1]);
     assert.deepEqual(order.slice(-4), ['wake', 'tick', 'dispatch', 'handed']);
+    // The wake-up ran the tick's dispatch step alone first; the full tick came after the run was handed.
+    const tickBefore = points.slice(0, handed).filter((p) => p.what === 'tick').at(-1)!;
+    assert.equal(tickBefore.pass, 'fast', 'the dispatch step ran ahead of the full tick');
+    assert.ok((up.stats.fastStarted ?? 0) >= 1);
+    await waitFor('the full tick after it', () => (points.slice(handed).some((p) => p.what === 'tick' && p.pass === 'full') ? true : undefined), 240_000);
     assert.equal(up.spares!.stats.handed, 1, 'the first run went to the warm spare');
     assert.equal(up.spares!.stats.cold, 0);
     // The replacement spare is ready before the first run ends, so the next run is warm too.
@@ -97,7 +103,7 @@ test('a finished run wakes up, which dispatches the next task to a warm spare ba
 test('without a ready spare the run starts cold; drain closes the waiting spares', { timeout: 600_000 }, async () => {
   const { store, up, started, go } = await upWith(2, { spares: 0 });
   try {
-    assert.equal(up.spares, undefined, 'spares: 0 keeps none');
+    assert.equal(up.spares, undefined, 'up.spares: 0 in config.yaml keeps none');
     const id = addTask(store, { title: 'cold' }, { now: Date.now(), actor: 'test' }).task.id;
     await waitStarted('the agent', started(id));
     go(id);

@@ -87,6 +87,10 @@ export function defaultConfigText(opts: DefaultConfigOptions): string {
 heartbeat:
   everySeconds: 10
 
+# \`steward up\` itself: warm babysitters kept ready (dispatch: local), so a run starts without a Node start-up.
+up:
+  spares: 1               # 0: every run starts a fresh babysitter
+
 # Which proposals become tasks at the next tick (auto) and which wait for a decision (manual).
 triage:
   accept: manual          # for every source not set below

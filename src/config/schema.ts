@@ -221,6 +221,14 @@ export const configSchema = z
     handoffLeaseSeconds: int(10, 24 * 3600)
       .default(180)
       .describe('dispatch: openclaw — lease of a run handed to sessions_spawn until its babysitter starts (then the profile\'s leaseSeconds); a spawn that never happens frees the task after this'),
+    up: z
+      .strictObject({
+        spares: int(0, 16)
+          .default(1)
+          .describe('warm babysitters `steward up` keeps ready (dispatch: local): a run handed to one starts without a Node start-up; 0 starts each cold'),
+      })
+      .prefault({})
+      .describe('`steward up` itself'),
     retry: z
       .strictObject({
         baseSeconds: num(0, 24 * 3600).default(10).describe('delay after the first strike'),

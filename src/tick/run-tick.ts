@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { advisoryKey } from '../store/pg/lock-keys.js';
 import { postgresOf } from '../store/pg/notify.js';
 import { acquireTickLock, parseLock, releaseTickLock, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
-import { tickOnce, type TickInput, type TickResult } from './tick-once.js';
+import { dispatchStepOnce, tickOnce, type DispatchStepResult, type TickInput, type TickResult } from './tick-once.js';
 
 /** What a tick that found another one running returns (a quiet digest). */
 export interface TickSkipped {
@@ -47,10 +47,20 @@ function journal(line: string): void {
  * row to expire.
  */
 export function runTick(input: RunTickInput): TickResult | TickSkipped {
+  return underTickLock(input, tickOnce);
+}
+
+/** The tick's dispatch step alone (dispatchStepOnce), under the same tick lock: a tick running elsewhere skips it. */
+export function runDispatchStep(input: RunTickInput): DispatchStepResult | TickSkipped {
+  return underTickLock(input, dispatchStepOnce);
+}
+
+/** Takes the tick lock (runTick says how), runs `pass`, releases the lock; returns what it returned or that it was skipped. */
+function underTickLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T): T | TickSkipped {
   const owner = input.owner ?? defaultLockOwner();
   const ttl = input.lockMs ?? TICK_LOCK_MS;
   const pg = postgresOf(input.store);
-  if (!pg) return underRowLock(input, owner, ttl);
+  if (!pg) return underRowLock(input, pass, owner, ttl);
   const session = pgTickLock(input.store, pg.schema);
   if (!session.take()) {
     const row = parseLock(input.store.read(() => input.store.meta.get(TICK_LOCK_KEY)));
@@ -58,21 +68,21 @@ export function runTick(input: RunTickInput): TickResult | TickSkipped {
     return { skipped: 'busy', quiet: true, holder: holder.owner, until: new Date(holder.expires_at).toISOString() };
   }
   try {
-    return underRowLock(input, owner, ttl, () => true);
+    return underRowLock(input, pass, owner, ttl, () => true);
   } finally {
     session.release();
   }
 }
 
 /** The tick under the lock row (meta `tick.lock`). */
-function underRowLock(input: RunTickInput, owner: string, ttl: number, ownerGone?: (owner: string) => boolean): TickResult | TickSkipped {
+function underRowLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T, owner: string, ttl: number, ownerGone?: (owner: string) => boolean): T | TickSkipped {
   const got = acquireTickLock(input.store, owner, input.ctx.now, ttl, ownerGone);
   if ('busy' in got) {
     return { skipped: 'busy', quiet: true, holder: got.busy.owner, until: new Date(got.busy.expires_at).toISOString() };
   }
   journal(`begin ${owner}`);
   try {
-    return tickOnce(input);
+    return pass(input);
   } finally {
     journal(`end ${owner}`);
     releaseTickLock(input.store, got.lock);
@@ -96,6 +106,6 @@ function pgTickLock(store: RunTickInput['store'], schema: string): { take(): boo
 }
 
 /** True when a tick result is a skip. */
-export function isSkipped(result: TickResult | TickSkipped): result is TickSkipped {
+export function isSkipped<T extends object>(result: T | TickSkipped): result is TickSkipped {
   return 'skipped' in result;
 }

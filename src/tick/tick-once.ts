@@ -96,12 +96,39 @@ function sumCounts(parts: Array<Record<string, number>>): Record<string, number>
   return out;
 }
 
+/** The context every step of a tick runs with: whatever it fails retries on the workspace's `retry` policy. */
+function stepContext(input: TickInput, config: Config): OpContext {
+  return { ...input.ctx, backoff: input.ctx.backoff ?? backoffPolicyOf(config), agents: input.ctx.agents ?? config.agents };
+}
+
+/** What the dispatch step alone did (`dispatchStepOnce`). */
+export interface DispatchStepResult {
+  dispatch?: Record<string, unknown>;
+  errors?: StepError[];
+}
+
+/**
+ * Step 5 alone — the tick's own dispatch hook, nothing else — for `steward up`'s wake-up (issue 18): a committed write
+ * gets its agent started before the rest of the tick (ingest, reap, promote, render, digest), which follows it. Run
+ * ahead of the reap and the outbox, dispatch counts a run whose babysitter died (or whose outcome waits in the outbox)
+ * as still running: it can only start less than the full tick would, never more. runDispatchStep adds the tick lock.
+ */
+export function dispatchStepOnce(input: TickInput): DispatchStepResult {
+  const config = input.config ?? defaultConfig();
+  try {
+    const dispatch = input.hooks?.dispatch?.(input.store, stepContext(input, config));
+    return dispatch ? { dispatch } : {};
+  } catch (err) {
+    if (isStoreFailure(err)) throw err;
+    return { errors: [{ step: 'dispatch', error: errorText(err) }] };
+  }
+}
+
 /** Runs one tick; each step is idempotent and safe to run from two processes (runTick adds the lock). */
 export function tickOnce(input: TickInput): TickResult {
   const { store, hooks = {} } = input;
   const config = input.config ?? defaultConfig();
-  // Whatever the tick fails (reaped runs, outcomes from the outbox) retries on the workspace's `retry` policy.
-  const ctx: OpContext = { ...input.ctx, backoff: input.ctx.backoff ?? backoffPolicyOf(config), agents: input.ctx.agents ?? config.agents };
+  const ctx = stepContext(input, config);
   // One failing step (a file, a process check, TASKS.md) never stops the tick; only the database's own failure does.
   const errors: StepError[] = [];
   const guard = <T>(step: string, fn: () => T): T | undefined => {

@@ -5,8 +5,8 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { buildTickHooks, type HookDeps } from './hooks.js';
 import { notify } from './notify.js';
-import { isSkipped, runTick, type TickSkipped } from './run-tick.js';
-import type { TickHooks } from './tick-once.js';
+import { isSkipped, runDispatchStep, runTick, type TickSkipped } from './run-tick.js';
+import type { DispatchStepResult, TickHooks } from './tick-once.js';
 
 export interface WorkspaceTickDeps {
   workspace: Workspace;
@@ -24,11 +24,23 @@ export interface WorkspaceTickDeps {
   start?: HookDeps['start'];
 }
 
+function hooksOf(deps: WorkspaceTickDeps): TickHooks {
+  const base = buildTickHooks({ workspace: deps.workspace, config: deps.config, ...(deps.start ? { start: deps.start } : {}) });
+  return deps.adjust ? deps.adjust(base) : base;
+}
+
+/**
+ * The tick's dispatch step alone, with the same hooks and under the same lock as `workspaceTick` (`steward up` runs it
+ * on a wake-up, then the full tick): what it dispatched, or the busy skip.
+ */
+export function workspaceDispatchStep(deps: WorkspaceTickDeps): (ctx: OpContext) => DispatchStepResult | TickSkipped {
+  return (ctx) => runDispatchStep({ store: deps.store, ctx, hooks: hooksOf(deps), config: deps.config, reader: deps.reader });
+}
+
 /** Returns the function the CLI, MCP and `steward up` call for one tick; the digest is what it returns. */
 export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Record<string, unknown> & { quiet: boolean } {
   return (ctx) => {
-    const base = buildTickHooks({ workspace: deps.workspace, config: deps.config, ...(deps.start ? { start: deps.start } : {}) });
-    const hooks = deps.adjust ? deps.adjust(base) : base;
+    const hooks = hooksOf(deps);
     const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };

@@ -13,6 +13,9 @@ export interface LoopStats {
   wakeups?: number;
   /** On Postgres: NOTIFYs of other connections' commits received on the queue's channel (src/up/pg-wake.ts). */
   notifications?: number;
+  /** Dispatch steps run alone on a wake-up, ahead of the full tick (src/up/up.ts), and the runs they started. */
+  fastDispatches?: number;
+  fastStarted?: number;
   /** Changes to TASKS.md or the inbox seen by the file watchers (each asks for a tick after the debounce). */
   fileChanges?: number;
   /** What started the latest tick: the start, the heartbeat, a wake-up, a change to a watched file or the poll. */
@@ -64,5 +67,6 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number, budget
   if (loop.notifications !== undefined) {
     out.push('# HELP steward_notifications_total Postgres NOTIFYs of other processes\' commits received (each may wake the up loop).', '# TYPE steward_notifications_total counter', line('steward_notifications_total', loop.notifications));
   }
+  out.push('# HELP steward_fast_dispatch_started_total Runs started by the dispatch step a wake-up runs ahead of the full tick.', '# TYPE steward_fast_dispatch_started_total counter', line('steward_fast_dispatch_started_total', loop.fastStarted ?? 0));
   return `${out.join('\n')}\n`;
 }

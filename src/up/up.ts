@@ -9,7 +9,8 @@ import { budgetViews } from '../ops/budget-report.js';
 import type { OpContext } from '../core/types.js';
 import { loadMcpTokens, makeAuthenticator } from '../mcp/index.js';
 import type { Store } from '../store/open-store.js';
-import { workspaceTick } from '../tick/workspace-tick.js';
+import { workspaceDispatchStep, workspaceTick, type WorkspaceTickDeps } from '../tick/workspace-tick.js';
+import { isSkipped } from '../tick/run-tick.js';
 import { profilesOf } from '../tick/digest-store.js';
 import { createWebBoard } from '../web/index.js';
 import { createWorkerApiHandler } from '../remote/worker-api.js';
@@ -42,8 +43,13 @@ export interface UpOptions {
   actor?: string;
   /** Serve on a non-loopback address (mcp.host / --host); refused without it. */
   allowRemote?: boolean;
-  /** Warm babysitters kept ready for dispatch (src/runner/spare.ts); 0 starts each one cold. Default 1. */
+  /** Warm babysitters kept ready for dispatch (src/runner/spare.ts); 0 starts each one cold. Default: config `up.spares` (1). */
   spares?: number;
+  /**
+   * After a wake-up's dispatch step started runs, the full tick (ingest, reap, promote, render, digest) waits this long
+   * (ms), so it does not compete with the babysitters' start for the CPU and the write lock. Default 250.
+   */
+  settleMs?: number;
   /** Called at each point of the dispatch path (the bench's breakdown of where the time goes). */
   trace?: (point: UpTracePoint) => void;
 }
@@ -70,6 +76,11 @@ export interface UpHandle {
   stats: LoopStats;
   /** Ask for a tick soon (debounced). */
   poke(reason: string): void;
+  /**
+   * A write was committed (what a wake-socket ping says; a Postgres NOTIFY can say it too): the dispatch step now,
+   * then the full tick. Safe to call any number of times; calls during a tick fold into one more tick.
+   */
+  wake(): void;
   /** The wake socket's path, or null when it could not be made (see src/up/wake.ts). */
   wakeSocket: string | null;
   /** The warm babysitters (dispatch: local with spares > 0), for their counts. */
@@ -89,7 +100,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   store.watchFile = true;
   const stats: LoopStats = { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0, wakeups: 0, lastCause: 'start' };
   let draining = false;
-  const spareCount = options.spares ?? 1;
+  const spareCount = options.spares ?? config.up.spares;
   const spares = config.dispatch === 'local' && spareCount > 0
     ? new SparePool({ root: workspace.root, logsDir: workspace.logsDir, size: spareCount, ...(options.env ? { env: options.env } : {}), log })
     : undefined;
@@ -104,7 +115,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     if (!trace || !dispatch) return hooks;
     return { ...hooks, dispatch: (s, ctx) => (trace({ what: 'dispatch', at: Date.now() }), dispatch(s, ctx)) };
   };
-  const tick = workspaceTick({
+  const tickDeps: WorkspaceTickDeps = {
     ...(spares || trace ? { start: startOne } : {}),
     workspace,
     config,
@@ -112,7 +123,9 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : traced(hooks)),
     log,
     reader: 'up', // its own digest cursor: the heartbeat's triage agent still sees every item
-  });
+  };
+  const tick = workspaceTick(tickDeps);
+  const dispatchStep = workspaceDispatchStep(tickDeps);
   const op = (): OpContext => ({ now: store.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;
   let web: ReturnType<typeof createWebBoard>;
@@ -215,9 +228,44 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     cause = 'change';
     schedule(debounce);
   };
+  const settleMs = options.settleMs ?? 250;
+  let fastQueued = false;
+  /**
+   * A wake-up's first move: the tick's own dispatch step alone, under the tick lock (no second scheduler: the same hook,
+   * the same caps, the same lock), so a committed `add` or a finished run gets its agent started before the rest of the
+   * tick. The full tick follows: at once when nothing started (a new task may need promoting, a proposal accepting),
+   * `settleMs` later when runs started.
+   */
+  const fastDispatch = () => {
+    fastQueued = false;
+    if (draining) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    if (store.fileProblem()) return schedule(0); // the tick reports it
+    running = true;
+    let started = 0;
+    trace?.({ what: 'tick', at: Date.now(), pass: 'fast' });
+    try {
+      const result = dispatchStep(op());
+      if (!isSkipped(result)) {
+        started = Array.isArray(result.dispatch?.started) ? result.dispatch.started.length : 0;
+        stats.fastDispatches = (stats.fastDispatches ?? 0) + 1;
+        stats.fastStarted = (stats.fastStarted ?? 0) + started;
+        for (const e of result.errors ?? []) log(`steward up: dispatch failed: ${e.error}`);
+      }
+    } catch (err) {
+      log(`steward up: dispatch failed: ${toStewardError(err).code}: ${toStewardError(err).message}`);
+    } finally {
+      running = false;
+    }
+    schedule(started > 0 ? settleMs : 0);
+  };
   /**
    * A committed write (a ping on the wake socket from another steward process, or a write by this one outside the
-   * tick: MCP over HTTP, the web board): tick at once. During a tick, one more tick follows it.
+   * tick: MCP over HTTP, the web board): the dispatch step at once, then the full tick. During a tick, one more tick
+   * follows it.
    */
   const wake = () => {
     if (draining) return;
@@ -225,7 +273,12 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     stats.wakeups = (stats.wakeups ?? 0) + 1;
     cause = 'wake';
     if (running) again = true;
-    else schedule(0);
+    // dispatch: openclaw hands its runs over in the digest, which only the full tick makes; none starts nothing.
+    else if (config.dispatch !== 'local') schedule(0);
+    else if (!fastQueued) {
+      fastQueued = true;
+      setImmediate(fastDispatch);
+    }
   };
   store.afterCommit = () => {
     if (!running) wake();
@@ -314,6 +367,6 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   schedule(0);
   const loginUrl = web.oneTimeLink(http.url);
   const wakeSocket = wakeServer ? wakeSocketPath(workspace.stewardDir) : null;
-  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, wakeSocket, drain, stopped, ...(spares ? { spares } : {}) };
+  return { url: http.url, mcpUrl: http.mcpUrl, boardUrl: `${http.url}/`, loginUrl, stats, poke, wake, wakeSocket, drain, stopped, ...(spares ? { spares } : {}) };
 }
 
