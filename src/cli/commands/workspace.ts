@@ -1,16 +1,13 @@
-// Workspace commands: init, tick, stats.
+// Workspace commands: init, stats, render (tick is commands/tick.ts).
 import { loadConfig } from '../../config/load-config.js';
 import { describePermissions } from '../../core/adapters/index.js';
 import { collectStats, COST_GROUPS, costReport, type CostGroup } from '../../ops/index.js';
 import { periodBounds } from '../../core/budget-period.js';
 import { openStore } from '../../store/open-store.js';
-import { digestText } from '../../tick/digest-text.js';
 import { boardHooks } from '../../tick/hooks.js';
-import { workspaceTick } from '../../tick/workspace-tick.js';
 import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import { installOpenClaw, SKILLS_DIR } from '../../workspace/openclaw.js';
 import { StewardError } from '../../core/errors.js';
-import { parseInput, zName } from '../../core/schemas.js';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext, Command, CommandOutput, Values } from '../command.js';
@@ -58,21 +55,6 @@ function profilePermissions(root: string): Array<{ name: string; cli: string; pe
     return [];
   }
 }
-
-/** `steward tick`: one pass under the lock; prints the digest. */
-export const tick: Command = {
-  name: 'tick',
-  summary: "run one triage pass and print the digest since this reader's last one (--reader NAME; default the heartbeat's)",
-  usage: 'steward tick [--reader NAME] [--json]',
-  options: { reader: { type: 'string' } },
-  async run(ctx, values) {
-    const pending: Array<Promise<void>> = [];
-    const reader = values.reader === undefined ? undefined : parseInput(zName, values.reader, 'reader');
-    const digest = workspaceTick({ workspace: ctx.workspace(), config: ctx.config(), store: ctx.store(), log: ctx.log, pending, reader })(ctx.op());
-    await Promise.all(pending);
-    return { json: digest, text: digestText(digest as Parameters<typeof digestText>[0]) };
-  },
-};
 
 const usd = (n: number) => `$${n.toFixed(4)}`;
 const pct = (n: number | null) => (n === null ? '-' : `${Math.round(n * 100)}%`);
