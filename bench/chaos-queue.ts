@@ -181,10 +181,11 @@ export async function runQueueChaos(o: QueueChaosOptions): Promise<QueueChaosRep
   const kills = { worker: 0, up: 0, upMidTick: 0 };
   const planned = o.kills.worker + o.kills.up;
   const started = Date.now();
-  // Ctrl-C / SIGTERM of the run: take the workers and ups down with it (the cluster's own hook stops the server).
+  // Ctrl-C / SIGTERM of the run: take the workers and ups down with it and end (the exit hook stops the cluster).
   const onSignal = () => {
     for (const s of slots) s.child?.kill('SIGKILL');
     for (const u of upProcs) if (u.pid) process.kill(u.pid, 'SIGKILL');
+    process.exit(130);
   };
   process.prependListener('SIGINT', onSignal);
   process.prependListener('SIGTERM', onSignal);
