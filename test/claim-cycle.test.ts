@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { at, databaseAtVersion, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, sqliteOnly, tempStore } from './support/helpers.js';
 
 function plan(store: ReturnType<typeof tempStore>, sql: string): string {
   return (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
 }
 
-test('the file lease reads only tasks that have paths: running and ready paths through tasks_with_paths, not every live task', () => {
+test('the file lease reads only tasks that have paths: running and ready paths through tasks_with_paths, not every live task', sqliteOnly("SQLite's EXPLAIN QUERY PLAN"), () => {
   const store = tempStore();
   for (let i = 0; i < 50; i++) addTask(store, { title: `plain ${i}` }, at(1));
   const withPaths = addTask(store, { title: 'src', paths: ['src/**'] }, at(2)).task;
@@ -40,7 +40,7 @@ test('the lease still holds: an overlapping ready task waits while the running o
   store.close();
 });
 
-test('migration 12 on a version-11 database marks the tasks that already have paths, and their lease holds', () => {
+test('migration 12 on a version-11 database marks the tasks that already have paths, and their lease holds', sqliteOnly('an old SQLite file migrated'), () => {
   const { path, db: old } = databaseAtVersion(11);
   const task = old.prepare(`INSERT INTO tasks (title, status, priority, source, created_by, created_at, updated_at, ready_at)
     VALUES (?, 'ready', 50, 'cli', 'test', ?, ?, ?)`);

@@ -14,8 +14,14 @@ function seeded(n: number, extra: (i: number) => Record<string, unknown> = () =>
   return s;
 }
 
-/** Makes every write to a run with this id fail inside SQLite, as a full disk or a bug would. */
+/** Makes every write to a run with this id fail inside the database, as a full disk or a bug would. */
 function breakRun(s: Store, runId: number): void {
+  if (s.db.dialect === 'postgres') {
+    s.db.exec(`CREATE FUNCTION broken_run() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.id = ${runId} THEN RAISE EXCEPTION 'disk trouble'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER broken_run BEFORE INSERT OR UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION broken_run();`);
+    return;
+  }
   s.db.exec(`CREATE TRIGGER broken_insert BEFORE INSERT ON runs WHEN (SELECT COALESCE(MAX(id), 0) + 1 FROM runs) = ${runId}
       BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;
     CREATE TRIGGER broken_update BEFORE UPDATE ON runs WHEN OLD.id = ${runId} BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;`);
