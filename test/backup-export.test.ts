@@ -9,7 +9,7 @@ import { queueTables } from '../src/store/queue-export.js';
 import type { SqlDatabase } from '../src/store/sql-database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { fillBusyQueue } from './support/busy-queue.js';
-import { cli, tempDir } from './support/helpers.js';
+import { cli, sqliteOnly, tempDir } from './support/helpers.js';
 
 /** Every row of every queue table, in primary-key order, by table name. */
 function allRows(db: Database.Database | SqlDatabase): Record<string, unknown[]> {
@@ -60,8 +60,8 @@ describe('steward export / import / migrate', () => {
     assert.equal(run(fresh, 'init').code, 0);
     const imp = run(fresh, 'import', exported, '--json');
     assert.equal(imp.code, 0, imp.stderr);
-    const a = new Database(join(source, '.steward/queue.db'), { readonly: true });
-    const b = new Database(join(fresh, '.steward/queue.db'), { readonly: true });
+    const a = openStore(join(source, '.steward/queue.db'), { readonly: true }).db;
+    const b = openStore(join(fresh, '.steward/queue.db'), { readonly: true }).db;
     try {
       const left = allRows(a);
       const right = allRows(b);
@@ -138,7 +138,7 @@ describe('steward export / import / migrate', () => {
     const r = run(target, 'import', file, '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.schema, 10);
-    const db = new Database(join(target, '.steward/queue.db'), { readonly: true });
+    const db = openStore(join(target, '.steward/queue.db'), { readonly: true }).db;
     try {
       const complexities = db.prepare('SELECT DISTINCT complexity FROM tasks').all() as Array<{ complexity: unknown }>;
       assert.deepEqual(complexities, [{ complexity: null }]);
@@ -148,7 +148,7 @@ describe('steward export / import / migrate', () => {
     }
   });
 
-  test('migrate --from queue.db --to other.db copies the queue; an unreachable Postgres URL is UNAVAILABLE, nothing copied', () => {
+  test('migrate --from queue.db --to other.db copies the queue; an unreachable Postgres URL is UNAVAILABLE, nothing copied', sqliteOnly('copies queue.db files (test/migrate-postgres covers Postgres)'), () => {
     const to = join(tempDir(), 'copy.db');
     const r = run(source, 'migrate', '--from', join(source, '.steward/queue.db'), '--to', to, '--json');
     assert.equal(r.code, 0, r.stderr);
