@@ -58,6 +58,9 @@ test('functions and operators: MAX/MIN of two, instr, ifnull, CAST AS INTEGER, G
   assert.equal(pg("SELECT 1 FROM t WHERE a GLOB 'src/*.ts' AND b LIKE 'x%'"), "SELECT 1 FROM t WHERE a ~ '^src/.*\\.ts$' AND b ILIKE 'x%'");
   assert.equal(globToRegex('a?[bc]*.(x)'), '^a.[bc].*\\.\\(x\\)$');
   assert.equal(pg('SELECT 1 FROM tasks t INDEXED BY tasks_live JOIN x NOT INDEXED ON 1 = 1'), 'SELECT 1 FROM tasks t JOIN x ON 1 = 1');
+  assert.equal(pg("SELECT SUM(r.outcome = 'completed'), SUM(CASE WHEN a = 1 THEN c ELSE 0 END), SUM(c), AVG(a IS NULL) FROM r"),
+    "SELECT SUM((r.outcome = 'completed')::int), SUM(CASE WHEN a = 1 THEN c ELSE 0 END), SUM(c), AVG((a IS NULL)::int) FROM r");
+  assert.equal(pg("SELECT group_concat(name), group_concat(id, '; ') FROM t WHERE a == 1"), "SELECT string_agg(name::text, ','), string_agg(id::text, '; ') FROM t WHERE a = 1");
 });
 
 test('json_each: text elements, bigint when compared with an id or seeding a recursive id CTE, an alias kept', () => {

@@ -11,7 +11,8 @@
 //   json_each(x) [AS] [alias]       → json_array_elements_text((x)::json) AS alias(value); bigint values when the
 //                                     list is compared with an id (`id IN (SELECT value FROM json_each(?))`, or the
 //                                     first term of a recursive CTE whose column is `id`)
-//   instr(a, b) → strpos(a, b); ifnull → coalesce; x GLOB p → x ~ <p as an anchored regex>; LIKE → ILIKE
+//   instr(a, b) → strpos(a, b); ifnull → coalesce; x GLOB p → x ~ <p as an anchored regex>; LIKE → ILIKE; == → =
+//   SUM|AVG|TOTAL(<comparison>) → SUM((<comparison>)::int); group_concat(x[, sep]) → string_agg(x::text, sep|',')
 //   CAST(x AS INTEGER) → CAST(x AS BIGINT) (SQLite's integers are 64-bit); AS REAL → AS DOUBLE PRECISION
 //   INDEXED BY name / NOT INDEXED   → removed (a SQLite planner hint)
 //   FROM (SELECT …) without alias   → FROM (SELECT …) AS _sN (Postgres ≤ 15 requires one)
@@ -275,7 +276,37 @@ function rewriteFunctions(r: Rewriter): void {
     else if (name === 'instr') r.set(i, 'strpos');
     else if (name === 'ifnull') r.set(i, 'coalesce');
     else if (name === 'json_each') jsonEach(r, i, open);
+    else if (name === 'group_concat') groupConcat(r, i, open);
+    else if ((name === 'sum' || name === 'avg' || name === 'total') && booleanArgument(r, open)) {
+      // SQLite counts with SUM(a = b) (a comparison is 0 or 1); Postgres has no sum(boolean).
+      r.set(open, '((');
+      r.set(r.close(open), ')::int)');
+    }
   }
+}
+
+/** Whether a one-argument call's argument is a comparison (at its top level, outside any CASE). */
+function booleanArgument(r: Rewriter, open: number): boolean {
+  if (r.commas(open).length) return false;
+  const end = r.close(open);
+  let comparison = false;
+  for (let j = open + 1; j < end; j++) {
+    const t = r.toks[j]!;
+    if (t.k === '(') j = r.close(j);
+    else if (up(t) === 'CASE') return false;
+    else if (t.k === 'op' && ['=', '==', '<>', '!=', '<', '>', '<=', '>='].includes(t.v)) comparison = true;
+    else if (['IS', 'IN', 'LIKE', 'GLOB', 'BETWEEN', 'EXISTS', 'AND', 'OR', 'NOT'].includes(up(t))) comparison = true;
+  }
+  return comparison;
+}
+
+/** group_concat(x[, sep]) → string_agg(x::text, sep) (SQLite's default separator is a comma). */
+function groupConcat(r: Rewriter, at: number, open: number): void {
+  const commas = r.commas(open);
+  const end = r.close(open);
+  r.set(at, 'string_agg');
+  if (commas.length === 0) r.set(end, "::text, ',')");
+  else r.set(commas[0]!, '::text,');
 }
 
 /**
@@ -334,7 +365,9 @@ function idContext(r: Rewriter, at: number): boolean {
 function rewriteOperators(r: Rewriter): void {
   for (let i = 0; i < r.toks.length; i++) {
     const w = up(r.toks[i]);
-    if (w === 'IS') {
+    if (r.toks[i]!.k === 'op' && r.toks[i]!.v === '==') {
+      r.set(i, '=');
+    } else if (w === 'IS') {
       let j = r.next(i);
       const not = up(r.toks[j]) === 'NOT';
       if (not) j = r.next(j);

@@ -1,7 +1,8 @@
 // The worker thread behind SyncBridge (sync-bridge.ts): it holds the `pg` connections of its thread's stores, runs
 // each request the caller posts on its MessagePort, posts the answer back and wakes the caller through the shared
 // Int32Array. One request at a time: the caller blocks until its answer is there. Loaded as its own file (also under the esbuild CLI bundle), it
-// imports only `pg`, node's built-ins and bridge-protocol.ts.
+// imports only `pg`, node's built-ins, worker-globals.ts and bridge-protocol.ts.
+import './worker-globals.js'; // before pg: see there
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { HEARTBEAT, SIGNAL, type BridgeError, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
