@@ -9,10 +9,10 @@ import { BudgetRepo } from '../src/store/budget-repo.js';
 import { EventRepo } from '../src/store/misc-repos.js';
 import { translate, TranslateError, globToRegex, type SchemaInfo } from '../src/store/pg/dialect.js';
 import { PgDatabase } from '../src/store/pg/pg-database.js';
+import { migratePg } from '../src/store/pg/pg-migrations.js';
 import { RunRepo } from '../src/store/run-repo.js';
 import { TaskRepo } from '../src/store/task-repo.js';
 import { WebRepo } from '../src/store/web-repo.js';
-import { postgresDdlFromSqlite } from './support/pg-schema-from-sqlite.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 import { repositoryStatements } from './support/store-statements.js';
 
@@ -105,10 +105,11 @@ test('a FROM subquery gets an alias; ORDER BY sorts NULL as SQLite does unless t
   assert.equal(pg('SELECT 1 FROM t ORDER BY a ASC, b'), 'SELECT 1 FROM t ORDER BY a ASC NULLS FIRST, b NULLS FIRST');
 });
 
-/** A queue schema on the server: pgschema's Postgres DDL, else the SQLite schema converted (test/support). */
+/** A queue schema on the server, made by the store's own Postgres migrations. */
 function queueDatabase(): PgDatabase {
-  const db = new PgDatabase({ url, schema: freshSchema('q') });
-  db.exec(postgresDdlFromSqlite());
+  const schema = freshSchema('q');
+  const db = new PgDatabase({ url, schema });
+  migratePg(db, schema);
   return db;
 }
 
