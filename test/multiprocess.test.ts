@@ -34,7 +34,7 @@ test('4 processes: every task completed exactly once, no claim handed out twice'
   assert.equal(all.length, N, 'claims handed out');
   assert.equal(new Set(all).size, N, 'no task claimed twice');
   assert.ok(results.every((r) => r.length > 0), 'every process claimed while the others held live claims');
-  const rows = store.db.prepare(`SELECT t.status AS status, COUNT(r.id) AS runs, SUM(r.outcome = 'completed') AS completed
+  const rows = store.db.prepare(`SELECT t.status AS status, COUNT(r.id) AS runs, SUM(CASE WHEN r.outcome = 'completed' THEN 1 ELSE 0 END) AS completed
     FROM tasks t LEFT JOIN runs r ON r.task_id = t.id GROUP BY t.id`).all() as Array<{ status: string; runs: number; completed: number }>;
   assert.equal(rows.length, N);
   for (const r of rows) assert.deepEqual(r, { status: 'done', runs: 1, completed: 1 });

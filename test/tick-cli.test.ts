@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config/load-config.js';
 import { addTask, claimTask, completeRun, failRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { cli, tempDir } from './support/helpers.js';
+import { cli, onPostgres, tempDir } from './support/helpers.js';
 
 function workspace(): { dir: string; run: (...args: string[]) => ReturnType<typeof cli> } {
   const dir = tempDir();
@@ -25,7 +25,8 @@ function dropSettled(dir: string, name: string, text: string): void {
 describe('steward init', () => {
   test('creates .steward/ (config with a fresh token per role, inbox, logs, queue), TASKS.md and HEARTBEAT.md', () => {
     const { dir } = workspace();
-    for (const p of ['.steward/config.yaml', '.steward/inbox', '.steward/logs', '.steward/queue.db', 'TASKS.md', 'HEARTBEAT.md']) {
+    // On Postgres the queue is a schema, not a file (test/support/backend.ts).
+    for (const p of ['.steward/config.yaml', '.steward/inbox', '.steward/logs', ...(onPostgres ? [] : ['.steward/queue.db']), 'TASKS.md', 'HEARTBEAT.md']) {
       assert.ok(existsSync(join(dir, p)), p);
     }
     const config = loadConfig({ root: dir, env: {} });
