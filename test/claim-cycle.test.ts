@@ -114,3 +114,46 @@ test('audit: the timeline of a claimed and completed task shows the claim and th
   assert.deepEqual(lines.slice(0, 2), ['carol:completed:running>done', 'bob:claimed:ready>running'], lines.join(', '));
   store.close();
 });
+
+/** Counts better-sqlite3 statement executions (BEGIN and COMMIT are statements too) while `fn` runs. */
+function statementsDuring(store: ReturnType<typeof tempStore>, fn: () => void): string[] {
+  const proto = Object.getPrototypeOf(store.db.prepare('SELECT 1')) as Record<'run' | 'get' | 'all', (...a: unknown[]) => unknown>;
+  const seen: string[] = [];
+  const originals = (['run', 'get', 'all'] as const).map((m) => [m, proto[m]] as const);
+  for (const [m, original] of originals) {
+    proto[m] = function (this: { source: string }, ...args: unknown[]) {
+      seen.push(this.source.replace(/\s+/g, ' ').trim().slice(0, 40));
+      return original.apply(this, args);
+    };
+  }
+  try {
+    fn();
+  } finally {
+    for (const [m, original] of originals) proto[m] = original;
+  }
+  return seen;
+}
+
+test('the common claim is one read and two writes: the pause and the file lease come with the task; paused or leased ones go the long way', sqliteOnly('counts better-sqlite3 statements'), () => {
+  const store = tempStore();
+  for (let i = 0; i < 5; i++) addTask(store, { title: `plain ${i}` }, at(1));
+  const ran = statementsDuring(store, () => assert.ok(claimTask(store, { agent: 'w' }, at(10)).task));
+  assert.deepEqual(ran.filter((s) => !/^(BEGIN|COMMIT)/.test(s)).map((s) => s.split(' ')[0]), ['SELECT', 'INSERT', 'UPDATE'], ran.join(' | '));
+  // Paused with tasks ready: nothing claimed, the pause reported.
+  store.agents.pause('p', 5_000, 'rate limit');
+  assert.deepEqual(claimTask(store, { agent: 'p' }, at(20)), { task: null, paused_until: 5_000 });
+  // Paused on an empty queue: the pause is still reported.
+  const empty = tempStore();
+  empty.agents.pause('p', 5_000, 'rate limit');
+  assert.deepEqual(claimTask(empty, { agent: 'p' }, at(20)), { task: null, paused_until: 5_000 });
+  assert.deepEqual(claimTask(empty, { agent: 'q' }, at(20)), { task: null });
+  // A running task holding paths: an overlapping ready task waits, a plain one is claimed.
+  const leased = tempStore();
+  addTask(leased, { title: 'holder', paths: ['src/**'] }, at(1));
+  addTask(leased, { title: 'overlaps', paths: ['src/a.ts'], priority: 1 }, at(2));
+  addTask(leased, { title: 'plain' }, at(3));
+  assert.equal(claimTask(leased, { agent: 'w' }, at(10)).task?.title, 'overlaps', 'highest priority first');
+  assert.equal(claimTask(leased, { agent: 'w' }, at(11)).task?.title, 'plain', 'the holder overlaps the running one: it waits');
+  assert.equal(claimTask(leased, { agent: 'w' }, at(12)).task, null);
+  for (const s of [store, empty, leased]) s.close();
+});

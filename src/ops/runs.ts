@@ -70,6 +70,16 @@ export function claimTask(
 /** The body of claim, for callers already inside a transaction (complete with `next`, batches). */
 export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  // The common claim (no types, capabilities or limits) reads the task, the agent's pause and whether file leases
+  // exist in one statement; a paused agent, or a running task holding paths, goes the long way below (same decisions).
+  if (!q.types?.length && !q.capabilities?.length && !limits.excludeProjects?.length && !limits.skipTasks?.length && !limits.fallbackFor?.length && !limits.refuse) {
+    const first = store.tasks.claimFirst(q.agent, ctx.now);
+    if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
+    if (!first) {
+      const pausedUntil = store.agents.pausedUntil(q.agent);
+      return pausedUntil > ctx.now ? { task: null, paused_until: pausedUntil } : { task: null };
+    }
+  }
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
   // File leases: a ready task whose `paths` overlap a running task's waits (without paths: one empty index seek).
@@ -96,9 +106,15 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
     }
   }
   if (!task) return refused ? { task: null, refused } : { task: null };
+  const out = openRun(store, task, leaseMs, ctx, worker, q.agent);
+  return refused ? { ...out, refused } : out;
+}
+
+/** The claim's two writes: opens the run of `task` (its id is the fencing token) and marks the task running. */
+function openRun(store: Store, task: Task, leaseMs: number, ctx: OpContext, worker: WorkerInfo, agent: string): { task: Task; run: Run } {
   const opened: Required<NewRun> = {
     task_id: task.id,
-    agent: q.agent,
+    agent,
     lease_ms: leaseMs,
     lease_expires_at: ctx.now + leaseMs,
     heartbeat_at: ctx.now,
@@ -113,7 +129,7 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   // No event row: the run is the claim's audit record (who, when, for which agent; see docs/DESIGN.md, "Audit").
   const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, null, () =>
     store.tasks.markRunning(task.id, runId, ctx.now));
-  return refused ? { task: claimed, run: runningRun(runId, opened), refused } : { task: claimed, run: runningRun(runId, opened) };
+  return { task: claimed, run: runningRun(runId, opened) };
 }
 
 /**

@@ -18,8 +18,8 @@ const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id
  * locked and rows other transactions hold are passed over (`FOR UPDATE … SKIP LOCKED`, as pg-boss and graphile-worker
  * claim); the queue's write lock already serialises claims, so this is the second fence, not the first.
  */
-function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
-  return `SELECT ${T} FROM tasks t
+function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)", extra = ''): string {
+  return `SELECT ${T}${extra} FROM tasks t
     WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
     ORDER BY t.priority, t.created_at, t.id
     LIMIT 1${pg ? ' FOR UPDATE OF t SKIP LOCKED' : ''}`;
@@ -92,6 +92,11 @@ export class TaskRepo {
         "(t.agent = 'any' OR t.agent = @agent OR (@also IS NOT NULL AND t.agent IN (SELECT value FROM json_each(@also))))")),
       // The same claim when the worker names no types, capabilities or excluded projects (the common case).
       claimableAny: rows(claimSql(pg, "AND t.requires_json = '[]'")),
+      // claimableAny plus what a claim checks first, in the same statement: until when the agent is paused, and whether
+      // any running task holds path globs (then the file lease must be worked out and the claim is made again).
+      claimFirst: rows(claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
+        (SELECT a.paused_until FROM agents a WHERE a.name = @agent),
+        EXISTS (SELECT 1 FROM tasks l ${pg ? '' : 'INDEXED BY tasks_with_paths'} WHERE l.has_paths = 1 AND l.status = 'running')`)),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
@@ -193,6 +198,17 @@ export class TaskRepo {
   /** True when `target` is `from` or one of its transitive dependencies. */
   reaches(from: number[], target: number): boolean {
     return from.includes(target) || this.s.reaches.get(JSON.stringify(from), target) !== undefined;
+  }
+
+  /**
+   * The common claim in one statement (no types, capabilities or limits): the first claimable task, with until when
+   * `agent` is paused (0 when not) and whether some running task holds path globs. Undefined when no task is claimable.
+   */
+  claimFirst(agent: string, now: number): { task: Task; pausedUntil: number; leases: boolean } | undefined {
+    const row = this.s.claimFirst.get({ now, agent }) as Raw | undefined;
+    if (!row) return undefined;
+    const n = TASK_COLUMNS.length;
+    return { task: taskFromArray(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
   }
 
   findClaimable(q: ClaimQuery): Task | undefined {
