@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask, proposeTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { isSkipped, runTick } from '../src/tick/run-tick.js';
+import { isSkipped, runTick, tickSessionLock } from '../src/tick/run-tick.js';
 import { acquireTickLock, lockOwnerGone, releaseTickLock, TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, snapshot, tempDir } from './support/helpers.js';
 
@@ -61,6 +61,9 @@ describe('tick lock', () => {
     const [a, b] = twoConnections();
     addTask(a, { title: 'x' }, at(1000));
     proposeTask(a, { title: 'idea' }, at(1000));
+    // A live tick: on Postgres it also holds the session advisory lock on its connection (runTick takes it first).
+    const session = tickSessionLock(a);
+    assert.notEqual(session?.take(), false);
     const held = acquireTickLock(a, 'other-host:1:ab', 2000);
     assert.ok('lock' in held);
     const before = snapshot(b);
@@ -68,6 +71,7 @@ describe('tick lock', () => {
     assert.deepEqual(out, { skipped: 'busy', quiet: true, holder: 'other-host:1:ab', until: new Date(32_000).toISOString() });
     assert.equal(snapshot(b), before);
     releaseTickLock(a, held.lock);
+    session?.release();
     const ran = runTick({ store: b, ctx: at(2002), owner: 'me' });
     assert.ok(!isSkipped(ran));
     assert.equal(ran.digest.proposals!.length, 1);

@@ -59,9 +59,8 @@ export function runDispatchStep(input: RunTickInput): DispatchStepResult | TickS
 function underTickLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T): T | TickSkipped {
   const owner = input.owner ?? defaultLockOwner();
   const ttl = input.lockMs ?? TICK_LOCK_MS;
-  const pg = postgresOf(input.store);
-  if (!pg) return underRowLock(input, pass, owner, ttl);
-  const session = pgTickLock(input.store, pg.schema);
+  const session = tickSessionLock(input.store);
+  if (!session) return underRowLock(input, pass, owner, ttl);
   if (!session.take()) {
     const row = parseLock(input.store.read(() => input.store.meta.get(TICK_LOCK_KEY)));
     const holder = row ?? { owner: 'another steward (it holds the Postgres tick lock)', expires_at: input.ctx.now + ttl };
@@ -89,9 +88,11 @@ function underRowLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T, 
   }
 }
 
-/** The tick's session advisory lock of a Postgres queue, on the store's own connection. */
-function pgTickLock(store: RunTickInput['store'], schema: string): { take(): boolean; release(): void } {
-  const key = advisoryKey('tick', schema);
+/** The tick's session advisory lock of a Postgres queue, on the store's own connection; undefined on SQLite. */
+export function tickSessionLock(store: RunTickInput['store']): { take(): boolean; release(): void } | undefined {
+  const pg = postgresOf(store);
+  if (!pg) return undefined;
+  const key = advisoryKey('tick', pg.schema);
   const ask = (fn: string) => Boolean((store.read(() => store.db.prepare(`SELECT ${fn}(${key}) AS ok`).get()) as { ok: unknown }).ok);
   return {
     take: () => ask('pg_try_advisory_lock'),
