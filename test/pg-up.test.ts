@@ -53,7 +53,14 @@ async function startUp(ws: string, schema: string, env: NodeJS.ProcessEnv = {}):
     ws,
     url: base,
     async metrics() {
-      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } })).text();
+      // A kept-alive connection the server closed just then fails a request ("other side closed"): ask again.
+      const text = await until('/metrics', async () => {
+        try {
+          return await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } })).text();
+        } catch {
+          return undefined;
+        }
+      });
       return Object.fromEntries(text.split('\n').filter((l) => /^steward_\w+ /.test(l)).map((l) => [l.split(' ')[0]!, Number(l.split(' ')[1])]));
     },
   };
