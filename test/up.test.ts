@@ -61,7 +61,7 @@ test('dispatch: openclaw claims within the caps, starts nothing, and lists each 
     const args = h.sessions_spawn;
     assert.equal(h.profile, 'coder', 'a steward profile, named so that nobody takes it for an OpenClaw agentId');
     assert.equal('agent' in h, false);
-    assert.match(args.task, new RegExp(`main\\.js work --run ${h.run} --dir `));
+    assert.match(args.task, new RegExp(`steward\\.cjs work --run ${h.run} --dir `));
     // OpenClaw's exec: no timeout kill (timeoutSeconds 0), the longest yield, then process poll until it exits.
     const exec = JSON.parse(/exactly these arguments: (\{.*\})$/m.exec(args.task)![1]!);
     assert.deepEqual([exec.timeoutSeconds, exec.yieldMs, exec.workdir], [0, 120000, ws]);
