@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, proposeTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { holdWriteLock } from './support/backend.js';
 import { at, snapshot, tempDir, tempStore } from './support/helpers.js';
 import { connect, fails, ok, type Clock } from './support/mcp.js';
 
@@ -164,9 +165,9 @@ describe('an unavailable database', () => {
     const store = openStore(path, { busyTimeoutMs: 50 });
     const other = openStore(path);
     const c = await connect(store, 'planner');
-    other.db.exec('BEGIN IMMEDIATE');
+    const release = holdWriteLock(other);
     fails(await c.call('propose', { title: 'while locked' }), 'BUSY');
-    other.db.exec('ROLLBACK');
+    release();
     ok(await c.call('propose', { title: 'after the lock' }));
     await c.close();
     other.close();

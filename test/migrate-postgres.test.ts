@@ -38,7 +38,8 @@ describe('steward migrate: SQLite ↔ Postgres', { skip, timeout: 600_000 }, () 
   let cluster: PgCluster | undefined;
   let url: string;
   let source: string;
-  const run = (cwd: string, ...args: string[]) => cli(args, { cwd });
+  // The workspaces here are SQLite ones, also in the suite's Postgres pass: only --from/--to name Postgres.
+  const run = (cwd: string, ...args: string[]) => cli(args, { cwd, env: { STEWARD_DATABASE_URL: '', STEWARD_DATABASE_SCHEMA: '' } });
   const exportOf = (cwd: string, file: string) => {
     const r = run(cwd, 'export', '--out', file, '--json');
     assert.equal(r.code, 0, r.stderr);
@@ -54,7 +55,7 @@ describe('steward migrate: SQLite ↔ Postgres', { skip, timeout: 600_000 }, () 
     }
     source = tempDir();
     assert.equal(run(source, 'init').code, 0);
-    const store = openStore(join(source, '.steward/queue.db'));
+    const store = openStore(join(source, '.steward/queue.db'), { url: '' });
     try {
       fillBusyQueue(store);
     } finally {
