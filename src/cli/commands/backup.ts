@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StewardError } from '../../core/errors.js';
-import { openStore, type Store, type StoreOptions } from '../../store/open-store.js';
+import { openStore, type Store } from '../../store/open-store.js';
+import { safeUrl } from '../../store/pg/pg-store.js';
 import { exportQueue, importQueue, type QueueCopyReport } from '../../store/queue-export.js';
 import { translateSqliteError } from '../../store/sqlite-errors.js';
 import type { Command } from '../command.js';
@@ -96,23 +97,12 @@ export const importCommand: Command = {
 
 const PG_URL = /^postgres(ql)?:\/\//i;
 
-/** A URL with its password left out, for messages and --json. */
-function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an unparsable database URL)';
-  }
-}
-
 /** One side of a migrate: a SQLite file path, or a Postgres URL with the schema (namespace) the queue lives in. */
 interface Side { kind: 'sqlite'; path: string; shown: string } 
 interface PgSide { kind: 'postgres'; url: string; schema: string | undefined; shown: string }
 
 function sideOf(arg: string, cwd: string, schema: string | undefined): Side | PgSide {
-  if (PG_URL.test(arg)) return { kind: 'postgres', url: arg, schema, shown: `${shownUrl(arg)} (schema ${schema ?? process.env.STEWARD_DATABASE_SCHEMA ?? 'steward'})` };
+  if (PG_URL.test(arg)) return { kind: 'postgres', url: arg, schema, shown: `${safeUrl(arg)} (schema ${schema ?? process.env.STEWARD_DATABASE_SCHEMA ?? 'steward'})` };
   const path = resolve(cwd, arg);
   return { kind: 'sqlite', path, shown: path };
 }
@@ -122,12 +112,7 @@ function sideOf(arg: string, cwd: string, schema: string | undefined): Side | Pg
  * matters for STEWARD_DATABASE_SCHEMA=@path (the test suite's one-schema-per-path mode).
  */
 function openPgSide(side: PgSide, path: string, readonly: boolean): Store {
-  const store = openStore(path, { url: side.url, schema: side.schema, readonly, mustExist: readonly } as StoreOptions & { url: string; schema?: string });
-  if ((store.db as { dialect?: string }).dialect !== 'postgres') {
-    store.close();
-    throw new StewardError('UNAVAILABLE', 'this build of steward cannot open a Postgres queue yet (issue 22): migrate copies SQLite to SQLite only', { url: shownUrl(side.url) });
-  }
-  return store;
+  return openStore(path, { url: side.url, schema: side.schema, readonly, mustExist: readonly });
 }
 
 /** The export lines (without newlines) of the queue at `side`. */
