@@ -40,13 +40,18 @@ export function listenPg(o: PgWakeOptions): PgWake {
   let outage: string | undefined;
   const state = { notifications: 0, reconnects: 0, listening: false };
 
-  const again = (why: string) => {
+  /** Forgets the connection and ends it; its late errors are swallowed. */
+  const dropClient = async (): Promise<void> => {
     state.listening = false;
     const c = client;
     client = undefined;
     c?.removeAllListeners();
     c?.on('error', () => undefined);
-    void c?.end().catch(() => undefined);
+    await c?.end().catch(() => undefined);
+  };
+
+  const again = (why: string) => {
+    void dropClient();
     if (closed || timer) return;
     if (outage === undefined) o.log(`steward up: LISTEN ${channel} lost (${why}); polling until it is back`);
     outage = why;
@@ -102,12 +107,7 @@ export function listenPg(o: PgWakeOptions): PgWake {
     async close() {
       closed = true;
       clearTimeout(timer);
-      state.listening = false;
-      const c = client;
-      client = undefined;
-      c?.removeAllListeners();
-      c?.on('error', () => undefined);
-      await c?.end().catch(() => undefined);
+      await dropClient();
     },
   };
 }
