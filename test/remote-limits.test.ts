@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli, tempDir } from './support/helpers.js';
 import { makeRepo } from './support/git-repo.js';
-import { gatedClaude, killStarted, PLANNER_TOKEN, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
+import { killStarted, PLANNER_TOKEN, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
 after(killStarted);
 
@@ -18,13 +18,7 @@ function workspace(gate: string, extra: string[]): { ws: string; run: (...args: 
   assert.equal(run('init').code, 0);
   writeFileSync(join(ws, '.steward/config.yaml'), [
     'agents:',
-    '  remote:',
-    '    cli: claude',
-    `    bin: ${JSON.stringify(gatedClaude(ws))}`,
-    `    env: { FAKE_CLI: claude, FAKE_MODE: success, GATE_FILE: ${JSON.stringify(gate)} }`,
-    '    leaseSeconds: 600',
-    '    timeoutSeconds: 600',
-    '    stallSeconds: 600',
+    ...remoteProfile(ws, gate),
     '    maxConcurrent: 5',
     '    types: [code, research]',
     'dispatch: none',

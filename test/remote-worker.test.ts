@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli, tempDir } from './support/helpers.js';
-import { gatedClaude, killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
+import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
 after(killStarted);
 
@@ -17,13 +17,7 @@ test('a remote worker claims, streams its log and delivers its outcome after the
   assert.equal(run('init').code, 0);
   const configPath = join(ws, '.steward/config.yaml');
   const profile = [
-    '  remote:',
-    '    cli: claude',
-    `    bin: ${JSON.stringify(gatedClaude(ws))}`,
-    `    env: { FAKE_CLI: claude, FAKE_MODE: success, GATE_FILE: ${JSON.stringify(gate)} }`,
-    '    leaseSeconds: 600',
-    '    timeoutSeconds: 600',
-    '    stallSeconds: 600',
+    ...remoteProfile(ws, gate),
   ].join('\n');
   const config = readFileSync(configPath, 'utf8').replace(/^agents:\n/m, `agents:\n${profile}\n`).replace(/^dispatch: local$/m, 'dispatch: none');
   assert.match(config, /^dispatch: none$/m);

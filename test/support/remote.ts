@@ -64,3 +64,16 @@ export function gatedClaude(dir: string): string {
   chmodSync(path, 0o755);
   return path;
 }
+
+/** The config.yaml lines of the `remote` agent profile both remote tests use: the gated claude, long limits. */
+export function remoteProfile(ws: string, gate: string): string[] {
+  return [
+    '  remote:',
+    '    cli: claude',
+    `    bin: ${JSON.stringify(gatedClaude(ws))}`,
+    `    env: { FAKE_CLI: claude, FAKE_MODE: success, GATE_FILE: ${JSON.stringify(gate)} }`,
+    '    leaseSeconds: 600',
+    '    timeoutSeconds: 600',
+    '    stallSeconds: 600',
+  ];
+}
