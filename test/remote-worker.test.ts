@@ -4,24 +4,40 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { cli, tempDir } from './support/helpers.js';
+import { cli, onPostgres, tempDir } from './support/helpers.js';
+import { linkProxy } from './support/link-proxy.js';
 import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
 after(killStarted);
 
-test('a remote worker claims, streams its log and delivers its outcome after the server was down mid-run', { timeout: 600_000 }, async () => {
+/** A server workspace with the gated `remote` profile, nothing dispatched locally; on Postgres under test:pg. */
+function serverWorkspace(gate: string): { ws: string; run: (...args: string[]) => ReturnType<typeof cli> } {
   const ws = tempDir('steward-remote-server-');
-  const remote = tempDir('steward-remote-worker-');
-  const gate = join(tempDir(), 'gate');
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);
   const configPath = join(ws, '.steward/config.yaml');
-  const profile = [
-    ...remoteProfile(ws, gate),
-  ].join('\n');
-  const config = readFileSync(configPath, 'utf8').replace(/^agents:\n/m, `agents:\n${profile}\n`).replace(/^dispatch: local$/m, 'dispatch: none');
+  const config = readFileSync(configPath, 'utf8').replace(/^agents:\n/m, `agents:\n${remoteProfile(ws, gate).join('\n')}\n`).replace(/^dispatch: local$/m, 'dispatch: none');
   assert.match(config, /^dispatch: none$/m);
   writeFileSync(configPath, config);
+  // The backend the server's queue is on: a file only on SQLite (test:pg puts it in a Postgres schema of its own).
+  assert.equal(existsSync(join(ws, '.steward/queue.db')), !onPostgres);
+  return { ws, run };
+}
+
+/** Exactly once: the task is done with the result, its one run completed, and one completion in its audit events. */
+function landedOnce(run: (...args: string[]) => ReturnType<typeof cli>, id: number): void {
+  const shown = run('show', String(id), '--json').json;
+  assert.equal(shown.task.status, 'done', `task #${id}`);
+  assert.equal(shown.task.result, 'OK: mock reply');
+  assert.deepEqual(shown.runs.map((r: { status: string; outcome: string }) => `${r.status}/${r.outcome}`), ['finished/completed']);
+  const completions = shown.events.filter((e: { kind: string; run_id: number | null }) => e.kind === 'completed');
+  assert.equal(completions.length, 1, `one completion event: ${JSON.stringify(shown.events.map((e: { kind: string }) => e.kind))}`);
+}
+
+test('a remote worker claims, streams its log and delivers its outcome after the server was down mid-run', { timeout: 600_000 }, async () => {
+  const remote = tempDir('steward-remote-worker-');
+  const gate = join(tempDir(), 'gate');
+  const { ws, run } = serverWorkspace(gate);
   const first = run('add', 'first remote task', '--agent', 'remote', '--json').json.task.id as number;
   const second = run('add', 'second remote task', '--agent', 'remote', '--priority', 'low', '--json').json.task.id as number;
 
@@ -64,15 +80,60 @@ test('a remote worker claims, streams its log and delivers its outcome after the
   assert.deepEqual(result.delivered, [runRow.id]);
   assert.equal(result.stopped, 'empty');
   assert.deepEqual(result.runs.map((r: { status: string }) => r.status), ['deferred', 'completed']);
-  for (const id of [first, second]) {
-    const shown = run('show', String(id), '--json').json;
-    assert.equal(shown.task.status, 'done', `task #${id}`);
-    assert.equal(shown.task.result, 'OK: mock reply');
-  }
+  // Exactly once: the outcome sent from the outbox after the restart counted once, as did the second task's.
+  for (const id of [first, second]) landedOnce(run, id);
   assert.deepEqual(readdirSync(outbox).filter((n) => n.endsWith('.json')), []);
   const text = readFileSync(serverLog, 'utf8');
   assert.match(text, /CLI ended: exit, exit 0/);
   assert.match(text, /"result":\s*"OK: mock reply"/);
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.err());
+});
+
+test('a remote worker whose link drops mid-run, and whose outcome answers are lost twice, delivers its outcome exactly once', { timeout: 600_000 }, async () => {
+  const remote = tempDir('steward-remote-worker-');
+  const gate = join(tempDir(), 'gate');
+  const { ws, run } = serverWorkspace(gate);
+  const id = run('add', 'a task across a bad link', '--agent', 'remote', '--json').json.task.id as number;
+  const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
+  const upFile = join(ws, '.steward/up.json');
+  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  // The worker reaches the server only through the proxy; the server itself stays up all along.
+  const link = await linkProxy(info.port);
+  try {
+    const worker = start(['work', '--server', `http://127.0.0.1:${link.port}`, '--agent', 'remote', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
+    await until('the task to run remotely', () => run('show', String(id), '--json').json.task.status === 'running');
+    const runRow = run('show', String(id), '--json').json.runs[0];
+    const serverLog = join(ws, '.steward/logs', `${id}-${runRow.id}.log`);
+    await until('the log line on the server', () => existsSync(serverLog) && readFileSync(serverLog, 'utf8').includes('gated-claude: waiting for the gate'));
+
+    // The link drops while the CLI runs; the CLI finishes; the outcome cannot be sent and waits in the outbox.
+    link.drop();
+    writeFileSync(gate, 'open');
+    await until('the outcome kept in the local outbox', () => /outcome kept in .*outbox/.test(worker.err()));
+    assert.ok(existsSync(join(remote, '.steward-remote/outbox', `${runRow.id}.json`)));
+    assert.equal(run('show', String(id), '--json').json.task.status, 'running', 'nothing reached the server');
+    assert.equal(link.outcomes.sent, 0);
+
+    // The link comes back, but drops again just after the server took the outcome — twice: first no answer at all, then
+    // an answer cut after its headers. The worker cannot know the outcome landed, keeps it and sends it again; the
+    // server answers the resends `duplicate` (the run id is the key), and the outcome counts once.
+    link.loseAnswers(2);
+    link.pass();
+    const code = await worker.exited;
+    assert.equal(code, 0, worker.err());
+    assert.equal(link.outcomes.lost, 2);
+    assert.ok(link.outcomes.sent >= 3, `the outcome was sent ${link.outcomes.sent} times`);
+    const result = JSON.parse(worker.out());
+    assert.deepEqual(result.delivered, [runRow.id]);
+    assert.deepEqual(result.runs.map((r: { status: string }) => r.status), ['deferred']);
+    assert.match(worker.err(), new RegExp(`run ${runRow.id}: outcome delivered from the outbox \\(duplicate\\)`));
+    assert.doesNotMatch(worker.err(), /refused its outcome/);
+    assert.deepEqual(readdirSync(join(remote, '.steward-remote/outbox')), [], 'nothing left, nothing set aside as rejected');
+    landedOnce(run, id);
+  } finally {
+    await link.close();
+  }
   up.child.kill('SIGTERM');
   assert.equal(await up.exited, 0, up.err());
 });

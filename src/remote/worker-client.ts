@@ -85,7 +85,15 @@ export class WorkerClient {
       throw new StewardError('UNAVAILABLE', `cannot reach ${this.base.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { server: this.base.origin });
     }
     let parsed: unknown;
-    const text = await res.text().catch(() => '');
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // The link dropped in the middle of the answer: the server may have acted, so this is "try again" (an outcome's
+      // resend is answered `duplicate`), never a refusal that would set the outcome aside.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new StewardError('UNAVAILABLE', `the answer of ${this.base.origin} was cut off: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { server: this.base.origin });
+    }
     try {
       parsed = JSON.parse(text);
     } catch {
