@@ -10,7 +10,10 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.js';
 import { advisoryKey } from '../src/store/pg/lock-keys.js';
-import { isSkipped, runTick, tickSessionLock } from '../src/tick/run-tick.js';
+import { StewardError } from '../src/core/errors.js';
+import { addTask } from '../src/ops/create-task.js';
+import { isSkipped, runTick, TICK_SESSION_LOCK, tickSessionLock } from '../src/tick/run-tick.js';
+import { digestCursorKey } from '../src/tick/digest-store.js';
 import { TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, cli, tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
@@ -116,6 +119,49 @@ test('on Postgres the tick\'s session lock decides: held elsewhere, the tick is 
   } finally {
     mine.close();
     other.close();
+  }
+});
+
+test('a tick whose connection the server drops mid-tick notices: it writes nothing more (UNAVAILABLE) while another takes the tick over; its next tick reconnects', { skip, timeout: 300_000 }, () => {
+  const schema = freshSchema('drop');
+  const path = join(tempDir(), 'queue.db');
+  const a = openStore(path, { url, schema });
+  const b = openStore(path, { url, schema });
+  const admin = openStore(path, { url, schema });
+  try {
+    addTask(a, { title: 'something for the digests to report' }, at(a.now()));
+    const backend = (a.read(() => a.db.prepare('SELECT pg_backend_pid() AS pid').get()) as { pid: number }).pid;
+    let other: ReturnType<typeof runTick> | undefined;
+    const hooks = {
+      // Mid-tick (after the locks, before the tick's writes): the server drops a's connection, and with it the session
+      // lock. b, ticking meanwhile, takes the tick over — the lock row a left behind included.
+      ingest: () => {
+        assert.equal((admin.read(() => admin.db.prepare('SELECT pg_terminate_backend(?) AS ok').get(backend)) as { ok: number }).ok, 1);
+        const gone = () => (admin.read(() => admin.db.prepare('SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ?').get(backend)) as { n: number }).n === 0;
+        for (let i = 0; !gone(); i++) if (i > 1_000_000) throw new Error('a\'s backend never went');
+        other = runTick({ store: b, ctx: at(b.now()), owner: 'b', reader: 'b' });
+        return {};
+      },
+    };
+    assert.throws(() => runTick({ store: a, ctx: at(a.now()), owner: 'a', reader: 'a', hooks }), (err: unknown) => {
+      assert.ok(err instanceof StewardError, String(err));
+      assert.equal(err.code, 'UNAVAILABLE');
+      assert.ok(err.message.includes(TICK_SESSION_LOCK), err.message);
+      return true;
+    });
+    assert.ok(other && !isSkipped(other), 'b ticked while a was still in its tick, its lock gone');
+    // a stopped at its first statement after the drop: its digest (the tick's last write) was never taken.
+    assert.equal(admin.meta.get(digestCursorKey('a')), undefined, 'a wrote nothing after it lost the lock');
+    assert.notEqual(admin.meta.get(digestCursorKey('b')), undefined);
+    assert.equal(admin.meta.get(TICK_LOCK_KEY), undefined, 'b released the row; a\'s release touched only its own');
+    // The next tick of a reconnects and takes the lock afresh.
+    const again = runTick({ store: a, ctx: at(a.now()), owner: 'a', reader: 'a' });
+    assert.ok(!isSkipped(again));
+    assert.notEqual(admin.meta.get(digestCursorKey('a')), undefined);
+  } finally {
+    a.close();
+    b.close();
+    admin.close();
   }
 });
 

@@ -67,14 +67,23 @@ function underTickLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T)
     return { skipped: 'busy', quiet: true, holder: holder.owner, until: new Date(holder.expires_at).toISOString() };
   }
   try {
-    return underRowLock(input, pass, owner, ttl, () => true);
+    // The row is let go after the session is unpinned: on a connection the server dropped mid-tick, the release
+    // reconnects and compares-and-sets our own row only (a tick that took it over since has written its own).
+    return underRowLock(input, pass, owner, ttl, () => true, session.unpin);
   } finally {
     session.release();
   }
 }
 
-/** The tick under the lock row (meta `tick.lock`). */
-function underRowLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T, owner: string, ttl: number, ownerGone?: (owner: string) => boolean): T | TickSkipped {
+/** The tick under the lock row (meta `tick.lock`); `beforeRelease` runs before the row is let go. */
+function underRowLock<T>(
+  input: RunTickInput,
+  pass: (input: RunTickInput) => T,
+  owner: string,
+  ttl: number,
+  ownerGone?: (owner: string) => boolean,
+  beforeRelease?: () => void,
+): T | TickSkipped {
   const got = acquireTickLock(input.store, owner, input.ctx.now, ttl, ownerGone);
   if ('busy' in got) {
     return { skipped: 'busy', quiet: true, holder: got.busy.owner, until: new Date(got.busy.expires_at).toISOString() };
@@ -84,19 +93,39 @@ function underRowLock<T>(input: RunTickInput, pass: (input: RunTickInput) => T, 
     return pass(input);
   } finally {
     journal(`end ${owner}`);
+    beforeRelease?.();
     releaseTickLock(input.store, got.lock);
   }
 }
 
-/** The tick's session advisory lock of a Postgres queue, on the store's own connection; undefined on SQLite. */
-export function tickSessionLock(store: RunTickInput['store']): { take(): boolean; release(): void } | undefined {
+/** What the tick's session lock is called in errors (a statement on a connection that lost it fails, naming it). */
+export const TICK_SESSION_LOCK = "the tick's session advisory lock";
+
+/**
+ * The tick's session advisory lock of a Postgres queue, on the store's own connection; undefined on SQLite.
+ * `take` pins the connection's session (PgDatabase.pinSession) while the lock is held: if the server drops the
+ * connection mid-tick (a restart, a network cut, pg_terminate_backend), the lock is gone at once and another `up` may
+ * take the tick — so every later statement of this tick fails UNAVAILABLE instead of reconnecting and writing on
+ * without the lock. `unpin` ends that (before the lock row is let go); `release` unpins and unlocks.
+ */
+export function tickSessionLock(store: RunTickInput['store']): { take(): boolean; unpin(): void; release(): void } | undefined {
   const pg = postgresOf(store);
   if (!pg) return undefined;
   const key = advisoryKey('tick', pg.schema);
   const ask = (fn: string) => Boolean((store.read(() => store.db.prepare(`SELECT ${fn}(${key}) AS ok`).get()) as { ok: unknown }).ok);
-  return {
-    take: () => ask('pg_try_advisory_lock'),
+  let unpin: (() => void) | undefined;
+  const session = {
+    take: () => {
+      const got = ask('pg_try_advisory_lock');
+      if (got) unpin = pg.pinSession(TICK_SESSION_LOCK);
+      return got;
+    },
+    unpin: () => {
+      unpin?.();
+      unpin = undefined;
+    },
     release: () => {
+      session.unpin();
       try {
         ask('pg_advisory_unlock');
       } catch {
@@ -104,6 +133,7 @@ export function tickSessionLock(store: RunTickInput['store']): { take(): boolean
       }
     },
   };
+  return session;
 }
 
 /** True when a tick result is a skip. */

@@ -23,12 +23,13 @@ export interface ConnectionSpec {
 /**
  * One request on connection `conn`: open it, a statement with parameters (extended protocol), a multi-statement
  * text (simple protocol), or close it. `inTx`: the caller is inside a transaction, so a lost connection must not be
- * replaced silently.
+ * replaced silently. `pinned`: the caller holds session state on this connection (the tick's session advisory lock),
+ * which a new connection would not have: a lost connection fails the request (saying why it was pinned) instead.
  */
 export type BridgeRequest =
   | { id: number; conn: number; op: 'connect'; spec: ConnectionSpec }
-  | { id: number; conn: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean }
-  | { id: number; conn: number; op: 'simple'; text: string; inTx?: boolean }
+  | { id: number; conn: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean; pinned?: string }
+  | { id: number; conn: number; op: 'simple'; text: string; inTx?: boolean; pinned?: string }
   | { id: number; conn: number; op: 'close' };
 
 /** A Postgres or driver error, as plain data. */

@@ -29,6 +29,8 @@ export interface PgConnectionInfo {
   readonly schema: string;
   readonly origin: string;
   readonly connectUrl: string;
+  /** Holds the session: no silent reconnect until the returned function runs (pg-database.ts). */
+  pinSession(holds: string): () => void;
 }
 
 /** The store's Postgres connection, or undefined on SQLite. */

@@ -51,6 +51,8 @@ export class PgDatabase implements SqlDatabase {
   private wrote = false;
   private readonly bridge: SyncBridge;
   private depth = 0;
+  /** What this connection's session holds while pinned (pinSession): no silent reconnect meanwhile. */
+  private pinned: string | undefined;
   private busyTimeoutMs: number;
   private readonly translations = new Map<string, Translated>();
   /** Server-side statement name per final text (prepared once per connection by `pg`). */
@@ -153,9 +155,23 @@ export class PgDatabase implements SqlDatabase {
     return this;
   }
 
+  /**
+   * Pins the session: until the returned function runs, a connection the server dropped is not replaced — every
+   * statement fails UNAVAILABLE instead, naming `holds` (e.g. "the tick's session advisory lock"), because what the
+   * session held (a session advisory lock, a SET) went with it. Outside a pin a lost connection is re-opened before
+   * the next statement outside a transaction, as always.
+   */
+  pinSession(holds: string): () => void {
+    if (this.pinned !== undefined) throw new StewardError('INTERNAL', `the Postgres session is pinned already (for ${this.pinned})`);
+    this.pinned = holds;
+    return () => {
+      if (this.pinned === holds) this.pinned = undefined;
+    };
+  }
+
   /** Sends a text as one simple-protocol request (one round trip for several statements). */
   simple(text: string): BridgeReply & { ok: true } {
-    const reply = this.bridge.request({ op: 'simple', text, inTx: this.depth > 0 });
+    const reply = this.bridge.request({ op: 'simple', text, inTx: this.depth > 0, pinned: this.pinned });
     if (!reply.ok) throw this.failure(reply.error);
     return reply;
   }
@@ -171,7 +187,7 @@ export class PgDatabase implements SqlDatabase {
       name = `steward_${++this.nameCounter}`;
       this.names.set(text, name);
     }
-    const reply = this.bridge.request({ op: 'query', text, values, array, name, inTx: this.depth > 0 });
+    const reply = this.bridge.request({ op: 'query', text, values, array, name, inTx: this.depth > 0, pinned: this.pinned });
     if (!reply.ok) throw this.failure(reply.error);
     if (this.depth > 0 && reply.rowCount > 0 && WRITES.has(reply.command ?? '')) this.wrote = true;
     return reply;

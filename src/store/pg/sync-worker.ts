@@ -136,6 +136,10 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
     if (req.inTx) {
       return { id: req.id, ok: false, error: { message: `the connection was lost inside a transaction, which the server rolled back (${conn.broken ?? 'not connected'})`, connection: true } };
     }
+    // Session state (a session advisory lock) died with the connection: a new one would act without it.
+    if (req.pinned) {
+      return { id: req.id, ok: false, error: { message: `the connection was lost while it held ${req.pinned}, which went with it (${conn.broken ?? 'not connected'}); not reconnecting until that is let go`, connection: true } };
+    }
     if (conn.client) await conn.client.end().catch(() => undefined);
     conn.client = null;
     try {
