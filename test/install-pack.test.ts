@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { onPostgres } from './support/backend.js';
 import { REPO_ROOT, tempDir } from './support/helpers.js';
 
 const npm = (cwd: string, args: string[]) =>
@@ -45,7 +46,9 @@ test('npm pack → install the tarball into a temp prefix → steward --version 
   assert.equal(init.status, 0, init.stderr);
   const out = JSON.parse(init.stdout) as { workspace: string; mcp_server: { command: string; args: string[] } };
   assert.equal(realpathSync(out.workspace), realpathSync(ws));
-  assert.ok(existsSync(join(ws, '.steward/queue.db')) && existsSync(join(ws, 'TASKS.md')));
+  assert.ok(existsSync(join(ws, '.steward/config.yaml')) && existsSync(join(ws, 'TASKS.md')));
+  // The queue is the SQLite file, or (under test:pg) a schema on the server and no file at all.
+  assert.equal(existsSync(join(ws, '.steward/queue.db')), !onPostgres);
   // The MCP command init prints is absolute and runs this installation.
   assert.equal(out.mcp_server.command, process.execPath);
   assert.ok(realpathSync(out.mcp_server.args[0]!).startsWith(realpathSync(prefix)), out.mcp_server.args[0]);

@@ -11,6 +11,7 @@ import { openStore } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { isAlive, waitFor } from './helpers/processes.js';
+import { holdWriteLock } from './support/backend.js';
 import { CLI } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
@@ -68,13 +69,13 @@ describe('a babysitter that dies', () => {
     const [cliPid] = await fakePids(sb);
     await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid === cliPid ? true : undefined));
     const holder = openStore(sb.ws.dbPath);
-    holder.db.exec('BEGIN IMMEDIATE');
+    const release = holdWriteLock(holder);
     try {
       await waitFor('the outbox entry', () => (existsSync(outboxPath(sb.ws.outboxDir, run.id)) ? true : undefined));
       w.child.kill('SIGKILL');
       assert.deepEqual(await w.exited, [null, 'SIGKILL']);
     } finally {
-      holder.db.exec('ROLLBACK');
+      release();
       holder.close();
     }
     assert.equal(runOf(sb, run.id).status, 'running', 'the babysitter died before its write');
@@ -98,9 +99,9 @@ describe('a babysitter that dies', () => {
     await fakePids(sb);
     await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid ? true : undefined));
     const holder = openStore(sb.ws.dbPath);
-    holder.db.exec('BEGIN IMMEDIATE');
+    const release = holdWriteLock(holder);
     const r = await done.finally(() => {
-      holder.db.exec('ROLLBACK');
+      release();
       holder.close();
     });
     store.close();

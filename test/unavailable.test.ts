@@ -8,22 +8,25 @@ import type { StewardError } from '../src/core/errors.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
+import { sqliteOnly } from './support/backend.js';
 import { at, cli, snapshot, tempDir } from './support/helpers.js';
 
-/** Mounts a tmpfs of `size` at a fresh folder; null where this machine does not allow it (not root). */
+const mounted: string[] = [];
+/** Mounts a tmpfs of `size` at a fresh folder (unmounted after the file); null where this machine does not allow it (not root). */
 function mountTmpfs(size: string): string | null {
   const dir = tempDir('steward-mnt-');
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  return r.status === 0 ? dir : null;
+  if (r.status !== 0) return null;
+  mounted.push(dir);
+  return dir;
 }
-const mounted: string[] = [];
 after(() => {
   for (const dir of mounted) spawnSync('umount', [dir]);
 });
 const unavailable = (e: StewardError) => e.code === 'UNAVAILABLE';
 
 describe('disk full', () => {
-  test('simulated at SQLite (max_page_count): UNAVAILABLE, the failed transaction leaves no trace', () => {
+  test('simulated at SQLite (max_page_count): UNAVAILABLE, the failed transaction leaves no trace', sqliteOnly('max_page_count and page_count are SQLite pragmas'), () => {
     const store = openStore(join(tempDir(), 'q.db'));
     addTask(store, { title: 'before' }, at(1));
     const pages = store.db.pragma('page_count', { simple: true }) as number;
@@ -35,9 +38,9 @@ describe('disk full', () => {
     store.close();
   });
 
-  const fs = mountTmpfs('1m');
-  test('a real full file system: writes fail with UNAVAILABLE (exit 5 from the CLI), the database stays sound', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
-    mounted.push(fs!);
+  const onServer = sqliteOnly('the database file on a full file system (on Postgres the queue is on the server, not in the workspace)');
+  const fs = onServer.skip ? null : mountTmpfs('1m');
+  test('a real full file system: writes fail with UNAVAILABLE (exit 5 from the CLI), the database stays sound', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)', ...onServer }, () => {
     const ws = join(fs!, 'ws');
     mkdirSync(ws);
     assert.equal(cli(['init'], { cwd: ws }).code, 0);
@@ -84,9 +87,9 @@ describe('read-only storage', () => {
     ro.close();
   });
 
-  const fs = mountTmpfs('8m');
-  test('a file system remounted read-only under a workspace: exit 5 UNAVAILABLE, nothing corrupted', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
-    mounted.push(fs!);
+  const onServer = sqliteOnly('the database file on a read-only file system (on Postgres the queue is on the server, not in the workspace)');
+  const fs = onServer.skip ? null : mountTmpfs('8m');
+  test('a file system remounted read-only under a workspace: exit 5 UNAVAILABLE, nothing corrupted', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)', ...onServer }, () => {
     const ws = join(fs!, 'ws');
     mkdirSync(ws);
     assert.equal(cli(['init'], { cwd: ws }).code, 0);
@@ -114,7 +117,6 @@ describe('read-only storage', () => {
 describe('disk full during a run', () => {
   const fs = mountTmpfs('4m');
   test('the agent fills the disk: the log stops (ENOSPC), `steward work` lives, the outcome is kept and the truncation recorded', { skip: fs ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
-    mounted.push(fs!);
     const ws = join(fs!, 'ws');
     mkdirSync(ws);
     assert.equal(cli(['init'], { cwd: ws }).code, 0);

@@ -131,15 +131,9 @@ export function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
   return profile?.leaseSeconds ?? Math.max(5, Math.round(run.lease_ms / 1000));
 }
 
-/** Runs `fn` with the store's after-commit hook (the wake-up ping to `steward up`) off: for writes the tick has nothing to do about. */
+/** Runs `fn` without waking `steward up` (no ping, no Postgres NOTIFY): for writes the tick has nothing to do about. */
 export function withoutWakeUp<T>(store: Store, fn: () => T): T {
-  const hook = store.afterCommit;
-  store.afterCommit = undefined;
-  try {
-    return fn();
-  } finally {
-    store.afterCommit = hook;
-  }
+  return store.quietly(fn);
 }
 
 const notStarted = (error: string): ProcessResult => ({ ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error });

@@ -167,6 +167,23 @@ export class Store {
     return out;
   }
 
+  /**
+   * Runs `fn` with no wake-up for its commits: the after-commit hook (the ping to `steward up`) off and, on Postgres,
+   * no NOTIFY on the queue's channel either — for writes the tick has nothing to decide on (a babysitter's start).
+   */
+  quietly<T>(fn: () => T): T {
+    const hook = this.afterCommit;
+    const announce = this.db.announce;
+    this.afterCommit = undefined;
+    if (announce !== undefined) this.db.announce = false;
+    try {
+      return fn();
+    } finally {
+      this.afterCommit = hook;
+      if (announce !== undefined) this.db.announce = announce;
+    }
+  }
+
   /** Runs a read outside a write transaction, translating driver errors. */
   read<T>(fn: () => T): T {
     try {

@@ -23,6 +23,11 @@ export interface SqlTransaction<F extends (...args: never[]) => unknown> {
 export interface SqlDatabase {
   /** 'sqlite' or 'postgres': the few statements that differ are chosen by it. */
   readonly dialect?: 'sqlite' | 'postgres';
+  /**
+   * Postgres only: whether a committed write NOTIFYs the queue's channel (default true). Off for the writes no
+   * `steward up` should wake for (Store.quietly); SQLite has no NOTIFY (its wake-up is the after-commit ping).
+   */
+  announce?: boolean;
   prepare(sql: string): SqlStatement;
   exec(sql: string): unknown;
   pragma(source: string, options?: { simple?: boolean }): unknown;

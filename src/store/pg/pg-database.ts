@@ -49,6 +49,8 @@ export class PgDatabase implements SqlDatabase {
   private readonly commitWrite: string;
   /** The open transaction changed a row (an INSERT, UPDATE or DELETE with a row count): its commit notifies. */
   private wrote = false;
+  /** While false, a committed write does not NOTIFY (Store.quietly: writes no `steward up` should wake for). */
+  announce = true;
   private readonly bridge: SyncBridge;
   private depth = 0;
   /** What this connection's session holds while pinned (pinSession): no silent reconnect meanwhile. */
@@ -226,7 +228,7 @@ export class PgDatabase implements SqlDatabase {
       // not: two `steward up` would otherwise wake each other for ever). A NOTIFY in an aborted transaction fails.
       let commit: BridgeReply & { ok: true };
       try {
-        commit = this.simple(this.wrote ? this.commitWrite : 'COMMIT');
+        commit = this.simple(this.wrote && this.announce ? this.commitWrite : 'COMMIT');
       } catch (err) {
         if (err instanceof StewardError && err.details.postgres === '25P02') {
           throw new StewardError('INTERNAL', 'postgres: the transaction was rolled back at COMMIT (a statement in it failed and its error was caught)');
