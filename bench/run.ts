@@ -111,6 +111,11 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
 }
 
 async function main(): Promise<void> {
+  // The SQLite sections measure SQLite files (beside raw better-sqlite3 reading the same file); the postgres section
+  // starts a cluster of its own and names it. A STEWARD_DATABASE_URL in the environment (a user's shell, `npm run
+  // test:pg`) must not turn half a section into Postgres — neither here nor in the CLI processes the sections start.
+  delete process.env.STEWARD_DATABASE_URL;
+  delete process.env.STEWARD_DATABASE_SCHEMA;
   const argv = process.argv.slice(2);
   const { o, only, out } = parseOptions(argv);
   const viaNpm = process.env.npm_lifecycle_event === 'bench';

@@ -1,5 +1,5 @@
 // The database file deleted or replaced while `steward up` runs: writes refused (UNAVAILABLE), /healthz 503, said loudly;
-// and the CLI never creates a queue.db outside `init`.
+// and the CLI never creates a queue.db outside `init` (on Postgres: never a queue's schema).
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
@@ -9,7 +9,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { defaultConfig } from '../src/config/schema.js';
 import { openStore } from '../src/store/open-store.js';
 import { startUp } from '../src/up/up.js';
+import { quoteIdent } from '../src/store/pg/pg-migrations.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
+import { onPostgres, sqliteOnly } from './support/backend.js';
 import { cli, tempDir } from './support/helpers.js';
 import { fails, ok } from './support/mcp.js';
 
@@ -36,7 +38,7 @@ async function upWithClient() {
 }
 
 for (const how of ['deleted', 'replaced'] as const) {
-  test(`queue.db ${how} while up runs: MCP writes are UNAVAILABLE, /healthz 503, the tick says so loudly`, async () => {
+  test(`queue.db ${how} while up runs: MCP writes are UNAVAILABLE, /healthz 503, the tick says so loudly`, sqliteOnly(`the database file ${how} under a running process`), async () => {
     const s = await upWithClient();
     ok(await s.propose('before'));
     assert.equal((await fetch(`${s.up.url}/healthz`)).status, 200);
@@ -61,7 +63,7 @@ for (const how of ['deleted', 'replaced'] as const) {
   });
 }
 
-test('the CLI never creates a queue.db outside init: a missing database is a clear UNAVAILABLE (exit 5)', () => {
+test('the CLI never creates a queue.db outside init: a missing database is a clear UNAVAILABLE (exit 5)', sqliteOnly('the queue.db file deleted'), () => {
   const ws = tempDir();
   assert.equal(cli(['init'], { cwd: ws }).code, 0);
   const db = `${ws}/.steward/queue.db`;
@@ -76,4 +78,31 @@ test('the CLI never creates a queue.db outside init: a missing database is a cle
   assert.equal(cli(['init'], { cwd: ws }).code, 0);
   assert.equal(existsSync(db), true, 'init creates it');
   assert.equal(cli(['list'], { cwd: ws }).code, 0);
+});
+
+// The same rule on Postgres, where the queue is a schema: dropped, every command but init refuses and creates nothing.
+test('on Postgres the CLI never creates a queue outside init: a dropped schema is a clear UNAVAILABLE (exit 5)', { skip: onPostgres ? false : 'Postgres only: the queue as a schema' }, () => {
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  assert.equal(cli(['add', 'one'], { cwd: ws }).code, 0);
+  const store = openStore(`${ws}/.steward/queue.db`);
+  try {
+    const schema = store.backend!.schema;
+    const schemaExists = () => (store.db.prepare('SELECT COUNT(*) AS n FROM pg_namespace WHERE nspname = ?').get(schema) as { n: number }).n === 1;
+    assert.ok(schemaExists());
+    store.db.exec(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+    for (const args of [['add', 'two'], ['list'], ['tick'], ['claim', '--agent', 'a']]) {
+      const r = cli(args, { cwd: ws });
+      assert.equal(r.code, 5, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^error UNAVAILABLE: no steward queue in schema ${schema} .*steward init`));
+      assert.equal(schemaExists(), false, `${args[0]} created the schema again`);
+    }
+    assert.equal(cli(['init'], { cwd: ws }).code, 0);
+    assert.equal(schemaExists(), true, 'init creates it');
+    const list = cli(['list', '--json'], { cwd: ws });
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stdout, /"one"/, 'an empty queue, not the dropped one');
+  } finally {
+    store.close();
+  }
 });

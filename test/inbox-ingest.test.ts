@@ -82,7 +82,9 @@ describe('ingestInbox', () => {
     const { store, inbox, now } = setup();
     const path = drop(inbox, 'slow.md', '---\ntitle: slow\n---\n', 0);
     assert.deepEqual(ingestInbox(store, at(now), inbox).waiting, ['slow.md']);
-    const mtime = statSync(path).mtimeMs;
+    // The clock is whole ms, as the store's timestamps are (a fractional one is no column's value on Postgres's bigint):
+    // ceil(mtime) + 999 is still under a second after the fractional mtime, ceil(mtime) + 1000 at least a second.
+    const mtime = Math.ceil(statSync(path).mtimeMs);
     assert.equal(ingestInbox(store, at(mtime + 999), inbox).ingested.length, 0);
     assert.equal(ingestInbox(store, at(mtime + 1000), inbox).ingested.length, 1);
   });

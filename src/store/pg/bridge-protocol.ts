@@ -14,6 +14,8 @@ export interface ConnectionSpec {
   url: string;
   /** The schema it works in (search_path; created when missing), or null for the server's default. */
   schema: string | null;
+  /** Create `schema` when it is missing (default). False for a store that must find an existing queue. */
+  createSchema?: boolean;
   /** Session settings sent at connect (startup options `-c name=value`). */
   settings: Record<string, string>;
   applicationName: string;

@@ -16,6 +16,8 @@ export interface PgDatabaseOptions {
   url: string;
   /** The queue's schema (created when missing; the connection's search_path). Default 'steward'. */
   schema?: string;
+  /** Create the schema when it is missing (default true); false for a store that must find an existing queue. */
+  createSchema?: boolean;
   /**
    * How long a writer waits for the queue's lock (and any row or table lock) before BUSY, ms: Postgres's
    * lock_timeout, as busy_timeout is SQLite's. Default 5000; 0 waits for ever.
@@ -71,6 +73,7 @@ export class PgDatabase implements SqlDatabase {
     this.bridge = new SyncBridge({
       url: options.url,
       schema: this.schema,
+      createSchema: options.createSchema ?? true,
       applicationName: options.applicationName ?? 'steward',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       settings: { lock_timeout: String(this.busyTimeoutMs) },

@@ -94,9 +94,12 @@ export class ServerClock {
 /** Opens the queue in Postgres; `make` builds the Store (open-store.ts) around the connection and its backend. */
 export function openPgStore<S>(path: string, url: string, options: PgStoreOptions, make: (db: SqlDatabase, backend: StoreBackend) => S): S {
   const schema = resolveSchema(path, options.schema);
-  const db = connectPg(url, schema, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+  // A store that must find an existing queue creates nothing: a command refused for want of a queue leaves no empty
+  // schema behind (as on SQLite it leaves no empty queue.db).
+  const existing = Boolean(options.mustExist || options.readonly);
+  const db = connectPg(url, schema, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, createSchema: !existing });
   try {
-    if (options.mustExist || options.readonly) {
+    if (existing) {
       if (pgVersion(db, schema) === null) {
         throw new StewardError('UNAVAILABLE', `no steward queue in schema ${schema} of ${safeUrl(url)} (run \`steward init\` to start an empty queue there)`, { schema });
       }

@@ -26,6 +26,11 @@ export interface BridgeOptions {
   url: string;
   /** The schema the connection works in (search_path; created when missing). Null: the server's default. */
   schema: string | null;
+  /**
+   * Create `schema` when it is missing (default true). False for a store that must find an existing queue
+   * (`mustExist`, `readonly`): a command that refuses to run without a queue leaves nothing behind, not even an empty schema.
+   */
+  createSchema?: boolean;
   applicationName?: string;
   /** Connect timeout (ms). Default 10,000. */
   connectTimeoutMs?: number;
@@ -127,6 +132,7 @@ export class SyncBridge {
     const spec: ConnectionSpec = {
       url: options.url,
       schema: options.schema,
+      createSchema: options.createSchema ?? true,
       settings: options.settings ?? {},
       applicationName: options.applicationName ?? 'steward',
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,

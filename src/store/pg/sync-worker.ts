@@ -81,7 +81,7 @@ async function connect(conn: Connection): Promise<void> {
   });
   try {
     await c.connect();
-    if (spec.schema) {
+    if (spec.schema && spec.createSchema !== false) {
       const found = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [spec.schema]);
       if (found.rowCount === 0) {
         try {
