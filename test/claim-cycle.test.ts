@@ -157,3 +157,21 @@ test('the common claim is one read and two writes: the pause and the file lease 
   assert.equal(claimTask(leased, { agent: 'w' }, at(12)).task, null);
   for (const s of [store, empty, leased]) s.close();
 });
+
+test('a completion reads less than the whole run and task, yet returns both exactly as the database holds them after', () => {
+  const store = tempStore();
+  const plain = addTask(store, { title: 'plain', then: [{ title: 'its follow-up' }] }, at(1)).task;
+  const reviewed = addTask(store, { title: 'reviewed', review: true }, at(2)).task;
+  for (const [task, to] of [[plain, 'done'], [reviewed, 'review']] as const) {
+    const c = claimTask(store, { agent: 'w' }, at(10), { host: 'h', pid: 7, pgid: 7, proc_start: 'boot:1' });
+    assert.equal(c.task?.id, task.id);
+    const runId = c.task ? c.run.id : 0;
+    store.db.prepare("UPDATE runs SET log_path = '/logs/x', model = 'm1', late_json = '{\"a\":1}' WHERE id = ?").run(runId);
+    const out = completeRun(store, { run_id: runId, summary: `ok ${task.id}`, cost_usd: 0.25, tokens_in: 3, tokens_out: 4, turns: 2, session_id: 's', exit_code: 0 }, at(20));
+    assert.equal(out.task.status, to);
+    assert.deepEqual(out.task, store.tasks.get(task.id), `${to}: the returned task is the stored one`);
+    assert.deepEqual(out.run, store.runs.get(runId), `${to}: the returned run is the stored one`);
+    assert.notEqual(out.run.finish_after_event, null, 'the completion\'s place in the timeline');
+  }
+  store.close();
+});

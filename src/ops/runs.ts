@@ -325,7 +325,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx, facts.hasDependents) : [];
-    return { task: done, run: { ...run, ...finished, status: 'finished' as const }, spawned };
+    return { task: done, run: { ...run, ...finished, finish_after_event: facts.lastEventId, status: 'finished' as const }, spawned };
   });
 }
 

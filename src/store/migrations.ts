@@ -1,7 +1,13 @@
 // Numbered, append-only schema migrations, recorded in schema_migrations.
 import type { Database } from 'better-sqlite3';
 
-const STATES = "'pending','ready','running','review','done','failed','blocked','cancelled'";
+const STATE_LIST = ['pending', 'ready', 'running', 'review', 'done', 'failed', 'blocked', 'cancelled'] as const;
+const STATES = STATE_LIST.map((s) => `'${s}'`).join(',');
+/** The tasks table's columns at version 13, in order (what migration 14 copies). */
+const TASK_TABLE_COLUMNS = `id, project, title, goal, type, agent, priority, status, after_json, then_json, requires_json, verify_json,
+    review, max_attempts, attempts, timeout_seconds, key, source, created_by, result, error, question, answer, feedback, blocked_kind,
+    run_after, parent_id, proposal_id, current_run_id, created_at, updated_at, finished_at, last_run_id, last_event_id, ready_at,
+    complexity, has_paths`;
 
 /** Migration N is MIGRATIONS[N-1]. Never edit a released one: append. */
 export const MIGRATIONS: readonly string[] = [
@@ -224,7 +230,66 @@ export const MIGRATIONS: readonly string[] = [
   // cycle, 13-14 µs of CPU) for budget and board queries made a few times a minute. Run ids grow with start times, so
   // those queries read an id range found by a binary search on the primary key (store/run-start.ts).
   `DROP INDEX runs_by_start;`,
+  // 14: the tasks table rebuilt (https://www.sqlite.org/lang_altertable.html, the 12 steps; migrate() turns foreign keys
+  // off around it) with its status CHECK as a chain of comparisons. `status IN (8 values)` made SQLite build an
+  // ephemeral table for the list on every UPDATE that writes status (two per claim+complete cycle); with 2 values or
+  // fewer it compares directly, so the 8 are spelled out. Same columns in the same order, the same indexes.
+  `
+  CREATE TABLE tasks_rebuilt (
+    id INTEGER PRIMARY KEY,
+    project TEXT NOT NULL DEFAULT 'default',
+    title TEXT NOT NULL,
+    goal TEXT NOT NULL DEFAULT '',
+    type TEXT NOT NULL DEFAULT 'code',
+    agent TEXT NOT NULL DEFAULT 'any',
+    priority INTEGER NOT NULL DEFAULT 50,
+    status TEXT NOT NULL CHECK (${STATE_LIST.map((s) => `status = '${s}'`).join(' OR ')}),
+    after_json TEXT NOT NULL DEFAULT '[]',
+    then_json TEXT NOT NULL DEFAULT '[]',
+    requires_json TEXT NOT NULL DEFAULT '[]',
+    verify_json TEXT NOT NULL DEFAULT '[]',
+    review INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 3,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    timeout_seconds INTEGER,
+    key TEXT UNIQUE,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    question TEXT,
+    answer TEXT,
+    feedback TEXT,
+    blocked_kind TEXT,
+    run_after INTEGER NOT NULL DEFAULT 0,
+    parent_id INTEGER REFERENCES tasks(id),
+    proposal_id INTEGER,
+    current_run_id INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    last_run_id INTEGER,
+    last_event_id INTEGER,
+    ready_at INTEGER,
+    complexity TEXT,
+    has_paths INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO tasks_rebuilt (${TASK_TABLE_COLUMNS}) SELECT ${TASK_TABLE_COLUMNS} FROM tasks;
+  DROP TABLE tasks;
+  ALTER TABLE tasks_rebuilt RENAME TO tasks;
+  CREATE INDEX tasks_pending ON tasks(id) WHERE status = 'pending';
+  CREATE INDEX tasks_blocked ON tasks(id) WHERE status = 'blocked';
+  CREATE INDEX tasks_review ON tasks(id) WHERE status = 'review';
+  CREATE INDEX tasks_failed ON tasks(id) WHERE status = 'failed';
+  CREATE INDEX tasks_by_order ON tasks(priority, id);
+  CREATE INDEX tasks_by_project ON tasks(project, priority, id);
+  CREATE INDEX tasks_live ON tasks(priority, created_at, id, status) WHERE status IN ('ready', 'running');
+  CREATE INDEX tasks_with_paths ON tasks(status, id) WHERE has_paths = 1;
+  `,
 ];
+
+/** Migrations that rebuild a table others reference: applied with foreign keys off (a DROP TABLE would fail them). */
+const REBUILDS: ReadonlySet<number> = new Set([14]);
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
 export function migrate(db: Database): number {
@@ -233,16 +298,32 @@ export function migrate(db: Database): number {
   let applied = 0;
   MIGRATIONS.forEach((sql, index) => {
     const version = index + 1;
+    const rebuild = REBUILDS.has(version);
     const run = db.transaction(() => {
       const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version);
       if (done) return false;
+      const broken = rebuild ? foreignKeyProblems(db) : 0;
       db.exec(sql);
+      // Step 10 of the rebuild: it must not leave a reference dangling that was whole before (rolled back if it did).
+      if (rebuild && foreignKeyProblems(db) > broken) throw new Error(`migration ${version} left foreign keys broken (PRAGMA foreign_key_check)`);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
       return true;
     });
-    if (run.immediate()) applied++;
+    // PRAGMA foreign_keys is a no-op inside a transaction: switched off before it, back on after, whatever happened.
+    const keysOn = rebuild && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (keysOn) db.pragma('foreign_keys = OFF');
+    try {
+      if (run.immediate()) applied++;
+    } finally {
+      if (keysOn) db.pragma('foreign_keys = ON');
+    }
   });
   return applied;
+}
+
+/** How many rows PRAGMA foreign_key_check reports (references to a row that does not exist). */
+function foreignKeyProblems(db: Database): number {
+  return (db.pragma('foreign_key_check') as unknown[]).length;
 }
 
 /** Whether every migration is recorded as applied (versions 1…N, N = this code's): then there is nothing to do. */

@@ -47,6 +47,19 @@ export const RUN_COLUMNS = [
   'claimed_by', 'claim_after_event', 'finished_by', 'finish_after_event', 'turns', 'model',
 ] as const;
 
+/**
+ * What a completion reads of its run: every column but the ones finishing writes. Those (outcome … finish_after_event)
+ * are null while a run is running (only finish, cancel and reap write them, each ending the run) and the completion
+ * overwrites every one of them, so reading them would only build values to throw away.
+ */
+export const LIVE_RUN_COLUMNS = [
+  'id', 'task_id', 'agent', 'status', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid',
+  'late_json', 'log_path', 'proc_start', 'claimed_by', 'claim_after_event', 'model',
+] as const;
+
+/** What a completion reads of its task: every column but the four its transition overwrites (result, error, finished_at, updated_at). */
+export const COMPLETING_TASK_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'result' && c !== 'error' && c !== 'finished_at' && c !== 'updated_at');
+
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
 export function selectList(columns: readonly string[], alias: string): string {
   return columns.map((c) => `${alias}.${c}`).join(', ');
@@ -88,6 +101,89 @@ export function taskFromArray(a: unknown[]): Task {
     updated_at: a[30] as number,
     finished_at: a[31] as number | null,
     complexity: a[32] as Task['complexity'],
+  };
+}
+
+/**
+ * Maps a raw row in LIVE_RUN_COLUMNS order to a Run whose finish fields are null (as they are on a running run; see
+ * LIVE_RUN_COLUMNS). Only for a completion, which writes them all.
+ */
+export function liveRunFromArray(a: unknown[]): Run {
+  return {
+    id: a[0] as number,
+    task_id: a[1] as number,
+    agent: a[2] as string,
+    status: a[3] as Run['status'],
+    outcome: null,
+    failure_kind: null,
+    lease_ms: a[4] as number,
+    lease_expires_at: a[5] as number,
+    heartbeat_at: a[6] as number,
+    started_at: a[7] as number,
+    finished_at: null,
+    host: a[8] as string | null,
+    pid: a[9] as number | null,
+    pgid: a[10] as number | null,
+    exit_code: null,
+    error: null,
+    summary: null,
+    evidence: null,
+    artifacts: null,
+    late: json(a[11], null),
+    cost_usd: null,
+    tokens_in: null,
+    tokens_out: null,
+    session_id: null,
+    log_path: a[12] as string | null,
+    proc_start: a[13] as string | null,
+    claimed_by: a[14] as string | null,
+    claim_after_event: a[15] as number | null,
+    finished_by: null,
+    finish_after_event: null,
+    turns: null,
+    model: a[16] as string | null,
+  };
+}
+
+/**
+ * Maps a raw row in COMPLETING_TASK_COLUMNS order to a Task whose result, error, finished_at and updated_at are null
+ * (not read). Only for a completion, whose transition writes all four.
+ */
+export function completingTaskFromArray(a: unknown[]): Task {
+  return {
+    id: a[0] as number,
+    project: a[1] as string,
+    title: a[2] as string,
+    goal: a[3] as string,
+    type: a[4] as string,
+    agent: a[5] as string,
+    priority: a[6] as number,
+    status: a[7] as Task['status'],
+    after: json(a[8], []),
+    then: json(a[9], []),
+    requires: json(a[10], []),
+    verify: json(a[11], []),
+    review: a[12] === 1,
+    max_attempts: a[13] as number,
+    attempts: a[14] as number,
+    timeout_seconds: a[15] as number | null,
+    key: a[16] as string | null,
+    source: a[17] as string,
+    created_by: a[18] as string,
+    result: null,
+    error: null,
+    question: a[19] as string | null,
+    answer: a[20] as string | null,
+    feedback: a[21] as string | null,
+    blocked_kind: a[22] as Task['blocked_kind'],
+    run_after: a[23] as number,
+    parent_id: a[24] as number | null,
+    proposal_id: a[25] as number | null,
+    current_run_id: a[26] as number | null,
+    created_at: a[27] as number,
+    updated_at: null as unknown as number,
+    finished_at: null,
+    complexity: a[28] as Task['complexity'],
   };
 }
 

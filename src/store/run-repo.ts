@@ -1,7 +1,10 @@
 // SQL for runs (attempts) and their leases.
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Run, Task } from '../core/types.js';
-import { jsonColumn, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import {
+  COMPLETING_TASK_COLUMNS, completingTaskFromArray, jsonColumn, LIVE_RUN_COLUMNS, liveRunFromArray, RUN_COLUMNS, runFromArray, selectList,
+  TASK_COLUMNS, taskFromArray,
+} from './rows.js';
 import { RunStartSearch } from './run-start.js';
 import { inState, LIVE_INDEX_WHERE } from './state-index.js';
 import { TableWriter } from './statements.js';
@@ -30,6 +33,8 @@ export interface CompletionFacts {
   branchState: string | null;
   /** Some task depends on this one. */
   hasDependents: boolean;
+  /** The task's newest event: where the completion sits in its timeline (what finish writes as finish_after_event). */
+  lastEventId: number | null;
 }
 
 /** Reads and writes the runs table. */
@@ -53,11 +58,12 @@ export class RunRepo {
       withTask: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')} FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
       // withTask plus the three facts a completion decides on, in one statement instead of four: whether the agent is
       // flagged as misconfigured (a completion clears it), the task's branch state (unmerged: the task waits in
-      // review) and whether any task depends on it (then they may be promoted).
-      forCompletion: rows(`SELECT ${R}, ${selectList(TASK_COLUMNS, 't')},
+      // review) and whether any task depends on it (then they may be promoted). Without the columns the completion
+      // overwrites (rows.ts: LIVE_RUN_COLUMNS, COMPLETING_TASK_COLUMNS): 48 values where all of both were 68.
+      forCompletion: rows(`SELECT ${selectList(LIVE_RUN_COLUMNS, 'r')}, ${selectList(COMPLETING_TASK_COLUMNS, 't')},
           (SELECT a.config_error IS NOT NULL FROM agents a WHERE a.name = r.agent),
           (SELECT b.state FROM task_branches b WHERE b.task_id = r.task_id),
-          EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = r.task_id)
+          EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = r.task_id), t.last_event_id
         FROM runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.id = ?`),
       // The run row is the audit record of the completion: who finished it, and the task's newest event by then.
       finish: db.prepare(`UPDATE runs SET status = 'finished', outcome = ?, failure_kind = ?, finished_at = ?, summary = ?,
@@ -134,18 +140,22 @@ export class RunRepo {
     return { run: runFromArray(row), task: taskPart[0] === null ? undefined : taskFromArray(taskPart) };
   }
 
-  /** withTask, and what completing the run depends on besides (see the statement). */
+  /**
+   * withTask, and what completing the run depends on besides (see the statement), without what a completion
+   * overwrites: the run's finish fields and the task's result, error, finished_at and updated_at come back null.
+   */
   forCompletion(id: number): (RunWithTask & CompletionFacts) | undefined {
     const row = this.s.forCompletion.get(id) as Raw | undefined;
     if (!row) return undefined;
-    const end = RUN_COLUMNS.length + TASK_COLUMNS.length;
-    const taskPart = row.slice(RUN_COLUMNS.length, end);
+    const end = LIVE_RUN_COLUMNS.length + COMPLETING_TASK_COLUMNS.length;
+    const taskPart = row.slice(LIVE_RUN_COLUMNS.length, end);
     return {
-      run: runFromArray(row),
-      task: taskPart[0] === null ? undefined : taskFromArray(taskPart),
+      run: liveRunFromArray(row),
+      task: taskPart[0] === null ? undefined : completingTaskFromArray(taskPart),
       agentFlagged: row[end] === 1 || row[end] === true, // Postgres answers booleans as booleans
       branchState: (row[end + 1] ?? null) as string | null,
       hasDependents: row[end + 2] === 1 || row[end + 2] === true,
+      lastEventId: (row[end + 3] ?? null) as number | null,
     };
   }
 

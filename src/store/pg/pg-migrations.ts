@@ -172,6 +172,9 @@ export const PG_BASE = `
 export const PG_LATER: readonly string[] = [
   // 13: runs_by_start goes (store/run-start.ts finds runs started since T as a primary-key range instead).
   'DROP INDEX runs_by_start;',
+  // 14: SQLite rebuilt its tasks table to write the status CHECK as a chain of comparisons (its IN over 8 values built a
+  // temporary table on every status update). Postgres checks `IN (…)` as it is: nothing to change.
+  'SELECT 1;',
 ];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
