@@ -2,13 +2,16 @@
 // Bundles the `steward` CLI (src/cli/main.ts) with esbuild into dist/src/cli/steward.cjs (the bin; CommonJS): one
 // file for what every command needs, plus a chunk per lazily imported part (each command's module, the MCP SDK,
 // execa, the tick, the runner…), so `steward list` reads a few files instead of ~160 (zod alone was 95).
-// better-sqlite3 stays external (a native addon); every other dependency is bundled. Runs after `tsc` in
+// Every dependency is bundled, better-sqlite3's JavaScript included (its addon is loaded by path: src/store/native-binding.ts;
+// `bindings`, its search for the addon, stays external and unused). The chunks of the hot path are then packed
+// into the bin (scripts/pack-chunks.mjs). Runs after `tsc` in
 // `npm run build`. dist/bundle-meta.json (esbuild's metafile; not packed) says which sources went into which chunk:
 // test/cli-startup.test.ts maps the chunks a command loads back to their modules with it.
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, transform } from 'esbuild';
+import { hotChunks, packChunks } from './pack-chunks.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, 'dist/src/cli');
@@ -58,7 +61,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3'],
+  external: ['bindings'],
   legalComments: 'none',
   metafile: true,
   write: false,
@@ -98,4 +101,21 @@ writeFileSync(
 );
 const meta = result.metafile;
 meta.outputs = Object.fromEntries(Object.entries(meta.outputs).map(([k, v]) => [toCjs(k), v]));
+// What `list`, `show`, `claim` and `complete` import() on their way (test/cli-startup.test.ts checks they load no
+// chunk file): packed into the bin with every chunk these import statically.
+const HOT = [
+  'src/cli/early-waiter.ts',
+  'src/cli/cli.ts',
+  'src/config/config-cache.ts',
+  'src/config/config-file.ts',
+  'src/config/config-policy.ts',
+  'src/store/open-store.ts',
+  'src/workspace/workspace.ts',
+  'src/workspace/wake-socket.ts',
+  'src/cli/commands/read.ts',
+  'src/cli/commands/runs.ts',
+];
+const OUT_REL = relative(ROOT, OUT).split('\\').join('/');
+meta.packed = hotChunks(meta, OUT_REL, HOT);
+packChunks(OUT, 'steward.cjs', meta.packed, readdirSync(OUT).filter((n) => n.startsWith(CHUNK_PREFIX)));
 writeFileSync(join(ROOT, 'dist/bundle-meta.json'), JSON.stringify(meta));

@@ -59,13 +59,20 @@ describe('CLI start-up', () => {
     assert.ok(sourcesOf(help.modules).includes('src/cli/commands/mcp.ts'));
   });
 
-  test('the bin is the CommonJS bundle: it loads its chunks and better-sqlite3 (with its own requires), no per-file tsc output; --version loads no config, zod or SQLite (the early waiter’s workspace lookup is allowed)', () => {
-    const { code, modules } = modulesLoadedBy(ws, ['list', '--json']);
-    assert.equal(code, 0);
-    const files = modules.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m).slice(REPO_ROOT.length).replace(/^\//, ''));
-    assert.deepEqual(files.filter((f) => !/^dist\/src\/cli\/(steward|chunk-\w+)\.cjs$/.test(f) && !/^node_modules\/(better-sqlite3|bindings|file-uri-to-path)\//.test(f)), []);
-    assert.ok(files.includes('node_modules/better-sqlite3/lib/index.js'));
-    assert.ok(Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'dist/bundle-meta.json'), 'utf8')).inputs as object).some((s) => s.startsWith('node_modules/zod/')), 'zod is bundled');
+  test('the bin is the CommonJS bundle: list, show, claim and complete run from the bin alone (their chunks packed into it, better-sqlite3\'s JavaScript bundled; only its addon is another file), no per-file tsc output; --version loads no config, zod or SQLite (the early waiter’s workspace lookup is allowed)', () => {
+    const meta = JSON.parse(readFileSync(join(REPO_ROOT, 'dist/bundle-meta.json'), 'utf8')) as { inputs: object; packed: string[] };
+    assert.ok(Object.keys(meta.inputs).some((s) => s.startsWith('node_modules/zod/')), 'zod is bundled');
+    assert.ok(Object.keys(meta.inputs).some((s) => s.startsWith('node_modules/better-sqlite3/lib/')), 'better-sqlite3 is bundled');
+    for (const args of [['list', '--json'], ['show', '1'], ['claim', '--agent', 'a', '--json'], ['complete', '1', '--json']]) {
+      const { code, modules } = modulesLoadedBy(ws, args);
+      assert.ok(code === 0 || code === 3 || code === 4, `${args[0]} exit ${code}`);
+      const files = modules.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m).slice(REPO_ROOT.length).replace(/^\//, ''));
+      assert.deepEqual(files.filter((f) => !meta.packed.some((p) => f === `dist/src/cli/${p}`)), ['dist/src/cli/steward.cjs', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'], args[0]);
+      assert.ok(files.some((f) => meta.packed.some((p) => f === `dist/src/cli/${p}`)), `${args[0]} ran packed chunks`);
+    }
+    // A command off the hot path still loads its own chunk files.
+    const help = modulesLoadedBy(ws, ['mcp', '--help']);
+    assert.ok(help.modules.some((m) => /\/chunk-\w+\.cjs$/.test(m)), help.modules.join(' '));
     const version = modulesLoadedBy(ws, ['--version']);
     assert.equal(version.code, 0);
     const loaded = sourcesOf(version.modules);

@@ -1,25 +1,25 @@
-// Where better-sqlite3's compiled addon is, so opening a database skips the `bindings` package's search for it (it
-// reads a stack trace to find the package and tries ~10 candidate paths: ~2 % of a short CLI command).
+// Where better-sqlite3's compiled addon is, given to `new Database(path, { nativeBinding })` by every opener in steward.
+// In the CLI bundle better-sqlite3's JavaScript is bundled (scripts/bundle-cli.mjs), so its own search for the addon
+// (the `bindings` package: it reads a stack trace to find the package it was called from and tries ~10 candidate
+// paths, ~2 % of a short CLI command) would start from the wrong directory: steward always names the addon itself.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-let found: string | null | undefined;
+let found: string | undefined;
 
 /**
- * The addon file at the path better-sqlite3's own build writes it (build/Release/better_sqlite3.node), for
- * `new Database(path, { nativeBinding })`; undefined when it is not there (a debug build, a prebuilt elsewhere), and
- * better-sqlite3 searches as usual. Resolved once per process.
+ * The addon file at the path better-sqlite3's own build writes it (build/Release/better_sqlite3.node); when it is not
+ * there (a debug build, a prebuilt elsewhere), the addon `bindings` finds searching from better-sqlite3's own
+ * directory, as better-sqlite3 would (the loaded addon object: better-sqlite3 takes one where its types say string).
+ * Resolved once per process.
  */
-export function sqliteNativeBinding(): string | undefined {
+export function sqliteNativeBinding(): string {
   if (found === undefined) {
-    try {
-      const main = createRequire(import.meta.url).resolve('better-sqlite3'); // …/better-sqlite3/lib/index.js
-      const file = join(dirname(main), '..', 'build', 'Release', 'better_sqlite3.node');
-      found = existsSync(file) ? file : null;
-    } catch {
-      found = null;
-    }
+    const main = createRequire(import.meta.url).resolve('better-sqlite3'); // …/better-sqlite3/lib/index.js
+    const root = join(dirname(main), '..');
+    const file = join(root, 'build', 'Release', 'better_sqlite3.node');
+    found = existsSync(file) ? file : (createRequire(main)('bindings') as (o: object) => string)({ bindings: 'better_sqlite3.node', module_root: root });
   }
-  return found ?? undefined;
+  return found;
 }

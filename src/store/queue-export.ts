@@ -11,6 +11,7 @@ import { migrate, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import type { Store } from './open-store.js';
 import type { SqlDatabase } from './sql-database.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { sqliteNativeBinding } from './native-binding.js';
 
 /** The `format` of the header line, and the version of the layout this code writes and reads. */
 export const EXPORT_FORMAT = 'steward-queue';
@@ -181,7 +182,7 @@ export function importQueue(target: Store, lines: Iterable<string>, options: Imp
   // A Postgres target has no folder of its own: its staging file goes to the temp folder.
   const stagingPath = options.stagingPath ?? (isPg(sql(target.db)) ? join(tmpdir(), `steward-import-${process.pid}-${Date.now()}.db`) : `${target.path}.import-${process.pid}`);
   removeDb(stagingPath);
-  const stage = new Database(stagingPath);
+  const stage = new Database(stagingPath, { nativeBinding: sqliteNativeBinding() });
   try {
     stage.pragma('journal_mode = OFF');
     stage.pragma('synchronous = OFF');

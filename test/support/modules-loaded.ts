@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, REPO_ROOT, tempDir } from './helpers.js';
 
+/** The global the bin lists its packed chunks that ran in (PACK_LOADED in scripts/pack-chunks.mjs). */
+const PACK_LOADED = '__stewardPackedLoaded';
+
 interface Metafile {
   outputs: Record<string, { inputs: Record<string, unknown> }>;
 }
@@ -16,7 +19,7 @@ export function sourcesOf(urls: string[]): string[] {
   const out: string[] = [];
   for (const url of urls) {
     if (!url.startsWith('file:')) continue; // node: built-ins
-    const rel = fileURLToPath(url).slice(REPO_ROOT.length).replace(/^\//, '');
+    const rel = fileURLToPath(url.replace(/#packed$/, '')).slice(REPO_ROOT.length).replace(/^\//, '');
     const chunk = meta.outputs[rel];
     if (chunk) out.push(...Object.keys(chunk.inputs));
     else out.push(rel); // loaded outside the bundle (an external such as better-sqlite3, or a stray unbundled file)
@@ -25,12 +28,16 @@ export function sourcesOf(urls: string[]): string[] {
 }
 
 // The bin is CommonJS (scripts/bundle-cli.mjs): every file it loads is in require.cache when it exits (the build
-// turns each import() of a chunk into a require(); an ES module would not be listed).
+// turns each import() of a chunk into a require(); an ES module would not be listed). The chunks packed into the bin
+// (scripts/pack-chunks.mjs) are no files: the bin lists those that ran in a global, here made the URLs their files
+// would have (the metafile still names them).
 const PRELOAD = `
-const { appendFileSync } = require('node:fs');
+const { appendFileSync, realpathSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 process.on('exit', () => {
   const urls = Object.keys(require.cache).filter((f) => f !== __filename).map((f) => pathToFileURL(f).href);
+  for (const name of globalThis.${PACK_LOADED} ?? []) urls.push(pathToFileURL(join(dirname(realpathSync(process.argv[1])), name)).href + '#packed');
   // Node's own modules, as node:<name> (what the process loaded beyond node's bootstrap, e.g. node:net for a socket).
   for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ') && !m.includes('internal/')) urls.push('node:' + m.slice(13));
   appendFileSync(process.env.STEWARD_TEST_IMPORTS, urls.map((u) => u + '\\n').join(''));

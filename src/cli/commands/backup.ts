@@ -7,6 +7,7 @@ import { openStore, type Store } from '../../store/open-store.js';
 import { safeUrl } from '../../store/pg/pg-store.js';
 import { exportQueue, importQueue, type QueueCopyReport } from '../../store/queue-export.js';
 import { translateSqliteError } from '../../store/sqlite-errors.js';
+import { sqliteNativeBinding } from '../../store/native-binding.js';
 import type { Command } from '../command.js';
 
 const summary = (r: QueueCopyReport): string =>
@@ -130,7 +131,7 @@ function exportLines(side: Side | PgSide, workspacePath: string): string[] {
   if (!existsSync(side.path)) throw new StewardError('NOT_FOUND', `no database at ${side.path}`, { path: side.path });
   let source: Database.Database;
   try {
-    source = new Database(side.path, { readonly: true, fileMustExist: true });
+    source = new Database(side.path, { readonly: true, fileMustExist: true, nativeBinding: sqliteNativeBinding() });
   } catch (err) {
     throw translateSqliteError(err);
   }
