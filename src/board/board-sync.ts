@@ -14,13 +14,11 @@ import { diffBoard, unreadableLines, type KeyHolder } from './diff-board.js';
 import { renderBoard } from './render-board.js';
 import { taskFact, toBoardTask } from './task-fact.js';
 
-/** The meta key holding the text of the last successful render (the diff's common ancestor). */
-export const LAST_RENDER_KEY = 'board.last_render';
-/** The lines kept under "Could not read" by that render, and the newest event id and time it reflected. */
+import { BOARD_REFRESH_MS, boardFreshUntil, LAST_RENDER_KEY, MARK_KEY, parseRenderMark, renderMarkFresh } from './board-mark.js';
+
+export { BOARD_REFRESH_MS, LAST_RENDER_KEY };
+/** The lines kept under "Could not read" by the last render (its queue mark is board-mark.ts's MARK_KEY). */
 const KEPT_KEY = 'board.kept';
-const MARK_KEY = 'board.render_mark';
-/** Time-based facts ("running for 12m", "retry at …") are refreshed at least this often. */
-export const BOARD_REFRESH_MS = 60_000;
 
 export interface BoardSyncOptions {
   store: Store;
@@ -157,15 +155,17 @@ function keyHolder(store: Store, key: string): KeyHolder | undefined {
 /** Renders TASKS.md from the DB (keeping unreadable text) and writes it unless a person edited it meanwhile. */
 export function renderBoardFile(opts: BoardSyncOptions, ingest: BoardIngest): { written: boolean; tasks: number; reason?: string } {
   const change = opts.store.changeMark();
-  const mark = JSON.parse(opts.store.meta.get(MARK_KEY) ?? 'null') as { change?: string; at: number } | null;
-  if (ingest.unchanged && mark && mark.change === change && opts.ctx.now - mark.at < BOARD_REFRESH_MS) {
+  const limit = opts.config.board.doneLimit;
+  // The file is the last render and the queue has not changed since, nor has any time-based fact aged (board-mark.ts).
+  if (ingest.unchanged && renderMarkFresh(parseRenderMark(opts.store.meta.get(MARK_KEY)), change, limit, opts.ctx.now)) {
     return { written: false, tasks: 0, reason: 'unchanged' };
   }
-  const remember = () => opts.store.meta.set(MARK_KEY, JSON.stringify({ change, at: opts.ctx.now }));
-  const { rows } = boardTasks(opts.store, opts.config, opts.ctx.now);
+  const { rows, tasks } = boardTasks(opts.store, opts.config, opts.ctx.now);
   const totals = new Map<string, Partial<Record<Task['status'], number>>>();
   for (const { project, status, n } of opts.store.tasks.finishedTotals()) totals.set(project, { ...totals.get(project), [status]: n });
   const paused = opts.store.agents.paused(opts.ctx.now);
+  const until = boardFreshUntil(tasks, paused.map((p) => p.paused_until), opts.ctx.now);
+  const remember = () => opts.store.meta.set(MARK_KEY, JSON.stringify({ change, at: opts.ctx.now, until, limit }));
   const text = renderBoard(rows, { now: opts.ctx.now, doneLimit: opts.config.board.doneLimit, unreadable: ingest.unreadable, finishedTotals: totals, paused });
   const last = opts.store.meta.get(LAST_RENDER_KEY);
   if (last !== undefined && ingest.read.text === last && withoutTimestamp(last) === withoutTimestamp(text)) {

@@ -17,7 +17,7 @@ import { writeOut } from './write-out.js';
  * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
  * load it only for input the hand check passes on. Every other command gets the zod schemas before it runs.
  */
-const HAND_CHECKED = new Set(['list', 'show', 'claim', 'complete']);
+const HAND_CHECKED = new Set(['list', 'show', 'claim', 'complete', 'tick']);
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },

@@ -27,6 +27,11 @@ function plain(input: unknown): input is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A name (zName, e.g. `tick --reader`): a plainly valid one is checked here; anything else is zod's (it trims, or refuses). */
+export function parseNameInput(input: unknown, label: string): string {
+  return isName(input) ? input : schemas().parseInput(schemas().zName, input, label);
+}
+
 /** claim's input: `{ agent, lease_seconds? }` checked here, the rest by zod. */
 export function parseClaimInput(input: unknown): ClaimInput {
   if (plain(input)) {

@@ -6,6 +6,9 @@ import { basename, dirname, join } from 'node:path';
 /** The subfolders of the inbox a tick reads from or writes to. */
 export const INBOX_SUBFOLDERS = ['new', 'done', 'rejected'] as const;
 
+/** The meta key holding the folder problems a tick last reported (ingest-inbox.ts reports each change once). */
+export const INBOX_FOLDERS_KEY = 'inbox.folders';
+
 /** A folder of the inbox that is not a real folder inside the workspace. */
 export interface FolderProblem {
   /** The folder as the inbox names it: `inbox/`, `new/`, `done/`, `rejected/`. */

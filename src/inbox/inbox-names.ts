@@ -39,3 +39,8 @@ export function movedName(stem: string, suffix: string): string {
   const cut = cutToBytes(clean, Math.max(1, room));
   return `${cut === clean ? cut : `${cutToBytes(cut, Math.max(1, room - 1))}~`}${suffix}`;
 }
+
+/** Whether a file in the inbox folder is one to ingest: NAME.md, not hidden, not an editor's lock or backup (a name with a line break is one: it is refused by name, never ignored). */
+export function isInboxFileName(name: string): boolean {
+  return /^[^.#~].*\.md$/is.test(name) && !/[/\\]/.test(name);
+}

@@ -8,7 +8,7 @@ import type { OpContext, Proposal } from '../core/types.js';
 import { logEvent, proposeTask } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
-import { ensureRealFolder, inboxFolderProblems, writeFileNoFollow, type FolderProblem } from './inbox-dirs.js';
+import { ensureRealFolder, INBOX_FOLDERS_KEY, inboxFolderProblems, writeFileNoFollow, type FolderProblem } from './inbox-dirs.js';
 import { displayName, movedName } from './inbox-names.js';
 import { INBOX_DONE, INBOX_NEW, INBOX_REJECTED, listInboxFiles, type InboxFile } from './inbox-files.js';
 import { INBOX_MAX_BYTES, isSettled, parseInboxFile } from './parse-inbox-file.js';
@@ -26,7 +26,7 @@ export interface IngestReport {
 }
 
 /** The meta key holding the folder problems last reported (each change is reported once). */
-const FOLDERS_KEY = 'inbox.folders';
+const FOLDERS_KEY = INBOX_FOLDERS_KEY;
 
 /** The meta key that records which proposal a file became, so a retry after a crash creates nothing twice. */
 export function inboxFileKey(identity: string): string {

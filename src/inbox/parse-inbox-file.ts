@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { closestKey, describeIssues, formatPath } from '../core/issue-text.js';
 import { proposeInput, taskFieldsShape, type ProposeInput } from '../core/schemas.js';
 import { readFrontMatter } from '../files/front-matter.js';
+import { isInboxFileName } from './inbox-names.js';
 
 /** Files larger than this (1 MB) are refused. */
 export const INBOX_MAX_BYTES = 1_048_576;
@@ -17,10 +18,7 @@ export type InboxParseResult =
 export const INBOX_KEYS = Object.keys(taskFieldsShape);
 const TEXT_KEYS = ['title', 'goal', 'type', 'project', 'agent', 'key'];
 
-/** Whether a file in the inbox folder is one to ingest: NAME.md, not hidden, not an editor's lock or backup (a name with a line break is one: it is refused by name, never ignored). */
-export function isInboxFileName(name: string): boolean {
-  return /^[^.#~].*\.md$/is.test(name) && !/[/\\]/.test(name);
-}
+export { isInboxFileName };
 
 /** Whether a file last modified at `mtimeMs` is safe to read at `now` (unchanged for a second). */
 export function isSettled(mtimeMs: number, now: number): boolean {

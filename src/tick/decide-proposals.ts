@@ -1,24 +1,18 @@
 // Tick step 3: accept the proposals the policy lets through without a decision (`triage.accept: auto`).
-import { TRIAGE_SOURCES, type TriageSource } from '../config/config-constants.js';
-import { acceptPolicy } from '../config/config-policy.js';
 import type { Config } from '../config/schema.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Proposal } from '../core/types.js';
 import { acceptInTx } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
+import { autoAcceptCandidates } from './accept-rule.js';
+
+export { isAutoAccepted } from './accept-rule.js';
 
 /** The actor the tick decides as. */
 export const TRIAGE_ACTOR = 'triage';
 /** Proposals looked at per tick; the rest wait for the next one. */
 export const DECIDE_BATCH = 500;
-
-/** Whether a proposal is accepted by the tick itself; sources the config does not name follow `triage.accept`. */
-export function isAutoAccepted(config: Config, proposal: Pick<Proposal, 'source'>): boolean {
-  const known = (TRIAGE_SOURCES as readonly string[]).includes(proposal.source);
-  const mode = known ? acceptPolicy(config, proposal.source as TriageSource) : config.triage.accept;
-  return mode === 'auto';
-}
 
 /** What the decide step did. */
 export interface DecideResult {
@@ -31,10 +25,7 @@ export interface DecideResult {
 export function decideProposals(store: Store, ctx: OpContext, config: Config): DecideResult {
   const result: DecideResult = { accepted: [], refused: [] };
   const triage = { ...ctx, actor: TRIAGE_ACTOR };
-  // Only proposals from auto sources are read, so a backlog of manual ones never hides them.
-  const auto = TRIAGE_SOURCES.filter((s) => acceptPolicy(config, s) === 'auto');
-  const others = config.triage.accept === 'auto' ? TRIAGE_SOURCES : null;
-  const candidates = store.read(() => store.proposals.newFrom(auto, others, DECIDE_BATCH)).filter((p) => isAutoAccepted(config, p));
+  const candidates = autoAcceptCandidates(store, config, DECIDE_BATCH);
   for (const p of candidates) {
     try {
       const out = store.tx(() => {

@@ -1,10 +1,7 @@
 // A tick under the tick lock: two ticks at once never both act; the loser reports `skipped: busy`.
-import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { advisoryKey } from '../store/pg/lock-keys.js';
 import { postgresOf } from '../store/pg/notify.js';
-import { acquireTickLock, parseLock, releaseTickLock, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
+import { acquireTickLock, defaultLockOwner, parseLock, releaseTickLock, tickJournal, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
 import { dispatchStepOnce, tickOnce, type DispatchStepResult, type TickInput, type TickResult } from './tick-once.js';
 
 /** What a tick that found another one running returns (a quiet digest). */
@@ -23,20 +20,7 @@ export interface RunTickInput extends TickInput {
   lockMs?: number;
 }
 
-/** This process's lock owner name. */
-export function defaultLockOwner(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * STEWARD_TICK_JOURNAL=FILE (the chaos runs' probe, bench/chaos-queue.ts): each tick appends `begin OWNER` once it holds
- * the lock and `end OWNER` before it lets go, one O_APPEND write each, so the file orders every tick of every process
- * on the machine and shows whether two ever overlapped.
- */
-function journal(line: string): void {
-  const file = process.env.STEWARD_TICK_JOURNAL;
-  if (file) appendFileSync(file, `${line}\n`);
-}
+export { defaultLockOwner };
 
 /**
  * Takes the tick lock, runs one tick, releases the lock; returns the tick or that it was skipped.
@@ -88,11 +72,11 @@ function underRowLock<T>(
   if ('busy' in got) {
     return { skipped: 'busy', quiet: true, holder: got.busy.owner, until: new Date(got.busy.expires_at).toISOString() };
   }
-  journal(`begin ${owner}`);
+  tickJournal(`begin ${owner}`);
   try {
     return pass(input);
   } finally {
-    journal(`end ${owner}`);
+    tickJournal(`end ${owner}`);
     beforeRelease?.();
     releaseTickLock(input.store, got.lock);
   }

@@ -1,4 +1,5 @@
 // The tick's short lock: one row in meta with an owner and an expiry, taken by compare-and-set.
+import { appendFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Store } from '../store/open-store.js';
 
@@ -6,6 +7,25 @@ import type { Store } from '../store/open-store.js';
 export const TICK_LOCK_KEY = 'tick.lock';
 /** How long a lock holds if its tick dies without releasing it. */
 export const TICK_LOCK_MS = 30_000;
+
+/**
+ * This process's lock owner name: host:pid:nonce. The nonce tells two ticks of one process apart; it needs no
+ * cryptographic strength (so no node:crypto on the quiet tick's path, src/tick/quiet-tick.ts).
+ */
+export function defaultLockOwner(): string {
+  const nonce = Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return `${hostname()}:${process.pid}:${nonce}`;
+}
+
+/**
+ * STEWARD_TICK_JOURNAL=FILE (the chaos runs' probe, bench/chaos-queue.ts): each tick appends `begin OWNER` once it holds
+ * the lock and `end OWNER` before it lets go, one O_APPEND write each, so the file orders every tick of every process
+ * on the machine and shows whether two ever overlapped.
+ */
+export function tickJournal(line: string): void {
+  const file = process.env.STEWARD_TICK_JOURNAL;
+  if (file) appendFileSync(file, `${line}\n`);
+}
 
 /** What the lock row holds. */
 export interface LockRecord {

@@ -2,12 +2,14 @@
 import { backoffPolicyOf, defaultConfig, type Config } from '../config/schema.js';
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
-import { runSchedules, type SchedulePass } from '../ops/schedules.js';
+import { nextSlot } from '../core/schedule.js';
+import { allSchedules, runSchedules, type SchedulePass } from '../ops/schedules.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
 import { decideProposals, type DecideResult } from './decide-proposals.js';
 import type { BoardLine, Digest, StepError } from './digest.js';
 import { takeDigest } from './digest-store.js';
+import { SCHEDULE_HORIZON_KEY, scheduleSignature, type ScheduleHorizon } from './schedule-horizon.js';
 
 /**
  * The tick's I/O, passed in (STYLE: loops receive their I/O). Each hook is optional so the core
@@ -124,6 +126,33 @@ export function dispatchStepOnce(input: TickInput): DispatchStepResult {
   }
 }
 
+/**
+ * After the schedules step: records the schedules' horizon (schedule-horizon.ts) for the quiet tick — written only when
+ * the schedules or their next slot changed; removed when a schedule could not be read (the quiet tick then never
+ * skips the step).
+ */
+function recordScheduleHorizon(store: Store, config: Config, now: number, pass: SchedulePass): void {
+  const stored = store.read(() => store.meta.get(SCHEDULE_HORIZON_KEY));
+  let next: string | undefined;
+  if (pass.errors.length === 0) {
+    try {
+      const sig = store.read(() => scheduleSignature(config, store.schedules.all()));
+      let first: number | null = null;
+      for (const s of store.read(() => allSchedules(store, config))) {
+        const at = nextSlot(s.spec.cron, s.spec.tz, now);
+        if (at !== null && (first === null || at < first)) first = at;
+      }
+      const old = stored === undefined ? undefined : (JSON.parse(stored) as Partial<ScheduleHorizon>);
+      // An unchanged horizon keeps its first time: no slot lay between then and now either.
+      next = old?.sig === sig && old.next === first ? stored : JSON.stringify({ sig, at: now, next: first } satisfies ScheduleHorizon);
+    } catch (err) {
+      if (isStoreFailure(err)) throw err;
+      next = undefined;
+    }
+  }
+  if (next !== stored) store.tx(() => store.meta.compareAndSet(SCHEDULE_HORIZON_KEY, stored, next));
+}
+
 /** Runs one tick; each step is idempotent and safe to run from two processes (runTick adds the lock). */
 export function tickOnce(input: TickInput): TickResult {
   const { store, hooks = {} } = input;
@@ -149,6 +178,7 @@ export function tickOnce(input: TickInput): TickResult {
   const decided = decideProposals(store, ctx, config);
   const scheduled = runSchedules(store, ctx, config);
   for (const e of scheduled.errors) errors.push({ step: `schedule ${e.schedule}`, error: e.error });
+  recordScheduleHorizon(store, config, ctx.now, scheduled);
   const promote = promoteTasks(store, ctx);
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));

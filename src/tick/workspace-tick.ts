@@ -22,6 +22,8 @@ export interface WorkspaceTickDeps {
   reader?: string;
   /** How dispatch starts a babysitter (default: a fresh detached process). */
   start?: HookDeps['start'];
+  /** Who takes the tick lock (default a new owner); the quiet tick hands over the lock it holds under its owner. */
+  owner?: string;
 }
 
 function hooksOf(deps: WorkspaceTickDeps): TickHooks {
@@ -41,7 +43,7 @@ export function workspaceDispatchStep(deps: WorkspaceTickDeps): (ctx: OpContext)
 export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Record<string, unknown> & { quiet: boolean } {
   return (ctx) => {
     const hooks = hooksOf(deps);
-    const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader });
+    const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader, ...(deps.owner ? { owner: deps.owner } : {}) });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
     if (!digest.quiet) deps.pending?.push(notify(deps.config, digest, deps.log));

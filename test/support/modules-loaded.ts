@@ -48,8 +48,8 @@ export function builtinsOf(urls: string[]): string[] {
   return urls.filter((u) => u.startsWith('node:')).map((u) => u.slice(5));
 }
 
-/** The URLs of every module `steward args…` loads, and its exit code. */
-export function modulesLoadedBy(ws: string, args: string[]): { code: number | null; modules: string[] } {
+/** The URLs of every module `steward args…` loads, its exit code and its stdout (`env` adds to the environment). */
+export function modulesLoadedBy(ws: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; modules: string[]; stdout: string } {
   const dir = tempDir('steward-imports-');
   const preload = join(dir, 'preload.cjs');
   const log = join(dir, 'imports.log');
@@ -57,9 +57,9 @@ export function modulesLoadedBy(ws: string, args: string[]): { code: number | nu
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
     cwd: ws,
-    env: { ...process.env, STEWARD_DIR: '', STEWARD_TEST_IMPORTS: log },
+    env: { ...process.env, STEWARD_DIR: '', ...env, STEWARD_TEST_IMPORTS: log },
     encoding: 'utf8',
   });
-  return { code: r.status, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  return { code: r.status, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout: r.stdout };
 }
 
