@@ -16,7 +16,8 @@ export function startupSection(o: BenchOptions): Section {
       `Each command runs as a new process (\`node dist/src/cli/steward.cjs …\`, the bundled bin) in a throw-away workspace, ${r.rounds} rounds, ` +
       'interleaved with `node -e 0` so both see the same machine load; medians. CPU is user+system time and peak RSS is ru_maxrss, both ' +
       'reported by the process itself as it exits (a preloaded script, the same for every row). `claim` and `complete` write a run; ' +
-      '`tick` has nothing to triage. The same table is printed by `steward doctor --bench`.',
+      'the tick after them is the full tick (it renders TASKS.md again: "after a change"), the tick after that has nothing to do ' +
+      '(quiet: the quiet tick, src/tick/quiet-tick.ts). The same table is printed by `steward doctor --bench`.',
     tables: [{ head: STARTUP_HEAD, rows: startupTable(r), right: [1, 2, 3, 4, 5, 6] }],
     notes: [
       over.length ? `over the goal (≤ ${STARTUP_GOALS.wall}× wall, ≤ ${STARTUP_GOALS.rss}× RSS): ${over.join(', ')}` : `every command within ≤ ${STARTUP_GOALS.wall}× wall and ≤ ${STARTUP_GOALS.rss}× RSS of bare node`,

@@ -85,7 +85,7 @@ describe('CLI start-up', () => {
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.split('\n');
     assert.match(lines[0]!, /^CLI start-up, 1 rounds, medians, against bare node/);
-    for (const label of ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)']) {
+    for (const label of ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)', '`steward tick` (after a change)']) {
       assert.ok(lines.some((l) => l.startsWith(label) && /\d+ ms +\d+\.\d\d× .*MB +\d+\.\d\d×/.test(l)), `${label} in:\n${text.stdout}`);
     }
     assert.doesNotMatch(text.stdout, /FAILED/);
@@ -93,7 +93,7 @@ describe('CLI start-up', () => {
     assert.equal(json.code, 0, json.stderr);
     const r = JSON.parse(json.stdout) as { rounds: number; rows: Array<{ label: string; wallRatio: number; rssRatio: number; failures: string[] }> };
     assert.equal(r.rounds, 1);
-    assert.equal(r.rows.length, 6);
+    assert.equal(r.rows.length, 7);
     assert.ok(r.rows.every((row) => row.wallRatio > 0 && row.rssRatio > 0 && row.failures.length === 0), json.stdout);
     assert.equal(cli(['list', '--json'], { cwd: ws }).stdout, before);
     const bad = cli(['doctor', '--bench', '--rounds', '0'], { cwd: ws });

@@ -57,7 +57,9 @@ const median = (xs: number[]): number => {
 
 /**
  * Measures `rounds` rounds of: bare node, `--version`, `list`, `show 1`, `claim`, `complete RUN`, `tick` (quiet:
- * nothing to triage). Nothing outside a temp directory is read or written. `progress` hears one line per round.
+ * nothing changed since the last tick, src/tick/quiet-tick.ts), and the tick right after the claim and completion (the
+ * full tick: it renders TASKS.md again), measured before the quiet one. Nothing outside a temp directory is read or
+ * written. `progress` hears one line per round.
  */
 export function measureStartup(opts: { rounds: number; cli?: string; node?: string; progress?: (line: string) => void }): StartupResult {
   const cli = opts.cli ?? STEWARD_CLI;
@@ -87,7 +89,7 @@ export function measureStartup(opts: { rounds: number; cli?: string; node?: stri
     };
     run(['-e', '0']); // warm the file cache before the first measured round
     run([cli, 'tick']); // the first tick renders and settles; the measured ones have nothing to do
-    const labels = ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)'];
+    const labels = ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)', '`steward tick` (after a change)'];
     const samples: Sample[][] = labels.map(() => []);
     const failures: string[][] = labels.map(() => []);
     const record = (i: number, s: Sample & { stdout: string }) => {
@@ -103,7 +105,8 @@ export function measureStartup(opts: { rounds: number; cli?: string; node?: stri
       const claimed = record(4, run([cli, 'claim', '--agent', 'bench', '--json']));
       const runId = (JSON.parse(claimed.stdout || '{}') as { run?: { id: number } }).run?.id;
       record(5, run([cli, 'complete', String(runId ?? 0)]));
-      record(6, run([cli, 'tick']));
+      record(7, run([cli, 'tick'])); // after the claim and completion: the full tick
+      record(6, run([cli, 'tick'])); // nothing changed since: the quiet tick
       opts.progress?.(`[startup] round ${round + 1}/${opts.rounds}`);
     }
     const base = summarize(labels[0]!, samples[0]!, failures[0]!);
