@@ -188,6 +188,97 @@ test('a database error caught inside a transaction without a savepoint fails the
   }
 });
 
+test('round trips: BEGIN and the writers\' lock go with the first statement, COMMIT with the NOTIFY; an empty transaction sends nothing', { skip }, () => {
+  const db = open();
+  try {
+    const ins = db.prepare('INSERT INTO items (name) VALUES (?)');
+    const count = () => db.prepare('SELECT count(*) FROM items').pluck().get();
+    const trips = (fn: () => unknown) => {
+      const before = db.roundTrips;
+      fn();
+      return db.roundTrips - before;
+    };
+    // BEGIN + lock + INSERT in one batch, then NOTIFY + COMMIT.
+    assert.equal(trips(() => db.transaction(() => ins.run('a')).immediate()), 2);
+    // Savepoints wait for the next statement too: the same two round trips.
+    assert.equal(trips(() => db.transaction(() => db.transaction(() => ins.run('b'))()).immediate()), 2);
+    // No statement ran: nothing to begin, lock or commit.
+    assert.equal(trips(() => db.transaction(() => 'nothing').immediate()), 0);
+    assert.equal(trips(() => db.transaction(() => db.transaction(() => 'nested nothing')())()), 0);
+    // A body that throws before its first statement sends nothing either; a savepoint that was never sent is just dropped.
+    assert.equal(trips(() => assert.throws(() => db.transaction(() => {
+      throw new Error('early');
+    }).immediate(), /early/)), 0);
+    assert.equal(trips(() => db.transaction(() => {
+      try {
+        db.transaction(() => {
+          throw new Error('inner, before any statement');
+        })();
+      } catch {
+        // dropped savepoint
+      }
+      ins.run('c');
+    }).immediate()), 2);
+    assert.equal(count(), 3);
+    // The lock really is taken with the first statement: another connection's writer waits past its lock_timeout.
+    const other = open(db.schema, { busyTimeoutMs: 200 });
+    try {
+      db.transaction(() => {
+        ins.run('holder');
+        assert.equal(codeOf(() => other.transaction(() => other.prepare('SELECT 1').get()).immediate()).code, 'BUSY');
+        assert.equal(other.inTransaction, false);
+      }).immediate();
+    } finally {
+      other.close();
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test('runLater: a write sent with the next statement; its error fails the transaction, or inside a savepoint only the savepoint', { skip }, () => {
+  const db = open();
+  try {
+    const ins = db.prepare('INSERT INTO items (name, n) VALUES (?, ?)');
+    const names = () => db.prepare('SELECT name FROM items ORDER BY id').pluck().all();
+    const before = db.roundTrips;
+    db.transaction(() => {
+      ins.runLater('later', 1);
+      // The SELECT sees the deferred INSERT: it went first in the same batch.
+      assert.deepEqual(names(), ['later']);
+    }).immediate();
+    assert.equal(db.roundTrips - before, 2);
+    // Deferred to the COMMIT itself: still written (and the commit announces a write).
+    db.transaction(() => ins.runLater('with the commit', 2)).immediate();
+    assert.deepEqual(names(), ['later', 'with the commit']);
+    // A deferred write that fails (a duplicate) fails the transaction at the next statement: nothing of it is kept.
+    assert.equal(codeOf(() => db.transaction(() => {
+      ins.run('kept?', 3);
+      ins.runLater('later', 4);
+      names();
+    }).immediate()).code, 'CONFLICT');
+    // …or at the COMMIT when nothing follows it.
+    assert.equal(codeOf(() => db.transaction(() => {
+      ins.run('kept??', 3);
+      ins.runLater('later', 4);
+    }).immediate()).code, 'CONFLICT');
+    assert.deepEqual(names(), ['later', 'with the commit']);
+    // Inside a savepoint it fails there: the caller catches it and the outer transaction commits.
+    db.transaction(() => {
+      ins.run('outer', 5);
+      assert.equal(codeOf(() => db.transaction(() => ins.runLater('later', 6))()).code, 'CONFLICT');
+      ins.runLater('outer later', 7);
+    }).immediate();
+    assert.deepEqual(names(), ['later', 'with the commit', 'outer', 'outer later']);
+    // Outside a transaction it runs at once.
+    ins.runLater('at once', 8);
+    assert.deepEqual(names().at(-1), 'at once');
+    assert.equal(db.inTransaction, false);
+  } finally {
+    db.close();
+  }
+});
+
 test('constraint errors are CONFLICT, a lock wait past busy_timeout is BUSY, bad SQL is INTERNAL with the SQLSTATE', { skip }, () => {
   const schema = freshSchema();
   const db = open(schema);

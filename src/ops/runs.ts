@@ -5,6 +5,7 @@ import { decideFailure, type FailureKind } from '../core/policy.js';
 import { parseResetAt } from '../core/adapters/signals.js';
 import { nodeCrypto } from '../core/adapters/lazy-builtins.js';
 import { leasedOut } from '../core/worktree.js';
+import { assertTransition } from '../core/states.js';
 import { parseClaimInput, parseCompleteInput } from '../core/fast-input.js';
 import { schemas } from '../core/input-schemas.js';
 import type { ClaimInput, CompleteArgs } from '../core/schemas.js';
@@ -73,7 +74,9 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   // The common claim (no types, capabilities or limits) reads the task, the agent's pause and whether file leases
   // exist in one statement; a paused agent, or a running task holding paths, goes the long way below (same decisions).
   if (!q.types?.length && !q.capabilities?.length && !limits.excludeProjects?.length && !limits.skipTasks?.length && !limits.fallbackFor?.length && !limits.refuse) {
-    const first = store.tasks.claimFirst(q.agent, ctx.now);
+    // Postgres: the same decisions, and the run opened, in one statement (one round trip instead of three).
+    const first = store.tasks.claimsInOne ? claimInOne(store, q.agent, leaseMs, ctx, worker) : store.tasks.claimFirst(q.agent, ctx.now);
+    if (first && 'claimed' in first) return first.claimed;
     if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
     if (!first) {
       const pausedUntil = store.agents.pausedUntil(q.agent);
@@ -110,10 +113,24 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   return refused ? { ...out, refused } : out;
 }
 
-/** The claim's two writes: opens the run of `task` (its id is the fencing token) and marks the task running. */
-function openRun(store: Store, task: Task, leaseMs: number, ctx: OpContext, worker: WorkerInfo, agent: string): { task: Task; run: Run } {
-  const opened: Required<NewRun> = {
-    task_id: task.id,
+/** The fast claim on Postgres (TaskRepo.claimOpen): the claimed task and its run, or what claimFirst would say. */
+function claimInOne(store: Store, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo):
+  { claimed: { task: Task; run: Run } } | { task: Task; pausedUntil: number; leases: boolean } | undefined {
+  const opened = openedRun(0, agent, leaseMs, ctx, worker);
+  const first = store.tasks.claimOpen(agent, ctx.now, opened);
+  if (!first || first.runId === null) return first;
+  const { task, runId } = first;
+  // transition()'s checks for the claim's fixed statement: ready → running, exactly one task changed.
+  assertTransition('claim', task.status, 'running', task.id);
+  if (first.changed !== 1) throw new StewardError('CONFLICT', `task #${task.id} changed while it was being updated`, { id: task.id });
+  opened.task_id = task.id;
+  return { claimed: { task: { ...task, current_run_id: runId, status: 'running', updated_at: ctx.now }, run: runningRun(runId, opened) } };
+}
+
+/** The run a claim opens (task_id filled in by the caller when not known yet). */
+function openedRun(taskId: number, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo): Required<NewRun> {
+  return {
+    task_id: taskId,
     agent,
     lease_ms: leaseMs,
     lease_expires_at: ctx.now + leaseMs,
@@ -125,6 +142,11 @@ function openRun(store: Store, task: Task, leaseMs: number, ctx: OpContext, work
     proc_start: worker.proc_start ?? null,
     claimed_by: ctx.actor,
   };
+}
+
+/** The claim's two writes: opens the run of `task` (its id is the fencing token) and marks the task running. */
+function openRun(store: Store, task: Task, leaseMs: number, ctx: OpContext, worker: WorkerInfo, agent: string): { task: Task; run: Run } {
+  const opened = openedRun(task.id, agent, leaseMs, ctx, worker);
   const runId = store.runs.insert(opened);
   // No event row: the run is the claim's audit record (who, when, for which agent; see docs/DESIGN.md, "Audit").
   const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, null, () =>

@@ -121,10 +121,16 @@ export class RunRepo {
     return this.writer.update(id, patch as Record<string, unknown>, onlyIfRunning ? { status: 'running' } : {});
   }
 
-  /** Finishes a running run with what its worker reported (complete or fail); returns rows changed. */
-  finish(id: number, f: RunFinish): number {
-    return this.s.finish.run(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
-      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id).changes;
+  /**
+   * Finishes a running run with what its worker reported (complete or fail). The caller has just read the run live
+   * inside its transaction, so nobody reads the count: on Postgres the UPDATE goes with the next statement (runLater).
+   */
+  finish(id: number, f: RunFinish): void {
+    const stmt = this.s.finish;
+    const args = [f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
+      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id];
+    if (stmt.runLater) stmt.runLater(...args);
+    else stmt.run(...args);
   }
 
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */

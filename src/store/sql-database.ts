@@ -11,6 +11,12 @@ export interface SqlStatement {
   raw(toggle?: boolean): this;
   /** Only the first column of each row. */
   pluck(toggle?: boolean): this;
+  /**
+   * Postgres: runs the statement later, sent with the transaction's next statement or its COMMIT (one round trip
+   * fewer), for a write whose count nobody reads; its error surfaces there and fails the transaction. Outside a
+   * transaction it runs at once. SQLite statements have no such thing (callers use `run`).
+   */
+  runLater?(...params: unknown[]): void;
 }
 
 /** A transaction wrapper as better-sqlite3 builds it: call it (DEFERRED) or `.immediate(...)` (write lock first). */
@@ -35,4 +41,9 @@ export interface SqlDatabase {
   readonly inTransaction: boolean;
   readonly open: boolean;
   close(): unknown;
+  /**
+   * Postgres: the open transaction changed rows that the statement's own count does not show (a data-modifying CTE
+   * answers as a SELECT), so its commit must announce a write (NOTIFY). SQLite has no such thing.
+   */
+  noteWrite?(): void;
 }

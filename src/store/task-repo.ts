@@ -54,12 +54,27 @@ export interface ClaimQuery {
   alsoAgents?: string[];
 }
 
+/** The run columns a claim writes (the run-repo's insert), in claimOpen's order. */
+const OPENED_RUN = ['task_id', 'agent', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'host', 'pid', 'pgid', 'proc_start', 'claimed_by'] as const;
+
+/** What claimOpen writes on the run it opens (heartbeat_at and started_at are the claim's `now`). */
+export interface OpenedRun {
+  agent: string;
+  lease_ms: number;
+  lease_expires_at: number;
+  host: string | null;
+  pid: number | null;
+  pgid: number | null;
+  proc_start: string | null;
+  claimed_by: string | null;
+}
+
 /** Reads and writes the tasks and task_deps tables. */
 export class TaskRepo {
   private readonly writer: TableWriter;
   private readonly s: Record<string, SqlStatement>;
 
-  constructor(db: SqlDatabase) {
+  constructor(private readonly db: SqlDatabase) {
     this.writer = new TableWriter(db, 'tasks');
     // Statements that return whole tasks are raw (arrays in TASK_COLUMNS order).
     const rows = (sql: string) => db.prepare(sql).raw(true);
@@ -97,6 +112,23 @@ export class TaskRepo {
       claimFirst: rows(claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
         (SELECT a.paused_until FROM agents a WHERE a.name = @agent),
         EXISTS (SELECT 1 FROM tasks l ${pg ? '' : 'INDEXED BY tasks_with_paths'} WHERE l.has_paths = 1 AND l.status = 'running')`)),
+      // Postgres: claimFirst, the run's insert and the task's claim in one statement (one round trip instead of three).
+      // The run is opened only when the agent is not paused and no running task holds paths (else the caller goes the
+      // long way); the last two columns: the new run's id (NULL when none) and how many tasks the claim changed.
+      ...(pg ? { claimOpen: rows(`WITH c AS (${claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
+          (SELECT a.paused_until FROM agents a WHERE a.name = @agent) AS paused_until_,
+          EXISTS (SELECT 1 FROM tasks l WHERE l.has_paths = 1 AND l.status = 'running') AS leases_`)}),
+        r AS (INSERT INTO runs (${OPENED_RUN.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
+          SELECT t.id, CAST(@run_agent AS text), CAST(@lease_ms AS bigint), CAST(@lease_expires_at AS bigint), CAST(@now AS bigint),
+            CAST(@now AS bigint), CAST(@host AS text), CAST(@pid AS bigint), CAST(@pgid AS bigint), CAST(@proc_start AS text),
+            CAST(@claimed_by AS text), 'running', t.last_run_id, t.last_event_id,
+            CASE WHEN t.ready_at IS NULL THEN NULL ELSE GREATEST(t.ready_at, t.run_after) END
+          FROM c JOIN tasks t ON t.id = c.id
+          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_
+          RETURNING id, task_id),
+        u AS (UPDATE tasks t SET status = 'running', current_run_id = r.id, last_run_id = r.id, updated_at = @now
+          FROM r WHERE t.id = r.task_id AND t.status = 'ready' RETURNING t.id)
+        SELECT c.*, (SELECT id FROM r), (SELECT COUNT(*) FROM u) FROM c`) } : {}),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
@@ -209,6 +241,42 @@ export class TaskRepo {
     if (!row) return undefined;
     const n = TASK_COLUMNS.length;
     return { task: taskFromArray(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
+  }
+
+  /** Whether claimOpen exists (Postgres). */
+  get claimsInOne(): boolean {
+    return this.s.claimOpen !== undefined;
+  }
+
+  /**
+   * Postgres only (claimsInOne): claimFirst that also opens the run and claims the task when it may (the agent not
+   * paused, no file leases). `runId` null: nothing was written, decide as after claimFirst; `changed`: tasks the claim
+   * updated (1, else the caller throws CONFLICT and the transaction rolls back, run insert and all).
+   */
+  claimOpen(agent: string, now: number, run: OpenedRun): { task: Task; pausedUntil: number; leases: boolean; runId: number | null; changed: number } | undefined {
+    const row = this.s.claimOpen!.get({
+      now,
+      agent,
+      run_agent: run.agent,
+      lease_ms: run.lease_ms,
+      lease_expires_at: run.lease_expires_at,
+      host: run.host,
+      pid: run.pid,
+      pgid: run.pgid,
+      proc_start: run.proc_start,
+      claimed_by: run.claimed_by,
+    }) as Raw | undefined;
+    if (!row) return undefined;
+    const n = TASK_COLUMNS.length;
+    // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
+    if (row[n + 2] !== null) this.db.noteWrite?.();
+    return {
+      task: taskFromArray(row),
+      pausedUntil: (row[n] as number | null) ?? 0,
+      leases: row[n + 1] === 1 || row[n + 1] === true,
+      runId: (row[n + 2] as number | null) ?? null,
+      changed: Number(row[n + 3] ?? 0),
+    };
   }
 
   findClaimable(q: ClaimQuery): Task | undefined {

@@ -23,15 +23,29 @@ export interface ConnectionSpec {
 }
 
 /**
+ * One statement of a batch: with `values` it goes by the extended protocol (prepared under `name` when given), without
+ * by the simple protocol (then `text` may hold several statements).
+ */
+export interface BatchStep {
+  text: string;
+  values?: unknown[];
+  name?: string;
+  array?: boolean;
+}
+
+/**
  * One request on connection `conn`: open it, a statement with parameters (extended protocol), a multi-statement
- * text (simple protocol), or close it. `inTx`: the caller is inside a transaction, so a lost connection must not be
- * replaced silently. `pinned`: the caller holds session state on this connection (the tick's session advisory lock),
- * which a new connection would not have: a lost connection fails the request (saying why it was pinned) instead.
+ * text (simple protocol), a batch of statements sent together (pipelined: one round trip; the reply is the last
+ * step's result, or the first step's error), or close it. `inTx`: the caller is inside a transaction, so a lost
+ * connection must not be replaced silently. `pinned`: the caller holds session state on this connection (the tick's
+ * session advisory lock), which a new connection would not have: a lost connection fails the request (saying why it
+ * was pinned) instead.
  */
 export type BridgeRequest =
   | { id: number; conn: number; op: 'connect'; spec: ConnectionSpec }
   | { id: number; conn: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean; pinned?: string }
   | { id: number; conn: number; op: 'simple'; text: string; inTx?: boolean; pinned?: string }
+  | { id: number; conn: number; op: 'batch'; steps: BatchStep[]; inTx?: boolean; pinned?: string }
   | { id: number; conn: number; op: 'close' };
 
 /** A Postgres or driver error, as plain data. */
@@ -45,12 +59,17 @@ export interface BridgeError {
   column?: string;
   /** The connection itself failed (refused, reset, ended): the caller sees UNAVAILABLE. */
   connection?: boolean;
+  /** In a batch: the index of the step that failed. */
+  step?: number;
 }
 
 /** The answer to one request (id -1: the worker itself failed). */
 export type BridgeReply =
-  | { id: number; ok: true; rows: unknown[]; rowCount: number; command: string | null; fields: string[] }
+  | { id: number; ok: true; rows: unknown[]; rowCount: number; command: string | null; fields: string[]; wrote?: boolean }
   | { id: number; ok: false; error: BridgeError };
+
+/** Commands that change rows: a batch reply says whether any of its steps changed one (`wrote`). */
+export const WRITE_COMMANDS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 /** Index 0 of the shared Int32Array: 1 once an answer is posted (the caller resets it to 0 before each request). */
 export const SIGNAL = 0;

@@ -4,7 +4,7 @@
 // `.immediate` takes the queue's writer lock (pg_advisory_xact_lock), one writer per queue as SQLite's BEGIN IMMEDIATE.
 import { StewardError } from '../../core/errors.js';
 import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.js';
-import type { BridgeReply } from './bridge-protocol.js';
+import type { BatchStep, BridgeReply } from './bridge-protocol.js';
 import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
 import { advisoryKey } from './lock-keys.js';
 import { newOrigin, notifySql } from './notify.js';
@@ -28,8 +28,6 @@ export interface PgDatabaseOptions {
 }
 
 type Row = Record<string, unknown>;
-/** Commands that change rows (a transaction with one that changed any notifies at commit). */
-const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 type Mode = 'deferred' | 'immediate';
 
 /** One connection to one queue's schema, with better-sqlite3's synchronous API. */
@@ -57,6 +55,13 @@ export class PgDatabase implements SqlDatabase {
   private depth = 0;
   /** What this connection's session holds while pinned (pinSession): no silent reconnect meanwhile. */
   private pinned: string | undefined;
+  /**
+   * Statements whose answer nobody waits for (BEGIN with the writers' lock, SAVEPOINT, RELEASE): they wait here and go
+   * to the server in one batch with the next statement (one round trip instead of two). Empty outside a transaction.
+   */
+  private pending: Array<BatchStep & { later?: true }> = [];
+  /** The open transaction's BEGIN has gone to the server (until then it waits in `pending`). */
+  private begun = false;
   private busyTimeoutMs: number;
   private readonly translations = new Map<string, Translated>();
   /** Server-side statement name per final text (prepared once per connection by `pg`). */
@@ -85,11 +90,16 @@ export class PgDatabase implements SqlDatabase {
     return this.bridge.open;
   }
 
+  /** Round trips to the server so far (requests through the bridge; a batch of statements is one). */
+  get roundTrips(): number {
+    return this.bridge.requests;
+  }
+
   get inTransaction(): boolean {
     return this.depth > 0;
   }
 
-  prepare(sql: string): SqlStatement {
+  prepare(sql: string): SqlStatement & Required<Pick<SqlStatement, 'runLater'>> {
     this.assertOpen();
     return new PgStatement(this, sql, this.translated(sql));
   }
@@ -155,6 +165,10 @@ export class PgDatabase implements SqlDatabase {
     return Object.assign(deferred, { deferred, immediate: call('immediate'), exclusive: call('immediate') }) as unknown as SqlTransaction<F>;
   }
 
+  noteWrite(): void {
+    if (this.depth > 0) this.wrote = true;
+  }
+
   close(): this {
     this.bridge.close();
     return this;
@@ -174,10 +188,32 @@ export class PgDatabase implements SqlDatabase {
     };
   }
 
-  /** Sends a text as one simple-protocol request (one round trip for several statements). */
+  /** Sends a text as one simple-protocol request (one round trip for several statements, and what is pending). */
   simple(text: string): BridgeReply & { ok: true } {
-    const reply = this.bridge.request({ op: 'simple', text, inTx: this.depth > 0, pinned: this.pinned });
+    return this.send({ text });
+  }
+
+  /**
+   * Sends one statement, with the pending ones before it in the same batch (one round trip). `inTx` tells the worker
+   * whether the server already holds an open transaction of ours (then a lost connection fails instead of reconnecting).
+   */
+  private send(step: BatchStep): BridgeReply & { ok: true } {
+    const inTx = this.begun;
+    const pinned = this.pinned;
+    let reply: BridgeReply;
+    if (this.pending.length > 0) {
+      const steps: BatchStep[] = this.pending.map(({ later: _, ...s }) => s);
+      steps.push(step);
+      this.pending = [];
+      if (this.depth > 0) this.begun = true;
+      reply = this.bridge.request({ op: 'batch', steps, inTx, pinned });
+    } else if (step.values) {
+      reply = this.bridge.request({ op: 'query', text: step.text, values: step.values, array: step.array ?? false, name: step.name, inTx, pinned });
+    } else {
+      reply = this.bridge.request({ op: 'simple', text: step.text, inTx, pinned });
+    }
     if (!reply.ok) throw this.failure(reply.error);
+    if (this.depth > 0 && reply.wrote) this.wrote = true;
     return reply;
   }
 
@@ -186,16 +222,27 @@ export class PgDatabase implements SqlDatabase {
     this.assertOpen();
     let text = tr.text;
     if (wantId && tr.insertInto && !tr.returning && this.hasColumn(tr.insertInto, 'id')) text += ' RETURNING id';
-    const values = bindValues(tr.binds, params);
+    return this.send({ text, values: bindValues(tr.binds, params), array, name: this.nameOf(text) });
+  }
+
+  /** Inside a transaction: queues a write whose answer nobody reads, to go with the next statement (PgStatement.runLater). */
+  defer(tr: Translated, params: unknown[]): void {
+    this.assertOpen();
+    if (this.depth === 0) {
+      this.query(tr, params, false, false);
+      return;
+    }
+    this.pending.push({ text: tr.text, values: bindValues(tr.binds, params), name: this.nameOf(tr.text), later: true });
+  }
+
+  /** The server-side name of a statement text (prepared once per connection by `pg`). */
+  private nameOf(text: string): string {
     let name = this.names.get(text);
     if (!name) {
       name = `steward_${++this.nameCounter}`;
       this.names.set(text, name);
     }
-    const reply = this.bridge.request({ op: 'query', text, values, array, name, inTx: this.depth > 0, pinned: this.pinned });
-    if (!reply.ok) throw this.failure(reply.error);
-    if (this.depth > 0 && reply.rowCount > 0 && WRITES.has(reply.command ?? '')) this.wrote = true;
-    return reply;
+    return name;
   }
 
   /** The statement as Postgres runs it (translated once, with what the catalogue says about NOT NULL columns). */
@@ -216,22 +263,23 @@ export class PgDatabase implements SqlDatabase {
   private runTransaction(mode: Mode, body: () => unknown): unknown {
     this.assertOpen();
     if (this.depth > 0) return this.savepoint(body);
-    try {
-      this.simple(mode === 'immediate' ? `BEGIN; SELECT pg_advisory_xact_lock(${this.writeLockKey})` : 'BEGIN');
-    } catch (err) {
-      this.rollbackQuietly();
-      throw err;
-    }
+    // BEGIN (and the writers' lock) go with the transaction's first statement: one round trip fewer per transaction.
+    this.pending = [{ text: mode === 'immediate' ? `BEGIN; SELECT pg_advisory_xact_lock(${this.writeLockKey})` : 'BEGIN' }];
+    this.begun = false;
     this.depth = 1;
     this.wrote = false;
     try {
       const out = body();
       assertNotPromise(out);
+      // Nothing reached the server and nothing waits to (no statement ran): there is no transaction to commit.
+      if (!this.begun && !this.pending.some((s) => s.later)) return out;
       // A transaction that changed rows announces it with its COMMIT (a read, or a tick finding the lock taken, does
       // not: two `steward up` would otherwise wake each other for ever). A NOTIFY in an aborted transaction fails.
       let commit: BridgeReply & { ok: true };
       try {
-        commit = this.simple(this.wrote && this.announce ? this.commitWrite : 'COMMIT');
+        // A deferred write still pending goes with the COMMIT: count it as a write (its count is not known yet).
+        const writes = this.wrote || this.pending.some((s) => s.later);
+        commit = this.simple(writes && this.announce ? this.commitWrite : 'COMMIT');
       } catch (err) {
         if (err instanceof StewardError && err.details.postgres === '25P02') {
           throw new StewardError('INTERNAL', 'postgres: the transaction was rolled back at COMMIT (a statement in it failed and its error was caught)');
@@ -248,29 +296,36 @@ export class PgDatabase implements SqlDatabase {
       throw err;
     } finally {
       this.depth = 0;
+      this.pending = [];
+      this.begun = false;
     }
   }
 
   private savepoint(body: () => unknown): unknown {
     const name = `steward_sp${this.depth}`;
-    this.simple(`SAVEPOINT ${name}`);
+    // SAVEPOINT and RELEASE wait for the next statement (or the COMMIT) like BEGIN does.
+    const open: BatchStep = { text: `SAVEPOINT ${name}` };
+    this.pending.push(open);
     this.depth++;
     try {
       let out: unknown;
+      let released = false;
       try {
         out = body();
         assertNotPromise(out);
-      } catch (err) {
-        if (this.open) {
-          try {
-            this.simple(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
-          } catch {
-            // the connection is gone: the outer transaction's rollback (or the server) cleans up
-          }
+        // A deferred write of the body must fail inside the savepoint, where the caller expects its errors: send it now.
+        if (this.pending.some((s) => s.later)) {
+          this.simple(`RELEASE SAVEPOINT ${name}`);
+          released = true;
         }
+      } catch (err) {
+        const at = this.pending.lastIndexOf(open);
+        // Still waiting: nothing of the savepoint reached the server, so it is simply not sent.
+        if (at >= 0) this.pending.length = at;
+        else this.pending.push({ text: `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}` });
         throw err;
       }
-      this.simple(`RELEASE SAVEPOINT ${name}`);
+      if (!released) this.pending.push({ text: `RELEASE SAVEPOINT ${name}` });
       return out;
     } finally {
       this.depth--;
@@ -278,7 +333,9 @@ export class PgDatabase implements SqlDatabase {
   }
 
   private rollbackQuietly(): void {
-    if (!this.open) return;
+    this.pending = [];
+    // Nothing sent (BEGIN still pending): the server has no transaction of ours.
+    if (!this.begun || !this.open) return;
     try {
       this.simple('ROLLBACK');
     } catch {
@@ -340,6 +397,10 @@ class PgStatement implements SqlStatement {
     readonly source: string,
     private readonly tr: Translated,
   ) {}
+
+  runLater(...params: unknown[]): void {
+    this.db.defer(this.tr, params);
+  }
 
   run(...params: unknown[]): { changes: number; lastInsertRowid: number } {
     const r = this.db.query(this.tr, params, false, true);

@@ -124,6 +124,8 @@ export class SyncBridge {
   private readonly host: WorkerHost;
   private readonly conn = nextConn++;
   private closed = false;
+  /** Requests answered so far on this connection: each is one round trip to the server (tests and the bench count them). */
+  requests = 0;
 
   /** Connects (starting the thread's worker if needed); throws UNAVAILABLE when the server cannot be reached. */
   constructor(options: BridgeOptions) {
@@ -154,6 +156,7 @@ export class SyncBridge {
   /** Runs one request; the reply may carry a Postgres error (the caller translates it). */
   request(req: Request): BridgeReply {
     if (this.closed) throw new TypeError('The database connection is not open');
+    this.requests++;
     return this.host.request({ ...req, conn: this.conn } as never, this.url);
   }
 

@@ -5,7 +5,7 @@
 import './worker-globals.js'; // before pg: see there
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { HEARTBEAT, SIGNAL, type BridgeError, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
+import { HEARTBEAT, SIGNAL, WRITE_COMMANDS, type BatchStep, type BridgeError, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -72,7 +72,11 @@ async function connect(conn: Connection): Promise<void> {
     connectionTimeoutMillis: spec.connectTimeoutMs,
     // search_path and the settings as startup options: no extra round trip, and they hold after a reconnect.
     options: startupOptions(spec),
-  });
+    // Queries are written as they are queued, without waiting for the previous answer: a batch (BEGIN, the lock, a
+    // statement…) costs one round trip. Each query keeps its own Sync, so an error stops the transaction (the server
+    // refuses the rest with 25P02) and never mixes answers; one request at a time still comes from the caller.
+    pipeline: true,
+  } as pg.ClientConfig);
   c.on('error', (err) => {
     conn.broken = err.message;
   });
@@ -151,19 +155,57 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
   const client = conn.client!;
   unsafe = null;
   try {
+    if (req.op === 'batch') return await batch(req.id, conn, client, req.steps);
     if (req.op === 'simple') {
       const out = (await client.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
-      const last = Array.isArray(out) ? out[out.length - 1] : out;
-      return finish(req.id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null, last?.fields);
+      return answer(req.id, out, changedRows(out));
     }
-    const config: pg.QueryConfig & { rowMode?: 'array' } = { text: req.text, values: req.values };
-    if (req.name) config.name = req.name;
-    if (req.array) config.rowMode = 'array';
-    const r = await client.query(config as pg.QueryArrayConfig);
-    return finish(req.id, r.rows, r.rowCount ?? 0, r.command, r.fields);
+    const r = await client.query(queryConfig(req) as pg.QueryArrayConfig);
+    return answer(req.id, r, changedRows(r));
   } catch (err) {
     return { id: req.id, ok: false, error: toError(err, conn.broken !== null) };
   }
+}
+
+/** A statement as `pg` takes it (no values: the simple protocol). */
+function queryConfig(step: BatchStep): pg.QueryConfig & { rowMode?: 'array' } {
+  if (!step.values) return { text: step.text };
+  const config: pg.QueryConfig & { rowMode?: 'array' } = { text: step.text, values: step.values };
+  if (step.name) config.name = step.name;
+  if (step.array) config.rowMode = 'array';
+  return config;
+}
+
+type Outcome = pg.QueryResult | pg.QueryResult[];
+
+/** Whether a result (several for a multi-statement text) changed a row. */
+function changedRows(out: Outcome): boolean {
+  return (Array.isArray(out) ? out : [out]).some((r) => (r.rowCount ?? 0) > 0 && WRITE_COMMANDS.has(r.command));
+}
+
+/** The reply carrying the (last) result of `out`. */
+function answer(id: number, out: Outcome, wrote: boolean): BridgeReply {
+  const last = Array.isArray(out) ? out[out.length - 1] : out;
+  const reply = finish(id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null, last?.fields);
+  if (reply.ok) reply.wrote = wrote;
+  return reply;
+}
+
+/**
+ * Sends every step before reading any answer (the client is in pipeline mode): one round trip. The reply is the last
+ * step's result, or the error of the first step that failed (its index in `step`); `wrote` says whether any step
+ * changed a row.
+ */
+async function batch(id: number, conn: Connection, client: pg.Client, steps: BatchStep[]): Promise<BridgeReply> {
+  const sent = steps.map((s) => client.query(queryConfig(s) as pg.QueryArrayConfig) as unknown as Promise<Outcome>);
+  const settled = await Promise.allSettled(sent);
+  let wrote = false;
+  for (let i = 0; i < settled.length; i++) {
+    const s = settled[i]!;
+    if (s.status === 'rejected') return { id, ok: false, error: { ...toError(s.reason, conn.broken !== null), step: i } };
+    wrote ||= changedRows(s.value);
+  }
+  return answer(id, (settled[settled.length - 1] as PromiseFulfilledResult<Outcome>).value, wrote);
 }
 
 function finish(id: number, rows: unknown[], rowCount: number, command: string | null, fields: pg.FieldDef[] | undefined): BridgeReply {
