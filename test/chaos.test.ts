@@ -4,6 +4,8 @@
 // depends on the machine's speed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+// Under `npm run test:pg` the chaos run's queue (and every `up`, babysitter and CLI it starts) is on Postgres.
+import './support/backend.js';
 import { formatReport, runChaos } from '../bench/chaos.js';
 
 const SAFETY_MS = 600_000;
