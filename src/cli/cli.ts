@@ -12,6 +12,9 @@ import type { CliContext, Command, Values } from './command.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { writeOut } from './write-out.js';
+import { databaseOf } from './database-of.js';
+
+export { databaseOf };
 
 /**
  * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
@@ -114,19 +117,6 @@ function makeContext(m: ContextModules, json: boolean, dir: string | undefined, 
     log: (line) => writeOut(2, `${visibleText(line)}\n`),
   };
   return ctx;
-}
-
-/**
- * Where the queue lives: STEWARD_DATABASE_URL, else the config's database.url (then Postgres), else nothing (SQLite at
- * the workspace's queue.db). The config is read only when the environment names no URL (it is loaded anyway by
- * every command that needs it).
- */
-export function databaseOf(ctx: Pick<CliContext, 'env' | 'config'>): { url?: string; schema?: string } {
-  const env = ctx.env.STEWARD_DATABASE_URL?.trim();
-  const envSchema = ctx.env.STEWARD_DATABASE_SCHEMA?.trim() || undefined;
-  if (env) return { url: env, ...(envSchema ? { schema: envSchema } : {}) };
-  const { url, schema } = ctx.config().database;
-  return url ? { url, schema: envSchema ?? schema } : {};
 }
 
 /** node's parseArgs messages, said plainly (its unknown-option text ends with an unbalanced quote). */

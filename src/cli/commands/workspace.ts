@@ -4,6 +4,9 @@ import { describePermissions } from '../../core/adapters/index.js';
 import { collectStats, COST_GROUPS, costReport, type CostGroup } from '../../ops/index.js';
 import { periodBounds } from '../../core/budget-period.js';
 import { openStore } from '../../store/open-store.js';
+import { resolveSchema, safeUrl } from '../../store/pg/pg-store.js';
+import type { Config } from '../../config/schema.js';
+import { databaseOf } from '../database-of.js';
 import { boardHooks } from '../../tick/hooks.js';
 import { agentClisOnPath, initWorkspace } from '../../workspace/init-workspace.js';
 import { installOpenClaw, SKILLS_DIR } from '../../workspace/openclaw.js';
@@ -22,10 +25,15 @@ export const init: Command = {
   run(ctx, values) {
     if (values.workspace !== undefined && !values.openclaw) throw new StewardError('USAGE', '--workspace goes with --openclaw');
     const { workspace, created } = initWorkspace(ctx.dir ?? ctx.env.STEWARD_DIR ?? ctx.cwd, { agents: agentClisOnPath(ctx.env) });
-    openStore(workspace.dbPath).close();
+    // The queue where every later command will look for it: STEWARD_DATABASE_URL, else the config's database.url
+    // (a Postgres schema, created and migrated), else .steward/queue.db.
+    const database = queueOf(ctx, workspace.root);
+    openStore(workspace.dbPath, database).close();
     const lines = [
       created.length ? `initialised ${workspace.root}: created ${created.join(', ')}` : `${workspace.root} is already a workspace (nothing changed)`,
     ];
+    const db = database.url ? `${safeUrl(database.url)} (schema ${resolveSchema(workspace.dbPath, database.schema)})` : workspace.dbPath;
+    if (database.url) lines.push(`queue: PostgreSQL ${db}`);
     // The permission mode of every enabled profile, so nobody runs bypass without having written it.
     const profiles = profilePermissions(workspace.root);
     for (const p of profiles) lines.push(`agent profile ${p.name} (${p.cli}): permissions ${p.permissions}`);
@@ -33,7 +41,7 @@ export const init: Command = {
     // MCP hosts (Claude Desktop, OpenClaw) start servers with a bare PATH: give them this machine's absolute command.
     const mcpServer = { command: process.execPath, args: [fileURLToPath(new URL('../steward.cjs', import.meta.url)), 'mcp', '--role', 'planner', '--dir', workspace.root] };
     const mcpText = ['', 'MCP hosts (Claude Desktop "mcpServers", OpenClaw "mcp.servers") start steward on this machine with:', JSON.stringify({ steward: mcpServer }, null, 2), '(--role planner | worker | triage; Claude Code: claude mcp add -s project steward -- steward mcp --role planner)'];
-    if (!values.openclaw) return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, mcp_server: mcpServer }, text: [...lines, ...mcpText].join('\n') };
+    if (!values.openclaw) return { json: { workspace: workspace.root, db, created, profiles, mcp_server: mcpServer }, text: [...lines, ...mcpText].join('\n') };
     const target = resolve(ctx.cwd, (values.workspace as string | undefined) ?? workspace.root);
     const oc = installOpenClaw(target, workspace.root);
     lines.push(`OpenClaw workspace ${target}:`);
@@ -41,9 +49,26 @@ export const init: Command = {
     for (const f of oc.kept) lines.push(`  kept   ${relative(target, f)} (it has your edits; the shipped version is in ${SKILLS_DIR})`);
     for (const f of oc.same) lines.push(`  same   ${relative(target, f)}`);
     lines.push('', 'Paste into your OpenClaw gateway config (openclaw.json):', JSON.stringify(oc.config, null, 2), '', ...oc.notes);
-    return { json: { workspace: workspace.root, db: workspace.dbPath, created, profiles, mcp_server: mcpServer, openclaw: { target, ...oc } }, text: lines.join('\n') };
+    return { json: { workspace: workspace.root, db, created, profiles, mcp_server: mcpServer, openclaw: { target, ...oc } }, text: lines.join('\n') };
   },
 };
+
+/**
+ * Where init puts the queue (databaseOf, cli.ts). A config that does not load names no database here: the queue goes
+ * where the environment says (every other command then reports the config's problem).
+ */
+function queueOf(ctx: CliContext, root: string): { url?: string; schema?: string } {
+  return databaseOf({
+    env: ctx.env,
+    config: () => {
+      try {
+        return loadConfig({ root, env: ctx.env });
+      } catch {
+        return { database: {} } as unknown as Config;
+      }
+    },
+  });
+}
 
 /** Each profile's permission mode; none when the config does not load (init still succeeds; every other command says why). */
 function profilePermissions(root: string): Array<{ name: string; cli: string; permissions: string }> {
