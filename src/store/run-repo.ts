@@ -41,6 +41,8 @@ export interface CompletionFacts {
 export class RunRepo {
   private readonly writer: TableWriter;
   private readonly s: Record<string, SqlStatement>;
+  /** The run's finish: on Postgres deferred to the next statement (runLater), on SQLite run at once. */
+  private readonly finishRun: (...params: unknown[]) => unknown;
   #starts?: RunStartSearch;
 
   constructor(private readonly db: SqlDatabase) {
@@ -103,6 +105,8 @@ export class RunRepo {
       claimWait: db.prepare(`SELECT COALESCE(SUM(started_at - ready_at), 0) AS sum, COUNT(*) AS n FROM runs
         WHERE id >= ? AND started_at >= ? AND ready_at IS NOT NULL`),
     };
+    const finish = this.s.finish!;
+    this.finishRun = finish.runLater ? finish.runLater.bind(finish) : finish.run.bind(finish);
   }
 
   /**
@@ -126,11 +130,8 @@ export class RunRepo {
    * inside its transaction, so nobody reads the count: on Postgres the UPDATE goes with the next statement (runLater).
    */
   finish(id: number, f: RunFinish): void {
-    const stmt = this.s.finish;
-    const args = [f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
-      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id];
-    if (stmt.runLater) stmt.runLater(...args);
-    else stmt.run(...args);
+    this.finishRun(f.outcome, f.failure_kind, f.finished_at, f.summary, f.error, jsonColumn(f.artifacts), jsonColumn(f.evidence),
+      f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id);
   }
 
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */

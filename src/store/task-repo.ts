@@ -73,6 +73,8 @@ export interface OpenedRun {
 export class TaskRepo {
   private readonly writer: TableWriter;
   private readonly s: Record<string, SqlStatement>;
+  /** Postgres only: the claim in one statement (see claimOpen). */
+  private readonly claimOpenStmt: SqlStatement | undefined;
 
   constructor(private readonly db: SqlDatabase) {
     this.writer = new TableWriter(db, 'tasks');
@@ -112,23 +114,6 @@ export class TaskRepo {
       claimFirst: rows(claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
         (SELECT a.paused_until FROM agents a WHERE a.name = @agent),
         EXISTS (SELECT 1 FROM tasks l ${pg ? '' : 'INDEXED BY tasks_with_paths'} WHERE l.has_paths = 1 AND l.status = 'running')`)),
-      // Postgres: claimFirst, the run's insert and the task's claim in one statement (one round trip instead of three).
-      // The run is opened only when the agent is not paused and no running task holds paths (else the caller goes the
-      // long way); the last two columns: the new run's id (NULL when none) and how many tasks the claim changed.
-      ...(pg ? { claimOpen: rows(`WITH c AS (${claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
-          (SELECT a.paused_until FROM agents a WHERE a.name = @agent) AS paused_until_,
-          EXISTS (SELECT 1 FROM tasks l WHERE l.has_paths = 1 AND l.status = 'running') AS leases_`)}),
-        r AS (INSERT INTO runs (${OPENED_RUN.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
-          SELECT t.id, CAST(@run_agent AS text), CAST(@lease_ms AS bigint), CAST(@lease_expires_at AS bigint), CAST(@now AS bigint),
-            CAST(@now AS bigint), CAST(@host AS text), CAST(@pid AS bigint), CAST(@pgid AS bigint), CAST(@proc_start AS text),
-            CAST(@claimed_by AS text), 'running', t.last_run_id, t.last_event_id,
-            CASE WHEN t.ready_at IS NULL THEN NULL ELSE GREATEST(t.ready_at, t.run_after) END
-          FROM c JOIN tasks t ON t.id = c.id
-          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_
-          RETURNING id, task_id),
-        u AS (UPDATE tasks t SET status = 'running', current_run_id = r.id, last_run_id = r.id, updated_at = @now
-          FROM r WHERE t.id = r.task_id AND t.status = 'ready' RETURNING t.id)
-        SELECT c.*, (SELECT id FROM r), (SELECT COUNT(*) FROM u) FROM c`) } : {}),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
@@ -177,6 +162,23 @@ export class TaskRepo {
         JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
         WHERE t.status = 'pending' AND p.status <> 'done' ORDER BY d.task_id, d.depends_on`),
     };
+    // Postgres: claimFirst, the run's insert and the task's claim in one statement (one round trip instead of three).
+    // The run is opened only when the agent is not paused and no running task holds paths (else the caller goes the
+    // long way); the last two columns: the new run's id (NULL when none) and how many tasks the claim changed.
+    this.claimOpenStmt = !pg ? undefined : rows(`WITH c AS (${claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
+          (SELECT a.paused_until FROM agents a WHERE a.name = @agent) AS paused_until_,
+          EXISTS (SELECT 1 FROM tasks l WHERE l.has_paths = 1 AND l.status = 'running') AS leases_`)}),
+        r AS (INSERT INTO runs (${OPENED_RUN.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
+          SELECT t.id, CAST(@run_agent AS text), CAST(@lease_ms AS bigint), CAST(@lease_expires_at AS bigint), CAST(@now AS bigint),
+            CAST(@now AS bigint), CAST(@host AS text), CAST(@pid AS bigint), CAST(@pgid AS bigint), CAST(@proc_start AS text),
+            CAST(@claimed_by AS text), 'running', t.last_run_id, t.last_event_id,
+            CASE WHEN t.ready_at IS NULL THEN NULL ELSE GREATEST(t.ready_at, t.run_after) END
+          FROM c JOIN tasks t ON t.id = c.id
+          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_
+          RETURNING id, task_id),
+        u AS (UPDATE tasks t SET status = 'running', current_run_id = r.id, last_run_id = r.id, updated_at = @now
+          FROM r WHERE t.id = r.task_id AND t.status = 'ready' RETURNING t.id)
+        SELECT c.*, (SELECT id FROM r), (SELECT COUNT(*) FROM u) FROM c`);
   }
 
   insert(record: Partial<Task>): number {
@@ -245,7 +247,7 @@ export class TaskRepo {
 
   /** Whether claimOpen exists (Postgres). */
   get claimsInOne(): boolean {
-    return this.s.claimOpen !== undefined;
+    return this.claimOpenStmt !== undefined;
   }
 
   /**
@@ -254,7 +256,7 @@ export class TaskRepo {
    * updated (1, else the caller throws CONFLICT and the transaction rolls back, run insert and all).
    */
   claimOpen(agent: string, now: number, run: OpenedRun): { task: Task; pausedUntil: number; leases: boolean; runId: number | null; changed: number } | undefined {
-    const row = this.s.claimOpen!.get({
+    const row = this.claimOpenStmt!.get({
       now,
       agent,
       run_agent: run.agent,
