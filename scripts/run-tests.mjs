@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 /** The store/operations conformance subset run on PostgreSQL by `npm run test:pg -- --conformance`. */
-export const PG_CONFORMANCE = ['store', 'ops', 'tick', 'claim-cycle', 'cli', 'mcp', 'multiprocess', 'invariants', 'backup', 'migrate-postgres', 'chaos-queue'];
+export const PG_CONFORMANCE = ['store', 'ops', 'tick', 'claim-cycle', 'cli', 'mcp', 'multiprocess', 'invariants', 'backup', 'migrate-postgres', 'chaos-queue', 'remote-worker'];
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
 const argv = process.argv.slice(2);
