@@ -101,20 +101,31 @@ export async function measureBabysitter(opts: {
   /** Another build's bin and node flags (to compare builds); default this build's, started as steward starts it. */
   cli?: string;
   nodeFlags?: readonly string[];
+  /**
+   * Whether a steward command ran in the workspace before (as `steward up` has when it dispatches, and the waiter of
+   * `steward work --run`): then .steward/config.cache.json is current and the babysitter reads its config without
+   * yaml (config-cache.ts). False: the babysitter is the first steward process there and loads config.yaml itself.
+   */
+  configCached?: boolean;
 }): Promise<BabysitterResult> {
   const root = mkdtempSync(join(tmpdir(), 'steward-bench-babysitter-'));
   try {
     const { workspace } = createWorkspaceDirs(root);
     const env = { FAKE_CLI: 'claude', FAKE_MODE: 'slow', FAKE_INTERVAL_MS: String(opts.intervalMs), FAKE_DURATION_MS: String(opts.seconds * 1000) };
     writeFileSync(workspace.configPath, JSON.stringify({ agents: { coder: { cli: 'claude', bin: FAKE, env, leaseSeconds: 30 } } }));
+    const childEnv = { ...process.env, STEWARD_DIR: '' };
     const store = openStore(workspace.dbPath);
     try {
+      if (opts.configCached) {
+        const list = spawnSync(process.execPath, [opts.cli ?? CLI, 'list', '--dir', root], { env: childEnv, encoding: 'utf8' });
+        if (list.status !== 0 || !existsSync(join(root, '.steward', 'config.cache.json'))) throw new Error(`steward list wrote no config cache: ${list.stderr}`);
+      }
       addTask(store, { title: 'babysitter overhead' }, { now: Date.now(), actor: 'bench' });
       const claimed = claimTask(store, { agent: 'coder', lease_seconds: 30 }, { now: Date.now(), actor: 'bench' });
       if (!claimed.task) throw new Error('nothing claimed');
       const runId = claimed.run.id;
       // Started as `steward up` and `steward work --run` start one (the same node flags).
-      const child = spawn(process.execPath, [...(opts.nodeFlags ?? BABYSITTER_NODE_FLAGS), opts.cli ?? CLI, 'work', '--run', String(runId), '--here', '--dir', root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
+      const child = spawn(process.execPath, [...(opts.nodeFlags ?? BABYSITTER_NODE_FLAGS), opts.cli ?? CLI, 'work', '--run', String(runId), '--here', '--dir', root], { stdio: 'ignore', env: childEnv });
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       let done = false;
       void exited.then(() => (done = true));
