@@ -33,7 +33,12 @@ test('bench report: all nine SQLite sections run on tiny sizes, every task claim
   const startup = sections[6]!.tables[0]!.rows.map((r) => r[0]);
   assert.deepEqual(startup, ['`node -e 0` (baseline)', '`steward --version`', '`steward list`', '`steward show 1`', '`steward claim`', '`steward complete RUN`', '`steward tick` (quiet)', '`steward tick` (after a change)']);
   assert.ok(sections[6]!.tables[0]!.rows.every((r) => /×$/.test(r[2]!) && /MB$/.test(r[5]!)));
-  assert.deepEqual(sections[7]!.tables[0]!.rows.map((r) => r[0]), ['babysitter (`steward work`)', 'the CLI it supervises', 'idle `node -e` (floor)']);
+  assert.deepEqual(sections[7]!.tables[0]!.rows.map((r) => r[0]), [
+    'babysitter (`steward work`), config cache current (as under `steward up`)',
+    'the CLI it supervises',
+    'babysitter, first steward process in the workspace (parses config.yaml)',
+    'idle `node -e` (floor)',
+  ]);
   // Issue 18 goal 2: both latencies, warm beside cold from the same run, with the goal verdict.
   const dispatch = sections[8]!.tables[0]!.rows;
   assert.deepEqual(dispatch.map((r) => r[0]), ['add → agent start', 'finished → next start']);

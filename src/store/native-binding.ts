@@ -17,9 +17,15 @@ let found: string | undefined;
 export function sqliteNativeBinding(): string {
   if (found === undefined) {
     const main = createRequire(import.meta.url).resolve('better-sqlite3'); // …/better-sqlite3/lib/index.js
-    const root = join(dirname(main), '..');
-    const file = join(root, 'build', 'Release', 'better_sqlite3.node');
-    found = existsSync(file) ? file : (createRequire(main)('bindings') as (o: object) => string)({ bindings: 'better_sqlite3.node', module_root: root });
+    found = nativeBindingIn(join(dirname(main), '..'), main);
   }
   return found;
+}
+
+/** The addon of the better-sqlite3 package at `root` (see sqliteNativeBinding); `bindings` is required from `from`. */
+export function nativeBindingIn(root: string, from: string): string {
+  const file = join(root, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(file)) return file;
+  const bindings = createRequire(from)('bindings') as (o: { bindings: string; module_root: string }) => string;
+  return bindings({ bindings: 'better_sqlite3.node', module_root: root });
 }
