@@ -102,7 +102,8 @@ writeFileSync(
 const meta = result.metafile;
 meta.outputs = Object.fromEntries(Object.entries(meta.outputs).map(([k, v]) => [toCjs(k), v]));
 // What `list`, `show`, `claim` and `complete` import() on their way (test/cli-startup.test.ts checks they load no
-// chunk file): packed into the bin with every chunk these import statically.
+// chunk file): packed into the bin with every chunk these import statically. `tick`: the quiet tick's modules (the
+// full tick stays a chunk of its own, imported only when a step may act: test/tick-quiet.test.ts).
 const HOT = [
   'src/cli/early-waiter.ts',
   'src/cli/cli.ts',
@@ -114,6 +115,7 @@ const HOT = [
   'src/workspace/wake-socket.ts',
   'src/cli/commands/read.ts',
   'src/cli/commands/runs.ts',
+  'src/cli/commands/tick.ts',
 ];
 const OUT_REL = relative(ROOT, OUT).split('\\').join('/');
 meta.packed = hotChunks(meta, OUT_REL, HOT);
