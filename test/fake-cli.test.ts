@@ -91,8 +91,11 @@ test('fake: slow prints a tick every interval, then succeeds', () => {
   const r = runFake({ FAKE_CLI: 'codex', FAKE_MODE: 'slow', FAKE_INTERVAL_MS: '50', FAKE_DURATION_MS: '400' });
   const elapsed = Date.now() - started;
   assert.equal(r.status, 0);
+  // Bounded by work, not by the machine's speed: the first tick is due long before the end, so it always comes; a
+  // loaded machine may fire fewer, never more than duration ÷ interval, and they count up one by one.
   const ticks = r.stdout.split('\n').filter((l) => l.startsWith('fake-cli: tick '));
-  assert.ok(ticks.length >= 4 && ticks.length <= 8, `ticks: ${ticks.length}`);
+  assert.ok(ticks.length >= 1 && ticks.length <= 8, `ticks: ${ticks.length}`);
+  assert.deepEqual(ticks, ticks.map((_, i) => `fake-cli: tick ${i + 1}`));
   assert.ok(elapsed >= 400, `elapsed ${elapsed}`);
   assert.ok(r.stdout.endsWith(readSample('codex-exec.jsonl')));
   assert.deepEqual(getAdapter('codex').parse({ stdout: r.stdout, stderr: r.stderr, exitCode: 0 }).summary, 'OK: mock reply');
