@@ -14,8 +14,6 @@ import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { writeOut } from './write-out.js';
 import { databaseOf } from './database-of.js';
 
-export { databaseOf };
-
 /**
  * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
  * load it only for input the hand check passes on. Every other command gets the zod schemas before it runs.

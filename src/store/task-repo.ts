@@ -69,6 +69,12 @@ export interface OpenedRun {
   claimed_by: string | null;
 }
 
+/** A claimFirst/claimOpen row: the task (TASK_COLUMNS), then until when the agent is paused and whether file leases exist. */
+function claimFacts(row: Raw): { task: Task; pausedUntil: number; leases: boolean } {
+  const n = TASK_COLUMNS.length;
+  return { task: taskFromArray(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
+}
+
 /** Reads and writes the tasks and task_deps tables. */
 export class TaskRepo {
   private readonly writer: TableWriter;
@@ -240,9 +246,7 @@ export class TaskRepo {
    */
   claimFirst(agent: string, now: number): { task: Task; pausedUntil: number; leases: boolean } | undefined {
     const row = this.s.claimFirst.get({ now, agent }) as Raw | undefined;
-    if (!row) return undefined;
-    const n = TASK_COLUMNS.length;
-    return { task: taskFromArray(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
+    return row ? claimFacts(row) : undefined;
   }
 
   /** Whether claimOpen exists (Postgres). */
@@ -273,9 +277,7 @@ export class TaskRepo {
     // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
     if (row[n + 2] !== null) this.db.noteWrite?.();
     return {
-      task: taskFromArray(row),
-      pausedUntil: (row[n] as number | null) ?? 0,
-      leases: row[n + 1] === 1 || row[n + 1] === true,
+      ...claimFacts(row),
       runId: (row[n + 2] as number | null) ?? null,
       changed: Number(row[n + 3] ?? 0),
     };

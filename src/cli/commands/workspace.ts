@@ -54,7 +54,7 @@ export const init: Command = {
 };
 
 /**
- * Where init puts the queue (databaseOf, cli.ts). A config that does not load names no database here: the queue goes
+ * Where init puts the queue (databaseOf, database-of.ts). A config that does not load names no database here: the queue goes
  * where the environment says (every other command then reports the config's problem).
  */
 function queueOf(ctx: CliContext, root: string): { url?: string; schema?: string } {
