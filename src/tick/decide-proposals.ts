@@ -7,8 +7,6 @@ import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
 import { autoAcceptCandidates } from './accept-rule.js';
 
-export { isAutoAccepted } from './accept-rule.js';
-
 /** The actor the tick decides as. */
 export const TRIAGE_ACTOR = 'triage';
 /** Proposals looked at per tick; the rest wait for the next one. */
