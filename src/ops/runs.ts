@@ -65,7 +65,8 @@ export function claimTask(
   limits: ClaimLimits = {},
 ): ClaimResult {
   const q = parseClaimInput(input);
-  return store.tx(() => claimInTx(store, q, ctx, worker, limits));
+  // Narrow on Postgres: a claim decided in one statement holds the queue's lock shared (docs/SCALING.md).
+  return store.txNarrow(() => claimInTx(store, q, ctx, worker, limits));
 }
 
 /** The body of claim, for callers already inside a transaction (complete with `next`, batches). */
@@ -77,12 +78,16 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
     // Postgres: the same decisions, and the run opened, in one statement (one round trip instead of three).
     const first = store.tasks.claimsInOne ? claimInOne(store, q.agent, leaseMs, ctx, worker) : store.tasks.claimFirst(q.agent, ctx.now);
     if (first && 'claimed' in first) return first.claimed;
+    // A narrow claim ends here: claimed in the one statement, or nothing to claim. Anything else (a paused agent, file
+    // leases to work out, a task with paths) is decided under the queue's exclusive lock.
+    if (first) store.needsQueueLock();
     if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
     if (!first) {
       const pausedUntil = store.agents.pausedUntil(q.agent);
       return pausedUntil > ctx.now ? { task: null, paused_until: pausedUntil } : { task: null };
     }
   }
+  store.needsQueueLock();
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
   // File leases: a ready task whose `paths` overlap a running task's waits (without paths: one empty index seek).
@@ -117,7 +122,8 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
 function claimInOne(store: Store, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo):
   { claimed: { task: Task; run: Run } } | { task: Task; pausedUntil: number; leases: boolean } | undefined {
   const opened = openedRun(0, agent, leaseMs, ctx, worker);
-  const first = store.tasks.claimOpen(agent, ctx.now, opened);
+  // A narrow claim (the queue's lock shared) opens no run on a task with paths: two of them could take overlapping ones.
+  const first = store.tasks.claimOpen(agent, ctx.now, opened, !store.narrow);
   if (!first || first.runId === null) return first;
   const { task, runId } = first;
   // transition()'s checks for the claim's fixed statement: ready → running, exactly one task changed.
@@ -213,14 +219,15 @@ function leaseLost(run: Run, why: string, kept = true): StewardError {
 /** Extends the lease of a live run; LEASE_LOST when it expired, was superseded or finished (e.g. cancelled). */
 export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { run: Run; task: Task } {
   const q = schemas().parseInput(schemas().heartbeatInput, input, 'heartbeat');
-  return store.tx(() => {
+  // Narrow on Postgres: it writes its own run row only, under that run's lock (docs/SCALING.md).
+  return store.txNarrow(() => {
     const { run, task } = loadRun(store, q.run_id);
     const live = runLiveness(run, task, ctx.now);
     if (live !== 'live') throw leaseLost(run, live, false);
     const expires = ctx.now + (q.lease_seconds ? q.lease_seconds * 1000 : run.lease_ms);
     store.runs.extend(run.id, ctx.now, expires);
     return { run: { ...run, heartbeat_at: ctx.now, lease_expires_at: expires }, task: task! };
-  });
+  }, q.run_id);
 }
 
 /**
@@ -257,6 +264,8 @@ function ifLive<T, F extends RunWithTask>(
   const { run, task } = found;
   const live = runLiveness(run, task, leaseJudgedAt(run, ctx.now, ctx.decidedAt));
   if (live === 'live') return { ok: true, value: apply(run, task!, found) };
+  // A late result writes an event: under the queue's exclusive lock (event ids in commit order).
+  store.needsQueueLock();
   keepLateResult(store, run, live, payload(), ctx);
   return { ok: false, error: leaseLost(run, live) };
 }
@@ -315,18 +324,22 @@ export function completeRun(
 ): Completed & { next?: ClaimResult } {
   const q = parseCompleteInput(input);
   const next = options.next === undefined ? undefined : parseClaimInput(options.next);
-  return valueOf(store.tx(() => {
+  // Narrow on Postgres: a completion to done with nothing to spawn holds the queue's lock shared and its run's lock.
+  return valueOf(store.txNarrow(() => {
     const done = completeInTx(store, q, ctx);
     if (!done.ok || !next) return done;
     const { task, run, spawned } = done.value;
     return { ok: true as const, value: { task, run, spawned, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
-  }));
+  }, q.run_id));
 }
 
 /** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
 export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): LiveOutcome<Completed> {
   const load = (id: number) => store.runs.forCompletion(id);
   return ifLive(store, q.run_id, () => ({ verb: 'complete', ...q }), ctx, load, (run, task, facts) => {
+    // What only the exclusive lock makes exact: review and merge holds write events, dependents are settled by reading
+    // their other dependencies, follow-ups are keyed (read, then insert), a flagged profile is cleared.
+    if (task.review || facts.hasDependents || facts.agentFlagged || (facts.branchState !== null && facts.branchState !== 'merged') || task.then.length > 0) store.needsQueueLock();
     const finished = runFinish('completed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);
     if (facts.agentFlagged) store.agents.clearConfigError(run.agent);

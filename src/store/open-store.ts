@@ -156,6 +156,8 @@ export class Store {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front). */
   tx<T>(fn: () => T): T {
+    // Inside a narrow transaction a nested write wants the queue's lock: the whole transaction goes again under it.
+    if (this.#narrow) this.needsQueueLock();
     if (this.watchFile) this.assertFile();
     let out: T;
     try {
@@ -165,6 +167,61 @@ export class Store {
     }
     if (this.afterCommit && !this.db.inTransaction) this.afterCommit();
     return out;
+  }
+
+  /** A narrow transaction (txNarrow) is open on Postgres. */
+  #narrow = false;
+  /** The open narrow transaction found it needs the queue's lock: it is rolled back and run again under it. */
+  #escalate = false;
+
+  /**
+   * Runs `fn` in one write transaction that, on Postgres, holds the queue's lock SHARED (plus run `runId`'s lock): a
+   * claim decided in one statement, a completion to done and a heartbeat run side by side with each other and wait
+   * only for the transactions that hold the lock exclusively (docs/SCALING.md, "Locks on Postgres"). When `fn` finds
+   * it must count, write an event or take the long way, it calls needsQueueLock(): the transaction rolls back and `fn`
+   * runs again from the start under the exclusive lock — so `fn` must have no effect outside the database before that
+   * point. On SQLite (one writer anyway), nested in another transaction, or with STEWARD_PG_LOCK=queue, it is tx().
+   */
+  txNarrow<T>(fn: () => T, runId?: number): T {
+    const db = this.db;
+    if (!db.sharedTransaction || db.inTransaction) return this.tx(fn);
+    this.#narrow = true;
+    this.#escalate = false;
+    let out: T;
+    try {
+      out = db.sharedTransaction(() => {
+        const value = fn();
+        // A caller that caught the signal (a catch-all in between) still gets the lock: nothing narrow commits.
+        if (this.#escalate) throw NEEDS_QUEUE_LOCK;
+        return value;
+      }, runId);
+    } catch (err) {
+      const escalate = err === NEEDS_QUEUE_LOCK || this.#escalate;
+      this.#narrow = false;
+      this.#escalate = false;
+      if (escalate) return this.tx(fn);
+      throw translateSqliteError(err);
+    } finally {
+      this.#narrow = false;
+      this.#escalate = false;
+    }
+    if (this.afterCommit) this.afterCommit();
+    return out;
+  }
+
+  /** Whether a narrow transaction (txNarrow holding the queue's lock shared) is open. */
+  get narrow(): boolean {
+    return this.#narrow;
+  }
+
+  /**
+   * Inside a narrow transaction: what comes next needs the queue's lock (it counts, writes an event, checks an
+   * idempotency key or a file lease), so the transaction is abandoned and run again under it. Elsewhere: nothing.
+   */
+  needsQueueLock(): void {
+    if (!this.#narrow) return;
+    this.#escalate = true;
+    throw NEEDS_QUEUE_LOCK;
   }
 
   /**
@@ -214,6 +271,9 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+
+/** What needsQueueLock throws inside a narrow transaction (caught by txNarrow, never seen by callers). */
+const NEEDS_QUEUE_LOCK: Error = Object.freeze(new Error('this transaction needs the queue lock (caught by Store.txNarrow)'));
 
 /**
  * Opens (creating if needed) the queue database at `path`, in WAL mode, migrated; or, given a Postgres URL (the `url`

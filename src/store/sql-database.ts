@@ -46,4 +46,9 @@ export interface SqlDatabase {
    * answers as a SELECT), so its commit must announce a write (NOTIFY). SQLite has no such thing.
    */
   noteWrite?(): void;
+  /**
+   * Postgres: a write transaction holding the queue's lock shared (and run `runId`'s lock), for the narrow claims and
+   * completions (docs/SCALING.md, "Locks on Postgres"). SQLite has one writer at a time and no such thing.
+   */
+  sharedTransaction?<T>(fn: () => T, runId?: number): T;
 }

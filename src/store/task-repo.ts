@@ -180,7 +180,7 @@ export class TaskRepo {
             CAST(@claimed_by AS text), 'running', t.last_run_id, t.last_event_id,
             CASE WHEN t.ready_at IS NULL THEN NULL ELSE GREATEST(t.ready_at, t.run_after) END
           FROM c JOIN tasks t ON t.id = c.id
-          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_
+          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_ AND (CAST(@paths_ok AS integer) = 1 OR t.has_paths = 0)
           RETURNING id, task_id),
         u AS (UPDATE tasks t SET status = 'running', current_run_id = r.id, last_run_id = r.id, updated_at = @now
           FROM r WHERE t.id = r.task_id AND t.status = 'ready' RETURNING t.id)
@@ -257,9 +257,10 @@ export class TaskRepo {
   /**
    * Postgres only (claimsInOne): claimFirst that also opens the run and claims the task when it may (the agent not
    * paused, no file leases). `runId` null: nothing was written, decide as after claimFirst; `changed`: tasks the claim
-   * updated (1, else the caller throws CONFLICT and the transaction rolls back, run insert and all).
+   * updated (1, else the caller throws CONFLICT and the transaction rolls back, run insert and all). `pathsOk` false
+   * (a narrow claim, docs/SCALING.md): a task with paths is not claimed here either (runId null).
    */
-  claimOpen(agent: string, now: number, run: OpenedRun): { task: Task; pausedUntil: number; leases: boolean; runId: number | null; changed: number } | undefined {
+  claimOpen(agent: string, now: number, run: OpenedRun, pathsOk = true): { task: Task; pausedUntil: number; leases: boolean; runId: number | null; changed: number } | undefined {
     const row = this.claimOpenStmt!.get({
       now,
       agent,
@@ -271,6 +272,7 @@ export class TaskRepo {
       pgid: run.pgid,
       proc_start: run.proc_start,
       claimed_by: run.claimed_by,
+      paths_ok: pathsOk ? 1 : 0,
     }) as Raw | undefined;
     if (!row) return undefined;
     const n = TASK_COLUMNS.length;

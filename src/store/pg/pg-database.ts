@@ -1,12 +1,13 @@
 // PgDatabase: the SqlDatabase (better-sqlite3's synchronous API, src/store/sql-database.ts) over Postgres, through
 // a worker-thread connection (sync-bridge.ts). Statements are translated once (dialect.ts) and prepared on the server
 // under a name; transactions keep better-sqlite3's rules (nesting → SAVEPOINT, a throw → ROLLBACK and rethrow), and
-// `.immediate` takes the queue's writer lock (pg_advisory_xact_lock), one writer per queue as SQLite's BEGIN IMMEDIATE.
+// `.immediate` takes the queue's writer lock (pg_advisory_xact_lock), one writer per queue as SQLite's BEGIN IMMEDIATE;
+// `sharedTransaction` takes it shared (and one run's lock), for the narrow claims and completions of docs/SCALING.md.
 import { StewardError } from '../../core/errors.js';
 import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.js';
 import type { BatchStep, BridgeReply } from './bridge-protocol.js';
 import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
-import { advisoryKey } from './lock-keys.js';
+import { advisoryKey, runLockClass, runLockSql } from './lock-keys.js';
 import { newOrigin, notifySql } from './notify.js';
 import { translatePgError } from './pg-errors.js';
 import { SyncBridge } from './sync-bridge.js';
@@ -25,10 +26,30 @@ export interface PgDatabaseOptions {
   busyTimeoutMs?: number;
   applicationName?: string;
   connectTimeoutMs?: number;
+  /** Which lock the narrow transactions take (default: STEWARD_PG_LOCK, else 'narrow'); see PgLockMode. */
+  lockMode?: PgLockMode;
+}
+
+/**
+ * How write transactions lock the queue (docs/SCALING.md, "Locks on Postgres"):
+ * - 'narrow' (the default): `.immediate` takes the queue's lock exclusively; `sharedTransaction` (a claim decided in
+ *   one statement, a completion to done, a heartbeat) takes it shared plus its run's lock, so those run side by side
+ *   and only wait for the exclusive ones (the tick, caps and budgets, everything that counts or writes events);
+ * - 'queue': every write transaction takes the queue's lock exclusively (the rule before narrowing: one writer);
+ * - 'unsafe-shared': a TEST knob that makes every write transaction take the lock shared only — caps, budgets and
+ *   idempotency keys are then NOT exact; test/pg-lock-*.test.ts uses it to show that their checks can fail.
+ */
+export type PgLockMode = 'narrow' | 'queue' | 'unsafe-shared';
+
+/** The lock mode STEWARD_PG_LOCK names (unset: 'narrow'); anything else is an error, not a silent default. */
+export function lockModeFromEnv(value = process.env.STEWARD_PG_LOCK): PgLockMode {
+  if (value === undefined || value === '') return 'narrow';
+  if (value === 'narrow' || value === 'queue' || value === 'unsafe-shared') return value;
+  throw new StewardError('VALIDATION', `STEWARD_PG_LOCK must be narrow, queue or unsafe-shared, not ${JSON.stringify(value)}`, { value });
 }
 
 type Row = Record<string, unknown>;
-type Mode = 'deferred' | 'immediate';
+type Mode = 'deferred' | 'immediate' | 'shared';
 
 /** One connection to one queue's schema, with better-sqlite3's synchronous API. */
 export class PgDatabase implements SqlDatabase {
@@ -38,6 +59,11 @@ export class PgDatabase implements SqlDatabase {
   readonly url: string;
   /** The writers' advisory-lock key of this schema (decimal bigint). */
   readonly writeLockKey: string;
+  /** The int4 class of this schema's per-run locks (lock-keys.ts). */
+  readonly runLockClass: number;
+  readonly lockMode: PgLockMode;
+  /** Whether the open transaction holds the queue's lock shared only (a narrow one); false outside transactions. */
+  shared = false;
   /**
    * The payload of this connection's NOTIFYs (src/store/pg/notify.ts): every committed write transaction
    * (`.immediate`) announces itself on the queue's channel; a listener in the same process ignores its own.
@@ -73,6 +99,8 @@ export class PgDatabase implements SqlDatabase {
     this.schema = options.schema ?? 'steward';
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.writeLockKey = advisoryKey('write', this.schema);
+    this.runLockClass = runLockClass(this.schema);
+    this.lockMode = options.lockMode ?? lockModeFromEnv();
     this.connectUrl = options.url;
     this.commitWrite = `${notifySql(this.schema, this.origin)}; COMMIT`;
     this.bridge = new SyncBridge({
@@ -163,6 +191,19 @@ export class PgDatabase implements SqlDatabase {
     const call = (mode: Mode) => (...args: Parameters<F>) => this.runTransaction(mode, () => fn(...args)) as ReturnType<F>;
     const deferred = call('deferred');
     return Object.assign(deferred, { deferred, immediate: call('immediate'), exclusive: call('immediate') }) as unknown as SqlTransaction<F>;
+  }
+
+  /**
+   * Runs `fn` in a write transaction holding the queue's lock SHARED (and, given `runId`, that run's lock exclusively):
+   * it waits only for the exclusive writers (`.immediate`) and for narrow ones on the same run. The caller guarantees
+   * `fn` writes nothing another narrow transaction reads to decide (docs/SCALING.md); with lockMode 'queue' this is
+   * `.immediate`. Both locks go with the first statement, as BEGIN does: no extra round trip.
+   */
+  sharedTransaction<T>(fn: () => T, runId?: number): T {
+    if (this.depth > 0) return this.savepoint(fn) as T;
+    const mode: Mode = this.lockMode === 'queue' ? 'immediate' : 'shared';
+    const extra = mode === 'shared' && runId !== undefined ? `; ${runLockSql(this.runLockClass, runId)}` : '';
+    return this.runTransaction(mode, fn, extra) as T;
   }
 
   noteWrite(): void {
@@ -260,11 +301,16 @@ export class PgDatabase implements SqlDatabase {
     return tr;
   }
 
-  private runTransaction(mode: Mode, body: () => unknown): unknown {
+  private runTransaction(mode: Mode, body: () => unknown, extraLocks = ''): unknown {
     this.assertOpen();
     if (this.depth > 0) return this.savepoint(body);
+    // The test knob 'unsafe-shared' takes every writer's lock shared (docs/SCALING.md: what the tests show it breaks).
+    if (mode === 'immediate' && this.lockMode === 'unsafe-shared') mode = 'shared';
     // BEGIN (and the writers' lock) go with the transaction's first statement: one round trip fewer per transaction.
-    this.pending = [{ text: mode === 'immediate' ? `BEGIN; SELECT pg_advisory_xact_lock(${this.writeLockKey})` : 'BEGIN' }];
+    const lock = mode === 'immediate' ? `; SELECT pg_advisory_xact_lock(${this.writeLockKey})`
+      : mode === 'shared' ? `; SELECT pg_advisory_xact_lock_shared(${this.writeLockKey})${extraLocks}` : '';
+    this.pending = [{ text: `BEGIN${lock}` }];
+    this.shared = mode === 'shared';
     this.begun = false;
     this.depth = 1;
     this.wrote = false;
@@ -298,6 +344,7 @@ export class PgDatabase implements SqlDatabase {
       this.depth = 0;
       this.pending = [];
       this.begun = false;
+      this.shared = false;
     }
   }
 
