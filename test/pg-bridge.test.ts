@@ -279,6 +279,87 @@ test('runLater: a write sent with the next statement; its error fails the transa
   }
 });
 
+test('getThenCommit/runThenCommit: the last statement goes with the COMMIT (one round trip); its error, or a guard, rolls everything back', { skip }, () => {
+  const db = open();
+  const other = open(db.schema);
+  try {
+    const ins = db.prepare('INSERT INTO items (name, n) VALUES (?, ?)');
+    const bump = db.prepare('UPDATE items SET n = n + 1 WHERE name = ?');
+    const names = () => other.prepare('SELECT name FROM items ORDER BY id').pluck().all();
+    const trips = (fn: () => unknown) => {
+      const before = db.roundTrips;
+      fn();
+      return db.roundTrips - before;
+    };
+    // Alone in its transaction: BEGIN + lock + the statement + COMMIT in one round trip; its answer is the statement's.
+    let got: unknown;
+    assert.equal(trips(() => {
+      got = db.transaction(() => db.prepare('INSERT INTO items (name, n) VALUES (?, ?) RETURNING name, n').getThenCommit('a', 1)).immediate();
+    }), 1);
+    assert.deepEqual(got, { name: 'a', n: 1 });
+    assert.deepEqual(names(), ['a'], 'committed: another connection sees it');
+    assert.equal(db.inTransaction, false);
+    // raw and pluck shape its row as get does.
+    assert.equal(db.transaction(() => db.prepare('SELECT n FROM items WHERE name = ?').pluck().getThenCommit('a')).immediate(), 1);
+    // After a read and a deferred write: two round trips, the deferred write committed with it.
+    assert.equal(trips(() => db.transaction(() => {
+      db.prepare('SELECT 1').get();
+      ins.runLater('b', 2);
+      assert.equal(bump.runThenCommit('a').changes, 1);
+    }).immediate()), 2);
+    assert.deepEqual(names(), ['a', 'b']);
+    assert.equal(other.prepare('SELECT n FROM items WHERE name = ?').pluck().get('a'), 2);
+    // The guard: an UPDATE that changes no row rolls back the whole transaction (the earlier insert too) and says 0.
+    assert.equal(trips(() => db.transaction(() => {
+      ins.run('c', 3);
+      assert.equal(bump.runThenCommit('nobody').changes, 0);
+    }).immediate()), 2);
+    assert.deepEqual(names(), ['a', 'b']);
+    assert.equal(db.inTransaction, false);
+    // A guard written into a statement (the claim's: a text cast that fails at run time) is CONFLICT, and rolls back.
+    const guarded = db.prepare(`SELECT CAST(CASE WHEN ? = 1 THEN '1' ELSE 'steward-guard: rows changed ' || ? END AS integer) AS ok`);
+    assert.equal(codeOf(() => db.transaction(() => {
+      ins.run('d', 4);
+      guarded.getThenCommit(0, 0);
+    }).immediate()).code, 'CONFLICT');
+    assert.deepEqual(names(), ['a', 'b']);
+    // The statement's own error is the one thrown (a duplicate: CONFLICT with its constraint), not the COMMIT's.
+    const dup = codeOf(() => db.transaction(() => {
+      ins.runLater('e', 5);
+      db.prepare('INSERT INTO items (name) VALUES (?) RETURNING id').getThenCommit('a');
+    }).immediate());
+    assert.equal(dup.code, 'CONFLICT');
+    assert.equal(dup.err.details.postgres, '23505');
+    assert.deepEqual(names(), ['a', 'b']);
+    // Nothing may run after it in the transaction; what it committed stays.
+    assert.match(codeOf(() => db.transaction(() => {
+      ins.getThenCommit('f', 6);
+      ins.run('g', 7);
+    }).immediate()).err.message, /committed with its last statement/);
+    assert.deepEqual(names(), ['a', 'b', 'f']);
+    // Inside a savepoint it is an ordinary statement: the outer transaction goes on and commits (or rolls back) later.
+    assert.throws(() => db.transaction(() => {
+      db.transaction(() => assert.equal(bump.runThenCommit('nobody').changes, 0))();
+      ins.run('h', 8);
+      throw new Error('outer fails');
+    }).immediate(), /outer fails/);
+    assert.deepEqual(names(), ['a', 'b', 'f']);
+    db.transaction(() => {
+      db.transaction(() => ins.getThenCommit('i', 9))();
+      ins.run('j', 10);
+    }).immediate();
+    assert.deepEqual(names(), ['a', 'b', 'f', 'i', 'j']);
+    // Outside a transaction it runs at once; the connection is usable after each case.
+    assert.equal(bump.runThenCommit('j').changes, 1);
+    assert.equal(db.prepare('SELECT n FROM items WHERE name = ?').pluck().get('j'), 11);
+    // Only an UPDATE or DELETE without RETURNING can be guarded.
+    assert.match(codeOf(() => db.transaction(() => ins.runThenCommit('k', 1)).immediate()).err.message, /guarded last statement/);
+  } finally {
+    other.close();
+    db.close();
+  }
+});
+
 test('constraint errors are CONFLICT, a lock wait past busy_timeout is BUSY, bad SQL is INTERNAL with the SQLSTATE', { skip }, () => {
   const schema = freshSchema();
   const db = open(schema);

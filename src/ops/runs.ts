@@ -65,8 +65,22 @@ export function claimTask(
   limits: ClaimLimits = {},
 ): ClaimResult {
   const q = parseClaimInput(input);
-  // Narrow on Postgres: a claim decided in one statement holds the queue's lock shared (docs/SCALING.md).
-  return store.txNarrow(() => claimInTx(store, q, ctx, worker, limits));
+  // Postgres: the common claim is its transaction's only statement, sent with BEGIN, the lock and the COMMIT (one
+  // round trip). A live file lease needs the long way: in a transaction of its own (the first one wrote nothing).
+  if (store.tasks.claimsInOne && isPlainClaim(q, limits)) {
+    const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    // Narrow: the queue's lock shared (docs/SCALING.md); the long way takes it exclusively.
+    const fast = store.txNarrow(() => claimInOne(store, q.agent, leaseMs, ctx, worker, true));
+    if (fast) return fast;
+    return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
+  }
+  return store.tx(() => claimInTx(store, q, ctx, worker, limits));
+}
+
+/** No types, capabilities or limits: the claim the fast statements (claimFirst, claimOpen) make. */
+function isPlainClaim(q: ClaimInput, limits: ClaimLimits): boolean {
+  return !q.types?.length && !q.capabilities?.length && !limits.excludeProjects?.length && !limits.skipTasks?.length &&
+    !limits.fallbackFor?.length && !limits.refuse;
 }
 
 /** The body of claim, for callers already inside a transaction (complete with `next`, batches). */
@@ -74,19 +88,27 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   // The common claim (no types, capabilities or limits) reads the task, the agent's pause and whether file leases
   // exist in one statement; a paused agent, or a running task holding paths, goes the long way below (same decisions).
-  if (!q.types?.length && !q.capabilities?.length && !limits.excludeProjects?.length && !limits.skipTasks?.length && !limits.fallbackFor?.length && !limits.refuse) {
+  if (isPlainClaim(q, limits)) {
     // Postgres: the same decisions, and the run opened, in one statement (one round trip instead of three).
-    const first = store.tasks.claimsInOne ? claimInOne(store, q.agent, leaseMs, ctx, worker) : store.tasks.claimFirst(q.agent, ctx.now);
-    if (first && 'claimed' in first) return first.claimed;
-    // A narrow claim ends here: claimed in the one statement, or nothing to claim. Anything else (a paused agent, file
-    // leases to work out, a task with paths) is decided under the queue's exclusive lock.
-    if (first) store.needsQueueLock();
-    if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
-    if (!first) {
-      const pausedUntil = store.agents.pausedUntil(q.agent);
-      return pausedUntil > ctx.now ? { task: null, paused_until: pausedUntil } : { task: null };
+    if (store.tasks.claimsInOne) {
+      const fast = claimInOne(store, q.agent, leaseMs, ctx, worker, false);
+      if (fast) return fast;
+    } else {
+      const first = store.tasks.claimFirst(q.agent, ctx.now);
+      if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
+      if (!first) {
+        const pausedUntil = store.agents.pausedUntil(q.agent);
+        return pausedUntil > ctx.now ? { task: null, paused_until: pausedUntil } : { task: null };
+      }
     }
   }
+  return claimLong(store, q, leaseMs, ctx, worker, limits);
+}
+
+/** The claim with every check on its own (types, capabilities, limits, file leases, refusals). */
+function claimLong(store: Store, q: ClaimInput, leaseMs: number, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits): ClaimResult {
+  // A narrow claim ends before this: claimed in the one statement, paused, or nothing to claim. The long way (file
+  // leases to work out, a task with paths, limits) is decided under the queue's exclusive lock.
   store.needsQueueLock();
   const pausedUntil = store.agents.pausedUntil(q.agent);
   if (pausedUntil > ctx.now) return { task: null, paused_until: pausedUntil };
@@ -118,19 +140,26 @@ export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: W
   return refused ? { ...out, refused } : out;
 }
 
-/** The fast claim on Postgres (TaskRepo.claimOpen): the claimed task and its run, or what claimFirst would say. */
-function claimInOne(store: Store, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo):
-  { claimed: { task: Task; run: Run } } | { task: Task; pausedUntil: number; leases: boolean } | undefined {
+/**
+ * The fast claim on Postgres (TaskRepo.claimOpen): the claimed task and its run, the agent's pause, an empty queue —
+ * or undefined when a running task holds paths (a file lease: the long way decides). `last`: the claim is the
+ * transaction's last statement (committed with it).
+ */
+function claimInOne(store: Store, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo, last: boolean): ClaimResult | undefined {
   const opened = openedRun(0, agent, leaseMs, ctx, worker);
   // A narrow claim (the queue's lock shared) opens no run on a task with paths: two of them could take overlapping ones.
-  const first = store.tasks.claimOpen(agent, ctx.now, opened, !store.narrow);
-  if (!first || first.runId === null) return first;
+  const first = store.tasks.claimOpen(agent, ctx.now, opened, !store.narrow, last);
+  if (first.pausedUntil > ctx.now) return { task: null, paused_until: first.pausedUntil };
+  if (first.leases) return undefined;
+  if (first.task === null) return { task: null };
+  // A task with paths in a narrow claim: the long way decides, under the queue's exclusive lock.
+  if (first.runId === null) return undefined;
   const { task, runId } = first;
   // transition()'s checks for the claim's fixed statement: ready → running, exactly one task changed.
   assertTransition('claim', task.status, 'running', task.id);
   if (first.changed !== 1) throw new StewardError('CONFLICT', `task #${task.id} changed while it was being updated`, { id: task.id });
   opened.task_id = task.id;
-  return { claimed: { task: { ...task, current_run_id: runId, status: 'running', updated_at: ctx.now }, run: runningRun(runId, opened) } };
+  return { task: { ...task, current_run_id: runId, status: 'running', updated_at: ctx.now }, run: runningRun(runId, opened) };
 }
 
 /** The run a claim opens (task_id filled in by the caller when not known yet). */
@@ -326,15 +355,21 @@ export function completeRun(
   const next = options.next === undefined ? undefined : parseClaimInput(options.next);
   // Narrow on Postgres: a completion to done with nothing to spawn holds the queue's lock shared and its run's lock.
   return valueOf(store.txNarrow(() => {
-    const done = completeInTx(store, q, ctx);
+    // Without `next` the completion is the whole transaction: its last write may carry the COMMIT (Postgres).
+    const done = completeInTx(store, q, ctx, next === undefined);
     if (!done.ok || !next) return done;
     const { task, run, spawned } = done.value;
     return { ok: true as const, value: { task, run, spawned, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
   }, q.run_id));
 }
 
-/** The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late. */
-export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): LiveOutcome<Completed> {
+/**
+ * The body of complete inside the caller's transaction; a run that is no longer live keeps the result as late.
+ * `whole`: nothing runs in the transaction after it, so on Postgres the task's update, when nothing follows it (no
+ * dependents to settle, no follow-ups to spawn), is sent with the COMMIT — guarded: unless it changes the task the
+ * server rolls everything back (TaskRepo.markCompleted).
+ */
+export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext, whole = false): LiveOutcome<Completed> {
   const load = (id: number) => store.runs.forCompletion(id);
   return ifLive(store, q.run_id, () => ({ verb: 'complete', ...q }), ctx, load, (run, task, facts) => {
     // What only the exclusive lock makes exact: review and merge holds write events, dependents are settled by reading
@@ -348,6 +383,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
     if (hold) queueMergeInTx(store, task.id, ctx);
     const to = task.review || hold ? 'review' : 'done';
     const finishedAt = to === 'done' ? ctx.now : null;
+    const last = whole && (to === 'review' || (!facts.hasDependents && task.then.length === 0));
     const done = transition(
       store,
       task,
@@ -357,7 +393,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext): Liv
       ctx,
       // To done: the run row is the completion's audit record. To review: an event too (the digest reads it).
       to === 'review' ? { kind: 'completed', run_id: run.id } : null,
-      (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now),
+      (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now, last),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx, facts.hasDependents) : [];
     return { task: done, run: { ...run, ...finished, finish_after_event: facts.lastEventId, status: 'finished' as const }, spawned };

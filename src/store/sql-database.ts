@@ -17,6 +17,18 @@ export interface SqlStatement {
    * transaction it runs at once. SQLite statements have no such thing (callers use `run`).
    */
   runLater?(...params: unknown[]): void;
+  /**
+   * Postgres: `get` as the transaction's last statement, sent with its COMMIT (and NOTIFY) in one round trip; nothing
+   * may run in the transaction after it. Only where nothing after it could need a rollback: the statement decides all
+   * or nothing itself. Inside a savepoint it is a plain `get`. SQLite has no such thing (callers use `get`).
+   */
+  getThenCommit?(...params: unknown[]): unknown;
+  /**
+   * Postgres: `run` of an UPDATE or DELETE as the transaction's last statement, sent with its COMMIT in one round trip,
+   * guarded: unless it changes exactly one row the server rolls the whole transaction back and `changes` is 0 (the
+   * caller throws its CONFLICT as after a rollback). Inside a savepoint it is a plain `run`.
+   */
+  runThenCommit?(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
 }
 
 /** A transaction wrapper as better-sqlite3 builds it: call it (DEFERRED) or `.immediate(...)` (write lock first). */

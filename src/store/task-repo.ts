@@ -71,8 +71,13 @@ export interface OpenedRun {
 
 /** A claimFirst/claimOpen row: the task (TASK_COLUMNS), then until when the agent is paused and whether file leases exist. */
 function claimFacts(row: Raw): { task: Task; pausedUntil: number; leases: boolean } {
+  return { task: taskFromArray(row), ...pauseAndLeases(row) };
+}
+
+/** The two columns after the task in a claimFirst/claimOpen row. */
+function pauseAndLeases(row: Raw): { pausedUntil: number; leases: boolean } {
   const n = TASK_COLUMNS.length;
-  return { task: taskFromArray(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
+  return { pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 || row[n + 1] === true };
 }
 
 /** Reads and writes the tasks and task_deps tables. */
@@ -168,23 +173,30 @@ export class TaskRepo {
         JOIN task_deps d ON d.task_id = t.id JOIN tasks p ON p.id = d.depends_on
         WHERE t.status = 'pending' AND p.status <> 'done' ORDER BY d.task_id, d.depends_on`),
     };
-    // Postgres: claimFirst, the run's insert and the task's claim in one statement (one round trip instead of three).
-    // The run is opened only when the agent is not paused and no running task holds paths (else the caller goes the
-    // long way); the last two columns: the new run's id (NULL when none) and how many tasks the claim changed.
-    this.claimOpenStmt = !pg ? undefined : rows(`WITH c AS (${claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
+    // Postgres: claimFirst, the run's insert and the task's claim in one statement (sent with BEGIN, the lock and the
+    // COMMIT: one round trip). A task is picked (and locked) only when the agent is not paused and no running task holds
+    // paths (else nothing is written and the caller goes the long way), so a claim that takes nothing leaves the
+    // transaction without an id, and its commit announces nothing (notify.ts). One row always: the task (NULLs when
+    // none), the pause, the leases, the new run's id, how many tasks the claim changed, and a guard that aborts the
+    // transaction when a run was opened but its task not claimed (the INSERT would otherwise be committed with it).
+    this.claimOpenStmt = !pg ? undefined : rows(`WITH f AS (SELECT
           (SELECT a.paused_until FROM agents a WHERE a.name = @agent) AS paused_until_,
-          EXISTS (SELECT 1 FROM tasks l WHERE l.has_paths = 1 AND l.status = 'running') AS leases_`)}),
+          EXISTS (SELECT 1 FROM tasks l WHERE l.has_paths = 1 AND l.status = 'running') AS leases_),
+        c AS (${claimSql(pg, "AND t.requires_json = '[]' AND (SELECT COALESCE(f.paused_until_, 0) <= @now AND NOT f.leases_ FROM f)")}),
         r AS (INSERT INTO runs (${OPENED_RUN.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
           SELECT t.id, CAST(@run_agent AS text), CAST(@lease_ms AS bigint), CAST(@lease_expires_at AS bigint), CAST(@now AS bigint),
             CAST(@now AS bigint), CAST(@host AS text), CAST(@pid AS bigint), CAST(@pgid AS bigint), CAST(@proc_start AS text),
             CAST(@claimed_by AS text), 'running', t.last_run_id, t.last_event_id,
             CASE WHEN t.ready_at IS NULL THEN NULL ELSE GREATEST(t.ready_at, t.run_after) END
           FROM c JOIN tasks t ON t.id = c.id
-          WHERE COALESCE(c.paused_until_, 0) <= @now AND NOT c.leases_ AND (CAST(@paths_ok AS integer) = 1 OR t.has_paths = 0)
+          WHERE CAST(@paths_ok AS integer) = 1 OR t.has_paths = 0
           RETURNING id, task_id),
         u AS (UPDATE tasks t SET status = 'running', current_run_id = r.id, last_run_id = r.id, updated_at = @now
           FROM r WHERE t.id = r.task_id AND t.status = 'ready' RETURNING t.id)
-        SELECT c.*, (SELECT id FROM r), (SELECT COUNT(*) FROM u) FROM c`);
+        SELECT c.*, f.paused_until_, f.leases_, (SELECT id FROM r), (SELECT COUNT(*) FROM u),
+          CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM r) THEN '1'
+            ELSE 'steward-guard: rows changed ' || (SELECT COUNT(*) FROM u) END AS integer)
+        FROM f LEFT JOIN c ON true`);
   }
 
   insert(record: Partial<Task>): number {
@@ -206,9 +218,15 @@ export class TaskRepo {
     return this.s.markRunning.run(runId, runId, now, id).changes;
   }
 
-  /** running → done or review with the run's summary as result (`eventId`: the new head of the event chain, if any); returns rows changed. */
-  markCompleted(id: number, to: 'done' | 'review', result: string, finishedAt: number | null, eventId: number | null, now: number): number {
-    return this.s.markCompleted.run(to, result, finishedAt, eventId, now, id).changes;
+  /**
+   * running → done or review with the run's summary as result (`eventId`: the new head of the event chain, if any);
+   * returns rows changed. `last`: the transaction's last statement, sent with its COMMIT on Postgres (runThenCommit:
+   * unless it changes the task the server rolls the whole transaction back, and it returns 0).
+   */
+  markCompleted(id: number, to: 'done' | 'review', result: string, finishedAt: number | null, eventId: number | null, now: number, last = false): number {
+    const stmt = this.s.markCompleted!;
+    if (last && stmt.runThenCommit) return stmt.runThenCommit(to, result, finishedAt, eventId, now, id).changes;
+    return stmt.run(to, result, finishedAt, eventId, now, id).changes;
   }
 
   get(id: number): Task | undefined {
@@ -255,13 +273,16 @@ export class TaskRepo {
   }
 
   /**
-   * Postgres only (claimsInOne): claimFirst that also opens the run and claims the task when it may (the agent not
-   * paused, no file leases). `runId` null: nothing was written, decide as after claimFirst; `changed`: tasks the claim
-   * updated (1, else the caller throws CONFLICT and the transaction rolls back, run insert and all). `pathsOk` false
-   * (a narrow claim, docs/SCALING.md): a task with paths is not claimed here either (runId null).
+   * Postgres only (claimsInOne): the first claimable task, opened (run inserted, task claimed) when it may be: the agent
+   * not paused, no file leases (then `task` is null: the caller decides on `pausedUntil` and `leases`). `changed`:
+   * tasks the claim updated (1, else the caller throws CONFLICT). `last`: the claim is its transaction's last
+   * statement, sent with the COMMIT (getThenCommit: one round trip); a run opened without its task claimed aborts
+   * that transaction (CONFLICT), so nothing of it is kept. `pathsOk` false (a narrow claim, docs/SCALING.md): a task
+   * with paths is not opened here either (`task` set, `runId` null: the caller takes the long way).
    */
-  claimOpen(agent: string, now: number, run: OpenedRun, pathsOk = true): { task: Task; pausedUntil: number; leases: boolean; runId: number | null; changed: number } | undefined {
-    const row = this.claimOpenStmt!.get({
+  claimOpen(agent: string, now: number, run: OpenedRun, pathsOk = true, last = false): { task: Task | null; pausedUntil: number; leases: boolean; runId: number | null; changed: number } {
+    const stmt = this.claimOpenStmt!;
+    const params = {
       now,
       agent,
       run_agent: run.agent,
@@ -273,13 +294,14 @@ export class TaskRepo {
       proc_start: run.proc_start,
       claimed_by: run.claimed_by,
       paths_ok: pathsOk ? 1 : 0,
-    }) as Raw | undefined;
-    if (!row) return undefined;
+    };
+    const row = (last && stmt.getThenCommit ? stmt.getThenCommit(params) : stmt.get(params)) as Raw;
     const n = TASK_COLUMNS.length;
     // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
     if (row[n + 2] !== null) this.db.noteWrite?.();
     return {
-      ...claimFacts(row),
+      task: row[0] === null ? null : taskFromArray(row),
+      ...pauseAndLeases(row),
       runId: (row[n + 2] as number | null) ?? null,
       changed: Number(row[n + 3] ?? 0),
     };

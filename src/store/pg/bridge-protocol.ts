@@ -35,8 +35,8 @@ export interface BatchStep {
 
 /**
  * One request on connection `conn`: open it, a statement with parameters (extended protocol), a multi-statement
- * text (simple protocol), a batch of statements sent together (pipelined: one round trip; the reply is the last
- * step's result, or the first step's error), or close it. `inTx`: the caller is inside a transaction, so a lost
+ * text (simple protocol), a batch of statements sent together (pipelined: one round trip; the reply is the result of
+ * step `answer` (default: the last), or the first step's error), or close it. `inTx`: the caller is inside a transaction, so a lost
  * connection must not be replaced silently. `pinned`: the caller holds session state on this connection (the tick's
  * session advisory lock), which a new connection would not have: a lost connection fails the request (saying why it
  * was pinned) instead.
@@ -45,7 +45,7 @@ export type BridgeRequest =
   | { id: number; conn: number; op: 'connect'; spec: ConnectionSpec }
   | { id: number; conn: number; op: 'query'; text: string; values: unknown[]; array: boolean; name?: string; inTx?: boolean; pinned?: string }
   | { id: number; conn: number; op: 'simple'; text: string; inTx?: boolean; pinned?: string }
-  | { id: number; conn: number; op: 'batch'; steps: BatchStep[]; inTx?: boolean; pinned?: string }
+  | { id: number; conn: number; op: 'batch'; steps: BatchStep[]; answer?: number; inTx?: boolean; pinned?: string }
   | { id: number; conn: number; op: 'close' };
 
 /** A Postgres or driver error, as plain data. */

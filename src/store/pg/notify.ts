@@ -23,6 +23,24 @@ export function notifySql(schema: string, origin: string): string {
   return `NOTIFY ${quoteIdent(notifyChannel(schema))}, '${origin}'`;
 }
 
+/**
+ * The same announcement decided by the server: only when the transaction wrote (it has a transaction id, which
+ * Postgres assigns at a transaction's first row change or row lock). For a statement sent with its COMMIT before
+ * its answer is known (PgDatabase.queryThenCommit): a claim that found nothing announces nothing. pg_notify takes
+ * the channel as a string, which the server does not truncate as it truncates NOTIFY's identifier: clipped here alike.
+ */
+export function notifyIfWroteSql(schema: string, origin: string): string {
+  const channel = clipIdentifier(notifyChannel(schema)).replaceAll("'", "''");
+  return `SELECT pg_notify('${channel}', '${origin}') WHERE txid_current_if_assigned() IS NOT NULL`;
+}
+
+/** An identifier as the server keeps it: at most 63 bytes, cut on a character boundary (NAMEDATALEN − 1). */
+export function clipIdentifier(name: string): string {
+  let out = name;
+  while (Buffer.byteLength(out, 'utf8') > 63) out = [...out].slice(0, -1).join('');
+  return out;
+}
+
 /** What `up` needs of a Postgres store's connection to listen beside it. */
 export interface PgConnectionInfo {
   readonly dialect: 'postgres';

@@ -8,7 +8,7 @@ import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.
 import type { BatchStep, BridgeReply } from './bridge-protocol.js';
 import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
 import { advisoryKey, runLockClass, runLockSql } from './lock-keys.js';
-import { newOrigin, notifySql } from './notify.js';
+import { newOrigin, notifyIfWroteSql, notifySql } from './notify.js';
 import { translatePgError } from './pg-errors.js';
 import { SyncBridge } from './sync-bridge.js';
 
@@ -73,6 +73,9 @@ export class PgDatabase implements SqlDatabase {
   readonly connectUrl: string;
   /** NOTIFY and COMMIT in one round trip, for a transaction that changed rows (Postgres delivers at commit only). */
   private readonly commitWrite: string;
+  /** NOTIFY when the transaction wrote (decided by the server), before the COMMIT of a statement whose answer is not known yet. */
+  private readonly notifyIfWrote: string;
+  private readonly notifyAlways: string;
   /** The open transaction changed a row (an INSERT, UPDATE or DELETE with a row count): its commit notifies. */
   private wrote = false;
   /** While false, a committed write does not NOTIFY (Store.quietly: writes no `steward up` should wake for). */
@@ -88,6 +91,8 @@ export class PgDatabase implements SqlDatabase {
   private pending: Array<BatchStep & { later?: true }> = [];
   /** The open transaction's BEGIN has gone to the server (until then it waits in `pending`). */
   private begun = false;
+  /** The open transaction was committed (or rolled back) with its last statement (queryThenCommit): nothing more may run in it. */
+  private ended = false;
   private busyTimeoutMs: number;
   private readonly translations = new Map<string, Translated>();
   /** Server-side statement name per final text (prepared once per connection by `pg`). */
@@ -103,6 +108,8 @@ export class PgDatabase implements SqlDatabase {
     this.lockMode = options.lockMode ?? lockModeFromEnv();
     this.connectUrl = options.url;
     this.commitWrite = `${notifySql(this.schema, this.origin)}; COMMIT`;
+    this.notifyIfWrote = notifyIfWroteSql(this.schema, this.origin);
+    this.notifyAlways = notifySql(this.schema, this.origin);
     this.bridge = new SyncBridge({
       url: options.url,
       schema: this.schema,
@@ -127,7 +134,7 @@ export class PgDatabase implements SqlDatabase {
     return this.depth > 0;
   }
 
-  prepare(sql: string): SqlStatement & Required<Pick<SqlStatement, 'runLater'>> {
+  prepare(sql: string): SqlStatement & Required<Pick<SqlStatement, 'runLater' | 'getThenCommit' | 'runThenCommit'>> {
     this.assertOpen();
     return new PgStatement(this, sql, this.translated(sql));
   }
@@ -239,6 +246,7 @@ export class PgDatabase implements SqlDatabase {
    * whether the server already holds an open transaction of ours (then a lost connection fails instead of reconnecting).
    */
   private send(step: BatchStep): BridgeReply & { ok: true } {
+    this.assertNotEnded();
     const inTx = this.begun;
     const pinned = this.pinned;
     let reply: BridgeReply;
@@ -269,11 +277,58 @@ export class PgDatabase implements SqlDatabase {
   /** Inside a transaction: queues a write whose answer nobody reads, to go with the next statement (PgStatement.runLater). */
   defer(tr: Translated, params: unknown[]): void {
     this.assertOpen();
+    this.assertNotEnded();
     if (this.depth === 0) {
       this.query(tr, params, false, false);
       return;
     }
     this.pending.push({ text: tr.text, values: bindValues(tr.binds, params), name: this.nameOf(tr.text), later: true });
+  }
+
+  /**
+   * The transaction's last statement: sent with what is pending (BEGIN and the lock, deferred writes), the NOTIFY and
+   * the COMMIT in one round trip, so its answer arrives after the commit. The NOTIFY goes when the transaction wrote
+   * before, else the server decides (it wrote when it has a transaction id): a claim that found nothing announces
+   * nothing. An error of any step aborts the transaction (the COMMIT then only rolls back) and is the one thrown.
+   * `guard`: the statement is an UPDATE or DELETE that must change exactly one row; when it changes none (or several)
+   * the server aborts the transaction, so nothing of it is kept, and `rowCount` is 0 — the caller throws its CONFLICT
+   * as it would after rolling back. After it nothing more may run in the transaction (INTERNAL). Inside a savepoint
+   * (or outside a transaction) it is an ordinary statement: the outer transaction commits later.
+   */
+  queryThenCommit(tr: Translated, params: unknown[], array: boolean, guard: boolean): { rows: unknown[]; rowCount: number } {
+    this.assertOpen();
+    this.assertNotEnded();
+    if (this.depth !== 1) return this.query(tr, params, array, false);
+    let text = tr.text;
+    if (guard) {
+      if (!/^\s*(UPDATE|DELETE)\b/i.test(text) || /\bRETURNING\b/i.test(text)) {
+        throw new StewardError('INTERNAL', 'postgres: a guarded last statement must be an UPDATE or DELETE without RETURNING', { sql: tr.text });
+      }
+      // Not exactly one row changed: the cast fails (at run time: the text depends on the count), the transaction aborts.
+      text = `WITH w AS (${text} RETURNING 1) SELECT CAST(CASE WHEN COUNT(*) = 1 THEN '1' ELSE '${GUARD}' || COUNT(*) END AS integer) FROM w`;
+    }
+    const steps: BatchStep[] = this.pending.map(({ later: _, ...st }) => st);
+    const at = steps.length;
+    steps.push({ text, values: bindValues(tr.binds, params), array: guard || array, name: this.nameOf(text) });
+    const writes = this.wrote || this.pending.some((st) => st.later);
+    // The NOTIFY and the COMMIT as steps of their own: in one simple-protocol text a failed NOTIFY (the transaction
+    // aborted by the statement) would skip the COMMIT, and the server would keep the aborted transaction open.
+    if (this.announce) steps.push({ text: writes ? this.notifyAlways : this.notifyIfWrote });
+    steps.push({ text: 'COMMIT' });
+    const inTx = this.begun;
+    this.pending = [];
+    // Whatever the answer, the server's transaction is over: committed, or rolled back by the step that failed.
+    this.begun = false;
+    this.ended = true;
+    const reply = this.bridge.request({ op: 'batch', steps, answer: at, inTx, pinned: this.pinned });
+    if (!reply.ok) {
+      if (reply.error.step === at && isGuardError(reply.error)) {
+        if (guard) return { rows: [], rowCount: 0 };
+        throw new StewardError('CONFLICT', 'the rows changed while they were being updated (the transaction was rolled back)', { postgres: reply.error.code ?? null });
+      }
+      throw this.failure(reply.error);
+    }
+    return guard ? { rows: [], rowCount: 1 } : { rows: reply.rows, rowCount: reply.rowCount };
   }
 
   /** The server-side name of a statement text (prepared once per connection by `pg`). */
@@ -312,11 +367,14 @@ export class PgDatabase implements SqlDatabase {
     this.pending = [{ text: `BEGIN${lock}` }];
     this.shared = mode === 'shared';
     this.begun = false;
+    this.ended = false;
     this.depth = 1;
     this.wrote = false;
     try {
       const out = body();
       assertNotPromise(out);
+      // Committed with its last statement (queryThenCommit).
+      if (this.ended) return out;
       // Nothing reached the server and nothing waits to (no statement ran): there is no transaction to commit.
       if (!this.begun && !this.pending.some((s) => s.later)) return out;
       // A transaction that changed rows announces it with its COMMIT (a read, or a tick finding the lock taken, does
@@ -345,6 +403,7 @@ export class PgDatabase implements SqlDatabase {
       this.pending = [];
       this.begun = false;
       this.shared = false;
+      this.ended = false;
     }
   }
 
@@ -393,6 +452,12 @@ export class PgDatabase implements SqlDatabase {
   private failure(e: Parameters<typeof translatePgError>[0]): StewardError {
     if (e.code === 'STEWARD_INT_RANGE') return new StewardError('INTERNAL', `postgres: ${e.message}`, { postgres: null });
     return translatePgError(e, this.url);
+  }
+
+  private assertNotEnded(): void {
+    if (this.ended && this.depth > 0) {
+      throw new StewardError('INTERNAL', 'postgres: the transaction was committed with its last statement (queryThenCommit); nothing more may run in it');
+    }
   }
 
   private assertOpen(): void {
@@ -449,6 +514,16 @@ class PgStatement implements SqlStatement {
     this.db.defer(this.tr, params);
   }
 
+  getThenCommit(...params: unknown[]): unknown {
+    const array = this.rawMode || this.pluckMode;
+    const row = this.db.queryThenCommit(this.tr, params, array, false).rows[0];
+    return this.pluckMode && row ? (row as unknown[])[0] : row;
+  }
+
+  runThenCommit(...params: unknown[]): { changes: number; lastInsertRowid: number } {
+    return { changes: this.db.queryThenCommit(this.tr, params, false, true).rowCount, lastInsertRowid: 0 };
+  }
+
   run(...params: unknown[]): { changes: number; lastInsertRowid: number } {
     const r = this.db.query(this.tr, params, false, true);
     const first = r.rows[0] as Row | undefined;
@@ -486,6 +561,13 @@ class PgStatement implements SqlStatement {
     const rows = this.db.query(this.tr, params, array, false).rows;
     return this.pluckMode ? (rows as unknown[][]).map((r) => r[0]) : rows;
   }
+}
+
+/** What a failed guard (queryThenCommit) says: a text cast to integer, so the error names it. */
+const GUARD = 'steward-guard: rows changed ';
+
+function isGuardError(e: { code?: string; message: string }): boolean {
+  return e.code === '22P02' && e.message.includes(GUARD.trim());
 }
 
 function assertNotPromise(out: unknown): void {

@@ -155,7 +155,7 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
   const client = conn.client!;
   unsafe = null;
   try {
-    if (req.op === 'batch') return await batch(req.id, conn, client, req.steps);
+    if (req.op === 'batch') return await batch(req.id, conn, client, req.steps, req.answer);
     if (req.op === 'simple') {
       const out = (await client.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
       return answer(req.id, out, changedRows(out));
@@ -192,11 +192,11 @@ function answer(id: number, out: Outcome, wrote: boolean): BridgeReply {
 }
 
 /**
- * Sends every step before reading any answer (the client is in pipeline mode): one round trip. The reply is the last
- * step's result, or the error of the first step that failed (its index in `step`); `wrote` says whether any step
- * changed a row.
+ * Sends every step before reading any answer (the client is in pipeline mode): one round trip. The reply is the result
+ * of step `answer` (default the last), or the error of the first step that failed (its index in `step`); `wrote` says
+ * whether any step changed a row.
  */
-async function batch(id: number, conn: Connection, client: pg.Client, steps: BatchStep[]): Promise<BridgeReply> {
+async function batch(id: number, conn: Connection, client: pg.Client, steps: BatchStep[], answerStep = steps.length - 1): Promise<BridgeReply> {
   const sent = steps.map((s) => client.query(queryConfig(s) as pg.QueryArrayConfig) as unknown as Promise<Outcome>);
   const settled = await Promise.allSettled(sent);
   let wrote = false;
@@ -205,7 +205,7 @@ async function batch(id: number, conn: Connection, client: pg.Client, steps: Bat
     if (s.status === 'rejected') return { id, ok: false, error: { ...toError(s.reason, conn.broken !== null), step: i } };
     wrote ||= changedRows(s.value);
   }
-  return answer(id, (settled[settled.length - 1] as PromiseFulfilledResult<Outcome>).value, wrote);
+  return answer(id, (settled[answerStep] as PromiseFulfilledResult<Outcome>).value, wrote);
 }
 
 function finish(id: number, rows: unknown[], rowCount: number, command: string | null, fields: pg.FieldDef[] | undefined): BridgeReply {
