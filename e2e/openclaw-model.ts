@@ -69,9 +69,30 @@ export interface WorkerQuirks {
   disobeyWord: string;
 }
 
-/** The triage heartbeat: exec the tick, spawn each dispatched run through tool_call, then NO_REPLY. */
-function triageTurn(c: ReturnType<typeof readConversation>): Turn {
-  const tick = /`(steward tick --json --dir [^`]+)`/.exec(c.prompt)?.[1];
+/**
+ * OpenClaw's prompt when it resumes an interrupted turn (2026.9.6: after a failed model request it retries the heartbeat
+ * session with this text, without the heartbeat prompt, the transcript or the tick's output).
+ */
+export const RESUME_PROMPT = 'Continue the current task from the existing transcript';
+
+/** What the triage needs to know when OpenClaw resumed its heartbeat without the heartbeat prompt. */
+export interface TriageFacts {
+  /** The heartbeat checklist's tick command (`steward tick --json --dir …`). */
+  tickCommand: string;
+}
+
+/** A resumed heartbeat: the resume prompt in the heartbeat session (the runtime line names it), not a sub-agent. */
+function isResumedHeartbeat(prompt: string): boolean {
+  return prompt.includes(RESUME_PROMPT) && /session=\S*heartbeat/.test(prompt) && !prompt.includes('[Subagent Task]');
+}
+
+/**
+ * The triage heartbeat: exec the tick, spawn each dispatched run through tool_call, then NO_REPLY. A resumed heartbeat
+ * does the same (as a model that knows its checklist would): the transcript it should continue is not there, and
+ * steward's tick offers again every run handed off before that no worker started (`reoffered: true`).
+ */
+function triageTurn(c: ReturnType<typeof readConversation>, facts?: TriageFacts): Turn {
+  const tick = /`(steward tick --json --dir [^`]+)`/.exec(c.prompt)?.[1] ?? (isResumedHeartbeat(c.prompt) ? facts?.tickCommand : undefined);
   if (!tick) return say('NO_REPLY');
   const ticks = c.calls.filter((x) => x.name === 'exec');
   // The e2e's small tools.exec.timeoutSeconds (5 s) is meant for the worker's run; on a loaded machine the tick itself
@@ -124,13 +145,14 @@ function workerTurn(c: ReturnType<typeof readConversation>, quirks: WorkerQuirks
 export const KILLED = /Process exited with signal|Command timed out|The command was terminated/;
 
 /** One request's turn: a worker (with its task id, and whether its last command was killed), the triage heartbeat, or anything else (NO_REPLY). */
-export function openclawTurn(req: Json, quirks: WorkerQuirks): { who: string; turn: Turn; task?: number; killed?: boolean } {
+export function openclawTurn(req: Json, quirks: WorkerQuirks, facts?: TriageFacts): { who: string; turn: Turn; task?: number; killed?: boolean; resumed?: boolean } {
   const c = readConversation(req);
   if (c.prompt.includes('[Subagent Task]') && c.prompt.includes('You are a steward worker')) {
     const task = Number(/You are a steward worker for task #(\d+)/.exec(c.prompt)?.[1]);
     return { who: 'worker', turn: workerTurn(c, quirks), task, killed: KILLED.test(c.result ?? '') };
   }
   if (c.prompt.includes('Heartbeat: steward triage')) return { who: 'triage', turn: triageTurn(c) };
+  if (isResumedHeartbeat(c.prompt)) return { who: 'triage', turn: triageTurn(c, facts), resumed: true };
   return { who: 'other', turn: say('NO_REPLY') };
 }
 
@@ -140,7 +162,7 @@ export interface OpenClawModel {
 }
 
 /** Serves /v1/chat/completions (stream or not) and /v1/models on 127.0.0.1:0; every request goes to `logFile`. */
-export async function startOpenClawModel(logFile: string, quirks: WorkerQuirks): Promise<OpenClawModel> {
+export async function startOpenClawModel(logFile: string, quirks: WorkerQuirks, facts?: TriageFacts): Promise<OpenClawModel> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -162,14 +184,17 @@ export async function startOpenClawModel(logFile: string, quirks: WorkerQuirks):
         res.writeHead(400).end();
         return;
       }
-      const { who, turn, task, killed } = openclawTurn(parsed, quirks);
-      appendFileSync(logFile, `${JSON.stringify({ at: Date.now(), who, task, killed, turn, request: parsed })}\n`);
+      const { who, turn, task, killed, resumed } = openclawTurn(parsed, quirks, facts);
+      appendFileSync(logFile, `${JSON.stringify({ at: Date.now(), who, task, killed, resumed, turn, request: parsed })}\n`);
       const out = chat.render(parsed, turn, req.url ?? '');
       res.writeHead(200, out.headers);
       for (const p of out.parts) res.write(p);
       res.end();
     });
   });
+  // Idle keep-alive sockets stay open (closed by close() below): with Node's 5 s default, a request sent on a socket the
+  // server was just closing failed with ECONNRESET, and OpenClaw resumed the heartbeat without its prompt.
+  server.keepAliveTimeout = 0;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

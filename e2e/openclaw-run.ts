@@ -3,7 +3,7 @@
 // 127.0.0.1 in a sandboxed state dir, applies `steward init --openclaw`'s snippet, wakes the heartbeat, and checks
 // that the tasks are done through real sessions_spawn sub-agents. Every process it started is stopped at the end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,6 +97,11 @@ async function main(): Promise<number> {
     E2E_SANDBOX: box,
   };
   const steward = (...args: string[]) => spawnSync(process.execPath, [STEWARD_MAIN, ...args], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+  // While OpenClaw talks to the mock model (served by this process), never block this process's event loop: a stalled
+  // model server once reset a request, and OpenClaw resumed the heartbeat without its prompt.
+  const stewardAsync = (...args: string[]) => new Promise<string>((resolve) => {
+    execFile(process.execPath, [STEWARD_MAIN, ...args], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } }, (_err, stdout) => resolve(stdout));
+  });
   const oc = (...args: string[]) => spawnSync(node, [openclaw, ...args], { encoding: 'utf8', env, cwd: dirs.home, timeout: 180_000 });
   const started: ChildProcess[] = [];
   // Interrupted (Ctrl-C, a CI timeout): stop what this run started before going.
@@ -120,7 +125,9 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const model = await startOpenClawModel(join(box, 'model.jsonl'), { yieldMs: WORKER_YIELD_MS, disobeyWord: DISOBEY });
+  const model = await startOpenClawModel(join(box, 'model.jsonl'), { yieldMs: WORKER_YIELD_MS, disobeyWord: DISOBEY }, {
+    tickCommand: `steward tick --json --dir ${dirs.stw}`,
+  });
   try {
     process.stdout.write(`openclaw ${OPENCLAW_VERSION} on node ${nodeVersion}; steward on node ${process.version}; sandbox ${box}\n`);
     // 1. steward: a workspace whose runs go to OpenClaw, a "coding CLI" that takes RUN_SECONDS, two tasks.
@@ -213,7 +220,7 @@ async function main(): Promise<number> {
     let shown: any[] = [];
     let forced = false;
     while (Date.now() < limit) {
-      shown = ids.map((id) => JSON.parse(steward('show', String(id), '--dir', dirs.stw, '--json').stdout || '{}'));
+      shown = await Promise.all(ids.map(async (id) => JSON.parse((await stewardAsync('show', String(id), '--dir', dirs.stw, '--json')) || '{}')));
       if (shown.every((s) => ['review', 'done'].includes(s.task?.status))) break;
       // The obedient run may end once it started (its sleep already outlasts the yield); the disobedient one only after
       // exec killed a waiter of it that began while it ran — or, as a last resort near the limit (then its check fails).
@@ -232,7 +239,14 @@ async function main(): Promise<number> {
     const triageCalls = log.filter((e) => e.who === 'triage' && e.turn.kind === 'tool').map((e) => e.turn);
     const spawnCalls = triageCalls.filter((t) => t.tool === 'tool_call' || t.tool === 'sessions_spawn');
     check('the heartbeat ran steward tick --json through exec', triageCalls.some((t) => t.tool === 'exec' && /steward tick --json --dir /.test(String(t.args.command))));
-    check('the heartbeat called sessions_spawn for both runs (tool_call)', spawnCalls.length === 2, spawnCalls.map((t) => t.tool).join(', '));
+    // Each task's completed run was spawned (a run the tick offered again before its worker started may be spawned twice:
+    // `steward work --run N` runs it once either way; the "exactly once" check below holds that).
+    const labels = spawnCalls.map((t) => String((t.tool === 'tool_call' ? t.args.args : t.args)?.label));
+    const resumed = log.filter((e) => e.who === 'triage' && e.resumed).length;
+    const reoffers = new Set(log.filter((e) => e.who === 'triage').flatMap((e) => (e.request.messages ?? []).filter((m: any) => m.role === 'tool'))
+      .map((m: any) => String(typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).filter((t: string) => /\\?"reoffered\\?":\s*true/.test(t))).size;
+    check('the heartbeat called sessions_spawn for both runs (tool_call)', shown.every((s) => labels.includes(`steward-run-${s.runs?.[0]?.id}`)),
+      `${spawnCalls.map((t) => t.tool).join(', ')} — labels ${labels.join(', ')}${resumed ? `; heartbeat resumed by OpenClaw ${resumed} time(s)` : ''}${reoffers ? `; tick results with a re-offer: ${reoffers}` : ''}`);
     const workers = log.filter((e) => e.who === 'worker');
     const obedient = workers.filter((e) => e.task === obedientId);
     const disobedient = workers.filter((e) => e.task === disobedientId);

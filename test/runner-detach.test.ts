@@ -5,13 +5,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { addTask, claimRunProcess } from '../src/ops/index.js';
+import { hostname } from 'node:os';
+import { addTask, claimRunProcess, claimTask } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
+import { makeDispatch } from '../src/runner/tick-hooks.js';
 import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { isAlive, waitFor, waitGone } from './helpers/processes.js';
-import { CLI, tempDir } from './support/helpers.js';
+import { CLI, cli, tempDir } from './support/helpers.js';
 import { configOf, depsOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
 /** A profile whose "CLI" writes its pid, then waits for the file GO before it succeeds: the test decides when it ends. */
@@ -251,7 +253,7 @@ describe('waitRun', () => {
 });
 
 describe('the hand-off lease', () => {
-  test('a handed-off run whose spawn never happens is reaped after handoffLeaseSeconds, not the profile lease', () => {
+  test('a handed-off run whose spawn never happens is returned after handoffLeaseSeconds, not the profile lease', () => {
     const sb = sandbox();
     addTask(sb.store, { title: 'never spawned' }, now());
     const config = configOf({ coder: { cli: 'claude', leaseSeconds: 300 } }, { dispatch: 'openclaw', handoffLeaseSeconds: 60 });
@@ -260,9 +262,11 @@ describe('the hand-off lease', () => {
     const [h] = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, handOff: true }).handoff;
     assert.equal(runOf(sb, h!.run).lease_expires_at, t0 + 60_000);
     const tick = (at: number) => tickOnce({ store: sb.store, ctx: { ...ctx, now: at }, hooks: {} });
-    assert.deepEqual(tick(t0 + 59_000).reaped ?? [], [], 'still within the hand-off lease');
-    assert.deepEqual(tick(t0 + 61_000).reaped, [{ run_id: h!.run, task_id: h!.task_id, to: 'ready' }]);
-    assert.equal(taskOf(sb, h!.task_id).status, 'ready');
+    assert.equal(tick(t0 + 59_000).handoffs_expired, undefined, 'still within the hand-off lease');
+    const after = tick(t0 + 61_000);
+    assert.deepEqual(after.handoffs_expired, [{ run_id: h!.run, task_id: h!.task_id, to: 'ready' }]);
+    assert.deepEqual(after.reaped, [], 'not lost: its coding CLI never ran');
+    assert.deepEqual([taskOf(sb, h!.task_id).status, taskOf(sb, h!.task_id).attempts], ['ready', 0]);
   });
 
   test('the babysitter extends a handed-off run to its profile lease as it starts', async () => {
@@ -275,5 +279,125 @@ describe('the hand-off lease', () => {
     const result = await workRun(depsOf(sb, config, { now: () => startedAt }), h!.run);
     assert.equal(result.status, 'completed');
     assert.equal(runOf(sb, h!.run).lease_expires_at, startedAt + 600_000, 'the profile lease from the babysitter\'s start');
+  });
+});
+
+/** A `dispatch` item of the digest, as `steward tick --json` prints it. */
+interface DispatchItem {
+  run: number;
+  task_id: number;
+  profile: string;
+  sessions_spawn: { task: string; label: string };
+  reoffered?: boolean;
+  lease_until?: string;
+}
+
+/** `steward tick --json` in the sandbox (a real process): its digest. */
+function tickCli(sb: Sandbox): { quiet: boolean; dispatch?: DispatchItem[]; acted?: Record<string, number>; failures?: Array<{ id: number; kind: string }> } {
+  const r = cli(['tick', '--json', '--dir', sb.root], { cwd: sb.root });
+  assert.equal(r.code, 0, r.stderr);
+  return r.json as ReturnType<typeof tickCli>;
+}
+
+describe('a hand-off no worker started is offered again (a heartbeat cut short before it spawned it)', () => {
+  test('the next steward tick offers the same run again, marked, with the same spawn text; once its babysitter started, never', async () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'long work' }, now());
+    writeConfig(sb, { coder: gatedProfile(sb) }, { dispatch: 'openclaw', handoffLeaseSeconds: 600 });
+    const first = tickCli(sb);
+    assert.equal(first.dispatch?.length, 1, JSON.stringify(first));
+    const h = first.dispatch![0]!;
+    assert.equal(h.reoffered, undefined, 'a first offer is not marked');
+    // The quiet tick (nothing ready, nothing expired) must not swallow it: the same run, marked, the same text.
+    const second = tickCli(sb);
+    assert.equal(second.quiet, false);
+    assert.deepEqual(second.dispatch?.map((x) => [x.run, x.task_id, x.profile, x.reoffered]), [[h.run, h.task_id, h.profile, true]]);
+    assert.deepEqual(second.dispatch![0]!.sessions_spawn, h.sessions_spawn);
+    const run = runOf(sb, h.run);
+    assert.equal(second.dispatch![0]!.lease_until, new Date(run.lease_expires_at).toISOString());
+    assert.ok(run.lease_expires_at <= run.started_at + 2 * 600_000, 'never past twice the hand-off lease from the claim');
+    // The spawned worker starts the babysitter: from then on the run is not offered again.
+    const waiter = startWaiter(sb, h.run);
+    await waitFor('the CLI started', () => (cliStarts(sb).length ? true : undefined));
+    assert.ok(runOf(sb, h.run).pid, 'the babysitter is recorded');
+    assert.equal(tickCli(sb).dispatch, undefined, 'a started run is not offered again');
+    writeFileSync(join(sb.root, 'GO'), '');
+    assert.deepEqual(await waiter.exited, [0, null], waiter.err());
+    assert.equal(cliStarts(sb).length, 1);
+    await waitGone(runOf(sb, h.run).pid!);
+  });
+
+  test('a re-offer extends the hand-off lease to a whole lease from now, at most twice the lease from the claim; then the task is handed off anew', () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'never spawned' }, now());
+    const config = configOf({ coder: { cli: 'claude', maxConcurrent: 1 } }, { dispatch: 'openclaw', handoffLeaseSeconds: 60 });
+    const t0 = Date.now() + 1000;
+    const hooks = { dispatch: makeDispatch({ workspace: sb.ws, config }) };
+    const tick = (at: number) => tickOnce({ store: sb.store, ctx: { ...now('tick'), now: at }, hooks, config });
+    const offers = (at: number) => (tick(at).digest.dispatch ?? []) as DispatchItem[];
+    const [h] = offers(t0);
+    assert.equal(runOf(sb, h!.run).lease_expires_at, t0 + 60_000);
+    assert.deepEqual(offers(t0 + 10_000).map((x) => [x.run, x.reoffered]), [[h!.run, true]]);
+    assert.equal(runOf(sb, h!.run).lease_expires_at, t0 + 70_000, 'a whole hand-off lease from the re-offer');
+    offers(t0 + 65_000);
+    assert.equal(runOf(sb, h!.run).lease_expires_at, t0 + 120_000, 'capped at twice the lease from the claim');
+    assert.deepEqual(offers(t0 + 119_000).map((x) => x.lease_until), [new Date(t0 + 120_000).toISOString()]);
+    const after = tick(t0 + 121_000);
+    assert.deepEqual(after.handoffs_expired, [{ run_id: h!.run, task_id: h!.task_id, to: 'ready' }]);
+    const fresh = (after.digest.dispatch ?? []) as DispatchItem[];
+    assert.equal(fresh.length, 1, 'handed off anew in the same tick');
+    assert.notEqual(fresh[0]!.run, h!.run);
+    assert.equal(fresh[0]!.reoffered, undefined);
+    assert.equal(taskOf(sb, h!.task_id).attempts, 0, 'no strike');
+  });
+
+  test('an expired hand-off nobody started goes back to ready without a strike, and show tells why; a run claimed otherwise is still lost', async () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'never spawned' }, now());
+    const config = writeConfig(sb, { coder: { ...gatedProfile(sb), maxConcurrent: 1 } }, { dispatch: 'openclaw', handoffLeaseSeconds: 60 });
+    const [h] = dispatchLocal({ store: sb.store, ctx: now('tick'), workspace: sb.ws, config, handOff: true }).handoff;
+    // A run claimed by `steward claim` (an agent that reports by itself): no process recorded either, but not a hand-off.
+    addTask(sb.store, { title: 'claimed by an agent' }, now());
+    const other = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now(), { host: hostname() });
+    assert.ok(other.task, 'claimed');
+    sb.store.db.prepare("UPDATE runs SET lease_expires_at = 1 WHERE status = 'running'").run();
+    const digest = tickCli(sb);
+    assert.deepEqual([digest.acted?.handoffs_expired, digest.acted?.reaped], [1, 1]);
+    assert.deepEqual(digest.failures?.map((f) => [f.id, f.kind]), [[other.task!.id, 'lost']], 'only the claimed run failed');
+    const back = runOf(sb, h!.run);
+    assert.deepEqual([back.status, back.outcome, back.failure_kind], ['finished', 'superseded', null]);
+    assert.match(back.error ?? '', /no worker started it within its hand-off lease \(60 s\)/);
+    assert.equal(taskOf(sb, h!.task_id).attempts, 0, 'no strike for a run that never ran');
+    assert.equal(taskOf(sb, other.task!.id).attempts, 1, 'a lost run still strikes');
+    assert.deepEqual(digest.dispatch?.map((x) => [x.task_id, x.reoffered]), [[h!.task_id, undefined]], 'handed off anew');
+    const shown = cli(['show', String(h!.task_id), '--dir', sb.root], { cwd: sb.root });
+    assert.match(shown.stdout, new RegExp(`handoff_expired running → ready — run ${h!.run} was handed off but no worker started it`));
+    assert.match(shown.stdout, new RegExp(`run ${h!.run} .* superseded`));
+    // The spawn happens after all: its worker starts nothing and says so.
+    const late = startWaiter(sb, h!.run);
+    assert.deepEqual(await late.exited, [4, null], late.err());
+    assert.match(late.out(), new RegExp(`^run ${h!.run} task #${h!.task_id}: superseded → task running: run ${h!.run} was handed off`));
+    assert.deepEqual(cliStarts(sb), [], 'the coding CLI never ran');
+  });
+
+  test('the original spawn and the re-offer both run: one babysitter, the CLI runs once, both workers report the outcome', async () => {
+    const sb = sandbox();
+    addTask(sb.store, { title: 'long work' }, now());
+    writeConfig(sb, { coder: gatedProfile(sb) }, { dispatch: 'openclaw' });
+    const [h] = tickCli(sb).dispatch!;
+    const [again] = tickCli(sb).dispatch!;
+    assert.deepEqual([again!.run, again!.reoffered], [h!.run, true]);
+    // Both spawns happen, at once: two workers run the same command.
+    const workers = [h!, again!].map((x) => startWaiter(sb, x.run));
+    await waitFor('the CLI started', () => (cliStarts(sb).length ? true : undefined));
+    await waitFor('both waiting', () => (workers.every((w) => /babysitter, pid \d+/.test(w.err())) ? true : undefined));
+    writeFileSync(join(sb.root, 'GO'), '');
+    for (const w of workers) {
+      assert.deepEqual(await w.exited, [0, null], w.err());
+      assert.match(w.out(), new RegExp(`^run ${h!.run} task #${h!.task_id}: completed`));
+    }
+    assert.equal(cliStarts(sb).length, 1, 'the CLI ran once');
+    assert.equal(tickCli(sb).dispatch, undefined, 'nothing left to offer');
+    await waitGone(runOf(sb, h!.run).pid!);
   });
 });

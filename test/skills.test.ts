@@ -89,6 +89,7 @@ test('HEARTBEAT.md has the whole rule set: dispatch, failures, the quiet answers
   }
   assert.match(text, /steward tick --json --dir \/srv\/work/);
   assert.match(text, /tool_call[^\n]*"id": "sessions_spawn"/);
+  assert.match(text, /"reoffered": true[\s\S]{0,120}spawn it\s+again/, 'a re-offered hand-off is spawned again');
   assert.match(text, /NO_REPLY[\s\S]*heartbeat_respond[\s\S]*HEARTBEAT_OK/);
   assert.doesNotMatch(text, /in this workspace/);
 });

@@ -129,13 +129,17 @@ describe('the quiet tick', { skip: onPostgres ? 'a Postgres queue always takes t
     writeFileSync(config, readFileSync(config, 'utf8').replace(/^agents:\n/m, 'agents:\n  coder:\n    cli: claude\n').replace(/^dispatch: local$/m, 'dispatch: openclaw'));
     const handed = full(dir);
     assert.equal(handed.dispatch?.[0]?.task_id, 2);
-    quiet(dir);
+    // No worker started it yet: every tick offers it again (the full tick), until it starts or its lease ends.
+    const again = full(dir);
+    assert.deepEqual([again.dispatch?.[0]?.run, again.dispatch?.[0]?.reoffered], [handed.dispatch?.[0]?.run, true]);
 
-    // An expired lease (the handed-off run never started).
+    // An expired lease (the handed-off run never started): back to ready with no strike, and handed off anew.
     withStore(dir, (s) => s.db.prepare("UPDATE runs SET lease_expires_at = 1 WHERE status = 'running'").run());
-    assert.equal(full(dir).acted?.reaped, 1);
-    assert.notEqual(run(dir, 'show', '2', '--json').json.task.status, 'running');
-    run(dir, 'cancel', '2'); // its retry time would otherwise make the board due for a render soon
+    const expired = full(dir);
+    assert.equal(expired.acted?.handoffs_expired, 1);
+    assert.deepEqual([expired.dispatch?.[0]?.task_id, expired.dispatch?.[0]?.reoffered], [2, undefined]);
+    assert.notEqual(expired.dispatch?.[0]?.run, handed.dispatch?.[0]?.run);
+    run(dir, 'cancel', '2'); // a hand-off waiting for its worker keeps the tick full
 
     // A pending task whose retry time passed (nothing the board's change mark sees).
     writeFileSync(config, readFileSync(config, 'utf8').replace('dispatch: openclaw', 'dispatch: none'));

@@ -41,7 +41,7 @@ test('one steward up per workspace; /metrics needs a token; /healthz says ok; dr
   store.close();
 });
 
-test('dispatch: openclaw claims within the caps, starts nothing, and lists each run once with its sessions_spawn text', () => {
+test('dispatch: openclaw claims within the caps, starts nothing, and lists each run with its sessions_spawn text, offers it again until it starts', () => {
   const ws = tempDir();
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);
@@ -73,14 +73,24 @@ test('dispatch: openclaw claims within the caps, starts nothing, and lists each 
     assert.equal(shown.task.status, 'running');
     assert.equal(shown.runs[0].pid, undefined, 'nothing was started');
   }
+  // Nobody spawned them yet (no babysitter recorded): the next tick offers the same runs again, marked.
   const second = run('tick', '--json').json;
-  assert.equal(second.dispatch, undefined, 'each run is handed over once');
-  assert.equal(second.quiet, true);
-  // Nobody picked the runs up: when their leases end they are reaped like any other run.
+  assert.equal(second.quiet, false);
+  const again = second.dispatch as Array<{ run: number; task_id: number; sessions_spawn: Spawn; reoffered?: boolean }>;
+  assert.deepEqual(again.map((h) => [h.run, h.task_id, h.reoffered]), handoff.map((h) => [h.run, h.task_id, true]));
+  assert.deepEqual(again.map((h) => h.sessions_spawn), handoff.map((h) => h.sessions_spawn), 'the same spawn text');
+  // Nobody picked the runs up: when their hand-off leases end, the tasks go back to ready without a strike and are
+  // handed off anew (new runs) in the same tick.
   const store = openStore(join(ws, '.steward/queue.db'));
   store.db.prepare("UPDATE runs SET lease_expires_at = 1 WHERE status = 'running'").run();
   store.close();
   const third = run('tick', '--json').json;
-  assert.equal(third.acted.reaped, 2);
-  assert.deepEqual(third.failures.map((f: { id: number; kind: string }) => [f.id, f.kind]), [[1, 'lost'], [2, 'lost']]);
+  assert.equal(third.acted.handoffs_expired, 2);
+  assert.equal(third.acted.reaped, undefined, 'not lost: nothing ran');
+  assert.equal(third.failures, undefined, 'no failure to judge');
+  const fresh = third.dispatch as Array<{ run: number; task_id: number; reoffered?: boolean }>;
+  assert.deepEqual(fresh.map((h) => [h.task_id, h.reoffered]), [[1, undefined], [2, undefined]]);
+  assert.ok(fresh.every((h) => !handoff.some((o) => o.run === h.run)), 'new runs');
+  const shown = run('show', '1', '--json').json;
+  assert.equal(shown.task.attempts, 0, 'no strike');
 });

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
-import type { OpContext } from '../core/types.js';
+import { handOffActor, handOffNotStarted, reofferLeaseUntil } from '../core/handoff.js';
+import type { OpContext, Task } from '../core/types.js';
 import type { AgentProfile, Config } from '../config/schema.js';
 import { BudgetGate, claimForProfile, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
@@ -83,6 +84,50 @@ export interface HandOff {
   /** The steward agent profile the run was claimed for (not an OpenClaw agentId). */
   profile: string;
   sessions_spawn: SpawnArgs;
+  /**
+   * Offered by an earlier tick and not started yet (no babysitter took it): spawn it again. Safe even if the first
+   * spawn happens too: `steward work --run N` starts at most one babysitter per run.
+   */
+  reoffered?: true;
+  /** With reoffered: when the hand-off lease now ends (ISO); after it the tick hands the task off anew. */
+  lease_until?: string;
+}
+
+/** A profile's timeoutSeconds when the run's profile is no longer in the config (a re-offer after a config edit). */
+const DEFAULT_TIMEOUT_SECONDS = 1800;
+
+/** The hand-off of run `runId` of `task` for profile `name`: the same for the first offer and every re-offer. */
+function handOffOf(root: string, runId: number, task: Pick<Task, 'id' | 'title' | 'timeout_seconds'>, name: string, profile: AgentProfile | undefined): HandOff {
+  const text = handOffText(root, runId, task.id, task.title);
+  const timeout = (task.timeout_seconds ?? profile?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) + 120;
+  return {
+    run: runId, task_id: task.id, profile: name,
+    sessions_spawn: { task: text, label: `steward-run-${runId}`, cwd: root, runTimeoutSeconds: timeout, expectsCompletionMessage: false },
+  };
+}
+
+/**
+ * The hand-offs of earlier ticks that no babysitter took yet (no process recorded) and whose hand-off lease holds:
+ * offered again, each with its lease extended (reofferLeaseUntil: at most twice the hand-off lease from the claim).
+ * The extension is written only while no process is recorded on the run, so it never shortens a babysitter's lease.
+ */
+export function reofferHandOffs(store: Store, ctx: OpContext, root: string, config: Config): HandOff[] {
+  const leaseMs = config.handoffLeaseSeconds * 1000;
+  // A read first: most ticks have none, and then take no write lock for it.
+  if (!store.read(() => store.runs.running().some((r) => handOffNotStarted(r) && r.lease_expires_at > ctx.now))) return [];
+  return store.tx(() => {
+    const out: HandOff[] = [];
+    for (const run of store.runs.running()) {
+      if (!handOffNotStarted(run) || run.lease_expires_at <= ctx.now) continue;
+      const task = store.tasks.get(run.task_id);
+      if (!task || task.status !== 'running' || task.current_run_id !== run.id) continue;
+      const until = reofferLeaseUntil(run, ctx.now, leaseMs);
+      if (until !== run.lease_expires_at && store.runs.updateIfNoProcess(run.id, { lease_expires_at: until }) !== 1) continue;
+      const profile = Object.hasOwn(config.agents, run.agent) ? config.agents[run.agent] : undefined;
+      out.push({ ...handOffOf(root, run.id, task, run.agent, profile), reoffered: true, lease_until: new Date(until).toISOString() });
+    }
+    return out;
+  });
 }
 
 /** The command that runs this steward with this Node, independent of PATH: `node …/steward.cjs`. */
@@ -132,6 +177,9 @@ function executableOf(profile: AgentProfile): string {
 export function dispatchLocal(deps: DispatchDeps): DispatchReport {
   const { store, ctx, workspace, config } = deps;
   const report: DispatchReport = { started: [], handoff: [], skipped: [], failed: [] };
+  // dispatch: openclaw — first the runs handed off before whose spawn has not started them (a heartbeat cut short).
+  if (deps.handOff) report.handoff.push(...reofferHandOffs(store, ctx, workspace.root, config));
+  const claimCtx = deps.handOff ? { ...ctx, actor: handOffActor(ctx.actor) } : ctx;
   const which = deps.which ?? ((bin: string) => findExecutable(bin));
   let active = Object.entries(config.agents).filter(([name, profile]) => {
     const bin = executableOf(profile);
@@ -145,7 +193,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
   while (active.length > 0) {
     for (const [name, profile] of active) {
       // The WIP caps and budgets are checked inside the claim's transaction (claimForProfile), as for remote workers.
-      const claimed = claimForProfile(store, config, name, ctx, { host: hostname() }, {
+      const claimed = claimForProfile(store, config, name, claimCtx, { host: hostname() }, {
         gate, ...(deps.handOff ? { leaseSeconds: config.handoffLeaseSeconds } : {}),
       });
       if (!claimed.task) {
@@ -157,12 +205,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
       }
       const { run, task } = claimed;
       if (deps.handOff) {
-        const text = handOffText(workspace.root, run.id, task.id, task.title);
-        const timeout = (task.timeout_seconds ?? profile.timeoutSeconds) + 120;
-        report.handoff.push({
-          run: run.id, task_id: task.id, profile: name,
-          sessions_spawn: { task: text, label: `steward-run-${run.id}`, cwd: workspace.root, runTimeoutSeconds: timeout, expectsCompletionMessage: false },
-        });
+        report.handoff.push(handOffOf(workspace.root, run.id, task, name, profile));
         continue;
       }
       const logPath = runLogPath(workspace, task.id, run.id);

@@ -134,6 +134,14 @@ export class RunRepo {
       f.cost_usd, f.tokens_in, f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id);
   }
 
+  /**
+   * Updates fields of run `id` only while it is running with no process recorded (a hand-off no babysitter took yet:
+   * claimRunProcess sets the pid); returns rows changed.
+   */
+  updateIfNoProcess(id: number, patch: Partial<Run>): number {
+    return this.writer.update(id, patch as Record<string, unknown>, { status: 'running', pid: null });
+  }
+
   /** Sets the process group of a running run only if none is recorded yet; returns rows changed. */
   setPgidIfUnset(id: number, pgid: number): number {
     return this.writer.update(id, { pgid }, { status: 'running', pgid: null });

@@ -71,8 +71,9 @@ export function digestText(d: Digest | TickSkipped): string {
     if (more) lines.push(`(+${count(more, l)} not shown)`);
   }
   for (const p of d.paused ?? []) lines.push(`paused: agent ${p.agent} takes no task until ${p.until} (no strike): ${p.reason}`);
-  for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; profile: string }>) {
-    lines.push(`spawn run ${h.run} for #${h.task_id} (${h.profile}): tool_call {"id": "sessions_spawn", "args": its sessions_spawn} (the args are in --json)`);
+  for (const h of (d.dispatch ?? []) as Array<{ run: number; task_id: number; profile: string; reoffered?: boolean }>) {
+    const again = h.reoffered ? ' again (offered before, not started yet)' : '';
+    lines.push(`spawn run ${h.run} for #${h.task_id} (${h.profile})${again}: tool_call {"id": "sessions_spawn", "args": its sessions_spawn} (the args are in --json)`);
   }
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LAST_RENDER_KEY, MARK_KEY, parseRenderMark, renderMarkFresh } from '../board/board-mark.js';
 import type { Config } from '../config/schema.js';
+import { handOffNotStarted } from '../core/handoff.js';
 import type { OpContext, Run } from '../core/types.js';
 import { INBOX_FOLDERS_KEY, inboxFolderProblems } from '../inbox/inbox-dirs.js';
 import { isInboxFileName } from '../inbox/inbox-names.js';
@@ -77,6 +78,8 @@ function outboxWork(input: QuietTickInput): string | null {
 async function reapWork(input: QuietTickInput): Promise<string | null> {
   const runs: Run[] = input.store.read(() => input.store.runs.running());
   if (runs.some((r) => r.lease_expires_at <= input.ctx.now)) return 'an expired lease';
+  // dispatch: openclaw offers again each hand-off no babysitter took yet (runner/dispatch.ts reofferHandOffs).
+  if (input.config.dispatch === 'openclaw' && runs.some(handOffNotStarted)) return 'a hand-off to offer again';
   const host = hostname();
   const here = runs.filter((r) => r.host === host && r.pid);
   if (here.length === 0) return null;

@@ -53,6 +53,8 @@ export interface TickInput {
 /** What one tick did, step by step, and its digest. */
 export interface TickResult {
   reaped: Array<{ run_id: number; task_id: number; to: string }>;
+  /** dispatch: openclaw — hand-offs whose lease ended before any babysitter took them: back to ready, no strike. */
+  handoffs_expired?: Array<{ run_id: number; task_id: number; to: string }>;
   accepted: DecideResult['accepted'];
   refused: DecideResult['refused'];
   promoted: number[];
@@ -185,7 +187,7 @@ export function tickOnce(input: TickInput): TickResult {
   const reports = [ingest, dispatch, render].map(readHookReport);
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
-    { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
+    { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, handoffs_expired: reap.unstarted.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
   ]);
   const digest = takeDigest(store, ctx.now, config, {
     reader: input.reader,
@@ -194,11 +196,13 @@ export function tickOnce(input: TickInput): TickResult {
     notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),
     errors,
   });
-  // dispatch: openclaw — the runs claimed for the triage agent to hand to sessions_spawn need it now.
+  // dispatch: openclaw — the runs claimed for the triage agent to hand to sessions_spawn need it now (new hand-offs,
+  // and hand-offs offered before that no babysitter took yet: `reoffered: true`).
   const handoff = Array.isArray(dispatch?.handoff) ? (dispatch.handoff as unknown[]) : [];
   if (handoff.length > 0) Object.assign(digest, { quiet: false, dispatch: handoff });
   return {
     reaped: reap.lost.map(({ run_id, task_id, to }) => ({ run_id, task_id, to })),
+    ...(reap.unstarted.length ? { handoffs_expired: reap.unstarted.map(({ run_id, task_id, to }) => ({ run_id, task_id, to })) } : {}),
     accepted: decided.accepted,
     refused: decided.refused,
     ...promote,

@@ -18,10 +18,12 @@ On every heartbeat:
 1. Run \`steward tick --json --dir ${root}\`. It prints one JSON object: the digest.
 2. If it has \`"quiet": true\`, reply exactly \`NO_REPLY\` (or call \`heartbeat_respond\` with
    \`notify: false\`; gateways older than 2026.8 expect \`HEARTBEAT_OK\`) and stop. Read nothing else.
-3. Otherwise act on each list once; an item appears in one digest only:
+3. Otherwise act on each list once; an item appears in one digest only (but see \`reoffered\`):
    - \`dispatch\`: for each item call \`tool_call\` with \`{"id": "sessions_spawn", "args": ITEM.sessions_spawn}\`
      (the item's \`sessions_spawn\` object exactly as given; call \`sessions_spawn\` directly if it is in your
      tool list). Do not wait for the child and do not relay its announce: steward records the result.
+     An item with \`"reoffered": true\` was offered before and no worker has started it yet: spawn it
+     again (harmless if the first spawn starts too: a run never runs twice).
    - \`proposals\`: \`steward accept ID\` (add --priority, --agent, --project to correct it) or
      \`steward reject ID --reason TEXT\` (say how to re-propose a vague idea).
    - \`review\`: read \`steward show ID\`, then \`steward approve ID\` or \`steward changes ID --feedback TEXT\`.
