@@ -44,7 +44,7 @@ test('a committed write of another connection wakes the listener; its own, a rea
     insert(other, 'their write');
     // Notifications arrive in commit order: when the last write's is here, any of the four before would be too.
     await until('the other connection\'s write heard', () => listener.notifications >= 1);
-    assert.deepEqual(heard, ['notify']);
+    assert.deepEqual(heard, ['listening', 'notify']);
     assert.equal(listener.notifications, 1);
 
     // Two writes in one transaction: one notification (Postgres folds identical ones of a transaction).
@@ -67,11 +67,11 @@ test('a committed write of another connection wakes the listener; its own, a rea
       await admin.end();
     }
     await until('the listener back', () => listener.reconnects === 1 && listener.listening);
-    assert.deepEqual(heard, ['notify', 'notify', 'notify', 'reconnect']);
+    assert.deepEqual(heard, ['listening', 'notify', 'notify', 'notify', 'reconnect']);
     assert.ok(lines.some((l) => /LISTEN .* lost/.test(l)), lines.join('\n'));
     insert(other, 'after the cut');
     await until('the write after the cut heard', () => listener.notifications >= 4);
-    assert.deepEqual(heard, ['notify', 'notify', 'notify', 'reconnect', 'notify']);
+    assert.deepEqual(heard, ['listening', 'notify', 'notify', 'notify', 'reconnect', 'notify']);
   } finally {
     await wake?.close();
     mine.close();

@@ -1,7 +1,7 @@
 // A tick under the tick lock: two ticks at once never both act; the loser reports `skipped: busy`.
 import { advisoryKey } from '../store/pg/lock-keys.js';
 import { postgresOf } from '../store/pg/notify.js';
-import { acquireTickLock, defaultLockOwner, parseLock, releaseTickLock, tickJournal, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
+import { acquireTickLock, defaultLockOwner, parseLock, releaseTickLock, tickGate, tickJournal, TICK_LOCK_KEY, TICK_LOCK_MS } from './tick-lock.js';
 import { dispatchStepOnce, tickOnce, type DispatchStepResult, type TickInput, type TickResult } from './tick-once.js';
 
 /** What a tick that found another one running returns (a quiet digest). */
@@ -74,7 +74,9 @@ function underRowLock<T>(
   }
   tickJournal(`begin ${owner}`);
   try {
-    return pass(input);
+    const out = pass(input);
+    tickGate(owner);
+    return out;
   } finally {
     tickJournal(`end ${owner}`);
     beforeRelease?.();

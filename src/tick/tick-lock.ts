@@ -1,5 +1,5 @@
 // The tick's short lock: one row in meta with an owner and an expiry, taken by compare-and-set.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Store } from '../store/open-store.js';
 
@@ -25,6 +25,18 @@ export function defaultLockOwner(): string {
 export function tickJournal(line: string): void {
   const file = process.env.STEWARD_TICK_JOURNAL;
   if (file) appendFileSync(file, `${line}\n`);
+}
+
+/**
+ * STEWARD_TICK_GATE=FIFO (a test knob, test/up-wake-race.test.ts): a tick that has done its work waits there, still
+ * holding the lock, until something writes to the FIFO (one write releases one tick); it says so first in the journal
+ * (`gate OWNER`). So a test holds another process's tick at a known point without timing anything.
+ */
+export function tickGate(owner: string): void {
+  const fifo = process.env.STEWARD_TICK_GATE;
+  if (!fifo) return;
+  tickJournal(`gate ${owner}`);
+  readFileSync(fifo);
 }
 
 /** What the lock row holds. */

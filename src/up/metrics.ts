@@ -13,6 +13,8 @@ export interface LoopStats {
   wakeups?: number;
   /** On Postgres: NOTIFYs of other connections' commits received on the queue's channel (src/up/pg-wake.ts). */
   notifications?: number;
+  /** On Postgres: LISTEN is in place on the queue's channel (false while its connection is being made again). */
+  readonly listening?: boolean;
   /** Dispatch steps run alone on a wake-up, ahead of the full tick (src/up/up.ts), and the runs they started. */
   fastDispatches?: number;
   fastStarted?: number;
@@ -66,6 +68,9 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number, budget
   out.push('# HELP steward_wakeups_total Wake-ups of the up loop by a committed write (wake socket pings, its own writes).', '# TYPE steward_wakeups_total counter', line('steward_wakeups_total', loop.wakeups ?? 0));
   if (loop.notifications !== undefined) {
     out.push('# HELP steward_notifications_total Postgres NOTIFYs of other processes\' commits received (each may wake the up loop).', '# TYPE steward_notifications_total counter', line('steward_notifications_total', loop.notifications));
+  }
+  if (loop.listening !== undefined) {
+    out.push('# HELP steward_listening 1 while LISTEN is in place on the Postgres queue\'s channel (0: reconnecting; the change poll still runs).', '# TYPE steward_listening gauge', line('steward_listening', loop.listening ? 1 : 0));
   }
   out.push('# HELP steward_fast_dispatch_started_total Runs started by the dispatch step a wake-up runs ahead of the full tick.', '# TYPE steward_fast_dispatch_started_total counter', line('steward_fast_dispatch_started_total', loop.fastStarted ?? 0));
   return `${out.join('\n')}\n`;

@@ -1,7 +1,8 @@
 // `steward up` on Postgres: LISTEN on the queue's channel (src/store/pg/notify.ts) on an async `pg` client of the main
 // thread, so a write committed by any process on any machine wakes `up` as a ping on its wake socket does. The client
-// reconnects after a lost connection (growing waits) and then wakes `up` once for what it may have missed; polling
-// stays the fallback either way.
+// reconnects after a lost connection (growing waits); each time LISTEN is in place (the first time too: a write
+// committed before then was announced to nobody) it wakes `up` once for what it may have missed. Polling stays the
+// fallback either way.
 import pg from 'pg';
 import { notifyChannel, quoteIdent } from '../store/pg/notify.js';
 
@@ -11,8 +12,11 @@ export interface PgWakeOptions {
   schema: string;
   /** This process's own store connection's origin: its notifications are not news to it. */
   origin: string;
-  /** A notification from another connection (or a reconnect, which may have missed some). */
-  onNotify: (why: 'notify' | 'reconnect') => void;
+  /**
+   * A notification from another connection (`notify`), or LISTEN (again) in place: the first time (`listening`: a write
+   * committed before it was is not announced to it) and after a lost connection (`reconnect`, which may have missed some).
+   */
+  onNotify: (why: 'notify' | 'listening' | 'reconnect') => void;
   log: (line: string) => void;
   /** Waits between connection attempts: from `min`, doubling up to `max` (ms). */
   retryMs?: { min: number; max: number };
@@ -86,11 +90,10 @@ export function listenPg(o: PgWakeOptions): PgWake {
     wait = retry.min;
     if (outage !== undefined) o.log(`steward up: LISTEN ${channel} is back`);
     outage = undefined;
-    if (connectedOnce) {
-      state.reconnects++;
-      o.onNotify('reconnect');
-    }
+    if (connectedOnce) state.reconnects++;
+    const why = connectedOnce ? 'reconnect' : 'listening';
     connectedOnce = true;
+    o.onNotify(why);
   };
   void connect();
 

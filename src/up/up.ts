@@ -163,8 +163,13 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   let again = false;
   /** Why the next tick runs (stats.lastCause once it has). */
   let cause: NonNullable<LoopStats['lastCause']> = 'start';
+  /** The queue's change mark after the latest tick that ran (not one skipped as busy): the change poll's reference. */
   let lastMark: string | undefined;
-  /** The queue's change mark when the latest tick started: a notification wakes `up` only when the queue moved since. */
+  /**
+   * The queue's change mark when the latest tick that ran started: a notification wakes `up` only when the queue moved
+   * since. A tick skipped because another process held the tick leaves both marks alone: that tick may have read the
+   * queue before the news, so the holder's release (its NOTIFY, its ping) or the change poll must bring a tick back.
+   */
   let startMark: string | undefined;
   const runOnce = () => {
     if (draining) return;
@@ -174,15 +179,17 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     }
     const lost = store.fileProblem();
     if (lost) {
+      lastMark = undefined; // no more change polls: they would say this again every second
       log(`steward up: DATABASE LOST: ${lost}. Every write is refused (UNAVAILABLE) and /healthz answers 503; restore the file or restart steward up.`);
       return;
     }
     running = true;
     again = false;
+    let markAtStart: string | undefined;
     try {
-      startMark = store.changeMark();
+      markAtStart = store.changeMark();
     } catch {
-      startMark = undefined;
+      markAtStart = undefined;
     }
     stats.lastCause = cause;
     cause = 'heartbeat';
@@ -192,13 +199,22 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       const digest = tick(op());
       const seconds = (performance.now() - started) / 1000;
       if ('skipped' in digest) stats.skippedBusy++;
+      else {
+        startMark = markAtStart;
+        lastMark = store.changeMark();
+      }
       stats.ticks++;
       stats.tickSecondsSum += seconds;
       stats.lastTickSeconds = seconds;
-      lastMark = store.changeMark();
       options.onTick?.(digest, stats);
     } catch (err) {
       log(`steward up: tick failed: ${toStewardError(err).code}: ${toStewardError(err).message}`);
+      // A failing tick is not tried again at every poll: the next change (or heartbeat) brings it back.
+      try {
+        lastMark = store.changeMark();
+      } catch {
+        /* a busy database: the poll looks again */
+      }
     } finally {
       running = false;
     }
@@ -295,8 +311,10 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
         schema: pgDb.schema,
         origin: pgDb.origin,
         log,
-        onNotify: () => {
-          stats.notifications = (stats.notifications ?? 0) + 1;
+        onNotify: (why) => {
+          if (why === 'notify') stats.notifications = (stats.notifications ?? 0) + 1;
+          // LISTEN in place before the first tick: that tick reads everything committed so far.
+          else if (stats.ticks === 0) return;
           if (running) {
             again = true;
             return;
@@ -311,6 +329,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
         },
       })
     : undefined;
+  if (pgWake) Object.defineProperty(stats, 'listening', { get: () => pgWake.listening, enumerable: true });
 
   const watchers: FSWatcher[] = [];
   const watchDir = (dir: string, filter?: (name: string) => boolean) => {
@@ -333,11 +352,10 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   watchDir(join(workspace.inboxDir, 'new'));
   const poll = setInterval(() => {
     try {
+      // Until a tick runs past the change (lastMark moves only then), each poll asks again: a tick skipped because
+      // another process held it is retried here, whatever woke it.
       const mark = store.changeMark();
-      if (lastMark !== undefined && mark !== lastMark && !running) {
-        lastMark = mark;
-        poke('the queue changed');
-      }
+      if (lastMark !== undefined && mark !== lastMark && !running) poke('the queue changed');
     } catch {
       /* a busy database: look again next time */
     }
