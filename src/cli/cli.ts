@@ -13,12 +13,14 @@ import { loadCommand, loadCommands } from './commands/index.js';
 import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { writeOut } from './write-out.js';
 import { databaseOf } from './database-of.js';
+import { CONFIG_CHILD_ARG } from './config-child-arg.js';
 
 /**
  * Commands whose input is checked by hand when it is plainly valid (core/fast-input.ts): they run without zod, and
- * load it only for input the hand check passes on. Every other command gets the zod schemas before it runs.
+ * load it only for input the hand check passes on. Every other command gets the zod schemas before it runs. `work`
+ * (the babysitter) loads them itself on the paths that need them (work.ts).
  */
-const HAND_CHECKED = new Set(['list', 'show', 'claim', 'complete', 'tick']);
+const HAND_CHECKED = new Set(['list', 'show', 'claim', 'complete', 'tick', 'work']);
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -68,7 +70,7 @@ type LoadConfig = (root: string) => Config;
  * How this command gets its config: the cached one when it is current for the workspace (no yaml, no zod), else the
  * full load (load-config.ts, which also refreshes the cache). Without a workspace there is nothing to load yet.
  */
-async function configLoader(m: ContextModules, ctx: CliContext): Promise<LoadConfig> {
+async function configLoader(m: ContextModules, ctx: CliContext, apart: boolean): Promise<LoadConfig> {
   let root: string | undefined;
   try {
     root = ctx.workspace().root;
@@ -79,6 +81,15 @@ async function configLoader(m: ContextModules, ctx: CliContext): Promise<LoadCon
     const key = m.configCacheKey(m.readConfigText(root), process.env);
     const cached = m.readCachedConfig(root, key);
     if (cached) return () => cached; // ctx.workspace() is the one root this command has
+    if (apart) {
+      // A babysitter: the config loads in a child process; an error is thrown where the config is first asked for.
+      const { loadConfigApart } = await import('../config/config-apart.js');
+      const loaded = await loadConfigApart(root, process.env).then((config) => ({ config }), (error: unknown) => ({ error }));
+      return () => {
+        if ('error' in loaded) throw loaded.error;
+        return loaded.config;
+      };
+    }
   }
   const { loadConfig } = await import('../config/load-config.js');
   return (at) => loadConfig({ root: at, env: process.env });
@@ -176,6 +187,11 @@ export async function main(argv: string[]): Promise<number> {
       writeOut(1, `${versionText()}\n`);
       return 0;
     }
+    if (name === CONFIG_CHILD_ARG) {
+      // Not a command: a babysitter's config, loaded in this short-lived process (config/config-apart.ts).
+      const { runConfigChild } = await import('../config/config-apart.js');
+      return await runConfigChild(rest[0], (text) => writeOut(1, text));
+    }
     if (!name || name === 'help' || name === '--help' || name === '-h') {
       writeOut(1, `${await helpText()}\n`);
       return name ? 0 : 2;
@@ -191,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     const modules = await contextModules();
     const loader: { load?: LoadConfig } = {};
     const ctx = makeContext(modules, Boolean(json), dir as string | undefined, actor as string | undefined, opened, loader);
-    loader.load = await configLoader(modules, ctx);
+    loader.load = await configLoader(modules, ctx, command.configApart?.(own as Values) ?? false);
     const needsConfig = typeof command.needsConfig === 'function' ? command.needsConfig(own as Values) : command.needsConfig !== false;
     if (needsConfig) {
       ctx.config(); // once per command; a bad key fails here with its path (exit 2)

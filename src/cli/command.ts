@@ -48,6 +48,11 @@ export interface Command {
    * outside any workspace). Every other command resolves it first, so a bad config fails at once.
    */
   needsConfig?: boolean | ((values: Values) => boolean);
+  /**
+   * True for a long-lived process (a babysitter): a config the cache does not hold is loaded by a short-lived child
+   * process (config/config-apart.ts), so this one never holds the YAML parser and the config schema.
+   */
+  configApart?: (values: Values) => boolean;
   run(ctx: CliContext, values: Values, positionals: string[]): Promise<CommandOutput> | CommandOutput;
 }
 

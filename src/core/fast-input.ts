@@ -1,12 +1,14 @@
-// The worker's two hottest inputs (claim, complete) checked by hand when they are plainly valid; anything else goes
-// through zod. zod is the contract: every input the fast check accepts, zod accepts with the same output
+// The worker's hottest inputs (claim, complete, and the babysitter's heartbeat and fail) checked by hand when they are
+// plainly valid; anything else goes through zod. zod is the contract: every input the fast check accepts, zod accepts with the same output
 // (test/fast-input.test.ts compares the two on valid and invalid inputs), and whatever the fast check is unsure of
 // (strings to coerce, JSON payloads, unknown keys, bad values) is zod's to accept or refuse with its messages.
 // Why: zod took ~7 µs per call of a ~150 µs claim+complete cycle (docs/BENCHMARKS.md, issue 18), and loading zod
 // and building the schemas was most of a `steward list`/`show` start-up: list's and show's inputs are checked here
 // too, and zod (schemas.ts) is reached through input-schemas.ts only when the hand check is unsure.
 import { schemas } from './input-schemas.js';
-import type { ClaimInput, CompleteArgs, ListInput } from './schemas.js';
+import { payloadProblem } from './payload-limits.js';
+import { FAILURE_KINDS } from './policy.js';
+import type { ClaimInput, CompleteArgs, FailArgs, HeartbeatInput, ListInput } from './schemas.js';
 import { TASK_STATES, type TaskState } from './states.js';
 
 /** zName's rule: 1–64 characters, letters, digits and . _ : / - , no surrounding spaces (zod would trim them). */
@@ -52,10 +54,12 @@ export function parseClaimInput(input: unknown): ClaimInput {
   return schemas().parseInput(schemas().claimInput, input, 'claim');
 }
 
-/** Optional fields of complete the fast check knows (numbers and short strings; JSON payloads go to zod). */
-const COMPLETE_FIELDS: Record<string, (v: unknown) => boolean> = {
-  run_id: (v) => plainId(v) !== undefined,
-  summary: (v) => typeof v === 'string' && v.length <= 100_000,
+/** zBoundedJson (evidence, artifacts): any value within the payload limits, passed on as it is. */
+const boundedJson = (v: unknown) => payloadProblem(v) === null;
+
+/** The report fields complete and fail share (runReportShape in schemas.ts). */
+const REPORT_FIELDS: Record<string, (v: unknown) => boolean> = {
+  evidence: boundedJson,
   cost_usd: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   tokens_in: (v) => isInt(v, 0, Number.MAX_SAFE_INTEGER),
   tokens_out: (v) => isInt(v, 0, Number.MAX_SAFE_INTEGER),
@@ -63,29 +67,75 @@ const COMPLETE_FIELDS: Record<string, (v: unknown) => boolean> = {
   session_id: (v) => typeof v === 'string' && v.length <= 200,
   exit_code: (v) => isInt(v, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
 };
-/** The order zod's output has its keys in (the schema's). */
-const COMPLETE_ORDER = ['run_id', 'summary', 'cost_usd', 'tokens_in', 'tokens_out', 'turns', 'session_id', 'exit_code'] as const;
 
-/** complete's input: run id, summary and the numeric report fields checked here, the rest by zod. */
+/** Optional fields of complete the fast check knows (numbers, short strings, JSON payloads within the limits). */
+const COMPLETE_FIELDS: Record<string, (v: unknown) => boolean> = {
+  run_id: (v) => plainId(v) !== undefined,
+  summary: (v) => typeof v === 'string' && v.length <= 100_000,
+  artifacts: boundedJson,
+  ...REPORT_FIELDS,
+};
+/** The order zod's output has its keys in (the schema's). */
+const COMPLETE_ORDER = ['run_id', 'summary', 'artifacts', 'evidence', 'cost_usd', 'tokens_in', 'tokens_out', 'turns', 'session_id', 'exit_code'] as const;
+
+/**
+ * Whether every own key of `input` is one of `fields` and its value passes the field's check; an optional key may hold
+ * undefined (zod keeps such a key, with undefined, in its output). `required` keys must hold a value.
+ */
+function plainFields(input: Record<string, unknown>, fields: Record<string, (v: unknown) => boolean>, required: readonly string[]): boolean {
+  let keys = 0;
+  for (const key in input) {
+    keys++;
+    const check = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    const v = input[key];
+    if (check === undefined || (v === undefined ? required.includes(key) : !check(v))) return false;
+  }
+  return keys === Object.keys(input).length && required.every((key) => input[key] !== undefined);
+}
+
+/** complete's input: run id, summary, the report fields and artifacts checked here, the rest by zod. */
 export function parseCompleteInput(input: unknown): CompleteArgs {
-  if (plain(input)) {
-    let ok = true;
-    let keys = 0;
-    for (const key in input) {
-      keys++;
-      const check = COMPLETE_FIELDS[key];
-      ok = check !== undefined && Object.hasOwn(COMPLETE_FIELDS, key) && check(input[key]);
-      if (!ok) break;
-    }
-    if (ok && keys === Object.keys(input).length && input.run_id !== undefined) {
-      const runId = plainId(input.run_id)!;
-      if (keys === 2 && typeof input.summary === 'string') return { run_id: runId, summary: input.summary };
-      const out: Record<string, unknown> = { run_id: runId, summary: input.summary ?? '' };
-      for (const key of COMPLETE_ORDER) if (key !== 'run_id' && key !== 'summary' && input[key] !== undefined) out[key] = input[key];
-      return out as CompleteArgs;
-    }
+  if (plain(input) && plainFields(input, COMPLETE_FIELDS, ['run_id'])) {
+    const runId = plainId(input.run_id)!;
+    if (typeof input.summary === 'string' && Object.keys(input).length === 2) return { run_id: runId, summary: input.summary };
+    const out: Record<string, unknown> = { run_id: runId, summary: input.summary ?? '' };
+    for (const key of COMPLETE_ORDER) if (key !== 'run_id' && key !== 'summary' && Object.hasOwn(input, key)) out[key] = input[key];
+    return out as CompleteArgs;
   }
   return schemas().parseInput(schemas().completeInput, input, 'complete');
+}
+
+const KINDS: ReadonlySet<unknown> = new Set(FAILURE_KINDS);
+/** fail's fields (failInput): the error as zod leaves it (trimmed, 1–100,000 characters), a known kind, the report. */
+const FAIL_FIELDS: Record<string, (v: unknown) => boolean> = {
+  run_id: (v) => plainId(v) !== undefined,
+  error: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 100_000 && v.trim() === v,
+  kind: (v) => KINDS.has(v),
+  retry_after: (v) => isInt(v, 0, 7 * 24 * 3600),
+  question: (v) => typeof v === 'string' && v.length <= 20_000,
+  ...REPORT_FIELDS,
+};
+const FAIL_ORDER = ['run_id', 'error', 'kind', 'retry_after', 'question', 'evidence', 'cost_usd', 'tokens_in', 'tokens_out', 'turns', 'session_id', 'exit_code'] as const;
+
+/** fail's input (what a babysitter reports): checked here when every field is plain, else by zod. */
+export function parseFailInput(input: unknown): FailArgs {
+  if (plain(input) && plainFields(input, FAIL_FIELDS, ['run_id', 'error'])) {
+    const out: Record<string, unknown> = { run_id: plainId(input.run_id)!, error: input.error, kind: input.kind ?? 'transient' };
+    for (const key of FAIL_ORDER) if (key !== 'run_id' && key !== 'error' && key !== 'kind' && Object.hasOwn(input, key)) out[key] = input[key];
+    return out as FailArgs;
+  }
+  return schemas().parseInput(schemas().failInput, input, 'fail');
+}
+
+/** heartbeat's input `{ run_id, lease_seconds? }` (the babysitter beats every lease/3): checked here when plain. */
+export function parseHeartbeatInput(input: unknown): HeartbeatInput {
+  const fields = { run_id: (v: unknown) => plainId(v) !== undefined, lease_seconds: (v: unknown) => plainInt(v, 5, 24 * 3600) !== undefined };
+  if (plain(input) && plainFields(input, fields, ['run_id'])) {
+    const out: Record<string, unknown> = { run_id: plainId(input.run_id)! };
+    if (Object.hasOwn(input, 'lease_seconds')) out.lease_seconds = input.lease_seconds === undefined ? undefined : plainInt(input.lease_seconds, 5, 24 * 3600);
+    return out as HeartbeatInput;
+  }
+  return schemas().parseInput(schemas().heartbeatInput, input, 'heartbeat');
 }
 
 /** A task id as zId takes it: a positive safe integer, or its digits in a string (optionally after #, no leading 0). */

@@ -1,5 +1,5 @@
-// Bounds on free-form JSON an agent sends (evidence, artifacts): depth checked without recursion, then size.
-import { z } from 'zod';
+// Bounds on free-form JSON an agent sends (evidence, artifacts): depth checked without recursion, then size. No zod
+// here (the babysitter checks its own evidence by hand: fast-input.ts); schemas.ts makes the zod type of it.
 
 /** Deepest nesting of arrays/objects accepted in `evidence` or `artifacts` (a scalar is depth 0). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -39,12 +39,4 @@ export function payloadProblem(value: unknown): string | null {
   const bytes = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_PAYLOAD_BYTES) return `over ${MAX_PAYLOAD_BYTES} bytes as JSON (${bytes})`;
   return null;
-}
-
-/** Free-form JSON with the limits above: a VALIDATION issue (not a crash) when it is too deep or too big. */
-export function zBoundedJson(): z.ZodType<unknown> {
-  return z.unknown().superRefine((value, ctx) => {
-    const problem = payloadProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
 }

@@ -1,13 +1,21 @@
 // zod schemas for every input: the same objects validate CLI flags, MCP arguments and files.
 import { z } from 'zod';
 import { splitCommandLine } from './adapters/shell-words.js';
-import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, zBoundedJson } from './payload-limits.js';
+import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, payloadProblem } from './payload-limits.js';
 import { FAILURE_KINDS, PRIORITY_WORDS } from './policy.js';
 import { COMPLEXITIES } from './routing.js';
 import { TASK_STATES } from './states.js';
 import type { ThenTemplate } from './types.js';
 import { registerSchemas } from './input-schemas.js';
 import * as self from './schemas.js';
+
+/** Free-form JSON within payload-limits.ts's bounds: a VALIDATION issue (not a crash) when it is too deep or too big. */
+export function zBoundedJson(): z.ZodType<unknown> {
+  return z.unknown().superRefine((value, ctx) => {
+    const problem = payloadProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 /** Splits "1,2, 3" into parts; arrays pass through; a single value becomes [value]. */
 function toList(value: unknown): unknown {
@@ -300,6 +308,7 @@ export const failInput = z
   })
   .strict();
 export type FailInput = z.input<typeof failInput>;
+export type FailArgs = z.output<typeof failInput>;
 
 /** Parses `input` with `schema`, turning zod issues into one VALIDATION error naming the fields. */
 export { parseInput } from './parse-input.js';

@@ -6,7 +6,7 @@ import type { OpContext, Run, Task } from '../core/types.js';
 import { BRANCH_PREFIX, branchName, isolationOf, runCommitMessage, worktreeName } from '../core/worktree.js';
 import { resolveWorkdir } from '../config/config-policy.js';
 import type { Config } from '../config/schema.js';
-import { openBranch, recordRunChanges } from '../ops/index.js';
+import { openBranch, recordRunChanges } from '../ops/branches.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, repoRoot, resolveRef } from './git.js';

@@ -6,8 +6,7 @@ import { parseResetAt } from '../core/adapters/signals.js';
 import { nodeCrypto } from '../core/adapters/lazy-builtins.js';
 import { leasedOut } from '../core/worktree.js';
 import { assertTransition } from '../core/states.js';
-import { parseClaimInput, parseCompleteInput } from '../core/fast-input.js';
-import { schemas } from '../core/input-schemas.js';
+import { parseClaimInput, parseCompleteInput, parseFailInput, parseHeartbeatInput } from '../core/fast-input.js';
 import type { ClaimInput, CompleteArgs } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
@@ -247,7 +246,7 @@ function leaseLost(run: Run, why: string, kept = true): StewardError {
 
 /** Extends the lease of a live run; LEASE_LOST when it expired, was superseded or finished (e.g. cancelled). */
 export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { run: Run; task: Task } {
-  const q = schemas().parseInput(schemas().heartbeatInput, input, 'heartbeat');
+  const q = parseHeartbeatInput(input);
   // Narrow on Postgres: it writes its own run row only, under that run's lock (docs/SCALING.md).
   return store.txNarrow(() => {
     const { run, task } = loadRun(store, q.run_id);
@@ -402,7 +401,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext, whol
 
 /** Finishes a live run with a failure; the retry policy decides retry, blocked or failed. */
 export function failRun(store: Store, input: unknown, ctx: OpContext): { task: Task; run: Run } {
-  const q = schemas().parseInput(schemas().failInput, input, 'fail');
+  const q = parseFailInput(input);
   return valueOf(store.tx(() => ifLive(store, q.run_id, () => ({ verb: 'fail', ...q }), ctx, (id) => store.runs.withTask(id), (run, task) => {
     const finished = runFinish('failed', q, ctx.now, ctx.actor);
     store.runs.finish(run.id, finished);

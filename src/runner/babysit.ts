@@ -6,12 +6,17 @@ import { StringDecoder } from 'node:string_decoder';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap, type RunCaps } from '../core/budget.js';
 import { toStewardError } from '../core/errors.js';
+import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { runLiveness } from '../core/lease.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import { backoffPolicyOf } from '../config/config-policy.js';
 import type { AgentProfile, Config } from '../config/schema.js';
 import { endRunWorkdir, mergeAfterRun, openRunWorkdir, type RunWorkdir } from '../git/index.js';
-import { heartbeatRun, recordRunProcess, runCapsOf, taskContext, type RecordOutcomeResult } from '../ops/index.js';
+// The ops modules themselves, not ops/index.ts: a babysitter loads only what it calls (no schedules, croner, zod).
+import { taskContext } from '../ops/queries.js';
+import { recordRunProcess, type RecordOutcomeResult } from '../ops/run-records.js';
+import { heartbeatRun } from '../ops/runs.js';
+import { runCapsOf } from '../ops/task-budget.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { childEnv } from './child-env.js';
@@ -307,7 +312,17 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       say(`run ${run.id}: the log ${log.path} stopped being written (${log.truncated}); the outcome is kept all the same`);
       decision.input.evidence = { ...(decision.input.evidence as Record<string, unknown> | undefined), log_truncated: log.truncated };
     }
-    const delivered = deliverOutcome(deps, run, task, decision, ctx);
+    // The babysitter runs without zod (its inputs are checked by hand: core/fast-input.ts); an outcome the hand check
+    // is unsure of loads the schemas and is delivered again (validation comes before any write).
+    const deliver = () => deliverOutcome(deps, run, task, decision, ctx);
+    let delivered: Delivered;
+    try {
+      delivered = deliver();
+    } catch (err) {
+      if (!(err instanceof SchemasNotLoaded)) throw err;
+      await loadSchemas();
+      delivered = deliver();
+    }
     const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
     const stop = stopped.reason();
     const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;

@@ -1,7 +1,6 @@
 // The outbox: a run's outcome on disk before it reaches the database, so no result is ever lost.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
@@ -9,21 +8,43 @@ import type { Store } from '../store/open-store.js';
 import { dropOrphanedReserves } from './outbox-reserve.js';
 import { processGone } from './process-group.js';
 
-/** `.steward/outbox/<run>.json`: one run's outcome, written atomically (temp file + fsync + rename). */
-export const outboxEntrySchema = z.object({
-  version: z.literal(1),
-  run_id: z.number().int().positive(),
-  task_id: z.number().int().positive(),
-  verb: z.enum(['complete', 'fail']),
+/**
+ * `.steward/outbox/<run>.json`: one run's outcome, written atomically (temp file + fsync + rename). Its zod schema (for
+ * the remote worker API) is outbox-schema.ts; the babysitter and the tick read entries with parseOutboxEntry, no zod.
+ */
+export interface OutboxEntry {
+  version: 1;
+  run_id: number;
+  task_id: number;
+  verb: 'complete' | 'fail';
   /** completeInput / failInput without run_id. */
-  input: z.record(z.string(), z.unknown()),
+  input: Record<string, unknown>;
   /** When the babysitter decided the outcome (ms). */
-  decided_at: z.number().int(),
-  host: z.string(),
-  pid: z.number().int(),
-});
-/** One outbox file's content. */
-export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+  decided_at: number;
+  host: string;
+  pid: number;
+}
+
+const isInt = (v: unknown) => Number.isSafeInteger(v);
+const ENTRY_FIELDS: ReadonlyArray<[keyof OutboxEntry, (v: unknown) => boolean, string]> = [
+  ['version', (v) => v === 1, 'expected 1'],
+  ['run_id', (v) => isInt(v) && (v as number) > 0, 'expected a positive integer'],
+  ['task_id', (v) => isInt(v) && (v as number) > 0, 'expected a positive integer'],
+  ['verb', (v) => v === 'complete' || v === 'fail', 'expected complete or fail'],
+  ['input', (v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object'],
+  ['decided_at', isInt, 'expected an integer'],
+  ['host', (v) => typeof v === 'string', 'expected a string'],
+  ['pid', isInt, 'expected an integer'],
+];
+
+/** An outbox file's parsed JSON as an entry (unknown keys dropped); throws naming each bad field. */
+export function parseOutboxEntry(value: unknown): OutboxEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected an object');
+  const v = value as Record<string, unknown>;
+  const bad = ENTRY_FIELDS.filter(([key, ok]) => !ok(v[key])).map(([key, , want]) => `${key}: ${want}`);
+  if (bad.length) throw new Error(bad.join('; '));
+  return Object.fromEntries(ENTRY_FIELDS.map(([key]) => [key, v[key]])) as unknown as OutboxEntry;
+}
 
 /** The outbox file of run `runId`. */
 export function outboxPath(dir: string, runId: number): string {
@@ -87,8 +108,14 @@ export function adoptOrphanedTemps(dir: string, runId?: number): number[] {
         unlinkSync(join(dir, name)); // the finished entry is there: this copy is stale
         continue;
       }
-      const parsed = outboxEntrySchema.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
-      if (!parsed.success || parsed.data.run_id !== run) throw new Error('not a whole entry for its run');
+      const json: unknown = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+      let entry: OutboxEntry | undefined;
+      try {
+        entry = parseOutboxEntry(json);
+      } catch {
+        entry = undefined;
+      }
+      if (entry?.run_id !== run) throw new Error('not a whole entry for its run');
       renameSync(join(dir, name), outboxPath(dir, run));
       adopted.push(run);
     } catch (err) {
@@ -151,9 +178,7 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
   for (const name of names) {
     let entry: OutboxEntry;
     try {
-      const parsed = outboxEntrySchema.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
-      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      entry = parsed.data;
+      entry = parseOutboxEntry(JSON.parse(readFileSync(join(dir, name), 'utf8')));
       if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its babysitter applied it meanwhile

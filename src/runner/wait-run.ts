@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
 import type { Run, Task } from '../core/types.js';
-import { recordRunProcess } from '../ops/index.js';
+import { recordRunProcess } from '../ops/run-records.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { babysitterLogPath, startDetached } from './detach.js';

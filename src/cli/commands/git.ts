@@ -2,7 +2,7 @@
 import { StewardError } from '../../core/errors.js';
 import { collectGarbage } from '../../git/gc.js';
 import { taskDiff } from '../../git/index.js';
-import { leftoverLine } from './work.js';
+import { leftoverLine } from './doctor.js';
 import type { Command } from '../command.js';
 
 /** `steward diff ID`: the exact diff of the task's branch against its base (merge base to tip), bounded. */

@@ -16,6 +16,7 @@ const status = (): Promise<Module> => import('./status.js');
 const tasks = (): Promise<Module> => import('./tasks.js');
 const up = (): Promise<Module> => import('./up.js');
 const work = (): Promise<Module> => import('./work.js');
+const doctor = (): Promise<Module> => import('./doctor.js');
 const workspace = (): Promise<Module> => import('./workspace.js');
 const tick = (): Promise<Module> => import('./tick.js');
 
@@ -23,7 +24,7 @@ const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', read], ['show', read], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
   ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
-  ['schedule', schedule], ['status', status], ['tick', tick], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', work], ['doctor', work], ['gc', git], ['export', backup], ['import', backup], ['migrate', backup], ['mcp', mcp],
+  ['schedule', schedule], ['status', status], ['tick', tick], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', doctor], ['doctor', doctor], ['gc', git], ['export', backup], ['import', backup], ['migrate', backup], ['mcp', mcp],
 ];
 
 export const COMMAND_NAMES: readonly string[] = REGISTRY.map(([name]) => name);
