@@ -1,8 +1,9 @@
 // The claim+complete cycle on Postgres in round trips (docs/BENCHMARKS.md, the postgres section): a claim is one
-// statement (TaskRepo.claimOpen: pick, open the run, claim the task) sent with BEGIN, the writers' lock, NOTIFY and
-// COMMIT — one round trip; a completion reads the run (with BEGIN and the lock), then sends the run's finish (deferred)
-// with the task's guarded update, NOTIFY and COMMIT — two. Counted through the bridge, never timed; the rows written
-// are the ones the SQLite path writes.
+// statement (TaskRepo.claimOpen: pick, open the run, claim the task) sent with BEGIN, the lock, NOTIFY and COMMIT —
+// one round trip; the common completion too (RunRepo.completeOpen: the liveness checks, the run's finish and the
+// task's move to done in one statement). Any other completion wrote nothing there and takes the long way: read, then
+// the run's finish (deferred) with the task's guarded update, NOTIFY and COMMIT. Counted through the bridge, never
+// timed; the rows written, and the values returned, are the ones the SQLite path writes and returns.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -27,7 +28,7 @@ function openPg(schema: string): { store: Store; db: PgDatabase } {
 
 const ctx = (now: number, actor = 'w1') => ({ now, actor });
 
-test('a claim is 1 round trip and a completion 2; the run rows are those of the long path (claim and completion records)', { skip, timeout: 240_000 }, () => {
+test('a claim is 1 round trip and a completion 1; the run rows are those of the long path (claim and completion records)', { skip, timeout: 240_000 }, () => {
   const { store, db } = openPg(freshSchema());
   try {
     const t0 = 1_000_000;
@@ -62,8 +63,12 @@ test('a claim is 1 round trip and a completion 2; the run rows are those of the 
 
     trips = db.roundTrips;
     const done = completeRun(store, { run_id: out.run.id, summary: 'ok' }, ctx(t0 + 20));
-    assert.equal(db.roundTrips - trips, 2, 'complete: BEGIN + lock + read, then finish + task update + NOTIFY + COMMIT');
+    assert.equal(db.roundTrips - trips, 1, 'complete: BEGIN + locks + the completion statement + NOTIFY + COMMIT');
     assert.equal(done.task.status, 'done');
+    assert.deepEqual(done.spawned, []);
+    // What it returns is what is stored (the long path builds the same from what it read and wrote).
+    assert.deepEqual(done.task, store.tasks.get(a.id));
+    assert.deepEqual(done.run, store.runs.get(out.run.id));
     const finished = store.runs.get(out.run.id)!;
     assert.deepEqual([finished.status, finished.outcome, finished.summary, finished.finished_at], ['finished', 'completed', 'ok', t0 + 20]);
     const record = db.prepare('SELECT finished_by, finish_after_event FROM runs WHERE id = ?').get(out.run.id) as Record<string, unknown>;
@@ -81,6 +86,27 @@ test('a claim is 1 round trip and a completion 2; the run rows are those of the 
     assert.deepEqual(claimTask(store, { agent: 'w1' }, ctx(t0 + 50)), { task: null });
     assert.equal(db.roundTrips - trips, 1);
     assert.equal(db.inTransaction, false);
+
+    // Not the common case: the one statement writes nothing and the long way decides — a task wanting review (an
+    // event, the task to review), a run whose lease ended (LEASE_LOST, the result kept as late), a task with a dependent.
+    const reviewed = addTask(store, { title: 'reviewed', review: true }, ctx(t0 + 60, 'lead')).task;
+    const r1 = claimTask(store, { agent: 'w1' }, ctx(t0 + 61));
+    assert.ok(r1.task && 'run' in r1 && r1.task.id === reviewed.id);
+    assert.equal(completeRun(store, { run_id: r1.run.id, summary: 'look' }, ctx(t0 + 62)).task.status, 'review');
+    assert.equal(store.tasks.get(reviewed.id)!.status, 'review');
+    const late = addTask(store, { title: 'late' }, ctx(t0 + 70, 'lead')).task;
+    const r2 = claimTask(store, { agent: 'w1', lease_seconds: 5 }, ctx(t0 + 71));
+    assert.ok(r2.task && 'run' in r2 && r2.task.id === late.id);
+    assert.throws(() => completeRun(store, { run_id: r2.run.id, summary: 'too late' }, ctx(t0 + 71 + 5000)), (e: { code?: string }) => e.code === 'LEASE_LOST');
+    assert.equal(store.runs.get(r2.run.id)!.status, 'running');
+    assert.equal((store.runs.get(r2.run.id)!.late as { summary?: string } | null)?.summary, 'too late');
+    assert.equal(store.tasks.get(late.id)!.status, 'running');
+    const parent = addTask(store, { title: 'parent' }, ctx(t0 + 80, 'lead')).task;
+    const child = addTask(store, { title: 'child', after: [parent.id] }, ctx(t0 + 81, 'lead')).task;
+    const r3 = claimTask(store, { agent: 'w1' }, ctx(t0 + 82));
+    assert.ok(r3.task && 'run' in r3 && r3.task.id === parent.id);
+    assert.equal(completeRun(store, { run_id: r3.run.id, summary: 'ok' }, ctx(t0 + 83)).task.status, 'done');
+    assert.equal(store.tasks.get(child.id)!.status, 'ready', 'the dependent was promoted by the long way');
   } finally {
     store.close();
   }

@@ -43,6 +43,8 @@ export class RunRepo {
   private readonly s: Record<string, SqlStatement>;
   /** The run's finish: on Postgres deferred to the next statement (runLater), on SQLite run at once. */
   private readonly finishRun: (...params: unknown[]) => unknown;
+  /** Postgres only: the common completion in one statement (see completeOpen). */
+  private readonly completeOpenStmt: SqlStatement | undefined;
   #starts?: RunStartSearch;
 
   constructor(private readonly db: SqlDatabase) {
@@ -107,6 +109,61 @@ export class RunRepo {
     };
     const finish = this.s.finish!;
     this.finishRun = finish.runLater ? finish.runLater.bind(finish) : finish.run.bind(finish);
+    // Postgres: the common completion — a live run (its task's current one, still running, lease not ended when
+    // judged: leaseJudgedAt in SQL), its task going to done with nothing else to do (no review, no follow-ups, no
+    // dependents, no flagged profile, no unmerged branch) — checked, the run finished and the task done in one
+    // statement, sent with BEGIN, the locks and the COMMIT. No row: nothing was written (the caller takes the long
+    // way, which decides the same and keeps late results). A guard aborts the transaction if the run were finished
+    // but its task not moved on.
+    const judged = `CASE WHEN CAST(@decided AS bigint) IS NOT NULL AND CAST(@decided AS bigint) >= r.started_at
+      AND CAST(@decided AS bigint) <= CAST(@now AS bigint) THEN CAST(@decided AS bigint) ELSE CAST(@now AS bigint) END`;
+    this.completeOpenStmt = db.dialect !== 'postgres' ? undefined : rows(`WITH l AS (
+          SELECT r.id, r.task_id FROM runs r JOIN tasks t ON t.id = r.task_id
+          WHERE r.id = @run AND r.status = 'running' AND t.status = 'running' AND t.current_run_id = r.id
+            AND r.lease_expires_at > ${judged}
+            AND t.review = 0 AND t.then_json = '[]'
+            AND NOT EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = r.task_id)
+            AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.name = r.agent AND a.config_error IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM task_branches b WHERE b.task_id = r.task_id AND b.state <> 'merged')),
+        f AS (UPDATE runs SET status = 'finished', outcome = 'completed', failure_kind = NULL, finished_at = CAST(@now AS bigint),
+            summary = CAST(@summary AS text), error = NULL, artifacts_json = CAST(@artifacts AS text), evidence_json = CAST(@evidence AS text),
+            cost_usd = CAST(@cost_usd AS double precision), tokens_in = CAST(@tokens_in AS bigint), tokens_out = CAST(@tokens_out AS bigint),
+            session_id = CAST(@session_id AS text), exit_code = CAST(@exit_code AS bigint), turns = CAST(@turns AS bigint),
+            finished_by = CAST(@by AS text), finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
+          FROM l WHERE runs.id = l.id AND runs.status = 'running'
+          RETURNING ${selectList(RUN_COLUMNS, 'runs')}),
+        u AS (UPDATE tasks t SET status = 'done', result = CAST(@summary AS text), error = NULL, current_run_id = NULL,
+            finished_at = CAST(@now AS bigint), updated_at = CAST(@now AS bigint)
+          FROM l WHERE t.id = l.task_id AND t.status = 'running' AND t.current_run_id = l.id
+          RETURNING ${selectList(TASK_COLUMNS, 't')})
+        SELECT u.*, f.*, CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM f) THEN '1'
+            ELSE 'steward-guard: rows changed ' || (SELECT COUNT(*) FROM u) END AS integer)
+        FROM f FULL JOIN u ON true`);
+  }
+
+  /** Whether completeOpen exists (Postgres). */
+  get completesInOne(): boolean {
+    return this.completeOpenStmt !== undefined;
+  }
+
+  /**
+   * Postgres only (completesInOne): completes run `id` with `f` in one statement when it is the common case (see the
+   * statement), as its transaction's last statement (getThenCommit: with the COMMIT). Returns the task and the run as
+   * they are now, or undefined when nothing was written (not live, not found, or more to do: the long way decides).
+   * `decidedAt`: when the worker decided the outcome (OpContext.decidedAt), as leaseJudgedAt takes it.
+   */
+  completeOpen(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: Task; run: Run } | undefined {
+    const stmt = this.completeOpenStmt!;
+    const params = {
+      run: id, now, decided: decidedAt ?? null, summary: f.summary, artifacts: jsonColumn(f.artifacts), evidence: jsonColumn(f.evidence),
+      cost_usd: f.cost_usd, tokens_in: f.tokens_in, tokens_out: f.tokens_out, session_id: f.session_id, exit_code: f.exit_code,
+      turns: f.turns ?? null, by: f.finished_by ?? null,
+    };
+    const row = (stmt.getThenCommit ? stmt.getThenCommit(params) : stmt.get(params)) as Raw | undefined;
+    if (!row) return undefined;
+    // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
+    this.db.noteWrite?.();
+    return { task: taskFromArray(row), run: runFromArray(row.slice(TASK_COLUMNS.length)) };
   }
 
   /**
