@@ -104,7 +104,7 @@ export async function measureBabysitter(opts: {
   /**
    * Whether a steward command ran in the workspace before (as `steward up` has when it dispatches, and the waiter of
    * `steward work --run`): then .steward/config.cache.json is current and the babysitter reads its config without
-   * yaml (config-cache.ts). False: the babysitter is the first steward process there and loads config.yaml itself.
+   * yaml (config-cache.ts). False: the babysitter is the first steward process there (a child process loads config.yaml for it: config-apart.ts).
    */
   configCached?: boolean;
 }): Promise<BabysitterResult> {

@@ -36,7 +36,7 @@ test('bench report: all nine SQLite sections run on tiny sizes, every task claim
   assert.deepEqual(sections[7]!.tables[0]!.rows.map((r) => r[0]), [
     'babysitter (`steward work`), config cache current (as under `steward up`)',
     'the CLI it supervises',
-    'babysitter, first steward process in the workspace (parses config.yaml)',
+    'babysitter, first steward process in the workspace (no config cache)',
     'idle `node -e` (floor)',
   ]);
   // Issue 18 goal 2: both latencies, warm beside cold from the same run, with the goal verdict.
