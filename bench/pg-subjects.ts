@@ -236,10 +236,21 @@ export const stewardPgNext: PgSubject = {
   check: (url) => counts(url, STEWARD_PG_CHECKS),
 };
 
+/** stewardPg with STEWARD_PG_LOCK=queue: every write transaction takes the queue's lock exclusively (the rule before narrowing). */
+export const stewardPgQueueLock: PgSubject = {
+  ...stewardPg,
+  name: 'steward on Postgres, queue lock',
+  async prepare(url, worker) {
+    process.env.STEWARD_PG_LOCK = 'queue';
+    return stewardPg.prepare(url, worker);
+  },
+};
+
 export const PG_SUBJECTS: Record<string, PgSubject> = {
   raw: rawPg,
   'pg-boss': pgBoss,
   'graphile-worker': graphileWorker,
   steward: stewardPg,
   'steward-next': stewardPgNext,
+  'steward-queue-lock': stewardPgQueueLock,
 };

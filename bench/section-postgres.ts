@@ -53,7 +53,7 @@ export function pgDrainOk(subject: string, m: PgMeasured, n: number): boolean {
 }
 
 const THROUGHPUT = ['raw', 'pg-boss', 'graphile-worker', 'steward', 'steward-next'];
-const SCALING = ['raw', 'pg-boss', 'steward'];
+const SCALING = ['raw', 'pg-boss', 'steward', 'steward-queue-lock'];
 
 export async function postgresSection(o: BenchOptions): Promise<Section> {
   const n = o.pgTasks ?? 2000;
@@ -93,6 +93,8 @@ export async function postgresSection(o: BenchOptions): Promise<Section> {
       runs.set(`${s}/${p}`, [...(runs.get(`${s}/${p}`) ?? []), m]);
     };
     for (let r = 0; r < o.repeat; r++) for (const s of THROUGHPUT) await run(s, 1);
+    // Scaling subjects not in the single-process table get their one-process round here.
+    for (const s of SCALING.filter((x) => !THROUGHPUT.includes(x))) await run(s, 1);
     for (const p of o.procs.filter((x) => x !== 1)) for (const s of SCALING) await run(s, p);
 
     const rate = (s: string, p: number) => {
@@ -120,6 +122,12 @@ export async function postgresSection(o: BenchOptions): Promise<Section> {
     }
     notes.push('steward does more per cycle than the peers: a run row per attempt (the fencing token), the claim and completion recorded on it, ' +
       'lease and WIP-cap checks, each write transaction under the queue\'s advisory lock; pg-boss and graphile-worker update one job row.');
+    if (!stewardMissing) {
+      notes.push('The queue lock (docs/SCALING.md, "Locks on Postgres"): steward\'s plain claims and completions to done take it shared ' +
+        '(plus the task\'s row lock or the run\'s own lock) and run side by side; "queue lock" is the same loop with STEWARD_PG_LOCK=queue, ' +
+        `every write transaction exclusive as before the narrowing: at ${Math.max(...o.procs)} processes narrow/queue = ` +
+        `${ratio(rate('steward', Math.max(...o.procs)), rate('steward-queue-lock', Math.max(...o.procs)))}.`);
+    }
     return {
       ...base,
       intro:
