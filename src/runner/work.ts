@@ -8,6 +8,7 @@ import { claimTask, heartbeatRun } from '../ops/runs.js';
 import { babysitRun, leaseSecondsOf, selfRecord, withoutWakeUp, type BabysitDeps, type BabysitResult } from './babysit.js';
 import { procIdentity } from './process-group.js';
 import type { StopReason } from './outcome.js';
+import type { WorkWaiter } from './work-wait.js';
 
 /**
  * Babysits run `runId`, which must be live (claimed and not finished; LEASE_LOST otherwise) and have no other
@@ -54,8 +55,8 @@ export async function workRun(deps: BabysitDeps, runId: number): Promise<Babysit
   return babysitRun(deps, run, task!, started ? { recorded: self } : {});
 }
 
-/** Why an agent's work loop ended. */
-export type WorkStop = 'empty' | 'paused' | 'once' | 'signal' | 'deferred';
+/** Why an agent's work loop ended; `stopped`: a stop signal while it waited for work (--wait), nothing in hand. */
+export type WorkStop = 'empty' | 'paused' | 'once' | 'signal' | 'deferred' | 'stopped';
 
 /** The runs an agent's loop babysat and why it stopped. */
 export interface WorkAgentResult {
@@ -66,10 +67,11 @@ export interface WorkAgentResult {
 
 /**
  * Claims the next task agent profile `agent` may run (its types and capabilities) and babysits it;
- * repeats until nothing is claimable, unless `once`. A stop signal or an outcome left in the outbox
- * (database unavailable) ends the loop.
+ * repeats until nothing is claimable, unless `once`. With `waiter` (--wait) nothing claimable is no end: it waits
+ * (work-wait.ts) and claims again; a paused profile waits for its pause to end. A stop signal or an outcome left in
+ * the outbox (database unavailable) ends the loop.
  */
-export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?: boolean } = {}): Promise<WorkAgentResult> {
+export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?: boolean; waiter?: WorkWaiter } = {}): Promise<WorkAgentResult> {
   const profile = Object.hasOwn(deps.config.agents, agent) ? deps.config.agents[agent]! : undefined;
   if (!profile) {
     const known = Object.keys(deps.config.agents);
@@ -77,15 +79,26 @@ export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?:
   }
   const now = deps.now ?? (() => deps.store.now());
   const results: BabysitResult[] = [];
+  const { waiter } = opts;
+  let idle = false;
   for (;;) {
-    if (deps.signal?.aborted) return { results, stopped: 'signal' };
+    if (deps.signal?.aborted) return { results, stopped: idle ? 'stopped' : 'signal' };
     const ctx = { now: now(), actor: deps.actor ?? `worker:${agent}`, backoff: backoffPolicyOf(deps.config) };
     const input = { agent, types: profile.types, capabilities: profile.capabilities, lease_seconds: profile.leaseSeconds };
     const worker = { host: hostname(), pid: process.pid, proc_start: procIdentity(process.pid) ?? undefined };
+    waiter?.mark();
     const claimed = claimTask(deps.store, input, ctx, worker);
     if (!claimed.task) {
-      return claimed.paused_until ? { results, stopped: 'paused', paused_until: claimed.paused_until } : { results, stopped: 'empty' };
+      if (!waiter) return claimed.paused_until ? { results, stopped: 'paused', paused_until: claimed.paused_until } : { results, stopped: 'empty' };
+      if (!idle) {
+        const why = claimed.paused_until ? `agent ${agent} is paused until ${new Date(claimed.paused_until).toISOString()}` : `nothing to claim for agent ${agent}`;
+        deps.log?.(`steward work: ${why}; waiting for work (${waiter.how})`);
+      }
+      idle = true;
+      if (!(await waiter.wait(deps.signal, claimed.paused_until))) return { results, stopped: 'stopped' };
+      continue;
     }
+    idle = false;
     const result = await babysitRun(deps, claimed.run, claimed.task);
     results.push(result);
     if (result.status === 'interrupted' || (deps.signal?.reason as StopReason | undefined)?.kind === 'signal') {

@@ -18,6 +18,9 @@ export interface PgWakeOptions {
    */
   onNotify: (why: 'notify' | 'listening' | 'reconnect') => void;
   log: (line: string) => void;
+  /** Who says the log lines ('steward up' unless given) and the connection's application_name ('steward-up-listen'). */
+  name?: string;
+  applicationName?: string;
   /** Waits between connection attempts: from `min`, doubling up to `max` (ms). */
   retryMs?: { min: number; max: number };
 }
@@ -57,7 +60,7 @@ export function listenPg(o: PgWakeOptions): PgWake {
   const again = (why: string) => {
     void dropClient();
     if (closed || timer) return;
-    if (outage === undefined) o.log(`steward up: LISTEN ${channel} lost (${why}); polling until it is back`);
+    if (outage === undefined) o.log(`${o.name ?? 'steward up'}: LISTEN ${channel} lost (${why}); polling until it is back`);
     outage = why;
     timer = setTimeout(() => {
       timer = undefined;
@@ -69,7 +72,7 @@ export function listenPg(o: PgWakeOptions): PgWake {
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: o.url, application_name: 'steward-up-listen', keepAlive: true });
+    const c = new pg.Client({ connectionString: o.url, application_name: o.applicationName ?? 'steward-up-listen', keepAlive: true });
     client = c;
     c.on('error', (err) => again(err.message));
     c.on('end', () => again('the connection ended'));
@@ -88,7 +91,7 @@ export function listenPg(o: PgWakeOptions): PgWake {
     if (closed || client !== c) return;
     state.listening = true;
     wait = retry.min;
-    if (outage !== undefined) o.log(`steward up: LISTEN ${channel} is back`);
+    if (outage !== undefined) o.log(`${o.name ?? 'steward up'}: LISTEN ${channel} is back`);
     outage = undefined;
     if (connectedOnce) state.reconnects++;
     const why = connectedOnce ? 'reconnect' : 'listening';

@@ -14,6 +14,13 @@ import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
 import type { CliContext, Command } from '../command.js';
 
+/** `--poll-seconds N`: a whole number of seconds from 1 to 86400 (one day). */
+function pollSecondsOf(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 86_400) throw new StewardError('VALIDATION', `--poll-seconds takes a whole number of seconds from 1 to 86400, got ${value}`, { field: 'poll-seconds' });
+  return n;
+}
+
 /** Exit code for a babysat run: 0 recorded, 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n. */
 function exitCodeOf(r: BabysitResult): number {
   if (r.status === 'lease_lost') return 4;
@@ -80,16 +87,25 @@ function waited(w: WaitResult): { text: string; exitCode: number } {
 export const work: Command = {
   name: 'work',
   summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent; with --server, on a machine without the database)',
-  usage: 'steward work (--run RUN [--here] | --agent A [--once] | --server URL --token T --agent A [--once] [--workdir DIR])',
+  usage: [
+    'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL --token T --agent A [--once] [--workdir DIR])',
+    '  --wait: when nothing is claimable, wait for work instead of exiting (Postgres: LISTEN, woken by the commit that adds it;',
+    '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres); SIGINT/SIGTERM while waiting: exit 0.',
+    '  Exit: 0 recorded (or nothing to claim), 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n mid-run.',
+  ].join('\n'),
   options: {
     run: { type: 'string' }, agent: { type: 'string' }, once: { type: 'boolean' }, here: { type: 'boolean' }, spare: { type: 'boolean' },
-    server: { type: 'string' }, token: { type: 'string' }, workdir: { type: 'string' },
+    server: { type: 'string' }, token: { type: 'string' }, workdir: { type: 'string' }, wait: { type: 'boolean' }, 'poll-seconds': { type: 'string' },
   },
   // A remote worker (--server) has no workspace here: its config is the server's.
   needsConfig: (values) => values.server === undefined,
   // The babysitters (a dispatched run, a spare) wait for hours beside their CLI: no YAML parser or config schema in them.
   configApart: (values) => Boolean(values.spare) || Boolean(values.run && values.here),
   async run(ctx, values) {
+    if (values['poll-seconds'] !== undefined && !values.wait) throw new StewardError('USAGE', `--poll-seconds goes with --wait\nusage: ${this.usage}`);
+    if (values.wait && (values.server !== undefined || !values.agent)) {
+      throw new StewardError('USAGE', `--wait goes with --agent A on this machine's queue (a remote worker, --server, stops when nothing is claimable)\nusage: ${this.usage}`);
+    }
     if (values.server !== undefined) {
       await loadSchemas();
       if (values.spare) throw new StewardError('USAGE', `--spare is steward up's, not a remote worker's\nusage: ${this.usage}`);
@@ -126,10 +142,21 @@ export const work: Command = {
       if (r.status === 'lease_lost') ctx.log(describe(r));
       return { json: { run: r }, text: describe(r), exitCode: exitCodeOf(r) };
     }
-    const out = await withStopSignals((signal) => workAgent({ ...deps, signal }, String(values.agent), { once: Boolean(values.once) }));
+    const pollSeconds = values['poll-seconds'] === undefined ? undefined : pollSecondsOf(String(values['poll-seconds']));
+    const waiter = values.wait
+      ? await (await import('../../runner/work-wait.js')).openWorkWaiter(deps.store, { log: ctx.log, ...(pollSeconds ? { pollMs: pollSeconds * 1000 } : {}) })
+      : undefined;
+    let out: Awaited<ReturnType<typeof workAgent>>;
+    try {
+      out = await withStopSignals((signal) => workAgent({ ...deps, signal }, String(values.agent), { once: Boolean(values.once), ...(waiter ? { waiter } : {}) }));
+    } finally {
+      await waiter?.close();
+    }
     const last = out.results[out.results.length - 1];
     const code = last && (out.stopped === 'signal' || out.stopped === 'deferred') ? exitCodeOf(last) : 0;
-    const tail = out.stopped === 'paused' ? `agent ${values.agent} is paused until ${new Date(out.paused_until!).toISOString()}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+    const tail = out.stopped === 'paused' ? `agent ${values.agent} is paused until ${new Date(out.paused_until!).toISOString()}`
+      : out.stopped === 'empty' ? 'nothing (more) to claim'
+      : out.stopped === 'stopped' ? 'stopped while waiting for work' : '';
     const text = [...out.results.map(describe), tail].filter(Boolean).join('\n');
     return { json: { runs: out.results, stopped: out.stopped, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) }, text, exitCode: code };
   },
