@@ -175,3 +175,34 @@ test('a completion reads less than the whole run and task, yet returns both exac
   }
   store.close();
 });
+
+test('the packed reads: a claim and a completion hand back every rarely-set task and run field exactly as stored', () => {
+  const store = tempStore();
+  const parent = addTask(store, { title: 'parent' }, at(1)).task;
+  const task = addTask(store, { title: 'odd "one"', key: 'k/ü\n"1"', complexity: 'high' }, at(2)).task;
+  // Fields a ready task seldom has, set as a retried, answered, re-queued one would have them (text with quotes,
+  // a newline and non-ASCII goes through json_array and back).
+  store.db.prepare(`UPDATE tasks SET timeout_seconds = 900, error = 'boom "x"\n€', question = 'q?', answer = 'a!', feedback = 'f',
+    parent_id = ?, finished_at = 5, result = 'earlier' WHERE id = ?`).run(parent.id, task.id);
+  store.db.prepare("UPDATE tasks SET status = 'done' WHERE id = ?").run(parent.id);
+  const claimed = claimTask(store, { agent: 'w' }, at(10), { host: 'h', pid: 1, pgid: 1 });
+  assert.equal(claimed.task?.id, task.id);
+  assert.deepEqual(claimed.task, store.tasks.get(task.id), 'the claimed task is the stored one');
+  assert.equal(claimed.task?.key, 'k/ü\n"1"');
+  assert.equal(claimed.task?.timeout_seconds, 900);
+  assert.equal(claimed.task?.parent_id, parent.id);
+  const runId = claimed.task ? claimed.run.id : 0;
+  const out = completeRun(store, { run_id: runId, summary: 'ok' }, at(20));
+  assert.deepEqual(out.task, store.tasks.get(task.id), 'the completed task is the stored one');
+  assert.equal(out.task.question, 'q?');
+  assert.deepEqual(out.run, store.runs.get(runId), 'the finished run is the stored one');
+  store.close();
+});
+
+test('the packed reads build fewer values: the claim reads 23 where the whole task is 35, the completion 36 where it was 50', sqliteOnly('the SQLite row layout'), () => {
+  const store = tempStore();
+  const s = (repo: unknown, name: string) => (repo as { s: Record<string, { columns(): unknown[] }> }).s[name]!.columns().length;
+  assert.equal(s(store.tasks, 'claimFirst'), 23);
+  assert.equal(s(store.runs, 'forCompletion'), 36);
+  store.close();
+});

@@ -60,6 +60,125 @@ export const LIVE_RUN_COLUMNS = [
 /** What a completion reads of its task: every column but the four its transition overwrites (result, error, finished_at, updated_at). */
 export const COMPLETING_TASK_COLUMNS = TASK_COLUMNS.filter((c) => c !== 'result' && c !== 'error' && c !== 'finished_at' && c !== 'updated_at');
 
+/**
+ * The packed task layout of the hot reads (a claim's task, a completion's task; SQLite only). better-sqlite3 on Node 20
+ * builds each value it hands to JavaScript through the generic `v8::Object::Set`, ~1.1k instructions per value
+ * (docs/BENCHMARKS.md), so the columns a claimed or running task usually has empty travel as ONE value: NULL when all
+ * of them are null (one value instead of 13), else a JSON array of them (`json_array`, parsed here). The other columns
+ * come as they are.
+ */
+export const PACKED_TASK_COLUMNS = [
+  'id', 'project', 'title', 'goal', 'type', 'agent', 'priority', 'status', 'after_json', 'then_json', 'requires_json',
+  'verify_json', 'review', 'max_attempts', 'attempts', 'source', 'created_by', 'run_after', 'created_at', 'updated_at',
+] as const;
+/** The task columns packed into one value (see PACKED_TASK_COLUMNS), in the JSON array's order. */
+export const RARE_TASK_COLUMNS = [
+  'key', 'timeout_seconds', 'result', 'error', 'question', 'answer', 'feedback', 'blocked_kind', 'parent_id', 'proposal_id',
+  'current_run_id', 'finished_at', 'complexity',
+] as const;
+/** The live-run layout of a completion's read (SQLite only): LIVE_RUN_COLUMNS with the often-empty ones packed as one value. */
+export const PACKED_RUN_COLUMNS = [
+  'id', 'task_id', 'agent', 'status', 'lease_ms', 'lease_expires_at', 'heartbeat_at', 'started_at', 'claimed_by', 'claim_after_event',
+] as const;
+/** The run columns packed into one value (see PACKED_RUN_COLUMNS), in the JSON array's order. */
+export const RARE_RUN_COLUMNS = ['host', 'pid', 'pgid', 'late_json', 'log_path', 'proc_start', 'model'] as const;
+
+/** `a.x, …, CASE WHEN a.r1 IS NULL AND … THEN NULL ELSE json_array(a.r1, …) END`: a packed layout's select list (SQLite). */
+export function packedList(columns: readonly string[], rare: readonly string[], alias: string): string {
+  const r = rare.map((c) => `${alias}.${c}`);
+  return `${selectList(columns, alias)}, CASE WHEN ${r.map((c) => `${c} IS NULL`).join(' AND ')} THEN NULL ELSE json_array(${r.join(', ')}) END`;
+}
+
+const NO_RARE_TASK: readonly unknown[] = RARE_TASK_COLUMNS.map(() => null);
+const NO_RARE_RUN: readonly unknown[] = RARE_RUN_COLUMNS.map(() => null);
+
+/** The packed value at `at`: its JSON array, or all nulls. */
+function unpack(v: unknown, none: readonly unknown[]): readonly unknown[] {
+  return typeof v === 'string' ? (JSON.parse(v) as unknown[]) : none;
+}
+
+/** Maps a raw row in packed task layout (PACKED_TASK_COLUMNS, then the packed value), from `at`, to a Task. */
+export function taskFromPacked(a: unknown[], at = 0): Task {
+  const r = unpack(a[at + 20], NO_RARE_TASK);
+  return {
+    id: a[at] as number,
+    project: a[at + 1] as string,
+    title: a[at + 2] as string,
+    goal: a[at + 3] as string,
+    type: a[at + 4] as string,
+    agent: a[at + 5] as string,
+    priority: a[at + 6] as number,
+    status: a[at + 7] as Task['status'],
+    after: json(a[at + 8], []),
+    then: json(a[at + 9], []),
+    requires: json(a[at + 10], []),
+    verify: json(a[at + 11], []),
+    review: a[at + 12] === 1,
+    max_attempts: a[at + 13] as number,
+    attempts: a[at + 14] as number,
+    timeout_seconds: r[1] as number | null,
+    key: r[0] as string | null,
+    source: a[at + 15] as string,
+    created_by: a[at + 16] as string,
+    result: r[2] as string | null,
+    error: r[3] as string | null,
+    question: r[4] as string | null,
+    answer: r[5] as string | null,
+    feedback: r[6] as string | null,
+    blocked_kind: r[7] as Task['blocked_kind'],
+    run_after: a[at + 17] as number,
+    parent_id: r[8] as number | null,
+    proposal_id: r[9] as number | null,
+    current_run_id: r[10] as number | null,
+    created_at: a[at + 18] as number,
+    updated_at: a[at + 19] as number,
+    finished_at: r[11] as number | null,
+    complexity: r[12] as Task['complexity'],
+  };
+}
+
+/**
+ * Maps a raw row in packed run layout (PACKED_RUN_COLUMNS, then the packed value) to a Run whose finish fields are
+ * null, as liveRunFromArray does. Only for a completion, which writes them all.
+ */
+export function liveRunFromPacked(a: unknown[]): Run {
+  const r = unpack(a[10], NO_RARE_RUN);
+  return {
+    id: a[0] as number,
+    task_id: a[1] as number,
+    agent: a[2] as string,
+    status: a[3] as Run['status'],
+    outcome: null,
+    failure_kind: null,
+    lease_ms: a[4] as number,
+    lease_expires_at: a[5] as number,
+    heartbeat_at: a[6] as number,
+    started_at: a[7] as number,
+    finished_at: null,
+    host: r[0] as string | null,
+    pid: r[1] as number | null,
+    pgid: r[2] as number | null,
+    exit_code: null,
+    error: null,
+    summary: null,
+    evidence: null,
+    artifacts: null,
+    late: json(r[3], null),
+    cost_usd: null,
+    tokens_in: null,
+    tokens_out: null,
+    session_id: null,
+    log_path: r[4] as string | null,
+    proc_start: r[5] as string | null,
+    claimed_by: a[8] as string | null,
+    claim_after_event: a[9] as number | null,
+    finished_by: null,
+    finish_after_event: null,
+    turns: null,
+    model: r[6] as string | null,
+  };
+}
+
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
 export function selectList(columns: readonly string[], alias: string): string {
   return columns.map((c) => `${alias}.${c}`).join(', ');

@@ -2,8 +2,9 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { Run, Task } from '../core/types.js';
 import {
-  COMPLETING_TASK_COLUMNS, completingTaskFromArray, jsonColumn, LIVE_RUN_COLUMNS, liveRunFromArray, RUN_COLUMNS, runFromArray, selectList,
-  TASK_COLUMNS, taskFromArray,
+  COMPLETING_TASK_COLUMNS, completingTaskFromArray, jsonColumn, LIVE_RUN_COLUMNS, liveRunFromArray, liveRunFromPacked, PACKED_RUN_COLUMNS,
+  PACKED_TASK_COLUMNS, packedList, RARE_RUN_COLUMNS, RARE_TASK_COLUMNS, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray,
+  taskFromPacked,
 } from './rows.js';
 import { RunStartSearch } from './run-start.js';
 import { inState, LIVE_INDEX_WHERE } from './state-index.js';
@@ -47,7 +48,11 @@ export class RunRepo {
   private readonly completeOpenStmt: SqlStatement | undefined;
   #starts?: RunStartSearch;
 
+  /** SQLite: the hot reads use the packed row layouts (rows.ts); Postgres reads the columns as they are. */
+  private readonly packed: boolean;
+
   constructor(private readonly db: SqlDatabase) {
+    this.packed = db.dialect !== 'postgres';
     this.writer = new TableWriter(db, 'runs');
     // Statements that return whole runs are raw (arrays in RUN_COLUMNS order).
     const rows = (sql: string) => db.prepare(sql).raw(true);
@@ -64,7 +69,10 @@ export class RunRepo {
       // flagged as misconfigured (a completion clears it), the task's branch state (unmerged: the task waits in
       // review) and whether any task depends on it (then they may be promoted). Without the columns the completion
       // overwrites (rows.ts: LIVE_RUN_COLUMNS, COMPLETING_TASK_COLUMNS): 48 values where all of both were 68.
-      forCompletion: rows(`SELECT ${selectList(LIVE_RUN_COLUMNS, 'r')}, ${selectList(COMPLETING_TASK_COLUMNS, 't')},
+      // On SQLite the run and the task come in the packed layouts (rows.ts: the usually-empty columns as one value each):
+      // 36 values instead of 50.
+      forCompletion: rows(`SELECT ${this.packed ? `${packedList(PACKED_RUN_COLUMNS, RARE_RUN_COLUMNS, 'r')}, ${packedList(PACKED_TASK_COLUMNS, RARE_TASK_COLUMNS, 't')}`
+        : `${selectList(LIVE_RUN_COLUMNS, 'r')}, ${selectList(COMPLETING_TASK_COLUMNS, 't')}`},
           (SELECT a.config_error IS NOT NULL FROM agents a WHERE a.name = r.agent),
           (SELECT b.state FROM task_branches b WHERE b.task_id = r.task_id),
           EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = r.task_id), t.last_event_id
@@ -214,16 +222,29 @@ export class RunRepo {
 
   /**
    * withTask, and what completing the run depends on besides (see the statement), without what a completion
-   * overwrites: the run's finish fields and the task's result, error, finished_at and updated_at come back null.
+   * overwrites: the run's finish fields come back null, and on Postgres the task's result, error, finished_at and
+   * updated_at too (SQLite reads them inside the task's packed value, at no extra cost).
    */
   forCompletion(id: number): (RunWithTask & CompletionFacts) | undefined {
     const row = this.s.forCompletion.get(id) as Raw | undefined;
     if (!row) return undefined;
-    const end = LIVE_RUN_COLUMNS.length + COMPLETING_TASK_COLUMNS.length;
-    const taskPart = row.slice(LIVE_RUN_COLUMNS.length, end);
+    let end: number;
+    let run: Run;
+    let task: Task | undefined;
+    if (this.packed) {
+      const at = PACKED_RUN_COLUMNS.length + 1;
+      end = at + PACKED_TASK_COLUMNS.length + 1;
+      run = liveRunFromPacked(row);
+      task = row[at] === null ? undefined : taskFromPacked(row, at);
+    } else {
+      end = LIVE_RUN_COLUMNS.length + COMPLETING_TASK_COLUMNS.length;
+      const taskPart = row.slice(LIVE_RUN_COLUMNS.length, end);
+      run = liveRunFromArray(row);
+      task = taskPart[0] === null ? undefined : completingTaskFromArray(taskPart);
+    }
     return {
-      run: liveRunFromArray(row),
-      task: taskPart[0] === null ? undefined : completingTaskFromArray(taskPart),
+      run,
+      task,
       agentFlagged: row[end] === 1 || row[end] === true, // Postgres answers booleans as booleans
       branchState: (row[end + 1] ?? null) as string | null,
       hasDependents: row[end + 2] === 1 || row[end + 2] === true,

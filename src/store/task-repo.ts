@@ -2,7 +2,7 @@
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
 import type { TaskState } from '../core/states.js';
 import type { Task } from '../core/types.js';
-import { selectList, TASK_COLUMNS, taskFromArray } from './rows.js';
+import { PACKED_TASK_COLUMNS, packedList, RARE_TASK_COLUMNS, selectList, TASK_COLUMNS, taskFromArray, taskFromPacked } from './rows.js';
 import { inState } from './state-index.js';
 import { TableWriter } from './statements.js';
 
@@ -11,6 +11,8 @@ type Raw = unknown[];
 /** Live states (each in a partial index, see state-index.ts); queries name them one by one so the index is used. */
 const LIVE = ['pending', 'ready', 'running', 'blocked', 'review'] as const;
 const T = selectList(TASK_COLUMNS, 't');
+/** The claim's task on SQLite: the packed layout (rows.ts, PACKED_TASK_COLUMNS), 21 values where TASK_COLUMNS are 33. */
+const T_PACKED = packedList(PACKED_TASK_COLUMNS, RARE_TASK_COLUMNS, 't');
 const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id)';
 
 /**
@@ -18,8 +20,8 @@ const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id
  * locked and rows other transactions hold are passed over (`FOR UPDATE … SKIP LOCKED`, as pg-boss and graphile-worker
  * claim); the queue's write lock already serialises claims, so this is the second fence, not the first.
  */
-function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)", extra = ''): string {
-  return `SELECT ${T}${extra} FROM tasks t
+function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)", extra = '', columns = T): string {
+  return `SELECT ${columns}${extra} FROM tasks t
     WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
     ORDER BY t.priority, t.created_at, t.id
     LIMIT 1${pg ? ' FOR UPDATE OF t SKIP LOCKED' : ''}`;
@@ -122,9 +124,10 @@ export class TaskRepo {
       claimableAny: rows(claimSql(pg, "AND t.requires_json = '[]'")),
       // claimableAny plus what a claim checks first, in the same statement: until when the agent is paused, and whether
       // any running task holds path globs (then the file lease must be worked out and the claim is made again).
+      // On SQLite the task comes in the packed layout (claimFirst decodes it; Postgres claims through claimOpen).
       claimFirst: rows(claimSql(pg, "AND t.requires_json = '[]'", undefined, `,
         (SELECT a.paused_until FROM agents a WHERE a.name = @agent),
-        EXISTS (SELECT 1 FROM tasks l ${pg ? '' : 'INDEXED BY tasks_with_paths'} WHERE l.has_paths = 1 AND l.status = 'running')`)),
+        EXISTS (SELECT 1 FROM tasks l ${pg ? '' : 'INDEXED BY tasks_with_paths'} WHERE l.has_paths = 1 AND l.status = 'running')`, pg ? T : T_PACKED)),
       page: rows(`
         SELECT ${T} FROM tasks t
         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
@@ -264,7 +267,9 @@ export class TaskRepo {
    */
   claimFirst(agent: string, now: number): { task: Task; pausedUntil: number; leases: boolean } | undefined {
     const row = this.s.claimFirst.get({ now, agent }) as Raw | undefined;
-    return row ? claimFacts(row) : undefined;
+    if (!row || this.db.dialect === 'postgres') return row ? claimFacts(row) : undefined;
+    const n = PACKED_TASK_COLUMNS.length + 1;
+    return { task: taskFromPacked(row), pausedUntil: (row[n] as number | null) ?? 0, leases: row[n + 1] === 1 };
   }
 
   /** Whether claimOpen exists (Postgres). */
