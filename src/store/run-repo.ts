@@ -122,7 +122,7 @@ export class RunRepo {
     // dependents, no flagged profile, no unmerged branch) — checked, the run finished and the task done in one
     // statement, sent with BEGIN, the locks and the COMMIT. No row: nothing was written (the caller takes the long
     // way, which decides the same and keeps late results). A guard aborts the transaction if the run were finished
-    // but its task not moved on.
+    // but its task not moved on. Both UPDATEs find their row by primary key (a join with `l` planned a scan of runs).
     const judged = `CASE WHEN CAST(@decided AS bigint) IS NOT NULL AND CAST(@decided AS bigint) >= r.started_at
       AND CAST(@decided AS bigint) <= CAST(@now AS bigint) THEN CAST(@decided AS bigint) ELSE CAST(@now AS bigint) END`;
     this.completeOpenStmt = db.dialect !== 'postgres' ? undefined : rows(`WITH l AS (
@@ -138,11 +138,11 @@ export class RunRepo {
             cost_usd = CAST(@cost_usd AS double precision), tokens_in = CAST(@tokens_in AS bigint), tokens_out = CAST(@tokens_out AS bigint),
             session_id = CAST(@session_id AS text), exit_code = CAST(@exit_code AS bigint), turns = CAST(@turns AS bigint),
             finished_by = CAST(@by AS text), finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
-          FROM l WHERE runs.id = l.id AND runs.status = 'running'
+          WHERE runs.id = CAST(@run AS bigint) AND runs.status = 'running' AND EXISTS (SELECT 1 FROM l)
           RETURNING ${selectList(RUN_COLUMNS, 'runs')}),
         u AS (UPDATE tasks t SET status = 'done', result = CAST(@summary AS text), error = NULL, current_run_id = NULL,
             finished_at = CAST(@now AS bigint), updated_at = CAST(@now AS bigint)
-          FROM l WHERE t.id = l.task_id AND t.status = 'running' AND t.current_run_id = l.id
+          WHERE t.id = (SELECT l.task_id FROM l) AND t.status = 'running' AND t.current_run_id = CAST(@run AS bigint)
           RETURNING ${selectList(TASK_COLUMNS, 't')})
         SELECT u.*, f.*, CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM f) THEN '1'
             ELSE 'steward-guard: rows changed ' || (SELECT COUNT(*) FROM u) END AS integer)
