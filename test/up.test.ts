@@ -79,6 +79,7 @@ test('dispatch: openclaw claims within the caps, starts nothing, and lists each 
   const again = second.dispatch as Array<{ run: number; task_id: number; sessions_spawn: Spawn; reoffered?: boolean }>;
   assert.deepEqual(again.map((h) => [h.run, h.task_id, h.reoffered]), handoff.map((h) => [h.run, h.task_id, true]));
   assert.deepEqual(again.map((h) => h.sessions_spawn), handoff.map((h) => h.sessions_spawn), 'the same spawn text');
+  assert.deepEqual([second.acted?.reoffered, second.acted?.handed_off], [2, undefined], 'counted as re-offers, not new hand-offs');
   // Nobody picked the runs up: when their hand-off leases end, the tasks go back to ready without a strike and are
   // handed off anew (new runs) in the same tick.
   const store = openStore(join(ws, '.steward/queue.db'));

@@ -77,7 +77,9 @@ export function makeDispatch(
     }
     if (deps.config.dispatch === 'openclaw') {
       const report = dispatchLocal({ ...deps, store, ctx, handOff: true });
-      Object.assign(result, report, { acted: { ...mergeActs, ...(report.handoff.length ? { handed_off: report.handoff.length } : {}) } });
+      const again = report.handoff.filter((h) => h.reoffered).length;
+      const fresh = report.handoff.length - again;
+      Object.assign(result, report, { acted: { ...mergeActs, ...(fresh ? { handed_off: fresh } : {}), ...(again ? { reoffered: again } : {}) } });
     }
     if (deps.config.dispatch === 'none' && merges.length) result.acted = mergeActs;
     return result;
