@@ -100,41 +100,12 @@ function unpack(v: unknown, none: readonly unknown[]): readonly unknown[] {
 /** Maps a raw row in packed task layout (PACKED_TASK_COLUMNS, then the packed value), from `at`, to a Task. */
 export function taskFromPacked(a: unknown[], at = 0): Task {
   const r = unpack(a[at + 20], NO_RARE_TASK);
-  return {
-    id: a[at] as number,
-    project: a[at + 1] as string,
-    title: a[at + 2] as string,
-    goal: a[at + 3] as string,
-    type: a[at + 4] as string,
-    agent: a[at + 5] as string,
-    priority: a[at + 6] as number,
-    status: a[at + 7] as Task['status'],
-    after: json(a[at + 8], []),
-    then: json(a[at + 9], []),
-    requires: json(a[at + 10], []),
-    verify: json(a[at + 11], []),
-    review: a[at + 12] === 1,
-    max_attempts: a[at + 13] as number,
-    attempts: a[at + 14] as number,
-    timeout_seconds: r[1] as number | null,
-    key: r[0] as string | null,
-    source: a[at + 15] as string,
-    created_by: a[at + 16] as string,
-    result: r[2] as string | null,
-    error: r[3] as string | null,
-    question: r[4] as string | null,
-    answer: r[5] as string | null,
-    feedback: r[6] as string | null,
-    blocked_kind: r[7] as Task['blocked_kind'],
-    run_after: a[at + 17] as number,
-    parent_id: r[8] as number | null,
-    proposal_id: r[9] as number | null,
-    current_run_id: r[10] as number | null,
-    created_at: a[at + 18] as number,
-    updated_at: a[at + 19] as number,
-    finished_at: r[11] as number | null,
-    complexity: r[12] as Task['complexity'],
-  };
+  // Back into TASK_COLUMNS order (r is in RARE_TASK_COLUMNS order): one small array, then the one mapping.
+  return taskFromArray([
+    a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10],
+    a[at + 11], a[at + 12], a[at + 13], a[at + 14], r[1], r[0], a[at + 15], a[at + 16], r[2], r[3], r[4], r[5], r[6], r[7],
+    a[at + 17], r[8], r[9], r[10], a[at + 18], a[at + 19], r[11], r[12],
+  ]);
 }
 
 /**
@@ -143,40 +114,8 @@ export function taskFromPacked(a: unknown[], at = 0): Task {
  */
 export function liveRunFromPacked(a: unknown[]): Run {
   const r = unpack(a[10], NO_RARE_RUN);
-  return {
-    id: a[0] as number,
-    task_id: a[1] as number,
-    agent: a[2] as string,
-    status: a[3] as Run['status'],
-    outcome: null,
-    failure_kind: null,
-    lease_ms: a[4] as number,
-    lease_expires_at: a[5] as number,
-    heartbeat_at: a[6] as number,
-    started_at: a[7] as number,
-    finished_at: null,
-    host: r[0] as string | null,
-    pid: r[1] as number | null,
-    pgid: r[2] as number | null,
-    exit_code: null,
-    error: null,
-    summary: null,
-    evidence: null,
-    artifacts: null,
-    late: json(r[3], null),
-    cost_usd: null,
-    tokens_in: null,
-    tokens_out: null,
-    session_id: null,
-    log_path: r[4] as string | null,
-    proc_start: r[5] as string | null,
-    claimed_by: a[8] as string | null,
-    claim_after_event: a[9] as number | null,
-    finished_by: null,
-    finish_after_event: null,
-    turns: null,
-    model: r[6] as string | null,
-  };
+  // Back into LIVE_RUN_COLUMNS order (r is in RARE_RUN_COLUMNS order).
+  return liveRunFromArray([a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], r[0], r[1], r[2], r[3], r[4], r[5], a[8], a[9], r[6]]);
 }
 
 /** `a.id, a.project, …` for a SELECT of all columns of a table under an alias. */
