@@ -137,3 +137,41 @@ test('a remote worker whose link drops mid-run, and whose outcome answers are lo
   up.child.kill('SIGTERM');
   assert.equal(await up.exited, 0, up.err());
 });
+
+test('a remote worker with --wait stays when nothing is claimable, claims a task added later, and a stop signal while idle ends it with exit 0', { timeout: 600_000 }, async () => {
+  const remote = tempDir('steward-remote-worker-');
+  const gate = join(tempDir(), 'gate');
+  writeFileSync(gate, 'open'); // the gated CLI runs straight through
+  const { ws, run } = serverWorkspace(gate);
+  const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
+  const upFile = join(ws, '.steward/up.json');
+  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const server = `http://127.0.0.1:${info.port}`;
+
+  // --wait goes with --agent; --poll-seconds with --wait, and is checked before anything is asked of the server.
+  const noAgent = cli(['work', '--server', server, '--wait', '--json'], { cwd: remote, env: { STEWARD_TOKEN: WORKER_TOKEN } });
+  assert.equal(JSON.parse(noAgent.stderr).error.code, 'USAGE');
+  const badPoll = cli(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '0', '--json'], { cwd: remote, env: { STEWARD_TOKEN: WORKER_TOKEN } });
+  assert.equal(JSON.parse(badPoll.stderr).error.code, 'VALIDATION');
+
+  const worker = start(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '1', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
+  const waiting = (): number => {
+    if (worker.child.exitCode !== null) throw new Error(`the worker exited ${worker.child.exitCode}: ${worker.err()}${worker.out()}`);
+    return worker.err().split('\n').filter((l) => l.includes('waiting for work (polling the server every 1 s)')).length;
+  };
+  await until('the remote worker idle', () => waiting() >= 1);
+  assert.match(worker.err(), /nothing to claim for agent remote; waiting for work/);
+
+  const id = run('add', 'work for the idle remote worker', '--agent', 'remote', '--json').json.task.id as number;
+  await until(`task #${id} done`, () => run('show', String(id), '--json').json.task.status === 'done');
+  landedOnce(run, id);
+  await until('the remote worker idle again', () => waiting() >= 2);
+
+  worker.child.kill('SIGTERM');
+  assert.equal(await worker.exited, 0, worker.err());
+  const out = JSON.parse(worker.out());
+  assert.equal(out.stopped, 'stopped');
+  assert.deepEqual(out.runs.map((r: { task_id: number; status: string }) => `${r.task_id}:${r.status}`), [`${id}:completed`]);
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.err());
+});

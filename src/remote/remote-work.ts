@@ -36,6 +36,11 @@ export interface RemoteWorkOptions {
   tee?: Tee | null;
   /** Stop after one task. */
   once?: boolean;
+  /**
+   * `--wait`: when nothing is claimable, ask the server again every this many ms (or when a pause ends, if sooner)
+   * instead of stopping. Unset: stop.
+   */
+  waitPollMs?: number;
   graceMs?: number;
   /** How often new log bytes are sent while the CLI runs (ms). Default 1000. */
   shipMs?: number;
@@ -57,7 +62,8 @@ export interface RemoteRunResult {
   log_path: string;
 }
 
-export type RemoteStop = 'empty' | 'paused' | 'held' | 'once' | 'signal';
+/** Why the loop ended; `stopped`: a stop signal while it waited for work (`waitPollMs`), nothing in hand. */
+export type RemoteStop = 'empty' | 'paused' | 'held' | 'once' | 'signal' | 'stopped';
 
 export interface RemoteWorkResult {
   results: RemoteRunResult[];
@@ -340,7 +346,8 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
 }
 
 /**
- * The remote work loop: deliver what the outbox holds, claim, babysit, report; until nothing is claimable (or once).
+ * The remote work loop: deliver what the outbox holds, claim, babysit, report; until nothing is claimable (or once;
+ * with `waitPollMs`, until a stop signal).
  * An unreachable server is waited for (growing waits), never a reason to drop an outcome or to claim more work.
  */
 export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult> {
@@ -350,10 +357,11 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
   const delivered: number[] = [];
   const host = hostname();
   let wait = retry.min;
+  let idle = false;
   for (;;) {
     const outbox = await deliverOutbox(o);
     delivered.push(...outbox.delivered);
-    if (!outbox.done || o.signal?.aborted) return { results, delivered, stopped: 'signal' };
+    if (!outbox.done || o.signal?.aborted) return { results, delivered, stopped: idle && outbox.done ? 'stopped' : 'signal' };
     if (o.once && results.length) return { results, delivered, stopped: 'once' };
     let claim: Awaited<ReturnType<WorkerClient['claim']>>;
     try {
@@ -367,13 +375,27 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
       wait = Math.min(retry.max, wait * 2);
       continue;
     }
-    for (const r of claim.refused ?? []) say(`task #${r.task_id} passed over (${r.code}): ${r.reason}`);
+    // An idle worker asking again says what it passed over once, not on every poll.
+    if (!idle) for (const r of claim.refused ?? []) say(`task #${r.task_id} passed over (${r.code}): ${r.reason}`);
     const refused = claim.refused?.length ? { refused: claim.refused } : {};
     if (!claim.task) {
-      if (claim.paused_until) return { results, delivered, stopped: 'paused', paused_until: claim.paused_until, ...refused };
-      if (claim.held) return { results, delivered, stopped: 'held', held: claim.held, ...refused };
-      return { results, delivered, stopped: 'empty', ...refused };
+      if (o.waitPollMs === undefined) {
+        if (claim.paused_until) return { results, delivered, stopped: 'paused', paused_until: claim.paused_until, ...refused };
+        if (claim.held) return { results, delivered, stopped: 'held', held: claim.held, ...refused };
+        return { results, delivered, stopped: 'empty', ...refused };
+      }
+      if (!idle) {
+        const why = claim.paused_until ? `agent ${o.agent} is paused until ${new Date(claim.paused_until).toISOString()}`
+          : claim.held ? `nothing claimed now: ${claim.held.reason}` : `nothing to claim for agent ${o.agent}`;
+        say(`steward work: ${why}; waiting for work (polling the server every ${o.waitPollMs / 1000} s)`);
+      }
+      idle = true;
+      // A pause ends at the server's time; the worker's clock may differ a little, and the next poll corrects it.
+      const ms = claim.paused_until ? Math.max(0, Math.min(o.waitPollMs, claim.paused_until - Date.now())) : o.waitPollMs;
+      if (!(await sleep(ms, o.signal))) return { results, delivered, stopped: 'stopped', ...refused };
+      continue;
     }
+    idle = false;
     results.push(await runRemoteClaim(o, claim as RemoteClaim));
     if ((o.signal?.reason as StopReason | undefined)?.kind === 'signal') {
       const last = await deliverOutbox({ ...o, signal: AbortSignal.timeout(0) });

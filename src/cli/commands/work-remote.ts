@@ -15,8 +15,14 @@ function describe(r: RemoteRunResult): string {
   return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status ?? '?'}${error}   log: ${r.log_path}`;
 }
 
-/** Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox. */
-export async function workRemote(ctx: CliContext, values: Values, usage: string): Promise<CommandOutput> {
+/** Default poll of an idle remote worker (`--wait`), seconds: one small HTTP request each. */
+export const REMOTE_WAIT_POLL_SECONDS = 5;
+
+/**
+ * Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox.
+ * `waitPollSeconds`: with --wait, how often an idle worker asks the server again.
+ */
+export async function workRemote(ctx: CliContext, values: Values, usage: string, waitPollSeconds = REMOTE_WAIT_POLL_SECONDS): Promise<CommandOutput> {
   if (values.run || values.here) throw new StewardError('USAGE', `--server goes with --agent (a remote worker claims its own runs)\nusage: ${usage}`);
   if (!values.agent) throw new StewardError('USAGE', `--server needs --agent A\nusage: ${usage}`);
   const agent = parseInput(zName, values.agent, 'agent');
@@ -25,13 +31,18 @@ export async function workRemote(ctx: CliContext, values: Values, usage: string)
   const dir = resolve(ctx.cwd, ctx.dir ?? '.');
   const workdir = values.workdir === undefined ? dir : resolve(ctx.cwd, String(values.workdir));
   const client = new WorkerClient({ server: String(values.server), token });
+  const waitPollMs = values.wait ? waitPollSeconds * 1000 : undefined;
   const out = await withStopSignals((signal) =>
-    remoteWork({ client, agent, dir, workdir, signal, log: ctx.log, once: Boolean(values.once), tee: process.stdout.isTTY && !ctx.json ? process.stdout : null }),
+    remoteWork({
+      client, agent, dir, workdir, signal, log: ctx.log, once: Boolean(values.once), tee: process.stdout.isTTY && !ctx.json ? process.stdout : null,
+      ...(waitPollMs ? { waitPollMs } : {}),
+    }),
   );
   const waiting = out.stopped === 'signal' && out.results.some((r) => r.status === 'deferred' && !out.delivered.includes(r.run_id));
   const tail = out.stopped === 'paused'
     ? `agent ${agent} is paused until ${new Date(out.paused_until!).toISOString()}`
-    : out.stopped === 'held' ? `nothing claimed now: ${out.held!.reason}` : out.stopped === 'empty' ? 'nothing (more) to claim' : '';
+    : out.stopped === 'held' ? `nothing claimed now: ${out.held!.reason}` : out.stopped === 'empty' ? 'nothing (more) to claim'
+    : out.stopped === 'stopped' ? 'stopped while waiting for work' : '';
   const refused = (out.refused ?? []).map((r) => `task #${r.task_id} not for remote workers (${r.code}): ${r.reason}`);
   const delivered = out.delivered.length ? `delivered from the outbox: run ${out.delivered.join(', ')}` : '';
   return {

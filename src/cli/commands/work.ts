@@ -88,9 +88,10 @@ export const work: Command = {
   name: 'work',
   summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent; with --server, on a machine without the database)',
   usage: [
-    'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL --token T --agent A [--once] [--workdir DIR])',
+    'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL --token T --agent A [--once] [--wait [--poll-seconds N]] [--workdir DIR])',
     '  --wait: when nothing is claimable, wait for work instead of exiting (Postgres: LISTEN, woken by the commit that adds it;',
-    '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres); SIGINT/SIGTERM while waiting: exit 0.',
+    '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres; --server: asks the server every --poll-seconds,',
+    '  default 5); SIGINT/SIGTERM while waiting: exit 0.',
     '  Exit: 0 recorded (or nothing to claim), 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n mid-run.',
   ].join('\n'),
   options: {
@@ -103,13 +104,13 @@ export const work: Command = {
   configApart: (values) => Boolean(values.spare) || Boolean(values.run && values.here),
   async run(ctx, values) {
     if (values['poll-seconds'] !== undefined && !values.wait) throw new StewardError('USAGE', `--poll-seconds goes with --wait\nusage: ${this.usage}`);
-    if (values.wait && (values.server !== undefined || !values.agent)) {
-      throw new StewardError('USAGE', `--wait goes with --agent A on this machine's queue (a remote worker, --server, stops when nothing is claimable)\nusage: ${this.usage}`);
-    }
+    if (values.wait && !values.agent) throw new StewardError('USAGE', `--wait goes with --agent A\nusage: ${this.usage}`);
+    const pollSeconds = values['poll-seconds'] === undefined ? undefined : pollSecondsOf(String(values['poll-seconds']));
     if (values.server !== undefined) {
       await loadSchemas();
       if (values.spare) throw new StewardError('USAGE', `--spare is steward up's, not a remote worker's\nusage: ${this.usage}`);
-      return (await import('./work-remote.js')).workRemote(ctx, values, this.usage);
+      const remote = await import('./work-remote.js');
+      return remote.workRemote(ctx, values, this.usage, pollSeconds);
     }
     if (values.token !== undefined || values.workdir !== undefined) throw new StewardError('USAGE', `--token and --workdir go with --server\nusage: ${this.usage}`);
     if (values.spare) return spare(ctx);
@@ -142,7 +143,6 @@ export const work: Command = {
       if (r.status === 'lease_lost') ctx.log(describe(r));
       return { json: { run: r }, text: describe(r), exitCode: exitCodeOf(r) };
     }
-    const pollSeconds = values['poll-seconds'] === undefined ? undefined : pollSecondsOf(String(values['poll-seconds']));
     const waiter = values.wait
       ? await (await import('../../runner/work-wait.js')).openWorkWaiter(deps.store, { log: ctx.log, ...(pollSeconds ? { pollMs: pollSeconds * 1000 } : {}) })
       : undefined;
