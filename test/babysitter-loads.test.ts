@@ -3,7 +3,7 @@
 // core/fast-input.ts), the YAML parser and the config schema (the config comes from .steward/config.cache.json, or
 // from a short-lived child process when the cache does not hold it: config/config-apart.ts), croner, nor the ops
 // barrel's schedules. Checked with the module list of the real babysitter process (support/modules-loaded.ts), in
-// a fresh workspace (no cache), with a current cache, for a failing run and with a secret in the environment.
+// a fresh workspace (no cache), with a current cache, for a failing run and with server secrets in the environment.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,15 +75,34 @@ describe('the babysitter loads no zod, YAML parser or config schema', () => {
     assert.equal(runOf(ws, runId).outcome, 'failed');
   });
 
-  test('a secret in the environment (never cached): the child hands the config over; the token is not written to disk', () => {
+  test('server secrets in the environment (as `steward up` passes them down): the babysitter\'s config is made without them, cached, and the next one reads the cache', () => {
     const token = 'tok-babysitter-loads-0123456789';
+    const webhook = 'https://hooks.example.invalid/key-babysitter-loads';
     const { ws, runId } = claimedRun('success');
     rmSync(join(ws, CACHE));
-    const r = babysit(ws, runId, { STEWARD_MCP_TOKEN_WORKER: token });
+    const r = babysit(ws, runId, { STEWARD_MCP_TOKEN_WORKER: token, STEWARD_NOTIFY_WEBHOOK: webhook });
     assert.equal(r.code, 0);
     assert.deepEqual(r.heavy, []);
+    // Cached by the babysitter's own config child (a config made with the secrets never is); neither secret on disk.
+    const text = readFileSync(join(ws, CACHE), 'utf8');
+    assert.ok(!text.includes(token) && !text.includes('key-babysitter-loads'));
     assert.equal(runOf(ws, runId).outcome, 'completed');
-    assert.ok(!existsSync(join(ws, CACHE)) || !readFileSync(join(ws, CACHE), 'utf8').includes(token));
+    // The next babysitter, with other secrets, reads that cache: one changed by hand (same key, the fake CLI told to
+    // fail) makes its run fail, where config.yaml — a miss, loaded in a child — would make it complete.
+    const cache = JSON.parse(readFileSync(join(ws, CACHE), 'utf8')) as { config: { agents: Record<string, { env: Record<string, string> }> } };
+    cache.config.agents.coder!.env.FAKE_MODE = 'error';
+    writeFileSync(join(ws, CACHE), JSON.stringify(cache));
+    assert.equal(cli(['add', 'second babysat task'], { cwd: ws }).code, 0);
+    const claim = cli(['claim', '--agent', 'coder', '--json'], { cwd: ws });
+    assert.equal(claim.code, 0, claim.stderr);
+    const second = (JSON.parse(claim.stdout) as { run: { id: number }; task: { id: number } });
+    const r2 = babysit(ws, second.run.id, { STEWARD_MCP_TOKEN_WORKER: `${token}-other`, STEWARD_NOTIFY_WEBHOOK: `${webhook}-other` });
+    assert.equal(r2.code, 0);
+    assert.deepEqual(r2.heavy, []);
+    const show = cli(['show', String(second.task.id), '--json'], { cwd: ws });
+    assert.equal(show.code, 0, show.stderr);
+    const shown = JSON.parse(show.stdout) as { runs: Array<{ id: number; outcome: string | null }> };
+    assert.equal(shown.runs.find((x) => x.id === second.run.id)!.outcome, 'failed', 'the second babysitter read the (edited) cache');
   });
 
   test('a bad config is reported by the babysitter with the code and message any command gives', () => {

@@ -78,13 +78,15 @@ async function configLoader(m: ContextModules, ctx: CliContext, apart: boolean):
     // no workspace: ctx.workspace() says so when the command asks for it
   }
   if (root !== undefined) {
-    const key = m.configCacheKey(m.readConfigText(root), process.env);
+    // A babysitter's config is made without the server secrets it never uses, so it is cacheable (config-env.ts).
+    const env = apart ? m.withoutServerSecrets(process.env) : process.env;
+    const key = m.configCacheKey(m.readConfigText(root), env);
     const cached = m.readCachedConfig(root, key);
     if (cached) return () => cached; // ctx.workspace() is the one root this command has
     if (apart) {
       // A babysitter: the config loads in a child process; an error is thrown where the config is first asked for.
       const { loadConfigApart } = await import('../config/config-apart.js');
-      const loaded = await loadConfigApart(root, process.env).then((config) => ({ config }), (error: unknown) => ({ error }));
+      const loaded = await loadConfigApart(root, env).then((config) => ({ config }), (error: unknown) => ({ error }));
       return () => {
         if ('error' in loaded) throw loaded.error;
         return loaded.config;

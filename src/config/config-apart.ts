@@ -2,8 +2,8 @@
 // and the zod config schema in its own memory: from .steward/config.cache.json when that is current, else loaded by a
 // short-lived child process (`steward --config-child ROOT`: the full load-config.ts, which refreshes the cache when
 // the config may be cached) and handed back as JSON on a pipe. A config error is the child's StewardError, re-thrown
-// here with its code, message and details; secrets in the environment reach the child as they reach this process and
-// come back in the config (never written to disk: config-cache.ts does not cache such a config).
+// here with its code, message and details. The babysitters pass an environment without the server secrets
+// (config-env.ts withoutServerSecrets), so their config is cacheable; one made with secrets is never written to disk.
 // Why: loading yaml and zod and validating a config took a babysitter's peak RSS from ~54 to ~66 MB (issue 18 goal 4,
 // docs/BENCHMARKS.md); the child costs one Node start-up, once, and only when the cache does not hold the config.
 import { spawnSync } from 'node:child_process';

@@ -10,8 +10,10 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { CONFIG_ENV_VARS, TOKEN_ENV_PREFIX } from './config-env.js';
+import { CONFIG_ENV_VARS, isServerSecretVar } from './config-env.js';
 import type { Config } from './schema.js';
+
+export { withoutServerSecrets } from './config-env.js';
 
 /** The cache file, relative to the workspace root. */
 export const CONFIG_CACHE_FILE = join('.steward', 'config.cache.json');
@@ -42,7 +44,7 @@ function buildIdentity(): string {
  * when this config must not be cached.
  */
 export function configCacheKey(text: string | undefined, env: Record<string, string | undefined>): string | undefined {
-  const secrets = Object.keys(env).some((name) => (name.startsWith(TOKEN_ENV_PREFIX) || name === 'STEWARD_NOTIFY_WEBHOOK') && env[name]?.trim());
+  const secrets = Object.keys(env).some((name) => isServerSecretVar(name) && env[name]?.trim());
   if (secrets) return undefined;
   try {
     const build = buildIdentity();

@@ -196,8 +196,8 @@ async function spare(ctx: CliContext) {
   if (process.connected) process.disconnect();
   // A config.yaml edited while this spare waited is read again, as a fresh babysitter would.
   if (configStamp(workspace.configPath) !== stamp) {
-    const { loadConfigApart } = await import('../../config/config-apart.js');
-    deps = { ...deps, config: await loadConfigApart(workspace.root, ctx.env) };
+    const [{ loadConfigApart }, { withoutServerSecrets }] = await Promise.all([import('../../config/config-apart.js'), import('../../config/config-env.js')]);
+    deps = { ...deps, config: await loadConfigApart(workspace.root, withoutServerSecrets(ctx.env)) };
   }
   ctx.log(`spare babysitter pid ${process.pid} takes run ${runId} (at ${handedAt})`);
   const r = await withStopSignals((signal) => workRun({ ...deps, signal }, runId));
