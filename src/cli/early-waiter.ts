@@ -17,7 +17,10 @@ export interface EarlyWaiter {
   started: Promise<number>;
   /** The first stop signal received while held, if any. */
   held(): NodeJS.Signals | undefined;
-  /** Stops holding the signals; a held one now ends this process as it would have. Idempotent. */
+  /**
+   * Stops holding the signals: a held one (also one delivered before but not yet dispatched to JS) now ends this
+   * process as it would have, and so does any later one. Idempotent.
+   */
   release(): void;
 }
 
@@ -64,16 +67,33 @@ export async function beginEarlyWaiter(argv: string[], env: NodeJS.ProcessEnv = 
   const args = waiterArgs(argv);
   if (!args) return undefined;
   let first: NodeJS.Signals | undefined;
+  let released = false;
+  const stopHolding = () => {
+    for (const s of HELD) process.off(s, hold);
+  };
   const hold = (signal: NodeJS.Signals) => {
-    first ??= signal;
+    if (!released) {
+      first ??= signal;
+      return;
+    }
+    // Delivered while held, dispatched only now (see release): it ends this process as it would have.
+    stopHolding();
+    process.kill(process.pid, signal);
   };
   for (const s of HELD) process.on(s, hold);
-  let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    for (const s of HELD) process.off(s, hold);
-    if (first) process.kill(process.pid, first);
+    if (first) {
+      stopHolding();
+      process.kill(process.pid, first);
+    }
+    // Otherwise the handlers stay. Node runs a signal's handler only when its event loop next polls, and the way here
+    // can be all synchronous (a waiter that adopts a running babysitter awaits no I/O between the gate, loading steward,
+    // the store's reads and this call): a SIGTERM the kernel delivered long ago may not have reached `hold` yet.
+    // Removing the handlers now would drop it (libuv discards a signal whose handle is gone), and the waiter would wait
+    // on a run that its killer meant to leave — on Postgres, where opening the store is slower and the babysitter
+    // usually takes the run first, this hung the 2026-12-05 test pass. Kept, `hold` ends the process at the next poll.
   };
   let root: string;
   try {

@@ -48,14 +48,21 @@ export interface CliResult {
   json: any;
 }
 
-/** Runs the built `steward` binary in `cwd`. */
-export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {
+/**
+ * Runs the built `steward` binary in `cwd`. With `timeoutMs` (a safety net against a hang, not a speed requirement) a
+ * process still running then is killed (SIGKILL) and the result says so in `stderr`, code -1.
+ */
+export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): CliResult {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, STEWARD_DIR: '', ...opts.env },
     encoding: 'utf8',
     input: opts.input,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
   });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    return { code: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}\n(steward ${args.join(' ')} did not return within ${opts.timeoutMs} ms: killed)`, json: undefined };
+  }
   let json: unknown;
   try {
     json = JSON.parse(r.stdout);
