@@ -182,7 +182,12 @@ const STEWARD_PG_CHECKS = {
   completion_records: "SELECT COUNT(*) AS n FROM steward.runs WHERE outcome = 'completed' AND finished_by IS NOT NULL AND finish_after_event IS NOT NULL",
 };
 
-function stewardSeed(url: string, n: number): Promise<void> {
+/**
+ * Seeds `n` tasks, then ANALYZEs the tables as the other subjects' seeds do (pg-boss, graphile-worker, raw pg): without
+ * statistics the planner guesses the claim's filters (`requires_json = '[]'`, the agent) match almost nothing and
+ * sorts every ready task on each claim instead of reading the first of `tasks_live` (docs/BENCHMARKS.md §9, session 7).
+ */
+async function stewardSeed(url: string, n: number): Promise<void> {
   const { store, done } = openPgStore(url);
   try {
     store.tx(() => {
@@ -191,7 +196,10 @@ function stewardSeed(url: string, n: number): Promise<void> {
   } finally {
     done();
   }
-  return Promise.resolve();
+  await withClient(url, async (c) => {
+    await c.query('ANALYZE steward.tasks');
+    await c.query('ANALYZE steward.runs');
+  });
 }
 
 /** steward on Postgres: claimTask + completeRun, the same calls as on SQLite (run rows, fencing, audit). */

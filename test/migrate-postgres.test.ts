@@ -97,6 +97,11 @@ describe('steward migrate: SQLite ↔ Postgres', { skip, timeout: 600_000 }, () 
     const pg = openPg(url, schema);
     try {
       const max = Number((pg.db.prepare('SELECT MAX(id) AS m FROM tasks').get() as { m: number }).m);
+      // The copy was ANALYZEd (the claim's plan needs statistics: docs/BENCHMARKS.md §9, session 7): reltuples is -1
+      // on a table never analyzed, the row count after.
+      const tasks = Number((pg.db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n);
+      const stats = pg.db.prepare("SELECT reltuples FROM pg_class WHERE oid = 'tasks'::regclass").get() as { reltuples: number };
+      assert.equal(Number(stats.reltuples), tasks);
       const t = pg.tx(() => addTask(pg, { title: 'after the move' }, at(1_770_000_000_000))).task;
       assert.ok(t.id > max, `${t.id} > ${max}`);
     } finally {

@@ -335,4 +335,7 @@ function copyIntoPg(target: Store, stage: Database.Database, replace: boolean): 
         COALESCE((SELECT MAX(${quote(c)}) FROM ${quote(t)}), 0) + 1, false)`).get(t, c);
     }
   });
+  // Statistics for the planner now, not when autovacuum next looks (up to a minute): without them it guesses that the
+  // claim's filters match almost nothing and sorts every ready task on each claim (docs/BENCHMARKS.md §9, session 7).
+  db.exec(`ANALYZE ${queueTables(db).map(quote).join(', ')}`);
 }
