@@ -142,3 +142,56 @@ test('a paused agent\'s claim on Postgres writes nothing and announces nothing; 
     store.close();
   }
 });
+
+test('fetch-next (complete + claim the next) is 2 round trips; what it returns is what is stored; the uncommon cases take the long way', { skip, timeout: 240_000 }, () => {
+  const { store, db } = openPg(freshSchema());
+  try {
+    const t0 = 3_000_000;
+    const a = addTask(store, { title: 'a', priority: 10 }, ctx(t0, 'lead')).task;
+    const b = addTask(store, { title: 'b', priority: 20 }, ctx(t0 + 1, 'lead')).task;
+    const first = claimTask(store, { agent: 'w1' }, ctx(t0 + 10));
+    assert.ok(first.task && 'run' in first && first.task.id === a.id);
+    let trips = db.roundTrips;
+    const out = completeRun(store, { run_id: first.run.id, summary: 'ok a' }, ctx(t0 + 20), { next: { agent: 'w1', lease_seconds: 60 }, worker: { host: 'h', pid: 7 } });
+    assert.equal(db.roundTrips - trips, 2, 'fetch-next: [BEGIN + locks + completion], [claim + NOTIFY + COMMIT]');
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(out.task, store.tasks.get(a.id));
+    assert.deepEqual(out.run, store.runs.get(first.run.id));
+    assert.equal(out.task.status, 'done');
+    const claimed = out.next!;
+    assert.ok(claimed.task && 'run' in claimed && claimed.task.id === b.id);
+    assert.equal(store.tasks.get(b.id)!.status, 'running');
+    assert.equal(store.tasks.get(b.id)!.current_run_id, claimed.run.id);
+    const run = store.runs.get(claimed.run.id)!;
+    assert.deepEqual([run.task_id, run.status, run.lease_expires_at, run.started_at, run.host, run.pid, run.claimed_by], [b.id, 'running', t0 + 20 + 60_000, t0 + 20, 'h', 7, 'w1']);
+    // Nothing left: still 2 round trips, the next claim empty, the completion kept.
+    trips = db.roundTrips;
+    const last = completeRun(store, { run_id: claimed.run.id, summary: 'ok b' }, ctx(t0 + 30), { next: { agent: 'w1' } });
+    assert.equal(db.roundTrips - trips, 2);
+    assert.deepEqual(last.next, { task: null });
+    assert.equal(store.tasks.get(b.id)!.status, 'done');
+
+    // A completion that is not the common one (the task wants review): the long way, and the next claim still made.
+    const r = addTask(store, { title: 'reviewed', review: true, priority: 1 }, ctx(t0 + 40, 'lead')).task;
+    const c = addTask(store, { title: 'c', priority: 2 }, ctx(t0 + 41, 'lead')).task;
+    const rc = claimTask(store, { agent: 'w1' }, ctx(t0 + 42));
+    assert.ok(rc.task && 'run' in rc && rc.task.id === r.id);
+    const afterReview = completeRun(store, { run_id: rc.run.id, summary: 'look' }, ctx(t0 + 43), { next: { agent: 'w1' } });
+    assert.equal(afterReview.task.status, 'review');
+    assert.ok(afterReview.next?.task && afterReview.next.task.id === c.id);
+
+    // The next task has paths (a file lease to work out under the exclusive lock): the completion is committed, the claim
+    // taken the long way in a transaction of its own — the task still claimed exactly once.
+    const p = addTask(store, { title: 'p', paths: ['src/**'] }, ctx(t0 + 50, 'lead')).task;
+    assert.ok(afterReview.next && 'run' in afterReview.next);
+    const viaLong = completeRun(store, { run_id: afterReview.next.run.id, summary: 'ok c' }, ctx(t0 + 51), { next: { agent: 'w1' } });
+    assert.equal(viaLong.task.status, 'done');
+    assert.ok(viaLong.next?.task && viaLong.next.task.id === p.id && 'run' in viaLong.next);
+    assert.equal(store.tasks.get(p.id)!.current_run_id, viaLong.next.run.id);
+    assert.equal(Number(db.prepare('SELECT COUNT(*) FROM runs WHERE task_id = ?').pluck().get(p.id)), 1);
+    // A completion of a run no longer live with `next`: LEASE_LOST, as without it, and nothing claimed.
+    assert.throws(() => completeRun(store, { run_id: first.run.id, summary: 'again' }, ctx(t0 + 60), { next: { agent: 'w1' } }), (e: { code?: string }) => e.code === 'LEASE_LOST');
+  } finally {
+    store.close();
+  }
+});

@@ -359,6 +359,12 @@ export function completeRun(
     const fast = store.txNarrow(() => store.runs.completeOpen(q.run_id, finished, ctx.now, ctx.decidedAt), q.run_id);
     if (fast) return { task: fast.task, run: fast.run, spawned: [] };
   }
+  // Postgres, fetch-next with a plain claim: the same one-statement completion (BEGIN and the locks ride with it), then
+  // the one-statement claim sent with the NOTIFY and the COMMIT — two round trips for the cycle instead of four.
+  if (next !== undefined && store.runs.completesInOne && store.tasks.claimsInOne && isPlainClaim(next, {})) {
+    const fast = completeThenClaim(store, q, next, ctx, options.worker ?? {});
+    if (fast) return fast;
+  }
   // Narrow on Postgres: a completion to done with nothing to spawn holds the queue's lock shared and its run's lock.
   return valueOf(store.txNarrow(() => {
     // Without `next` the completion is the whole transaction: its last write may carry the COMMIT (Postgres).
@@ -367,6 +373,26 @@ export function completeRun(
     const { task, run, spawned } = done.value;
     return { ok: true as const, value: { task, run, spawned, next: claimInTx(store, next, ctx, options.worker ?? {}) } };
   }, q.run_id));
+}
+
+/**
+ * Fetch-next on Postgres in two round trips: the common completion (RunRepo.completeOpen, not the last statement), then
+ * the plain claim in one statement committed with the transaction (claimInOne). Undefined when the completion is not
+ * the common case: it wrote nothing and the caller takes the long way. When the claim needs the long way (a file lease,
+ * a task with paths under the narrow lock) the completion is already committed with the claim's statement, which wrote
+ * nothing: the claim runs again as claimTask does, in a transaction of its own.
+ */
+function completeThenClaim(store: Store, q: CompleteArgs, next: ClaimInput, ctx: OpContext, worker: WorkerInfo): (Completed & { next: ClaimResult }) | undefined {
+  const finished = runFinish('completed', q, ctx.now, ctx.actor);
+  const leaseMs = (next.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  const fast = store.txNarrow(() => {
+    const done = store.runs.completeOpen(q.run_id, finished, ctx.now, ctx.decidedAt, false);
+    if (!done) return undefined;
+    return { done, claimed: claimInOne(store, next.agent, leaseMs, ctx, worker, true) };
+  }, q.run_id);
+  if (!fast) return undefined;
+  const claimed = fast.claimed ?? claimTask(store, next, ctx, worker);
+  return { task: fast.done.task, run: fast.done.run, spawned: [], next: claimed };
 }
 
 /**

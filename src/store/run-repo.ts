@@ -158,16 +158,17 @@ export class RunRepo {
    * Postgres only (completesInOne): completes run `id` with `f` in one statement when it is the common case (see the
    * statement), as its transaction's last statement (getThenCommit: with the COMMIT). Returns the task and the run as
    * they are now, or undefined when nothing was written (not live, not found, or more to do: the long way decides).
-   * `decidedAt`: when the worker decided the outcome (OpContext.decidedAt), as leaseJudgedAt takes it.
+   * `decidedAt`: when the worker decided the outcome (OpContext.decidedAt), as leaseJudgedAt takes it. `last` false:
+   * more follows in the transaction (fetch-next's claim), so the statement goes without the COMMIT.
    */
-  completeOpen(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: Task; run: Run } | undefined {
+  completeOpen(id: number, f: RunFinish, now: number, decidedAt: number | undefined, last = true): { task: Task; run: Run } | undefined {
     const stmt = this.completeOpenStmt!;
     const params = {
       run: id, now, decided: decidedAt ?? null, summary: f.summary, artifacts: jsonColumn(f.artifacts), evidence: jsonColumn(f.evidence),
       cost_usd: f.cost_usd, tokens_in: f.tokens_in, tokens_out: f.tokens_out, session_id: f.session_id, exit_code: f.exit_code,
       turns: f.turns ?? null, by: f.finished_by ?? null,
     };
-    const row = (stmt.getThenCommit ? stmt.getThenCommit(params) : stmt.get(params)) as Raw | undefined;
+    const row = (last && stmt.getThenCommit ? stmt.getThenCommit(params) : stmt.get(params)) as Raw | undefined;
     if (!row) return undefined;
     // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
     this.db.noteWrite?.();

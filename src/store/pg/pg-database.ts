@@ -451,6 +451,8 @@ export class PgDatabase implements SqlDatabase {
 
   private failure(e: Parameters<typeof translatePgError>[0]): StewardError {
     if (e.code === 'STEWARD_INT_RANGE') return new StewardError('INTERNAL', `postgres: ${e.message}`, { postgres: null });
+    // A statement's own guard (claimOpen, completeOpen) aborted the transaction: the rows changed under it.
+    if (isGuardError(e)) return new StewardError('CONFLICT', 'the rows changed while they were being updated (the transaction was rolled back)', { postgres: e.code ?? null });
     return translatePgError(e, this.url);
   }
 
