@@ -129,8 +129,8 @@ export const steward: QueueSubject = {
 };
 
 /**
- * The steward cycle one call at a time as bare store calls: the statements `claimTask` and `completeRun` run, in the
- * same order and the same two transactions, without the operations layer (no input validation, transition table,
+ * The steward cycle one call at a time as bare store calls: the statements `claimTask` and `completeRun` run (on
+ * SQLite one autocommitted statement each: TaskRepo.claimAlone, RunRepo.completeAlone), without the operations layer (no input validation, transition table,
  * liveness judgement or result objects). The gap to "steward" is the operations layer's JavaScript; the gap to
  * plainjob is what steward's schema costs in SQLite. Not a thing a user calls: a yardstick for the one they do.
  */
@@ -140,31 +140,18 @@ export const stewardStore: QueueSubject = {
   seed: steward.seed,
   drain(path, worker, claimed) {
     const store = openStore(path, { busyTimeoutMs: 30_000 });
-    const claim = (now: number): [number, number] | undefined => {
-      if (store.agents.pausedUntil(worker) > now) return undefined;
-      if (store.branches.runningPaths().length) store.branches.readyPaths();
-      const task = store.tasks.findClaimable({ agent: worker, types: null, capabilities: [], now });
-      if (!task) return undefined;
-      const runId = store.runs.insert({ task_id: task.id, agent: worker, lease_ms: 300_000, lease_expires_at: now + 300_000, heartbeat_at: now,
-        started_at: now, claimed_by: worker });
-      if (store.tasks.markRunning(task.id, runId, now) !== 1) throw new Error('claim lost its compare-and-swap');
-      return [task.id, runId];
-    };
+    const run = { agent: worker, lease_ms: 300_000, lease_expires_at: 0, host: null, pid: null, pgid: null, proc_start: null, claimed_by: worker };
     for (;;) {
-      const got = store.tx(() => claim(Date.now()));
+      const now = Date.now();
+      run.lease_expires_at = now + 300_000;
+      // The common claim: one autocommitted statement on SQLite (TaskRepo.claimAlone), as claimTask makes it.
+      const got = store.tasks.claimAlone(worker, now, run);
       if (!got) break;
-      const [taskId, runId] = got;
-      claimed.push(taskId);
-      store.tx(() => {
-        const now = Date.now();
-        const found = store.runs.forCompletion(runId);
-        if (found?.run.status !== 'running' || found.task?.current_run_id !== runId) throw new Error('run not live');
-        store.runs.finish(runId, { outcome: 'completed', failure_kind: null, finished_at: now, summary: 'ok', error: null, artifacts: null,
-          evidence: null, cost_usd: null, tokens_in: null, tokens_out: null, session_id: null, exit_code: null, finished_by: worker });
-        if (found.agentFlagged) store.agents.clearConfigError(worker);
-        if (store.tasks.markCompleted(taskId, 'done', 'ok', now, null, now) !== 1) throw new Error('complete lost its compare-and-swap');
-        if (found.hasDependents) store.tasks.dependents(taskId);
-      });
+      claimed.push(got.task.id);
+      const at = Date.now();
+      const done = store.runs.completeAlone(got.runId, { outcome: 'completed', failure_kind: null, finished_at: at, summary: 'ok', error: null,
+        artifacts: null, evidence: null, cost_usd: null, tokens_in: null, tokens_out: null, session_id: null, exit_code: null, finished_by: worker }, at, undefined);
+      if (!done) throw new Error('the completion did not go through in one statement');
     }
     store.close();
   },

@@ -2,6 +2,7 @@
 // must decide exactly as before (paths lease, misconfigured flag, unmerged branch, dependents), fencing holds, and
 // the timeline still shows every transition.
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
@@ -134,11 +135,22 @@ function statementsDuring(store: ReturnType<typeof tempStore>, fn: () => void): 
   return seen;
 }
 
-test('the common claim is one read and two writes: the pause and the file lease come with the task; paused or leased ones go the long way', sqliteOnly('counts better-sqlite3 statements'), () => {
+test('the common claim and completion are one autocommitted statement each: the pause and the file lease checked in it; paused or leased ones go the long way', sqliteOnly('counts better-sqlite3 statements'), () => {
   const store = tempStore();
   for (let i = 0; i < 5; i++) addTask(store, { title: `plain ${i}` }, at(1));
-  const ran = statementsDuring(store, () => assert.ok(claimTask(store, { agent: 'w' }, at(10)).task));
-  assert.deepEqual(ran.filter((s) => !/^(BEGIN|COMMIT)/.test(s)).map((s) => s.split(' ')[0]), ['SELECT', 'INSERT', 'UPDATE'], ran.join(' | '));
+  const ids: number[] = [];
+  const ran = statementsDuring(store, () => {
+    const c = claimTask(store, { agent: 'w' }, at(10));
+    if (c.task) ids.push(c.task.id, c.run.id);
+  });
+  assert.deepEqual(ran.map((s) => s.split(' ')[0]), ['INSERT'], `no BEGIN, read or COMMIT: ${ran.join(' | ')}`);
+  const [taskId, runId] = ids as [number, number];
+  const completed = statementsDuring(store, () => completeRun(store, { run_id: runId, summary: 'ok' }, at(11)));
+  assert.deepEqual(completed.map((s) => s.split(' ')[0]), ['UPDATE'], `no BEGIN, read or COMMIT: ${completed.join(' | ')}`);
+  // Both were committed (no transaction left open) and the task is done with its run finished.
+  assert.equal(store.db.inTransaction, false);
+  assert.equal(store.tasks.get(taskId)?.status, 'done');
+  assert.equal(store.runs.get(runId)?.outcome, 'completed');
   // Paused with tasks ready: nothing claimed, the pause reported.
   store.agents.pause('p', 5_000, 'rate limit');
   assert.deepEqual(claimTask(store, { agent: 'p' }, at(20)), { task: null, paused_until: 5_000 });
@@ -199,10 +211,59 @@ test('the packed reads: a claim and a completion hand back every rarely-set task
   store.close();
 });
 
-test('the packed reads build fewer values: the claim reads 23 where the whole task is 35, the completion 36 where it was 50', sqliteOnly('the SQLite row layout'), () => {
+test('the one-statement claim and completion hand JavaScript few values: the claim 2 (run id, the task as one JSON array), the completion 13; the long way\'s read 36', sqliteOnly('the SQLite row layout'), () => {
   const store = tempStore();
-  const s = (repo: unknown, name: string) => (repo as { s: Record<string, { columns(): unknown[] }> }).s[name]!.columns().length;
-  assert.equal(s(store.tasks, 'claimFirst'), 23);
-  assert.equal(s(store.runs, 'forCompletion'), 36);
+  const width = (stmt: unknown) => (stmt as { columns(): unknown[] }).columns().length;
+  assert.equal(width((store.tasks as unknown as { claimAloneStmt: unknown }).claimAloneStmt), 2);
+  assert.equal(width((store.runs as unknown as { completeAloneStmt: unknown }).completeAloneStmt), 13);
+  assert.equal(width((store.runs as unknown as { s: Record<string, unknown> }).s.forCompletion), 36);
+  store.close();
+});
+
+test('the autocommitted claim and completion keep the WAL checkpointed: a drain of 1,500 tasks leaves it near the 1,000-page mark, not growing', sqliteOnly('the SQLite WAL'), () => {
+  const store = tempStore();
+  store.tx(() => {
+    for (let i = 0; i < 1500; i++) addTask(store, { title: `t${i}` }, at(1));
+  });
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  let most = 0;
+  for (let i = 0; i < 1500; i++) {
+    const c = claimTask(store, { agent: 'w' }, at(10 + i));
+    assert.ok(c.task);
+    completeRun(store, { run_id: c.run.id, summary: 'ok' }, at(10 + i));
+    most = Math.max(most, statSync(`${store.path}-wal`).size);
+  }
+  // ~6 pages a cycle: without the auto-checkpoint (a statement reset before its end runs no WAL hook) the WAL would
+  // hold all ~9,000 frames; checkpointed it restarts after each ~1,000.
+  const pageSize = store.db.pragma('page_size', { simple: true }) as number;
+  assert.ok(most < 1500 * (pageSize + 24), `WAL grew to ${most} bytes`);
+  store.close();
+});
+
+test('the claim trigger: a running run inserted for a ready task claims it; for a task not ready it changes nothing', sqliteOnly('a SQLite trigger'), () => {
+  const store = tempStore();
+  const ready = addTask(store, { title: 'ready' }, at(1)).task;
+  const runId = store.runs.insert({ task_id: ready.id, agent: 'w', lease_ms: 1000, lease_expires_at: 1010, heartbeat_at: 10, started_at: 10 });
+  assert.deepEqual([store.tasks.get(ready.id)?.status, store.tasks.get(ready.id)?.current_run_id, store.tasks.get(ready.id)?.updated_at], ['running', runId, 10]);
+  const other = store.runs.insert({ task_id: ready.id, agent: 'w', lease_ms: 1000, lease_expires_at: 1020, heartbeat_at: 20, started_at: 20 });
+  assert.notEqual(other, runId);
+  assert.equal(store.tasks.get(ready.id)?.current_run_id, runId, 'a second run on a running task does not take it over');
+  store.close();
+});
+
+test('the completion trigger aborts its statement unless the run\'s task was running on that run: nothing is written', sqliteOnly('a SQLite trigger'), () => {
+  const store = tempStore();
+  addTask(store, { title: 'one' }, at(1));
+  const c = claimTask(store, { agent: 'w' }, at(10));
+  assert.ok(c.task);
+  // Break the link as a bug would, then finish the run the way RunRepo.completeAlone does (claim_after_event named).
+  store.db.prepare('UPDATE tasks SET current_run_id = NULL WHERE id = ?').run(c.task.id);
+  assert.throws(() => store.db.prepare(`UPDATE runs SET status = 'finished', outcome = 'completed', claim_after_event = claim_after_event
+    WHERE id = ?`).run(c.run.id), /steward-guard/);
+  assert.equal(store.runs.get(c.run.id)?.status, 'running', 'the run was not finished');
+  assert.equal(store.tasks.get(c.task.id)?.status, 'running');
+  // A finish that does not name claim_after_event (the long way's) leaves the task to its own statement.
+  store.db.prepare("UPDATE runs SET status = 'finished', outcome = 'completed' WHERE id = ?").run(c.run.id);
+  assert.equal(store.tasks.get(c.task.id)?.status, 'running');
   store.close();
 });

@@ -73,10 +73,18 @@ export function claimTask(
     if (fast) return fast;
     return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
   }
+  // SQLite: the common claim is one autocommitted statement; when it takes nothing (nothing claimable, the agent
+  // paused, a file lease to work out) it wrote nothing, and the long way decides in a transaction of its own.
+  if (store.tasks.claimsAlone && isPlainClaim(q, limits)) {
+    const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    const fast = store.autocommit(() => claimAlone(store, q.agent, leaseMs, ctx, worker));
+    if (fast) return fast;
+    return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
+  }
   return store.tx(() => claimInTx(store, q, ctx, worker, limits));
 }
 
-/** No types, capabilities or limits: the claim the fast statements (claimFirst, claimOpen) make. */
+/** No types, capabilities or limits: the claim the one-statement claims (claimAlone on SQLite, claimOpen on Postgres) make. */
 function isPlainClaim(q: ClaimInput, limits: ClaimLimits): boolean {
   return !q.types?.length && !q.capabilities?.length && !limits.excludeProjects?.length && !limits.skipTasks?.length &&
     !limits.fallbackFor?.length && !limits.refuse;
@@ -85,21 +93,13 @@ function isPlainClaim(q: ClaimInput, limits: ClaimLimits): boolean {
 /** The body of claim, for callers already inside a transaction (complete with `next`, batches). */
 export function claimInTx(store: Store, q: ClaimInput, ctx: OpContext, worker: WorkerInfo, limits: ClaimLimits = {}): ClaimResult {
   const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-  // The common claim (no types, capabilities or limits) reads the task, the agent's pause and whether file leases
-  // exist in one statement; a paused agent, or a running task holding paths, goes the long way below (same decisions).
+  // The common claim (no types, capabilities or limits) is one statement that reads the task, the agent's pause and
+  // whether file leases exist, and opens the run; a paused agent, a running task holding paths or an empty queue goes
+  // the long way below (same decisions).
   if (isPlainClaim(q, limits)) {
-    // Postgres: the same decisions, and the run opened, in one statement (one round trip instead of three).
-    if (store.tasks.claimsInOne) {
-      const fast = claimInOne(store, q.agent, leaseMs, ctx, worker, false);
-      if (fast) return fast;
-    } else {
-      const first = store.tasks.claimFirst(q.agent, ctx.now);
-      if (first && first.pausedUntil <= ctx.now && !first.leases) return openRun(store, first.task, leaseMs, ctx, worker, q.agent);
-      if (!first) {
-        const pausedUntil = store.agents.pausedUntil(q.agent);
-        return pausedUntil > ctx.now ? { task: null, paused_until: pausedUntil } : { task: null };
-      }
-    }
+    // Postgres: one round trip instead of three. SQLite: one statement of the caller's transaction (as claimTask's).
+    const fast = store.tasks.claimsInOne ? claimInOne(store, q.agent, leaseMs, ctx, worker, false) : claimAlone(store, q.agent, leaseMs, ctx, worker);
+    if (fast) return fast;
   }
   return claimLong(store, q, leaseMs, ctx, worker, limits);
 }
@@ -161,6 +161,18 @@ function claimInOne(store: Store, agent: string, leaseMs: number, ctx: OpContext
   return { task: { ...task, current_run_id: runId, status: 'running', updated_at: ctx.now }, run: runningRun(runId, opened) };
 }
 
+/**
+ * The common claim on SQLite (TaskRepo.claimAlone): the first claimable task with its run opened, in one statement; or
+ * undefined when it wrote nothing (nothing claimable, paused, a file lease: the long way decides).
+ */
+function claimAlone(store: Store, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo): ClaimResult | undefined {
+  const opened = openedRun(0, agent, leaseMs, ctx, worker);
+  const got = store.tasks.claimAlone(agent, ctx.now, opened);
+  if (!got) return undefined;
+  opened.task_id = got.task.id;
+  return { task: got.task, run: runningRun(got.runId, opened) };
+}
+
 /** The run a claim opens (task_id filled in by the caller when not known yet). */
 function openedRun(taskId: number, agent: string, leaseMs: number, ctx: OpContext, worker: WorkerInfo): Required<NewRun> {
   return {
@@ -183,8 +195,9 @@ function openRun(store: Store, task: Task, leaseMs: number, ctx: OpContext, work
   const opened = openedRun(task.id, agent, leaseMs, ctx, worker);
   const runId = store.runs.insert(opened);
   // No event row: the run is the claim's audit record (who, when, for which agent; see docs/DESIGN.md, "Audit").
+  // SQLite: the insert marked the task running (trigger runs_claim, migration 15); checked, not written again.
   const claimed = transition(store, task, 'claim', 'running', { current_run_id: runId }, ctx, null, () =>
-    store.tasks.markRunning(task.id, runId, ctx.now));
+    store.runs.insertClaims ? (store.tasks.currentRun(task.id, 'running') === runId ? 1 : 0) : store.tasks.markRunning(task.id, runId, ctx.now));
   return { task: claimed, run: runningRun(runId, opened) };
 }
 
@@ -364,6 +377,12 @@ export function completeRun(
   if (next !== undefined && store.runs.completesInOne && store.tasks.claimsInOne && isPlainClaim(next, {})) {
     const fast = completeThenClaim(store, q, next, ctx, options.worker ?? {});
     if (fast) return fast;
+  }
+  // SQLite: the same common completion as one autocommitted statement; anything else wrote nothing and goes the long way.
+  if (next === undefined && store.runs.completesAlone) {
+    const finished = runFinish('completed', q, ctx.now, ctx.actor);
+    const fast = store.autocommit(() => store.runs.completeAlone(q.run_id, finished, ctx.now, ctx.decidedAt));
+    if (fast) return { task: fast.task, run: fast.run, spawned: [] };
   }
   // Narrow on Postgres: a completion to done with nothing to spawn holds the queue's lock shared and its run's lock.
   return valueOf(store.txNarrow(() => {

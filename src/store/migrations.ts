@@ -286,6 +286,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_live ON tasks(priority, created_at, id, status) WHERE status IN ('ready', 'running');
   CREATE INDEX tasks_with_paths ON tasks(status, id) WHERE has_paths = 1;
   `,
+  // 15: the common claim and the common completion as ONE autocommitted statement each (docs/BENCHMARKS.md, issue 18
+  // goal 3, session 7). A statement changes one table, so the second write of each is a trigger, run by SQLite in C:
+  // - runs_claim: a running run inserted for a READY task claims it (the task points at the run, which heads its run
+  //   chain). Runs are only inserted by claims (RunRepo.insert, TaskRepo.claimAlone); a run inserted for a task that is
+  //   not ready (fixtures, the tick bench) changes nothing.
+  // - runs_complete_one: fires only for RunRepo.completeAlone, the one UPDATE that names claim_after_event in its SET
+  //   list (to the value it has: a marker, `UPDATE OF` picks the trigger at prepare time). Its WHERE has already judged
+  //   the run live and the common case (no review, follow-ups, dependents, flagged profile or unmerged branch); the
+  //   trigger moves the task to done and aborts the statement unless exactly that one task changed.
+  // Postgres claims and completes through its own one-statement CTEs (TaskRepo.claimOpen, RunRepo.completeOpen); its
+  // twin adds nothing. A later rebuild of tasks must drop and re-create these (their bodies name tasks).
+  `
+  CREATE TRIGGER runs_claim AFTER INSERT ON runs WHEN NEW.status = 'running' BEGIN
+    UPDATE tasks SET status = 'running', current_run_id = NEW.id, last_run_id = NEW.id, updated_at = NEW.started_at
+    WHERE id = NEW.task_id AND status = 'ready';
+  END;
+  CREATE TRIGGER runs_complete_one AFTER UPDATE OF claim_after_event ON runs
+  WHEN OLD.status = 'running' AND NEW.status = 'finished' AND NEW.outcome = 'completed' BEGIN
+    UPDATE tasks SET status = 'done', result = NEW.summary, error = NULL, current_run_id = NULL, finished_at = NEW.finished_at,
+      updated_at = NEW.finished_at
+    WHERE id = NEW.task_id AND status = 'running' AND current_run_id = NEW.id;
+    SELECT RAISE(ABORT, 'steward-guard: the completed run''s task was not running on it') WHERE changes() <> 1;
+  END;
+  `,
 ];
 
 /** Migrations that rebuild a table others reference: applied with foreign keys off (a DROP TABLE would fail them). */

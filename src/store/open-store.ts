@@ -169,6 +169,24 @@ export class Store {
     return out;
   }
 
+  /**
+   * SQLite: runs `fn`, which makes ONE write statement, autocommitted (the statement is its own transaction: SQLite
+   * takes the write lock when it starts and commits when it ends; no BEGIN or COMMIT calls), with tx()'s file check,
+   * error translation and, when `fn` returns a value (it wrote), the after-commit hook. Inside a transaction the
+   * statement is part of it and the hook waits for the outer commit.
+   */
+  autocommit<T>(fn: () => T | undefined): T | undefined {
+    if (this.watchFile) this.assertFile();
+    let out: T | undefined;
+    try {
+      out = fn();
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+    if (out !== undefined && this.afterCommit && !this.db.inTransaction) this.afterCommit();
+    return out;
+  }
+
   /** A narrow transaction (txNarrow) is open on Postgres. */
   #narrow = false;
   /** The open narrow transaction found it needs the queue's lock: it is rolled back and run again under it. */

@@ -38,6 +38,52 @@ export interface CompletionFacts {
   lastEventId: number | null;
 }
 
+/** Where a completion's changes sit in a TASK_COLUMNS row. */
+const TASK_STATUS = TASK_COLUMNS.indexOf('status');
+const TASK_RESULT = TASK_COLUMNS.indexOf('result');
+const TASK_ERROR = TASK_COLUMNS.indexOf('error');
+const TASK_CURRENT_RUN = TASK_COLUMNS.indexOf('current_run_id');
+const TASK_FINISHED_AT = TASK_COLUMNS.indexOf('finished_at');
+const TASK_UPDATED_AT = TASK_COLUMNS.indexOf('updated_at');
+
+/** A live run (its finish fields null) as `f` finished it, every field written out (no spread: see runs.ts runningRun). */
+function finishedRun(r: Run, f: RunFinish, finishAfterEvent: number | null): Run {
+  return {
+    id: r.id,
+    task_id: r.task_id,
+    agent: r.agent,
+    status: 'finished',
+    outcome: f.outcome,
+    failure_kind: f.failure_kind,
+    lease_ms: r.lease_ms,
+    lease_expires_at: r.lease_expires_at,
+    heartbeat_at: r.heartbeat_at,
+    started_at: r.started_at,
+    finished_at: f.finished_at,
+    host: r.host,
+    pid: r.pid,
+    pgid: r.pgid,
+    exit_code: f.exit_code,
+    error: f.error,
+    summary: f.summary,
+    evidence: f.evidence,
+    artifacts: f.artifacts,
+    late: r.late,
+    cost_usd: f.cost_usd,
+    tokens_in: f.tokens_in,
+    tokens_out: f.tokens_out,
+    turns: f.turns ?? null,
+    session_id: f.session_id,
+    log_path: r.log_path,
+    proc_start: r.proc_start,
+    claimed_by: r.claimed_by,
+    claim_after_event: r.claim_after_event,
+    finished_by: f.finished_by ?? null,
+    finish_after_event: finishAfterEvent,
+    model: r.model,
+  };
+}
+
 /** Reads and writes the runs table. */
 export class RunRepo {
   private readonly writer: TableWriter;
@@ -46,6 +92,8 @@ export class RunRepo {
   private readonly finishRun: (...params: unknown[]) => unknown;
   /** Postgres only: the common completion in one statement (see completeOpen). */
   private readonly completeOpenStmt: SqlStatement | undefined;
+  /** SQLite only: the common completion in one autocommitted statement (see completeAlone). */
+  private readonly completeAloneStmt: SqlStatement | undefined;
   #starts?: RunStartSearch;
 
   /** SQLite: the hot reads use the packed row layouts (rows.ts); Postgres reads the columns as they are. */
@@ -147,6 +195,61 @@ export class RunRepo {
         SELECT u.*, f.*, CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM f) THEN '1'
             ELSE 'steward-guard: rows changed ' || (SELECT COUNT(*) FROM u) END AS integer)
         FROM f FULL JOIN u ON true`);
+    // SQLite: the same common completion as ONE autocommitted statement: the run finished when its WHERE finds it live
+    // (its task's current run, both running, the lease not ended when judged) and the common case; the
+    // runs_complete_one trigger (migration 15; chosen by claim_after_event in the SET list, set to itself) moves the
+    // task to done and aborts the statement unless exactly that task changed. RETURNING: the run's live columns in the
+    // packed layout, its finish_after_event, and the task as it was (running: the caller sets what the completion
+    // changed) as one JSON array.
+    const judgedLite = `CASE WHEN @decided IS NOT NULL AND @decided >= runs.started_at AND @decided <= @now THEN @decided ELSE @now END`;
+    this.completeAloneStmt = !this.packed ? undefined : rows(`UPDATE runs SET status = 'finished', outcome = 'completed',
+          failure_kind = NULL, finished_at = @now, summary = @summary, error = NULL, artifacts_json = @artifacts,
+          evidence_json = @evidence, cost_usd = @cost_usd, tokens_in = @tokens_in, tokens_out = @tokens_out,
+          session_id = @session_id, exit_code = @exit_code, turns = @turns, finished_by = @by,
+          finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id), claim_after_event = claim_after_event
+        WHERE id = @run AND status = 'running' AND lease_expires_at > ${judgedLite}
+          AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = runs.task_id AND t.status = 'running' AND t.current_run_id = runs.id
+            AND t.review = 0 AND t.then_json = '[]')
+          AND NOT EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = runs.task_id)
+          AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.name = runs.agent AND a.config_error IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM task_branches b WHERE b.task_id = runs.task_id AND b.state <> 'merged')
+        RETURNING ${packedList(PACKED_RUN_COLUMNS, RARE_RUN_COLUMNS, 'runs')}, finish_after_event,
+          (SELECT json_array(${selectList(TASK_COLUMNS, 'x')}) FROM tasks x WHERE x.id = runs.task_id)`);
+  }
+
+  /** Whether completeAlone exists (SQLite). */
+  get completesAlone(): boolean {
+    return this.completeAloneStmt !== undefined;
+  }
+
+  /** SQLite: inserting a running run claims its task when it is ready (trigger runs_claim, migration 15). */
+  get insertClaims(): boolean {
+    return this.packed;
+  }
+
+  /**
+   * SQLite only (completesAlone): completes run `id` with `f` in one autocommitted statement when it is the common case
+   * (see the statement). Returns the task and the run as they are now, or undefined when nothing was written (not live,
+   * not found, or more to do: the long way decides, and keeps a late result).
+   */
+  completeAlone(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: Task; run: Run } | undefined {
+    // all(), not get(): stepped to its end, so SQLite runs the WAL hook (auto-checkpoint) after the commit (TaskRepo.claimAlone).
+    const row = (this.completeAloneStmt!.all({
+      run: id, now, decided: decidedAt ?? null, summary: f.summary, artifacts: jsonColumn(f.artifacts), evidence: jsonColumn(f.evidence),
+      cost_usd: f.cost_usd, tokens_in: f.tokens_in, tokens_out: f.tokens_out, session_id: f.session_id, exit_code: f.exit_code,
+      turns: f.turns ?? null, by: f.finished_by ?? null,
+    }) as Raw[])[0];
+    if (!row) return undefined;
+    const at = PACKED_RUN_COLUMNS.length + 1;
+    const live = liveRunFromPacked(row);
+    const t = JSON.parse(row[at + 1] as string) as Raw;
+    t[TASK_STATUS] = 'done';
+    t[TASK_RESULT] = f.summary;
+    t[TASK_ERROR] = null;
+    t[TASK_CURRENT_RUN] = null;
+    t[TASK_FINISHED_AT] = now;
+    t[TASK_UPDATED_AT] = now;
+    return { task: taskFromArray(t), run: finishedRun(live, f, (row[at] ?? null) as number | null) };
   }
 
   /** Whether completeOpen exists (Postgres). */

@@ -175,6 +175,9 @@ export const PG_LATER: readonly string[] = [
   // 14: SQLite rebuilt its tasks table to write the status CHECK as a chain of comparisons (its IN over 8 values built a
   // temporary table on every status update). Postgres checks `IN (…)` as it is: nothing to change.
   'SELECT 1;',
+  // 15: SQLite's claim and completion triggers (one statement each); Postgres claims and completes through its own
+  // one-statement CTEs (TaskRepo.claimOpen, RunRepo.completeOpen): nothing to add.
+  'SELECT 1;',
 ];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
