@@ -7,7 +7,7 @@ import { StewardError } from '../../core/errors.js';
 import type { SqlDatabase, SqlStatement, SqlTransaction } from '../sql-database.js';
 import type { BatchStep, BridgeReply } from './bridge-protocol.js';
 import { translate, TranslateError, type Bind, type SchemaInfo, type Translated } from './dialect.js';
-import { advisoryKey, runLockClass, runLockSql } from './lock-keys.js';
+import { advisoryKey, runLockClass, runLockKey } from './lock-keys.js';
 import { newOrigin, notifyIfWroteSql, notifySql } from './notify.js';
 import { translatePgError } from './pg-errors.js';
 import { SyncBridge } from './sync-bridge.js';
@@ -209,8 +209,7 @@ export class PgDatabase implements SqlDatabase {
   sharedTransaction<T>(fn: () => T, runId?: number): T {
     if (this.depth > 0) return this.savepoint(fn) as T;
     const mode: Mode = this.lockMode === 'queue' ? 'immediate' : 'shared';
-    const extra = mode === 'shared' && runId !== undefined ? `; ${runLockSql(this.runLockClass, runId)}` : '';
-    return this.runTransaction(mode, fn, extra) as T;
+    return this.runTransaction(mode, fn, mode === 'shared' ? runId : undefined) as T;
   }
 
   noteWrite(): void {
@@ -313,7 +312,11 @@ export class PgDatabase implements SqlDatabase {
     const writes = this.wrote || this.pending.some((st) => st.later);
     // The NOTIFY and the COMMIT as steps of their own: in one simple-protocol text a failed NOTIFY (the transaction
     // aborted by the statement) would skip the COMMIT, and the server would keep the aborted transaction open.
-    if (this.announce) steps.push({ text: writes ? this.notifyAlways : this.notifyIfWrote });
+    // Named (prepared once per connection): the simple protocol planned the conditional one on every commit.
+    if (this.announce) {
+      const notify = writes ? this.notifyAlways : this.notifyIfWrote;
+      steps.push({ text: notify, values: [], name: this.nameOf(notify) });
+    }
     steps.push({ text: 'COMMIT' });
     const inTx = this.begun;
     this.pending = [];
@@ -329,6 +332,17 @@ export class PgDatabase implements SqlDatabase {
       throw this.failure(reply.error);
     }
     return guard ? { rows: [], rowCount: 1 } : { rows: reply.rows, rowCount: reply.rowCount };
+  }
+
+  /**
+   * The statement taking the queue's lock (exclusive, or shared plus run `runId`'s lock), as a named prepared statement:
+   * parsed and planned once per connection, where the simple protocol planned it on every transaction.
+   */
+  private lockStep(mode: 'immediate' | 'shared', runId: number | undefined): BatchStep {
+    const text = mode === 'immediate' ? `SELECT pg_advisory_xact_lock(${this.writeLockKey})`
+      : runId === undefined ? `SELECT pg_advisory_xact_lock_shared(${this.writeLockKey})`
+      : `SELECT pg_advisory_xact_lock_shared(${this.writeLockKey}), pg_advisory_xact_lock(${this.runLockClass}, CAST($1 AS integer))`;
+    return { text, values: runId === undefined ? [] : [runLockKey(runId)], name: this.nameOf(text) };
   }
 
   /** The server-side name of a statement text (prepared once per connection by `pg`). */
@@ -356,15 +370,14 @@ export class PgDatabase implements SqlDatabase {
     return tr;
   }
 
-  private runTransaction(mode: Mode, body: () => unknown, extraLocks = ''): unknown {
+  private runTransaction(mode: Mode, body: () => unknown, runId?: number): unknown {
     this.assertOpen();
     if (this.depth > 0) return this.savepoint(body);
     // The test knob 'unsafe-shared' takes every writer's lock shared (docs/SCALING.md: what the tests show it breaks).
     if (mode === 'immediate' && this.lockMode === 'unsafe-shared') mode = 'shared';
     // BEGIN (and the writers' lock) go with the transaction's first statement: one round trip fewer per transaction.
-    const lock = mode === 'immediate' ? `; SELECT pg_advisory_xact_lock(${this.writeLockKey})`
-      : mode === 'shared' ? `; SELECT pg_advisory_xact_lock_shared(${this.writeLockKey})${extraLocks}` : '';
-    this.pending = [{ text: `BEGIN${lock}` }];
+    this.pending = [{ text: 'BEGIN' }];
+    if (mode !== 'deferred') this.pending.push(this.lockStep(mode, runId));
     this.shared = mode === 'shared';
     this.begun = false;
     this.ended = false;
