@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { addTask, claimTask, completeRun, heartbeatRun } from '../src/ops/index.js';
 import { openStore, type Store, type StoreOptions } from '../src/store/open-store.js';
 import type { PgDatabase } from '../src/store/pg/pg-database.js';
 import { notifyChannel } from '../src/store/pg/notify.js';
@@ -112,7 +112,7 @@ test('a claim is 1 round trip and a completion 1; the run rows are those of the 
   }
 });
 
-test('a paused agent\'s claim on Postgres writes nothing and announces nothing; a claim announces itself', { skip, timeout: 240_000 }, async () => {
+test('a paused agent\'s claim on Postgres writes nothing and announces nothing; a claim and a heartbeat announce nothing either, a completion does', { skip, timeout: 240_000 }, async () => {
   const schema = freshSchema();
   const { store, db } = openPg(schema);
   const listener = new pg.Client({ connectionString: url });
@@ -131,12 +131,18 @@ test('a paused agent\'s claim on Postgres writes nothing and announces nothing; 
     assert.deepEqual(paused, { task: null, paused_until: t0 + 60_000 });
     assert.equal(db.prepare('SELECT count(*) FROM runs').pluck().get(), runsBefore);
     assert.equal(store.tasks.get(task.id)!.status, 'ready');
-    // Notifications come in commit order: once the claim after the pause is heard, one from the paused claim would be too.
+    // A claim and a heartbeat make no work anyone waits for: no NOTIFY (each would take the database's notify lock and
+    // wake every listener). Notifications come in commit order: once the completion is heard, one from the paused
+    // claim, the claim or the heartbeat would have been too.
     const claimed = claimTask(store, { agent: 'w2' }, ctx(t0 + 60_001));
-    assert.ok(claimed.task);
-    await until('the claim heard', () => heard.length >= 3);
-    assert.equal(heard.length, 3);
-    assert.deepEqual(new Set(heard), new Set([db.origin]));
+    assert.ok(claimed.task && 'run' in claimed);
+    assert.equal(store.tasks.get(task.id)!.status, 'running');
+    heartbeatRun(store, { run_id: claimed.run.id }, ctx(t0 + 60_002));
+    completeRun(store, { run_id: claimed.run.id, summary: 'ok' }, ctx(t0 + 60_003));
+    // A marker committed after them all: once it is heard, every notification before it has been.
+    await listener.query(`NOTIFY "${notifyChannel(schema)}", 'marker'`);
+    await until('the marker heard', () => heard.includes('marker'));
+    assert.deepEqual(heard, [db.origin, db.origin, db.origin, 'marker'], 'the add, the pause and the completion');
   } finally {
     await listener.end();
     store.close();

@@ -68,8 +68,9 @@ export function claimTask(
   // round trip). A live file lease needs the long way: in a transaction of its own (the first one wrote nothing).
   if (store.tasks.claimsInOne && isPlainClaim(q, limits)) {
     const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-    // Narrow: the queue's lock shared (docs/SCALING.md); the long way takes it exclusively.
-    const fast = store.txNarrow(() => claimInOne(store, q.agent, leaseMs, ctx, worker, true));
+    // Narrow: the queue's lock shared (docs/SCALING.md); the long way takes it exclusively. A claim makes no work
+    // anyone waits for: no NOTIFY (Store.unannounced).
+    const fast = store.unannounced(() => store.txNarrow(() => claimInOne(store, q.agent, leaseMs, ctx, worker, true)));
     if (fast) return fast;
     return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
   }
@@ -260,15 +261,16 @@ function leaseLost(run: Run, why: string, kept = true): StewardError {
 /** Extends the lease of a live run; LEASE_LOST when it expired, was superseded or finished (e.g. cancelled). */
 export function heartbeatRun(store: Store, input: unknown, ctx: OpContext): { run: Run; task: Task } {
   const q = parseHeartbeatInput(input);
-  // Narrow on Postgres: it writes its own run row only, under that run's lock (docs/SCALING.md).
-  return store.txNarrow(() => {
+  // Narrow on Postgres: it writes its own run row only, under that run's lock (docs/SCALING.md). It makes no work
+  // anyone waits for: no NOTIFY (Store.unannounced).
+  return store.unannounced(() => store.txNarrow(() => {
     const { run, task } = loadRun(store, q.run_id);
     const live = runLiveness(run, task, ctx.now);
     if (live !== 'live') throw leaseLost(run, live, false);
     const expires = ctx.now + (q.lease_seconds ? q.lease_seconds * 1000 : run.lease_ms);
     store.runs.extend(run.id, ctx.now, expires);
     return { run: { ...run, heartbeat_at: ctx.now, lease_expires_at: expires }, task: task! };
-  }, q.run_id);
+  }, q.run_id));
 }
 
 /**

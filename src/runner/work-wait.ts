@@ -60,7 +60,7 @@ export async function openWorkWaiter(store: Store, o: WaiterOptions): Promise<Wo
       log: o.log,
       onNotify: (why) => {
         if (why === 'listening') ready();
-        // Another run's heartbeat announces itself too, but moves nothing a claim could take.
+        // A commit that moves nothing a claim could take (a pause without effect, another `up`'s tick lock) is skipped.
         if (why === 'notify' && !moved()) return;
         pending = true;
         wake?.();

@@ -259,6 +259,23 @@ export class Store {
     }
   }
 
+  /**
+   * Runs `fn` with no NOTIFY on Postgres for its commits (the after-commit hook stays): for writes that make no work
+   * anyone waits for — a plain claim, a heartbeat. NOTIFY takes the database's notify lock at every commit (all
+   * notifying committers queue on it) and wakes every listener (`up`, idle `work --wait` workers), which then read the
+   * change mark; `up` reads it every second anyway (docs/SCALING.md, "Waking and ticking across machines").
+   */
+  unannounced<T>(fn: () => T): T {
+    const announce = this.db.announce;
+    if (announce === undefined || !announce) return fn();
+    this.db.announce = false;
+    try {
+      return fn();
+    } finally {
+      this.db.announce = announce;
+    }
+  }
+
   /** Runs a read outside a write transaction, translating driver errors. */
   read<T>(fn: () => T): T {
     try {
