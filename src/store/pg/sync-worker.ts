@@ -5,6 +5,7 @@
 import './worker-globals.js'; // before pg: see there
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { corked } from './corked.js';
 import { HEARTBEAT, SIGNAL, WRITE_COMMANDS, type BatchStep, type BridgeError, type BridgeReply, type BridgeRequest, type ConnectionSpec, type WorkerStart } from './bridge-protocol.js';
 
 const INT8 = 20;
@@ -160,7 +161,7 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
       const out = (await client.query(req.text)) as unknown as pg.QueryResult | pg.QueryResult[];
       return answer(req.id, out, changedRows(out));
     }
-    const r = await client.query(queryConfig(req) as pg.QueryArrayConfig);
+    const r = await corked(client, () => client.query(queryConfig(req) as pg.QueryArrayConfig));
     return answer(req.id, r, changedRows(r));
   } catch (err) {
     return { id: req.id, ok: false, error: toError(err, conn.broken !== null) };
@@ -197,7 +198,8 @@ function answer(id: number, out: Outcome, wrote: boolean): BridgeReply {
  * whether any step changed a row.
  */
 async function batch(id: number, conn: Connection, client: pg.Client, steps: BatchStep[], answerStep = steps.length - 1): Promise<BridgeReply> {
-  const sent = steps.map((s) => client.query(queryConfig(s) as pg.QueryArrayConfig) as unknown as Promise<Outcome>);
+  // Corked: the whole batch leaves in one write (the writes were ~35 % of this thread's busy time in a drain).
+  const sent = corked(client, () => steps.map((s) => client.query(queryConfig(s) as pg.QueryArrayConfig) as unknown as Promise<Outcome>));
   const settled = await Promise.allSettled(sent);
   let wrote = false;
   for (let i = 0; i < settled.length; i++) {
