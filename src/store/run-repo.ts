@@ -201,13 +201,15 @@ export class RunRepo {
     // task to done and aborts the statement unless exactly that task changed. RETURNING: the run's live columns in the
     // packed layout, its finish_after_event, and the task as it was (running: the caller sets what the completion
     // changed) as one JSON array.
-    const judgedLite = `CASE WHEN @decided IS NOT NULL AND @decided >= runs.started_at AND @decided <= @now THEN @decided ELSE @now END`;
+    // Positional parameters (completeAlone passes them in this order; the lease judged by leaseJudgedAt's rule with the
+    // decision time four times and now twice): better-sqlite3 binds a named one by a property read on the object passed.
+    const judgedLite = `CASE WHEN ? IS NOT NULL AND ? >= runs.started_at AND ? <= ? THEN ? ELSE ? END`;
     this.completeAloneStmt = !this.packed ? undefined : rows(`UPDATE runs SET status = 'finished', outcome = 'completed',
-          failure_kind = NULL, finished_at = @now, summary = @summary, error = NULL, artifacts_json = @artifacts,
-          evidence_json = @evidence, cost_usd = @cost_usd, tokens_in = @tokens_in, tokens_out = @tokens_out,
-          session_id = @session_id, exit_code = @exit_code, turns = @turns, finished_by = @by,
+          failure_kind = NULL, finished_at = ?, summary = ?, error = NULL, artifacts_json = ?,
+          evidence_json = ?, cost_usd = ?, tokens_in = ?, tokens_out = ?,
+          session_id = ?, exit_code = ?, turns = ?, finished_by = ?,
           finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id), claim_after_event = claim_after_event
-        WHERE id = @run AND status = 'running' AND lease_expires_at > ${judgedLite}
+        WHERE id = ? AND status = 'running' AND lease_expires_at > ${judgedLite}
           AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = runs.task_id AND t.status = 'running' AND t.current_run_id = runs.id
             AND t.review = 0 AND t.then_json = '[]')
           AND NOT EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = runs.task_id)
@@ -234,11 +236,9 @@ export class RunRepo {
    */
   completeAlone(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: Task; run: Run } | undefined {
     // all(), not get(): stepped to its end, so SQLite runs the WAL hook (auto-checkpoint) after the commit (TaskRepo.claimAlone).
-    const row = (this.completeAloneStmt!.all({
-      run: id, now, decided: decidedAt ?? null, summary: f.summary, artifacts: jsonColumn(f.artifacts), evidence: jsonColumn(f.evidence),
-      cost_usd: f.cost_usd, tokens_in: f.tokens_in, tokens_out: f.tokens_out, session_id: f.session_id, exit_code: f.exit_code,
-      turns: f.turns ?? null, by: f.finished_by ?? null,
-    }) as Raw[])[0];
+    const decided = decidedAt ?? null;
+    const row = (this.completeAloneStmt!.all(now, f.summary, jsonColumn(f.artifacts), jsonColumn(f.evidence), f.cost_usd, f.tokens_in,
+      f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id, decided, decided, decided, now, decided, now) as Raw[])[0];
     if (!row) return undefined;
     const at = PACKED_RUN_COLUMNS.length + 1;
     const live = liveRunFromPacked(row);

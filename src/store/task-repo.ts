@@ -201,12 +201,14 @@ export class TaskRepo {
     // caller decides the long way). RETURNING gives the new run's id and the task as it was picked (ready: the caller
     // sets what the claim changed), all TASK_COLUMNS as one JSON array: one value for JavaScript to receive instead of
     // 33 (better-sqlite3 on Node 20 builds each value through v8::Object::Set, ~1.1k instructions).
+    // Positional parameters (claimAlone passes them in this order): better-sqlite3 binds a named one by looking it up
+    // on the object passed, a property read per parameter.
     this.claimAloneStmt = pg ? undefined : rows(`INSERT INTO runs (${OPENED_RUN.join(', ')}, status, prev_run_id, claim_after_event, ready_at)
-        SELECT t.id, @run_agent, @lease_ms, @lease_expires_at, @now, @now, @host, @pid, @pgid, @proc_start, @claimed_by, 'running',
+        SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running',
           t.last_run_id, t.last_event_id, CASE WHEN t.ready_at IS NULL THEN NULL ELSE MAX(t.ready_at, t.run_after) END
         FROM tasks t
-        WHERE ${inState('ready')} AND t.run_after <= @now AND (t.agent = 'any' OR t.agent = @agent) AND t.requires_json = '[]'
-          AND COALESCE((SELECT a.paused_until FROM agents a WHERE a.name = @agent), 0) <= @now
+        WHERE ${inState('ready')} AND t.run_after <= ? AND (t.agent = 'any' OR t.agent = ?) AND t.requires_json = '[]'
+          AND COALESCE((SELECT a.paused_until FROM agents a WHERE a.name = ?), 0) <= ?
           AND NOT EXISTS (SELECT 1 FROM tasks l INDEXED BY tasks_with_paths WHERE l.has_paths = 1 AND l.status = 'running')
         ORDER BY t.priority, t.created_at, t.id
         LIMIT 1
@@ -332,18 +334,8 @@ export class TaskRepo {
     // all(), not get(): the statement must be stepped to its end. With get() better-sqlite3 resets it after the first
     // row; the autocommit then happens in the reset, where SQLite runs no WAL hook, so the WAL is never checkpointed
     // and grows without bound (measured: 18,516 frames after a 3,000-task drain, against ≤ 1,002 with all()).
-    const row = (this.claimAloneStmt!.all({
-      now,
-      agent,
-      run_agent: run.agent,
-      lease_ms: run.lease_ms,
-      lease_expires_at: run.lease_expires_at,
-      host: run.host,
-      pid: run.pid,
-      pgid: run.pgid,
-      proc_start: run.proc_start,
-      claimed_by: run.claimed_by,
-    }) as Raw[])[0];
+    const row = (this.claimAloneStmt!.all(run.agent, run.lease_ms, run.lease_expires_at, now, now, run.host, run.pid, run.pgid, run.proc_start,
+      run.claimed_by, now, agent, agent, now) as Raw[])[0];
     if (!row) return undefined;
     const runId = row[0] as number;
     // The task as the statement picked it (RETURNING sees it before the trigger): what the claim changed set here.
