@@ -100,7 +100,7 @@ export async function throughputSection(o: BenchOptions): Promise<Section> {
       ...o.peerProcs.map((p) =>
         `${count(p, 'process')}: of plainjob's rate, steward ${ratio(r('steward', p), r('plainjob', p))}, fetch-next ${ratio(r('steward-next', p), r('plainjob', p))}, ` +
         `batches ${ratio(r('steward-batch', p), r('plainjob', p))}; of liteque's, steward ${ratio(r('steward', p), r('liteque', p))}, batches ${ratio(r('steward-batch', p), r('liteque', p))}.`),
-      '"steward store calls" is a yardstick, not an API: the statements `claimTask` and `completeRun` run, in the same two transactions, ' +
+      '"steward store calls" is a yardstick, not an API: the statements `claimTask` and `completeRun` run (on SQLite one autocommitted statement each), ' +
         'called on the store directly (no validation, transition table or result objects); its gap to "steward" is the operations layer\'s JavaScript.',
       `"steward (batches of ${BATCH})" is the same workload through the batch API (\`claimTasks\` + \`completeRuns\` with \`next\`, pg-boss's batchSize): ` +
         'every task still gets its own run, lease, fencing token and audit record; the batch shares one transaction, so one commit per batch. ' +
