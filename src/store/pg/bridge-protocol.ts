@@ -65,7 +65,7 @@ export interface BridgeError {
 
 /** The answer to one request (id -1: the worker itself failed). */
 export type BridgeReply =
-  | { id: number; ok: true; rows: unknown[]; rowCount: number; command: string | null; fields: string[]; wrote?: boolean }
+  | { id: number; ok: true; rows: unknown[]; rowCount: number; command: string | null; wrote?: boolean }
   | { id: number; ok: false; error: BridgeError };
 
 /** Commands that change rows: a batch reply says whether any of its steps changed one (`wrote`). */

@@ -116,7 +116,7 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-const done = (id: number): BridgeReply => ({ id, ok: true, rows: [], rowCount: 0, command: null, fields: [] });
+const done = (id: number): BridgeReply => ({ id, ok: true, rows: [], rowCount: 0, command: null });
 
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
   if (req.op === 'connect') {
@@ -187,7 +187,7 @@ function changedRows(out: Outcome): boolean {
 /** The reply carrying the (last) result of `out`. */
 function answer(id: number, out: Outcome, wrote: boolean): BridgeReply {
   const last = Array.isArray(out) ? out[out.length - 1] : out;
-  const reply = finish(id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null, last?.fields);
+  const reply = finish(id, last?.rows ?? [], last?.rowCount ?? 0, last?.command ?? null);
   if (reply.ok) reply.wrote = wrote;
   return reply;
 }
@@ -210,11 +210,12 @@ async function batch(id: number, conn: Connection, client: pg.Client, steps: Bat
   return answer(id, (settled[answerStep] as PromiseFulfilledResult<Outcome>).value, wrote);
 }
 
-function finish(id: number, rows: unknown[], rowCount: number, command: string | null, fields: pg.FieldDef[] | undefined): BridgeReply {
+/** The reply (no field names: the caller reads rows as objects or in its own column order, so they were cloned for nobody). */
+function finish(id: number, rows: unknown[], rowCount: number, command: string | null): BridgeReply {
   if (unsafe !== null) {
     return { id, ok: false, error: { message: `integer ${unsafe} does not fit a JavaScript number (beyond 2^53)`, code: 'STEWARD_INT_RANGE' } };
   }
-  return { id, ok: true, rows, rowCount, command, fields: (fields ?? []).map((f) => f.name) };
+  return { id, ok: true, rows, rowCount, command };
 }
 
 function reply(answer: BridgeReply): void {
