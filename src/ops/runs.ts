@@ -10,7 +10,7 @@ import { parseClaimInput, parseCompleteInput, parseFailInput, parseHeartbeatInpu
 import type { ClaimInput, CompleteArgs } from '../core/schemas.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
-import type { NewRun, RunFinish, RunWithTask } from '../store/run-repo.js';
+import { finishedRun, type NewRun, type RunFinish, type RunWithTask } from '../store/run-repo.js';
 import { queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, transition } from './transition.js';
@@ -64,21 +64,16 @@ export function claimTask(
   limits: ClaimLimits = {},
 ): ClaimResult {
   const q = parseClaimInput(input);
-  // Postgres: the common claim is its transaction's only statement, sent with BEGIN, the lock and the COMMIT (one
-  // round trip). A live file lease needs the long way: in a transaction of its own (the first one wrote nothing).
-  if (store.tasks.claimsInOne && isPlainClaim(q, limits)) {
+  // The common claim is one statement. Postgres: its transaction's only statement, sent with BEGIN, the lock and the
+  // COMMIT (one round trip); narrow: the queue's lock shared (docs/SCALING.md), and no NOTIFY — a claim makes no work
+  // anyone waits for (Store.unannounced). SQLite: one autocommitted statement. When it takes nothing (nothing
+  // claimable, the agent paused, a file lease to work out) it wrote nothing, and the long way decides in a transaction
+  // of its own, under the exclusive lock.
+  if ((store.tasks.claimsInOne || store.tasks.claimsAlone) && isPlainClaim(q, limits)) {
     const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-    // Narrow: the queue's lock shared (docs/SCALING.md); the long way takes it exclusively. A claim makes no work
-    // anyone waits for: no NOTIFY (Store.unannounced).
-    const fast = store.unannounced(() => store.txNarrow(() => claimInOne(store, q.agent, leaseMs, ctx, worker, true)));
-    if (fast) return fast;
-    return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
-  }
-  // SQLite: the common claim is one autocommitted statement; when it takes nothing (nothing claimable, the agent
-  // paused, a file lease to work out) it wrote nothing, and the long way decides in a transaction of its own.
-  if (store.tasks.claimsAlone && isPlainClaim(q, limits)) {
-    const leaseMs = (q.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-    const fast = store.autocommit(() => claimAlone(store, q.agent, leaseMs, ctx, worker));
+    const fast = store.tasks.claimsInOne
+      ? store.unannounced(() => store.txNarrow(() => claimInOne(store, q.agent, leaseMs, ctx, worker, true)))
+      : store.autocommit(() => claimAlone(store, q.agent, leaseMs, ctx, worker));
     if (fast) return fast;
     return store.tx(() => claimLong(store, q, leaseMs, ctx, worker, limits));
   }
@@ -449,7 +444,7 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext, whol
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now, last),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx, facts.hasDependents) : [];
-    return { task: done, run: { ...run, ...finished, finish_after_event: facts.lastEventId, status: 'finished' as const }, spawned };
+    return { task: done, run: finishedRun(run, finished, facts.lastEventId), spawned };
   });
 }
 

@@ -266,13 +266,12 @@ export class Store {
    * change mark; `up` reads it every second anyway (docs/SCALING.md, "Waking and ticking across machines").
    */
   unannounced<T>(fn: () => T): T {
-    const announce = this.db.announce;
-    if (announce === undefined || !announce) return fn();
+    if (!this.db.announce) return fn();
     this.db.announce = false;
     try {
       return fn();
     } finally {
-      this.db.announce = announce;
+      this.db.announce = true;
     }
   }
 

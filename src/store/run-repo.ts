@@ -47,7 +47,7 @@ const TASK_FINISHED_AT = TASK_COLUMNS.indexOf('finished_at');
 const TASK_UPDATED_AT = TASK_COLUMNS.indexOf('updated_at');
 
 /** A live run (its finish fields null) as `f` finished it, every field written out (no spread: see runs.ts runningRun). */
-function finishedRun(r: Run, f: RunFinish, finishAfterEvent: number | null): Run {
+export function finishedRun(r: Run, f: RunFinish, finishAfterEvent: number | null): Run {
   return {
     id: r.id,
     task_id: r.task_id,

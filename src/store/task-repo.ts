@@ -18,8 +18,8 @@ const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id
  * locked and rows other transactions hold are passed over (`FOR UPDATE … SKIP LOCKED`, as pg-boss and graphile-worker
  * claim); the queue's write lock already serialises claims, so this is the second fence, not the first.
  */
-function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)", extra = '', columns = T): string {
-  return `SELECT ${columns}${extra} FROM tasks t
+function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
+  return `SELECT ${T} FROM tasks t
     WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
     ORDER BY t.priority, t.created_at, t.id
     LIMIT 1${pg ? ' FOR UPDATE OF t SKIP LOCKED' : ''}`;

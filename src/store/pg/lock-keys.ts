@@ -19,14 +19,8 @@ export function runLockClass(schema: string): number {
   return nodeCrypto().createHash('sha256').update(`steward:run:${schema}`).digest().readInt32BE(0);
 }
 
-/** Run `runId`'s second key (the id wrapped to int4), as runLockSql writes it and as a bound value. */
+/** Run `runId`'s second key of pg_advisory_xact_lock(int4, int4): the id wrapped to int4 (bound as a value). */
 export function runLockKey(runId: number): number {
   if (!Number.isSafeInteger(runId)) throw new RangeError(`run id ${runId} is not an integer`);
   return Number(BigInt.asIntN(32, BigInt(runId)));
-}
-
-/** The statement taking run `runId`'s lock of the queue whose run class is `runClass` (held to the transaction's end). */
-export function runLockSql(runClass: number, runId: number): string {
-  if (!Number.isSafeInteger(runId)) throw new RangeError(`run id ${runId} is not an integer`);
-  return `SELECT pg_advisory_xact_lock(${runClass}, ${Number(BigInt.asIntN(32, BigInt(runId)))})`;
 }
