@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,15 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_KINDS, getAdapter } from '../src/core/adapters/index.js';
 import { FAKE_CLI_PATH, loadCases, readSample, runOutputOf } from './helpers/fixtures.js';
+import { capped, exited, killChildren, syncCapped, tracked } from './helpers/processes.js';
 import { hostilePrompt } from './helpers/prompts.js';
+
+afterEach(killChildren);
 
 const cases = loadCases();
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'steward-fake-'));
 
-function runFake(env: Record<string, string>, args: string[] = [], timeout = 10_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [FAKE_CLI_PATH, ...args], {
-    env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout, killSignal: 'SIGKILL',
+/** The fake CLI run to its end; with `timeout` (ms) killed then (a hang on purpose), else capped (syncCapped). */
+function runFake(env: Record<string, string>, args: string[] = [], timeout?: number): SpawnSyncReturns<string> {
+  const run = (cap: { timeout: number; killSignal: 'SIGKILL' }) => spawnSync(process.execPath, [FAKE_CLI_PATH, ...args], {
+    env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...cap,
   });
+  return timeout === undefined ? syncCapped(`the fake CLI with ${JSON.stringify(env)}`, run) : run({ timeout, killSignal: 'SIGKILL' });
 }
 
 const EXPECTED_KIND: Record<string, string | undefined> = {
@@ -44,10 +49,10 @@ for (const cli of CLI_KINDS) {
       : { cli, bin: FAKE_CLI_PATH, model: 'm-1' };
     const inv = getAdapter(cli).build(profile, { prompt, taskId: 5, workdir: dir, promptFile: join(dir, 'prompt.md') });
     if (inv.promptFile) writeFileSync(inv.promptFile, prompt);
-    const r = spawnSync(inv.file, inv.args, {
-      env: { ...process.env, FAKE_CLI: cli, FAKE_MODE: 'echo', FAKE_ECHO_FILE: echo }, encoding: 'utf8',
+    const r = syncCapped(`the fake ${cli} in echo mode`, (cap) => spawnSync(inv.file, inv.args, {
+      env: { ...process.env, FAKE_CLI: cli, FAKE_MODE: 'echo', FAKE_ECHO_FILE: echo }, encoding: 'utf8', ...cap,
       ...(inv.stdin !== undefined ? { input: inv.stdin } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
-    });
+    }));
     assert.equal(r.status, 0, r.stderr);
     const argv = JSON.parse(readFileSync(echo, 'utf8')) as string[];
     assert.deepEqual(argv, inv.args);
@@ -61,8 +66,8 @@ for (const cli of CLI_KINDS) {
 
 test('fake: writes its pid to FAKE_PID_FILE', async () => {
   const pidFile = join(tmp(), 'pid');
-  const child = spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_PID_FILE: pidFile }, stdio: 'ignore' });
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  const child = tracked(spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_PID_FILE: pidFile }, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const [code] = await exited(child, 'the fake CLI (claude, ok) to exit');
   assert.equal(code, 0);
   assert.equal(readFileSync(pidFile, 'utf8'), `${child.pid}\n`);
 });
@@ -161,13 +166,14 @@ test('fake: unknown FAKE_CLI or FAKE_MODE exits 2 with a message', () => {
 });
 
 test('fake codex: waits for stdin EOF like codex exec, so an open stdin pipe hangs it', async () => {
-  const child = spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = tracked(spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex' }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const closed = new Promise((resolve) => child.on('close', resolve));
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(stdout, '');
   child.stdin.end();
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const code = await capped(closed, 'the fake codex to close its output after stdin EOF', child);
   assert.equal(code, 0);
   assert.equal(stdout, readSample('codex-exec.jsonl'));
 });

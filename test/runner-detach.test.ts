@@ -12,7 +12,7 @@ import { makeDispatch } from '../src/runner/tick-hooks.js';
 import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { isAlive, waitFor, waitGone } from './helpers/processes.js';
+import { CHILD_CAP_MS, exited, isAlive, killChildren, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { configOf, depsOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
@@ -26,67 +26,47 @@ interface Waiter {
   child: ChildProcess;
   out: () => string;
   err: () => string;
-  /** [code, signal] once it exits; rejects, saying what the run is, if it still runs WAITER_CAP_MS after the first wait. */
+  /** [code, signal] once it exits; rejects, saying what the run is, if it still runs CHILD_CAP_MS after the first wait. */
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-/**
- * How long a waiter may take to exit once a test waits for it: a safety net against a hang (a waiter that waits for a
- * run nothing will end — in the 2026-12-05 Postgres pass one held the whole suite for 12+ minutes), not a speed limit.
- */
-const WAITER_CAP_MS = 180_000;
-
-/** The waiters and sandboxes of the running test: afterEach kills a waiter left running and lets each gated CLI end. */
-const started: Array<{ waiter: Waiter; root: string }> = [];
+/** The sandboxes of the running test: afterEach lets each gated CLI end, then kills what the file started (killChildren). */
+const roots: string[] = [];
 
 afterEach(() => {
-  for (const { waiter, root } of started.splice(0)) {
-    writeFileSync(join(root, 'GO'), '');
-    if (waiter.child.exitCode === null && waiter.child.signalCode === null) {
-      try {
-        process.kill(-waiter.child.pid!, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
+  for (const root of roots.splice(0)) writeFileSync(join(root, 'GO'), '');
+  killChildren();
 });
 
 /** `steward work --run N` as OpenClaw's exec starts it: a shell command in its own process group. */
 function startWaiter(sb: Sandbox, runId: number, env: NodeJS.ProcessEnv = {}): Waiter {
-  const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--dir', sb.root], {
+  const child = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--dir', sb.root], {
     stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STEWARD_DIR: '', STEWARD_POLL_MS: '100', ...env },
-  });
+  }));
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+  /** What the run is when the cap fires (a waiter that waits for a run nothing will end once held the suite 12+ minutes). */
+  const what = () => {
+    let state: string;
+    try {
+      const run = runOf(sb, runId);
+      state = `${run.status}${run.outcome ? ` (${run.outcome})` : ''}, process ${run.pid ?? 'none'} recorded`;
+    } catch (e) {
+      state = `unreadable (${(e as Error).message})`;
+    }
+    return `steward work --run ${runId} (pid ${child.pid}) to exit; run ${runId} is ${state}`;
+  };
   let capped: Promise<[number | null, NodeJS.Signals | null]> | undefined;
   const waiter: Waiter = {
     child, out: () => out, err: () => err,
     // The cap counts from the first wait for it, not from the start.
     get exited() {
-      return (capped ??= new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          let state: string;
-          try {
-            const run = runOf(sb, runId);
-            state = `${run.status}${run.outcome ? ` (${run.outcome})` : ''}, process ${run.pid ?? 'none'} recorded`;
-          } catch (e) {
-            state = `unreadable (${(e as Error).message})`;
-          }
-          reject(new Error(`steward work --run ${runId} (pid ${child.pid}) did not exit within ${WAITER_CAP_MS / 1000} s of the wait for it; `
-            + `run ${runId} is ${state}; its stderr: ${err || '(none)'}`));
-        }, WAITER_CAP_MS);
-        void exit.then((r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
-      }));
+      return (capped ??= exited(child, what));
     },
   };
-  started.push({ waiter, root: sb.root });
+  roots.push(sb.root);
   return waiter;
 }
 
@@ -168,12 +148,12 @@ describe('steward work --run N waits on a detached babysitter', () => {
     addTask(sb.store, { title: 'x' }, now());
     const report = dispatchLocal({ store: sb.store, ctx: now('tick'), workspace: sb.ws, config, handOff: true });
     const runId = report.handoff[0]!.run;
-    const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', sb.root], { stdio: 'ignore' });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const child = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', sb.root], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    const [code] = await exited(child, `steward work --run ${runId} --here`);
     assert.equal(code, 0);
     assert.equal(runOf(sb, runId).pid, child.pid, 'the run was babysat by that very process');
-    const usage = spawn(process.execPath, [CLI, 'work', '--agent', 'coder', '--here', '--dir', sb.root], { stdio: 'ignore' });
-    assert.equal(await new Promise<number | null>((resolve) => usage.on('exit', resolve)), 2);
+    const usage = tracked(spawn(process.execPath, [CLI, 'work', '--agent', 'coder', '--here', '--dir', sb.root], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    assert.equal((await exited(usage, 'steward work --agent coder --here (a usage error)'))[0], 2);
   });
 });
 
@@ -297,7 +277,8 @@ describe('a run is babysat at most once', () => {
     const h = handOff(sb);
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     sb.store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(dead, h.run);
-    const here = spawnSync(process.execPath, [CLI, 'work', '--run', String(h.run), '--here', '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    const here = syncCapped(`steward work --run ${h.run} --here`, (cap) =>
+      spawnSync(process.execPath, [CLI, 'work', '--run', String(h.run), '--here', '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' }, ...cap }));
     assert.equal(here.status, 4, here.stderr);
     assert.match(here.stderr, new RegExp(`error CONFLICT: run ${h.run} already has its babysitter \\(pid ${dead} `));
     const waiter = startWaiter(sb, h.run);
@@ -369,7 +350,7 @@ interface DispatchItem {
 
 /** `steward tick --json` in the sandbox (a real process): its digest. */
 function tickCli(sb: Sandbox): { quiet: boolean; dispatch?: DispatchItem[]; acted?: Record<string, number>; failures?: Array<{ id: number; kind: string }> } {
-  const r = cli(['tick', '--json', '--dir', sb.root], { cwd: sb.root, timeoutMs: WAITER_CAP_MS });
+  const r = cli(['tick', '--json', '--dir', sb.root], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
   assert.equal(r.code, 0, r.stderr);
   return r.json as ReturnType<typeof tickCli>;
 }

@@ -1,4 +1,5 @@
 // Small helpers for tests that start and kill real processes.
+import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -41,4 +42,115 @@ export function pidsIn(file: string, count: number): number[] | undefined {
   }
   const pids = text.split('\n').filter(Boolean).map(Number);
   return pids.length >= count ? pids : undefined;
+}
+
+/**
+ * How long a test waits on a child process (its exit, a line it prints) before it fails. A safety net so one hang fails
+ * one test instead of holding the whole suite (a waiter once held the Postgres pass for 12+ minutes), never a speed limit.
+ */
+export const CHILD_CAP_MS = 180_000;
+
+const TAIL_CHARS = 2_000;
+const tails = new WeakMap<ChildProcess, { text: string }>();
+const startedChildren = new Set<ChildProcess>();
+
+/**
+ * Registers a child the test started: `killChildren` (the file's afterEach) kills it and its process group, and a
+ * `capped` wait that fails quotes the tail of its stderr (when piped). Call it right after spawn; returns the child.
+ */
+export function tracked<C extends ChildProcess>(child: C): C {
+  if (startedChildren.has(child)) return child;
+  startedChildren.add(child);
+  const tail = { text: '' };
+  tails.set(child, tail);
+  child.stderr?.on('data', (d: Buffer | string) => (tail.text = (tail.text + String(d)).slice(-TAIL_CHARS)));
+  return child;
+}
+
+/**
+ * SIGKILLs `child`'s process group (it leads one when spawned detached), else the child alone. Once the child has
+ * exited its pid may belong to someone else: then only a group left behind by it (pgid = its pid, no process with
+ * that pid) is killed.
+ */
+function killChild(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const running = child.exitCode === null && child.signalCode === null;
+  if (!running && isAlive(pid)) return; // reaped and the pid reused: not ours
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return;
+  } catch {
+    // not a group leader, or the group is gone
+  }
+  if (running) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** Kills every child `tracked` since the last call, with its process group: `afterEach(killChildren)` in a file that spawns. */
+export function killChildren(): void {
+  for (const child of [...startedChildren]) {
+    startedChildren.delete(child);
+    killChild(child);
+  }
+}
+
+/** The failure of a capped wait: what it waited for, the cap, and what became of the child (`after`). */
+export function capMessage(what: string, ms: number, after?: string): string {
+  return `${what}: still waiting after ${ms / 1000} s (a safety cap against a hang)${after ? `; ${after}` : ''}`;
+}
+
+/** "ends:" and the last TAIL_CHARS of a child's stderr, or "is empty". */
+export function describeTail(stderr: string): string {
+  return stderr ? `ends:\n${stderr.slice(-TAIL_CHARS)}` : 'is empty';
+}
+
+/**
+ * `promise`, or a rejection once `ms` pass first: the error names what the test waited for (`what`, computed at the
+ * time if a function) and, given the child, its pid and stderr tail; that child and its group are then killed. The cap
+ * is a safety net against a hang (CHILD_CAP_MS), never what a test checks.
+ */
+export async function capped<T>(promise: Promise<T>, what: string | (() => string), child?: ChildProcess, ms = CHILD_CAP_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const tail = child && tails.get(child);
+      const message = capMessage(typeof what === 'function' ? what() : what, ms, child
+        ? `pid ${child.pid} and its process group killed; its stderr ${tail ? describeTail(tail.text) : 'was not captured (call tracked(child) after spawn)'}`
+        : undefined);
+      if (child) killChild(child);
+      reject(new Error(message));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, cap]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** [code, signal] once `child` exits (at once if it already has), capped: the failure names `what` and quotes its stderr. */
+export function exited(child: ChildProcess, what: string | (() => string), ms = CHILD_CAP_MS): Promise<[number | null, NodeJS.Signals | null]> {
+  tracked(child);
+  const exit = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve<[number | null, NodeJS.Signals | null]>([child.exitCode, child.signalCode])
+    : new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+  return capped(exit, what, child, ms);
+}
+
+/**
+ * A spawnSync capped the same way: `run` gets the options that SIGKILL the child after `ms`; if that happened, this
+ * throws, naming `what` and quoting its stderr (a sync wait blocks the event loop: no test timeout could end it).
+ */
+export function syncCapped<R extends SpawnSyncReturns<string | Buffer>>(what: string, run: (cap: { timeout: number; killSignal: 'SIGKILL' }) => R, ms = CHILD_CAP_MS): R {
+  const r = run({ timeout: ms, killSignal: 'SIGKILL' });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new Error(capMessage(what, ms, `pid ${r.pid} killed; its stderr ${describeTail(String(r.stderr ?? ''))}`));
+  }
+  return r;
 }
