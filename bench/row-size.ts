@@ -45,6 +45,8 @@ function stewardDrain(dir: string, n: number, goal: string, summary: string): Dr
         const out = claimTask(store, { agent: 'w' }, { now: Date.now(), actor: 'w' });
         if (!out.task) break;
         claimed.push(out.task.id);
+        // A fault for the script's own test (test/bench-row-size.test.ts): one task reported as handed out twice.
+        if (process.env.STEWARD_BENCH_FAULT === 'claim-twice' && claimed.length === 1) claimed.push(out.task.id);
         completeRun(store, { run_id: out.run.id, summary }, { now: Date.now(), actor: 'w' });
       }
     });
