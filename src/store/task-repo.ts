@@ -20,10 +20,18 @@ const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id
  */
 function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
   return `SELECT ${T} FROM tasks t
-    WHERE ${inState('ready')} AND t.run_after <= @now AND ${agents} ${filters}
-    ORDER BY t.priority, t.created_at, t.id
+    WHERE ${dueAndReady('@now')} AND ${agents} ${filters}
+    ${CLAIM_ORDER}
     LIMIT 1${pg ? ' FOR UPDATE OF t SKIP LOCKED' : ''}`;
 }
+
+/** Tasks `t` a claim may take at `now` (a placeholder in the statement's style): ready, and due. */
+function dueAndReady(now: string): string {
+  return `${inState('ready')} AND t.run_after <= ${now}`;
+}
+
+/** The order claims take tasks in (every claim statement: the tasks_live index serves it). */
+const CLAIM_ORDER = 'ORDER BY t.priority, t.created_at, t.id';
 
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
 export interface TaskPageQuery {
@@ -207,10 +215,10 @@ export class TaskRepo {
         SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running',
           t.last_run_id, t.last_event_id, CASE WHEN t.ready_at IS NULL THEN NULL ELSE MAX(t.ready_at, t.run_after) END
         FROM tasks t
-        WHERE ${inState('ready')} AND t.run_after <= ? AND (t.agent = 'any' OR t.agent = ?) AND t.requires_json = '[]'
+        WHERE ${dueAndReady('?')} AND (t.agent = 'any' OR t.agent = ?) AND t.requires_json = '[]'
           AND COALESCE((SELECT a.paused_until FROM agents a WHERE a.name = ?), 0) <= ?
           AND NOT EXISTS (SELECT 1 FROM tasks l INDEXED BY tasks_with_paths WHERE l.has_paths = 1 AND l.status = 'running')
-        ORDER BY t.priority, t.created_at, t.id
+        ${CLAIM_ORDER}
         LIMIT 1
         RETURNING id, (SELECT json_array(${selectList(TASK_COLUMNS, 'x')}) FROM tasks x WHERE x.id = task_id)`);
   }
