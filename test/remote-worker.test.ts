@@ -138,7 +138,27 @@ test('a remote worker whose link drops mid-run, and whose outcome answers are lo
   assert.equal(await up.exited, 0, up.err());
 });
 
-test('a remote worker with --wait stays when nothing is claimable, claims a task added later, and a stop signal while idle ends it with exit 0', { timeout: 600_000 }, async () => {
+/** The server's /metrics as name{labels} → value (a kept-alive connection closed just then: ask again). */
+async function metrics(server: string): Promise<Record<string, number>> {
+  const text = await until('/metrics', async () => {
+    try {
+      return await (await fetch(`${server}/metrics`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } })).text();
+    } catch {
+      return undefined;
+    }
+  });
+  return Object.fromEntries(text.split('\n').filter((l) => /^steward_\S+ /.test(l)).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+}
+const claimsWaiting = async (server: string): Promise<number> => (await metrics(server)).steward_remote_claims_waiting ?? -1;
+const waitsEnded = async (server: string, end: string): Promise<number> => (await metrics(server))[`steward_remote_claim_waits_total{end="${end}"}`] ?? -1;
+
+/** The log lines of an idle remote worker saying it waits (one each time it goes idle), failing if it exited. */
+const idleLines = (worker: ReturnType<typeof start>): number => {
+  if (worker.child.exitCode !== null) throw new Error(`the worker exited ${worker.child.exitCode}: ${worker.err()}${worker.out()}`);
+  return worker.err().split('\n').filter((l) => l.includes('waiting for work (the server holds each ask until a task is claimed for it, at most 60 s)')).length;
+};
+
+test('a remote worker with --wait parks its ask on the server, runs a task added later at once (not at its next poll), and a stop signal while parked ends it with exit 0', { timeout: 600_000 }, async () => {
   const remote = tempDir('steward-remote-worker-');
   const gate = join(tempDir(), 'gate');
   writeFileSync(gate, 'open'); // the gated CLI runs straight through
@@ -154,24 +174,61 @@ test('a remote worker with --wait stays when nothing is claimable, claims a task
   const badPoll = cli(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '0', '--json'], { cwd: remote, env: { STEWARD_TOKEN: WORKER_TOKEN } });
   assert.equal(JSON.parse(badPoll.stderr).error.code, 'VALIDATION');
 
-  const worker = start(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '1', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
-  const waiting = (): number => {
-    if (worker.child.exitCode !== null) throw new Error(`the worker exited ${worker.child.exitCode}: ${worker.err()}${worker.out()}`);
-    return worker.err().split('\n').filter((l) => l.includes('waiting for work (polling the server every 1 s)')).length;
-  };
-  await until('the remote worker idle', () => waiting() >= 1);
+  // --poll-seconds 600: the worker asks again after 600 s at the most (each ask held 60 s on the server); the task below
+  // runs because the server's parked claim woke on its commit, which the metrics tell from a deadline.
+  const worker = start(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '600', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
+  await until('the remote worker idle', () => idleLines(worker) >= 1);
   assert.match(worker.err(), /nothing to claim for agent remote; waiting for work/);
+  await until('its ask parked on the server', async () => (idleLines(worker), (await claimsWaiting(server)) === 1));
 
   const id = run('add', 'work for the idle remote worker', '--agent', 'remote', '--json').json.task.id as number;
   await until(`task #${id} done`, () => run('show', String(id), '--json').json.task.status === 'done');
   landedOnce(run, id);
-  await until('the remote worker idle again', () => waiting() >= 2);
+  assert.equal(await waitsEnded(server, 'deadline'), 0, 'the parked ask ended by the change, not by its deadline');
+  assert.ok((await waitsEnded(server, 'changed')) >= 1);
+  await until('the remote worker idle again', () => idleLines(worker) >= 2);
+  await until('its ask parked again', async () => (idleLines(worker), (await claimsWaiting(server)) === 1));
 
   worker.child.kill('SIGTERM');
   assert.equal(await worker.exited, 0, worker.err());
   const out = JSON.parse(worker.out());
   assert.equal(out.stopped, 'stopped');
   assert.deepEqual(out.runs.map((r: { task_id: number; status: string }) => `${r.task_id}:${r.status}`), [`${id}:completed`]);
+  // The server saw the worker go: nothing parked, its wait ended as `gone`, and nothing was claimed for it.
+  await until('the parked ask gone from the server', async () => (await claimsWaiting(server)) === 0 && (await waitsEnded(server, 'gone')) === 1);
+  const later = run('add', 'nobody waits for this one', '--agent', 'remote', '--json').json.task.id as number;
+  assert.equal(run('show', String(later), '--json').json.task.status, 'ready');
+  assert.deepEqual(run('show', String(later), '--json').json.runs, []);
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.err());
+});
+
+test('two remote workers parked on one server and one task added: one run, and both go on waiting', { timeout: 600_000 }, async () => {
+  const gate = join(tempDir(), 'gate');
+  writeFileSync(gate, 'open');
+  const { ws, run } = serverWorkspace(gate);
+  const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
+  const upFile = join(ws, '.steward/up.json');
+  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const server = `http://127.0.0.1:${info.port}`;
+  const workers = [1, 2].map(() => start(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '600', '--json'], tempDir('steward-remote-worker-'), { STEWARD_TOKEN: WORKER_TOKEN }));
+  await until('both asks parked on the server', async () => (workers.forEach(idleLines), (await claimsWaiting(server)) === 2));
+
+  const id = run('add', 'one task for two idle workers', '--agent', 'remote', '--json').json.task.id as number;
+  await until(`task #${id} done`, () => run('show', String(id), '--json').json.task.status === 'done');
+  landedOnce(run, id);
+  await until('both asks parked again', async () => (workers.forEach(idleLines), (await claimsWaiting(server)) === 2));
+  assert.equal(await waitsEnded(server, 'deadline'), 0);
+
+  for (const w of workers) w.child.kill('SIGTERM');
+  const runs: string[] = [];
+  for (const w of workers) {
+    assert.equal(await w.exited, 0, w.err());
+    const out = JSON.parse(w.out());
+    assert.equal(out.stopped, 'stopped');
+    runs.push(...out.runs.map((r: { task_id: number; status: string }) => `${r.task_id}:${r.status}`));
+  }
+  assert.deepEqual(runs, [`${id}:completed`], 'exactly one of the two ran it');
   up.child.kill('SIGTERM');
   assert.equal(await up.exited, 0, up.err());
 });

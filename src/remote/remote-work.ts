@@ -18,7 +18,7 @@ import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
 import { describeCommand, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
 import { runVerify, type VerifyReport } from '../runner/verify.js';
-import { LOG_CHUNK_BYTES } from './worker-api.js';
+import { LOG_CHUNK_BYTES, MAX_CLAIM_WAIT_SECONDS } from './worker-api.js';
 import type { RefusedForRemote, RemoteClaim, WorkerClient } from './worker-client.js';
 
 /** The remote babysitter's I/O and knobs. */
@@ -37,8 +37,10 @@ export interface RemoteWorkOptions {
   /** Stop after one task. */
   once?: boolean;
   /**
-   * `--wait`: when nothing is claimable, ask the server again every this many ms (or when a pause ends, if sooner)
-   * instead of stopping. Unset: stop.
+   * `--wait`: when nothing is claimable, wait for work instead of stopping: each ask is a long poll the server holds
+   * up to this many ms (at most MAX_CLAIM_WAIT_SECONDS) and answers as soon as a task is claimed for this worker, so
+   * this is the longest the worker goes without asking again. A server without the long poll is asked every this
+   * many ms (or when a pause ends, if sooner). Unset: stop.
    */
   waitPollMs?: number;
   graceMs?: number;
@@ -358,17 +360,28 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
   const host = hostname();
   let wait = retry.min;
   let idle = false;
+  /** The server holds idle claims (the long poll); false once a server without it refused `wait_seconds`. */
+  let longPoll = true;
   for (;;) {
     const outbox = await deliverOutbox(o);
     delivered.push(...outbox.delivered);
     if (!outbox.done || o.signal?.aborted) return { results, delivered, stopped: idle && outbox.done ? 'stopped' : 'signal' };
     if (o.once && results.length) return { results, delivered, stopped: 'once' };
+    // An idle worker's ask is a long poll: the server answers when a task is claimed for it, or after waitSeconds.
+    const waitSeconds = idle && longPoll && o.waitPollMs !== undefined ? Math.max(1, Math.min(MAX_CLAIM_WAIT_SECONDS, Math.floor(o.waitPollMs / 1000))) : 0;
     let claim: Awaited<ReturnType<WorkerClient['claim']>>;
     try {
-      claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir);
+      claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir, waitSeconds ? { waitSeconds, ...(o.signal ? { signal: o.signal } : {}) } : {});
       wait = retry.min;
     } catch (err) {
+      // A stop signal while the long poll waited: the request is aborted, and the server claims nothing for it.
+      if (waitSeconds && o.signal?.aborted) return { results, delivered, stopped: 'stopped' };
       const e = toStewardError(err);
+      if (waitSeconds && e.code === 'VALIDATION' && /wait_seconds/.test(`${e.message} ${JSON.stringify(e.details)}`)) {
+        longPoll = false;
+        say(`steward work: the server does not hold idle claims (an older steward); polling it every ${o.waitPollMs! / 1000} s instead`);
+        continue;
+      }
       if (!unreachable(e)) throw e;
       say(`server unreachable (${e.message}); trying again in ${wait} ms`);
       if (!(await sleep(wait, o.signal))) return { results, delivered, stopped: 'signal' };
@@ -387,9 +400,13 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
       if (!idle) {
         const why = claim.paused_until ? `agent ${o.agent} is paused until ${new Date(claim.paused_until).toISOString()}`
           : claim.held ? `nothing claimed now: ${claim.held.reason}` : `nothing to claim for agent ${o.agent}`;
-        say(`steward work: ${why}; waiting for work (polling the server every ${o.waitPollMs / 1000} s)`);
+        const how = longPoll ? `the server holds each ask until a task is claimed for it, at most ${Math.min(MAX_CLAIM_WAIT_SECONDS, o.waitPollMs / 1000)} s`
+          : `polling the server every ${o.waitPollMs / 1000} s`;
+        say(`steward work: ${why}; waiting for work (${how})`);
       }
       idle = true;
+      // The next ask is a long poll: it waits on the server, not here.
+      if (longPoll) continue;
       // A pause ends at the server's time; the worker's clock may differ a little, and the next poll corrects it.
       const ms = claim.paused_until ? Math.max(0, Math.min(o.waitPollMs, claim.paused_until - Date.now())) : o.waitPollMs;
       if (!(await sleep(ms, o.signal))) return { results, delivered, stopped: 'stopped', ...refused };

@@ -17,6 +17,7 @@ import { repoRoot } from '../git/git.js';
 import { applyOutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { buildPrompt } from '../runner/prompt.js';
+import { createParkingLot, type ParkEnd, type ParkingLot } from './claim-wait.js';
 import { runLogPath } from '../runner/run-log.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -30,6 +31,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export const LOG_CHUNK_BYTES = 512 * 1024;
 /** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
 export const REMOTE_HOST_PREFIX = 'remote:';
+/** The longest a claim may wait for work (`wait_seconds`, the long poll). */
+export const MAX_CLAIM_WAIT_SECONDS = 60;
+/** Claims waiting at once by default (each holds a connection: half of the default connection cap, 64). */
+export const DEFAULT_MAX_PARKED = 32;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION: 400, USAGE: 400, PARSE_ERROR: 400, NOT_FOUND: 404, FORBIDDEN: 403, LEASE_LOST: 409, CONFLICT: 409,
@@ -43,12 +48,31 @@ export interface WorkerApiOptions {
   config: Config;
   now?: () => number;
   log?: (line: string) => void;
+  /** Claims that may wait for work at once (`wait_seconds`); past it a waiting claim is answered BUSY (503). */
+  maxParked?: number;
+  /** The change poll of waiting claims (ms). Default 1000. */
+  changePollMs?: number;
+}
+
+/** The worker API's request handler, and the wake-up of its waiting claims. */
+export interface WorkerApiHandler {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** The queue may have changed (a commit, a wake-socket ping, a NOTIFY): waiting claims try again at once. */
+  wake(): void;
+  /** Answers every waiting claim (as at its deadline) and lets no new one wait: call before closing the server. */
+  close(): void;
+  /** Claims waiting now. */
+  readonly parked: number;
+  /** Waits ended so far, by why: the queue changed, the deadline, the client gone, the server closing. */
+  readonly waitsEnded: Readonly<Record<ParkEnd, number>>;
 }
 
 const claimBody = z.strictObject({
   agent: zName,
   host: z.string().trim().min(1).max(200),
   workdir: z.string().min(1).max(4096),
+  /** The long poll: when nothing is claimable, hold the request this long for work (0, the default: answer at once). */
+  wait_seconds: z.number().int().min(0).max(MAX_CLAIM_WAIT_SECONDS).optional(),
 });
 const heartbeatBody = z.strictObject({
   run_id: z.number().int().positive(),
@@ -101,12 +125,26 @@ function fileSize(path: string): number {
   }
 }
 
+/** A waiting claim whose client went away: nothing is claimed and nothing is sent. */
+const GONE = Symbol('gone');
+
 /** The request handler for WORKER_API_PREFIX routes (worker-role bearer tokens only). */
-export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
   const check = makeAuthenticator(o.tokens);
   const now = o.now ?? (() => o.store.now());
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { store, config, workspace } = o;
+  const lot: ParkingLot = createParkingLot({
+    max: o.maxParked ?? DEFAULT_MAX_PARKED,
+    ...(o.changePollMs ? { pollMs: o.changePollMs } : {}),
+    changeMark: () => {
+      try {
+        return store.changeMark();
+      } catch {
+        return undefined; // a busy database: every wake-up tries the claim, which says
+      }
+    },
+  });
   // Whether a project's workdir is in a git repository, asked of git at most once a minute per folder.
   const repos = new Map<string, { repo: string | null; at: number }>();
   const repoOf = (dir: string): string | null => {
@@ -118,43 +156,75 @@ export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessa
   };
   const needsServerRepo = (task: Task): string | undefined => worktreeReason(config, workspace.root, task, repoOf);
 
-  const routes: Record<string, (body: unknown, ctx: OpContext) => unknown> = {
-    /** The best ready task for an agent profile of this workspace, with the profile and the prompt to run. */
-    claim(body, ctx) {
+  /** One claim, as dispatch's: the task with its profile and prompt, or nothing and why. */
+  const claimOnce = (q: z.infer<typeof claimBody>, ctx: OpContext) => {
+    const profile = config.agents[q.agent]!;
+    // The same claim as dispatch's: WIP caps and scope budgets checked in the claim's transaction. A task whose runs
+    // need a git worktree of the server's repository is passed over (UNSUPPORTED): it stays for a local babysitter.
+    const claimed = claimForProfile(store, config, q.agent, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` }, { refuse: needsServerRepo });
+    const refused = claimed.refused?.map((r) => ({
+      task_id: r.task_id, project: r.project, code: 'UNSUPPORTED' as const,
+      reason: `runs in a git worktree of the server's repository (${r.reason}); remote workers do not run such tasks (docs/SCALING.md)`,
+    }));
+    const also = refused ? { refused } : {};
+    if (!claimed.task) {
+      return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}), ...(claimed.held ? { held: claimed.held } : {}), ...also };
+    }
+    const { task, run } = claimed;
+    const logPath = runLogPath(workspace, task.id, run.id);
+    // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
+    const model = chooseModel(q.agent, profile, task, config.routing);
+    const routed = model === profile.model ? profile : { ...profile, model };
+    recordRunProcess(store, run.id, { log_path: logPath, ...(routed.model ? { model: routed.model } : {}) });
+    const prompt = buildPrompt(task, taskContext(store, task), { workdir: q.workdir });
+    return {
+      task: { id: task.id, title: task.title, project: task.project, type: task.type, verify: task.verify, timeout_seconds: task.timeout_seconds },
+      run: { id: run.id, lease_expires_at: run.lease_expires_at, log_path: logPath },
+      profile: routed,
+      caps: runCapsOf(store, task.id, routed),
+      prompt,
+      ...also,
+    };
+  };
+
+  type Route = (body: unknown, ctx: () => OpContext, gone: AbortSignal) => unknown;
+  const routes: Record<string, Route> = {
+    /**
+     * The best ready task for an agent profile of this workspace, with the profile and the prompt to run. With
+     * `wait_seconds` (the long poll), a claim that finds nothing waits for the queue to change and claims again, until
+     * one succeeds or the time is up (then it answers as a claim that found nothing); a client gone meanwhile gets
+     * nothing claimed.
+     */
+    async claim(body, ctx, gone) {
       const q = parseInput(claimBody, body, 'claim');
       if (!Object.hasOwn(config.agents, q.agent)) throw new StewardError('NOT_FOUND', `no agent profile "${q.agent}" in the server's config`, { agent: q.agent });
-      const profile = config.agents[q.agent]!;
-      // The same claim as dispatch's: WIP caps and scope budgets checked in the claim's transaction. A task whose runs
-      // need a git worktree of the server's repository is passed over (UNSUPPORTED): it stays for a local babysitter.
-      const claimed = claimForProfile(store, config, q.agent, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` }, { refuse: needsServerRepo });
-      const refused = claimed.refused?.map((r) => ({
-        task_id: r.task_id, project: r.project, code: 'UNSUPPORTED' as const,
-        reason: `runs in a git worktree of the server's repository (${r.reason}); remote workers do not run such tasks (docs/SCALING.md)`,
-      }));
-      const also = refused ? { refused } : {};
-      if (!claimed.task) {
-        return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}), ...(claimed.held ? { held: claimed.held } : {}), ...also };
+      const deadline = Date.now() + (q.wait_seconds ?? 0) * 1000;
+      let last = !q.wait_seconds;
+      for (;;) {
+        if (gone.aborted) return GONE;
+        let mark: string | undefined;
+        try {
+          mark = last ? undefined : store.changeMark();
+        } catch {
+          mark = undefined;
+        }
+        const c = ctx();
+        const answer = claimOnce(q, c);
+        if (answer.task || last) return answer;
+        // A pause ends at the server's time: the wait ends then too (a claim that finds nothing waits no longer).
+        const until = answer.paused_until ? Math.min(deadline, Date.now() + Math.max(0, answer.paused_until - c.now)) : deadline;
+        if (Date.now() >= until) return answer;
+        const why = await lot.park(mark, until, gone);
+        if (why === 'gone') return GONE;
+        // The server is stopping: nothing more is claimed (the connection may not live to carry the answer).
+        if (why === 'closing') return answer;
+        last = why === 'deadline';
       }
-      const { task, run } = claimed;
-      const logPath = runLogPath(workspace, task.id, run.id);
-      // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
-      const model = chooseModel(q.agent, profile, task, config.routing);
-      const routed = model === profile.model ? profile : { ...profile, model };
-      recordRunProcess(store, run.id, { log_path: logPath, ...(routed.model ? { model: routed.model } : {}) });
-      const prompt = buildPrompt(task, taskContext(store, task), { workdir: q.workdir });
-      return {
-        task: { id: task.id, title: task.title, project: task.project, type: task.type, verify: task.verify, timeout_seconds: task.timeout_seconds },
-        run: { id: run.id, lease_expires_at: run.lease_expires_at, log_path: logPath },
-        profile: routed,
-        caps: runCapsOf(store, task.id, routed),
-        prompt,
-        ...also,
-      };
     },
     /** Extends the lease (LEASE_LOST when the run is not live: cancelled, superseded, expired); records usage so far. */
     heartbeat(body, ctx) {
       const q = parseInput(heartbeatBody, body, 'heartbeat');
-      const { run, task } = heartbeatRun(store, { run_id: q.run_id, ...(q.lease_seconds ? { lease_seconds: q.lease_seconds } : {}) }, ctx);
+      const { run, task } = heartbeatRun(store, { run_id: q.run_id, ...(q.lease_seconds ? { lease_seconds: q.lease_seconds } : {}) }, ctx());
       if (q.usage && Object.keys(q.usage).length) {
         try {
           const usage = q.usage;
@@ -185,14 +255,19 @@ export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessa
     /** Records an outcome from the worker's outbox, judged at its decided_at; applied, duplicate or late. */
     outcome(body, ctx) {
       const q = parseInput(outcomeBody, body, 'outcome');
-      const result = applyOutboxEntry(store, q.entry, ctx);
+      const result = applyOutboxEntry(store, q.entry, ctx());
       if (result.status === 'applied') return { status: 'applied', task: { id: result.task.id, status: result.task.status } };
       if (result.status === 'duplicate') return { status: 'duplicate' };
       return { status: 'lease_lost', reason: result.reason };
     },
   };
 
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // A client that goes away before its answer (a waiting claim's): the claim stops waiting and claims nothing.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
       const grant = check(req.headers.authorization);
       if (!grant) return sendError(res, new StewardError('FORBIDDEN', 'unauthorized: send Authorization: Bearer <worker token>'), 401);
@@ -202,13 +277,22 @@ export function createWorkerApiHandler(o: WorkerApiOptions): (req: IncomingMessa
       if (!route) return sendError(res, new StewardError('NOT_FOUND', `no worker API route ${name} (claim, heartbeat, log, outcome)`));
       if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', 'POST only'), 405);
       const body = await readBody(req);
-      const ctx: OpContext = { now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) };
-      send(res, 200, { version: WORKER_API_VERSION, ...(route(body, ctx) as object) });
+      const ctx = (): OpContext => ({ now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) });
+      const answer = await route(body, ctx, gone.signal);
+      if (answer === GONE || gone.signal.aborted) return;
+      send(res, 200, { version: WORKER_API_VERSION, ...(answer as object) });
     } catch (err) {
       const e = toStewardError(err);
       if (e.code === 'INTERNAL') log(`worker api: ${(err as Error)?.stack ?? String(err)}`);
+      if (gone.signal.aborted) return;
       if (!res.headersSent) sendError(res, e);
       else res.end();
     }
   };
+  return Object.defineProperties(handle, {
+    wake: { value: () => lot.wake() },
+    close: { value: () => lot.close() },
+    parked: { get: () => lot.parked, enumerable: true },
+    waitsEnded: { value: lot.ended, enumerable: true },
+  }) as WorkerApiHandler;
 }

@@ -69,8 +69,11 @@ export class WorkerClient {
     this.doFetch = o.fetch ?? fetch;
   }
 
-  /** POSTs `body` to route `name`; the parsed answer, or a StewardError. */
-  async post<T>(name: string, body: unknown): Promise<T> {
+  /**
+   * POSTs `body` to route `name`; the parsed answer, or a StewardError. `extraMs` lengthens this request's timeout (a
+   * long poll's wait); `signal` aborts it (then the error is UNAVAILABLE and `signal.aborted` says why).
+   */
+  async post<T>(name: string, body: unknown, o: { extraMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${WORKER_API_PREFIX}${name}`, this.base);
     let res: Response;
     try {
@@ -78,7 +81,7 @@ export class WorkerClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}`, 'x-steward-worker-api': String(WORKER_API_VERSION) },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: o.signal ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs + (o.extraMs ?? 0)), o.signal]) : AbortSignal.timeout(this.timeoutMs + (o.extraMs ?? 0)),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -110,8 +113,13 @@ export class WorkerClient {
     throw new StewardError('INTERNAL', `${this.base.origin} answered ${res.status} without a steward error: ${text.slice(0, 200)}`, { status: res.status });
   }
 
-  claim(agent: string, host: string, workdir: string): Promise<NoClaim | RemoteClaim> {
-    return this.post('claim', { agent, host, workdir });
+  /**
+   * Claims a task for `agent`. `waitSeconds` (the long poll): when nothing is claimable the server holds the request
+   * up to this long and answers as soon as a claim succeeds; `signal` gives up waiting (the server then claims nothing).
+   */
+  claim(agent: string, host: string, workdir: string, o: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<NoClaim | RemoteClaim> {
+    const wait = o.waitSeconds ? { wait_seconds: o.waitSeconds } : {};
+    return this.post('claim', { agent, host, workdir, ...wait }, { extraMs: (o.waitSeconds ?? 0) * 1000, ...(o.signal ? { signal: o.signal } : {}) });
   }
 
   heartbeat(runId: number, leaseSeconds: number, usage?: Record<string, number>): Promise<{ run: { id: number; lease_expires_at: number }; task: { id: number; status: string } }> {

@@ -13,7 +13,7 @@ import { workspaceDispatchStep, workspaceTick, type WorkspaceTickDeps } from '..
 import { isSkipped } from '../tick/run-tick.js';
 import { profilesOf } from '../tick/digest-store.js';
 import { createWebBoard } from '../web/index.js';
-import { createWorkerApiHandler } from '../remote/worker-api.js';
+import { createWorkerApiHandler, type WorkerApiHandler } from '../remote/worker-api.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { startUpHttp } from './http-server.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -129,6 +129,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
   const op = (): OpContext => ({ now: store.now(), actor: options.actor ?? 'triage' });
   let http: Awaited<ReturnType<typeof startUpHttp>>;
   let web: ReturnType<typeof createWebBoard>;
+  let workerApi: WorkerApiHandler;
   try {
     const tokens = loadMcpTokens(config.mcp.tokens, options.env ?? process.env);
     if (Object.keys(tokens).length === 0) log('steward up: no MCP tokens in .steward/config.yaml: /mcp and /metrics will refuse every request');
@@ -143,9 +144,10 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       logsDir: workspace.logsDir,
       log,
     });
-    const workerApi = createWorkerApiHandler({ store, tokens, workspace, config, log });
-    const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
+    // Claims that wait for work (the long poll): at most half the connection cap, so they never fill it.
     const guard = httpGuardOf(config, host);
+    workerApi = createWorkerApiHandler({ store, tokens, workspace, config, log, maxParked: Math.max(1, Math.floor(guard.limits.maxConnections / 2)) });
+    const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
     const start = (port: number) =>
       startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), agents: config.agents, guard, budgets: (now) => budgetViews(store, config, now), workerApi });
     http = await listenWithFallback(choice, start, (taken) =>
@@ -285,6 +287,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
    */
   const wake = () => {
     if (draining) return;
+    workerApi.wake(); // remote workers waiting for work (the claim's long poll) try again
     trace?.({ what: 'wake', at: Date.now() });
     stats.wakeups = (stats.wakeups ?? 0) + 1;
     cause = 'wake';
@@ -297,7 +300,9 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     }
   };
   store.afterCommit = () => {
-    if (!running) wake();
+    // A tick's commits too (a task promoted, a run reaped): a waiting remote claim may take what it made claimable.
+    if (running) workerApi.wake();
+    else wake();
   };
   const wakeServer = await listenWake(workspace.stewardDir, wake, log);
   // On Postgres, a commit of any process on any machine NOTIFYs the queue's channel: the same wake-up, over the
@@ -312,6 +317,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
         origin: pgDb.origin,
         log,
         onNotify: (why) => {
+          workerApi.wake(); // waiting remote claims compare the change mark themselves
           if (why === 'notify') stats.notifications = (stats.notifications ?? 0) + 1;
           // LISTEN in place before the first tick: that tick reads everything committed so far.
           else if (stats.ticks === 0) return;
@@ -329,6 +335,8 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
         },
       })
     : undefined;
+  Object.defineProperty(stats, 'claimsWaiting', { get: () => workerApi.parked, enumerable: true });
+  Object.defineProperty(stats, 'claimWaitsEnded', { value: workerApi.waitsEnded, enumerable: true });
   if (pgWake) Object.defineProperty(stats, 'listening', { get: () => pgWake.listening, enumerable: true });
 
   const watchers: FSWatcher[] = [];
@@ -374,6 +382,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
       await pgWake?.close();
       spares?.close();
       store.afterCommit = undefined;
+      workerApi.close();
       while (running) await new Promise((r) => setTimeout(r, 20));
       await http.close();
       removeUpFile(workspace.stewardDir);

@@ -32,7 +32,14 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
   const guard = httpGuardOf(config, host);
   // The worker API for remote babysitters (`steward work --server`), as `steward up` serves it: worker tokens only.
   const { createWorkerApiHandler, WORKER_API_PREFIX } = await import('../../remote/worker-api.js');
-  const workerApi = createWorkerApiHandler({ store: ctx.store(), tokens, workspace: ctx.workspace(), config, log: ctx.log });
+  const store = ctx.store();
+  const workerApi = createWorkerApiHandler({ store, tokens, workspace: ctx.workspace(), config, log: ctx.log, maxParked: Math.max(1, Math.floor(guard.limits.maxConnections / 2)) });
+  // This process's commits wake remote claims waiting for work at once; other processes' are found by the change poll.
+  const pinged = store.afterCommit;
+  store.afterCommit = () => {
+    pinged?.();
+    workerApi.wake();
+  };
   const beside = { prefix: WORKER_API_PREFIX, handle: workerApi };
   const start = (p: number) => startMcpHttp({ store: ctx.store(), tokens, host, port: p, boardPath: ctx.workspace().boardPath, log: ctx.log, tick, backoff, agents: config.agents, guard, beside });
   const http = await listenWithFallback({ host, port, explicit: values.port !== undefined }, start, (taken) =>
@@ -43,6 +50,7 @@ async function serveHttp(ctx: CliContext, values: Values): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  workerApi.close();
   await http.close();
 }
 

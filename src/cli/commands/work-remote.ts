@@ -15,12 +15,13 @@ function describe(r: RemoteRunResult): string {
   return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status ?? '?'}${error}   log: ${r.log_path}`;
 }
 
-/** Default poll of an idle remote worker (`--wait`), seconds: one small HTTP request each. */
+/** Default longest idle gap of a remote worker (`--wait`), seconds: each ask is a long poll the server holds this long. */
 export const REMOTE_WAIT_POLL_SECONDS = 5;
 
 /**
  * Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox.
- * `waitPollSeconds`: with --wait, how often an idle worker asks the server again.
+ * `waitPollSeconds`: with --wait, the longest an idle worker goes without asking the server again (each ask is a long
+ * poll: the server answers at once when a task is claimed for it).
  */
 export async function workRemote(ctx: CliContext, values: Values, usage: string, waitPollSeconds = REMOTE_WAIT_POLL_SECONDS): Promise<CommandOutput> {
   if (values.run || values.here) throw new StewardError('USAGE', `--server goes with --agent (a remote worker claims its own runs)\nusage: ${usage}`);

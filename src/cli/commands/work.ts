@@ -90,8 +90,9 @@ export const work: Command = {
   usage: [
     'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL --token T --agent A [--once] [--wait [--poll-seconds N]] [--workdir DIR])',
     '  --wait: when nothing is claimable, wait for work instead of exiting (Postgres: LISTEN, woken by the commit that adds it;',
-    '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres; --server: asks the server every --poll-seconds,',
-    '  default 5); SIGINT/SIGTERM while waiting: exit 0.',
+    '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres; --server: each ask is a long poll the server',
+    '  answers as soon as a task is claimed, --poll-seconds (default 5, at most 60 held) the longest idle gap between asks);',
+    '  SIGINT/SIGTERM while waiting: exit 0.',
     '  Exit: 0 recorded (or nothing to claim), 4 not ours any more, 5 left in the outbox, 128+n stopped by signal n mid-run.',
   ].join('\n'),
   options: {
