@@ -18,7 +18,7 @@ const NOT_ARCHIVED = 'NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id
  * locked and rows other transactions hold are passed over (`FOR UPDATE … SKIP LOCKED`, as pg-boss and graphile-worker
  * claim); the queue's write lock already serialises claims, so this is the second fence, not the first.
  */
-function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
+export function claimSql(pg: boolean, filters: string, agents = "(t.agent = 'any' OR t.agent = @agent)"): string {
   return `SELECT ${T} FROM tasks t
     WHERE ${dueAndReady('@now')} AND ${agents} ${filters}
     ${CLAIM_ORDER}

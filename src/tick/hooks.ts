@@ -27,6 +27,7 @@ function boardReport(b: BoardIngest): Record<string, unknown> {
     board: { applied: b.applied },
     acted: b.applied.length ? { board_edits: b.applied.length } : {},
     unreadable_lines: [...b.fresh, ...removed],
+    tasks_added: b.applied.filter((a) => a.kind === 'create' && a.task_id !== undefined).length,
   };
 }
 
@@ -56,7 +57,7 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
     ingest: (store, ctx) => {
       const inbox = ingestInbox(store, ctx, deps.workspace.inboxDir);
       // TASKS.md failing to read (a folder, no permission) never costs the inbox its step.
-      let edits: { acted: Record<string, number>; unreadable_lines: unknown[]; board: unknown };
+      let edits: { acted: Record<string, number>; unreadable_lines: unknown[]; board: unknown; tasks_added?: number };
       try {
         edits = board.ingest(store, ctx) as typeof edits;
       } catch (err) {
@@ -69,6 +70,7 @@ export function buildTickHooks(deps: HookDeps): TickHooks {
         board: edits.board,
         acted: { ingested: inbox.ingested.length, rejected_files: inbox.rejected.length, inbox_failures: inbox.failed.length, ...edits.acted },
         unreadable_lines: edits.unreadable_lines,
+        tasks_added: edits.tasks_added ?? 0,
       };
     },
     // runner (issue 5): the outbox applied first (before the reap, issue 14), dead babysitters → lost, their

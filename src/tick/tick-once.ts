@@ -1,4 +1,4 @@
-// One triage pass: ingest, reconcile, decide, promote, dispatch, render, digest (DESIGN §5).
+// One triage pass: ingest, reconcile, decide, promote, (Postgres: statistics,) dispatch, render, digest (DESIGN §5).
 import { backoffPolicyOf, defaultConfig, type Config } from '../config/schema.js';
 import type { OpContext, Run } from '../core/types.js';
 import { promoteTasks, reapRuns, type ReapResult } from '../ops/index.js';
@@ -6,6 +6,7 @@ import { nextSlot } from '../core/schedule.js';
 import { allSchedules, runSchedules, type SchedulePass } from '../ops/schedules.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
+import { analyzeStep, type Analyzed } from './analyze-step.js';
 import { decideProposals, type DecideResult } from './decide-proposals.js';
 import type { BoardLine, Digest, StepError } from './digest.js';
 import { takeDigest } from './digest-store.js';
@@ -37,6 +38,8 @@ export interface HookReport {
   acted?: Record<string, number>;
   /** TASKS.md lines that could not be read; each reaches one digest. */
   unreadable_lines?: BoardLine[];
+  /** Tasks the hook created (TASKS.md lines): a bulk fill makes the tick analyze a Postgres queue (analyze-step.ts). */
+  tasks_added?: number;
 }
 
 /** What one tick runs on: the store, the time and actor, the hooks, the config. */
@@ -67,6 +70,8 @@ export interface TickResult {
   outbox?: Record<string, unknown>;
   dispatch?: Record<string, unknown>;
   render?: Record<string, unknown>;
+  /** Postgres: the tables this tick ANALYZEd before dispatch, and why (analyze-step.ts); absent when none. */
+  analyzed?: Analyzed[];
   /** Steps that failed on something other than the database; the tick went on without them. */
   errors?: StepError[];
   /** Step 7: what needs a judgement since the last digest. */
@@ -91,7 +96,8 @@ export function readHookReport(result: Record<string, unknown> | undefined): Req
   const unreadable_lines = lines.filter(
     (l): l is BoardLine => !!l && typeof (l as BoardLine).line === 'number' && typeof (l as BoardLine).text === 'string',
   );
-  return { acted, unreadable_lines };
+  const added = result?.tasks_added;
+  return { acted, unreadable_lines, tasks_added: typeof added === 'number' && Number.isFinite(added) ? added : 0 };
 }
 
 function sumCounts(parts: Array<Record<string, number>>): Record<string, number> {
@@ -182,12 +188,16 @@ export function tickOnce(input: TickInput): TickResult {
   for (const e of scheduled.errors) errors.push({ step: `schedule ${e.schedule}`, error: e.error });
   recordScheduleHorizon(store, config, ctx.now, scheduled);
   const promote = promoteTasks(store, ctx);
+  // Postgres: statistics for the claims dispatch is about to make, after every step that adds tasks (ingest, decide,
+  // schedules). Recorded like any step's error when it fails; the tick goes on.
+  const added = readHookReport(ingest).tasks_added + decided.accepted.length + scheduled.created.length;
+  const analyzed = analyzeStep(store, added, (step, err) => errors.push({ step, error: errorText(err) }));
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));
   const reports = [ingest, dispatch, render].map(readHookReport);
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
-    { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, handoffs_expired: reap.unstarted.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length },
+    { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, handoffs_expired: reap.unstarted.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length, analyzed: analyzed.length },
   ]);
   const digest = takeDigest(store, ctx.now, config, {
     reader: input.reader,
@@ -211,6 +221,7 @@ export function tickOnce(input: TickInput): TickResult {
     ...(outbox && Object.keys(outbox).length ? { outbox } : {}),
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
+    ...(analyzed.length ? { analyzed } : {}),
     ...(errors.length ? { errors } : {}),
     digest,
   };

@@ -1,0 +1,236 @@
+// A Postgres queue filled in one go is claimed with a good plan before autovacuum's first look: the tick ANALYZEs
+// `tasks` (and `runs`) when they changed a lot since their last ANALYZE (src/tick/analyze-step.ts,
+// src/store/pg/table-stats.ts). Autovacuum is switched off for each test's tables, as it is in effect during the
+// minute before its first look: every ANALYZE seen here is the tick's (pg_stat_user_tables' analyze_count counts the
+// ANALYZE commands, autoanalyze_count autovacuum's). On SQLite the step does nothing.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { defaultConfig, type Config } from '../src/config/schema.js';
+import { addTask } from '../src/ops/index.js';
+import { openStore, type Store } from '../src/store/open-store.js';
+import { needsAnalyze, ANALYZE_MIN_CHANGES } from '../src/store/pg/table-stats.js';
+import { claimSql } from '../src/store/task-repo.js';
+import { buildTickHooks } from '../src/tick/hooks.js';
+import { isSkipped, runTick } from '../src/tick/run-tick.js';
+import type { TickHooks, TickResult } from '../src/tick/tick-once.js';
+import { createWorkspaceDirs } from '../src/workspace/workspace.js';
+import { at, tempDir } from './support/helpers.js';
+import { freshSchema, pgServer } from './support/pg-server.js';
+
+const server = await pgServer();
+const skip = 'skip' in server ? server.skip : false;
+const url = 'skip' in server ? '' : server.url;
+after(async () => {
+  if (!('skip' in server)) await server.stop();
+});
+
+/** A config whose dispatch starts nothing (no agent processes in these tests). */
+function quietConfig(): Config {
+  return { ...defaultConfig(), dispatch: 'none' };
+}
+
+/** A fresh queue in its own schema, its tables left alone by autovacuum. */
+function pgQueue(path = join(tempDir(), 'unused.db'), options: { url?: string; schema?: string } = {}): Store {
+  const store = openStore(path, { url: options.url ?? url, schema: options.schema ?? freshSchema('analyze') });
+  store.db.exec('ALTER TABLE tasks SET (autovacuum_enabled = off); ALTER TABLE runs SET (autovacuum_enabled = off)');
+  return store;
+}
+
+interface Stats { changed: number; rows: number; analyzes: number; autoanalyzes: number }
+
+/** pg_stat_user_tables and pg_class for one table of the store's schema. */
+function stats(store: Store, table: 'tasks' | 'runs'): Stats {
+  const r = store.db.prepare(`SELECT s.n_mod_since_analyze AS changed, c.reltuples AS rows, s.analyze_count AS analyzes,
+      s.autoanalyze_count AS autoanalyzes
+    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = current_schema() AND s.relname = ?`).get(table) as Record<keyof Stats, unknown>;
+  return { changed: Number(r.changed), rows: Number(r.rows), analyzes: Number(r.analyzes), autoanalyzes: Number(r.autoanalyzes) };
+}
+
+/**
+ * Waits until this connection's own writes reach the server's counters (a session reports them at an idle moment,
+ * at most every second; pg_stat_force_next_flush, Postgres ≥ 15, makes it the next one). Bounded by the work: it
+ * returns as soon as the counters show `atLeast` changes, and fails after a safety limit, saying what it saw.
+ */
+async function countersShow(store: Store, atLeast: number): Promise<Stats> {
+  const hasForce = (store.db.prepare("SELECT to_regproc('pg_stat_force_next_flush') IS NOT NULL AS ok").get() as { ok: boolean }).ok;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (hasForce) store.db.prepare('SELECT pg_stat_force_next_flush()').get();
+    const s = stats(store, 'tasks');
+    if (s.changed >= atLeast) return s;
+    if (Date.now() > deadline) assert.fail(`tasks' n_mod_since_analyze stayed at ${s.changed} (< ${atLeast}) for 120 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The plan of the claim's pick (TaskRepo's claim SQL with the filters of the one-statement claim) as JSON nodes. */
+function claimPlan(store: Store): Array<Record<string, unknown>> {
+  const sql = `EXPLAIN (FORMAT JSON) ${claimSql(true, "AND t.requires_json = '[]'")}`;
+  const row = store.db.prepare(sql).get({ now: Date.now() + 60_000, agent: 'coder' }) as Record<string, unknown>;
+  const plan = Object.values(row)[0];
+  const top = (typeof plan === 'string' ? JSON.parse(plan) : plan) as Array<{ Plan: Record<string, unknown> }>;
+  const nodes: Array<Record<string, unknown>> = [];
+  const walk = (n: Record<string, unknown>) => {
+    nodes.push(n);
+    for (const c of (n.Plans as Array<Record<string, unknown>> | undefined) ?? []) walk(c);
+  };
+  walk(top[0]!.Plan);
+  return nodes;
+}
+
+const nodeTypes = (nodes: Array<Record<string, unknown>>) => nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}`);
+
+/** One tick under the tick lock; fails on a skip (nothing else ticks these queues). */
+function tick(store: Store, now: number, hooks: TickHooks = {}, config = quietConfig()): TickResult {
+  const out = runTick({ store, ctx: at(now, 'triage'), hooks, config });
+  assert.ok(!isSkipped(out), 'the tick ran');
+  return out;
+}
+
+describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout: 600_000 }, () => {
+  test('5,000 tasks added in one transaction: the next tick ANALYZEs tasks, the claim walks tasks_live in order; the tick after runs no ANALYZE', async () => {
+    const store = pgQueue();
+    try {
+      const before = stats(store, 'tasks');
+      // Never analyzed: reltuples is -1 (Postgres ≥ 14) or 0 (13).
+      assert.ok(before.rows === -1 || before.rows === 0, `reltuples before: ${before.rows}`);
+      assert.equal(before.analyzes, 0);
+      const now = Date.now();
+      store.tx(() => {
+        for (let i = 0; i < 5000; i++) addTask(store, { title: `bulk ${i}`, priority: i % 3 }, at(now));
+      });
+      // Without statistics the planner reads every ready task and sorts them for the LIMIT 1 (BENCHMARKS session 7).
+      const unanalyzed = nodeTypes(claimPlan(store));
+      assert.ok(unanalyzed.includes('Sort'), `the claim's plan before: ${unanalyzed.join(' > ')}`);
+      const seen = await countersShow(store, 5000);
+      assert.ok(seen.rows === -1 || seen.rows === 0, `still unanalyzed: ${seen.rows}`);
+
+      const first = tick(store, now + 1000);
+      assert.deepEqual(first.analyzed?.map((a) => a.table), ['tasks'], JSON.stringify(first.analyzed));
+      assert.ok(first.analyzed![0]!.changed >= 5000, JSON.stringify(first.analyzed));
+      assert.equal(first.analyzed![0]!.added_by_tick, undefined, 'analyzed for the counters, not for tasks the tick added');
+      assert.equal(first.digest.acted?.analyzed, 1);
+      assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+      const analyzed = stats(store, 'tasks');
+      assert.ok(Math.abs(analyzed.rows - 5000) <= 50, `reltuples after: ${analyzed.rows}`);
+      assert.equal(analyzed.analyzes, 1);
+      assert.equal(analyzed.autoanalyzes, 0, 'autovacuum is off for these tables: the ANALYZE was the tick\'s');
+      assert.equal(stats(store, 'runs').analyzes, 0, 'runs did not change: not analyzed');
+      // With statistics: an ordered walk of tasks_live that stops at the first row; no Sort of the ready tasks.
+      const plan = nodeTypes(claimPlan(store));
+      assert.ok(!plan.includes('Sort'), `the claim's plan after: ${plan.join(' > ')}`);
+      assert.equal(plan[0], 'Limit', plan.join(' > '));
+      assert.ok(plan.some((n) => n.endsWith(' tasks_live')), plan.join(' > '));
+
+      // Nothing changed since: the next tick only looks.
+      const second = tick(store, now + 2000);
+      assert.equal(second.analyzed, undefined, JSON.stringify(second.analyzed));
+      assert.equal(second.digest.acted?.analyzed, undefined);
+      assert.equal(stats(store, 'tasks').analyzes, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a TASKS.md of 1,000 new lines: the tick ANALYZEs tasks for what it added itself, below the counters\' threshold', async () => {
+    const { workspace } = createWorkspaceDirs(tempDir());
+    const store = pgQueue(workspace.dbPath);
+    const config = quietConfig();
+    const hooks = () => buildTickHooks({ workspace, config });
+    try {
+      // 20,000 finished tasks, analyzed: the counters' threshold is then max(1000, 20 % of 20,000) = 4,000 changes,
+      // more than the ~3 changes each of 1,000 new tasks makes — only the tick's own count can call for the ANALYZE.
+      const seed = addTask(store, { title: 'seed' }, at(1)).task.id;
+      const cols = (store.db.prepare(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS c
+        FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name NOT IN ('id', 'key')`).get() as { c: string }).c;
+      store.db.exec(`INSERT INTO tasks (${cols}) SELECT ${cols} FROM tasks, generate_series(1, 20000) WHERE id = ${seed}`);
+      store.db.exec(`UPDATE tasks SET status = 'done' WHERE id <> ${seed}`);
+      // The counters first, then the ANALYZE (changes this connection reports after an ANALYZE count as after it).
+      await countersShow(store, 40000);
+      store.db.exec('ANALYZE tasks');
+      const analyzedBefore = stats(store, 'tasks');
+      assert.equal(analyzedBefore.analyzes, 1);
+      const now = Date.now();
+      tick(store, now, hooks(), config); // renders TASKS.md
+      const board = readFileSync(workspace.boardPath, 'utf8');
+      const lines = Array.from({ length: 1000 }, (_, i) => `- [ ] from the board ${i}`).join('\n');
+      assert.match(board, /^## default$/m);
+      writeFileSync(workspace.boardPath, board.replace(/^## default$/m, `## default\n\n${lines}`));
+      const out = tick(store, now + 1000, hooks(), config);
+      assert.equal((out.ingest as { board: { applied: unknown[] } }).board.applied.length, 1000);
+      assert.deepEqual(out.analyzed?.map((a) => [a.table, a.added_by_tick]), [['tasks', 1000]], JSON.stringify(out.analyzed));
+      const a = out.analyzed![0]!;
+      assert.ok(!needsAnalyze(a), `the counters alone (${a.changed} changes of ${a.rows} rows) would not have called for it`);
+      assert.ok(a.rows >= 20000, JSON.stringify(a));
+      const after = stats(store, 'tasks');
+      assert.equal(after.analyzes, 2);
+      assert.ok(after.rows >= 21000, `reltuples after: ${after.rows}`);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('the check failing (a role that may not read pg_stat_user_tables) is recorded as the step\'s error; the tick completes its other steps', () => {
+    // Its own database (the REVOKE is per database) and role, dropped afterwards.
+    const admin = openStore(join(tempDir(), 'unused.db'), { url, schema: freshSchema('admin') });
+    const name = freshSchema('pgan');
+    admin.db.exec(`CREATE DATABASE ${name}`);
+    admin.db.exec(`CREATE ROLE ${name} LOGIN`);
+    const dbUrl = new URL(url);
+    dbUrl.pathname = `/${name}`;
+    const inDb = openStore(join(tempDir(), 'unused.db'), { url: dbUrl.toString(), schema: 'setup' });
+    let store: Store | undefined;
+    try {
+      inDb.db.exec(`GRANT CREATE ON DATABASE ${name} TO ${name}; CREATE SCHEMA q AUTHORIZATION ${name};
+        REVOKE SELECT ON pg_catalog.pg_stat_user_tables FROM PUBLIC`);
+      const roleUrl = new URL(dbUrl.toString());
+      roleUrl.username = name;
+      store = openStore(join(tempDir(), 'unused.db'), { url: roleUrl.toString(), schema: 'q' });
+      const now = Date.now();
+      const task = addTask(store, { title: 'still dispatched' }, at(now)).task;
+      const ran: string[] = [];
+      const hooks: TickHooks = {
+        dispatch: () => (ran.push('dispatch'), {}),
+        render: () => (ran.push('render'), {}),
+      };
+      const out = tick(store, now + 1000, hooks);
+      assert.equal(out.analyzed, undefined);
+      assert.equal(out.errors?.length, 1, JSON.stringify(out.errors));
+      assert.equal(out.errors![0]!.step, 'analyze');
+      assert.match(out.errors![0]!.error, /permission denied.*pg_stat_user_tables/);
+      assert.deepEqual(ran, ['dispatch', 'render']);
+      assert.deepEqual((out.digest as { tick_errors?: Array<{ step: string }> }).tick_errors?.map((e) => e.step), ['analyze']);
+      assert.equal(store.tasks.get(task.id)?.status, 'ready');
+      // The same failure next tick: still recorded in the tick's result, reported once in the digests.
+      const again = tick(store, now + 2000, hooks);
+      assert.equal(again.errors?.[0]?.step, 'analyze');
+      assert.equal((again.digest as { tick_errors?: unknown[] }).tick_errors, undefined);
+      assert.deepEqual(ran, ['dispatch', 'render', 'dispatch', 'render']);
+    } finally {
+      store?.close();
+      inDb.close();
+      admin.db.exec(`DROP DATABASE ${name} WITH (FORCE)`);
+      admin.db.exec(`DROP ROLE ${name}`);
+      admin.close();
+    }
+  });
+});
+
+test('on SQLite the tick has no statistics step: 1,500 tasks added at once, no ANALYZE, no sqlite_stat1', () => {
+  const store = openStore(join(tempDir(), 'queue.db'), { url: '' });
+  try {
+    assert.equal(store.dialect, 'sqlite');
+    store.tx(() => {
+      for (let i = 0; i < 1500; i++) addTask(store, { title: `bulk ${i}` }, at(1));
+    });
+    assert.ok(1500 >= ANALYZE_MIN_CHANGES);
+    const out = tick(store, 1000);
+    assert.equal(out.analyzed, undefined);
+    assert.equal(out.digest.acted?.analyzed, undefined);
+    assert.equal((store.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'").get() as { n: number }).n, 0);
+  } finally {
+    store.close();
+  }
+});
