@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { defaultConfig, type Config } from '../src/config/schema.js';
-import { addTask } from '../src/ops/index.js';
+import { addTask, claimTask } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { needsAnalyze, ANALYZE_MIN_CHANGES } from '../src/store/pg/table-stats.js';
 import { claimSql } from '../src/store/task-repo.js';
@@ -53,14 +53,14 @@ function stats(store: Store, table: 'tasks' | 'runs'): Stats {
  * at most every second; pg_stat_force_next_flush, Postgres ≥ 15, makes it the next one). Bounded by the work: it
  * returns as soon as the counters show `atLeast` changes, and fails after a safety limit, saying what it saw.
  */
-async function countersShow(store: Store, atLeast: number): Promise<Stats> {
+async function countersShow(store: Store, atLeast: number, table: 'tasks' | 'runs' = 'tasks'): Promise<Stats> {
   const hasForce = (store.db.prepare("SELECT to_regproc('pg_stat_force_next_flush') IS NOT NULL AS ok").get() as { ok: boolean }).ok;
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (hasForce) store.db.prepare('SELECT pg_stat_force_next_flush()').get();
-    const s = stats(store, 'tasks');
+    const s = stats(store, table);
     if (s.changed >= atLeast) return s;
-    if (Date.now() > deadline) assert.fail(`tasks' n_mod_since_analyze stayed at ${s.changed} (< ${atLeast}) for 120 s`);
+    if (Date.now() > deadline) assert.fail(`${table}' n_mod_since_analyze stayed at ${s.changed} (< ${atLeast}) for 120 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -90,7 +90,7 @@ function tick(store: Store, now: number, hooks: TickHooks = {}, config = quietCo
 }
 
 describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout: 600_000 }, () => {
-  test('5,000 tasks added in one transaction: the next tick ANALYZEs tasks, the claim walks tasks_live in order; the tick after runs no ANALYZE', async () => {
+  test('5,000 tasks added in one transaction: the next tick ANALYZEs tasks, the claim walks tasks_live in order; the tick after runs no ANALYZE; 1,200 claims later both tables', async () => {
     const store = pgQueue();
     try {
       const before = stats(store, 'tasks');
@@ -129,6 +129,16 @@ describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout:
       assert.equal(second.analyzed, undefined, JSON.stringify(second.analyzed));
       assert.equal(second.digest.acted?.analyzed, undefined);
       assert.equal(stats(store, 'tasks').analyzes, 1);
+
+      // 1,200 claims: 1,200 new runs (runs never analyzed: 1,000 is the bar) and 1,200 tasks changed (20 % of 5,000
+      // is 1,000): the next tick analyzes both.
+      for (let i = 0; i < 1200; i++) assert.ok(claimTask(store, { agent: 'coder' }, at(now + 3000)).task, `claim ${i}`);
+      await countersShow(store, 1200, 'runs');
+      await countersShow(store, 1200, 'tasks');
+      const third = tick(store, now + 4000);
+      assert.deepEqual(third.analyzed?.map((a) => a.table).sort(), ['runs', 'tasks'], JSON.stringify(third.analyzed));
+      assert.deepEqual([stats(store, 'tasks').analyzes, stats(store, 'runs').analyzes], [2, 1]);
+      assert.ok(Math.abs(stats(store, 'runs').rows - 1200) <= 12, `runs' reltuples: ${stats(store, 'runs').rows}`);
     } finally {
       store.close();
     }
