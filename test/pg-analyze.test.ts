@@ -182,6 +182,41 @@ describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout:
     }
   });
 
+  test('ANALYZE\'s lock (SHARE UPDATE EXCLUSIVE) held elsewhere: claims and adds go on beside it, the tick\'s ANALYZE skips instead of waiting, the next tick does it', async () => {
+    const schema = freshSchema('analyze');
+    const store = pgQueue(join(tempDir(), 'unused.db'), { schema });
+    const other = openStore(join(tempDir(), 'unused.db'), { url, schema });
+    try {
+      const now = Date.now();
+      store.tx(() => {
+        for (let i = 0; i < 2000; i++) addTask(store, { title: `bulk ${i}` }, at(now));
+      });
+      await countersShow(store, 2000);
+      // What a running VACUUM or ANALYZE holds on the table, held by another connection until ROLLBACK.
+      other.db.exec('BEGIN; LOCK TABLE tasks IN SHARE UPDATE EXCLUSIVE MODE');
+      let held = true;
+      try {
+        // A claim and an add on the queue's own connection are not blocked (they would fail BUSY after lock_timeout).
+        assert.ok(claimTask(store, { agent: 'coder' }, at(now + 500)).task);
+        addTask(store, { title: 'added beside the lock' }, at(now + 500));
+        const out = tick(store, now + 1000);
+        assert.equal(out.errors, undefined, JSON.stringify(out.errors));
+        assert.deepEqual(out.analyzed?.map((a) => a.table), ['tasks'], 'asked for');
+        assert.equal(stats(store, 'tasks').analyzes, 0, 'the server skipped it (SKIP_LOCKED): the lock was taken');
+        other.db.exec('ROLLBACK');
+        held = false;
+        const next = tick(store, now + 2000);
+        assert.deepEqual(next.analyzed?.map((a) => a.table), ['tasks']);
+        assert.equal(stats(store, 'tasks').analyzes, 1);
+      } finally {
+        if (held) other.db.exec('ROLLBACK');
+      }
+    } finally {
+      other.close();
+      store.close();
+    }
+  });
+
   test('the check failing (a role that may not read pg_stat_user_tables) is recorded as the step\'s error; the tick completes its other steps', () => {
     // Its own database (the REVOKE is per database) and role, dropped afterwards.
     const admin = openStore(join(tempDir(), 'unused.db'), { url, schema: freshSchema('admin') });

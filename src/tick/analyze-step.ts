@@ -15,7 +15,11 @@
 import type { Store } from '../store/open-store.js';
 import { ANALYZE_MIN_CHANGES, analyzeTable, needsAnalyze, tableChanges, type AnalyzedTable, type TableChanges } from '../store/pg/table-stats.js';
 
-/** A table the step analyzed, and why: its changes since the last ANALYZE and the rows the planner believed it had. */
+/**
+ * A table the step ran ANALYZE on, and why: its changes since the last ANALYZE and the rows the planner believed it had.
+ * (A table another VACUUM or ANALYZE held at that moment was skipped by the server — SKIP_LOCKED — and its changes
+ * still count: the next tick looks again.)
+ */
 export interface Analyzed extends TableChanges {
   /** Tasks this tick added itself (a bulk ingest) when they were ANALYZE_MIN_CHANGES or more: `tasks` is analyzed for them. */
   added_by_tick?: number;
