@@ -3,11 +3,13 @@
 // parked leaves no claim behind, the number parked is bounded, and a bad wait is a VALIDATION error.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { StewardError } from '../src/core/errors.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask } from '../src/ops/index.js';
+import { remoteWork } from '../src/remote/remote-work.js';
 import { createWorkerApiHandler, type WorkerApiHandler } from '../src/remote/worker-api.js';
 import { WorkerClient, type NoClaim, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -34,10 +36,22 @@ describe('worker API: the claim long poll', () => {
   const config = configSchema.parse({ agents: { box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60, maxConcurrent: 100 } }, wip: { global: 100 } });
   const servers: Array<() => void> = [];
 
-  /** A worker API server on the shared store; `changePollMs` huge: only wake() (or the deadline) can end a wait. */
-  async function serve(o: { maxParked?: number; changePollMs?: number } = {}): Promise<{ handler: WorkerApiHandler; client: () => WorkerClient }> {
-    const handler = createWorkerApiHandler({ store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' } }, log: () => {}, ...o });
-    const server = createGuardedServer((req, res) => void handler(req, res));
+  /**
+   * A worker API server on the shared store; `changePollMs` huge: only wake() (or the deadline) can end a wait.
+   * `old`: a server from before the long poll (its strict claim body refuses `wait_seconds`).
+   */
+  async function serve(o: { maxParked?: number; changePollMs?: number; old?: boolean } = {}): Promise<{ handler: WorkerApiHandler; client: () => WorkerClient }> {
+    const { old, ...limits } = o;
+    const handler = createWorkerApiHandler({ store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' } }, log: () => {}, ...limits });
+    const server = createGuardedServer((req, res) => {
+      if (!old || !req.url?.endsWith('/claim')) return void handler(req, res);
+      let body = '';
+      req.on('data', (c) => (body += String(c)));
+      req.on('end', () => {
+        if (!('wait_seconds' in JSON.parse(body))) return void handler(Object.assign(Readable.from([Buffer.from(body)]), { headers: req.headers, url: req.url, method: req.method }) as never, res);
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'VALIDATION', message: 'claim: Unrecognized key: "wait_seconds"', details: {} } }));
+      });
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     servers.push(() => {
@@ -163,5 +177,18 @@ describe('worker API: the claim long poll', () => {
     const { handler, client } = await serve({ changePollMs: 3_600_000 });
     assert.deepEqual(await client().claim('box', 'h', '/w', { waitSeconds: 1 }), { version: 1, task: null });
     assert.deepEqual(handler.waitsEnded, { changed: 0, deadline: 1, gone: 0, closing: 0 });
+  });
+
+  test('a worker whose server predates the long poll falls back to asking every --poll-seconds, and stops on its signal', async () => {
+    const { client } = await serve({ old: true });
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const work = remoteWork({ client: client(), agent: 'box', dir: tempDir(), signal: stop.signal, waitPollMs: 1000, log: (l) => lines.push(l) });
+    await until('the fallback said', () => lines.some((l) => /does not hold idle claims .*polling it every 1 s instead/.test(l)), 120_000);
+    const task = addTask(store, { title: 'for the polling worker', agent: 'box', goal: 'x' }, at(Date.now())).task;
+    await until('the polling worker ran it', () => store.read(() => store.tasks.get(task.id))!.status !== 'ready', 120_000);
+    stop.abort();
+    const out = await work;
+    assert.deepEqual(out.results.map((r) => r.task_id), [task.id]);
   });
 });
