@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
+import { capped, exited, killChildren, tracked } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
+
+afterEach(killChildren);
 
 test('status shows one screen of what runs, what is paused, what needs you and what retries next', () => {
   const ws = tempDir();
@@ -57,20 +60,22 @@ test('status shows one screen of what runs, what is paused, what needs you and w
 test('status --watch redraws until stopped', async () => {
   const ws = tempDir();
   cli(['init'], { cwd: ws });
-  const child = spawn(process.execPath, [CLI, 'status', '--watch', '--every', '0.2'], { cwd: ws, env: { ...process.env, STEWARD_DIR: '' } });
+  const child = tracked(spawn(process.execPath, [CLI, 'status', '--watch', '--every', '0.2'], { cwd: ws, env: { ...process.env, STEWARD_DIR: '' } }));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  await new Promise<void>((resolve, reject) => {
+  await capped(new Promise<void>((resolve, reject) => {
     const check = setInterval(() => {
       if ((out.match(/steward status — /g) ?? []).length >= 2) {
         clearInterval(check);
         resolve();
       }
     }, 50);
-    child.once('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.once('exit', () => {
+      clearInterval(check);
+      reject(new Error(`exited early: ${out}`));
+    });
+  }), 'steward status --watch to draw twice', child);
   child.kill('SIGINT');
-  assert.equal(await exit, 0);
+  assert.deepEqual(await exited(child, 'steward status --watch to stop on SIGINT'), [0, null]);
   assert.match(out, /\x1b\[H\x1b\[2J/, 'redraws in place');
 });

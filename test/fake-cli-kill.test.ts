@@ -1,29 +1,31 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_CLI_PATH, readSample } from './helpers/fixtures.js';
-import { isAlive, pidsIn, waitFor, waitGone } from './helpers/processes.js';
+import { exitOnceAwaited, isAlive, killChildren, pidsIn, tracked, waitFor, waitGone } from './helpers/processes.js';
+
+afterEach(killChildren);
 
 interface Started {
   child: ChildProcess;
   pidFile: string;
   output: { stdout: string; stderr: string };
-  closed: Promise<[number | null, NodeJS.Signals | null]>;
+  closed: PromiseLike<[number | null, NodeJS.Signals | null]>;
 }
 
 // Starts the fake CLI as its own process group leader (detached), as the babysitter will.
 function start(env: Record<string, string>): Started {
   const pidFile = join(mkdtempSync(join(tmpdir(), 'steward-kill-')), 'pid');
-  const child = spawn(FAKE_CLI_PATH, ['-p', 'x'], {
+  const child = tracked(spawn(FAKE_CLI_PATH, ['-p', 'x'], {
     env: { ...process.env, FAKE_PID_FILE: pidFile, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const output = { stdout: '', stderr: '' };
   child.stdout?.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+  const closed = exitOnceAwaited(child, `the fake CLI ${JSON.stringify(env)} (pid ${child.pid}) to close its output`, 'close');
   return { child, pidFile, output, closed };
 }
 

@@ -7,11 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { syncCapped } from './helpers/processes.js';
 import { onPostgres } from './support/backend.js';
 import { REPO_ROOT, tempDir } from './support/helpers.js';
 
-const npm = (cwd: string, args: string[]) =>
-  spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+/** npm, capped at 10 minutes (an install from the registry on a loaded machine is slow; a hang still fails, inside the test's limit). */
+const npm = (cwd: string, args: string[]) => syncCapped(`npm ${args.slice(0, 2).join(' ')}`, (cap) =>
+  spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }, ...cap }), 600_000);
 
 test('npm pack → install the tarball into a temp prefix → steward --version and steward init work', { timeout: 900_000 }, (t) => {
   const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -38,7 +40,7 @@ test('npm pack → install the tarball into a temp prefix → steward --version 
   assert.ok(realpathSync(bin).startsWith(realpathSync(prefix)), 'the bin is the installed copy, not this repository');
 
   const ws = tempDir('steward-installed-ws-');
-  const run = (...args: string[]) => spawnSync(bin, args, { cwd: ws, encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+  const run = (...args: string[]) => syncCapped(`the installed steward ${args.join(' ')}`, (cap) => spawnSync(bin, args, { cwd: ws, encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' }, ...cap }));
   const v = run('--version');
   assert.equal(v.status, 0, v.stderr);
   assert.equal(v.stdout, `steward ${version}\n`);
@@ -52,7 +54,7 @@ test('npm pack → install the tarball into a temp prefix → steward --version 
   // The MCP command init prints is absolute and runs this installation.
   assert.equal(out.mcp_server.command, process.execPath);
   assert.ok(realpathSync(out.mcp_server.args[0]!).startsWith(realpathSync(prefix)), out.mcp_server.args[0]);
-  const viaPrinted = spawnSync(out.mcp_server.command, [out.mcp_server.args[0]!, '--version'], { encoding: 'utf8' });
+  const viaPrinted = syncCapped('the printed MCP command --version', (cap) => spawnSync(out.mcp_server.command, [out.mcp_server.args[0]!, '--version'], { encoding: 'utf8', ...cap }));
   assert.equal(viaPrinted.stdout, `steward ${version}\n`);
   const add = run('add', 'from the tarball', '--json');
   assert.equal(add.status, 0, add.stderr);

@@ -5,14 +5,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { addTask, showTask } from '../src/ops/index.js';
 import { startMcpHttp } from '../src/mcp/http.js';
 import { loadMcpTokens } from '../src/mcp/tokens.js';
 import type { Store } from '../src/store/open-store.js';
+import { capped, exited, killChildren, stderrTail, tracked } from './helpers/processes.js';
 import { at, CLI, cli, tempDir, tempStore } from './support/helpers.js';
+
+afterEach(killChildren);
 import { fails, ok } from './support/mcp.js';
 
 const PLANNER = 'planner-token-0123456789abcdef';
@@ -129,10 +132,10 @@ test('steward mcp --http serves until SIGTERM, with tokens from STEWARD_MCP_TOKE
   const dir = tempDir();
   cli(['init', '--dir', dir], { cwd: dir });
   const env = { ...process.env, STEWARD_DIR: '', STEWARD_MCP_TOKENS: JSON.stringify({ [WORKER]: { role: 'worker' } }) };
-  const child = spawn(process.execPath, [CLI, 'mcp', '--http', '--port', '0', '--dir', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = tracked(spawn(process.execPath, [CLI, 'mcp', '--http', '--port', '0', '--dir', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += String(d)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const url = await capped(new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d) => {
       err += String(d);
@@ -140,15 +143,12 @@ test('steward mcp --http serves until SIGTERM, with tokens from STEWARD_MCP_TOKE
       if (m) resolve(m[1]!);
     });
     child.once('exit', () => reject(new Error(`exited early: ${err}`)));
-  });
+  }), 'steward mcp --http to say where it serves', child);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
   const client = await clientFor(url, WORKER);
   assert.deepEqual(ok((await client.callTool({ name: 'claim', arguments: { agent: 'a' } })) as any), { task: null });
   await client.close();
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-  assert.equal(code, 0);
+  child.kill('SIGTERM');
+  assert.deepEqual(await exited(child, 'steward mcp --http to stop on SIGTERM'), [0, null], stderrTail(child));
   assert.equal(stdout, '');
 });

@@ -2,23 +2,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { addTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { killChildren, stdoutOf } from './helpers/processes.js';
 import { at, tempDir } from './support/helpers.js';
+
+afterEach(killChildren);
 
 const WORKER = fileURLToPath(new URL('./support/claim-worker.js', import.meta.url));
 
-function runWorker(db: string, agent: string, sync: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, db, agent, sync, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${agent} exit ${code}: ${err}`))));
-  });
+async function runWorker(db: string, agent: string, sync: string): Promise<number[]> {
+  const child = spawn(process.execPath, [WORKER, db, agent, sync, '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(await stdoutOf(child, `claim worker ${agent}`));
 }
 
 test('4 processes: every task completed exactly once, no claim handed out twice', async () => {

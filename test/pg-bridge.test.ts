@@ -2,17 +2,19 @@
 // throwaway cluster. Parameters, row shapes, lastInsertRowid, transactions and savepoints, the writers' advisory lock
 // across two connections, error codes, and that a process using it still exits by itself.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import { StewardError } from '../src/core/errors.js';
 import { PgDatabase } from '../src/store/pg/pg-database.js';
+import { exited, killChildren, stderrTail, tracked } from './helpers/processes.js';
 import { REPO_ROOT } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
 const url = 'skip' in server ? '' : server.url;
+afterEach(killChildren);
 after(() => ('skip' in server ? undefined : server.stop()));
 
 const PG_DATABASE = new URL('../src/store/pg/pg-database.js', import.meta.url).href;
@@ -433,13 +435,13 @@ test('two connections on one schema: .immediate serialises writers (the second r
   const key = BigInt(db.writeLockKey);
   // pg_locks shows a bigint advisory key as two oids: its high and low 32 bits.
   const [hi, lo] = [Number(BigInt.asUintN(32, key >> 32n)), Number(BigInt.asUintN(32, key))];
-  let exited: Promise<number | null> | undefined;
+  let child: ChildProcess | undefined;
   try {
     db.transaction(() => {
       db.prepare('INSERT INTO items (name) VALUES (?)').run('first 1');
       // The second writer, in another process started while this one holds the lock: it appends 'second' and
       // records how many 'first' rows its transaction saw.
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      child = tracked(spawn(process.execPath, ['--input-type=module', '-e', `
         const { PgDatabase } = await import(${JSON.stringify(PG_DATABASE)});
         const db = new PgDatabase({ url: process.env.URL, schema: process.env.SCHEMA, busyTimeoutMs: 0 });
         db.transaction(() => {
@@ -447,8 +449,7 @@ test('two connections on one schema: .immediate serialises writers (the second r
           db.prepare('INSERT INTO items (name, n) VALUES (?, ?)').run('second', seen);
         }).immediate();
         db.close();
-      `], { env: { ...process.env, URL: url, SCHEMA: schema }, stdio: ['ignore', 'inherit', 'inherit'] });
-      exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      `], { env: { ...process.env, URL: url, SCHEMA: schema }, stdio: ['ignore', 'inherit', 'pipe'] }));
       // Hold the lock until the child is queued behind it (its request for this key is waiting).
       const waiting = db.prepare(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
         AND classid::bigint = ? AND objid::bigint = ?`).pluck();
@@ -459,7 +460,7 @@ test('two connections on one schema: .immediate serialises writers (the second r
       }
       db.prepare('INSERT INTO items (name) VALUES (?)').run('first 2');
     }).immediate();
-    assert.equal(await exited, 0);
+    assert.deepEqual(await exited(child!, 'the second writer (a process queued behind the lock) to exit'), [0, null], stderrTail(child!));
     const rows = db.prepare('SELECT name, n FROM items ORDER BY id').raw().all();
     assert.deepEqual(rows, [['first 1', null], ['first 2', null], ['second', 2]]);
   } finally {

@@ -1,15 +1,17 @@
 // scripts/pg-cluster.mjs: a throwaway PostgreSQL cluster that is really reachable, configured as promised, and gone
 // (server stopped, dir deleted) after stop() — and after its owner dies by SIGKILL (the watchdog).
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { killChildren, tracked } from './helpers/processes.js';
 import { tempDir } from './support/helpers.js';
 import { PG_CLUSTER_SCRIPT, pgClusterModule, pgSkipReason, startPgCluster } from './support/pg-cluster.js';
 
 const skip = await pgSkipReason();
+afterEach(killChildren);
 if (skip) process.stderr.write(`pg-cluster.test: skipped: ${skip}\n`);
 
 async function query(url: string, sql: string): Promise<any[]> {
@@ -67,7 +69,7 @@ test('findPgBin: no PostgreSQL anywhere → POSTGRES_NOT_INSTALLED naming apt-ge
 test('the owner SIGKILLed: the watchdog stops the server and deletes its dir', { skip, timeout: 300_000 }, async () => {
   const code = `const m = await import(${JSON.stringify(PG_CLUSTER_SCRIPT)}); const c = await m.startCluster();
     process.stdout.write(JSON.stringify({ url: c.url, dataDir: c.dataDir }) + '\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = tracked(spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }));
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   await until('the child to start its cluster', () => out.includes('\n') || child.exitCode !== null);

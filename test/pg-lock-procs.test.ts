@@ -8,16 +8,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { addTask } from '../src/ops/index.js';
 import { openStore, type StoreOptions } from '../src/store/open-store.js';
+import { killChildren, stdoutOf } from './helpers/processes.js';
 import { tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
 const url = 'skip' in server ? '' : server.url;
+afterEach(killChildren);
 after(() => ('skip' in server ? undefined : server.stop()));
 
 const WORKER = fileURLToPath(new URL('./support/lock-worker.js', import.meta.url));
@@ -33,16 +35,10 @@ const CONFIG = {
   budgets: { limits: [{ scope: 'agent:a2', period: 'day', maxRuns: 6 }] },
 };
 
-function runWorker(db: string, schema: string, mode: 'profile' | 'plain', agent: string): Promise<{ claimed: number[]; violations: string[] }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, STEWARD_DATABASE_URL: url, STEWARD_DATABASE_SCHEMA: schema };
-    const child = spawn(process.execPath, [WORKER, db, mode, agent, JSON.stringify(CONFIG)], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${agent} exit ${code}: ${err}`))));
-  });
+async function runWorker(db: string, schema: string, mode: 'profile' | 'plain', agent: string): Promise<{ claimed: number[]; violations: string[] }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, STEWARD_DATABASE_URL: url, STEWARD_DATABASE_SCHEMA: schema };
+  const child = spawn(process.execPath, [WORKER, db, mode, agent, JSON.stringify(CONFIG)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  return JSON.parse(await stdoutOf(child, `lock worker ${agent} (${mode})`));
 }
 
 test('5 processes, caps and a budget counted under the exclusive lock beside narrow claims: no cap passed, no task twice', { skip, timeout: 600_000 }, async () => {

@@ -4,17 +4,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open-store.js';
 import { PG_SCHEMA_VERSION } from '../src/store/pg/pg-migrations.js';
 import { resolveSchema } from '../src/store/pg/pg-store.js';
+import { capped, killChildren, tracked } from './helpers/processes.js';
 import { REPO_ROOT, tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
 const url = 'skip' in server ? '' : server.url;
+afterEach(killChildren);
 after(() => ('skip' in server ? undefined : server.stop()));
 
 type Col = { table: string; name: string; type: string; notnull: boolean; dflt: string | null; pk: boolean };
@@ -78,14 +80,15 @@ test('two processes opening a new schema at once migrate it once; a reopen appli
     const s = openStore('/nonexistent/queue.db', { url: process.env.U, schema: process.env.S });
     process.stdout.write(String(s.tasks.counts().ready ?? 0));
     s.close();`;
-  const one = () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, U: url, S: schema } });
+  const one = () => {
+    const child = tracked(spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, U: url, S: schema } }));
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+    const closed = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+    return capped(closed, `a process opening the store on schema ${schema}`, child);
+  };
   const results = await Promise.all([one(), one(), one()]);
   for (const r of results) assert.equal(r.code, 0, r.err);
   const store = openStore(join(tempDir(), 'queue.db'), { url, schema });

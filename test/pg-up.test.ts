@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.js';
 import { advisoryKey } from '../src/store/pg/lock-keys.js';
@@ -22,6 +22,7 @@ import { killStarted, start, TOKENS, until, VIEWER_TOKEN, type Proc } from './su
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
 const url = 'skip' in server ? '' : server.url;
+afterEach(killStarted);
 after(async () => {
   killStarted();
   if (!('skip' in server)) await server.stop();

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { cli, tempDir } from './support/helpers.js';
 import { makeRepo } from './support/git-repo.js';
 import { killStarted, PLANNER_TOKEN, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
-after(killStarted);
+afterEach(killStarted);
 
 /** A workspace whose only profile, `remote`, runs the gated fake claude; dispatch none (only remote workers run). */
 function workspace(gate: string, extra: string[]): { ws: string; run: (...args: string[]) => ReturnType<typeof cli> } {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { cli, onPostgres, tempDir } from './support/helpers.js';
 import { linkProxy } from './support/link-proxy.js';
 import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
-after(killStarted);
+afterEach(killStarted);
 
 /** A server workspace with the gated `remote` profile, nothing dispatched locally; on Postgres under test:pg. */
 function serverWorkspace(gate: string): { ws: string; run: (...args: string[]) => ReturnType<typeof cli> } {

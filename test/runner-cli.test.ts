@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
+import { exited, killChildren, tracked } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, fakePids, fakeProfile, now, sandbox, taskOf, writeConfig } from './support/runner.js';
+
+afterEach(killChildren);
 
 describe('steward work', () => {
   test('--agent loops until nothing is claimable; --json lists every run', () => {
@@ -74,17 +77,17 @@ describe('steward logs', () => {
     const sb = sandbox();
     writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1200' }) });
     const { task, run } = addAndClaim(sb);
-    const worker = spawn(process.execPath, [CLI, 'work', '--run', String(run.id), '--dir', sb.root], { stdio: 'ignore' });
+    const worker = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(run.id), '--dir', sb.root], { stdio: ['ignore', 'ignore', 'pipe'] }));
     await fakePids(sb);
-    const follower = spawn(process.execPath, [CLI, 'logs', String(task.id), '--follow', '--dir', sb.root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower = tracked(spawn(process.execPath, [CLI, 'logs', String(task.id), '--follow', '--dir', sb.root], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let firstTickAt = 0;
     follower.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (!firstTickAt && out.includes('fake-cli: tick 1\n')) firstTickAt = Date.now();
     });
-    const code = await new Promise<number | null>((resolve) => follower.on('exit', resolve));
-    const workerEnded = await new Promise<number | null>((resolve) => (worker.exitCode !== null ? resolve(worker.exitCode) : worker.on('exit', resolve)));
+    const [code] = await exited(follower, `steward logs ${task.id} --follow to return when run ${run.id} ends`);
+    const [workerEnded] = await exited(worker, `steward work --run ${run.id} to exit`);
     assert.deepEqual([code, workerEnded], [0, 0]);
     assert.ok(firstTickAt > 0 && out.includes('fake-cli: tick 10\n'), 'streamed, then saw the rest');
     assert.match(out, /=== run \d+ completed\n$/);

@@ -3,34 +3,35 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { cancelTask, recordRunProcess, showTask } from '../src/ops/index.js';
 import { outboxPath, writeOutboxEntry } from '../src/runner/outbox.js';
 import { workRun } from '../src/runner/work.js';
 import { openStore } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { isAlive, waitFor } from './helpers/processes.js';
+import { exitOnceAwaited, isAlive, killChildren, tracked, waitFor } from './helpers/processes.js';
 import { holdWriteLock } from './support/backend.js';
 import { CLI } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
+afterEach(killChildren);
+
 interface Worker {
   child: ChildProcess;
   stderr: () => string;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  exited: PromiseLike<[number | null, NodeJS.Signals | null]>;
 }
 
 /** Starts the real babysitter binary for a run, as dispatch would. */
 function startWorker(sb: Sandbox, runId: number, env: Record<string, string> = {}): Worker {
-  const child = spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', sb.root], {
+  const child = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(runId), '--here', '--dir', sb.root], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env },
-  });
+  }));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
-  return { child, stderr: () => err, exited };
+  return { child, stderr: () => err, exited: exitOnceAwaited(child, `steward work --run ${runId} --here (pid ${child.pid}) to exit`) };
 }
 
 const tick = (sb: Sandbox, config: ReturnType<typeof writeConfig>) =>

@@ -12,7 +12,7 @@ import { makeDispatch } from '../src/runner/tick-hooks.js';
 import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { CHILD_CAP_MS, exited, isAlive, killChildren, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { exited, exitOnceAwaited, isAlive, killChildren, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { configOf, depsOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
@@ -27,7 +27,7 @@ interface Waiter {
   out: () => string;
   err: () => string;
   /** [code, signal] once it exits; rejects, saying what the run is, if it still runs CHILD_CAP_MS after the first wait. */
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  exited: PromiseLike<[number | null, NodeJS.Signals | null]>;
 }
 
 /** The sandboxes of the running test: afterEach lets each gated CLI end, then kills what the file started (killChildren). */
@@ -58,16 +58,8 @@ function startWaiter(sb: Sandbox, runId: number, env: NodeJS.ProcessEnv = {}): W
     }
     return `steward work --run ${runId} (pid ${child.pid}) to exit; run ${runId} is ${state}`;
   };
-  let capped: Promise<[number | null, NodeJS.Signals | null]> | undefined;
-  const waiter: Waiter = {
-    child, out: () => out, err: () => err,
-    // The cap counts from the first wait for it, not from the start.
-    get exited() {
-      return (capped ??= exited(child, what));
-    },
-  };
   roots.push(sb.root);
-  return waiter;
+  return { child, out: () => out, err: () => err, exited: exitOnceAwaited(child, what) };
 }
 
 function parentOf(pid: number): number {
@@ -350,7 +342,7 @@ interface DispatchItem {
 
 /** `steward tick --json` in the sandbox (a real process): its digest. */
 function tickCli(sb: Sandbox): { quiet: boolean; dispatch?: DispatchItem[]; acted?: Record<string, number>; failures?: Array<{ id: number; kind: string }> } {
-  const r = cli(['tick', '--json', '--dir', sb.root], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
+  const r = cli(['tick', '--json', '--dir', sb.root], { cwd: sb.root });
   assert.equal(r.code, 0, r.stderr);
   return r.json as ReturnType<typeof tickCli>;
 }

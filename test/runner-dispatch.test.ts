@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { Run } from '../src/core/types.js';
 import { addTask, claimTask } from '../src/ops/index.js';
 import { BABYSITTER_NODE_FLAGS, babysitterEnv, CLI_MAIN, dispatchLocal, type StartRequest } from '../src/runner/dispatch.js';
@@ -11,9 +11,11 @@ import { procIdentity } from '../src/runner/process-group.js';
 import { makeIsDead, makeOnLost } from '../src/runner/tick-hooks.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { isAlive, waitFor, waitGone } from './helpers/processes.js';
+import { isAlive, killChildren, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { cli } from './support/helpers.js';
 import { assertNothingLeft, configOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
+
+afterEach(killChildren);
 
 describe('dispatchLocal', () => {
   test('claims round-robin within every cap: global, maxConcurrent, perAgent, perProject; skips missing executables and paused agents', () => {
@@ -84,7 +86,7 @@ describe('tick hooks', () => {
   });
 
   test('onLost: SIGKILLs the process group of a lost run of this host only', async () => {
-    const group = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' });
+    const group = () => tracked(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' }));
     const mine = group();
     const theirs = group();
     const lost = (pgid: number, host: string) => ({ run_id: 1, task_id: 1, to: 'ready' as const, reason: 'x', run: { id: 1, host, pgid } as Run });
@@ -98,9 +100,9 @@ describe('tick hooks', () => {
   test('onLost: finds a lost run\'s processes by STEWARD_DIR and STEWARD_RUN_ID when their group was never recorded', async () => {
     const sb = sandbox();
     // Each stands for a CLI its babysitter started and died before recording (own group, the run's variables).
-    const cli = (dir: string, runId: string) => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+    const cli = (dir: string, runId: string) => tracked(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
       detached: true, stdio: 'ignore', env: { ...process.env, STEWARD_DIR: dir, STEWARD_RUN_ID: runId },
-    });
+    }));
     const orphan = cli(sb.ws.root, '7');
     const secondOrphan = cli(sb.ws.root, '8');
     const otherRun = cli(sb.ws.root, '70');
@@ -110,8 +112,8 @@ describe('tick hooks', () => {
       await new Promise((r) => setTimeout(r, 200)); // let the children reach node (environ is read from /proc)
       const lost = (id: number) => ({ run_id: id, task_id: 1, to: 'ready' as const, reason: 'worker process is gone', run: { id, host: 'here', pgid: null } as Run });
       makeOnLost(sb.ws, 'here')([lost(7), lost(8)]);
-      await waitGone(orphan.pid!, 5000);
-      await waitGone(secondOrphan.pid!, 5000);
+      await waitGone(orphan.pid!);
+      await waitGone(secondOrphan.pid!);
       assert.deepEqual([isAlive(otherRun.pid!), isAlive(otherWorkspace.pid!)], [true, true], 'another run, another workspace: left alone');
     } finally {
       for (const p of all) if (isAlive(p.pid!)) process.kill(-p.pid!, 'SIGKILL');

@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { processGone } from '../src/runner/process-group.js';
 import { workRun } from '../src/runner/work.js';
-import { pidsIn } from './helpers/processes.js';
+import { killChildren, pidsIn, tracked } from './helpers/processes.js';
 import { addAndClaim, assertNothingLeft, configOf, depsOf, fakeProfile, runOf, sandbox, taskOf } from './support/runner.js';
+
+afterEach(killChildren);
 
 describe('leftovers of a run', () => {
   test('a child in a new session carrying STEWARD_RUN_ID is killed when the run ends; the run still completes', async () => {
@@ -35,9 +37,9 @@ describe('leftovers of a run', () => {
     const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
     const { run } = addAndClaim(sb);
     // A process of run 1 of another workspace: the same STEWARD_RUN_ID, a different STEWARD_DIR.
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+    const child = tracked(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
       stdio: 'ignore', detached: true, env: { ...process.env, STEWARD_DIR: other.root, STEWARD_RUN_ID: '1', FAKE_PID_FILE: other.pidFile },
-    });
+    }));
     child.unref();
     try {
       await workRun(depsOf(sb, config), run.id);

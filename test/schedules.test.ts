@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../src/config/schema.js';
 import { cronProblem, planSlots, slotsBetween } from '../src/core/schedule.js';
@@ -10,7 +10,10 @@ import { cancelTask, markDone } from '../src/ops/index.js';
 import { addSchedule, listSchedules, runSchedules } from '../src/ops/schedules.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { tickOnce } from '../src/tick/tick-once.js';
+import { killChildren, stdoutOf } from './helpers/processes.js';
 import { at, cli, tempDir } from './support/helpers.js';
+
+afterEach(killChildren);
 
 const TICKER = fileURLToPath(new URL('./support/schedule-ticker.js', import.meta.url));
 const H = 3600_000;
@@ -131,15 +134,10 @@ describe('schedules in the tick', () => {
     const config = { schedules: { often: { cron: '*/5 * * * *', tz: 'UTC', title: 'Every five minutes', overlap: 'allow', catch_up: 'all' } } };
     // 300 ticks a minute apart from each process: 60 slots, each seen by both.
     const start = Date.parse('2026-01-05T00:00:00Z');
-    const run = (name: string) =>
-      new Promise<{ created: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [TICKER, path, JSON.stringify(config), String(start), '60000', '301', sync, name], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ticker ${name} exit ${code}: ${err}`))));
-      });
+    const run = async (name: string): Promise<{ created: number }> => {
+      const child = spawn(process.execPath, [TICKER, path, JSON.stringify(config), String(start), '60000', '301', sync, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+      return JSON.parse(await stdoutOf(child, `schedule ticker ${name}`));
+    };
     const [a, b] = await Promise.all([run('t1'), run('t2')]);
     const store = openStore(path);
     const tasks = scheduledTasks(store);

@@ -3,22 +3,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { addTask, claimTask, proposeTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { killChildren, stdoutOf } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
+
+afterEach(killChildren);
 
 const ROUNDS = 15;
 
-function tickProcess(dir: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'tick', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`tick exit ${code}: ${err}`))));
-  });
+async function tickProcess(dir: string): Promise<any> {
+  const child = spawn(process.execPath, [CLI, 'tick', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(await stdoutOf(child, `steward tick --json --dir ${dir}`));
 }
 
 function drop(dir: string, name: string, text: string): void {

@@ -5,11 +5,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { exited, killChildren, tracked } from './helpers/processes.js';
 import { CLI, REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
 const FAKE = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
 let upProcess: ChildProcess | undefined;
-after(() => upProcess?.kill('SIGKILL'));
+after(killChildren);
 
 function profile(name: string, mode: string, dir: string, extra = ''): string {
   return [
@@ -70,7 +71,7 @@ test('steward up runs 20 tasks to their expected final states', { timeout: 600_0
   const plain = Array.from({ length: 12 }, (_, i) => add(`plain task ${i + 1}`, '--agent', 'ok', '--priority', String(40 + i)));
   assert.equal(plain.length + 8, 20);
 
-  upProcess = spawn(process.execPath, [CLI, 'up', '--port', '0', '--dir', ws], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '' } });
+  upProcess = tracked(spawn(process.execPath, [CLI, 'up', '--port', '0', '--dir', ws], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '' } }));
   let log = '';
   upProcess.stderr!.on('data', (chunk) => (log += String(chunk)));
   const status = (id: number) => run('show', String(id), '--json').json?.task?.status as string | undefined;
@@ -108,9 +109,8 @@ test('steward up runs 20 tasks to their expected final states', { timeout: 600_0
     return all.every((id) => new RegExp(`- \\[[x-]\\] #${id} `).test(text)) && text.includes(`- [-] #${x} cancelled while running`);
   });
 
-  const exit = new Promise<number | null>((resolve) => upProcess!.once('exit', resolve));
   upProcess.kill('SIGTERM');
-  assert.equal(await exit, 0, log);
+  assert.equal((await exited(upProcess, 'steward up to stop on SIGTERM'))[0], 0, log);
   assert.match(log, /stopping — no new dispatch; running workers carry on/);
   await until('no process left behind', () => leftovers(ws).length === 0, 15_000).catch(() => assert.deepEqual(leftovers(ws), []));
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { resolveSchema } from '../src/store/pg/pg-store.js';
@@ -18,7 +18,7 @@ import { cli, tempDir } from './support/helpers.js';
 import { TEST_POSTGRES_URL } from './support/backend.js';
 import { killStarted, start, until } from './support/remote.js';
 
-after(killStarted);
+afterEach(killStarted);
 
 /** The longest setTimeout Node keeps (a longer one fires after 1 ms). */
 const NEVER = 2 ** 31 - 1;

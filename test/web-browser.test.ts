@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { waitFor, waitGone } from './helpers/processes.js';
+import { exited, killChildren, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { CLI, REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
 const CHROMIUM = process.env.STEWARD_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +23,7 @@ let upProcess: ChildProcess | undefined;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 after(async () => {
   for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-  upProcess?.kill('SIGKILL');
+  killChildren();
 });
 
 function profile(name: string, argv: string[], env: Record<string, string>): string {
@@ -75,7 +75,7 @@ test('the web board in Chromium: login, review, answer, live log, cancel, CSRF',
   run('propose', 'add a dark mode', '--goal', 'People asked for it.');
   const status = (id: number) => run('show', String(id), '--json').json?.task?.status as string | undefined;
 
-  upProcess = spawn(node, [CLI, 'up', '--port', '0', '--dir', ws], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '' } });
+  upProcess = tracked(spawn(node, [CLI, 'up', '--port', '0', '--dir', ws], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '' } }));
   let log = '';
   upProcess.stderr!.on('data', (chunk) => (log += String(chunk)));
   const [, base, loginLink] = await waitFor('the board URL', () => /web +(http:\/\/\S+?)\/ +\(log in once: (\S+)\)/.exec(log) ?? undefined, WAIT);
@@ -176,7 +176,6 @@ test('the web board in Chromium: login, review, answer, live log, cancel, CSRF',
   await p2.goto(loginLink!);
   await p2.waitForSelector('text=used already');
 
-  const exit = new Promise<number | null>((resolve) => upProcess!.once('exit', resolve));
   upProcess.kill('SIGTERM');
-  assert.equal(await exit, 0, log);
+  assert.equal((await exited(upProcess, 'steward up to stop on SIGTERM'))[0], 0, log);
 });

@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { openStore } from '../src/store/open-store.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { onPostgres } from './support/backend.js';
 import { cli, tempDir } from './support/helpers.js';
 import { killStarted, start, until, type Proc } from './support/remote.js';
 
-after(killStarted);
+afterEach(killStarted);
 
 function workspace(): string {
   const root = tempDir('steward-work-wait-');

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { taskDiff } from '../src/git/index.js';
 import { showTool } from '../src/mcp/tools-read.js';
 import { addTask, answerTask, approveTask, claimTask, completeRun, requestChanges } from '../src/ops/index.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { waitFor } from './helpers/processes.js';
+import { exited, killChildren, syncCapped, tracked, waitFor } from './helpers/processes.js';
 import { branchChanges, fileAt, gitIn, gitTry, makeRepo } from './support/git-repo.js';
 import { CLI } from './support/helpers.js';
 import { assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
@@ -18,6 +18,8 @@ import { assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, 
 type Config = ReturnType<typeof writeConfig>;
 
 /** A sandbox whose project `app` is a fresh git repository, and a coder that writes `files` (FAKE_WRITE). */
+afterEach(killChildren);
+
 function setup(files: Record<string, string>, mode = 'success', extra: Record<string, string> = {}, project: Record<string, unknown> = {}) {
   const sb = sandbox();
   const repo = makeRepo();
@@ -147,14 +149,13 @@ describe('a babysitter killed mid-run', () => {
     const { sb, repo, config } = setup({ 'wip.txt': 'half done by run {run_id}\n' }, 'hang,echo', { FAKE_STATE_FILE: state });
     const t = add(sb, 'Interrupted work');
     const c1 = claim(sb);
-    const child = spawn(process.execPath, [CLI, 'work', '--run', String(c1.run.id), '--here', '--dir', sb.root], { stdio: 'ignore', env: { ...process.env, STEWARD_DIR: '' } });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(c1.run.id), '--here', '--dir', sb.root], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, STEWARD_DIR: '' } }));
     const [cliPid] = await fakePids(sb);
     await waitFor('the CLI group recorded', () => (runOf(sb, c1.run.id).pgid === cliPid ? true : undefined));
     const wt1 = branchOf(sb, t.id).worktree!;
     assert.equal(readFileSync(join(wt1, 'wip.txt'), 'utf8'), `half done by run ${c1.run.id}\n`);
     child.kill('SIGKILL');
-    await exited;
+    await exited(child, `steward work --run ${c1.run.id} --here to die of SIGKILL`);
     const reaped = tick(sb, config).reaped;
     assert.deepEqual(reaped.map((r) => r.run_id), [c1.run.id]);
     await assertNothingLeft(sb);
@@ -183,7 +184,7 @@ describe('the CLI and MCP on a task branch', () => {
     const t = add(sb, 'CLI review');
     const c = claim(sb);
     await babysitRun(depsOf(sb, config), c.run, c.task);
-    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    const cli = (...args: string[]) => syncCapped(`steward ${args.join(' ')}`, (cap) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' }, ...cap }));
     const d = cli('diff', String(t.id), '--json');
     assert.equal(d.status, 0, d.stderr);
     const parsed = JSON.parse(d.stdout) as { files: Array<{ path: string }>; patch: string; branch: string };
@@ -231,7 +232,7 @@ describe('file leases and leftovers', () => {
     tick(sb, config);
     const wtPending = branchOf(sb, pending.id).worktree!;
     writeFileSync(join(wtPending, 'scratch.txt'), 'not committed\n');
-    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' } });
+    const cli = (...args: string[]) => syncCapped(`steward ${args.join(' ')}`, (cap) => spawnSync(process.execPath, [CLI, ...args, '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' }, ...cap }));
     const doc = JSON.parse(cli('doctor', '--json').stdout) as { leftovers: Array<{ kind: string; branch: string; dirty: string[]; removable: boolean }> };
     const byBranch = new Map(doc.leftovers.map((l) => [`${l.kind} ${l.branch}`, l]));
     assert.equal(byBranch.get(`branch ${branchOf(sb, merged.id).branch}`)?.removable, true);

@@ -61,10 +61,17 @@ const startedChildren = new Set<ChildProcess>();
 export function tracked<C extends ChildProcess>(child: C): C {
   if (startedChildren.has(child)) return child;
   startedChildren.add(child);
-  const tail = { text: '' };
-  tails.set(child, tail);
-  child.stderr?.on('data', (d: Buffer | string) => (tail.text = (tail.text + String(d)).slice(-TAIL_CHARS)));
+  if (child.stderr) {
+    const tail = { text: '' };
+    tails.set(child, tail);
+    child.stderr.on('data', (d: Buffer | string) => (tail.text = (tail.text + String(d)).slice(-TAIL_CHARS)));
+  }
   return child;
+}
+
+/** The last stderr a `tracked` child wrote (for an assertion's message). */
+export function stderrTail(child: ChildProcess): string {
+  return tails.get(child)?.text ?? '(stderr not piped)';
 }
 
 /**
@@ -101,12 +108,12 @@ export function killChildren(): void {
 }
 
 /** The failure of a capped wait: what it waited for, the cap, and what became of the child (`after`). */
-export function capMessage(what: string, ms: number, after?: string): string {
+function capMessage(what: string, ms: number, after?: string): string {
   return `${what}: still waiting after ${ms / 1000} s (a safety cap against a hang)${after ? `; ${after}` : ''}`;
 }
 
 /** "ends:" and the last TAIL_CHARS of a child's stderr, or "is empty". */
-export function describeTail(stderr: string): string {
+function describeTail(stderr: string): string {
   return stderr ? `ends:\n${stderr.slice(-TAIL_CHARS)}` : 'is empty';
 }
 
@@ -121,7 +128,7 @@ export async function capped<T>(promise: Promise<T>, what: string | (() => strin
     timer = setTimeout(() => {
       const tail = child && tails.get(child);
       const message = capMessage(typeof what === 'function' ? what() : what, ms, child
-        ? `pid ${child.pid} and its process group killed; its stderr ${tail ? describeTail(tail.text) : 'was not captured (call tracked(child) after spawn)'}`
+        ? `pid ${child.pid} and its process group killed; its stderr ${tail ? describeTail(tail.text) : 'was not captured (not piped, or not tracked(child) after spawn)'}`
         : undefined);
       if (child) killChild(child);
       reject(new Error(message));
@@ -141,6 +148,32 @@ export function exited(child: ChildProcess, what: string | (() => string), ms = 
     ? Promise.resolve<[number | null, NodeJS.Signals | null]>([child.exitCode, child.signalCode])
     : new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
   return capped(exit, what, child, ms);
+}
+
+/**
+ * `exited` for a handle made at spawn: the cap counts from the first wait for it (its first `then`, e.g. an `await`),
+ * not from the start, so a long-lived server is never cut short before anyone waits for its exit. With 'close': once
+ * its stdout and stderr ended too (a grandchild holding them is waited for).
+ */
+export function exitOnceAwaited(child: ChildProcess, what: string | (() => string), event: 'exit' | 'close' = 'exit'): PromiseLike<[number | null, NodeJS.Signals | null]> {
+  tracked(child);
+  const closed = event === 'close'
+    ? new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])))
+    : undefined;
+  let wait: Promise<[number | null, NodeJS.Signals | null]> | undefined;
+  return { then: (onEnd, onCap) => (wait ??= closed ? capped(closed, what, child) : exited(child, what)).then(onEnd, onCap) };
+}
+
+/** The child's whole stdout once it ends with exit 0 (capped); another exit rejects, naming `what` and quoting its stderr. */
+export async function stdoutOf(child: ChildProcess, what: string): Promise<string> {
+  tracked(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer | string) => (out += String(d)));
+  // 'close': the exit and the end of its output (an 'exit' can come before the last stdout chunk).
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
+  const [code, signal] = await capped(closed, what, child);
+  if (code !== 0) throw new Error(`${what}: exit ${code ?? signal}; its stderr ${describeTail(stderrTail(child))}`);
+  return out;
 }
 
 /**

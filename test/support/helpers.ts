@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { syncCapped } from '../helpers/processes.js';
 export { onPostgres, sqliteOnly } from './backend.js'; // under test:pg: every store on Postgres
 import type { OpContext } from '../../src/core/types.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
@@ -50,16 +51,18 @@ export interface CliResult {
 
 /**
  * Runs the built `steward` binary in `cwd`. With `timeoutMs` (a safety net against a hang, not a speed requirement) a
- * process still running then is killed (SIGKILL) and the result says so in `stderr`, code -1.
+ * process still running then is killed (SIGKILL) and the result says so in `stderr`, code -1. Without, the wait is
+ * capped all the same (syncCapped, CHILD_CAP_MS): a hang throws, naming the command and quoting its stderr.
  */
 export function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): CliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+  const run = (cap: { timeout: number; killSignal: 'SIGKILL' }): SpawnSyncReturns<string> => spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, STEWARD_DIR: '', ...opts.env },
     encoding: 'utf8',
     input: opts.input,
-    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+    ...cap,
   });
+  const r = opts.timeoutMs ? run({ timeout: opts.timeoutMs, killSignal: 'SIGKILL' }) : syncCapped(`steward ${args.join(' ')}`, run);
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     return { code: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}\n(steward ${args.join(' ')} did not return within ${opts.timeoutMs} ms: killed)`, json: undefined };
   }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syncCapped } from '../helpers/processes.js';
 import { CLI, REPO_ROOT, tempDir } from './helpers.js';
 
 /** The global the bin lists its packed chunks that ran in (PACK_LOADED in scripts/pack-chunks.mjs). */
@@ -55,11 +56,12 @@ export function modulesLoadedBy(ws: string, args: string[], env: NodeJS.ProcessE
   const log = join(dir, 'imports.log');
   writeFileSync(preload, PRELOAD);
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
+  const r = syncCapped(`steward ${args.join(' ')} (modules logged)`, (cap) => spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
     cwd: ws,
     env: { ...process.env, STEWARD_DIR: '', ...env, STEWARD_TEST_IMPORTS: log },
     encoding: 'utf8',
-  });
+    ...cap,
+  }));
   return { code: r.status, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout: r.stdout };
 }
 

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitOnceAwaited, killChildren, tracked } from '../helpers/processes.js';
 import { CLI, REPO_ROOT } from './helpers.js';
 
 export const FAKE_CLI = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
@@ -14,11 +15,8 @@ export const TOKENS = JSON.stringify({
   [PLANNER_TOKEN]: { role: 'planner' },
 });
 
-const children: ChildProcess[] = [];
-/** SIGKILLs every process `start` started that is still alive (call it in `after`). */
-export function killStarted(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-}
+/** SIGKILLs every process `start` (or the file) started that is still alive, with its process group (call it in `afterEach`). */
+export const killStarted = killChildren;
 
 /** Waits for `fn` to be truthy; polls, bounded by a generous safety limit that reports what it waited for. */
 export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 240_000): Promise<T> {
@@ -35,19 +33,19 @@ export interface Proc {
   child: ChildProcess;
   out: () => string;
   err: () => string;
-  exited: Promise<number | null>;
+  /** Its exit code; the wait for it is capped (CHILD_CAP_MS from the first wait), failing with its stderr. */
+  exited: PromiseLike<number | null>;
 }
 
 /** Starts the built CLI with `args` in `cwd` (its output collected). */
 export function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env } });
-  children.push(child);
+  const child = tracked(spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', ...env } }));
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => (out += String(c)));
   child.stderr!.on('data', (c) => (err += String(c)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
+  const exit = exitOnceAwaited(child, `steward ${args.join(' ')} (pid ${child.pid}) to exit`);
+  return { child, out: () => out, err: () => err, exited: { then: (onExit, onCap) => exit.then(([code]) => code).then(onExit, onCap) } };
 }
 
 /** A stand-in for the claude binary: says it started, waits for the gate file, then replays the recorded claude output. */
