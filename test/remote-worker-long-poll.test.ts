@@ -163,6 +163,22 @@ describe('worker API: the claim long poll', () => {
     await until('nothing parked', () => handler.parked === 0, 120_000);
   });
 
+  test('a worker refused BUSY (the server holds as many claims as it may) says the server is busy, not unreachable, and asks again', async () => {
+    const { handler, client } = await serve({ maxParked: 1, changePollMs: 3_600_000 });
+    const hold = new AbortController();
+    const first = client().claim('box', 'h', '/w', { waitSeconds: 60, signal: hold.signal });
+    await until('the first claim parked', () => handler.parked === 1, 120_000);
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const work = remoteWork({ client: client(), agent: 'box', dir: tempDir(), signal: stop.signal, waitPollMs: 60_000, log: (l) => lines.push(l) });
+    await until('the worker was refused BUSY', () => lines.some((l) => /server busy \(.*claims are waiting/.test(l)), 120_000);
+    assert.ok(!lines.some((l) => /server unreachable/.test(l)), lines.join('\n'));
+    hold.abort();
+    await rejects(first, 'UNAVAILABLE');
+    stop.abort();
+    await work;
+  });
+
   test('close() answers parked claims as at their deadline, and no claim waits after it', async () => {
     const { handler, client } = await serve({ changePollMs: 3_600_000 });
     const waiting = client().claim('box', 'h', '/w', { waitSeconds: 60 });

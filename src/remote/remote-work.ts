@@ -383,7 +383,7 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
         continue;
       }
       if (!unreachable(e)) throw e;
-      say(`server unreachable (${e.message}); trying again in ${wait} ms`);
+      say(`${e.code === 'BUSY' ? 'server busy' : 'server unreachable'} (${e.message}); trying again in ${wait} ms`);
       if (!(await sleep(wait, o.signal))) return { results, delivered, stopped: 'signal' };
       wait = Math.min(retry.max, wait * 2);
       continue;
