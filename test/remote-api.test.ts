@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
-import { StewardError } from '../src/core/errors.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask, cancelTask } from '../src/ops/index.js';
 import { createWorkerApiHandler } from '../src/remote/worker-api.js';
@@ -13,20 +12,10 @@ import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
 import { at, tempDir } from './support/helpers.js';
+import { rejects } from './support/remote.js';
 
 const WORKER = 'worker-token-0123456789abcdef';
 const PLANNER = 'planner-token-0123456789abcdef';
-
-async function rejects(p: Promise<unknown>, code: string): Promise<StewardError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof StewardError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('worker API', () => {
   let store: Store;

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
-import { StewardError } from '../src/core/errors.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask } from '../src/ops/index.js';
 import { remoteWork } from '../src/remote/remote-work.js';
@@ -15,20 +14,9 @@ import { WorkerClient, type NoClaim, type RemoteClaim } from '../src/remote/work
 import { openStore, type Store } from '../src/store/open-store.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
 import { at, tempDir } from './support/helpers.js';
-import { until } from './support/remote.js';
+import { rejects, until } from './support/remote.js';
 
 const WORKER = 'worker-token-0123456789abcdef';
-
-async function rejects(p: Promise<unknown>, code: string): Promise<StewardError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof StewardError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('worker API: the claim long poll', () => {
   let store: Store;

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnceAwaited, killChildren, tracked } from '../helpers/processes.js';
+import assert from 'node:assert/strict';
+import { StewardError } from '../../src/core/errors.js';
 import { CLI, REPO_ROOT } from './helpers.js';
 
 export const FAKE_CLI = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
@@ -17,6 +19,18 @@ export const TOKENS = JSON.stringify({
 
 /** SIGKILLs every process `start` (or the file) started that is still alive, with its process group (call it in `afterEach`). */
 export const killStarted = killChildren;
+
+/** Awaits `p`, which must reject with a StewardError of `code`; returns that error. */
+export async function rejects(p: Promise<unknown>, code: string): Promise<StewardError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof StewardError, String(err));
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
 
 /** Waits for `fn` to be truthy; polls, bounded by a generous safety limit that reports what it waited for. */
 export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 240_000): Promise<T> {
