@@ -89,6 +89,9 @@ function rawDrain(dir: string, n: number, goal: string, summary: string): Drain 
 }
 
 function main(): void {
+  // SQLite files, whatever the environment names (a user's shell, `npm run test:pg`): as bench/run.ts.
+  delete process.env.STEWARD_DATABASE_URL;
+  delete process.env.STEWARD_DATABASE_SCHEMA;
   const n = Number(process.argv[2] ?? 2000);
   const rounds = Number(process.argv[3] ?? 3);
   console.log(`claim+complete one task per call by row size: ${n} tasks per drain, median of ${rounds} rounds (subjects interleaved), node ${process.version}`);
