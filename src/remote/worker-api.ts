@@ -134,16 +134,18 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
   const now = o.now ?? (() => o.store.now());
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { store, config, workspace } = o;
+  /** The queue's change mark, or undefined when it cannot be read now (a busy database: every wake-up tries the claim, which says). */
+  const changeMark = (): string | undefined => {
+    try {
+      return store.changeMark();
+    } catch {
+      return undefined;
+    }
+  };
   const lot: ParkingLot = createParkingLot({
     max: o.maxParked ?? DEFAULT_MAX_PARKED,
     ...(o.changePollMs ? { pollMs: o.changePollMs } : {}),
-    changeMark: () => {
-      try {
-        return store.changeMark();
-      } catch {
-        return undefined; // a busy database: every wake-up tries the claim, which says
-      }
-    },
+    changeMark,
   });
   // Whether a project's workdir is in a git repository, asked of git at most once a minute per folder.
   const repos = new Map<string, { repo: string | null; at: number }>();
@@ -202,12 +204,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       let last = !q.wait_seconds;
       for (;;) {
         if (gone.aborted) return GONE;
-        let mark: string | undefined;
-        try {
-          mark = last ? undefined : store.changeMark();
-        } catch {
-          mark = undefined;
-        }
+        const mark = last ? undefined : changeMark();
         const c = ctx();
         const answer = claimOnce(q, c);
         if (answer.task || last) return answer;
