@@ -3,31 +3,27 @@
 // several goal and summary sizes. The throughput section (npm run bench) measures empty goals and a 2-byte summary; an
 // agent's task usually has a goal of a few KiB and a summary of one or two. Not part of `npm run bench` (it is a study).
 // Run: npm run build && node dist/bench/row-size.js [tasks=2000] [rounds=3]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { median } from './report.js';
+import { wcharNow } from './sql-count.js';
 
 /** Goal and summary sizes in bytes (ASCII). */
 const SIZES: Array<[goal: number, summary: number]> = [[0, 2], [2000, 2], [0, 1000], [2000, 1000], [4000, 2], [8000, 2000]];
-
-/** Bytes this process has written so far (/proc/self/io `wchar`: WAL frames and checkpoints). */
-function written(): number {
-  return Number(/wchar:\s+(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
-}
 
 interface Drain { us: number; kib: number; claimed: number; distinct: number }
 
 function timed(claimAll: (claimed: number[]) => void): Drain {
   const claimed: number[] = [];
-  const w0 = written();
+  const w0 = wcharNow();
   const t0 = performance.now();
   claimAll(claimed);
   const us = ((performance.now() - t0) * 1000) / claimed.length;
-  return { us, kib: (written() - w0) / 1024 / claimed.length, claimed: claimed.length, distinct: new Set(claimed).size };
+  return { us, kib: (wcharNow() - w0) / 1024 / claimed.length, claimed: claimed.length, distinct: new Set(claimed).size };
 }
 
 function stewardDrain(dir: string, n: number, goal: string, summary: string): Drain {

@@ -25,7 +25,8 @@ function classify(source: string): 'begin' | 'read' | 'write' | 'other' {
   return word === 'SELECT' ? 'read' : 'other';
 }
 
-function wcharNow(): number {
+/** Bytes this process has written so far (/proc/self/io `wchar`); 0 where /proc is not there. */
+export function wcharNow(): number {
   try {
     return Number(/wchar:\s+(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
   } catch {
