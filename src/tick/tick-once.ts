@@ -190,11 +190,12 @@ export function tickOnce(input: TickInput): TickResult {
   const promote = promoteTasks(store, ctx);
   // Postgres: statistics for the claims dispatch is about to make, after every step that adds tasks (ingest, decide,
   // schedules). Recorded like any step's error when it fails; the tick goes on.
-  const added = readHookReport(ingest).tasks_added + decided.accepted.length + scheduled.created.length;
+  const ingested = readHookReport(ingest);
+  const added = ingested.tasks_added + decided.accepted.length + scheduled.created.length;
   const analyzed = analyzeStep(store, added, (step, err) => errors.push({ step, error: errorText(err) }));
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));
-  const reports = [ingest, dispatch, render].map(readHookReport);
+  const reports = [ingested, ...[dispatch, render].map(readHookReport)];
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
     { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, handoffs_expired: reap.unstarted.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length, analyzed: analyzed.length },
