@@ -39,7 +39,7 @@ export interface TableChanges {
 export function tableChanges(db: SqlDatabase): TableChanges[] {
   const rows = db.prepare(`SELECT s.relname::text AS "table", s.n_mod_since_analyze AS changed, c.reltuples AS "rows"
     FROM pg_catalog.pg_stat_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid
-    WHERE s.schemaname = current_schema() AND s.relname IN ('tasks', 'runs') ORDER BY s.relname DESC`).all() as Array<{ table: string; changed: unknown; rows: unknown }>;
+    WHERE s.schemaname = current_schema() AND s.relname IN (${ANALYZED_TABLES.map((t) => `'${t}'`).join(', ')}) ORDER BY s.relname DESC`).all() as Array<{ table: string; changed: unknown; rows: unknown }>;
   return rows.map((r) => ({ table: r.table as AnalyzedTable, changed: Number(r.changed), rows: Number(r.rows) }));
 }
 
