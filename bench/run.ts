@@ -1,7 +1,5 @@
 // `npm run bench`: every benchmark in one report (markdown on stdout; `--out FILE` writes it too). Progress goes to stderr.
-// Options: --tasks N --repeat N --peer-procs 1,4 --procs 1,2,4,8 --sizes 1000,10000,100000 --round-trips N --mcp-tasks N --cli-pairs N
-//          --steady-ticks N --cli-ticks N --startup-rounds N --babysitter-seconds N --dispatch-samples N
-//          --pg-tasks N --only throughput,scaling,mcp,tick,schema,guarantees,startup,babysitter,dispatch,postgres --out FILE
+// Options: see USAGE below (`node dist/bench/run.js --help`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +44,22 @@ export const DEFAULTS: BenchOptions = {
   pgTasks: 2000,
 };
 
+/** What `--help` prints, and what a bad option is answered with (exit 2). */
+export const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
+  --only ${Object.keys(SECTIONS).join(',')}
+                          sections to run, in report order (default: all)
+  --tasks N               queue size of the throughput rounds (default ${DEFAULTS.tasks})
+  --repeat N              rounds per subject, interleaved (default ${DEFAULTS.repeat})
+  --peer-procs 1,4        process counts of the throughput table (default ${DEFAULTS.peerProcs.join(',')})
+  --procs 1,2,4,8         process counts of the scaling table (default ${DEFAULTS.procs.join(',')})
+  --sizes N,N,N           queue sizes of the schema/MCP tables (default ${DEFAULTS.sizes.join(',')})
+  --round-trips N --mcp-tasks N --cli-pairs N --steady-ticks N --cli-ticks N --startup-rounds N
+  --babysitter-seconds N --dispatch-samples N --pg-tasks N
+                          sizes of the other sections (defaults: the report's options line)
+  --out FILE              also write the report to FILE
+  --help                  this text
+Exit: 0 when every correctness check passed, 1 when one failed, 2 on a bad option.`;
+
 /** Runs the chosen sections in order and returns the report as markdown. */
 export async function runBench(o: BenchOptions, only: string[] = Object.keys(SECTIONS), command = 'node dist/bench/run.js'): Promise<{ sections: Section[]; markdown: string }> {
   const started = performance.now();
@@ -75,15 +89,18 @@ export async function runBench(o: BenchOptions, only: string[] = Object.keys(SEC
   return { sections, markdown };
 }
 
-function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: string } {
+/** The parsed command line, or `help` when it asks for the usage. Throws on a bad option or value (main answers with exit 2). */
+export function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: string } | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: 'boolean', short: 'h' },
       tasks: { type: 'string' }, repeat: { type: 'string' }, 'peer-procs': { type: 'string' }, procs: { type: 'string' }, sizes: { type: 'string' },
       'round-trips': { type: 'string' }, 'mcp-tasks': { type: 'string' }, 'cli-pairs': { type: 'string' },
       'steady-ticks': { type: 'string' }, 'cli-ticks': { type: 'string' }, 'startup-rounds': { type: 'string' }, 'babysitter-seconds': { type: 'string' }, 'dispatch-samples': { type: 'string' }, 'pg-tasks': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
     },
   });
+  if (values.help) return 'help';
   const num = (v: string | undefined, d: number) => {
     if (v === undefined) return d;
     const n = Number(v);
@@ -107,7 +124,11 @@ function parseOptions(argv: string[]): { o: BenchOptions; only: string[]; out?: 
     dispatchSamples: num(values['dispatch-samples'], DEFAULTS.dispatchSamples!),
     pgTasks: num(values['pg-tasks'], DEFAULTS.pgTasks!),
   };
-  return { o, only: values.only ? values.only.split(',') : Object.keys(SECTIONS), ...(values.out ? { out: values.out } : {}) };
+  const only = values.only ? values.only.split(',') : Object.keys(SECTIONS);
+  // Checked before anything runs: an unknown name at the end of the list must not cost the sections before it.
+  const unknown = only.filter((id) => !(id in SECTIONS));
+  if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  return { o, only, ...(values.out ? { out: values.out } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -117,7 +138,19 @@ async function main(): Promise<void> {
   delete process.env.STEWARD_DATABASE_URL;
   delete process.env.STEWARD_DATABASE_SCHEMA;
   const argv = process.argv.slice(2);
-  const { o, only, out } = parseOptions(argv);
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (err) {
+    process.stderr.write(`[bench] ${(err as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { o, only, out } = parsed;
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
   const command = viaNpm ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `node dist/bench/run.js${argv.length ? ` ${argv.join(' ')}` : ''}`;
   const { sections, markdown } = await runBench(o, only, command);

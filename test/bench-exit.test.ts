@@ -21,3 +21,23 @@ test('bench: a task handed out twice fails the exactly-once check and the run ex
   // The goal-3 row is printed all the same, with its ratios from the same rounds.
   assert.match(r.stdout, /\| 1 \| [\d,]+ \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| \d+\.\d\d× \| (met|not met) \|/);
 });
+
+test('bench: --help prints the options and exits 0; a bad option or section exits 2 before any section runs', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const help = run(['--help']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^usage: node dist\/bench\/run\.js/);
+  assert.match(help.stdout, /--only throughput,scaling,mcp,tick,schema,guarantees,startup,babysitter,dispatch,postgres/);
+  // An unknown name after a real one: refused up front, so the throughput section before it never starts.
+  const section = run(['--only', 'throughput,nope', '--tasks', '12', '--repeat', '1']);
+  assert.equal(section.status, 2, section.stderr);
+  assert.match(section.stderr, /unknown section nope; sections: throughput, scaling/);
+  assert.doesNotMatch(section.stderr, /\[bench\] throughput/);
+  assert.equal(section.stdout, '');
+  const option = run(['--bogus']);
+  assert.equal(option.status, 2);
+  assert.match(option.stderr, /Unknown option '--bogus'[\s\S]*usage: /);
+  const value = run(['--tasks', 'many']);
+  assert.equal(value.status, 2);
+  assert.match(value.stderr, /not a positive integer: many/);
+});
