@@ -10,14 +10,15 @@ import { after, describe, test } from 'node:test';
 import { defaultConfig, type Config } from '../src/config/schema.js';
 import { addTask, claimTask } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
-import { needsAnalyze, ANALYZE_MIN_CHANGES } from '../src/store/pg/table-stats.js';
+import { needsAnalyze, ANALYZE_MIN_CHANGES, tableChanges } from '../src/store/pg/table-stats.js';
 import { claimSql } from '../src/store/task-repo.js';
+import { digestText } from '../src/tick/digest-text.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { isSkipped, runTick } from '../src/tick/run-tick.js';
 import type { TickHooks, TickResult } from '../src/tick/tick-once.js';
 import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 import { at, tempDir } from './support/helpers.js';
-import { freshSchema, pgServer } from './support/pg-server.js';
+import { freshRole, freshSchema, pgServer } from './support/pg-server.js';
 
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
@@ -38,14 +39,14 @@ function pgQueue(path = join(tempDir(), 'unused.db'), options: { url?: string; s
   return store;
 }
 
-interface Stats { changed: number; rows: number; analyzes: number; autoanalyzes: number }
+interface Stats { changed: number; rows: number; analyzes: number; autoanalyzes: number; lastAnalyze: unknown }
 
 /** pg_stat_user_tables and pg_class for one table of the store's schema. */
 function stats(store: Store, table: 'tasks' | 'runs'): Stats {
   const r = store.db.prepare(`SELECT s.n_mod_since_analyze AS changed, c.reltuples AS rows, s.analyze_count AS analyzes,
-      s.autoanalyze_count AS autoanalyzes
+      s.autoanalyze_count AS autoanalyzes, s.last_analyze AS "lastAnalyze"
     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = current_schema() AND s.relname = ?`).get(table) as Record<keyof Stats, unknown>;
-  return { changed: Number(r.changed), rows: Number(r.rows), analyzes: Number(r.analyzes), autoanalyzes: Number(r.autoanalyzes) };
+  return { changed: Number(r.changed), rows: Number(r.rows), analyzes: Number(r.analyzes), autoanalyzes: Number(r.autoanalyzes), lastAnalyze: r.lastAnalyze };
 }
 
 /**
@@ -220,7 +221,7 @@ describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout:
   test('the check failing (a role that may not read pg_stat_user_tables) is recorded as the step\'s error; the tick completes its other steps', () => {
     // Its own database (the REVOKE is per database) and role, dropped afterwards.
     const admin = openStore(join(tempDir(), 'unused.db'), { url, schema: freshSchema('admin') });
-    const name = freshSchema('pgan');
+    const name = freshRole(url, 'pgan');
     admin.db.exec(`CREATE DATABASE ${name}`);
     admin.db.exec(`CREATE ROLE ${name} LOGIN`);
     const dbUrl = new URL(url);
@@ -258,6 +259,161 @@ describe('the tick analyzes a Postgres queue filled in one go', { skip, timeout:
       inDb.close();
       admin.db.exec(`DROP DATABASE ${name} WITH (FORCE)`);
       admin.db.exec(`DROP ROLE ${name}`);
+      admin.close();
+    }
+  });
+
+  /** `url` logging in as `role` (trust auth: the test clusters' and the dev cluster's). */
+  const as = (role: string): string => {
+    const u = new URL(url);
+    u.username = role;
+    return u.toString();
+  };
+
+  /**
+   * A DBA's layout: `owner` creates the queue in its own schema (steward's migrations), and the queue's role gets only
+   * what steward's statements need (DML on the tables, the sequences of the ids). Returns the owner's store; the caller
+   * drops the roles (dropRoles).
+   */
+  function ownedQueue(admin: Store, owner: string, grantees: string[]): { schema: string; asOwner: Store } {
+    const schema = freshSchema('analyze');
+    const db = (admin.db.prepare('SELECT current_database() AS db').get() as { db: string }).db;
+    // CREATE on the database: steward's migrations say CREATE SCHEMA IF NOT EXISTS, which the server checks first.
+    admin.db.exec(`CREATE ROLE ${owner} LOGIN; CREATE SCHEMA ${schema} AUTHORIZATION ${owner}; GRANT CREATE ON DATABASE "${db}" TO ${owner}`);
+    const asOwner = pgQueue(join(tempDir(), 'unused.db'), { url: as(owner), schema });
+    for (const g of grantees) {
+      asOwner.db.exec(`GRANT USAGE ON SCHEMA ${schema} TO ${g};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${g};
+        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${g}`);
+    }
+    return { schema, asOwner };
+  }
+
+  /** Drops the roles and everything they own or were granted (the queue's schema with them). */
+  function dropRoles(admin: Store, roles: string[]): void {
+    if (roles.length === 0) return;
+    admin.db.exec(`DROP OWNED BY ${roles.join(', ')} CASCADE; DROP ROLE ${roles.join(', ')}`);
+  }
+
+  test('the queue\'s role does not own the tables (a DBA made them, steward has DML grants): the tick runs no ANALYZE it may not, the digest says so once, claims and dispatch go on; as the owner the same queue is analyzed', async () => {
+    const admin = openStore(join(tempDir(), 'unused.db'), { url, schema: freshSchema('admin') });
+    const owner = freshRole(url, 'own');
+    const app = freshRole(url, 'app');
+    const roles: string[] = [];
+    const stores: Store[] = [];
+    try {
+      admin.db.exec(`CREATE ROLE ${app} LOGIN`);
+      roles.push(app, owner);
+      const { schema, asOwner } = ownedQueue(admin, owner, [app]);
+      stores.push(asOwner);
+      const asApp = openStore(join(tempDir(), 'unused.db'), { url: as(app), schema });
+      stores.push(asApp);
+      const now = Date.now();
+      asApp.tx(() => {
+        for (let i = 0; i < 2000; i++) addTask(asApp, { title: `bulk ${i}` }, at(now));
+      });
+      await countersShow(asApp, 2000);
+      const before = stats(asOwner, 'tasks');
+      assert.deepEqual([before.analyzes, before.autoanalyzes, before.lastAnalyze], [0, 0, null]);
+      // The check reads what the server will do: not the owner, so no ANALYZE; the owner is named.
+      const checked = asApp.read(() => tableChanges(asApp.db));
+      assert.deepEqual(checked.map((c) => [c.table, c.may_analyze, c.owner, c.role]), [['tasks', false, owner, app], ['runs', false, owner, app]]);
+      assert.ok(needsAnalyze(checked[0]!), JSON.stringify(checked[0]));
+
+      const claimed: number[] = [];
+      const hooks: TickHooks = {
+        dispatch: (store, ctx) => {
+          const c = claimTask(store, { agent: 'coder' }, ctx);
+          if (c.task) claimed.push(c.task.id);
+          return { acted: { started: c.task ? 1 : 0 } };
+        },
+      };
+      const first = tick(asApp, now + 1000, hooks);
+      assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+      assert.equal(first.analyzed, undefined, `no ANALYZE the role may not run: ${JSON.stringify(first.analyzed)}`);
+      assert.deepEqual(first.analyze_skipped?.map((a) => a.table), ['tasks'], JSON.stringify(first.analyze_skipped));
+      assert.ok(first.analyze_skipped![0]!.changed >= 2000);
+      assert.equal(first.digest.acted?.analyzed, undefined);
+      assert.equal(first.digest.quiet, false);
+      assert.deepEqual(first.digest.setup?.map((p) => [p.role, p.tables, p.owners]), [[app, ['tasks', 'runs'], [owner]]], JSON.stringify(first.digest.setup));
+      const text = digestText(first.digest);
+      assert.match(text, new RegExp(`^setup: role ${app} may not ANALYZE tasks, runs \\(owned by ${owner}\\).* — to fix: .*ALTER TABLE … OWNER TO ${app}.*GRANT MAINTAIN`, 'm'));
+      assert.match(text, /needs a judgement: 1 setup problem/);
+      // Nothing reached the server: the counters stand (the server's own refusal would leave them too — the check
+      // above and `analyzed` absent are what tell the two apart; the bridge does not pass notices on).
+      const after = stats(asOwner, 'tasks');
+      assert.deepEqual([after.analyzes, after.lastAnalyze], [0, null]);
+      assert.equal(claimed.length, 1, 'dispatch claimed');
+      assert.equal(asApp.tasks.get(claimed[0]!)?.status, 'running');
+      assert.equal(first.digest.acted?.started, 1);
+
+      // The next tick: the same skip in its result, not in its digest (reported once); claims go on.
+      const second = tick(asApp, now + 2000, hooks);
+      assert.equal(second.errors, undefined, JSON.stringify(second.errors));
+      assert.equal(second.analyzed, undefined);
+      assert.deepEqual(second.analyze_skipped?.map((a) => a.table), ['tasks']);
+      assert.equal(second.digest.setup, undefined, JSON.stringify(second.digest));
+      assert.doesNotMatch(digestText(second.digest), /setup/);
+      assert.equal(claimed.length, 2);
+      assert.equal(stats(asOwner, 'tasks').analyzes, 0);
+
+      // The premise: this role's own ANALYZE is a no-op the server only warns about.
+      asApp.db.exec('ANALYZE tasks');
+      assert.equal(stats(asOwner, 'tasks').analyzes, 0, 'the server skipped it: the role really may not');
+
+      // The same queue ticked as its owner: analyzed, nothing skipped, no setup problem.
+      const asOwnerTick = tick(asOwner, now + 3000, hooks);
+      assert.equal(asOwnerTick.errors, undefined, JSON.stringify(asOwnerTick.errors));
+      assert.deepEqual(asOwnerTick.analyzed?.map((a) => a.table), ['tasks'], JSON.stringify(asOwnerTick.analyzed));
+      assert.equal(asOwnerTick.analyze_skipped, undefined);
+      assert.equal(asOwnerTick.digest.setup, undefined);
+      const analyzed = stats(asOwner, 'tasks');
+      assert.equal(analyzed.analyzes, 1);
+      assert.notEqual(analyzed.lastAnalyze, null);
+      assert.ok(Math.abs(analyzed.rows - 2000) <= 20, `reltuples after: ${analyzed.rows}`);
+      assert.equal(claimed.length, 3);
+
+      // Back to the queue's role, the problem is still there: said again (it cleared in between).
+      const again = tick(asApp, now + 4000, hooks);
+      assert.equal(again.digest.setup?.length, 1);
+    } finally {
+      for (const s of stores) s.close();
+      dropRoles(admin, roles);
+      admin.close();
+    }
+  });
+
+  test('the check agrees with the server\'s own rule for the owner, an INHERIT member of the owner, a NOINHERIT member, a DML grantee and a superuser', () => {
+    const admin = openStore(join(tempDir(), 'unused.db'), { url, schema: freshSchema('admin') });
+    const owner = freshRole(url, 'own');
+    const inherit = freshRole(url, 'inh');
+    const noinherit = freshRole(url, 'noinh');
+    const grantee = freshRole(url, 'dml');
+    const roles: string[] = [];
+    const stores: Store[] = [];
+    try {
+      admin.db.exec(`CREATE ROLE ${inherit} LOGIN INHERIT; CREATE ROLE ${noinherit} LOGIN NOINHERIT; CREATE ROLE ${grantee} LOGIN`);
+      roles.push(inherit, noinherit, grantee, owner);
+      // Every role gets the DML grants: a NOINHERIT member has none of the owner's privileges without SET ROLE.
+      const { schema, asOwner } = ownedQueue(admin, owner, [grantee, inherit, noinherit]);
+      stores.push(asOwner);
+      admin.db.exec(`GRANT ${owner} TO ${inherit}; GRANT ${owner} TO ${noinherit}`);
+      const cases: Array<[string, string]> = [[owner, as(owner)], [inherit, as(inherit)], [noinherit, as(noinherit)], [grantee, as(grantee)], ['superuser', url]];
+      const seen: Array<[string, boolean, boolean]> = [];
+      for (const [name, roleUrl] of cases) {
+        const store = openStore(join(tempDir(), 'unused.db'), { url: roleUrl, schema });
+        stores.push(store);
+        const check = store.read(() => tableChanges(store.db)).find((c) => c.table === 'runs')!;
+        const before = stats(asOwner, 'runs').analyzes;
+        store.db.exec('ANALYZE runs');
+        const ran = stats(asOwner, 'runs').analyzes > before;
+        seen.push([name, check.may_analyze, ran]);
+      }
+      // pg_has_role(…, 'MEMBER') would call the NOINHERIT member able: the server wants the owner's privileges (USAGE).
+      assert.deepEqual(seen, [[owner, true, true], [inherit, true, true], [noinherit, false, false], [grantee, false, false], ['superuser', true, true]]);
+    } finally {
+      for (const s of stores) s.close();
+      dropRoles(admin, roles);
       admin.close();
     }
   });

@@ -59,6 +59,8 @@ export interface DigestExtras {
   board?: BoardLine[];
   notes?: ReadonlyMap<number, string>;
   errors?: StepError[];
+  /** Setup problems the tick's steps found (digest.ts: DigestInput.setup). */
+  setup?: Array<{ key: string } & Record<string, unknown>>;
 }
 
 function brief(store: Store, id: number): TaskBrief | undefined {
@@ -109,6 +111,7 @@ export function takeDigest(store: Store, now: number, config: Config, extras: Di
       acted: extras.acted ?? {},
       notes: extras.notes,
       errors: extras.errors,
+      setup: extras.setup,
       paused: pausedAgents(store, now),
       budgets: budgetSignals(store, config, now),
     });

@@ -16,6 +16,7 @@ const NOUNS: Record<DigestList, [string, string]> = {
   inbox_rejected: ['rejected inbox file', 'rejected inbox files'],
   overlaps: ['overlapping branch', 'overlapping branches'],
   board: ['unreadable TASKS.md line', 'unreadable TASKS.md lines'],
+  setup: ['setup problem', 'setup problems'],
   tick_errors: ['failed tick step', 'failed tick steps'],
 };
 
@@ -45,6 +46,7 @@ const LINE: Record<DigestList, (i: Item) => string> = {
   inbox_rejected: (r) => `inbox file ${r.file} refused: ${r.reason}${r.moved_to ? ` (kept as .steward/inbox/${r.moved_to})` : ''}`,
   overlaps: (o) => `overlap: the branch of #${o.id} ${o.title} changes ${o.files.join(', ')} — also changed on the branch of ${(o.with as number[]).map((n) => `#${n}`).join(', ')} (a merge may conflict)`,
   board: (b) => `TASKS.md line ${b.line} not read: ${b.text}${b.reason ? ` (${b.reason})` : ''}`,
+  setup: (p) => `setup: ${p.problem}${p.fix ? ` — to fix: ${p.fix}` : ''}`,
   tick_errors: (e) => `tick step ${e.step} failed (the tick went on; tried again next tick): ${e.error}`,
 };
 

@@ -51,6 +51,8 @@ export interface DigestInput {
   errors?: StepError[];
   /** Scope budgets at their cap now (each reported once per period: its key names the period). */
   budgets?: Array<{ key: string } & Item>;
+  /** Setup problems the tick found, e.g. a role that may not ANALYZE the queue's tables (each once while it lasts). */
+  setup?: Array<{ key: string } & Item>;
 }
 
 /** A tick step that failed on one item or its own I/O; the tick went on. */
@@ -58,7 +60,7 @@ export interface StepError { step: string; error: string }
 
 type Item = Record<string, unknown>;
 /** The lists a digest may carry, in the order it prints them. */
-export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'budgets', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'tick_errors'] as const;
+export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'budgets', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'setup', 'tick_errors'] as const;
 /** The name of one list of the digest. */
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
@@ -134,6 +136,10 @@ export function assembleDigest(input: DigestInput): { digest: Digest; cursor: Di
     const { key, ...item } = b;
     signal(key, item, lists.budgets);
   }
+  for (const p of input.setup ?? []) {
+    const { key, ...item } = p;
+    signal(key, item, lists.setup);
+  }
   for (const e of input.errors ?? []) signal(`e:${shortHash(`${e.step}\0${e.error}`)}`, { step: e.step, error: clip(e.error, 300) }, lists.tick_errors);
 
   const counts: Partial<Record<TaskState, number>> = {};
@@ -152,7 +158,7 @@ export function assembleDigest(input: DigestInput): { digest: Digest; cursor: Di
     digest[name] = shown.map(([, item]) => item);
     if (entries.length > shown.length) more[name] = entries.length - shown.length;
     // Signals shown now are seen; those cut off stay unseen and come in a later digest.
-    if (name === 'stuck' || name === 'budgets' || name === 'board' || name === 'tick_errors') for (const [key] of shown) seenNow.push(key);
+    if (name === 'stuck' || name === 'budgets' || name === 'board' || name === 'setup' || name === 'tick_errors') for (const [key] of shown) seenNow.push(key);
   }
   if (Object.keys(more).length) digest.more = more;
   return { digest, cursor: { event_id: Math.max(input.watermark, input.cursor.event_id), seen: seenNow.sort() } };

@@ -6,7 +6,7 @@ import { nextSlot } from '../core/schedule.js';
 import { allSchedules, runSchedules, type SchedulePass } from '../ops/schedules.js';
 import type { Store } from '../store/open-store.js';
 import { isStoreFailure } from '../store/sqlite-errors.js';
-import { analyzeStep, type Analyzed } from './analyze-step.js';
+import { analyzeSetupSignal, analyzeStep, type Analyzed } from './analyze-step.js';
 import { decideProposals, type DecideResult } from './decide-proposals.js';
 import type { BoardLine, Digest, StepError } from './digest.js';
 import { takeDigest } from './digest-store.js';
@@ -72,6 +72,11 @@ export interface TickResult {
   render?: Record<string, unknown>;
   /** Postgres: the tables this tick ANALYZEd before dispatch, and why (analyze-step.ts); absent when none. */
   analyzed?: Analyzed[];
+  /**
+   * Postgres: tables that needed an ANALYZE which the queue's role may not run (not their owner); absent when none.
+   * The digest's `setup` list says so once.
+   */
+  analyze_skipped?: Analyzed[];
   /** Steps that failed on something other than the database; the tick went on without them. */
   errors?: StepError[];
   /** Step 7: what needs a judgement since the last digest. */
@@ -192,7 +197,7 @@ export function tickOnce(input: TickInput): TickResult {
   // schedules). Recorded like any step's error when it fails; the tick goes on.
   const ingested = readHookReport(ingest);
   const added = ingested.tasks_added + decided.accepted.length + scheduled.created.length;
-  const analyzed = analyzeStep(store, added, (step, err) => errors.push({ step, error: errorText(err) }));
+  const { analyzed, skipped, denied } = analyzeStep(store, added, (step, err) => errors.push({ step, error: errorText(err) }));
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));
   const reports = [ingested, ...[dispatch, render].map(readHookReport)];
@@ -206,6 +211,7 @@ export function tickOnce(input: TickInput): TickResult {
     board: reports.flatMap((r) => r.unreadable_lines),
     notes: new Map(decided.refused.map((r) => [r.proposal_id, `not accepted automatically: ${r.message}`])),
     errors,
+    setup: denied ? [analyzeSetupSignal(denied)] : [],
   });
   // dispatch: openclaw — the runs claimed for the triage agent to hand to sessions_spawn need it now (new hand-offs,
   // and hand-offs offered before that no babysitter took yet: `reoffered: true`).
@@ -223,6 +229,7 @@ export function tickOnce(input: TickInput): TickResult {
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
     ...(analyzed.length ? { analyzed } : {}),
+    ...(skipped.length ? { analyze_skipped: skipped } : {}),
     ...(errors.length ? { errors } : {}),
     digest,
   };

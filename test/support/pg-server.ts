@@ -24,3 +24,13 @@ export async function pgServer(): Promise<PgServer | { skip: string }> {
 export function freshSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
+
+/**
+ * A role name no other test uses, for a test that creates roles (dropped when it ends). Roles belong to the whole
+ * cluster, not to a database: the name starts with the test database's name, so several people's runs against one
+ * shared cluster (STEWARD_TEST_POSTGRES_URL pointing at each one's own database) can tell their roles apart.
+ */
+export function freshRole(url: string, kind: string): string {
+  const db = decodeURIComponent(new URL(url).pathname.slice(1)).toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30) || 'postgres';
+  return `${/^[a-z_]/.test(db) ? db : `r_${db}`}_${kind}_${randomBytes(4).toString('hex')}`;
+}
