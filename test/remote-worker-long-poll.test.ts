@@ -79,7 +79,7 @@ describe('worker API: the claim long poll', () => {
     assert.equal(c.task?.id, task.id);
     assert.equal(handler.parked, 0);
     // Woken by the change, not by its deadline (the last try at a deadline would take the task too).
-    assert.deepEqual(handler.waitsEnded, { changed: 1, deadline: 0, gone: 0, closing: 0 });
+    assert.deepEqual(handler.waitsEnded, { changed: 1, due: 0, deadline: 0, gone: 0, closing: 0 });
     assert.deepEqual(runsOf(task.id).map((r) => [r.id, r.host]), [[c.run.id, 'remote:h']]);
   });
 
@@ -89,7 +89,7 @@ describe('worker API: the claim long poll', () => {
     await until('the claim parked', () => handler.parked === 1, 120_000);
     const task = addTask(store, { title: 'found by the change poll', agent: 'box' }, at(Date.now())).task;
     assert.equal(((await waiting) as RemoteClaim).task.id, task.id);
-    assert.deepEqual(handler.waitsEnded, { changed: 1, deadline: 0, gone: 0, closing: 0 });
+    assert.deepEqual(handler.waitsEnded, { changed: 1, due: 0, deadline: 0, gone: 0, closing: 0 });
   });
 
   test('two parked claims and one task: one run; the other claim goes on waiting and takes nothing', async () => {
@@ -117,7 +117,7 @@ describe('worker API: the claim long poll', () => {
     await until('nothing parked', () => handler.parked === 0, 120_000);
     assert.equal(runsOf(task.id).length, 1);
     // Both woke on the change; the loser's second wait ended by its client leaving or the server closing.
-    assert.deepEqual({ ...handler.waitsEnded }, { changed: 2, deadline: 0, gone: first.i === 0 ? 1 : 0, closing: first.i === 0 ? 0 : 1 });
+    assert.deepEqual({ ...handler.waitsEnded }, { changed: 2, due: 0, deadline: 0, gone: first.i === 0 ? 1 : 0, closing: first.i === 0 ? 0 : 1 });
   });
 
   test('a client gone while parked leaves no claim behind, and its timer and listener go', async () => {
@@ -128,7 +128,7 @@ describe('worker API: the claim long poll', () => {
     stop.abort();
     await rejects(waiting, 'UNAVAILABLE');
     await until('the server saw the client go', () => handler.parked === 0, 120_000);
-    assert.deepEqual(handler.waitsEnded, { changed: 0, deadline: 0, gone: 1, closing: 0 });
+    assert.deepEqual(handler.waitsEnded, { changed: 0, due: 0, deadline: 0, gone: 1, closing: 0 });
     const task = addTask(store, { title: 'nobody is waiting', agent: 'box' }, at(Date.now())).task;
     handler.wake();
     await new Promise((r) => setImmediate(r));
@@ -180,7 +180,7 @@ describe('worker API: the claim long poll', () => {
   test('a claim whose wait ends with nothing claimable answers as a claim that found nothing', async () => {
     const { handler, client } = await serve({ changePollMs: 3_600_000 });
     assert.deepEqual(await client().claim('box', 'h', '/w', { waitSeconds: 1 }), { version: 1, task: null });
-    assert.deepEqual(handler.waitsEnded, { changed: 0, deadline: 1, gone: 0, closing: 0 });
+    assert.deepEqual(handler.waitsEnded, { changed: 0, due: 0, deadline: 1, gone: 0, closing: 0 });
   });
 
   test('a worker whose server predates the long poll falls back to asking every --poll-seconds, and stops on its signal', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database, { type Statement } from 'better-sqlite3';
-import { addTask, claimTask, completeRun, reapRuns } from '../src/ops/index.js';
+import { addTask, claimTask, completeRun, failRun, reapRuns } from '../src/ops/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import type { SqlDatabase } from '../src/store/sql-database.js';
 import { at, databaseAtVersion, sqliteOnly, tempStore } from './support/helpers.js';
@@ -22,7 +22,8 @@ function plan(db: Database.Database | SqlDatabase, sql: string): string[] {
 test('every statement that picks ready or running tasks reads the shared tasks_live index, never the whole table', sqliteOnly("SQLite's EXPLAIN QUERY PLAN"), () => {
   const store = tempStore();
   // (runs.finish updates a run by id and reads its task's event head by id: no pick.)
-  const picking = statements(store).filter(([, st]) => /status = 'ready'|status = 'running'/.test(st.source) && /FROM tasks/.test(st.source) && !/^\s*UPDATE runs/.test(st.source));
+  // (tasks.nextDue reads ready tasks with a run_after through their own index, tested below.)
+  const picking = statements(store).filter(([name, st]) => /status = 'ready'|status = 'running'/.test(st.source) && /FROM tasks/.test(st.source) && !/^\s*UPDATE runs/.test(st.source) && name !== 'tasks.nextDue');
   // The claim, the reaper's expired and running lists, the WIP counts, the board and the digest's ready groups.
   assert.ok(picking.length >= 6, `found ${picking.map(([n]) => n).join(', ')}`);
   for (const [name, st] of picking) {
@@ -33,6 +34,30 @@ test('every statement that picks ready or running tasks reads the shared tasks_l
     const fullScans = steps.filter((s) => /^SCAN (\w+)$/.test(s) && !coroutines.includes(s.slice(5)));
     assert.deepEqual(fullScans, [], `${name} scans a whole table: ${steps.join(' | ')}`);
   }
+  store.close();
+});
+
+test('when the next ready task comes due is one seek into tasks_due, which holds only ready tasks with a run_after', sqliteOnly("SQLite's EXPLAIN QUERY PLAN"), () => {
+  const store = tempStore();
+  const st = Object.fromEntries(statements(store))['tasks.nextDue']!;
+  const steps = plan(store.db, st.source);
+  assert.ok(steps.some((s) => /^SEARCH t USING INDEX tasks_due \(run_after>\?\)/.test(s)), steps.join(' | '));
+  assert.ok(!steps.some((s) => /^SCAN t\b/.test(s)), steps.join(' | '));
+  // A new task (run_after 0) never enters it; a retry's backoff puts its task there until the task is claimed.
+  const inDue = () => store.db.prepare("SELECT id FROM tasks INDEXED BY tasks_due WHERE status = 'ready' AND run_after > 0 ORDER BY id").pluck().all();
+  const a = addTask(store, { title: 'a', agent: 'box' }, at(1000)).task;
+  addTask(store, { title: 'b', agent: 'other' }, at(1001));
+  assert.deepEqual(inDue(), []);
+  const c = claimTask(store, { agent: 'box' }, at(2000));
+  assert.equal(c.task?.id, a.id);
+  const ctx = { ...at(3000), backoff: { baseMs: 5000, factor: 2, capMs: 60_000, jitter: 0, rateLimitStrikeAfter: 5 } };
+  failRun(store, { run_id: c.task ? c.run.id : -1, error: 'flaky', kind: 'transient' }, ctx);
+  assert.deepEqual(inDue(), [a.id]);
+  assert.equal(store.tasks.nextDue(['any', 'box'], 3000), 8000);
+  assert.equal(store.tasks.nextDue(['any', 'other'], 3000), null, 'another agent\'s task');
+  assert.equal(store.tasks.nextDue(['any', 'box'], 8000), null, 'due already: claimable, not coming due');
+  assert.equal(claimTask(store, { agent: 'box' }, at(8000)).task?.id, a.id);
+  assert.deepEqual(inDue(), []);
   store.close();
 });
 

@@ -1,19 +1,24 @@
 // The long poll of the worker API's claim (`wait_seconds`): a claim that finds nothing parks here until the queue may
 // have changed — a wake() from what wakes `steward up` (its own commits, wake-socket pings, a Postgres NOTIFY) or this
-// lot's own change poll (Store.changeMark, once a second while anyone is parked) — or its deadline, or its client goes
-// away. Parking never claims: the caller claims again (the same claim), so no task can be handed out twice. One timer
+// lot's own change poll (Store.changeMark, once a second while anyone is parked) — or until a task may have become
+// claimable with time alone (its due time: a ready task's run_after passing, the agent's pause ending; nothing commits
+// then, so no mark moves), or its deadline, or its client goes away. Parking never claims: the caller claims again (the same claim), so no task can be handed out twice. One timer
 // and one abort listener per parked request, both gone when it leaves; at most `max` parked at once (BUSY past it).
 import { StewardError } from '../core/errors.js';
 
-/** Why a parked claim woke: the queue moved, its deadline came, its client went away, the server is closing. */
-export type ParkEnd = 'changed' | 'deadline' | 'gone' | 'closing';
+/**
+ * Why a parked claim woke: the queue moved, a task came due (time alone: a run_after passed, a pause ended), its
+ * deadline came, its client went away, the server is closing.
+ */
+export type ParkEnd = 'changed' | 'due' | 'deadline' | 'gone' | 'closing';
 
 export interface ParkingLot {
   /**
-   * Waits until the queue's change mark is no longer `mark` (as a wake() or the change poll finds it), `untilMs`
-   * (Date.now() time), `gone` aborts, or close(). Throws BUSY when `max` requests are parked already.
+   * Waits until the queue's change mark is no longer `mark` (as a wake() or the change poll finds it), `dueMs`
+   * ('due': when a task may become claimable with time alone; ignored unless before `untilMs`), `untilMs`
+   * ('deadline'), `gone` aborts, or close(). Times are Date.now() times. Throws BUSY when `max` requests are parked.
    */
-  park(mark: string | undefined, untilMs: number, gone: AbortSignal): Promise<ParkEnd>;
+  park(mark: string | undefined, untilMs: number, gone: AbortSignal, dueMs?: number): Promise<ParkEnd>;
   /** The queue may have changed: parked claims whose mark moved try again (coalesced, after the current call stack). */
   wake(): void;
   /** Ends every parked wait ('closing') and refuses new ones; the change poll stops. */
@@ -44,7 +49,7 @@ export function createParkingLot(o: ParkingLotOptions): ParkingLot {
   let poll: NodeJS.Timeout | undefined;
   let queued = false;
   let closed = false;
-  const ended: Record<ParkEnd, number> = { changed: 0, deadline: 0, gone: 0, closing: 0 };
+  const ended: Record<ParkEnd, number> = { changed: 0, due: 0, deadline: 0, gone: 0, closing: 0 };
   const check = () => {
     queued = false;
     if (parked.size === 0) return;
@@ -61,7 +66,7 @@ export function createParkingLot(o: ParkingLotOptions): ParkingLot {
       return parked.size;
     },
     ended,
-    park(mark, untilMs, gone) {
+    park(mark, untilMs, gone, dueMs) {
       if (closed) return Promise.resolve('closing');
       if (gone.aborted) return Promise.resolve('gone');
       if (parked.size >= o.max) {
@@ -80,7 +85,9 @@ export function createParkingLot(o: ParkingLotOptions): ParkingLot {
           },
         };
         const onGone = () => p.end('gone');
-        const timer = setTimeout(() => p.end('deadline'), Math.max(0, untilMs - Date.now()));
+        // One timer: the due time when it comes first, else the deadline.
+        const due = dueMs !== undefined && dueMs < untilMs;
+        const timer = setTimeout(() => p.end(due ? 'due' : 'deadline'), Math.max(0, (due ? dueMs : untilMs) - Date.now()));
         gone.addEventListener('abort', onGone, { once: true });
         parked.add(p);
         if (poll === undefined) {

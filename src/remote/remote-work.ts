@@ -79,6 +79,14 @@ export interface RemoteWorkResult {
   refused?: RefusedForRemote[];
 }
 
+/**
+ * The long poll's wait of one idle ask (`wait_seconds`) for `waitPollMs` (`--poll-seconds`): whole seconds, 1 to
+ * MAX_CLAIM_WAIT_SECONDS. The request and the worker's "waiting for work" line both use this one value.
+ */
+export function longPollSeconds(waitPollMs: number): number {
+  return Math.max(1, Math.min(MAX_CLAIM_WAIT_SECONDS, Math.floor(waitPollMs / 1000)));
+}
+
 /** The worker's own folders. */
 export function remoteDirs(dir: string): { root: string; outbox: string; logs: string } {
   const root = join(dir, '.steward-remote');
@@ -368,7 +376,7 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
     if (!outbox.done || o.signal?.aborted) return { results, delivered, stopped: idle && outbox.done ? 'stopped' : 'signal' };
     if (o.once && results.length) return { results, delivered, stopped: 'once' };
     // An idle worker's ask is a long poll: the server answers when a task is claimed for it, or after waitSeconds.
-    const waitSeconds = idle && longPoll && o.waitPollMs !== undefined ? Math.max(1, Math.min(MAX_CLAIM_WAIT_SECONDS, Math.floor(o.waitPollMs / 1000))) : 0;
+    const waitSeconds = idle && longPoll && o.waitPollMs !== undefined ? longPollSeconds(o.waitPollMs) : 0;
     let claim: Awaited<ReturnType<WorkerClient['claim']>>;
     try {
       claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir, waitSeconds ? { waitSeconds, ...(o.signal ? { signal: o.signal } : {}) } : {});
@@ -400,7 +408,7 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
       if (!idle) {
         const why = claim.paused_until ? `agent ${o.agent} is paused until ${new Date(claim.paused_until).toISOString()}`
           : claim.held ? `nothing claimed now: ${claim.held.reason}` : `nothing to claim for agent ${o.agent}`;
-        const how = longPoll ? `the server holds each ask until a task is claimed for it, at most ${Math.min(MAX_CLAIM_WAIT_SECONDS, o.waitPollMs / 1000)} s`
+        const how = longPoll ? `the server holds each ask until a task is claimed for it, at most ${longPollSeconds(o.waitPollMs)} s`
           : `polling the server every ${o.waitPollMs / 1000} s`;
         say(`steward work: ${why}; waiting for work (${how})`);
       }

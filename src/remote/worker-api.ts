@@ -63,7 +63,7 @@ export interface WorkerApiHandler {
   close(): void;
   /** Claims waiting now. */
   readonly parked: number;
-  /** Waits ended so far, by why: the queue changed, the deadline, the client gone, the server closing. */
+  /** Waits ended so far, by why: the queue changed, a task came due (time alone), the deadline, the client gone, the server closing. */
   readonly waitsEnded: Readonly<Record<ParkEnd, number>>;
 }
 
@@ -157,6 +157,23 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     return repo;
   };
   const needsServerRepo = (task: Task): string | undefined => worktreeReason(config, workspace.root, task, repoOf);
+  /** The agents whose ready tasks profile `name` may take: 'any', its own, and those it is a fallback of (while paused). */
+  const claimableAgents = (name: string): string[] =>
+    ['any', name, ...Object.entries(config.agents).filter(([other, p]) => other !== name && p.fallback.includes(name)).map(([other]) => other)];
+  /**
+   * When a claim that found nothing may find something with time alone, nothing committed (the store's clock), or
+   * undefined: the agent's pause ending; else the next ready task it may take coming due (a retry's backoff, a
+   * requeue). A profile held by a WIP cap waits for a run to end instead: that commits, and the change wakes it.
+   */
+  const dueAt = (agent: string, nothing: { paused_until?: number; held?: unknown }, now: number): number | undefined => {
+    if (nothing.paused_until) return nothing.paused_until;
+    if (nothing.held) return undefined;
+    try {
+      return store.read(() => store.tasks.nextDue(claimableAgents(agent), now)) ?? undefined;
+    } catch {
+      return undefined; // a busy database: the change poll and the deadline still end the wait
+    }
+  };
 
   /** One claim, as dispatch's: the task with its profile and prompt, or nothing and why. */
   const claimOnce = (q: z.infer<typeof claimBody>, ctx: OpContext) => {
@@ -193,9 +210,9 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
   const routes: Record<string, Route> = {
     /**
      * The best ready task for an agent profile of this workspace, with the profile and the prompt to run. With
-     * `wait_seconds` (the long poll), a claim that finds nothing waits for the queue to change and claims again, until
-     * one succeeds or the time is up (then it answers as a claim that found nothing); a client gone meanwhile gets
-     * nothing claimed.
+     * `wait_seconds` (the long poll), a claim that finds nothing waits for the queue to change — or for a task to come
+     * due, or the agent's pause to end, whichever is first — and claims again, until one succeeds or the time is up
+     * (then it answers as a claim that found nothing); a client gone meanwhile gets nothing claimed.
      */
     async claim(body, ctx, gone) {
       const q = parseInput(claimBody, body, 'claim');
@@ -207,11 +224,11 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
         const mark = last ? undefined : changeMark();
         const c = ctx();
         const answer = claimOnce(q, c);
-        if (answer.task || last) return answer;
-        // A pause ends at the server's time: the wait ends then too (a claim that finds nothing waits no longer).
-        const until = answer.paused_until ? Math.min(deadline, Date.now() + Math.max(0, answer.paused_until - c.now)) : deadline;
-        if (Date.now() >= until) return answer;
-        const why = await lot.park(mark, until, gone);
+        if (answer.task || last || Date.now() >= deadline) return answer;
+        // Time alone may make a task claimable before the deadline (a backoff passes, a pause ends, at the server's
+        // time): the wait ends then ('due') and the same claim tries again; found nothing, it parks for the rest.
+        const due = dueAt(q.agent, answer, c.now);
+        const why = await lot.park(mark, deadline, gone, due === undefined ? undefined : Date.now() + Math.max(0, due - c.now));
         if (why === 'gone') return GONE;
         // The server is stopping: nothing more is claimed (the connection may not live to carry the answer).
         if (why === 'closing') return answer;

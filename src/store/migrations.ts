@@ -310,6 +310,10 @@ export const MIGRATIONS: readonly string[] = [
     SELECT RAISE(ABORT, 'steward-guard: the completed run''s task was not running on it') WHERE changes() <> 1;
   END;
   `,
+  // 16: when the next ready task comes due (a retry's backoff, a requeue): a parked remote claim (src/remote/claim-wait.ts)
+  // wakes then, read as the first entry of this index after `now` (TaskRepo.nextDue). Only ready tasks with a run_after
+  // are in it — a new task's run_after is 0 — so the common claim+complete cycle writes no page of it.
+  `CREATE INDEX tasks_due ON tasks(run_after) WHERE status = 'ready' AND run_after > 0;`,
 ];
 
 /** Migrations that rebuild a table others reference: applied with foreign keys off (a DROP TABLE would fail them). */

@@ -33,6 +33,12 @@ function dueAndReady(now: string): string {
 /** The order claims take tasks in (every claim statement: the tasks_live index serves it). */
 const CLAIM_ORDER = 'ORDER BY t.priority, t.created_at, t.id';
 
+/**
+ * Ready tasks with a not-before time (a retry's backoff, a requeue): the WHERE of the tasks_due index (migration 16),
+ * repeated so SQLite uses it. A new task's run_after is 0: it is in neither.
+ */
+const READY_WITH_RUN_AFTER = "t.status = 'ready' AND t.run_after > 0";
+
 /** Filters for a page of tasks, ordered by (priority, id) after the cursor. */
 export interface TaskPageQuery {
   statuses?: TaskState[];
@@ -141,6 +147,11 @@ export class TaskRepo {
           AND (@archived = 1 OR NOT EXISTS (SELECT 1 FROM archived_tasks a WHERE a.task_id = t.id))
         ORDER BY priority, id
         LIMIT @limit`),
+      // The first ready task of these agents to come due after now: one seek into tasks_due, walked in run_after order
+      // past tasks of other agents (few: only tasks waiting out a backoff are in it).
+      nextDue: db.prepare(`SELECT t.run_after FROM tasks t
+        WHERE ${READY_WITH_RUN_AFTER} AND t.run_after > ? AND t.agent IN (SELECT value FROM json_each(?))
+        ORDER BY t.run_after LIMIT 1`).pluck(),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status'),
       promotable: rows(`
         SELECT ${T} FROM tasks t
@@ -251,6 +262,16 @@ export class TaskRepo {
     const stmt = this.s.markCompleted!;
     if (last && stmt.runThenCommit) return stmt.runThenCommit(to, result, finishedAt, eventId, now, id).changes;
     return stmt.run(to, result, finishedAt, eventId, now, id).changes;
+  }
+
+  /**
+   * When the first ready task assigned to one of `agents` (name 'any' too, if it counts) comes due after `now` —
+   * the moment it becomes claimable by time alone, nothing committed — or null when none waits. Read by a parked
+   * remote claim (src/remote/claim-wait.ts) to wake then.
+   */
+  nextDue(agents: readonly string[], now: number): number | null {
+    const at = this.s.nextDue!.get(now, JSON.stringify(agents)) as number | string | null | undefined;
+    return at === null || at === undefined ? null : Number(at);
   }
 
   /** The current run of task `id` if it is in state `status`, else null. */

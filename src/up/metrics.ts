@@ -22,7 +22,7 @@ export interface LoopStats {
   fileChanges?: number;
   /** Remote workers' claims waiting for work now (the worker API's long poll, src/remote/claim-wait.ts). */
   readonly claimsWaiting?: number;
-  /** Those waits ended so far, by why: changed (the queue moved), deadline, gone (the client left), closing. */
+  /** Those waits ended so far, by why: changed (the queue moved), due (a task came due or the agent's pause ended: time alone), deadline, gone (the client left), closing. */
   readonly claimWaitsEnded?: Readonly<Record<string, number>>;
   /** What started the latest tick: the start, the heartbeat, a wake-up, a change to a watched file or the poll. */
   lastCause?: 'start' | 'heartbeat' | 'wake' | 'change';
@@ -80,7 +80,7 @@ export function renderMetrics(store: Store, loop: LoopStats, now: number, budget
     out.push('# HELP steward_remote_claims_waiting Remote workers\' claims held open waiting for work (the claim\'s long poll).', '# TYPE steward_remote_claims_waiting gauge', line('steward_remote_claims_waiting', loop.claimsWaiting));
   }
   if (loop.claimWaitsEnded !== undefined) {
-    out.push('# HELP steward_remote_claim_waits_total Waits of remote claims that ended, by why: changed (the queue moved), deadline, gone (the client left), closing.', '# TYPE steward_remote_claim_waits_total counter');
+    out.push('# HELP steward_remote_claim_waits_total Waits of remote claims that ended, by why: changed (the queue moved), due (a task came due or the agent\'s pause ended: time alone), deadline, gone (the client left), closing.', '# TYPE steward_remote_claim_waits_total counter');
     for (const [end, n] of Object.entries(loop.claimWaitsEnded)) out.push(line('steward_remote_claim_waits_total', n, { end }));
   }
   out.push('# HELP steward_fast_dispatch_started_total Runs started by the dispatch step a wake-up runs ahead of the full tick.', '# TYPE steward_fast_dispatch_started_total counter', line('steward_fast_dispatch_started_total', loop.fastStarted ?? 0));

@@ -178,6 +178,8 @@ export const PG_LATER: readonly string[] = [
   // 15: SQLite's claim and completion triggers (one statement each); Postgres claims and completes through its own
   // one-statement CTEs (TaskRepo.claimOpen, RunRepo.completeOpen): nothing to add.
   'SELECT 1;',
+  // 16: the index of ready tasks with a run_after (TaskRepo.nextDue: when a parked remote claim wakes), as SQLite's.
+  "CREATE INDEX tasks_due ON tasks(run_after) WHERE status = 'ready' AND run_after > 0;",
 ];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
