@@ -186,6 +186,8 @@ test('a remote worker with --wait parks its ask on the server, runs a task added
   landedOnce(run, id);
   assert.equal(await waitsEnded(server, 'deadline'), 0, 'the parked ask ended by the change, not by its deadline');
   assert.ok((await waitsEnded(server, 'changed')) >= 1);
+  // Nothing came due with time alone (no backoff, no pause): the metric is there, at 0.
+  assert.equal(await waitsEnded(server, 'due'), 0);
   await until('the remote worker idle again', () => idleLines(worker) >= 2);
   await until('its ask parked again', async () => (idleLines(worker), (await claimsWaiting(server)) === 1));
 
