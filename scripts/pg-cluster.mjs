@@ -14,11 +14,14 @@
 // a system user `steward-pg` is created) and initdb/pg_ctl run through `runuser -u <user> --`.
 // If the process that started the cluster dies by SIGKILL, a small detached watchdog stops the cluster and deletes
 // the dir (it polls the parent's pid once a second).
+// Every wait on a child is bounded (COMMAND_CAP_MS, or pg_ctl's own -t plus a margin): a command that hangs is killed
+// and the failure says which command and after how long. The only open-ended waits are meant to be: the watchdog
+// (as long as its parent lives), the CLI's run until Ctrl-C, and the CLI's wait for the command it runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A clear, typed failure: code is POSTGRES_NOT_INSTALLED, POSTGRES_INITDB_FAILED or POSTGRES_START_FAILED. */
@@ -68,8 +71,26 @@ export function findPgBin(options = {}) {
   throw new PgClusterError('POSTGRES_NOT_INSTALLED', `PostgreSQL's initdb/pg_ctl were not found on PATH or under ${root}/*/bin: ${INSTALL_HINT}`);
 }
 
+/** How long a short command here (id, useradd, initdb, createdb) may run before it is killed (ms). */
+export const COMMAND_CAP_MS = 120_000;
+
+/**
+ * spawnSync, bounded: a child still running after `timeoutMs` is killed (SIGTERM: runuser passes it on to the
+ * PostgreSQL binary it runs), and the result's `timedOut` then says which command and after how long.
+ */
+function runSync(cmd, args, options = {}, timeoutMs = COMMAND_CAP_MS) {
+  const r = spawnSync(cmd, args, { ...options, timeout: timeoutMs });
+  if (r.error?.code === 'ETIMEDOUT') r.timedOut = `${basename(cmd)} ${args.map((a) => basename(a)).join(' ')} did not finish within ${timeoutMs / 1000} s (killed)`;
+  return r;
+}
+
+/** What went wrong with a command's run, for a message: its time-out, its start error, or its exit and output. */
+function failureText(r) {
+  return r.timedOut ?? r.error?.message ?? `exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').toString().trim().slice(-2000)}`;
+}
+
 function userExists(name) {
-  return spawnSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
+  return runSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
 }
 
 /** As root: the unprivileged user the cluster runs as (postgres, else a created steward-pg); otherwise undefined. */
@@ -77,26 +98,32 @@ function clusterUser() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   if (userExists('postgres')) return 'postgres';
   if (!userExists('steward-pg')) {
-    const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'steward-pg'], { encoding: 'utf8' });
+    const r = runSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'steward-pg'], { encoding: 'utf8' });
     if (r.status !== 0 && !userExists('steward-pg')) {
-      throw new PgClusterError('POSTGRES_INITDB_FAILED', `running as root, initdb needs an unprivileged user; useradd steward-pg failed: ${r.stderr || r.error}`);
+      throw new PgClusterError('POSTGRES_INITDB_FAILED', `running as root, initdb needs an unprivileged user; useradd steward-pg failed: ${failureText(r)}`);
     }
   }
   return 'steward-pg';
 }
 
 function uidGid(user) {
-  const uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
-  const gid = Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
-  return { uid, gid };
+  const id = (flag) => {
+    const r = runSync('id', [flag, user], { encoding: 'utf8' });
+    const n = Number(String(r.stdout ?? '').trim());
+    if (r.status !== 0 || !Number.isInteger(n)) throw new PgClusterError('POSTGRES_INITDB_FAILED', `id ${flag} ${user} failed: ${failureText(r)}`);
+    return n;
+  };
+  return { uid: id('-u'), gid: id('-g') };
 }
 
-/** Runs a PostgreSQL binary (as `user` when given), synchronously; returns spawnSync's result. */
-function runPg(bin, user, args, timeoutMs = 120_000) {
+/** Runs a PostgreSQL binary (as `user` when given), synchronously and bounded (runSync); returns its result. */
+function runPg(bin, user, args, timeoutMs = COMMAND_CAP_MS) {
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   for (const k of ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGOPTIONS']) delete env[k];
-  const [cmd, argv] = user ? ['runuser', ['-u', user, '--', bin, ...args]] : [bin, args];
-  return spawnSync(cmd, argv, { encoding: 'utf8', env, timeout: timeoutMs });
+  const r = runSync(user ? 'runuser' : bin, user ? ['-u', user, '--', bin, ...args] : args, { encoding: 'utf8', env }, timeoutMs);
+  // Name the PostgreSQL binary, not runuser.
+  if (r.timedOut) r.timedOut = `${basename(bin)} ${args.map((a) => basename(a)).join(' ')} did not finish within ${timeoutMs / 1000} s (killed)`;
+  return r;
 }
 
 function freePort() {
@@ -118,7 +145,8 @@ function stopSync(c) {
   if (c.stopped) return;
   c.stopped = true;
   live.delete(c);
-  if (c.started) runPg(join(c.binDir, 'pg_ctl'), c.user, ['-D', c.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], 90_000);
+  // Also a server whose `pg_ctl start` failed or was killed at its cap after the postmaster came up (its pid file).
+  if (c.started || existsSync(join(c.dataDir, 'postmaster.pid'))) runPg(join(c.binDir, 'pg_ctl'), c.user, ['-D', c.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], 90_000);
   try { c.watchdog?.kill('SIGKILL'); } catch { /* already gone */ }
   rmSync(c.dir, { recursive: true, force: true });
 }
@@ -159,10 +187,11 @@ async function watchdog(pid, dir, binDir, user) {
 
 /**
  * Starts a throwaway cluster. Options: { maxConnections = 300, log = false (true: keep the server log in memory
- * on failure only), watchdog = true }. Returns { url, host, port, socketDir, dataDir, binDir, user,
+ * on failure only), watchdog = true, commandTimeoutMs = COMMAND_CAP_MS (initdb's and createdb's cap) }. Returns { url, host, port, socketDir, dataDir, binDir, user,
  * urlFor(db), createDatabase(name) → url, stop() → Promise<void> }.
  */
 export async function startCluster(options = {}) {
+  const cap = options.commandTimeoutMs ?? COMMAND_CAP_MS;
   const binDir = findPgBin();
   const user = clusterUser();
   const dir = mkdtempSync(join(tmpdir(), 'steward-pg-'));
@@ -174,10 +203,8 @@ export async function startCluster(options = {}) {
       const { uid, gid } = uidGid(user);
       chownSync(dir, uid, gid);
     }
-    const init = runPg(join(binDir, 'initdb'), user, ['-D', c.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
-    if (init.status !== 0) {
-      throw new PgClusterError('POSTGRES_INITDB_FAILED', `initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${(init.stderr || init.stdout || '').trim().slice(-2000)}`);
-    }
+    const init = runPg(join(binDir, 'initdb'), user, ['-D', c.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], cap);
+    if (init.status !== 0) throw new PgClusterError('POSTGRES_INITDB_FAILED', `initdb failed: ${failureText(init)}`);
     if (options.watchdog !== false) c.watchdog = startWatchdog(c);
     let lastErr = '';
     for (let attempt = 0; attempt < 5 && !c.started; attempt++) {
@@ -198,11 +225,11 @@ export async function startCluster(options = {}) {
       } else {
         let log = '';
         try { log = readFileSync(logFile, 'utf8').trim().slice(-1500); } catch { /* no log yet */ }
-        lastErr = `${(r.stderr || r.stdout || '').trim()} ${log}`.trim();
+        lastErr = `${r.timedOut ? `${r.timedOut}; ` : ''}${(r.stderr || r.stdout || '').trim()} ${log}`.trim();
         // A port taken between probe and bind: try another one. Anything else: give up now.
         if (!/could not bind|Address already in use|could not create listen socket/i.test(lastErr)) break;
         // pg_ctl may leave a half-started postmaster behind: make sure it is gone before retrying.
-        runPg(join(binDir, 'pg_ctl'), user, ['-D', c.dataDir, '-m', 'immediate', '-w', 'stop'], 30_000);
+        runPg(join(binDir, 'pg_ctl'), user, ['-D', c.dataDir, '-m', 'immediate', '-w', '-t', '20', 'stop'], 30_000);
       }
     }
     if (!c.started) throw new PgClusterError('POSTGRES_START_FAILED', `pg_ctl start failed: ${lastErr.slice(-2500)}`);
@@ -222,8 +249,8 @@ export async function startCluster(options = {}) {
     urlFor,
     /** CREATE DATABASE name (via the cluster's own createdb, over the unix socket); returns its URL. */
     createDatabase(name) {
-      const r = spawnSync(join(binDir, 'createdb'), ['-h', c.socketDir, '-p', String(c.port), '-U', 'postgres', name], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-      if (r.status !== 0) throw new PgClusterError('POSTGRES_START_FAILED', `createdb ${name} failed: ${(r.stderr || r.error || '').toString().trim()}`);
+      const r = runSync(join(binDir, 'createdb'), ['-h', c.socketDir, '-p', String(c.port), '-U', 'postgres', name], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, cap);
+      if (r.status !== 0) throw new PgClusterError('POSTGRES_START_FAILED', `createdb ${name} failed: ${failureText(r)}`);
       return urlFor(name);
     },
     async stop() { stopSync(c); },

@@ -1,15 +1,15 @@
 // `npm run bench` exits 1 when an exactly-once check fails (the throughput section on tiny sizes, run as the real
 // command; test/bench-run.test.ts shows every check passing without the fault). No timing is asserted.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { REPO_ROOT } from './support/helpers.js';
+import { spawnSyncCapped } from './helpers/processes.js';
 
 const BENCH = `${REPO_ROOT}dist/bench/run.js`;
 const ARGS = ['--only', 'throughput', '--tasks', '12', '--repeat', '1', '--peer-procs', '1'];
 
 function bench(env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BENCH, ...ARGS], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const r = spawnSyncCapped(process.execPath, [BENCH, ...ARGS], { encoding: 'utf8', env: { ...process.env, ...env } }, 300_000);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,7 +23,7 @@ test('bench: a task handed out twice fails the exactly-once check and the run ex
 });
 
 test('bench: --help prints the options and exits 0; a bad option or section exits 2 before any section runs', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const run = (args: string[]) => spawnSyncCapped(process.execPath, [BENCH, ...args], { encoding: 'utf8' });
   const help = run(['--help']);
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /^usage: node dist\/bench\/run\.js/);

@@ -1,14 +1,14 @@
 // bench/row-size.ts (the row-size study): every size row printed with its figures, and exit 1 when a drain hands a task
 // out twice (its exactly-once check). Tiny sizes; no timing is asserted.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { REPO_ROOT } from './support/helpers.js';
+import { spawnSyncCapped } from './helpers/processes.js';
 
 const SCRIPT = `${REPO_ROOT}dist/bench/row-size.js`;
 
 function study(env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [SCRIPT, '8', '1'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const r = spawnSyncCapped(process.execPath, [SCRIPT, '8', '1'], { encoding: 'utf8', env: { ...process.env, ...env } }, 300_000);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

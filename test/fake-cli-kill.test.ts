@@ -1,11 +1,11 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_CLI_PATH, readSample } from './helpers/fixtures.js';
-import { exitOnceAwaited, isAlive, killChildren, pidsIn, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { exitOnceAwaited, isAlive, killChildren, pidsIn, spawnSyncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 
 afterEach(killChildren);
 
@@ -64,7 +64,7 @@ test('grandchild: SIGKILL to the group takes the grandchild too; no process is l
   assert.notEqual(grandchild, pid);
   await waitFor('grandchild line', () => (s.output.stdout.includes(`started grandchild ${grandchild}`) ? true : undefined));
   assert.equal(isAlive(grandchild), true);
-  const group = spawnSync('ps', ['-o', 'pgid=', '-p', String(grandchild)], { encoding: 'utf8' });
+  const group = spawnSyncCapped('ps', ['-o', 'pgid=', '-p', String(grandchild)], { encoding: 'utf8' });
   if (group.status === 0) assert.equal(Number(group.stdout.trim()), pid);
   process.kill(-pid, 'SIGKILL');
   // The grandchild holds the stdout pipe: 'close' only comes once it is dead too.

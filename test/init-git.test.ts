@@ -1,12 +1,12 @@
 // `steward init` in a git repository keeps runtime files out of git; `npm start` here modifies no tracked file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, REPO_ROOT, tempDir } from './support/helpers.js';
+import { spawnSyncCapped } from './helpers/processes.js';
 
-const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' });
+const git = (cwd: string, ...args: string[]) => spawnSyncCapped('git', args, { cwd, encoding: 'utf8' });
 const hasGit = git(REPO_ROOT, '--version').status === 0;
 
 test('init in a git repository adds /.steward/ to .gitignore once; nothing of .steward/ can be committed', { skip: !hasGit && 'no git here' }, () => {
@@ -28,7 +28,7 @@ test('init in a git repository adds /.steward/ to .gitignore once; nothing of .s
 test('init outside git writes no .gitignore', () => {
   const dir = tempDir();
   assert.equal(cli(['init'], { cwd: dir }).code, 0);
-  assert.equal(spawnSync('test', ['-e', join(dir, '.gitignore')]).status, 1);
+  assert.equal(spawnSyncCapped('test', ['-e', join(dir, '.gitignore')]).status, 1);
 });
 
 test("npm start's workspace (workspace/) is ignored, so npm start leaves git clean; the sample TASKS.md stays tracked", { skip: !hasGit && 'no git here' }, () => {

@@ -2,12 +2,12 @@
 // throwaway cluster. Parameters, row shapes, lastInsertRowid, transactions and savepoints, the writers' advisory lock
 // across two connections, error codes, and that a process using it still exits by itself.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, afterEach, test } from 'node:test';
 import { StewardError } from '../src/core/errors.js';
 import { PgDatabase } from '../src/store/pg/pg-database.js';
-import { exited, killChildren, stderrTail, tracked } from './helpers/processes.js';
+import { exited, killChildren, spawnSyncCapped, stderrTail, tracked } from './helpers/processes.js';
 import { REPO_ROOT } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 
@@ -528,12 +528,12 @@ test('a process with an open or a closed connection exits by itself (the worker 
   // --lite-mode: babysitters run with it (src/runner/detach.ts), and it leaves no WebAssembly, which pg's runtime probe
   // reached for through undici (the worker died there: src/store/pg/worker-globals.ts).
   for (const [closeIt, flags] of [[true, []], [false, []], [true, ['--lite-mode']]] as const) {
-    const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', `
+    const r = spawnSyncCapped(process.execPath, [...flags, '--input-type=module', '-e', `
       const { PgDatabase } = await import(${JSON.stringify(PG_DATABASE)});
       const db = new PgDatabase({ url: process.env.URL, schema: 'exit_test' });
       console.log(db.prepare('SELECT 41 + 1 AS x').pluck().get());
       if (process.env.CLOSE === '1') db.close();
-    `], { env: { ...process.env, URL: url, CLOSE: closeIt ? '1' : '0' }, encoding: 'utf8', timeout: 180_000, cwd: REPO_ROOT });
+    `], { env: { ...process.env, URL: url, CLOSE: closeIt ? '1' : '0' }, encoding: 'utf8', cwd: REPO_ROOT });
     assert.equal(r.signal, null, `the child had to be killed (close=${closeIt}): it did not exit by itself`);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '42');

@@ -3,10 +3,10 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { killChildren, tracked } from './helpers/processes.js';
+import { isAlive, killChildren, tracked, waitGone } from './helpers/processes.js';
 import { tempDir } from './support/helpers.js';
 import { PG_CLUSTER_SCRIPT, pgClusterModule, pgSkipReason, startPgCluster } from './support/pg-cluster.js';
 
@@ -78,4 +78,31 @@ test('the owner SIGKILLed: the watchdog stops the server and deletes its dir', {
   child.kill('SIGKILL');
   await until('the watchdog to delete the cluster dir', () => !existsSync(dataDir));
   await assert.rejects(query(url, 'SELECT 1'), /ECONNREFUSED/);
+});
+
+test('a hanging initdb is killed at the cap: startCluster fails naming initdb and the cap, and leaves no process or dir behind', async () => {
+  const { startCluster, COMMAND_CAP_MS } = await pgClusterModule();
+  assert.equal(COMMAND_CAP_MS, 120_000);
+  // A bin dir whose initdb says where it is and hangs (exec: the pid it writes is the sleep's); pg_ctl is never reached.
+  const bin = tempDir();
+  chmodSync(bin, 0o777); // as root initdb runs as the cluster's unprivileged user, which writes its note here
+  writeFileSync(join(bin, 'initdb'), `#!/bin/sh\necho "$$ $2" > "${bin}/initdb.note"\nexec sleep 600\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'pg_ctl'), '#!/bin/sh\nexit 99\n', { mode: 0o755 });
+  const saved = process.env.STEWARD_PG_BIN;
+  process.env.STEWARD_PG_BIN = bin;
+  try {
+    // The cap is short for this test only; what it checks is the message and what is left, not when it comes.
+    await assert.rejects(startCluster({ watchdog: false, commandTimeoutMs: 1500 }), (e: any) => {
+      assert.equal(e.code, 'POSTGRES_INITDB_FAILED');
+      assert.match(e.message, /^initdb failed: initdb -D data -A trust .* did not finish within 1\.5 s \(killed\)$/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.STEWARD_PG_BIN;
+    else process.env.STEWARD_PG_BIN = saved;
+  }
+  const [pid, dataDir] = readFileSync(join(bin, 'initdb.note'), 'utf8').trim().split(' ');
+  await waitGone(Number(pid));
+  assert.equal(isAlive(Number(pid)), false);
+  assert.equal(existsSync(join(dataDir!, '..')), false, 'the cluster dir is deleted');
 });

@@ -3,7 +3,6 @@
 // LISTEN/NOTIFY; exactly one `up` ticks at a time; an `up` SIGKILLed in the middle of a tick frees the tick for the
 // other at once (its connection, and the session advisory lock on it, are gone). Counted and ordered, never timed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
@@ -18,6 +17,7 @@ import { TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, cli, tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 import { killStarted, start, TOKENS, until, VIEWER_TOKEN, type Proc } from './support/remote.js';
+import { execFileSyncCapped } from './helpers/processes.js';
 
 const server = await pgServer();
 const skip = 'skip' in server ? server.skip : false;
@@ -212,7 +212,7 @@ test('two steward up on one Postgres queue: one ticks at a time; SIGKILLed mid-t
   // `a` is stopped in the middle of a tick: its TASKS.md becomes a FIFO, whose read blocks until a writer comes.
   // (made beside it and renamed over it: a render of `a` at that moment reads it first, and blocks there too).
   const fifo = join(a.ws, 'TASKS.fifo');
-  execFileSync('mkfifo', [fifo]);
+  execFileSyncCapped('mkfifo', [fifo]);
   renameSync(fifo, join(a.ws, 'TASKS.md'));
   await until('a in the middle of a tick', () => lastBegins(read(), pa));
   const admin = new pg.Client({ connectionString: url });

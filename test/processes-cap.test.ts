@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, test } from 'node:test';
-import { capped, exited, isAlive, killChildren, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { capped, execFileSyncCapped, exited, isAlive, killChildren, spawnSyncCapped, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 
 afterEach(killChildren);
 
@@ -84,4 +84,19 @@ test('syncCapped throws once its cap killed a spawnSync child, naming the wait a
   assert.equal(isAlive(pid), false, 'spawnSync returned only once the child was dead and reaped');
   // Within the cap it is the plain result.
   assert.equal(syncCapped('node exiting 3', (o) => spawnSync(process.execPath, ['-e', 'process.exit(3)'], o)).status, 3);
+});
+
+test('spawnSyncCapped and execFileSyncCapped: a hang at the cap throws naming the command; execFileSyncCapped also names a failed exit with its stderr', () => {
+  // The cap this helper test uses is short on purpose; the message is what it checks, not when it comes.
+  const hang = ['-e', 'setInterval(() => {}, 1 << 30)'];
+  assert.throws(() => spawnSyncCapped(process.execPath, hang, { encoding: 'utf8' }, 250),
+    (e: Error) => e.message.startsWith(`${process.execPath} -e "setInterval(() => {}, 1 << 30)": still waiting after 0.25 s (a safety cap against a hang); pid `));
+  assert.throws(() => execFileSyncCapped(process.execPath, hang, {}, 250), /: still waiting after 0\.25 s \(a safety cap against a hang\)/);
+  // Within the cap: spawnSync's own result, and execFileSync's stdout or a failure naming the command.
+  const r = spawnSyncCapped(process.execPath, ['-e', 'process.stdout.write("out"); process.exit(3)'], { encoding: 'utf8' });
+  assert.deepEqual([r.status, r.stdout], [3, 'out']);
+  assert.equal(execFileSyncCapped(process.execPath, ['-e', 'process.stdout.write("fine")']), 'fine');
+  assert.throws(() => execFileSyncCapped(process.execPath, ['-e', 'process.stderr.write("broken\\n"); process.exit(4)']),
+    (e: Error) => (e.message.startsWith(`${process.execPath} -e "process.stderr.write(`) && /: exit 4; its stderr ends:\nbroken\n$/.test(e.message)) || assert.fail(e.message));
+  assert.throws(() => execFileSyncCapped('/nonexistent/steward-test-binary', []), { message: '/nonexistent/steward-test-binary: spawnSync /nonexistent/steward-test-binary ENOENT' });
 });

@@ -1,14 +1,14 @@
 // A spare babysitter asks git where each project's repository is while it waits (src/git/repo-root-cache.ts): handed a
 // run, it uses that answer without running git — but only while the `.git` entries above the folder are the same.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { rememberRepoRoot, repoRootOf } from '../src/git/repo-root-cache.js';
 import { tempDir } from './support/helpers.js';
+import { spawnSyncCapped } from './helpers/processes.js';
 
-const gitInit = (dir: string) => assert.equal(spawnSync('git', ['init', '-q', dir]).status, 0);
+const gitInit = (dir: string) => assert.equal(spawnSyncCapped('git', ['init', '-q', dir]).status, 0);
 
 /** Runs `fn` with no git on PATH: whatever it returns did not come from a git process. */
 function withoutGit<T>(fn: () => T): T {

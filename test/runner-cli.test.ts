@@ -1,12 +1,12 @@
 // The built binary: `steward work --agent`, usage and exit codes, `steward logs [--follow]`, `steward doctor`.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
-import { exited, killChildren, tracked } from './helpers/processes.js';
+import { exited, killChildren, spawnSyncCapped, tracked } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, fakePids, fakeProfile, now, sandbox, taskOf, writeConfig } from './support/runner.js';
 
@@ -132,7 +132,7 @@ describe('steward doctor', () => {
     assert.equal(h.code, 0, h.stderr);
     const gemini = h.json.clis.find((c: { cli: string }) => c.cli === 'gemini');
     assert.match(gemini.error, /no answer to --version within 1000 ms/);
-    assert.equal(spawnSync('pgrep', ['-f', `^/bin/sleep 30$`]).status, 1, 'the probe took its children with it');
+    assert.equal(spawnSyncCapped('pgrep', ['-f', `^/bin/sleep 30$`]).status, 1, 'the probe took its children with it');
     assert.equal(h.json.profiles.find((p: { name: string }) => p.name === 'slowpoke').runnable, false);
     const text = cli(['doctor', '--timeout', '300'], { cwd: tempDir(), env: { PATH: bin } });
     assert.equal(text.code, 0, 'works outside a workspace');

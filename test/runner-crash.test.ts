@@ -1,6 +1,6 @@
 // Crashes and a locked database: real `steward work` processes killed, the next tick repairs, no result lost.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterEach, describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import { workRun } from '../src/runner/work.js';
 import { openStore } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { exitOnceAwaited, isAlive, killChildren, tracked, waitFor } from './helpers/processes.js';
+import { exitOnceAwaited, isAlive, killChildren, spawnSyncCapped, tracked, waitFor } from './helpers/processes.js';
 import { holdWriteLock } from './support/backend.js';
 import { CLI } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, depsOf, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
@@ -119,7 +119,7 @@ describe('a babysitter that dies', () => {
     const sb = sandbox();
     const config = writeConfig(sb, {}, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = Number(spawnSyncCapped(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
     const claimed = runOf(sb, run.id);
     // Decided one second before the lease ran out; the tick comes a minute after it.
@@ -158,7 +158,7 @@ describe('a babysitter that dies', () => {
     const sb = sandbox();
     const config = writeConfig(sb, {}, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = Number(spawnSyncCapped(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
     const entry = { version: 1 as const, run_id: run.id, task_id: task.id, verb: 'complete' as const, input: { summary: 'from the outbox', cost_usd: 0.5 }, decided_at: Date.now(), host: hostname(), pid: dead };
     const path = writeOutboxEntry(sb.ws.outboxDir, entry);
@@ -181,7 +181,7 @@ describe('a babysitter that dies', () => {
     const config = writeConfig(sb, {}, { dispatch: 'none' });
     const whole = addAndClaim(sb);
     const torn = addAndClaim(sb);
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = Number(spawnSyncCapped(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     const temp = (runId: number, pid: number) => `${outboxPath(sb.ws.outboxDir, runId)}.${pid}.tmp`;
     for (const { run } of [whole, torn]) recordRunProcess(sb.store, run.id, { host: hostname(), pid: dead, proc_start: null });
     const entry = { version: 1, run_id: whole.run.id, task_id: whole.task.id, verb: 'complete', input: { summary: 'decided, not renamed' }, decided_at: Date.now(), host: hostname(), pid: dead };
@@ -204,7 +204,7 @@ describe('a babysitter that dies', () => {
     writeOutboxEntry(sb.ws.outboxDir, { version: 1, run_id: run.id, task_id: 1, verb: 'complete', input: {}, decided_at: 0, host: 'h', pid: 1 });
     const path = outboxPath(sb.ws.outboxDir, run.id);
     const text = readFileSync(path, 'utf8').replace('"version":1', '"version":9');
-    spawnSync('sh', ['-c', 'cat > "$0"', path], { input: text });
+    spawnSyncCapped('sh', ['-c', 'cat > "$0"', path], { input: text });
     const result = tick(sb, config);
     assert.deepEqual((result.outbox as { rejected: string[] }).rejected, [`${run.id}.json`]);
     assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${run.id}.json.reason.txt`, 'utf8'), /version/);

@@ -12,7 +12,7 @@ import { makeDispatch } from '../src/runner/tick-hooks.js';
 import { waitRun } from '../src/runner/wait-run.js';
 import { workRun } from '../src/runner/work.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { exited, exitOnceAwaited, isAlive, killChildren, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { exited, exitOnceAwaited, isAlive, killChildren, spawnSyncCapped, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { configOf, depsOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig, type Sandbox } from './support/runner.js';
 
@@ -267,7 +267,7 @@ describe('a run is babysat at most once', () => {
   test('a run whose babysitter died is not started again: --here says CONFLICT (exit 4), the waiter orphaned (exit 1)', async () => {
     const sb = sandbox();
     const h = handOff(sb);
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const dead = spawnSyncCapped(process.execPath, ['-e', '']).pid;
     sb.store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(dead, h.run);
     const here = syncCapped(`steward work --run ${h.run} --here`, (cap) =>
       spawnSync(process.execPath, [CLI, 'work', '--run', String(h.run), '--here', '--dir', sb.root], { encoding: 'utf8', env: { ...process.env, STEWARD_DIR: '' }, ...cap }));
@@ -289,7 +289,7 @@ describe('waitRun', () => {
     const claimed = dispatchLocal({ store: sb.store, ctx: now('tick'), workspace: sb.ws, config, handOff: true }).handoff;
     assert.equal(claimed.length, 2);
     // A "babysitter" that is gone at once; for the first run the lease ends meanwhile (a slow start).
-    const gone = () => spawnSync(process.execPath, ['-e', '']).pid;
+    const gone = () => spawnSyncCapped(process.execPath, ['-e', '']).pid;
     const expired = await waitRun({ store: sb.store, workspace: sb.ws, pollMs: 20, start: () => {
       sb.store.db.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(claimed[0]!.run);
       return gone();

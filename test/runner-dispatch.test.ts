@@ -1,6 +1,6 @@
 // Dispatch within the WIP caps, the tick's liveness hooks, and a real dispatched babysitter end to end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import type { Run } from '../src/core/types.js';
@@ -11,7 +11,7 @@ import { procIdentity } from '../src/runner/process-group.js';
 import { makeIsDead, makeOnLost } from '../src/runner/tick-hooks.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
-import { isAlive, killChildren, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { isAlive, killChildren, spawnSyncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 import { cli } from './support/helpers.js';
 import { assertNothingLeft, configOf, fakeProfile, now, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
 
@@ -73,7 +73,7 @@ describe('tick hooks', () => {
   test('isDead: only pids of this host, gone or reused, and never while an outcome waits in the outbox', () => {
     const sb = sandbox();
     const isDead = makeIsDead(sb.ws, 'here');
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const dead = Number(spawnSyncCapped(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     const run = (over: Partial<Run>) => ({ id: 7, host: 'here', pid: process.pid, proc_start: procIdentity(process.pid), ...over }) as Run;
     assert.equal(isDead(run({})), false, 'alive, same identity');
     assert.equal(isDead(run({ proc_start: null })), false, 'alive, identity unknown');

@@ -1,7 +1,6 @@
 // The tick lock on a real database file, from two connections: one holder, expiry takeover, safe release.
 import assert from 'node:assert/strict';
 import { StewardError } from '../src/core/errors.js';
-import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -10,6 +9,7 @@ import { openStore } from '../src/store/open-store.js';
 import { isSkipped, runTick, tickSessionLock } from '../src/tick/run-tick.js';
 import { acquireTickLock, lockOwnerGone, releaseTickLock, TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, snapshot, tempDir } from './support/helpers.js';
+import { spawnSyncCapped } from './helpers/processes.js';
 
 function twoConnections() {
   const path = join(tempDir(), 'queue.db');
@@ -42,7 +42,7 @@ describe('tick lock', () => {
 
   test('a lock whose owner process on this host is gone (a SIGKILLed steward up) is taken over at once (found by the chaos run)', () => {
     const [a, b] = twoConnections();
-    const gone = spawnSync(process.execPath, ['-e', '']).pid; // exited and reaped: its pid is free
+    const gone = spawnSyncCapped(process.execPath, ['-e', '']).pid; // exited and reaped: its pid is free
     const deadOwner = `${hostname()}:${gone}:0a1b2c3d`;
     assert.equal(lockOwnerGone(deadOwner), true);
     assert.ok('lock' in acquireTickLock(a, deadOwner, 1000));

@@ -1,6 +1,5 @@
 // Disk full and read-only storage: clear UNAVAILABLE errors (exit 5), nothing corrupted, nothing half-written.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -10,18 +9,19 @@ import { openStore } from '../src/store/open-store.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
 import { sqliteOnly } from './support/backend.js';
 import { at, cli, snapshot, tempDir } from './support/helpers.js';
+import { execFileSyncCapped, spawnSyncCapped } from './helpers/processes.js';
 
 const mounted: string[] = [];
 /** Mounts a tmpfs of `size` at a fresh folder (unmounted after the file); null where this machine does not allow it (not root). */
 function mountTmpfs(size: string): string | null {
   const dir = tempDir('steward-mnt-');
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  const r = spawnSyncCapped('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
   if (r.status !== 0) return null;
   mounted.push(dir);
   return dir;
 }
 after(() => {
-  for (const dir of mounted) spawnSync('umount', [dir]);
+  for (const dir of mounted) spawnSyncCapped('umount', [dir]);
 });
 const unavailable = (e: StewardError) => e.code === 'UNAVAILABLE';
 
@@ -95,7 +95,7 @@ describe('read-only storage', () => {
     assert.equal(cli(['init'], { cwd: ws }).code, 0);
     assert.equal(cli(['add', 'written before'], { cwd: ws }).code, 0);
     const claim = cli(['claim', '--agent', 'w', '--json'], { cwd: ws });
-    execFileSync('mount', ['-o', 'remount,ro', fs!]);
+    execFileSyncCapped('mount', ['-o', 'remount,ro', fs!]);
     try {
       for (const args of [['add', 'x'], ['complete', String(claim.json.run.id)], ['tick']]) {
         const r = cli(args, { cwd: ws });
@@ -103,7 +103,7 @@ describe('read-only storage', () => {
         assert.match(r.stderr, /^error UNAVAILABLE: /);
       }
     } finally {
-      execFileSync('mount', ['-o', 'remount,rw', fs!]);
+      execFileSyncCapped('mount', ['-o', 'remount,rw', fs!]);
     }
     const store = openStore(join(ws, '.steward/queue.db'));
     assert.equal(store.integrityCheck(), 'ok');

@@ -1,11 +1,11 @@
 // `steward up` on its own: 20 tasks through fake-CLI agents — chains, follow-ups, retries, review via
 // TASKS.md, a question answered, a cancel while running — all end where they should, nothing left running.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { exited, killChildren, tracked } from './helpers/processes.js';
+import { exited, killChildren, spawnSyncCapped, tracked } from './helpers/processes.js';
 import { CLI, REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
 const FAKE = join(REPO_ROOT, 'test/fixtures/fake-cli.mjs');
@@ -28,7 +28,7 @@ function profile(name: string, mode: string, dir: string, extra = ''): string {
 
 /** Processes whose command line mentions the workspace (babysitters have --dir, fake CLIs the prompt). */
 function leftovers(ws: string): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n');
+  const ps = spawnSyncCapped('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n');
   return ps.filter((l) => l.includes(ws) && !l.includes('ps -eo'));
 }
 

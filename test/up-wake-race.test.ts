@@ -4,7 +4,6 @@
 // wake socket's ping, on Postgres the LISTEN/NOTIFY of the queue's channel (the writers run in another folder, as on
 // another machine: they cannot reach up's socket). Held at known points, never timed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -17,6 +16,7 @@ import type { Workspace } from '../src/workspace/workspace.js';
 import { cli, tempDir } from './support/helpers.js';
 import { TEST_POSTGRES_URL } from './support/backend.js';
 import { killStarted, start, until } from './support/remote.js';
+import { execFileSyncCapped } from './helpers/processes.js';
 
 afterEach(killStarted);
 
@@ -108,7 +108,7 @@ test('a write committed while another process holds the tick: up\'s skipped tick
   try {
     // `steward tick` in another process does its pass, then waits at the gate still holding the tick.
     const gate = join(tempDir(), 'gate');
-    execFileSync('mkfifo', [gate]);
+    execFileSyncCapped('mkfifo', [gate]);
     const holder = start(['tick', '--json'], s.writer.cwd, { ...s.writer.env, STEWARD_TICK_GATE: gate, STEWARD_QUIET_TICK: '0' });
     const pid = String(holder.child.pid);
     await until('the holder at its gate', () => lines().some((l) => l.startsWith('gate ') && l.split(':').at(-2) === pid));

@@ -1,5 +1,5 @@
 // Small helpers for tests that start and kill real processes.
-import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type ChildProcess, type SpawnSyncOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -186,4 +186,34 @@ export function syncCapped<R extends SpawnSyncReturns<string | Buffer>>(what: st
     throw new Error(capMessage(what, ms, `pid ${r.pid} killed; its stderr ${describeTail(String(r.stderr ?? ''))}`));
   }
   return r;
+}
+
+/** A command as a failure message names it: the file and its arguments, long ones (a `node -e` script) clipped. */
+function commandText(file: string, args: readonly string[]): string {
+  const text = [file, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ').replace(/\s+/g, ' ');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/**
+ * spawnSync under the cap (syncCapped, CHILD_CAP_MS unless `ms`): every short synchronous child of a test (git, ps,
+ * mkfifo, a node that exits at once) goes through it or syncCapped, so none can hang the suite — a sync wait blocks
+ * the event loop, and no test timeout ends it. A child still running at the cap is SIGKILLed and this throws, naming
+ * the command and quoting its stderr. Otherwise the result as spawnSync gives it (a non-zero exit is the caller's).
+ */
+export function spawnSyncCapped(file: string, args: readonly string[], options: SpawnSyncOptionsWithStringEncoding, ms?: number): SpawnSyncReturns<string>;
+export function spawnSyncCapped(file: string, args: readonly string[], options?: SpawnSyncOptions, ms?: number): SpawnSyncReturns<string | Buffer>;
+export function spawnSyncCapped(file: string, args: readonly string[], options: SpawnSyncOptions = {}, ms = CHILD_CAP_MS): SpawnSyncReturns<string | Buffer> {
+  return syncCapped(commandText(file, args), (cap) => spawnSync(file, args, { ...options, ...cap }), ms);
+}
+
+/**
+ * execFileSync's use in tests — run, expect exit 0, get stdout — under the cap: a hang throws as in spawnSyncCapped;
+ * a failed start or another exit throws naming the command, its exit and its stderr.
+ */
+export function execFileSyncCapped(file: string, args: readonly string[], options: Omit<SpawnSyncOptions, 'encoding'> = {}, ms = CHILD_CAP_MS): string {
+  const r = spawnSyncCapped(file, args, { ...options, encoding: 'utf8' }, ms);
+  const what = commandText(file, args);
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what}: exit ${r.status ?? r.signal}; its stderr ${describeTail(String(r.stderr ?? ''))}`);
+  return String(r.stdout ?? '');
 }

@@ -1,19 +1,19 @@
 // Helpers for worktree tests: a real git repository with one commit on main, and git reads.
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
+import { spawnSyncCapped } from '../helpers/processes.js';
 
 /** Runs git in `dir` (identity given, so no global config is needed); throws on a non-zero exit. */
 export function gitIn(dir: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-C', dir, ...args], { encoding: 'utf8' });
+  const r = spawnSyncCapped('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-C', dir, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();
 }
 
 /** Like gitIn, but returns the exit code and output instead of throwing. */
 export function gitTry(dir: string, ...args: string[]): { code: number | null; out: string } {
-  const r = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-C', dir, ...args], { encoding: 'utf8' });
+  const r = spawnSyncCapped('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-C', dir, ...args], { encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

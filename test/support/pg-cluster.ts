@@ -21,7 +21,9 @@ export interface PgCluster {
 }
 
 export interface PgClusterModule {
-  startCluster(options?: { maxConnections?: number; watchdog?: boolean }): Promise<PgCluster>;
+  startCluster(options?: { maxConnections?: number; watchdog?: boolean; commandTimeoutMs?: number }): Promise<PgCluster>;
+  /** How long initdb, createdb, id and useradd may run before they are killed (ms). */
+  COMMAND_CAP_MS: number;
   findPgBin(options?: { env?: NodeJS.ProcessEnv; path?: string; root?: string }): string;
   PgClusterError: new (code: string, message: string) => Error & { code: string };
 }
