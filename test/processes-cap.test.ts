@@ -2,7 +2,10 @@
 // capped wait reject with what it waited for and the child's stderr, and leaves no process of its group behind.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { REPO_ROOT } from './support/helpers.js';
 import { capped, execFileSyncCapped, exited, isAlive, killChildren, spawnSyncCapped, syncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
 
 afterEach(killChildren);
@@ -99,4 +102,36 @@ test('spawnSyncCapped and execFileSyncCapped: a hang at the cap throws naming th
   assert.throws(() => execFileSyncCapped(process.execPath, ['-e', 'process.stderr.write("broken\\n"); process.exit(4)']),
     (e: Error) => (e.message.startsWith(`${process.execPath} -e "process.stderr.write(`) && /: exit 4; its stderr ends:\nbroken\n$/.test(e.message)) || assert.fail(e.message));
   assert.throws(() => execFileSyncCapped('/nonexistent/steward-test-binary', []), { message: '/nonexistent/steward-test-binary: spawnSync /nonexistent/steward-test-binary ENOENT' });
+});
+
+/** The TypeScript files under `dir`, recursively (fixtures included: they are run too). */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+test('no test runs a synchronous child outside the cap: every spawnSync/execSync/execFileSync call in test/ spreads the cap into its options', () => {
+  const raw: string[] = [];
+  let calls = 0;
+  for (const file of sources(join(REPO_ROOT, 'test'))) {
+    const name = relative(REPO_ROOT, file);
+    if (name === join('test', 'helpers', 'processes.ts')) continue; // where the cap is applied
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\b(spawnSync|execSync|execFileSync)\(/g)) {
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      const line = text.slice(lineStart, text.indexOf('\n', m.index));
+      if (/^\s*(\/\/|\*)/.test(line) || /^import /.test(line)) continue;
+      // The call's arguments, to its closing parenthesis.
+      let depth = 0;
+      let end = m.index + m[0].length - 1;
+      for (; end < text.length; end++) {
+        if (text[end] === '(') depth++;
+        else if (text[end] === ')' && --depth === 0) break;
+      }
+      calls++;
+      // Given syncCapped's options: `...cap` (or `o`, the name processes-cap's own checks give them).
+      if (!/\.\.\.(cap|o)\b|, o\)$/.test(text.slice(m.index, end + 1))) raw.push(`${name}:${text.slice(0, m.index).split('\n').length}: ${line.trim()}`);
+    }
+  }
+  assert.ok(calls >= 5, `found ${calls} calls: the scan itself works`);
+  assert.deepEqual(raw, [], 'use spawnSyncCapped / execFileSyncCapped (test/helpers/processes.ts), or syncCapped with ...cap');
 });
