@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { StewardError } from '../core/errors.js';
 import { ArchiveRepo } from './archive-repo.js';
 import { fileChange, fileIdentity, type FileIdentity } from './file-identity.js';
+import { lazilyPreparing } from './lazy-statements.js';
 import { migrate } from './migrations.js';
 import { sqliteNativeBinding } from './native-binding.js';
 import { openPgStore, type PgStoreOptions } from './pg/pg-store.js';
@@ -54,54 +55,59 @@ export interface StoreBackend {
 
 /** The queue's database: typed repositories plus transactions that translate driver errors. */
 export class Store {
-  // Each repository prepares its statements when first used: a command pays only for the tables it touches.
+  // Each repository is built when first used, and (SQLite) each of its statements is prepared when first run
+  // (lazy-statements.ts): a command pays only for the statements it runs.
+  #repoDb: SqlDatabase | undefined;
+  private get repoDb(): SqlDatabase {
+    return (this.#repoDb ??= lazilyPreparing(this.db));
+  }
   #tasks?: TaskRepo;
   get tasks(): TaskRepo {
-    return (this.#tasks ??= new TaskRepo(this.db));
+    return (this.#tasks ??= new TaskRepo(this.repoDb));
   }
   #runs?: RunRepo;
   get runs(): RunRepo {
-    return (this.#runs ??= new RunRepo(this.db));
+    return (this.#runs ??= new RunRepo(this.repoDb));
   }
   #proposals?: ProposalRepo;
   get proposals(): ProposalRepo {
-    return (this.#proposals ??= new ProposalRepo(this.db));
+    return (this.#proposals ??= new ProposalRepo(this.repoDb));
   }
   #events?: EventRepo;
   get events(): EventRepo {
-    return (this.#events ??= new EventRepo(this.db));
+    return (this.#events ??= new EventRepo(this.repoDb));
   }
   #meta?: MetaRepo;
   get meta(): MetaRepo {
-    return (this.#meta ??= new MetaRepo(this.db));
+    return (this.#meta ??= new MetaRepo(this.repoDb));
   }
   #agents?: AgentRepo;
   get agents(): AgentRepo {
-    return (this.#agents ??= new AgentRepo(this.db));
+    return (this.#agents ??= new AgentRepo(this.repoDb));
   }
   #reports?: ReportRepo;
   get reports(): ReportRepo {
-    return (this.#reports ??= new ReportRepo(this.db));
+    return (this.#reports ??= new ReportRepo(this.repoDb));
   }
   #web?: WebRepo;
   get web(): WebRepo {
-    return (this.#web ??= new WebRepo(this.db));
+    return (this.#web ??= new WebRepo(this.repoDb));
   }
   #branches?: BranchRepo;
   get branches(): BranchRepo {
-    return (this.#branches ??= new BranchRepo(this.db));
+    return (this.#branches ??= new BranchRepo(this.repoDb));
   }
   #archive?: ArchiveRepo;
   get archive(): ArchiveRepo {
-    return (this.#archive ??= new ArchiveRepo(this.db));
+    return (this.#archive ??= new ArchiveRepo(this.repoDb));
   }
   #schedules?: ScheduleRepo;
   get schedules(): ScheduleRepo {
-    return (this.#schedules ??= new ScheduleRepo(this.db));
+    return (this.#schedules ??= new ScheduleRepo(this.repoDb));
   }
   #budgets?: BudgetRepo;
   get budgets(): BudgetRepo {
-    return (this.#budgets ??= new BudgetRepo(this.db));
+    return (this.#budgets ??= new BudgetRepo(this.repoDb));
   }
   private readonly txn: SqlTransaction<(fn: () => unknown) => unknown>;
   /** The device and inode of the file opened; null when it could not be read (then no checks). */
