@@ -20,6 +20,17 @@ import { workspaceAt } from '../src/workspace/workspace.js';
 import { tempDir } from './support/helpers.js';
 import { until } from './support/remote.js';
 
+/** The client with every claim's `waitSeconds` recorded (0: an ask that answers at once). */
+function recordingWaits(c: WorkerClient): { c: WorkerClient; asked: number[] } {
+  const asked: number[] = [];
+  const claim = c.claim.bind(c);
+  c.claim = (agent, host, workdir, o = {}) => {
+    asked.push(o.waitSeconds ?? 0);
+    return claim(agent, host, workdir, o);
+  };
+  return { c, asked };
+}
+
 const WORKER = 'worker-token-0123456789abcdef';
 /** Every wait of these tests: long enough for a loaded machine, and it reports what it waited for. */
 const CAP_MS = 120_000;
@@ -168,13 +179,7 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
   test('steward work --wait --poll-seconds 600: the idle worker\'s long poll (60 s, as its line says) takes the retried task when it comes due', async () => {
     const { store, clock, handler, client } = await serve();
     const id = backingOff(store, clock, 'box');
-    const asked: number[] = [];
-    const c = client();
-    const claim = c.claim.bind(c);
-    c.claim = (agent, host, workdir, o = {}) => {
-      asked.push(o.waitSeconds ?? 0);
-      return claim(agent, host, workdir, o);
-    };
+    const { c, asked } = recordingWaits(client());
     const lines: string[] = [];
     const stop = new AbortController();
     const work = remoteWork({ client: c, agent: 'box', dir: tempDir(), signal: stop.signal, waitPollMs: 600_000, log: (l) => lines.push(l) });
@@ -194,13 +199,7 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
   test('the long poll\'s wait is one value: whole seconds from --poll-seconds, 1 to 60, in the request and the worker\'s line', async () => {
     assert.deepEqual([500, 1000, 1500, 5000, 59_999, 60_000, 600_000].map(longPollSeconds), [1, 1, 1, 5, 59, 60, 60]);
     const { handler, client } = await serve();
-    const asked: number[] = [];
-    const c = client();
-    const claim = c.claim.bind(c);
-    c.claim = (agent, host, workdir, o = {}) => {
-      asked.push(o.waitSeconds ?? 0);
-      return claim(agent, host, workdir, o);
-    };
+    const { c, asked } = recordingWaits(client());
     const lines: string[] = [];
     const stop = new AbortController();
     const work = remoteWork({ client: c, agent: 'box', dir: tempDir(), signal: stop.signal, waitPollMs: 1500, log: (l) => lines.push(l) });
