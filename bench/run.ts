@@ -60,14 +60,20 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run ben
   --help                  this text
 Exit: 0 when every correctness check passed, 1 when one failed, 2 on a bad option.`;
 
+/** Throws when `only` names a section there is none of: checked before any section runs, not when its turn comes. */
+function assertSections(only: readonly string[]): void {
+  const unknown = only.filter((id) => !(id in SECTIONS));
+  if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+}
+
 /** Runs the chosen sections in order and returns the report as markdown. */
 export async function runBench(o: BenchOptions, only: string[] = Object.keys(SECTIONS), command = 'node dist/bench/run.js'): Promise<{ sections: Section[]; markdown: string }> {
   const started = performance.now();
   const startLoad = loadLine();
   const sections: Section[] = [];
+  assertSections(only);
   for (const id of only) {
-    const fn = SECTIONS[id];
-    if (!fn) throw new Error(`unknown section ${id}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+    const fn = SECTIONS[id]!;
     progress(`[bench] ${id}`);
     const t = performance.now();
     const load = loadLine();
@@ -125,9 +131,7 @@ export function parseOptions(argv: string[]): { o: BenchOptions; only: string[];
     pgTasks: num(values['pg-tasks'], DEFAULTS.pgTasks!),
   };
   const only = values.only ? values.only.split(',') : Object.keys(SECTIONS);
-  // Checked before anything runs: an unknown name at the end of the list must not cost the sections before it.
-  const unknown = only.filter((id) => !(id in SECTIONS));
-  if (unknown.length) throw new Error(`unknown section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  assertSections(only);
   return { o, only, ...(values.out ? { out: values.out } : {}) };
 }
 
