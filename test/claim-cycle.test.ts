@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { addTask, claimTask, completeRun, failRun, showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { at, databaseAtVersion, sqliteOnly, tempStore } from './support/helpers.js';
+import { at, databaseAtVersion, sqliteOnly, storedCompletion, tempStore } from './support/helpers.js';
 
 function plan(store: ReturnType<typeof tempStore>, sql: string): string {
   return (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
@@ -170,20 +170,21 @@ test('the common claim and completion are one autocommitted statement each: the 
   for (const s of [store, empty, leased]) s.close();
 });
 
-test('a completion reads less than the whole run and task, yet returns both exactly as the database holds them after', () => {
+test('a completion answers where its task went and its run\'s finish, exactly as the database holds them after (one statement or the long way)', () => {
   const store = tempStore();
-  const plain = addTask(store, { title: 'plain', then: [{ title: 'its follow-up' }] }, at(1)).task;
-  const reviewed = addTask(store, { title: 'reviewed', review: true }, at(2)).task;
-  for (const [task, to] of [[plain, 'done'], [reviewed, 'review']] as const) {
+  const lone = addTask(store, { title: 'lone "one" ü', priority: 20 }, at(1)).task;
+  const plain = addTask(store, { title: 'plain', then: [{ title: 'its follow-up' }] }, at(2)).task;
+  const reviewed = addTask(store, { title: 'reviewed', review: true }, at(3)).task;
+  for (const [task, to] of [[lone, 'done'], [plain, 'done'], [reviewed, 'review']] as const) {
     const c = claimTask(store, { agent: 'w' }, at(10), { host: 'h', pid: 7, pgid: 7, proc_start: 'boot:1' });
     assert.equal(c.task?.id, task.id);
     const runId = c.task ? c.run.id : 0;
     store.db.prepare("UPDATE runs SET log_path = '/logs/x', model = 'm1', late_json = '{\"a\":1}' WHERE id = ?").run(runId);
     const out = completeRun(store, { run_id: runId, summary: `ok ${task.id}`, cost_usd: 0.25, tokens_in: 3, tokens_out: 4, turns: 2, session_id: 's', exit_code: 0 }, at(20));
     assert.equal(out.task.status, to);
-    assert.deepEqual(out.task, store.tasks.get(task.id), `${to}: the returned task is the stored one`);
-    assert.deepEqual(out.run, store.runs.get(runId), `${to}: the returned run is the stored one`);
+    assert.deepEqual({ task: out.task, run: out.run }, storedCompletion(store, task.id, runId), `${task.title}: the answer is the stored task and run`);
     assert.notEqual(out.run.finish_after_event, null, 'the completion\'s place in the timeline');
+    assert.equal(out.spawned.length, task === plain ? 1 : 0);
   }
   store.close();
 });
@@ -205,17 +206,16 @@ test('the packed reads: a claim and a completion hand back every rarely-set task
   assert.equal(claimed.task?.parent_id, parent.id);
   const runId = claimed.task ? claimed.run.id : 0;
   const out = completeRun(store, { run_id: runId, summary: 'ok' }, at(20));
-  assert.deepEqual(out.task, store.tasks.get(task.id), 'the completed task is the stored one');
-  assert.equal(out.task.question, 'q?');
-  assert.deepEqual(out.run, store.runs.get(runId), 'the finished run is the stored one');
+  assert.deepEqual({ task: out.task, run: out.run }, storedCompletion(store, task.id, runId), 'the completion\'s answer is the stored task and run');
+  assert.equal(out.task.title, 'odd "one"');
   store.close();
 });
 
-test('the one-statement claim and completion hand JavaScript few values: the claim 2 (run id, the task as one JSON array), the completion 13; the long way\'s read 36', sqliteOnly('the SQLite row layout'), () => {
+test('the one-statement claim and completion hand JavaScript few values: the claim 2 (run id, the task as one JSON array), the completion 3 (task id, the audit place, the task\'s name as one JSON array); the long way\'s read 36', sqliteOnly('the SQLite row layout'), () => {
   const store = tempStore();
   const width = (stmt: unknown) => (stmt as { columns(): unknown[] }).columns().length;
   assert.equal(width((store.tasks as unknown as { claimAloneStmt: unknown }).claimAloneStmt), 2);
-  assert.equal(width((store.runs as unknown as { completeAloneStmt: unknown }).completeAloneStmt), 13);
+  assert.equal(width((store.runs as unknown as { completeAloneStmt: unknown }).completeAloneStmt), 3);
   assert.equal(width((store.runs as unknown as { s: Record<string, unknown> }).s.forCompletion), 36);
   store.close();
 });

@@ -76,7 +76,7 @@ describe('completeRuns', () => {
     const s = seeded(3, (i) => (i === 2 ? { review: true } : i === 3 ? { then: [{ title: 'after t3' }] } : {}));
     const { claims } = claimTasks(s, { agent: 'a', limit: 3 }, at(1000));
     const out = completeRuns(s, claims.map((c, i) => ({ run_id: c.run.id, summary: `r${i}`, cost_usd: i })), at(2000));
-    assert.deepEqual(out.results.map((r) => (r.ok ? [r.task.title, r.task.status, r.task.result, r.run.outcome] : r.error.code)), [
+    assert.deepEqual(out.results.map((r) => (r.ok ? [r.task.title, r.task.status, s.tasks.get(r.task.id)?.result, r.run.outcome] : r.error.code)), [
       ['t1', 'done', 'r0', 'completed'], ['t2', 'review', 'r1', 'completed'], ['t3', 'done', 'r2', 'completed'],
     ]);
     const spawned = out.results.flatMap((r) => (r.ok ? r.spawned.map((t) => t.title) : []));

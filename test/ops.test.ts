@@ -73,7 +73,7 @@ describe('complete, fail, fencing', () => {
     const b = claimed(s);
     const r = completeRun(s, { run_id: b.run.id, summary: 'please check' }, at(1200));
     assert.equal(r.task.status, 'review');
-    assert.equal(r.task.result, 'please check');
+    assert.equal(s.tasks.get(r.task.id)?.result, 'please check');
     assert.equal(s.runs.get(a.run.id)?.cost_usd, 0.5);
   });
   test('a stale worker after reap gets LEASE_LOST; its result is kept on its run; the newer run wins', () => {
@@ -94,7 +94,8 @@ describe('complete, fail, fencing', () => {
     assert.equal(s.tasks.get(old.task.id)?.status, 'running');
     assert.equal(s.tasks.get(old.task.id)?.current_run_id, fresh.run.id);
     assert.ok(s.events.forTask(old.task.id, 5).some((e) => e.kind === 'late_result' && e.run_id === old.run.id));
-    assert.equal(completeRun(s, { run_id: fresh.run.id, summary: 'winner' }, at(32_000)).task.result, 'winner');
+    const won = completeRun(s, { run_id: fresh.run.id, summary: 'winner' }, at(32_000));
+    assert.equal(s.tasks.get(won.task.id)?.result, 'winner');
   });
   test('an expired lease refuses heartbeat and complete even before the reaper ran', () => {
     const s = tempStore();

@@ -12,7 +12,7 @@ import { addTask, claimTask, completeRun, heartbeatRun } from '../src/ops/index.
 import { openStore, type Store, type StoreOptions } from '../src/store/open-store.js';
 import type { PgDatabase } from '../src/store/pg/pg-database.js';
 import { notifyChannel } from '../src/store/pg/notify.js';
-import { tempDir } from './support/helpers.js';
+import { storedCompletion, tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
 import { until } from './support/remote.js';
 
@@ -66,9 +66,8 @@ test('a claim is 1 round trip and a completion 1; the run rows are those of the 
     assert.equal(db.roundTrips - trips, 1, 'complete: BEGIN + locks + the completion statement + NOTIFY + COMMIT');
     assert.equal(done.task.status, 'done');
     assert.deepEqual(done.spawned, []);
-    // What it returns is what is stored (the long path builds the same from what it read and wrote).
-    assert.deepEqual(done.task, store.tasks.get(a.id));
-    assert.deepEqual(done.run, store.runs.get(out.run.id));
+    // What it answers is what is stored (the long path answers the same from what it read and wrote).
+    assert.deepEqual({ task: done.task, run: done.run }, storedCompletion(store, a.id, out.run.id));
     const finished = store.runs.get(out.run.id)!;
     assert.deepEqual([finished.status, finished.outcome, finished.summary, finished.finished_at], ['finished', 'completed', 'ok', t0 + 20]);
     const record = db.prepare('SELECT finished_by, finish_after_event FROM runs WHERE id = ?').get(out.run.id) as Record<string, unknown>;
@@ -161,8 +160,7 @@ test('fetch-next (complete + claim the next) is 2 round trips; what it returns i
     const out = completeRun(store, { run_id: first.run.id, summary: 'ok a' }, ctx(t0 + 20), { next: { agent: 'w1', lease_seconds: 60 }, worker: { host: 'h', pid: 7 } });
     assert.equal(db.roundTrips - trips, 2, 'fetch-next: [BEGIN + locks + completion], [claim + NOTIFY + COMMIT]');
     assert.equal(db.inTransaction, false);
-    assert.deepEqual(out.task, store.tasks.get(a.id));
-    assert.deepEqual(out.run, store.runs.get(first.run.id));
+    assert.deepEqual({ task: out.task, run: out.run }, storedCompletion(store, a.id, first.run.id));
     assert.equal(out.task.status, 'done');
     const claimed = out.next!;
     assert.ok(claimed.task && 'run' in claimed && claimed.task.id === b.id);

@@ -114,6 +114,21 @@ export interface Run {
   finish_after_event?: number | null;
 }
 
+/**
+ * What a completion answers about its task, as pg-boss's and graphile-worker's completions answer less than the job:
+ * where it went (done, or review) and enough to name it. The rest is `show`'s (or TaskRepo.get's) to read.
+ */
+export type CompletedTask = Pick<Task, 'id' | 'title' | 'status' | 'priority' | 'attempts'>;
+
+/** What a completion answers about its run: when it finished and its place in the task's timeline (the audit record). */
+export interface CompletedRun {
+  id: number;
+  task_id: number;
+  outcome: 'completed';
+  finished_at: number;
+  finish_after_event: number | null;
+}
+
 export interface Proposal {
   id: number;
   status: ProposalState;

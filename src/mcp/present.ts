@@ -22,8 +22,8 @@ export function proposalRef(p: Proposal): Record<string, unknown> {
   return present({ id: p.id, status: p.status, task_id: p.task_id, merged_into: p.merged_into, reason: p.reason });
 }
 
-/** A task's state after a write: id, status, strikes, next try. */
-export function taskState(t: Task): Record<string, unknown> {
+/** A task's state after a write: id, status, strikes, next try (a completion's answer has none). */
+export function taskState(t: Pick<Task, 'id' | 'status' | 'attempts'> & { run_after?: number }): Record<string, unknown> {
   return present({ id: t.id, status: t.status, attempts: t.attempts, run_after: t.run_after });
 }
 

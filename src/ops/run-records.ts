@@ -71,7 +71,7 @@ export interface RunOutcomeRecord {
 
 /** How recording an outcome went. */
 export type RecordOutcomeResult =
-  | { status: 'applied'; task: Task }
+  | { status: 'applied'; task: Pick<Task, 'id' | 'status'> }
   /** The run already ended with this kind of outcome (this record, or its worker, wrote it before). */
   | { status: 'duplicate'; run: Run }
   /** The run was no longer live (cancelled, superseded, expired): the outcome is kept on the run as late. */
@@ -91,7 +91,7 @@ export function recordRunOutcome(store: Store, record: RunOutcomeRecord, ctx: Op
     const input = { ...record.input, run_id: record.run_id };
     try {
       const out = record.verb === 'complete' ? completeRun(store, input, ctx) : failRun(store, input, ctx);
-      return { status: 'applied', task: out.task };
+      return { status: 'applied', task: { id: out.task.id, status: out.task.status } };
     } catch (err) {
       // completeRun/failRun kept the late result in a savepoint of this transaction; commit it.
       if (err instanceof StewardError && err.code === 'LEASE_LOST') {

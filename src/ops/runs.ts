@@ -8,9 +8,9 @@ import { leasedOut } from '../core/worktree.js';
 import { assertTransition } from '../core/states.js';
 import { parseClaimInput, parseCompleteInput, parseFailInput, parseHeartbeatInput } from '../core/fast-input.js';
 import type { ClaimInput, CompleteArgs } from '../core/schemas.js';
-import type { OpContext, Run, Task } from '../core/types.js';
+import type { CompletedRun, CompletedTask, OpContext, Run, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
-import { finishedRun, type NewRun, type RunFinish, type RunWithTask } from '../store/run-repo.js';
+import type { NewRun, RunFinish, RunWithTask } from '../store/run-repo.js';
 import { queueMergeInTx } from './branches.js';
 import { spawnFollowUps } from './create-task.js';
 import { logEvent, transition } from './transition.js';
@@ -346,11 +346,19 @@ export interface CompleteOptions {
   worker?: WorkerInfo;
 }
 
-/** What a completion returns: the task after it, the finished run, the follow-ups it spawned. */
+/**
+ * What a completion answers: where its task went and the run as finished (not the whole task and run: `show` reads
+ * those; returning them cost ~7 % of a claim+complete cycle), and the follow-ups it spawned.
+ */
 export interface Completed {
-  task: Task;
-  run: Run;
+  task: CompletedTask;
+  run: CompletedRun;
   spawned: Task[];
+}
+
+/** A task as a completion answers it. */
+export function completedTask(t: Pick<Task, 'id' | 'title' | 'status' | 'priority' | 'attempts'>): CompletedTask {
+  return { id: t.id, title: t.title, status: t.status, priority: t.priority, attempts: t.attempts };
 }
 
 /** Finishes a live run with success: the task goes to review (if it wants one) or done, follow-ups spawn. */
@@ -444,7 +452,11 @@ export function completeInTx(store: Store, q: CompleteArgs, ctx: OpContext, whol
       (eventId) => store.tasks.markCompleted(task.id, to, q.summary, finishedAt, eventId, ctx.now, last),
     );
     const spawned = to === 'done' ? spawnFollowUps(store, done, ctx, facts.hasDependents) : [];
-    return { task: done, run: finishedRun(run, finished, facts.lastEventId), spawned };
+    return {
+      task: completedTask(done),
+      run: { id: run.id, task_id: run.task_id, outcome: 'completed' as const, finished_at: finished.finished_at!, finish_after_event: facts.lastEventId },
+      spawned,
+    };
   });
 }
 

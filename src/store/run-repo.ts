@@ -1,6 +1,6 @@
 // SQL for runs (attempts) and their leases.
 import type { SqlDatabase, SqlStatement } from './sql-database.js';
-import type { Run, Task } from '../core/types.js';
+import type { CompletedRun, CompletedTask, Run, Task } from '../core/types.js';
 import {
   COMPLETING_TASK_COLUMNS, completingTaskFromArray, jsonColumn, LIVE_RUN_COLUMNS, liveRunFromArray, liveRunFromPacked, PACKED_RUN_COLUMNS,
   PACKED_TASK_COLUMNS, packedList, RARE_RUN_COLUMNS, RARE_TASK_COLUMNS, RUN_COLUMNS, runFromArray, selectList, TASK_COLUMNS, taskFromArray,
@@ -36,52 +36,6 @@ export interface CompletionFacts {
   hasDependents: boolean;
   /** The task's newest event: where the completion sits in its timeline (what finish writes as finish_after_event). */
   lastEventId: number | null;
-}
-
-/** Where a completion's changes sit in a TASK_COLUMNS row. */
-const TASK_STATUS = TASK_COLUMNS.indexOf('status');
-const TASK_RESULT = TASK_COLUMNS.indexOf('result');
-const TASK_ERROR = TASK_COLUMNS.indexOf('error');
-const TASK_CURRENT_RUN = TASK_COLUMNS.indexOf('current_run_id');
-const TASK_FINISHED_AT = TASK_COLUMNS.indexOf('finished_at');
-const TASK_UPDATED_AT = TASK_COLUMNS.indexOf('updated_at');
-
-/** A live run (its finish fields null) as `f` finished it, every field written out (no spread: see runs.ts runningRun). */
-export function finishedRun(r: Run, f: RunFinish, finishAfterEvent: number | null): Run {
-  return {
-    id: r.id,
-    task_id: r.task_id,
-    agent: r.agent,
-    status: 'finished',
-    outcome: f.outcome,
-    failure_kind: f.failure_kind,
-    lease_ms: r.lease_ms,
-    lease_expires_at: r.lease_expires_at,
-    heartbeat_at: r.heartbeat_at,
-    started_at: r.started_at,
-    finished_at: f.finished_at,
-    host: r.host,
-    pid: r.pid,
-    pgid: r.pgid,
-    exit_code: f.exit_code,
-    error: f.error,
-    summary: f.summary,
-    evidence: f.evidence,
-    artifacts: f.artifacts,
-    late: r.late,
-    cost_usd: f.cost_usd,
-    tokens_in: f.tokens_in,
-    tokens_out: f.tokens_out,
-    turns: f.turns ?? null,
-    session_id: f.session_id,
-    log_path: r.log_path,
-    proc_start: r.proc_start,
-    claimed_by: r.claimed_by,
-    claim_after_event: r.claim_after_event,
-    finished_by: f.finished_by ?? null,
-    finish_after_event: finishAfterEvent,
-    model: r.model,
-  };
 }
 
 /** Reads and writes the runs table. */
@@ -187,20 +141,21 @@ export class RunRepo {
             session_id = CAST(@session_id AS text), exit_code = CAST(@exit_code AS bigint), turns = CAST(@turns AS bigint),
             finished_by = CAST(@by AS text), finish_after_event = (SELECT last_event_id FROM tasks WHERE id = runs.task_id)
           WHERE runs.id = CAST(@run AS bigint) AND runs.status = 'running' AND EXISTS (SELECT 1 FROM l)
-          RETURNING ${selectList(RUN_COLUMNS, 'runs')}),
+          RETURNING runs.id, runs.task_id, runs.finish_after_event),
         u AS (UPDATE tasks t SET status = 'done', result = CAST(@summary AS text), error = NULL, current_run_id = NULL,
             finished_at = CAST(@now AS bigint), updated_at = CAST(@now AS bigint)
           WHERE t.id = (SELECT l.task_id FROM l) AND t.status = 'running' AND t.current_run_id = CAST(@run AS bigint)
-          RETURNING ${selectList(TASK_COLUMNS, 't')})
-        SELECT u.*, f.*, CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM f) THEN '1'
+          RETURNING t.id, t.title, t.priority, t.attempts)
+        SELECT u.id, u.title, u.priority, u.attempts, f.id, f.task_id, f.finish_after_event, CAST(CASE WHEN (SELECT COUNT(*) FROM u) = (SELECT COUNT(*) FROM f) THEN '1'
             ELSE 'steward-guard: rows changed ' || (SELECT COUNT(*) FROM u) END AS integer)
         FROM f FULL JOIN u ON true`);
     // SQLite: the same common completion as ONE autocommitted statement: the run finished when its WHERE finds it live
     // (its task's current run, both running, the lease not ended when judged) and the common case; the
     // runs_complete_one trigger (migration 15; chosen by claim_after_event in the SET list, set to itself) moves the
-    // task to done and aborts the statement unless exactly that task changed. RETURNING: the run's live columns in the
-    // packed layout, its finish_after_event, and the task as it was (running: the caller sets what the completion
-    // changed) as one JSON array.
+    // task to done and aborts the statement unless exactly that task changed. RETURNING: what a completion answers
+    // (CompletedTask, CompletedRun): the task's id, its name, priority and attempts (one JSON array: one subquery, not
+    // three), the run's finish_after_event. Not the whole task and run: they cost ~7 % of a claim+complete cycle to hand
+    // back (docs/BENCHMARKS.md, session 9), and no caller needs them.
     // Positional parameters (completeAlone passes them in this order; the lease judged by leaseJudgedAt's rule with the
     // decision time four times and now twice): better-sqlite3 binds a named one by a property read on the object passed.
     const judgedLite = `CASE WHEN ? IS NOT NULL AND ? >= runs.started_at AND ? <= ? THEN ? ELSE ? END`;
@@ -215,8 +170,7 @@ export class RunRepo {
           AND NOT EXISTS (SELECT 1 FROM task_deps d WHERE d.depends_on = runs.task_id)
           AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.name = runs.agent AND a.config_error IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM task_branches b WHERE b.task_id = runs.task_id AND b.state <> 'merged')
-        RETURNING ${packedList(PACKED_RUN_COLUMNS, RARE_RUN_COLUMNS, 'runs')}, finish_after_event,
-          (SELECT json_array(${selectList(TASK_COLUMNS, 'x')}) FROM tasks x WHERE x.id = runs.task_id)`);
+        RETURNING task_id, finish_after_event, (SELECT json_array(x.title, x.priority, x.attempts) FROM tasks x WHERE x.id = runs.task_id)`);
   }
 
   /** Whether completeAlone exists (SQLite). */
@@ -231,25 +185,21 @@ export class RunRepo {
 
   /**
    * SQLite only (completesAlone): completes run `id` with `f` in one autocommitted statement when it is the common case
-   * (see the statement). Returns the task and the run as they are now, or undefined when nothing was written (not live,
-   * not found, or more to do: the long way decides, and keeps a late result).
+   * (see the statement). Returns what a completion answers (the task now done, the run as finished), or undefined when
+   * nothing was written (not live, not found, or more to do: the long way decides, and keeps a late result).
    */
-  completeAlone(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: Task; run: Run } | undefined {
+  completeAlone(id: number, f: RunFinish, now: number, decidedAt: number | undefined): { task: CompletedTask; run: CompletedRun } | undefined {
     // all(), not get(): stepped to its end, so SQLite runs the WAL hook (auto-checkpoint) after the commit (TaskRepo.claimAlone).
     const decided = decidedAt ?? null;
     const row = (this.completeAloneStmt!.all(now, f.summary, jsonColumn(f.artifacts), jsonColumn(f.evidence), f.cost_usd, f.tokens_in,
       f.tokens_out, f.session_id, f.exit_code, f.turns ?? null, f.finished_by ?? null, id, decided, decided, decided, now, decided, now) as Raw[])[0];
     if (!row) return undefined;
-    const at = PACKED_RUN_COLUMNS.length + 1;
-    const live = liveRunFromPacked(row);
-    const t = JSON.parse(row[at + 1] as string) as Raw;
-    t[TASK_STATUS] = 'done';
-    t[TASK_RESULT] = f.summary;
-    t[TASK_ERROR] = null;
-    t[TASK_CURRENT_RUN] = null;
-    t[TASK_FINISHED_AT] = now;
-    t[TASK_UPDATED_AT] = now;
-    return { task: taskFromArray(t), run: finishedRun(live, f, (row[at] ?? null) as number | null) };
+    const taskId = row[0] as number;
+    const named = JSON.parse(row[2] as string) as [string, number, number];
+    return {
+      task: { id: taskId, title: named[0], status: 'done', priority: named[1], attempts: named[2] },
+      run: { id, task_id: taskId, outcome: 'completed', finished_at: now, finish_after_event: (row[1] ?? null) as number | null },
+    };
   }
 
   /** Whether completeOpen exists (Postgres). */
@@ -259,12 +209,12 @@ export class RunRepo {
 
   /**
    * Postgres only (completesInOne): completes run `id` with `f` in one statement when it is the common case (see the
-   * statement), as its transaction's last statement (getThenCommit: with the COMMIT). Returns the task and the run as
-   * they are now, or undefined when nothing was written (not live, not found, or more to do: the long way decides).
+   * statement), as its transaction's last statement (getThenCommit: with the COMMIT). Returns what a completion answers
+   * (as completeAlone), or undefined when nothing was written (not live, not found, or more to do: the long way decides).
    * `decidedAt`: when the worker decided the outcome (OpContext.decidedAt), as leaseJudgedAt takes it. `last` false:
    * more follows in the transaction (fetch-next's claim), so the statement goes without the COMMIT.
    */
-  completeOpen(id: number, f: RunFinish, now: number, decidedAt: number | undefined, last = true): { task: Task; run: Run } | undefined {
+  completeOpen(id: number, f: RunFinish, now: number, decidedAt: number | undefined, last = true): { task: CompletedTask; run: CompletedRun } | undefined {
     const stmt = this.completeOpenStmt!;
     const params = {
       run: id, now, decided: decidedAt ?? null, summary: f.summary, artifacts: jsonColumn(f.artifacts), evidence: jsonColumn(f.evidence),
@@ -275,7 +225,11 @@ export class RunRepo {
     if (!row) return undefined;
     // The statement answers as a SELECT: tell the connection it wrote (the commit notifies listeners).
     this.db.noteWrite?.();
-    return { task: taskFromArray(row), run: runFromArray(row.slice(TASK_COLUMNS.length)) };
+    const taskId = Number(row[0]);
+    return {
+      task: { id: taskId, title: row[1] as string, status: 'done', priority: Number(row[2]), attempts: Number(row[3]) },
+      run: { id: Number(row[4]), task_id: Number(row[5]), outcome: 'completed', finished_at: now, finish_after_event: row[6] === null ? null : Number(row[6]) },
+    };
   }
 
   /**

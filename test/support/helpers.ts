@@ -87,3 +87,13 @@ export function snapshotExcept(store: Store, metaKeys: string[]): string {
   const meta = (store.db.prepare('SELECT * FROM meta ORDER BY 1').all() as Array<{ key: string }>).filter((r) => !metaKeys.includes(r.key));
   return JSON.stringify([...tables.map((t) => store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()), meta]);
 }
+
+/** What a completion of run `runId` should answer about it and its task (completeRun's `task` and `run`), read as stored. */
+export function storedCompletion(store: Store, taskId: number, runId: number): { task: unknown; run: unknown } {
+  const t = store.tasks.get(taskId)!;
+  const r = store.runs.get(runId)!;
+  return {
+    task: { id: t.id, title: t.title, status: t.status, priority: t.priority, attempts: t.attempts },
+    run: { id: r.id, task_id: r.task_id, outcome: r.outcome, finished_at: r.finished_at, finish_after_event: r.finish_after_event },
+  };
+}

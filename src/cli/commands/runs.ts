@@ -66,7 +66,11 @@ export const complete: Command = {
   rest: true,
   run(ctx, values, pos) {
     const runId = runIdOf(ctx, values, pos, this.usage);
-    const { task, spawned } = completeRun(ctx.store(), flagsToInput({ run_id: runId, summary: values.summary }), ctx.op());
+    const store = ctx.store();
+    const done = completeRun(store, flagsToInput({ run_id: runId, summary: values.summary }), ctx.op());
+    // A completion answers where the task went; the command prints the task in full, as it is now.
+    const task = store.read(() => store.tasks.get(done.task.id))!;
+    const { spawned } = done;
     const note = spawned.length ? `\nspawned: ${spawned.map((t) => `#${t.id}`).join(', ')}` : '';
     return { json: { task: taskView(task), ...(spawned.length ? { spawned: spawned.map((t) => t.id) } : {}) }, text: `${taskLine(task)}${note}` };
   },
