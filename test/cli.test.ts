@@ -24,7 +24,9 @@ describe('steward CLI', () => {
     assert.equal(typeof claim.json.run.id, 'number');
     assert.match(claim.json.run.lease_expires_at, /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual(run('claim', '--agent', 'coder', '--json').json, { task: null });
-    assert.equal(run('complete', String(claim.json.run.id), '--summary', 'done!', '--json').json.task.status, 'done');
+    // complete prints the task in full as it is after (the completion answers less; the command reads the rest).
+    const completed = run('complete', String(claim.json.run.id), '--summary', 'done!', '--json').json;
+    assert.deepEqual([completed.task.status, completed.task.title, completed.task.result, completed.task.project], ['done', 'write docs', 'done!', 'default']);
     const list = run('list', '--json').json;
     assert.deepEqual(list, { tasks: [{ id: 1, title: 'write docs', status: 'done', priority: 30, type: 'code', project: 'default', agent: 'any' }], next_cursor: null });
     const show = run('show', '1', '--json').json;

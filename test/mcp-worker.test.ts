@@ -100,7 +100,8 @@ describe('heartbeat, complete, fail', () => {
     fails(await c.call('complete', { run_id: a.run.id, summary: 'again' }), 'LEASE_LOST');
     const b = ok(await c.call('claim', { agent: 'a', types: ['code'] }));
     assert.equal(b.task.title, 'child');
-    ok(await c.call('complete', { run_id: b.run.id, summary: '' }));
+    // The whole answer: where the task went, not the task (the one-statement completion).
+    assert.deepEqual(ok(await c.call('complete', { run_id: b.run.id, summary: '' })), { task: { id: b.task.id, status: 'done', attempts: 0 } });
     const r = ok(await c.call('claim', { agent: 'a' }));
     assert.equal(ok(await c.call('complete', { run_id: r.run.id, summary: 'check me' })).task.status, 'review');
     approveTask(store, { id: r.task.id }, at(T0 + 1));
