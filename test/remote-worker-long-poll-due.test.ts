@@ -1,7 +1,8 @@
 // A parked remote claim (the worker API's long poll, src/remote/claim-wait.ts) wakes when a task becomes claimable with
-// time alone — a ready task's run_after (a retry's backoff) passing, the agent's pause ending — though nothing commits
-// and the change poll is an hour: it ends 'due', not at its deadline (wait_seconds 60, --poll-seconds 600: a deadline
-// cannot explain it). With nothing due it parks to its deadline, trying the claim only when woken (no busy loop).
+// time alone — a ready task's run_after (a retry's backoff) passing, the agent's pause ending, the day of a used-up
+// budget ending — though nothing commits and the change poll is an hour: it ends 'due', not at its deadline
+// (wait_seconds 60, --poll-seconds 600: a deadline cannot explain it). With nothing due it parks to its deadline,
+// trying the claim only when woken (no busy loop).
 //
 // The server's clock (the handler's `now`, what run_after and pauses are compared with) is held still until the claim
 // has parked, then runs on with real time: the claim cannot find the task before it parks, whatever the machine's
@@ -69,12 +70,12 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
   });
 
   /** A fresh queue and a worker API server on it whose change poll is an hour: only wake(), a due time or the deadline end a wait. */
-  async function serve(): Promise<{ store: Store; clock: Clock; handler: WorkerApiHandler; client: () => WorkerClient }> {
+  async function serve(cfg = config): Promise<{ store: Store; clock: Clock; handler: WorkerApiHandler; client: () => WorkerClient }> {
     const ws = workspaceAt(tempDir());
     const store = openStore(ws.dbPath);
     const clock = new Clock();
     const handler = createWorkerApiHandler({
-      store, workspace: ws, config, now: clock.now, changePollMs: 3_600_000, log: () => {}, tokens: { [WORKER]: { role: 'worker', name: 'box-1' } },
+      store, workspace: ws, config: cfg, now: clock.now, changePollMs: 3_600_000, log: () => {}, tokens: { [WORKER]: { role: 'worker', name: 'box-1' } },
     });
     const server = createGuardedServer((req, res) => void handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -143,6 +144,28 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
     assert.equal(((await waiting) as RemoteClaim).task?.id, id);
     assert.equal(handler.waitsEnded.changed, 1);
     assert.equal(handler.waitsEnded.deadline, 0);
+  });
+
+  test('(d) a profile held by its day\'s budget takes the next task when the day ends, not at its deadline', async () => {
+    const budgeted = configSchema.parse({ ...config, budgets: { timezone: 'UTC', limits: [{ scope: 'agent:box', period: 'day', maxRuns: 1 }] } });
+    const { store, clock, handler, client } = await serve(budgeted);
+    // The server's clock held AHEAD_MS before the last UTC midnight: the day's one run is used up; real time is past it.
+    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    clock.held = midnight - AHEAD_MS;
+    addTask(store, { title: 'the day\'s run', agent: 'box' }, clock.ctx());
+    const first = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const id = addTask(store, { title: 'tomorrow\'s', agent: 'box' }, clock.ctx()).task.id;
+    const held = await client().claim('box', 'h', '/w');
+    assert.equal((held as { held?: { cap: string } }).held?.cap, 'budget', JSON.stringify(held));
+    assert.notEqual(first.task?.id, id);
+    const waiting = client().claim('box', 'h', '/w', { waitSeconds: 60 });
+    await until('the claim parked', () => handler.parked === 1, CAP_MS);
+    clock.run();
+    const c = (await waiting) as RemoteClaim;
+    assert.equal(c.task?.id, id);
+    const ended = { ...handler.waitsEnded };
+    assert.ok(ended.due >= 1, JSON.stringify(ended));
+    assert.deepEqual({ ...ended, due: 1 }, { changed: 0, due: 1, deadline: 0, gone: 0, closing: 0 });
   });
 
   test('(c) nothing coming due for this agent: it parks to its deadline and tries the claim twice (no busy loop)', async () => {

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { backoffPolicyOf, type Config } from '../config/schema.js';
+import { periodBounds } from '../core/budget-period.js';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import { chooseModel } from '../core/routing.js';
 import { parseInput, zName } from '../core/schemas.js';
@@ -160,19 +161,29 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
   /** The agents whose ready tasks profile `name` may take: 'any', its own, and those it is a fallback of (while paused). */
   const claimableAgents = (name: string): string[] =>
     ['any', name, ...Object.entries(config.agents).filter(([other, p]) => other !== name && p.fallback.includes(name)).map(([other]) => other)];
+  /** When the soonest scope budget's period ends (its spend starts again from nothing); undefined with no budgets. */
+  const budgetRollover = (now: number): number | undefined => {
+    const ends = config.budgets.limits.map((l) => periodBounds(now, l.period, config.budgets.timezone).end);
+    return ends.length ? Math.min(...ends) : undefined;
+  };
   /**
    * When a claim that found nothing may find something with time alone, nothing committed (the store's clock), or
-   * undefined: the agent's pause ending; else the next ready task it may take coming due (a retry's backoff, a
-   * requeue). A profile held by a WIP cap waits for a run to end instead: that commits, and the change wakes it.
+   * undefined: the agent's pause ending; else the soonest of the next ready task it may take coming due (a retry's
+   * backoff, a requeue) and a scope budget's period ending (what a budget held back — the profile, a project, a task
+   * whose estimate did not fit — may be claimable in the next). A profile held by a budget waits for the period's
+   * end; one held by a WIP cap waits for a run to end instead: that commits, and the change wakes it.
    */
-  const dueAt = (agent: string, nothing: { paused_until?: number; held?: unknown }, now: number): number | undefined => {
+  const dueAt = (agent: string, nothing: { paused_until?: number; held?: { cap: string } }, now: number): number | undefined => {
     if (nothing.paused_until) return nothing.paused_until;
-    if (nothing.held) return undefined;
+    const rollover = budgetRollover(now);
+    if (nothing.held) return nothing.held.cap === 'budget' ? rollover : undefined;
+    let due: number | undefined;
     try {
-      return store.read(() => store.tasks.nextDue(claimableAgents(agent), now)) ?? undefined;
+      due = store.read(() => store.tasks.nextDue(claimableAgents(agent), now)) ?? undefined;
     } catch {
-      return undefined; // a busy database: the change poll and the deadline still end the wait
+      due = undefined; // a busy database: the change poll and the deadline still end the wait
     }
+    return due === undefined ? rollover : rollover === undefined ? due : Math.min(due, rollover);
   };
 
   /** One claim, as dispatch's: the task with its profile and prompt, or nothing and why. */
