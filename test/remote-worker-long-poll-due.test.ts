@@ -100,6 +100,18 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
     return id;
   }
 
+  /** A long poll (60 s) parks; the clock let run, it takes task `id` once woken at a due time: ended 'due', no deadline. */
+  async function takenWhenDue(server: { clock: Clock; handler: WorkerApiHandler; client: () => WorkerClient }, id: number): Promise<void> {
+    const { clock, handler, client } = server;
+    const waiting = client().claim('box', 'h', '/w', { waitSeconds: 60 });
+    await until('the claim parked', () => handler.parked === 1, CAP_MS);
+    clock.run();
+    assert.equal(((await waiting) as RemoteClaim).task?.id, id);
+    const ended = { ...handler.waitsEnded };
+    assert.ok(ended.due >= 1, JSON.stringify(ended));
+    assert.deepEqual({ ...ended, due: 1 }, { changed: 0, due: 1, deadline: 0, gone: 0, closing: 0 });
+  }
+
   test('(a) a ready task whose backoff ends after the claim parked is claimed by it then: ended "due", no deadline', async () => {
     const { store, clock, handler, client } = await serve();
     const id = backingOff(store, clock, 'box');
@@ -119,17 +131,11 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
   });
 
   test('(b) a paused agent\'s parked claim takes the task when the pause ends, not at its deadline', async () => {
-    const { store, clock, handler, client } = await serve();
+    const server = await serve();
+    const { store, clock } = server;
     const id = addTask(store, { title: 'waits for the pause', agent: 'box' }, clock.ctx()).task.id;
     store.tx(() => store.agents.pause('box', clock.held! + AHEAD_MS, 'rate limit (test)'));
-    const waiting = client().claim('box', 'h', '/w', { waitSeconds: 60 });
-    await until('the claim parked', () => handler.parked === 1, CAP_MS);
-    clock.run();
-    const c = (await waiting) as RemoteClaim;
-    assert.equal(c.task?.id, id);
-    const ended = { ...handler.waitsEnded };
-    assert.ok(ended.due >= 1, JSON.stringify(ended));
-    assert.deepEqual({ ...ended, due: 1 }, { changed: 0, due: 1, deadline: 0, gone: 0, closing: 0 });
+    await takenWhenDue(server, id);
   });
 
   test('(b) a pause ending with nothing to claim: the claim tries once and goes on waiting for the rest of its time', async () => {
@@ -144,28 +150,6 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
     assert.equal(((await waiting) as RemoteClaim).task?.id, id);
     assert.equal(handler.waitsEnded.changed, 1);
     assert.equal(handler.waitsEnded.deadline, 0);
-  });
-
-  test('(d) a profile held by its day\'s budget takes the next task when the day ends, not at its deadline', async () => {
-    const budgeted = configSchema.parse({ ...config, budgets: { timezone: 'UTC', limits: [{ scope: 'agent:box', period: 'day', maxRuns: 1 }] } });
-    const { store, clock, handler, client } = await serve(budgeted);
-    // The server's clock held AHEAD_MS before the last UTC midnight: the day's one run is used up; real time is past it.
-    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-    clock.held = midnight - AHEAD_MS;
-    addTask(store, { title: 'the day\'s run', agent: 'box' }, clock.ctx());
-    const first = (await client().claim('box', 'h', '/w')) as RemoteClaim;
-    const id = addTask(store, { title: 'tomorrow\'s', agent: 'box' }, clock.ctx()).task.id;
-    const held = await client().claim('box', 'h', '/w');
-    assert.equal((held as { held?: { cap: string } }).held?.cap, 'budget', JSON.stringify(held));
-    assert.notEqual(first.task?.id, id);
-    const waiting = client().claim('box', 'h', '/w', { waitSeconds: 60 });
-    await until('the claim parked', () => handler.parked === 1, CAP_MS);
-    clock.run();
-    const c = (await waiting) as RemoteClaim;
-    assert.equal(c.task?.id, id);
-    const ended = { ...handler.waitsEnded };
-    assert.ok(ended.due >= 1, JSON.stringify(ended));
-    assert.deepEqual({ ...ended, due: 1 }, { changed: 0, due: 1, deadline: 0, gone: 0, closing: 0 });
   });
 
   test('(c) nothing coming due for this agent: it parks to its deadline and tries the claim twice (no busy loop)', async () => {
@@ -197,6 +181,22 @@ describe('worker API: a parked claim wakes when a task comes due with time alone
     handler.close();
     assert.equal((await waiting).task, null);
     assert.deepEqual({ ...handler.waitsEnded }, { changed: 0, due: 0, deadline: 0, gone: 0, closing: 1 });
+  });
+
+  test('(d) a profile held by its day\'s budget takes the next task when the day ends, not at its deadline', async () => {
+    const budgeted = configSchema.parse({ ...config, budgets: { timezone: 'UTC', limits: [{ scope: 'agent:box', period: 'day', maxRuns: 1 }] } });
+    const server = await serve(budgeted);
+    const { store, clock, client } = server;
+    // The server's clock held AHEAD_MS before the last UTC midnight: the day's one run is used up; real time is past it.
+    const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    clock.held = midnight - AHEAD_MS;
+    addTask(store, { title: 'the day\'s run', agent: 'box' }, clock.ctx());
+    const first = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const id = addTask(store, { title: 'tomorrow\'s', agent: 'box' }, clock.ctx()).task.id;
+    const held = await client().claim('box', 'h', '/w');
+    assert.equal((held as { held?: { cap: string } }).held?.cap, 'budget', JSON.stringify(held));
+    assert.notEqual(first.task?.id, id);
+    await takenWhenDue(server, id);
   });
 
   test('steward work --wait --poll-seconds 600: the idle worker\'s long poll (60 s, as its line says) takes the retried task when it comes due', async () => {
