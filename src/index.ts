@@ -2,7 +2,7 @@
 export { StewardError, ERROR_CODES, EXIT_CODES, type ErrorCode } from './core/errors.js';
 export { TASK_STATES, PROPOSAL_STATES, TASK_ACTIONS, TRANSITIONS, canTransition, isTerminal, type TaskState } from './core/states.js';
 export { FAILURE_KINDS, PRIORITY_WORDS, DEFAULT_BACKOFF, backoffDelay, decideFailure, parsePriority, type FailureKind, type BackoffPolicy } from './core/policy.js';
-export type { Task, Run, Proposal, StewardEvent, OpContext, ThenTemplate } from './core/types.js';
+export type { Task, Run, CompletedTask, CompletedRun, Proposal, StewardEvent, OpContext, ThenTemplate } from './core/types.js';
 export * as schemas from './core/schemas.js';
 export { taskView, taskRow, runView, proposalView, eventView } from './core/view.js';
 export { openStore, Store, type StoreOptions } from './store/open-store.js';
