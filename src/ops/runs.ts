@@ -357,7 +357,7 @@ export interface Completed {
 }
 
 /** A task as a completion answers it. */
-function completedTask(t: Pick<Task, 'id' | 'title' | 'status' | 'priority' | 'attempts'>): CompletedTask {
+function completedTask(t: CompletedTask): CompletedTask {
   return { id: t.id, title: t.title, status: t.status, priority: t.priority, attempts: t.attempts };
 }
 
