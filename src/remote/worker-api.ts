@@ -175,8 +175,8 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
    */
   const dueAt = (agent: string, nothing: { paused_until?: number; held?: { cap: string } }, now: number): number | undefined => {
     if (nothing.paused_until) return nothing.paused_until;
+    if (nothing.held) return nothing.held.cap === 'budget' ? budgetRollover(now) : undefined;
     const rollover = budgetRollover(now);
-    if (nothing.held) return nothing.held.cap === 'budget' ? rollover : undefined;
     let due: number | undefined;
     try {
       due = store.read(() => store.tasks.nextDue(claimableAgents(agent), now)) ?? undefined;
