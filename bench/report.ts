@@ -61,6 +61,21 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * a's rate over b's, round by round (the two measured minutes apart in the same round), then the median of those
+ * ratios. On a VM whose speed drifts between rounds this pairs like with like; a ratio of the two medians can pair a
+ * fast round of one with a slow round of the other. `a[i]` and `b[i]` must come from the same round.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) throw new Error(`pairedRatio: ${a.length} rounds against ${b.length}`);
+  return median(a.map((x, i) => x / b[i]!));
+}
+
+/** A ratio already divided, as ratio() prints one. */
+export function times(r: number): string {
+  return `${r.toFixed(2)}×`;
+}
+
 /** An integer with thousands separators. */
 export function int(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -88,7 +103,7 @@ export function loadLine(): string {
 
 /** A ratio like `0.42×`. */
 export function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}×`;
+  return times(a / b);
 }
 
 function renderTable(t: Table): string {
