@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { defaultConfig, type Config } from '../src/config/schema.js';
 import { checkBindHost, isLoopbackName, requestProblem } from '../src/http/request-guard.js';
+import { startMcpHttp } from '../src/mcp/http.js';
 import { openStore } from '../src/store/open-store.js';
 import { startUp, type UpHandle } from '../src/up/up.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
@@ -80,6 +81,26 @@ test('Host and Origin: loopback names pass, any other name is 403 on every route
   assert.equal((await get(t.port, '/healthz', { host: `steward.lan:${t.port}` })).status, 200);
   assert.equal((await get(t.port, '/healthz', { host: `other.lan:${t.port}` })).status, 403);
   await t.stop();
+});
+
+test('a request target no URL parser takes is a 400, and the server goes on (it used to end the process)', async (t) => {
+  const s = await startWith();
+  const store = openStore(initWorkspace(tempDir()).workspace.dbPath);
+  const mcp = await startMcpHttp({ store, tokens: { [TOKEN]: { role: 'triage' } }, port: 0, log: () => {}, beside: { prefix: '/api/worker/', handle: async (_q, r) => void r.end() } });
+  t.after(async () => {
+    await mcp.close();
+    store.close();
+    await s.stop();
+  });
+  for (const port of [s.port, Number(new URL(mcp.url).port)]) {
+    for (const target of ['http://a:b/', 'http://[/mcp', 'http://a:99999/healthz']) {
+      const sock = await open(port);
+      const answer = closedBy(sock);
+      sock.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+      assert.match(await answer, /^HTTP\/1\.1 400 [^]*malformed request target/, target);
+    }
+  }
+  assert.equal((await get(s.port, '/healthz', { host: `127.0.0.1:${s.port}` })).status, 200);
 });
 
 test('the pure checks: loopback names, malformed Host headers', () => {

@@ -83,13 +83,22 @@ export function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-/** Wraps `handler` so a refused request is answered 403 (JSON-RPC shaped, it is mostly MCP) and never reaches it. */
+function refuse(res: ServerResponse, status: number, message: string): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(body);
+}
+
+/**
+ * Wraps `handler` so a refused request is answered (JSON-RPC shaped, it is mostly MCP) and never reaches it: 403 for
+ * a Host or Origin that is not this machine, 400 for a request target no URL parser takes.
+ */
 export function guardListener(handler: RequestListener, allowedHosts: readonly string[] = []): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
+    // `GET http://a:b/` would make every handler's routing (`new URL(req.url, …)`) throw outside its try: the process would end.
+    if (!URL.canParse(req.url ?? '/', 'http://x')) return refuse(res, 400, 'bad request: malformed request target');
     const problem = requestProblem(req, allowedHosts);
     if (!problem) return handler(req, res);
-    const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `forbidden: ${problem}` }, id: null });
-    res.writeHead(403, { 'content-type': 'application/json', connection: 'close' }).end(body);
+    refuse(res, 403, `forbidden: ${problem}`);
   };
 }
 
