@@ -207,6 +207,14 @@ describe('web board authorization', () => {
     }
   });
 
+  test('a form action with a Referer no URL parser takes is done once and answered 303, not 500 after doing it', async () => {
+    const { task } = addTask(store, { title: 'referer probe' }, ctx());
+    const r = await send('POST', '/act/priority', { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${TOKENS.triage}`, origin: base, referer: 'http://a:b/' }, form({ id: task.id, priority: 'low' }));
+    assert.equal(r.status, 303, r.body);
+    assert.equal(r.headers.location, '/');
+    assert.equal(store.read(() => store.tasks.get(task.id))?.priority, 80);
+  });
+
   test('Host: a request naming another host (DNS rebinding) is refused', async () => {
     const r = await send('GET', '/login', { host: `evil.example:${port}` });
     assert.equal(r.status, 403, 'the server-wide guard (src/http/request-guard.ts) refuses it before the board sees it');

@@ -160,7 +160,9 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     const out = runAction(o.store, name, form, { now: now(), actor: p.actor, agents: o.agents });
     log(`steward web: ${p.actor} ${name}: ${out.message}`);
     if (wantsJson(req)) return sendJson(res, 200, { ok: true, ...out, message: visibleText(out.message), ...(out.errors ? { errors: out.errors.map((x) => ({ ...x, message: visibleText(x.message) })) } : {}) });
-    const back = new URL(req.headers.referer ?? '/', 'http://x').pathname;
+    // The action is done: a Referer no URL parser takes (a script's, never a browser's) only loses the way back.
+    const referer = req.headers.referer ?? '/';
+    const back = URL.canParse(referer, 'http://x') ? new URL(referer, 'http://x').pathname : '/';
     security(res);
     res.writeHead(303, { location: back.startsWith('/') && !back.startsWith('//') ? back : '/' }).end();
   };
