@@ -215,6 +215,23 @@ describe('web board authorization', () => {
     assert.equal(store.read(() => store.tasks.get(task.id))?.priority, 80);
   });
 
+  test('a JSON action body with a nested field is a VALIDATION error naming it, not a 500 (a deep list overflowed the stack)', async () => {
+    const { task } = addTask(store, { title: 'nested probe' }, ctx());
+    const before = snapshot(store);
+    const json = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${TOKENS.triage}`, origin: base };
+    for (const [body, name] of [[`{"id":${task.id},"text":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'text'], [`{"id":{"a":${task.id}}}`, 'id']]) {
+      const r = await send('POST', '/act/answer', json, body);
+      assert.equal(r.status, 400, r.body);
+      assert.equal(JSON.parse(r.body).error.code, 'VALIDATION');
+      assert.match(JSON.parse(r.body).error.message, new RegExp(`field ${name}:`));
+    }
+    const login = await send('POST', '/login', { 'content-type': 'application/json', origin: base }, `{"token":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    assert.equal(login.status, 400, login.body);
+    assert.equal(snapshot(store), before);
+    const ok = await send('POST', '/act/priority', json, JSON.stringify({ id: task.id, priority: 30 }));
+    assert.equal(ok.status, 200, ok.body);
+  });
+
   test('Host: a request naming another host (DNS rebinding) is refused', async () => {
     const r = await send('GET', '/login', { host: `evil.example:${port}` });
     assert.equal(r.status, 403, 'the server-wide guard (src/http/request-guard.ts) refuses it before the board sees it');

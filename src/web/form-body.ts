@@ -8,6 +8,10 @@ const MAX_FORM_BYTES = 256 * 1024;
 /** Form fields; a field given more than once (checkboxes) is a list. */
 export type Form = Record<string, string | string[]>;
 
+function isScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
 /** Reads the body of `req`; PAYLOAD_TOO_LARGE (as VALIDATION) past the limit. */
 export async function readForm(req: IncomingMessage): Promise<Form> {
   const chunks: Buffer[] = [];
@@ -27,7 +31,13 @@ export async function readForm(req: IncomingMessage): Promise<Form> {
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new StewardError('VALIDATION', 'expected a JSON object', {});
     const out: Form = {};
-    for (const [k, v] of Object.entries(parsed)) out[k] = Array.isArray(v) ? v.map(String) : String(v);
+    for (const [k, v] of Object.entries(parsed)) {
+      // A form field is text (or a list of text): a nested value is refused, never stringified (a 100,000-deep list
+      // overflowed the stack in String()).
+      if (isScalar(v)) out[k] = String(v);
+      else if (Array.isArray(v) && v.every(isScalar)) out[k] = v.map(String);
+      else throw new StewardError('VALIDATION', `field ${k}: expected text, a number or a list of them`, { field: k });
+    }
     return out;
   }
   const out: Form = {};
