@@ -1,14 +1,31 @@
 // Reading what was appended to a file (a run log) since an offset: `steward logs --follow` and the web board's live log.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
-/** The bytes of `path` from `offset` up to its end (at most `max`); empty when the file is missing. */
-export function readFrom(path: string, offset: number, max = Number.POSITIVE_INFINITY): Buffer {
+/**
+ * Opens `path` for reading when it is a regular file; null when it is missing, unreadable or anything else. A FIFO put
+ * where a log should be would block a plain open (and `steward up`'s whole event loop with it) until a writer came;
+ * O_NONBLOCK makes that open return at once, and the fstat then turns it (or a folder, a device) away.
+ */
+export function openRegular(path: string): number | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
-    return Buffer.alloc(0);
+    return null;
   }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch {
+    /* turned away below */
+  }
+  closeSync(fd);
+  return null;
+}
+
+/** The bytes of `path` from `offset` up to its end (at most `max`); empty when the file is missing or not a regular file. */
+export function readFrom(path: string, offset: number, max = Number.POSITIVE_INFINITY): Buffer {
+  const fd = openRegular(path);
+  if (fd === null) return Buffer.alloc(0);
   try {
     const chunks: Buffer[] = [];
     const buf = Buffer.alloc(64 * 1024);

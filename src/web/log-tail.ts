@@ -1,25 +1,21 @@
 // A run's log over SSE: the last bytes first, then what is appended (polled), until the run ends.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { visibleText } from '../core/visible-text.js';
-import { readFrom } from '../files/read-from.js';
+import { openRegular, readFrom } from '../files/read-from.js';
 import { openEventStream, sendEvent } from './live.js';
 
 /** How much of the log a new viewer gets at once. */
 const TAIL_BYTES = 16 * 1024;
 
-/** The last `bytes` of a file as text (starting at a line), or '' when it cannot be read. */
+/** The last `bytes` of a file as text (starting at a line), or '' when it cannot be read or is not a regular file. */
 export function readTail(path: string, bytes = TAIL_BYTES): string {
-  let fd: number;
+  const fd = openRegular(path);
+  if (fd === null) return '';
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = statSync(path).size;
+    const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     const n = readSync(fd, buf, 0, buf.length, start);
