@@ -1,6 +1,7 @@
 // A run's log path that is not a regular file (a FIFO a worker put there, a folder) never blocks or crashes `steward up`:
-// the board shows no log. A plain open of a FIFO waits for a writer, and `up` opened logs synchronously: its whole event
-// loop (the board, MCP, the tick) froze the first time someone looked at that task. A real `steward up` child, since
+// the board shows no log and the worker API refuses to append. A plain open of a FIFO waits for the other end, and `up`
+// opened logs synchronously: its whole event loop (the board, MCP, the tick) froze the first time someone looked at
+// that task, or a remote worker sent that run's log. A real `steward up` child, since
 // an in-process server would freeze the test itself.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from '.
 
 afterEach(killStarted);
 
-test('a FIFO or a folder at a run\'s log path: the task page and its log stream answer with no log, and up goes on', { timeout: 300_000 }, async () => {
+test('a FIFO or a folder at a run\'s log path: the task page and its log stream show no log, a log chunk is refused, and up goes on', { timeout: 300_000 }, async () => {
   const ws = tempDir('steward-log-fifo-');
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);
@@ -53,6 +54,15 @@ test('a FIFO or a folder at a run\'s log path: the task page and its log stream 
     await reader.cancel();
   }
   assert.equal((await get('/', 'needs attention')).status, 200);
+  // A remote worker's log chunk for those runs: refused (CONFLICT, no size to resend from), nothing written, no hang.
+  for (const r of runs) {
+    const res = await capped(post('/api/worker/log', { run_id: r.run, offset: 0, data: Buffer.from('hello\n').toString('base64') }), 'a log chunk: an answer from up', up.child, 60_000);
+    const body = (await res.json()) as { error: { code: string; message: string; details: Record<string, unknown> } };
+    assert.equal(res.status, 409, JSON.stringify(body));
+    assert.equal(body.error.code, 'CONFLICT');
+    assert.match(body.error.message, /not a regular file/);
+    assert.equal(body.error.details.size, undefined);
+  }
   assert.equal((await get('/healthz', 'healthz')).text, 'ok\n');
   assert.equal(up.child.exitCode, null, 'up is still running');
   up.child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 // The worker role over HTTP for babysitters on other machines (`steward work --server`, docs/SCALING.md): a small JSON
 // API beside /mcp, on the same operations as the MCP worker tools — the run id fences every write, an outcome counts
 // by when it was decided (the late-result rules of recordRunOutcome), and nothing here touches the worker's files.
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -118,11 +118,41 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function fileSize(path: string): number {
+/** CONFLICT (without a size, so the worker does not resend): the run's log on the server is not a regular file. */
+function notRegular(runId: number, why: string): StewardError {
+  return new StewardError('CONFLICT', `run ${runId}'s log on the server is not a regular file (${why}): nothing appended`, { run_id: runId });
+}
+
+/** The size of a run's log on the server: 0 while there is none; CONFLICT when something else is at its path. */
+function logSize(path: string, runId: number): number {
+  let st;
   try {
-    return statSync(path).size;
+    st = statSync(path, { throwIfNoEntry: false });
   } catch {
     return 0;
+  }
+  if (st && !st.isFile()) throw notRegular(runId, 'a FIFO, folder or device');
+  return st?.size ?? 0;
+}
+
+/**
+ * Appends to a run's log only when it is (or becomes) a regular file. A FIFO put at its path would block a plain open
+ * for writing, and with it the whole server, until a reader came: O_NONBLOCK fails that open at once (ENXIO), and the
+ * fstat turns away a FIFO with a reader, a folder or a device (logSize checked before; this closes the race).
+ */
+function appendRegular(path: string, data: Buffer, runId: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'ENXIO' || code === 'EISDIR' ? notRegular(runId, code) : err;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(runId, 'a FIFO, folder or device');
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -267,13 +297,13 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       if (!run) throw new StewardError('NOT_FOUND', `no run ${q.run_id}`, { run_id: q.run_id });
       if (!run.host?.startsWith(REMOTE_HOST_PREFIX)) throw new StewardError('FORBIDDEN', `run ${q.run_id} is not a remote worker's`, { run_id: q.run_id });
       const path = runLogPath(workspace, run.task_id, run.id);
-      const have = fileSize(path);
+      const have = logSize(path, q.run_id);
       const data = Buffer.from(q.data, 'base64');
       if (q.offset > have) throw new StewardError('CONFLICT', `the server has ${have} bytes of run ${q.run_id}'s log; send from there`, { run_id: q.run_id, size: have });
       const fresh = data.subarray(have - q.offset);
       if (fresh.length) {
         mkdirSync(dirname(path), { recursive: true });
-        appendFileSync(path, fresh);
+        appendRegular(path, fresh, q.run_id);
       }
       return { size: have + fresh.length };
     },
