@@ -1,11 +1,14 @@
 // `steward mcp` over stdio: the built CLI spawned three times (one per role) with a real SDK client.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
+import { capped } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { fails, ok } from './support/mcp.js';
 
@@ -66,4 +69,25 @@ test('stdio: a bad role is a usage error on stderr, with nothing on stdout', () 
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /error VALIDATION: invalid role/);
+});
+
+test('stdio: steward://board when TASKS.md is a FIFO is an error at once, not a server blocked for good', async (t) => {
+  const dir = tempDir();
+  assert.equal(cli(['init', '--dir', dir], { cwd: dir }).code, 0);
+  const fifo = join(dir, 'TASKS.md');
+  rmSync(fifo, { force: true });
+  execFileSync('mkfifo', [fifo]);
+  const planner = await spawnRole(dir, 'planner');
+  t.after(async () => {
+    // A server stuck opening the FIFO (the bug) is let go by a writer that opens and closes it, then stopped.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      /* nobody is waiting on it */
+    }
+    await planner.close();
+  });
+  const read = planner.client.readResource({ uri: 'steward://board' }).then(() => 'read', (err: Error) => err.message);
+  assert.match(await capped(read, 'steward://board: an answer (a plain open of the FIFO blocks the server)', undefined, 60_000), /not a regular file/);
+  assert.deepEqual(ok(await planner.call('list')).tasks, [], 'the server goes on');
 });
