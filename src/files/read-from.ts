@@ -1,5 +1,5 @@
 // Reading what was appended to a file (a run log) since an offset: `steward logs --follow` and the web board's live log.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 /**
  * Opens `path` for reading when it is a regular file; null when it is missing, unreadable or anything else. A FIFO put
@@ -37,6 +37,17 @@ export function readFrom(path: string, offset: number, max = Number.POSITIVE_INF
       got += n;
     }
     return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The text of `path` when it is a regular file; throws (ENOENT and the like as they are) otherwise, without blocking on a FIFO. */
+export function readRegularText(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error('not a regular file (a FIFO, folder or device): never read');
+    return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
   }

@@ -1,6 +1,7 @@
 // The outbox: a run's outcome on disk before it reaches the database, so no result is ever lost.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRegularText } from '../files/read-from.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
@@ -108,7 +109,7 @@ export function adoptOrphanedTemps(dir: string, runId?: number): number[] {
         unlinkSync(join(dir, name)); // the finished entry is there: this copy is stale
         continue;
       }
-      const json: unknown = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+      const json: unknown = JSON.parse(readRegularText(join(dir, name)));
       let entry: OutboxEntry | undefined;
       try {
         entry = parseOutboxEntry(json);
@@ -178,7 +179,7 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
   for (const name of names) {
     let entry: OutboxEntry;
     try {
-      entry = parseOutboxEntry(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+      entry = parseOutboxEntry(JSON.parse(readRegularText(join(dir, name))));
       if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its babysitter applied it meanwhile
