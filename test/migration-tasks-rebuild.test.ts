@@ -44,15 +44,18 @@ function fill(store: Store): void {
 }
 
 test('migration 14 on a version-13 queue keeps every row, index and reference; the status CHECK holds without an IN list', only, () => {
-  // The data, written by this code, copied into a file that has only migrations 1..13 (14 changes no column).
+  // The data, written by this code, copied into a file that has only migrations 1..13 (14 changes no column; a column a
+  // later migration adds is left out of the copy and comes back as its default, as this code wrote it for this data).
   const source = sqlite(join(tempDir(), 'queue.db'));
   fill(source);
   const before = dump(source.db);
   const { path, db: old } = databaseAtVersion(13);
   old.pragma('foreign_keys = OFF');
   old.transaction(() => {
-    for (const [table, rows] of Object.entries(before)) {
-      for (const row of rows as unknown[][]) old.prepare(`INSERT INTO ${table} VALUES (${row.map(() => '?').join(', ')})`).run(...row);
+    for (const table of Object.keys(before)) {
+      const cols = old.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').pluck().all(table) as string[];
+      const rows = source.db.prepare(`SELECT ${cols.join(', ')} FROM ${table}`).raw(true).all() as unknown[][];
+      for (const row of rows) old.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${row.map(() => '?').join(', ')})`).run(...row);
     }
   })();
   assert.match(old.prepare("SELECT sql FROM sqlite_master WHERE name = 'tasks'").pluck().get() as string, /status IN \(/);

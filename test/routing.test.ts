@@ -62,6 +62,17 @@ describe('routing a real run', () => {
     const p = proposeTask(sb.store, { title: 'planned', complexity: 'low' }, now()).proposal;
     assert.ok(p.id > 0);
     sb.store.close();
+    // A proposal keeps its complexity (and timeout) and its task gets them when accepted: nothing it carried is dropped.
+    const proposed = cli(['propose', '--json', 'planned too', '--complexity', 'high', '--timeout', '120'], { cwd: sb.root });
+    assert.equal(proposed.code, 0, proposed.stderr);
+    assert.equal(proposed.json.proposal.complexity, 'high');
+    assert.equal(proposed.json.proposal.timeout_seconds, 120);
+    for (const id of [p.id, proposed.json.proposal.id]) {
+      const accepted = cli(['accept', '--json', String(id)], { cwd: sb.root });
+      assert.equal(accepted.code, 0, accepted.stderr);
+      assert.equal(accepted.json.task.complexity, id === p.id ? 'low' : 'high');
+      if (id !== p.id) assert.equal(accepted.json.task.timeout_seconds, 120);
+    }
     const added = cli(['add', '--json', 'x', '--complexity', 'high'], { cwd: sb.root });
     assert.equal(added.code, 0, added.stderr);
     assert.equal(added.json.task.complexity, 'high');

@@ -144,6 +144,8 @@ export interface Proposal {
   verify: string[];
   review: boolean | null;
   max_attempts: number | null;
+  timeout_seconds?: number | null;
+  complexity?: 'low' | 'normal' | 'high' | null;
   key: string | null;
   source: string;
   created_by: string;

@@ -180,6 +180,8 @@ export const PG_LATER: readonly string[] = [
   'SELECT 1;',
   // 16: the index of ready tasks with a run_after (TaskRepo.nextDue: when a parked remote claim wakes), as SQLite's.
   "CREATE INDEX tasks_due ON tasks(run_after) WHERE status = 'ready' AND run_after > 0;",
+  // 17: a proposal's complexity and timeout, as SQLite's.
+  `ALTER TABLE proposals ADD COLUMN complexity ${TEXT}; ALTER TABLE proposals ADD COLUMN timeout_seconds BIGINT;`,
 ];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
