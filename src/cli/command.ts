@@ -84,6 +84,10 @@ export const TASK_FIELD_OPTIONS: Options = {
   complexity: { type: 'string' },
 };
 
+/** The usage text of TASK_FIELD_OPTIONS but --key and --verify (add names them; a schedule keys by slot, a proposal runs nothing). */
+export const TASK_FIELD_USAGE =
+  '[--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--review] [--max-attempts N] [--requires CAP,..] [--timeout S] [--complexity low|normal|high]';
+
 /** A task's run caps (add, edit, accept — never propose): docs/BUDGETS.md. */
 export const BUDGET_OPTIONS: Options = {
   'max-cost-usd': { type: 'string' },

@@ -4,13 +4,13 @@ import { inboxFolderProblems } from '../../inbox/inbox-dirs.js';
 import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
 import { assertPromptFits } from '../../config/task-targets.js';
-import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type Command } from '../command.js';
 import { proposalLine, taskLine } from '../format.js';
 
 export const propose: Command = {
   name: 'propose',
   summary: 'propose a task into the inbox (triage decides)',
-  usage: 'steward propose TITLE [the same flags as add]',
+  usage: `steward propose TITLE ${TASK_FIELD_USAGE} [--key K]  (a proposal takes no --verify, --paths or run caps)`,
   options: TASK_FIELD_OPTIONS,
   positionals: ['title'],
   rest: true,

@@ -1,10 +1,10 @@
 // `steward schedule add|list|rm`: recurring tasks (the tick creates one task per cron slot).
 import { StewardError } from '../../core/errors.js';
 import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../ops/schedules.js';
-import { TASK_FIELD_OPTIONS, taskFieldsInput, type Command } from '../command.js';
+import { TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type Command } from '../command.js';
 
 const USAGE = [
-  'steward schedule add TITLE --cron "0 6 * * *" [--tz Europe/Berlin] [--catch-up skip|once|all] [--overlap skip|allow] [--grace S] [--name N] [task flags of add]',
+  `steward schedule add TITLE --cron "0 6 * * *" [--tz Europe/Berlin] [--catch-up skip|once|all] [--overlap skip|allow] [--grace S] [--name N] ${TASK_FIELD_USAGE} [--verify CMD]... [--paths GLOB]...`,
   'steward schedule list',
   'steward schedule rm NAME',
 ].join('\n       ');

@@ -12,7 +12,7 @@ import {
 import type { Task } from '../../core/types.js';
 import { StewardError } from '../../core/errors.js';
 import { assertPromptFits, taskTargetProblems } from '../../config/task-targets.js';
-import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
+import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type CliContext, type Command, type CommandOutput } from '../command.js';
 import { taskLine } from '../format.js';
 
 function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): CommandOutput {
@@ -22,7 +22,7 @@ function oneTask(task: Task, extra: Record<string, unknown> = {}, note = ''): Co
 export const add: Command = {
   name: 'add',
   summary: 'add a task (accepted at once)',
-  usage: 'steward add TITLE [--strict] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--then JSON] [--key K] [--review] [--verify CMD]... [--max-attempts N] [--requires CAP,..] [--timeout S] [--paths GLOB]... ' + BUDGET_USAGE,
+  usage: `steward add TITLE [--strict] ${TASK_FIELD_USAGE} [--key K] [--verify CMD]... [--paths GLOB]... ${BUDGET_USAGE}`,
   options: { ...TASK_FIELD_OPTIONS, ...BUDGET_OPTIONS, paths: { type: 'string', multiple: true }, strict: { type: 'boolean' } },
   positionals: ['title'],
   rest: true,
