@@ -59,6 +59,8 @@ describe('steward CLI', () => {
       [['add', 'x', '--bogus'], 2, 'USAGE'],
       [['list', '--limit', '0'], 2, 'VALIDATION'],
       [['list', '--status', 'sleeping'], 2, 'VALIDATION'],
+      [['inbox', '--limit', '1O'], 2, 'VALIDATION'],
+      [['inbox', '--limit', '0'], 2, 'VALIDATION'],
       [['show'], 2, 'USAGE'],
       [['show', 'abc'], 2, 'VALIDATION'],
       [['claim'], 2, 'VALIDATION'],

@@ -1,5 +1,6 @@
 // Inbox commands: propose, inbox, accept, reject.
 import { proposalView, taskView } from '../../core/view.js';
+import { StewardError } from '../../core/errors.js';
 import { inboxFolderProblems } from '../../inbox/inbox-dirs.js';
 import { waitingInboxFiles } from '../../inbox/inbox-files.js';
 import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js';
@@ -29,7 +30,10 @@ export const inbox: Command = {
   usage: 'steward inbox [--all] [--limit N]',
   options: { all: { type: 'boolean' }, limit: { type: 'string' } },
   run(ctx, values) {
-    const limit = Math.min(Math.max(Number(values.limit ?? 50) || 50, 1), 500);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw new StewardError('VALIDATION', `invalid inbox: limit must be a whole number from 1 to 500 (got ${JSON.stringify(values.limit)})`, { limit: values.limit });
+    }
     const store = ctx.store();
     const rows = store.read(() => (values.all ? store.proposals.recent(limit) : store.proposals.byStatus('new', limit)));
     const files = waitingInboxFiles(ctx.workspace().inboxDir, Date.now());
