@@ -154,6 +154,7 @@ describe('local dispatch end to end', () => {
     const run = runOf(sb, third.started[0]!.run_id);
     assert.ok(run.pgid && run.pgid !== run.pid, "the CLI's own group replaced the babysitter's");
     const log = readFileSync(run.log_path!, 'utf8');
+    assert.match(log, /^=== steward /, 'the log starts with steward\'s header, no node warning before it');
     assert.match(log, /fake-cli: tick 3/);
     assert.match(log, /=== steward .* run \d+: completed → task #\d+ done/);
     const shown = cli(['logs', String(ids[2]), '--dir', sb.root], { cwd: sb.root });

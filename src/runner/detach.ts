@@ -11,8 +11,10 @@ export const CLI_MAIN = fileURLToPath(new URL('../cli/steward.cjs', import.meta.
  * Node flags of a babysitter steward starts. A babysitter waits on its CLI for minutes to hours and does little work
  * per line of output, so V8's lite mode (no optimizing compiler, feedback vectors allocated lazily) suits it: it keeps
  * its peak RSS ~8 MB lower (66 → 58 MB here, `npm run bench -- --only babysitter`) at no measurable CPU cost.
+ * Lite mode has no WebAssembly; said first with --no-expose-wasm, or Node 20 prints "Warning: disabling flag
+ * --expose_wasm due to conflicting flags" on stderr, the first line of every dispatched run's log.
  */
-export const BABYSITTER_NODE_FLAGS: readonly string[] = ['--lite-mode'];
+export const BABYSITTER_NODE_FLAGS: readonly string[] = ['--no-expose-wasm', '--lite-mode'];
 
 
 /**
