@@ -30,3 +30,15 @@ test('add --help, propose --help and schedule --help show --complexity (the real
     assert.match(r.stdout, /--complexity low\|normal\|high/, `${name} --help`);
   }
 });
+
+test('steward help names the global flags, --actor among them; --actor names who did it in the audit events', () => {
+  const dir = tempDir();
+  const help = cli(['help'], { cwd: dir });
+  assert.equal(help.code, 0, help.stderr);
+  for (const flag of ['--json', '--dir PATH', '--actor NAME']) assert.ok(help.stdout.includes(flag), flag);
+  assert.equal(cli(['init'], { cwd: dir }).code, 0);
+  const added = cli(['add', 'x', '--actor', 'alice', '--json'], { cwd: dir });
+  assert.equal(added.code, 0, added.stderr);
+  const shown = cli(['show', String(added.json.task.id), '--json'], { cwd: dir });
+  assert.deepEqual([...new Set(shown.json.events.map((e: { actor: string }) => e.actor))], ['alice']);
+});

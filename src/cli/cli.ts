@@ -35,7 +35,7 @@ async function helpText(): Promise<string> {
   return [
     'steward — a durable work queue for AI agents',
     '',
-    'usage: steward <command> [args] [--json] [--dir PATH]    steward --version',
+    'usage: steward <command> [args] [--json] [--dir PATH] [--actor NAME]    steward --version',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
