@@ -96,6 +96,8 @@ describe('steward CLI', () => {
     }
     const json = run('show', '999', '--json');
     assert.deepEqual(JSON.parse(json.stderr).error.code, 'NOT_FOUND');
+    // A negative value read as a flag: the error says how to write it (node's first line alone said "ambiguous").
+    assert.match(run('list', '--limit', '-1').stderr, /^error USAGE: --limit needs a value; one starting with "-" is written --limit=-…\n/);
     // `complete 1` on a finished run keeps the late result on the run: the only write an error may make.
     const after = snapshot(db);
     db.db.prepare('UPDATE runs SET late_json = NULL').run();

@@ -139,6 +139,9 @@ function argsErrorText(err: NodeJS.ErrnoException): string {
   }
   const missing = /^Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(first);
   if (missing) return `${missing[2]} needs a value`;
+  // `--limit -1`: node reads -1 as a flag and says only "argument is ambiguous" on the first line.
+  const ambiguous = /^Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(first);
+  if (ambiguous) return `${ambiguous[2]} needs a value; one starting with "-" is written ${ambiguous[2]}=-…`;
   return first;
 }
 
