@@ -79,3 +79,11 @@ test('status --watch redraws until stopped', async () => {
   assert.deepEqual(await exited(child, 'steward status --watch to stop on SIGINT'), [0, null]);
   assert.match(out, /\x1b\[H\x1b\[2J/, 'redraws in place');
 });
+
+test('status --every without --watch is a usage error (exit 2), not a one-off screen that ignores it', () => {
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  const r = cli(['status', '--every', '5'], { cwd: ws });
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /^error USAGE: --every goes with --watch\n/);
+});

@@ -72,6 +72,7 @@ export const status: Command = {
   async run(ctx, values) {
     const every = values.every === undefined ? 2 : Number(values.every);
     if (!(every >= 0.2 && every <= 3600)) throw new StewardError('USAGE', `--every takes seconds (0.2 … 3600), got ${values.every}`);
+    if (values.every !== undefined && !values.watch) throw new StewardError('USAGE', `--every goes with --watch\nusage: ${this.usage}`);
     if (!values.watch) {
       const now = Date.now();
       const s = snapshot(ctx, now);
