@@ -161,6 +161,11 @@ describe('steward schedule (CLI)', () => {
     assert.match(added.json.schedule.next, /T0[45]:00:00\.000Z$/);
     const listed = cli(['schedule', 'list'], { cwd });
     assert.match(listed.stdout, /^daily-dependency-audit {2}"0 6 \* \* \*" Europe\/Berlin {2}Daily dependency audit/);
+    // list and rm take none of add's flags: not a filter, not a change, and said so (exit 2).
+    const filtered = cli(['schedule', 'list', '--type', 'ops'], { cwd });
+    assert.equal(filtered.code, 2, filtered.stdout);
+    assert.match(filtered.stderr, /^error USAGE: schedule list takes no --type\n/);
+    assert.equal(cli(['schedule', 'rm', 'daily-dependency-audit', '--cron', '0 7 * * *'], { cwd }).code, 2);
     const bad = cli(['schedule', 'add', 'x', '--cron', '99 * * * *'], { cwd });
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /error VALIDATION: .*cron.*minute/);

@@ -34,6 +34,11 @@ export const schedule: Command = {
   rest: true,
   run(ctx, values, pos) {
     const [action, ...words] = pos;
+    // list and rm take no task flags: `schedule list --type ops` is not a filter, and `rm X --cron …` changes nothing.
+    const given = Object.keys(values).filter((k) => values[k] !== undefined);
+    if ((action === 'list' || action === 'rm') && given.length) {
+      throw new StewardError('USAGE', `schedule ${action} takes no ${given.map((k) => `--${k}`).join(', ')}\nusage: ${USAGE}`);
+    }
     if (action === 'list') {
       const schedules = listSchedules(ctx.store(), ctx.config(), ctx.op().now);
       return { json: { schedules }, text: schedules.length ? schedules.map(scheduleLine).join('\n') : 'no schedules' };
