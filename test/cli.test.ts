@@ -43,6 +43,12 @@ describe('steward CLI', () => {
     assert.deepEqual(run('inbox', '--json').json.proposals.map((x: { id: number }) => x.id), [p.proposal.id]);
     const acc = run('accept', String(p.proposal.id), '--priority', 'urgent', '--json').json;
     assert.deepEqual([acc.proposal.status, acc.task.priority, acc.task.key], ['accepted', 10, 'idea-1']);
+    // A proposal carries no verify; its decider sets one (what propose --verify's refusal says to do), argv words only.
+    const v = run('propose', 'checked', '--json').json;
+    assert.equal(run('accept', String(v.proposal.id), '--verify', 'sh -c "exit 0 && true"', '--verify', 'echo a && b').code, 2);
+    const checked = run('accept', String(v.proposal.id), '--verify', 'test -f x', '--json');
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.deepEqual(checked.json.task.verify, ['test -f x']);
     const q = run('propose', 'nah', '--json').json;
     assert.equal(run('reject', String(q.proposal.id), '--reason', 'no', '--json').json.proposal.status, 'rejected');
   });

@@ -26,7 +26,7 @@ export function refuseProposalCommands(fields: { verify?: string[] | null; then?
   throw new StewardError(
     'VALIDATION',
     `invalid proposal: ${paths.join(', ')}: a proposal cannot carry commands to run; ` +
-      'only a person (steward add) or the one who accepts it (accept with verify) may set verify',
+      'only a person (steward add) or the one who accepts it (steward accept --verify, MCP decide with verify) may set verify',
     { fields: paths },
   );
 }

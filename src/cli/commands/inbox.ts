@@ -51,12 +51,13 @@ export const inbox: Command = {
 export const accept: Command = {
   name: 'accept',
   summary: 'accept a proposal (optionally overriding fields): creates its task',
-  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N] ' + BUDGET_USAGE,
+  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N] [--verify CMD]... ' + BUDGET_USAGE,
   options: {
     title: { type: 'string' },
     ...BUDGET_OPTIONS,
     ...Object.fromEntries(
-      (['goal', 'type', 'project', 'priority', 'agent', 'after', 'review', 'max-attempts'] as const).map((k) => [k, TASK_FIELD_OPTIONS[k]!]),
+      // verify: the decider's own commands (a proposal never carries any; refuseProposalCommands says to set them here).
+      (['goal', 'type', 'project', 'priority', 'agent', 'after', 'review', 'max-attempts', 'verify'] as const).map((k) => [k, TASK_FIELD_OPTIONS[k]!]),
     ),
   },
   positionals: ['proposal'],
