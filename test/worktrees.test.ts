@@ -103,6 +103,9 @@ describe('coding runs in their own worktrees', () => {
     const blocked = taskOf(sb, b.id);
     assert.deepEqual([taskOf(sb, a.id).status, blocked.status, blocked.blocked_kind], ['done', 'blocked', 'merge']);
     assert.match(blocked.question!, /shared\.txt/);
+    // git's own detail is kept, without its hints on how to continue a rebase steward has already aborted.
+    assert.match(blocked.error!, /could not apply/i);
+    assert.doesNotMatch(blocked.error!, /^hint:|rebase --continue/m);
     assert.deepEqual(branchOf(sb, b.id).conflict, ['shared.txt']);
     const branch = branchOf(sb, b.id).branch;
     assert.equal(fileAt(repo, branch, 'shared.txt'), `version of task ${b.id}\n`, 'the branch is intact');

@@ -22,7 +22,15 @@ export interface MergeRequest {
   message: string;
 }
 
-const conflict = (files: string[], detail: string): MergeOutcome => ({ status: 'conflict', files, detail: detail.trim().slice(0, 2000) });
+/**
+ * A conflict outcome. git's `hint:` lines go: they say how to continue or abort a rebase or merge that steward has
+ * already aborted, next to the question that says how to resolve it (core/worktree.ts conflictQuestion).
+ */
+const conflict = (files: string[], detail: string): MergeOutcome => ({
+  status: 'conflict',
+  files,
+  detail: detail.split('\n').filter((line) => !/^hint:/.test(line)).join('\n').trim().slice(0, 2000),
+});
 
 /** A checkout of `ref` to work in: the worktree that has it, or a temporary one (removed by `done`). */
 function checkoutOf(r: MergeRequest, ref: string, detach: boolean): { path: string; done: () => void } {
