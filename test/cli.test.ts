@@ -115,6 +115,19 @@ describe('steward CLI', () => {
     db.close();
   });
 
+  test('show keeps a multi-line error, question or answer under its label (every line in the value column)', () => {
+    const dir = tempDir();
+    const run = (...args: string[]) => cli(args, { cwd: dir });
+    assert.equal(run('init').code, 0);
+    const t = run('add', 'two-line failure', '--json').json.task;
+    const c = run('claim', '--agent', 'x', '--json').json;
+    assert.equal(c.task.id, t.id);
+    assert.equal(run('fail', String(c.run.id), '--error', 'first line\nsecond line', '--kind', 'needs_input', '--question', 'which one?\nA or B').code, 0);
+    assert.equal(run('answer', String(t.id), 'A\nbecause').code, 0);
+    const text = run('show', String(t.id)).stdout;
+    for (const line of ['second line', 'A or B', 'because']) assert.match(text, new RegExp(`\\n {12}${line}\\n`), line);
+  });
+
   test('no workspace: exit 3 with a hint; --dir and STEWARD_DIR find it', () => {
     const empty = tempDir();
     const r = cli(['list'], { cwd: empty });

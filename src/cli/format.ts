@@ -12,6 +12,9 @@ export function taskLine(t: Pick<Task, 'id' | 'status' | 'priority' | 'type' | '
   return `${`#${t.id}`.padEnd(idWidth + 1)}  ${t.status.padEnd(9)} p${String(t.priority).padEnd(3)} ${t.type.padEnd(8)} [${t.project}]${agent}  ${t.title}`;
 }
 
+/** A field's text under its label: every line after the first indented to the value column. */
+const field = (text: string): string => text.split('\n').join('\n            ');
+
 /** Several lines describing one task in full. */
 export function taskBlock(t: Task): string {
   const lines = [
@@ -21,12 +24,12 @@ export function taskBlock(t: Task): string {
     `  attempts  ${t.attempts}/${t.max_attempts}${t.run_after > 0 ? `   next try after ${iso(t.run_after)}` : ''}`,
   ];
   if (t.after.length) lines.push(`  after     ${t.after.map((d) => `#${d}`).join(', ')}`);
-  if (t.goal) lines.push(`  goal      ${t.goal.split('\n').join('\n            ')}`);
-  if (t.question) lines.push(`  question  ${t.question}`);
-  if (t.answer) lines.push(`  answer    ${t.answer}`);
-  if (t.feedback) lines.push(`  feedback  ${t.feedback}`);
-  if (t.error) lines.push(`  error     ${t.error}`);
-  if (t.result) lines.push(`  result    ${t.result.split('\n').join('\n            ')}`);
+  if (t.goal) lines.push(`  goal      ${field(t.goal)}`);
+  if (t.question) lines.push(`  question  ${field(t.question)}`);
+  if (t.answer) lines.push(`  answer    ${field(t.answer)}`);
+  if (t.feedback) lines.push(`  feedback  ${field(t.feedback)}`);
+  if (t.error) lines.push(`  error     ${field(t.error)}`);
+  if (t.result) lines.push(`  result    ${field(t.result)}`);
   for (const cmd of t.verify) lines.push(`  verify    ${cmd}`);
   if (t.then.length) lines.push(`  then      ${t.then.map((x) => `${x.title}${x.verify?.length ? ` (verify: ${x.verify.join('; ')})` : ''}`).join('; ')}`);
   return lines.join('\n');
