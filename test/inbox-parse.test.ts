@@ -257,6 +257,26 @@ describe('inbox file: refused, with a reason', () => {
     assert.equal(reason(parse('---\ntitle: T\ngoal: a\n---\nb\n')), 'goal is given twice, in the front matter and as the body: keep one');
   });
 
+  test('YAML aliases that expand past the file limit (a 2 KB "billion laughs") are refused before anything walks them', () => {
+    // Each level of `then` holds 20 copies of the level below: depth 4 is 160,000 follow-ups from a 2 KB file (depth 6,
+    // 2.8 KB, took a tick 48 s and 1.6 GB, and was retried on every tick).
+    const level = (d: number): string => {
+      if (d === 0) return '[{title: leaf}]';
+      const rest = Array.from({ length: 19 }, () => `{title: a, then: *L${d - 1}}`);
+      return `[{title: a, then: &L${d - 1} ${level(d - 1)}}, ${rest.join(', ')}]`;
+    };
+    const bomb = `---\ntitle: Bomb\nthen: ${level(4)}\n---\n`;
+    assert.ok(bomb.length < 2500);
+    assert.equal(
+      reason(parse(bomb)),
+      'front matter too large once its YAML aliases (*name) are expanded (over 1048576 characters): write the values out',
+    );
+    assert.match(reason(parse('---\ntitle: T\nthen: &x [{title: a, then: *x}]\n---\n')), /^front matter too large once its YAML aliases/);
+    // A few aliases that stay small are fine.
+    const small = ok(parse('---\ntitle: T\nthen: [{title: a, requires: &r [gpu, big]}, {title: b, requires: *r}]\n---\n'));
+    assert.deepEqual(small.proposal.then?.[1]?.requires, ['gpu', 'big']);
+  });
+
   test('file names that are not inbox files', () => {
     assert.match(reason(parseInboxFile('.hidden.md', '# T\n')), /^not an inbox file name: "\.hidden\.md"/);
     assert.match(reason(parseInboxFile('notes.txt', '# T\n')), /^not an inbox file name/);

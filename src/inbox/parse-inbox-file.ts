@@ -53,6 +53,9 @@ function parse(name: string, content: string | Buffer): InboxParseResult {
     const message = (err instanceof Error ? err.message : String(err)).replace(/^front matter: /, '').replace(/:$/, '');
     return fail(`invalid YAML front matter: ${message}`);
   }
+  if (expandsPast(data, INBOX_MAX_BYTES)) {
+    return fail(`front matter too large once its YAML aliases (*name) are expanded (over ${INBOX_MAX_BYTES} characters): write the values out`);
+  }
 
   const unknown = Object.keys(data).filter((k) => !INBOX_KEYS.includes(k));
   if (unknown.length) {
@@ -129,6 +132,30 @@ function checkFence(text: string): string | undefined {
   if (language && language !== 'yaml' && language !== 'yml') return `front matter must be YAML, not "---${first.trim()}"`;
   if (eol < 0 || text.indexOf('\n---', eol) < 0) return 'front matter is not closed: add a line "---" after it';
   return undefined;
+}
+
+/**
+ * Whether `data` holds more than `limit` values and characters. Without aliases every one of them is at least a byte
+ * of the file; an alias repeats a whole value for a few bytes, so a 3 KB file can be a billion nodes (a walk of it, a
+ * JSON of it, would take the tick's CPU and memory). An explicit stack, stopping as soon as the count passes `limit`.
+ */
+function expandsPast(data: unknown, limit: number): boolean {
+  let used = 0;
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') used += Math.max(1, v.length);
+    else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      used += 1;
+      if (Array.isArray(v)) for (const item of v) stack.push(item);
+      else for (const [k, item] of Object.entries(v)) {
+        used += k.length;
+        stack.push(item);
+      }
+    } else used += 1;
+    if (used > limit) return true;
+  }
+  return false;
 }
 
 /** YAML may read a title or key as a number, boolean or date; the file meant the text. */
