@@ -88,6 +88,24 @@ describe('a proposal never carries commands', () => {
     assert.deepEqual(addTask(store, { title: 'by a person', verify: ['npm test'] }, at(1)).task.verify, ['npm test']);
   });
 
+  test('follow-ups nested past 32 levels are a VALIDATION error: a verify down there is never stored, and nothing overflows', () => {
+    const store = tempStore();
+    const chain = (levels: number, leaf: Record<string, unknown>) => {
+      let t: Record<string, unknown> = leaf;
+      for (let i = 1; i < levels; i++) t = { title: `level ${levels - i}`, then: [t] };
+      return [t];
+    };
+    const refused = (e: unknown) => e instanceof StewardError && e.code === 'VALIDATION' && /nest deeper than 32 levels/.test(e.message);
+    // The command walk gave up after 50 levels: a verify at the 52nd was stored with the proposal, shown nowhere.
+    assert.throws(() => proposeTask(store, { title: 'deep', then: chain(52, { title: 'leaf', verify: ['id'] }) }, at(1), 'cli'), refused);
+    // Deeper still, zod's recursion overflowed the stack: INTERNAL "Maximum call stack size exceeded".
+    assert.throws(() => addTask(store, { title: 'deeper', then: chain(5000, { title: 'leaf' }) }, at(1)), refused);
+    const text = `${'[{"title":"a","then":'.repeat(5000)}[{"title":"leaf"}]${'}]'.repeat(5000)}`; // as `--then JSON` gives it
+    assert.throws(() => proposeTask(store, { title: 'deeper', then: text }, at(1), 'cli'), refused);
+    assert.equal(store.proposals.counts().new ?? 0, 0);
+    assert.equal(addTask(store, { title: '32 levels', then: chain(32, { title: 'leaf' }) }, at(1)).task.title, '32 levels');
+  });
+
   test('MCP propose refuses verify and then; triage may set verify when it accepts', async () => {
     const store = tempStore();
     const planner = await connect(store, 'planner');

@@ -116,14 +116,37 @@ export const zThenTemplate: z.ZodType<ThenTemplate> = z.lazy(() =>
   }),
 ) as z.ZodType<ThenTemplate>;
 
+/** Deepest chain of follow-ups (`then` inside `then`) a task may carry. */
+export const MAX_THEN_DEPTH = 32;
+
+/** How deep `then` lists nest in `value`, walked with an explicit stack and stopping past `limit` (zod would recurse). */
+function thenDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [list, depth] = stack.pop()!;
+    if (!Array.isArray(list)) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const t of list) if (t !== null && typeof t === 'object') stack.push([(t as { then?: unknown }).then, depth + 1]);
+  }
+  return deepest;
+}
+
 const zThenList = z
-  .preprocess((v) => {
-    if (typeof v !== 'string') return v;
-    try {
-      return JSON.parse(v);
-    } catch {
-      return v;
+  .preprocess((v, ctx) => {
+    let list = v;
+    if (typeof v === 'string') {
+      try {
+        list = JSON.parse(v);
+      } catch {
+        return v;
+      }
     }
+    if (thenDepth(list, MAX_THEN_DEPTH) > MAX_THEN_DEPTH) {
+      ctx.addIssue({ code: 'custom', message: `follow-ups nest deeper than ${MAX_THEN_DEPTH} levels (then inside then)` });
+    }
+    return list;
   }, z.array(zThenTemplate).max(20))
   .describe('follow-up tasks created when this one is done: [{"title": ...}]');
 
