@@ -1,9 +1,12 @@
 // One bad item never stops the tick (issue 14 item 3): a step failing on its own I/O is recorded and the tick goes on;
 // only the database's own failure stops it. Real files and a real database.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { lstatSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { readBoardFile } from '../src/board/board-file.js';
 import { configSchema } from '../src/config/schema.js';
 import { StewardError } from '../src/core/errors.js';
 import { openStore } from '../src/store/open-store.js';
@@ -11,6 +14,7 @@ import { digestText } from '../src/tick/digest-text.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
+import { execFileSyncCapped } from './helpers/processes.js';
 import { at, tempDir, tempStore } from './support/helpers.js';
 
 describe('tick: per-item isolation', () => {
@@ -39,6 +43,39 @@ describe('tick: per-item isolation', () => {
     assert.deepEqual(again.errors?.map((e) => e.step), ['render'], 'still failing, still recorded in the result');
     assert.equal(again.digest.tick_errors, undefined, 'but reported in the digest once');
     assert.equal(again.digest.board, undefined);
+  });
+
+  test('TASKS.md that is a FIFO or a device is never opened: the read would block (or never end); the tick goes on', async () => {
+    const root = tempDir();
+    const inbox = join(root, '.steward', 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    const store = openStore(join(root, '.steward', 'queue.db'));
+    const board = join(root, 'TASKS.md');
+    execFileSyncCapped('mkfifo', [board]);
+    // A read of the FIFO blocks until a writer opens it: this child is that writer (it opens and closes it until it is
+    // killed), so a tick that reads it gets an empty file and this test fails instead of hanging.
+    const script = 'const fs = require("fs"); for (;;) fs.closeSync(fs.openSync(process.argv[1], "w"))';
+    const writer = spawn(process.execPath, ['-e', script, board], { stdio: 'ignore' });
+    const writerExit = once(writer, 'exit');
+    try {
+      const file = join(inbox, 'a.md');
+      writeFileSync(file, '---\ntitle: still ingested\n---\n');
+      const t = new Date(Date.now() - 10_000);
+      utimesSync(file, t, t);
+      const config = configSchema.parse({ dispatch: 'none' });
+      const r = tickOnce({ store, ctx: at(Date.now()), config, hooks: buildTickHooks({ workspace: workspaceAt(root), config }) });
+      assert.equal(store.proposals.counts().new, 1, 'the inbox step ran');
+      assert.deepEqual(r.errors?.map((e) => e.step), ['render']);
+      assert.match((r.digest.board as Array<{ reason: string }>)[0]!.reason, /ENOTREG: TASKS.md is not a regular file \(a FIFO, socket or device\)/);
+      assert.ok(lstatSync(board).isFIFO(), 'the FIFO is left as it is');
+    } finally {
+      writer.kill('SIGKILL'); // still waiting for a reader (or stuck on a FIFO a tick renamed over)
+      await writerExit;
+    }
+
+    const device = join(tempDir(), 'TASKS.md');
+    symlinkSync('/dev/null', device); // /dev/zero or /dev/urandom would never end
+    assert.throws(() => readBoardFile(device), (e: NodeJS.ErrnoException) => e.code === 'ENOTREG');
   });
 
   test('a hook throwing a plain error is recorded; the later steps still run', () => {

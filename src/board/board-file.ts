@@ -13,6 +13,10 @@ export interface BoardRead {
 function stampOf(path: string): { bytes: number; stamp: string } | null {
   try {
     const st = statSync(path);
+    // A FIFO would block the read (and the tick) forever, a device like /dev/zero never end: never read either.
+    if (!st.isFile() && !st.isDirectory()) {
+      throw Object.assign(new Error(`${basename(path)} is not a regular file (a FIFO, socket or device): it is never read`), { code: 'ENOTREG' });
+    }
     return { bytes: st.size, stamp: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
