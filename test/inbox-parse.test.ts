@@ -277,6 +277,17 @@ describe('inbox file: refused, with a reason', () => {
     assert.deepEqual(small.proposal.then?.[1]?.requires, ['gpu', 'big']);
   });
 
+  test('a reason names at most 10 problems and counts the rest (100,000 unknown keys made an 18 MB reason)', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join('\n');
+    const why = reason(parse(`---\ntitle: T\n${keys}\n---\n`));
+    assert.match(why, /^unknown front-matter key "k0" \(did you mean key\?\); .*unknown front-matter key "k9" .*; and 99990 more unknown keys$/);
+    assert.ok(why.length < 2000, `${why.length} characters`);
+    const long = reason(parse(`---\ntitle: T\n${'x'.repeat(5000)}: 1\n---\n`));
+    assert.match(long, /^unknown front-matter key "x{60}…" \(expected title, /);
+    const priorities = Array.from({ length: 15 }, () => '{title: a, priority: asap}').join(', ');
+    assert.match(reason(parse(`---\ntitle: T\nthen: [${priorities}]\n---\n`)), /then\[9\]\.priority: .*; and 5 more problems$/);
+  });
+
   test('file names that are not inbox files', () => {
     assert.match(reason(parseInboxFile('.hidden.md', '# T\n')), /^not an inbox file name: "\.hidden\.md"/);
     assert.match(reason(parseInboxFile('notes.txt', '# T\n')), /^not an inbox file name/);

@@ -106,6 +106,19 @@ describe('a proposal never carries commands', () => {
     assert.equal(addTask(store, { title: '32 levels', then: chain(32, { title: 'leaf' }) }, at(1)).task.title, '32 levels');
   });
 
+  test('a proposal with many commands is refused naming 10 of them; details list every one', () => {
+    const store = tempStore();
+    // An inbox file's reason is this message, beside the file and in the event log: 16,384 paths made it 1.9 MB.
+    const many = Array.from({ length: 20 }, (_, i) => ({ title: `t${i}`, verify: ['id'] }));
+    assert.throws(
+      () => proposeTask(store, { title: 'many', then: [{ title: 'wide', then: many }] }, at(1), 'cli'),
+      (e: unknown) =>
+        e instanceof StewardError &&
+        /^invalid proposal: then\[0\]\.then\[0\]\.verify, .*then\[0\]\.then\[9\]\.verify and 10 more: a proposal cannot/.test(e.message) &&
+        (e.details as { fields: string[] }).fields.length === 20,
+    );
+  });
+
   test('MCP propose refuses verify and then; triage may set verify when it accepts', async () => {
     const store = tempStore();
     const planner = await connect(store, 'planner');

@@ -25,7 +25,7 @@ export function refuseProposalCommands(fields: { verify?: string[] | null; then?
   if (paths.length === 0) return;
   throw new StewardError(
     'VALIDATION',
-    `invalid proposal: ${paths.join(', ')}: a proposal cannot carry commands to run; ` +
+    `invalid proposal: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ` and ${paths.length - 10} more` : ''}: a proposal cannot carry commands to run; ` +
       'only a person (steward add) or the one who accepts it (steward accept --verify, MCP decide with verify) may set verify',
     { fields: paths },
   );
