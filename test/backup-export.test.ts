@@ -120,19 +120,20 @@ describe('steward export / import / migrate', () => {
 
   test('an export of an older schema gets the later migrations on import', () => {
     // Schema 10 had no tasks.complexity / runs.model (migration 11), no tasks.has_paths (migration 12), no
-    // proposals.complexity / timeout_seconds (migration 17): drop them from the file and say schema 10.
+    // proposals.complexity / timeout_seconds (migration 17), no proposals.auto_refused (migration 18): drop them from the
+    // file and say schema 10.
+    const laterProposalColumns = ['complexity', 'timeout_seconds', 'auto_refused'];
     const lines = readFileSync(exported, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     const header = lines[0];
     header.schema = 10;
     header.tables.tasks = header.tables.tasks.filter((c: string) => c !== 'complexity' && c !== 'has_paths');
     header.tables.runs = header.tables.runs.filter((c: string) => c !== 'model');
-    header.tables.proposals = header.tables.proposals.filter((c: string) => c !== 'complexity' && c !== 'timeout_seconds');
+    header.tables.proposals = header.tables.proposals.filter((c: string) => !laterProposalColumns.includes(c));
     for (const l of lines) {
       if (l.table === 'tasks') delete l.row.complexity;
       if (l.table === 'tasks') delete l.row.has_paths;
       if (l.table === 'runs') delete l.row.model;
-      if (l.table === 'proposals') delete l.row.complexity;
-      if (l.table === 'proposals') delete l.row.timeout_seconds;
+      if (l.table === 'proposals') for (const c of laterProposalColumns) delete l.row[c];
     }
     const file = join(tempDir(), 'old.jsonl');
     writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { configSchema, type Config } from '../src/config/schema.js';
 import type { Task } from '../src/core/types.js';
-import { addTask, cancelTask, claimTask, completeRun, failRun, proposeTask } from '../src/ops/index.js';
+import { acceptProposal, addTask, cancelTask, claimTask, completeRun, failRun, proposeTask, rejectProposal } from '../src/ops/index.js';
 import type { Store } from '../src/store/open-store.js';
 import { DIGEST_CURSOR_KEY } from '../src/tick/digest-store.js';
 import { digestText } from '../src/tick/digest-text.js';
 import type { Digest } from '../src/tick/digest.js';
+import { DECIDE_BATCH } from '../src/tick/decide-proposals.js';
 import { tickOnce, type TickHooks } from '../src/tick/tick-once.js';
 import { at, snapshotExcept, tempStore } from './support/helpers.js';
 
@@ -119,6 +120,29 @@ describe('tickOnce', () => {
     assert.equal(s.proposals.get(p.id)!.status, 'new');
     assert.match(String(d.proposals![0]!.note), /not accepted automatically: dependency #99 does not exist/);
     assert.equal(tick(s, T0 + 2, config({ triage: { accept: 'auto' } })).quiet, true);
+  });
+
+  test('proposals auto-accept refused are not tried again: a batch of them does not starve the one behind it', () => {
+    const s = tempStore();
+    const auto = config({ triage: { accept: 'auto' } });
+    s.tx(() => {
+      for (let i = 0; i < DECIDE_BATCH; i++) proposeTask(s, { title: `after a ghost ${i}`, after: [99_999] }, at(T0), 'file');
+    });
+    const honest = proposeTask(s, { title: 'honest' }, at(T0), 'file').proposal;
+    const first = tickOnce({ store: s, ctx: at(T0 + 1), config: auto });
+    assert.equal(first.refused.length, DECIDE_BATCH);
+    assert.deepEqual(first.accepted, []);
+    const second = tickOnce({ store: s, ctx: at(T0 + 2), config: auto });
+    assert.deepEqual(second.refused, []);
+    assert.deepEqual(second.accepted.map((a) => a.proposal_id), [honest.id]);
+    // Left for a person, with the reason: still new, and a person's accept is not held back by it.
+    const ghost = s.proposals.get(1)!;
+    assert.equal(ghost.status, 'new');
+    assert.match(String(ghost.auto_refused), /^NOT_FOUND: dependency #99999 does not exist/);
+    assert.deepEqual(tickOnce({ store: s, ctx: at(T0 + 3), config: auto }).refused, []);
+    assert.throws(() => acceptProposal(s, { proposal_id: ghost.id }, at(T0 + 4)), /dependency #99999 does not exist/);
+    rejectProposal(s, { proposal_id: ghost.id, reason: 'no such task' }, at(T0 + 5));
+    assert.equal(s.proposals.get(ghost.id)!.status, 'rejected');
   });
 
   test('stuck: a run silent for more than half its lease, and a task that struck twice; each reported once', () => {

@@ -146,6 +146,8 @@ export interface Proposal {
   max_attempts: number | null;
   timeout_seconds?: number | null;
   complexity?: 'low' | 'normal' | 'high' | null;
+  /** Why the tick's auto-accept refused it (`CODE: message`): left for a person, not tried again by the tick. */
+  auto_refused?: string | null;
   key: string | null;
   source: string;
   created_by: string;

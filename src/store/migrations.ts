@@ -320,6 +320,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE proposals ADD COLUMN complexity TEXT;
   ALTER TABLE proposals ADD COLUMN timeout_seconds INTEGER;
   `,
+  // 18: why the tick's auto-accept refused a proposal (a missing dependency, a key taken). It is left for a person and
+  // not tried again by the tick: 500 proposals that can never be accepted no longer take every tick's batch (DECIDE_BATCH)
+  // and starve the ones behind them.
+  `ALTER TABLE proposals ADD COLUMN auto_refused TEXT;`,
 ];
 
 /** Migrations that rebuild a table others reference: applied with foreign keys off (a DROP TABLE would fail them). */

@@ -21,7 +21,7 @@ export class ProposalRepo {
         "SELECT * FROM proposals WHERE status = 'new' AND project IS ? AND lower(trim(title)) = ? ORDER BY id LIMIT 1",
       ),
       byStatus: db.prepare('SELECT * FROM proposals WHERE status = ? ORDER BY id LIMIT ?'),
-      newFrom: db.prepare(`SELECT * FROM proposals WHERE status = 'new'
+      newFrom: db.prepare(`SELECT * FROM proposals WHERE status = 'new' AND auto_refused IS NULL
         AND (source IN (SELECT value FROM json_each(@sources))
           OR (@others IS NOT NULL AND source NOT IN (SELECT value FROM json_each(@others))))
         ORDER BY id LIMIT @limit`),
@@ -60,7 +60,10 @@ export class ProposalRepo {
     return (this.s.byStatus.all(status, limit) as Row[]).map(toProposal);
   }
 
-  /** New proposals whose source is in `sources`, or (when `allBut` is given) any source not in `allBut`; oldest first. */
+  /**
+   * New proposals the tick's auto-accept has not refused, whose source is in `sources` or (when `allBut` is given) any
+   * source not in `allBut`; oldest first.
+   */
   newFrom(sources: readonly string[], allBut: readonly string[] | null, limit: number): Proposal[] {
     const rows = this.s.newFrom.all({ sources: JSON.stringify(sources), others: allBut ? JSON.stringify(allBut) : null, limit });
     return (rows as Row[]).map(toProposal);

@@ -15,7 +15,10 @@ export const DECIDE_BATCH = 500;
 /** What the decide step did. */
 export interface DecideResult {
   accepted: Array<{ proposal_id: number; task_id: number }>;
-  /** Proposals the policy would accept but that cannot be (a missing dependency, a key taken): left for a person. */
+  /**
+   * Proposals the policy would accept but that cannot be (a missing dependency, a key taken): left for a person, with
+   * the reason in their `auto_refused`, and not tried again by the tick.
+   */
   refused: Array<{ proposal_id: number; code: string; message: string }>;
 }
 
@@ -37,6 +40,8 @@ export function decideProposals(store: Store, ctx: OpContext, config: Config): D
       if (isStoreFailure(err)) throw err;
       const e = toStewardError(err);
       result.refused.push({ proposal_id: p.id, code: e.code, message: e.message });
+      // Not tried again by the tick (autoAcceptCandidates passes it over): a person decides.
+      store.tx(() => store.proposals.update(p.id, { auto_refused: `${e.code}: ${e.message}` }, 'new'));
     }
   }
   return result;

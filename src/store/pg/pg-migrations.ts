@@ -182,6 +182,8 @@ export const PG_LATER: readonly string[] = [
   "CREATE INDEX tasks_due ON tasks(run_after) WHERE status = 'ready' AND run_after > 0;",
   // 17: a proposal's complexity and timeout, as SQLite's.
   `ALTER TABLE proposals ADD COLUMN complexity ${TEXT}; ALTER TABLE proposals ADD COLUMN timeout_seconds BIGINT;`,
+  // 18: why the tick's auto-accept refused a proposal, as SQLite's.
+  `ALTER TABLE proposals ADD COLUMN auto_refused ${TEXT};`,
 ];
 
 /** The newest version this code's Postgres schema reaches; equal to the SQLite one (a test holds them together). */
