@@ -1,6 +1,7 @@
 // The tick on real SQLite files: steps in order, policy per source, each digest item once, quiet, idempotence.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { proposalLine } from '../src/cli/format.js';
 import { configSchema, type Config } from '../src/config/schema.js';
 import type { Task } from '../src/core/types.js';
 import { acceptProposal, addTask, cancelTask, claimTask, completeRun, failRun, proposeTask, rejectProposal } from '../src/ops/index.js';
@@ -139,6 +140,7 @@ describe('tickOnce', () => {
     const ghost = s.proposals.get(1)!;
     assert.equal(ghost.status, 'new');
     assert.match(String(ghost.auto_refused), /^NOT_FOUND: dependency #99999 does not exist/);
+    assert.match(proposalLine(ghost), /\(not accepted automatically: NOT_FOUND: dependency #99999 does not exist/, '`steward inbox` says why');
     assert.deepEqual(tickOnce({ store: s, ctx: at(T0 + 3), config: auto }).refused, []);
     assert.throws(() => acceptProposal(s, { proposal_id: ghost.id }, at(T0 + 4)), /dependency #99999 does not exist/);
     rejectProposal(s, { proposal_id: ghost.id, reason: 'no such task' }, at(T0 + 5));

@@ -50,5 +50,7 @@ export function eventLine(e: StewardEvent): string {
 export function proposalLine(p: Proposal): string {
   const link = p.task_id ? ` → #${p.task_id}` : p.merged_into ? ` → proposal ${p.merged_into}` : '';
   const verify = p.verify.length ? `  verify: ${p.verify.join('; ')}` : '';
-  return `proposal ${p.id}  ${p.status.padEnd(8)} [${p.project ?? 'default'}] ${p.title}${link}${p.reason ? ` (${p.reason})` : ''}${verify}`;
+  // Why the tick left it for a person (a new proposal only: an accept or reject settles it).
+  const held = p.status === 'new' && p.auto_refused ? `  (not accepted automatically: ${p.auto_refused.split('\n')[0]!.slice(0, 160)})` : '';
+  return `proposal ${p.id}  ${p.status.padEnd(8)} [${p.project ?? 'default'}] ${p.title}${link}${p.reason ? ` (${p.reason})` : ''}${verify}${held}`;
 }
