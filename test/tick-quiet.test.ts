@@ -3,15 +3,18 @@
 // by the next tick, through the full path. Which path a real `steward tick` process took is read from the modules it
 // loaded (test/support/modules-loaded.ts): the full tick is src/tick/tick-once.ts.
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BOARD_REFRESH_MS, boardFreshUntil, renderMarkFresh } from '../src/board/board-mark.js';
+import { BOARD_REFRESH_MS, boardFreshUntil, LAST_RENDER_KEY, renderMarkFresh } from '../src/board/board-mark.js';
 import { nextSlot } from '../src/core/schedule.js';
 import { openStore } from '../src/store/open-store.js';
 import { horizonQuiet, SCHEDULE_HORIZON_KEY } from '../src/tick/schedule-horizon.js';
 import { TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
+import { execFileSyncCapped } from './helpers/processes.js';
 import { onPostgres } from './support/backend.js';
 import { cli, snapshot, tempDir } from './support/helpers.js';
 import { builtinsOf, modulesLoadedBy, sourcesOf } from './support/modules-loaded.js';
@@ -176,6 +179,30 @@ describe('the quiet tick', { skip: onPostgres ? 'a Postgres queue always takes t
     const t = tick(dir);
     assert.equal(t.full, false);
     assert.deepEqual(t.digest, { skipped: 'busy', quiet: true, holder: owner, until: new Date(until).toISOString() });
+  });
+
+  test('a TASKS.md that is not a regular file is never read by the quiet tick: the full tick reports it', async () => {
+    const dir = workspace();
+    full(dir);
+    quiet(dir);
+    // A FIFO as long as the last render (an empty one, set here) would be read, and the read blocks until a writer
+    // comes: this child is that writer (it opens and closes it until killed), so a quiet tick that reads it sees ''
+    // and stays quiet instead of hanging.
+    withStore(dir, (s) => s.meta.set(LAST_RENDER_KEY, ''));
+    const board = join(dir, 'TASKS.md');
+    rmSync(board);
+    execFileSyncCapped('mkfifo', [board]);
+    const script = 'const fs = require("fs"); for (;;) fs.closeSync(fs.openSync(process.argv[1], "w"))';
+    const writer = spawn(process.execPath, ['-e', script, board], { stdio: 'ignore' });
+    const writerExit = once(writer, 'exit');
+    try {
+      const t = tick(dir);
+      assert.equal(t.full, true, `expected the full tick: ${JSON.stringify(t.digest)}`);
+      assert.match(JSON.stringify(t.digest.board), /ENOTREG/);
+    } finally {
+      writer.kill('SIGKILL');
+      await writerExit;
+    }
   });
 });
 

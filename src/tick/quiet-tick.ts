@@ -111,7 +111,10 @@ function boardWork(input: QuietTickInput): string | null {
   if (last === undefined) return 'no render of TASKS.md yet';
   const path = resolve(input.workspace.root, config.board.path);
   try {
-    const size = statSync(path).size;
+    const st = statSync(path);
+    // A FIFO or device is never read (it could block or never end): the full step reports it (board-file.ts).
+    if (!st.isFile()) return 'TASKS.md is not a regular file';
+    const size = st.size;
     // A file over twice the last render's length may be past the board's size limit: the full step decides.
     if (size !== Buffer.byteLength(last, 'utf8') || size > 2 * last.length || readFileSync(path, 'utf8') !== last) return 'TASKS.md was edited';
   } catch {
