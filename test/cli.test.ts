@@ -81,6 +81,7 @@ describe('steward CLI', () => {
       [['reject', '1'], 2, 'VALIDATION'],
       [['accept'], 2, 'USAGE'],
       [['frobnicate'], 2, 'USAGE'],
+      [['init', '--dir', 'TASKS.md'], 2, 'VALIDATION'],
       [['show', '999'], 3, 'NOT_FOUND'],
       [['cancel', '999'], 3, 'NOT_FOUND'],
       [['heartbeat', '999'], 3, 'NOT_FOUND'],

@@ -1,9 +1,10 @@
 // `steward init`: the workspace folders and starter files, each written only when absent.
 import { renderBoard } from '../board/render-board.js';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { defaultConfigText, generateToken } from '../config/default-config.js';
 import { AGENT_CLIS, type AgentCli } from '../config/config-constants.js';
+import { StewardError } from '../core/errors.js';
 import { ignoreRuntimeFiles } from './gitignore.js';
 import { heartbeatText } from './heartbeat-text.js';
 import { createWorkspaceDirs, type Workspace } from './workspace.js';
@@ -40,6 +41,8 @@ function writeIfAbsent(path: string, text: string, mode = 0o644): boolean {
  * repository also `/.steward/` in .gitignore. Never overwrites.
  */
 export function initWorkspace(root: string, opts: { agents?: AgentCli[] } = {}): { workspace: Workspace; created: string[] } {
+  const st = statSync(root, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new StewardError('VALIDATION', `${root} is not a folder: steward init makes a workspace in a folder (--dir)`, { path: root });
   const { workspace: ws, created } = createWorkspaceDirs(root);
   // config.yaml holds bearer tokens: readable by its owner only (0600).
   const files: Array<[string, () => string, number?]> = [
