@@ -61,7 +61,9 @@ export function describeIssues(issues: readonly Issue[], schema?: z.ZodType): Is
       }
       continue;
     }
-    lines.push({ path, text: issueText(issue) });
+    const text = issueText(issue);
+    // Two checks of one value can refuse it alike (an id past the safe integers: not a whole number, not positive): once.
+    if (!lines.some((l) => l.text === text && formatPath(l.path) === formatPath(path))) lines.push({ path, text });
   }
   return lines;
 }
