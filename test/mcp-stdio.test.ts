@@ -1,6 +1,5 @@
 // `steward mcp` over stdio: the built CLI spawned three times (one per role) with a real SDK client.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { showTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { capped } from './helpers/processes.js';
+import { capped, execFileSyncCapped } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
 import { fails, ok } from './support/mcp.js';
 
@@ -76,7 +75,7 @@ test('stdio: steward://board when TASKS.md is a FIFO is an error at once, not a 
   assert.equal(cli(['init', '--dir', dir], { cwd: dir }).code, 0);
   const fifo = join(dir, 'TASKS.md');
   rmSync(fifo, { force: true });
-  execFileSync('mkfifo', [fifo]);
+  execFileSyncCapped('mkfifo', [fifo]);
   const planner = await spawnRole(dir, 'planner');
   t.after(async () => {
     // A server stuck opening the FIFO (the bug) is let go by a writer that opens and closes it, then stopped.

@@ -2,10 +2,10 @@
 // is set aside with its reason, like any unreadable entry. A plain read of a FIFO waits for a writer, so the tick — and
 // `steward up`, whose tick runs in its event loop — froze for good. A real `steward tick` child, bounded.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { execFileSyncCapped } from './helpers/processes.js';
 import { cli, tempDir } from './support/helpers.js';
 
 test('a FIFO named like an outbox entry is rejected with a reason; the tick finishes', () => {
@@ -13,7 +13,7 @@ test('a FIFO named like an outbox entry is rejected with a reason; the tick fini
   assert.equal(cli(['init'], { cwd: ws }).code, 0);
   const outbox = join(ws, '.steward/outbox');
   mkdirSync(outbox, { recursive: true });
-  execFileSync('mkfifo', [join(outbox, '7.json')]);
+  execFileSyncCapped('mkfifo', [join(outbox, '7.json')]);
   const r = cli(['tick', '--json'], { cwd: ws, timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(outbox, 'rejected/7.json')));

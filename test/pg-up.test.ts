@@ -170,8 +170,9 @@ test('a tick whose connection the server drops mid-tick notices: it writes nothi
 const pidOf = (owner: string): string => owner.split(':').at(-2)!;
 
 /**
- * Checks the tick journal (STEWARD_TICK_JOURNAL: `begin OWNER`, `end OWNER`, and the test's `kill PID` lines): no tick
- * begins while another is in progress, except after its process was killed. Returns the ticks begun per pid.
+ * Checks the tick journal (STEWARD_TICK_JOURNAL: `begin OWNER`, `end OWNER`, `gate OWNER` (passed over), and the
+ * test's `kill PID` lines): no tick begins while another is in progress, except after its process was killed. Returns
+ * the ticks begun per pid.
  */
 function checkJournal(lines: string[]): Map<string, number> {
   let holder: string | null = null;
@@ -198,29 +199,33 @@ test('two steward up on one Postgres queue: one ticks at a time; SIGKILLed mid-t
   writeFileSync(journal, '');
   const read = () => readFileSync(journal, 'utf8').split('\n').filter(Boolean);
   const env = { STEWARD_TICK_JOURNAL: journal };
-  const a = await startUp(machine(schema), schema, env);
+  // `a` can be held in the middle of a tick: its tick gate (STEWARD_TICK_GATE, read after the tick's work, under the
+  // lock) is a plain file, read at once, until the test puts a FIFO in its place, whose read blocks.
+  const gate = join(tempDir(), 'gate');
+  writeFileSync(gate, '');
+  const a = await startUp(machine(schema), schema, { ...env, STEWARD_TICK_GATE: gate });
   const b = await startUp(machine(schema), schema, env);
   const pa = String(a.child.pid);
   const pb = String(b.child.pid);
-  const lastBegins = (lines: string[], pid: string) => lines.at(-1)?.startsWith('begin ') && pidOf(lines.at(-1)!.slice(6)) === pid;
+  const lastGated = (lines: string[], pid: string) => lines.at(-1)?.startsWith('gate ') && pidOf(lines.at(-1)!.slice(5)) === pid;
   // Both tick, turn by turn (each heartbeat every second, each wake-up of the other's writes): never two at once.
   await until('several ticks of each', () => {
     const ticks = checkJournal(read());
     return (ticks.get(pa) ?? 0) >= 3 && (ticks.get(pb) ?? 0) >= 3;
   });
 
-  // `a` is stopped in the middle of a tick: its TASKS.md becomes a FIFO, whose read blocks until a writer comes.
-  // (made beside it and renamed over it: a render of `a` at that moment reads it first, and blocks there too).
-  const fifo = join(a.ws, 'TASKS.fifo');
+  // `a` is stopped in the middle of a tick: its gate becomes a FIFO (made beside it, renamed over it), whose read
+  // blocks until a writer comes — none does.
+  const fifo = `${gate}.fifo`;
   execFileSyncCapped('mkfifo', [fifo]);
-  renameSync(fifo, join(a.ws, 'TASKS.md'));
-  await until('a in the middle of a tick', () => lastBegins(read(), pa));
+  renameSync(fifo, gate);
+  await until('a in the middle of a tick', () => lastGated(read(), pa));
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
     const row = await admin.query(`SELECT value FROM ${JSON.stringify(schema)}.meta WHERE key = 'tick.lock'`);
     const held = JSON.parse(row.rows[0].value as string) as { owner: string; expires_at: number };
-    assert.equal(held.owner, read().at(-1)!.slice(6));
+    assert.equal(held.owner, read().at(-1)!.slice(5));
     assert.equal(pidOf(held.owner), pa);
     // `a` holds the tick's session advisory lock on its connection (exactly one backend holds it).
     const key = BigInt(advisoryKey('tick', schema));
@@ -232,7 +237,7 @@ test('two steward up on one Postgres queue: one ticks at a time; SIGKILLed mid-t
     // While `a` holds the tick, `b` keeps trying and is told it is busy; it never begins a tick.
     const busy = (await b.metrics()).steward_ticks_skipped_busy!;
     await until('b skipping ticks while a holds the lock', async () => (await b.metrics()).steward_ticks_skipped_busy! >= busy + 2);
-    assert.ok(lastBegins(read(), pa), 'a is still in its tick; b never began one');
+    assert.ok(lastGated(read(), pa), 'a is still in its tick; b never began one');
 
     writeFileSync(journal, `kill ${a.child.pid}\n`, { flag: 'a' });
     a.child.kill('SIGKILL');

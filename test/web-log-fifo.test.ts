@@ -4,11 +4,10 @@
 // that task, or a remote worker sent that run's log. A real `steward up` child, since
 // an in-process server would freeze the test itself.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { capped } from './helpers/processes.js';
+import { capped, execFileSyncCapped } from './helpers/processes.js';
 import { cli, tempDir } from './support/helpers.js';
 import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
 
@@ -32,7 +31,7 @@ test('a FIFO or a folder at a run\'s log path: the task page and its log stream 
     const claim = (await (await post('/api/worker/claim', { agent: 'box', host: 'box', workdir: '/tmp' })).json()) as { task: { id: number }; run: { id: number; log_path: string } };
     runs.push({ task: claim.task.id, run: claim.run.id, log: claim.run.log_path });
   }
-  execFileSync('mkfifo', [runs[0]!.log]);
+  execFileSyncCapped('mkfifo', [runs[0]!.log]);
   mkdirSync(runs[1]!.log);
   const get = async (path: string, what: string) => {
     const res = await capped(fetch(`${base}${path}`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } }), `${what}: an answer from up`, up.child, 60_000);
