@@ -1,7 +1,7 @@
 // The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
@@ -100,8 +100,16 @@ describe('worker API', () => {
     assert.equal(existsSync(join(ws.logsDir, `${task.id}-${local.run.id}.log`)), false);
   });
 
-  test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again)', async () => {
-    await rejects(new WorkerClient({ server: 'http://127.0.0.1:1', token: WORKER }).claim('box', 'h', '/w'), 'UNAVAILABLE');
+  test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {
+    // A port nothing listens on: taken from the OS, then let go.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closed = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await rejects(new WorkerClient({ server: `http://127.0.0.1:${closed}`, token: WORKER }).claim('box', 'h', '/w'), 'UNAVAILABLE');
+    // fetch never connects to port 6000 (X11, on the Fetch standard's list): retrying would never end.
+    const blocked = await rejects(new WorkerClient({ server: 'http://127.0.0.1:6000', token: WORKER }).claim('box', 'h', '/w'), 'VALIDATION');
+    assert.match(blocked.message, /fetch refuses port 6000/);
     assert.throws(() => new WorkerClient({ server: 'ftp://x', token: WORKER }), /http:\/\/ or https:\/\//);
   });
 });
