@@ -1,8 +1,8 @@
 // `steward work --server URL --token T --agent A`: a babysitter on a machine with no database. It claims, heartbeats,
 // streams its log and reports through the worker API (worker-api.ts); each outcome goes to a local outbox first and
 // leaves it only once the server has it, so a server that is down when the CLI ends gets the outcome when it is back.
-import { readFrom } from '../files/read-from.js';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFrom, readRegularText } from '../files/read-from.js';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -208,7 +208,8 @@ export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: 
     for (const name of names) {
       let entry: OutboxEntry;
       try {
-        entry = outboxEntrySchema.parse(JSON.parse(readFileSync(join(outbox, name), 'utf8')));
+        // Only a regular file is read: a FIFO put here would block the worker before its first claim (outbox.ts too).
+        entry = outboxEntrySchema.parse(JSON.parse(readRegularText(join(outbox, name))));
       } catch (err) {
         rejectEntry(outbox, parseInt(name, 10), `unreadable outbox entry: ${(err as Error).message}`);
         continue;
