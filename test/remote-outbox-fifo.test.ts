@@ -2,14 +2,12 @@
 // outcome should be — is set aside with its reason, never read. A plain read of a FIFO waits for a writer, so the worker
 // hung before its first claim.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { deliverOutbox, remoteDirs } from '../src/remote/remote-work.js';
 import { WorkerClient } from '../src/remote/worker-client.js';
-import { execFileSyncCapped } from './helpers/processes.js';
+import { execFileSyncCapped, fifoWriter } from './helpers/processes.js';
 import { tempDir } from './support/helpers.js';
 
 test('remote worker: a FIFO named like an outbox entry is set aside with its reason; the outbox is done', async () => {
@@ -20,9 +18,7 @@ test('remote worker: a FIFO named like an outbox entry is set aside with its rea
   execFileSyncCapped('mkfifo', [fifo]);
   // A read of the FIFO blocks until a writer opens it: this child is that writer (it opens and closes it, and exits
   // once the path is gone), so a worker that reads it gets '' and this test fails on the reason instead of hanging.
-  const script = 'const fs = require("fs"); for (;;) { try { fs.closeSync(fs.openSync(process.argv[1], fs.constants.O_WRONLY)); } catch { process.exit(0); } }';
-  const writer = spawn(process.execPath, ['-e', script, fifo], { stdio: 'ignore' });
-  const writerExit = once(writer, 'exit');
+  const writer = fifoWriter(fifo);
   try {
     // Nothing valid to deliver: the client is never asked.
     const client = new WorkerClient({ server: 'http://127.0.0.1:9', token: 'unused' });
@@ -32,7 +28,6 @@ test('remote worker: a FIFO named like an outbox entry is set aside with its rea
     assert.ok(lstatSync(join(rejected, '7.json')).isFIFO(), 'the FIFO is moved aside as it is');
     assert.match(readFileSync(join(rejected, '7.json.reason.txt'), 'utf8'), /unreadable outbox entry: not a regular file/);
   } finally {
-    writer.kill('SIGKILL');
-    await writerExit;
+    await writer.stop();
   }
 });

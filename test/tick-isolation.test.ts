@@ -1,8 +1,6 @@
 // One bad item never stops the tick (issue 14 item 3): a step failing on its own I/O is recorded and the tick goes on;
 // only the database's own failure stops it. Real files and a real database.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { lstatSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,7 +12,7 @@ import { digestText } from '../src/tick/digest-text.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
-import { execFileSyncCapped } from './helpers/processes.js';
+import { execFileSyncCapped, fifoWriter } from './helpers/processes.js';
 import { at, tempDir, tempStore } from './support/helpers.js';
 
 describe('tick: per-item isolation', () => {
@@ -54,9 +52,7 @@ describe('tick: per-item isolation', () => {
     execFileSyncCapped('mkfifo', [board]);
     // A read of the FIFO blocks until a writer opens it: this child is that writer (it opens and closes it until it is
     // killed), so a tick that reads it gets an empty file and this test fails instead of hanging.
-    const script = 'const fs = require("fs"); for (;;) fs.closeSync(fs.openSync(process.argv[1], "w"))';
-    const writer = spawn(process.execPath, ['-e', script, board], { stdio: 'ignore' });
-    const writerExit = once(writer, 'exit');
+    const writer = fifoWriter(board);
     try {
       const file = join(inbox, 'a.md');
       writeFileSync(file, '---\ntitle: still ingested\n---\n');
@@ -69,8 +65,7 @@ describe('tick: per-item isolation', () => {
       assert.match((r.digest.board as Array<{ reason: string }>)[0]!.reason, /ENOTREG: TASKS.md is not a regular file \(a FIFO, socket or device\)/);
       assert.ok(lstatSync(board).isFIFO(), 'the FIFO is left as it is');
     } finally {
-      writer.kill('SIGKILL'); // still waiting for a reader (or stuck on a FIFO a tick renamed over)
-      await writerExit;
+      await writer.stop(); // still waiting for a reader
     }
 
     const device = join(tempDir(), 'TASKS.md');

@@ -3,8 +3,6 @@
 // by the next tick, through the full path. Which path a real `steward tick` process took is read from the modules it
 // loaded (test/support/modules-loaded.ts): the full tick is src/tick/tick-once.ts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cpSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +12,7 @@ import { nextSlot } from '../src/core/schedule.js';
 import { openStore } from '../src/store/open-store.js';
 import { horizonQuiet, SCHEDULE_HORIZON_KEY } from '../src/tick/schedule-horizon.js';
 import { TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
-import { execFileSyncCapped } from './helpers/processes.js';
+import { execFileSyncCapped, fifoWriter } from './helpers/processes.js';
 import { onPostgres } from './support/backend.js';
 import { cli, snapshot, tempDir } from './support/helpers.js';
 import { builtinsOf, modulesLoadedBy, sourcesOf } from './support/modules-loaded.js';
@@ -192,16 +190,13 @@ describe('the quiet tick', { skip: onPostgres ? 'a Postgres queue always takes t
     const board = join(dir, 'TASKS.md');
     rmSync(board);
     execFileSyncCapped('mkfifo', [board]);
-    const script = 'const fs = require("fs"); for (;;) fs.closeSync(fs.openSync(process.argv[1], "w"))';
-    const writer = spawn(process.execPath, ['-e', script, board], { stdio: 'ignore' });
-    const writerExit = once(writer, 'exit');
+    const writer = fifoWriter(board);
     try {
       const t = tick(dir);
       assert.equal(t.full, true, `expected the full tick: ${JSON.stringify(t.digest)}`);
       assert.match(JSON.stringify(t.digest.board), /ENOTREG/);
     } finally {
-      writer.kill('SIGKILL');
-      await writerExit;
+      await writer.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 // Small helpers for tests that start and kill real processes.
-import { spawnSync, type ChildProcess, type SpawnSyncOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -67,6 +68,23 @@ export function tracked<C extends ChildProcess>(child: C): C {
     child.stderr.on('data', (d: Buffer | string) => (tail.text = (tail.text + String(d)).slice(-TAIL_CHARS)));
   }
   return child;
+}
+
+/**
+ * A writer for the FIFO at `path`: a child that opens it for writing and closes it, over and over, so a read of it
+ * (which blocks until a writer comes) ends at once with nothing. A test that steward never reads a FIFO then fails on
+ * what the read returned instead of hanging. The child exits when the path is gone; `stop()` kills it otherwise.
+ */
+export function fifoWriter(path: string): { stop(): Promise<void> } {
+  const script = 'const fs = require("fs"); for (;;) { try { fs.closeSync(fs.openSync(process.argv[1], fs.constants.O_WRONLY)); } catch { process.exit(0); } }';
+  const child = tracked(spawn(process.execPath, ['-e', script, path], { stdio: 'ignore' }));
+  const exit = once(child, 'exit');
+  return {
+    async stop() {
+      child.kill('SIGKILL');
+      await exit;
+    },
+  };
 }
 
 /** The last stderr a `tracked` child wrote (for an assertion's message). */
