@@ -1,8 +1,8 @@
 // Resources: steward://board (TASKS.md as it is on disk) and steward://task/{id}.
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { toStewardError } from '../core/errors.js';
+import { readRegularText } from '../files/read-from.js';
 import { showTask } from '../ops/index.js';
 import type { ToolEnv } from './define.js';
 import { boundedTaskView, eventBrief, runBrief } from './present.js';
@@ -13,21 +13,14 @@ const RESOURCE_NOT_FOUND = -32002;
 /** TASKS.md as it is on disk, or a note saying why there is none. */
 export function readBoard(boardPath: string | undefined): string {
   if (!boardPath) return 'No board: this server was started without a workspace.';
-  let fd: number;
   try {
-    // O_NONBLOCK: a FIFO at the board's path would block a plain open, and the whole server with it (`steward up`).
-    fd = openSync(boardPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Only a regular file: a FIFO at the board's path would block a plain open, and the whole server with it (`steward up`).
+    return readRegularText(boardPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       return `TASKS.md does not exist yet (${boardPath}); \`steward tick\` renders it.`;
     }
     throw new McpError(ErrorCode.InternalError, `cannot read ${boardPath}: ${(err as Error).message}`);
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw new McpError(ErrorCode.InternalError, `cannot read ${boardPath}: not a regular file (a FIFO, folder or device)`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
   }
 }
 
