@@ -103,6 +103,30 @@ describe('MCP over streamable HTTP', () => {
   });
 });
 
+describe('MCP over HTTP: the largest report', () => {
+  test('a complete with every field at its limit is taken; a body past the limit is 413', async () => {
+    const store = tempStore();
+    const http = await startMcpHttp({ store, tokens: { [WORKER]: { role: 'worker', name: 'bot-7' } }, port: 0, log: () => {} });
+    try {
+      addTask(store, { title: 'big report' }, at(Date.now() - 1000));
+      const worker = await clientFor(http.url, WORKER);
+      const claimed = ok((await worker.callTool({ name: 'claim', arguments: { agent: 'coder' } })) as any);
+      // JSON writes a control character in six bytes: each field at its limit, the request ~1.1 MB.
+      const payload = { text: '\u0001'.repeat(Math.floor((256 * 1024 - 20) / 6)) };
+      const args = { run_id: claimed.run.id, summary: '\u0001'.repeat(100_000), artifacts: payload, evidence: payload };
+      assert.ok(JSON.stringify(args).length > 1024 * 1024);
+      ok((await worker.callTool({ name: 'complete', arguments: args })) as any);
+      assert.equal(store.tasks.get(claimed.task.id)!.status, 'done');
+      await worker.close();
+      const over = await post(http.url, { authorization: `Bearer ${WORKER}` }, { ...INIT, pad: 'x'.repeat(2 * 1024 * 1024) });
+      assert.equal(over.status, 413);
+    } finally {
+      await http.close();
+      store.close();
+    }
+  });
+});
+
 describe('loadMcpTokens', () => {
   test('takes mcp.tokens of the config and STEWARD_MCP_TOKENS (env adds and overrides)', () => {
     assert.deepEqual(loadMcpTokens(undefined, {}), {}, 'no config tokens, no env: no tokens');

@@ -100,6 +100,29 @@ describe('worker API', () => {
     assert.equal(existsSync(join(ws.logsDir, `${task.id}-${local.run.id}.log`)), false);
   });
 
+  test('the largest outcome every field limit allows is applied; a log chunk that is not base64 is VALIDATION', async () => {
+    const task = addTask(store, { title: 'big report', agent: 'box' }, at(Date.now())).task;
+    const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    // Each field at its limit, in the characters JSON writes longest: a control character is six bytes (\u0001).
+    const payload = (n: number) => ({ text: '\u0001'.repeat(n) });
+    const near = (limit: number) => Math.floor((limit - 20) / 6);
+    const input = { summary: '\u0001'.repeat(100_000), artifacts: payload(near(256 * 1024)), evidence: payload(near(256 * 1024)), session_id: 's'.repeat(200) };
+    const entry = { version: 1 as const, run_id: c.run.id, task_id: task.id, verb: 'complete' as const, input, decided_at: Date.now(), host: 'h', pid: 1 };
+    assert.ok(JSON.stringify({ entry }).length > 1024 * 1024, 'the entry is past the other routes\' 1 MiB');
+    const done = await client().outcome(entry);
+    assert.deepEqual([done.status, done.task?.status], ['applied', 'done']);
+    assert.equal(store.tasks.get(task.id)!.result!.length, 100_000);
+    // Past every limit: refused for good with a code (the worker sets it aside), not a cut connection it retries forever.
+    const over = { ...entry, run_id: c.run.id, input: { ...input, summary: 'x'.repeat(3 * 1024 * 1024) } };
+    await rejects(client().outcome(over), 'VALIDATION');
+
+    addTask(store, { title: 'log chunks', agent: 'box' }, at(Date.now()));
+    const l = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const bad = await rejects(client().post('log', { run_id: l.run.id, offset: 0, data: 'not base64!' }), 'VALIDATION');
+    assert.match(bad.message, /base64/);
+    assert.equal(existsSync(l.run.log_path), false, 'nothing appended');
+  });
+
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {
     // A port nothing listens on: taken from the OS, then let go.
     const probe = createServer();

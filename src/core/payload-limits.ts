@@ -5,6 +5,13 @@
 export const MAX_PAYLOAD_DEPTH = 32;
 /** Largest `evidence` or `artifacts`, as UTF-8 JSON bytes. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * The HTTP body limit of what carries a run's report (MCP over HTTP, the worker API's outcome): the largest report
+ * every field limit allows fits. JSON writes a control character in six bytes, so a completion's summary (100,000
+ * characters) is up to 600,000 bytes, its artifacts and evidence 256 KiB each; a failure's error 600,000, its question
+ * 120,000 and its evidence 256 KiB: ~1.1 MB at most.
+ */
+export const MAX_REPORT_BODY_BYTES = 2 * 1024 * 1024;
 
 /**
  * How deep `value` nests, stopping as soon as it passes `limit` (so a 100,000-deep value costs

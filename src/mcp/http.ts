@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { MAX_REPORT_BODY_BYTES } from '../core/payload-limits.js';
 import { createGuardedServer, type GuardOptions } from '../http/request-guard.js';
 import type { Store } from '../store/open-store.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
@@ -13,7 +14,8 @@ export const DEFAULT_MCP_HOST = '127.0.0.1';
 export const DEFAULT_MCP_PORT = 7410;
 /** The path MCP clients POST to. */
 export const MCP_PATH = '/mcp';
-const MAX_BODY_BYTES = 1024 * 1024;
+/** A `complete` or `fail` with every field at its limit must fit (payload-limits.ts). */
+const MAX_BODY_BYTES = MAX_REPORT_BODY_BYTES;
 
 /** What the HTTP endpoint needs. */
 export interface McpHttpOptions {

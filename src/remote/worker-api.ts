@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { backoffPolicyOf, type Config } from '../config/schema.js';
 import { periodBounds } from '../core/budget-period.js';
+import { MAX_REPORT_BODY_BYTES } from '../core/payload-limits.js';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
 import { chooseModel } from '../core/routing.js';
 import { parseInput, zName } from '../core/schemas.js';
@@ -27,7 +28,7 @@ import type { Workspace } from '../workspace/workspace.js';
 export const WORKER_API_PREFIX = '/api/worker/';
 /** The version of the API's shapes; a client sends it and a server answers with its own. */
 export const WORKER_API_VERSION = 1;
-/** A request body's limit: a log chunk is at most LOG_CHUNK_BYTES before base64. */
+/** A request body's limit (an outcome's is MAX_REPORT_BODY_BYTES): a log chunk is at most LOG_CHUNK_BYTES before base64. */
 const MAX_BODY_BYTES = 1024 * 1024;
 export const LOG_CHUNK_BYTES = 512 * 1024;
 /** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
@@ -90,8 +91,8 @@ const logBody = z.strictObject({
   run_id: z.number().int().positive(),
   /** Where `data` starts in the run's log (bytes): the server keeps what it has and appends the rest. */
   offset: z.number().int().min(0),
-  /** base64 of at most LOG_CHUNK_BYTES. */
-  data: z.string().max(Math.ceil(LOG_CHUNK_BYTES / 3) * 4 + 4),
+  /** base64 of at most LOG_CHUNK_BYTES (Buffer.from would skip what is not base64 and append the rest). */
+  data: z.string().max(Math.ceil(LOG_CHUNK_BYTES / 3) * 4 + 4).regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'not base64'),
 });
 const outcomeBody = z.strictObject({ entry: outboxEntrySchema });
 
@@ -103,12 +104,12 @@ function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.c
   send(res, status, { error: err.toJSON() });
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new StewardError('VALIDATION', `request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new StewardError('VALIDATION', `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   try {
@@ -331,7 +332,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
       if (!route) return sendError(res, new StewardError('NOT_FOUND', `no worker API route ${name} (claim, heartbeat, log, outcome)`));
       if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', 'POST only'), 405);
-      const body = await readBody(req);
+      const body = await readBody(req, name === 'outcome' ? MAX_REPORT_BODY_BYTES : MAX_BODY_BYTES);
       const ctx = (): OpContext => ({ now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) });
       const answer = await route(body, ctx, gone.signal);
       if (answer === GONE || gone.signal.aborted) return;

@@ -4,6 +4,7 @@ import { ERROR_CODES, StewardError, type ErrorCode } from '../core/errors.js';
 import type { AgentProfile } from '../config/schema.js';
 import type { RunCaps } from '../core/budget.js';
 import type { OutboxEntry } from '../runner/outbox.js';
+import { MAX_REPORT_BODY_BYTES } from '../core/payload-limits.js';
 import { WORKER_API_PREFIX, WORKER_API_VERSION } from './worker-api.js';
 
 /** A ready task the server passed over for this worker, and why (code UNSUPPORTED: it needs the server's repository). */
@@ -136,6 +137,12 @@ export class WorkerClient {
   }
 
   outcome(entry: OutboxEntry): Promise<{ status: 'applied' | 'duplicate' | 'lease_lost'; task?: { id: number; status: string }; reason?: string }> {
+    // Past the server's limit no field can be within its own: refused here for good (the worker sets the entry aside
+    // with this reason), not sent to be cut off mid-upload, which reads as unreachable and would be retried forever.
+    const size = Buffer.byteLength(JSON.stringify({ entry }), 'utf8');
+    if (size > MAX_REPORT_BODY_BYTES) {
+      return Promise.reject(new StewardError('VALIDATION', `run ${entry.run_id}'s outcome is ${size} bytes as JSON, over the worker API's ${MAX_REPORT_BODY_BYTES}`, { run_id: entry.run_id, size }));
+    }
     return this.post('outcome', { entry });
   }
 }
