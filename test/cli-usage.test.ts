@@ -28,7 +28,14 @@ test('add --help, propose --help and schedule --help show --complexity (the real
     const r = cli([name, '--help'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /--complexity low\|normal\|high/, `${name} --help`);
+    // `steward help add` answers as `steward add --help` does (git's and npm's reading), not with the general help.
+    const viaHelp = cli(['help', name], { cwd: dir });
+    assert.equal(viaHelp.code, 0, viaHelp.stderr);
+    assert.equal(viaHelp.stdout, r.stdout);
   }
+  const unknown = cli(['help', 'frobnicate'], { cwd: dir });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command frobnicate/);
 });
 
 test('steward help names the global flags, --actor among them; --actor names who did it in the audit events', () => {

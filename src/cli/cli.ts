@@ -197,6 +197,13 @@ export async function main(argv: string[]): Promise<number> {
       const { runConfigChild } = await import('../config/config-apart.js');
       return await runConfigChild(rest[0], (text) => writeOut(1, text));
     }
+    if (name === 'help' && rest.length > 0 && !rest[0]!.startsWith('-')) {
+      // `steward help add` is `steward add --help`, as git and npm read it.
+      const topic = await loadCommand(rest[0]!);
+      if (!topic) throw new StewardError('USAGE', `unknown command ${rest[0]}; see steward help`);
+      writeOut(1, `${topic.summary}\nusage: ${topic.usage}\n`);
+      return 0;
+    }
     if (!name || name === 'help' || name === '--help' || name === '-h') {
       writeOut(1, `${await helpText()}\n`);
       return name ? 0 : 2;
