@@ -1,5 +1,6 @@
 // zod schemas for every input: the same objects validate CLI flags, MCP arguments and files.
 import { z } from 'zod';
+import { DECIMAL, DECIMAL_INT } from './decimal.js';
 import { splitCommandLine } from './adapters/shell-words.js';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, payloadProblem } from './payload-limits.js';
 import { FAILURE_KINDS, PRIORITY_WORDS } from './policy.js';
@@ -33,8 +34,8 @@ const ID_RULE = 'must be a positive whole number (12 or #12)';
 export const zId = z.preprocess(
   (v) => {
     if (typeof v !== 'string') return v;
-    const n = Number(v.trim().replace(/^#/, ''));
-    return v.trim() === '' || Number.isNaN(n) ? v : n; // a word stays a word, so the message can show it
+    const digits = v.trim().replace(/^#/, '');
+    return DECIMAL_INT.test(digits) ? Number(digits) : v; // a word stays a word, so the message can show it
   },
   z.number({ error: ID_RULE }).int(ID_RULE).positive(ID_RULE).max(Number.MAX_SAFE_INTEGER, ID_RULE),
 );
@@ -50,7 +51,7 @@ export const zBool = z.preprocess((v) => {
 
 /** An integer given as a number or a numeric string. */
 export const zInt = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
+  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
 
 const PRIORITY_NAMES = Object.keys(PRIORITY_WORDS) as [keyof typeof PRIORITY_WORDS, ...(keyof typeof PRIORITY_WORDS)[]];
 const PRIORITY_RULE = `must be 0–100 or one of ${PRIORITY_NAMES.join(', ')}`;
@@ -171,7 +172,7 @@ export const taskFieldsShape = {
 
 /** A number given as a number or a numeric string. */
 const zNumber = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().min(min).max(max));
+  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v), z.number().min(min).max(max));
 
 /**
  * A task's own run caps (docs/BUDGETS.md); they override its agent profile's. Set by a person or triage (add, edit,

@@ -13,6 +13,7 @@ import { followLog } from '../../runner/follow-log.js';
 import { runLogPath } from '../../runner/run-log.js';
 import type { Leftover } from '../../git/gc.js';
 import type { CliContext, Command } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 
 /** `steward logs`: the newest run's log of a task. */
 export const logs: Command = {
@@ -100,7 +101,7 @@ function workdirsOf(ctx: CliContext, config: Config): ReturnType<typeof projectW
 
 /** `steward doctor --bench`: the CLI start-up row of `npm run bench`, measured here in a throw-away workspace. */
 async function startupBench(ctx: CliContext, rounds: string | undefined) {
-  const n = rounds === undefined ? 10 : Number(rounds);
+  const n = rounds === undefined ? 10 : decimal(rounds);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new StewardError('USAGE', `--rounds takes a whole number from 1 to 1000, got ${rounds}`);
   const { measureStartup, startupText } = await import('../startup-bench.js');
   const result = measureStartup({ rounds: n, progress: (line) => ctx.log(line) });
@@ -117,7 +118,7 @@ export const doctor: Command = {
   async run(ctx, values) {
     if (values.bench) return startupBench(ctx, values.rounds as string | undefined);
     if (values.rounds !== undefined) throw new StewardError('USAGE', `--rounds goes with --bench\nusage: ${this.usage}`);
-    const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : Number(values.timeout);
+    const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : decimal(values.timeout as string);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
     const config = loadConfigOrDefault(ctx);
     const report = await runDoctor(config, { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });

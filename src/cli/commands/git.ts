@@ -4,6 +4,7 @@ import { collectGarbage } from '../../git/gc.js';
 import { taskDiff } from '../../git/index.js';
 import { leftoverLine } from './doctor.js';
 import type { Command } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 
 /** `steward diff ID`: the exact diff of the task's branch against its base (merge base to tip), bounded. */
 export const diff: Command = {
@@ -13,9 +14,9 @@ export const diff: Command = {
   options: { stat: { type: 'boolean' }, 'max-bytes': { type: 'string' } },
   positionals: ['id'],
   run(ctx, values, pos) {
-    const id = Number(pos[0]);
+    const id = decimal(pos[0]);
     if (!Number.isInteger(id) || id < 1) throw new StewardError('USAGE', `expected a task id, got "${pos[0] ?? ''}"`);
-    const maxBytes = values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']);
+    const maxBytes = values['max-bytes'] === undefined ? undefined : decimal(values['max-bytes'] as string);
     if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) throw new StewardError('USAGE', '--max-bytes expects a positive integer');
     const d = taskDiff(ctx.store(), id, { patch: !values.stat, maxBytes });
     const stat = d.files.map((f) => `  ${f.added ?? '-'}\t${f.removed ?? '-'}\t${f.path}`);

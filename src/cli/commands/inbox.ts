@@ -7,6 +7,7 @@ import { acceptProposal, proposeTask, rejectProposal } from '../../ops/index.js'
 import { assertPromptFits } from '../../config/task-targets.js';
 import { BUDGET_OPTIONS, BUDGET_USAGE, flagsToInput, TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type Command } from '../command.js';
 import { proposalLine, taskLine } from '../format.js';
+import { decimal } from '../../core/decimal.js';
 
 export const propose: Command = {
   name: 'propose',
@@ -30,7 +31,7 @@ export const inbox: Command = {
   usage: 'steward inbox [--all] [--limit N]',
   options: { all: { type: 'boolean' }, limit: { type: 'string' } },
   run(ctx, values) {
-    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    const limit = values.limit === undefined ? 50 : decimal(values.limit as string);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new StewardError('VALIDATION', `invalid inbox: limit must be a whole number from 1 to 500 (got ${JSON.stringify(values.limit)})`, { limit: values.limit });
     }

@@ -6,6 +6,7 @@ import { budgetLine, budgetViews, collectStatus, type QueueStatus } from '../../
 import { runLogPath } from '../../runner/run-log.js';
 import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 
 const at = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -70,7 +71,7 @@ export const status: Command = {
   usage: 'steward status [--watch [--every SECONDS]] [--json]',
   options: { watch: { type: 'boolean' }, every: { type: 'string' } },
   async run(ctx, values) {
-    const every = values.every === undefined ? 2 : Number(values.every);
+    const every = values.every === undefined ? 2 : decimal(values.every as string);
     if (!(every >= 0.2 && every <= 3600)) throw new StewardError('USAGE', `--every takes seconds (0.2 … 3600), got ${values.every}`);
     if (values.every !== undefined && !values.watch) throw new StewardError('USAGE', `--every goes with --watch\nusage: ${this.usage}`);
     if (!values.watch) {

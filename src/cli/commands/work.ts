@@ -13,6 +13,7 @@ import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
 import type { CliContext, Command } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 
 /** `--poll-seconds N`: a whole number of seconds from 1 to 86400 (one day). */
 function pollSecondsOf(value: string): number {
@@ -46,7 +47,7 @@ function describe(r: BabysitResult): string {
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const n = Number(value);
+  const n = decimal(value);
   if (!Number.isInteger(n) || n < 0) throw new StewardError('USAGE', `${name} must be a whole number of milliseconds, got ${value}`);
   return n;
 }

@@ -14,6 +14,7 @@ import { StewardError } from '../../core/errors.js';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliContext, Command, CommandOutput, Values } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 
 /** `steward init [--openclaw [--workspace DIR]]`: the workspace folders and starter files, never over an edit. */
 export const init: Command = {
@@ -89,7 +90,7 @@ const dur = (ms: number | null) => (ms === null ? '-' : ms < 60_000 ? `${Math.ro
 function costStats(ctx: CliContext, values: Values): CommandOutput {
   const by = (values.by ?? 'project') as string;
   if (!(COST_GROUPS as readonly string[]).includes(by)) throw new StewardError('USAGE', `--by must be one of ${COST_GROUPS.join(', ')} (got "${by}")`);
-  const days = values.days === undefined ? undefined : Number(values.days);
+  const days = values.days === undefined ? undefined : decimal(values.days as string);
   if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new StewardError('USAGE', `--days must be a positive whole number (got "${String(values.days)}")`);
   const now = Date.now();
   const tz = ctx.config().budgets.timezone;
