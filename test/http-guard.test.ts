@@ -28,9 +28,9 @@ async function startWith(over: Partial<Config['mcp']> = {}): Promise<{ up: UpHan
 }
 
 /** A raw GET with the given headers (fetch will not let a test set Host). */
-function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function get(port: number, path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => (body += String(d)));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -101,6 +101,24 @@ test('a request target no URL parser takes is a 400, and the server goes on (it 
     }
   }
   assert.equal((await get(s.port, '/healthz', { host: `127.0.0.1:${s.port}` })).status, 200);
+});
+
+test('/healthz and /metrics answer GET and HEAD; any other method is 405 with Allow', async () => {
+  const s = await startWith();
+  try {
+    const host = `127.0.0.1:${s.port}`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const path of ['/healthz', '/metrics']) {
+      assert.equal((await get(s.port, path, { host, ...auth }, 'HEAD')).status, 200, path);
+      for (const method of ['POST', 'DELETE', 'PUT']) {
+        const r = await get(s.port, path, { host, ...auth }, method);
+        assert.equal(r.status, 405, `${method} ${path}`);
+        assert.match(r.body, /GET or HEAD only/);
+      }
+    }
+  } finally {
+    await s.stop();
+  }
 });
 
 test('the pure checks: loopback names, malformed Host headers', () => {

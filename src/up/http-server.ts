@@ -52,6 +52,9 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === MCP_PATH) return void mcp(req, res);
     if (options.workerApi && path.startsWith(WORKER_API_PREFIX)) return void options.workerApi(req, res);
+    if ((path === '/healthz' || path === '/metrics') && req.method !== 'GET' && req.method !== 'HEAD') {
+      return void res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end(`${path}: GET or HEAD only\n`);
+    }
     if (path === '/healthz') {
       const problem = options.store.fileProblem();
       if (problem) return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${problem}\n`);
