@@ -13,6 +13,11 @@ export interface Session {
 export const SESSION_IDLE_MS = 12 * 3_600_000;
 /** How many sessions are kept at most (the oldest go first). */
 const MAX_SESSIONS = 1000;
+/**
+ * How many sessions one token (one grant) keeps at most: its own oldest go first, so logging in again and again with
+ * one token never pushes another token's browser out (the whole table's cap is only reached by many tokens).
+ */
+export const MAX_SESSIONS_PER_GRANT = 50;
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -33,7 +38,15 @@ export class Sessions {
   /** Starts a session for a grant; returns its id (the cookie's value). */
   open(grant: McpTokenGrant): string {
     const id = secret();
-    this.sessions.set(id, { grant, csrf: secret(), lastSeen: this.now() });
+    const now = this.now();
+    const own: string[] = [];
+    for (const [key, s] of this.sessions) {
+      if (now - s.lastSeen > SESSION_IDLE_MS) this.sessions.delete(key);
+      else if (s.grant === grant) own.push(key);
+    }
+    // Oldest first (a Map keeps the order of insertion).
+    for (const key of own.slice(0, Math.max(0, own.length + 1 - MAX_SESSIONS_PER_GRANT))) this.sessions.delete(key);
+    this.sessions.set(id, { grant, csrf: secret(), lastSeen: now });
     while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     return id;
   }
