@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { groupsByEnv, signalGroup } from '../src/runner/process-group.js';
 import { setupCli, type CliName } from './clis.js';
 import type { MockModel } from './mock-model.js';
-import { steward, strings, type RowLimits, type RowResult } from './row.js';
+import { goalOf, steward, strings, type RowLimits, type RowResult } from './row.js';
 import { forTarget, targetOf, type Target } from './targets.js';
 
 type Json = Record<string, any>;
@@ -67,6 +67,13 @@ export async function runParallelRow(cli: CliName, root: string, mock: MockModel
     agents: { [cli]: { ...profile, ...(cli === 'opencode' ? {} : { permissions: 'bypass' }), timeoutSeconds: limits.timeoutSeconds + 60, stallSeconds, leaseSeconds: 60 } },
   };
   writeFileSync(join(dir, '.steward', 'config.yaml'), JSON.stringify(config, null, 2));
+  // One run alone first, outside the repository: a CLI sets up its home on its first start, and two first starts at
+  // once can race each other (opencode 1.18 migrates its database: "Failed query: CREATE TABLE workspace"). A person's
+  // CLI has started before; this row is about two runs at once, not two first starts.
+  const warm = await steward(['add', `e2e ${label} par warm-up`, '--goal', goalOf('ok'), '--agent', cli, '--type', 'research', '--dir', dir, '--json'], env, 60_000);
+  if (warm.code !== 0) fail(`steward add (warm-up): ${warm.stderr.trim()}`);
+  const warmRun = await steward(['work', '--agent', cli, '--once', '--json', '--dir', dir], env, (limits.timeoutSeconds + 120) * 1000);
+  if (warmRun.code !== 0) fail(`steward work (warm-up) exited ${warmRun.code}: ${warmRun.stderr.trim().slice(-300)}`);
   const files = PAR_NAMES.map((n) => `${group}-${n}`);
   const ids: number[] = [];
   for (const file of files) {
