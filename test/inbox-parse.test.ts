@@ -229,7 +229,7 @@ describe('inbox file: refused, with a reason', () => {
       ['project: has space', /^project: letters, digits/],
       ['type: "-x"', /^type: letters, digits/],
       ['max_attempts: 0', 'max_attempts: must be >= 1, got 0'],
-      ['max_attempts: lots', 'max_attempts: expected a number'],
+      ['max_attempts: lots', 'max_attempts: expected a number, got "lots"'],
       ['review: maybe', 'review: expected true or false, got "maybe"'],
       ['timeout_seconds: 1.5', 'timeout_seconds: expected an integer, got 1.5'],
       ['key: {a: 1}', 'key: expected a string, got a mapping'],
