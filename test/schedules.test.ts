@@ -6,7 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../src/config/schema.js';
 import { cronProblem, planSlots, slotsBetween } from '../src/core/schedule.js';
-import { cancelTask, markDone } from '../src/ops/index.js';
+import { addTask, cancelTask, deleteTask, markDone } from '../src/ops/index.js';
 import { addSchedule, listSchedules, runSchedules } from '../src/ops/schedules.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { tickOnce } from '../src/tick/tick-once.js';
@@ -123,6 +123,25 @@ describe('schedules in the tick', () => {
     assert.deepEqual(out.created.map((c) => c.slot), ['2026-01-06T05:00:00.000Z']);
     cancelTask(store, { id: out.created[0]!.task_id }, at(Date.parse('2026-01-06T06:00:00Z')));
     assert.equal(runSchedules(store, at(Date.parse('2026-01-07T05:00:10Z')), config).created.length, 1);
+    store.close();
+  });
+
+  test('a schedule whose dependency was deleted is reported and the other schedules still fire', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = configSchema.parse({});
+    const t = Date.parse('2026-01-05T12:00:00Z');
+    const dep = addTask(store, { title: 'prerequisite' }, at(t)).task;
+    assert.throws(() => addSchedule(store, config, { title: 'x', cron: '0 * * * *', tz: 'UTC', after: [dep.id + 100] }, at(t)), /NOT_FOUND|does not exist/);
+    addSchedule(store, config, { name: 'needs', title: 'Needs the prerequisite', cron: '0 * * * *', tz: 'UTC', after: [dep.id] }, at(t));
+    addSchedule(store, config, { name: 'plain', title: 'Plain hourly', cron: '0 * * * *', tz: 'UTC' }, at(t));
+    markDone(store, { id: dep.id }, at(t + 1));
+    deleteTask(store, { id: dep.id }, at(t + 2));
+    const out = tickOnce({ store, ctx: at(t + H + 10_000), config });
+    assert.deepEqual(out.scheduled?.created.map((c) => c.schedule), ['plain'], 'the other schedule fired');
+    assert.deepEqual(out.scheduled?.errors.map((e) => e.schedule), ['needs']);
+    assert.match(out.scheduled!.errors[0]!.error, /dependency #\d+ does not exist/);
+    assert.ok((out.errors ?? []).some((e) => e.step === 'schedule needs'), 'the tick reports it');
+    assert.equal(scheduledTasks(store).length, 1);
     store.close();
   });
 

@@ -7,6 +7,7 @@ import { parseInput } from '../core/parse-input.js';
 import { zName } from '../core/schemas.js';
 import type { OpContext, Task } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
+import { isStoreFailure } from '../store/sqlite-errors.js';
 import { insertTask } from './create-task.js';
 
 /** A schedule from either place: `config` (the `schedules:` section) or `command` (`steward schedule add`). */
@@ -62,6 +63,9 @@ export function addSchedule(store: Store, config: Config, input: Record<string, 
   const spec = parseInput(scheduleInput, rest, 'schedule');
   const wanted = name === undefined ? undefined : parseInput(zName, name, 'schedule name');
   return store.tx(() => {
+    for (const dep of spec.after ?? []) {
+      if (!store.tasks.get(dep)) throw new StewardError('NOT_FOUND', `dependency #${dep} does not exist`, { id: dep });
+    }
     let id = wanted ?? slugOf(spec.title);
     const taken = (n: string) => Object.hasOwn(config.schedules, n) || store.schedules.get(n) !== undefined;
     if (wanted !== undefined && taken(id)) throw new StewardError('CONFLICT', `a schedule named "${id}" exists already`, { id });
@@ -111,7 +115,7 @@ export interface SchedulePass {
   overlapped: Array<{ schedule: string; slot: string; open_task: number }>;
   /** Slots missed while nothing ticked that the catch-up policy dropped, per schedule. */
   missed: Record<string, number>;
-  /** Schedules that could not be read (a bad stored spec), with why; the others ran. */
+  /** Schedules that could not be read (a bad stored spec) or could not make their task (a dependency deleted since), with why; the others ran. */
   errors: Array<{ schedule: string; error: string }>;
 }
 
@@ -130,7 +134,18 @@ export function runSchedules(store: Store, ctx: OpContext, config: Config): Sche
     return pass;
   }
   for (const s of schedules) {
-    store.tx(() => passOne(store, ctx, s, pass));
+    // One schedule whose task cannot be made (a dependency deleted since) is reported and left at its cursor, so
+    // it tries again next tick; the other schedules run. Only the database's own failure stops the tick.
+    const before = { created: pass.created.length, overlapped: pass.overlapped.length, missed: pass.missed[s.id] };
+    try {
+      store.tx(() => passOne(store, ctx, s, pass));
+    } catch (err) {
+      if (isStoreFailure(err)) throw err;
+      pass.created.length = before.created;
+      pass.overlapped.length = before.overlapped;
+      if (before.missed === undefined) delete pass.missed[s.id];
+      pass.errors.push({ schedule: s.id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
   return pass;
 }
