@@ -145,6 +145,19 @@ describe('schedules in the tick', () => {
     store.close();
   });
 
+  test('a stored schedule that no longer parses (an import, another system) is reported; the other schedules still fire', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = configSchema.parse({});
+    const t = Date.parse('2026-01-05T12:00:00Z');
+    addSchedule(store, config, { name: 'plain', title: 'Plain hourly', cron: '0 * * * *', tz: 'UTC' }, at(t));
+    store.tx(() => store.schedules.insert('alien', { cron: '0 * * * *', tz: 'Mars/Olympus', title: 'Alien', catch_up: 'once', overlap: 'skip', grace_seconds: 300 }, 'test', t));
+    const out = runSchedules(store, at(t + H + 10_000), config);
+    assert.deepEqual(out.created.map((c) => c.schedule), ['plain']);
+    assert.deepEqual(out.errors.map((e) => e.schedule), ['alien']);
+    assert.match(out.errors[0]!.error, /time zone/);
+    store.close();
+  });
+
   test('two ticker processes at once: exactly one task per slot', async () => {
     const dir = tempDir();
     const path = join(dir, 'queue.db');

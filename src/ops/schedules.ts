@@ -41,12 +41,20 @@ export function slotKey(id: string, slot: number): string {
   return `schedule:${id}:${new Date(slot).toISOString()}`;
 }
 
-/** Every schedule: the config's, then the ones added by command (a command one never shadows a config one). */
-export function allSchedules(store: Store, config: Config): Schedule[] {
+/**
+ * Every schedule: the config's, then the ones added by command (a command one never shadows a config one). A stored
+ * spec that does not parse throws, or, given `unreadable`, is passed to it and left out.
+ */
+export function allSchedules(store: Store, config: Config, unreadable?: (id: string, err: unknown) => void): Schedule[] {
   const out: Schedule[] = Object.entries(config.schedules).map(([id, spec]) => ({ id, origin: 'config' as const, spec, created_at: null }));
   for (const row of store.schedules.all()) {
     if (Object.hasOwn(config.schedules, row.id)) continue;
-    out.push({ id: row.id, origin: 'command', spec: parseInput(scheduleInput, row.spec, `schedule ${row.id}`), created_at: row.created_at });
+    try {
+      out.push({ id: row.id, origin: 'command', spec: parseInput(scheduleInput, row.spec, `schedule ${row.id}`), created_at: row.created_at });
+    } catch (err) {
+      if (!unreadable) throw err;
+      unreadable(row.id, err);
+    }
   }
   return out;
 }
@@ -128,7 +136,7 @@ export function runSchedules(store: Store, ctx: OpContext, config: Config): Sche
   const pass: SchedulePass = { created: [], overlapped: [], missed: {}, errors: [] };
   let schedules: Schedule[];
   try {
-    schedules = store.read(() => allSchedules(store, config));
+    schedules = store.read(() => allSchedules(store, config, (id, err) => pass.errors.push({ schedule: id, error: err instanceof Error ? err.message : String(err) })));
   } catch (err) {
     pass.errors.push({ schedule: '*', error: err instanceof Error ? err.message : String(err) });
     return pass;
