@@ -110,5 +110,24 @@ describe('budget periods', () => {
     const spring = periodBounds(Date.parse('2026-03-29T12:00:00Z'), 'day', 'Europe/Berlin');
     assert.equal(spring.end - spring.start, 23 * 3_600_000);
     assert.equal(new Date(spring.start).toISOString(), '2026-03-28T23:00:00.000Z');
+    // Santiago skips its midnight (2024-09-08 00:00 -04 is 01:00 -03): the day before ends, and that day starts, at the
+    // jump (04:00 UTC), so the last hour of 2024-09-07 is inside its own day and counted in one day only.
+    const lastHour = Date.parse('2024-09-08T03:30:00Z'); // 23:30 on 2024-09-07 in Santiago
+    const before = periodBounds(lastHour, 'day', 'America/Santiago');
+    assert.deepEqual([before.start, before.end].map((t) => new Date(t).toISOString()), ['2024-09-07T04:00:00.000Z', '2024-09-08T04:00:00.000Z']);
+    const after = periodBounds(Date.parse('2024-09-08T12:00:00Z'), 'day', 'America/Santiago');
+    assert.equal(new Date(after.start).toISOString(), '2024-09-08T04:00:00.000Z');
+    assert.equal(after.end - after.start, 23 * 3_600_000);
+    // Around clock changes at midnight (skipped: Santiago; repeated: Havana) and at 02:00 (Berlin): an instant lies in
+    // its own day and week, and each period starts where the one before ends.
+    for (const [tz, change] of [['America/Santiago', '2024-09-08T04:00:00Z'], ['America/Havana', '2025-11-02T05:00:00Z'], ['Europe/Berlin', '2026-10-25T01:00:00Z']] as const) {
+      for (let t = Date.parse(change) - 2 * 86_400_000; t < Date.parse(change) + 2 * 86_400_000; t += 10 * 60_000) {
+        for (const period of ['day', 'week'] as const) {
+          const b = periodBounds(t, period, tz);
+          assert.ok(b.start <= t && t < b.end, `${tz} ${period} at ${new Date(t).toISOString()}: ${new Date(b.start).toISOString()}–${new Date(b.end).toISOString()}`);
+          assert.equal(periodBounds(b.end, period, tz).start, b.end, `${tz} ${period}: the next one starts where this one ends`);
+        }
+      }
+    }
   });
 });

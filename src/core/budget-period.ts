@@ -35,12 +35,15 @@ function wallClock(at: number, tz: string): number {
   return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!);
 }
 
-/** The instant whose wall clock in `tz` reads `wall` (the later one when a clock change repeats it). */
+/**
+ * The first instant whose wall clock in `tz` reads `wall` (the earlier one when a clock change repeats it), or the
+ * moment the clocks jumped when a change skips it (America/Santiago goes from 23:59:59 to 01:00: its day starts then).
+ */
 function fromWallClock(wall: number, tz: string): number {
-  let guess = wall - (wallClock(wall, tz) - wall);
-  // One correction covers a guess made across a clock change.
-  guess = wall - (wallClock(guess, tz) - guess);
-  return guess;
+  // The zone's offset a day before and a day after (a clock change within a day of `wall` lies between them).
+  const candidates = [wall - DAY_MS, wall + DAY_MS].map((near) => wall - (wallClock(near, tz) - near));
+  const exact = candidates.filter((at) => wallClock(at, tz) === wall);
+  return exact.length ? Math.min(...exact) : Math.max(...candidates);
 }
 
 /** Midnight (wall clock, as UTC ms) of the local day that contains `at`. */
