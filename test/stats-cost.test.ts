@@ -47,6 +47,10 @@ test('stats --cost groups the runs by project, type, agent and day (text and --j
   assert.deepEqual(byAgent.rows.map((r) => [r.key, r.runs, r.success_rate]), [['coder', 2, 1], ['writer', 1, 0]]);
   const byDay = run('stats', '--cost', '--by', 'day', '--days', '7', '--json').json as typeof report;
   assert.deepEqual(byDay.rows.map((r) => r.key), [new Date(t0).toISOString().slice(0, 10)]);
+  // More days than there are since 1970 (or than a date can hold): every run, not a crash.
+  const ages = run('stats', '--cost', '--by', 'day', '--days', '1000000000', '--json');
+  assert.equal(ages.code, 0, ages.stderr);
+  assert.equal((ages.json as typeof report).total.runs, 3);
 
   const text = run('stats', '--cost', '--by', 'agent');
   assert.match(text.stdout, /^agent\s+runs\s+cost\s+tokens in\s+tokens out\s+success\s+median$/m);

@@ -94,7 +94,8 @@ function costStats(ctx: CliContext, values: Values): CommandOutput {
   if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new StewardError('USAGE', `--days must be a positive whole number (got "${String(values.days)}")`);
   const now = Date.now();
   const tz = ctx.config().budgets.timezone;
-  const since = days === undefined ? 0 : periodBounds(now, 'day', tz).start - (days - 1) * 86_400_000;
+  // More days than there are since 1970 mean every run (and keep the date valid).
+  const since = days === undefined ? 0 : Math.max(0, periodBounds(now, 'day', tz).start - (days - 1) * 86_400_000);
   const report = costReport(ctx.store(), by as CostGroup, { since, tz });
   const head = [by, 'runs', 'cost', 'tokens in', 'tokens out', 'success', 'median'];
   const cells = [...report.rows, report.total].map((r) => [r.key, String(r.runs), usd(r.cost_usd), String(r.tokens_in), String(r.tokens_out), pct(r.success_rate), dur(r.median_duration_ms)]);
