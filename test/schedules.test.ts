@@ -201,6 +201,9 @@ describe('steward schedule (CLI)', () => {
     const bad = cli(['schedule', 'add', 'x', '--cron', '99 * * * *'], { cwd });
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /error VALIDATION: .*cron.*minute/);
+    const past = cli(['schedule', 'add', 'x', '--cron', '0 0 0 1 1 * 2020'], { cwd }); // seconds … year: only in 2020
+    assert.equal(past.code, 2, past.stdout);
+    assert.match(past.stderr, /error VALIDATION: .*cron.*fires no more/);
     assert.equal(cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd }).code, 0);
     assert.equal(cli(['schedule', 'list'], { cwd }).stdout.trim(), 'no schedules');
     const gone = cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd });

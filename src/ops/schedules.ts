@@ -69,6 +69,10 @@ function slugOf(title: string): string {
 export function addSchedule(store: Store, config: Config, input: Record<string, unknown>, ctx: OpContext): Schedule {
   const { name, ...rest } = input;
   const spec = parseInput(scheduleInput, rest, 'schedule');
+  // The schema knows the pattern fires at some time; one whose every slot is past (a year field) would never run.
+  if (nextSlot(spec.cron, spec.tz, ctx.now) === null) {
+    throw new StewardError('VALIDATION', `invalid schedule: cron: the pattern fires no more after now (got "${spec.cron}")`, { cron: spec.cron });
+  }
   const wanted = name === undefined ? undefined : parseInput(zName, name, 'schedule name');
   return store.tx(() => {
     for (const dep of spec.after ?? []) {
