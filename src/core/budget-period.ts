@@ -42,6 +42,7 @@ function wallClock(at: number, tz: string): number {
 function fromWallClock(wall: number, tz: string): number {
   // The zone's offset a day before and a day after (a clock change within a day of `wall` lies between them).
   const candidates = [wall - DAY_MS, wall + DAY_MS].map((near) => wall - (wallClock(near, tz) - near));
+  if (candidates[0] === candidates[1]) return candidates[0]!; // no clock change near: the one offset holds
   const exact = candidates.filter((at) => wallClock(at, tz) === wall);
   return exact.length ? Math.min(...exact) : Math.max(...candidates);
 }
