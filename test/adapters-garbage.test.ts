@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { CLI_KINDS, getAdapter } from '../src/core/adapters/index.js';
 import { FAILURE_KINDS } from '../src/core/policy.js';
 import type { RunOutput, Verdict } from '../src/core/adapters/index.js';
+import { createUsageMeter } from '../src/core/adapters/usage-meter.js';
 import { readSample } from './helpers/fixtures.js';
 
 const JSON_CLIS = ['claude', 'codex', 'gemini', 'opencode', 'qwen'] as const;
@@ -138,4 +139,23 @@ test('property: parse never throws and always returns a well-formed verdict', ()
     }),
     { numRuns: 2000 },
   );
+});
+
+test('usage meter: negative figures in a CLI stream count as nothing (they cannot lower a run or a budget\'s spend)', () => {
+  const lines = (events: object[]) => events.map((e) => `${JSON.stringify(e)}\n`).join('');
+  const opencode = createUsageMeter('opencode');
+  opencode.push(lines([
+    { type: 'step_finish', part: { cost: 0.5, tokens: { input: 100, output: 10 } } },
+    { type: 'step_finish', part: { cost: -1000, tokens: { input: -1e9, output: -5, reasoning: -1 } } },
+  ]));
+  assert.deepEqual(opencode.usage(), { cost_usd: 0.5, tokens_in: 100, tokens_out: 10, turns: 2 });
+  const codex = createUsageMeter('codex');
+  codex.push(lines([
+    { type: 'turn.completed', usage: { input_tokens: 300, output_tokens: 30 } },
+    { type: 'turn.completed', usage: { input_tokens: -300, output_tokens: -30 } },
+  ]));
+  assert.deepEqual(codex.usage(), { tokens_in: 300, tokens_out: 30, turns: 2 });
+  const claude = createUsageMeter('claude');
+  claude.push(lines([{ type: 'result', total_cost_usd: -5, num_turns: -1, usage: { input_tokens: -10, output_tokens: 7 } }]));
+  assert.deepEqual(claude.usage(), { tokens_out: 7 });
 });

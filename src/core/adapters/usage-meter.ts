@@ -26,6 +26,12 @@ interface MeterState {
   final: boolean;
 }
 
+/** A figure of usage: a finite number that is not negative (a CLI printing -5 tokens spends nothing, and takes nothing back). */
+function amount(value: unknown): number | undefined {
+  const n = num(value);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
 /** Claude Code stream-json (and Qwen Code's, which has the same shapes). */
 function claudeLike(cacheInInput: boolean): EventReader {
   return (event, st) => {
@@ -34,9 +40,9 @@ function claudeLike(cacheInInput: boolean): EventReader {
       const m = event.message;
       const u = m.usage as JsonObject;
       const id = typeof m.id === 'string' ? m.id : `#${st.messages.size}`;
-      const cache = cacheInInput ? 0 : (num(u.cache_creation_input_tokens) ?? 0) + (num(u.cache_read_input_tokens) ?? 0);
+      const cache = cacheInInput ? 0 : (amount(u.cache_creation_input_tokens) ?? 0) + (amount(u.cache_read_input_tokens) ?? 0);
       const seen = st.messages.get(id);
-      const next = { in: Math.max(seen?.in ?? 0, (num(u.input_tokens) ?? 0) + cache), out: Math.max(seen?.out ?? 0, num(u.output_tokens) ?? 0) };
+      const next = { in: Math.max(seen?.in ?? 0, (amount(u.input_tokens) ?? 0) + cache), out: Math.max(seen?.out ?? 0, amount(u.output_tokens) ?? 0) };
       st.messages.set(id, next);
       let tin = 0;
       let tout = 0;
@@ -49,13 +55,13 @@ function claudeLike(cacheInInput: boolean): EventReader {
     }
     if (event.type === 'result') {
       const u = isObject(event.usage) ? event.usage : {};
-      const cache = cacheInInput ? 0 : (num(u.cache_creation_input_tokens) ?? 0) + (num(u.cache_read_input_tokens) ?? 0);
+      const cache = cacheInInput ? 0 : (amount(u.cache_creation_input_tokens) ?? 0) + (amount(u.cache_read_input_tokens) ?? 0);
       const next: Usage = { ...st.usage };
-      const cost = num(event.total_cost_usd);
+      const cost = amount(event.total_cost_usd);
       if (cost !== undefined) next.cost_usd = cost;
-      if (num(u.input_tokens) !== undefined) next.tokens_in = num(u.input_tokens)! + cache;
-      if (num(u.output_tokens) !== undefined) next.tokens_out = num(u.output_tokens);
-      if (num(event.num_turns) !== undefined) next.turns = num(event.num_turns);
+      if (amount(u.input_tokens) !== undefined) next.tokens_in = amount(u.input_tokens)! + cache;
+      if (amount(u.output_tokens) !== undefined) next.tokens_out = amount(u.output_tokens);
+      if (amount(event.num_turns) !== undefined) next.turns = amount(event.num_turns);
       st.usage = next;
       st.final = true;
       return true;
@@ -70,8 +76,8 @@ const codex: EventReader = (event, st) => {
     const u = event.usage;
     st.usage = {
       ...st.usage,
-      tokens_in: (st.usage.tokens_in ?? 0) + (num(u.input_tokens) ?? 0),
-      tokens_out: (st.usage.tokens_out ?? 0) + (num(u.output_tokens) ?? 0),
+      tokens_in: (st.usage.tokens_in ?? 0) + (amount(u.input_tokens) ?? 0),
+      tokens_out: (st.usage.tokens_out ?? 0) + (amount(u.output_tokens) ?? 0),
       turns: (st.usage.turns ?? 0) + 1,
     };
     return true;
@@ -81,8 +87,8 @@ const codex: EventReader = (event, st) => {
   const kind = event.type === 'token_count' || (isObject(event.msg) && event.msg.type === 'token_count');
   if (kind && info && isObject(info.total_token_usage)) {
     const t = info.total_token_usage;
-    const tin = num(t.input_tokens);
-    const tout = num(t.output_tokens);
+    const tin = amount(t.input_tokens);
+    const tout = amount(t.output_tokens);
     st.usage = {
       ...st.usage,
       ...(tin !== undefined ? { tokens_in: Math.max(tin, st.usage.tokens_in ?? 0) } : {}),
@@ -99,12 +105,12 @@ const opencode: EventReader = (event, st) => {
   const part = isObject(event.part) ? event.part : {};
   const t = isObject(part.tokens) ? part.tokens : {};
   const cache = isObject(t.cache) ? t.cache : {};
-  const cost = num(part.cost);
+  const cost = amount(part.cost);
   st.usage = {
     ...st.usage,
     ...(cost !== undefined ? { cost_usd: (st.usage.cost_usd ?? 0) + cost } : {}),
-    tokens_in: (st.usage.tokens_in ?? 0) + (num(t.input) ?? 0) + (num(cache.read) ?? 0) + (num(cache.write) ?? 0),
-    tokens_out: (st.usage.tokens_out ?? 0) + (num(t.output) ?? 0) + (num(t.reasoning) ?? 0),
+    tokens_in: (st.usage.tokens_in ?? 0) + (amount(t.input) ?? 0) + (amount(cache.read) ?? 0) + (amount(cache.write) ?? 0),
+    tokens_out: (st.usage.tokens_out ?? 0) + (amount(t.output) ?? 0) + (amount(t.reasoning) ?? 0),
     turns: (st.usage.turns ?? 0) + 1,
   };
   return true;
