@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../src/config/schema.js';
-import { cronProblem, planSlots, slotsBetween } from '../src/core/schedule.js';
+import { cronProblem, MAX_DROPPED_COUNTED, MAX_SLOTS_PER_PASS, planSlots, slotsBetween } from '../src/core/schedule.js';
 import { addTask, cancelTask, deleteTask, markDone } from '../src/ops/index.js';
 import { addSchedule, listSchedules, runSchedules } from '../src/ops/schedules.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -36,6 +36,20 @@ describe('schedule rules (pure)', () => {
     assert.equal(many.slots.length, 10);
     assert.equal(many.dropped, 24 * 60 - 10);
     assert.equal(many.slots.at(-1), from + 24 * H, 'the newest slots are kept');
+  });
+
+  test('a schedule far behind is read backwards: every second for 20 days costs the slots kept and the count cap, not 1.7 million steps', () => {
+    const until = Date.parse('2026-12-05T12:00:00.500Z');
+    const far = slotsBetween('* * * * * *', null, until - 20 * 24 * H, until);
+    assert.equal(far.slots.length, MAX_SLOTS_PER_PASS);
+    assert.equal(far.slots.at(-1), until - 500, 'the newest slot, at the last whole second');
+    assert.equal(far.slots[0], until - 500 - (MAX_SLOTS_PER_PASS - 1) * 1000);
+    assert.equal(far.dropped, MAX_DROPPED_COUNTED, 'counted up to the cap');
+    // Below the cap the count is exact, and the slots are the ones a forward walk finds (DST in Berlin on the way).
+    const berlin = slotsBetween('*/30 * * * *', 'Europe/Berlin', Date.parse('2026-10-20T00:00:00Z'), Date.parse('2026-10-28T00:00:00Z'), 5);
+    assert.equal(berlin.dropped, 8 * 48 - 5, 'every half hour of the 8 days, the repeated hour of 25 October included');
+    assert.deepEqual(berlin.slots.map((t) => new Date(t).toISOString()), ['2026-10-27T21:30:00.000Z', '2026-10-27T22:00:00.000Z', '2026-10-27T22:30:00.000Z', '2026-10-27T23:00:00.000Z', '2026-10-27T23:30:00.000Z']);
+    assert.deepEqual(slotsBetween('0 0 0 1 1 * 2020', null, 0, until), { slots: [Date.parse('2020-01-01T00:00:00Z')].filter((t) => t > until - 31 * 24 * H), dropped: 0 });
   });
 
   test('catch-up policies split on time from missed', () => {

@@ -34,22 +34,43 @@ export function nextSlot(cron: string, tz: string | null | undefined, after: num
   return cronOf(cron, tz).nextRun(new Date(after))?.getTime() ?? null;
 }
 
+/** Most missed slots one pass counts beyond the ones it reads (`dropped` stops there): counting is a walk, slot by slot. */
+export const MAX_DROPPED_COUNTED = 10_000;
+
 /**
  * The slots in (after, until], oldest first, at most `max` of them (the newest ones when more fell in the window;
- * `dropped` counts the older ones left out). The window starts no earlier than `until - CATCH_UP_WINDOW_MS`.
+ * `dropped` counts the older ones left out, up to MAX_DROPPED_COUNTED). The window starts no earlier than
+ * `until - CATCH_UP_WINDOW_MS`. The newest slots are found reading backwards from `until`, so a schedule far behind
+ * (every second, for weeks) costs at most max + MAX_DROPPED_COUNTED steps, not one per slot of the window.
  */
 export function slotsBetween(cron: string, tz: string | null | undefined, after: number, until: number, max = MAX_SLOTS_PER_PASS): { slots: number[]; dropped: number } {
   const job = cronOf(cron, tz);
-  const slots: number[] = [];
+  const start = Math.max(after, until - CATCH_UP_WINDOW_MS);
+  let from = start;
   let dropped = 0;
-  let cursor = new Date(Math.max(after, until - CATCH_UP_WINDOW_MS));
+  // Newest first; until + 1 ms, as previousRuns leaves out a run exactly at its reference.
+  const newest = job.previousRuns(max + 1, new Date(until + 1)).map((d) => d.getTime()).filter((t) => t > start && t <= until);
+  if (newest.length > max) {
+    // More than `max` in the window: the oldest of these and every slot before it are dropped; count them.
+    const boundary = newest[newest.length - 1]!;
+    let cursor = new Date(start);
+    while (dropped < MAX_DROPPED_COUNTED) {
+      const next = job.nextRun(cursor);
+      if (!next || next.getTime() > boundary) break;
+      dropped++;
+      cursor = next;
+    }
+    from = boundary;
+  }
+  const slots: number[] = [];
+  let cursor = new Date(from);
   for (;;) {
     const next = job.nextRun(cursor);
     if (!next || next.getTime() > until) break;
     slots.push(next.getTime());
     if (slots.length > max) {
       slots.shift();
-      dropped++;
+      dropped = Math.min(MAX_DROPPED_COUNTED, dropped + 1);
     }
     cursor = next;
   }
