@@ -31,6 +31,19 @@ describe('leftovers of a run', () => {
     await assertNothingLeft(sb);
   });
 
+  test('a child in a new session that keeps the CLI\'s stdout open does not hold the run: it completes and the child is killed', { timeout: 60_000 }, async () => {
+    const sb = sandbox();
+    // No timeout or stall would end it: only the CLI's exit and its group's end can.
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'escape_stdout', { timeoutSeconds: 3600, stallSeconds: 3600 }) });
+    const { task, run } = addAndClaim(sb);
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['completed', 'done', 'completed']);
+    const [, escaped] = pidsIn(sb.pidFile, 2)!;
+    assert.ok(processGone(escaped!), `the escaped child ${escaped} is gone when workRun returns`);
+    assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0/);
+    await assertNothingLeft(sb);
+  });
+
   test('a leftover of another run (or another workspace) is left alone', async () => {
     const other = sandbox();
     const sb = sandbox();

@@ -80,6 +80,8 @@ const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(S
 export { MAX_ARG_BYTES } from '../core/prompt-room.js';
 import { MAX_ARG_BYTES } from '../core/prompt-room.js';
 export const MAX_ARGS_TOTAL_BYTES = 2 * 1024 * 1024;
+/** After the CLI's group is gone, how long its pipes must stay quiet before one held by a process outside it is let go. */
+const HELD_QUIET_MS = 500;
 
 /** Why a CLI could not start, in one line (never the whole command line: it may hold a 100 KB prompt). */
 function spawnErrorText(o: Pick<SuperviseOptions, 'file' | 'args'>, code: string | undefined, message: string | undefined): string {
@@ -135,11 +137,13 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   const out = new Tail(cap);
   const err = new Tail(Math.max(1024, cap >> 2));
   let lastProgress = Date.now();
+  let lastOutput = lastProgress;
   let firstOutputMs: number | undefined;
   let cpu = { at: Date.now(), ticks: -1 };
   const take = (tail: Tail, stream: 'stdout' | 'stderr') => (c: unknown) => {
     const chunk = toBuffer(c);
     lastProgress = Date.now();
+    lastOutput = lastProgress;
     firstOutputMs ??= lastProgress - started;
     tail.push(chunk);
     o.onOutput?.(chunk, stream);
@@ -152,6 +156,28 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   let stopping = false;
   let stoppedAt = 0;
   let killTimer: NodeJS.Timeout | undefined;
+  let killed = false;
+  // 'close' waits for every holder of stdout and stderr. A process that left the group (setsid, a double fork) may hold
+  // them for ever: no signal to the group reaches it, and the run would never end, whatever its timeout. Once the
+  // leader has exited and its group is gone, the pipes are read until they are quiet (what the group wrote is read by
+  // then: at least one poll of the event loop after the group was seen gone), or at once after a kill, then let go.
+  let exited = false;
+  let orphanedSince: number | undefined;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const heldOutside = (t: number): boolean => {
+    if (!exited || signalGroup(pid, 0)) {
+      orphanedSince = undefined;
+      return false;
+    }
+    orphanedSince ??= t;
+    return t > orphanedSince && (killed || t - Math.max(orphanedSince, lastOutput) >= HELD_QUIET_MS);
+  };
+  const letGo = () => {
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+  };
   const stop = (why: Ended, reason?: unknown) => {
     if (stopping) return;
     stopping = true;
@@ -159,7 +185,10 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     ended = why;
     abortReason = reason;
     signalGroup(pid, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), o.graceMs);
+    killTimer = setTimeout(() => {
+      killed = true;
+      signalGroup(pid, 'SIGKILL');
+    }, o.graceMs);
   };
   // A silent CLI (e.g. one that prints its JSON only at the end) still makes progress if its group uses CPU.
   // Before the first output the start-up allowance applies (the stall clock then runs from the start).
@@ -177,7 +206,8 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   const shortest = Math.min(o.timeoutMs, o.stallMs ?? Infinity);
   const watchdog = setInterval(() => {
     const t = Date.now();
-    if (t - started >= o.timeoutMs) stop('timeout');
+    if (heldOutside(t)) letGo();
+    else if (t - started >= o.timeoutMs) stop('timeout');
     else if (stalled(t)) stop('stalled');
   }, Math.max(20, Math.min(1000, Math.floor(shortest / 10))));
   const onAbort = () => stop('aborted', o.signal!.reason);
