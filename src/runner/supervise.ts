@@ -1,6 +1,6 @@
 // Runs one child in its own process group and watches it: output, timeout, stall, abort, leftovers.
 import { spawn } from 'node:child_process';
-import { groupCpuTicks, signalGroup, terminateGroup } from './process-group.js';
+import { groupCpuTicks, readProcStat, signalGroup, terminateGroup } from './process-group.js';
 
 /** Why a supervised process ended. */
 export type Ended = 'exit' | 'timeout' | 'stalled' | 'aborted' | 'spawn_error';
@@ -182,7 +182,10 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     if (stopping) return;
     stopping = true;
     stoppedAt = Date.now();
-    ended = why;
+    // An abort (the run is not ours any more) that comes after the leader exited on its own, before its exit was read
+    // (a zombie still), stopped nothing: the CLI ended as its exit says, and its result is reported (kept as late).
+    // What is left of its group is killed all the same.
+    if (why !== 'aborted' || !(exited || readProcStat(pid)?.state === 'Z')) ended = why;
     abortReason = reason;
     signalGroup(pid, 'SIGTERM');
     killTimer = setTimeout(() => {
