@@ -1,6 +1,6 @@
 // The CLI's environment: steward's secrets stripped, the CLI's own retries kept small, the profile's env on top.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { childEnv, isStewardSecret } from '../src/runner/child-env.js';
@@ -40,5 +40,19 @@ describe('the CLI child environment', () => {
     assert.equal(seen.CLAUDE_CODE_MAX_RETRIES, '1');
     assert.equal(seen.STEWARD_RUN_ID, String(run.id));
     assert.equal(seen.STEWARD_DIR, sb.root);
+  });
+
+  test('a verify command (it runs code the CLI may have written) sees neither the MCP tokens nor the webhook', async () => {
+    const sb = sandbox();
+    const envFile = join(sb.root, 'verify-env.json');
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
+    const dump = join(sb.root, 'dump-env.cjs');
+    writeFileSync(dump, `require('fs').writeFileSync(${JSON.stringify(envFile)}, JSON.stringify(process.env));\n`);
+    const { run } = addAndClaim(sb, { verify: [`node ${dump}`] });
+    const r = await workRun(depsOf(sb, config, { env: { ...process.env, ...SECRETS } }), run.id);
+    assert.equal(r.status, 'completed');
+    const seen = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
+    for (const name of Object.keys(SECRETS)) assert.equal(seen[name], undefined, `${name} reached the verify command`);
+    assert.equal(seen.PATH, process.env.PATH);
   });
 });

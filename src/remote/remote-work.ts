@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap } from '../core/budget.js';
 import { toStewardError, type StewardError } from '../core/errors.js';
-import { childEnv } from '../runner/child-env.js';
+import { childEnv, withoutStewardSecrets } from '../runner/child-env.js';
 import { killRunLeftovers } from '../runner/leftovers.js';
 import { removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
@@ -316,7 +316,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     verdict = proc.ended === 'spawn_error' ? { ok: false, summary: '' } : adapter.parse(proc);
     if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length) {
       verify = await runVerify(task.verify, {
-        cwd: workdir, env: env0, timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopped.signal, supervise,
+        cwd: workdir, env: withoutStewardSecrets(env0), timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopped.signal, supervise,
         onOutput: (chunk) => log.write(chunk), onCommand: (command) => log.line(`verify: ${command}`),
       });
     }

@@ -19,7 +19,7 @@ import { heartbeatRun } from '../ops/runs.js';
 import { runCapsOf } from '../ops/task-budget.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { childEnv } from './child-env.js';
+import { childEnv, withoutStewardSecrets } from './child-env.js';
 import { cliRetryLog } from './cli-log.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
@@ -290,7 +290,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       }
       if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
         verify = await runVerify(task.verify, {
-          cwd: prep.workdir, env: deps.env ?? process.env, timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,
+          cwd: prep.workdir, env: withoutStewardSecrets(deps.env ?? process.env), timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,
           signal: stopped.signal, supervise, onOutput: output, onStart,
           onCommand: (command) => log.line(`verify: ${command}`),
         });

@@ -10,6 +10,13 @@ export function isStewardSecret(name: string): boolean {
   return STEWARD_SECRET.test(name);
 }
 
+/** `base` without steward's secrets: what a verify command (which runs code the CLI may have written) gets. */
+export function withoutStewardSecrets(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) if (!isStewardSecret(name)) env[name] = value;
+  return env;
+}
+
 /**
  * A CLI's own retry loop hides a 429 or a 500 from steward for minutes (Claude Code retried a 500 for ~190 s);
  * kept small so steward's backoff and rate-limit pause decide. The profile's env overrides these. The knobs that are
@@ -29,10 +36,8 @@ export function childEnv(
   profileEnv: Record<string, string>,
   ids: { root: string; runId: number; taskId: number },
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) if (!isStewardSecret(name)) env[name] = value;
   return {
-    ...env,
+    ...withoutStewardSecrets(base),
     ...RETRY_KNOBS[cli],
     ...profileEnv,
     STEWARD_DIR: ids.root,
