@@ -206,6 +206,35 @@ describe('misbehaving CLIs', () => {
   });
 });
 
+describe('a stop signal after the CLI exited on its own', () => {
+  // The signal lands after the CLI ended (while leftovers are killed, say): it stopped nothing.
+  const stoppedAfterExit = (stop: AbortController): typeof superviseProcess => async (o) => {
+    const r = await superviseProcess(o);
+    stop.abort({ kind: 'signal', signal: 'SIGTERM' });
+    return r;
+  };
+
+  test('the CLI\'s result is recorded, not thrown away as lost', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
+    const { task, run } = addAndClaim(sb);
+    const stop = new AbortController();
+    const r = await workRun(depsOf(sb, config, { signal: stop.signal, supervise: stoppedAfterExit(stop) }), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status, runOf(sb, run.id).outcome, taskOf(sb, task.id).attempts], ['completed', 'done', 'completed', 0]);
+    await assertNothingLeft(sb);
+  });
+
+  test('a task with verify commands the stop skipped is lost (never done unverified)', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
+    const { task, run } = addAndClaim(sb, { verify: ['node -e 0'] });
+    const stop = new AbortController();
+    const r = await workRun(depsOf(sb, config, { signal: stop.signal, supervise: stoppedAfterExit(stop) }), run.id);
+    assert.deepEqual([r.status, r.kind, taskOf(sb, task.id).status], ['interrupted', 'lost', 'ready']);
+    await assertNothingLeft(sb);
+  });
+});
+
 describe('verify and the prompt', () => {
   test('verify commands run without a shell; exit codes and output tails are the evidence', async () => {
     const sb = sandbox();

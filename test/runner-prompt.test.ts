@@ -111,6 +111,10 @@ describe('decideOutcome', () => {
       [facts({}, ok, { stop: { kind: 'lease_lost', why: 'expired' } }), ['complete', null]],
       [facts({ exitCode: 1 }, { ok: false, summary: '' }, { stop: { kind: 'lease_lost', why: 'expired' } }), ['fail', 'transient']],
       [facts({ ended: 'aborted', exitCode: null }, ok, { stop: { kind: 'signal', signal: 'SIGINT' } }), ['fail', 'lost']],
+      // Our own stop signal after the CLI exited on its own stopped nothing, unless a success still needed its verify.
+      [facts({}, ok, { stop: { kind: 'signal', signal: 'SIGTERM' } }), ['complete', null]],
+      [facts({ exitCode: 1 }, { ok: false, summary: '' }, { stop: { kind: 'signal', signal: 'SIGTERM' } }), ['fail', 'transient']],
+      [facts({}, ok, { stop: { kind: 'signal', signal: 'SIGTERM' }, verifyNeeded: true }), ['fail', 'lost']],
       [facts({}, ok, { verify: { ok: false, aborted: false, skipped: [], results: [{ command: 'npm test', exit_code: 1, duration_ms: 1, output_tail: 'boom' }] } }), ['fail', 'transient']],
     ];
     for (const [f, want] of rows) assert.deepEqual(kindOf(f), want, JSON.stringify(f.process) + JSON.stringify(f.stop ?? null));

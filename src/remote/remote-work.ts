@@ -329,7 +329,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     stopped.dispose();
     if (promptFile) rmSync(promptFile, { force: true });
   }
-  const decision = decideOutcome({ process: proc, verdict, verify, stop: stopped.reason(), usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
+  const decision = decideOutcome({ process: proc, verdict, verify, verifyNeeded: task.verify.length > 0, stop: stopped.reason(), usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
   if (decision.verb === 'none') {
     log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped and nothing is reported`);
     log.close();

@@ -301,7 +301,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       if (!('error' in prep) && prep.promptFile) rmSync(prep.promptFile, { force: true });
     }
     reserve();
-    const decision = decideOutcome({ process: proc, verdict, verify, stop: stopped.reason(), usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
+    const decision = decideOutcome({ process: proc, verdict, verify, verifyNeeded: task.verify.length > 0, stop: stopped.reason(), usage: meter?.usage(), budgetMinutesMs, timeoutMs, stallMs, startMs: 'error' in prep ? undefined : prep.startMs, stallOn: 'error' in prep ? undefined : prep.stallOn, logPath: log.path });
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {
@@ -325,7 +325,9 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
     }
     const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
     const stop = stopped.reason();
-    const interrupted = stop?.kind === 'signal' ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
+    // Stopped by a signal: recorded as lost, unless the CLI had already ended on its own (its outcome is recorded).
+    const lost = decision.verb === 'fail' && decision.input.kind === 'lost';
+    const interrupted = stop?.kind === 'signal' && lost ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
     if (delivered.status === 'deferred') {
       log.line(`database unavailable (${delivered.error}); outcome kept in ${delivered.path} for the next tick`);
       return { ...base, status: 'deferred', kind, error: delivered.error, outbox_path: delivered.path };

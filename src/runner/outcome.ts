@@ -32,6 +32,8 @@ export interface OutcomeFacts {
   /** The adapter's reading of the output (also of a partial one, for its metrics). */
   verdict: Verdict;
   verify?: VerifyReport;
+  /** The task has verify commands (a success needs them run to the end). */
+  verifyNeeded?: boolean;
   stop?: StopReason;
   /** The usage the babysitter read from the stream while the CLI ran (kept where the verdict has no figure). */
   usage?: Usage;
@@ -118,7 +120,10 @@ function fail(kind: string, error: string, facts: OutcomeFacts, extra: Record<st
 export function decideOutcome(facts: OutcomeFacts): OutcomeDecision | NoOutcome {
   const { process: p, verdict: v, stop } = facts;
   if (stop?.kind === 'lease_lost' && p.ended !== 'exit') return { verb: 'none', why: stop.why };
-  if (stop?.kind === 'signal') {
+  // Our own stop signal stopped the CLI (or the verify a success needed): lost. One that came after the CLI exited on
+  // its own stopped nothing, and the CLI's result stands.
+  const unverified = v.ok && facts.verifyNeeded === true && (!facts.verify || facts.verify.aborted);
+  if (stop?.kind === 'signal' && (p.ended !== 'exit' || unverified)) {
     return fail('lost', `the babysitter was stopped by ${stop.signal} and killed its CLI's process group`, facts);
   }
   if (stop?.kind === 'budget') {
