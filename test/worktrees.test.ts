@@ -73,6 +73,22 @@ describe('coding runs in their own worktrees', () => {
     assert.equal(gitIn(repo, 'status', '--porcelain'), '', 'the main checkout is clean');
   });
 
+  test('a run that changes 200 files with long paths is still recorded: the evidence names as many as fit', async () => {
+    const { sb, repo } = setup({});
+    // 210 files of ~1,700-byte paths: their names alone are over the evidence limit (256 KiB).
+    const script = 'd=$(printf "%0250d" 0); p="$d/$d/$d/$d/$d/$d"; mkdir -p "$p"; i=0; while [ $i -lt 210 ]; do echo x > "$p/$(printf "%0200d" $i)"; i=$((i+1)); done';
+    const config = writeConfig(sb, { coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 600, stallSeconds: 600, leaseSeconds: 60 } }, {
+      dispatch: 'none', projects: { app: { workdir: repo } },
+    });
+    const t = add(sb, 'Many long paths');
+    const c = claim(sb);
+    const r = await babysitRun(depsOf(sb, config), c.run, c.task);
+    assert.deepEqual([r.status, taskOf(sb, t.id).status], ['completed', 'review']);
+    const named = (runOf(sb, c.run.id).evidence as { git: { files: string[] } }).git.files;
+    assert.ok(named.length > 0 && named.length < 210, `${named.length} files named`);
+    assert.equal(branchChanges(repo, branchOf(sb, t.id).branch).length, 210, 'every file is committed on the branch');
+  });
+
   test('done without review merges at the end of the run; with merge: merge the second of a parallel pair gets a merge commit', async () => {
     const { sb, repo, config } = setup({ 'src/{task_id}.ts': 'export const n = {task_id};\n' }, 'success', {}, { merge: 'merge' });
     const a = add(sb, 'No review A', false);

@@ -10,6 +10,21 @@ export { mergeBranch, type MergeOutcome } from './merge-back.js';
 
 type Decision = { verb: string; input?: Record<string, unknown>; why?: string };
 
+/** Bytes of file names the evidence names at most: a path may be 4 KiB, and the evidence must stay under its limit. */
+const EVIDENCE_FILES_BYTES = 64 * 1024;
+
+/** The changed files the outcome's evidence names: the first 200, as many as fit in EVIDENCE_FILES_BYTES. */
+function evidenceFiles(files: string[]): string[] {
+  const out: string[] = [];
+  let bytes = 0;
+  for (const file of files.slice(0, 200)) {
+    bytes += Buffer.byteLength(JSON.stringify(file)) + 1;
+    if (bytes > EVIDENCE_FILES_BYTES) break;
+    out.push(file);
+  }
+  return out;
+}
+
 /**
  * The babysitter's end-of-run hook: commits what the run left in its worktree (never lost, whatever the outcome) and
  * adds `git: {branch, commit, files}` to the outcome's evidence. A git failure is logged, never fatal to the run.
@@ -30,7 +45,7 @@ export function endRunWorkdir(
     log(`git: ${closed.commit ? `committed ${closed.commit.slice(0, 12)}` : 'nothing to commit'} on ${wd.branch}; the run changed ${closed.files.length} file(s)`);
     if (decision.input) {
       const evidence = (typeof input.evidence === 'object' && input.evidence) || {};
-      input.evidence = { ...evidence, git: { branch: wd.branch, base: wd.base, commit: closed.commit, files: closed.files.slice(0, 200) } };
+      input.evidence = { ...evidence, git: { branch: wd.branch, base: wd.base, commit: closed.commit, files: evidenceFiles(closed.files) } };
     }
   } catch (err) {
     log(`git: could not commit the run's changes in ${wd.worktree} (${toStewardError(err).message}); the worktree is kept as it is`);
