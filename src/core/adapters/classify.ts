@@ -2,7 +2,7 @@
 import type { FailureKind } from '../policy.js';
 import type { Metrics, RunOutput, Verdict } from './types.js';
 import { clipHead, tailLines } from './parse-util.js';
-import { kindOfErrorType, kindOfStatus, parseRetryAfter, type RetrySignal } from './signals.js';
+import { kindOfErrorType, kindOfStatus, parseRetryAfter, trimBlanksEnd, type RetrySignal } from './signals.js';
 
 /** What an adapter read from a CLI's output, before the shared rules decide the verdict. */
 export interface Reading extends Metrics {
@@ -28,14 +28,15 @@ export interface Reading extends Metrics {
   silent?: boolean;
 }
 
-const QUESTION_LINE = /^[ \t>*_`#-]*NEEDS_INPUT[*_`]*[ \t]*:[*_`]*[ \t]*(\S.*?)[ \t]*$/m;
+// `(\S.*)` and a trim in code, not a lazy `(\S.*?)[ \t]*$`: that is quadratic on a long run of blanks before a word.
+const QUESTION_LINE = /^[ \t>*_`#-]*NEEDS_INPUT[*_`]*[ \t]*:[*_`]*[ \t]*(\S.*)$/m;
 /** Longest stderr tail a configuration failure quotes. */
 const CONFIG_TAIL = 1000;
 
 /** The question of the first `NEEDS_INPUT: question` line in `text` (the protocol the prompt asks for), if any. */
 export function findQuestion(text: string): string | undefined {
   const match = QUESTION_LINE.exec(text);
-  return match ? match[1] : undefined;
+  return match ? trimBlanksEnd(match[1]!) : undefined;
 }
 
 function metricsOf(reading: Reading): Metrics {

@@ -195,7 +195,16 @@ export interface ProtocolResult {
   message: string;
 }
 
-const PROTOCOL_LINE = /^STEWARD_RESULT:[ \t]*(rate_limit|fatal|needs_input|transient)\b[ \t]*(?:retry_after=(\d{1,7})\b[ \t]*)?(.*?)[ \t]*$/gm;
+// The rest of the line is taken whole and trimmed in code: a lazy `(.*?)[ \t]*$` is quadratic on a long run of blanks
+// followed by a word (a CLI's line of 1 MB would hold the babysitter for hours).
+const PROTOCOL_LINE = /^STEWARD_RESULT:[ \t]*(rate_limit|fatal|needs_input|transient)\b[ \t]*(?:retry_after=(\d{1,7})\b[ \t]*)?(.*)$/gm;
+
+/** `text` without the spaces and tabs at its end (a loop, not a regex: linear however long the run). */
+export function trimBlanksEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(0, end);
+}
 
 /**
  * The documented protocol for `cli: command`: a line `STEWARD_RESULT: <kind> [retry_after=<seconds>] [reason]`
@@ -205,7 +214,7 @@ export function readProtocolLine(stdout: string, stderr: string): ProtocolResult
   let last: RegExpExecArray | undefined;
   for (const text of [stdout, stderr]) for (const m of text.matchAll(PROTOCOL_LINE)) last = m;
   if (!last) return undefined;
-  const out: ProtocolResult = { kind: last[1] as ProtocolResult['kind'], message: last[3]!.slice(0, 2000) };
+  const out: ProtocolResult = { kind: last[1] as ProtocolResult['kind'], message: trimBlanksEnd(last[3]!).slice(0, 2000) };
   if (last[2] !== undefined && Number(last[2]) > 0) out.retry_after_seconds = Number(last[2]);
   return out;
 }

@@ -1,0 +1,26 @@
+// A CLI's line of a megabyte (blanks, then a word) is read in linear time: the STEWARD_RESULT and NEEDS_INPUT regexes
+// once held the babysitter for hours on one (a lazy `(.*?)[ \t]*$` is quadratic there), its lease lost meanwhile.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { readProtocolLine } from '../src/core/adapters/index.js';
+import { stdoutOf } from './helpers/processes.js';
+
+const adapters = new URL('../src/core/adapters/index.js', import.meta.url).href;
+
+test('STEWARD_RESULT and NEEDS_INPUT lines with a megabyte of blanks before a word are read (in a capped child: a sync regex cannot be timed out)', async () => {
+  const script = `
+    const { readProtocolLine, getAdapter } = await import(${JSON.stringify(adapters)});
+    const blanks = ' '.repeat(1 << 20);
+    const said = readProtocolLine('STEWARD_RESULT: fatal bad' + blanks + 'key \\t\\n', '');
+    const asked = getAdapter('command').parse({ stdout: 'NEEDS_INPUT: which' + blanks + 'db? \\n', stderr: '', exitCode: 0 });
+    console.log(JSON.stringify({ said: [said.kind, said.message.length], asked: [asked.kind, asked.question.length, asked.question.slice(-4)] }));
+  `;
+  const out = JSON.parse(await stdoutOf(spawn(process.execPath, ['--input-type=module', '-e', script]), 'parsing lines of a megabyte')) as unknown;
+  assert.deepEqual(out, { said: ['fatal', 2000], asked: ['needs_input', 'which'.length + (1 << 20) + 'db?'.length, ' db?'] });
+});
+
+test('the blanks at the end of a STEWARD_RESULT line are still trimmed', () => {
+  assert.deepEqual(readProtocolLine('x\nSTEWARD_RESULT: rate_limit retry_after=30  slow down \t \nmore', ''), { kind: 'rate_limit', message: 'slow down', retry_after_seconds: 30 });
+  assert.deepEqual(readProtocolLine('STEWARD_RESULT: transient   ', ''), { kind: 'transient', message: '' });
+});
