@@ -8,7 +8,9 @@ import type { CliAdapter, RunOutput } from './types.js';
 // line ("litellm.RateLimitError: …", "litellm.AuthenticationError: …"). The class name is the signal.
 const MODEL_ERROR = /^litellm\.(\w+Error)\b.*$/m;
 
-const TOKENS = /^Tokens: ([\d.]+)([kM]?) sent,.*?([\d.]+)([kM]?) received\./gm;
+// The received count starts where a run of digits starts (the lookbehind): without it the lazy `.*?` tried every digit
+// of a long run, each scanned to its end — quadratic, hours on a line of a megabyte of digits.
+const TOKENS = /^Tokens: ([\d.]+)([kM]?) sent,.*?(?<![\d.])([\d.]+)([kM]?) received\./gm;
 const SESSION_COST = /Cost: \$[\d.]+ message, \$([\d.]+) session\./g;
 
 function count(value: string, suffix: string): number {
