@@ -44,6 +44,18 @@ describe('leftovers of a run', () => {
     await assertNothingLeft(sb);
   });
 
+  test('one that keeps writing to the CLI\'s stdout is let go too, a grace period after the CLI\'s group ended', { timeout: 60_000 }, async () => {
+    const sb = sandbox();
+    // It writes forever (two minutes at most, so a hung test leaves nothing): the pipes are never quiet.
+    const script = 'setsid timeout 120 sh -c "while :; do echo escaped; sleep 0.05; done" & echo the work is done';
+    const config = configOf({ coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 3600, stallSeconds: 3600, leaseSeconds: 30 } });
+    const { task, run } = addAndClaim(sb);
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status], ['completed', 'done']);
+    assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0[\s\S]*killed 1 leftover process group/);
+    await assertNothingLeft(sb);
+  });
+
   test('a leftover of another run (or another workspace) is left alone', async () => {
     const other = sandbox();
     const sb = sandbox();

@@ -160,7 +160,8 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   // 'close' waits for every holder of stdout and stderr. A process that left the group (setsid, a double fork) may hold
   // them for ever: no signal to the group reaches it, and the run would never end, whatever its timeout. Once the
   // leader has exited and its group is gone, the pipes are read until they are quiet (what the group wrote is read by
-  // then: at least one poll of the event loop after the group was seen gone), or at once after a kill, then let go.
+  // then: at least one poll of the event loop after the group was seen gone), a grace period at most, or at once after
+  // a kill, then let go.
   let exited = false;
   let orphanedSince: number | undefined;
   child.once('exit', () => {
@@ -172,7 +173,8 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
       return false;
     }
     orphanedSince ??= t;
-    return t > orphanedSince && (killed || t - Math.max(orphanedSince, lastOutput) >= HELD_QUIET_MS);
+    // One that keeps writing is let go a grace period after the group ended (its output is not the CLI's).
+    return t > orphanedSince && (killed || t - Math.max(orphanedSince, lastOutput) >= HELD_QUIET_MS || t - orphanedSince >= Math.max(HELD_QUIET_MS, o.graceMs));
   };
   const letGo = () => {
     child.stdout!.destroy();
