@@ -597,13 +597,19 @@ function isNamedObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** One value as Postgres takes it (better-sqlite3's rules: numbers, strings, bigints, buffers, null). */
+/**
+ * One value as Postgres takes it (better-sqlite3's rules: numbers, strings, bigints, buffers, null). Postgres refuses
+ * U+0000 in text ("invalid byte sequence for encoding UTF8: 0x00"), and a CLI's output may carry one into a summary or
+ * an error: it is stored as U+FFFD, so the write (an outcome: the run's result) is not lost. JSON columns are text
+ * holding JSON, where a NUL is the escape `\u0000`, kept as is.
+ */
 function bindable(v: unknown): unknown {
   if (v === undefined || v === null) return null;
   switch (typeof v) {
     case 'number':
-    case 'string':
       return v;
+    case 'string':
+      return v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
     case 'bigint':
       return v.toString();
     case 'boolean':
