@@ -129,3 +129,12 @@ describe('decideOutcome', () => {
     assert.equal(asked.input.question, 'which db?');
   });
 });
+
+test('work says once why a run is no longer live, whether the reason is a word or a whole message', async () => {
+  const { noLongerLive } = await import('../src/cli/format.js');
+  assert.equal(noLongerLive(undefined), 'the run is no longer live (finished)');
+  assert.equal(noLongerLive('cancelled'), 'the run is no longer live (cancelled)');
+  const message = 'run 7 (task #3) is no longer live (cancelled by human); its outcome is kept on the run';
+  assert.equal(noLongerLive(message), message);
+  assert.equal(noLongerLive('the run is no longer live (cancelled, superseded or expired)').match(/no longer live/g)!.length, 1);
+});

@@ -54,3 +54,8 @@ export function proposalLine(p: Proposal): string {
   const held = p.status === 'new' && p.auto_refused ? `  (not accepted automatically: ${p.auto_refused.split('\n')[0]!.slice(0, 160)})` : '';
   return `proposal ${p.id}  ${p.status.padEnd(8)} [${p.project ?? 'default'}] ${p.title}${link}${p.reason ? ` (${p.reason})` : ''}${verify}${held}`;
 }
+
+/** Why a run is not ours any more, said once: the reason may already be a whole "… is no longer live (…)" message. */
+export function noLongerLive(why: string | undefined): string {
+  return why && /no longer live/.test(why) ? why : `the run is no longer live (${why ?? 'finished'})`;
+}

@@ -6,12 +6,13 @@ import { remoteDirs, remoteWork, type RemoteRunResult } from '../../remote/remot
 import { WorkerClient } from '../../remote/worker-client.js';
 import { withStopSignals } from '../../runner/work.js';
 import type { CliContext, CommandOutput, Values } from '../command.js';
+import { noLongerLive } from '../format.js';
 
 function describe(r: RemoteRunResult): string {
   const head = `run ${r.run_id} task #${r.task_id}`;
   const error = r.error ? `: ${r.error.split('\n')[0]!.slice(0, 200)}` : '';
   if (r.status === 'deferred') return `${head}: server unreachable; the outcome waits in the outbox and is delivered when it is back`;
-  if (r.status === 'lease_lost') return `${head}: LEASE_LOST — the run is no longer live (${r.error ?? 'finished'})`;
+  if (r.status === 'lease_lost') return `${head}: LEASE_LOST — ${noLongerLive(r.error)}`;
   return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status ?? '?'}${error}   log: ${r.log_path}`;
 }
 

@@ -13,6 +13,7 @@ import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
 import type { CliContext, Command } from '../command.js';
+import { noLongerLive } from '../format.js';
 import { decimal } from '../../core/decimal.js';
 
 /** `--poll-seconds N`: a whole number of seconds from 1 to 86400 (one day). */
@@ -35,7 +36,7 @@ function describe(r: BabysitResult): string {
   const error = r.error ? `: ${r.error.split('\n')[0]!.slice(0, 200)}` : '';
   switch (r.status) {
     case 'lease_lost':
-      return `${head}: LEASE_LOST — the run is no longer live (${r.error ?? 'finished'}); its CLI was stopped and any result is kept on the run`;
+      return `${head}: LEASE_LOST — ${noLongerLive(r.error)}; its CLI was stopped and any result is kept on the run`;
     case 'deferred':
       return `${head}: database unavailable; the outcome is saved in ${r.outbox_path} and the next tick applies it`;
     case 'interrupted':
