@@ -10,6 +10,7 @@ import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../
 import { noCaps, overCap } from '../core/budget.js';
 import { toStewardError, type StewardError } from '../core/errors.js';
 import { childEnv, withoutStewardSecrets } from '../runner/child-env.js';
+import { fitEvidence } from '../runner/fit-evidence.js';
 import { killRunLeftovers } from '../runner/leftovers.js';
 import { removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
@@ -336,6 +337,8 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     await shipper.ship();
     return { ...base, status: 'lease_lost', error: decision.why };
   }
+  const cut = fitEvidence(decision.input);
+  if (cut) log.line(`the outcome's evidence was over the limit as JSON: ${cut} (evidence_cut says so)`);
   const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
   const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
   const entry: OutboxEntry = {
