@@ -338,7 +338,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     return { ...base, status: 'lease_lost', error: decision.why };
   }
   const cut = fitEvidence(decision.input);
-  if (cut) log.line(`the outcome's evidence was over the limit as JSON: ${cut} (evidence_cut says so)`);
+  if (cut) log.line(`the outcome's evidence was cut: ${cut}`);
   const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
   const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
   const entry: OutboxEntry = {

@@ -21,7 +21,6 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { childEnv, withoutStewardSecrets } from './child-env.js';
 import { fitEvidence } from './fit-evidence.js';
-import { MAX_PAYLOAD_BYTES } from '../core/payload-limits.js';
 import { cliRetryLog } from './cli-log.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
@@ -315,7 +314,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       decision.input.evidence = { ...(decision.input.evidence as Record<string, unknown> | undefined), log_truncated: log.truncated };
     }
     const cut = fitEvidence(decision.input);
-    if (cut) log.line(`the outcome's evidence was over ${MAX_PAYLOAD_BYTES} bytes as JSON: ${cut} (evidence_cut says so)`);
+    if (cut) log.line(`the outcome's evidence was cut: ${cut}`);
     // The babysitter runs without zod (its inputs are checked by hand: core/fast-input.ts); an outcome the hand check
     // is unsure of loads the schemas and is delivered again (validation comes before any write).
     const deliver = () => deliverOutcome(deps, run, task, decision, ctx);
