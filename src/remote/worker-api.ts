@@ -30,6 +30,8 @@ export const WORKER_API_PREFIX = '/api/worker/';
 export const WORKER_API_VERSION = 1;
 /** A request body's limit (an outcome's is MAX_REPORT_BODY_BYTES): a log chunk is at most LOG_CHUNK_BYTES before base64. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The body limit of route `name`, which the server enforces and the client checks before sending. */
+export const bodyLimitOf = (name: string): number => (name === 'outcome' ? MAX_REPORT_BODY_BYTES : MAX_BODY_BYTES);
 export const LOG_CHUNK_BYTES = 512 * 1024;
 /** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
 export const REMOTE_HOST_PREFIX = 'remote:';
@@ -332,7 +334,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
       if (!route) return sendError(res, new StewardError('NOT_FOUND', `no worker API route ${name} (claim, heartbeat, log, outcome)`));
       if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', 'POST only'), 405);
-      const body = await readBody(req, name === 'outcome' ? MAX_REPORT_BODY_BYTES : MAX_BODY_BYTES);
+      const body = await readBody(req, bodyLimitOf(name));
       const ctx = (): OpContext => ({ now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) });
       const answer = await route(body, ctx, gone.signal);
       if (answer === GONE || gone.signal.aborted) return;

@@ -4,8 +4,7 @@ import { ERROR_CODES, StewardError, type ErrorCode } from '../core/errors.js';
 import type { AgentProfile } from '../config/schema.js';
 import type { RunCaps } from '../core/budget.js';
 import type { OutboxEntry } from '../runner/outbox.js';
-import { MAX_REPORT_BODY_BYTES } from '../core/payload-limits.js';
-import { WORKER_API_PREFIX, WORKER_API_VERSION } from './worker-api.js';
+import { bodyLimitOf, WORKER_API_PREFIX, WORKER_API_VERSION } from './worker-api.js';
 
 /** A ready task the server passed over for this worker, and why (code UNSUPPORTED: it needs the server's repository). */
 export interface RefusedForRemote {
@@ -76,12 +75,18 @@ export class WorkerClient {
    */
   async post<T>(name: string, body: unknown, o: { extraMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${WORKER_API_PREFIX}${name}`, this.base);
+    // Past the route's limit (for an outcome, no field can be within its own): refused here for good (the worker sets
+    // an outcome aside with this reason), not sent to be cut off mid-upload, which reads as unreachable and would be
+    // retried forever.
+    const json = JSON.stringify(body);
+    const size = Buffer.byteLength(json, 'utf8');
+    if (size > bodyLimitOf(name)) throw new StewardError('VALIDATION', `the ${name} request is ${size} bytes as JSON, over the worker API's ${bodyLimitOf(name)}`, { route: name, size });
     let res: Response;
     try {
       res = await this.doFetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}`, 'x-steward-worker-api': String(WORKER_API_VERSION) },
-        body: JSON.stringify(body),
+        body: json,
         signal: o.signal ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs + (o.extraMs ?? 0)), o.signal]) : AbortSignal.timeout(this.timeoutMs + (o.extraMs ?? 0)),
       });
     } catch (err) {
@@ -137,12 +142,6 @@ export class WorkerClient {
   }
 
   outcome(entry: OutboxEntry): Promise<{ status: 'applied' | 'duplicate' | 'lease_lost'; task?: { id: number; status: string }; reason?: string }> {
-    // Past the server's limit no field can be within its own: refused here for good (the worker sets the entry aside
-    // with this reason), not sent to be cut off mid-upload, which reads as unreachable and would be retried forever.
-    const size = Buffer.byteLength(JSON.stringify({ entry }), 'utf8');
-    if (size > MAX_REPORT_BODY_BYTES) {
-      return Promise.reject(new StewardError('VALIDATION', `run ${entry.run_id}'s outcome is ${size} bytes as JSON, over the worker API's ${MAX_REPORT_BODY_BYTES}`, { run_id: entry.run_id, size }));
-    }
     return this.post('outcome', { entry });
   }
 }
