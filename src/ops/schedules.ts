@@ -138,26 +138,29 @@ export interface SchedulePass {
  */
 export function runSchedules(store: Store, ctx: OpContext, config: Config): SchedulePass {
   const pass: SchedulePass = { created: [], overlapped: [], missed: {}, errors: [] };
+  const failed = (schedule: string, err: unknown) => pass.errors.push({ schedule, error: err instanceof Error ? err.message : String(err) });
   let schedules: Schedule[];
   try {
-    schedules = store.read(() => allSchedules(store, config, (id, err) => pass.errors.push({ schedule: id, error: err instanceof Error ? err.message : String(err) })));
+    schedules = store.read(() => allSchedules(store, config, failed));
   } catch (err) {
-    pass.errors.push({ schedule: '*', error: err instanceof Error ? err.message : String(err) });
+    failed('*', err);
     return pass;
   }
   for (const s of schedules) {
     // One schedule whose task cannot be made (a dependency deleted since) is reported and left at its cursor, so
-    // it tries again next tick; the other schedules run. Only the database's own failure stops the tick.
-    const before = { created: pass.created.length, overlapped: pass.overlapped.length, missed: pass.missed[s.id] };
+    // it tries again next tick; the other schedules run. Only the database's own failure stops the tick. What a
+    // schedule did joins the pass once its transaction committed.
+    const one: SchedulePass = { created: [], overlapped: [], missed: {}, errors: [] };
     try {
-      store.tx(() => passOne(store, ctx, s, pass));
+      store.tx(() => passOne(store, ctx, s, one));
     } catch (err) {
       if (isStoreFailure(err)) throw err;
-      pass.created.length = before.created;
-      pass.overlapped.length = before.overlapped;
-      if (before.missed === undefined) delete pass.missed[s.id];
-      pass.errors.push({ schedule: s.id, error: err instanceof Error ? err.message : String(err) });
+      failed(s.id, err);
+      continue;
     }
+    pass.created.push(...one.created);
+    pass.overlapped.push(...one.overlapped);
+    Object.assign(pass.missed, one.missed);
   }
   return pass;
 }
