@@ -52,29 +52,29 @@ export function slotsBetween(cron: string, tz: string | null | undefined, after:
   const newest = job.previousRuns(max + 1, new Date(until + 1)).map((d) => d.getTime()).filter((t) => t > start && t <= until);
   if (newest.length > max) {
     // More than `max` in the window: the oldest of these and every slot before it are dropped; count them.
-    const boundary = newest[newest.length - 1]!;
-    let cursor = new Date(start);
-    while (dropped < MAX_DROPPED_COUNTED) {
-      const next = job.nextRun(cursor);
-      if (!next || next.getTime() > boundary) break;
-      dropped++;
-      cursor = next;
-    }
-    from = boundary;
+    from = newest[newest.length - 1]!;
+    for (const _ of slotsIn(job, start, from)) if (++dropped === MAX_DROPPED_COUNTED) break;
   }
   const slots: number[] = [];
-  let cursor = new Date(from);
-  for (;;) {
-    const next = job.nextRun(cursor);
-    if (!next || next.getTime() > until) break;
-    slots.push(next.getTime());
+  for (const slot of slotsIn(job, from, until)) {
+    slots.push(slot);
     if (slots.length > max) {
       slots.shift();
       dropped = Math.min(MAX_DROPPED_COUNTED, dropped + 1);
     }
-    cursor = next;
   }
   return { slots, dropped };
+}
+
+/** The slots in (after, until], oldest first, read forwards one at a time. */
+function* slotsIn(job: Cron, after: number, until: number): Generator<number> {
+  let cursor = new Date(after);
+  for (;;) {
+    const next = job.nextRun(cursor);
+    if (!next || next.getTime() > until) return;
+    yield next.getTime();
+    cursor = next;
+  }
 }
 
 /** The slots of one pass split by the catch-up policy: the ones that become tasks and the ones skipped as missed. */
