@@ -31,7 +31,7 @@ describe('leftovers of a run', () => {
     await assertNothingLeft(sb);
   });
 
-  test('a child in a new session that keeps the CLI\'s stdout open does not hold the run: it completes and the child is killed', { timeout: 60_000 }, async () => {
+  test('a child in a new session that keeps the CLI\'s stdout open does not hold the run: it completes and the child is killed', { timeout: 600_000 }, async () => {
     const sb = sandbox();
     // No timeout or stall would end it: only the CLI's exit and its group's end can.
     const config = configOf({ coder: fakeProfile(sb, 'claude', 'escape_stdout', { timeoutSeconds: 3600, stallSeconds: 3600 }) });
@@ -40,11 +40,12 @@ describe('leftovers of a run', () => {
     assert.deepEqual([r.status, taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['completed', 'done', 'completed']);
     const [, escaped] = pidsIn(sb.pidFile, 2)!;
     assert.ok(processGone(escaped!), `the escaped child ${escaped} is gone when workRun returns`);
-    assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0/);
+    // Killed as a leftover, not gone by itself (it ends after two minutes): the log says so, whatever the machine's speed.
+    assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0[\s\S]*killed 1 leftover process group/);
     await assertNothingLeft(sb);
   });
 
-  test('one that keeps writing to the CLI\'s stdout is let go too, a grace period after the CLI\'s group ended', { timeout: 60_000 }, async () => {
+  test('one that keeps writing to the CLI\'s stdout is let go too, a grace period after the CLI\'s group ended', { timeout: 600_000 }, async () => {
     const sb = sandbox();
     // It writes forever (two minutes at most, so a hung test leaves nothing): the pipes are never quiet.
     const script = 'setsid timeout 120 sh -c "while :; do echo escaped; sleep 0.05; done" & echo the work is done';
