@@ -49,9 +49,11 @@ export const zBool = z.preprocess((v) => {
   return v;
 }, z.boolean());
 
+/** A decimal string as its number; anything else as it is (a word stays a word, so the message can show it). */
+const fromDecimal = (v: unknown): unknown => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v);
+
 /** An integer given as a number or a numeric string. */
-export const zInt = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+export const zInt = (min: number, max: number) => z.preprocess(fromDecimal, z.number().int().min(min).max(max));
 
 const PRIORITY_NAMES = Object.keys(PRIORITY_WORDS) as [keyof typeof PRIORITY_WORDS, ...(keyof typeof PRIORITY_WORDS)[]];
 const PRIORITY_RULE = `must be 0–100 or one of ${PRIORITY_NAMES.join(', ')}`;
@@ -171,8 +173,7 @@ export const taskFieldsShape = {
 };
 
 /** A number given as a number or a numeric string. */
-const zNumber = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v), z.number().min(min).max(max));
+const zNumber = (min: number, max: number) => z.preprocess(fromDecimal, z.number().min(min).max(max));
 
 /**
  * A task's own run caps (docs/BUDGETS.md); they override its agent profile's. Set by a person or triage (add, edit,
