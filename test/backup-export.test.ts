@@ -18,6 +18,13 @@ function allRows(db: Database.Database | SqlDatabase): Record<string, unknown[]>
   return out;
 }
 
+/** The export with its first task row changed by `edit` (and `priority":1` then spelled `replace`, for what JSON.stringify cannot write). */
+function edited(lines: string[], edit: (row: Record<string, unknown>) => Record<string, unknown>, replace?: string): string {
+  const at = lines.findIndex((l) => JSON.parse(l).table === 'tasks');
+  const line = JSON.stringify({ table: 'tasks', row: edit(JSON.parse(lines[at]!).row) });
+  return [...lines.slice(0, at), replace ? line.replace('"priority":1', replace) : line, ...lines.slice(at + 1)].join('\n');
+}
+
 describe('steward export / import / migrate', () => {
   let source: string;
   let exported: string;
@@ -106,6 +113,13 @@ describe('steward export / import / migrate', () => {
       ['cut.jsonl', lines.slice(0, -5).join('\n'), 'PARSE_ERROR'],
       ['not-export.jsonl', '{"hello":1}\n', 'PARSE_ERROR'],
       ['bad-column.jsonl', [lines[0], JSON.stringify({ table: 'tasks', row: { id: 1, nonsense: 2 } }), ...lines.slice(1)].join('\n'), 'PARSE_ERROR'],
+      // Values steward could not read back (list, show, the board) or export again: each refused, naming the line.
+      ['text-priority.jsonl', edited(lines, (row) => ({ ...row, priority: 'abc' })), 'PARSE_ERROR'],
+      ['huge-priority.jsonl', edited(lines, (row) => ({ ...row, priority: 1 }), '"priority":1e400'), 'PARSE_ERROR'],
+      ['bad-json.jsonl', edited(lines, (row) => ({ ...row, after_json: 'not json' })), 'PARSE_ERROR'],
+      ['object-verify.jsonl', edited(lines, (row) => ({ ...row, verify_json: '{"a":1}' })), 'PARSE_ERROR'],
+      ['number-title.jsonl', edited(lines, (row) => ({ ...row, title: 5 })), 'PARSE_ERROR'],
+      ['no-task-columns.jsonl', [JSON.stringify({ ...header, tables: { ...header.tables, tasks: [] } }), ...lines.slice(1)].join('\n'), 'PARSE_ERROR'],
     ];
     const target = tempDir();
     assert.equal(run(target, 'init').code, 0);

@@ -210,21 +210,54 @@ function removeDb(path: string): void {
   for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(p, { force: true });
 }
 
+/** What is wrong with a (non-null) value of a column, or undefined when nothing is. */
+type ValueCheck = (v: unknown) => string | undefined;
+
+/** The columns holding a list: steward reads each as a JSON array. */
+const LIST_COLUMNS = new Set(['after_json', 'then_json', 'requires_json', 'verify_json']);
+
+/**
+ * The check of a column's values by its declared type: an edited or hostile file must not leave rows steward cannot read
+ * back (a text priority, a number too large for JSON, JSON that does not parse would break list, show, the board and
+ * the next export). SQLite stores what it is given whatever the column's type, so this is the only check they get.
+ */
+function valueCheck(table: string, column: string, type: string): ValueCheck {
+  if (column.endsWith('_json')) {
+    const list = LIST_COLUMNS.has(column) && (table === 'tasks' || table === 'proposals');
+    return (v) => {
+      if (typeof v !== 'string') return 'must be JSON text';
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        return 'must be JSON text';
+      }
+      return list && !Array.isArray(parsed) ? 'must be a JSON array' : undefined;
+    };
+  }
+  if (type === 'INTEGER' || type === 'REAL') return (v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : 'must be a number');
+  if (type === 'TEXT') return (v) => (typeof v === 'string' ? undefined : 'must be text');
+  return () => undefined;
+}
+
 /** Inserts every row line into the staging database (at the export's schema); checks the end line's count. */
 function fillStage(stage: Database.Database, header: ExportHeader, it: Iterator<string>): QueueCopyReport {
   const known = new Set(queueTables(stage));
   const report: QueueCopyReport = { schema: header.schema, rows: 0, tables: {} };
-  const inserts = new Map<string, { columns: string[]; stmt: Database.Statement }>();
+  const inserts = new Map<string, { columns: string[]; checks: ValueCheck[]; stmt: Database.Statement }>();
   const insertFor = (table: string, lineNo: number) => {
     let ins = inserts.get(table);
     if (ins) return ins;
     if (!known.has(table)) throw bad(lineNo, `table ${table} is not in a schema ${header.schema} queue`);
-    const have = new Set(columnsOf(stage, table).map((c) => c.name));
-    const columns = header.tables[table] ?? [];
-    const unknown = columns.find((c) => !have.has(c));
+    const types = new Map((stage.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
+    const columns: unknown = header.tables[table];
+    if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string') || new Set(columns).size !== columns.length) {
+      throw bad(lineNo, `the header does not list the columns of table ${table} (a list of distinct names)`);
+    }
+    const unknown = (columns as string[]).find((c) => !types.has(c));
     if (unknown !== undefined) throw bad(lineNo, `column ${table}.${unknown} is not in a schema ${header.schema} queue`);
     const stmt = stage.prepare(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-    ins = { columns, stmt };
+    ins = { columns: columns as string[], checks: (columns as string[]).map((c) => valueCheck(table, c, types.get(c)!)), stmt };
     inserts.set(table, ins);
     return ins;
   };
@@ -250,10 +283,15 @@ function fillStage(stage: Database.Database, header: ExportHeader, it: Iterator<
       if (typeof parsed.table !== 'string' || typeof parsed.row !== 'object' || parsed.row === null || Array.isArray(parsed.row)) {
         throw bad(lineNo, 'expected {"table": ..., "row": {...}}');
       }
-      const { columns, stmt } = insertFor(parsed.table, lineNo);
+      const { columns, checks, stmt } = insertFor(parsed.table, lineNo);
       const row = parsed.row as Row;
       const extra = Object.keys(row).find((k) => !columns.includes(k));
       if (extra !== undefined) throw bad(lineNo, `column ${parsed.table}.${extra} is not in the header`);
+      columns.forEach((c, i) => {
+        const v = row[c];
+        const wrong = v === undefined || v === null ? undefined : checks[i]!(v);
+        if (wrong !== undefined) throw bad(lineNo, `${parsed.table}.${c} ${wrong}, not ${(typeof v === 'number' ? String(v) : JSON.stringify(v)).slice(0, 60)}`);
+      });
       try {
         stmt.run(columns.map((c) => (row[c] === undefined ? null : row[c])) as unknown[]);
       } catch (err) {
