@@ -117,6 +117,30 @@ describe('steward CLI: everyday edits and messages', () => {
     assert.equal(JSON.parse(ev.data_json).title, 'to delete');
   });
 
+  test('delete takes a task with run caps or made by a schedule slot (the slot stays handled)', () => {
+    const capped = run('add', 'capped', '--max-cost-usd', '1', '--json').json.task.id;
+    const slotted = run('add', 'from a slot', '--json').json.task.id;
+    run('add', 'newer');
+    const store = openStore(join(ws, '.steward/queue.db'));
+    try {
+      store.tx(() => store.schedules.addSlot({ schedule_id: 'nightly', slot: 0, task_id: slotted, outcome: 'created', at: 0 }));
+    } finally {
+      store.close();
+    }
+    for (const id of [capped, slotted]) {
+      assert.equal(run('cancel', String(id)).code, 0);
+      const del = run('delete', String(id), '--json');
+      assert.equal(del.code, 0, del.stderr);
+      assert.equal(run('show', String(id)).code, 3);
+    }
+    const db = openStore(join(ws, '.steward/queue.db'), { readonly: true });
+    try {
+      assert.deepEqual(db.db.prepare("SELECT task_id, outcome FROM schedule_slots WHERE schedule_id = 'nightly'").all(), [{ task_id: null, outcome: 'created' }]);
+    } finally {
+      db.close();
+    }
+  });
+
   test('add warns about an unknown project or agent, and refuses them with --strict', () => {
     const warned = run('add', 'elsewhere', '--project', 'web', '--agent', 'bob', '--json');
     assert.equal(warned.code, 0);

@@ -15,6 +15,9 @@ export class ArchiveRepo {
       dropDeps: db.prepare('DELETE FROM task_deps WHERE task_id = ?'),
       dropBranch: db.prepare('DELETE FROM task_branches WHERE task_id = ?'),
       dropPaths: db.prepare('DELETE FROM task_paths WHERE task_id = ?'),
+      dropBudget: db.prepare('DELETE FROM task_budgets WHERE task_id = ?'),
+      // The slot stays handled (its row is the schedule's idempotency key): it only no longer names the task.
+      unlinkSlots: db.prepare('UPDATE schedule_slots SET task_id = NULL WHERE task_id = ?'),
       dropRuns: db.prepare('DELETE FROM runs WHERE task_id = ?'),
       unlinkChildren: db.prepare('UPDATE tasks SET parent_id = NULL WHERE parent_id = ?'),
       unlinkProposals: db.prepare('UPDATE proposals SET task_id = NULL WHERE task_id = ?'),
@@ -43,6 +46,8 @@ export class ArchiveRepo {
     this.s.dropDeps.run(taskId);
     this.s.dropBranch.run(taskId);
     this.s.dropPaths.run(taskId);
+    this.s.dropBudget.run(taskId);
+    this.s.unlinkSlots.run(taskId);
     const runs = this.s.dropRuns.run(taskId).changes;
     this.s.unlinkChildren.run(taskId);
     this.s.unlinkProposals.run(taskId);
