@@ -141,6 +141,32 @@ describe('steward CLI: everyday edits and messages', () => {
     }
   });
 
+  test('delete refuses the newest task or a task with the newest run: SQLite would give its id to the next one', () => {
+    const fresh = tempDir();
+    const run = (...args: string[]) => cli(args, { cwd: fresh });
+    assert.equal(run('init').code, 0);
+    const old = run('add', 'old', '--json').json.task.id;
+    const claimed = run('claim', '--agent', 'w1', '--json');
+    assert.equal(claimed.code, 0, claimed.stderr);
+    const runId = String(claimed.json.run.id);
+    assert.equal(run('cancel', String(old)).code, 0);
+    const newestTask = run('delete', String(old), '--json');
+    assert.equal(newestTask.code, 4);
+    assert.match(JSON.parse(newestTask.stderr).error.message, /is the newest task/);
+    run('add', 'new');
+    const newestRun = run('delete', String(old), '--json');
+    assert.equal(newestRun.code, 4);
+    assert.match(JSON.parse(newestRun.stderr).error.message, new RegExp(`its run ${runId} is the newest run`));
+    // Had it been deleted, the next claim would get run id `runId` and the old worker's complete would finish it.
+    const next = run('claim', '--agent', 'w2', '--json');
+    assert.notEqual(String(next.json.run.id), runId);
+    const stale = run('complete', runId, '--summary', 'the old task\'s result', '--json');
+    assert.equal(stale.code, 4, stale.stderr);
+    assert.equal(JSON.parse(stale.stderr).error.code, 'LEASE_LOST');
+    assert.equal(run('complete', String(next.json.run.id)).code, 0);
+    assert.equal(run('delete', String(old)).code, 0, 'deleted once a newer task and run exist');
+  });
+
   test('add warns about an unknown project or agent, and refuses them with --strict', () => {
     const warned = run('add', 'elsewhere', '--project', 'web', '--agent', 'bob', '--json');
     assert.equal(warned.code, 0);

@@ -145,6 +145,7 @@ describe('schedules in the tick', () => {
     const config = configSchema.parse({});
     const t = Date.parse('2026-01-05T12:00:00Z');
     const dep = addTask(store, { title: 'prerequisite' }, at(t)).task;
+    addTask(store, { title: 'newer' }, at(t)); // the newest task is not deleted (its id would be reused)
     assert.throws(() => addSchedule(store, config, { title: 'x', cron: '0 * * * *', tz: 'UTC', after: [dep.id + 100] }, at(t)), /NOT_FOUND|does not exist/);
     addSchedule(store, config, { name: 'needs', title: 'Needs the prerequisite', cron: '0 * * * *', tz: 'UTC', after: [dep.id] }, at(t));
     addSchedule(store, config, { name: 'plain', title: 'Plain hourly', cron: '0 * * * *', tz: 'UTC' }, at(t));

@@ -50,6 +50,17 @@ export function deleteTask(store: Store, input: unknown, ctx: OpContext): { task
         dependents,
       });
     }
+    // SQLite reuses the largest id of a table: deleting the newest task or run would give its id to the next one, and
+    // a worker still holding the old run id (a remote worker's outbox, a babysitter not yet told) would heartbeat and
+    // complete the new run; `after: [id]` of a schedule or a proposal would name the new task. Postgres never reuses.
+    const frees = store.dialect === 'sqlite' ? store.archive.freesNewestId(task.id) : { task: false, run: null };
+    if (frees.task || frees.run !== null) {
+      const what = frees.task ? `#${task.id} is the newest task` : `its run ${frees.run} is the newest run`;
+      throw new StewardError('CONFLICT', `cannot delete task #${task.id} yet: ${what}, and its id would go to the next one (a stale worker or reference would reach it); archive it, or delete it once a newer ${frees.task ? 'task' : 'run'} exists`, {
+        id: task.id,
+        newest: frees.task ? 'task' : 'run',
+      });
+    }
     const runsDeleted = store.archive.deleteTask(task.id);
     logEvent(store, ctx, 'deleted', { task_id: task.id }, q.reason ?? null, {
       title: task.title,

@@ -22,6 +22,8 @@ export class ArchiveRepo {
       unlinkChildren: db.prepare('UPDATE tasks SET parent_id = NULL WHERE parent_id = ?'),
       unlinkProposals: db.prepare('UPDATE proposals SET task_id = NULL WHERE task_id = ?'),
       dropTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
+      newest: db.prepare(`SELECT t.last_run_id AS run, (SELECT MAX(id) FROM tasks) AS newest_task, (SELECT MAX(id) FROM runs) AS newest_run
+        FROM tasks t WHERE t.id = ?`),
     };
   }
 
@@ -38,6 +40,16 @@ export class ArchiveRepo {
   /** Takes a task off the archive (e.g. when it is requeued). */
   unarchive(taskId: number): void {
     this.s.unarchive.run(taskId);
+  }
+
+  /**
+   * What deleting task `taskId` would free for reuse: SQLite gives a new row the largest id + 1 (the tables have no
+   * AUTOINCREMENT), so deleting the newest task or the newest run hands its id to the next one.
+   */
+  freesNewestId(taskId: number): { task: boolean; run: number | null } {
+    const r = this.s.newest.get(taskId) as { run: number | null; newest_task: number; newest_run: number | null } | undefined;
+    if (!r) return { task: false, run: null };
+    return { task: Number(r.newest_task) === taskId, run: r.run != null && Number(r.run) === Number(r.newest_run) ? Number(r.run) : null };
   }
 
   /** Deletes a task and its runs; returns how many runs went with it. The caller checks nothing depends on it. */
