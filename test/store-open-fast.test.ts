@@ -1,12 +1,13 @@
 // Opening an up-to-date queue takes no write lock (migrate reads schema_migrations once and stops): a CLI command
 // that only reads starts while another process holds the write lock, and the migrations still run on an old file.
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '../src/store/open-store.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { holdWriteLock } from './support/backend.js';
-import { databaseAtVersion, sqliteOnly, tempDir } from './support/helpers.js';
+import { cli, databaseAtVersion, sqliteOnly, tempDir } from './support/helpers.js';
 
 test('an up-to-date database opens (and reads) while another connection holds the write lock', () => {
   const path = join(tempDir(), 'queue.db');
@@ -30,4 +31,17 @@ test('an older database is still migrated on open', sqliteOnly('an old SQLite fi
   const versions = store.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number };
   assert.equal(versions.n, SCHEMA_VERSION);
   store.close();
+});
+
+test('a database a newer steward migrated is refused (UNSUPPORTED_VERSION), not written', sqliteOnly('a SQLite file from a newer steward'), () => {
+  const { path, db } = databaseAtVersion(SCHEMA_VERSION);
+  db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(SCHEMA_VERSION + 1);
+  db.close();
+  assert.throws(() => openStore(path), (err: Error & { code?: string }) => err.code === 'UNSUPPORTED_VERSION' && new RegExp(`schema ${SCHEMA_VERSION + 1}; this steward knows up to ${SCHEMA_VERSION}`).test(err.message));
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  copyFileSync(path, join(ws, '.steward/queue.db'));
+  const add = cli(['add', 'written by an older steward', '--json'], { cwd: ws });
+  assert.equal(add.code, 2, add.stderr);
+  assert.equal(JSON.parse(add.stderr).error.code, 'UNSUPPORTED_VERSION');
 });

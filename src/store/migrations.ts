@@ -1,5 +1,6 @@
 // Numbered, append-only schema migrations, recorded in schema_migrations.
 import type { Database } from 'better-sqlite3';
+import { StewardError } from '../core/errors.js';
 
 const STATE_LIST = ['pending', 'ready', 'running', 'review', 'done', 'failed', 'blocked', 'cancelled'] as const;
 const STATES = STATE_LIST.map((s) => `'${s}'`).join(',');
@@ -333,6 +334,7 @@ const REBUILDS: ReadonlySet<number> = new Set([14]);
 export function migrate(db: Database): number {
   if (upToDate(db)) return 0; // the common open: one read, no write lock
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  refuseNewer((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0, db.name);
   let applied = 0;
   MIGRATIONS.forEach((sql, index) => {
     const version = index + 1;
@@ -357,6 +359,17 @@ export function migrate(db: Database): number {
     }
   });
   return applied;
+}
+
+/**
+ * A queue a newer steward migrated is not written by this one: it would write rows without what the later migrations
+ * added (migration 12's has_paths, left 0, hid a task's file lease from every claim). UNSUPPORTED_VERSION, nothing written.
+ */
+export function refuseNewer(version: number, where: string): void {
+  if (version <= MIGRATIONS.length) return;
+  throw new StewardError('UNSUPPORTED_VERSION', `the queue at ${where} is at schema ${version}; this steward knows up to ${MIGRATIONS.length}: use a newer steward`, {
+    schema: version, supported: MIGRATIONS.length,
+  });
 }
 
 /** How many rows PRAGMA foreign_key_check reports (references to a row that does not exist). */

@@ -4,7 +4,7 @@
 // in the same commit. Types: INTEGER → BIGINT (ids: identity columns), REAL → DOUBLE PRECISION, TEXT compares
 // bytewise (COLLATE "C", SQLite's BINARY), so ORDER BY on text gives the same order on both backends.
 import { StewardError } from '../../core/errors.js';
-import { MIGRATIONS } from '../migrations.js';
+import { MIGRATIONS, refuseNewer } from '../migrations.js';
 import type { SqlDatabase } from '../sql-database.js';
 import { advisoryKey } from './lock-keys.js';
 
@@ -207,6 +207,7 @@ export function migratePg(db: SqlDatabase, schema: string): number {
     db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const have = pgVersion(db, schema) ?? 0;
+    refuseNewer(have, `Postgres schema ${schema}`);
     const now = Date.now();
     let applied = 0;
     if (have === 0) {
