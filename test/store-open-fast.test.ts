@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open-store.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { holdWriteLock } from './support/backend.js';
@@ -44,4 +45,23 @@ test('a database a newer steward migrated is refused (UNSUPPORTED_VERSION), not 
   const add = cli(['add', 'written by an older steward', '--json'], { cwd: ws });
   assert.equal(add.code, 2, add.stderr);
   assert.equal(JSON.parse(add.stderr).error.code, 'UNSUPPORTED_VERSION');
+});
+
+test('another program\'s SQLite file (tables, no schema_migrations) is refused as not a steward database, left as it was', sqliteOnly('a foreign SQLite file'), () => {
+  const path = join(tempDir(), 'other.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE tasks (x); INSERT INTO tasks VALUES (1)');
+  db.close();
+  assert.throws(() => openStore(path), (err: Error & { code?: string }) => err.code === 'UNAVAILABLE' && /not a steward database/.test(err.message));
+  const after = new Database(path, { readonly: true });
+  try {
+    assert.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all(), [{ name: 'tasks' }]);
+  } finally {
+    after.close();
+  }
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  const r = cli(['migrate', '--from', join(ws, '.steward/queue.db'), '--to', path, '--json'], { cwd: ws });
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(JSON.parse(r.stderr).error.code, 'UNAVAILABLE');
 });

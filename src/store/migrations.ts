@@ -333,6 +333,7 @@ const REBUILDS: ReadonlySet<number> = new Set([14]);
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
 export function migrate(db: Database): number {
   if (upToDate(db)) return 0; // the common open: one read, no write lock
+  refuseForeign(db);
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   refuseNewer((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0, db.name);
   let applied = 0;
@@ -359,6 +360,18 @@ export function migrate(db: Database): number {
     }
   });
   return applied;
+}
+
+/**
+ * A SQLite file with tables but no schema_migrations is some other program's database (a wrong --to, --dir or path):
+ * refused as not a steward database, before anything is written into it.
+ */
+function refuseForeign(db: Database): void {
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+  if (tables.length === 0 || tables.includes('schema_migrations')) return;
+  throw new StewardError('UNAVAILABLE', `the file is not a steward database: ${db.name} holds tables (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''}) but no schema_migrations`, {
+    path: db.name, tables: tables.slice(0, 10),
+  });
 }
 
 /**
