@@ -25,6 +25,13 @@ function edited(lines: string[], edit: (row: Record<string, unknown>) => Record<
   return [...lines.slice(0, at), replace ? line.replace('"priority":1', replace) : line, ...lines.slice(at + 1)].join('\n');
 }
 
+/** Another workspace's queue database. */
+function exportedDb(): string {
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  return join(ws, '.steward/queue.db');
+}
+
 describe('steward export / import / migrate', () => {
   let source: string;
   let exported: string;
@@ -60,6 +67,16 @@ describe('steward export / import / migrate', () => {
     const stdout = run(source, 'export');
     assert.equal(stdout.code, 0, stdout.stderr);
     assert.equal(stdout.stdout, readFileSync(exported, 'utf8'));
+  });
+
+  test('export --out refuses a database file (the queue\'s own, its WAL, another): it would be replaced', () => {
+    for (const out of ['.steward/queue.db', '.steward/queue.db-wal', exportedDb()]) {
+      const r = run(source, 'export', '--out', out, '--json');
+      assert.equal(r.code, 2, `${out}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stderr).error.code, 'USAGE');
+    }
+    assert.equal(readFileSync(join(source, '.steward/queue.db')).subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'the queue file is still the database');
+    assert.equal(run(source, 'list', '--json').code, 0);
   });
 
   test('import into a fresh workspace is lossless: every table row for row, and a second export is byte-identical', () => {

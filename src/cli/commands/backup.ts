@@ -1,6 +1,6 @@
 // Backups and moves: `steward export`, `steward import`, `steward migrate` (docs/SCALING.md).
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StewardError } from '../../core/errors.js';
 import { openStore, type Store } from '../../store/open-store.js';
@@ -42,6 +42,35 @@ function writeFileAtomically(path: string, fill: (write: (line: string) => void)
   }
 }
 
+/** Whether `path` is a SQLite database file (its first 16 bytes are SQLite's magic string). */
+function isSqliteFile(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(16);
+    return readSync(fd, head, 0, 16, 0) === 16 && head.toString('latin1') === 'SQLite format 3\0';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Refuses an --out that would replace a database (the queue's own file or its WAL, a typo away: `--out
+ * .steward/queue.db` put the export where the queue was, and `up` kept writing into the unlinked file).
+ */
+function refuseDatabaseOut(path: string, queuePath: string): void {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
+  const queue = real(queuePath);
+  const target = real(path);
+  if ([queue, `${queue}-wal`, `${queue}-shm`, `${queue}-journal`].includes(target) || isSqliteFile(target)) {
+    throw new StewardError('USAGE', `export --out ${path}: that is a database file, not a place for the export (it would be replaced); name a .jsonl file`, { path });
+  }
+}
+
 /** `steward export [--out FILE]`: the whole queue as JSONL, on stdout or into FILE. */
 export const exportCommand: Command = {
   name: 'export',
@@ -58,6 +87,7 @@ export const exportCommand: Command = {
       return { json: null, text: lines.join('').replace(/\n$/, ''), raw: true };
     }
     const path = resolve(ctx.cwd, out);
+    refuseDatabaseOut(path, store.path);
     const report = writeFileAtomically(path, (write) => exportQueue(store.db, write));
     return { json: { out: path, ...report }, text: `exported ${summary(report)} to ${path}` };
   },
