@@ -81,6 +81,8 @@ export function parseBoard(text: string): ParsedBoard {
   let inKept = false;
   let lastTask: ParsedTask | null = null;
   let answer: { block: ParsedAnswer; lines: string[]; texts: string[] } | null = null;
+  /** Blank lines after an answer's last line: part of it when an indented line continues it after them. */
+  let blanks = 0;
   let entry: { entry: KeptEntry; lines: string[]; raw?: string } | null = null;
   const closeAnswer = () => {
     if (answer) {
@@ -88,6 +90,7 @@ export function parseBoard(text: string): ParsedBoard {
       answer.block.text = answer.texts.join('\n').trim();
     }
     answer = null;
+    blanks = 0;
   };
   const closeEntry = () => {
     if (entry) {
@@ -108,11 +111,15 @@ export function parseBoard(text: string): ParsedBoard {
     const raw = lines[i]!;
     const n = i + 1;
     if (raw.trim() === '') {
-      closeAnswer();
+      if (answer) blanks++;
       continue;
     }
-    // Continuation of an answer: an indented line without a checkbox.
+    // Continuation of an answer: an indented line without a checkbox (blank lines before it are its paragraphs).
     if (answer && /^\s/.test(raw) && !ANSWER.test(raw) && !CHECKBOX_LINE.test(raw)) {
+      for (; blanks > 0; blanks--) {
+        answer.lines.push('');
+        answer.texts.push('');
+      }
       answer.lines.push(raw);
       answer.texts.push(raw.trim());
       continue;

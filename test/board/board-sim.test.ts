@@ -295,6 +295,8 @@ function playRound(db: Db, lastRender: string, round: { edits: Edit[]; inserts: 
   for (let i = 0; i <= lines.length; i++) {
     for (const ins of insertsAt.get(i) ?? []) {
       const text = ins.kind === 'new' ? [`- [ ] ${escapeTitle(ins.title)}`, ...ins.markers].join(' ') : ins.text;
+      // An indented line after an answer (blank lines between) is its next paragraph: a state heading ends the answer first.
+      if (/^\s/.test(text) && /^\s+answer:/i.test(file.filter((l) => l.trim() !== '').at(-1) ?? '')) file.push('### ready');
       inserted.push({ ins, text, project });
       file.push(text);
     }

@@ -65,6 +65,11 @@ test('each edit kind gives exactly its command', () => {
       [{ kind: 'answer', id: 2, text: 'SQLite\nit is simpler\n- and local' }],
     ],
     [
+      'answer of several paragraphs (blank lines inside it)',
+      editLine(last, 2, (l) => `${l}\n  answer: use SQLite.\n\n  Keep the old tables\n  for now.\n`),
+      [{ kind: 'answer', id: 2, text: 'use SQLite.\n\nKeep the old tables\nfor now.' }],
+    ],
+    [
       'answer on the next lines',
       editLine(last, 2, (l) => `${l}\n  Answer:\n    use SQLite`),
       [{ kind: 'answer', id: 2, text: 'use SQLite' }],
