@@ -1,6 +1,6 @@
 // TASKS.md through the real tick: hand edits become commands once, nothing a person typed is lost.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -152,6 +152,17 @@ describe('TASKS.md safety', () => {
     assert.equal(ops.listTasks(ws.store, {}).tasks.filter((t) => t.title === 'typed while the tick ran').length, 1);
     assert.match(ws.read(), /typed while the tick ran/);
     assert.match(ws.read(), /#2 two/);
+  });
+
+  test('a render keeps the mode the person gave TASKS.md (a chmod 600 is not undone)', () => {
+    const ws = workspace();
+    ops.addTask(ws.store, { title: 'one' }, at(1));
+    ws.tick(10);
+    chmodSync(ws.board, 0o600);
+    ops.addTask(ws.store, { title: 'two' }, at(11));
+    ws.tick(20);
+    assert.match(ws.read(), /#2 two/, 'the board was written again');
+    assert.equal(statSync(ws.board).mode & 0o777, 0o600);
   });
 
   test('garbage: binary, 2.5 MB, broken front matter, duplicated and unknown ids — kept with reasons, nothing lost', () => {

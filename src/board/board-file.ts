@@ -1,5 +1,5 @@
 // TASKS.md on disk: read it with a fingerprint, write it atomically, never over an edit made since the read.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** What was read, so a later write can tell whether the file changed meanwhile. */
@@ -47,12 +47,25 @@ function unchangedSince(path: string, read: BoardRead): boolean {
   return readBoardFile(path).text === read.text;
 }
 
+/** The permission bits of the file at `path`, or null when there is none to keep. */
+function modeOf(path: string): number | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.mode & 0o7777 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes `text` to `path` via a temp file + rename in the same folder, unless the file no longer holds what was read. */
 export function writeBoardFile(path: string, text: string, read: BoardRead): { written: boolean; reason?: string } {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, text);
+    // The rename replaces the file: it keeps the mode the person gave it (a chmod 600 stays 600).
+    const mode = modeOf(path);
+    if (mode !== null) fchmodSync(fd, mode);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
