@@ -106,7 +106,10 @@ export function pausedLine(p: PausedProfile): string {
   return `${PAUSED_PREFIX}agent ${visibleText(oneLine(sanitiseText(p.name), 80), { oneLine: true })} until ${until}${why}`;
 }
 
+/** The shape pausedLine writes: a person's own `> Paused: …` note is not one of them (it is kept, never skipped). */
+const PAUSED_LINE = /^> Paused: agent .+ until (?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z|unknown)(?: — .*)?$/;
+
 /** True for a paused-profile line steward wrote. */
 export function isPausedLine(line: string): boolean {
-  return line.startsWith(PAUSED_PREFIX);
+  return line.startsWith(PAUSED_PREFIX) && PAUSED_LINE.test(line);
 }

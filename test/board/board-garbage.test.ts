@@ -27,6 +27,16 @@ test('CRLF and CR line endings read like LF', () => {
   assert.deepEqual(diffBoard(last, answered, tasks), [{ kind: 'answer', id: 2, text: 'yes\nreally' }]);
 });
 
+test('a person\'s own "> Paused: …" note is kept; the paused-profile line steward wrote is skipped', () => {
+  const paused = renderBoard(tasks, { now: NOW, paused: [{ name: 'coder', paused_until: NOW + 60_000, reason: 'rate limited: HTTP 429' }] });
+  assert.match(paused, /^> Paused: agent coder until .* — rate limited: HTTP 429$/m);
+  assert.deepEqual(diffBoard(paused, paused, tasks), []);
+  assert.deepEqual(diffBoard(last, paused, tasks), [], 'an older render\'s paused line is steward\'s too');
+  const note = '> Paused: the login work until legal signs off';
+  const mine = paused.replace('## web\n', `## web\n\n${note}\n`);
+  assert.deepEqual(unreadableLines(diffBoard(paused, mine, tasks)), [{ text: note, reason: 'not a task line: write a new task as "- [ ] title" under a project' }]);
+});
+
 test('broken front matter: one unreadable about it, the rest read as the board', () => {
   const broken = last.replace("generated: true", 'generated: [oops');
   const cmds = diffBoard(last, editLine(broken, 1, (l) => l.replace('[ ]', '[x]')), tasks);
