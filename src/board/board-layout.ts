@@ -44,7 +44,7 @@ export const STATE_LABEL: Record<TaskState, string> = {
 };
 
 const STATE_LABELS = new Set(Object.values(STATE_LABEL).concat('blocked'));
-const MORE_LINE = /^_… and \d+ more .*_$/;
+const MORE_LINE = /^_… and \d+ more [a-z]+: steward list --status [a-z]+ --project .+_$/;
 const KEPT_HEADER = /^- ⚠(?: (.*))?$/;
 const KEPT_TEXT = /^\s*>(?: ?)(.*)$/s;
 

@@ -37,6 +37,16 @@ test('a person\'s own "> Paused: …" note is kept; the paused-profile line stew
   assert.deepEqual(unreadableLines(diffBoard(paused, mine, tasks)), [{ text: note, reason: 'not a task line: write a new task as "- [ ] title" under a project' }]);
 });
 
+test('a person\'s "_… and 2 more …_" note is kept; the "more" line steward wrote is skipped', () => {
+  const many = [...tasks, ...[3, 4, 5].map((id) => bt(id, { title: `old ${id}`, status: 'done', finishedAt: id }))];
+  const text = renderBoard(many, { now: NOW, doneLimit: 1 });
+  assert.match(text, /^_… and 2 more done: steward list --status done --project web_$/m);
+  assert.deepEqual(diffBoard(text, text, many), []);
+  const note = '_… and 2 more ideas for later_';
+  const mine = text.replace('## web\n', `## web\n\n${note}\n`);
+  assert.deepEqual(unreadableLines(diffBoard(text, mine, many)), [{ text: note, reason: 'not a task line: write a new task as "- [ ] title" under a project' }]);
+});
+
 test('broken front matter: one unreadable about it, the rest read as the board', () => {
   const broken = last.replace("generated: true", 'generated: [oops');
   const cmds = diffBoard(last, editLine(broken, 1, (l) => l.replace('[ ]', '[x]')), tasks);
