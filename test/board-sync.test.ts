@@ -1,6 +1,6 @@
 // TASKS.md through the real tick: hand edits become commands once, nothing a person typed is lost.
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import { openStore, type Store } from '../src/store/open-store.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { createWorkspaceDirs, workspaceAt } from '../src/workspace/workspace.js';
+import { execFileSyncCapped } from './helpers/processes.js';
 import { at, tempDir } from './support/helpers.js';
 
 interface Ws { store: Store; board: string; config: Config; tick(now: number): ReturnType<typeof tickOnce>; read(): string; write(text: string): void }
@@ -163,6 +164,19 @@ describe('TASKS.md safety', () => {
     ws.tick(20);
     assert.match(ws.read(), /#2 two/, 'the board was written again');
     assert.equal(statSync(ws.board).mode & 0o777, 0o600);
+  });
+
+  test('a render that fails (TASKS.md turned into a FIFO after the read) leaves no temp file beside it', () => {
+    const ws = workspace();
+    ops.addTask(ws.store, { title: 'one' }, at(1));
+    ws.tick(10);
+    const hooks = buildTickHooks({ workspace: workspaceAt(join(ws.board, '..')), config: ws.config });
+    hooks.ingest!(ws.store, at(20));
+    ops.addTask(ws.store, { title: 'two' }, at(21)); // the render would change the file
+    rmSync(ws.board);
+    execFileSyncCapped('mkfifo', [ws.board]); // never opened: the write's check refuses it before any read
+    assert.throws(() => hooks.render!(ws.store, at(22)), /not a regular file/);
+    assert.deepEqual(readdirSync(join(ws.board, '..')).filter((n) => n.endsWith('.tmp')), []);
   });
 
   test('garbage: binary, 2.5 MB, broken front matter, duplicated and unknown ids — kept with reasons, nothing lost', () => {

@@ -60,21 +60,25 @@ function modeOf(path: string): number | null {
 /** Writes `text` to `path` via a temp file + rename in the same folder, unless the file no longer holds what was read. */
 export function writeBoardFile(path: string, text: string, read: BoardRead): { written: boolean; reason?: string } {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+  let renamed = false;
   try {
-    writeSync(fd, text);
-    // The rename replaces the file: it keeps the mode the person gave it (a chmod 600 stays 600).
-    const mode = modeOf(path);
-    if (mode !== null) fchmodSync(fd, mode);
-    fsyncSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      // The rename replaces the file: it keeps the mode the person gave it (a chmod 600 stays 600).
+      const mode = modeOf(path);
+      if (mode !== null) fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The check sits right before the rename: an edit saved between them is the only window left.
+    if (!unchangedSince(path, read)) return { written: false, reason: 'TASKS.md changed after it was read; it is read again on the next tick' };
+    renameSync(tmp, path);
+    renamed = true;
+    return { written: true };
   } finally {
-    closeSync(fd);
+    // Not written (changed, or a failure: a full disk, TASKS.md turned into a FIFO): no temp file is left behind.
+    if (!renamed) rmSync(tmp, { force: true });
   }
-  // The check sits right before the rename: an edit saved between them is the only window left.
-  if (!unchangedSince(path, read)) {
-    rmSync(tmp, { force: true });
-    return { written: false, reason: 'TASKS.md changed after it was read; it is read again on the next tick' };
-  }
-  renameSync(tmp, path);
-  return { written: true };
 }
