@@ -102,6 +102,7 @@ describe('config defaults', () => {
       timeoutSeconds: 1800,
       stallSeconds: 300,
       leaseSeconds: 300,
+      logMaxMb: 100,
     });
   });
 

@@ -20,3 +20,6 @@ export type DispatchMode = (typeof DISPATCH_MODES)[number];
 
 /** Placeholders the babysitter fills in an agent's `command` argv. */
 export const COMMAND_PLACEHOLDERS = ['prompt', 'prompt_file', 'task_id', 'workdir'] as const;
+
+/** A run log's default cap on its size, in MiB (an agent profile's `logMaxMb`; src/runner/run-log.ts). */
+export const DEFAULT_LOG_MAX_MB = 100;

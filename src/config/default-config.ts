@@ -33,6 +33,7 @@ const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
       'timeoutSeconds: 1800   # kill a run after this long',
       'stallSeconds: 300      # ... or after this long without output',
       'leaseSeconds: 300      # lease; heartbeats every third of it',
+      'logMaxMb: 100          # the run log keeps this much output; past it, a count and the last 64 KiB',
     ],
   },
   codex: {

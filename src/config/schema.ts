@@ -8,7 +8,7 @@ import { BUDGET_PERIODS, isTimeZone } from '../core/budget-period.js';
 import { parseScope } from '../core/budget-scope.js';
 import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
-import { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
+import { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DEFAULT_LOG_MAX_MB, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
 
 export { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
 export type { AcceptMode, AgentCli, DispatchMode, McpRole, TriageSource } from './config-constants.js';
@@ -91,6 +91,9 @@ const agentProfile = z
       .optional()
       .describe('how long the CLI may print nothing after it started (its start-up) before a stall counts; default the CLI’s own allowance (opencode, Gemini CLI, Qwen Code: 120) or stallSeconds, whichever is longer'),
     leaseSeconds: int(5, 24 * 3600).default(300).describe('lease length; the babysitter heartbeats every third of it'),
+    logMaxMb: int(1, 1024 * 1024)
+      .default(DEFAULT_LOG_MAX_MB)
+      .describe("a run's log keeps this many MiB of the CLI's output; past it the output is left out, counted, and its last 64 KiB kept before each of steward's lines"),
     ...runCapsShape,
   })
   .superRefine((agent, ctx) => {

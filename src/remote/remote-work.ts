@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap } from '../core/budget.js';
 import { toStewardError, type StewardError } from '../core/errors.js';
@@ -242,7 +243,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   const graceMs = o.graceMs ?? 5000;
   const supervise = o.supervise ?? superviseProcess;
   const logPath = logPathOf(o.dir, task.id, run.id);
-  const log = new RunLog(logPath, o.tee ?? null);
+  const log = new RunLog(logPath, o.tee ?? null, (profile.logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024);
   const shipper = new LogShipper(o.client, run.id, logPath, say);
   const base = { run_id: run.id, task_id: task.id, log_path: logPath };
   const leaseSeconds = profile.leaseSeconds;

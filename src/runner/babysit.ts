@@ -10,6 +10,7 @@ import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { runLiveness } from '../core/lease.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import { backoffPolicyOf } from '../config/config-policy.js';
+import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import type { AgentProfile, Config } from '../config/schema.js';
 import { endRunWorkdir, mergeAfterRun, openRunWorkdir, type RunWorkdir } from '../git/index.js';
 // The ops modules themselves, not ops/index.ts: a babysitter loads only what it calls (no schedules, croner, zod).
@@ -131,6 +132,12 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
   }
 }
 
+/** The size cap of a babysat run's log (bytes): its profile's logMaxMb. */
+function logCapOf(deps: BabysitDeps, run: Run): number {
+  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
+  return (profile?.logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024;
+}
+
 /** The lease a babysat run keeps: its profile's (a hand-off lease is only for the wait until a babysitter starts). */
 export function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
   const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
@@ -163,7 +170,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
   const ctx = (): OpContext => ({ now: now(), actor: deps.actor ?? `worker:${run.agent}`, backoff: backoffPolicyOf(deps.config) });
   const supervise = deps.supervise ?? superviseProcess;
   const graceMs = deps.graceMs ?? 5000;
-  const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null);
+  const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null, logCapOf(deps, run));
   const base = { run_id: run.id, task_id: task.id, log_path: log.path };
   // Room for the outcome, taken as the CLI starts (its fsync is not on the way to the CLI's start), or before the outcome
   // of a run whose CLI never started: a disk that fills up during the run cannot lose it.
