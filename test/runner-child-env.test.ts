@@ -48,11 +48,13 @@ describe('the CLI child environment', () => {
     const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
     const dump = join(sb.root, 'dump-env.cjs');
     writeFileSync(dump, `require('fs').writeFileSync(${JSON.stringify(envFile)}, JSON.stringify(process.env));\n`);
-    const { run } = addAndClaim(sb, { verify: [`node ${dump}`] });
+    const { task, run } = addAndClaim(sb, { verify: [`node ${dump}`] });
     const r = await workRun(depsOf(sb, config, { env: { ...process.env, ...SECRETS } }), run.id);
     assert.equal(r.status, 'completed');
     const seen = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
     for (const name of Object.keys(SECRETS)) assert.equal(seen[name], undefined, `${name} reached the verify command`);
     assert.equal(seen.PATH, process.env.PATH);
+    // The run's ids, so what it leaves running in another session is found as the run's leftover.
+    assert.deepEqual([seen.STEWARD_DIR, seen.STEWARD_RUN_ID, seen.STEWARD_TASK_ID], [sb.root, String(run.id), String(task.id)]);
   });
 });

@@ -1,7 +1,8 @@
 // A process the CLI started in another session (outside its group) but with the run's STEWARD_RUN_ID dies with the run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { processGone } from '../src/runner/process-group.js';
 import { workRun } from '../src/runner/work.js';
@@ -27,7 +28,7 @@ describe('leftovers of a run', () => {
     })();
     assert.ok(processGone(cli!), 'the CLI is gone');
     assert.ok(processGone(escaped!), `the escaped child ${escaped} is gone when workRun returns${environ.includes(`STEWARD_RUN_ID=${run.id}`) ? ' (it carries the run id)' : ''}`);
-    assert.match(readFileSync(r.log_path, 'utf8'), /killed 1 leftover process group\(s\) of run 1 outside the CLI's group/);
+    assert.match(readFileSync(r.log_path, 'utf8'), /killed 1 leftover process group\(s\) of run 1 after the CLI, outside the CLI's group/);
     await assertNothingLeft(sb);
   });
 
@@ -47,13 +48,33 @@ describe('leftovers of a run', () => {
 
   test('one that keeps writing to the CLI\'s stdout is let go too, a grace period after the CLI\'s group ended', { timeout: 600_000 }, async () => {
     const sb = sandbox();
-    // It writes forever (two minutes at most, so a hung test leaves nothing): the pipes are never quiet.
-    const script = 'setsid timeout 120 sh -c "while :; do echo escaped; sleep 0.05; done" & echo the work is done';
+    // It writes forever (two minutes at most, so a hung test leaves nothing): the pipes are never quiet. The CLI ends
+    // once the child has written its pid from inside its new session: before that, the CLI's end could kill it as a
+    // member of the CLI's own group (setsid not run yet), and there would be no leftover to let go.
+    const pidFile = join(sb.root, 'escaped.pid');
+    const script = `setsid timeout 120 sh -c 'echo $$ > ${pidFile}; while :; do echo escaped; sleep 0.05; done' & while [ ! -s ${pidFile} ]; do sleep 0.05; done; echo the work is done`;
     const config = configOf({ coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 3600, stallSeconds: 3600, leaseSeconds: 30 } });
     const { task, run } = addAndClaim(sb);
     const r = await workRun(depsOf(sb, config), run.id);
     assert.deepEqual([r.status, taskOf(sb, task.id).status], ['completed', 'done']);
     assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0[\s\S]*killed 1 leftover process group/);
+    await assertNothingLeft(sb);
+  });
+
+  test('a process a verify command started in a new session carries the run\'s ids and is killed after the verify commands; the run completes', async () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'claude', 'success') });
+    const pidFile = join(sb.root, 'verify-escaped.pid');
+    // The child writes its pid from inside its new session, and the verify command ends once it has: the child has
+    // left the command's group by then. It ends by itself after two minutes, so a failing run leaves nothing for long.
+    const script = join(sb.root, 'verify-escape.sh');
+    writeFileSync(script, `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 120' </dev/null >/dev/null 2>&1 &\nwhile [ ! -s ${pidFile} ]; do sleep 0.05; done\n`);
+    const { task, run } = addAndClaim(sb, { verify: [`sh ${script}`] });
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status], ['completed', 'done']);
+    const escaped = Number(readFileSync(pidFile, 'utf8').trim());
+    assert.ok(escaped > 0 && processGone(escaped), `the verify command's escaped child ${escaped} is gone when workRun returns`);
+    assert.match(readFileSync(r.log_path, 'utf8'), /verify: [\s\S]*killed 1 leftover process group\(s\) of run 1 after the verify commands/);
     await assertNothingLeft(sb);
   });
 

@@ -10,9 +10,9 @@ import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap } from '../core/budget.js';
 import { toStewardError, type StewardError } from '../core/errors.js';
-import { childEnv, withoutStewardSecrets } from '../runner/child-env.js';
+import { childEnv, verifyEnv } from '../runner/child-env.js';
 import { fitEvidence } from '../runner/fit-evidence.js';
-import { killRunLeftovers } from '../runner/leftovers.js';
+import { sweepRunLeftovers } from '../runner/leftovers.js';
 import { removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
@@ -313,14 +313,14 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
         ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}),
       });
     log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
-    const left = await killRunLeftovers(o.dir, run.id, graceMs);
-    if (left.length) log.line(`killed ${left.length} leftover process group(s) of run ${run.id}: ${left.join(', ')}`);
+    await sweepRunLeftovers(o.dir, run.id, graceMs, "the CLI, outside the CLI's group", (l) => log.line(l));
     verdict = proc.ended === 'spawn_error' ? { ok: false, summary: '' } : adapter.parse(proc);
     if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length) {
       verify = await runVerify(task.verify, {
-        cwd: workdir, env: withoutStewardSecrets(env0), timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs, signal: stopped.signal, supervise,
-        onOutput: (chunk) => log.write(chunk), onCommand: (command) => log.line(`verify: ${command}`),
+        cwd: workdir, env: verifyEnv(env0, { root: o.dir, runId: run.id, taskId: task.id }), timeoutMs: o.verifyTimeoutMs ?? 600_000, graceMs,
+        signal: stopped.signal, supervise, onOutput: (chunk) => log.write(chunk), onCommand: (command) => log.line(`verify: ${command}`),
       });
+      await sweepRunLeftovers(o.dir, run.id, graceMs, 'the verify commands', (l) => log.line(l));
     }
   } catch (err) {
     proc = { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error: toStewardError(err).message };

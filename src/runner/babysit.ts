@@ -20,12 +20,12 @@ import { heartbeatRun } from '../ops/runs.js';
 import { runCapsOf } from '../ops/task-budget.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { childEnv, withoutStewardSecrets } from './child-env.js';
+import { childEnv, verifyEnv } from './child-env.js';
 import { fitEvidence } from './fit-evidence.js';
 import { cliRetryLog } from './cli-log.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
-import { killRunLeftovers } from './leftovers.js';
+import { sweepRunLeftovers } from './leftovers.js';
 import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
 import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './outbox-reserve.js';
 import { decideOutcome, stopSwitch } from './outcome.js';
@@ -285,10 +285,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       }
       log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
       // A tool the CLI ran in another session (nohup … &) outlives the CLI's group; it still carries STEWARD_RUN_ID.
-      if (!('error' in prep)) {
-        const left = await killRunLeftovers(workspace.root, run.id, graceMs);
-        if (left.length) log.line(`killed ${left.length} leftover process group(s) of run ${run.id} outside the CLI's group: ${left.join(', ')}`);
-      }
+      if (!('error' in prep)) await sweepRunLeftovers(workspace.root, run.id, graceMs, "the CLI, outside the CLI's group", (l) => log.line(l));
       // A killed CLI's partial output is still read: its cost, tokens and session id are worth keeping.
       verdict = 'error' in prep || proc.ended === 'spawn_error' ? { ok: false, summary: '' } : getAdapter(prep.profile.cli).parse(proc);
       // Qwen Code logs its retries ("Attempt N failed with status 429") in its session's debug log, not on stderr.
@@ -298,10 +295,12 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       }
       if (!stopped.reason() && proc.ended === 'exit' && verdict.ok && task.verify.length && !('error' in prep)) {
         verify = await runVerify(task.verify, {
-          cwd: prep.workdir, env: withoutStewardSecrets(deps.env ?? process.env), timeoutMs: deps.verifyTimeoutMs ?? 600_000, graceMs,
-          signal: stopped.signal, supervise, onOutput: output, onStart,
+          cwd: prep.workdir, env: verifyEnv(deps.env ?? process.env, { root: workspace.root, runId: run.id, taskId: task.id }), timeoutMs: deps.verifyTimeoutMs ?? 600_000,
+          graceMs, signal: stopped.signal, supervise, onOutput: output, onStart,
           onCommand: (command) => log.line(`verify: ${command}`),
         });
+        // A process a verify command started in a new session carries the run's ids too (verifyEnv).
+        await sweepRunLeftovers(workspace.root, run.id, graceMs, 'the verify commands', (l) => log.line(l));
       }
     } finally {
       lease.stop();

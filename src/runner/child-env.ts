@@ -10,11 +10,28 @@ export function isStewardSecret(name: string): boolean {
   return STEWARD_SECRET.test(name);
 }
 
-/** `base` without steward's secrets: what a verify command (which runs code the CLI may have written) gets. */
+/** `base` without steward's secrets. */
 export function withoutStewardSecrets(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(base)) if (!isStewardSecret(name)) env[name] = value;
   return env;
+}
+
+/** The ids of a run, in the variables its processes carry (the leftover sweep finds them by these: leftovers.ts). */
+export interface RunIds {
+  root: string;
+  runId: number;
+  taskId: number;
+}
+
+const runIdsEnv = (ids: RunIds) => ({ STEWARD_DIR: ids.root, STEWARD_RUN_ID: String(ids.runId), STEWARD_TASK_ID: String(ids.taskId) });
+
+/**
+ * What a verify command (it runs code the CLI may have written) gets: `base` without steward's secrets, plus the run's
+ * ids, so a process it starts in a new session is found and killed as the run's leftover.
+ */
+export function verifyEnv(base: NodeJS.ProcessEnv, ids: RunIds): NodeJS.ProcessEnv {
+  return { ...withoutStewardSecrets(base), ...runIdsEnv(ids) };
 }
 
 /**
@@ -34,14 +51,7 @@ export function childEnv(
   base: NodeJS.ProcessEnv,
   cli: CliKind,
   profileEnv: Record<string, string>,
-  ids: { root: string; runId: number; taskId: number },
+  ids: RunIds,
 ): NodeJS.ProcessEnv {
-  return {
-    ...withoutStewardSecrets(base),
-    ...RETRY_KNOBS[cli],
-    ...profileEnv,
-    STEWARD_DIR: ids.root,
-    STEWARD_RUN_ID: String(ids.runId),
-    STEWARD_TASK_ID: String(ids.taskId),
-  };
+  return { ...withoutStewardSecrets(base), ...RETRY_KNOBS[cli], ...profileEnv, ...runIdsEnv(ids) };
 }

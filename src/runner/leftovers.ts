@@ -20,3 +20,9 @@ export async function killRunLeftovers(root: string, runId: number, graceMs: num
   for (const g of runLeftoverGroups(root, runId)) signalGroup(g, 'SIGKILL');
   return groups;
 }
+
+/** killRunLeftovers, said in the run's log: `after` names what just ended (the CLI, the verify commands). */
+export async function sweepRunLeftovers(root: string, runId: number, graceMs: number, after: string, line: (text: string) => void): Promise<void> {
+  const left = await killRunLeftovers(root, runId, graceMs);
+  if (left.length) line(`killed ${left.length} leftover process group(s) of run ${runId} after ${after}: ${left.join(', ')}`);
+}
