@@ -82,6 +82,8 @@ describe('steward CLI', () => {
       [['accept'], 2, 'USAGE'],
       [['frobnicate'], 2, 'USAGE'],
       [['init', '--dir', 'TASKS.md'], 2, 'VALIDATION'],
+      // A file system that refuses folders with ENOENT under a parent that is there: node's recursive mkdir spun forever.
+      [['init', '--dir', '/proc'], 5, 'UNAVAILABLE'],
       [['show', '999'], 3, 'NOT_FOUND'],
       [['cancel', '999'], 3, 'NOT_FOUND'],
       [['heartbeat', '999'], 3, 'NOT_FOUND'],

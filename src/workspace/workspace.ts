@@ -71,9 +71,31 @@ export function createWorkspaceDirs(root: string): { workspace: Workspace; creat
   const inbox = ['new', 'done', 'rejected'].map((name) => join(ws.inboxDir, name));
   for (const dir of [ws.stewardDir, ws.inboxDir, ...inbox, ws.logsDir]) {
     if (!existsSync(dir)) {
-      mkdirSync(dir, { recursive: true });
+      try {
+        makeDirs(dir);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new StewardError('UNAVAILABLE', `cannot create the folder ${dir} (${e.code ?? 'error'}): ${e.message}`, { path: dir });
+      }
       created.push(dir);
     }
   }
   return { workspace: ws, created };
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns where the file system refuses a folder
+ * with ENOENT under a parent that exists (`steward init --dir /proc` spun at 100 % CPU); here that ENOENT is thrown.
+ */
+function makeDirs(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && isDir(path)) return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw err;
+    makeDirs(parent);
+    mkdirSync(path);
+  }
 }
