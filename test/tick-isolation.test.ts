@@ -1,7 +1,7 @@
 // One bad item never stops the tick (issue 14 item 3): a step failing on its own I/O is recorded and the tick goes on;
 // only the database's own failure stops it. Real files and a real database.
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readBoardFile } from '../src/board/board-file.js';
@@ -13,9 +13,24 @@ import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
 import { execFileSyncCapped, fifoWriter } from './helpers/processes.js';
-import { at, tempDir, tempStore } from './support/helpers.js';
+import { at, cli, tempDir, tempStore } from './support/helpers.js';
 
 describe('tick: per-item isolation', () => {
+  test('steward render on a TASKS.md that is a folder or a FIFO: VALIDATION (exit 2) naming the file, not INTERNAL', () => {
+    const ws = tempDir();
+    assert.equal(cli(['init'], { cwd: ws }).code, 0);
+    rmSync(join(ws, 'TASKS.md'));
+    mkdirSync(join(ws, 'TASKS.md'));
+    const dir = cli(['render'], { cwd: ws });
+    assert.equal(dir.code, 2, dir.stderr);
+    assert.match(dir.stderr, /^error VALIDATION: TASKS.md could not be read: EISDIR/);
+    rmSync(join(ws, 'TASKS.md'), { recursive: true });
+    execFileSyncCapped('mkfifo', [join(ws, 'TASKS.md')]);
+    const fifo = cli(['render'], { cwd: ws });
+    assert.equal(fifo.code, 2, fifo.stderr);
+    assert.match(fifo.stderr, /^error VALIDATION: TASKS.md could not be read: TASKS.md is not a regular file/);
+  });
+
   test('TASKS.md that cannot be read or written: the inbox is still ingested, the failure reported once', () => {
     const root = tempDir();
     const inbox = join(root, '.steward', 'inbox');

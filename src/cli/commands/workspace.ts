@@ -129,6 +129,22 @@ export const stats: Command = {
   },
 };
 
+/**
+ * TASKS.md's own file failures as stable codes (the tick records them against the board instead): a folder or a FIFO
+ * where the file should be is VALIDATION, the file system refusing (EACCES, EROFS, ENOSPC, …) UNAVAILABLE.
+ */
+function boardFile<T>(what: 'read' | 'written', fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A file system's errno only (a database's own errors carry SQLITE_… or SQLSTATE codes and keep their meaning).
+    if (err instanceof StewardError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw err;
+    const why = `TASKS.md could not be ${what}: ${(err as Error).message}`;
+    throw new StewardError(code === 'EISDIR' || code === 'ENOTREG' ? 'VALIDATION' : 'UNAVAILABLE', why, { errno: code });
+  }
+}
+
 export const render: Command = {
   name: 'render',
   summary: 'apply edits made in TASKS.md, then render it from the queue',
@@ -137,8 +153,8 @@ export const render: Command = {
     const board = boardHooks({ workspace: ctx.workspace(), config: ctx.config() });
     const store = ctx.store();
     const op = { ...ctx.op(), actor: 'human' };
-    const ingest = board.ingest(store, op) as { board: { applied: unknown[] }; unreadable_lines: unknown[] };
-    const written = board.render(store, op).board as { written: boolean; tasks: number; reason?: string };
+    const ingest = boardFile('read', () => board.ingest(store, op)) as { board: { applied: unknown[] }; unreadable_lines: unknown[] };
+    const written = boardFile('written', () => board.render(store, op)).board as { written: boolean; tasks: number; reason?: string };
     const { applied } = ingest.board;
     const text = [
       written.written ? `rendered ${written.tasks} tasks to TASKS.md` : `TASKS.md not written: ${written.reason}`,
