@@ -43,12 +43,13 @@ function checkoutOf(r: MergeRequest, ref: string, detach: boolean): { path: stri
 
 /**
  * Moves the base to `target` (which must contain it): `merge --ff-only` in the checkout that has the base (git refuses
- * rather than overwrite a person's uncommitted change there), or a compare-and-swap `update-ref` when none has it.
+ * rather than overwrite a person's uncommitted change there, and `--no-overwrite-ignore` makes it refuse to overwrite
+ * an ignored file of theirs — a `.env` the branch starts tracking), or a compare-and-swap `update-ref` when none has it.
  */
 function fastForward(r: MergeRequest, target: string): MergeOutcome {
   const old = resolveRef(r.repo, `refs/heads/${r.base}`)!;
   const holder = worktreeOf(r.repo, r.base);
-  const res = holder ? gitRun(holder.path, ['merge', '--ff-only', '--quiet', target]) : gitRun(r.repo, ['update-ref', `refs/heads/${r.base}`, target, old]);
+  const res = holder ? gitRun(holder.path, ['merge', '--ff-only', '--no-overwrite-ignore', '--quiet', target]) : gitRun(r.repo, ['update-ref', `refs/heads/${r.base}`, target, old]);
   if (res.code === 0) return { status: 'merged', commit: target, step: 'fast-forward' };
   const touched = new Set(changedFiles(r.repo, old, target));
   const blocking = holder ? dirtyFiles(holder.path).filter((f) => touched.has(f)) : [];

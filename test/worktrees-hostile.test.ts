@@ -1,0 +1,50 @@
+// Coding runs in worktrees against hostile agents and odd repositories: real git, real babysitters (docs/WORKTREES.md).
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { addTask, claimTask } from '../src/ops/index.js';
+import { babysitRun } from '../src/runner/babysit.js';
+import { killChildren } from './helpers/processes.js';
+import { fileAt, gitIn, makeRepo } from './support/git-repo.js';
+import { depsOf, now, sandbox, taskOf, writeConfig } from './support/runner.js';
+
+afterEach(killChildren);
+
+/** A sandbox whose project `app` is the repository `repo`, and a coder that runs the shell `script` in its workdir. */
+function setup(repo: string, script: string) {
+  const sb = sandbox();
+  const config = writeConfig(sb, { coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 600, stallSeconds: 600, leaseSeconds: 60 } }, {
+    dispatch: 'none', projects: { app: { workdir: repo } }, retry: { baseSeconds: 0, capSeconds: 0 },
+  });
+  return { sb, config };
+}
+
+/** Adds a code task of project `app` (done without review: it merges at the end of its run) and babysits its run. */
+async function runTask(sb: ReturnType<typeof sandbox>, config: ReturnType<typeof writeConfig>, title: string) {
+  const t = addTask(sb.store, { title, project: 'app', type: 'code', review: false }, now()).task;
+  const c = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now());
+  assert.ok(c.task, 'expected a claimable task');
+  assert.equal(c.task.id, t.id);
+  const r = await babysitRun(depsOf(sb, config), c.run, c.task);
+  return { t, r };
+}
+
+describe('a hostile agent in its worktree', () => {
+  test('a branch that starts tracking a file the person\'s checkout ignores never overwrites that file at the merge', async () => {
+    const repo = makeRepo();
+    writeFileSync(join(repo, '.gitignore'), '.env\n');
+    gitIn(repo, 'add', '.gitignore');
+    gitIn(repo, 'commit', '--quiet', '-m', 'ignore .env');
+    writeFileSync(join(repo, '.env'), 'SECRET=the person\'s\n');
+    // The agent drops the ignore rule and writes its own .env: the run's commit tracks it.
+    const { sb, config } = setup(repo, 'printf "" > .gitignore && echo SECRET=agent > .env');
+    const { t, r } = await runTask(sb, config, 'Track the env file');
+    assert.equal(r.status, 'completed');
+    assert.equal(readFileSync(join(repo, '.env'), 'utf8'), 'SECRET=the person\'s\n', 'the ignored file of the person is kept');
+    const task = taskOf(sb, t.id);
+    assert.deepEqual([task.status, task.blocked_kind], ['blocked', 'merge']);
+    assert.match(task.error!, /\.env/, 'git\'s message names the file');
+    assert.equal(fileAt(repo, 'main', '.env'), null, 'the base did not move');
+  });
+});
