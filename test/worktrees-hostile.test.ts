@@ -48,3 +48,31 @@ describe('a hostile agent in its worktree', () => {
     assert.equal(fileAt(repo, 'main', '.env'), null, 'the base did not move');
   });
 });
+
+describe('an agent that leaves its branch', () => {
+  const commit = 'git -c user.name=agent -c user.email=agent@localhost commit --quiet';
+
+  test('detached, it commits and leaves more: the branch is moved onto its work, which merges back; nothing is left dangling', async () => {
+    const repo = makeRepo();
+    const { sb, config } = setup(repo, `git checkout --quiet --detach && echo a > a.txt && git add a.txt && ${commit} -m agent && echo b > b.txt`);
+    const { t, r } = await runTask(sb, config, 'Detach and commit');
+    assert.deepEqual([r.status, taskOf(sb, t.id).status], ['completed', 'done']);
+    assert.equal(fileAt(repo, 'main', 'a.txt'), 'a\n', 'the agent\'s own commit is merged');
+    assert.equal(fileAt(repo, 'main', 'b.txt'), 'b\n', 'what it left uncommitted is merged');
+    assert.equal(gitIn(repo, 'fsck', '--no-reflogs', '--unreachable', '--no-progress'), '', 'no commit is left unreachable');
+  });
+
+  test('on a history that does not continue its branch: nothing moves, the work stays in its worktree, the task blocks saying where', async () => {
+    const repo = makeRepo();
+    const { sb, config } = setup(repo, `git checkout --quiet --orphan elsewhere && git rm -r --quiet --cached . && echo c > c.txt`);
+    const { t, r } = await runTask(sb, config, 'Wander off');
+    assert.equal(r.status, 'failed');
+    const task = taskOf(sb, t.id);
+    assert.equal(task.status, 'blocked');
+    assert.match(task.question!, /branch elsewhere at [0-9a-f]{12}, which does not continue the task's branch steward\/\d+-wander-off/);
+    const wt = sb.store.branches.get(t.id)!.worktree!;
+    assert.equal(gitIn(wt, 'symbolic-ref', '--short', 'HEAD'), 'elsewhere', 'the worktree is kept as the agent left it');
+    assert.equal(fileAt(repo, 'elsewhere', 'c.txt'), 'c\n', 'its work is committed there');
+    assert.equal(fileAt(repo, 'main', 'c.txt'), null, 'the base did not move');
+  });
+});

@@ -1,7 +1,7 @@
 // Coding tasks in git worktrees (docs/WORKTREES.md): what the babysitter, the tick and the CLI call.
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Run, Task } from '../core/types.js';
-import { closeRunWorkdir, type RunWorkdir } from './run-workdir.js';
+import { closeRunWorkdir, OFF_BRANCH, type RunWorkdir } from './run-workdir.js';
 import { mergeQueued, type MergeDeps } from './merge-task.js';
 
 export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, worktreeReason, type RunWorkdir } from './run-workdir.js';
@@ -48,7 +48,14 @@ export function endRunWorkdir(
       input.evidence = { ...evidence, git: { branch: wd.branch, base: wd.base, commit: closed.commit, files: evidenceFiles(closed.files) } };
     }
   } catch (err) {
-    log(`git: could not commit the run's changes in ${wd.worktree} (${toStewardError(err).message}); the worktree is kept as it is`);
+    const e = toStewardError(err);
+    log(`git: could not commit the run's changes in ${wd.worktree} (${e.message}); the worktree is kept as it is`);
+    // Its work is off the branch: a completion would merge nothing and call the task done. A person decides instead.
+    if (decision.verb === 'complete' && e.details?.[OFF_BRANCH]) {
+      const { summary: _summary, artifacts: _artifacts, ...report } = input;
+      decision.verb = 'fail';
+      decision.input = { ...report, kind: 'needs_input', error: e.message, question: e.message };
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { openBranch, recordRunChanges } from '../ops/branches.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, repoRoot, resolveRef } from './git.js';
+import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, isAncestor, repoRoot, resolveRef } from './git.js';
 import { repoRootOf } from './repo-root-cache.js';
 import { addWorktree, commitAll, ensureWorktreesDir, removeCleanWorktree, worktreeOf } from './worktrees.js';
 
@@ -119,6 +119,27 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   return { workdir: rel ? join(path, rel) : path, isolated: true, repo, branch, base, worktree: path, startHead, earlier, ...(preserved ? { preserved } : {}) };
 }
 
+/** The run left its worktree off its branch: `OFF_BRANCH` in the error's details (the babysitter blocks the task). */
+export const OFF_BRANCH = 'off_branch';
+
+/**
+ * The run left its worktree off its branch (`git checkout --detach`, `git checkout -b other`) and its commits there
+ * would be lost to the task (the merge sees nothing new; a clean detached worktree is removed after it). When they
+ * continue the branch, the branch is moved onto them (compare-and-swap) and checked out again; otherwise nothing moves
+ * and a CONFLICT error says where the work is.
+ */
+function reattach(wd: RunWorkdir, on: string | null, head: string): string {
+  const wt = wd.worktree!;
+  const branch = wd.branch!;
+  const tip = resolveRef(wt, `refs/heads/${branch}`);
+  if (!tip || !isAncestor(wt, tip, head)) {
+    throw new StewardError('CONFLICT', `the run left its worktree ${wt} on ${on ? `branch ${on}` : 'a detached HEAD'} at ${head.slice(0, 12)}, which does not continue the task's branch ${branch}; nothing was moved: put the work on ${branch}, then answer the task`, { [OFF_BRANCH]: true, worktree: wt, head });
+  }
+  git(wt, ['update-ref', `refs/heads/${branch}`, head, tip]);
+  git(wt, ['checkout', '--quiet', branch]);
+  return head;
+}
+
 /**
  * Closes an isolated run's workdir whatever its outcome: commits everything the run left (message: task id, run id,
  * outcome, summary) on the branch and records the files it changed. The worktree stays (review, the next attempt).
@@ -130,7 +151,9 @@ export function closeRunWorkdir(
 ): { commit: string | null; files: string[] } | null {
   if (!wd.isolated || !wd.worktree || !wd.base || !existsSync(wd.worktree)) return null;
   const commit = commitAll(wd.worktree, runCommitMessage({ taskId: o.task.id, runId: o.run.id, title: o.task.title, outcome: end.outcome, summary: end.summary }));
-  const head = git(wd.worktree, ['rev-parse', 'HEAD']);
+  let head = git(wd.worktree, ['rev-parse', 'HEAD']);
+  const on = currentBranch(wd.worktree);
+  if (on !== wd.branch) head = reattach(wd, on, head);
   const files = wd.startHead && wd.startHead !== head ? changedFiles(wd.worktree, wd.startHead, head) : [];
   recordRunChanges(o.store, { task_id: o.task.id, run_id: o.run.id, commit, files, branch_files: branchFiles(wd.worktree, wd.base, head) }, o.ctx());
   return { commit, files };
