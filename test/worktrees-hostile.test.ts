@@ -76,3 +76,21 @@ describe('an agent that leaves its branch', () => {
     assert.equal(fileAt(repo, 'main', 'c.txt'), null, 'the base did not move');
   });
 });
+
+describe('a branch that exists already', () => {
+  test('a steward/<id>-… branch with commits the store has no record of (another workspace\'s task #1) is never taken over', async () => {
+    const repo = makeRepo();
+    gitIn(repo, 'checkout', '--quiet', '-b', 'steward/1-old-work');
+    writeFileSync(join(repo, 'old.txt'), 'someone else\'s work\n');
+    gitIn(repo, 'add', 'old.txt');
+    gitIn(repo, 'commit', '--quiet', '-m', 'task #1 of another workspace');
+    gitIn(repo, 'checkout', '--quiet', 'main');
+    const { sb, config } = setup(repo, 'echo new > new.txt');
+    const { t, r } = await runTask(sb, config, 'New task one');
+    assert.equal(r.status, 'failed');
+    assert.match(r.error!, /branch steward\/1-old-work .* has commits task #1 has no record of/);
+    assert.equal(fileAt(repo, 'main', 'old.txt'), null, 'the other task\'s work was not merged');
+    assert.equal(sb.store.branches.get(t.id), undefined);
+    assert.equal(fileAt(repo, 'steward/1-old-work', 'old.txt'), 'someone else\'s work\n', 'that branch is untouched');
+  });
+});

@@ -68,6 +68,20 @@ export function worktreeReason(config: Config, root: string, task: Pick<Task, 'p
 }
 
 /**
+ * A `steward/<task>-…` branch the store has no record of: one left by a crash between `git worktree add -b` and the
+ * record (no commits of its own: taken over), or another or an earlier workspace's task of the same number (commits
+ * of its own: never taken over, its work would be merged as this task's).
+ */
+function unrecordedBranch(repo: string, task: Task, base: string): string | undefined {
+  const found = branchesLike(repo, `${BRANCH_PREFIX}${task.id}-`);
+  const foreign = found.find((b) => !isAncestor(repo, `refs/heads/${b}`, `refs/heads/${base}`));
+  if (foreign) {
+    throw new StewardError('CONFLICT', `branch ${foreign} in ${repo} has commits task #${task.id} has no record of (another or an earlier steward workspace's task #${task.id}?); steward never takes over such a branch: rename or delete it, then retry the task`, { branch: foreign });
+  }
+  return found[0];
+}
+
+/**
  * Opens the run's workdir. Isolated: the task's branch (created from the base at its first run, kept across runs)
  * checked out in `.steward/worktrees/<task>-<run>` with `git worktree add`. A worktree an earlier run of the task
  * left is never reused or removed blindly: its uncommitted changes are committed on the branch first.
@@ -84,8 +98,8 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   if (!repo || isolationOf(setting, true, task.type) === 'none') return { workdir: projectDir, isolated: false, earlier: [] };
 
   const known = o.store.read(() => o.store.branches.get(task.id));
-  const branch = known?.branch ?? branchesLike(repo, `${BRANCH_PREFIX}${task.id}-`)[0] ?? branchName(task.id, task.title);
   const base = known?.base ?? baseBranchOf(config, task.project, repo);
+  const branch = known?.branch ?? unrecordedBranch(repo, task, base) ?? branchName(task.id, task.title);
   const dir = worktreesDir(o.workspace);
   ensureWorktreesDir(dir);
   const path = join(dir, worktreeName(task.id, run.id));
