@@ -1,13 +1,17 @@
 // Coding runs in worktrees against hostile agents and odd repositories: real git, real babysitters (docs/WORKTREES.md).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { addTask, claimTask } from '../src/ops/index.js';
+import { findLeftovers } from '../src/git/gc.js';
+import { addTask, claimTask, requestChanges } from '../src/ops/index.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { killChildren } from './helpers/processes.js';
 import { fileAt, gitIn, makeRepo } from './support/git-repo.js';
+import { tempDir } from './support/helpers.js';
 import { depsOf, now, sandbox, taskOf, writeConfig } from './support/runner.js';
+import { openStore } from '../src/store/open-store.js';
+import { createWorkspaceDirs } from '../src/workspace/workspace.js';
 
 afterEach(killChildren);
 
@@ -92,5 +96,30 @@ describe('a branch that exists already', () => {
     assert.equal(fileAt(repo, 'main', 'old.txt'), null, 'the other task\'s work was not merged');
     assert.equal(sb.store.branches.get(t.id), undefined);
     assert.equal(fileAt(repo, 'steward/1-old-work', 'old.txt'), 'someone else\'s work\n', 'that branch is untouched');
+  });
+});
+
+describe('a workspace reached through a symbolic link', () => {
+  test('git lists its worktrees by their real path: a retry still takes over the earlier run\'s worktree, doctor still lists them', async () => {
+    const link = join(tempDir('steward-link-'), 'workspace');
+    symlinkSync(tempDir('steward-real-'), link);
+    const { workspace } = createWorkspaceDirs(link);
+    const sb = { ...sandbox(), root: link, ws: workspace, store: openStore(workspace.dbPath) };
+    const repo = makeRepo();
+    const config = writeConfig(sb, { coder: { cli: 'command', command: ['sh', '-c', 'echo x > "run-$STEWARD_RUN_ID.txt"', '{prompt}'], timeoutSeconds: 600, stallSeconds: 600, leaseSeconds: 60 } }, {
+      dispatch: 'none', projects: { app: { workdir: repo } },
+    });
+    const t = addTask(sb.store, { title: 'Through a link', project: 'app', type: 'code', review: true }, now()).task;
+    const attempt = async () => {
+      const c = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now());
+      assert.ok(c.task, 'expected a claimable task');
+      return babysitRun(depsOf(sb, config), c.run, c.task);
+    };
+    assert.equal((await attempt()).status, 'completed');
+    assert.deepEqual(findLeftovers(sb.store, sb.ws, config).map((l) => [l.kind, l.task_id]), [['worktree', t.id]], 'doctor sees the worktree');
+    requestChanges(sb.store, { id: t.id, feedback: 'once more' }, now());
+    const second = await attempt();
+    assert.equal(second.status, 'completed', second.error);
+    assert.equal(taskOf(sb, t.id).status, 'review');
   });
 });

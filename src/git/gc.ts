@@ -8,7 +8,7 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { branchesLike, dirtyFiles, gitRun, isAncestor, repoRoot, resolveRef } from './git.js';
 import { baseBranchOf, worktreesDir } from './run-workdir.js';
-import { listWorktrees, removeCleanWorktree } from './worktrees.js';
+import { isUnder, listWorktrees, removeCleanWorktree } from './worktrees.js';
 
 /** A steward worktree or task branch that is not in use by a running run. */
 export interface Leftover {
@@ -60,7 +60,7 @@ export function findLeftovers(store: Store, workspace: Workspace, config: Config
       }
     };
     const merged = (branch: string | null, base: string | null) => !!branch && !!base && !!resolveRef(repo, `refs/heads/${branch}`) && isAncestor(repo, `refs/heads/${branch}`, `refs/heads/${base}`);
-    const trees = listWorktrees(repo).filter((w) => w.path.startsWith(`${dir}/`));
+    const trees = listWorktrees(repo).filter((w) => isUnder(w.path, dir));
     for (const w of trees) {
       const name = basename(w.path);
       const taskId = taskIdOf(name);

@@ -11,7 +11,7 @@ import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, isAncestor, repoRoot, resolveRef } from './git.js';
 import { repoRootOf } from './repo-root-cache.js';
-import { addWorktree, commitAll, ensureWorktreesDir, removeCleanWorktree, worktreeOf } from './worktrees.js';
+import { addWorktree, commitAll, ensureWorktreesDir, isUnder, removeCleanWorktree, worktreeOf } from './worktrees.js';
 
 /** The run's working directory and, when isolated, its git worktree. */
 export interface RunWorkdir {
@@ -108,7 +108,7 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   let preserved: RunWorkdir['preserved'];
   const holder = worktreeOf(repo, branch);
   if (holder) {
-    if (!holder.path.startsWith(`${dir}/`)) {
+    if (!isUnder(holder.path, dir)) {
       throw new StewardError('CONFLICT', `branch ${branch} is checked out in ${holder.path}; check out another branch there so steward can run task #${task.id}`);
     }
     const dirty = dirtyFiles(holder.path);

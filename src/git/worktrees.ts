@@ -1,5 +1,5 @@
 // Worktrees of a repository: list, add, commit what is in one, remove only when clean.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dirtyFiles, git, gitLines, gitRun, resolveRef } from './git.js';
 
@@ -37,6 +37,19 @@ export function ensureWorktreesDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const ignore = join(dir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '# steward: one git worktree per run (docs/WORKTREES.md)\n*\n');
+}
+
+/**
+ * Whether a worktree path git listed is in the folder `dir`. git lists the real path (symbolic links resolved) while
+ * steward names the folder through the workspace's path, which may go through a link (`/tmp` on macOS): both count.
+ */
+export function isUnder(path: string, dir: string): boolean {
+  if (path.startsWith(`${dir}/`)) return true;
+  try {
+    return path.startsWith(`${realpathSync(dir)}/`);
+  } catch {
+    return false;
+  }
 }
 
 /** Adds a worktree at `path` on `branch`, creating the branch from `base` when it does not exist yet. */
