@@ -4,7 +4,9 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { findLeftovers } from '../src/git/gc.js';
-import { addTask, claimTask, requestChanges } from '../src/ops/index.js';
+import { addTask, approveTask, claimTask, requestChanges } from '../src/ops/index.js';
+import { buildTickHooks } from '../src/tick/hooks.js';
+import { tickOnce } from '../src/tick/tick-once.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { killChildren } from './helpers/processes.js';
 import { fileAt, gitIn, makeRepo } from './support/git-repo.js';
@@ -78,6 +80,31 @@ describe('an agent that leaves its branch', () => {
     assert.equal(gitIn(wt, 'symbolic-ref', '--short', 'HEAD'), 'elsewhere', 'the worktree is kept as the agent left it');
     assert.equal(fileAt(repo, 'elsewhere', 'c.txt'), 'c\n', 'its work is committed there');
     assert.equal(fileAt(repo, 'main', 'c.txt'), null, 'the base did not move');
+  });
+});
+
+describe('an agent that deletes its own worktree', () => {
+  test('after committing: its branch still rebases onto a base that moved and merges (git had it checked out in the folder that is gone)', async () => {
+    const repo = makeRepo();
+    // Task 1 writes its file; task 2 commits its own, then deletes its worktree.
+    const { sb, config } = setup(repo, 'echo "$STEWARD_TASK_ID" > "f$STEWARD_TASK_ID.txt"; if [ "$STEWARD_TASK_ID" = 2 ]; then git add -A && git -c user.name=agent -c user.email=agent@localhost commit --quiet -m agent && cd / && rm -rf "$OLDPWD"; fi');
+    const add = (title: string) => addTask(sb.store, { title, project: 'app', type: 'code', review: true }, now()).task;
+    const [first, second] = [add('Plain change'), add('Deletes its worktree')];
+    for (const id of [first.id, second.id]) {
+      const c = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now());
+      assert.ok(c.task, 'expected a claimable task');
+      assert.equal(c.task.id, id);
+      assert.equal((await babysitRun(depsOf(sb, config), c.run, c.task)).status, 'completed');
+    }
+    const tick = () => tickOnce({ store: sb.store, ctx: now('tick'), config, hooks: buildTickHooks({ workspace: sb.ws, config }) });
+    approveTask(sb.store, { id: first.id }, now());
+    tick();
+    approveTask(sb.store, { id: second.id }, now());
+    tick();
+    const task = taskOf(sb, second.id);
+    assert.equal(task.status, 'done', task.error ?? '');
+    assert.equal(fileAt(repo, 'main', `f${second.id}.txt`), `${second.id}\n`);
+    assert.equal(fileAt(repo, 'main', `f${first.id}.txt`), `${first.id}\n`);
   });
 });
 

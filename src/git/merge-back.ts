@@ -37,6 +37,8 @@ function checkoutOf(r: MergeRequest, ref: string, detach: boolean): { path: stri
   const holder = detach ? undefined : worktreeOf(r.repo, ref);
   if (holder) return { path: holder.path, done: () => {} };
   const path = join(r.scratch, `merge-${r.taskId}-${process.pid}-${Date.now()}`);
+  // A worktree whose folder is gone (an agent deleted its own) still has the branch checked out for git until pruned.
+  gitRun(r.repo, ['worktree', 'prune']);
   git(r.repo, ['worktree', 'add', ...(detach ? ['--detach'] : []), path, ref]);
   return { path, done: () => void removeCleanWorktree(r.repo, path) };
 }
