@@ -108,6 +108,28 @@ describe('an agent that deletes its own worktree', () => {
   });
 });
 
+describe('an agent that breaks its worktree', () => {
+  test('it removes its .git file in a workspace inside the person\'s checkout: nothing is committed there, the task blocks', async () => {
+    // The workspace is the project's own checkout (steward init in the repository), with an uncommitted change.
+    const sb = sandbox();
+    gitIn(sb.root, 'init', '--quiet', '-b', 'main');
+    writeFileSync(join(sb.root, 'README.md'), '# app\n');
+    gitIn(sb.root, 'add', 'README.md');
+    gitIn(sb.root, 'commit', '--quiet', '-m', 'initial');
+    writeFileSync(join(sb.root, 'README.md'), 'the person is editing this\n');
+    const config = writeConfig(sb, { coder: { cli: 'command', command: ['sh', '-c', 'echo agent > a.txt && rm .git', '{prompt}'], timeoutSeconds: 600, stallSeconds: 600, leaseSeconds: 60 } }, {
+      dispatch: 'none', projects: { app: { workdir: sb.root } },
+    });
+    const { t, r } = await runTask(sb, config, 'Remove the dot git');
+    assert.equal(r.status, 'failed');
+    assert.equal(gitIn(sb.root, 'rev-list', '--count', 'main'), '1', 'no commit on the person\'s branch');
+    assert.equal(gitIn(sb.root, 'status', '--porcelain', '--untracked-files=no'), 'M README.md', 'their change is still theirs, uncommitted');
+    const task = taskOf(sb, t.id);
+    assert.equal(task.status, 'blocked');
+    assert.match(task.question!, /is no longer the run's git worktree/);
+  });
+});
+
 describe('a branch that exists already', () => {
   test('a steward/<id>-… branch with commits the store has no record of (another workspace\'s task #1) is never taken over', async () => {
     const repo = makeRepo();

@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { openBranch, recordRunChanges } from '../ops/branches.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, isAncestor, repoRoot, resolveRef } from './git.js';
+import { branchesLike, branchFiles, changedFiles, commitsAhead, currentBranch, dirtyFiles, git, gitRun, isAncestor, repoRoot, resolveRef } from './git.js';
 import { repoRootOf } from './repo-root-cache.js';
 import { addWorktree, commitAll, ensureWorktreesDir, isUnder, removeCleanWorktree, worktreeOf } from './worktrees.js';
 
@@ -24,6 +24,8 @@ export interface RunWorkdir {
   worktree?: string;
   /** The branch's head when the run started: what the run changed is `startHead..HEAD`. */
   startHead?: string;
+  /** The worktree's own git folder (`.git/worktrees/<name>`): at the end, git must still find it there. */
+  gitDir?: string;
   /** Commits of earlier attempts on the branch (`<hash> <subject>`), for the prompt. */
   earlier: string[];
   /** Uncommitted work an interrupted earlier run left, committed before this run started. */
@@ -124,16 +126,17 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   }
   addWorktree(repo, path, branch, base);
   const startHead = git(path, ['rev-parse', 'HEAD']);
+  const gitDir = git(path, ['rev-parse', '--absolute-git-dir']);
   const earlier = commitsAhead(path, base, 'HEAD');
   openBranch(o.store, { task_id: task.id, run_id: run.id, repo, branch, base, worktree: path }, o.ctx());
   if (preserved) {
     recordRunChanges(o.store, { task_id: task.id, run_id: run.id, commit: preserved.commit, files: preserved.files, branch_files: branchFiles(path, base, 'HEAD'), preserved: true }, o.ctx());
   }
   const rel = relative(repo, projectDir);
-  return { workdir: rel ? join(path, rel) : path, isolated: true, repo, branch, base, worktree: path, startHead, earlier, ...(preserved ? { preserved } : {}) };
+  return { workdir: rel ? join(path, rel) : path, isolated: true, repo, branch, base, worktree: path, startHead, gitDir, earlier, ...(preserved ? { preserved } : {}) };
 }
 
-/** The run left its worktree off its branch: `OFF_BRANCH` in the error's details (the babysitter blocks the task). */
+/** The run's work is not on its branch (it left its worktree off the branch, or broke the worktree): `OFF_BRANCH` in the error's details (the babysitter blocks the task). */
 export const OFF_BRANCH = 'off_branch';
 
 /**
@@ -155,6 +158,18 @@ function reattach(wd: RunWorkdir, on: string | null, head: string): string {
 }
 
 /**
+ * The run's folder is still its git worktree. An agent that deleted or rewrote its `.git` file leaves a folder where
+ * git finds another repository — the person's checkout that encloses the workspace, or one the file points at — and
+ * `git add --all` + commit there would commit the person's uncommitted work on their branch.
+ */
+function assertOwnWorktree(wd: RunWorkdir): void {
+  const r = gitRun(wd.worktree!, ['rev-parse', '--absolute-git-dir']);
+  const found = r.code === 0 ? r.stdout.trim() : null;
+  if (wd.gitDir && found === wd.gitDir) return;
+  throw new StewardError('CONFLICT', `${wd.worktree} is no longer the run's git worktree (git finds ${found ?? 'no repository'} there, not ${wd.gitDir}; was its .git file removed or changed?); nothing was committed`, { [OFF_BRANCH]: true, worktree: wd.worktree });
+}
+
+/**
  * Closes an isolated run's workdir whatever its outcome: commits everything the run left (message: task id, run id,
  * outcome, summary) on the branch and records the files it changed. The worktree stays (review, the next attempt).
  */
@@ -164,6 +179,7 @@ export function closeRunWorkdir(
   end: { outcome: string; summary?: string },
 ): { commit: string | null; files: string[] } | null {
   if (!wd.isolated || !wd.worktree || !wd.base || !existsSync(wd.worktree)) return null;
+  assertOwnWorktree(wd);
   const commit = commitAll(wd.worktree, runCommitMessage({ taskId: o.task.id, runId: o.run.id, title: o.task.title, outcome: end.outcome, summary: end.summary }));
   let head = git(wd.worktree, ['rev-parse', 'HEAD']);
   const on = currentBranch(wd.worktree);
