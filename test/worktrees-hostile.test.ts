@@ -130,6 +130,21 @@ describe('an agent that breaks its worktree', () => {
   });
 });
 
+describe('a run whose changes cannot be committed', () => {
+  test('it leaves index.lock in its worktree: the completion is not merged as done, the task blocks, the work stays in the worktree', async () => {
+    const repo = makeRepo();
+    const { sb, config } = setup(repo, 'echo agent > a.txt && touch "$(git rev-parse --git-dir)/index.lock"');
+    const { t, r } = await runTask(sb, config, 'Lock the index');
+    assert.equal(r.status, 'failed');
+    const task = taskOf(sb, t.id);
+    assert.equal(task.status, 'blocked', 'not done: nothing of its work is on the branch');
+    assert.match(task.question!, /could not commit the run's changes .*index\.lock/);
+    const wt = sb.store.branches.get(t.id)!.worktree!;
+    assert.equal(readFileSync(join(wt, 'a.txt'), 'utf8'), 'agent\n', 'the work is kept where it was left');
+    assert.equal(fileAt(repo, 'main', 'a.txt'), null);
+  });
+});
+
 describe('a branch that exists already', () => {
   test('a steward/<id>-… branch with commits the store has no record of (another workspace\'s task #1) is never taken over', async () => {
     const repo = makeRepo();

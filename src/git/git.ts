@@ -48,7 +48,10 @@ export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?:
 export function git(cwd: string, args: readonly string[]): string {
   const r = gitRun(cwd, args);
   if (r.code !== 0) {
-    const msg = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' ');
+    // git's own error lines when it printed some (an index.lock's "fatal: Unable to create …" is followed by advice).
+    const lines = (r.stderr.trim() || r.stdout.trim()).split('\n');
+    const errors = lines.filter((line) => /^(fatal|error):/.test(line));
+    const msg = (errors.length ? errors : lines).slice(-3).join(' ');
     throw new StewardError('CONFLICT', `git ${args[0]} failed in ${cwd}: ${msg}`, { args: [...args], exit_code: r.code });
   }
   return r.stdout.trim();

@@ -1,7 +1,7 @@
 // Coding tasks in git worktrees (docs/WORKTREES.md): what the babysitter, the tick and the CLI call.
 import { toStewardError } from '../core/errors.js';
 import type { OpContext, Run, Task } from '../core/types.js';
-import { closeRunWorkdir, OFF_BRANCH, type RunWorkdir } from './run-workdir.js';
+import { closeRunWorkdir, type RunWorkdir } from './run-workdir.js';
 import { mergeQueued, type MergeDeps } from './merge-task.js';
 
 export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, worktreeReason, type RunWorkdir } from './run-workdir.js';
@@ -27,7 +27,8 @@ function evidenceFiles(files: string[]): string[] {
 
 /**
  * The babysitter's end-of-run hook: commits what the run left in its worktree (never lost, whatever the outcome) and
- * adds `git: {branch, commit, files}` to the outcome's evidence. A git failure is logged, never fatal to the run.
+ * adds `git: {branch, commit, files}` to the outcome's evidence. A git failure is logged, never fatal to the run; it
+ * turns a completion into `needs_input` (the task blocks): its work is not on the branch, merging it would merge nothing.
  */
 export function endRunWorkdir(
   o: { store: MergeDeps['store']; task: Task; run: Run; ctx: () => OpContext },
@@ -48,13 +49,13 @@ export function endRunWorkdir(
       input.evidence = { ...evidence, git: { branch: wd.branch, base: wd.base, commit: closed.commit, files: evidenceFiles(closed.files) } };
     }
   } catch (err) {
-    const e = toStewardError(err);
-    log(`git: could not commit the run's changes in ${wd.worktree} (${e.message}); the worktree is kept as it is`);
-    // Its work is off the branch: a completion would merge nothing and call the task done. A person decides instead.
-    if (decision.verb === 'complete' && e.details?.[OFF_BRANCH]) {
+    const why = `could not commit the run's changes in ${wd.worktree} (${toStewardError(err).message}); the worktree is kept as it is`;
+    log(`git: ${why}`);
+    // Its work is not on the branch: a completion would merge nothing and call the task done. A person decides instead.
+    if (decision.verb === 'complete') {
       const { summary: _summary, artifacts: _artifacts, ...report } = input;
       decision.verb = 'fail';
-      decision.input = { ...report, kind: 'needs_input', error: e.message, question: e.message };
+      decision.input = { ...report, kind: 'needs_input', error: `the run completed but steward ${why}`, question: `The run completed but steward ${why}. Put its work on the branch, then answer this task.` };
     }
   }
 }

@@ -136,9 +136,6 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
   return { workdir: rel ? join(path, rel) : path, isolated: true, repo, branch, base, worktree: path, startHead, gitDir, earlier, ...(preserved ? { preserved } : {}) };
 }
 
-/** The run's work is not on its branch (it left its worktree off the branch, or broke the worktree): `OFF_BRANCH` in the error's details (the babysitter blocks the task). */
-export const OFF_BRANCH = 'off_branch';
-
 /**
  * The run left its worktree off its branch (`git checkout --detach`, `git checkout -b other`) and its commits there
  * would be lost to the task (the merge sees nothing new; a clean detached worktree is removed after it). When they
@@ -150,7 +147,7 @@ function reattach(wd: RunWorkdir, on: string | null, head: string): string {
   const branch = wd.branch!;
   const tip = resolveRef(wt, `refs/heads/${branch}`);
   if (!tip || !isAncestor(wt, tip, head)) {
-    throw new StewardError('CONFLICT', `the run left its worktree ${wt} on ${on ? `branch ${on}` : 'a detached HEAD'} at ${head.slice(0, 12)}, which does not continue the task's branch ${branch}; nothing was moved: put the work on ${branch}, then answer the task`, { [OFF_BRANCH]: true, worktree: wt, head });
+    throw new StewardError('CONFLICT', `the run left its worktree ${wt} on ${on ? `branch ${on}` : 'a detached HEAD'} at ${head.slice(0, 12)}, which does not continue the task's branch ${branch}; nothing was moved: put the work on ${branch}, then answer the task`, { worktree: wt, head });
   }
   git(wt, ['update-ref', `refs/heads/${branch}`, head, tip]);
   git(wt, ['checkout', '--quiet', branch]);
@@ -166,7 +163,7 @@ function assertOwnWorktree(wd: RunWorkdir): void {
   const r = gitRun(wd.worktree!, ['rev-parse', '--absolute-git-dir']);
   const found = r.code === 0 ? r.stdout.trim() : null;
   if (wd.gitDir && found === wd.gitDir) return;
-  throw new StewardError('CONFLICT', `${wd.worktree} is no longer the run's git worktree (git finds ${found ?? 'no repository'} there, not ${wd.gitDir}; was its .git file removed or changed?); nothing was committed`, { [OFF_BRANCH]: true, worktree: wd.worktree });
+  throw new StewardError('CONFLICT', `${wd.worktree} is no longer the run's git worktree (git finds ${found ?? 'no repository'} there, not ${wd.gitDir}; was its .git file removed or changed?); nothing was committed`, { worktree: wd.worktree });
 }
 
 /**
