@@ -1,9 +1,9 @@
 // Coding runs in worktrees against hostile agents and odd repositories: real git, real babysitters (docs/WORKTREES.md).
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { findLeftovers } from '../src/git/gc.js';
+import { collectGarbage, findLeftovers } from '../src/git/gc.js';
 import { addTask, approveTask, claimTask, requestChanges } from '../src/ops/index.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
@@ -185,5 +185,24 @@ describe('a workspace reached through a symbolic link', () => {
     const second = await attempt();
     assert.equal(second.status, 'completed', second.error);
     assert.equal(taskOf(sb, t.id).status, 'review');
+  });
+});
+
+describe('doctor and gc with a repository that is gone', () => {
+  test('a project repository whose .git was removed does not hide the leftovers of the others, nor stop gc', async () => {
+    const sb = sandbox();
+    const [good, gone] = [makeRepo(), makeRepo()];
+    const config = writeConfig(sb, { coder: { cli: 'command', command: ['sh', '-c', 'echo x > a.txt', '{prompt}'], timeoutSeconds: 600, stallSeconds: 600, leaseSeconds: 60 } }, {
+      dispatch: 'none', projects: { good: { workdir: good }, gone: { workdir: gone } },
+    });
+    for (const project of ['good', 'gone']) {
+      addTask(sb.store, { title: `in ${project}`, project, type: 'code', review: true }, now());
+      const c = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now());
+      assert.ok(c.task, 'expected a claimable task');
+      assert.equal((await babysitRun(depsOf(sb, config), c.run, c.task)).status, 'completed');
+    }
+    rmSync(join(gone, '.git'), { recursive: true, force: true });
+    assert.deepEqual(findLeftovers(sb.store, sb.ws, config).map((l) => [l.kind, l.repo]), [['worktree', good]]);
+    assert.deepEqual(collectGarbage(sb.store, sb.ws, config).kept.map((l) => l.repo), [good], 'kept: unmerged');
   });
 });

@@ -42,7 +42,8 @@ function knownRepos(store: Store, workspace: Workspace, config: Config): string[
       // a project whose workdir is missing: doctor's other checks say so
     }
   }
-  return [...repos].filter((r) => existsSync(r));
+  // Still repositories: one whose .git was removed (or moved) has no worktrees or branches to list, and git would fail.
+  return [...repos].filter((r) => existsSync(r) && repoRoot(r) === r);
 }
 
 /** Every steward worktree and `steward/*` branch of the known repositories that no running run uses. */
