@@ -68,6 +68,14 @@ describe('an agent that leaves its branch', () => {
     assert.equal(gitIn(repo, 'fsck', '--no-reflogs', '--unreachable', '--no-progress'), '', 'no commit is left unreachable');
   });
 
+  test('it only went back to an older commit and left nothing: back on its branch, done as usual', async () => {
+    const repo = makeRepo();
+    const { sb, config } = setup(repo, `echo a > a.txt && git add a.txt && ${commit} -m agent && git checkout --quiet --detach HEAD~1`);
+    const { t, r } = await runTask(sb, config, 'Look back');
+    assert.deepEqual([r.status, taskOf(sb, t.id).status], ['completed', 'done']);
+    assert.equal(fileAt(repo, 'main', 'a.txt'), 'a\n');
+  });
+
   test('on a history that does not continue its branch: nothing moves, the work stays in its worktree, the task blocks saying where', async () => {
     const repo = makeRepo();
     const { sb, config } = setup(repo, `git checkout --quiet --orphan elsewhere && git rm -r --quiet --cached . && echo c > c.txt`);

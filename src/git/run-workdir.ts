@@ -139,13 +139,19 @@ export function openRunWorkdir(o: { store: Store; config: Config; workspace: Wor
 /**
  * The run left its worktree off its branch (`git checkout --detach`, `git checkout -b other`) and its commits there
  * would be lost to the task (the merge sees nothing new; a clean detached worktree is removed after it). When they
- * continue the branch, the branch is moved onto them (compare-and-swap) and checked out again; otherwise nothing moves
- * and a CONFLICT error says where the work is.
+ * continue the branch, the branch is moved onto them (compare-and-swap) and checked out again (so is the branch when
+ * the run only went back to an older commit of it and left nothing); otherwise nothing moves and a CONFLICT error says
+ * where the work is.
  */
 function reattach(wd: RunWorkdir, on: string | null, head: string): string {
   const wt = wd.worktree!;
   const branch = wd.branch!;
   const tip = resolveRef(wt, `refs/heads/${branch}`);
+  // Only looked back at an older commit and left nothing there: back onto the branch, nothing to move.
+  if (tip && isAncestor(wt, head, tip)) {
+    git(wt, ['checkout', '--quiet', branch]);
+    return tip;
+  }
   if (!tip || !isAncestor(wt, tip, head)) {
     throw new StewardError('CONFLICT', `the run left its worktree ${wt} on ${on ? `branch ${on}` : 'a detached HEAD'} at ${head.slice(0, 12)}, which does not continue the task's branch ${branch}; nothing was moved: put the work on ${branch}, then answer the task`, { worktree: wt, head });
   }
