@@ -55,6 +55,20 @@ describe('a hostile agent in its worktree', () => {
   });
 });
 
+describe('the person\'s checkout at the merge', () => {
+  test('an uncommitted change there to a file the branch changes: the base is not moved, the task blocks naming that file', async () => {
+    const repo = makeRepo();
+    writeFileSync(join(repo, 'README.md'), 'the person is editing this\n');
+    const { sb, config } = setup(repo, 'echo agent > README.md');
+    const { t } = await runTask(sb, config, 'Touch the readme');
+    const task = taskOf(sb, t.id);
+    assert.deepEqual([task.status, task.blocked_kind], ['blocked', 'merge']);
+    assert.deepEqual(sb.store.branches.get(t.id)!.conflict, ['README.md']);
+    assert.match(task.question!, /in README\.md\./);
+    assert.equal(readFileSync(join(repo, 'README.md'), 'utf8'), 'the person is editing this\n');
+  });
+});
+
 describe('an agent that leaves its branch', () => {
   const commit = 'git -c user.name=agent -c user.email=agent@localhost commit --quiet';
 

@@ -46,6 +46,11 @@ export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?:
 
 /** Runs git and returns its trimmed stdout; a non-zero exit is a CONFLICT error naming the command and git's message. */
 export function git(cwd: string, args: readonly string[]): string {
+  return gitOutput(cwd, args).trim();
+}
+
+/** Like `git`, but stdout as git printed it (a status line may begin with a space). */
+function gitOutput(cwd: string, args: readonly string[]): string {
   const r = gitRun(cwd, args);
   if (r.code !== 0) {
     // git's own error lines when it printed some (an index.lock's "fatal: Unable to create …" is followed by advice).
@@ -54,7 +59,7 @@ export function git(cwd: string, args: readonly string[]): string {
     const msg = (errors.length ? errors : lines).slice(-3).join(' ');
     throw new StewardError('CONFLICT', `git ${args[0]} failed in ${cwd}: ${msg}`, { args: [...args], exit_code: r.code });
   }
-  return r.stdout.trim();
+  return r.stdout;
 }
 
 /** Lines of stdout, empty ones dropped. */
@@ -94,9 +99,20 @@ export function branchesLike(dir: string, prefix: string): string[] {
   return gitLines(dir, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}*`]);
 }
 
-/** Paths with uncommitted changes (tracked or untracked, not ignored) in a checkout. */
+/**
+ * Paths with uncommitted changes (tracked or untracked, not ignored) in a checkout. `-z`: paths as they are (no quoting),
+ * a rename's original path as the next entry; untrimmed, since an entry's status may begin with a space (` M a.txt`).
+ */
 export function dirtyFiles(dir: string): string[] {
-  return git(dir, ['status', '--porcelain=v1', '--untracked-files=all']).split('\n').filter(Boolean).map((l) => l.slice(3));
+  const entries = gitOutput(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all']).split('\0');
+  const files: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (!entry) continue;
+    files.push(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') i++; // the path it was renamed or copied from
+  }
+  return files;
 }
 
 /** Commits `ref` has that `base` has not, oldest first, as `<short hash> <subject>`. */
