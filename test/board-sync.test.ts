@@ -136,13 +136,19 @@ describe('TASKS.md safety', () => {
     assert.deepEqual((busy.ingest as { unreadable_lines: unknown[] }).unreadable_lines, [], 'and it is not reported again');
   });
 
-  test('an edit landing between the read and the write is not overwritten, and is applied next tick', () => {
+  /** A board with task #1, its edits read (the ingest step) and task #2 added after: the render would change the file. */
+  const readThenChangeQueue = () => {
     const ws = workspace();
     ops.addTask(ws.store, { title: 'one' }, at(1));
     ws.tick(10);
     const hooks = buildTickHooks({ workspace: workspaceAt(join(ws.board, '..')), config: ws.config });
     hooks.ingest!(ws.store, at(20));
-    ops.addTask(ws.store, { title: 'two' }, at(21)); // the render would change the file
+    ops.addTask(ws.store, { title: 'two' }, at(21));
+    return { ws, hooks };
+  };
+
+  test('an edit landing between the read and the write is not overwritten, and is applied next tick', () => {
+    const { ws, hooks } = readThenChangeQueue();
     edit(ws, '## default', '## default\n\n- [ ] typed while the tick ran');
     const mine = ws.read();
     const r = hooks.render!(ws.store, at(22)) as { board: { written: boolean; reason: string } };
@@ -167,12 +173,7 @@ describe('TASKS.md safety', () => {
   });
 
   test('a render that fails (TASKS.md turned into a FIFO after the read) leaves no temp file beside it', () => {
-    const ws = workspace();
-    ops.addTask(ws.store, { title: 'one' }, at(1));
-    ws.tick(10);
-    const hooks = buildTickHooks({ workspace: workspaceAt(join(ws.board, '..')), config: ws.config });
-    hooks.ingest!(ws.store, at(20));
-    ops.addTask(ws.store, { title: 'two' }, at(21)); // the render would change the file
+    const { ws, hooks } = readThenChangeQueue();
     rmSync(ws.board);
     execFileSyncCapped('mkfifo', [ws.board]); // never opened: the write's check refuses it before any read
     assert.throws(() => hooks.render!(ws.store, at(22)), /not a regular file/);
