@@ -8,6 +8,7 @@ import { openStore } from '../src/store/open-store.js';
 import { queueTables } from '../src/store/queue-export.js';
 import type { SqlDatabase } from '../src/store/sql-database.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
+import { onPostgres } from './support/backend.js';
 import { fillBusyQueue } from './support/busy-queue.js';
 import { cli, sqliteOnly, tempDir } from './support/helpers.js';
 
@@ -26,10 +27,13 @@ function edited(lines: string[], edit: (row: Record<string, unknown>) => Record<
 }
 
 /** Another workspace's queue database. */
-function exportedDb(): string {
-  const ws = tempDir();
-  assert.equal(cli(['init'], { cwd: ws }).code, 0);
-  return join(ws, '.steward/queue.db');
+/** Some other SQLite database file (made with better-sqlite3 itself, so on either backend's test run). */
+function otherDb(): string {
+  const path = join(tempDir(), 'other.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE notes (x TEXT)');
+  db.close();
+  return path;
 }
 
 describe('steward export / import / migrate', () => {
@@ -70,12 +74,13 @@ describe('steward export / import / migrate', () => {
   });
 
   test('export --out refuses a database file (the queue\'s own, its WAL, another): it would be replaced', () => {
-    for (const out of ['.steward/queue.db', '.steward/queue.db-wal', exportedDb()]) {
+    // On Postgres the queue is no file: only another SQLite file is a database to refuse there.
+    for (const out of [...(onPostgres ? [] : ['.steward/queue.db', '.steward/queue.db-wal']), otherDb()]) {
       const r = run(source, 'export', '--out', out, '--json');
       assert.equal(r.code, 2, `${out}: ${r.stderr}`);
       assert.equal(JSON.parse(r.stderr).error.code, 'USAGE');
     }
-    assert.equal(readFileSync(join(source, '.steward/queue.db')).subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'the queue file is still the database');
+    if (!onPostgres) assert.equal(readFileSync(join(source, '.steward/queue.db')).subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'the queue file is still the database');
     assert.equal(run(source, 'list', '--json').code, 0);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { openStore } from '../src/store/open-store.js';
 import { cli, REPO_ROOT, snapshot, tempDir } from './support/helpers.js';
+import { sqliteOnly } from './support/backend.js';
 
 describe('steward CLI: everyday edits and messages', () => {
   let ws: string;
@@ -141,7 +142,7 @@ describe('steward CLI: everyday edits and messages', () => {
     }
   });
 
-  test('delete refuses the newest task or a task with the newest run: SQLite would give its id to the next one', () => {
+  test('delete refuses the newest task or a task with the newest run: SQLite would give its id to the next one', sqliteOnly('Postgres identities never reuse an id: delete has no such refusal there'), () => {
     const fresh = tempDir();
     const run = (...args: string[]) => cli(args, { cwd: fresh });
     assert.equal(run('init').code, 0);
