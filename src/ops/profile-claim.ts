@@ -2,6 +2,7 @@
 // maxConcurrent and wip.perAgent, wip.perProject, the account's maxConcurrent) and the scope budgets. Dispatch and the
 // remote worker API both claim through it; the counts are read inside the claim's transaction, so two claimers (two
 // processes, a remote worker and the tick) cannot together overshoot a cap.
+import { profileOf } from '../config/agent-profile.js';
 import { accountName } from '../config/config-policy.js';
 import type { Config } from '../config/schema.js';
 import { StewardError } from '../core/errors.js';
@@ -31,7 +32,7 @@ export interface ProfileClaimOptions {
 
 /** Claims the best ready task profile `name` may run now, or says which limit holds it back. */
 export function claimForProfile(store: Store, config: Config, name: string, ctx: OpContext, worker: WorkerInfo, o: ProfileClaimOptions = {}): ProfileClaimResult {
-  const profile = Object.hasOwn(config.agents, name) ? config.agents[name]! : undefined;
+  const profile = profileOf(config, name);
   if (!profile) throw new StewardError('NOT_FOUND', `no agent profile "${name}" in the config`, { agent: name });
   return store.tx(() => {
     let global = 0;

@@ -6,7 +6,6 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap } from '../core/budget.js';
 import { toStewardError, type StewardError } from '../core/errors.js';
@@ -17,7 +16,7 @@ import { removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
-import { describeCommand, RunLog, type Tee } from '../runner/run-log.js';
+import { describeCommand, logCapBytes, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
 import { runVerify, type VerifyReport } from '../runner/verify.js';
 import { LOG_CHUNK_BYTES, MAX_CLAIM_WAIT_SECONDS } from './worker-api.js';
@@ -243,7 +242,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   const graceMs = o.graceMs ?? 5000;
   const supervise = o.supervise ?? superviseProcess;
   const logPath = logPathOf(o.dir, task.id, run.id);
-  const log = new RunLog(logPath, o.tee ?? null, (profile.logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024);
+  const log = new RunLog(logPath, o.tee ?? null, logCapBytes(profile));
   const shipper = new LogShipper(o.client, run.id, logPath, say);
   const base = { run_id: run.id, task_id: task.id, log_path: logPath };
   const leaseSeconds = profile.leaseSeconds;

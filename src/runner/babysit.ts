@@ -9,8 +9,8 @@ import { toStewardError } from '../core/errors.js';
 import { loadSchemas, SchemasNotLoaded } from '../core/input-schemas.js';
 import { runLiveness } from '../core/lease.js';
 import type { OpContext, Run, Task } from '../core/types.js';
+import { profileOf } from '../config/agent-profile.js';
 import { backoffPolicyOf } from '../config/config-policy.js';
-import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import type { AgentProfile, Config } from '../config/schema.js';
 import { endRunWorkdir, mergeAfterRun, openRunWorkdir, type RunWorkdir } from '../git/index.js';
 // The ops modules themselves, not ops/index.ts: a babysitter loads only what it calls (no schedules, croner, zod).
@@ -31,7 +31,7 @@ import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './ou
 import { decideOutcome, stopSwitch } from './outcome.js';
 import { ownPgid, procIdentity } from './process-group.js';
 import { buildPrompt } from './prompt.js';
-import { describeCommand, RunLog, runLogPath, type Tee } from './run-log.js';
+import { describeCommand, logCapBytes, RunLog, runLogPath, type Tee } from './run-log.js';
 import { superviseProcess, type ProcessResult } from './supervise.js';
 import { runVerify, type VerifyReport } from './verify.js';
 import { chooseModel } from '../core/routing.js';
@@ -101,7 +101,7 @@ function writePromptFile(path: string, prompt: string): void {
 }
 
 function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext): Prepared | { error: string } {
-  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent]! : undefined;
+  const profile = profileOf(deps.config, run.agent);
   if (!profile) return { error: `no agent profile "${run.agent}" in .steward/config.yaml` };
   try {
     const wd = openRunWorkdir({ ...deps, task, run, ctx });
@@ -132,16 +132,9 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
   }
 }
 
-/** The size cap of a babysat run's log (bytes): its profile's logMaxMb. */
-function logCapOf(deps: BabysitDeps, run: Run): number {
-  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
-  return (profile?.logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024;
-}
-
 /** The lease a babysat run keeps: its profile's (a hand-off lease is only for the wait until a babysitter starts). */
 export function leaseSecondsOf(deps: BabysitDeps, run: Run): number {
-  const profile = Object.hasOwn(deps.config.agents, run.agent) ? deps.config.agents[run.agent] : undefined;
-  return profile?.leaseSeconds ?? Math.max(5, Math.round(run.lease_ms / 1000));
+  return profileOf(deps.config, run.agent)?.leaseSeconds ?? Math.max(5, Math.round(run.lease_ms / 1000));
 }
 
 /** Runs `fn` without waking `steward up` (no ping, no Postgres NOTIFY): for writes the tick has nothing to do about. */
@@ -170,7 +163,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
   const ctx = (): OpContext => ({ now: now(), actor: deps.actor ?? `worker:${run.agent}`, backoff: backoffPolicyOf(deps.config) });
   const supervise = deps.supervise ?? superviseProcess;
   const graceMs = deps.graceMs ?? 5000;
-  const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null, logCapOf(deps, run));
+  const log = new RunLog(runLogPath(workspace, task.id, run.id), deps.tee ?? null, logCapBytes(profileOf(deps.config, run.agent)));
   const base = { run_id: run.id, task_id: task.id, log_path: log.path };
   // Room for the outcome, taken as the CLI starts (its fsync is not on the way to the CLI's start), or before the outcome
   // of a run whose CLI never started: a disk that fills up during the run cannot lose it.

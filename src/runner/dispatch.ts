@@ -7,6 +7,7 @@ import { getAdapter, quoteWord } from '../core/adapters/index.js';
 import { toStewardError } from '../core/errors.js';
 import { handOffActor, handOffNotStarted, reofferLeaseUntil } from '../core/handoff.js';
 import type { OpContext, Task } from '../core/types.js';
+import { profileOf } from '../config/agent-profile.js';
 import type { AgentProfile, Config } from '../config/schema.js';
 import { BudgetGate, claimForProfile, failRun, recordRunProcess } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
@@ -123,8 +124,7 @@ export function reofferHandOffs(store: Store, ctx: OpContext, root: string, conf
       if (!task || task.status !== 'running' || task.current_run_id !== run.id) continue;
       const until = reofferLeaseUntil(run, ctx.now, leaseMs);
       if (until !== run.lease_expires_at && store.runs.updateIfNoProcess(run.id, { lease_expires_at: until }) !== 1) continue;
-      const profile = Object.hasOwn(config.agents, run.agent) ? config.agents[run.agent] : undefined;
-      out.push({ ...handOffOf(root, run.id, task, run.agent, profile), reoffered: true, lease_until: new Date(until).toISOString() });
+      out.push({ ...handOffOf(root, run.id, task, run.agent, profileOf(config, run.agent)), reoffered: true, lease_until: new Date(until).toISOString() });
     }
     return out;
   });

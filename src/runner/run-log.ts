@@ -10,6 +10,11 @@ export function runLogPath(ws: Workspace, taskId: number, runId: number): string
   return join(ws.logsDir, `${taskId}-${runId}.log`);
 }
 
+/** The size cap of a run's log (bytes): its agent profile's logMaxMb (MiB), or the default without a profile. */
+export function logCapBytes(profile: { logMaxMb?: number } | undefined): number {
+  return (profile?.logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024;
+}
+
 /** Something output can be copied to live (a terminal). */
 export interface Tee {
   write(chunk: Buffer | string): unknown;

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { StewardError } from '../core/errors.js';
 import { runLiveness } from '../core/lease.js';
+import { profileOf } from '../config/agent-profile.js';
 import { backoffPolicyOf } from '../config/config-policy.js';
 import { claimRunProcess } from '../ops/run-records.js';
 import { claimTask, heartbeatRun } from '../ops/runs.js';
@@ -72,7 +73,7 @@ export interface WorkAgentResult {
  * the outbox (database unavailable) ends the loop.
  */
 export async function workAgent(deps: BabysitDeps, agent: string, opts: { once?: boolean; waiter?: WorkWaiter } = {}): Promise<WorkAgentResult> {
-  const profile = Object.hasOwn(deps.config.agents, agent) ? deps.config.agents[agent]! : undefined;
+  const profile = profileOf(deps.config, agent);
   if (!profile) {
     const known = Object.keys(deps.config.agents);
     throw new StewardError('NOT_FOUND', `no agent profile "${agent}" (configured: ${known.length ? known.join(', ') : 'none'})`, { agent });
