@@ -61,11 +61,30 @@ export function describeIssues(issues: readonly Issue[], schema?: z.ZodType): Is
       }
       continue;
     }
+    if (looserBound(issue, issues)) continue;
     const text = issueText(issue);
     // Two checks of one value can refuse it alike (an id past the safe integers: not a whole number, not positive): once.
     if (!lines.some((l) => l.text === text && formatPath(l.path) === formatPath(path))) lines.push({ path, text });
   }
   return lines;
+}
+
+/** A bound's limit: a too_small's minimum, a too_big's maximum. */
+const limitOf = (issue: Issue): number => Number(issue.code === 'too_small' ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
+
+/**
+ * zod's int() adds the safe-integer bounds to a schema's own: "1e21" broke both and the message named two maxima. Only
+ * the tighter bound of one kind at one path is said.
+ */
+function looserBound(issue: Issue, issues: readonly Issue[]): boolean {
+  if (issue.code !== 'too_big' && issue.code !== 'too_small') return false;
+  const mine = limitOf(issue);
+  const path = formatPath([...issue.path]);
+  return issues.some((o) => {
+    if (o === issue || o.code !== issue.code || formatPath([...o.path]) !== path) return false;
+    const theirs = limitOf(o);
+    return issue.code === 'too_big' ? theirs < mine : theirs > mine;
+  });
 }
 
 function issueText(issue: Issue): string {
@@ -77,6 +96,9 @@ function issueText(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return `required: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+      // Numbers typed as text are read in decimal digits only (decimal.ts): "1e9" or "0x10" is a number to a person, so
+      // say which notation is meant.
+      if ((issue.expected === 'number' || issue.expected === 'int') && typeof input === 'string' && input.trim() !== '' && Number.isFinite(Number(input))) return `expected ${TYPE_WORDS[issue.expected]} in decimal digits${got}`;
       return `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}${got}`;
     case 'invalid_value':
       if (input === undefined) return `required: expected ${issue.values.map((v) => String(v)).join(' | ')}`;
@@ -84,7 +106,7 @@ function issueText(issue: Issue): string {
     case 'too_small':
     case 'too_big': {
       const small = issue.code === 'too_small';
-      const limit = Number(small ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
+      const limit = limitOf(issue);
       const inclusive = issue.inclusive !== false;
       if (issue.origin === 'string') {
         if (small && limit === 1) return 'must not be empty';
