@@ -315,8 +315,8 @@ export const MIGRATIONS: readonly string[] = [
   // wakes then, read as the first entry of this index after `now` (TaskRepo.nextDue). Only ready tasks with a run_after
   // are in it — a new task's run_after is 0 — so the common claim+complete cycle writes no page of it.
   `CREATE INDEX tasks_due ON tasks(run_after) WHERE status = 'ready' AND run_after > 0;`,
-  // 17: a proposal keeps the complexity and timeout it was proposed with (propose, inbox files, MCP take both), so
-  // accepting it gives its task the same; they were read and then dropped.
+  // 17: a proposal keeps the complexity and timeout it was proposed with (`steward propose` and inbox files take both;
+  // MCP propose takes neither), so accepting it gives its task the same; they were read and then dropped.
   `
   ALTER TABLE proposals ADD COLUMN complexity TEXT;
   ALTER TABLE proposals ADD COLUMN timeout_seconds INTEGER;
