@@ -51,6 +51,7 @@ describe('a hostile agent in its worktree', () => {
     const task = taskOf(sb, t.id);
     assert.deepEqual([task.status, task.blocked_kind], ['blocked', 'merge']);
     assert.match(task.error!, /\.env/, 'git\'s message names the file');
+    assert.match(task.question!, new RegExp(`^merge blocked: git will not overwrite uncommitted or ignored files in ${repo} \\(see git's message below\\)`));
     assert.equal(fileAt(repo, 'main', '.env'), null, 'the base did not move');
   });
 });
@@ -64,7 +65,8 @@ describe('the person\'s checkout at the merge', () => {
     const task = taskOf(sb, t.id);
     assert.deepEqual([task.status, task.blocked_kind], ['blocked', 'merge']);
     assert.deepEqual(sb.store.branches.get(t.id)!.conflict, ['README.md']);
-    assert.match(task.question!, /in README\.md\./);
+    // Not a conflict between the branches: the question says where the files are that git will not overwrite.
+    assert.ok(task.question!.startsWith(`merge blocked: git will not overwrite uncommitted or ignored files in ${repo} (README.md). Commit, stash or move them there`), task.question!);
     assert.equal(readFileSync(join(repo, 'README.md'), 'utf8'), 'the person is editing this\n');
   });
 });

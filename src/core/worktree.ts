@@ -63,9 +63,16 @@ export function planMerge(o: { strategy: MergeStrategy; branchInBase: boolean; b
   return o.strategy === 'rebase' ? 'rebase' : 'merge-commit';
 }
 
-/** The question a task blocked on a merge conflict asks. */
-export function conflictQuestion(o: { branch: string; base: string; files: string[]; worktree?: string }): string {
+/**
+ * The question a task blocked on a merge conflict asks. With `checkout` the branches do not conflict: git would not
+ * overwrite uncommitted (or ignored) files in that checkout, so the answer is there, not on the branch.
+ */
+export function conflictQuestion(o: { branch: string; base: string; files: string[]; worktree?: string; checkout?: string }): string {
   const files = o.files.length ? o.files.join(', ') : '(git named no file)';
+  if (o.checkout) {
+    return `merge blocked: git will not overwrite uncommitted or ignored files in ${o.checkout} (${o.files.length ? files : 'see git\'s message below'}). ` +
+      `Commit, stash or move them there, then answer this task to merge ${o.branch} into ${o.base}.`;
+  }
   const where = o.worktree ? ` (its worktree: ${o.worktree})` : '';
   return `merge conflict: ${o.branch} does not apply onto ${o.base} in ${files}. ` +
     `Resolve it on the branch${where} — e.g. merge ${o.base} into it and commit — then answer this task to merge it.`;

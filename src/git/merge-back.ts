@@ -5,10 +5,14 @@ import { planMerge, type MergeStrategy } from '../core/worktree.js';
 import { changedFiles, conflictedFiles, dirtyFiles, git, gitRun, isAncestor, resolveRef } from './git.js';
 import { removeCleanWorktree, worktreeOf } from './worktrees.js';
 
-/** How a merge back ended: merged (the base's new tip), or a conflict (files named, branch and base untouched). */
+/**
+ * How a merge back ended: merged (the base's new tip), or a conflict (files named, branch and base untouched). A
+ * conflict with `checkout` is no conflict between the branches: git would not overwrite what is uncommitted (or ignored)
+ * in that checkout, the person's checkout of the base or the task's worktree.
+ */
 export type MergeOutcome =
   | { status: 'merged'; commit: string; step: string }
-  | { status: 'conflict'; files: string[]; detail: string };
+  | { status: 'conflict'; files: string[]; detail: string; checkout?: string };
 
 /** What to merge, where. `scratch` is a folder for temporary worktrees (removed again). */
 export interface MergeRequest {
@@ -26,10 +30,11 @@ export interface MergeRequest {
  * A conflict outcome. git's `hint:` lines go: they say how to continue or abort a rebase or merge that steward has
  * already aborted, next to the question that says how to resolve it (core/worktree.ts conflictQuestion).
  */
-const conflict = (files: string[], detail: string): MergeOutcome => ({
+const conflict = (files: string[], detail: string, checkout?: string): MergeOutcome => ({
   status: 'conflict',
   files,
   detail: detail.split('\n').filter((line) => !/^hint:/.test(line)).join('\n').trim().slice(0, 2000),
+  ...(checkout ? { checkout } : {}),
 });
 
 /** A checkout of `ref` to work in: the worktree that has it, or a temporary one (removed by `done`). */
@@ -56,7 +61,7 @@ function fastForward(r: MergeRequest, target: string): MergeOutcome {
   const touched = new Set(changedFiles(r.repo, old, target));
   const blocking = holder ? dirtyFiles(holder.path).filter((f) => touched.has(f)) : [];
   const where = holder ? ` in ${holder.path}` : '';
-  return conflict(blocking, `could not fast-forward ${r.base}${where}: ${res.stderr || res.stdout}`);
+  return conflict(blocking, `could not fast-forward ${r.base}${where}: ${res.stderr || res.stdout}`, holder?.path);
 }
 
 /** Rebases the branch onto the base in its checkout; on a conflict the rebase is aborted (the branch is as it was). */
@@ -64,7 +69,7 @@ function rebase(r: MergeRequest): MergeOutcome | string {
   const co = checkoutOf(r, r.branch, false);
   try {
     const dirty = dirtyFiles(co.path);
-    if (dirty.length) return conflict(dirty, `the worktree ${co.path} of ${r.branch} has uncommitted changes; commit or discard them`);
+    if (dirty.length) return conflict(dirty, `the worktree ${co.path} of ${r.branch} has uncommitted changes; commit or discard them`, co.path);
     const res = gitRun(co.path, ['rebase', '--quiet', r.base]);
     if (res.code !== 0) {
       const files = conflictedFiles(co.path);

@@ -72,7 +72,7 @@ export function mergeTask(deps: MergeDeps, branch: TaskBranch, title: string, pr
     out = { status: 'conflict' as const, files: [], detail: `the merge failed: ${toStewardError(err).message}` };
   }
   if (out.status === 'conflict') {
-    blockMerge(store, { id: branch.task_id, files: out.files, detail: out.detail }, deps.ctx());
+    blockMerge(store, { id: branch.task_id, files: out.files, detail: out.detail, ...(out.checkout ? { checkout: out.checkout } : {}) }, deps.ctx());
     return { id: branch.task_id, status: 'conflict', files: out.files };
   }
   const pruned = pruneAfterMerge(branch.repo, branch.worktree);

@@ -86,13 +86,13 @@ export function finishMerge(store: Store, input: { id: number; commit: string; p
 }
 
 /** The merge step could not put the branch onto its base: the task is blocked with the files named, the branch kept. */
-export function blockMerge(store: Store, input: { id: number; files: string[]; detail?: string }, ctx: OpContext): { task: Task } {
+export function blockMerge(store: Store, input: { id: number; files: string[]; detail?: string; checkout?: string }, ctx: OpContext): { task: Task } {
   return store.tx(() => {
     const task = requireTask(store, input.id);
     const b = store.branches.get(task.id);
     if (!b) throw new StewardError('NOT_FOUND', `task #${task.id} has no branch`, { id: task.id });
     store.branches.put({ ...b, state: 'conflict', conflict: input.files, updated_at: ctx.now });
-    const question = conflictQuestion({ branch: b.branch, base: b.base, files: input.files, worktree: b.worktree ?? undefined });
+    const question = conflictQuestion({ branch: b.branch, base: b.base, files: input.files, worktree: b.worktree ?? undefined, checkout: input.checkout });
     const error = input.detail ? `${question}\n${input.detail.slice(0, 1000)}` : question;
     const next = transition(store, task, 'conflict', 'blocked', { blocked_kind: 'merge', question, error, answer: null }, ctx, {
       kind: 'blocked',
