@@ -41,6 +41,7 @@ describe('assembleDigest', () => {
     ['a dead letter requeued since', ev('dead', { task_id: 1 }), { tasks: tasks(task(1, 'pending')) }, undefined],
     ['a late result', ev('late_result', { task_id: 1, run_id: 2, reason: 'expired' }), {}, 'late_results'],
     ['a refused inbox file', ev('inbox_rejected', { reason: 'bad', data: { file: 'x.md' } }), {}, 'inbox_rejected'],
+    ['a refused outbox entry', ev('outbox_rejected', { task_id: 1, run_id: 2, reason: 'bad', data: { file: '2.json', moved_to: 'rejected/2.json' } }), {}, 'outbox_rejected'],
     ['an event of another kind', ev('promoted', { task_id: 1 }), { tasks: tasks(task(1, 'ready')) }, undefined],
   ];
   for (const [name, event, extra, list] of cases) {

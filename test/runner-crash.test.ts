@@ -205,9 +205,26 @@ describe('a babysitter that dies', () => {
     const path = outboxPath(sb.ws.outboxDir, run.id);
     const text = readFileSync(path, 'utf8').replace('"version":1', '"version":9');
     spawnSyncCapped('sh', ['-c', 'cat > "$0"', path], { input: text });
+    writeFileSync(outboxPath(sb.ws.outboxDir, 999), 'not json');
     const result = tick(sb, config);
-    assert.deepEqual((result.outbox as { rejected: string[] }).rejected, [`${run.id}.json`]);
+    assert.deepEqual((result.outbox as { rejected: string[] }).rejected, [`${run.id}.json`, '999.json']);
     assert.match(readFileSync(`${sb.ws.outboxDir}/rejected/${run.id}.json.reason.txt`, 'utf8'), /version/);
+    // A run's outcome that never reached the queue is news: the digest says so once, naming the run when there is one.
+    assert.equal(result.digest.quiet, false);
+    const items = result.digest.outbox_rejected as Array<{ file: string; run?: number; id?: number; reason: string; moved_to: string }>;
+    assert.deepEqual(items.map((i) => [i.file, i.run, i.id, i.moved_to]), [[`${run.id}.json`, run.id, run.task_id, `rejected/${run.id}.json`], ['999.json', undefined, undefined, 'rejected/999.json']]);
+    assert.match(items[0]!.reason, /version/);
+    assert.equal(tick(sb, config).digest.outbox_rejected, undefined, 'reported once');
+  });
+
+  test('the digest counts the outcomes the tick applied from the outbox (it is not "quiet" about them)', () => {
+    const sb = sandbox();
+    const config = writeConfig(sb, {}, { dispatch: 'none' });
+    const { run, task } = addAndClaim(sb);
+    writeOutboxEntry(sb.ws.outboxDir, { version: 1, run_id: run.id, task_id: task.id, verb: 'complete', input: { summary: 'from the outbox' }, decided_at: Date.now(), host: 'h', pid: 1 });
+    const result = tick(sb, config);
+    assert.deepEqual((result.outbox as { applied: number[] }).applied, [run.id]);
+    assert.equal(result.digest.acted?.outcomes_applied, 1);
   });
 });
 

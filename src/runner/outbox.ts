@@ -5,6 +5,7 @@ import { readRegularText } from '../files/read-from.js';
 import { toStewardError } from '../core/errors.js';
 import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
+import { logEvent } from '../ops/transition.js';
 import type { Store } from '../store/open-store.js';
 import { dropOrphanedReserves } from './outbox-reserve.js';
 import { processGone } from './process-group.js';
@@ -164,6 +165,15 @@ function reject(dir: string, name: string, reason: string): void {
   writeFileSync(join(to, `${name}.reason.txt`), `${reason}\n`);
 }
 
+/**
+ * A rejected entry is a run's outcome that never reached the queue: an `outbox_rejected` event puts it in the next
+ * digest (the file stays in rejected/). Its run is named when the queue has a run of that id.
+ */
+function recordRejected(store: Store, ctx: OpContext, name: string, reason: string): void {
+  const run = /^\d+\.json$/.test(name) ? store.runs.get(parseInt(name, 10)) : undefined;
+  store.tx(() => logEvent(store, ctx, 'outbox_rejected', { task_id: run?.task_id ?? null, run_id: run?.id ?? null }, reason, { file: name, moved_to: `rejected/${name}` }));
+}
+
 /** Applies every outcome waiting in the outbox, oldest run first; each file is removed once its outcome is recorded. */
 export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxReport {
   const report: OutboxReport = { applied: [], duplicate: [], late: [], rejected: [], waiting: [] };
@@ -183,7 +193,9 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
       if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its babysitter applied it meanwhile
-      reject(dir, name, `unreadable outbox entry: ${(err as Error).message}`);
+      const reason = `unreadable outbox entry: ${(err as Error).message}`;
+      reject(dir, name, reason);
+      recordRejected(store, ctx, name, reason);
       report.rejected.push(name);
       continue;
     }
@@ -198,6 +210,7 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
         continue;
       }
       reject(dir, name, `${e.code}: ${e.message}`);
+      recordRejected(store, ctx, name, `${e.code}: ${e.message}`);
       report.rejected.push(name);
     }
   }

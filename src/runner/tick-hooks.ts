@@ -52,7 +52,10 @@ export function makeOnLost(workspace: Pick<Workspace, 'root'>, host = hostname()
 export function makeApplyOutbox(workspace: Pick<Workspace, 'outboxDir'>): (store: Store, ctx: OpContext) => Record<string, unknown> {
   return (store, ctx) => {
     const outbox = applyOutbox(store, workspace.outboxDir, ctx);
-    return Object.values(outbox).some((list) => list.length > 0) ? { ...outbox } : {};
+    if (!Object.values(outbox).some((list) => list.length > 0)) return {};
+    // Counted in the digest's `acted` (a rejected entry is an item of its own there, from its outbox_rejected event).
+    const acted = { outcomes_applied: outbox.applied.length + outbox.late.length + outbox.duplicate.length };
+    return { ...outbox, acted };
   };
 }
 

@@ -11,7 +11,7 @@ export interface DigestCursor {
 }
 
 /** Event kinds the digest reads. */
-export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_scheduled', 'dead', 'late_result', 'inbox_rejected', 'file_overlap'];
+export const DIGEST_EVENT_KINDS = ['proposed', 'completed', 'blocked', 'retry_scheduled', 'dead', 'late_result', 'inbox_rejected', 'outbox_rejected', 'file_overlap'];
 /** Items shown per list; the rest are counted under `more`. */
 export const DIGEST_MAX_ITEMS = 10;
 
@@ -60,7 +60,7 @@ export interface StepError { step: string; error: string }
 
 type Item = Record<string, unknown>;
 /** The lists a digest may carry, in the order it prints them. */
-export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'budgets', 'late_results', 'inbox_rejected', 'overlaps', 'board', 'setup', 'tick_errors'] as const;
+export const DIGEST_LISTS = ['proposals', 'review', 'blocked', 'failures', 'dead', 'stuck', 'budgets', 'late_results', 'inbox_rejected', 'outbox_rejected', 'overlaps', 'board', 'setup', 'tick_errors'] as const;
 /** The name of one list of the digest. */
 export type DigestList = (typeof DIGEST_LISTS)[number];
 
@@ -110,6 +110,8 @@ function itemsFromEvents(input: DigestInput): Record<DigestList, Map<string, Ite
       lists.overlaps.set(`${e.id}`, { id: e.task_id, title: title(e.task_id), with: data.tasks, files: files.slice(0, 10).map((f) => clip(f, 120)) });
     } else if (e.kind === 'inbox_rejected') {
       lists.inbox_rejected.set(`${e.id}`, { file: data.file, reason: clip(e.reason, 300), moved_to: data.moved_to });
+    } else if (e.kind === 'outbox_rejected') {
+      lists.outbox_rejected.set(`${e.id}`, { file: data.file, ...(e.run_id !== null ? { run: e.run_id, id: e.task_id } : {}), reason: clip(e.reason, 300), moved_to: data.moved_to });
     }
   }
   return lists;

@@ -105,6 +105,12 @@ export function readHookReport(result: Record<string, unknown> | undefined): Req
   return { acted, unreadable_lines, tasks_added: typeof added === 'number' && Number.isFinite(added) ? added : 0 };
 }
 
+/** A hook's result as the tick reports it: its counts are in the digest's `acted`. */
+function withoutActed(result: Record<string, unknown>): Record<string, unknown> {
+  const { acted: _acted, ...rest } = result;
+  return rest;
+}
+
 function sumCounts(parts: Array<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of parts) for (const [k, v] of Object.entries(part)) out[k] = (out[k] ?? 0) + v;
@@ -200,7 +206,7 @@ export function tickOnce(input: TickInput): TickResult {
   const { analyzed, skipped, denied } = analyzeStep(store, added, (step, err) => errors.push({ step, error: errorText(err) }));
   const dispatch = guard('dispatch', () => hooks.dispatch?.(store, ctx));
   const render = guard('render', () => hooks.render?.(store, ctx));
-  const reports = [ingested, ...[dispatch, render].map(readHookReport)];
+  const reports = [ingested, ...[outbox, dispatch, render].map(readHookReport)];
   const acted = sumCounts([
     ...reports.map((r) => r.acted),
     { accepted: decided.accepted.length, scheduled: scheduled.created.length, reaped: reap.lost.length, handoffs_expired: reap.unstarted.length, promoted: promote.promoted.length, unblocked: promote.unblocked.length, analyzed: analyzed.length },
@@ -225,7 +231,7 @@ export function tickOnce(input: TickInput): TickResult {
     ...promote,
     ...(scheduled.created.length || scheduled.overlapped.length || Object.keys(scheduled.missed).length ? { scheduled } : {}),
     ...(ingest ? { ingest } : {}),
-    ...(outbox && Object.keys(outbox).length ? { outbox } : {}),
+    ...(outbox && Object.keys(outbox).length ? { outbox: withoutActed(outbox) } : {}),
     ...(dispatch ? { dispatch } : {}),
     ...(render ? { render } : {}),
     ...(analyzed.length ? { analyzed } : {}),

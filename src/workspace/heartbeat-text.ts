@@ -34,7 +34,7 @@ On every heartbeat:
    - \`dead\`: \`steward requeue ID\` when another try can help, else \`steward cancel ID\`; tell a person.
    - \`stuck\`: \`no_agent\` — tell a person which agent profile to add; \`silent\` runs are reaped on their
      own; \`repeated_failures\` — read \`steward logs ID\` and tell a person.
-   - \`late_results\`, \`inbox_rejected\`, \`board\`: tell a person in one short message.
+   - \`late_results\`, \`inbox_rejected\`, \`outbox_rejected\`, \`board\`: tell a person in one short message.
 4. Reply with one short line per decision. Never edit \`.steward/\` files or the database by hand.
    What still waits: \`steward inbox\`, \`steward list --status review,blocked\`.
 `;
