@@ -41,6 +41,9 @@ test('status shows one screen of what runs, what is paused, what needs you and w
   assert.equal(s.json.up, null);
   assert.deepEqual(s.json.running.map((r: { run_id: number; task_id: number; last_line: string }) => [r.run_id, r.task_id, r.last_line]), [[liveRun, live, 'compiling 3 of 7 modules']]);
   assert.equal(typeof s.json.running[0].elapsed_ms, 'number');
+  // Times are ISO 8601, as in every other command's JSON.
+  const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+  for (const t of [s.json.running[0].started_at, s.json.running[0].lease_expires_at, s.json.paused[0].paused_until, s.json.review[0].created_at, s.json.retries[0].run_after]) assert.match(t, isoTime);
   assert.deepEqual(s.json.paused.map((p: { name: string }) => p.name), ['coder']);
   assert.deepEqual(s.json.review.map((t: { id: number }) => t.id), [review.id]);
   assert.deepEqual(s.json.questions.map((t: { id: number }) => t.id), [question.id]);

@@ -7,6 +7,7 @@ import { runLogPath } from '../../runner/run-log.js';
 import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command } from '../command.js';
 import { decimal } from '../../core/decimal.js';
+import { present, taskView } from '../../core/view.js';
 
 const at = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -45,6 +46,19 @@ function snapshot(ctx: CliContext, now: number) {
   return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running, budgets: budgetViews(ctx.store(), ctx.config(), now) };
 }
 
+/** The snapshot as `--json` prints it: times as ISO 8601 like every other command's JSON (elapsed_ms stays a number). */
+function statusJson(s: ReturnType<typeof snapshot>): Record<string, unknown> {
+  return {
+    ...s,
+    running: s.running.map((r) => present(r)),
+    paused: s.paused.map((p) => present(p)),
+    review: s.review.map(taskView),
+    questions: s.questions.map(taskView),
+    failed: s.failed.map(taskView),
+    retries: s.retries.map((t) => present(t)),
+  };
+}
+
 function render(s: ReturnType<typeof snapshot>, now: number): string {
   const out = [`steward status — ${s.workspace}  (${at(now)} UTC)`];
   if (!s.up) out.push('up         not running (start it with: steward up)');
@@ -77,7 +91,7 @@ export const status: Command = {
     if (!values.watch) {
       const now = Date.now();
       const s = snapshot(ctx, now);
-      return { json: s, text: render(s, now) };
+      return { json: statusJson(s), text: render(s, now) };
     }
     if (ctx.json) throw new StewardError('USAGE', '--watch is for people; use status --json in a loop instead');
     let stop = false;
