@@ -1,6 +1,6 @@
 // Coding runs in worktrees against hostile agents and odd repositories: real git, real babysitters (docs/WORKTREES.md).
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { collectGarbage, findLeftovers } from '../src/git/gc.js';
@@ -151,6 +151,34 @@ describe('an agent that breaks its worktree', () => {
     const task = taskOf(sb, t.id);
     assert.equal(task.status, 'blocked');
     assert.match(task.question!, /is no longer the run's git worktree/);
+  });
+});
+
+describe('hooks of the repository', () => {
+  test('steward\'s own git calls run no hook and no fsmonitor: an agent\'s (or a slow) hook never runs in, or freezes, the babysitter or up', async () => {
+    const repo = makeRepo();
+    const marks = tempDir('steward-hook-marks-');
+    // Every hook git runs around worktree add, commit, rebase and merge, and an fsmonitor command for status.
+    const hooks = ['post-checkout', 'post-commit', 'post-merge', 'post-rewrite', 'pre-rebase', 'reference-transaction', 'pre-commit', 'commit-msg', 'pre-merge-commit', 'post-index-change'];
+    for (const name of hooks) writeFileSync(join(repo, '.git/hooks', name), `#!/bin/sh\necho ${name} >> '${marks}/ran'\nexit 0\n`, { mode: 0o755 });
+    writeFileSync(join(marks, 'fsmonitor.sh'), `#!/bin/sh\necho fsmonitor >> '${marks}/ran'\nexit 1\n`, { mode: 0o755 });
+    gitIn(repo, 'config', 'core.fsmonitor', join(marks, 'fsmonitor.sh'));
+    // A person who signs their commits: steward's commits are its own, never signed with their key.
+    writeFileSync(join(marks, 'gpg.sh'), `#!/bin/sh\necho gpg >> '${marks}/ran'\nexit 1\n`, { mode: 0o755 });
+    gitIn(repo, 'config', 'commit.gpgSign', 'true');
+    gitIn(repo, 'config', 'gpg.program', join(marks, 'gpg.sh'));
+    // The agent moves the base while it works (its own git calls skip the hooks), so the merge has to rebase.
+    const quiet = "-c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgSign=false -c user.name=p -c user.email=p@localhost";
+    const { sb, config } = setup(repo, `echo agent > a.txt && echo base > '${repo}/base.txt' && git -C '${repo}' ${quiet} add base.txt && git -C '${repo}' ${quiet} commit --quiet -m base`);
+    const t = addTask(sb.store, { title: 'Hooked repository', project: 'app', type: 'code', review: false }, now()).task;
+    const c = claimTask(sb.store, { agent: 'coder', lease_seconds: 60 }, now());
+    assert.ok(c.task);
+    const r = await babysitRun(depsOf(sb, config), c.run, c.task);
+    assert.equal(r.status, 'completed');
+    assert.equal(taskOf(sb, t.id).status, 'done', taskOf(sb, t.id).error ?? '');
+    assert.equal(fileAt(repo, 'main', 'a.txt'), 'agent\n');
+    assert.equal(fileAt(repo, 'main', 'base.txt'), 'base\n', 'rebased onto the moved base');
+    assert.equal(existsSync(join(marks, 'ran')) ? readFileSync(join(marks, 'ran'), 'utf8') : '', '', 'no hook, fsmonitor or signing program ran');
   });
 });
 

@@ -21,10 +21,19 @@ function gitEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * steward's git calls run no program the repository names: no hook (an agent can write one, or set core.hooksPath, and
+ * a person's post-merge `npm install` would run at every merge; git runs them synchronously, so a slow or hanging one
+ * froze the babysitter and `steward up` for up to the call's timeout) and no fsmonitor command. The person's own `push`
+ * command (merge-task.ts) is not a call of this door and keeps its hooks. Nor is a commit signed: a person's
+ * `commit.gpgSign` would sign steward's commits with their key, or wait on a pinentry no one sees.
+ */
+const NO_REPO_PROGRAMS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'commit.gpgSign=false'] as const;
+
 /** Runs `git -C cwd args…`; never throws for a non-zero exit (the caller reads `code`). */
 export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): GitResult {
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const r = spawnSync('git', [...STEWARD_IDENTITY, '-C', cwd, ...args], {
+  const r = spawnSync('git', [...STEWARD_IDENTITY, ...NO_REPO_PROGRAMS, '-C', cwd, ...args], {
     env: gitEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: timeoutMs,
