@@ -1,7 +1,7 @@
 // A process the CLI started in another session (outside its group) but with the run's STEWARD_RUN_ID dies with the run.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { processGone } from '../src/runner/process-group.js';
@@ -58,6 +58,21 @@ describe('leftovers of a run', () => {
     const r = await workRun(depsOf(sb, config), run.id);
     assert.deepEqual([r.status, taskOf(sb, task.id).status], ['completed', 'done']);
     assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0[\s\S]*killed 1 leftover process group/);
+    await assertNothingLeft(sb);
+  });
+
+  test('a silent process the CLI left in its own group holding its stdout does not make the run stalled: the CLI\'s exit ends the run, the process is killed', { timeout: 600_000 }, async () => {
+    const sb = sandbox();
+    // `server &`: a member of the CLI's group that inherits stdout and prints nothing. The pipe stays open after the CLI
+    // exits. It writes a mark if it ever ends by itself (in two minutes), so a run that waited for it shows.
+    const mark = join(sb.root, 'ended-by-itself');
+    const script = `(sleep 120; echo x > ${mark}) & echo the work is done`;
+    const config = configOf({ coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 3600, stallSeconds: 10, leaseSeconds: 30 } });
+    const { task, run } = addAndClaim(sb);
+    const r = await workRun(depsOf(sb, config), run.id);
+    assert.deepEqual([r.status, taskOf(sb, task.id).status, runOf(sb, run.id).outcome], ['completed', 'done', 'completed'], r.error ?? '');
+    assert.equal(existsSync(mark), false, 'killed with the CLI\'s group, not waited for');
+    assert.match(readFileSync(r.log_path, 'utf8'), /CLI ended: exit, exit 0/);
     await assertNothingLeft(sb);
   });
 

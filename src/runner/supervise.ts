@@ -163,9 +163,11 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   // then: at least one poll of the event loop after the group was seen gone), a grace period at most, or at once after
   // a kill, then let go.
   let exited = false;
+  let exitedAt = 0;
   let orphanedSince: number | undefined;
   child.once('exit', () => {
     exited = true;
+    exitedAt = Date.now();
   });
   const heldOutside = (t: number): boolean => {
     if (!exited || signalGroup(pid, 0)) {
@@ -180,6 +182,20 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     child.stdout!.destroy();
     child.stderr!.destroy();
   };
+  // The leader exited but members of its group live on with the pipes (`server &`): the CLI's exit is its end, not a
+  // stall or a timeout. Once they are quiet (or a grace period after the exit at most) they are ended (TERM, then
+  // KILL), which closes the pipes; `ended` stays 'exit' with the leader's code.
+  let endingGroup = false;
+  const lingering = (t: number): boolean =>
+    !endingGroup && !stopping && (t - Math.max(exitedAt, lastOutput) >= HELD_QUIET_MS || t - exitedAt >= Math.max(HELD_QUIET_MS, o.graceMs));
+  const endGroup = () => {
+    endingGroup = true;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => {
+      killed = true;
+      signalGroup(pid, 'SIGKILL');
+    }, o.graceMs);
+  };
   const stop = (why: Ended, reason?: unknown) => {
     if (stopping) return;
     stopping = true;
@@ -190,6 +206,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     if (why !== 'aborted' || !(exited || readProcStat(pid)?.state === 'Z')) ended = why;
     abortReason = reason;
     signalGroup(pid, 'SIGTERM');
+    if (killTimer) clearTimeout(killTimer); // the group's end was under way (endGroup): one KILL timer
     killTimer = setTimeout(() => {
       killed = true;
       signalGroup(pid, 'SIGKILL');
@@ -212,7 +229,9 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   const watchdog = setInterval(() => {
     const t = Date.now();
     if (heldOutside(t)) letGo();
-    else if (t - started >= o.timeoutMs) stop('timeout');
+    else if (exited) {
+      if (lingering(t)) endGroup();
+    } else if (t - started >= o.timeoutMs) stop('timeout');
     else if (stalled(t)) stop('stalled');
   }, Math.max(20, Math.min(1000, Math.floor(shortest / 10))));
   const onAbort = () => stop('aborted', o.signal!.reason);
