@@ -14,6 +14,21 @@ export function normalizeTitle(title: string): string {
   return title.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
+/**
+ * Key prefixes steward keys its own tasks with: a TASKS.md line (`board:`, the board proposes with it as `human`), a
+ * follow-up (`then:<parent>:<index>`), a schedule's slot (`schedule:<id>:<slot>`). A proposal from anyone else holding
+ * one would stand in for that task: the follow-up or slot would never be created, the person's new line dropped.
+ */
+const RESERVED_KEY = /^(board|then|schedule):/;
+
+/** VALIDATION when a proposal not made by the board itself takes a key of steward's own. */
+function refuseReservedKey(key: string | undefined, source: string): void {
+  if (key === undefined || source === 'human' || !RESERVED_KEY.test(key)) return;
+  throw new StewardError('VALIDATION', `invalid proposal: key ${key}: board:, then: and schedule: keys are steward's own (TASKS.md lines, follow-ups, schedule slots)`, {
+    issues: [{ path: 'key', message: 'board:, then: and schedule: keys are reserved' }],
+  });
+}
+
 /** Adds a proposal to the inbox. A seen `key`, or the same title in the same project while one is open, is merged. */
 export function proposeTask(
   store: Store,
@@ -23,6 +38,7 @@ export function proposeTask(
 ): { proposal: Proposal; duplicate: boolean } {
   const q = parseInput(proposeInput, input, 'proposal');
   refuseProposalCommands(q);
+  refuseReservedKey(q.key, source);
   return store.tx(() => {
     const earlier =
       (q.key ? store.proposals.firstByKey(q.key) : undefined) ??
