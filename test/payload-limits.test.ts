@@ -76,12 +76,12 @@ test('a repeated LEASE_LOST complete with the same payload is stored once', asyn
   await worker.close();
 });
 
-test('tools/call without params.name (or with a non-string name) is JSON-RPC -32602, without a zod dump', async () => {
+test('tools/call without params, without params.name (or with a non-string name) is JSON-RPC -32602, without a zod dump', async () => {
   const store = tempStore();
   const worker = await connect(store, 'worker');
-  for (const params of [{}, { arguments: {} }, { name: 7, arguments: {} }, { name: null }]) {
+  for (const params of [undefined, {}, { arguments: {} }, { name: 7, arguments: {} }, { name: null }]) {
     await assert.rejects(
-      worker.client.request({ method: 'tools/call', params } as never, CallToolResultSchema),
+      worker.client.request({ method: 'tools/call', ...(params === undefined ? {} : { params }) } as never, CallToolResultSchema),
       (e: { code?: number; message?: string }) => {
         assert.equal(e.code, ErrorCode.InvalidParams, JSON.stringify(e));
         assert.doesNotMatch(e.message ?? '', /"code":|invalid_type|expected/);

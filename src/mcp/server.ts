@@ -62,7 +62,8 @@ interface CallEnvelope {
  */
 const callToolEnvelope = z.object({
   method: z.literal('tools/call'),
-  params: z.unknown().transform((p): CallEnvelope => {
+  // optional: a request without params at all must reach the transform too (a bare unknown() key is required in zod 4).
+  params: z.unknown().optional().transform((p): CallEnvelope => {
     const params = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
     const args = params?.arguments;
     const argsOk = args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args));
