@@ -50,6 +50,31 @@ describe('claim', () => {
     await c.close();
   });
 
+  test('long dependency results and earlier errors come clipped as in the babysitter prompt, so the answer stays small', async () => {
+    const store = tempStore();
+    const deps = [1, 2, 3].map((i) => addTask(store, { title: `dep ${i}` }, at(T0 - 100 + i)).task);
+    for (const dep of deps) {
+      const c = claimTask(store, { agent: 'x' }, at(T0 - 50));
+      assert.ok(c.task);
+      assert.equal(c.task.id, dep.id);
+      completeRun(store, { run_id: c.run.id, summary: 'r'.repeat(100_000) }, at(T0 - 49));
+    }
+    const task = addTask(store, { title: 'needs all three', after: deps.map((d) => d.id) }, at(T0 - 40)).task;
+    const first = claimTask(store, { agent: 'x' }, at(T0 - 30));
+    assert.ok(first.task);
+    assert.equal(first.task.id, task.id);
+    failRun(store, { run_id: first.run.id, error: 'e'.repeat(100_000) }, at(T0 - 29));
+    const c = await connect(store, 'worker', { clock: { t: T0 + 3_600_000 } });
+    const result = await c.call('claim', { agent: 'coder' });
+    const got = ok(result);
+    assert.equal(got.task.id, task.id);
+    assert.deepEqual(got.context.dependencies.map((d: { result: string }) => d.result.length), [4000, 4000, 4000].map((n) => n + '… [96000 more characters]'.length));
+    assert.match(got.context.dependencies[0].result, /… \[96000 more characters\]$/);
+    assert.match(got.context.earlier_attempts[0].error, /^e{1000}… \[99000 more characters\]$/);
+    assert.ok(JSON.stringify(result).length < 40_000, `the claim answer is ${JSON.stringify(result).length} characters`);
+    await c.close();
+  });
+
   test('nothing claimable is an explicit {task: null}; a rate-limited agent gets paused_until', async () => {
     const store = tempStore();
     const clock: Clock = { t: T0 };

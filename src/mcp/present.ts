@@ -2,6 +2,7 @@
 import type { TaskContext } from '../ops/queries.js';
 import { present, taskView } from '../core/view.js';
 import type { Proposal, Run, StewardEvent, Task } from '../core/types.js';
+import { PROMPT_LIMITS } from '../runner/prompt.js';
 
 /** Longest text field `show` returns in full; longer ones are clipped with a note. */
 export const SHOW_TEXT_LIMIT = 4000;
@@ -36,12 +37,17 @@ export function workTask(t: Task): Record<string, unknown> {
   });
 }
 
-/** The working context, without empty parts. */
+/**
+ * The working context, without empty parts, clipped as the babysitter's prompt clips it (PROMPT_LIMITS): a dependency's
+ * result and an earlier error can each hold 100,000 characters, and a claim answer past a client's limit (Claude Code
+ * refuses tool results over 25,000 tokens) would hide the run id of a claim already made.
+ */
 export function contextView(c: TaskContext): Record<string, unknown> {
+  const cut = (s: string | null | undefined, max: number) => (typeof s === 'string' ? clip(s, max) : s);
   return present({
-    dependencies: c.dependencies.map((d) => present(d)),
-    earlier_attempts: c.earlier_attempts.map((a) => present(a)),
-    feedback: c.feedback,
+    dependencies: c.dependencies.map((d) => present({ ...d, result: cut(d.result, PROMPT_LIMITS.dependencyResult) })),
+    earlier_attempts: c.earlier_attempts.map((a) => present({ ...a, error: cut(a.error, PROMPT_LIMITS.earlierError) })),
+    feedback: cut(c.feedback, PROMPT_LIMITS.feedback),
     question: c.question,
     answer: c.answer,
   });
