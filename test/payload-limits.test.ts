@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CallToolResultSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH } from '../src/core/payload-limits.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import type { Store } from '../src/store/open-store.js';
@@ -91,4 +92,34 @@ test('tools/call without params, without params.name (or with a non-string name)
   }
   ok(await worker.call('list', {}));
   await worker.close();
+});
+
+test('a malformed resources/read, prompts/get or tools/list is JSON-RPC -32602 naming the field, not -32603 with a zod dump', async () => {
+  const store = tempStore();
+  addTask(store, { title: 'readable' }, at(T0));
+  const planner = await connect(store, 'planner');
+  const requests: Array<[string, Record<string, unknown> | undefined, RegExp]> = [
+    ['resources/read', undefined, /params/],
+    ['resources/read', { uri: 5 }, /uri/],
+    ['resources/read', { uri: 'not a uri' }, /not a URI/],
+    ['prompts/get', undefined, /params/],
+    ['prompts/get', { name: 'propose_well', arguments: { topic: 5 } }, /topic/],
+    ['tools/list', { cursor: 5 }, /cursor/],
+  ];
+  for (const [method, params, names] of requests) {
+    await assert.rejects(
+      planner.client.request({ method, ...(params === undefined ? {} : { params }) } as never, z.unknown() as never),
+      (e: { code?: number; message?: string }) => {
+        assert.equal(e.code, ErrorCode.InvalidParams, `${method} ${JSON.stringify(params)}: ${JSON.stringify(e)}`);
+        assert.match(e.message ?? '', names);
+        assert.doesNotMatch(e.message ?? '', /"code":|invalid_type|\n/);
+        return true;
+      },
+    );
+  }
+  const read = await planner.client.readResource({ uri: 'steward://task/1' });
+  assert.match(String((read.contents[0] as { text: string }).text), /readable/);
+  assert.equal((await planner.client.getPrompt({ name: 'propose_well', arguments: { topic: 'x' } })).messages.length, 1);
+  assert.equal((await planner.client.listTools()).tools.length, 3);
+  await planner.close();
 });

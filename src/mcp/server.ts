@@ -7,6 +7,7 @@ import type { BackoffPolicy } from '../core/policy.js';
 import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import { advertisedOutput, errorResult, runTool, type ToolDef, type ToolEnv } from './define.js';
+import { answerMalformedAsInvalidParams } from './lenient-requests.js';
 import { registerPlannerPrompt } from './prompts.js';
 import { registerResources } from './resources.js';
 import { isToolName, ROLE_TOOLS, type McpRole } from './roles.js';
@@ -103,6 +104,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     tick: options.tick,
   };
   const server = new McpServer({ name: 'steward', version: STEWARD_MCP_VERSION }, { instructions: INSTRUCTIONS[role] });
+  answerMalformedAsInvalidParams(server);
   const mine = new Map<string, ToolDef>();
   for (const name of ROLE_TOOLS[role]) {
     const def = TOOLS[name];
