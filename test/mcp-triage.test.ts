@@ -54,6 +54,20 @@ describe('decide', () => {
     await c.close();
   });
 
+  test('merging a proposal into one merged (at any remove) into it is INVALID_TRANSITION: both would stay merged, neither decided', async () => {
+    const store = tempStore();
+    for (const title of ['one', 'two', 'three']) proposeTask(store, { title }, at(1));
+    const c = await connect(store, 'triage');
+    ok(await c.call('decide', { proposal_id: 1, action: 'merge', into: 2 }));
+    ok(await c.call('decide', { proposal_id: 2, action: 'merge', into: 3 }));
+    const before = snapshot(store);
+    const e = fails(await c.call('decide', { proposal_id: 3, action: 'merge', into: 1 }), 'INVALID_TRANSITION');
+    assert.deepEqual(e.details, { proposal_id: 3, into: 1 });
+    assert.equal(snapshot(store), before);
+    assert.equal(ok(await c.call('decide', { proposal_id: 3, action: 'accept' })).proposal.status, 'accepted');
+    await c.close();
+  });
+
   test('accepting a proposal whose key a task took meanwhile is CONFLICT, and nothing changes', async () => {
     const store = tempStore();
     proposeTask(store, { title: 'keyed', key: 'k-1' }, at(1));

@@ -161,6 +161,16 @@ export function mergeProposal(store: Store, input: unknown, ctx: OpContext): { p
     requireNewProposal(store, q.proposal_id, 'merge');
     const into = store.proposals.get(q.into);
     if (!into || into.id === q.proposal_id) throw new StewardError('NOT_FOUND', `no other proposal ${q.into} to merge into`, { into: q.into });
+    // A proposal merged (at any remove) into this one: merging this one into it would leave both merged, neither decided.
+    for (let at: Proposal | undefined = into, steps = 0; at?.merged_into != null && steps < 10_000; steps++) {
+      if (at.merged_into === q.proposal_id) {
+        throw new StewardError('INVALID_TRANSITION', `cannot merge proposal ${q.proposal_id} into ${into.id}: ${into.id} is merged into ${q.proposal_id}`, {
+          proposal_id: q.proposal_id,
+          into: into.id,
+        });
+      }
+      at = store.proposals.get(at.merged_into);
+    }
     const patch = { status: 'merged' as const, merged_into: into.id, task_id: into.task_id, reason: q.reason ?? `duplicate of ${into.id}` };
     store.proposals.update(q.proposal_id, { ...patch, decided_at: ctx.now, decided_by: ctx.actor }, 'new');
     logEvent(store, ctx, 'proposal_merged', { proposal_id: q.proposal_id }, patch.reason, { merged_into: into.id });
