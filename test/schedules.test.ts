@@ -224,4 +224,22 @@ describe('steward schedule (CLI)', () => {
     const gone = cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd });
     assert.match(gone.stderr, /error NOT_FOUND/);
   });
+
+  test('a stored schedule that cannot be read: add still answers its new schedule, list shows the others and names it', () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    const store = openStore(join(cwd, '.steward', 'queue.db'));
+    store.tx(() => store.schedules.insert('alien', { cron: '0 * * * *', tz: 'Mars/Olympus', title: 'Alien', catch_up: 'once', overlap: 'skip', grace_seconds: 300 }, 'test', Date.now()));
+    store.close();
+    // The add commits; an error here would make the person add it again (a second schedule, audit-2).
+    const added = cli(['schedule', 'add', '--json', 'Audit', '--cron', '0 6 * * *', '--tz', 'UTC'], { cwd });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.json.schedule.id, 'audit');
+    const listed = cli(['schedule', 'list', '--json'], { cwd });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(listed.json.schedules.map((s: { id: string }) => s.id), ['audit']);
+    assert.deepEqual(listed.json.unreadable.map((u: { id: string }) => u.id), ['alien']);
+    assert.match(listed.json.unreadable[0].error, /time zone/);
+    assert.match(cli(['schedule', 'list'], { cwd }).stdout, /^audit {2}"0 6 \* \* \*" UTC {2}Audit .*\nalien {2}cannot be read \(it never fires; steward schedule rm alien\): /);
+  });
 });

@@ -97,10 +97,14 @@ export function removeSchedule(store: Store, config: Config, id: string): void {
   if (!removed) throw new StewardError('NOT_FOUND', `no schedule "${id}"`, { id });
 }
 
-/** Every schedule with its next slot, its newest handled slot and its open task. */
-export function listSchedules(store: Store, config: Config, now: number): ScheduleView[] {
+/**
+ * Every schedule with its next slot, its newest handled slot and its open task. A stored schedule that cannot be read
+ * (a zone this system lacks, an imported row) is passed to `unreadable` and left out, so one bad row neither hides the
+ * others nor fails the `schedule add` that just committed a new one.
+ */
+export function listSchedules(store: Store, config: Config, now: number, unreadable: (id: string, err: unknown) => void = () => undefined): ScheduleView[] {
   return store.read(() =>
-    allSchedules(store, config).map((s) => {
+    allSchedules(store, config, unreadable).map((s) => {
       const next = nextSlot(s.spec.cron, s.spec.tz, now);
       const last = store.schedules.last(s.id);
       return {

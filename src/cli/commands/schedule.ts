@@ -40,8 +40,10 @@ export const schedule: Command = {
       throw new StewardError('USAGE', `schedule ${action} takes no ${given.map((k) => `--${k}`).join(', ')}\nusage: ${USAGE}`);
     }
     if (action === 'list') {
-      const schedules = listSchedules(ctx.store(), ctx.config(), ctx.op().now);
-      return { json: { schedules }, text: schedules.length ? schedules.map(scheduleLine).join('\n') : 'no schedules' };
+      const unreadable: Array<{ id: string; error: string }> = [];
+      const schedules = listSchedules(ctx.store(), ctx.config(), ctx.op().now, (id, err) => unreadable.push({ id, error: err instanceof Error ? err.message : String(err) }));
+      const lines = [...schedules.map(scheduleLine), ...unreadable.map((u) => `${u.id}  cannot be read (it never fires; steward schedule rm ${u.id}): ${u.error}`)];
+      return { json: { schedules, unreadable }, text: lines.length ? lines.join('\n') : 'no schedules' };
     }
     if (action === 'rm') {
       if (words.length !== 1) throw new StewardError('USAGE', 'usage: steward schedule rm NAME');
