@@ -1,6 +1,7 @@
 // steward up's parts: one instance per workspace, /metrics and /healthz; dispatch: openclaw hands runs over.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultConfig } from '../src/config/schema.js';
@@ -38,6 +39,23 @@ test('one steward up per workspace; /metrics needs a token; /healthz says ok; dr
   await up.stopped;
   const again = await startUp({ workspace, config, store, port: 0, log: quiet });
   await again.drain();
+  store.close();
+});
+
+test('a lock naming this very pid that this process does not hold (an up killed, its pid given again after a restart) is stale', async () => {
+  const { workspace } = initWorkspace(tempDir());
+  const store = openStore(workspace.dbPath);
+  const config = defaultConfig();
+  config.dispatch = 'none';
+  const quiet = () => undefined;
+  const lock = join(workspace.stewardDir, 'up.lock');
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), started_at: '2026-01-01T00:00:00.000Z' }));
+  const up = await startUp({ workspace, config, store, port: 0, log: quiet });
+  assert.notEqual(JSON.parse(readFileSync(lock, 'utf8')).started_at, '2026-01-01T00:00:00.000Z', 'the lock is ours now');
+  // The lock this process does hold still keeps a second up out.
+  await assert.rejects(startUp({ workspace, config, store, port: 0, log: quiet }), { code: 'CONFLICT' });
+  await up.drain();
+  assert.equal(existsSync(lock), false, 'drain released it');
   store.close();
 });
 

@@ -27,6 +27,9 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
+/** The lock files this process holds (a lock naming our pid that is not one of them was left by an earlier process). */
+const held = new Set<string>();
+
 /** Takes the workspace's `up` lock or throws CONFLICT naming the live owner; returns a release function. */
 export function acquireInstanceLock(path: string, now = Date.now()): () => void {
   const me: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date(now).toISOString() };
@@ -35,13 +38,17 @@ export function acquireInstanceLock(path: string, now = Date.now()): () => void 
       const fd = openSync(path, 'wx');
       writeSync(fd, JSON.stringify(me));
       closeSync(fd);
+      held.add(path);
       return () => {
+        held.delete(path);
         if (readOwner(path)?.pid === me.pid) rmSync(path, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(path);
-      const stale = owner === null || (owner.host === me.host && !alive(owner.pid));
+      // Our own pid in a lock we do not hold: an `up` killed before it released, whose pid this process got again (a
+      // container restarted with the same volume and hostname starts it with the same pid): stale, not "running".
+      const stale = owner === null || (owner.host === me.host && (owner.pid === me.pid ? !held.has(path) : !alive(owner.pid)));
       if (!stale) {
         throw new StewardError('CONFLICT', `steward up is already running for this workspace (pid ${owner.pid} on ${owner.host}, since ${owner.started_at})`, {
           owner,
