@@ -4,10 +4,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultConfig } from '../src/config/schema.js';
+import { configSchema, defaultConfig } from '../src/config/schema.js';
+import { addTask } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { startUp } from '../src/up/up.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
+import { waitFor } from './helpers/processes.js';
 import { cli, tempDir } from './support/helpers.js';
 
 test('one steward up per workspace; /metrics needs a token; /healthz says ok; drain releases the lock', async () => {
@@ -57,6 +59,33 @@ test('a lock naming this very pid that this process does not hold (an up killed,
   await up.drain();
   assert.equal(existsSync(lock), false, 'drain released it');
   store.close();
+});
+
+test('a config.yaml that stops loading while up runs holds dispatch (a babysitter would die reading it, a lost run and a strike per try) until it loads again', { timeout: 600_000 }, async () => {
+  const { workspace } = initWorkspace(tempDir());
+  const raw = { heartbeat: { everySeconds: 24 * 3600 }, up: { spares: 0 }, agents: { coder: { cli: 'command', command: [process.execPath, '-e', '0'] } } };
+  const good = JSON.stringify(raw, null, 2);
+  writeFileSync(workspace.configPath, good);
+  const store = openStore(workspace.dbPath);
+  const digests: Array<Record<string, unknown>> = [];
+  const up = await startUp({ workspace, config: configSchema.parse(raw), store, port: 0, pollMs: 2 ** 31 - 1, debounceMs: 0, log: () => undefined, onTick: (d) => digests.push(d) });
+  try {
+    await waitFor('the first tick', () => (up.stats.ticks >= 1 ? true : undefined));
+    writeFileSync(workspace.configPath, `${good}\nagents: [broken\n`);
+    const ticks = up.stats.ticks;
+    const id = addTask(store, { title: 'added while the config is broken' }, { now: Date.now(), actor: 'test' }).task.id; // wakes up
+    await waitFor('the tick after the add', () => (up.stats.ticks > ticks ? true : undefined));
+    assert.match(JSON.stringify(digests.at(-1)), /no run starts while .steward\/config.yaml does not load/);
+    assert.equal(store.runs.forTask(id, 10).length, 0, 'no babysitter was started to die');
+    assert.equal(store.tasks.get(id)?.status, 'ready');
+    writeFileSync(workspace.configPath, good);
+    up.poke('fixed');
+    await waitFor('the task done once the config loads', () => (store.tasks.get(id)?.status === 'done' ? true : undefined), 240_000);
+    assert.equal(store.runs.forTask(id, 10).length, 1);
+  } finally {
+    await up.drain();
+    store.close();
+  }
 });
 
 test('dispatch: openclaw claims within the caps, starts nothing, and lists each run with its sessions_spawn text, offers it again until it starts', () => {

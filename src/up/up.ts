@@ -4,7 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { backoffPolicyOf, httpGuardOf } from '../config/config-policy.js';
 import type { Config } from '../config/schema.js';
 import { checkBindHost } from '../http/request-guard.js';
-import { toStewardError } from '../core/errors.js';
+import { StewardError, toStewardError } from '../core/errors.js';
+import { readConfigText } from '../config/config-file.js';
+import { loadConfig } from '../config/load-config.js';
 import { budgetViews } from '../ops/budget-report.js';
 import type { OpContext } from '../core/types.js';
 import { loadMcpTokens, makeAuthenticator } from '../mcp/index.js';
@@ -91,6 +93,38 @@ export interface UpHandle {
   stopped: Promise<void>;
 }
 
+/**
+ * Whether config.yaml still loads, asked before each dispatch: `up` runs on the config it started with, but each
+ * babysitter it starts reads the file again. The file is read each time and loaded again only when its text changed;
+ * returns why it does not load, or undefined.
+ */
+function configWatch(root: string, env: NodeJS.ProcessEnv): () => string | undefined {
+  let seen: string | undefined;
+  let problem: string | undefined;
+  try {
+    seen = readConfigText(root); // what up itself loaded
+  } catch {
+    seen = undefined;
+  }
+  return () => {
+    let text: string | undefined;
+    try {
+      text = readConfigText(root);
+    } catch (err) {
+      return toStewardError(err).message;
+    }
+    if (text === seen) return problem;
+    seen = text;
+    try {
+      loadConfig({ root, env });
+      problem = undefined;
+    } catch (err) {
+      problem = toStewardError(err).message;
+    }
+    return problem;
+  };
+}
+
 /** Starts `steward up` for a workspace; throws CONFLICT if another `up` holds the workspace. */
 export async function startUp(options: UpOptions): Promise<UpHandle> {
   const { workspace, config, store } = options;
@@ -115,12 +149,26 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     if (!trace || !dispatch) return hooks;
     return { ...hooks, dispatch: (s, ctx) => (trace({ what: 'dispatch', at: Date.now() }), dispatch(s, ctx)) };
   };
+  const configLoads = configWatch(workspace.root, options.env ?? process.env);
+  /** No dispatch while config.yaml does not load: every babysitter it started would die reading it, each a lost run. */
+  const configGuarded = (hooks: TickHooks): TickHooks => {
+    const dispatch = hooks.dispatch;
+    if (!dispatch) return hooks;
+    return {
+      ...hooks,
+      dispatch: (s, ctx) => {
+        const problem = configLoads();
+        if (problem) throw new StewardError('VALIDATION', `no run starts while .steward/config.yaml does not load (a babysitter reads it): ${problem}`);
+        return dispatch(s, ctx);
+      },
+    };
+  };
   const tickDeps: WorkspaceTickDeps = {
     ...(spares || trace ? { start: startOne } : {}),
     workspace,
     config,
     store,
-    adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : traced(hooks)),
+    adjust: (hooks) => (draining ? { ...hooks, dispatch: undefined } : traced(configGuarded(hooks))),
     log,
     reader: 'up', // its own digest cursor: the heartbeat's triage agent still sees every item
   };
