@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { periodBounds } from '../src/core/budget-period.js';
 import type { OpContext } from '../src/core/types.js';
-import { addTask, budgetViews, completeRun } from '../src/ops/index.js';
+import { addTask, budgetLine, budgetViews, completeRun } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { configOf, fakeProfile, sandbox, type Sandbox } from './support/runner.js';
@@ -94,6 +94,25 @@ describe('scope budgets in the tick', () => {
     assert.throws(() => budgetConfig(sb, [{ scope: 'global', period: 'day' }]), /at least one of maxCostUsd, maxTokens, maxRuns/);
     assert.throws(() => budgetConfig(sb, [{ scope: 'agent:nobody', period: 'day', maxRuns: 1 }]), /no agent profile .*nobody/);
     assert.throws(() => configOf({}, { budgets: { timezone: 'Mars/Olympus' } }), /time zone/);
+    // A name no project can have matches no run: refused, not a budget that never holds.
+    assert.throws(() => budgetConfig(sb, [{ scope: 'project: web', period: 'day', maxRuns: 1 }]), /scope[\s\S]*no spaces/);
+    assert.throws(() => budgetConfig(sb, [{ scope: 'project:my web', period: 'day', maxRuns: 1 }]), /scope/);
+  });
+
+  test('a project scope naming a project neither the config nor any task has (a typo) says so in the views; a project with tasks does not', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [
+      { scope: 'project:webb', period: 'day', maxRuns: 0 },
+      { scope: 'project:web', period: 'day', maxRuns: 5 },
+      { scope: 'project:default', period: 'day', maxRuns: 5 },
+    ]);
+    addTask(sb.store, { title: 'web 1', project: 'web' }, at('2026-12-04T09:00:00Z'));
+    const t = tick(sb, config, at('2026-12-04T10:00:00Z'));
+    assert.equal(t.started.length, 1, 'the typo holds nothing back');
+    const views = budgetViews(sb.store, config, at('2026-12-04T10:00:00Z').now);
+    assert.match(views[0]!.note ?? '', /no project "webb": not in the config's projects and no task is in it/);
+    assert.match(budgetLine(views[0]!), /— no project "webb"/);
+    assert.deepEqual(views.slice(1).map((v) => v.note), [undefined, undefined]);
   });
 });
 

@@ -39,7 +39,11 @@ const scopeBudget = z
   .strictObject({
     scope: z
       .string()
-      .refine((s) => parseScope(s) !== undefined, 'expected global, project:NAME or agent:NAME')
+      .refine((s) => {
+        const scope = parseScope(s);
+        // A name no project or profile can have (a space, a stray character) would match no run: the budget would never hold.
+        return scope !== undefined && (scope.kind === 'global' || zName.safeParse(scope.name).data === scope.name);
+      }, 'expected global, project:NAME or agent:NAME (NAME: letters, digits and . _ : / - only, no spaces)')
       .describe('global | project:NAME | agent:NAME — which runs count'),
     period: z.enum(BUDGET_PERIODS).describe('day | week (weeks start on Monday) in budgets.timezone'),
     maxCostUsd: num(0, 1e9).optional().describe('dollars the runs of a period may cost (as the CLIs report it)'),

@@ -1,6 +1,6 @@
 // Scope budgets for people: the digest's once-per-period notice, `status` lines, /metrics.
 import { formatFigure } from '../core/budget.js';
-import { describeUse, type ScopeState } from '../core/budget-scope.js';
+import { describeUse, parseScope, type ScopeState } from '../core/budget-scope.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/open-store.js';
 import { scopeBudgets } from './budgets.js';
@@ -16,6 +16,8 @@ export interface BudgetView {
   reached: string | null;
   /** When the period ends (ISO): a reached scope resumes then. */
   resumes_at: string;
+  /** Set for a `project:NAME` scope that names a project neither the config nor any task has (a typo holds nothing back). */
+  note?: string;
 }
 
 /** A scope state for people. */
@@ -28,7 +30,14 @@ export function budgetView(s: ScopeState): BudgetView {
 
 /** Every configured scope budget now, for people. */
 export function budgetViews(store: Store, config: Config, now: number): BudgetView[] {
-  return scopeBudgets(store, config, now).map(budgetView);
+  return scopeBudgets(store, config, now).map((s) => {
+    const view = budgetView(s);
+    const scope = parseScope(s.scope);
+    if (scope?.kind === 'project' && scope.name !== 'default' && !Object.hasOwn(config.projects, scope.name) && !store.read(() => store.budgets.hasProject(scope.name))) {
+      view.note = `no project "${scope.name}": not in the config's projects and no task is in it, so this budget holds nothing back (a typo?)`;
+    }
+    return view;
+  });
 }
 
 /** "global day (2026-12-04): maxCostUsd $12.0000/$10.00 — maxCostUsd reached: no run starts until …" */
@@ -37,7 +46,7 @@ export function budgetLine(v: BudgetView): string {
   const caps = (['maxCostUsd', 'maxTokens', 'maxRuns'] as const).filter((c) => v.limit[c] !== undefined)
     .map((c) => `${c} ${formatFigure(c, fig(c))}/${formatFigure(c, v.limit[c]!)}`);
   const state = v.reached ? ` — ${v.reached} reached: no run starts until ${v.resumes_at}` : '';
-  return `${v.scope} ${v.period} (${v.label}): ${caps.join(', ')}${state}`;
+  return `${v.scope} ${v.period} (${v.label}): ${caps.join(', ')}${state}${v.note ? ` — ${v.note}` : ''}`;
 }
 
 /** The digest's signals: each scope budget at its cap, keyed by scope and period start (so once per period). */
