@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { periodBounds } from '../src/core/budget-period.js';
+import { overCap } from '../src/core/budget.js';
+import { doesNotFit, evaluateBudgets } from '../src/core/budget-scope.js';
 import type { OpContext } from '../src/core/types.js';
 import { addTask, budgetLine, budgetViews, completeRun } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
@@ -113,6 +115,31 @@ describe('scope budgets in the tick', () => {
     assert.match(views[0]!.note ?? '', /no project "webb": not in the config's projects and no task is in it/);
     assert.match(budgetLine(views[0]!), /— no project "webb"/);
     assert.deepEqual(views.slice(1).map((v) => v.note), [undefined, undefined]);
+  });
+});
+
+describe('dollar caps in floating point', () => {
+  test('$0.70 + $0.10 reaches a $0.80 cap; $0.10 spent and a $0.20 estimate fit a $0.30 one; a run at $0.70 + $0.10 of its $0.80 stops', () => {
+    const sb = sandbox();
+    const config = configOf({ coder: fakeProfile(sb, 'command', 'success', { maxConcurrent: 10, types: ['code', 'docs', 'ops'] }) }, {
+      budgets: { limits: [{ scope: 'global', period: 'day', maxCostUsd: 0.8 }] }, wip: { global: 10 },
+    });
+    for (const [type, cost] of [['code', 0.7], ['docs', 0.1]] as const) {
+      addTask(sb.store, { title: type, type }, at('2026-12-04T09:00:00Z'));
+      const { started } = tick(sb, config, at('2026-12-04T10:00:00Z'));
+      completeRun(sb.store, { run_id: started[0]!.run_id, summary: 'ok', cost_usd: cost }, at('2026-12-04T10:00:10Z'));
+    }
+    // $0.80 of $0.80 is spent (the sum is 0.7999999999999999): an ops task, with no history to estimate it by, waits.
+    addTask(sb.store, { title: 'ops', type: 'ops' }, at('2026-12-04T11:00:00Z'));
+    const t = tick(sb, config, at('2026-12-04T12:00:00Z'));
+    assert.equal(t.started.length, 0, 'the cap is reached');
+    assert.equal(t.digest.budgets?.[0]?.used, '$0.8000/$0.8000');
+
+    const [state] = evaluateBudgets([{ scope: 'global', period: 'day', maxCostUsd: 0.3 }], 0, 'UTC', () => [{ agent: 'a', project: 'p', runs: 1, cost_usd: 0.1, tokens: 0 }]);
+    assert.equal(doesNotFit(state!, { cost_usd: 0.2 }), undefined, '$0.20 fits in the $0.20 left');
+    assert.match(doesNotFit(state!, { cost_usd: 0.21 }) ?? '', /does not fit/);
+    assert.deepEqual(overCap({ maxCostUsd: 0.8 }, { cost_usd: 0.7 + 0.1 })?.cap, 'maxCostUsd');
+    assert.equal(overCap({ maxCostUsd: 0.8 }, { cost_usd: 0.79 }), undefined);
   });
 });
 

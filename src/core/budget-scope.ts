@@ -1,7 +1,7 @@
 // Scope budgets (pure): what a project, an agent profile or the whole workspace spent this day or week, and
 // whether another run still fits.
 import { periodBounds, periodLabel, type BudgetPeriod } from './budget-period.js';
-import { formatFigure } from './budget.js';
+import { formatFigure, microUsd } from './budget.js';
 
 /** One configured cap: a scope (global, project:NAME, agent:NAME), a period and at least one limit. */
 export interface ScopeLimit {
@@ -78,7 +78,7 @@ function spendIn(scope: ParsedScope, rows: readonly SpendRow[]): Spend {
 
 /** The first cap `used` has reached, or null. */
 function reachedCap(limit: ScopeState['limit'], used: Spend): ScopeState['reached'] {
-  if (limit.maxCostUsd !== undefined && used.cost_usd >= limit.maxCostUsd) return 'maxCostUsd';
+  if (limit.maxCostUsd !== undefined && microUsd(used.cost_usd) >= microUsd(limit.maxCostUsd)) return 'maxCostUsd';
   if (limit.maxTokens !== undefined && used.tokens >= limit.maxTokens) return 'maxTokens';
   if (limit.maxRuns !== undefined && used.runs >= limit.maxRuns) return 'maxRuns';
   return null;
@@ -111,7 +111,7 @@ export function doesNotFit(state: ScopeState, estimate: RunEstimate): string | u
   if (state.reached) return `${state.scope} reached its ${state.period} ${state.reached} (${describeUse(state, state.reached)})`;
   const { limit, used } = state;
   if (limit.maxRuns !== undefined && used.runs + 1 > limit.maxRuns) return `${state.scope}: no run left this ${state.period}`;
-  if (limit.maxCostUsd !== undefined && estimate.cost_usd !== undefined && used.cost_usd + estimate.cost_usd > limit.maxCostUsd) {
+  if (limit.maxCostUsd !== undefined && estimate.cost_usd !== undefined && microUsd(used.cost_usd + estimate.cost_usd) > microUsd(limit.maxCostUsd)) {
     return `${state.scope}: an estimated ${formatFigure('maxCostUsd', estimate.cost_usd)} does not fit in the ${formatFigure('maxCostUsd', limit.maxCostUsd - used.cost_usd)} left this ${state.period}`;
   }
   if (limit.maxTokens !== undefined && estimate.tokens !== undefined && used.tokens + estimate.tokens > limit.maxTokens) {

@@ -69,6 +69,15 @@ export function totalTokens(u: Usage): number | undefined {
 }
 
 /**
+ * Dollars in whole micro-dollars: costs are summed in binary floating point, where $0.70 + $0.10 is 0.7999999999999999
+ * (under a $0.80 cap) and $0.10 + $0.20 is 0.30000000000000004 (over a $0.30 one); compared this way they are $0.80
+ * and $0.30.
+ */
+export function microUsd(n: number): number {
+  return Math.round(n * 1e6);
+}
+
+/**
  * The first cap `usage` (after `elapsedMs`) has reached, or undefined. A cap is reached at the limit, not only past
  * it: a run that used its whole allowance stops before it spends more.
  */
@@ -82,7 +91,8 @@ export function overCap(caps: RunCaps, usage: Usage, elapsedMs?: number): OverCa
   for (const cap of RUN_CAP_NAMES) {
     const limit = caps[cap];
     const value = values[cap];
-    if (limit !== undefined && value !== undefined && value >= limit) return { cap, value, limit };
+    if (limit === undefined || value === undefined) continue;
+    if (cap === 'maxCostUsd' ? microUsd(value) >= microUsd(limit) : value >= limit) return { cap, value, limit };
   }
   return undefined;
 }
