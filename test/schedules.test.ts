@@ -1,6 +1,7 @@
 // Recurring tasks: one task per cron slot whoever ticks, catch-up after a restart, overlap, and the CLI.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -223,6 +224,21 @@ describe('steward schedule (CLI)', () => {
     assert.equal(cli(['schedule', 'list'], { cwd }).stdout.trim(), 'no schedules');
     const gone = cli(['schedule', 'rm', 'daily-dependency-audit'], { cwd });
     assert.match(gone.stderr, /error NOT_FOUND/);
+  });
+
+  test('add checks the task its slots will make as steward add does: text no argv can carry is refused, an unknown project warned of', () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    writeFileSync(join(cwd, '.steward', 'config.yaml'), JSON.stringify({ agents: { echo: { cli: 'command', command: ['echo', '{prompt}'] } } }));
+    const goal = 'é'.repeat(62_000); // 124 KB: passes as one flag, but leaves the prompt no room in the 128 KiB of one argument
+    const refused = cli(['schedule', 'add', 'Too long', '--cron', '0 6 * * *', '--goal', goal], { cwd });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^error VALIDATION: .*128 KiB/);
+    assert.equal(cli(['schedule', 'list'], { cwd }).stdout.trim(), 'no schedules', 'nothing stored');
+    const warned = cli(['schedule', 'add', '--json', 'Web audit', '--cron', '0 6 * * *', '--project', 'web'], { cwd });
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /^warning: project "web" has no workdir/m);
+    assert.match(warned.json.warnings[0], /project "web"/);
   });
 
   test('a stored schedule that cannot be read: add still answers its new schedule, list shows the others and names it', () => {

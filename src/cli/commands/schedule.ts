@@ -1,4 +1,5 @@
 // `steward schedule add|list|rm`: recurring tasks (the tick creates one task per cron slot).
+import { assertPromptFits, taskTargetProblems } from '../../config/task-targets.js';
 import { StewardError } from '../../core/errors.js';
 import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../ops/schedules.js';
 import { TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type Command } from '../command.js';
@@ -54,14 +55,19 @@ export const schedule: Command = {
       if (words.length === 0) throw new StewardError('USAGE', `missing TITLE\nusage: ${USAGE}`);
       const { grace, 'catch-up': catchUp, key, ...rest } = values;
       if (key !== undefined) throw new StewardError('VALIDATION', '--key is not used: a schedule keys each task by its slot');
-      const input = {
+      const input: Record<string, unknown> = {
         ...taskFieldsInput(rest, words.join(' ')),
         ...(catchUp !== undefined ? { catch_up: catchUp } : {}),
         ...(grace !== undefined ? { grace_seconds: grace } : {}),
       };
+      // The door checks of `steward add`, for the task each slot will create: text no profile's argv can carry is
+      // refused; a project or agent the config lacks is a warning (its runs fail, or wait for such a worker).
+      assertPromptFits(ctx.config(), input);
+      const problems = taskTargetProblems(ctx.config(), input);
       const s = addSchedule(ctx.store(), ctx.config(), input, ctx.op());
+      for (const p of problems) ctx.log(`warning: ${p}`);
       const [view] = listSchedules(ctx.store(), ctx.config(), ctx.op().now).filter((v) => v.id === s.id);
-      return { json: { schedule: view }, text: scheduleLine(view!) };
+      return { json: { schedule: view, ...(problems.length ? { warnings: problems } : {}) }, text: scheduleLine(view!) };
     }
     throw new StewardError('USAGE', `unknown schedule action ${JSON.stringify(action ?? '')}; usage: ${USAGE}`);
   },
