@@ -241,6 +241,16 @@ describe('steward schedule (CLI)', () => {
     assert.match(warned.json.warnings[0], /project "web"/);
   });
 
+  test('add without --tz stores the zone it ran in: a tick in a process of another TZ reads the same slots (one task per slot, not one per zone)', () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    const added = cli(['schedule', 'add', '--json', 'Tokyo morning', '--cron', '0 6 * * *'], { cwd, env: { TZ: 'Asia/Tokyo' } });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.json.schedule.tz, 'Asia/Tokyo');
+    const listed = cli(['schedule', 'list', '--json'], { cwd, env: { TZ: 'UTC' } });
+    assert.match(listed.json.schedules[0].next, /T21:00:00\.000Z$/, '06:00 in Tokyo, read in a UTC process');
+  });
+
   test('a stored schedule that cannot be read: add still answers its new schedule, list shows the others and names it', () => {
     const cwd = tempDir();
     assert.equal(cli(['init'], { cwd }).code, 0);

@@ -31,7 +31,7 @@ const taskFields = Object.fromEntries(
 /** When a schedule fires and what its slots do; the same fields in config (`schedules:`) and `steward schedule add`. */
 export const scheduleTimingShape = {
   cron: z.string().trim().min(1).max(200).describe('cron pattern, e.g. "0 6 * * *" (minute hour day month weekday; an optional leading seconds field)'),
-  tz: zTimeZone.optional().describe("IANA time zone the pattern is read in (default: the host's)"),
+  tz: zTimeZone.optional().describe("IANA time zone the pattern is read in (default: the host's; `schedule add` stores the zone it ran in)"),
   catch_up: z.enum(CATCH_UP_POLICIES).default('once').describe('slots missed while nothing ticked: skip | once (one task for the newest) | all (one per slot)'),
   overlap: z.enum(OVERLAP_POLICIES).default('skip').describe('skip: no task for a slot while the previous task of this schedule is still open; allow: one anyway'),
   grace_seconds: zInt(1, 7 * 24 * 3600).default(300).describe('a slot the tick sees later than this after its time counts as missed'),

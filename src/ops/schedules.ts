@@ -65,10 +65,25 @@ function slugOf(title: string): string {
   return slug || 'schedule';
 }
 
+/** This process's time zone by its IANA name, when Intl knows it as the local time (not for a POSIX TZ like <+03>-3). */
+function localZone(now: number): string | undefined {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone || zone === 'Etc/Unknown') return undefined;
+    const at = new Date(now);
+    return at.toLocaleString('en-US', { timeZone: zone }) === at.toLocaleString('en-US') ? zone : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds a schedule (by command): validated, named by `name` or after its title; slots count from now. */
 export function addSchedule(store: Store, config: Config, input: Record<string, unknown>, ctx: OpContext): Schedule {
   const { name, ...rest } = input;
   const spec = parseInput(scheduleInput, rest, 'schedule');
+  // No tz: the zone of the process adding it, stored. Read later in whichever process ticks, a `steward tick` typed
+  // in a shell of another TZ than `up`'s would find other slot times, and each would make its own task.
+  spec.tz ??= localZone(ctx.now);
   // The schema knows the pattern fires at some time; one whose every slot is past (a year field) would never run.
   if (nextSlot(spec.cron, spec.tz, ctx.now) === null) {
     throw new StewardError('VALIDATION', `invalid schedule: cron: the pattern fires no more after now (got "${spec.cron}")`, { cron: spec.cron });
