@@ -1,6 +1,6 @@
 // steward up's parts: one instance per workspace, /metrics and /healthz; dispatch: openclaw hands runs over.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -61,6 +61,27 @@ test('a lock naming this very pid that this process does not hold (an up killed,
   store.close();
 });
 
+test('the lock is put in place whole (no temp file is left); a folder in its way is UNAVAILABLE naming it, not INTERNAL', async () => {
+  const { workspace } = initWorkspace(tempDir());
+  const store = openStore(workspace.dbPath);
+  const config = defaultConfig();
+  config.dispatch = 'none';
+  const quiet = () => undefined;
+  const lock = join(workspace.stewardDir, 'up.lock');
+  const up = await startUp({ workspace, config, store, port: 0, log: quiet });
+  assert.deepEqual(JSON.parse(readFileSync(lock, 'utf8')).pid, process.pid);
+  assert.deepEqual(readdirSync(workspace.stewardDir).filter((n) => n.startsWith('up.lock.')), [], 'no temp file left');
+  await up.drain();
+  mkdirSync(lock);
+  await assert.rejects(startUp({ workspace, config, store, port: 0, log: quiet }), (e: { code: string; message: string }) => {
+    assert.equal(e.code, 'UNAVAILABLE');
+    assert.match(e.message, /up\.lock is not a file .*remove it/);
+    return true;
+  });
+  assert.equal(statSync(lock).isDirectory(), true, 'the folder is left as it is');
+  store.close();
+});
+
 test('a config.yaml that stops loading while up runs holds dispatch (a babysitter would die reading it, a lost run and a strike per try) until it loads again', { timeout: 600_000 }, async () => {
   const { workspace } = initWorkspace(tempDir());
   const raw = { heartbeat: { everySeconds: 24 * 3600 }, up: { spares: 0 }, agents: { coder: { cli: 'command', command: [process.execPath, '-e', '0'] } } };
@@ -72,10 +93,11 @@ test('a config.yaml that stops loading while up runs holds dispatch (a babysitte
   try {
     await waitFor('the first tick', () => (up.stats.ticks >= 1 ? true : undefined));
     writeFileSync(workspace.configPath, `${good}\nagents: [broken\n`);
-    const ticks = up.stats.ticks;
+    const seen = digests.length;
     const id = addTask(store, { title: 'added while the config is broken' }, { now: Date.now(), actor: 'test' }).task.id; // wakes up
-    await waitFor('the tick after the add', () => (up.stats.ticks > ticks ? true : undefined));
-    assert.match(JSON.stringify(digests.at(-1)), /no run starts while .steward\/config.yaml does not load/);
+    // The config's change and the add each wake up: the error is in one digest after them (an error is reported once).
+    const held = /no run starts while .steward\/config.yaml does not load/;
+    await waitFor('a digest saying dispatch is held', () => (digests.slice(seen).some((d) => held.test(JSON.stringify(d))) ? true : undefined));
     assert.equal(store.runs.forTask(id, 10).length, 0, 'no babysitter was started to die');
     assert.equal(store.tasks.get(id)?.status, 'ready');
     writeFileSync(workspace.configPath, good);
