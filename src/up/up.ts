@@ -230,7 +230,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const lost = store.fileProblem();
     if (lost) {
       lastMark = undefined; // no more change polls: they would say this again every second
-      log(`steward up: DATABASE LOST: ${lost}. Every write is refused (UNAVAILABLE) and /healthz answers 503; restore the file or restart steward up.`);
+      log(`steward up: DATABASE LOST: ${lost}. Every write is refused (UNAVAILABLE) and /healthz answers 503 until steward up is restarted with the file in place (putting it back alone does not end this).`);
       return;
     }
     running = true;
