@@ -1,13 +1,14 @@
 // The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask, cancelTask } from '../src/ops/index.js';
-import { createWorkerApiHandler } from '../src/remote/worker-api.js';
+import { runRemoteClaim } from '../src/remote/remote-work.js';
+import { createWorkerApiHandler, LOG_CHUNK_BYTES, remoteLogCapBytes } from '../src/remote/worker-api.js';
 import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
@@ -26,7 +27,14 @@ describe('worker API', () => {
 
   before(async () => {
     store = openStore(ws.dbPath);
-    const config = configSchema.parse({ agents: { box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60, maxConcurrent: 10 } } });
+    const config = configSchema.parse({
+      wip: { global: 20 },
+      agents: {
+        box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60, maxConcurrent: 10 },
+        // Prints 6 MiB: past the server's cap of its log (1 MiB + the slack) when a worker keeps more than logMaxMb.
+        chatty: { cli: 'command', command: [process.execPath, '-e', 'process.stdout.write("y".repeat(6 * 1024 * 1024))'], leaseSeconds: 60, logMaxMb: 1, maxConcurrent: 10 },
+      },
+    });
     const handler = createWorkerApiHandler({
       store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' }, [PLANNER]: { role: 'planner' } }, log: () => {},
     });
@@ -121,6 +129,45 @@ describe('worker API', () => {
     const bad = await rejects(client().post('log', { run_id: l.run.id, offset: 0, data: 'not base64!' }), 'VALIDATION');
     assert.match(bad.message, /base64/);
     assert.equal(existsSync(l.run.log_path), false, 'nothing appended');
+  });
+
+  test('a remote run\'s log on the server is capped as the worker\'s own is: what fits, one line, then CONFLICT (log_cap) and nothing more', async () => {
+    addTask(store, { title: 'a flood of log', agent: 'chatty' }, at(Date.now()));
+    const c = (await client().claim('chatty', 'h', '/w')) as RemoteClaim;
+    const cap = remoteLogCapBytes(1);
+    const chunk = Buffer.alloc(LOG_CHUNK_BYTES, 'a');
+    // 100 bytes first, so the chunk that reaches the cap fits only in part.
+    let size = (await client().log(c.run.id, 0, Buffer.alloc(100, 'b'))).size;
+    while (size + chunk.length <= cap) size = (await client().log(c.run.id, size, chunk)).size;
+    const full = await rejects(client().log(c.run.id, size, chunk), 'CONFLICT');
+    assert.equal(full.details.reason, 'log_cap');
+    assert.equal(full.details.size, undefined, 'no size: the worker does not resend from anywhere');
+    const text = readFileSync(c.run.log_path, 'latin1');
+    assert.equal(text.slice(0, 100), 'b'.repeat(100));
+    assert.equal(text.slice(100, cap), 'a'.repeat(cap - 100), 'what fits of the last chunk is kept');
+    assert.match(text.slice(cap), /^\n=== steward \S+ the server's copy of this log reached its cap of 5 MiB .*\n$/);
+    // Past the cap nothing is appended, and no second line; a resend of bytes it has is answered with its size.
+    const had = statSync(c.run.log_path).size;
+    await rejects(client().log(c.run.id, had, Buffer.from('more\n')), 'CONFLICT');
+    assert.equal(statSync(c.run.log_path).size, had);
+    assert.equal((await client().log(c.run.id, 0, Buffer.alloc(100, 'b'))).size, had);
+    assert.equal((await client().log(c.run.id, 0, Buffer.alloc(0))).size, had);
+  });
+
+  test('a worker whose log goes past the server\'s cap stops sending it, says so once, keeps it whole, and reports', async () => {
+    const task = addTask(store, { title: 'loud run', agent: 'chatty' }, at(Date.now())).task;
+    const claim = (await client().claim('chatty', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    // The worker keeps 10 MiB (as if the server's config had lowered logMaxMb during the run): its 6 MiB go past the server's 5.
+    const lines: string[] = [];
+    const dir = tempDir();
+    const r = await runRemoteClaim({ client: client(), agent: 'chatty', dir, log: (l) => lines.push(l), shipMs: 50 }, { ...claim, profile: { ...claim.profile, logMaxMb: 10 } });
+    assert.equal(r.status, 'completed', JSON.stringify(r));
+    assert.equal(store.tasks.get(task.id)!.status, 'done');
+    assert.ok(statSync(r.log_path).size > 6 * 1024 * 1024, 'the worker\'s own log is whole');
+    assert.deepEqual(lines.filter((l) => /sending the log failed/.test(l)), [], 'no failure retried at every ship');
+    assert.equal(lines.filter((l) => /reached its cap of 5 MiB/.test(l)).length, 1, lines.join('\n'));
+    assert.match(readFileSync(claim.run.log_path, 'latin1').slice(-400), /reached its cap of 5 MiB/);
   });
 
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {

@@ -117,6 +117,8 @@ class LogShipper {
   private busy: Promise<boolean> | undefined;
   /** The last ship failed because the server could not be reached. */
   unreachable = false;
+  /** The server's copy reached its cap (CONFLICT, reason log_cap): nothing more is sent; the whole log stays here. */
+  private full = false;
 
   constructor(
     private readonly client: WorkerClient,
@@ -131,6 +133,7 @@ class LogShipper {
   }
 
   private async shipNow(): Promise<boolean> {
+    if (this.full) return true;
     try {
       this.sent ??= (await this.client.log(this.runId, 0, Buffer.alloc(0))).size;
       for (;;) {
@@ -147,6 +150,11 @@ class LogShipper {
       }
     } catch (err) {
       const e = toStewardError(err);
+      if (e.code === 'CONFLICT' && e.details.reason === 'log_cap') {
+        this.full = true;
+        this.say(`run ${this.runId}: the server keeps no more of its log (${e.message}); the whole log stays in ${this.path}`);
+        return true;
+      }
       if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
       this.unreachable = unreachable(e);
       return false;
@@ -168,11 +176,11 @@ function rejectEntry(outbox: string, runId: number, reason: string): void {
 type Delivery = { status: 'applied' | 'duplicate' | 'lease_lost'; task_status?: string; reason?: string } | { status: 'unreachable'; error: string } | { status: 'rejected'; error: string };
 
 /** Sends the rest of the run's log, then its outcome; the outbox file goes once the server has answered for good. */
-async function deliver(o: RemoteWorkOptions, entry: OutboxEntry): Promise<Delivery> {
+async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogShipper): Promise<Delivery> {
   const say = o.log ?? (() => {});
   const { outbox } = remoteDirs(o.dir);
   // The rest of the log goes before the outcome: a server that cannot take it yet gets the outcome later too.
-  const shipper = new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
+  const shipper = running ?? new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
   if (!(await shipper.ship()) && shipper.unreachable) return { status: 'unreachable', error: 'the log could not be sent yet' };
   try {
     const answer = await o.client.outcome(entry);
@@ -348,7 +356,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   writeOutboxEntry(dirs.outbox, entry);
   log.line(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : `failed (${kind})`}; reporting to the server`);
   log.close();
-  const d = await deliver(o, entry);
+  const d = await deliver(o, entry, shipper);
   if (d.status === 'unreachable') {
     say(`run ${run.id}: server unreachable (${d.error}); outcome kept in ${join(dirs.outbox, `${run.id}.json`)} until it is back`);
     return { ...base, status: 'deferred', kind, error };

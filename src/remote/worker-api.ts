@@ -20,7 +20,8 @@ import { applyOutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { buildPrompt } from '../runner/prompt.js';
 import { createParkingLot, type ParkEnd, type ParkingLot } from './claim-wait.js';
-import { runLogPath } from '../runner/run-log.js';
+import { LOG_KEPT_TAIL_BYTES, runLogPath } from '../runner/run-log.js';
+import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 
@@ -33,6 +34,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The body limit of route `name`, which the server enforces and the client checks before sending. */
 export const bodyLimitOf = (name: string): number => (name === 'outcome' ? MAX_REPORT_BODY_BYTES : MAX_BODY_BYTES);
 export const LOG_CHUNK_BYTES = 512 * 1024;
+/**
+ * Room past a profile's logMaxMb on the server's copy of a remote run's log. The worker's own log (RunLog) keeps at
+ * most logMaxMb of the CLI's output, then adds only steward's own lines, each after at most LOG_KEPT_TAIL_BYTES of the
+ * output left out: some 30 of them at most (the CLI's end, the leftover sweeps, up to 20 verify commands, the report).
+ */
+export const LOG_CAP_SLACK_BYTES = 64 * LOG_KEPT_TAIL_BYTES;
+/** The most the server keeps of a remote run's log: what an honest worker's capped log can reach (CONFLICT past it). */
+export const remoteLogCapBytes = (logMaxMb: number | undefined): number => (logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024 + LOG_CAP_SLACK_BYTES;
 /** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
 export const REMOTE_HOST_PREFIX = 'remote:';
 /** The longest a claim may wait for work (`wait_seconds`, the long poll). */
@@ -304,6 +313,18 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       const data = Buffer.from(q.data, 'base64');
       if (q.offset > have) throw new StewardError('CONFLICT', `the server has ${have} bytes of run ${q.run_id}'s log; send from there`, { run_id: q.run_id, size: have });
       const fresh = data.subarray(have - q.offset);
+      // Capped as the worker's own log is (its profile's logMaxMb): a worker token cannot fill the server's disk.
+      const cap = remoteLogCapBytes(config.agents[run.agent]?.logMaxMb);
+      if (fresh.length && have + fresh.length > cap) {
+        // What fits is kept, then one line saying where the rest is; past it nothing more is appended (have > cap).
+        if (have <= cap) {
+          const fits = fresh.subarray(0, cap - have);
+          const mark = `${fits.length && fits[fits.length - 1] === 10 ? '' : '\n'}=== steward ${new Date(now()).toISOString()} the server's copy of this log reached its cap of ${cap / 1024 / 1024} MiB (the profile's logMaxMb and room for steward's lines): the rest is left out here, the worker keeps it in its own log\n`;
+          mkdirSync(dirname(path), { recursive: true });
+          appendRegular(path, Buffer.concat([fits, Buffer.from(mark)]), q.run_id);
+        }
+        throw new StewardError('CONFLICT', `run ${q.run_id}'s log on the server reached its cap of ${cap / 1024 / 1024} MiB: the rest is not kept here`, { run_id: q.run_id, cap, reason: 'log_cap' });
+      }
       if (fresh.length) {
         mkdirSync(dirname(path), { recursive: true });
         appendRegular(path, fresh, q.run_id);
