@@ -1,13 +1,14 @@
 // The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask, cancelTask } from '../src/ops/index.js';
-import { runRemoteClaim } from '../src/remote/remote-work.js';
+import { deliverOutbox, remoteDirs, runRemoteClaim } from '../src/remote/remote-work.js';
 import { createWorkerApiHandler, LOG_CHUNK_BYTES, remoteLogCapBytes } from '../src/remote/worker-api.js';
 import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -168,6 +169,32 @@ describe('worker API', () => {
     assert.deepEqual(lines.filter((l) => /sending the log failed/.test(l)), [], 'no failure retried at every ship');
     assert.equal(lines.filter((l) => /reached its cap of 5 MiB/.test(l)).length, 1, lines.join('\n'));
     assert.match(readFileSync(claim.run.log_path, 'latin1').slice(-400), /reached its cap of 5 MiB/);
+  });
+
+  test('a token refused as the outcome is sent (revoked mid-run), or an answer that is not the API\'s: the outcome stays in the outbox, the worker stops', async () => {
+    const task = addTask(store, { title: 'token revoked meanwhile', agent: 'box' }, at(Date.now())).task;
+    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    const dir = tempDir();
+    const { outbox } = remoteDirs(dir);
+    const revoked = new WorkerClient({ server: url, token: 'revoked-token-0123456789abcdef' });
+    const stopped = await rejects(runRemoteClaim({ client: revoked, agent: 'box', dir }, claim), 'FORBIDDEN');
+    assert.match(stopped.message, /outcome stays in .*start steward work again/);
+    assert.deepEqual(readdirSync(outbox), [`${claim.run.id}.json`], 'kept, not set aside as rejected');
+    // Something that is not steward's worker API answers (a proxy's login page): not a refusal of the outcome either.
+    const page = createHttpServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>'));
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    try {
+      const html = new WorkerClient({ server: `http://127.0.0.1:${(page.address() as AddressInfo).port}`, token: WORKER });
+      await rejects(deliverOutbox({ client: html, agent: 'box', dir }), 'INTERNAL');
+      assert.deepEqual(readdirSync(outbox), [`${claim.run.id}.json`]);
+    } finally {
+      page.close();
+      page.closeAllConnections();
+    }
+    // Started again with a valid token, the worker delivers it.
+    assert.deepEqual(await deliverOutbox({ client: client(), agent: 'box', dir }), { delivered: [claim.run.id], done: true });
+    assert.equal(store.tasks.get(task.id)!.status, 'done');
   });
 
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {

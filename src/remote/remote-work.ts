@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createUsageMeter, getAdapter, type UsageMeter, type Verdict } from '../core/adapters/index.js';
 import { noCaps, overCap } from '../core/budget.js';
-import { toStewardError, type StewardError } from '../core/errors.js';
+import { StewardError, toStewardError } from '../core/errors.js';
 import { childEnv, verifyEnv } from '../runner/child-env.js';
 import { fitEvidence } from '../runner/fit-evidence.js';
 import { sweepRunLeftovers } from '../runner/leftovers.js';
@@ -189,6 +189,11 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
   } catch (err) {
     const e = toStewardError(err);
     if (unreachable(e)) return { status: 'unreachable', error: `${e.code}: ${e.message}` };
+    // The token refused (revoked, rotated) or an answer that is not the worker API's (a login page, a wrong URL, a
+    // server error): nothing judged this outcome. It stays in the outbox and the worker stops (FORBIDDEN: exit 4).
+    if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL') {
+      throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token) to deliver it`, e.details);
+    }
     rejectEntry(outbox, entry.run_id, `${e.code}: ${e.message}`);
     say(`run ${entry.run_id}: the server refused its outcome (${e.code}: ${e.message}); kept in ${join(outbox, 'rejected')}`);
     return { status: 'rejected', error: `${e.code}: ${e.message}` };
