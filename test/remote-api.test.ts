@@ -182,10 +182,15 @@ describe('worker API', () => {
     assert.match(stopped.message, /outcome stays in .*start steward work again/);
     assert.deepEqual(readdirSync(outbox), [`${claim.run.id}.json`], 'kept, not set aside as rejected');
     // Something that is not steward's worker API answers (a proxy's login page): not a refusal of the outcome either.
-    const page = createHttpServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>sign in</html>'));
+    let answer = '<html>sign in</html>';
+    const page = createHttpServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(answer));
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
     try {
       const html = new WorkerClient({ server: `http://127.0.0.1:${(page.address() as AddressInfo).port}`, token: WORKER });
+      await rejects(deliverOutbox({ client: html, agent: 'box', dir }), 'INTERNAL');
+      assert.deepEqual(readdirSync(outbox), [`${claim.run.id}.json`]);
+      // JSON that is not the API's answer (no version): not taken as delivered (the entry was dropped on it).
+      answer = '{"ok": true}';
       await rejects(deliverOutbox({ client: html, agent: 'box', dir }), 'INTERNAL');
       assert.deepEqual(readdirSync(outbox), [`${claim.run.id}.json`]);
     } finally {

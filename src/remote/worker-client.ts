@@ -114,7 +114,9 @@ export class WorkerClient {
       parsed = undefined;
     }
     const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-    if (res.ok && parsed && !error) return parsed as T;
+    // Every answer of the worker API carries its version: a 2xx without one (`{}` from something else on that URL) is not
+    // the server's word — an outcome taken as delivered on it would be dropped from the outbox.
+    if (res.ok && parsed && !error && typeof (parsed as { version?: unknown }).version === 'number') return parsed as T;
     if (error && isCode(error.code)) {
       throw new StewardError(error.code, `server: ${String(error.message)}`, (error.details as Record<string, unknown>) ?? {});
     }
