@@ -1,6 +1,6 @@
 // The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -200,6 +200,27 @@ describe('worker API', () => {
     // Started again with a valid token, the worker delivers it.
     assert.deepEqual(await deliverOutbox({ client: client(), agent: 'box', dir }), { delivered: [claim.run.id], done: true });
     assert.equal(store.tasks.get(task.id)!.status, 'done');
+  });
+
+  test('an outbox entry under a name that is not its run id\'s is set aside, not sent again and again', async () => {
+    addTask(store, { title: 'delivered once', agent: 'box' }, at(Date.now()));
+    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const entry = { version: 1 as const, run_id: claim.run.id, task_id: claim.task.id, verb: 'complete' as const, input: { summary: 'done' }, decided_at: Date.now(), host: 'h', pid: 1 };
+    assert.equal((await client().outcome(entry)).status, 'applied');
+    // A copy under another name (5.json holding run 7's entry), and one with a leading zero.
+    const dir = tempDir();
+    const { outbox } = remoteDirs(dir);
+    mkdirSync(outbox, { recursive: true });
+    for (const name of ['99999.json', `0${claim.run.id}.json`]) writeFileSync(join(outbox, name), JSON.stringify(entry));
+    // Bounded by work: a second send of the same entry (the loop that never ended) fails the test.
+    let sent = 0;
+    const counting = client();
+    const send = counting.outcome.bind(counting);
+    counting.outcome = (e) => (++sent > 1 ? Promise.reject(new Error('the same entry sent again')) : send(e));
+    assert.deepEqual(await deliverOutbox({ client: counting, agent: 'box', dir }), { delivered: [], done: true });
+    assert.equal(sent, 0);
+    assert.deepEqual(readdirSync(join(outbox, 'rejected')).sort(), [`0${claim.run.id}.json`, `0${claim.run.id}.json.reason.txt`, '99999.json', '99999.json.reason.txt']);
+    assert.match(readFileSync(join(outbox, 'rejected/99999.json.reason.txt'), 'utf8'), /file name does not match run_id/);
   });
 
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {

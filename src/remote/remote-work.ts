@@ -166,11 +166,11 @@ class LogShipper {
 const logPathOf = (dir: string, taskId: number, runId: number): string => join(remoteDirs(dir).logs, `${taskId}-${runId}.log`);
 
 /** Moves an outbox entry the server refused for good aside, with the reason. */
-function rejectEntry(outbox: string, runId: number, reason: string): void {
+function rejectEntry(outbox: string, name: string, reason: string): void {
   const to = join(outbox, 'rejected');
   mkdirSync(to, { recursive: true });
-  renameSync(join(outbox, `${runId}.json`), join(to, `${runId}.json`));
-  writeFileSync(join(to, `${runId}.json.reason.txt`), `${reason}\n`);
+  renameSync(join(outbox, name), join(to, name));
+  writeFileSync(join(to, `${name}.reason.txt`), `${reason}\n`);
 }
 
 type Delivery = { status: 'applied' | 'duplicate' | 'lease_lost'; task_status?: string; reason?: string } | { status: 'unreachable'; error: string } | { status: 'rejected'; error: string };
@@ -194,7 +194,7 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
     if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL') {
       throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token) to deliver it`, e.details);
     }
-    rejectEntry(outbox, entry.run_id, `${e.code}: ${e.message}`);
+    rejectEntry(outbox, `${entry.run_id}.json`, `${e.code}: ${e.message}`);
     say(`run ${entry.run_id}: the server refused its outcome (${e.code}: ${e.message}); kept in ${join(outbox, 'rejected')}`);
     return { status: 'rejected', error: `${e.code}: ${e.message}` };
   }
@@ -224,8 +224,11 @@ export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: 
       try {
         // Only a regular file is read: a FIFO put here would block the worker before its first claim (outbox.ts too).
         entry = outboxEntrySchema.parse(JSON.parse(readRegularText(join(outbox, name))));
+        // Delivered, `<run_id>.json` is what goes: under another name (7.json copied to 5.json, or 007.json) the entry
+        // would stay and be sent again and again, in a loop that never sleeps.
+        if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
       } catch (err) {
-        rejectEntry(outbox, parseInt(name, 10), `unreadable outbox entry: ${(err as Error).message}`);
+        rejectEntry(outbox, name, `unreadable outbox entry: ${(err as Error).message}`);
         continue;
       }
       const d = await deliver(o, entry);
