@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
@@ -14,7 +14,7 @@ import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { workspaceAt } from '../src/workspace/workspace.js';
 import { at, tempDir } from './support/helpers.js';
-import { rejects } from './support/remote.js';
+import { rejects, until } from './support/remote.js';
 
 const WORKER = 'worker-token-0123456789abcdef';
 const PLANNER = 'planner-token-0123456789abcdef';
@@ -23,6 +23,9 @@ describe('worker API', () => {
   let store: Store;
   let url: string;
   let close: () => void;
+  let connections: () => Promise<number>;
+  const logged: string[] = [];
+  let requests = 0;
   const ws = workspaceAt(tempDir());
   const client = () => new WorkerClient({ server: url, token: WORKER });
 
@@ -37,11 +40,15 @@ describe('worker API', () => {
       },
     });
     const handler = createWorkerApiHandler({
-      store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' }, [PLANNER]: { role: 'planner' } }, log: () => {},
+      store, workspace: ws, config, tokens: { [WORKER]: { role: 'worker', name: 'box-1' }, [PLANNER]: { role: 'planner' } }, log: (line) => logged.push(line),
     });
-    const server = createGuardedServer((req, res) => void handler(req, res));
+    const server = createGuardedServer((req, res) => {
+      requests++;
+      void handler(req, res);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    connections = () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     close = () => {
       server.close();
       server.closeAllConnections();
@@ -221,6 +228,20 @@ describe('worker API', () => {
     assert.equal(sent, 0);
     assert.deepEqual(readdirSync(join(outbox, 'rejected')).sort(), [`0${claim.run.id}.json`, `0${claim.run.id}.json.reason.txt`, '99999.json', '99999.json.reason.txt']);
     assert.match(readFileSync(join(outbox, 'rejected/99999.json.reason.txt'), 'utf8'), /file name does not match run_id/);
+  });
+
+  test('a request cut off in the middle of its body is no internal error: no stack trace in the server\'s log', async () => {
+    const port = Number(new URL(url).port);
+    const before = requests;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // The headers and half the body, then the connection goes (a worker stopped, a link cut mid-upload).
+    socket.write(`POST /api/worker/log HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${WORKER}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"run_id": 1,`);
+    await until('the handler to be reading the body', () => requests > before);
+    socket.destroy();
+    await until('the server to see the connection gone', async () => (await connections()) === 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(logged.filter((l) => /aborted|Error/.test(l)), []);
   });
 
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {

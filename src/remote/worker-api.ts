@@ -118,10 +118,17 @@ function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.c
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new StewardError('VALIDATION', `request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new StewardError('VALIDATION', `request body over ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof StewardError) throw err;
+    // The client went away (a cut link, a worker stopped) before the whole body came: nothing was done. Not INTERNAL,
+    // whose stack trace goes to the server's log as if steward had failed.
+    throw new StewardError('UNAVAILABLE', `the request was cut off before its body was read (${(err as Error).message})`);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
