@@ -1,6 +1,6 @@
 // The worker API (src/remote/worker-api.ts) through its client: fencing by run id, late results, log offsets, roles.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { createGuardedServer } from '../src/http/request-guard.js';
 import { addTask, cancelTask } from '../src/ops/index.js';
-import { deliverOutbox, remoteDirs, runRemoteClaim } from '../src/remote/remote-work.js';
+import { deliverOutbox, heartbeatUsage, remoteDirs, runRemoteClaim } from '../src/remote/remote-work.js';
 import { createWorkerApiHandler, LOG_CHUNK_BYTES, remoteLogCapBytes } from '../src/remote/worker-api.js';
 import { WorkerClient, type RemoteClaim } from '../src/remote/worker-client.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -18,6 +18,23 @@ import { rejects, until } from './support/remote.js';
 
 const WORKER = 'worker-token-0123456789abcdef';
 const PLANNER = 'planner-token-0123456789abcdef';
+
+const METERED_DIR = tempDir();
+const METERED_CLI = join(METERED_DIR, 'metered-claude.mjs');
+const METERED_GATE = join(METERED_DIR, 'gate');
+writeFileSync(METERED_CLI, `#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+process.stdin.resume();
+const say = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+say({ type: 'assistant', message: { id: 'm1', usage: { input_tokens: 1.5, output_tokens: 2.25 } } });
+const wait = setInterval(() => {
+  if (!existsSync(process.env.GATE)) return;
+  clearInterval(wait);
+  say({ type: 'result', subtype: 'success', is_error: false, result: 'metered done', num_turns: 1, total_cost_usd: 0.01, usage: { input_tokens: 2, output_tokens: 3 } });
+  process.exit(0);
+}, 20);
+`);
+chmodSync(METERED_CLI, 0o755);
 
 describe('worker API', () => {
   let store: Store;
@@ -36,6 +53,8 @@ describe('worker API', () => {
       agents: {
         box: { cli: 'command', command: ['echo', '{prompt}'], leaseSeconds: 60, maxConcurrent: 10 },
         // Prints 6 MiB: past the server's cap of its log (1 MiB + the slack) when a worker keeps more than logMaxMb.
+        // A claude whose stream says fractional tokens (metered while it runs); it ends when its gate file exists.
+        metered: { cli: 'claude', bin: METERED_CLI, env: { GATE: METERED_GATE }, leaseSeconds: 5, maxConcurrent: 10 },
         chatty: { cli: 'command', command: [process.execPath, '-e', 'process.stdout.write("y".repeat(6 * 1024 * 1024))'], leaseSeconds: 60, logMaxMb: 1, maxConcurrent: 10 },
       },
     });
@@ -242,6 +261,23 @@ describe('worker API', () => {
     await until('the server to see the connection gone', async () => (await connections()) === 0);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(logged.filter((l) => /aborted|Error/.test(l)), []);
+  });
+
+  test('a CLI that prints fractional tokens: the heartbeat sends them whole, so the lease is kept and the usage recorded', async () => {
+    const task = addTask(store, { title: 'metered', agent: 'metered' }, at(Date.now())).task;
+    const claim = (await client().claim('metered', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    const lines: string[] = [];
+    const running = runRemoteClaim({ client: client(), agent: 'metered', dir: tempDir(), log: (l) => lines.push(l) }, claim);
+    // A heartbeat taken: the usage so far is on the run (VALIDATION on every beat, and no lease, without the rounding).
+    const beat = await until('a heartbeat with the usage', () => store.runs.get(claim.run.id)!.tokens_in ?? false, 60_000);
+    assert.equal(beat, 2);
+    assert.equal(store.runs.get(claim.run.id)!.tokens_out, 2);
+    writeFileSync(METERED_GATE, '');
+    const r = await running;
+    assert.equal(r.status, 'completed', JSON.stringify(r));
+    assert.deepEqual(lines.filter((l) => /heartbeat failed/.test(l)), []);
+    assert.deepEqual(heartbeatUsage({ tokens_in: 1e20, turns: 0.4, cost_usd: 0.125, tokens_out: -1 }), { cost_usd: 0.125, tokens_in: 1e15, turns: 0 });
   });
 
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {

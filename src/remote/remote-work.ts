@@ -19,7 +19,7 @@ import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
 import { describeCommand, logCapBytes, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
 import { runVerify, type VerifyReport } from '../runner/verify.js';
-import { LOG_CHUNK_BYTES, MAX_CLAIM_WAIT_SECONDS } from './worker-api.js';
+import { HEARTBEAT_USAGE_MAX, LOG_CHUNK_BYTES, MAX_CLAIM_WAIT_SECONDS } from './worker-api.js';
 import type { RefusedForRemote, RemoteClaim, WorkerClient } from './worker-client.js';
 
 /** The remote babysitter's I/O and knobs. */
@@ -109,6 +109,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => done(true), ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The meter's usage as the heartbeat takes it: tokens and turns whole (a CLI may print 1.5), each within
+ * HEARTBEAT_USAGE_MAX. One odd figure in a CLI's stream made every heartbeat VALIDATION, and the run lost its lease.
+ */
+export function heartbeatUsage(usage: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, max] of Object.entries(HEARTBEAT_USAGE_MAX)) {
+    const v = usage[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = Math.min(max, key === 'cost_usd' ? v : Math.round(v));
+  }
+  return out;
 }
 
 /** Sends a run's log from where the server's copy ends; false when the server cannot be reached. */
@@ -281,8 +294,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   // server is tried again at the next beat: the lease has slack, and the outcome waits in the outbox either way.
   const beat = async () => {
     try {
-      const usage = meter.usage() as Record<string, number> | undefined;
-      await o.client.heartbeat(run.id, leaseSeconds, usage);
+      await o.client.heartbeat(run.id, leaseSeconds, heartbeatUsage(meter.usage() as Record<string, number | undefined>));
     } catch (err) {
       const e = toStewardError(err);
       if (e.code === 'LEASE_LOST') halt({ kind: 'lease_lost', why: e.message });

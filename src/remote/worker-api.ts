@@ -80,6 +80,9 @@ export interface WorkerApiHandler {
   readonly waitsEnded: Readonly<Record<ParkEnd, number>>;
 }
 
+/** The most a heartbeat's usage may say (all whole numbers but cost_usd); the worker keeps its figures within them. */
+export const HEARTBEAT_USAGE_MAX = { cost_usd: 1e9, tokens_in: 1e15, tokens_out: 1e15, turns: 1e9 } as const;
+
 const claimBody = z.strictObject({
   agent: zName,
   host: z.string().trim().min(1).max(200),
@@ -92,10 +95,10 @@ const heartbeatBody = z.strictObject({
   lease_seconds: z.number().int().min(5).max(24 * 3600).optional(),
   /** The CLI's usage so far (read from its stream), recorded on the run as the local babysitter does. */
   usage: z.strictObject({
-    cost_usd: z.number().min(0).max(1e9).optional(),
-    tokens_in: z.number().int().min(0).max(1e15).optional(),
-    tokens_out: z.number().int().min(0).max(1e15).optional(),
-    turns: z.number().int().min(0).max(1e9).optional(),
+    cost_usd: z.number().min(0).max(HEARTBEAT_USAGE_MAX.cost_usd).optional(),
+    tokens_in: z.number().int().min(0).max(HEARTBEAT_USAGE_MAX.tokens_in).optional(),
+    tokens_out: z.number().int().min(0).max(HEARTBEAT_USAGE_MAX.tokens_out).optional(),
+    turns: z.number().int().min(0).max(HEARTBEAT_USAGE_MAX.turns).optional(),
   }).optional(),
 });
 const logBody = z.strictObject({
