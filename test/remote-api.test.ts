@@ -161,7 +161,7 @@ describe('worker API', () => {
   test('a remote run\'s log on the server is capped as the worker\'s own is: what fits, one line, then CONFLICT (log_cap) and nothing more', async () => {
     addTask(store, { title: 'a flood of log', agent: 'chatty' }, at(Date.now()));
     const c = (await client().claim('chatty', 'h', '/w')) as RemoteClaim;
-    const cap = remoteLogCapBytes(1);
+    const cap = remoteLogCapBytes({ logMaxMb: 1 });
     const chunk = Buffer.alloc(LOG_CHUNK_BYTES, 'a');
     // 100 bytes first, so the chunk that reaches the cap fits only in part.
     let size = (await client().log(c.run.id, 0, Buffer.alloc(100, 'b'))).size;

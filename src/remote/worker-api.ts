@@ -20,8 +20,8 @@ import { applyOutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { buildPrompt } from '../runner/prompt.js';
 import { createParkingLot, type ParkEnd, type ParkingLot } from './claim-wait.js';
-import { LOG_KEPT_TAIL_BYTES, runLogPath } from '../runner/run-log.js';
-import { DEFAULT_LOG_MAX_MB } from '../config/config-constants.js';
+import { LOG_KEPT_TAIL_BYTES, logCapBytes, runLogPath } from '../runner/run-log.js';
+import { profileOf } from '../config/agent-profile.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 
@@ -41,7 +41,7 @@ export const LOG_CHUNK_BYTES = 512 * 1024;
  */
 export const LOG_CAP_SLACK_BYTES = 64 * LOG_KEPT_TAIL_BYTES;
 /** The most the server keeps of a remote run's log: what an honest worker's capped log can reach (CONFLICT past it). */
-export const remoteLogCapBytes = (logMaxMb: number | undefined): number => (logMaxMb ?? DEFAULT_LOG_MAX_MB) * 1024 * 1024 + LOG_CAP_SLACK_BYTES;
+export const remoteLogCapBytes = (profile: { logMaxMb?: number } | undefined): number => logCapBytes(profile) + LOG_CAP_SLACK_BYTES;
 /** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
 export const REMOTE_HOST_PREFIX = 'remote:';
 /** The longest a claim may wait for work (`wait_seconds`, the long poll). */
@@ -324,7 +324,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       if (q.offset > have) throw new StewardError('CONFLICT', `the server has ${have} bytes of run ${q.run_id}'s log; send from there`, { run_id: q.run_id, size: have });
       const fresh = data.subarray(have - q.offset);
       // Capped as the worker's own log is (its profile's logMaxMb): a worker token cannot fill the server's disk.
-      const cap = remoteLogCapBytes(config.agents[run.agent]?.logMaxMb);
+      const cap = remoteLogCapBytes(profileOf(config, run.agent));
       if (fresh.length && have + fresh.length > cap) {
         // What fits is kept, then one line saying where the rest is; past it nothing more is appended (have > cap).
         if (have <= cap) {
