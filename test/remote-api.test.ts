@@ -228,6 +228,24 @@ describe('worker API', () => {
     assert.equal(store.tasks.get(task.id)!.status, 'done');
   });
 
+  test('an outcome the server refuses outright is set aside with its reason and the run is reported rejected (not failed, not delivered)', async () => {
+    const task = addTask(store, { title: 'refused outcome', agent: 'box' }, at(Date.now())).task;
+    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    const dir = tempDir();
+    const { outbox } = remoteDirs(dir);
+    // The real server, sent an outcome it must refuse (a summary that is no string): VALIDATION, a refusal for good.
+    const real = client();
+    const spoiled = Object.assign(Object.create(WorkerClient.prototype) as WorkerClient, real, {
+      outcome: (entry: Parameters<WorkerClient['outcome']>[0]) => real.outcome({ ...entry, input: { ...entry.input, summary: 5 } }),
+    });
+    const r = await runRemoteClaim({ client: spoiled, agent: 'box', dir }, claim);
+    assert.equal(r.status, 'rejected', JSON.stringify(r));
+    assert.match(r.error!, /^VALIDATION: .*summary/);
+    assert.deepEqual(readdirSync(join(outbox, 'rejected')).sort(), [`${claim.run.id}.json`, `${claim.run.id}.json.reason.txt`]);
+    assert.equal(store.tasks.get(task.id)!.status, 'running', 'nothing applied: the run is reaped when its lease ends');
+  });
+
   test('an outbox entry under a name that is not its run id\'s is set aside, not sent again and again', async () => {
     addTask(store, { title: 'delivered once', agent: 'box' }, at(Date.now()));
     const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;

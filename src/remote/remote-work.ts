@@ -57,8 +57,11 @@ export interface RemoteWorkOptions {
 export interface RemoteRunResult {
   run_id: number;
   task_id: number;
-  /** completed/failed: the server has it; deferred: still in the local outbox; lease_lost: not ours any more. */
-  status: 'completed' | 'failed' | 'lease_lost' | 'deferred';
+  /**
+   * completed/failed: the server has it; deferred: still in the local outbox; lease_lost: not ours any more; rejected:
+   * the server refused the outcome outright (set aside in outbox/rejected/ with the reason; the run is reaped there).
+   */
+  status: 'completed' | 'failed' | 'lease_lost' | 'deferred' | 'rejected';
   task_status?: string;
   kind?: string;
   error?: string;
@@ -382,7 +385,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     return { ...base, status: 'deferred', kind, error };
   }
   if (d.status === 'lease_lost') return { ...base, status: 'lease_lost', kind, error: d.reason };
-  if (d.status === 'rejected') return { ...base, status: 'failed', kind, error: d.error };
+  if (d.status === 'rejected') return { ...base, status: 'rejected', kind, error: d.error };
   say(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : 'failed'} → task #${task.id} ${d.task_status ?? '(recorded before)'}`);
   return { ...base, status: decision.verb === 'complete' ? 'completed' : 'failed', task_status: d.task_status, kind, error };
 }

@@ -13,6 +13,7 @@ function describe(r: RemoteRunResult): string {
   const error = r.error ? `: ${r.error.split('\n')[0]!.slice(0, 200)}` : '';
   if (r.status === 'deferred') return `${head}: server unreachable; the outcome waits in the outbox and is delivered when it is back`;
   if (r.status === 'lease_lost') return `${head}: LEASE_LOST — ${noLongerLive(r.error)}`;
+  if (r.status === 'rejected') return `${head}: the server refused its outcome${error} (kept in the outbox's rejected/ folder)   log: ${r.log_path}`;
   return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status ?? '?'}${error}   log: ${r.log_path}`;
 }
 
@@ -20,7 +21,8 @@ function describe(r: RemoteRunResult): string {
 export const REMOTE_WAIT_POLL_SECONDS = 5;
 
 /**
- * Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox.
+ * Runs the remote work loop; exit 0 when everything was delivered, 5 when an outcome still waits in the outbox, 1 when
+ * the server refused one outright (set aside in the outbox's rejected/ folder: nothing it ran got lost silently).
  * `waitPollSeconds`: with --wait, the longest an idle worker goes without asking the server again (each ask is a long
  * poll: the server answers at once when a task is claimed for it).
  */
@@ -55,6 +57,6 @@ export async function workRemote(ctx: CliContext, values: Values, usage: string,
       ...(out.refused ? { refused: out.refused } : {}),
     },
     text: [...out.results.map(describe), delivered, ...refused, tail].filter(Boolean).join('\n'),
-    exitCode: waiting ? 5 : 0,
+    exitCode: waiting ? 5 : out.results.some((r) => r.status === 'rejected') ? 1 : 0,
   };
 }
