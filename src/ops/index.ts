@@ -22,3 +22,4 @@ export * from './budgets.js';
 export * from './budget-report.js';
 export * from './cost-stats.js';
 export * from './profile-claim.js';
+export * from './agent-pause.js';

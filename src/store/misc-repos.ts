@@ -120,6 +120,7 @@ export class AgentRepo {
         ON CONFLICT(name) DO UPDATE SET paused_until = MAX(COALESCE(agents.paused_until, 0), excluded.paused_until),
         reason = excluded.reason`),
       all: db.prepare('SELECT name, paused_until, reason FROM agents WHERE paused_until > ? ORDER BY name'),
+      resume: db.prepare('UPDATE agents SET paused_until = NULL, reason = NULL WHERE name = ? AND paused_until > ?'),
       flag: db.prepare(`INSERT INTO agents (name, config_error, config_error_at) VALUES (?, ?, ?)
         ON CONFLICT(name) DO UPDATE SET config_error = excluded.config_error, config_error_at = excluded.config_error_at`),
       clear: db.prepare('UPDATE agents SET config_error = NULL, config_error_at = NULL WHERE name = ? AND config_error IS NOT NULL'),
@@ -149,6 +150,11 @@ export class AgentRepo {
 
   pause(name: string, until: number, reason: string): void {
     this.s.pause.run(name, until, reason);
+  }
+
+  /** Ends `name`'s pause now; false when it was not paused at `now`. */
+  resume(name: string, now: number): boolean {
+    return this.s.resume.run(name, now).changes > 0;
   }
 
   /** Agents paused at `now`. */

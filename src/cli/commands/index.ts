@@ -23,7 +23,7 @@ const tick = (): Promise<Module> => import('./tick.js');
 const REGISTRY: readonly (readonly [string, () => Promise<Module>])[] = [
   ['init', workspace], ['add', tasks], ['propose', inbox], ['list', read], ['show', read], ['edit', edit], ['inbox', inbox], ['accept', inbox], ['reject', inbox],
   ['claim', runs], ['heartbeat', runs], ['complete', runs], ['fail', runs],
-  ['cancel', tasks], ['requeue', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
+  ['cancel', tasks], ['requeue', tasks], ['resume', tasks], ['approve', tasks], ['changes', tasks], ['answer', tasks], ['done', tasks], ['diff', git], ['archive', edit], ['delete', edit],
   ['schedule', schedule], ['status', status], ['tick', tick], ['render', workspace], ['stats', workspace], ['up', up], ['work', work], ['logs', doctor], ['doctor', doctor], ['gc', git], ['export', backup], ['import', backup], ['migrate', backup], ['mcp', mcp],
 ];
 

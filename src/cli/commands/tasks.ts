@@ -8,6 +8,7 @@ import {
   markDone,
   requestChanges,
   requeueTask,
+  resumeAgent,
 } from '../../ops/index.js';
 import type { Task } from '../../core/types.js';
 import { StewardError } from '../../core/errors.js';
@@ -70,6 +71,18 @@ export const cancel = idCommand('cancel', 'cancel a task (a running one is stopp
 export const requeue = idCommand('requeue', 'put a failed or cancelled task back (strikes reset)', requeueTask);
 export const approve = idCommand('approve', 'approve a task in review', approveTask);
 export const done = idCommand('done', 'mark a task done by hand (a person\'s override)', markDone);
+
+export const resume: Command = {
+  name: 'resume',
+  summary: "end an agent profile's rate-limit pause now (tasks its rate limit put back keep their retry time)",
+  usage: 'steward resume AGENT',
+  positionals: ['agent'],
+  run(ctx, _values, pos) {
+    const out = resumeAgent(ctx.store(), pos[0], ctx.op());
+    const until = new Date(out.was_paused_until).toISOString();
+    return { json: { agent: out.agent, was_paused_until: until }, text: `${out.agent}: pause until ${until} ended; it takes tasks again` };
+  },
+};
 
 export const changes: Command = {
   name: 'changes',
