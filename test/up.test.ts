@@ -44,13 +44,16 @@ test('one steward up per workspace; /metrics needs a token; /healthz says ok; dr
   store.close();
 });
 
-test('a lock naming this very pid that this process does not hold (an up killed, its pid given again after a restart) is stale', async () => {
+/** A workspace without dispatch, for the tests of up's instance lock. */
+function lockSandbox() {
   const { workspace } = initWorkspace(tempDir());
-  const store = openStore(workspace.dbPath);
   const config = defaultConfig();
   config.dispatch = 'none';
-  const quiet = () => undefined;
-  const lock = join(workspace.stewardDir, 'up.lock');
+  return { workspace, store: openStore(workspace.dbPath), config, quiet: () => undefined, lock: join(workspace.stewardDir, 'up.lock') };
+}
+
+test('a lock naming this very pid that this process does not hold (an up killed, its pid given again after a restart) is stale', async () => {
+  const { workspace, store, config, quiet, lock } = lockSandbox();
   writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), started_at: '2026-01-01T00:00:00.000Z' }));
   const up = await startUp({ workspace, config, store, port: 0, log: quiet });
   assert.notEqual(JSON.parse(readFileSync(lock, 'utf8')).started_at, '2026-01-01T00:00:00.000Z', 'the lock is ours now');
@@ -62,12 +65,7 @@ test('a lock naming this very pid that this process does not hold (an up killed,
 });
 
 test('the lock is put in place whole (no temp file is left); a folder in its way is UNAVAILABLE naming it, not INTERNAL', async () => {
-  const { workspace } = initWorkspace(tempDir());
-  const store = openStore(workspace.dbPath);
-  const config = defaultConfig();
-  config.dispatch = 'none';
-  const quiet = () => undefined;
-  const lock = join(workspace.stewardDir, 'up.lock');
+  const { workspace, store, config, quiet, lock } = lockSandbox();
   const up = await startUp({ workspace, config, store, port: 0, log: quiet });
   assert.deepEqual(JSON.parse(readFileSync(lock, 'utf8')).pid, process.pid);
   assert.deepEqual(readdirSync(workspace.stewardDir).filter((n) => n.startsWith('up.lock.')), [], 'no temp file left');
