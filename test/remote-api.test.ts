@@ -45,6 +45,14 @@ describe('worker API', () => {
   let requests = 0;
   const ws = workspaceAt(tempDir());
   const client = () => new WorkerClient({ server: url, token: WORKER });
+  /** A task for profile box, claimed through the API, and a remote worker's folder (with its outbox) to run it in. */
+  const claimForBox = async (title: string) => {
+    const task = addTask(store, { title, agent: 'box' }, at(Date.now())).task;
+    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    const dir = tempDir();
+    return { task, claim, dir, outbox: remoteDirs(dir).outbox };
+  };
 
   before(async () => {
     store = openStore(ws.dbPath);
@@ -198,11 +206,7 @@ describe('worker API', () => {
   });
 
   test('a token refused as the outcome is sent (revoked mid-run), or an answer that is not the API\'s: the outcome stays in the outbox, the worker stops', async () => {
-    const task = addTask(store, { title: 'token revoked meanwhile', agent: 'box' }, at(Date.now())).task;
-    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
-    assert.equal(claim.task.id, task.id);
-    const dir = tempDir();
-    const { outbox } = remoteDirs(dir);
+    const { task, claim, dir, outbox } = await claimForBox('token revoked meanwhile');
     const revoked = new WorkerClient({ server: url, token: 'revoked-token-0123456789abcdef' });
     const stopped = await rejects(runRemoteClaim({ client: revoked, agent: 'box', dir }, claim), 'FORBIDDEN');
     assert.match(stopped.message, /outcome stays in .*start steward work again/);
@@ -229,11 +233,7 @@ describe('worker API', () => {
   });
 
   test('an outcome the server refuses outright is set aside with its reason and the run is reported rejected (not failed, not delivered)', async () => {
-    const task = addTask(store, { title: 'refused outcome', agent: 'box' }, at(Date.now())).task;
-    const claim = (await client().claim('box', 'h', '/w')) as RemoteClaim;
-    assert.equal(claim.task.id, task.id);
-    const dir = tempDir();
-    const { outbox } = remoteDirs(dir);
+    const { task, claim, dir, outbox } = await claimForBox('refused outcome');
     // The real server, sent an outcome it must refuse (a summary that is no string): VALIDATION, a refusal for good.
     const real = client();
     const spoiled = Object.assign(Object.create(WorkerClient.prototype) as WorkerClient, real, {
