@@ -31,10 +31,13 @@ On every heartbeat:
      hold the answer; otherwise ask a person, quoting the question and the id.
    - \`failures\`: they retry on their own; \`steward cancel ID\` only when the error shows another try
      cannot help.
-   - \`dead\`: \`steward requeue ID\` when another try can help, else \`steward cancel ID\`; tell a person.
+   - \`dead\`: \`steward requeue ID\` when another try can help, else leave it failed (a failed task cannot be
+     cancelled); tell a person.
    - \`stuck\`: \`no_agent\` — tell a person which agent profile to add; \`silent\` runs are reaped on their
-     own; \`repeated_failures\` — read \`steward logs ID\` and tell a person.
-   - \`late_results\`, \`inbox_rejected\`, \`outbox_rejected\`, \`board\`: tell a person in one short message.
+     own; \`repeated_failures\` — read \`steward logs ID\` and tell a person; \`misconfigured\` — the
+     profile's CLI refuses to start (its \`error\` says why): tell a person.
+   - \`budgets\`, \`overlaps\`, \`late_results\`, \`inbox_rejected\`, \`outbox_rejected\`, \`board\`, \`setup\`,
+     \`tick_errors\`: tell a person in one short message.
 4. Reply with one short line per decision. Never edit \`.steward/\` files or the database by hand.
    What still waits: \`steward inbox\`, \`steward list --status review,blocked\`.
 `;
