@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readFrontMatter } from '../src/files/front-matter.js';
+import { DIGEST_LISTS } from '../src/tick/digest.js';
 import { heartbeatText } from '../src/workspace/heartbeat-text.js';
 import { REPO_ROOT, cli, tempDir } from './support/helpers.js';
 
@@ -92,4 +93,29 @@ test('HEARTBEAT.md has the whole rule set: dispatch, failures, the quiet answers
   assert.match(text, /"reoffered": true[\s\S]{0,120}spawn it\s+again/, 'a re-offered hand-off is spawned again');
   assert.match(text, /NO_REPLY[\s\S]*heartbeat_respond[\s\S]*HEARTBEAT_OK/);
   assert.doesNotMatch(text, /in this workspace/);
+});
+
+test('the triage rules name every list a digest can carry, and never a command the state table refuses', () => {
+  const triage = readFileSync(join(SKILLS, 'steward-triage', 'SKILL.md'), 'utf8');
+  for (const [name, text] of [['HEARTBEAT.md', heartbeatText('/srv/work')], ['steward-triage', triage]] as const) {
+    for (const list of DIGEST_LISTS) assert.ok(text.includes(`\`${list}\``), `${name}: the digest list ${list} has a rule`);
+    assert.ok(text.includes('`misconfigured`'), `${name}: the stuck signal misconfigured has a rule`);
+    // A dead letter is failed, a terminal state: `cancel` answers INVALID_TRANSITION (only requeue reopens it).
+    const dead = text.split('\n').find((l) => l.trimStart().startsWith('- `dead`'));
+    assert.ok(dead, `${name} has a dead rule`);
+    assert.doesNotMatch(dead, /steward cancel/, `${name}: a failed task cannot be cancelled`);
+  }
+});
+
+test('the planner skill names only flags `steward propose` takes', () => {
+  const root = tempDir();
+  assert.equal(cli(['init', '--dir', root], { cwd: root }).code, 0);
+  const usage = cli(['propose', '--help'], { cwd: root }).stdout.split('(a proposal takes')[0]!;
+  const text = readFileSync(join(SKILLS, 'steward-planner', 'SKILL.md'), 'utf8');
+  const flags = new Set([...text.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
+  assert.ok(flags.size > 3, 'the skill names flags');
+  for (const flag of flags) {
+    if (flag === '--json' || flag === '--dir') continue; // every command takes them
+    assert.ok(usage.includes(`[${flag}`), `the planner skill names ${flag}, which steward propose does not take`);
+  }
 });
