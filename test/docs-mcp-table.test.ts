@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { z } from 'zod';
 import { ROLE_TOOLS, TOOL_NAMES } from '../src/mcp/roles.js';
 import { TOOLS } from '../src/mcp/tools.js';
 import { REPO_ROOT } from './support/helpers.js';
@@ -28,7 +29,7 @@ for (const row of table) {
     const documented = row.fields.map((f) => f.replace(/\?$/, ''));
     assert.deepEqual([...documented].sort(), Object.keys(shape).sort(), `${row.name}: documented arguments`);
     for (const f of row.fields) {
-      const optional = shape[f.replace(/\?$/, '')]!.safeParse(undefined).success;
+      const optional = (shape[f.replace(/\?$/, '')] as z.ZodType).safeParse(undefined).success;
       assert.equal(f.endsWith('?'), optional, `${row.name}: ${f} is ${optional ? 'optional' : 'required'}`);
     }
   });
