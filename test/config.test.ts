@@ -13,6 +13,7 @@ import {
   readConfigLayer,
 } from '../src/config/config-layers.js';
 import { defaultConfigText, generateToken } from '../src/config/default-config.js';
+import { RETRY_KNOBS, childEnv } from '../src/runner/child-env.js';
 import { CONFIG_FILE, loadConfig } from '../src/config/load-config.js';
 import {
   acceptPolicy,
@@ -521,7 +522,10 @@ describe('default config text', () => {
     const all = parseConfigText(defaultConfigText({ tokens: TOKENS, agents: AGENT_CLIS }), FILE);
     assert.deepEqual(Object.values(all.agents).map((a) => a.cli).sort(), [...AGENT_CLIS].sort());
     assert.deepEqual(all.agents.script?.command, ['./scripts/agent.sh', '{prompt}', '--task', '{task_id}', '--cwd', '{workdir}']);
-    assert.deepEqual(all.agents.claude?.env, { CLAUDE_CODE_MAX_RETRIES: '0' });
+    // The profile init enables when claude is on PATH keeps steward's retry knob (README: CLAUDE_CODE_MAX_RETRIES=1);
+    // its env used to set "0", so a fresh workspace's Claude Code never retried a failed model call.
+    assert.equal(childEnv({}, 'claude', all.agents.claude!.env, { root: '/w', runId: 1, taskId: 1 }).CLAUDE_CODE_MAX_RETRIES, RETRY_KNOBS.claude!.CLAUDE_CODE_MAX_RETRIES);
+    assert.equal(RETRY_KNOBS.claude!.CLAUDE_CODE_MAX_RETRIES, '1');
   });
 
   test('no example enables bypass; every example, uncommented, parses and builds without a repeated flag', async () => {

@@ -28,7 +28,7 @@ const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
       'model: sonnet',
       'permissions: acceptEdits   # bypass | acceptEdits | default — steward never picks bypass for you',
       'args: []               # extra CLI arguments; one that sets a flag steward sets (model, permission mode) replaces it',
-      'env: {CLAUDE_CODE_MAX_RETRIES: "0"}           # extra environment',
+      'env: {}                # extra environment (CLAUDE_CODE_MAX_RETRIES here replaces steward’s 1)',
       'maxConcurrent: 2       # runs of this profile at once',
       'timeoutSeconds: 1800   # kill a run after this long',
       'stallSeconds: 300      # ... or after this long without output',
