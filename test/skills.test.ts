@@ -100,6 +100,8 @@ test('the triage rules name every list a digest can carry, and never a command t
   for (const [name, text] of [['HEARTBEAT.md', heartbeatText('/srv/work')], ['steward-triage', triage]] as const) {
     for (const list of DIGEST_LISTS) assert.ok(text.includes(`\`${list}\``), `${name}: the digest list ${list} has a rule`);
     assert.ok(text.includes('`misconfigured`'), `${name}: the stuck signal misconfigured has a rule`);
+    // A task blocked by a failed or cancelled dependency carries `reason`, not `question`; answer refuses it.
+    assert.match(text, /`reason`[^.]*dependency[^.]*cannot be answered/, `${name}: a dependency-blocked item has a rule`);
     // A dead letter is failed, a terminal state: `cancel` answers INVALID_TRANSITION (only requeue reopens it).
     const dead = text.split('\n').find((l) => l.trimStart().startsWith('- `dead`'));
     assert.ok(dead, `${name} has a dead rule`);

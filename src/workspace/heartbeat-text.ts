@@ -28,7 +28,8 @@ On every heartbeat:
      \`steward reject ID --reason TEXT\` (say how to re-propose a vague idea).
    - \`review\`: read \`steward show ID\`, then \`steward approve ID\` or \`steward changes ID --feedback TEXT\`.
    - \`blocked\` with a question: \`steward answer ID TEXT\` when the task, the project or earlier results
-     hold the answer; otherwise ask a person, quoting the question and the id.
+     hold the answer; otherwise ask a person, quoting the question and the id. \`blocked\` with a \`reason\`
+     instead (a dependency failed or was cancelled) cannot be answered: tell a person.
    - \`failures\`: they retry on their own; \`steward cancel ID\` only when the error shows another try
      cannot help.
    - \`dead\`: \`steward requeue ID\` when another try can help, else leave it failed (a failed task cannot be
