@@ -179,6 +179,9 @@ describe('dependencies and follow-ups', () => {
     assert.deepEqual(p.blocked, [b.id]);
     assert.equal(s.tasks.get(b.id)?.blocked_kind, 'dependency');
     assert.throws(() => answerTask(s, { id: b.id, text: 'go' }, at(1300)), code('INVALID_TRANSITION'));
+    // What the refusal says to do must be possible: the failed dependency cannot be cancelled, only requeued.
+    assert.throws(() => answerTask(s, { id: b.id, text: 'go' }, at(1300)), (e: Error) => e.message.endsWith(`requeue that dependency, or cancel task #${b.id}`));
+    assert.throws(() => cancelTask(s, { id: a.id }, at(1300)), code('INVALID_TRANSITION'));
     requeueTask(s, { id: a.id }, at(1400));
     assert.deepEqual(promoteTasks(s, at(1500)).unblocked, [b.id]);
     const again = claimed(s, 'a', 1600);

@@ -102,7 +102,8 @@ export function answerTask(store: Store, input: unknown, ctx: OpContext): { task
     if (task.status === 'blocked' && task.blocked_kind === 'dependency') {
       throw new StewardError(
         'INVALID_TRANSITION',
-        `task #${task.id} is blocked by a dependency (${task.error ?? 'failed'}); requeue or cancel that task instead`,
+        // The dependency is failed or cancelled (terminal): requeue is all it takes; only this task can still be cancelled.
+        `task #${task.id} is blocked by a dependency (${task.error ?? 'failed'}); requeue that dependency, or cancel task #${task.id}`,
         { id: task.id, action: 'answer', from: task.status },
       );
     }
