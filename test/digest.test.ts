@@ -1,6 +1,7 @@
 // Pure decisions of the tick, with plain tables: digest assembly, stuck signals, the lock rule, the text.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { TRANSITIONS } from '../src/core/states.js';
 import type { StewardEvent } from '../src/core/types.js';
 import { digestText } from '../src/tick/digest-text.js';
 import { assembleDigest, clip, DIGEST_MAX_ITEMS, type DigestInput, type ProposalBrief, type TaskBrief } from '../src/tick/digest.js';
@@ -164,5 +165,10 @@ describe('digest text', () => {
     assert.equal(digestText({ skipped: 'busy', quiet: true, holder: 'h:1:x', until: '2026-01-01T00:00:00.000Z' }), 'quiet · skipped: another tick is running (h:1:x, lock until 2026-01-01T00:00:00.000Z)');
     const text = digestText({ quiet: false, counts: { review: 1 }, review: [{ id: 4, title: 'fix', result: 'done it' }] });
     assert.equal(text, 'needs a judgement: 1 review · review 1\nreview #4 fix: done it — steward approve 4 | steward changes 4 --feedback TEXT');
+  });
+  test('a dead letter suggests only what a failed task takes: requeue or archive, never cancel (INVALID_TRANSITION)', () => {
+    const text = digestText({ quiet: false, counts: { failed: 1 }, dead: [{ id: 3, title: 'port', kind: 'fatal', error: 'boom' }] });
+    assert.equal(text.split('\n')[1], 'dead #3 port (fatal): boom — steward requeue 3 | steward archive 3');
+    assert.ok(TRANSITIONS.requeue.from.includes('failed') && !TRANSITIONS.cancel.from.includes('failed'));
   });
 });

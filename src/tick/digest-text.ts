@@ -40,7 +40,7 @@ const LINE: Record<DigestList, (i: Item) => string> = {
   review: (t) => `review #${t.id} ${t.title}${t.result ? `: ${t.result}` : ''} — steward approve ${t.id} | steward changes ${t.id} --feedback TEXT`,
   blocked: (t) => (t.question ? `blocked #${t.id} ${t.title} asks: ${t.question} — steward answer ${t.id} TEXT` : `blocked #${t.id} ${t.title}: ${t.reason}`),
   failures: (f) => `failed #${f.id} ${f.title} (${f.kind}, strike ${f.attempts}${f.max_attempts ? `/${f.max_attempts}` : ''}, will retry): ${f.error}`,
-  dead: (f) => `dead #${f.id} ${f.title} (${f.kind}): ${f.error} — steward requeue ${f.id} | steward cancel ${f.id}`,
+  dead: (f) => `dead #${f.id} ${f.title} (${f.kind}): ${f.error} — steward requeue ${f.id} | steward archive ${f.id}`, // failed is terminal: cancel refuses it
   stuck: stuckLine,
   budgets: (b) => `budget: ${b.scope} reached its ${b.period} ${b.cap} (${b.used}); no run starts in it until ${b.resumes_at}`,
   late_results: (l) => `late result: #${l.id} run ${l.run} reported after it stopped being live (${l.reason}); kept on the run`,
