@@ -90,7 +90,8 @@ export const work: Command = {
   name: 'work',
   summary: 'babysit agent runs: a dispatched run (--run; waits on a detached babysitter), or claim and run tasks for an agent profile (--agent; with --server, on a machine without the database)',
   usage: [
-    'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL --token T --agent A [--once] [--wait [--poll-seconds N]] [--workdir DIR])',
+    'steward work (--run RUN [--here] | --agent A [--once] [--wait [--poll-seconds N]] | --server URL [--token T] --agent A [--once] [--wait [--poll-seconds N]] [--workdir DIR])',
+    '  --server: the worker token is --token T or STEWARD_TOKEN (which keeps it out of the process list).',
     '  --wait: when nothing is claimable, wait for work instead of exiting (Postgres: LISTEN, woken by the commit that adds it;',
     '  both: a poll every --poll-seconds, default 2 on SQLite, 10 on Postgres; --server: each ask is a long poll the server',
     '  answers as soon as a task is claimed, --poll-seconds (default 5, at most 60 held) the longest idle gap between asks);',
