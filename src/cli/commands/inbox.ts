@@ -52,7 +52,7 @@ export const inbox: Command = {
 export const accept: Command = {
   name: 'accept',
   summary: 'accept a proposal (optionally overriding fields): creates its task',
-  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N] [--agent A] [--after ID,..] [--review] [--max-attempts N] [--verify CMD]... ' + BUDGET_USAGE,
+  usage: 'steward accept PROPOSAL [--title T] [--goal T] [--type T] [--project P] [--priority N|urgent|high|normal|low] [--agent A] [--after ID,..] [--review] [--max-attempts N] [--verify CMD]... ' + BUDGET_USAGE,
   options: {
     title: { type: 'string' },
     ...BUDGET_OPTIONS,
