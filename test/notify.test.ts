@@ -1,13 +1,15 @@
 // Notify: a command (argv, no shell) and a webhook hear about review, blocked and dead items, once each.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { notifyLines } from '../src/tick/notify.js';
+import type { Config } from '../src/config/schema.js';
+import { notify, notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
-import { waitFor } from './helpers/processes.js';
+import { tracked, waitFor } from './helpers/processes.js';
 
 test('notifyLines: one line per review, blocked and dead item; nothing for other lists', () => {
   const lines = notifyLines({
@@ -60,4 +62,59 @@ test('the tick fires the command and the webhook once per item, with text and JS
   assert.equal(hook.items.review[0].id, 1);
   assert.match(hook.text, /waits for review/);
   server.close();
+});
+
+test("a person's look (tick --reader me) notifies nothing: the heartbeat's tick notifies each item once", async () => {
+  // The webhook is another process (the CLI runs synchronously here): it writes each body down before it answers, and
+  // the CLI waits for the answer before it exits, so what was notified is known when the CLI returns.
+  const ws = tempDir();
+  const got = join(ws, 'received.txt');
+  const server = tracked(
+    spawn(process.execPath, ['-e', `const fs = require('fs'); const s = require('http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { fs.appendFileSync(${JSON.stringify(got)}, b + '\\n'); r.writeHead(204).end(); }); }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  let printed = '';
+  server.stdout!.on('data', (c) => (printed += c));
+  const port = await waitFor('the webhook server', () => (printed.includes('\n') ? Number(printed.trim()) : undefined));
+  const received = () => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean).length : 0);
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const config = join(ws, '.steward/config.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${port}/hook\n`);
+  run('add', 'Essay', '--review');
+  const c = run('claim', '--agent', 'a', '--json').json;
+  assert.equal(run('complete', String(c.run.id), '--summary', 'draft').code, 0);
+  assert.equal(run('tick', '--reader', 'me', '--json').json.review.length, 1);
+  assert.equal(received(), 0, 'a look notifies nothing');
+  assert.equal(run('tick', '--json').json.review.length, 1);
+  assert.equal(received(), 1);
+  assert.equal(run('tick', '--reader', 'me2', '--json').json.review.length, 1);
+  assert.equal(received(), 1, 'another look would notify the item again');
+  server.kill();
+});
+
+test("notify: the command gets none of steward's secrets and its failure is reported; a webhook failure says why, hiding the URL's key", async () => {
+  const dir = tempDir();
+  const out = join(dir, 'env.json');
+  const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('STEWARD_')))); process.exit(3)`;
+  // A port nothing listens on: opened, then closed.
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const logged: string[] = [];
+  const before = { ...process.env };
+  process.env.STEWARD_MCP_TOKEN_PLANNER = 'planner-token-0123456789';
+  process.env.STEWARD_NOTIFY_WEBHOOK = 'http://127.0.0.1/secret';
+  process.env.STEWARD_NOTIFY_PROBE = 'kept';
+  try {
+    const config = { notify: { command: [process.execPath, '-e', script], webhook: `http://127.0.0.1:${port}/services/s3cret?key=s3cret` } } as unknown as Config;
+    await notify(config, { review: [{ id: 1, title: 'Essay' }] }, (line) => logged.push(line));
+  } finally {
+    for (const k of ['STEWARD_MCP_TOKEN_PLANNER', 'STEWARD_NOTIFY_WEBHOOK', 'STEWARD_NOTIFY_PROBE']) if (before[k] === undefined) delete process.env[k];
+  }
+  await waitFor('the command to be reported', () => (logged.some((l) => /exited 3/.test(l)) ? true : undefined));
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), ['STEWARD_NOTIFY_PROBE']);
+  const hook = logged.find((l) => l.includes('webhook'));
+  assert.match(hook ?? '', /ECONNREFUSED/, logged.join('\n'));
+  assert.doesNotMatch(logged.join('\n'), /s3cret/);
 });

@@ -1,8 +1,33 @@
 // Notify: tell a person about digest items only a person can settle — review, a blocked question, a dead letter.
-// Each item reaches one digest only, so each is notified once.
+// Each item reaches one digest of a reader only, so each is notified once: a person's look (`steward tick --reader me`)
+// notifies nothing, it would notify every item again.
 import { visibleText } from '../core/visible-text.js';
 import { spawn } from 'node:child_process';
 import type { Config } from '../config/schema.js';
+import { withoutStewardSecrets } from '../runner/child-env.js';
+import { DEFAULT_DIGEST_READER } from './digest-store.js';
+
+/** The readers whose digests are notified: the heartbeat's (the default) and `steward up`'s. */
+export function notifiesFor(reader: string | undefined): boolean {
+  return reader === undefined || reader === DEFAULT_DIGEST_READER || reader === 'up';
+}
+
+/** The webhook as a log line may show it: its origin only (the URL may carry a key, in its path as Slack's do). */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `webhook ${u.protocol}//${u.host}${u.href.length > u.origin.length + 1 ? '/…' : ''}`;
+  } catch {
+    return 'webhook';
+  }
+}
+
+/** fetch's error says only "fetch failed"; the reason (refused, not resolved, too many redirects) is its cause. */
+function fetchError(err: Error): string {
+  const cause = (err as Error & { cause?: unknown }).cause;
+  const why = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : undefined;
+  return why && why !== err.message ? `${err.message}: ${why}` : err.message;
+}
 
 /** The digest lists a person must see. */
 export const NOTIFY_LISTS = ['review', 'blocked', 'dead'] as const;
@@ -36,13 +61,21 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
     done.push(
       new Promise<void>((resolve) => {
         try {
-          const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replaceAll('{text}', text)), { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+          const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replaceAll('{text}', text)), {
+            stdio: ['pipe', 'ignore', 'ignore'],
+            detached: true,
+            env: withoutStewardSecrets(process.env),
+          });
           child.on('error', (err) => {
             log(`notify: ${argv[0]}: ${err.message}`);
             resolve();
           });
           child.stdin?.on('error', () => undefined);
           child.stdin?.end(body);
+          // Reported where the process still lives when it ends (`steward up`); `steward tick` does not wait for it.
+          child.on('exit', (code, signal) => {
+            if (code !== 0) log(`notify: ${argv[0]} ${signal ? `was killed by ${signal}` : `exited ${code}`}`);
+          });
           child.unref();
           child.on('spawn', () => resolve());
         } catch (err) {
@@ -54,12 +87,13 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   }
   const url = config.notify.webhook;
   if (url) {
+    const shown = shownUrl(url);
     done.push(
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
         .then((res) => {
-          if (!res.ok) log(`notify: ${url} answered ${res.status}`);
+          if (!res.ok) log(`notify: ${shown} answered ${res.status}`);
         })
-        .catch((err: Error) => log(`notify: ${url}: ${err.message}`)),
+        .catch((err: Error) => log(`notify: ${shown}: ${fetchError(err)}`)),
     );
   }
   return Promise.all(done).then(() => undefined);

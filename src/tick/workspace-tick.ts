@@ -4,7 +4,7 @@ import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { buildTickHooks, type HookDeps } from './hooks.js';
-import { notify } from './notify.js';
+import { notifiesFor, notify } from './notify.js';
 import { isSkipped, runDispatchStep, runTick, type TickSkipped } from './run-tick.js';
 import type { DispatchStepResult, TickHooks } from './tick-once.js';
 
@@ -46,7 +46,7 @@ export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Reco
     const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader, ...(deps.owner ? { owner: deps.owner } : {}) });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
-    if (!digest.quiet) deps.pending?.push(notify(deps.config, digest, deps.log));
+    if (!digest.quiet && notifiesFor(deps.reader)) deps.pending?.push(notify(deps.config, digest, deps.log));
     return digest;
   };
 }

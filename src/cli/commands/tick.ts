@@ -30,8 +30,8 @@ export const tick: Command = {
     } else {
       digest = quiet.digest as Digest & Record<string, unknown>;
       if (!digest.quiet) {
-        const { notify } = await import('../../tick/notify.js');
-        pending.push(notify(deps.config, digest, ctx.log));
+        const { notifiesFor, notify } = await import('../../tick/notify.js');
+        if (notifiesFor(reader)) pending.push(notify(deps.config, digest, ctx.log));
       }
     }
     await Promise.all(pending);
