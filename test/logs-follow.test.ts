@@ -1,9 +1,11 @@
 // `steward logs ID --follow` on a task that has not started waits for its first run, then follows it to the end.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
-import { capped, exited, killChildren, tracked } from './helpers/processes.js';
+import { capped, CHILD_CAP_MS, exited, killChildren, tracked } from './helpers/processes.js';
 import { CLI, cli } from './support/helpers.js';
 import { assertNothingLeft, fakeProfile, now, sandbox, writeConfig } from './support/runner.js';
 
@@ -45,4 +47,24 @@ test('logs without --follow on a task with no run is NOT_FOUND and says --follow
   const r = cli(['logs', String(task.id)], { cwd: sb.root });
   assert.equal(r.code, 3);
   assert.match(r.stderr, /has no runs yet \(--follow waits for one\)/);
+});
+
+test('logs on a run whose log is a FIFO or a folder says it cannot be read, without blocking on the FIFO', () => {
+  const sb = sandbox();
+  const { task } = addTask(sb.store, { title: 'odd log' }, now());
+  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
+  assert.equal(claimed.code, 0, claimed.stderr);
+  const run = (claimed.json as { run: { id: number } }).run.id;
+  const path = join(sb.root, '.steward/logs', `${task.id}-${run}.log`);
+  mkdirSync(dirname(path), { recursive: true });
+  assert.equal(spawnSync('mkfifo', [path]).status, 0);
+  // A plain read of a FIFO waits for a writer that never comes: the cap only ends a hang, the verdict is the output.
+  const fifo = cli(['logs', String(task.id)], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
+  assert.equal(fifo.code, 3, fifo.stderr);
+  assert.match(fifo.stderr, /log at .* cannot be read: not a regular file/);
+  rmSync(path);
+  mkdirSync(path);
+  const folder = cli(['logs', String(task.id)], { cwd: sb.root });
+  assert.equal(folder.code, 3, folder.stderr);
+  assert.match(folder.stderr, /cannot be read: not a regular file/);
 });

@@ -1,6 +1,6 @@
 // `steward logs` (a run's output) and `steward doctor` (what can run here): beside `steward work` in help, in a module
 // of their own so a babysitter (`work`) does not load what they need (the config schema, the ops barrel).
-import { readFileSync } from 'node:fs';
+import { readRegularText } from '../../files/read-from.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput } from '../../core/parse-input.js';
@@ -55,9 +55,10 @@ export const logs: Command = {
     if (!values.follow) {
       let log = '';
       try {
-        log = readFileSync(path, 'utf8');
-      } catch {
-        throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
+        log = readRegularText(path); // a FIFO put there would block a plain read forever
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
+        throw new StewardError('NOT_FOUND', `run ${run.id}'s log at ${path} cannot be read: ${(err as Error).message}`, view);
       }
       return { json: { ...view, log }, text: log.replace(/\n$/, ''), raw: true };
     }
