@@ -139,6 +139,24 @@ describe('steward doctor', () => {
     assert.match(text.stdout, /^ {2}codex +\S+\/codex {2}codex-cli 0\.169\.0$/m);
   });
 
+  test('doctor: a project workdir that is a file says not a folder (it said ok), a bin that is a folder says so (it said not found on PATH)', () => {
+    const sb = sandbox();
+    mkdirSync(join(sb.root, 'web'));
+    writeFileSync(join(sb.root, 'notes.txt'), 'a file, not a folder\n');
+    writeConfig(sb, { folder: { cli: 'codex', bin: join(sb.root, 'web') } }, { projects: { web: { workdir: 'web' }, notes: { workdir: 'notes.txt' }, gone: { workdir: 'nowhere' } } });
+    const r = cli(['doctor', '--json'], { cwd: sb.root, env: { PATH: '/nonexistent' } });
+    assert.equal(r.code, 0, r.stderr);
+    const exists = Object.fromEntries(r.json.projects.map((p: { project: string; exists: boolean }) => [p.project, p.exists]));
+    assert.deepEqual(exists, { web: true, notes: false, gone: false });
+    const text = cli(['doctor'], { cwd: sb.root, env: { PATH: '/nonexistent' } });
+    assert.match(text.stdout, /^ {2}notes +not a folder {2}\S+notes\.txt$/m, text.stdout);
+    assert.match(text.stdout, /^ {2}gone +missing {2}/m);
+    assert.match(text.stdout, /^ {2}web +ok {2}/m);
+    // A bin that is a path (here a folder) is not looked up on PATH: the line says what is wrong with it.
+    assert.match(text.stdout, /^ {2}codex +\S+\/web: no executable file there$/m);
+    assert.match(text.stdout, /^ {2}folder +codex +cannot run: \S+\/web is no executable file$/m);
+  });
+
   test('lists each CLI once and prints every profile\'s permission mode', () => {
     const sb = sandbox();
     const bin = join(tempDir(), 'bin');

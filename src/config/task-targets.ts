@@ -1,6 +1,6 @@
 // Checks a task's project and agent against the config at the door: a name with no workdir or no profile
 // would otherwise be accepted silently and fail at run time, or sit in the queue forever.
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { StewardError } from '../core/errors.js';
 import { promptRoomProblem } from '../core/prompt-room.js';
 import { resolveWorkdir } from './config-policy.js';
@@ -25,11 +25,12 @@ export function taskTargetProblems(config: Config, fields: { project?: unknown; 
   return out;
 }
 
-/** Every configured project's workdir and whether it exists (for `steward doctor`). */
-export function projectWorkdirs(config: Config, root: string): Array<{ project: string; workdir: string; exists: boolean }> {
+/** Every configured project's workdir and whether it exists as a folder (for `steward doctor`; a file there runs nothing). */
+export function projectWorkdirs(config: Config, root: string): Array<{ project: string; workdir: string; exists: boolean; problem?: string }> {
   return Object.keys(config.projects).map((project) => {
     const workdir = resolveWorkdir(config, root, project);
-    return { project, workdir, exists: existsSync(workdir) };
+    const folder = statSync(workdir, { throwIfNoEntry: false })?.isDirectory();
+    return { project, workdir, exists: folder === true, ...(folder === false ? { problem: 'not a folder' } : {}) };
   });
 }
 

@@ -67,7 +67,8 @@ export const DOCTOR_TIMEOUT_MS = 20_000;
 
 /** Runs `path versionArgs` with a time limit; the first line of its output is the version. */
 async function probe(cli: string, bin: string, path: string | null, versionArgs: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliProbe> {
-  if (!path) return { cli, bin, path: null, version: null, error: 'not found on PATH' };
+  // A bin with a slash is a path, not looked up on PATH: missing, a folder or not executable.
+  if (!path) return { cli, bin, path: null, version: null, error: bin.includes('/') ? 'no executable file there' : 'not found on PATH' };
   if (versionArgs.length === 0) return { cli, bin, path, version: null };
   // Its own process group, killed whole on timeout: a wrapper script's children do not outlive the probe.
   const r = await superviseProcess({ file: path, args: versionArgs, cwd: process.cwd(), env, timeoutMs, graceMs: 500, captureBytes: 64 * 1024 });
@@ -122,7 +123,7 @@ export async function runDoctor(
   const profiles = profileBins.map(({ name, profile, cli, bin, path }): ProfileCheck => {
     const permissions = describePermissions(cli, profile.permissions, profile.args);
     const found = clis.find((c) => c.cli === cli && (c.path ?? c.bin) === (path ?? bin));
-    if (!path) return { name, cli, bin, path: null, runnable: false, reason: `${bin || '(no command)'} not found`, permissions };
+    if (!path) return { name, cli, bin, path: null, runnable: false, reason: `${bin || '(no command)'} ${bin.includes('/') ? 'is no executable file' : 'not found'}`, permissions };
     if (found?.error && !found.version) return { name, cli, bin, path, runnable: false, reason: found.error, permissions };
     return { name, cli, bin, path, runnable: true, permissions };
   });

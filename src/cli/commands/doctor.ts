@@ -145,7 +145,7 @@ export const doctor: Command = {
       if (p.config_error) lines.push(`  ${''.padEnd(w)}  ${''.padEnd(8)}  CANNOT START since ${p.config_error.since}: ${p.config_error.error}`);
     }
     lines.push(projects.length ? 'project workdirs:' : 'project workdirs: none configured (tasks run in the workspace; .steward/config.yaml projects)');
-    for (const p of projects) lines.push(`  ${p.project.padEnd(w)}  ${p.exists ? 'ok' : 'missing'}  ${p.workdir}`);
+    for (const p of projects) lines.push(`  ${p.project.padEnd(w)}  ${p.exists ? 'ok' : (p.problem ?? 'missing')}  ${p.workdir}`);
     const leftovers = await worktreeLeftovers(ctx);
     if (leftovers.length) {
       lines.push('worktrees and task branches not in use (steward gc removes the clean, merged ones):');
