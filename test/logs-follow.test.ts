@@ -1,7 +1,7 @@
 // `steward logs ID --follow` on a task that has not started waits for its first run, then follows it to the end.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
@@ -67,4 +67,20 @@ test('logs on a run whose log is a FIFO or a folder says it cannot be read, with
   const folder = cli(['logs', String(task.id)], { cwd: sb.root });
   assert.equal(folder.code, 3, folder.stderr);
   assert.match(folder.stderr, /cannot be read: not a regular file/);
+});
+
+test('logs prints the log file byte for byte, as --follow does: output that is not UTF-8 is not turned into U+FFFD', () => {
+  const sb = sandbox();
+  const { task } = addTask(sb.store, { title: 'latin-1 output' }, now());
+  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
+  assert.equal(claimed.code, 0, claimed.stderr);
+  const path = join(sb.root, '.steward/logs', `${task.id}-${(claimed.json as { run: { id: number } }).run.id}.log`);
+  mkdirSync(dirname(path), { recursive: true });
+  const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x00, 0xff, 0xfe, 0x0a]); // "café" in Latin-1, a NUL, two stray bytes
+  writeFileSync(path, bytes);
+  const r = spawnSync(process.execPath, [CLI, 'logs', String(task.id), '--dir', sb.root], { timeout: CHILD_CAP_MS, killSignal: 'SIGKILL' });
+  assert.equal(r.status, 0, String(r.stderr));
+  assert.deepEqual(r.stdout, bytes);
+  const json = cli(['logs', String(task.id), '--json'], { cwd: sb.root });
+  assert.equal(json.json.log, bytes.toString('utf8'), '--json carries the text (JSON holds no raw bytes)');
 });

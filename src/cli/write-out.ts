@@ -5,8 +5,8 @@
 // (EPIPE, as in `steward list | head -1`) ends the output quietly.
 import { writeSync } from 'node:fs';
 
-export function writeOut(fd: 1 | 2, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+export function writeOut(fd: 1 | 2, text: string | Buffer): void {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   let off = 0;
   try {
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);

@@ -42,13 +42,18 @@ export function readFrom(path: string, offset: number, max = Number.POSITIVE_INF
   }
 }
 
-/** The text of `path` when it is a regular file; throws (ENOENT and the like as they are) otherwise, without blocking on a FIFO. */
-export function readRegularText(path: string): string {
+/** The bytes of `path` when it is a regular file; throws (ENOENT and the like as they are) otherwise, without blocking on a FIFO. */
+export function readRegular(path: string): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     if (!fstatSync(fd).isFile()) throw new Error('not a regular file (a FIFO, folder or device): never read');
-    return readFileSync(fd, 'utf8');
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The text of `path` when it is a regular file (readRegular, as UTF-8). */
+export function readRegularText(path: string): string {
+  return readRegular(path).toString('utf8');
 }

@@ -1,6 +1,7 @@
 // `steward logs` (a run's output) and `steward doctor` (what can run here): beside `steward work` in help, in a module
 // of their own so a babysitter (`work`) does not load what they need (the config schema, the ops barrel).
-import { readRegularText } from '../../files/read-from.js';
+import { readRegular } from '../../files/read-from.js';
+import { writeOut } from '../write-out.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
 import { StewardError } from '../../core/errors.js';
 import { parseInput } from '../../core/parse-input.js';
@@ -53,14 +54,18 @@ export const logs: Command = {
     const path = run.log_path ?? runLogPath(ctx.workspace(), id, run.id);
     const view = { task_id: id, run_id: run.id, log_path: path };
     if (!values.follow) {
-      let log = '';
+      let log: Buffer;
       try {
-        log = readRegularText(path); // a FIFO put there would block a plain read forever
+        log = readRegular(path); // a FIFO put there would block a plain read forever
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
         throw new StewardError('NOT_FOUND', `run ${run.id}'s log at ${path} cannot be read: ${(err as Error).message}`, view);
       }
-      return { json: { ...view, log }, text: log.replace(/\n$/, ''), raw: true };
+      if (ctx.json) return { json: { ...view, log: log.toString('utf8') }, text: '' };
+      // The file's bytes as they are (a CLI's output need not be UTF-8: decoding would turn bytes into U+FFFD), ending
+      // with one line break, as `--follow` prints them.
+      writeOut(1, log.length && log[log.length - 1] === 10 ? log : Buffer.concat([log, Buffer.from('\n')]));
+      return { json: { ...view }, text: '', silent: true };
     }
     const isRunning = () => store.read(() => store.runs.get(run.id)?.status === 'running');
     await followLog({ path, isRunning, write: (chunk) => (ctx.json ? undefined : process.stdout.write(chunk)) });
