@@ -26,6 +26,16 @@ test('notifyLines: one line per review, blocked and dead item; nothing for other
   ]);
 });
 
+test('notifyLines: the items a digest counts but does not list (more) are told too: they reach no later digest', () => {
+  const lines = notifyLines({ review: [{ id: 1, title: 'Essay' }], dead: [{ id: 2, title: 'Port', error: 'x' }], more: { review: 4, dead: 1, failures: 9 } });
+  assert.deepEqual(lines, [
+    'steward: #1 "Essay" waits for review',
+    'steward: +4 more waiting for review (not listed)',
+    'steward: #2 "Port" is a dead letter: x',
+    'steward: +1 more dead letters (not listed)',
+  ]);
+});
+
 test('the tick fires the command and the webhook once per item, with text and JSON', async () => {
   const received: string[] = [];
   const server = createServer((req, res) => {

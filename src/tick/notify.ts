@@ -43,6 +43,9 @@ export function notifyLines(digest: Record<string, unknown>): string[] {
         list === 'review' ? 'waits for review' : list === 'blocked' ? `asks: ${item.question ?? item.error ?? 'needs you'}` : `is a dead letter: ${item.error ?? 'failed'}`;
       lines.push(`steward: #${item.id} "${item.title ?? ''}" ${what}`.replace(/\s+/g, ' ').slice(0, 500));
     }
+    // The digest lists a few items per list and counts the rest: they reach no later digest, so they are told here.
+    const more = (digest.more as Partial<Record<string, number>> | undefined)?.[list];
+    if (more) lines.push(`steward: +${more} more ${list === 'review' ? 'waiting for review' : list === 'blocked' ? 'blocked, asking you' : 'dead letters'} (not listed)`);
   }
   return lines;
 }
@@ -54,7 +57,9 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   // People read the text (a chat message): hidden characters escaped. `items` keeps the raw values (JSON).
   const text = visibleText(lines.join('\n'));
   const items = Object.fromEntries(NOTIFY_LISTS.filter((l) => digest[l]).map((l) => [l, digest[l]]));
-  const body = JSON.stringify({ text, items });
+  const counted = (digest.more ?? {}) as Partial<Record<string, number>>;
+  const more = Object.fromEntries(NOTIFY_LISTS.filter((l) => counted[l]).map((l) => [l, counted[l]]));
+  const body = JSON.stringify({ text, items, ...(Object.keys(more).length ? { more } : {}) });
   const done: Array<Promise<void>> = [];
   const argv = config.notify.command;
   if (argv?.length) {
