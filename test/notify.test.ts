@@ -128,3 +128,27 @@ test("notify: the command gets none of steward's secrets and its failure is repo
   assert.match(hook ?? '', /ECONNREFUSED/, logged.join('\n'));
   assert.doesNotMatch(logged.join('\n'), /s3cret/);
 });
+
+test('notify: a webhook that redirects is not followed: the items go to the configured URL only, and the redirect is reported', async () => {
+  const elsewhere: string[] = [];
+  const other = createServer((req, res) => {
+    req.resume();
+    elsewhere.push(req.url ?? '');
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+  const otherPort = (other.address() as AddressInfo).port;
+  const hook = createServer((req, res) => {
+    req.resume();
+    res.writeHead(307, { location: `http://127.0.0.1:${otherPort}/collect` }).end();
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const port = (hook.address() as AddressInfo).port;
+  const logged: string[] = [];
+  const config = { notify: { webhook: `http://127.0.0.1:${port}/hook` } } as unknown as Config;
+  await notify(config, { blocked: [{ id: 7, title: 'Pick', question: 'which key?' }] }, (line) => logged.push(line));
+  hook.close();
+  other.close();
+  assert.deepEqual(elsewhere, [], 'nothing reached the host the redirect named');
+  assert.match(logged.join('\n'), /answered 307 \(a redirect, not followed/);
+});

@@ -94,9 +94,11 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   if (url) {
     const shown = shownUrl(url);
     done.push(
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
+      // A redirect is not followed: the items (titles, questions, errors) go to the configured URL only, never on to
+      // whatever host (or plain http) it names; it is reported like any other answer that is not 2xx.
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, redirect: 'manual', signal: AbortSignal.timeout(5000) })
         .then((res) => {
-          if (!res.ok) log(`notify: ${shown} answered ${res.status}`);
+          if (!res.ok) log(`notify: ${shown} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed: set notify.webhook to the final URL)' : ''}`);
         })
         .catch((err: Error) => log(`notify: ${shown}: ${fetchError(err)}`)),
     );
