@@ -6,7 +6,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Config } from '../src/config/schema.js';
+import { defaultConfig, type Config } from '../src/config/schema.js';
+import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
+import { startUp } from '../src/up/up.js';
+import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { notify, notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
 import { tracked, waitFor } from './helpers/processes.js';
@@ -151,4 +155,37 @@ test('notify: a webhook that redirects is not followed: the items go to the conf
   other.close();
   assert.deepEqual(elsewhere, [], 'nothing reached the host the redirect named');
   assert.match(logged.join('\n'), /answered 307 \(a redirect, not followed/);
+});
+
+test('steward up notifies: its ticks fire the webhook for a review (they fired nothing: no one collected the delivery)', async () => {
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { workspace } = initWorkspace(tempDir());
+  const store = openStore(workspace.dbPath);
+  const config = defaultConfig();
+  config.dispatch = 'none';
+  config.mcp.port = 0;
+  config.notify.webhook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const ctx = () => ({ now: Date.now(), actor: 'test' });
+  const up = await startUp({ workspace, config, store, log: () => undefined });
+  try {
+    addTask(store, { title: 'Essay', review: true }, ctx());
+    const claimed = claimTask(store, { agent: 'a' }, ctx());
+    completeRun(store, { run_id: (claimed as unknown as { run: { id: number } }).run.id, summary: 'draft' }, ctx());
+    up.wake();
+    const body = await waitFor('the webhook to hear from up', () => received[0]);
+    assert.equal(JSON.parse(body).items.review[0].title, 'Essay');
+  } finally {
+    await up.drain();
+    store.close();
+    server.close();
+  }
 });
