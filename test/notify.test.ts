@@ -10,6 +10,7 @@ import { defaultConfig, type Config } from '../src/config/schema.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { startUp } from '../src/up/up.js';
+import { writeUpFile } from '../src/up/up-file.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { notify, notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
@@ -103,6 +104,13 @@ test("a person's look (tick --reader me) notifies nothing: the heartbeat's tick 
   assert.equal(received(), 1);
   assert.equal(run('tick', '--reader', 'me2', '--json').json.review.length, 1);
   assert.equal(received(), 1, 'another look would notify the item again');
+  // While a live `steward up` runs here it notifies from its own digests: the heartbeat's tick leaves it to up.
+  writeUpFile(join(ws, '.steward'), { pid: process.pid, host: 'h', port: 1, url: 'http://127.0.0.1:1', mcp_url: 'http://127.0.0.1:1/mcp', started_at: new Date().toISOString() });
+  run('add', 'Second essay', '--review');
+  const c2 = run('claim', '--agent', 'a', '--json').json;
+  assert.equal(run('complete', String(c2.run.id), '--summary', 'draft').code, 0);
+  assert.equal(run('tick', '--json').json.review.length, 1);
+  assert.equal(received(), 1, 'up notifies it, not the heartbeat too');
   server.kill();
 });
 

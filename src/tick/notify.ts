@@ -5,11 +5,18 @@ import { visibleText } from '../core/visible-text.js';
 import { spawn } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 import { withoutStewardSecrets } from '../runner/child-env.js';
+import { readUpFile } from '../up/up-file.js';
 import { DEFAULT_DIGEST_READER } from './digest-store.js';
 
-/** The readers whose digests are notified: the heartbeat's (the default) and `steward up`'s. */
-export function notifiesFor(reader: string | undefined): boolean {
-  return reader === undefined || reader === DEFAULT_DIGEST_READER || reader === 'up';
+/**
+ * Whether a digest of `reader` is notified: `steward up`'s; the heartbeat's (the default reader) unless a live `up` of
+ * this workspace notifies from its own digests (each reader gets every item: both would tell the person twice); never
+ * a person's look.
+ */
+export function notifiesFor(reader: string | undefined, stewardDir: string): boolean {
+  if (reader === 'up') return true;
+  if (reader !== undefined && reader !== DEFAULT_DIGEST_READER) return false;
+  return !(readUpFile(stewardDir)?.alive ?? false);
 }
 
 /** The webhook as a log line may show it: its origin only (the URL may carry a key, in its path as Slack's do). */

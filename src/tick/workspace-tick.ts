@@ -46,7 +46,7 @@ export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Reco
     const result = runTick({ store: deps.store, ctx, hooks, config: deps.config, reader: deps.reader, ...(deps.owner ? { owner: deps.owner } : {}) });
     if (isSkipped(result)) return result as unknown as Record<string, unknown> & { quiet: boolean };
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
-    if (!digest.quiet && notifiesFor(deps.reader)) {
+    if (!digest.quiet && notifiesFor(deps.reader, deps.workspace.stewardDir)) {
       // Sent whether or not someone collects it (`steward up` does not): `pending?.push(notify(…))` skipped the call too.
       const sent = notify(deps.config, digest, deps.log);
       deps.pending?.push(sent);

@@ -31,7 +31,7 @@ export const tick: Command = {
       digest = quiet.digest as Digest & Record<string, unknown>;
       if (!digest.quiet) {
         const { notifiesFor, notify } = await import('../../tick/notify.js');
-        if (notifiesFor(reader)) pending.push(notify(deps.config, digest, ctx.log));
+        if (notifiesFor(reader, deps.workspace.stewardDir)) pending.push(notify(deps.config, digest, ctx.log));
       }
     }
     await Promise.all(pending);
