@@ -41,7 +41,8 @@ test('notifyLines: the items a digest counts but does not list (more) are told t
   ]);
 });
 
-test('the tick fires the command and the webhook once per item, with text and JSON', async () => {
+/** A webhook on a loopback port that keeps every body it gets. */
+async function webhookServer() {
   const received: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -52,6 +53,11 @@ test('the tick fires the command and the webhook once per item, with text and JS
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { received, server };
+}
+
+test('the tick fires the command and the webhook once per item, with text and JSON', async () => {
+  const { received, server } = await webhookServer();
   const port = (server.address() as AddressInfo).port;
   const ws = tempDir();
   const out = join(ws, 'notified.txt');
@@ -166,16 +172,7 @@ test('notify: a webhook that redirects is not followed: the items go to the conf
 });
 
 test('steward up notifies: its ticks fire the webhook for a review (they fired nothing: no one collected the delivery)', async () => {
-  const received: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push(body);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { received, server } = await webhookServer();
   const { workspace } = initWorkspace(tempDir());
   const store = openStore(workspace.dbPath);
   const config = defaultConfig();
