@@ -1,11 +1,11 @@
 // `steward logs ID --follow` on a task that has not started waits for its first run, then follows it to the end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
-import { capped, CHILD_CAP_MS, exited, killChildren, tracked } from './helpers/processes.js';
+import { capped, CHILD_CAP_MS, exited, killChildren, spawnSyncCapped, tracked } from './helpers/processes.js';
 import { CLI, cli } from './support/helpers.js';
 import { assertNothingLeft, fakeProfile, now, sandbox, writeConfig } from './support/runner.js';
 
@@ -57,7 +57,7 @@ test('logs on a run whose log is a FIFO or a folder says it cannot be read, with
   const run = (claimed.json as { run: { id: number } }).run.id;
   const path = join(sb.root, '.steward/logs', `${task.id}-${run}.log`);
   mkdirSync(dirname(path), { recursive: true });
-  assert.equal(spawnSync('mkfifo', [path]).status, 0);
+  assert.equal(spawnSyncCapped('mkfifo', [path]).status, 0);
   // A plain read of a FIFO waits for a writer that never comes: the cap only ends a hang, the verdict is the output.
   const fifo = cli(['logs', String(task.id)], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
   assert.equal(fifo.code, 3, fifo.stderr);
@@ -78,7 +78,7 @@ test('logs prints the log file byte for byte, as --follow does: output that is n
   mkdirSync(dirname(path), { recursive: true });
   const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x00, 0xff, 0xfe, 0x0a]); // "café" in Latin-1, a NUL, two stray bytes
   writeFileSync(path, bytes);
-  const r = spawnSync(process.execPath, [CLI, 'logs', String(task.id), '--dir', sb.root], { timeout: CHILD_CAP_MS, killSignal: 'SIGKILL' });
+  const r = spawnSyncCapped(process.execPath, [CLI, 'logs', String(task.id), '--dir', sb.root]);
   assert.equal(r.status, 0, String(r.stderr));
   assert.deepEqual(r.stdout, bytes);
   const json = cli(['logs', String(task.id), '--json'], { cwd: sb.root });
