@@ -2,7 +2,7 @@
 // streams its log and reports through the worker API (worker-api.ts); each outcome goes to a local outbox first and
 // leaves it only once the server has it, so a server that is down when the CLI ends gets the outcome when it is back.
 import { readFrom, readRegularText } from '../files/read-from.js';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -12,7 +12,7 @@ import { StewardError, toStewardError } from '../core/errors.js';
 import { childEnv, verifyEnv } from '../runner/child-env.js';
 import { fitEvidence } from '../runner/fit-evidence.js';
 import { sweepRunLeftovers } from '../runner/leftovers.js';
-import { removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
+import { removeOutboxEntry, setAsideEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
@@ -181,14 +181,6 @@ class LogShipper {
 /** The local log of a run (same name as on the server). */
 const logPathOf = (dir: string, taskId: number, runId: number): string => join(remoteDirs(dir).logs, `${taskId}-${runId}.log`);
 
-/** Moves an outbox entry the server refused for good aside, with the reason. */
-function rejectEntry(outbox: string, name: string, reason: string): void {
-  const to = join(outbox, 'rejected');
-  mkdirSync(to, { recursive: true });
-  renameSync(join(outbox, name), join(to, name));
-  writeFileSync(join(to, `${name}.reason.txt`), `${reason}\n`);
-}
-
 type Delivery = { status: 'applied' | 'duplicate' | 'lease_lost'; task_status?: string; reason?: string } | { status: 'unreachable'; error: string } | { status: 'rejected'; error: string };
 
 /** Sends the rest of the run's log, then its outcome; the outbox file goes once the server has answered for good. */
@@ -210,7 +202,7 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
     if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL') {
       throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token) to deliver it`, e.details);
     }
-    rejectEntry(outbox, `${entry.run_id}.json`, `${e.code}: ${e.message}`);
+    setAsideEntry(outbox, `${entry.run_id}.json`, `${e.code}: ${e.message}`);
     say(`run ${entry.run_id}: the server refused its outcome (${e.code}: ${e.message}); kept in ${join(outbox, 'rejected')}`);
     return { status: 'rejected', error: `${e.code}: ${e.message}` };
   }
@@ -244,7 +236,7 @@ export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: 
         // would stay and be sent again and again, in a loop that never sleeps.
         if (`${entry.run_id}.json` !== name) throw new Error(`file name does not match run_id ${entry.run_id}`);
       } catch (err) {
-        rejectEntry(outbox, name, `unreadable outbox entry: ${(err as Error).message}`);
+        setAsideEntry(outbox, name, `unreadable outbox entry: ${(err as Error).message}`);
         continue;
       }
       const d = await deliver(o, entry);

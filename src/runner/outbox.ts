@@ -122,7 +122,7 @@ export function adoptOrphanedTemps(dir: string, runId?: number): number[] {
       adopted.push(run);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another tick took it meanwhile
-      reject(dir, name, `incomplete outbox write of a babysitter (pid ${m[2]}) that died: ${(err as Error).message}`);
+      setAsideEntry(dir, name, `incomplete outbox write of a babysitter (pid ${m[2]}) that died: ${(err as Error).message}`);
     }
   }
   return adopted;
@@ -158,7 +158,8 @@ export interface OutboxReport {
   waiting: number[];
 }
 
-function reject(dir: string, name: string, reason: string): void {
+/** Moves outbox file `name` aside to `rejected/`, with the reason beside it (`<name>.reason.txt`); the remote worker's outbox too. */
+export function setAsideEntry(dir: string, name: string, reason: string): void {
   const to = join(dir, 'rejected');
   mkdirSync(to, { recursive: true });
   renameSync(join(dir, name), join(to, name));
@@ -194,7 +195,7 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // its babysitter applied it meanwhile
       const reason = `unreadable outbox entry: ${(err as Error).message}`;
-      reject(dir, name, reason);
+      setAsideEntry(dir, name, reason);
       recordRejected(store, ctx, name, reason);
       report.rejected.push(name);
       continue;
@@ -209,7 +210,7 @@ export function applyOutbox(store: Store, dir: string, ctx: OpContext): OutboxRe
         report.waiting.push(entry.run_id);
         continue;
       }
-      reject(dir, name, `${e.code}: ${e.message}`);
+      setAsideEntry(dir, name, `${e.code}: ${e.message}`);
       recordRejected(store, ctx, name, `${e.code}: ${e.message}`);
       report.rejected.push(name);
     }
