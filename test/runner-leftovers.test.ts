@@ -52,7 +52,9 @@ describe('leftovers of a run', () => {
     // once the child has written its pid from inside its new session: before that, the CLI's end could kill it as a
     // member of the CLI's own group (setsid not run yet), and there would be no leftover to let go.
     const pidFile = join(sb.root, 'escaped.pid');
-    const script = `setsid timeout 120 sh -c 'echo $$ > ${pidFile}; while :; do echo escaped; sleep 0.05; done' & while [ ! -s ${pidFile} ]; do sleep 0.05; done; echo the work is done`;
+    // It ignores SIGPIPE: once steward lets go of the pipes its writes fail, and without the trap the first one would end
+    // it before the leftover sweep came (a race on a busy machine: the log then had no leftover line).
+    const script = `setsid timeout 120 sh -c 'trap "" PIPE; echo $$ > ${pidFile}; while :; do echo escaped; sleep 0.05; done' & while [ ! -s ${pidFile} ]; do sleep 0.05; done; echo the work is done`;
     const config = configOf({ coder: { cli: 'command', command: ['sh', '-c', script, '{prompt}'], timeoutSeconds: 3600, stallSeconds: 3600, leaseSeconds: 30 } });
     const { task, run } = addAndClaim(sb);
     const r = await workRun(depsOf(sb, config), run.id);
