@@ -169,14 +169,17 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     exited = true;
     exitedAt = Date.now();
   });
+  // Quiet pipes for HELD_QUIET_MS since the later of `since` and the last output, or a grace period since `since` at most
+  // (one that keeps writing is not waited for: its output is not the CLI's).
+  const quietOrGraceSince = (since: number, t: number): boolean =>
+    t - Math.max(since, lastOutput) >= HELD_QUIET_MS || t - since >= Math.max(HELD_QUIET_MS, o.graceMs);
   const heldOutside = (t: number): boolean => {
     if (!exited || signalGroup(pid, 0)) {
       orphanedSince = undefined;
       return false;
     }
     orphanedSince ??= t;
-    // One that keeps writing is let go a grace period after the group ended (its output is not the CLI's).
-    return t > orphanedSince && (killed || t - Math.max(orphanedSince, lastOutput) >= HELD_QUIET_MS || t - orphanedSince >= Math.max(HELD_QUIET_MS, o.graceMs));
+    return t > orphanedSince && (killed || quietOrGraceSince(orphanedSince, t));
   };
   const letGo = () => {
     child.stdout!.destroy();
@@ -186,15 +189,19 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
   // stall or a timeout. Once they are quiet (or a grace period after the exit at most) they are ended (TERM, then
   // KILL), which closes the pipes; `ended` stays 'exit' with the leader's code.
   let endingGroup = false;
-  const lingering = (t: number): boolean =>
-    !endingGroup && !stopping && (t - Math.max(exitedAt, lastOutput) >= HELD_QUIET_MS || t - exitedAt >= Math.max(HELD_QUIET_MS, o.graceMs));
-  const endGroup = () => {
-    endingGroup = true;
+  const lingering = (t: number): boolean => !endingGroup && !stopping && quietOrGraceSince(exitedAt, t);
+  // TERM to the group now, KILL a grace period later (one timer: a stop while the group's end is under way restarts it).
+  const terminate = () => {
     signalGroup(pid, 'SIGTERM');
+    if (killTimer) clearTimeout(killTimer);
     killTimer = setTimeout(() => {
       killed = true;
       signalGroup(pid, 'SIGKILL');
     }, o.graceMs);
+  };
+  const endGroup = () => {
+    endingGroup = true;
+    terminate();
   };
   const stop = (why: Ended, reason?: unknown) => {
     if (stopping) return;
@@ -205,12 +212,7 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     // What is left of its group is killed all the same.
     if (why !== 'aborted' || !(exited || readProcStat(pid)?.state === 'Z')) ended = why;
     abortReason = reason;
-    signalGroup(pid, 'SIGTERM');
-    if (killTimer) clearTimeout(killTimer); // the group's end was under way (endGroup): one KILL timer
-    killTimer = setTimeout(() => {
-      killed = true;
-      signalGroup(pid, 'SIGKILL');
-    }, o.graceMs);
+    terminate();
   };
   // A silent CLI (e.g. one that prints its JSON only at the end) still makes progress if its group uses CPU.
   // Before the first output the start-up allowance applies (the stall clock then runs from the start).
