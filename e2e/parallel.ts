@@ -69,11 +69,15 @@ export async function runParallelRow(cli: CliName, root: string, mock: MockModel
   writeFileSync(join(dir, '.steward', 'config.yaml'), JSON.stringify(config, null, 2));
   // One run alone first, outside the repository: a CLI sets up its home on its first start, and two first starts at
   // once can race each other (opencode 1.18 migrates its database: "Failed query: CREATE TABLE workspace"). A person's
-  // CLI has started before; this row is about two runs at once, not two first starts.
-  const warm = await steward(['add', `e2e ${label} par warm-up`, '--goal', goalOf('ok'), '--agent', cli, '--type', 'research', '--dir', dir, '--json'], env, 60_000);
+  // CLI has started before; this row is about two runs at once, not two first starts. A `code` task (the type a profile
+  // takes by default) of the default project, whose workdir is no git repository: no worktree, nothing merged.
+  const warm = await steward(['add', `e2e ${label} par warm-up`, '--goal', goalOf('ok'), '--agent', cli, '--type', 'code', '--dir', dir, '--json'], env, 60_000);
   if (warm.code !== 0) fail(`steward add (warm-up): ${warm.stderr.trim()}`);
   const warmRun = await steward(['work', '--agent', cli, '--once', '--json', '--dir', dir], env, (limits.timeoutSeconds + 120) * 1000);
   if (warmRun.code !== 0) fail(`steward work (warm-up) exited ${warmRun.code}: ${warmRun.stderr.trim().slice(-300)}`);
+  // `work --once` with nothing it may claim exits 0 too: a warm-up that ran nothing warms nothing.
+  const warmRuns = (JSON.parse(warmRun.stdout || '{}') as { runs?: Array<{ status?: string }> }).runs ?? [];
+  if (warmRuns.length !== 1 || warmRuns[0]!.status !== 'completed') fail(`the warm-up ran ${warmRuns.length} run(s) (${warmRuns.map((r) => r.status).join(', ')}), expected 1 completed`);
   const files = PAR_NAMES.map((n) => `${group}-${n}`);
   const ids: number[] = [];
   for (const file of files) {
