@@ -53,6 +53,9 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
     } catch {
       /* a busy database: keep following */
     }
+    // A viewer that does not read what it was sent (a stalled tab, a hostile client) gets nothing more until it has:
+    // the rest stays in the file, read from `offset` once it drains, instead of piling up in this process's memory.
+    if (res.writableNeedDrain) return;
     const chunk = readFrom(path, offset, 1024 * 1024);
     if (chunk.length) {
       offset += chunk.length;
