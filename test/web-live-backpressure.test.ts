@@ -1,7 +1,7 @@
 // The board's live streams and a viewer that does not read (a stalled tab, a hostile client on the machine): what is
 // not read yet must not pile up in `steward up`'s memory. The live log read the run's log from the file 1 MiB a poll
 // and wrote it whatever the socket took: one such viewer of a chatty run held the whole log in memory (four of them on
-// a growing log: +100 MB every 6 s in up's RSS).
+// a growing log: +100 MB every 6 s in up's RSS); the change feed wrote every change to every browser likewise.
 // Counted in bytes buffered, bounded by polls, not by time.
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,11 @@ import { createServer, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { addTask } from '../src/ops/index.js';
+import type { Store } from '../src/store/open-store.js';
+import { ChangeFeed } from '../src/web/live.js';
 import { streamLog } from '../src/web/log-tail.js';
-import { tempDir } from './support/helpers.js';
+import { at, tempDir, tempStore } from './support/helpers.js';
 
 const MIB = 1024 * 1024;
 
@@ -60,5 +63,61 @@ test('a live log viewer that does not read: at most a chunk is buffered; once it
   socket.resume();
   await done;
   assert.equal(zs, size);
+  socket.destroy();
+});
+
+test('a change feed subscriber that does not read is sent nothing more until it has, then the latest change', { timeout: 300_000 }, async (t) => {
+  const store = tempStore();
+  // The feed polls the change mark: counted, so the test waits for polls (work), not for time.
+  let polls = 0;
+  let pollWaiter: { at: number; resolve: () => void } | undefined;
+  const counted = {
+    changeMark: () => {
+      polls++;
+      if (pollWaiter && polls >= pollWaiter.at) pollWaiter.resolve();
+      return store.changeMark();
+    },
+  } as unknown as Store;
+  const pollsFromNow = (n: number) => new Promise<void>((resolve) => (pollWaiter = { at: polls + n, resolve }));
+  const feed = new ChangeFeed(counted, 2);
+  let stream: ServerResponse | undefined;
+  const server = createServer((_req, res) => {
+    stream = res;
+    feed.subscribe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    feed.stop();
+    server.closeAllConnections();
+    server.close();
+    store.close();
+  });
+  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await new Promise((r) => socket.once('data', r));
+  socket.pause();
+  // The browser is behind: more than its socket takes is waiting for it (SSE comment lines, which it ignores).
+  stream!.write(`${': padding\n'.repeat((16 * MIB) / 10)}\n`);
+  assert.equal(stream!.writableNeedDrain, true);
+  const queued = () => stream!.socket!.bytesWritten; // every byte handed to this client's socket, sent or buffered
+  const before = queued();
+  let clock = 1_000;
+  for (let i = 0; i < 50; i++) {
+    addTask(store, { title: `change ${i}`, agent: 'a' }, at((clock += 1000)));
+    await pollsFromNow(2);
+  }
+  assert.equal(queued() - before, 0, 'bytes queued for a browser that reads nothing');
+
+  // Reading again, it gets the latest change.
+  const latest = store.changeMark();
+  let text = '';
+  const got = new Promise<void>((resolve) => {
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1').replace(/: padding\n/g, '');
+      if (text.includes(`data: ${latest}\n`)) resolve();
+    });
+  });
+  socket.resume();
+  await got;
   socket.destroy();
 });

@@ -21,6 +21,8 @@ export function sendEvent(res: ServerResponse, event: string, data: string): voi
 /** The board's change feed: browsers subscribe; a change anywhere (any process) reaches them within a poll. */
 export class ChangeFeed {
   private readonly clients = new Set<ServerResponse>();
+  /** Clients that have not read what they were sent: each is sent the latest change once it has. */
+  private readonly behind = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private mark = '';
@@ -36,6 +38,7 @@ export class ChangeFeed {
     this.clients.add(res);
     res.on('close', () => {
       this.clients.delete(res);
+      this.behind.delete(res);
       if (this.clients.size === 0) this.stop();
     });
     if (!this.timer) this.start();
@@ -45,7 +48,7 @@ export class ChangeFeed {
     this.mark = this.readMark();
     this.timer = setInterval(() => this.poll(), this.pollMs);
     this.keepAlive = setInterval(() => {
-      for (const c of this.clients) c.write(': keep-alive\n\n');
+      for (const c of this.clients) if (!c.writableNeedDrain) c.write(': keep-alive\n\n');
     }, 15_000);
     this.timer.unref();
     this.keepAlive.unref();
@@ -63,7 +66,21 @@ export class ChangeFeed {
     const mark = this.readMark();
     if (mark === this.mark) return;
     this.mark = mark;
-    for (const c of this.clients) sendEvent(c, 'change', mark);
+    for (const c of this.clients) this.tell(c);
+  }
+
+  /**
+   * Sends the change to one browser. One that has not read what it was sent (a stalled tab, a client that never reads)
+   * is sent nothing more until it has: then only the latest change, instead of every change piling up in memory.
+   */
+  private tell(c: ServerResponse): void {
+    if (!c.writableNeedDrain) return sendEvent(c, 'change', this.mark);
+    if (this.behind.has(c)) return;
+    this.behind.add(c);
+    c.once('drain', () => {
+      this.behind.delete(c);
+      if (this.clients.has(c)) sendEvent(c, 'change', this.mark);
+    });
   }
 
   /** Stops polling and ends every stream (the server is closing). */
@@ -73,5 +90,6 @@ export class ChangeFeed {
     this.timer = undefined;
     for (const c of this.clients) c.end();
     this.clients.clear();
+    this.behind.clear();
   }
 }
