@@ -1,11 +1,13 @@
 // The web board's authorization over real HTTP: each action × each role (viewer, triage, planner, worker, none),
 // CSRF on every cookie action, Origin and Host checks, the login page and one-time links; a refusal changes nothing.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { McpRole } from '../src/mcp/roles.js';
 import { makeAuthenticator } from '../src/mcp/index.js';
-import { addTask, cancelTask, claimTask, completeRun, failRun, proposeTask } from '../src/ops/index.js';
+import { addTask, cancelTask, claimTask, completeRun, failRun, proposeTask, recordRunProcess } from '../src/ops/index.js';
 import type { Store } from '../src/store/open-store.js';
 import { startUpHttp } from '../src/up/http-server.js';
 import { createWebBoard, WEB_ACTIONS, type WebAction } from '../src/web/index.js';
@@ -30,6 +32,7 @@ let port = 0;
 let store: Store;
 let close: () => Promise<void>;
 let board: ReturnType<typeof createWebBoard>;
+const logsDir = tempDir();
 
 /** One HTTP request with any headers (Host and Origin included, which fetch would not let us set). */
 function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
@@ -116,7 +119,7 @@ function target(action: WebAction): Record<string, string | number> {
 before(async () => {
   store = tempStore();
   const grants = Object.fromEntries(ROLES.map((r) => [TOKENS[r], { role: r, name: `${r}-person` }]));
-  board = createWebBoard({ store, checkBearer: makeAuthenticator(grants), profiles: null, agents: {}, logsDir: tempDir(), log: () => undefined });
+  board = createWebBoard({ store, checkBearer: makeAuthenticator(grants), profiles: null, agents: {}, logsDir, log: () => undefined });
   const http = await startUpHttp({ store, tokens: grants, boardPath: '', host: '127.0.0.1', port: 0, loop: { ticks: 0, tickSecondsSum: 0, lastTickSeconds: 0, skippedBusy: 0 }, web: board, log: () => undefined });
   base = http.url;
   port = Number(new URL(base).port);
@@ -263,6 +266,22 @@ describe('web board authorization', () => {
     const agents = (await send('GET', '/agents', auth)).body;
     assert.match(agents, /data-agent="codex".*CLI refuses to start: unknown option --foo/s);
     assert.match(agents, /data-agent="claude".*paused until/s);
+  });
+
+  test('HEAD of a live stream (the change feed, a run\'s log) is answered with its headers, not held open', { timeout: 60_000 }, async () => {
+    const agent = `agent-${clock}`;
+    addTask(store, { title: 'logs for HEAD', agent }, ctx());
+    const c = claimTask(store, { agent }, ctx()) as { task: { id: number }; run: { id: number } };
+    const log = join(logsDir, `${c.task.id}-${c.run.id}.log`);
+    writeFileSync(log, 'hello\n');
+    recordRunProcess(store, c.run.id, { log_path: log });
+    const auth = { authorization: `Bearer ${TOKENS.viewer}` };
+    for (const path of ['/events', `/tasks/${c.task.id}/log?run=${c.run.id}`]) {
+      const head = await send('HEAD', path, auth);
+      assert.equal(head.status, 200, path);
+      assert.match(String(head.headers['content-type']), /^text\/event-stream/, path);
+      assert.equal(head.body, '');
+    }
   });
 
   test('logging out ends the session', async () => {

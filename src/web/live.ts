@@ -2,15 +2,23 @@
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../store/open-store.js';
 
-/** Starts a server-sent events stream on `res` (no buffering, reconnect after a second). */
-export function openEventStream(res: ServerResponse): void {
+/**
+ * Starts a server-sent events stream on `res` (no buffering, reconnect after a second). False for a HEAD request, which
+ * gets the headers alone: a stream whose writes HEAD drops held the request open, unanswered, until the client left.
+ */
+export function openEventStream(res: ServerResponse): boolean {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return false;
+  }
   res.write('retry: 1000\n\n');
+  return true;
 }
 
 /** Writes one SSE event; `data` may span lines. */
@@ -34,7 +42,7 @@ export class ChangeFeed {
 
   /** Adds a browser's stream; it leaves when the connection closes. */
   subscribe(res: ServerResponse): void {
-    openEventStream(res);
+    if (!openEventStream(res)) return;
     this.clients.add(res);
     res.on('close', () => {
       this.clients.delete(res);

@@ -34,7 +34,7 @@ export function insideDir(path: string, dir: string): boolean {
 
 /** Streams `path` on `res`: event `tail` with the end so far, `log` per appended chunk, `end` once `isRunning` is false. */
 export function streamLog(res: ServerResponse, path: string, isRunning: () => boolean, pollMs = 250): void {
-  openEventStream(res);
+  if (!openEventStream(res)) return;
   let offset = 0;
   try {
     offset = statSync(path).size;
