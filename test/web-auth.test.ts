@@ -256,6 +256,29 @@ describe('web board authorization', () => {
     assert.equal(wrong.headers['set-cookie'], undefined);
   });
 
+  test('behind a TLS proxy the session cookie is Secure (so it never travels over plain HTTP); on plain HTTP it is not', async () => {
+    const login = (origin: string, extra: Record<string, string> = {}) =>
+      send('POST', '/login', { 'content-type': 'application/x-www-form-urlencoded', origin, ...extra }, form({ token: TOKENS.viewer }));
+    const plain = await login(base);
+    assert.equal(plain.status, 303, plain.body);
+    assert.doesNotMatch(String(plain.headers['set-cookie']), /Secure/);
+    // The browser's page was https (the proxy's): its Origin says so.
+    const tls = await login(`https://127.0.0.1:${port}`);
+    assert.equal(tls.status, 303, tls.body);
+    assert.match(String(tls.headers['set-cookie']), /; Secure/);
+    // A one-time link opened through the proxy (a GET carries no Origin): the proxy's X-Forwarded-Proto says so.
+    const link = new URL(board.oneTimeLink(base));
+    const once = await send('GET', link.pathname + link.search, { 'x-forwarded-proto': 'https' });
+    assert.equal(once.status, 303, once.body);
+    assert.match(String(once.headers['set-cookie']), /; Secure/);
+    const cookie = String(tls.headers['set-cookie']).split(';')[0]!;
+    const page = await send('GET', '/', { cookie });
+    const csrf = /<meta name="csrf" content="([^"]+)">/.exec(page.body)![1]!;
+    const out = await send('POST', '/logout', { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: `https://127.0.0.1:${port}` }, form({ _csrf: csrf }));
+    assert.equal(out.status, 303);
+    assert.match(String(out.headers['set-cookie']), /Max-Age=0; Secure/);
+  });
+
   test('paused and misconfigured agent profiles show on needs attention and on the agents view', async () => {
     store.agents.pause('claude', Date.now() + 3_600_000, 'rate limited: retry after 3600 s');
     store.agents.flagConfigError('codex', 'unknown option --foo', Date.now());

@@ -51,12 +51,25 @@ export function csrfOk(p: Principal, given: string | undefined): boolean {
   return typeof given === 'string' && sameSecret(given, p.csrf);
 }
 
-/** The Set-Cookie value of a session (HttpOnly, SameSite=Strict, the whole site). */
-export function sessionCookie(id: string): string {
-  return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`;
+/**
+ * True when the browser reached the board over TLS, through a TLS proxy in front of `up` (docs/SCALING.md): the
+ * login's Origin is https, or the proxy says so in X-Forwarded-Proto (Caddy does by default). Only the session's own
+ * cookie depends on it, so a client that claims it only makes its own cookie Secure.
+ */
+export function viaTls(req: IncomingMessage): boolean {
+  const proto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase();
+  return proto === 'https' || (req.headers.origin ?? '').toLowerCase().startsWith('https://');
+}
+
+/**
+ * The Set-Cookie value of a session (HttpOnly, SameSite=Strict, the whole site); Secure when the board is reached over
+ * TLS, so the browser never sends the session over plain HTTP to the same name (a link or redirect to http://…).
+ */
+export function sessionCookie(id: string, secure = false): string {
+  return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
 }
 
 /** The Set-Cookie value that ends a session. */
-export function clearedCookie(): string {
-  return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+export function clearedCookie(secure = false): string {
+  return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
 }

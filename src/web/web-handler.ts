@@ -20,7 +20,7 @@ import { insideDir, readTail, streamLog } from './log-tail.js';
 import { sameOrigin } from '../http/request-guard.js';
 import { parseBoardQuery } from './board-query.js';
 import { Sessions } from './sessions.js';
-import { authenticate, clearedCookie, csrfOk, sessionCookie, type Principal } from './web-auth.js';
+import { authenticate, clearedCookie, csrfOk, sessionCookie, viaTls, type Principal } from './web-auth.js';
 import { isWebAction, mayAct } from './web-roles.js';
 import { attentionView } from './view-attention.js';
 import { boardView } from './view-board.js';
@@ -146,7 +146,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     const grant = o.checkBearer(`Bearer ${token.trim()}`);
     if (!grant) return sendPage(res, 401, loginPage('That token is not one of this workspace’s tokens.'));
     security(res);
-    res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(sessions.open(grant)) }).end();
+    res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(sessions.open(grant), viaTls(req)) }).end();
   };
 
   const act = async (req: IncomingMessage, res: ServerResponse, p: Principal, name: string) => {
@@ -178,7 +178,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
         const grant = sessions.redeem(new URL(req.url ?? '/', 'http://x').searchParams.get('code') ?? '');
         if (!grant) return sendPage(res, 401, loginPage('That login link was used already or is unknown: log in with a token.'));
         security(res);
-        return void res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(sessions.open(grant)) }).end();
+        return void res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(sessions.open(grant), viaTls(req)) }).end();
       }
       p = authenticate(req, sessions, o.checkBearer);
       if (!p) {
@@ -194,7 +194,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
           if (!sameOrigin(req) || !csrfOk(p, field(await readForm(req), '_csrf'))) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'CSRF' } });
           sessions.close(p.sessionId);
           security(res);
-          return void res.writeHead(303, { location: '/login', 'set-cookie': clearedCookie() }).end();
+          return void res.writeHead(303, { location: '/login', 'set-cookie': clearedCookie(viaTls(req)) }).end();
         }
         if (path.startsWith('/act/')) return await act(req, res, p, path.slice(5));
         return sendJson(res, 405, { ok: false, error: { code: 'NOT_FOUND', message: `POST ${path}` } });
