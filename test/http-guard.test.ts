@@ -14,6 +14,7 @@ import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { cli, tempDir } from './support/helpers.js';
 
 const TOKEN = 'triage-token-0123456789abcdef';
+const WORKER = 'worker-token-0123456789abcdef';
 
 async function startWith(over: Partial<Config['mcp']> = {}): Promise<{ up: UpHandle; port: number; lines: string[]; stop(): Promise<void> }> {
   const { workspace } = initWorkspace(tempDir());
@@ -34,6 +35,19 @@ function get(port: number, path: string, headers: Record<string, string>, method
       let body = '';
       res.on('data', (d) => (body += String(d)));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A raw request with the given headers; its status, headers and body. */
+function send(port: number, path: string, headers: Record<string, string>, method: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += String(d)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end();
@@ -115,6 +129,30 @@ test('/healthz and /metrics answer GET and HEAD; any other method is 405 with Al
         assert.equal(r.status, 405, `${method} ${path}`);
         assert.match(r.body, /GET or HEAD only/);
       }
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
+test('the board and the worker API: a method a path does not take is 405 with Allow naming the ones it takes', async () => {
+  const s = await startWith({ tokens: { [TOKEN]: { role: 'triage' }, [WORKER]: { role: 'worker' } } });
+  try {
+    const host = `127.0.0.1:${s.port}`;
+    const cases: Array<[string, string, string, string]> = [
+      ['PUT', '/board', TOKEN, 'GET, HEAD'],
+      ['POST', '/tasks/1', TOKEN, 'GET, HEAD'],
+      ['DELETE', '/act/approve', TOKEN, 'POST'],
+      ['PUT', '/login', TOKEN, 'GET, HEAD, POST'],
+      ['GET', '/api/worker/claim', WORKER, 'POST'],
+    ];
+    for (const [method, path, token, allow] of cases) {
+      const r = await send(s.port, path, { host, authorization: `Bearer ${token}` }, method);
+      assert.equal(r.status, 405, `${method} ${path}: ${r.body}`);
+      assert.equal(r.headers.allow, allow, `${method} ${path}`);
+      const body = JSON.parse(r.body) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'USAGE', `${method} ${path}`);
+      assert.ok(body.error.message.includes(`${method} ${path}`), body.error.message);
     }
   } finally {
     await s.stop();

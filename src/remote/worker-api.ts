@@ -114,8 +114,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.code] ?? 500): void {
-  send(res, status, { error: err.toJSON() });
+function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.code] ?? 500, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify({ error: err.toJSON() }));
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -364,7 +364,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       const name = new URL(req.url ?? '/', 'http://x').pathname.slice(WORKER_API_PREFIX.length);
       const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
       if (!route) return sendError(res, new StewardError('NOT_FOUND', `no worker API route ${name} (claim, heartbeat, log, outcome)`));
-      if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', 'POST only'), 405);
+      if (req.method !== 'POST') return sendError(res, new StewardError('USAGE', `${req.method} ${WORKER_API_PREFIX}${name}: POST only`), 405, { allow: 'POST' });
       const body = await readBody(req, bodyLimitOf(name));
       const ctx = (): OpContext => ({ now: now(), actor: grant.name ?? 'remote-worker', backoff: backoffPolicyOf(config) });
       const answer = await route(body, ctx, gone.signal);

@@ -67,9 +67,20 @@ function sendPage(res: ServerResponse, status: number, p: Page, headers: Record<
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers }).end(p.html);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   security(res);
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** The methods a board path answers (the Allow header of its 405). */
+function allowedMethods(path: string): string {
+  if (path === '/login') return 'GET, HEAD, POST';
+  return path === '/logout' || path.startsWith('/act/') ? 'POST' : 'GET, HEAD';
+}
+
+function notAllowed(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const allow = allowedMethods(path);
+  sendJson(res, 405, { ok: false, error: { code: 'USAGE', message: `${req.method} ${path}: ${allow} only` } }, { allow });
 }
 
 function wantsJson(req: IncomingMessage): boolean {
@@ -172,6 +183,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     try {
       if (path === '/login') {
         if (req.method === 'POST') return await login(req, res);
+        if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(req, res, path);
         return sendPage(res, 200, loginPage());
       }
       if (path === '/login/once') {
@@ -197,9 +209,9 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
           return void res.writeHead(303, { location: '/login', 'set-cookie': clearedCookie(viaTls(req)) }).end();
         }
         if (path.startsWith('/act/')) return await act(req, res, p, path.slice(5));
-        return sendJson(res, 405, { ok: false, error: { code: 'NOT_FOUND', message: `POST ${path}` } });
+        return notAllowed(req, res, path);
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'NOT_FOUND', message: 'GET or POST' } });
+      if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(req, res, path);
       if (path === '/assets/board.js') {
         security(res);
         return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(BOARD_JS);
