@@ -110,12 +110,12 @@ const logBody = z.strictObject({
 });
 const outcomeBody = z.strictObject({ entry: outboxEntrySchema });
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
 }
 
 function sendError(res: ServerResponse, err: StewardError, status = STATUS[err.code] ?? 500, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify({ error: err.toJSON() }));
+  send(res, status, { error: err.toJSON() }, headers);
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
