@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { cancelTask, recordRunProcess, showTask } from '../src/ops/index.js';
 import { outboxPath, writeOutboxEntry } from '../src/runner/outbox.js';
@@ -34,6 +35,9 @@ function startWorker(sb: Sandbox, runId: number, env: Record<string, string> = {
   return { child, stderr: () => err, exited: exitOnceAwaited(child, `steward work --run ${runId} --here (pid ${child.pid}) to exit`) };
 }
 
+/** The file a slow fake CLI waits for before it finishes (FAKE_GO_FILE). */
+const goFile = (sb: Sandbox) => join(sb.root, 'GO');
+
 const tick = (sb: Sandbox, config: ReturnType<typeof writeConfig>) =>
   tickOnce({ store: sb.store, ctx: now('tick'), hooks: buildTickHooks({ workspace: sb.ws, config }) });
 
@@ -63,7 +67,8 @@ describe('a babysitter that dies', () => {
 
   test('kill -9 while its final write waits for a locked database: the outbox entry is applied by the next tick', async () => {
     const sb = sandbox();
-    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '800' };
+    // The CLI ends only once the lock is held (GO): a CLI that ended first would have its outcome written at once.
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '0', FAKE_GO_FILE: goFile(sb) };
     const config = writeConfig(sb, { coder: fakeProfile(sb, 'codex', 'slow', {}, env) }, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
     const w = startWorker(sb, run.id);
@@ -72,6 +77,7 @@ describe('a babysitter that dies', () => {
     const holder = openStore(sb.ws.dbPath);
     const release = holdWriteLock(holder);
     try {
+      writeFileSync(goFile(sb), '');
       await waitFor('the outbox entry', () => (existsSync(outboxPath(sb.ws.outboxDir, run.id)) ? true : undefined));
       w.child.kill('SIGKILL');
       assert.deepEqual(await w.exited, [null, 'SIGKILL']);
@@ -92,7 +98,8 @@ describe('a babysitter that dies', () => {
 
   test('a database locked past the busy timeout: the outcome goes to the outbox, and the next tick applies it', async () => {
     const sb = sandbox();
-    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '600' };
+    // The CLI ends only once the lock is held (GO): a CLI that ended first would have its outcome written at once.
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '0', FAKE_GO_FILE: goFile(sb) };
     const config = writeConfig(sb, { coder: fakeProfile(sb, 'opencode', 'slow', {}, env) }, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
     const store = openStore(sb.ws.dbPath, { busyTimeoutMs: 200 });
@@ -101,6 +108,7 @@ describe('a babysitter that dies', () => {
     await waitFor('the CLI group recorded', () => (runOf(sb, run.id).pgid ? true : undefined));
     const holder = openStore(sb.ws.dbPath);
     const release = holdWriteLock(holder);
+    writeFileSync(goFile(sb), '');
     const r = await done.finally(() => {
       release();
       holder.close();
@@ -231,12 +239,14 @@ describe('a babysitter that dies', () => {
 describe('the babysitter binary', () => {
   test('a result that arrives after a cancel is kept on the run, and the babysitter exits 4 with one clear line', async () => {
     const sb = sandbox();
-    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1000' };
+    // The CLI ends only once the task is cancelled (GO): a CLI that ended first would complete the task.
+    const env = { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '0', FAKE_GO_FILE: goFile(sb) };
     writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, env) }, { dispatch: 'none' });
     const { task, run } = addAndClaim(sb);
     const w = startWorker(sb, run.id, { STEWARD_POLL_MS: '600000' });
     await fakePids(sb);
     cancelTask(sb.store, { id: task.id }, now('person'));
+    writeFileSync(goFile(sb), '');
     assert.deepEqual(await w.exited, [4, null]);
     assert.match(w.stderr(), /^run \d+ task #\d+: LEASE_LOST — the run is no longer live \(finished\)/m);
     const late = runOf(sb, run.id).late as { verb: string; summary: string; reason: string };
