@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
-import { exited, killChildren, spawnSyncCapped, tracked } from './helpers/processes.js';
+import { exited, exitOnceAwaited, killChildren, spawnSyncCapped, tracked, waitFor } from './helpers/processes.js';
 import { CLI, cli, tempDir } from './support/helpers.js';
-import { addAndClaim, assertNothingLeft, fakePids, fakeProfile, now, sandbox, taskOf, writeConfig } from './support/runner.js';
+import { addAndClaim, assertNothingLeft, fakePids, fakeProfile, now, runOf, sandbox, taskOf, writeConfig } from './support/runner.js';
 
 afterEach(killChildren);
 
@@ -75,22 +75,26 @@ describe('steward logs', () => {
 
   test('--follow prints the output as it comes and returns when the run ends', async () => {
     const sb = sandbox();
-    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1200' }) });
+    // The CLI ticks until GO exists, which the test writes once the follower printed a tick: a run that ended before the
+    // follower started would prove no streaming.
+    const go = join(sb.root, 'GO');
+    writeConfig(sb, { coder: fakeProfile(sb, 'claude', 'slow', {}, { FAKE_INTERVAL_MS: '100', FAKE_DURATION_MS: '1000', FAKE_GO_FILE: go }) });
     const { task, run } = addAndClaim(sb);
     const worker = tracked(spawn(process.execPath, [CLI, 'work', '--run', String(run.id), '--dir', sb.root], { stdio: ['ignore', 'ignore', 'pipe'] }));
     await fakePids(sb);
     const follower = tracked(spawn(process.execPath, [CLI, 'logs', String(task.id), '--follow', '--dir', sb.root], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
-    let firstTickAt = 0;
-    follower.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!firstTickAt && out.includes('fake-cli: tick 1\n')) firstTickAt = Date.now();
-    });
-    const [code] = await exited(follower, `steward logs ${task.id} --follow to return when run ${run.id} ends`);
+    follower.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the follower to print a tick while the run runs', () => (out.includes('fake-cli: tick 1\n') ? true : undefined));
+    assert.equal(runOf(sb, run.id).status, 'running');
+    writeFileSync(go, '');
+    // 'close': its exit and the end of its stdout (the last lines are what is checked).
+    const [code] = await exitOnceAwaited(follower, `steward logs ${task.id} --follow to return when run ${run.id} ends`, 'close');
     const [workerEnded] = await exited(worker, `steward work --run ${run.id} to exit`);
     assert.deepEqual([code, workerEnded], [0, 0]);
-    assert.ok(firstTickAt > 0 && out.includes('fake-cli: tick 10\n'), 'streamed, then saw the rest');
-    assert.match(out, /=== run \d+ completed\n$/);
+    assert.ok(out.indexOf('"type":"result"') > out.indexOf('fake-cli: tick 1\n'), 'streamed, then saw the rest');
+    // The babysitter's last line comes after the outcome is recorded: the follower waits for it (it once stopped first).
+    assert.match(out, new RegExp(`=== steward \\S+ run ${run.id}: completed → task #${task.id} done\n=== run ${run.id} completed\n$`));
     await assertNothingLeft(sb);
   });
 });

@@ -9,6 +9,13 @@ export interface FollowOptions {
   write: (chunk: Buffer) => void;
   pollMs?: number;
   signal?: AbortSignal;
+  /**
+   * Once the run finished: true when its babysitter wrote its last lines (they come after the outcome is recorded:
+   * the merge, "run N: completed → task #…"). Until then the log is read on, `settleMs` at most. Default: at once.
+   */
+  settled?: () => boolean;
+  /** The most the follower waits for `settled` after the run finished. Default 10 s. */
+  settleMs?: number;
 }
 
 /** Writes the log so far, then what is appended, until the run ends (one last read after it did). */
@@ -19,10 +26,18 @@ export async function followLog(o: FollowOptions): Promise<number> {
     if (chunk.length) o.write(chunk);
     offset += chunk.length;
   };
+  let finishedAt: number | undefined;
   for (;;) {
     const running = o.isRunning();
     drain();
-    if (!running || o.signal?.aborted) return offset;
+    if (o.signal?.aborted) return offset;
+    if (!running) {
+      finishedAt ??= Date.now();
+      if (!o.settled || o.settled() || Date.now() - finishedAt >= (o.settleMs ?? 10_000)) {
+        drain(); // what was written before `settled` said so
+        return offset;
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, o.pollMs ?? 250));
   }
 }

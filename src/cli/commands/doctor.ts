@@ -1,5 +1,6 @@
 // `steward logs` (a run's output) and `steward doctor` (what can run here): beside `steward work` in help, in a module
 // of their own so a babysitter (`work`) does not load what they need (the config schema, the ops barrel).
+import { hostname } from 'node:os';
 import { readRegular } from '../../files/read-from.js';
 import { writeOut } from '../write-out.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
@@ -8,9 +9,11 @@ import { parseInput } from '../../core/parse-input.js';
 import { idInput } from '../../core/schemas.js';
 import { pausedAgents, requireTask, type PausedAgent } from '../../ops/index.js';
 import { isTerminal } from '../../core/states.js';
+import type { Run } from '../../core/types.js';
 import { projectWorkdirs } from '../../config/task-targets.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
 import { followLog } from '../../runner/follow-log.js';
+import { processGone } from '../../runner/process-group.js';
 import { runLogPath } from '../../runner/run-log.js';
 import type { Leftover } from '../../git/gc.js';
 import type { CliContext, Command } from '../command.js';
@@ -68,12 +71,27 @@ export const logs: Command = {
       return { json: { ...view }, text: '', silent: true };
     }
     const isRunning = () => store.read(() => store.runs.get(run.id)?.status === 'running');
-    await followLog({ path, isRunning, write: (chunk) => (ctx.json ? undefined : process.stdout.write(chunk)) });
+    // The babysitter writes its last lines after it recorded the outcome: the run reads finished before they are in the
+    // log. They are waited for: this run's closing line, or the babysitter gone (a crash, another host: no wait).
+    let tail = '';
+    const closing = new RegExp(`^=== steward \\S+ run ${run.id}(: (completed|failed)\\b.* → task #| (was|is) no longer live)`, 'm');
+    const settled = () => closing.test(tail) || babysitterGone(store.read(() => store.runs.get(run.id)));
+    const write = (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-8192);
+      if (!ctx.json) process.stdout.write(chunk);
+    };
+    await followLog({ path, isRunning, write, settled });
     const finished = store.read(() => store.runs.get(run.id))!;
     const how = `${finished.outcome ?? 'finished'}${finished.failure_kind ? ` (${finished.failure_kind})` : ''}`;
     return { json: { ...view, status: finished.status, outcome: finished.outcome }, text: `=== run ${run.id} ${how}` };
   },
 };
+
+/** True unless the run's babysitter is a live process on this host (it may still be writing the run's last lines). */
+function babysitterGone(run: Run | undefined): boolean {
+  if (!run?.pid || run.host !== hostname() || run.pid === process.pid) return true;
+  return processGone(run.pid, run.proc_start);
+}
 
 /** The workspace's paused and misconfigured profiles; none outside a workspace. */
 function profileState(ctx: CliContext, now: number): { paused: PausedAgent[]; misconfigured: Array<{ name: string; error: string; at: number }> } {
