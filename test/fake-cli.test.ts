@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_KINDS, getAdapter } from '../src/core/adapters/index.js';
 import { FAKE_CLI_PATH, loadCases, readSample, runOutputOf } from './helpers/fixtures.js';
-import { capped, exited, killChildren, syncCapped, tracked } from './helpers/processes.js';
+import { capped, exited, killChildren, pidsIn, syncCapped, tracked, waitFor } from './helpers/processes.js';
 import { hostilePrompt } from './helpers/prompts.js';
 
 afterEach(killChildren);
@@ -166,10 +166,14 @@ test('fake: unknown FAKE_CLI or FAKE_MODE exits 2 with a message', () => {
 });
 
 test('fake codex: waits for stdin EOF like codex exec, so an open stdin pipe hangs it', async () => {
-  const child = tracked(spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex' }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  // Its pid file is written as it starts, before it reads stdin: the pause counts from there, so a slow start cannot make
+  // the empty stdout below prove nothing (it was the case when the pause counted from the spawn).
+  const pidFile = join(tmp(), 'pid');
+  const child = tracked(spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex', FAKE_PID_FILE: pidFile }, stdio: ['pipe', 'pipe', 'pipe'] }));
   const closed = new Promise((resolve) => child.on('close', resolve));
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await waitFor('the fake codex to start', () => pidsIn(pidFile, 1));
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(stdout, '');
   child.stdin.end();
