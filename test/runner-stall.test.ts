@@ -1,9 +1,11 @@
 // Stall = no output from a CLI that streams events (Claude stream-json, Codex and opencode JSONL), whatever its CPU does.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { getAdapter } from '../src/core/adapters/index.js';
 import { superviseProcess } from '../src/runner/supervise.js';
 import { workRun } from '../src/runner/work.js';
+import { tempDir } from './support/helpers.js';
 import { addAndClaim, assertNothingLeft, configOf, depsOf, fakeProfile, runOf, sandbox, taskOf } from './support/runner.js';
 
 describe('stall detection per adapter', () => {
@@ -34,7 +36,10 @@ describe('start-up allowance (startSeconds)', () => {
   });
 
   test('without startMs the stall clock runs from the start (the silent start is a stall)', async () => {
-    const r = await superviseProcess({ file: 'sh', args: silentThenPrint, cwd: process.cwd(), env: process.env, timeoutMs: 120_000, stallMs: 500, stallOn: 'output', graceMs: 1000 });
+    // Silent until a file no one writes: stalled whenever the stall check comes (with the 3 s silence above, a machine
+    // that starved the check for 2.5 s saw it print first).
+    const silentForever = ['-c', `while [ ! -e '${join(tempDir(), 'never')}' ]; do sleep 0.05; done; echo started; exec sleep 600`];
+    const r = await superviseProcess({ file: 'sh', args: silentForever, cwd: process.cwd(), env: process.env, timeoutMs: 120_000, stallMs: 500, stallOn: 'output', graceMs: 1000 });
     assert.equal(r.ended, 'stalled');
     assert.equal(r.stdout, '');
     assert.equal(r.firstOutputMs, undefined);
