@@ -3,6 +3,7 @@ import { toStewardError } from '../core/errors.js';
 import type { OpContext, Run, Task } from '../core/types.js';
 import { closeRunWorkdir, type RunWorkdir } from './run-workdir.js';
 import { mergeQueued, type MergeDeps } from './merge-task.js';
+import type { LockRecord } from '../tick/tick-lock.js';
 
 export { openRunWorkdir, closeRunWorkdir, worktreesDir, baseBranchOf, worktreeReason, type RunWorkdir } from './run-workdir.js';
 export { mergeQueued, mergeTask, type MergeDeps, type MergeReport } from './merge-task.js';
@@ -60,10 +61,15 @@ export function endRunWorkdir(
   }
 }
 
+/** How long a babysitter waits for another process's merges before it leaves its task's merge to the next tick. */
+export const MERGE_AFTER_RUN_WAIT_MS = 120_000;
+
 /** After a completion that waits for its merge (done without review): merge now; returns the task's new status. */
-export function mergeAfterRun(deps: MergeDeps, taskId: number, log: (line: string) => void): string | undefined {
+export function mergeAfterRun(deps: MergeDeps, taskId: number, log: (line: string) => void, waitMs = MERGE_AFTER_RUN_WAIT_MS): string | undefined {
   try {
-    const [report] = mergeQueued(deps, taskId);
+    const onWait = (holder: LockRecord) => log(`git: waiting for another process's merge (${holder.owner}) before this task's`);
+    const onBusy = (holder: LockRecord) => log(`git: another process (${holder.owner}) is still merging; the next tick merges this task`);
+    const [report] = mergeQueued(deps, taskId, { waitMs, onWait, onBusy });
     if (!report) return undefined;
     log(report.status === 'merged' ? `git: merged at ${report.commit?.slice(0, 12)}` : `git: merge conflict in ${(report.files ?? []).join(', ') || '(no file named)'}`);
     return deps.store.read(() => deps.store.tasks.get(taskId)?.status);

@@ -10,8 +10,10 @@ import { blockMerge, finishMerge, queuedMerges } from '../ops/branches.js';
 import { logEvent } from '../ops/transition.js';
 import type { Store } from '../store/open-store.js';
 import type { TaskBranch } from '../store/branch-repo.js';
+import type { LockRecord } from '../tick/tick-lock.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { mergeBranch, pruneAfterMerge } from './merge-back.js';
+import { withMergeLock } from './merge-lock.js';
 import { worktreesDir } from './run-workdir.js';
 import { ensureWorktreesDir } from './worktrees.js';
 
@@ -85,16 +87,34 @@ export function mergeTask(deps: MergeDeps, branch: TaskBranch, title: string, pr
   return report;
 }
 
-/** Merges every queued branch whose task is in review (approved, or done without review); one failure never stops the rest. */
-export function mergeQueued(deps: MergeDeps, only?: number): MergeReport[] {
-  const reports: MergeReport[] = [];
-  for (const { branch, task } of queuedMerges(deps.store)) {
-    if (only !== undefined && task.id !== only) continue;
-    try {
-      reports.push(mergeTask(deps, branch, task.title, task.project));
-    } catch (err) {
-      reports.push({ id: task.id, status: 'conflict', files: [`(error: ${toStewardError(err).message})`] });
+/** How mergeQueued waits for another process's merges (src/git/merge-lock.ts). */
+export interface MergeWait {
+  /** How long to wait for the merge lock (default 0: the tick's step does not wait; its next tick tries again). */
+  waitMs?: number;
+  /** Told who holds the lock when the wait for it begins. */
+  onWait?: (holder: LockRecord) => void;
+  /** Told who still held the lock when nothing was merged for it. */
+  onBusy?: (holder: LockRecord) => void;
+}
+
+/**
+ * Merges every queued branch whose task is in review (approved, or done without review), one process at a time per
+ * host (the merge lock); one failure never stops the rest.
+ */
+export function mergeQueued(deps: MergeDeps, only?: number, wait: MergeWait = {}): MergeReport[] {
+  const held = withMergeLock(deps.store, () => deps.ctx().now, { waitMs: wait.waitMs ?? 0, ...(wait.onWait ? { onWait: wait.onWait } : {}) }, () => {
+    const reports: MergeReport[] = [];
+    for (const { branch, task } of queuedMerges(deps.store)) {
+      if (only !== undefined && task.id !== only) continue;
+      try {
+        reports.push(mergeTask(deps, branch, task.title, task.project));
+      } catch (err) {
+        reports.push({ id: task.id, status: 'conflict', files: [`(error: ${toStewardError(err).message})`] });
+      }
     }
-  }
-  return reports;
+    return reports;
+  });
+  if (held.ran) return held.value;
+  wait.onBusy?.(held.holder);
+  return [];
 }

@@ -97,14 +97,40 @@ export function lockOwnerGone(owner: string, host = hostname()): boolean {
   }
 }
 
-/** A held lock: release it when the tick ends. */
+/** A held lock: release it when the tick (or the merge: src/git/merge-lock.ts) ends. */
 export interface TickLock {
+  /** The meta key of its row. */
+  key: string;
   owner: string;
   value: string;
   why: TakeReason;
 }
 
-/** Takes the tick lock in one IMMEDIATE transaction (a dead owner's too, see decideLock), or returns who holds it. */
+/**
+ * Takes the lock row `key` in one IMMEDIATE transaction (a dead owner's too, see decideLock), or returns who holds it.
+ * The tick's lock is one; the merge step's (src/git/merge-lock.ts) another.
+ */
+export function acquireMetaLock(
+  store: Store,
+  key: string,
+  owner: string,
+  now: number,
+  ttlMs: number,
+  ownerGone: (owner: string) => boolean = lockOwnerGone,
+): { lock: TickLock } | { busy: LockRecord } {
+  return store.tx(() => {
+    const stored = store.meta.get(key);
+    const decision = decideLock(stored, owner, now, ownerGone);
+    if (!decision.take) return { busy: decision.holder };
+    const value = JSON.stringify({ owner, expires_at: now + ttlMs } satisfies LockRecord);
+    if (!store.meta.compareAndSet(key, stored, value)) {
+      return { busy: parseLock(store.meta.get(key)) ?? { owner: 'unknown', expires_at: now + ttlMs } };
+    }
+    return { lock: { key, owner, value, why: decision.why } };
+  });
+}
+
+/** Takes the tick lock (acquireMetaLock on TICK_LOCK_KEY). */
 export function acquireTickLock(
   store: Store,
   owner: string,
@@ -112,19 +138,10 @@ export function acquireTickLock(
   ttlMs = TICK_LOCK_MS,
   ownerGone: (owner: string) => boolean = lockOwnerGone,
 ): { lock: TickLock } | { busy: LockRecord } {
-  return store.tx(() => {
-    const stored = store.meta.get(TICK_LOCK_KEY);
-    const decision = decideLock(stored, owner, now, ownerGone);
-    if (!decision.take) return { busy: decision.holder };
-    const value = JSON.stringify({ owner, expires_at: now + ttlMs } satisfies LockRecord);
-    if (!store.meta.compareAndSet(TICK_LOCK_KEY, stored, value)) {
-      return { busy: parseLock(store.meta.get(TICK_LOCK_KEY)) ?? { owner: 'unknown', expires_at: now + ttlMs } };
-    }
-    return { lock: { owner, value, why: decision.why } };
-  });
+  return acquireMetaLock(store, TICK_LOCK_KEY, owner, now, ttlMs, ownerGone);
 }
 
-/** Releases the lock if it is still the row this tick wrote (a tick that took it over keeps it). */
+/** Releases the lock if it is still the row this holder wrote (one that took it over keeps it). */
 export function releaseTickLock(store: Store, lock: TickLock): boolean {
-  return store.tx(() => store.meta.compareAndSet(TICK_LOCK_KEY, lock.value, undefined));
+  return store.tx(() => store.meta.compareAndSet(lock.key, lock.value, undefined));
 }

@@ -41,8 +41,10 @@ export const add: Command = {
 
 /** Merges a task's approved branch now (git is loaded only here): done, or blocked on a conflict. */
 async function mergeNow(ctx: CliContext, id: number): Promise<{ task: Task; spawned?: Task[] }> {
-  const { mergeQueued } = await import('../../git/index.js');
-  const [report] = mergeQueued({ store: ctx.store(), config: ctx.config(), workspace: ctx.workspace(), ctx: () => ctx.op() }, id);
+  const { mergeQueued, MERGE_AFTER_RUN_WAIT_MS } = await import('../../git/index.js');
+  const onBusy = (holder: { owner: string }) => ctx.log(`another process (${holder.owner}) is still merging: the next tick merges this task`);
+  const deps = { store: ctx.store(), config: ctx.config(), workspace: ctx.workspace(), ctx: () => ctx.op() };
+  const [report] = mergeQueued(deps, id, { waitMs: MERGE_AFTER_RUN_WAIT_MS, onBusy });
   if (report?.status === 'conflict') ctx.log(`merge conflict in ${(report.files ?? []).join(', ') || '(no file named)'}: the task is blocked`);
   return { task: ctx.store().tasks.get(id)! };
 }
