@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../src/config/schema.js';
 import { cronProblem, MAX_DROPPED_COUNTED, MAX_SLOTS_PER_PASS, planSlots, slotsBetween } from '../src/core/schedule.js';
 import { addTask, cancelTask, deleteTask, markDone } from '../src/ops/index.js';
-import { addSchedule, listSchedules, runSchedules } from '../src/ops/schedules.js';
+import { addSchedule, listSchedules, removeSchedule, runSchedules } from '../src/ops/schedules.js';
 import { openStore, type Store } from '../src/store/open-store.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { killChildren, stdoutOf } from './helpers/processes.js';
@@ -138,6 +138,23 @@ describe('schedules in the tick', () => {
     assert.deepEqual(out.created.map((c) => c.slot), ['2026-01-06T05:00:00.000Z']);
     cancelTask(store, { id: out.created[0]!.task_id }, at(Date.parse('2026-01-06T06:00:00Z')));
     assert.equal(runSchedules(store, at(Date.parse('2026-01-07T05:00:10Z')), config).created.length, 1);
+    store.close();
+  });
+
+  test("a schedule removed and added again under its name is a new one: the old one's open task and last slot are not its own", () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = configSchema.parse({});
+    const t = Date.parse('2026-01-05T12:00:00Z');
+    addSchedule(store, config, { name: 'audit', title: 'Hourly audit', cron: '0 * * * *', tz: 'UTC' }, at(t));
+    const [old] = runSchedules(store, at(t + H + 10_000), config).created; // 13:00, left open
+    removeSchedule(store, config, 'audit');
+    addSchedule(store, config, { name: 'audit', title: 'Daily report', cron: '30 13 * * *', tz: 'UTC' }, at(t + H + 20_000));
+    const [view] = listSchedules(store, config, t + H + 30_000);
+    assert.deepEqual([view!.title, view!.last, view!.open_task], ['Daily report', null, null], 'nothing of the removed one');
+    const out = runSchedules(store, at(Date.parse('2026-01-05T13:30:10Z')), config);
+    assert.deepEqual(out.overlapped, [], `#${old!.task_id} of the removed schedule does not hold back the new one's first slot`);
+    assert.deepEqual(out.created.map((c) => c.slot), ['2026-01-05T13:30:00.000Z']);
+    assert.equal(store.tasks.get(old!.task_id)!.status, 'ready', "the removed schedule's task stays");
     store.close();
   });
 

@@ -121,7 +121,7 @@ export function listSchedules(store: Store, config: Config, now: number, unreada
   return store.read(() =>
     allSchedules(store, config, unreadable).map((s) => {
       const next = nextSlot(s.spec.cron, s.spec.tz, now);
-      const last = store.schedules.last(s.id);
+      const last = store.schedules.last(s.id, s.created_at ?? 0);
       return {
         id: s.id,
         origin: s.origin,
@@ -132,7 +132,7 @@ export function listSchedules(store: Store, config: Config, now: number, unreada
         overlap: s.spec.overlap,
         next: next === null ? null : new Date(next).toISOString(),
         last: last ? { slot: new Date(last.slot).toISOString(), task_id: last.task_id, outcome: last.outcome } : null,
-        open_task: store.schedules.openTask(s.id) ?? null,
+        open_task: store.schedules.openTask(s.id, s.created_at ?? 0) ?? null,
       };
     }),
   );
@@ -195,7 +195,7 @@ function passOne(store: Store, ctx: OpContext, s: Schedule, pass: SchedulePass):
   const missed = plan.missed.length + dropped;
   if (missed > 0) pass.missed[s.id] = missed;
   // Overlap is judged against what was open before this pass: catch-up `all` makes its slots in one go.
-  const open = s.spec.overlap === 'skip' ? store.schedules.openTask(s.id) : undefined;
+  const open = s.spec.overlap === 'skip' ? store.schedules.openTask(s.id, s.created_at ?? 0) : undefined;
   for (const slot of plan.create) {
     if (store.schedules.slot(s.id, slot)) continue;
     const iso = new Date(slot).toISOString();

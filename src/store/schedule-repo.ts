@@ -35,8 +35,8 @@ export class ScheduleRepo {
       slot: db.prepare('SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? AND slot = ?'),
       addSlot: db.prepare('INSERT INTO schedule_slots (schedule_id, slot, task_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       openTask: db.prepare(`SELECT s.task_id AS id FROM schedule_slots s JOIN tasks t ON t.id = s.task_id
-        WHERE s.schedule_id = ? AND t.status NOT IN ('done', 'failed', 'cancelled') ORDER BY s.slot DESC LIMIT 1`),
-      last: db.prepare(`SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? ORDER BY slot DESC LIMIT 1`),
+        WHERE s.schedule_id = ? AND s.at >= ? AND t.status NOT IN ('done', 'failed', 'cancelled') ORDER BY s.slot DESC LIMIT 1`),
+      last: db.prepare(`SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? AND at >= ? ORDER BY slot DESC LIMIT 1`),
     };
   }
 
@@ -78,14 +78,17 @@ export class ScheduleRepo {
     return this.s.addSlot.run(row.schedule_id, row.slot, row.task_id, row.outcome, row.at).changes === 1;
   }
 
-  /** The newest task of the schedule that is not finished, if any. */
-  openTask(id: string): number | undefined {
-    return (this.s.openTask.get(id) as { id: number } | undefined)?.id;
+  /**
+   * The newest task of the schedule that is not finished, if any, among the slots handled at or after `since` (a
+   * command schedule's `created_at`: a schedule removed and added again under its name does not inherit the old one's).
+   */
+  openTask(id: string, since = 0): number | undefined {
+    return (this.s.openTask.get(id, since) as { id: number } | undefined)?.id;
   }
 
-  /** The newest slot the schedule handled. */
-  last(id: string): SlotRow | undefined {
-    return this.s.last.get(id) as SlotRow | undefined;
+  /** The newest slot the schedule handled at or after `since` (as for openTask). */
+  last(id: string, since = 0): SlotRow | undefined {
+    return this.s.last.get(id, since) as SlotRow | undefined;
   }
 }
 
