@@ -158,6 +158,29 @@ describe('schedules in the tick', () => {
     store.close();
   });
 
+  test('a clock that jumped a year ahead and came back: the schedule fires again at its next slot, not a year later', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = hourly({ overlap: 'allow' });
+    tickOnce({ store, ctx: at(T0), config });
+    const jumped = tickOnce({ store, ctx: at(T0 + 365 * 24 * H), config }); // catch-up once: the newest slot, a year ahead
+    assert.deepEqual(jumped.scheduled?.created.map((c) => c.slot), ['2027-01-05T00:00:00.000Z']);
+    tickOnce({ store, ctx: at(T0 + 1000), config }); // the clock is put right
+    const back = tickOnce({ store, ctx: at(T0 + H), config });
+    assert.deepEqual(back.scheduled?.created.map((c) => c.slot), ['2026-01-05T01:00:00.000Z']);
+    // A command schedule added while the clock was ahead counts from when the clock is right again, overlap included.
+    const added = addSchedule(store, configSchema.parse({}), { name: 'later', title: 'Added ahead', cron: '30 * * * *', tz: 'UTC' }, at(T0 + 30 * 24 * H));
+    const plain = configSchema.parse({});
+    assert.deepEqual(runSchedules(store, at(T0 + H + 1000), plain).created, []);
+    const first = runSchedules(store, at(T0 + H + 30 * 60_000 + 5_000), plain);
+    assert.deepEqual(first.created.map((c) => c.slot), ['2026-01-05T01:30:00.000Z']);
+    const second = runSchedules(store, at(T0 + 2 * H + 30 * 60_000 + 5_000), plain);
+    assert.deepEqual(second.overlapped.map((o) => [o.slot, o.open_task]), [['2026-01-05T02:30:00.000Z', first.created[0]!.task_id]], `${added.id}: overlap: skip holds`);
+    // A cursor ahead by less than the grace (a machine a little ahead ticked) is left alone: no slot twice.
+    const near = runSchedules(store, at(T0 + 2 * H + 30 * 60_000 + 5_000 - 60_000), plain);
+    assert.deepEqual([near.created, near.overlapped], [[], []]);
+    store.close();
+  });
+
   test('a schedule whose dependency was deleted is reported and the other schedules still fire', () => {
     const store = openStore(join(tempDir(), 'queue.db'));
     const config = configSchema.parse({});

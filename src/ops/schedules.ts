@@ -185,7 +185,14 @@ export function runSchedules(store: Store, ctx: OpContext, config: Config): Sche
 }
 
 function passOne(store: Store, ctx: OpContext, s: Schedule, pass: SchedulePass): void {
-  const from = store.schedules.cursor(s.id) ?? s.created_at ?? ctx.now;
+  let from = store.schedules.cursor(s.id) ?? s.created_at ?? ctx.now;
+  // A cursor later than now by more than the grace: the clock went back (it had jumped ahead, or a machine far ahead
+  // ticked). Waiting for the clock to reach it would fire nothing meanwhile; the slots count from now again, as cron
+  // does after a large jump back (a slot handled meanwhile keeps its row, so none is made twice).
+  if (from - ctx.now > s.spec.grace_seconds * 1000) {
+    store.schedules.rewind(s.id, ctx.now);
+    from = ctx.now;
+  }
   if (ctx.now <= from) {
     store.schedules.advance(s.id, from);
     return;

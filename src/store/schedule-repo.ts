@@ -32,6 +32,8 @@ export class ScheduleRepo {
       cursor: db.prepare('SELECT seen_until FROM schedule_cursors WHERE schedule_id = ?'),
       setCursor: db.prepare(`INSERT INTO schedule_cursors (schedule_id, seen_until) VALUES (?, ?)
         ON CONFLICT(schedule_id) DO UPDATE SET seen_until = MAX(schedule_cursors.seen_until, excluded.seen_until)`),
+      rewindCursor: db.prepare('UPDATE schedule_cursors SET seen_until = ? WHERE schedule_id = ?'),
+      redate: db.prepare('UPDATE schedules SET created_at = ? WHERE id = ? AND created_at > ?'),
       slot: db.prepare('SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? AND slot = ?'),
       addSlot: db.prepare('INSERT INTO schedule_slots (schedule_id, slot, task_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       openTask: db.prepare(`SELECT s.task_id AS id FROM schedule_slots s JOIN tasks t ON t.id = s.task_id
@@ -67,6 +69,15 @@ export class ScheduleRepo {
   /** Moves the cursor forward (never back). */
   advance(id: string, to: number): void {
     this.s.setCursor.run(id, to);
+  }
+
+  /**
+   * Moves the cursor back to `to` (the clock went back), and a command schedule's add time with it when that is later:
+   * the slots it handles from now on count as its own (openTask, last).
+   */
+  rewind(id: string, to: number): void {
+    this.s.rewindCursor.run(to, id);
+    this.s.redate.run(to, id, to);
   }
 
   slot(id: string, slot: number): SlotRow | undefined {
