@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { configSchema } from '../src/config/schema.js';
+import { acceptProposal, addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { tickOnce } from '../src/tick/tick-once.js';
 import { at, CLI, cli, snapshot, tempDir, tempStore } from './support/helpers.js';
 import { connect, fails, ok } from './support/mcp.js';
 
@@ -65,4 +67,30 @@ test('steward propose (an agent with a shell) is refused a then: key too; stewar
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /VALIDATION[\s\S]*key then:1:0/);
   assert.equal(cli(['add', 'Made by hand', '--key', 'then:1:0', '--dir', dir], { cwd: dir }).code, 0);
+});
+
+test('a proposal stored before the rule (a schedule: or then: key) is refused at accept, by a person or the tick; the slot and the follow-up are still made', () => {
+  const store = tempStore();
+  const t = Date.parse('2026-01-05T12:00:00Z');
+  const slotKey = 'schedule:audit:2026-01-05T13:00:00.000Z';
+  const { task: parent } = addTask(store, { title: 'Ship release', then: [{ title: 'Security review of the release' }] }, at(t));
+  const legacy = (key: string, source: string) =>
+    store.tx(() => store.proposals.insert({ status: 'new', title: `Planner idea ${key}`, goal: '', after: [], requires: [], source, created_by: 'planner', created_at: t, key }));
+  const bySlot = legacy(slotKey, 'mcp:planner');
+  const byThen = legacy(`then:${parent.id}:0`, 'file');
+  assert.throws(() => acceptProposal(store, { proposal_id: bySlot }, at(t + 1, 'human')), (e: any) => e.code === 'VALIDATION' && /cannot accept proposal \d+: its key schedule:audit:/.test(e.message));
+  assert.equal(store.proposals.get(bySlot)!.status, 'new', 'still undecided: the person rejects it');
+  const config = configSchema.parse({ triage: { accept: 'auto' }, schedules: { audit: { cron: '0 * * * *', tz: 'UTC', title: 'Hourly audit' } } });
+  tickOnce({ store, ctx: at(t), config });
+  tickOnce({ store, ctx: at(t + 3600_000 + 10_000), config });
+  for (const id of [bySlot, byThen]) {
+    assert.equal(store.proposals.get(id)!.status, 'new');
+    assert.match(store.proposals.get(id)!.auto_refused ?? '', /^VALIDATION: cannot accept/);
+  }
+  assert.equal(store.tasks.byKey(slotKey)!.title, 'Hourly audit', "the slot's own task");
+  const claimed = claimTask(store, { agent: 'coder' }, at(t + 3600_000 + 20_000));
+  assert.ok(claimed.task, 'the parent is claimed');
+  assert.equal(claimed.task.id, parent.id);
+  const { spawned } = completeRun(store, { run_id: claimed.run.id, summary: 'shipped' }, at(t + 3600_000 + 30_000));
+  assert.deepEqual(spawned.map((s) => s.title), ['Security review of the release']);
 });

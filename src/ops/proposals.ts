@@ -21,11 +21,19 @@ export function normalizeTitle(title: string): string {
  */
 const RESERVED_KEY = /^(board|then|schedule):/;
 
-/** VALIDATION when a proposal not made by the board itself takes a key of steward's own. */
-function refuseReservedKey(key: string | undefined, source: string): void {
-  if (key === undefined || source === 'human' || !RESERVED_KEY.test(key)) return;
-  throw new StewardError('VALIDATION', `invalid proposal: key ${key}: board:, then: and schedule: keys are steward's own (TASKS.md lines, follow-ups, schedule slots)`, {
+/**
+ * VALIDATION when a proposal not made by the board itself takes a key of steward's own: at propose, and at accept (a
+ * proposal stored before the rule, which would otherwise take the key when accepted).
+ */
+function refuseReservedKey(key: string | null | undefined, source: string, accepting?: number): void {
+  if (key == null || source === 'human' || !RESERVED_KEY.test(key)) return;
+  const what = "board:, then: and schedule: keys are steward's own (TASKS.md lines, follow-ups, schedule slots)";
+  const message = accepting === undefined
+    ? `invalid proposal: key ${key}: ${what}`
+    : `cannot accept proposal ${accepting}: its key ${key} is not allowed (${what}); reject it, and add the task without the key if it is wanted`;
+  throw new StewardError('VALIDATION', message, {
     issues: [{ path: 'key', message: 'board:, then: and schedule: keys are reserved' }],
+    ...(accepting === undefined ? {} : { proposal_id: accepting }),
   });
 }
 
@@ -110,6 +118,7 @@ export function acceptInTx(store: Store, q: ReturnType<typeof acceptInput.parse>
   if (room) throw new StewardError('VALIDATION', room.message, { ...room.details, proposal_id: p.id });
   // Commands come from the decider only: a proposal stored before the rule keeps none of its own.
   const dropped = commandPaths(p);
+  refuseReservedKey(p.key, p.source, p.id);
   if (p.key) {
     const existing = store.tasks.byKey(p.key);
     if (existing) throw new StewardError('CONFLICT', `a task with key ${p.key} exists already (#${existing.id})`, { id: existing.id });
