@@ -266,6 +266,16 @@ describe('steward schedule (CLI)', () => {
     assert.match(gone.stderr, /error NOT_FOUND/);
   });
 
+  test('a config schedule whose every slot is past loads, and list says it will not fire again', () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    writeFileSync(join(cwd, '.steward', 'config.yaml'), JSON.stringify({ schedules: { launch: { cron: '0 0 9 1 6 * 2020', tz: 'UTC', title: 'Launch day check' } } }));
+    const listed = cli(['schedule', 'list'], { cwd });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^launch .* next never \(no slot after now: it will not fire again; remove it from \.steward\/config\.yaml\)/);
+    assert.equal(cli(['schedule', 'list', '--json'], { cwd }).json.schedules[0].next, null);
+  });
+
   test('add checks the task its slots will make as steward add does: text no argv can carry is refused, an unknown project warned of', () => {
     const cwd = tempDir();
     assert.equal(cli(['init'], { cwd }).code, 0);
