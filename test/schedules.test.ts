@@ -276,6 +276,25 @@ describe('steward schedule (CLI)', () => {
     assert.equal(cli(['schedule', 'list', '--json'], { cwd }).json.schedules[0].next, null);
   });
 
+  test("a schedule added by command, then named in the config: list shows it hidden, rm removes it (not the config's)", () => {
+    const cwd = tempDir();
+    assert.equal(cli(['init'], { cwd }).code, 0);
+    assert.equal(cli(['schedule', 'add', 'Dep audit', '--cron', '0 6 * * *', '--tz', 'UTC'], { cwd }).code, 0);
+    writeFileSync(join(cwd, '.steward', 'config.yaml'), JSON.stringify({ schedules: { 'dep-audit': { cron: '0 7 * * *', tz: 'UTC', title: 'Config audit' } } }));
+    const listed = cli(['schedule', 'list', '--json'], { cwd });
+    assert.deepEqual(listed.json.schedules.map((v: { title: string }) => v.title), ['Config audit']);
+    assert.deepEqual(listed.json.shadowed, [{ id: 'dep-audit', title: 'Dep audit' }]);
+    assert.match(cli(['schedule', 'list'], { cwd }).stdout, /\ndep-audit {2}Dep audit {2}added by command, hidden by the config's schedule of this name/);
+    const rm = cli(['schedule', 'rm', 'dep-audit'], { cwd });
+    assert.equal(rm.code, 0, rm.stderr); // it was refused: the hidden one came back the day the config's left
+    assert.match(rm.stdout, /the one of \.steward\/config\.yaml stays/);
+    const store = openStore(join(cwd, '.steward', 'queue.db'));
+    assert.deepEqual([store.schedules.all().length, typeof store.schedules.cursor('dep-audit')], [0, 'number'], "the config's schedule keeps its cursor");
+    store.close();
+    assert.deepEqual(cli(['schedule', 'list', '--json'], { cwd }).json.shadowed, []);
+    assert.match(cli(['schedule', 'rm', 'dep-audit'], { cwd }).stderr, /^error VALIDATION: schedule "dep-audit" is defined in \.steward\/config\.yaml/);
+  });
+
   test('add checks the task its slots will make as steward add does: text no argv can carry is refused, an unknown project warned of', () => {
     const cwd = tempDir();
     assert.equal(cli(['init'], { cwd }).code, 0);

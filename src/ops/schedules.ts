@@ -103,13 +103,25 @@ export function addSchedule(store: Store, config: Config, input: Record<string, 
   });
 }
 
-/** Removes a schedule added by command (config ones are removed from the config); its tasks stay. */
-export function removeSchedule(store: Store, config: Config, id: string): void {
-  if (Object.hasOwn(config.schedules, id)) {
-    throw new StewardError('VALIDATION', `schedule "${id}" is defined in .steward/config.yaml: remove it there`, { id });
-  }
-  const removed = store.tx(() => store.schedules.remove(id));
-  if (!removed) throw new StewardError('NOT_FOUND', `no schedule "${id}"`, { id });
+/**
+ * Removes a schedule added by command (config ones are removed from the config); its tasks stay. One the config's
+ * schedule of the same name hides (added before the config named it) is removed too, keeping the cursor the config's
+ * one shares: it does not fire while hidden, but would again once the config's left. `shadowed` says which was removed.
+ */
+export function removeSchedule(store: Store, config: Config, id: string): { shadowed: boolean } {
+  const inConfig = Object.hasOwn(config.schedules, id);
+  const removed = store.tx(() => store.schedules.remove(id, inConfig));
+  if (removed) return { shadowed: inConfig };
+  if (inConfig) throw new StewardError('VALIDATION', `schedule "${id}" is defined in .steward/config.yaml: remove it there`, { id });
+  throw new StewardError('NOT_FOUND', `no schedule "${id}"`, { id });
+}
+
+/** Schedules added by command that the config's schedule of the same name hides (they do not fire meanwhile). */
+export function shadowedSchedules(store: Store, config: Config): Array<{ id: string; title: string }> {
+  return store
+    .read(() => store.schedules.all())
+    .filter((r) => Object.hasOwn(config.schedules, r.id))
+    .map((r) => ({ id: r.id, title: typeof r.spec.title === 'string' ? r.spec.title : '' }));
 }
 
 /**

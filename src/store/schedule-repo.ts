@@ -55,10 +55,14 @@ export class ScheduleRepo {
     this.s.insert.run(id, JSON.stringify(spec), by, at);
   }
 
-  /** Removes a schedule and its cursor (its handled slots stay, as history); false when there was none. */
-  remove(id: string): boolean {
-    this.s.removeCursor.run(id);
-    return this.s.remove.run(id).changes === 1;
+  /**
+   * Removes a schedule and its cursor (its handled slots stay, as history); false when there was none. `keepCursor`:
+   * the config's schedule of this name uses it.
+   */
+  remove(id: string, keepCursor = false): boolean {
+    const removed = this.s.remove.run(id).changes === 1;
+    if (removed && !keepCursor) this.s.removeCursor.run(id);
+    return removed;
   }
 
   /** The time up to which the schedule's slots were handled, or undefined before its first pass. */

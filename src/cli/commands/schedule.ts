@@ -1,7 +1,7 @@
 // `steward schedule add|list|rm`: recurring tasks (the tick creates one task per cron slot).
 import { assertPromptFits, taskTargetProblems } from '../../config/task-targets.js';
 import { StewardError } from '../../core/errors.js';
-import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../ops/schedules.js';
+import { addSchedule, listSchedules, removeSchedule, shadowedSchedules, type ScheduleView } from '../../ops/schedules.js';
 import { TASK_FIELD_OPTIONS, TASK_FIELD_USAGE, taskFieldsInput, type Command } from '../command.js';
 
 const USAGE = [
@@ -46,13 +46,19 @@ export const schedule: Command = {
     if (action === 'list') {
       const unreadable: Array<{ id: string; error: string }> = [];
       const schedules = listSchedules(ctx.store(), ctx.config(), ctx.op().now, (id, err) => unreadable.push({ id, error: err instanceof Error ? err.message : String(err) }));
-      const lines = [...schedules.map(scheduleLine), ...unreadable.map((u) => `${u.id}  cannot be read (it never fires; steward schedule rm ${u.id}): ${u.error}`)];
-      return { json: { schedules, unreadable }, text: lines.length ? lines.join('\n') : 'no schedules' };
+      const shadowed = shadowedSchedules(ctx.store(), ctx.config());
+      const lines = [
+        ...schedules.map(scheduleLine),
+        ...unreadable.map((u) => `${u.id}  cannot be read (it never fires; steward schedule rm ${u.id}): ${u.error}`),
+        ...shadowed.map((h) => `${h.id}  ${h.title}  added by command, hidden by the config's schedule of this name (it fires only if that one leaves the config; steward schedule rm ${h.id})`),
+      ];
+      return { json: { schedules, unreadable, shadowed }, text: lines.length ? lines.join('\n') : 'no schedules' };
     }
     if (action === 'rm') {
       if (words.length !== 1) throw new StewardError('USAGE', 'usage: steward schedule rm NAME');
-      removeSchedule(ctx.store(), ctx.config(), words[0]!);
-      return { json: { removed: words[0] }, text: `removed schedule ${words[0]}` };
+      const { shadowed } = removeSchedule(ctx.store(), ctx.config(), words[0]!);
+      const text = shadowed ? `removed schedule ${words[0]} added by command; the one of .steward/config.yaml stays` : `removed schedule ${words[0]}`;
+      return { json: { removed: words[0], ...(shadowed ? { shadowed: true } : {}) }, text };
     }
     if (action === 'add') {
       if (words.length === 0) throw new StewardError('USAGE', `missing TITLE\nusage: ${USAGE}`);
