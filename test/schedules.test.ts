@@ -274,6 +274,11 @@ describe('steward schedule (CLI)', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^launch .* next never \(no slot after now: it will not fire again; remove it from \.steward\/config\.yaml\)/);
     assert.equal(cli(['schedule', 'list', '--json'], { cwd }).json.schedules[0].next, null);
+    // One added by command whose last slot has passed since (its year is over).
+    const store = openStore(join(cwd, '.steward', 'queue.db'));
+    store.tx(() => store.schedules.insert('expo', { cron: '0 0 9 1 6 * 2025', tz: 'UTC', title: 'Expo check', catch_up: 'once', overlap: 'skip', grace_seconds: 300 }, 'test', Date.parse('2025-01-01T00:00:00Z')));
+    store.close();
+    assert.match(cli(['schedule', 'list'], { cwd }).stdout, /\nexpo .* next never \(no slot after now: it will not fire again; steward schedule rm expo\)/);
   });
 
   test("a schedule added by command, then named in the config: list shows it hidden, rm removes it (not the config's)", () => {

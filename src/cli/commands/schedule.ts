@@ -14,9 +14,9 @@ function scheduleLine(s: ScheduleView): string {
   const tz = s.tz ? ` ${s.tz}` : '';
   const last = s.last ? `  last ${s.last.slot}${s.last.task_id ? ` #${s.last.task_id}` : ` (${s.last.outcome})`}` : '';
   const open = s.open_task ? `  open #${s.open_task}` : '';
-  // A config schedule whose every slot is past (a year field) loads, so the config stays valid once its last slot
-  // passed; it is named here as one that will not fire again (`schedule add` refuses such a pattern).
-  const next = s.next ?? `never (no slot after now: it will not fire again${s.origin === 'config' ? '; remove it from .steward/config.yaml' : ''})`;
+  // A schedule whose every slot is past (a year field; `schedule add` refuses one, but a config one loads so the config
+  // stays valid once its last slot passed, and an added one's last slot passes too) is named as one that will not fire.
+  const next = s.next ?? `never (no slot after now: it will not fire again${s.origin === 'config' ? '; remove it from .steward/config.yaml' : `; steward schedule rm ${s.id}`})`;
   return `${s.id}  "${s.cron}"${tz}  ${s.title}  next ${next}  catch-up ${s.catch_up} overlap ${s.overlap}${last}${open}${s.origin === 'config' ? '  (config)' : ''}`;
 }
 
