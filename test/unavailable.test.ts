@@ -2,27 +2,16 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { StewardError } from '../src/core/errors.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
 import { sqliteOnly } from './support/backend.js';
 import { at, cli, snapshot, tempDir } from './support/helpers.js';
-import { execFileSyncCapped, spawnSyncCapped } from './helpers/processes.js';
+import { execFileSyncCapped } from './helpers/processes.js';
+import { mountTmpfs } from './support/tmpfs.js';
 
-const mounted: string[] = [];
-/** Mounts a tmpfs of `size` at a fresh folder (unmounted after the file); null where this machine does not allow it (not root). */
-function mountTmpfs(size: string): string | null {
-  const dir = tempDir('steward-mnt-');
-  const r = spawnSyncCapped('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  if (r.status !== 0) return null;
-  mounted.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of mounted) spawnSyncCapped('umount', [dir]);
-});
 const unavailable = (e: StewardError) => e.code === 'UNAVAILABLE';
 
 describe('disk full', () => {

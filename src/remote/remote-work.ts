@@ -12,7 +12,8 @@ import { StewardError, toStewardError } from '../core/errors.js';
 import { childEnv, verifyEnv } from '../runner/child-env.js';
 import { fitEvidence } from '../runner/fit-evidence.js';
 import { sweepRunLeftovers } from '../runner/leftovers.js';
-import { removeOutboxEntry, setAsideEntry, writeOutboxEntry, type OutboxEntry } from '../runner/outbox.js';
+import { removeOutboxEntry, setAsideEntry, writeOutboxOrReserve, type OutboxEntry } from '../runner/outbox.js';
+import { dropOrphanedReserves, releaseOutboxReserve, reserveOnce } from '../runner/outbox-reserve.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
@@ -218,6 +219,8 @@ export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: 
   const retry = o.retryMs ?? { min: 500, max: 10_000 };
   const delivered: number[] = [];
   let wait = retry.min;
+  // The reserves of a worker that died mid-run (its outcome lost with it: the server reaps the run).
+  dropOrphanedReserves(outbox);
   for (;;) {
     let names: string[];
     try {
@@ -277,6 +280,8 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   const adapter = getAdapter(profile.cli);
   const stallOn = adapter.streamsEvents ? 'output' : 'output-or-cpu';
   log.line(`run ${run.id} of task #${task.id} (${task.title}) by ${o.agent} on ${hostname()} (remote worker), pid ${process.pid}`);
+  // Room for the outcome, as the local babysitter takes it (babysit.ts): a disk the agent fills cannot lose the outcome.
+  const reserve = reserveOnce(dirs.outbox, run.id, say);
 
   const stopped = stopSwitch(o.signal);
   const halt = stopped.halt;
@@ -331,7 +336,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     proc = stopped.reason()
       ? { ended: 'spawn_error', stdout: '', stderr: '', exitCode: null, signal: null, durationMs: 0, error: 'stopped before the CLI started' }
       : await supervise({
-        file: inv.file, args: inv.args, cwd: workdir, env, timeoutMs, stallMs, stallOn, graceMs, signal: stopped.signal, onOutput: cliOutput,
+        file: inv.file, args: inv.args, cwd: workdir, env, timeoutMs, stallMs, stallOn, graceMs, signal: stopped.signal, onOutput: cliOutput, onStart: reserve,
         ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}),
       });
     log.line(`CLI ended: ${proc.ended}, exit ${proc.exitCode ?? proc.signal ?? '-'}, ${proc.durationMs} ms${proc.error ? `: ${proc.error}` : ''}`);
@@ -353,33 +358,43 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     stopped.dispose();
     if (promptFile) rmSync(promptFile, { force: true });
   }
-  const decision = decideOutcome({ process: proc, verdict, verify, verifyNeeded: task.verify.length > 0, stop: stopped.reason(), usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
-  if (decision.verb === 'none') {
-    log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped and nothing is reported`);
+  reserve();
+  try {
+    const decision = decideOutcome({ process: proc, verdict, verify, verifyNeeded: task.verify.length > 0, stop: stopped.reason(), usage: meter.usage(), budgetMinutesMs, timeoutMs, stallMs, stallOn, logPath: run.log_path });
+    if (decision.verb === 'none') {
+      log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped and nothing is reported`);
+      log.close();
+      await shipper.ship();
+      return { ...base, status: 'lease_lost', error: decision.why };
+    }
+    if (log.truncated) {
+      say(`run ${run.id}: the log ${logPath} stopped being written (${log.truncated}); the outcome is kept all the same`);
+      decision.input.evidence = { ...(decision.input.evidence as Record<string, unknown> | undefined), log_truncated: log.truncated };
+    }
+    const cut = fitEvidence(decision.input);
+    if (cut) log.line(`the outcome's evidence was cut: ${cut}`);
+    const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
+    const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
+    const entry: OutboxEntry = {
+      version: 1, run_id: run.id, task_id: task.id, verb: decision.verb, input: decision.input, decided_at: Date.now(), host: hostname(), pid: process.pid,
+    };
+    // Write-ahead: the outcome is on this machine's disk before it is sent (in the reserved space when the disk is full).
+    const kept = writeOutboxOrReserve(dirs.outbox, entry, say);
+    log.line(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : `failed (${kind})`}; reporting to the server`);
     log.close();
-    await shipper.ship();
-    return { ...base, status: 'lease_lost', error: decision.why };
+    const d = await deliver(o, entry, shipper);
+    if (d.status === 'unreachable') {
+      if (kept) say(`run ${run.id}: server unreachable (${d.error}); outcome kept in ${kept} until it is back`);
+      else say(`run ${run.id}: server unreachable (${d.error}) and the outcome could not be written to ${dirs.outbox}: it is lost (the server reaps the run when its lease ends)`);
+      return { ...base, status: 'deferred', kind, error };
+    }
+    if (d.status === 'lease_lost') return { ...base, status: 'lease_lost', kind, error: d.reason };
+    if (d.status === 'rejected') return { ...base, status: 'rejected', kind, error: d.error };
+    say(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : 'failed'} → task #${task.id} ${d.task_status ?? '(recorded before)'}`);
+    return { ...base, status: decision.verb === 'complete' ? 'completed' : 'failed', task_status: d.task_status, kind, error };
+  } finally {
+    releaseOutboxReserve(dirs.outbox, run.id);
   }
-  const cut = fitEvidence(decision.input);
-  if (cut) log.line(`the outcome's evidence was cut: ${cut}`);
-  const kind = decision.verb === 'fail' ? String(decision.input.kind) : undefined;
-  const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
-  const entry: OutboxEntry = {
-    version: 1, run_id: run.id, task_id: task.id, verb: decision.verb, input: decision.input, decided_at: Date.now(), host: hostname(), pid: process.pid,
-  };
-  // Write-ahead: the outcome is on this machine's disk before it is sent.
-  writeOutboxEntry(dirs.outbox, entry);
-  log.line(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : `failed (${kind})`}; reporting to the server`);
-  log.close();
-  const d = await deliver(o, entry, shipper);
-  if (d.status === 'unreachable') {
-    say(`run ${run.id}: server unreachable (${d.error}); outcome kept in ${join(dirs.outbox, `${run.id}.json`)} until it is back`);
-    return { ...base, status: 'deferred', kind, error };
-  }
-  if (d.status === 'lease_lost') return { ...base, status: 'lease_lost', kind, error: d.reason };
-  if (d.status === 'rejected') return { ...base, status: 'rejected', kind, error: d.error };
-  say(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : 'failed'} → task #${task.id} ${d.task_status ?? '(recorded before)'}`);
-  return { ...base, status: decision.verb === 'complete' ? 'completed' : 'failed', task_status: d.task_status, kind, error };
 }
 
 /**

@@ -26,8 +26,8 @@ import { cliRetryLog } from './cli-log.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
 import { sweepRunLeftovers } from './leftovers.js';
-import { applyOutboxEntry, removeOutboxEntry, writeOutboxEntry, type OutboxEntry } from './outbox.js';
-import { releaseOutboxReserve, reserveOutboxEntry, writeIntoReserve } from './outbox-reserve.js';
+import { applyOutboxEntry, removeOutboxEntry, writeOutboxOrReserve, type OutboxEntry } from './outbox.js';
+import { releaseOutboxReserve, reserveOnce } from './outbox-reserve.js';
 import { decideOutcome, stopSwitch } from './outcome.js';
 import { ownPgid, procIdentity } from './process-group.js';
 import { buildPrompt } from './prompt.js';
@@ -167,12 +167,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
   const base = { run_id: run.id, task_id: task.id, log_path: log.path };
   // Room for the outcome, taken as the CLI starts (its fsync is not on the way to the CLI's start), or before the outcome
   // of a run whose CLI never started: a disk that fills up during the run cannot lose it.
-  let reserved = false;
-  const reserve = () => {
-    if (reserved) return;
-    reserved = true;
-    if (!reserveOutboxEntry(workspace.outboxDir, run.id)) say(`run ${run.id}: could not reserve space in the outbox (disk full?)`);
-  };
+  const reserve = reserveOnce(workspace.outboxDir, run.id, say);
   const tryDb = <T>(what: string, fn: () => T): T | undefined => {
     try {
       return fn();
@@ -360,17 +355,8 @@ function deliverOutcome(deps: BabysitDeps, run: Run, task: Task, record: Pick<Ou
     version: 1, run_id: run.id, task_id: task.id, verb: record.verb, input: record.input,
     decided_at: deps.now ? deps.now() : deps.store.now(), host: hostname(), pid: process.pid,
   };
-  let path: string | undefined;
-  try {
-    path = writeOutboxEntry(dir, entry);
-  } catch (err) {
-    try {
-      path = writeIntoReserve(dir, entry);
-      deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}); wrote the outcome into the reserved space`);
-    } catch (again) {
-      deps.log?.(`run ${run.id}: could not write the outbox (${(err as Error).message}; reserve: ${(again as Error).message}); writing to the database only`);
-    }
-  }
+  const path = writeOutboxOrReserve(dir, entry, (line) => deps.log?.(line));
+  if (path === undefined) deps.log?.(`run ${run.id}: writing the outcome to the database only`);
   try {
     const result = applyOutboxEntry(deps.store, entry, ctx());
     if (path) removeOutboxEntry(dir, run.id);

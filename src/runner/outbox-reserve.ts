@@ -37,6 +37,19 @@ export function reserveOutboxEntry(dir: string, runId: number): boolean {
   }
 }
 
+/**
+ * Takes run `runId`'s reserve at the first call (later calls do nothing): as its CLI starts (the fsync is not on the way
+ * to the start), and again before the outcome of a run whose CLI never started. `say` tells when the disk is full already.
+ */
+export function reserveOnce(dir: string, runId: number, say: (line: string) => void): () => void {
+  let reserved = false;
+  return () => {
+    if (reserved) return;
+    reserved = true;
+    if (!reserveOutboxEntry(dir, runId)) say(`run ${runId}: could not reserve space in the outbox (disk full?)`);
+  };
+}
+
 /** Drops run `runId`'s reserve (the entry went the normal way, or was not needed). */
 export function releaseOutboxReserve(dir: string, runId: number): void {
   try {

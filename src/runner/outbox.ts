@@ -7,7 +7,7 @@ import type { OpContext } from '../core/types.js';
 import { recordRunOutcome, type RecordOutcomeResult, type RunOutcomeRecord } from '../ops/run-records.js';
 import { logEvent } from '../ops/transition.js';
 import type { Store } from '../store/open-store.js';
-import { dropOrphanedReserves } from './outbox-reserve.js';
+import { dropOrphanedReserves, writeIntoReserve } from './outbox-reserve.js';
 import { processGone } from './process-group.js';
 
 /**
@@ -69,14 +69,24 @@ export function writeOutboxEntry(dir: string, entry: OutboxEntry): string {
   mkdirSync(dir, { recursive: true });
   const path = outboxPath(dir, entry.run_id);
   const temp = tempPath(path, process.pid);
-  const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w');
+    try {
+      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    // A write cut short (a full disk) leaves no half-written temp file behind, for a later tick to set aside as rejected.
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* not created */
+    }
+    throw err;
   }
-  renameSync(temp, path);
   try {
     const dirFd = openSync(dir, 'r');
     fsyncSync(dirFd);
@@ -85,6 +95,25 @@ export function writeOutboxEntry(dir: string, entry: OutboxEntry): string {
     // Some file systems refuse fsync on a folder; the rename is still atomic.
   }
   return path;
+}
+
+/**
+ * Writes `entry` to the outbox (writeOutboxEntry) or, when that fails (a full disk), into the space reserved for its
+ * run (outbox-reserve.ts). Returns its path; undefined when neither could be written (`say` tells why).
+ */
+export function writeOutboxOrReserve(dir: string, entry: OutboxEntry, say: (line: string) => void): string | undefined {
+  try {
+    return writeOutboxEntry(dir, entry);
+  } catch (err) {
+    try {
+      const path = writeIntoReserve(dir, entry);
+      say(`run ${entry.run_id}: could not write the outbox (${(err as Error).message}); wrote the outcome into the reserved space`);
+      return path;
+    } catch (again) {
+      say(`run ${entry.run_id}: could not write the outbox (${(err as Error).message}; reserve: ${(again as Error).message})`);
+      return undefined;
+    }
+  }
 }
 
 /**
