@@ -106,7 +106,7 @@ describe('worker API', () => {
     const beat = await client().heartbeat(c.run.id, 120, { cost_usd: 0.5, tokens_in: 10 });
     assert.equal(beat.task.status, 'running');
     assert.equal(store.runs.get(c.run.id)!.cost_usd, 0.5);
-    assert.deepEqual(await client().log(c.run.id, 0, Buffer.from('hello ')), { version: 1, size: 6 });
+    assert.deepEqual(await client().log(c.run.id, 0, Buffer.from('hello ')), { version: 1, size: 6, live: 'live' });
     // A chunk sent again (the answer was lost) is not appended twice; an overlapping one adds only what is new.
     assert.equal((await client().log(c.run.id, 0, Buffer.from('hello '))).size, 6);
     assert.equal((await client().log(c.run.id, 3, Buffer.from('lo world\n'))).size, 12);
@@ -125,6 +125,8 @@ describe('worker API', () => {
     const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;
     cancelTask(store, { id: task.id, reason: 'changed my mind' }, at(Date.now(), 'human'));
     await rejects(client().heartbeat(c.run.id, 60), 'LEASE_LOST');
+    // The worker's liveness poll (an empty log chunk) says so too, between its heartbeats.
+    assert.equal((await client().log(c.run.id, 0, Buffer.alloc(0))).live, 'finished');
     const late = await client().outcome({ version: 1, run_id: c.run.id, task_id: task.id, verb: 'complete', input: { summary: 'too late' }, decided_at: Date.now(), host: 'h', pid: 1 });
     assert.equal(late.status, 'lease_lost');
     assert.equal(store.tasks.get(task.id)!.status, 'cancelled');

@@ -48,6 +48,8 @@ export interface RemoteWorkOptions {
   graceMs?: number;
   /** How often new log bytes are sent while the CLI runs (ms). Default 1000. */
   shipMs?: number;
+  /** How often the run's liveness is asked while the CLI runs (ms): a cancel stops it then. Default 2000. */
+  pollMs?: number;
   /** Waits between tries while the server cannot be reached: from `min`, doubling up to `max` (ms). */
   retryMs?: { min: number; max: number };
   verifyTimeoutMs?: number;
@@ -302,6 +304,22 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     }
   };
   const beats = setInterval(() => void beat(), Math.max(1000, Math.floor((leaseSeconds * 1000) / 3)));
+  // A read-only liveness poll between beats, as the local babysitter's (lease-keeper.ts): an empty log chunk, answered
+  // with the run's liveness. A task cancelled on the server stops its CLI now, not at the next beat (a third of the lease).
+  let polling = false;
+  const poll = async () => {
+    if (polling) return;
+    polling = true;
+    try {
+      const { live } = await o.client.log(run.id, 0, Buffer.alloc(0));
+      if (typeof live === 'string' && live !== 'live') halt({ kind: 'lease_lost', why: `the run is ${live} on the server` });
+    } catch {
+      // Unreachable or refused: the heartbeat says so, and decides.
+    } finally {
+      polling = false;
+    }
+  };
+  const polls = setInterval(() => void poll(), Math.max(10, o.pollMs ?? 2000));
   const ships = setInterval(() => void shipper.ship(), Math.max(50, o.shipMs ?? 1000));
 
   let proc: ProcessResult;
@@ -354,6 +372,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     verdict = { ok: false, summary: '' };
   } finally {
     clearInterval(beats);
+    clearInterval(polls);
     clearInterval(ships);
     stopped.dispose();
     if (promptFile) rmSync(promptFile, { force: true });

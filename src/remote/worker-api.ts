@@ -9,6 +9,7 @@ import { backoffPolicyOf, type Config } from '../config/schema.js';
 import { periodBounds } from '../core/budget-period.js';
 import { MAX_REPORT_BODY_BYTES } from '../core/payload-limits.js';
 import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js';
+import { runLiveness } from '../core/lease.js';
 import { chooseModel } from '../core/routing.js';
 import { parseInput, zName } from '../core/schemas.js';
 import type { OpContext, Task } from '../core/types.js';
@@ -312,10 +313,17 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       }
       return { run: { id: run.id, lease_expires_at: run.lease_expires_at }, task: { id: task.id, status: task.status } };
     },
-    /** Appends a chunk of the run's log at `offset`; answers the size the server now has (resend from there). */
+    /**
+     * Appends a chunk of the run's log at `offset`; answers the size the server now has (resend from there) and whether
+     * the run is still live (an empty chunk is the worker's liveness poll: a cancel reaches it before its next heartbeat).
+     */
     log(body) {
       const q = parseInput(logBody, body, 'log');
-      const run = store.read(() => store.runs.get(q.run_id));
+      const found = store.read(() => {
+        const run = store.runs.get(q.run_id);
+        return run && { run, task: store.tasks.get(run.task_id) };
+      });
+      const run = found?.run;
       if (!run) throw new StewardError('NOT_FOUND', `no run ${q.run_id}`, { run_id: q.run_id });
       if (!run.host?.startsWith(REMOTE_HOST_PREFIX)) throw new StewardError('FORBIDDEN', `run ${q.run_id} is not a remote worker's`, { run_id: q.run_id });
       const path = runLogPath(workspace, run.task_id, run.id);
@@ -339,7 +347,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
         mkdirSync(dirname(path), { recursive: true });
         appendRegular(path, fresh, q.run_id);
       }
-      return { size: have + fresh.length };
+      return { size: have + fresh.length, live: runLiveness(run, found.task, now()) };
     },
     /** Records an outcome from the worker's outbox, judged at its decided_at; applied, duplicate or late. */
     outcome(body, ctx) {

@@ -139,7 +139,8 @@ export class WorkerClient {
     return this.post('heartbeat', { run_id: runId, lease_seconds: leaseSeconds, ...(usage && Object.keys(usage).length ? { usage } : {}) });
   }
 
-  log(runId: number, offset: number, data: Buffer): Promise<{ size: number }> {
+  /** `live`: the run's liveness on the server (live, finished, superseded, expired); absent from an older server. */
+  log(runId: number, offset: number, data: Buffer): Promise<{ size: number; live?: string }> {
     return this.post('log', { run_id: runId, offset, data: data.toString('base64') });
   }
 
