@@ -120,6 +120,18 @@ describe('worker API', () => {
     await rejects(client().heartbeat(c.run.id, 60), 'LEASE_LOST');
   });
 
+  test('an outcome whose task is not its run\'s (an outbox of another server) is CONFLICT, and the live run is untouched', async () => {
+    const task = addTask(store, { title: 'run by another worker', agent: 'box' }, at(Date.now())).task;
+    const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;
+    const alien = { version: 1 as const, run_id: c.run.id, task_id: task.id + 1000, verb: 'complete' as const, input: { summary: 'from another queue' }, decided_at: Date.now(), host: 'h', pid: 1 };
+    const e = await rejects(client().outcome(alien), 'CONFLICT');
+    assert.equal(e.details.run_task_id, task.id);
+    assert.equal(store.tasks.get(task.id)!.status, 'running');
+    assert.equal(store.runs.get(c.run.id)!.status, 'running');
+    assert.equal(store.runs.get(c.run.id)!.late, null);
+    cancelTask(store, { id: task.id, reason: 'done with it' }, at(Date.now(), 'human'));
+  });
+
   test('a cancelled run: its heartbeat is LEASE_LOST and its outcome is kept on the run as a late result', async () => {
     const task = addTask(store, { title: 'to cancel', agent: 'box' }, at(Date.now())).task;
     const c = (await client().claim('box', 'h', '/w')) as RemoteClaim;

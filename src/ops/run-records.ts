@@ -67,6 +67,8 @@ export interface RunOutcomeRecord {
   verb: 'complete' | 'fail';
   /** completeInput or failInput without run_id. */
   input: Record<string, unknown>;
+  /** The task the outcome is for (an outbox entry names it): a run of another task is CONFLICT, nothing recorded. */
+  task_id?: number;
 }
 
 /** How recording an outcome went. */
@@ -86,6 +88,11 @@ export function recordRunOutcome(store: Store, record: RunOutcomeRecord, ctx: Op
   return store.tx((): RecordOutcomeResult => {
     const run = store.runs.get(record.run_id);
     if (!run) throw new StewardError('NOT_FOUND', `no run ${record.run_id}`, { run_id: record.run_id });
+    // An entry of another queue (a remote worker's folder pointed at another server, an outbox copied between
+    // workspaces) names a run id that is some other task's run here: it must not finish that run.
+    if (record.task_id !== undefined && record.task_id !== run.task_id) {
+      throw new StewardError('CONFLICT', `the outcome is for task #${record.task_id}, but run ${run.id} here is task #${run.task_id}'s (an outcome of another queue?): nothing recorded`, { run_id: run.id, task_id: record.task_id, run_task_id: run.task_id });
+    }
     const same = record.verb === 'complete' ? 'completed' : 'failed';
     if (run.status === 'finished' && run.outcome === same) return { status: 'duplicate', run };
     const input = { ...record.input, run_id: record.run_id };

@@ -172,7 +172,7 @@ export function removeOutboxEntry(dir: string, runId: number): void {
  * it reached the database (the tick applies the outbox before it reaps, see tick-once.ts).
  */
 export function applyOutboxEntry(store: Store, entry: OutboxEntry, ctx: OpContext): RecordOutcomeResult {
-  const record: RunOutcomeRecord = { run_id: entry.run_id, verb: entry.verb, input: entry.input };
+  const record: RunOutcomeRecord = { run_id: entry.run_id, verb: entry.verb, input: entry.input, task_id: entry.task_id };
   return recordRunOutcome(store, record, { ...ctx, decidedAt: entry.decided_at });
 }
 
