@@ -322,6 +322,14 @@ describe('worker API', () => {
     // fetch never connects to port 6000 (X11, on the Fetch standard's list): retrying would never end.
     const blocked = await rejects(new WorkerClient({ server: 'http://127.0.0.1:6000', token: WORKER }).claim('box', 'h', '/w'), 'VALIDATION');
     assert.match(blocked.message, /fetch refuses port 6000/);
+    // An outcome waiting in the outbox was never judged by a server on such a port: it stays there (not set aside as
+    // refused), and the worker stops, to be started again with a --server it can reach.
+    const dir = tempDir('steward-remote-blocked-');
+    const { outbox } = remoteDirs(dir);
+    mkdirSync(outbox, { recursive: true });
+    writeFileSync(join(outbox, '5.json'), JSON.stringify({ version: 1, run_id: 5, task_id: 1, verb: 'complete', input: { summary: 'kept' }, decided_at: 1, host: 'h', pid: 1 }));
+    await rejects(deliverOutbox({ client: new WorkerClient({ server: 'http://127.0.0.1:6000', token: WORKER }), agent: 'box', dir }), 'VALIDATION');
+    assert.deepEqual(readdirSync(outbox), ['5.json']);
     assert.throws(() => new WorkerClient({ server: 'ftp://x', token: WORKER }), /http:\/\/ or https:\/\//);
   });
 });

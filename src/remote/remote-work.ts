@@ -200,9 +200,10 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
   } catch (err) {
     const e = toStewardError(err);
     if (unreachable(e)) return { status: 'unreachable', error: `${e.code}: ${e.message}` };
-    // The token refused (revoked, rotated) or an answer that is not the worker API's (a login page, a wrong URL, a
-    // server error): nothing judged this outcome. It stays in the outbox and the worker stops (FORBIDDEN: exit 4).
-    if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL') {
+    // The token refused (revoked, rotated), an answer that is not the worker API's (a login page, a wrong URL, a
+    // server error), or a --server port fetch never connects to: nothing judged this outcome. It stays in the outbox
+    // and the worker stops (FORBIDDEN: exit 4).
+    if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL' || e.details.reason === 'blocked_port') {
       throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token) to deliver it`, e.details);
     }
     setAsideEntry(outbox, `${entry.run_id}.json`, `${e.code}: ${e.message}`);

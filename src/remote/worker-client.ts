@@ -94,7 +94,7 @@ export class WorkerClient {
       // fetch never connects to a port on the Fetch standard's blocked list (6000, 6665-6669, 10080, …): trying again is
       // no use, so it is not "unreachable" but a setting to change.
       if (cause?.message === 'bad port') {
-        throw new StewardError('VALIDATION', `${this.base.origin}: fetch refuses port ${this.base.port} (a port the Fetch standard blocks); serve the worker API on another port`, { server: this.base.origin });
+        throw new StewardError('VALIDATION', `${this.base.origin}: fetch refuses port ${this.base.port} (a port the Fetch standard blocks); serve the worker API on another port`, { server: this.base.origin, reason: 'blocked_port' });
       }
       throw new StewardError('UNAVAILABLE', `cannot reach ${this.base.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { server: this.base.origin });
     }
