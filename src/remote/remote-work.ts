@@ -212,6 +212,15 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
   }
 }
 
+/** The outcomes waiting in outbox folder `outbox` (`<run>.json`), oldest run first. */
+export function waitingOutcomes(outbox: string): string[] {
+  try {
+    return readdirSync(outbox).filter((n) => /^\d+\.json$/.test(n)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Delivers every outcome waiting in the local outbox, oldest run first, trying again (with a growing wait) while the
  * server cannot be reached. Returns the runs delivered; stops early only when `signal` aborts.
@@ -225,12 +234,7 @@ export async function deliverOutbox(o: RemoteWorkOptions): Promise<{ delivered: 
   // The reserves of a worker that died mid-run (its outcome lost with it: the server reaps the run).
   dropOrphanedReserves(outbox);
   for (;;) {
-    let names: string[];
-    try {
-      names = readdirSync(outbox).filter((n) => /^\d+\.json$/.test(n)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
-    } catch {
-      names = [];
-    }
+    const names = waitingOutcomes(outbox);
     if (names.length === 0) return { delivered, done: true };
     let blocked: string | undefined;
     for (const name of names) {

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { StewardError } from '../../core/errors.js';
 import { zName, parseInput } from '../../core/schemas.js';
-import { remoteDirs, remoteWork, type RemoteRunResult } from '../../remote/remote-work.js';
+import { remoteDirs, remoteWork, waitingOutcomes, type RemoteRunResult } from '../../remote/remote-work.js';
 import { WorkerClient } from '../../remote/worker-client.js';
 import { withStopSignals } from '../../runner/work.js';
 import type { CliContext, CommandOutput, Values } from '../command.js';
@@ -42,7 +42,9 @@ export async function workRemote(ctx: CliContext, values: Values, usage: string,
       ...(waitPollMs ? { waitPollMs } : {}),
     }),
   );
-  const waiting = out.stopped === 'signal' && out.results.some((r) => r.status === 'deferred' && !out.delivered.includes(r.run_id));
+  // Stopped with an outcome still in the outbox: one of this session's runs, or one left by an earlier session that the
+  // server did not get before the stop.
+  const waiting = out.stopped === 'signal' && waitingOutcomes(remoteDirs(dir).outbox).length > 0;
   const tail = out.stopped === 'paused'
     ? `agent ${agent} is paused until ${new Date(out.paused_until!).toISOString()}`
     : out.stopped === 'held' ? `nothing claimed now: ${out.held!.reason}` : out.stopped === 'empty' ? 'nothing (more) to claim'
