@@ -1,7 +1,7 @@
 // The worker role over HTTP for babysitters on other machines (`steward work --server`, docs/SCALING.md): a small JSON
 // API beside /mcp, on the same operations as the MCP worker tools — the run id fences every write, an outcome counts
 // by when it was decided (the late-result rules of recordRunOutcome), and nothing here touches the worker's files.
-import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, lstatSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -150,26 +150,27 @@ function notRegular(runId: number, why: string): StewardError {
 function logSize(path: string, runId: number): number {
   let st;
   try {
-    st = statSync(path, { throwIfNoEntry: false });
+    st = lstatSync(path, { throwIfNoEntry: false });
   } catch {
     return 0;
   }
+  if (st?.isSymbolicLink()) throw notRegular(runId, 'a symbolic link, not followed');
   if (st && !st.isFile()) throw notRegular(runId, 'a FIFO, folder or device');
   return st?.size ?? 0;
 }
 
 /**
- * Appends to a run's log only when it is (or becomes) a regular file. A FIFO put at its path would block a plain open
+ * Appends to a run's log only when it is (or becomes) a regular file, never through a symbolic link (O_NOFOLLOW). A FIFO put at its path would block a plain open
  * for writing, and with it the whole server, until a reader came: O_NONBLOCK fails that open at once (ENXIO), and the
  * fstat turns away a FIFO with a reader, a folder or a device (logSize checked before; this closes the race).
  */
 function appendRegular(path: string, data: Buffer, runId: number): void {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0), 0o644);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw code === 'ENXIO' || code === 'EISDIR' ? notRegular(runId, code) : err;
+    throw code === 'ENXIO' || code === 'EISDIR' || code === 'ELOOP' ? notRegular(runId, code) : err;
   }
   try {
     if (!fstatSync(fd).isFile()) throw notRegular(runId, 'a FIFO, folder or device');

@@ -1,5 +1,7 @@
 // Reading a run's log as it grows, until its run ends (`steward logs --follow`).
-import { readFrom } from '../files/read-from.js';
+import { closeSync, fstatSync } from 'node:fs';
+import { StewardError } from '../core/errors.js';
+import { isSymlink, openRegular, readFromFd } from '../files/read-from.js';
 
 /** How to follow: the file, whether its run still runs, where new bytes go. */
 export interface FollowOptions {
@@ -7,6 +9,8 @@ export interface FollowOptions {
   /** False once the run finished (checked every poll). */
   isRunning: () => boolean;
   write: (chunk: Buffer) => void;
+  /** Said to a person (stderr): the log was truncated and is followed again from its start. */
+  note?: (line: string) => void;
   pollMs?: number;
   signal?: AbortSignal;
   /**
@@ -18,13 +22,38 @@ export interface FollowOptions {
   settleMs?: number;
 }
 
-/** Writes the log so far, then what is appended, until the run ends (one last read after it did). */
+/**
+ * The refusal of a run's log that is a symbolic link: steward's own file was replaced, and what the link names (a key,
+ * /etc/passwd) is never shown. FORBIDDEN, with `reason: 'symlink'`.
+ */
+export function symlinkLogError(path: string, details: Record<string, unknown> = {}): StewardError {
+  return new StewardError('FORBIDDEN', `the log at ${path} is a symbolic link: not followed (a run's log is steward's own file in .steward/logs; something replaced it)`, { ...details, log_path: path, reason: 'symlink' });
+}
+
+/**
+ * Writes the log so far, then what is appended, until the run ends (one last read after it did). A log that shrinks
+ * below what was read (truncated, or replaced by a new file) is said on `note` and read again from its start, as
+ * `tail -F` does; a symbolic link at the path is refused (symlinkLogError).
+ */
 export async function followLog(o: FollowOptions): Promise<number> {
   let offset = 0;
   const drain = () => {
-    const chunk = readFrom(o.path, offset);
-    if (chunk.length) o.write(chunk);
-    offset += chunk.length;
+    const fd = openRegular(o.path);
+    if (fd === null) {
+      if (isSymlink(o.path)) throw symlinkLogError(o.path);
+      return;
+    }
+    try {
+      if (fstatSync(fd).size < offset) {
+        o.note?.(`${o.path}: file truncated`);
+        offset = 0;
+      }
+      const chunk = readFromFd(fd, offset);
+      if (chunk.length) o.write(chunk);
+      offset += chunk.length;
+    } finally {
+      closeSync(fd);
+    }
   };
   let finishedAt: number | undefined;
   for (;;) {

@@ -1,11 +1,14 @@
 // A run's log over SSE: the last bytes first, then what is appended (polled), until the run ends.
-import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { visibleText } from '../core/visible-text.js';
-import { openRegular, readFrom } from '../files/read-from.js';
+import { isSymlink, openRegular, readFromFd } from '../files/read-from.js';
 import { openEventStream, sendEvent } from './live.js';
+
+/** What the board shows for a log that is a symbolic link (never followed: read-from.ts). */
+export const SYMLINK_NOTE = "(not shown: this run's log is a symbolic link, not steward's own file)";
 
 /** How much of the log a new viewer gets at once. */
 const TAIL_BYTES = 16 * 1024;
@@ -13,7 +16,7 @@ const TAIL_BYTES = 16 * 1024;
 /** The last `bytes` of a file as text (starting at a line), or '' when it cannot be read or is not a regular file. */
 export function readTail(path: string, bytes = TAIL_BYTES): string {
   const fd = openRegular(path);
-  if (fd === null) return '';
+  if (fd === null) return isSymlink(path) ? SYMLINK_NOTE : '';
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
@@ -32,14 +35,33 @@ export function insideDir(path: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
+/** What `path` holds past `offset` (at most 1 MiB); `truncated` is called first when the file is now shorter than `offset`. */
+function readNew(path: string, offset: number, truncated: () => void): Buffer {
+  const fd = openRegular(path);
+  if (fd === null) return Buffer.alloc(0);
+  try {
+    let from = offset;
+    if (fstatSync(fd).size < offset) {
+      truncated();
+      from = 0;
+    }
+    return readFromFd(fd, from, 1024 * 1024);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Streams `path` on `res`: event `tail` with the end so far, `log` per appended chunk, `end` once `isRunning` is false. */
 export function streamLog(res: ServerResponse, path: string, isRunning: () => boolean, pollMs = 250): void {
   if (!openEventStream(res)) return;
   let offset = 0;
-  try {
-    offset = statSync(path).size;
-  } catch {
-    /* not written yet */
+  const fd = openRegular(path);
+  if (fd !== null) {
+    try {
+      offset = fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
   }
   // Shown as text in the page: hidden characters escaped like everywhere else on the board (a CR at the end of a
   // chunk waits for the next one, so a CRLF split between two reads is not shown as a lone CR).
@@ -56,7 +78,11 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
     // A viewer that does not read what it was sent (a stalled tab, a hostile client) gets nothing more until it has:
     // the rest stays in the file, read from `offset` once it drains, instead of piling up in this process's memory.
     if (res.writableNeedDrain) return;
-    const chunk = readFrom(path, offset, 1024 * 1024);
+    const chunk = readNew(path, offset, () => {
+      // Truncated (or replaced by a new file) below what was sent: followed again from its start, as `tail -F` does.
+      offset = 0;
+      sendEvent(res, 'log', JSON.stringify('\n(the log was truncated: from its start again)\n'));
+    });
     if (chunk.length) {
       offset += chunk.length;
       let text = heldCr + decoder.write(chunk);

@@ -17,6 +17,8 @@ import { html, type Html } from './html.js';
 import { contentSecurityPolicy, loginPage, page, type Page } from './layout.js';
 import { ChangeFeed } from './live.js';
 import { insideDir, readTail, streamLog } from './log-tail.js';
+import { isSymlink } from '../files/read-from.js';
+import { symlinkLogError } from '../runner/follow-log.js';
 import { sameOrigin } from '../http/request-guard.js';
 import { parseBoardQuery } from './board-query.js';
 import { Sessions } from './sessions.js';
@@ -223,6 +225,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
         const run = readRun(o.store, Number(url.searchParams.get('run')));
         const file = logOf(run);
         if (!run || run.task_id !== Number(logMatch[1]) || !file) return sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: 'no log for that run' } });
+        if (isSymlink(file)) return sendJson(res, 403, { ok: false, error: symlinkLogError(file, { run_id: run.id }).toJSON() });
         return streamLog(res, file, () => readRun(o.store, run.id)?.status === 'running');
       }
       const taskMatch = TASK_PATH.exec(path);

@@ -12,7 +12,7 @@ import { isTerminal } from '../../core/states.js';
 import type { Run } from '../../core/types.js';
 import { projectWorkdirs } from '../../config/task-targets.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
-import { followLog } from '../../runner/follow-log.js';
+import { followLog, symlinkLogError } from '../../runner/follow-log.js';
 import { processGone } from '../../runner/process-group.js';
 import { runLogPath } from '../../runner/run-log.js';
 import type { Leftover } from '../../git/gc.js';
@@ -59,9 +59,10 @@ export const logs: Command = {
     if (!values.follow) {
       let log: Buffer;
       try {
-        log = readRegular(path); // a FIFO put there would block a plain read forever
+        log = readRegular(path, { nofollow: true }); // a FIFO put there would block a plain read forever
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StewardError('NOT_FOUND', `run ${run.id} has no log at ${path}`, view);
+        if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkLogError(path, view);
         throw new StewardError('NOT_FOUND', `run ${run.id}'s log at ${path} cannot be read: ${(err as Error).message}`, view);
       }
       if (ctx.json) return { json: { ...view, log: log.toString('utf8') }, text: '' };
@@ -80,7 +81,7 @@ export const logs: Command = {
       tail = (tail + chunk.toString('utf8')).slice(-8192);
       if (!ctx.json) process.stdout.write(chunk);
     };
-    await followLog({ path, isRunning, write, settled });
+    await followLog({ path, isRunning, write, settled, note: (line) => ctx.log(`steward logs: ${line}`) });
     const finished = store.read(() => store.runs.get(run.id))!;
     const how = `${finished.outcome ?? 'finished'}${finished.failure_kind ? ` (${finished.failure_kind})` : ''}`;
     return { json: { ...view, status: finished.status, outcome: finished.outcome }, text: `=== run ${run.id} ${how}` };

@@ -1,6 +1,7 @@
 // `steward status`: one screen for a person (what runs, what is paused, what needs you, what retries next); --watch refreshes it.
 import { visibleText } from '../../core/visible-text.js';
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, readSync, fstatSync } from 'node:fs';
+import { openRegular } from '../../files/read-from.js';
 import { StewardError } from '../../core/errors.js';
 import { budgetLine, budgetViews, collectStatus, type QueueStatus } from '../../ops/index.js';
 import { runLogPath } from '../../runner/run-log.js';
@@ -21,9 +22,12 @@ export function elapsedText(ms: number): string {
 
 /** The last non-empty line of a file (reads only its tail); '' when there is none. */
 function lastLine(path: string): string {
-  let fd: number | undefined;
+  // Not a plain open: a FIFO put at the path would block it (and `status`) until a writer came, a symbolic link would
+  // show a line of the file it names (openRegular: regular files only, never through a link).
+  let fd: number | null = null;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegular(path);
+    if (fd === null) return '';
     const size = fstatSync(fd).size;
     const len = Math.min(size, 4096);
     const buf = Buffer.alloc(len);
@@ -34,7 +38,7 @@ function lastLine(path: string): string {
   } catch {
     return '';
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== null) closeSync(fd);
   }
 }
 
