@@ -47,7 +47,7 @@ const DEFAULTS: Config = {
   handoffLeaseSeconds: 180,
   retry: { baseSeconds: 10, factor: 2, capSeconds: 3600, jitter: 0.5, rateLimitStrikeAfter: 5 },
   mcp: { host: '127.0.0.1', port: 7410, tokens: {}, allowedHosts: [], headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 5_000, maxConnections: 64 },
-  notify: {},
+  notify: { timeoutSeconds: 30 },
   schedules: {},
   budgets: { timezone: 'UTC', limits: [] },
   database: { schema: 'steward' },

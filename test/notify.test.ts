@@ -14,7 +14,7 @@ import { writeUpFile } from '../src/up/up-file.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { notify, notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
-import { tracked, waitFor } from './helpers/processes.js';
+import { isAlive, tracked, waitFor, waitGone } from './helpers/processes.js';
 
 test('notifyLines: one line per review, blocked and dead item; nothing for other lists', () => {
   const lines = notifyLines({
@@ -194,5 +194,50 @@ test('steward up notifies: its ticks fire the webhook for a review (they fired n
     await up.drain();
     store.close();
     server.close();
+  }
+});
+
+/** A notify command that writes its pid to `file`, then never exits (with `ignoreTerm`, not even on SIGTERM). */
+function hangingCommand(file: string, ignoreTerm = false): string[] {
+  const script = `${ignoreTerm ? "process.on('SIGTERM', () => {}); " : ''}require('fs').writeFileSync(${JSON.stringify(file)}, String(process.pid)); setInterval(() => {}, 1e6)`;
+  return [process.execPath, '-e', script];
+}
+
+const pidIn = (file: string) => (existsSync(file) && readFileSync(file, 'utf8') ? Number(readFileSync(file, 'utf8')) : undefined);
+
+test('notify: a command that never exits is stopped after notify.timeoutSeconds (SIGKILL when it ignores SIGTERM), and the log says so', async () => {
+  const pidFile = join(tempDir(), 'pid');
+  const logged: string[] = [];
+  const config = { notify: { command: hangingCommand(pidFile, true), timeoutSeconds: 1 } } as unknown as Config;
+  await notify(config, { dead: [{ id: 9, title: 'Port', error: 'x' }] }, (line) => logged.push(line));
+  const pid = await waitFor('the command to start', () => pidIn(pidFile));
+  try {
+    await waitFor('the timeout to be logged', () => (logged.some((l) => /did not exit within 1 s/.test(l)) ? true : undefined));
+    await waitGone(pid);
+    assert.match(logged.join('\n'), /notify: .*node.* did not exit within 1 s \(notify\.timeoutSeconds\): stopped \(SIGTERM to its process group, SIGKILL 5 s later\)/);
+  } finally {
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+test('notify: steward tick does not wait for a command that never exits, and it is still stopped after the tick exited', async () => {
+  const ws = tempDir();
+  const pidFile = join(ws, 'notify.pid');
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const config = join(ws, '.steward/config.yaml');
+  const argv = hangingCommand(pidFile).map((a) => JSON.stringify(a)).join(', ');
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  command: [${argv}]\n  timeoutSeconds: 1\n`);
+  run('add', 'Essay', '--review');
+  const c = run('claim', '--agent', 'a', '--json').json;
+  assert.equal(run('complete', String(c.run.id), '--summary', 'draft').code, 0);
+  const t = run('tick', '--json');
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.json.review.length, 1);
+  const pid = await waitFor('the command to start', () => pidIn(pidFile));
+  try {
+    await waitGone(pid);
+  } finally {
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 });

@@ -23,3 +23,6 @@ export const COMMAND_PLACEHOLDERS = ['prompt', 'prompt_file', 'task_id', 'workdi
 
 /** A run log's default cap on its size, in MiB (an agent profile's `logMaxMb`; src/runner/run-log.ts). */
 export const DEFAULT_LOG_MAX_MB = 100;
+
+/** How long a notify command may run by default, in seconds (notify.timeoutSeconds; src/tick/notify-command.ts). */
+export const NOTIFY_TIMEOUT_SECONDS = 30;

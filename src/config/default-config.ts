@@ -168,6 +168,7 @@ ${token('triage')}
 # Who to wake when something needs a judgement (the digest JSON is sent).
 notify:
   # command: [notify-send, steward]
+  # timeoutSeconds: 30    # then the command's process group is stopped (SIGTERM, SIGKILL 5 s later)
   # webhook: https://example.com/hooks/steward
 
 # Recurring tasks: one task per cron slot (also \`steward schedule add\`).

@@ -8,7 +8,7 @@ import { BUDGET_PERIODS, isTimeZone } from '../core/budget-period.js';
 import { parseScope } from '../core/budget-scope.js';
 import { ISOLATION_MODES, MERGE_STRATEGIES } from '../core/worktree.js';
 
-import { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DEFAULT_LOG_MAX_MB, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
+import { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DEFAULT_LOG_MAX_MB, DISPATCH_MODES, NOTIFY_TIMEOUT_SECONDS, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
 
 export { ACCEPT_MODES, AGENT_CLIS, COMMAND_PLACEHOLDERS, DISPATCH_MODES, MCP_ROLES, TRIAGE_SOURCES } from './config-constants.js';
 export type { AcceptMode, AgentCli, DispatchMode, McpRole, TriageSource } from './config-constants.js';
@@ -272,6 +272,9 @@ export const configSchema = z
     notify: z
       .strictObject({
         command: argv.min(1).optional().describe('argv run with the digest JSON on stdin when something needs a judgement'),
+        timeoutSeconds: int(1, 3600)
+          .default(NOTIFY_TIMEOUT_SECONDS)
+          .describe('how long the notify command may run: then its process group gets SIGTERM, and SIGKILL 5 s later (logged)'),
         webhook: z
           .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
           .optional()

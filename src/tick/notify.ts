@@ -2,9 +2,8 @@
 // Each item reaches one digest of a reader only, so each is notified once: a person's look (`steward tick --reader me`)
 // notifies nothing, it would notify every item again.
 import { visibleText } from '../core/visible-text.js';
-import { spawn } from 'node:child_process';
 import type { Config } from '../config/schema.js';
-import { withoutStewardSecrets } from '../runner/child-env.js';
+import { NOTIFY_TIMEOUT_SECONDS, runNotifyCommand } from './notify-command.js';
 import { readUpFile } from '../up/up-file.js';
 import { DEFAULT_DIGEST_READER } from './digest-store.js';
 
@@ -69,34 +68,8 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   const body = JSON.stringify({ text, items, ...(Object.keys(more).length ? { more } : {}) });
   const done: Array<Promise<void>> = [];
   const argv = config.notify.command;
-  if (argv?.length) {
-    done.push(
-      new Promise<void>((resolve) => {
-        try {
-          const child = spawn(argv[0]!, argv.slice(1).map((a) => a.replaceAll('{text}', text)), {
-            stdio: ['pipe', 'ignore', 'ignore'],
-            detached: true,
-            env: withoutStewardSecrets(process.env),
-          });
-          child.on('error', (err) => {
-            log(`notify: ${argv[0]}: ${err.message}`);
-            resolve();
-          });
-          child.stdin?.on('error', () => undefined);
-          child.stdin?.end(body);
-          // Reported where the process still lives when it ends (`steward up`); `steward tick` does not wait for it.
-          child.on('exit', (code, signal) => {
-            if (code !== 0) log(`notify: ${argv[0]} ${signal ? `was killed by ${signal}` : `exited ${code}`}`);
-          });
-          child.unref();
-          child.on('spawn', () => resolve());
-        } catch (err) {
-          log(`notify: ${(err as Error).message}`);
-          resolve();
-        }
-      }),
-    );
-  }
+  // The command runs under a watchdog that stops it after notify.timeoutSeconds; the tick waits only for the hand-over.
+  if (argv?.length) done.push(runNotifyCommand(argv.map((a, i) => (i === 0 ? a : a.replaceAll('{text}', text))), body, config.notify.timeoutSeconds ?? NOTIFY_TIMEOUT_SECONDS, log));
   const url = config.notify.webhook;
   if (url) {
     const shown = shownUrl(url);

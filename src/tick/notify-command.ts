@@ -1,0 +1,101 @@
+// The notify command, bounded: it runs under a small watchdog process that outlives `steward tick` (which does not wait
+// for it: the heartbeat's exec may have a short timeout, and the digest must come first), runs it in its own process
+// group with the items on stdin, and stops the group when it outlasts notify.timeoutSeconds (SIGTERM, then SIGKILL after
+// NOTIFY_GRACE_MS). A command that never exits once left one more process behind per notifying tick, for ever.
+import { spawn } from 'node:child_process';
+import { withoutStewardSecrets } from '../runner/child-env.js';
+
+export { NOTIFY_TIMEOUT_SECONDS } from '../config/config-constants.js';
+/** Between the SIGTERM and the SIGKILL of a notify command's process group. */
+export const NOTIFY_GRACE_MS = 5000;
+
+/**
+ * The watchdog (Node built-ins only, run with `node -e`): starts the command in a new process group with the watchdog's
+ * stdin (the items) as its stdin, and tells its parent on stdout, one JSON line each, how it ended: `{exit, signal}`,
+ * `{error}` (it could not start), `{timeout}` (then the group gets SIGTERM, and SIGKILL after the grace if any of it
+ * is left). A SIGTERM or SIGINT of the watchdog (a kill of `steward tick`'s tree) stops the command's group the same way.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const o = JSON.parse(process.argv[1]);
+process.stdout.on('error', () => {});
+const say = (m) => { try { process.stdout.write(JSON.stringify(m) + '\\n'); } catch {} };
+const done = () => process.stdout.write('', () => process.exit(0));
+let child;
+try {
+  child = spawn(o.file, o.args, { stdio: [0, 'ignore', 'ignore'], detached: true });
+} catch (e) {
+  say({ error: e.message });
+  done();
+}
+const signal = (s) => { try { process.kill(-child.pid, s); return true; } catch { return false; } };
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  signal('SIGTERM');
+  const killAt = Date.now() + o.graceMs;
+  const poll = setInterval(() => {
+    if (!signal(0)) { clearInterval(poll); done(); }
+    else if (Date.now() >= killAt) { clearInterval(poll); signal('SIGKILL'); done(); }
+  }, 50);
+};
+if (child) {
+  child.on('error', (e) => { say({ error: e.message }); done(); });
+  const timer = setTimeout(() => { say({ timeout: true }); stop(); }, o.timeoutMs);
+  child.on('exit', (code, sig) => {
+    if (stopping) return;
+    clearTimeout(timer);
+    say({ exit: code, signal: sig });
+    done();
+  });
+  for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, stop);
+}
+`;
+
+/** How the command ended, as the watchdog said it. */
+type Report = { exit?: number | null; signal?: string | null; error?: string; timeout?: true };
+
+/**
+ * Starts `argv` under the watchdog with `stdin` as its input; resolves once the input is handed over (the caller need
+ * not wait for the command: nothing of it is kept alive for it). How it ends is logged while this process lives.
+ */
+export function runNotifyCommand(argv: string[], stdin: string, timeoutSeconds: number, log: (line: string) => void): Promise<void> {
+  const name = argv[0]!;
+  const spec = JSON.stringify({ file: name, args: argv.slice(1), timeoutMs: timeoutSeconds * 1000, graceMs: NOTIFY_GRACE_MS });
+  return new Promise<void>((resolve) => {
+    let watchdog: ReturnType<typeof spawn>;
+    try {
+      watchdog = spawn(process.execPath, ['-e', WATCHDOG, spec], { stdio: ['pipe', 'pipe', 'ignore'], detached: true, env: withoutStewardSecrets(process.env) });
+    } catch (err) {
+      log(`notify: ${name}: ${(err as Error).message}`);
+      return resolve();
+    }
+    watchdog.on('error', (err) => {
+      log(`notify: ${name}: ${err.message}`);
+      resolve();
+    });
+    let out = '';
+    watchdog.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        let r: Report;
+        try {
+          r = JSON.parse(line) as Report;
+        } catch {
+          continue;
+        }
+        if (r.error !== undefined) log(`notify: ${name}: ${r.error}`);
+        else if (r.timeout) log(`notify: ${name} did not exit within ${timeoutSeconds} s (notify.timeoutSeconds): stopped (SIGTERM to its process group, SIGKILL ${NOTIFY_GRACE_MS / 1000} s later)`);
+        else if (r.exit !== 0) log(`notify: ${name} ${r.signal ? `was killed by ${r.signal}` : `exited ${r.exit}`}`);
+      }
+    });
+    // Neither the watchdog nor its pipe keeps this process alive: `steward tick` exits and the watchdog goes on.
+    watchdog.unref();
+    (watchdog.stdout as unknown as { unref(): void }).unref();
+    watchdog.stdin!.on('error', () => resolve());
+    watchdog.stdin!.end(stdin, () => resolve());
+  });
+}
