@@ -1,7 +1,7 @@
 // Notify: a command (argv, no shell) and a webhook hear about review, blocked and dead items, once each.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -241,3 +241,48 @@ test('notify: steward tick does not wait for a command that never exits, and it 
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
+
+test('notify: an item up notified is not notified again by the heartbeat after up stops, nor one the heartbeat notified by up (one notify cursor per workspace)', async () => {
+  // The webhook is another process that writes each body down before it answers (the CLI waits for the answer).
+  const ws = tempDir();
+  const got = join(ws, 'received.txt');
+  const server = tracked(
+    spawn(process.execPath, ['-e', `const fs = require('fs'); const s = require('http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { fs.appendFileSync(${JSON.stringify(got)}, b + '\\n'); r.writeHead(204).end(); }); }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  try {
+    await upAndHeartbeat(ws, got, server);
+  } finally {
+    server.kill();
+  }
+});
+
+async function upAndHeartbeat(ws: string, got: string, server: ReturnType<typeof spawn>) {
+  let printed = '';
+  server.stdout!.on('data', (c) => (printed += c));
+  const port = await waitFor('the webhook server', () => (printed.includes('\n') ? Number(printed.trim()) : undefined));
+  const titles = () => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean).flatMap((b) => (JSON.parse(b).items.review as Array<{ title: string }>).map((i) => i.title)) : []);
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const config = join(ws, '.steward/config.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${port}/hook\n`);
+  const review = (title: string) => {
+    run('add', title, '--review');
+    const c = run('claim', '--agent', 'a', '--json').json;
+    assert.equal(run('complete', String(c.run.id), '--summary', 'draft').code, 0);
+  };
+  const upFile = join(ws, '.steward/up.json');
+  const upRuns = () => writeUpFile(join(ws, '.steward'), { pid: process.pid, host: 'h', port: 1, url: 'http://127.0.0.1:1', mcp_url: 'http://127.0.0.1:1/mcp', started_at: new Date().toISOString() });
+  review('A');
+  assert.equal(run('tick', '--json').json.review.length, 1);
+  assert.deepEqual(titles(), ['A'], 'no up: the heartbeat notifies');
+  // up starts: its first digest lists A too (its own cursor never saw it), and must not tell it again.
+  upRuns();
+  review('B');
+  assert.equal(run('tick', '--reader', 'up', '--json').json.review.length, 2);
+  assert.deepEqual(titles(), ['A', 'B'], 'up notifies B only');
+  // up stops before the heartbeat ticked: the heartbeat's next digest lists B, already notified.
+  rmSync(upFile);
+  review('C');
+  assert.equal(run('tick', '--json').json.review.length, 2);
+  assert.deepEqual(titles(), ['A', 'B', 'C'], 'the heartbeat notifies C only');
+}

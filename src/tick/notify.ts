@@ -1,11 +1,12 @@
 // Notify: tell a person about digest items only a person can settle — review, a blocked question, a dead letter.
-// Each item reaches one digest of a reader only, so each is notified once: a person's look (`steward tick --reader me`)
-// notifies nothing, it would notify every item again.
+// What is notified is read with one cursor per workspace (NOTIFY_READER), so each item is notified once whoever
+// notifies; a person's look (`steward tick --reader me`) notifies nothing.
 import { visibleText } from '../core/visible-text.js';
 import type { Config } from '../config/schema.js';
+import type { Store } from '../store/open-store.js';
 import { NOTIFY_TIMEOUT_SECONDS, runNotifyCommand } from './notify-command.js';
 import { readUpFile } from '../up/up-file.js';
-import { DEFAULT_DIGEST_READER } from './digest-store.js';
+import { DEFAULT_DIGEST_READER, digestCursorKey, parseCursor, takeDigest } from './digest-store.js';
 
 /**
  * Whether a digest of `reader` is notified: `steward up`'s; the heartbeat's (the default reader) unless a live `up` of
@@ -84,4 +85,36 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
     );
   }
   return Promise.all(done).then(() => undefined);
+}
+
+/**
+ * The reader whose digests are notified: one per workspace, whoever notifies (`steward up`, or the heartbeat's tick
+ * while no `up` runs). Each notifying reader's own cursor told it items the other had notified already (an item `up`
+ * notified came again in the heartbeat's next digest after `up` stopped, and the other way round). Not a name a
+ * person's `--reader` can take (names start with a letter or digit).
+ */
+export const NOTIFY_READER = '@notify';
+
+/**
+ * Notifies what the workspace's notify reader has not been told yet, after a digest of `reader` that was not quiet.
+ * The first time (no notify cursor: a workspace from before it), `digest`'s items, and the notify cursor starts where
+ * `reader`'s cursor is now, so nothing is told twice or left out. A failure here is logged: it never fails the tick.
+ */
+export function notifyOnce(store: Store, config: Config, now: number, reader: string | undefined, digest: Record<string, unknown>, log: (line: string) => void = () => undefined): Promise<void> {
+  if (!config.notify.command?.length && !config.notify.webhook) return Promise.resolve(); // nothing to tell: no cursor moves
+  let items: Record<string, unknown> = digest;
+  try {
+    const key = digestCursorKey(NOTIFY_READER);
+    const seeded = store.tx(() => {
+      if (store.meta.get(key) !== undefined) return false;
+      const at = parseCursor(store.meta.get(digestCursorKey(reader))).event_id;
+      store.meta.compareAndSet(key, undefined, JSON.stringify({ event_id: at, seen: [] }));
+      return true;
+    });
+    if (!seeded) items = takeDigest(store, now, config, { reader: NOTIFY_READER });
+  } catch (err) {
+    log(`notify: ${(err as Error).message}`);
+    return Promise.resolve();
+  }
+  return notify(config, items, log);
 }

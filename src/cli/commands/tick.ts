@@ -30,8 +30,8 @@ export const tick: Command = {
     } else {
       digest = quiet.digest as Digest & Record<string, unknown>;
       if (!digest.quiet) {
-        const { notifiesFor, notify } = await import('../../tick/notify.js');
-        if (notifiesFor(reader, deps.workspace.stewardDir)) pending.push(notify(deps.config, digest, ctx.log));
+        const { notifiesFor, notifyOnce } = await import('../../tick/notify.js');
+        if (notifiesFor(reader, deps.workspace.stewardDir)) pending.push(notifyOnce(deps.store, deps.config, op.now, reader, digest, ctx.log));
       }
     }
     await Promise.all(pending);
