@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { mergeLockKey, MERGE_LOCK_MS } from '../src/git/merge-lock.js';
+import { mergeQueued } from '../src/git/merge-task.js';
 import { addTask, approveTask, claimTask } from '../src/ops/index.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { buildTickHooks } from '../src/tick/hooks.js';
@@ -53,6 +54,18 @@ describe('the merge lock', () => {
     assert.deepEqual((tick().dispatch?.merges as Array<{ status: string }>).map((m) => m.status), ['merged']);
     assert.equal(taskOf(sb, t.id).status, 'done');
     assert.equal(gitIn(repo, 'status', '--porcelain'), '');
+  });
+
+  test('nothing queued: no lock is taken (a tick with nothing to merge writes nothing for it)', () => {
+    const { sb, config } = setup();
+    add(sb, true);
+    const held = acquireMetaLock(sb.store, mergeLockKey(), 'another-process:1:0', Date.now(), MERGE_LOCK_MS);
+    assert.ok('lock' in held);
+    const told: string[] = [];
+    const deps = { store: sb.store, config, workspace: sb.ws, ctx: () => now('tick') };
+    assert.deepEqual(mergeQueued(deps, undefined, { onBusy: (h) => told.push(h.owner) }), []);
+    assert.deepEqual(told, [], 'the busy lock was never asked for');
+    releaseTickLock(sb.store, held.lock);
   });
 
   test('a babysitter whose run ends during another merge waits for it, says so in the run log, then merges', { timeout: 600_000 }, async () => {

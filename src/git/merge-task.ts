@@ -102,10 +102,12 @@ export interface MergeWait {
  * host (the merge lock); one failure never stops the rest.
  */
 export function mergeQueued(deps: MergeDeps, only?: number, wait: MergeWait = {}): MergeReport[] {
+  const queued = () => queuedMerges(deps.store).filter(({ task }) => only === undefined || task.id === only);
+  // Nothing to merge (most ticks): no lock taken, no write. Under the lock the queue is read again.
+  if (queued().length === 0) return [];
   const held = withMergeLock(deps.store, () => deps.ctx().now, { waitMs: wait.waitMs ?? 0, ...(wait.onWait ? { onWait: wait.onWait } : {}) }, () => {
     const reports: MergeReport[] = [];
-    for (const { branch, task } of queuedMerges(deps.store)) {
-      if (only !== undefined && task.id !== only) continue;
+    for (const { branch, task } of queued()) {
       try {
         reports.push(mergeTask(deps, branch, task.title, task.project));
       } catch (err) {
