@@ -5,9 +5,9 @@
 // is read again from its start, as `tail -F` does (both printed nothing until the file grew past the old offset).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import { symlinkSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { makeAuthenticator } from '../src/mcp/index.js';
 import { addTask, claimTask } from '../src/ops/index.js';
@@ -15,23 +15,11 @@ import { startUpHttp } from '../src/up/http-server.js';
 import { createWebBoard } from '../src/web/index.js';
 import { capped, CHILD_CAP_MS, exited, killChildren, spawnSyncCapped, tracked, waitFor } from './helpers/processes.js';
 import { at, CLI, cli, tempDir, tempStore } from './support/helpers.js';
-import { now, sandbox } from './support/runner.js';
+import { now, runningRun } from './support/runner.js';
 
 afterEach(killChildren);
 
 const SECRET = 'root-password-hunter2';
-
-/** A sandbox task with a running run (claimed by the CLI) and the path its log has. */
-function runningRun() {
-  const sb = sandbox();
-  const { task } = addTask(sb.store, { title: 'log probe' }, now());
-  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
-  assert.equal(claimed.code, 0, claimed.stderr);
-  const run = (claimed.json as { run: { id: number } }).run.id;
-  const path = join(sb.root, '.steward/logs', `${task.id}-${run}.log`);
-  mkdirSync(dirname(path), { recursive: true });
-  return { sb, task: task.id, run, path };
-}
 
 test('logs, logs --follow and status never follow a symbolic link at a run log path; status does not block on a FIFO', () => {
   const { sb, task, path } = runningRun();

@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { addTask } from '../src/ops/index.js';
 import { capped, CHILD_CAP_MS, exited, killChildren, spawnSyncCapped, tracked } from './helpers/processes.js';
 import { CLI, cli } from './support/helpers.js';
-import { assertNothingLeft, fakeProfile, now, sandbox, writeConfig } from './support/runner.js';
+import { assertNothingLeft, fakeProfile, now, runningRun, sandbox, writeConfig } from './support/runner.js';
 
 afterEach(killChildren);
 
@@ -50,37 +49,26 @@ test('logs without --follow on a task with no run is NOT_FOUND and says --follow
 });
 
 test('logs on a run whose log is a FIFO or a folder says it cannot be read, without blocking on the FIFO', () => {
-  const sb = sandbox();
-  const { task } = addTask(sb.store, { title: 'odd log' }, now());
-  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
-  assert.equal(claimed.code, 0, claimed.stderr);
-  const run = (claimed.json as { run: { id: number } }).run.id;
-  const path = join(sb.root, '.steward/logs', `${task.id}-${run}.log`);
-  mkdirSync(dirname(path), { recursive: true });
+  const { sb, task, path } = runningRun('odd log');
   assert.equal(spawnSyncCapped('mkfifo', [path]).status, 0);
   // A plain read of a FIFO waits for a writer that never comes: the cap only ends a hang, the verdict is the output.
-  const fifo = cli(['logs', String(task.id)], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
+  const fifo = cli(['logs', String(task)], { cwd: sb.root, timeoutMs: CHILD_CAP_MS });
   assert.equal(fifo.code, 3, fifo.stderr);
   assert.match(fifo.stderr, /log at .* cannot be read: not a regular file/);
   rmSync(path);
   mkdirSync(path);
-  const folder = cli(['logs', String(task.id)], { cwd: sb.root });
+  const folder = cli(['logs', String(task)], { cwd: sb.root });
   assert.equal(folder.code, 3, folder.stderr);
   assert.match(folder.stderr, /cannot be read: not a regular file/);
 });
 
 test('logs prints the log file byte for byte, as --follow does: output that is not UTF-8 is not turned into U+FFFD', () => {
-  const sb = sandbox();
-  const { task } = addTask(sb.store, { title: 'latin-1 output' }, now());
-  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
-  assert.equal(claimed.code, 0, claimed.stderr);
-  const path = join(sb.root, '.steward/logs', `${task.id}-${(claimed.json as { run: { id: number } }).run.id}.log`);
-  mkdirSync(dirname(path), { recursive: true });
+  const { sb, task, path } = runningRun('latin-1 output');
   const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x00, 0xff, 0xfe, 0x0a]); // "café" in Latin-1, a NUL, two stray bytes
   writeFileSync(path, bytes);
-  const r = spawnSyncCapped(process.execPath, [CLI, 'logs', String(task.id), '--dir', sb.root]);
+  const r = spawnSyncCapped(process.execPath, [CLI, 'logs', String(task), '--dir', sb.root]);
   assert.equal(r.status, 0, String(r.stderr));
   assert.deepEqual(r.stdout, bytes);
-  const json = cli(['logs', String(task.id), '--json'], { cwd: sb.root });
+  const json = cli(['logs', String(task), '--json'], { cwd: sb.root });
   assert.equal(json.json.log, bytes.toString('utf8'), '--json carries the text (JSON holds no raw bytes)');
 });

@@ -1,7 +1,7 @@
 // Helpers for babysitter tests: a workspace on real files, fake-CLI agent profiles, and "nothing left running".
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import './backend.js'; // first: under test:pg it points every store at Postgres
 import type { OpContext, Run, Task } from '../../src/core/types.js';
@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { createWorkspaceDirs, type Workspace } from '../../src/workspace/workspace.js';
 import { FAKE_CLI_PATH } from '../helpers/fixtures.js';
 import { isAlive, pidsIn, waitFor, waitGone } from '../helpers/processes.js';
-import { tempDir } from './helpers.js';
+import { cli, tempDir } from './helpers.js';
 
 /** A workspace with its store, and the files the fake CLI writes. */
 export interface Sandbox {
@@ -115,4 +115,16 @@ export async function withGrowingTimeout(attempt: (seconds: number) => Promise<b
     if (await attempt(seconds)) return;
   }
   throw new Error('the child never reached the point under test, even with a 64 s timeout');
+}
+
+/** A sandbox task whose run a CLI claim started (no babysitter writes its log), and the path its log has (folder made). */
+export function runningRun(title = 'log probe'): { sb: Sandbox; task: number; run: number; path: string } {
+  const sb = sandbox();
+  const { task } = addTask(sb.store, { title }, now());
+  const claimed = cli(['claim', '--agent', 'a', '--json'], { cwd: sb.root });
+  assert.equal(claimed.code, 0, claimed.stderr);
+  const run = (claimed.json as { run: { id: number } }).run.id;
+  const path = join(sb.root, '.steward/logs', `${task.id}-${run}.log`);
+  mkdirSync(dirname(path), { recursive: true });
+  return { sb, task: task.id, run, path };
 }
