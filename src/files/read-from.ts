@@ -50,6 +50,26 @@ export function readFrom(path: string, offset: number, max = Number.POSITIVE_INF
   }
 }
 
+/**
+ * What `path` holds past `offset` (at most `max`), for a follower of a growing log; null when it is missing or not a
+ * regular file (a symbolic link included). A file now shorter than `offset` (truncated, or replaced by a new one) is
+ * read from its start, after `truncated` is called, as `tail -F` does.
+ */
+export function readAppended(path: string, offset: number, truncated: () => void, max = Number.POSITIVE_INFINITY): Buffer | null {
+  const fd = openRegular(path);
+  if (fd === null) return null;
+  try {
+    let from = offset;
+    if (fstatSync(fd).size < offset) {
+      truncated();
+      from = 0;
+    }
+    return readFromFd(fd, from, max);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The bytes of the open file `fd` from `offset` up to its end (at most `max`). */
 export function readFromFd(fd: number, offset: number, max = Number.POSITIVE_INFINITY): Buffer {
   const chunks: Buffer[] = [];

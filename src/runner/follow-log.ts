@@ -1,7 +1,6 @@
 // Reading a run's log as it grows, until its run ends (`steward logs --follow`).
-import { closeSync, fstatSync } from 'node:fs';
 import { StewardError } from '../core/errors.js';
-import { isSymlink, openRegular, readFromFd } from '../files/read-from.js';
+import { isSymlink, readAppended } from '../files/read-from.js';
 
 /** How to follow: the file, whether its run still runs, where new bytes go. */
 export interface FollowOptions {
@@ -38,22 +37,16 @@ export function symlinkLogError(path: string, details: Record<string, unknown> =
 export async function followLog(o: FollowOptions): Promise<number> {
   let offset = 0;
   const drain = () => {
-    const fd = openRegular(o.path);
-    if (fd === null) {
+    const chunk = readAppended(o.path, offset, () => {
+      o.note?.(`${o.path}: file truncated`);
+      offset = 0;
+    });
+    if (chunk === null) {
       if (isSymlink(o.path)) throw symlinkLogError(o.path);
       return;
     }
-    try {
-      if (fstatSync(fd).size < offset) {
-        o.note?.(`${o.path}: file truncated`);
-        offset = 0;
-      }
-      const chunk = readFromFd(fd, offset);
-      if (chunk.length) o.write(chunk);
-      offset += chunk.length;
-    } finally {
-      closeSync(fd);
-    }
+    if (chunk.length) o.write(chunk);
+    offset += chunk.length;
   };
   let finishedAt: number | undefined;
   for (;;) {

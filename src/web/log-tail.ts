@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { visibleText } from '../core/visible-text.js';
-import { isSymlink, openRegular, readFromFd } from '../files/read-from.js';
+import { isSymlink, openRegular, readAppended } from '../files/read-from.js';
 import { openEventStream, sendEvent } from './live.js';
 
 /** What the board shows for a log that is a symbolic link (never followed: read-from.ts). */
@@ -35,22 +35,6 @@ export function insideDir(path: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-/** What `path` holds past `offset` (at most 1 MiB); `truncated` is called first when the file is now shorter than `offset`. */
-function readNew(path: string, offset: number, truncated: () => void): Buffer {
-  const fd = openRegular(path);
-  if (fd === null) return Buffer.alloc(0);
-  try {
-    let from = offset;
-    if (fstatSync(fd).size < offset) {
-      truncated();
-      from = 0;
-    }
-    return readFromFd(fd, from, 1024 * 1024);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Streams `path` on `res`: event `tail` with the end so far, `log` per appended chunk, `end` once `isRunning` is false. */
 export function streamLog(res: ServerResponse, path: string, isRunning: () => boolean, pollMs = 250): void {
   if (!openEventStream(res)) return;
@@ -78,11 +62,11 @@ export function streamLog(res: ServerResponse, path: string, isRunning: () => bo
     // A viewer that does not read what it was sent (a stalled tab, a hostile client) gets nothing more until it has:
     // the rest stays in the file, read from `offset` once it drains, instead of piling up in this process's memory.
     if (res.writableNeedDrain) return;
-    const chunk = readNew(path, offset, () => {
+    const chunk = readAppended(path, offset, () => {
       // Truncated (or replaced by a new file) below what was sent: followed again from its start, as `tail -F` does.
       offset = 0;
       sendEvent(res, 'log', JSON.stringify('\n(the log was truncated: from its start again)\n'));
-    });
+    }, 1024 * 1024) ?? Buffer.alloc(0);
     if (chunk.length) {
       offset += chunk.length;
       let text = heldCr + decoder.write(chunk);
