@@ -32,6 +32,7 @@ import { decideOutcome, stopSwitch } from './outcome.js';
 import { ownPgid, procIdentity } from './process-group.js';
 import { buildPrompt } from './prompt.js';
 import { describeCommand, logCapBytes, RunLog, runLogPath, type Tee } from './run-log.js';
+import { deferredLine, finishedLine, lateLine, notLiveLine } from './closing-line.js';
 import { superviseProcess, type ProcessResult } from './supervise.js';
 import { runVerify, type VerifyReport } from './verify.js';
 import { chooseModel } from '../core/routing.js';
@@ -183,7 +184,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
     const leaseSeconds = leaseSecondsOf(deps, run);
     if (!opts.recorded) {
       if (tryDb('recording the worker', () => recordRunProcess(store, run.id, self)) === false) {
-        log.line(`run ${run.id} is no longer live; nothing to do`);
+        log.line(notLiveLine(run.id));
         return { ...base, status: 'lease_lost', error: 'the run was no longer live when the babysitter started' };
       }
       try {
@@ -191,7 +192,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
       } catch (err) {
         const e = toStewardError(err);
         if (e.code === 'LEASE_LOST') {
-          log.line(`run ${run.id} is no longer live; nothing to do`);
+          log.line(notLiveLine(run.id));
           return { ...base, status: 'lease_lost', error: e.message };
         }
         say(`run ${run.id}: extending the lease failed (${e.code}): ${e.message}`);
@@ -300,7 +301,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
     // Whatever the outcome, the run's changes are committed on its task branch before anything is reported.
     if (!('error' in prep)) endRunWorkdir({ ...deps, task, run, ctx }, prep.wd, decision, (line) => log.line(line));
     if (decision.verb === 'none') {
-      log.line(`run ${run.id} is no longer live (${decision.why}); its CLI was stopped before it finished and nothing is written`);
+      log.line(notLiveLine(run.id, decision.why));
       return { ...base, status: 'lease_lost', error: decision.why };
     }
     if (log.truncated) {
@@ -326,11 +327,11 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
     const lost = decision.verb === 'fail' && decision.input.kind === 'lost';
     const interrupted = stop?.kind === 'signal' && lost ? { status: 'interrupted' as const, signal: stop.signal } : undefined;
     if (delivered.status === 'deferred') {
-      log.line(`database unavailable (${delivered.error}); outcome kept in ${delivered.path} for the next tick`);
+      log.line(deferredLine(run.id, delivered.error, delivered.path));
       return { ...base, status: 'deferred', kind, error: delivered.error, outbox_path: delivered.path };
     }
     if (delivered.status === 'lease_lost') {
-      log.line(`run ${run.id} was no longer live (${delivered.reason}); its outcome is kept on the run as a late result`);
+      log.line(lateLine(run.id, delivered.reason));
       return { ...base, status: 'lease_lost', kind, error: delivered.reason };
     }
     let taskStatus: string | undefined = delivered.status === 'applied' ? delivered.task.status : store.read(() => store.tasks.get(task.id)?.status);
@@ -338,7 +339,7 @@ export async function babysitRun(deps: BabysitDeps, run: Run, task: Task, opts: 
     if (taskStatus === 'review' && !('error' in prep) && prep.wd.isolated) taskStatus = mergeAfterRun({ ...deps, ctx }, task.id, (line) => log.line(line)) ?? taskStatus;
     const status = decision.verb === 'complete' ? 'completed' : 'failed';
     const error = decision.verb === 'fail' ? String(decision.input.error) : undefined;
-    log.line(`run ${run.id}: ${status}${kind ? ` (${kind})` : ''} → task #${task.id} ${taskStatus}`);
+    log.line(finishedLine(run.id, status, kind, task.id, taskStatus));
     return { ...base, status, task_status: taskStatus, kind, error, ...interrupted };
   } finally {
     log.close();

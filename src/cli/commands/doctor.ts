@@ -12,6 +12,7 @@ import { isTerminal } from '../../core/states.js';
 import type { Run } from '../../core/types.js';
 import { projectWorkdirs } from '../../config/task-targets.js';
 import { DOCTOR_TIMEOUT_MS, runDoctor } from '../../runner/doctor.js';
+import { closesRun } from '../../runner/closing-line.js';
 import { followLog, symlinkLogError } from '../../runner/follow-log.js';
 import { processGone } from '../../runner/process-group.js';
 import { runLogPath } from '../../runner/run-log.js';
@@ -75,8 +76,7 @@ export const logs: Command = {
     // The babysitter writes its last lines after it recorded the outcome: the run reads finished before they are in the
     // log. They are waited for: this run's closing line, or the babysitter gone (a crash, another host: no wait).
     let tail = '';
-    const closing = new RegExp(`^=== steward \\S+ run ${run.id}(: (completed|failed)\\b.* → task #| (was|is) no longer live)`, 'm');
-    const settled = () => closing.test(tail) || babysitterGone(store.read(() => store.runs.get(run.id)));
+    const settled = () => closesRun(tail, run.id) || babysitterGone(store.read(() => store.runs.get(run.id)));
     const write = (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-8192);
       if (!ctx.json) process.stdout.write(chunk);
