@@ -11,7 +11,10 @@
 //                              `error` event carries the statusCode (and the 429's Retry-After header)
 //   opencode e500-retrying     the same cut after 55 s, mid-retry, as a stall or timeout would cut it: only its
 //                              "stream error" log lines say why
-// Options: --only claude,qwen,gemini  --no-install is implied (run `npm run e2e:clis` once to install the CLIs).
+//   opencode db-race           three first starts at once on one fresh home: one loses the race to create opencode's
+//                              own database (exit 1, no stdout, "Failed query: CREATE TABLE …" on stderr); shows on
+//                              some tries only, so up to 10 fresh homes are tried
+// Options: --only claude,qwen,opencode:db-race (a CLI, or CLI:sample)  --no-install is implied (run `npm run e2e:clis` once to install the CLIs).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +50,15 @@ const RECORDINGS: Recording[] = [
   { cli: 'opencode', scenario: 'e429', timeoutMs: 180_000 },
   { cli: 'opencode', scenario: 'e500', timeoutMs: 180_000 },
   { cli: 'opencode', scenario: 'e500', timeoutMs: 55_000, variant: { name: 'e500-retrying' } },
+  {
+    cli: 'opencode',
+    scenario: 'ok',
+    timeoutMs: 120_000,
+    variant: {
+      name: 'db-race',
+      race: { copies: 3, tries: 10, wanted: (r) => r.exitCode !== null && r.exitCode !== 0 && r.stdout === '' && /^Failed query:/m.test(r.stderr) },
+    },
+  },
 ];
 
 async function main(): Promise<number> {
@@ -57,7 +69,7 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     for (const r of RECORDINGS) {
-      if (only && !only.has(r.cli)) continue;
+      if (only && !only.has(r.cli) && !only.has(`${r.cli}:${r.variant?.name ?? r.scenario}`)) continue;
       const version = installedVersion(r.cli);
       const why = !version ? 'not installed (run npm run e2e:clis once)' : r.skip?.();
       if (why) {
