@@ -193,3 +193,29 @@ test('opencode 1.18 (real): stopped mid-retry → transient, naming the failed m
   assert.equal(input.kind, 'transient');
   assert.match(String(input.error), /^stalled for 60 s while the CLI retried a failed model call \(\d+ retries; last: stream error: AI_APICallError: The server had an error/);
 });
+
+test('opencode 1.18 (real): losing the race to create its own database on a first start is transient, not a refusal to start', () => {
+  const r = real(`${O}-db-race`);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^Failed query:/m);
+  const v = parse('opencode', r);
+  assert.equal(v.kind, 'transient');
+  assert.equal(v.cause, undefined, 'the profile is not flagged as misconfigured');
+  assert.match(v.error ?? '', /^opencode's own database failed at start-up .*: CREATE TABLE `\w+`/);
+  // Through the babysitter's decision: a failure with a strike (retried), the stderr tail kept as evidence.
+  const process: ProcessResult = { ended: 'exit', stdout: r.stdout, stderr: r.stderr, exitCode: 1, signal: null, durationMs: 4000 };
+  const d = decideOutcome({ process, verdict: v, timeoutMs: 240_000, stallMs: 60_000, logPath: '/l' });
+  assert.equal(d.verb, 'fail');
+  const input = (d as Exclude<typeof d, { verb: 'none' }>).input as { kind: string; evidence: { cause?: string; stderr_tail?: string } };
+  assert.equal(input.kind, 'transient');
+  assert.equal(input.evidence.cause, undefined);
+  assert.match(input.evidence.stderr_tail ?? '', /Failed query:/);
+  // The same stderr line after the CLI printed its events (it ran): the events decide, as before.
+  const ran = real(`${O}-e500`);
+  assert.match(parse('opencode', { ...ran, stderr: `${ran.stderr}\nFailed query: SELECT 1\n` }).error ?? '', /^APIError: HTTP 500/);
+  // Without the line, a silent exit 1 with words on stderr is still a refusal to start.
+  const refused = parse('opencode', { ...r, stderr: 'Error: unknown option --frobnicate\n' });
+  assert.equal(refused.kind, 'fatal');
+  assert.equal(refused.cause, 'config');
+});

@@ -7,6 +7,9 @@ import { opencodeStreamErrors } from './signals.js';
 import { modelArgs, unlessOverridden } from './flags.js';
 import type { CliAdapter, RunOutput } from './types.js';
 
+/** opencode's error line when a query on its own database failed (drizzle's "Failed query: <sql>"), and the SQL's first line. */
+const DB_QUERY_FAILED = /^Failed query:[ \t]*\n?[ \t]*(\S[^\n]*)/m;
+
 function errorMessage(event: JsonObject): string {
   const error = isObject(event.error) ? event.error : {};
   const data = isObject(error.data) ? error.data : {};
@@ -50,8 +53,15 @@ function readOpencode(out: RunOutput): Reading {
   if (retry) reading.retry = retry;
   // A run that reached the model did not refuse to start, whatever its log on stderr holds.
   if (retry) reading.silent = false;
+  const db = parsed.empty && out.exitCode !== 0 && out.exitCode !== null ? DB_QUERY_FAILED.exec(out.stderr) : null;
   if (errors.length) reading.error = errors.join('\n');
-  else if (!parsed.events.length || parsed.truncated) {
+  else if (db) {
+    // opencode's own error line: a query on its own database failed before it printed anything. Two first starts at
+    // once race to create that database ("Failed query: CREATE TABLE …"); the next start finds it made. A retry, not a
+    // CLI that refuses to start (which would fail the task at once and flag the profile).
+    reading.kind = 'transient';
+    reading.error = `opencode's own database failed at start-up (another opencode starting at the same time may have been creating it): ${db[1]!.trim().slice(0, 200)}`;
+  } else if (!parsed.events.length || parsed.truncated) {
     reading.error = describeUnreadable('opencode', out.stdout, parsed);
   } else if (out.exitCode !== 0) reading.error = `opencode exited with code ${out.exitCode}`;
   else reading.ok = true;
