@@ -1,7 +1,7 @@
 // Notify: a command (argv, no shell) and a webhook hear about review, blocked and dead items, once each.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -136,7 +136,7 @@ test("notify: the command gets none of steward's secrets and its failure is repo
   process.env.STEWARD_NOTIFY_PROBE = 'kept';
   try {
     const config = { notify: { command: [process.execPath, '-e', script], webhook: `http://127.0.0.1:${port}/services/s3cret?key=s3cret` } } as unknown as Config;
-    await notify(config, { review: [{ id: 1, title: 'Essay' }] }, (line) => logged.push(line));
+    await notify(config, { review: [{ id: 1, title: 'Essay' }] }, (line) => logged.push(line), join(dir, 'notify.log'));
   } finally {
     for (const k of ['STEWARD_MCP_TOKEN_PLANNER', 'STEWARD_NOTIFY_WEBHOOK', 'STEWARD_NOTIFY_PROBE']) if (before[k] === undefined) delete process.env[k];
   }
@@ -147,6 +147,13 @@ test("notify: the command gets none of steward's secrets and its failure is repo
   const hook = logged.find((l) => l.includes('webhook'));
   assert.match(hook ?? '', /ECONNREFUSED/, logged.join('\n'));
   assert.doesNotMatch(logged.join('\n'), /s3cret/);
+  // Both failures are kept in the notify log too, as logged.
+  const kept = await waitFor('both failures in the notify log', () => {
+    const text = existsSync(join(dir, 'notify.log')) ? readFileSync(join(dir, 'notify.log'), 'utf8') : '';
+    return /exited 3/.test(text) && /ECONNREFUSED/.test(text) ? text : undefined;
+  });
+  assert.doesNotMatch(kept, /s3cret/);
+  assert.equal(kept.trim().split('\n').length, 2, kept);
 });
 
 test('notify: a webhook that redirects is not followed: the items go to the configured URL only, and the redirect is reported', async () => {
@@ -220,7 +227,7 @@ test('notify: a command that never exits is stopped after notify.timeoutSeconds 
   }
 });
 
-test('notify: steward tick does not wait for a command that never exits, and it is still stopped after the tick exited', async () => {
+test('notify: steward tick does not wait for a command that never exits; it is still stopped after the tick exited, and .steward/logs/notify.log says so', async () => {
   const ws = tempDir();
   const pidFile = join(ws, 'notify.pid');
   const run = (...args: string[]) => cli(args, { cwd: ws });
@@ -240,6 +247,11 @@ test('notify: steward tick does not wait for a command that never exits, and it 
   } finally {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
+  // The tick had exited: only the watchdog was left to say it.
+  const notifyLog = join(ws, '.steward/logs/notify.log');
+  const said = await waitFor('the timeout in notify.log', () => (existsSync(notifyLog) && /did not exit/.test(readFileSync(notifyLog, 'utf8')) ? readFileSync(notifyLog, 'utf8') : undefined));
+  assert.match(said, /^\d{4}-\d\d-\d\dT[\d:.]+Z notify: .*node\S* did not exit within 1 s \(notify\.timeoutSeconds\): stopped/m);
+  assert.equal(statSync(notifyLog).mode & 0o777, 0o600);
 });
 
 test('notify: an item up notified is not notified again by the heartbeat after up stops, nor one the heartbeat notified by up (one notify cursor per workspace)', async () => {

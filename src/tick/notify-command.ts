@@ -3,6 +3,7 @@
 // group with the items on stdin, and stops the group when it outlasts notify.timeoutSeconds (SIGTERM, then SIGKILL after
 // NOTIFY_GRACE_MS). A command that never exits once left one more process behind per notifying tick, for ever.
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { withoutStewardSecrets } from '../runner/child-env.js';
 
 export { NOTIFY_TIMEOUT_SECONDS } from '../config/config-constants.js';
@@ -11,21 +12,27 @@ export const NOTIFY_GRACE_MS = 5000;
 
 /**
  * The watchdog (Node built-ins only, run with `node -e`): starts the command in a new process group with the watchdog's
- * stdin (the items) as its stdin, and tells its parent on stdout, one JSON line each, how it ended: `{exit, signal}`,
- * `{error}` (it could not start), `{timeout}` (then the group gets SIGTERM, and SIGKILL after the grace if any of it
- * is left). A SIGTERM or SIGINT of the watchdog (a kill of `steward tick`'s tree) stops the command's group the same way.
+ * stdin (the items) as its stdin. When the command could not start, outlasted its time (then the group gets SIGTERM,
+ * and SIGKILL after the grace if any of it is left) or exited non-zero, it tells its parent on stdout (one JSON line,
+ * `{line}`) and appends the line to the workspace's notify log: `steward tick` (the heartbeat's) has exited long before
+ * a timeout. A SIGTERM or SIGINT of the watchdog (a kill of `steward tick`'s tree) stops the command's group the same way.
  */
 const WATCHDOG = `
 const { spawn } = require('node:child_process');
+const { appendFileSync } = require('node:fs');
 const o = JSON.parse(process.argv[1]);
 process.stdout.on('error', () => {});
-const say = (m) => { try { process.stdout.write(JSON.stringify(m) + '\\n'); } catch {} };
+const report = (text) => {
+  const line = 'notify: ' + o.file + text;
+  if (o.logFile) try { appendFileSync(o.logFile, new Date().toISOString() + ' ' + line + '\\n', { mode: 0o600 }); } catch {}
+  try { process.stdout.write(JSON.stringify({ line }) + '\\n'); } catch {}
+};
 const done = () => process.stdout.write('', () => process.exit(0));
 let child;
 try {
   child = spawn(o.file, o.args, { stdio: [0, 'ignore', 'ignore'], detached: true });
 } catch (e) {
-  say({ error: e.message });
+  report(': ' + e.message);
   done();
 }
 const signal = (s) => { try { process.kill(-child.pid, s); return true; } catch { return false; } };
@@ -41,38 +48,53 @@ const stop = () => {
   }, 50);
 };
 if (child) {
-  child.on('error', (e) => { say({ error: e.message }); done(); });
-  const timer = setTimeout(() => { say({ timeout: true }); stop(); }, o.timeoutMs);
+  child.on('error', (e) => { report(': ' + e.message); done(); });
+  const timer = setTimeout(() => {
+    report(' did not exit within ' + o.timeoutMs / 1000 + ' s (notify.timeoutSeconds): stopped (SIGTERM to its process group, SIGKILL ' + o.graceMs / 1000 + ' s later)');
+    stop();
+  }, o.timeoutMs);
   child.on('exit', (code, sig) => {
     if (stopping) return;
     clearTimeout(timer);
-    say({ exit: code, signal: sig });
+    if (code !== 0) report(sig ? ' was killed by ' + sig : ' exited ' + code);
     done();
   });
   for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, stop);
 }
 `;
 
-/** How the command ended, as the watchdog said it. */
-type Report = { exit?: number | null; signal?: string | null; error?: string; timeout?: true };
-
 /**
  * Starts `argv` under the watchdog with `stdin` as its input; resolves once the input is handed over (the caller need
- * not wait for the command: nothing of it is kept alive for it). How it ends is logged while this process lives.
+ * not wait for the command: nothing of it is kept alive for it). How it ends is logged while this process lives, and
+ * (unless it exited 0) appended to `logFile` by the watchdog, whenever it ends.
  */
-export function runNotifyCommand(argv: string[], stdin: string, timeoutSeconds: number, log: (line: string) => void): Promise<void> {
+/** Appends a line to the workspace's notify log (the watchdog writes its own lines the same way); never throws. */
+export function appendNotifyLog(logFile: string | undefined, line: string): void {
+  if (!logFile) return;
+  try {
+    appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+  } catch {
+    // the log is best effort: the line was logged where this process logs
+  }
+}
+
+export function runNotifyCommand(argv: string[], stdin: string, timeoutSeconds: number, log: (line: string) => void, logFile?: string): Promise<void> {
   const name = argv[0]!;
-  const spec = JSON.stringify({ file: name, args: argv.slice(1), timeoutMs: timeoutSeconds * 1000, graceMs: NOTIFY_GRACE_MS });
+  const failed = (line: string) => {
+    log(line);
+    appendNotifyLog(logFile, line);
+  };
+  const spec = JSON.stringify({ file: name, args: argv.slice(1), timeoutMs: timeoutSeconds * 1000, graceMs: NOTIFY_GRACE_MS, logFile });
   return new Promise<void>((resolve) => {
     let watchdog: ReturnType<typeof spawn>;
     try {
       watchdog = spawn(process.execPath, ['-e', WATCHDOG, spec], { stdio: ['pipe', 'pipe', 'ignore'], detached: true, env: withoutStewardSecrets(process.env) });
     } catch (err) {
-      log(`notify: ${name}: ${(err as Error).message}`);
+      failed(`notify: ${name}: ${(err as Error).message}`);
       return resolve();
     }
     watchdog.on('error', (err) => {
-      log(`notify: ${name}: ${err.message}`);
+      failed(`notify: ${name}: ${err.message}`);
       resolve();
     });
     let out = '';
@@ -81,15 +103,12 @@ export function runNotifyCommand(argv: string[], stdin: string, timeoutSeconds: 
       for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
-        let r: Report;
         try {
-          r = JSON.parse(line) as Report;
+          const { line: said } = JSON.parse(line) as { line?: unknown };
+          if (typeof said === 'string') log(said);
         } catch {
-          continue;
+          // not a line of the watchdog's
         }
-        if (r.error !== undefined) log(`notify: ${name}: ${r.error}`);
-        else if (r.timeout) log(`notify: ${name} did not exit within ${timeoutSeconds} s (notify.timeoutSeconds): stopped (SIGTERM to its process group, SIGKILL ${NOTIFY_GRACE_MS / 1000} s later)`);
-        else if (r.exit !== 0) log(`notify: ${name} ${r.signal ? `was killed by ${r.signal}` : `exited ${r.exit}`}`);
       }
     });
     // Neither the watchdog nor its pipe keeps this process alive: `steward tick` exits and the watchdog goes on.

@@ -1,10 +1,12 @@
 // Notify: tell a person about digest items only a person can settle — review, a blocked question, a dead letter.
 // What is notified is read with one cursor per workspace (NOTIFY_READER), so each item is notified once whoever
 // notifies; a person's look (`steward tick --reader me`) notifies nothing.
+import { join } from 'node:path';
 import { visibleText } from '../core/visible-text.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/open-store.js';
-import { NOTIFY_TIMEOUT_SECONDS, runNotifyCommand } from './notify-command.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { appendNotifyLog, NOTIFY_TIMEOUT_SECONDS, runNotifyCommand } from './notify-command.js';
 import { readUpFile } from '../up/up-file.js';
 import { DEFAULT_DIGEST_READER, digestCursorKey, parseCursor, takeDigest } from './digest-store.js';
 
@@ -36,6 +38,11 @@ function fetchError(err: Error): string {
   return why && why !== err.message ? `${err.message}: ${why}` : err.message;
 }
 
+/** Where every notify failure is kept, also those after `steward tick` exited: `.steward/logs/notify.log`. */
+export function notifyLogPath(ws: Pick<Workspace, 'logsDir'>): string {
+  return join(ws.logsDir, 'notify.log');
+}
+
 /** The digest lists a person must see. */
 export const NOTIFY_LISTS = ['review', 'blocked', 'dead'] as const;
 
@@ -58,7 +65,7 @@ export function notifyLines(digest: Record<string, unknown>): string[] {
 }
 
 /** Fires the configured command (argv, `{text}` replaced, items as JSON on stdin) and webhook for these items. */
-export function notify(config: Config, digest: Record<string, unknown>, log: (line: string) => void = () => undefined): Promise<void> {
+export function notify(config: Config, digest: Record<string, unknown>, log: (line: string) => void = () => undefined, logFile?: string): Promise<void> {
   const lines = notifyLines(digest);
   if (lines.length === 0) return Promise.resolve();
   // People read the text (a chat message): hidden characters escaped. `items` keeps the raw values (JSON).
@@ -70,18 +77,22 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   const done: Array<Promise<void>> = [];
   const argv = config.notify.command;
   // The command runs under a watchdog that stops it after notify.timeoutSeconds; the tick waits only for the hand-over.
-  if (argv?.length) done.push(runNotifyCommand(argv.map((a, i) => (i === 0 ? a : a.replaceAll('{text}', text))), body, config.notify.timeoutSeconds ?? NOTIFY_TIMEOUT_SECONDS, log));
+  if (argv?.length) done.push(runNotifyCommand(argv.map((a, i) => (i === 0 ? a : a.replaceAll('{text}', text))), body, config.notify.timeoutSeconds ?? NOTIFY_TIMEOUT_SECONDS, log, logFile));
   const url = config.notify.webhook;
   if (url) {
     const shown = shownUrl(url);
+    const failed = (line: string) => {
+      log(line);
+      appendNotifyLog(logFile, line);
+    };
     done.push(
       // A redirect is not followed: the items (titles, questions, errors) go to the configured URL only, never on to
       // whatever host (or plain http) it names; it is reported like any other answer that is not 2xx.
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, redirect: 'manual', signal: AbortSignal.timeout(5000) })
         .then((res) => {
-          if (!res.ok) log(`notify: ${shown} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed: set notify.webhook to the final URL)' : ''}`);
+          if (!res.ok) failed(`notify: ${shown} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed: set notify.webhook to the final URL)' : ''}`);
         })
-        .catch((err: Error) => log(`notify: ${shown}: ${fetchError(err)}`)),
+        .catch((err: Error) => failed(`notify: ${shown}: ${fetchError(err)}`)),
     );
   }
   return Promise.all(done).then(() => undefined);
@@ -100,7 +111,7 @@ export const NOTIFY_READER = '@notify';
  * The first time (no notify cursor: a workspace from before it), `digest`'s items, and the notify cursor starts where
  * `reader`'s cursor is now, so nothing is told twice or left out. A failure here is logged: it never fails the tick.
  */
-export function notifyOnce(store: Store, config: Config, now: number, reader: string | undefined, digest: Record<string, unknown>, log: (line: string) => void = () => undefined): Promise<void> {
+export function notifyOnce(store: Store, config: Config, now: number, reader: string | undefined, digest: Record<string, unknown>, log: (line: string) => void = () => undefined, logFile?: string): Promise<void> {
   if (!config.notify.command?.length && !config.notify.webhook) return Promise.resolve(); // nothing to tell: no cursor moves
   let items: Record<string, unknown> = digest;
   try {
@@ -114,7 +125,8 @@ export function notifyOnce(store: Store, config: Config, now: number, reader: st
     if (!seeded) items = takeDigest(store, now, config, { reader: NOTIFY_READER });
   } catch (err) {
     log(`notify: ${(err as Error).message}`);
+    appendNotifyLog(logFile, `notify: ${(err as Error).message}`);
     return Promise.resolve();
   }
-  return notify(config, items, log);
+  return notify(config, items, log, logFile);
 }

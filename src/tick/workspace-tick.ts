@@ -4,7 +4,7 @@ import type { OpContext } from '../core/types.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { buildTickHooks, type HookDeps } from './hooks.js';
-import { notifiesFor, notifyOnce } from './notify.js';
+import { notifiesFor, notifyLogPath, notifyOnce } from './notify.js';
 import { isSkipped, runDispatchStep, runTick, type TickSkipped } from './run-tick.js';
 import type { DispatchStepResult, TickHooks } from './tick-once.js';
 
@@ -48,7 +48,7 @@ export function workspaceTick(deps: WorkspaceTickDeps): (ctx: OpContext) => Reco
     const digest = result.digest as unknown as Record<string, unknown> & { quiet: boolean };
     if (!digest.quiet && notifiesFor(deps.reader, deps.workspace.stewardDir)) {
       // Sent whether or not someone collects it (`steward up` does not): `pending?.push(notify(…))` skipped the call too.
-      const sent = notifyOnce(deps.store, deps.config, ctx.now, deps.reader, digest, deps.log);
+      const sent = notifyOnce(deps.store, deps.config, ctx.now, deps.reader, digest, deps.log, notifyLogPath(deps.workspace));
       deps.pending?.push(sent);
     }
     return digest;
