@@ -158,6 +158,30 @@ describe('schedules in the tick', () => {
     store.close();
   });
 
+  test('schedule rm committed between the pass reading the schedules and making its slot: no task for the removed schedule, no cursor left', () => {
+    const path = join(tempDir(), 'queue.db');
+    const store = openStore(path);
+    const other = openStore(path); // the `steward schedule rm` process
+    const config = configSchema.parse({});
+    const t = Date.parse('2026-01-05T12:00:00Z');
+    addSchedule(store, config, { name: 'audit', title: 'Hourly audit', cron: '0 * * * *', tz: 'UTC', overlap: 'allow' }, at(t));
+    // The pass reads the schedules; rm commits right after that read, before the schedule's own transaction.
+    const all = store.schedules.all.bind(store.schedules);
+    store.schedules.all = () => {
+      const rows = all();
+      store.schedules.all = all;
+      removeSchedule(other, config, 'audit');
+      return rows;
+    };
+    const out = runSchedules(store, at(t + H + 10_000), config);
+    assert.deepEqual(out.created, [], 'no slot of a removed schedule becomes a task');
+    assert.deepEqual(scheduledTasks(store), []);
+    assert.equal(store.schedules.cursor('audit'), undefined, 'the removed schedule has no cursor again');
+    assert.equal((store.db.prepare(`SELECT COUNT(*) AS n FROM schedule_slots`).get() as { n: number }).n, 0);
+    other.close();
+    store.close();
+  });
+
   test('a clock that jumped a year ahead and came back: the schedule fires again at its next slot, not a year later', () => {
     const store = openStore(join(tempDir(), 'queue.db'));
     const config = hourly({ overlap: 'allow' });

@@ -197,6 +197,9 @@ export function runSchedules(store: Store, ctx: OpContext, config: Config): Sche
 }
 
 function passOne(store: Store, ctx: OpContext, s: Schedule, pass: SchedulePass): void {
+  // The schedules were read before this transaction: a command one removed since (`schedule rm` committed in between)
+  // makes nothing and gets no cursor back; one added again under its name (another add time) waits for the next pass.
+  if (s.origin === 'command' && store.schedules.get(s.id)?.created_at !== s.created_at) return;
   let from = store.schedules.cursor(s.id) ?? s.created_at ?? ctx.now;
   // A cursor later than now by more than the grace: the clock went back (it had jumped ahead, or a machine far ahead
   // ticked). Waiting for the clock to reach it would fire nothing meanwhile; the slots count from now again, as cron
