@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../src/config/schema.js';
-import { cronProblem, MAX_DROPPED_COUNTED, MAX_SLOTS_PER_PASS, planSlots, slotsBetween } from '../src/core/schedule.js';
+import { cronProblem, MAX_DROPPED_COUNTED, MAX_SLOTS_PER_PASS, planSlots, SLOT_RETENTION_MS, slotsBetween } from '../src/core/schedule.js';
 import { addTask, cancelTask, deleteTask, markDone } from '../src/ops/index.js';
 import { addSchedule, listSchedules, removeSchedule, runSchedules } from '../src/ops/schedules.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -179,6 +179,46 @@ describe('schedules in the tick', () => {
     assert.equal(store.schedules.cursor('audit'), undefined, 'the removed schedule has no cursor again');
     assert.equal((store.db.prepare(`SELECT COUNT(*) AS n FROM schedule_slots`).get() as { n: number }).n, 0);
     other.close();
+    store.close();
+  });
+
+  test('old slot rows are pruned (not the newest, not an open task\'s), and no slot fires twice across the pruning', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const daily = (extra: Record<string, unknown> = {}) =>
+      configSchema.parse({ schedules: { nightly: { cron: '0 6 * * *', tz: 'UTC', title: 'Nightly', overlap: 'allow', catch_up: 'skip', ...extra } } });
+    const rows = () => (store.db.prepare(`SELECT slot, task_id FROM schedule_slots WHERE schedule_id = 'nightly' ORDER BY slot`).all() as Array<{ slot: number; task_id: number }>);
+    const day0 = Date.parse('2026-01-01T06:00:10Z');
+    tickOnce({ store, ctx: at(day0 - 60_000), config: daily() }); // first sight
+    let held = 0;
+    for (let d = 0; d < 60; d++) {
+      const out = runSchedules(store, at(day0 + d * 24 * H), daily());
+      assert.equal(out.created.length, 1, `day ${d}: one task`);
+      if (d === 2) held = out.created[0]!.task_id; // left open
+      else markDone(store, { id: out.created[0]!.task_id }, at(day0 + d * 24 * H + 1));
+    }
+    const now = day0 + 59 * 24 * H;
+    const kept = rows();
+    const retained = kept.filter((r) => r.slot >= now - SLOT_RETENTION_MS);
+    assert.ok(retained.length >= 30, 'the look-back and its margin stay');
+    assert.deepEqual(kept.filter((r) => r.slot < now - SLOT_RETENTION_MS).map((r) => r.task_id), [held], 'older rows went, but the open task\'s');
+    assert.equal(kept.length, retained.length + 1);
+    // The open task still holds back a slot under overlap: skip, whatever the age of its row.
+    const skipped = runSchedules(store, at(now + 24 * H), daily({ overlap: 'skip' }));
+    assert.deepEqual([skipped.created, skipped.overlapped.map((o) => o.open_task)], [[], [held]]);
+    // Fifty days with no tick: the slot rows all pass the retention; the newest stays (list's last), no slot fires twice.
+    markDone(store, { id: held }, at(now + 24 * H + 1));
+    const overlapped = now + 24 * H - 10_000;
+    const later = now + 50 * 24 * H + 6 * H; // noon: the slots since were missed (catch_up: skip)
+    assert.deepEqual(runSchedules(store, at(later), daily()).created, []);
+    assert.deepEqual(rows().map((r) => r.slot), [overlapped], 'the newest row stays, however old');
+    assert.equal(listSchedules(store, daily(), later)[0]!.last?.slot, new Date(overlapped).toISOString());
+    const next = runSchedules(store, at(now + 51 * 24 * H), daily());
+    assert.equal(next.created.length, 1);
+    assert.deepEqual(rows().map((r) => r.slot), [now + 51 * 24 * H - 10_000]);
+    runSchedules(store, at(now + 51 * 24 * H + 1000), daily());
+    const keys = scheduledTasks(store).map((t) => t.key);
+    assert.equal(keys.length, 61);
+    assert.equal(new Set(keys).size, keys.length, 'no slot made twice');
     store.close();
   });
 

@@ -12,6 +12,14 @@ export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 /** How far back a schedule looks for missed slots (a workspace stopped for longer catches up on this window only). */
 export const CATCH_UP_WINDOW_MS = 31 * 24 * 3600 * 1000;
+/**
+ * How long a handled slot's row is kept: the look-back plus a week. A pass only reads slots after the cursor and within
+ * the look-back, so older rows serve no dedupe; a schedule's newest row (its `last`) and the rows of its tasks still
+ * open (which hold back its slots under overlap: skip) are kept whatever their age.
+ */
+export const SLOT_RETENTION_MS = CATCH_UP_WINDOW_MS + 7 * 24 * 3600 * 1000;
+/** Most old slot rows of one schedule one pass deletes (a backlog goes over a few passes, each transaction short). */
+export const SLOT_PRUNE_BATCH = 2000;
 /** Most slots one pass reads; `all` creates at most this many tasks for one schedule. */
 export const MAX_SLOTS_PER_PASS = 100;
 

@@ -1,7 +1,7 @@
 // Recurring tasks: add, list and remove schedules, and the tick's pass that turns due cron slots into tasks.
 import type { Config } from '../config/schema.js';
 import { StewardError } from '../core/errors.js';
-import { nextSlot, planSlots, slotsBetween } from '../core/schedule.js';
+import { nextSlot, planSlots, SLOT_PRUNE_BATCH, SLOT_RETENTION_MS, slotsBetween } from '../core/schedule.js';
 import { scheduleInput, type ScheduleInput } from '../core/schedule-schema.js';
 import { parseInput } from '../core/parse-input.js';
 import { zName } from '../core/schemas.js';
@@ -230,6 +230,8 @@ function passOne(store: Store, ctx: OpContext, s: Schedule, pass: SchedulePass):
     store.schedules.addSlot({ schedule_id: s.id, slot, task_id: task.id, outcome: 'created', at: ctx.now });
     pass.created.push({ schedule: s.id, slot: iso, task_id: task.id });
   }
+  // Rows no pass reads again go (a schedule every minute would add half a million a year, and openTask reads them).
+  store.schedules.prune(s.id, ctx.now - SLOT_RETENTION_MS, SLOT_PRUNE_BATCH);
   store.schedules.advance(s.id, ctx.now);
 }
 

@@ -38,6 +38,11 @@ export class ScheduleRepo {
       addSlot: db.prepare('INSERT INTO schedule_slots (schedule_id, slot, task_id, outcome, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       openTask: db.prepare(`SELECT s.task_id AS id FROM schedule_slots s JOIN tasks t ON t.id = s.task_id
         WHERE s.schedule_id = ? AND s.at >= ? AND t.status NOT IN ('done', 'failed', 'cancelled') ORDER BY s.slot DESC LIMIT 1`),
+      // By the primary key (schedule_id, slot): a range of one schedule's oldest rows, never a scan of the table.
+      prune: db.prepare(`DELETE FROM schedule_slots WHERE schedule_id = ? AND slot IN (
+        SELECT s.slot FROM schedule_slots s WHERE s.schedule_id = ? AND s.slot < ?
+          AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = s.task_id AND t.status NOT IN ('done', 'failed', 'cancelled'))
+        ORDER BY s.slot LIMIT ?)`),
       last: db.prepare(`SELECT schedule_id, slot, task_id, outcome, at FROM schedule_slots WHERE schedule_id = ? AND at >= ? ORDER BY slot DESC LIMIT 1`),
     };
   }
@@ -99,6 +104,16 @@ export class ScheduleRepo {
    */
   openTask(id: string, since = 0): number | undefined {
     return (this.s.openTask.get(id, since) as { id: number } | undefined)?.id;
+  }
+
+  /**
+   * Deletes up to `limit` of the schedule's slot rows older than `before`, oldest first, but not its newest row nor a
+   * row whose task is still open (openTask reads those); returns how many went.
+   */
+  prune(id: string, before: number, limit: number): number {
+    const newest = this.last(id)?.slot;
+    if (newest === undefined) return 0;
+    return this.s.prune.run(id, id, Math.min(before, newest), limit).changes;
   }
 
   /** The newest slot the schedule handled at or after `since` (as for openTask). */
