@@ -6,7 +6,7 @@ import { periodBounds } from '../src/core/budget-period.js';
 import { overCap } from '../src/core/budget.js';
 import { doesNotFit, evaluateBudgets } from '../src/core/budget-scope.js';
 import type { OpContext } from '../src/core/types.js';
-import { addTask, budgetLine, budgetViews, completeRun } from '../src/ops/index.js';
+import { addTask, budgetLine, budgetViews, claimForProfile, completeRun } from '../src/ops/index.js';
 import { dispatchLocal } from '../src/runner/dispatch.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { configOf, fakeProfile, sandbox, type Sandbox } from './support/runner.js';
@@ -87,6 +87,24 @@ describe('scope budgets in the tick', () => {
     // The docs task has no history (no estimate) and $0.20 is left: it runs; the code task waits.
     assert.deepEqual(t.started.map((s) => sb.store.tasks.get(s.task_id)!.title), ['first docs']);
     assert.equal(t.digest.budgets, undefined, 'not at the cap: nothing to report');
+  });
+
+  test('a claim another claimer (a remote worker) makes while a dispatch pass runs counts against the pass: no overshoot', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [{ scope: 'global', period: 'day', maxRuns: 2 }]);
+    for (const title of ['one', 'two', 'three']) addTask(sb.store, { title }, at('2026-12-04T09:00:00Z'));
+    const ctx = at('2026-12-04T10:00:00Z');
+    let pid = 100_000;
+    let remote: number | null | undefined;
+    // While the pass starts its first run's babysitter, a remote worker claims (in its own transaction).
+    const report = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, which: (b) => b, start: () => {
+      remote ??= claimForProfile(sb.store, config, 'coder', ctx, { host: 'remote' }).task?.id ?? null;
+      return pid++;
+    } });
+    assert.equal(typeof remote, 'number', 'the remote worker claimed within the budget');
+    assert.equal(report.started.length, 1, 'the pass started one run, not two');
+    assert.match(report.skipped.map((s) => s.reason).join('\n'), /budget: global reached its day maxRuns \(2\/2\)/);
+    assert.equal((sb.store.db.prepare("SELECT COUNT(*) AS n FROM runs").get() as { n: number }).n, 2, 'two runs of the two allowed');
   });
 
   test('a bad budget config is refused with the path of the key', () => {

@@ -126,12 +126,15 @@ export function describeUse(state: ScopeState, cap: 'maxCostUsd' | 'maxTokens' |
   return `${formatFigure(cap, used)}/${formatFigure(cap, state.limit[cap]!)}`;
 }
 
-/** Counts a started run (and its estimate) against every state whose scope it falls in. */
-export function chargeRun(states: ScopeState[], agent: string, project: string, estimate: RunEstimate): void {
+/**
+ * Counts a started run (and its estimate) against every state whose scope it falls in; `countRun: false` adds the
+ * estimate only (the spend was read with the run in it).
+ */
+export function chargeRun(states: ScopeState[], agent: string, project: string, estimate: RunEstimate, countRun = true): void {
   for (const s of states) {
     const scope = parseScope(s.scope);
     if (!scope || !inScope(scope, agent, project)) continue;
-    s.used = { cost_usd: s.used.cost_usd + (estimate.cost_usd ?? 0), tokens: s.used.tokens + (estimate.tokens ?? 0), runs: s.used.runs + 1 };
+    s.used = { cost_usd: s.used.cost_usd + (estimate.cost_usd ?? 0), tokens: s.used.tokens + (estimate.tokens ?? 0), runs: s.used.runs + (countRun ? 1 : 0) };
     s.reached = reachedCap(s.limit, s.used);
   }
 }

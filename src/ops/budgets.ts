@@ -31,18 +31,31 @@ export interface BudgetAllowance {
 }
 
 /**
- * The scope budgets as dispatch sees them during one pass: ask `allow` before each claim and `charge` after it, so
- * several claims in one pass cannot together overshoot a cap.
+ * The scope budgets as dispatch sees them during one pass: `reread` and ask `allow` in each claim's transaction and
+ * `charge` after the claim, so several claims in one pass cannot together overshoot a cap, nor with the claims of
+ * another claimer (a remote worker) made between them.
  */
 export class BudgetGate {
   private readonly estimates = new Map<string, RunEstimate>();
+  /** The runs this gate charged, with their estimates (counted on top of a spend read again: they reported nothing yet). */
+  private readonly charged: Array<{ agent: string; project: string; estimate: RunEstimate }> = [];
 
-  constructor(private readonly store: Store, readonly states: ScopeState[]) {}
+  private constructor(private readonly store: Store, private readonly config: Config, private readonly now: number, private states: ScopeState[]) {}
 
   /** A gate with this period's spend; null when no scope budget is configured. */
   static open(store: Store, config: Config, now: number): BudgetGate | null {
     const states = scopeBudgets(store, config, now);
-    return states.length ? new BudgetGate(store, states) : null;
+    return states.length ? new BudgetGate(store, config, now, states) : null;
+  }
+
+  /**
+   * Reads this period's spend again (in a claim's transaction: the runs others claimed since count), plus the
+   * estimates of the runs this gate charged (their runs are in the spend read, their usage not yet).
+   */
+  reread(): void {
+    const states = scopeBudgets(this.store, this.config, this.now);
+    for (const c of this.charged) chargeRun(states, c.agent, c.project, c.estimate, false);
+    this.states = states;
   }
 
   private estimate(agent: string, type: string): RunEstimate {
@@ -82,7 +95,9 @@ export class BudgetGate {
 
   /** Counts a claimed run (with its estimate) against the budgets it falls in. */
   charge(agent: string, project: string, type: string): void {
-    chargeRun(this.states, agent, project, this.estimate(agent, type));
+    const estimate = this.estimate(agent, type);
+    this.charged.push({ agent, project, estimate });
+    chargeRun(this.states, agent, project, estimate);
   }
 
   /** The scope budgets whose cap is reached now. */
