@@ -136,6 +136,23 @@ describe('scope budgets in the tick', () => {
   });
 });
 
+describe('a dollar cap on runs whose CLI reports no cost', () => {
+  test('status says it holds nothing back; a token or run cap on the same CLI gets no note', () => {
+    const sb = sandbox();
+    const config = configOf({ cx: fakeProfile(sb, 'codex', 'success'), cl: fakeProfile(sb, 'claude', 'success') }, {
+      budgets: { limits: [
+        { scope: 'agent:cx', period: 'day', maxCostUsd: 5 },
+        { scope: 'agent:cx', period: 'day', maxTokens: 1000 },
+        { scope: 'agent:cl', period: 'day', maxCostUsd: 5 },
+      ] },
+    });
+    const views = budgetViews(sb.store, config, at('2026-12-04T10:00:00Z').now);
+    assert.match(views[0]!.note ?? '', /^codex reports no cost, so maxCostUsd holds nothing back in this scope/);
+    assert.match(budgetLine(views[0]!), /— codex reports no cost/);
+    assert.deepEqual(views.slice(1).map((v) => v.note), [undefined, undefined]);
+  });
+});
+
 describe('dollar caps in floating point', () => {
   test('$0.70 + $0.10 reaches a $0.80 cap; $0.10 spent and a $0.20 estimate fit a $0.30 one; a run at $0.70 + $0.10 of its $0.80 stops', () => {
     const sb = sandbox();

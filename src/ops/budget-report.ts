@@ -5,6 +5,9 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/open-store.js';
 import { scopeBudgets } from './budgets.js';
 
+/** CLIs that report no cost (docs/BUDGETS.md): a dollar cap on a scope of their runs alone never fills. */
+const NO_COST_CLIS: ReadonlySet<string> = new Set(['codex', 'gemini']);
+
 /** One scope budget as `status --json` and the board show it. */
 export interface BudgetView {
   scope: string;
@@ -35,6 +38,10 @@ export function budgetViews(store: Store, config: Config, now: number): BudgetVi
     const scope = parseScope(s.scope);
     if (scope?.kind === 'project' && scope.name !== 'default' && !Object.hasOwn(config.projects, scope.name) && !store.read(() => store.budgets.hasProject(scope.name))) {
       view.note = `no project "${scope.name}": not in the config's projects and no task is in it, so this budget holds nothing back (a typo?)`;
+    }
+    const cli = scope?.kind === 'agent' ? config.agents[scope.name]?.cli : undefined;
+    if (cli !== undefined && NO_COST_CLIS.has(cli) && s.limit.maxCostUsd !== undefined) {
+      view.note = `${cli} reports no cost, so maxCostUsd holds nothing back in this scope (count maxTokens or maxRuns)`;
     }
     return view;
   });
