@@ -107,6 +107,30 @@ describe('scope budgets in the tick', () => {
     assert.equal((sb.store.db.prepare("SELECT COUNT(*) AS n FROM runs").get() as { n: number }).n, 2, 'two runs of the two allowed');
   });
 
+  test('read again after a remote claim, the pass still counts the estimates of its own claims', () => {
+    const sb = sandbox();
+    const config = budgetConfig(sb, [{ scope: 'global', period: 'day', maxCostUsd: 1 }]);
+    // History: code runs cost $0.40 (the estimate); today $0.30 is spent.
+    for (const [day, cost] of [['2026-11-20', 0.4], ['2026-11-21', 0.4], ['2026-12-04', 0.3]] as const) {
+      addTask(sb.store, { title: `old ${day}` }, at(`${day}T08:00:00Z`));
+      const { started } = tick(sb, config, at(`${day}T08:30:00Z`));
+      completeRun(sb.store, { run_id: started[0]!.run_id, summary: 'ok', cost_usd: cost }, at(`${day}T08:30:10Z`));
+    }
+    for (const title of ['one', 'two', 'three']) addTask(sb.store, { title }, at('2026-12-04T09:00:00Z'));
+    const ctx = at('2026-12-04T10:00:00Z');
+    let pid = 100_000;
+    let remote: number | null | undefined;
+    // $0.30 + the pass's $0.40 fits; the remote worker's own claim (its gate: $0.30 + $0.40) too; then $0.30 spent,
+    // the pass's $0.40 charged and $0.40 more would pass $1 (the remote run's estimate is the remote worker's to count).
+    const report = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, which: (b) => b, start: () => {
+      remote ??= claimForProfile(sb.store, config, 'coder', ctx, { host: 'remote' }).task?.id ?? null;
+      return pid++;
+    } });
+    assert.equal(typeof remote, 'number');
+    assert.equal(report.started.length, 1, 'the pass started one run');
+    assert.equal((sb.store.db.prepare(`SELECT status FROM tasks WHERE title = 'three'`).get() as { status: string }).status, 'ready', 'the code task that does not fit waits');
+  });
+
   test('a bad budget config is refused with the path of the key', () => {
     const sb = sandbox();
     assert.throws(() => budgetConfig(sb, [{ scope: 'team:x', period: 'day', maxRuns: 1 }]), /scope/);

@@ -40,22 +40,27 @@ export class BudgetGate {
   /** The runs this gate charged, with their estimates (counted on top of a spend read again: they reported nothing yet). */
   private readonly charged: Array<{ agent: string; project: string; estimate: RunEstimate }> = [];
 
-  private constructor(private readonly store: Store, private readonly config: Config, private readonly now: number, private states: ScopeState[]) {}
+  /** `seen`: the newest run when the spend was read (or this gate's own newest claim). */
+  private constructor(private readonly store: Store, private readonly config: Config, private readonly now: number, private states: ScopeState[], private seen: number) {}
 
   /** A gate with this period's spend; null when no scope budget is configured. */
   static open(store: Store, config: Config, now: number): BudgetGate | null {
+    const seen = store.read(() => store.budgets.newestRun());
     const states = scopeBudgets(store, config, now);
-    return states.length ? new BudgetGate(store, config, now, states) : null;
+    return states.length ? new BudgetGate(store, config, now, states, seen) : null;
   }
 
   /**
-   * Reads this period's spend again (in a claim's transaction: the runs others claimed since count), plus the
-   * estimates of the runs this gate charged (their runs are in the spend read, their usage not yet).
+   * In a claim's transaction: when another claimer (a remote worker) started a run since the spend was read, reads it
+   * again, plus the estimates of the runs this gate charged (their runs are in the spend read, their usage not yet).
    */
   reread(): void {
+    const newest = this.store.read(() => this.store.budgets.newestRun());
+    if (newest === this.seen) return;
     const states = scopeBudgets(this.store, this.config, this.now);
     for (const c of this.charged) chargeRun(states, c.agent, c.project, c.estimate, false);
     this.states = states;
+    this.seen = newest;
   }
 
   private estimate(agent: string, type: string): RunEstimate {
@@ -94,7 +99,9 @@ export class BudgetGate {
   }
 
   /** Counts a claimed run (with its estimate) against the budgets it falls in. */
-  charge(agent: string, project: string, type: string): void {
+  charge(agent: string, project: string, type: string, runId: number): void {
+    // Claimed in the transaction reread() ran in: no other run can have started in between.
+    if (runId > this.seen) this.seen = runId;
     const estimate = this.estimate(agent, type);
     this.charged.push({ agent, project, estimate });
     chargeRun(this.states, agent, project, estimate);

@@ -78,7 +78,7 @@ export function claimForProfile(store: Store, config: Config, name: string, ctx:
         ...(o.refuse ? { refuse: o.refuse } : {}),
       },
     );
-    if (claimed.task) gate?.charge(name, claimed.task.project, claimed.task.type);
+    if (claimed.task) gate?.charge(name, claimed.task.project, claimed.task.type, claimed.run.id);
     return claimed;
   });
 }

@@ -52,6 +52,7 @@ export class BudgetRepo {
         ORDER BY r.id DESC LIMIT ${ESTIMATE_RUNS}`),
       costRuns: db.prepare(`SELECT r.agent, t.project, t.type, r.outcome, r.cost_usd, r.tokens_in, r.tokens_out, r.started_at, r.finished_at
         FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id >= ? AND r.started_at >= ? ORDER BY r.started_at, r.id`),
+      newestRun: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM runs'),
       hasProject: db.prepare('SELECT 1 AS one FROM tasks WHERE project = ? LIMIT 1'),
       readyIn: db.prepare(`SELECT t.id FROM tasks t WHERE t.status = 'ready' AND t.project = ?
         AND t.type IN (SELECT value FROM json_each(?)) ORDER BY t.priority, t.id LIMIT ${SKIP_LIMIT}`),
@@ -93,6 +94,11 @@ export class BudgetRepo {
   /** Every run started at or after `since`, with its task's project and type. */
   costRuns(since: number): CostRun[] {
     return this.s.costRuns.all(this.firstRun(since), since) as CostRun[];
+  }
+
+  /** The id of the newest run (0 for none): a spend read at this id is still current when no run was started since. */
+  newestRun(): number {
+    return (this.s.newestRun.get() as { id: number }).id;
   }
 
   /** True when some task (not archived) is in `project`. */
