@@ -23,8 +23,8 @@ export interface ProfileClaimOptions {
   leaseSeconds?: number;
   /**
    * The scope budgets as one dispatch pass sees them (charged with each claim's estimate, so several claims of a pass
-   * cannot together overshoot; the spend is read again in each claim's transaction); default: this period's spend,
-   * read in the claim's transaction.
+   * cannot together overshoot; read again in the claim's transaction when another claimer started a run since);
+   * default: this period's spend, read in the claim's transaction.
    */
   gate?: BudgetGate | null;
   /** Why this claimer cannot run a task (it stays ready for another); see ClaimLimits.refuse. */
@@ -59,7 +59,7 @@ export function claimForProfile(store: Store, config: Config, name: string, ctx:
       return { task: null, held: { cap: 'account', reason: `accounts.${acct}.maxConcurrent: ${account} of ${accountMax} runs of the account are running` } };
     }
     const full = Object.entries(config.wip.perProject).filter(([p, max]) => (perProject.get(p) ?? 0) >= max).map(([p]) => p);
-    // A pass's gate reads the spend again here, in the transaction: a run another claimer started since counts.
+    // A pass's gate reads the spend again here, in the transaction, when another claimer started a run since.
     o.gate?.reread();
     const gate = o.gate !== undefined ? o.gate : BudgetGate.open(store, config, ctx.now);
     const allowance = gate?.allow(name, profile.types);
