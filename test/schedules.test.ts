@@ -222,6 +222,27 @@ describe('schedules in the tick', () => {
     store.close();
   });
 
+  test('a schedule removed and added again after its old slot rows were pruned fires only its own new slots', () => {
+    const store = openStore(join(tempDir(), 'queue.db'));
+    const config = configSchema.parse({});
+    const day0 = Date.parse('2026-01-01T06:00:10Z');
+    const spec = { name: 'nightly', title: 'Nightly', cron: '0 6 * * *', tz: 'UTC', catch_up: 'all', overlap: 'allow' };
+    addSchedule(store, config, spec, at(day0 - 60_000));
+    for (let d = 0; d < 45; d++) {
+      for (const c of runSchedules(store, at(day0 + d * 24 * H), config).created) markDone(store, { id: c.task_id }, at(day0 + d * 24 * H + 1));
+    }
+    const now = day0 + 44 * 24 * H;
+    const count = () => (store.db.prepare(`SELECT COUNT(*) AS n FROM schedule_slots WHERE schedule_id = 'nightly'`).get() as { n: number }).n;
+    assert.ok(count() < 45, 'pruned');
+    removeSchedule(store, config, 'nightly');
+    addSchedule(store, config, spec, at(now + 1000));
+    assert.deepEqual(runSchedules(store, at(now + 2000), config).created, [], 'catch-up all: nothing before the add');
+    assert.deepEqual(runSchedules(store, at(now + 24 * H), config).created.map((c) => c.slot), [new Date(now + 24 * H - 10_000).toISOString()]);
+    const keys = scheduledTasks(store).map((t) => t.key);
+    assert.deepEqual([keys.length, new Set(keys).size], [46, 46]);
+    store.close();
+  });
+
   test('a clock that jumped a year ahead and came back: the schedule fires again at its next slot, not a year later', () => {
     const store = openStore(join(tempDir(), 'queue.db'));
     const config = hourly({ overlap: 'allow' });
