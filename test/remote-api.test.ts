@@ -129,6 +129,18 @@ describe('worker API', () => {
     assert.equal(store.tasks.get(task.id)!.status, 'running');
     assert.equal(store.runs.get(c.run.id)!.status, 'running');
     assert.equal(store.runs.get(c.run.id)!.late, null);
+    // Delivered as a worker does it (the rest of its log, then the outcome): the log is refused too, nothing appended.
+    const dir = tempDir();
+    const { outbox, logs } = remoteDirs(dir);
+    mkdirSync(outbox, { recursive: true });
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(join(outbox, `${c.run.id}.json`), JSON.stringify(alien));
+    writeFileSync(join(logs, `${alien.task_id}-${c.run.id}.log`), 'the log of a run of another queue\n');
+    const lines: string[] = [];
+    assert.deepEqual(await deliverOutbox({ client: client(), agent: 'box', dir, log: (l) => lines.push(l) }), { delivered: [], done: true });
+    assert.deepEqual(readdirSync(join(outbox, 'rejected')).sort(), [`${c.run.id}.json`, `${c.run.id}.json.reason.txt`]);
+    assert.equal(existsSync(c.run.log_path), false, 'nothing of the other queue\'s log appended here');
+    assert.match(lines.join('\n'), /sending the log failed \(CONFLICT\): .*a log of another queue/);
     cancelTask(store, { id: task.id, reason: 'done with it' }, at(Date.now(), 'human'));
   });
 
@@ -154,6 +166,10 @@ describe('worker API', () => {
     if (!local.task) throw new Error('nothing claimed');
     assert.equal(local.task.id, task.id);
     await rejects(client().log(local.run.id, 0, Buffer.from('x')), 'FORBIDDEN');
+    // Nor its heartbeat or outcome: a worker token writes the remote runs it claimed, nothing else.
+    await rejects(client().heartbeat(local.run.id, 60), 'FORBIDDEN');
+    await rejects(client().outcome({ version: 1, run_id: local.run.id, task_id: task.id, verb: 'complete', input: { summary: 'not mine' }, decided_at: Date.now(), host: 'h', pid: 1 }), 'FORBIDDEN');
+    assert.equal(store.tasks.get(task.id)!.status, 'running');
     assert.equal(existsSync(join(ws.logsDir, `${task.id}-${local.run.id}.log`)), false);
   });
 

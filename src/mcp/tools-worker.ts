@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { claimOutput, finishOutput, heartbeatOutput } from '../core/output-schemas.js';
 import { claimInput, completeInput, failInput, heartbeatInput } from '../core/schemas.js';
 import { claimTask, completeRun, failRun, heartbeatRun, taskContext } from '../ops/index.js';
-import { defineTool } from './define.js';
+import { checkRemoteClaimer } from '../remote/run-owner.js';
+import { defineTool, type ToolEnv } from './define.js';
 import { contextView, iso, taskState, workTask } from './present.js';
 import { claimText, rowLine } from './text.js';
 
@@ -12,6 +13,12 @@ export const mcpCompleteInput = completeInput.pick({ run_id: true, summary: true
 
 /** fail over MCP: the run, the error, its kind, a rate limit's reset (needs_input asks the error as the question). */
 export const mcpFailInput = failInput.pick({ run_id: true, error: true, kind: true, retry_after: true });
+
+/** FORBIDDEN when run `runId` is a remote worker's claimed under another token's name (src/remote/run-owner.ts). */
+function remoteClaimerOnly(env: ToolEnv, runId: number): void {
+  const run = env.store.read(() => env.store.runs.get(runId));
+  if (run) checkRemoteClaimer(run, env.actor);
+}
 
 /** claim: the best ready task for an agent, with its working context and run, or `{task: null}`. */
 export const claimTool = defineTool({
@@ -49,6 +56,7 @@ export const heartbeatTool = defineTool({
   output: heartbeatOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run(input, env) {
+    remoteClaimerOnly(env, input.run_id);
     const { run, task } = heartbeatRun(env.store, input, env.op());
     return {
       structured: { run: { id: run.id, lease_expires_at: iso(run.lease_expires_at) }, task: taskState(task) },
@@ -66,6 +74,7 @@ export const completeTool = defineTool({
   output: finishOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   run(input, env) {
+    remoteClaimerOnly(env, input.run_id);
     const { task, spawned } = completeRun(env.store, input, env.op());
     const note = spawned.length ? `; follow-ups ${spawned.map((t) => `#${t.id}`).join(', ')}` : '';
     return {
@@ -84,6 +93,7 @@ export const failTool = defineTool({
   output: finishOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   run(input, env) {
+    remoteClaimerOnly(env, input.run_id);
     const { task } = failRun(env.store, input, env.op());
     const retry = task.status === 'ready' && task.run_after > 0 ? `, next try after ${iso(task.run_after)}` : '';
     return { structured: { task: taskState(task) }, text: `${rowLine(task)} (attempts ${task.attempts}/${task.max_attempts}${retry})` };

@@ -142,6 +142,7 @@ class LogShipper {
   constructor(
     private readonly client: WorkerClient,
     private readonly runId: number,
+    private readonly taskId: number,
     private readonly path: string,
     private readonly say: (line: string) => void,
   ) {}
@@ -154,12 +155,12 @@ class LogShipper {
   private async shipNow(): Promise<boolean> {
     if (this.full) return true;
     try {
-      this.sent ??= (await this.client.log(this.runId, 0, Buffer.alloc(0))).size;
+      this.sent ??= (await this.client.log(this.runId, 0, Buffer.alloc(0), this.taskId)).size;
       for (;;) {
         const chunk = readFrom(this.path, this.sent, LOG_CHUNK_BYTES);
         if (chunk.length === 0) return true;
         try {
-          this.sent = (await this.client.log(this.runId, this.sent, chunk)).size;
+          this.sent = (await this.client.log(this.runId, this.sent, chunk, this.taskId)).size;
         } catch (err) {
           const e = toStewardError(err);
           // The server's copy is shorter than we thought (it was restored, or a chunk was lost): resend from its end.
@@ -191,7 +192,7 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
   const say = o.log ?? (() => {});
   const { outbox } = remoteDirs(o.dir);
   // The rest of the log goes before the outcome: a server that cannot take it yet gets the outcome later too.
-  const shipper = running ?? new LogShipper(o.client, entry.run_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
+  const shipper = running ?? new LogShipper(o.client, entry.run_id, entry.task_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
   if (!(await shipper.ship()) && shipper.unreachable) return { status: 'unreachable', error: 'the log could not be sent yet' };
   try {
     const answer = await o.client.outcome(entry);
@@ -277,7 +278,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
   const supervise = o.supervise ?? superviseProcess;
   const logPath = logPathOf(o.dir, task.id, run.id);
   const log = new RunLog(logPath, o.tee ?? null, logCapBytes(profile));
-  const shipper = new LogShipper(o.client, run.id, logPath, say);
+  const shipper = new LogShipper(o.client, run.id, task.id, logPath, say);
   const base = { run_id: run.id, task_id: task.id, log_path: logPath };
   const leaseSeconds = profile.leaseSeconds;
   const plainTimeoutMs = (task.timeout_seconds ?? profile.timeoutSeconds) * 1000;
@@ -316,7 +317,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     if (polling) return;
     polling = true;
     try {
-      const { live } = await o.client.log(run.id, 0, Buffer.alloc(0));
+      const { live } = await o.client.log(run.id, 0, Buffer.alloc(0), task.id);
       if (typeof live === 'string' && live !== 'live') halt({ kind: 'lease_lost', why: `the run is ${live} on the server` });
     } catch {
       // Unreachable or refused: the heartbeat says so, and decides.

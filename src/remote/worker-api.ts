@@ -12,7 +12,7 @@ import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js'
 import { runLiveness } from '../core/lease.js';
 import { chooseModel } from '../core/routing.js';
 import { parseInput, zName } from '../core/schemas.js';
-import type { OpContext, Task } from '../core/types.js';
+import type { OpContext, Run, Task } from '../core/types.js';
 import { makeAuthenticator, type McpTokens } from '../mcp/index.js';
 import { claimForProfile, heartbeatRun, recordRunProcess, runCapsOf, taskContext } from '../ops/index.js';
 import { worktreeReason } from '../git/run-workdir.js';
@@ -21,6 +21,7 @@ import { applyOutboxEntry } from '../runner/outbox.js';
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { buildPrompt } from '../runner/prompt.js';
 import { createParkingLot, type ParkEnd, type ParkingLot } from './claim-wait.js';
+import { checkRemoteClaimer, isRemoteRun, REMOTE_HOST_PREFIX } from './run-owner.js';
 import { LOG_KEPT_TAIL_BYTES, logCapBytes, runLogPath } from '../runner/run-log.js';
 import { profileOf } from '../config/agent-profile.js';
 import type { Store } from '../store/open-store.js';
@@ -43,8 +44,7 @@ export const LOG_CHUNK_BYTES = 512 * 1024;
 export const LOG_CAP_SLACK_BYTES = 64 * LOG_KEPT_TAIL_BYTES;
 /** The most the server keeps of a remote run's log: what an honest worker's capped log can reach (CONFLICT past it). */
 export const remoteLogCapBytes = (profile: { logMaxMb?: number } | undefined): number => logCapBytes(profile) + LOG_CAP_SLACK_BYTES;
-/** The `host` recorded on a remote worker's run: never this machine's, so no pid check here ever reaps it. */
-export const REMOTE_HOST_PREFIX = 'remote:';
+export { REMOTE_HOST_PREFIX } from './run-owner.js';
 /** The longest a claim may wait for work (`wait_seconds`, the long poll). */
 export const MAX_CLAIM_WAIT_SECONDS = 60;
 /** Claims waiting at once by default (each holds a connection: half of the default connection cap, 64). */
@@ -104,6 +104,8 @@ const heartbeatBody = z.strictObject({
 });
 const logBody = z.strictObject({
   run_id: z.number().int().positive(),
+  /** The run's task as the worker knows it: a chunk for run_id of another queue (CONFLICT) is not appended to this one's. */
+  task_id: z.number().int().positive().optional(),
   /** Where `data` starts in the run's log (bytes): the server keeps what it has and appends the rest. */
   offset: z.number().int().min(0),
   /** base64 of at most LOG_CHUNK_BYTES (Buffer.from would skip what is not base64 and append the rest). */
@@ -178,6 +180,12 @@ function appendRegular(path: string, data: Buffer, runId: number): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** FORBIDDEN unless `run` is a remote worker's run claimed under `actor`: a worker token writes only the runs it claimed. */
+function ownRun(run: Run, actor: string): void {
+  if (!isRemoteRun(run)) throw new StewardError('FORBIDDEN', `run ${run.id} is not a remote worker's`, { run_id: run.id });
+  checkRemoteClaimer(run, actor);
 }
 
 /** A waiting claim whose client went away: nothing is claimed and nothing is sent. */
@@ -303,7 +311,11 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     /** Extends the lease (LEASE_LOST when the run is not live: cancelled, superseded, expired); records usage so far. */
     heartbeat(body, ctx) {
       const q = parseInput(heartbeatBody, body, 'heartbeat');
-      const { run, task } = heartbeatRun(store, { run_id: q.run_id, ...(q.lease_seconds ? { lease_seconds: q.lease_seconds } : {}) }, ctx());
+      const c = ctx();
+      // Who claimed a run and where never changes after its claim: checked before the heartbeat's own transaction.
+      const claimed = store.read(() => store.runs.get(q.run_id));
+      if (claimed) ownRun(claimed, c.actor);
+      const { run, task } = heartbeatRun(store, { run_id: q.run_id, ...(q.lease_seconds ? { lease_seconds: q.lease_seconds } : {}) }, c);
       if (q.usage && Object.keys(q.usage).length) {
         try {
           const usage = q.usage;
@@ -318,7 +330,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
      * Appends a chunk of the run's log at `offset`; answers the size the server now has (resend from there) and whether
      * the run is still live (an empty chunk is the worker's liveness poll: a cancel reaches it before its next heartbeat).
      */
-    log(body) {
+    log(body, ctx) {
       const q = parseInput(logBody, body, 'log');
       const found = store.read(() => {
         const run = store.runs.get(q.run_id);
@@ -326,7 +338,11 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
       });
       const run = found?.run;
       if (!run) throw new StewardError('NOT_FOUND', `no run ${q.run_id}`, { run_id: q.run_id });
-      if (!run.host?.startsWith(REMOTE_HOST_PREFIX)) throw new StewardError('FORBIDDEN', `run ${q.run_id} is not a remote worker's`, { run_id: q.run_id });
+      ownRun(run, ctx().actor);
+      // As an outcome of another queue is refused (CONFLICT, recordRunOutcome), so is its log: nothing is appended.
+      if (q.task_id !== undefined && q.task_id !== run.task_id) {
+        throw new StewardError('CONFLICT', `the log is for task #${q.task_id}, but run ${run.id} here is task #${run.task_id}'s (a log of another queue?): nothing appended`, { run_id: run.id, task_id: q.task_id, run_task_id: run.task_id });
+      }
       const path = runLogPath(workspace, run.task_id, run.id);
       const have = logSize(path, q.run_id);
       const data = Buffer.from(q.data, 'base64');
@@ -353,7 +369,12 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     /** Records an outcome from the worker's outbox, judged at its decided_at; applied, duplicate or late. */
     outcome(body, ctx) {
       const q = parseInput(outcomeBody, body, 'outcome');
-      const result = applyOutboxEntry(store, q.entry, ctx());
+      const c = ctx();
+      // An unknown run (NOT_FOUND) and one of another task (CONFLICT: an outcome of another queue, set aside by the
+      // worker) are recordRunOutcome's to refuse; this run is checked to be the token's own.
+      const run = store.read(() => store.runs.get(q.entry.run_id));
+      if (run && run.task_id === q.entry.task_id) ownRun(run, c.actor);
+      const result = applyOutboxEntry(store, q.entry, c);
       if (result.status === 'applied') return { status: 'applied', task: { id: result.task.id, status: result.task.status } };
       if (result.status === 'duplicate') return { status: 'duplicate' };
       return { status: 'lease_lost', reason: result.reason };

@@ -57,11 +57,20 @@ export function serverBase(server: string): URL {
 
 const isCode = (c: unknown): c is ErrorCode => typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c);
 
+/** The server refused field `field` as unknown (VALIDATION): an older steward, whose routes take fewer fields. */
+function refusedField(err: unknown, field: string): boolean {
+  if (!(err instanceof StewardError) || err.code !== 'VALIDATION') return false;
+  const issues = err.details.issues;
+  return Array.isArray(issues) && issues.some((i) => (i as { path?: unknown })?.path === field);
+}
+
 /** A small client for the four routes. */
 export class WorkerClient {
   private readonly base: URL;
   private readonly timeoutMs: number;
   private readonly doFetch: typeof fetch;
+  /** Fields of later versions of the API that this server refused as unknown (an older steward): left out from then on. */
+  private readonly unknownToServer = new Set<string>();
 
   constructor(private readonly o: WorkerClientOptions) {
     this.base = serverBase(o.server);
@@ -139,9 +148,28 @@ export class WorkerClient {
     return this.post('heartbeat', { run_id: runId, lease_seconds: leaseSeconds, ...(usage && Object.keys(usage).length ? { usage } : {}) });
   }
 
-  /** `live`: the run's liveness on the server (live, finished, superseded, expired); absent from an older server. */
-  log(runId: number, offset: number, data: Buffer): Promise<{ size: number; live?: string }> {
-    return this.post('log', { run_id: runId, offset, data: data.toString('base64') });
+  /**
+   * POSTs `body` with the fields `extra` adds to it; a server that refuses one of them as unknown (an older steward) is
+   * asked again without them, and never sent them again.
+   */
+  private async postWith<T>(name: string, body: Record<string, unknown>, extra: Record<string, unknown>, o: { extraMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const fields = Object.keys(extra).filter((k) => extra[k] !== undefined && !this.unknownToServer.has(k));
+    try {
+      return await this.post<T>(name, { ...body, ...Object.fromEntries(fields.map((k) => [k, extra[k]])) }, o);
+    } catch (err) {
+      const refused = fields.filter((k) => refusedField(err, k));
+      if (!refused.length) throw err;
+      for (const k of refused) this.unknownToServer.add(k);
+      return this.postWith(name, body, extra, o);
+    }
+  }
+
+  /**
+   * `live`: the run's liveness on the server (live, finished, superseded, expired); absent from an older server.
+   * `taskId`: the run's task, so a server whose run `runId` is another task's (another queue) appends nothing (CONFLICT).
+   */
+  log(runId: number, offset: number, data: Buffer, taskId?: number): Promise<{ size: number; live?: string }> {
+    return this.postWith('log', { run_id: runId, offset, data: data.toString('base64') }, { task_id: taskId });
   }
 
   outcome(entry: OutboxEntry): Promise<{ status: 'applied' | 'duplicate' | 'lease_lost'; task?: { id: number; status: string }; reason?: string }> {
