@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { cli, onPostgres, tempDir } from './support/helpers.js';
+import { httpProxy } from './support/http-proxy.js';
 import { linkProxy } from './support/link-proxy.js';
 import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
@@ -133,6 +134,46 @@ test('a remote worker whose link drops mid-run, and whose outcome answers are lo
     landedOnce(run, id);
   } finally {
     await link.close();
+  }
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.err());
+});
+
+test('a reverse proxy answering 502 while the run ends: the outcome waits in the outbox, the worker says why and waits longer each time, then delivers it once', { timeout: 600_000 }, async () => {
+  const remote = tempDir('steward-remote-worker-');
+  const gate = join(tempDir(), 'gate');
+  const { ws, run } = serverWorkspace(gate);
+  const id = run('add', 'a task behind a proxy', '--agent', 'remote', '--json').json.task.id as number;
+  const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
+  const upFile = join(ws, '.steward/up.json');
+  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const proxy = await httpProxy(info.port);
+  try {
+    const worker = start(['work', '--server', `http://127.0.0.1:${proxy.port}`, '--agent', 'remote', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
+    await until('the task to run remotely', () => run('show', String(id), '--json').json.task.status === 'running');
+    const runRow = run('show', String(id), '--json').json.runs[0];
+
+    // The proxy's upstream "goes down" (a 502 HTML page for every request) just as the CLI ends.
+    proxy.down();
+    writeFileSync(gate, 'open');
+    const waits = () => [...worker.err().matchAll(/server unreachable \((.*)\); 1 outcome\(s\) kept in .*, trying again in (\d+) ms/g)];
+    await until('three tries of the outbox', () => waits().length >= 3);
+    const seen = waits().slice(0, 3);
+    // Each says why (the proxy's 502, not steward's answer) and waits twice as long as the one before.
+    for (const [, why] of seen) assert.match(why!, /answered 502 without a steward answer/);
+    assert.deepEqual(seen.map(([, , ms]) => Number(ms)), [500, 1000, 2000]);
+    assert.match(worker.err(), new RegExp(`run ${runRow.id}: server unreachable \\(.*answered 502.*\\); outcome kept in `));
+    assert.ok(existsSync(join(remote, '.steward-remote/outbox', `${runRow.id}.json`)), 'the outcome waits in the outbox');
+    assert.equal(existsSync(join(remote, '.steward-remote/outbox/rejected')), false, 'a 502 is no refusal');
+    assert.equal(run('show', String(id), '--json').json.task.status, 'running');
+    assert.equal(worker.child.exitCode, null, 'the worker waits');
+
+    proxy.pass();
+    assert.equal(await worker.exited, 0, worker.err());
+    assert.deepEqual(JSON.parse(worker.out()).delivered, [runRow.id]);
+    landedOnce(run, id);
+  } finally {
+    await proxy.close();
   }
   up.child.kill('SIGTERM');
   assert.equal(await up.exited, 0, up.err());

@@ -134,8 +134,8 @@ export function heartbeatUsage(usage: Record<string, number | undefined>): Recor
 class LogShipper {
   private sent: number | undefined;
   private busy: Promise<boolean> | undefined;
-  /** The last ship failed because the server could not be reached. */
-  unreachable = false;
+  /** Why the last ship failed when the server could not be reached (undefined when it did not fail so). */
+  unreachable: string | undefined;
   /** The server's copy reached its cap (CONFLICT, reason log_cap): nothing more is sent; the whole log stays here. */
   private full = false;
 
@@ -176,7 +176,7 @@ class LogShipper {
         return true;
       }
       if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
-      this.unreachable = unreachable(e);
+      this.unreachable = unreachable(e) ? `${e.code}: ${e.message}` : undefined;
       return false;
     }
   }
@@ -193,7 +193,7 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
   const { outbox } = remoteDirs(o.dir);
   // The rest of the log goes before the outcome: a server that cannot take it yet gets the outcome later too.
   const shipper = running ?? new LogShipper(o.client, entry.run_id, entry.task_id, logPathOf(o.dir, entry.task_id, entry.run_id), say);
-  if (!(await shipper.ship()) && shipper.unreachable) return { status: 'unreachable', error: 'the log could not be sent yet' };
+  if (!(await shipper.ship()) && shipper.unreachable) return { status: 'unreachable', error: `the log could not be sent yet: ${shipper.unreachable}` };
   try {
     const answer = await o.client.outcome(entry);
     removeOutboxEntry(outbox, entry.run_id);

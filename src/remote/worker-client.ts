@@ -130,7 +130,9 @@ export class WorkerClient {
       throw new StewardError(error.code, `server: ${String(error.message)}`, (error.details as Record<string, unknown>) ?? {});
     }
     // No steward answer: a proxy in front of a stopped server, or something else on that port.
-    if (res.status >= 500 || res.status === 429) throw new StewardError('UNAVAILABLE', `${this.base.origin} answered ${res.status}`, { status: res.status });
+    if (res.status >= 500 || res.status === 429) {
+      throw new StewardError('UNAVAILABLE', `${this.base.origin} answered ${res.status} without a steward answer (a proxy in front of a server that is down?)`, { status: res.status });
+    }
     if (res.status === 401 || res.status === 403) throw new StewardError('FORBIDDEN', `${this.base.origin} answered ${res.status}: check the token`, { status: res.status });
     throw new StewardError('INTERNAL', `${this.base.origin} answered ${res.status} without a steward error: ${text.slice(0, 200)}`, { status: res.status });
   }
