@@ -348,4 +348,21 @@ describe('worker API', () => {
     assert.deepEqual(readdirSync(outbox), ['5.json']);
     assert.throws(() => new WorkerClient({ server: 'ftp://x', token: WORKER }), /http:\/\/ or https:\/\//);
   });
+
+  test('a claim sent again with its request_id (its answer lost) gets the same run while it is live, not the next task', async () => {
+    const first = addTask(store, { title: 'claimed once', agent: 'box' }, at(Date.now())).task;
+    const second = addTask(store, { title: 'stays ready', agent: 'box' }, at(Date.now())).task;
+    const c = (await client().claim('box', 'h', '/w', { requestId: 'claim-0001' })) as RemoteClaim;
+    assert.equal(c.task.id, first.id);
+    const again = (await client().claim('box', 'h', '/w', { requestId: 'claim-0001' })) as RemoteClaim;
+    assert.deepEqual([again.task.id, again.run.id, again.prompt], [first.id, c.run.id, c.prompt]);
+    assert.equal(store.tasks.get(second.id)!.status, 'ready');
+    assert.equal(store.runs.forTask(first.id, 10).length, 1);
+    await rejects(client().claim('box', 'h', '/w', { requestId: 'no spaces allowed' }), 'VALIDATION');
+    // Its run no longer live (cancelled), the same id is a new claim.
+    cancelTask(store, { id: first.id, reason: 'enough' }, at(Date.now(), 'human'));
+    const next = (await client().claim('box', 'h', '/w', { requestId: 'claim-0001' })) as RemoteClaim;
+    assert.equal(next.task.id, second.id);
+    cancelTask(store, { id: second.id, reason: 'enough' }, at(Date.now(), 'human'));
+  });
 });

@@ -139,6 +139,33 @@ test('a remote worker whose link drops mid-run, and whose outcome answers are lo
   assert.equal(await up.exited, 0, up.err());
 });
 
+test('a remote worker whose claim answers are lost (the server claimed) is handed that run on its next try: one run, none left running', { timeout: 600_000 }, async () => {
+  const remote = tempDir('steward-remote-worker-');
+  const gate = join(tempDir(), 'gate');
+  writeFileSync(gate, 'open');
+  const { ws, run } = serverWorkspace(gate);
+  const id = run('add', 'a task whose claim answer is lost', '--agent', 'remote', '--json').json.task.id as number;
+  const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
+  const upFile = join(ws, '.steward/up.json');
+  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const link = await linkProxy(info.port);
+  try {
+    // The first claim's answer is lost whole, the next try's cut after its headers: both reached the server.
+    link.loseAnswers(2, 'claim');
+    const worker = start(['work', '--server', `http://127.0.0.1:${link.port}`, '--agent', 'remote', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
+    assert.equal(await worker.exited, 0, worker.err());
+    assert.equal(link.claims.lost, 2);
+    const result = JSON.parse(worker.out());
+    assert.deepEqual(result.runs.map((r: { status: string; task_id: number }) => `${r.task_id}:${r.status}`), [`${id}:completed`]);
+    // One run, the one the lost answers named: none left running with nobody on it until its lease ends.
+    landedOnce(run, id);
+  } finally {
+    await link.close();
+  }
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.err());
+});
+
 test('a reverse proxy answering 502 while the run ends: the outcome waits in the outbox, the worker says why and waits longer each time, then delivers it once', { timeout: 600_000 }, async () => {
   const remote = tempDir('steward-remote-worker-');
   const gate = join(tempDir(), 'gate');

@@ -3,6 +3,7 @@
 // leaves it only once the server has it, so a server that is down when the CLI ends gets the outcome when it is back.
 import { readFrom, readRegularText } from '../files/read-from.js';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -437,6 +438,9 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
   let idle = false;
   /** The server holds idle claims (the long poll); false once a server without it refused `wait_seconds`. */
   let longPoll = true;
+  // The id of the claim being asked, the same on each try while the server cannot be reached: a claim the server made
+  // but whose answer was lost is handed over on the next try, not left running with nobody on it.
+  let claimId = randomUUID();
   for (;;) {
     const outbox = await deliverOutbox(o);
     delivered.push(...outbox.delivered);
@@ -446,8 +450,9 @@ export async function remoteWork(o: RemoteWorkOptions): Promise<RemoteWorkResult
     const waitSeconds = idle && longPoll && o.waitPollMs !== undefined ? longPollSeconds(o.waitPollMs) : 0;
     let claim: Awaited<ReturnType<WorkerClient['claim']>>;
     try {
-      claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir, waitSeconds ? { waitSeconds, ...(o.signal ? { signal: o.signal } : {}) } : {});
+      claim = await o.client.claim(o.agent, host, o.workdir ?? o.dir, { requestId: claimId, ...(waitSeconds ? { waitSeconds, ...(o.signal ? { signal: o.signal } : {}) } : {}) });
       wait = retry.min;
+      claimId = randomUUID();
     } catch (err) {
       // A stop signal while the long poll waited: the request is aborted, and the server claims nothing for it.
       if (waitSeconds && o.signal?.aborted) return { results, delivered, stopped: 'stopped' };

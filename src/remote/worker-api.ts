@@ -81,6 +81,9 @@ export interface WorkerApiHandler {
   readonly waitsEnded: Readonly<Record<ParkEnd, number>>;
 }
 
+/** Claim answers kept for a claim sent again (`request_id`), at most: past it the oldest go first. */
+export const MAX_REMEMBERED_CLAIMS = 1024;
+
 /** The most a heartbeat's usage may say (all whole numbers but cost_usd); the worker keeps its figures within them. */
 export const HEARTBEAT_USAGE_MAX = { cost_usd: 1e9, tokens_in: 1e15, tokens_out: 1e15, turns: 1e9 } as const;
 
@@ -90,6 +93,11 @@ const claimBody = z.strictObject({
   workdir: z.string().min(1).max(4096),
   /** The long poll: when nothing is claimable, hold the request this long for work (0, the default: answer at once). */
   wait_seconds: z.number().int().min(0).max(MAX_CLAIM_WAIT_SECONDS).optional(),
+  /**
+   * The worker's id of this claim, the same on each try of it: a claim whose answer was lost (the link cut after the
+   * server claimed) is answered again with the run it claimed, while that run is live, instead of claiming another.
+   */
+  request_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected 8 to 64 letters, digits, - or _').optional(),
 });
 const heartbeatBody = z.strictObject({
   run_id: z.number().int().positive(),
@@ -248,9 +256,23 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     return due === undefined ? rollover : rollover === undefined ? due : Math.min(due, rollover);
   };
 
+  /** What a claim of run `run` of `task` hands the worker: the task, the run, the routed profile, its caps and the prompt. */
+  const handOver = (agent: string, workdir: string, task: Task, run: Run) => {
+    const profile = config.agents[agent]!;
+    // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
+    const model = chooseModel(agent, profile, task, config.routing);
+    const routed = model === profile.model ? profile : { ...profile, model };
+    return {
+      task: { id: task.id, title: task.title, project: task.project, type: task.type, verify: task.verify, timeout_seconds: task.timeout_seconds },
+      run: { id: run.id, lease_expires_at: run.lease_expires_at, log_path: runLogPath(workspace, task.id, run.id) },
+      profile: routed,
+      caps: runCapsOf(store, task.id, routed),
+      prompt: buildPrompt(task, taskContext(store, task), { workdir }),
+    };
+  };
+
   /** One claim, as dispatch's: the task with its profile and prompt, or nothing and why. */
   const claimOnce = (q: z.infer<typeof claimBody>, ctx: OpContext) => {
-    const profile = config.agents[q.agent]!;
     // The same claim as dispatch's: WIP caps and scope budgets checked in the claim's transaction. A task whose runs
     // need a git worktree of the server's repository is passed over (UNSUPPORTED): it stays for a local babysitter.
     const claimed = claimForProfile(store, config, q.agent, ctx, { host: `${REMOTE_HOST_PREFIX}${q.host}` }, { refuse: needsServerRepo });
@@ -262,21 +284,36 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     if (!claimed.task) {
       return { task: null, ...(claimed.paused_until ? { paused_until: claimed.paused_until } : {}), ...(claimed.held ? { held: claimed.held } : {}), ...also };
     }
-    const { task, run } = claimed;
-    const logPath = runLogPath(workspace, task.id, run.id);
-    // Routing as the local babysitter does it: the model for this task's complexity (or the first matching rule).
-    const model = chooseModel(q.agent, profile, task, config.routing);
-    const routed = model === profile.model ? profile : { ...profile, model };
-    recordRunProcess(store, run.id, { log_path: logPath, ...(routed.model ? { model: routed.model } : {}) });
-    const prompt = buildPrompt(task, taskContext(store, task), { workdir: q.workdir });
-    return {
-      task: { id: task.id, title: task.title, project: task.project, type: task.type, verify: task.verify, timeout_seconds: task.timeout_seconds },
-      run: { id: run.id, lease_expires_at: run.lease_expires_at, log_path: logPath },
-      profile: routed,
-      caps: runCapsOf(store, task.id, routed),
-      prompt,
-      ...also,
-    };
+    const answer = handOver(q.agent, q.workdir, claimed.task, claimed.run);
+    recordRunProcess(store, answer.run.id, { log_path: answer.run.log_path, ...(answer.profile.model ? { model: answer.profile.model } : {}) });
+    return { ...answer, ...also };
+  };
+
+  /**
+   * The claims made with a `request_id`, by token name and id, while their run's first lease lasts: the same claim
+   * sent again (its answer lost on the way: the link cut after the server claimed) is handed its run again, not the
+   * next task, and the task loses no attempt to a run nobody works on. In this server's memory only: a server that
+   * restarted since does not know the claim (its run is reaped when the lease ends, as before).
+   */
+  const remembered = new Map<string, { run_id: number; agent: string; workdir: string; until: number }>();
+  const claimKey = (actor: string, id: string) => `${actor}\n${id}`;
+  const remember = (key: string, q: z.infer<typeof claimBody>, run: { id: number; lease_expires_at: number }, at: number) => {
+    for (const [k, v] of remembered) if (v.until <= at || remembered.size >= MAX_REMEMBERED_CLAIMS) remembered.delete(k);
+    remembered.set(key, { run_id: run.id, agent: q.agent, workdir: q.workdir, until: run.lease_expires_at });
+  };
+  /** The answer to claim `key` made before, handed over again; undefined when there is none or its run is not live. */
+  const recall = (key: string, at: number) => {
+    const hit = remembered.get(key);
+    if (!hit) return undefined;
+    const found = store.read(() => {
+      const run = store.runs.get(hit.run_id);
+      return run && { run, task: store.tasks.get(run.task_id) };
+    });
+    if (!found?.task || runLiveness(found.run, found.task, at) !== 'live') {
+      remembered.delete(key);
+      return undefined;
+    }
+    return handOver(hit.agent, hit.workdir, found.task, found.run);
   };
 
   type Route = (body: unknown, ctx: () => OpContext, gone: AbortSignal) => unknown;
@@ -290,6 +327,11 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
     async claim(body, ctx, gone) {
       const q = parseInput(claimBody, body, 'claim');
       if (!Object.hasOwn(config.agents, q.agent)) throw new StewardError('NOT_FOUND', `no agent profile "${q.agent}" in the server's config`, { agent: q.agent });
+      const key = q.request_id === undefined ? undefined : claimKey(ctx().actor, q.request_id);
+      if (key) {
+        const again = recall(key, now());
+        if (again) return again;
+      }
       const deadline = Date.now() + (q.wait_seconds ?? 0) * 1000;
       let last = !q.wait_seconds;
       for (;;) {
@@ -297,6 +339,7 @@ export function createWorkerApiHandler(o: WorkerApiOptions): WorkerApiHandler {
         const mark = last ? undefined : changeMark();
         const c = ctx();
         const answer = claimOnce(q, c);
+        if ('run' in answer && key) remember(key, q, answer.run, c.now);
         if (answer.task || last || Date.now() >= deadline) return answer;
         // Time alone may make a task claimable before the deadline (a backoff passes, a pause ends, at the server's
         // time): the wait ends then ('due') and the same claim tries again; found nothing, it parks for the rest.

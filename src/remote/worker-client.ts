@@ -61,7 +61,10 @@ const isCode = (c: unknown): c is ErrorCode => typeof c === 'string' && (ERROR_C
 function refusedField(err: unknown, field: string): boolean {
   if (!(err instanceof StewardError) || err.code !== 'VALIDATION') return false;
   const issues = err.details.issues;
-  return Array.isArray(issues) && issues.some((i) => (i as { path?: unknown })?.path === field);
+  return Array.isArray(issues) && issues.some((i) => {
+    const issue = i as { path?: unknown; message?: unknown };
+    return issue?.path === field && typeof issue.message === 'string' && /^(unknown (field|key)|unrecognized key)/i.test(issue.message);
+  });
 }
 
 /** A small client for the four routes. */
@@ -140,10 +143,11 @@ export class WorkerClient {
   /**
    * Claims a task for `agent`. `waitSeconds` (the long poll): when nothing is claimable the server holds the request
    * up to this long and answers as soon as a claim succeeds; `signal` gives up waiting (the server then claims nothing).
+   * `requestId`: this claim's id, the same on each try of it, so a claim whose answer was lost is answered with its run.
    */
-  claim(agent: string, host: string, workdir: string, o: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<NoClaim | RemoteClaim> {
+  claim(agent: string, host: string, workdir: string, o: { waitSeconds?: number; signal?: AbortSignal; requestId?: string } = {}): Promise<NoClaim | RemoteClaim> {
     const wait = o.waitSeconds ? { wait_seconds: o.waitSeconds } : {};
-    return this.post('claim', { agent, host, workdir, ...wait }, { extraMs: (o.waitSeconds ?? 0) * 1000, ...(o.signal ? { signal: o.signal } : {}) });
+    return this.postWith('claim', { agent, host, workdir, ...wait }, { request_id: o.requestId }, { extraMs: (o.waitSeconds ?? 0) * 1000, ...(o.signal ? { signal: o.signal } : {}) });
   }
 
   heartbeat(runId: number, leaseSeconds: number, usage?: Record<string, number>): Promise<{ run: { id: number; lease_expires_at: number }; task: { id: number; status: string } }> {

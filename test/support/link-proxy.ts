@@ -1,7 +1,8 @@
 // A TCP proxy between a remote worker and its server, to cut the link in tests without stopping either side:
 // `pass` forwards both ways; `drop` closes every connection (open ones at once, new ones as they come), as a cable
-// pulled out; `loseAnswers(n)` lets the next n outcome requests reach the server but loses its answers on the way back
-// (the first answer not at all, the next cut after its headers), as a link that drops just after the server acted.
+// pulled out; `loseAnswers(n)` lets the next n outcome requests (or claim requests) reach the server but loses its
+// answers on the way back (the first answer not at all, the next cut after its headers), as a link that drops just
+// after the server acted.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface LinkProxy {
@@ -10,18 +11,24 @@ export interface LinkProxy {
   pass(): void;
   /** Close every connection, open and new. */
   drop(): void;
-  /** The next `n` outcome requests reach the server; their answers are lost (alternately whole, then cut mid-body). */
-  loseAnswers(n: number): void;
+  /** The next `n` requests of `route` reach the server; their answers are lost (alternately whole, then cut mid-body). */
+  loseAnswers(n: number, route?: LossyRoute): void;
   /** Outcome requests that reached the server, and how many of their answers were lost. */
   readonly outcomes: { sent: number; lost: number };
+  /** The same for claim requests. */
+  readonly claims: { sent: number; lost: number };
   close(): Promise<void>;
 }
+
+type LossyRoute = 'outcome' | 'claim';
 
 /** Starts a proxy on 127.0.0.1 (a free port) in front of 127.0.0.1:`target`. */
 export async function linkProxy(target: number): Promise<LinkProxy> {
   let mode: 'pass' | 'drop' = 'pass';
-  let toLose = 0;
+  const toLose: Record<LossyRoute, number> = { outcome: 0, claim: 0 };
   const outcomes = { sent: 0, lost: 0 };
+  const claims = { sent: 0, lost: 0 };
+  const counts: Record<LossyRoute, { sent: number; lost: number }> = { outcome: outcomes, claim: claims };
   const open = new Set<Socket>();
   const server: Server = createServer((client) => {
     if (mode === 'drop') return void client.destroy();
@@ -38,19 +45,22 @@ export async function linkProxy(target: number): Promise<LinkProxy> {
     upstream.on('error', end).on('close', end);
     // An answer to lose: 'whole' (nothing of it arrives) or 'cut' (its headers and a few bytes, then the link drops).
     let losing: 'whole' | 'cut' | null = null;
+    let lossOf: LossyRoute = 'outcome';
     client.on('data', (chunk: Buffer) => {
-      if (chunk.includes('POST /api/worker/outcome')) {
-        outcomes.sent++;
-        if (toLose > 0) {
-          losing = outcomes.lost % 2 === 0 ? 'whole' : 'cut';
-          toLose--;
+      for (const route of ['outcome', 'claim'] as const) {
+        if (!chunk.includes(`POST /api/worker/${route}`)) continue;
+        counts[route].sent++;
+        if (toLose[route] > 0) {
+          losing = counts[route].lost % 2 === 0 ? 'whole' : 'cut';
+          lossOf = route;
+          toLose[route]--;
         }
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       if (!losing) return void client.write(chunk);
-      outcomes.lost++;
+      counts[lossOf].lost++;
       if (losing === 'cut') {
         const head = chunk.indexOf('\r\n\r\n');
         client.write(chunk.subarray(0, head < 0 ? chunk.length : head + 6));
@@ -65,6 +75,7 @@ export async function linkProxy(target: number): Promise<LinkProxy> {
   return {
     port,
     outcomes,
+    claims,
     pass() {
       mode = 'pass';
     },
@@ -73,8 +84,8 @@ export async function linkProxy(target: number): Promise<LinkProxy> {
       for (const s of open) s.destroy();
       open.clear();
     },
-    loseAnswers(n: number) {
-      toLose += n;
+    loseAnswers(n: number, route: LossyRoute = 'outcome') {
+      toLose[route] += n;
     },
     close: () => {
       for (const s of open) s.destroy();
