@@ -206,7 +206,7 @@ async function deliver(o: RemoteWorkOptions, entry: OutboxEntry, running?: LogSh
     // server error), or a --server port fetch never connects to: nothing judged this outcome. It stays in the outbox
     // and the worker stops (FORBIDDEN: exit 4).
     if (e.code === 'FORBIDDEN' || e.code === 'INTERNAL' || e.details.reason === 'blocked_port') {
-      throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token) to deliver it`, e.details);
+      throw new StewardError(e.code, `${e.message}; run ${entry.run_id}'s outcome stays in ${outbox}: start steward work again in this folder (with a valid worker token of the name that claimed the run) to deliver it`, e.details);
     }
     setAsideEntry(outbox, `${entry.run_id}.json`, `${e.code}: ${e.message}`);
     say(`run ${entry.run_id}: the server refused its outcome (${e.code}: ${e.message}); kept in ${join(outbox, 'rejected')}`);
