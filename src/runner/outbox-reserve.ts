@@ -59,9 +59,12 @@ export function releaseOutboxReserve(dir: string, runId: number): void {
   }
 }
 
-/** The entry cut down to what must survive: the verdict, its kind, clipped text, the exit code and the log note. */
-export function tinyEntry(entry: OutboxEntry): OutboxEntry {
-  const clip = (v: unknown, n: number) => (typeof v === 'string' && v.length > n ? `${v.slice(0, n)}…` : v);
+/**
+ * The entry cut down to what must survive: the verdict, its kind, clipped text (`keep` characters of each, at most 500 of
+ * the log notes), the exit code and the log note.
+ */
+export function tinyEntry(entry: OutboxEntry, keep = 1500): OutboxEntry {
+  const clip = (v: unknown, n: number) => (typeof v === 'string' && v.length > Math.min(n, keep) ? `${v.slice(0, Math.min(n, keep))}…` : v);
   const { summary, error, kind, retry_after, question, exit_code, evidence } = entry.input as Record<string, unknown>;
   const ev = (evidence ?? {}) as Record<string, unknown>;
   const input: Record<string, unknown> = { summary: clip(summary, 1500), error: clip(error, 1500), kind, retry_after, question: clip(question, 1500), exit_code };
@@ -77,7 +80,12 @@ export function tinyEntry(entry: OutboxEntry): OutboxEntry {
 export function writeIntoReserve(dir: string, entry: OutboxEntry): string {
   const from = reservePath(dir, entry.run_id);
   let text = `${JSON.stringify(entry)}\n`;
-  if (Buffer.byteLength(text) > OUTBOX_RESERVE_BYTES) text = `${JSON.stringify(tinyEntry(entry))}\n`;
+  // Clipped by characters, text can still be past the space as JSON (a character is up to 6 bytes there: "\u001b"):
+  // clipped shorter until it fits, never cut mid-JSON by the write below (an unreadable entry, set aside).
+  for (let keep = 1500; Buffer.byteLength(text) > OUTBOX_RESERVE_BYTES && keep > 0; keep = Math.floor(keep / 4)) {
+    text = `${JSON.stringify(tinyEntry(entry, keep))}\n`;
+  }
+  if (Buffer.byteLength(text) > OUTBOX_RESERVE_BYTES) throw new Error(`run ${entry.run_id}'s outcome does not fit the ${OUTBOX_RESERVE_BYTES} bytes reserved for it`);
   const body = Buffer.alloc(OUTBOX_RESERVE_BYTES, 0x20);
   body.write(text, 0, 'utf8');
   const fd = openSync(from, 'r+');
