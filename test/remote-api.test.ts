@@ -328,6 +328,26 @@ describe('worker API', () => {
     assert.deepEqual(heartbeatUsage({ tokens_in: 1e20, turns: 0.4, cost_usd: 0.125, tokens_out: -1 }), { cost_usd: 0.125, tokens_in: 1e15, turns: 0 });
   });
 
+  test('a log the server keeps refusing (its path there is a folder) is said to be refused once, not at every ship; the outcome still goes', async () => {
+    const task = addTask(store, { title: 'log refused', agent: 'metered' }, at(Date.now())).task;
+    const claim = (await client().claim('metered', 'h', '/w')) as RemoteClaim;
+    assert.equal(claim.task.id, task.id);
+    mkdirSync(claim.run.log_path, { recursive: true });
+    const gate = join(tempDir(), 'gate');
+    const held = { ...claim, profile: { ...claim.profile, env: { ...claim.profile.env, GATE: gate } } };
+    const lines: string[] = [];
+    const from = requests;
+    const running = runRemoteClaim({ client: client(), agent: 'metered', dir: tempDir(), shipMs: 20, log: (l) => lines.push(l) }, held);
+    // Many ships refused while the CLI runs (each a request), then the CLI ends.
+    await until('ten requests of the worker', () => requests - from >= 10, 60_000);
+    writeFileSync(gate, '');
+    const r = await running;
+    assert.equal(r.status, 'completed', JSON.stringify(r));
+    const refused = lines.filter((l) => /sending the log failed/.test(l));
+    assert.equal(refused.length, 1, refused.join('\n'));
+    assert.match(refused[0]!, /CONFLICT.*not a regular file/);
+  });
+
   test('a server that cannot be reached is UNAVAILABLE (the worker keeps its outcome and tries again); a blocked port is VALIDATION', async () => {
     // A port nothing listens on: taken from the OS, then let go.
     const probe = createServer();

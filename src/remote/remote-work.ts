@@ -139,6 +139,8 @@ class LogShipper {
   unreachable: string | undefined;
   /** The server's copy reached its cap (CONFLICT, reason log_cap): nothing more is sent; the whole log stays here. */
   private full = false;
+  /** The last failure said (each ship tries again, every second: the same refusal is said once, not at every try). */
+  private told: string | undefined;
 
   constructor(
     private readonly client: WorkerClient,
@@ -159,7 +161,10 @@ class LogShipper {
       this.sent ??= (await this.client.log(this.runId, 0, Buffer.alloc(0), this.taskId)).size;
       for (;;) {
         const chunk = readFrom(this.path, this.sent, LOG_CHUNK_BYTES);
-        if (chunk.length === 0) return true;
+        if (chunk.length === 0) {
+          this.told = undefined;
+          return true;
+        }
         try {
           this.sent = (await this.client.log(this.runId, this.sent, chunk, this.taskId)).size;
         } catch (err) {
@@ -176,7 +181,9 @@ class LogShipper {
         this.say(`run ${this.runId}: the server keeps no more of its log (${e.message}); the whole log stays in ${this.path}`);
         return true;
       }
-      if (!unreachable(e)) this.say(`run ${this.runId}: sending the log failed (${e.code}): ${e.message}`);
+      const failed = `run ${this.runId}: sending the log failed (${e.code}): ${e.message}`;
+      if (!unreachable(e) && failed !== this.told) this.say(failed);
+      if (!unreachable(e)) this.told = failed;
       this.unreachable = unreachable(e) ? `${e.code}: ${e.message}` : undefined;
       return false;
     }
