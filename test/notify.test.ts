@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { defaultConfig, type Config } from '../src/config/schema.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
@@ -14,7 +14,9 @@ import { writeUpFile } from '../src/up/up-file.js';
 import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { notify, notifyLines } from '../src/tick/notify.js';
 import { cli, tempDir } from './support/helpers.js';
-import { isAlive, tracked, waitFor, waitGone } from './helpers/processes.js';
+import { isAlive, killChildren, spawnSyncCapped, tracked, waitFor, waitGone } from './helpers/processes.js';
+
+afterEach(killChildren);
 
 test('notifyLines: one line per review, blocked and dead item; nothing for other lists', () => {
   const lines = notifyLines({
@@ -41,7 +43,7 @@ test('notifyLines: the items a digest counts but does not list (more) are told t
   ]);
 });
 
-/** A webhook on a loopback port that keeps every body it gets. */
+/** A webhook on a loopback port in this process that keeps every body it gets (for a steward in this process, as `up`). */
 async function webhookServer() {
   const received: string[] = [];
   const server = createServer((req, res) => {
@@ -56,51 +58,68 @@ async function webhookServer() {
   return { received, server };
 }
 
-test('the tick fires the command and the webhook once per item, with text and JSON', async () => {
-  const { received, server } = await webhookServer();
-  const port = (server.address() as AddressInfo).port;
-  const ws = tempDir();
-  const out = join(ws, 'notified.txt');
-  const run = (...args: string[]) => cli(args, { cwd: ws });
-  assert.equal(run('init').code, 0);
-  const script = `require('fs').appendFileSync(${JSON.stringify(out)}, process.argv[1] + '\\n')`;
-  const config = join(ws, '.steward/config.yaml');
-  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}, '{text}']\n  webhook: http://127.0.0.1:${port}/hook\n`);
-  run('add', 'Pick a colour; $(touch pwned)', '--review');
-  const c = run('claim', '--agent', 'a', '--json').json;
-  assert.equal(run('complete', String(c.run.id), '--summary', 'chose blue').code, 0);
-  const t1 = run('tick', '--json');
-  assert.equal(t1.json.review.length, 1, t1.stderr);
-  // Both deliveries are waited for by what arrives, with a generous safety limit (no verdict from the machine's speed).
-  await waitFor('the notify command', () => (existsSync(out) ? true : undefined));
-  await waitFor('the webhook', () => (received.length > 0 ? true : undefined));
-  assert.equal(run('tick', '--json').json.quiet, true);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(readFileSync(out, 'utf8'), 'steward: #1 "Pick a colour; $(touch pwned)" waits for review\n');
-  assert.equal(existsSync(join(ws, 'pwned')), false, 'the text reached the command as one argument, no shell');
-  assert.equal(received.length, 1);
-  const hook = JSON.parse(received[0]!);
-  assert.equal(hook.items.review[0].id, 1);
-  assert.match(hook.text, /waits for review/);
-  server.close();
-});
-
-test("a person's look (tick --reader me) notifies nothing: the heartbeat's tick notifies each item once", async () => {
-  // The webhook is another process (the CLI runs synchronously here): it writes each body down before it answers, and
-  // the CLI waits for the answer before it exits, so what was notified is known when the CLI returns.
-  const ws = tempDir();
-  const got = join(ws, 'received.txt');
+/**
+ * A webhook in another process (the CLI runs synchronously here: a server in this process could not answer it before
+ * the CLI's own time limit): it writes each body down, one line each, before it answers, and the CLI waits for the
+ * answer, so what was notified is known when the CLI returns.
+ */
+async function webhookProcess(dir: string): Promise<{ port: number; bodies(): string[] }> {
+  const got = join(dir, 'received.txt');
   const server = tracked(
     spawn(process.execPath, ['-e', `const fs = require('fs'); const s = require('http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { fs.appendFileSync(${JSON.stringify(got)}, b + '\\n'); r.writeHead(204).end(); }); }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
   let printed = '';
   server.stdout!.on('data', (c) => (printed += c));
   const port = await waitFor('the webhook server', () => (printed.includes('\n') ? Number(printed.trim()) : undefined));
-  const received = () => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean).length : 0);
+  return { port, bodies: () => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean) : []) };
+}
+
+/** The processes whose command line names `marker` (ps -ww: whole command lines). */
+function processesNaming(marker: string): string[] {
+  const ps = spawnSyncCapped('ps', ['-ww', '-eo', 'pid,args'], { encoding: 'utf8' });
+  assert.equal(ps.status, 0, ps.stderr);
+  return ps.stdout.split('\n').filter((l) => l.includes(marker));
+}
+
+test('the tick fires the command and the webhook once per item, with text and JSON', async () => {
+  const ws = tempDir();
+  const hook = await webhookProcess(ws);
+  const out = join(ws, 'notified.txt');
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const script = `require('fs').appendFileSync(${JSON.stringify(out)}, process.argv[1] + '\\n')`;
+  const config = join(ws, '.steward/config.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}, '{text}']\n  webhook: http://127.0.0.1:${hook.port}/hook\n`);
+  const review = (title: string) => {
+    run('add', title, '--review');
+    const c = run('claim', '--agent', 'a', '--json').json;
+    assert.equal(run('complete', String(c.run.id), '--summary', 'chose blue').code, 0);
+  };
+  review('Pick a colour; $(touch pwned)');
+  const t1 = run('tick', '--json');
+  assert.equal(t1.json.review.length, 1, t1.stderr);
+  assert.equal(run('tick', '--json').json.quiet, true);
+  // A second item, so a tick notifies after the quiet one: what it tells shows what the first two left to tell.
+  review('Second');
+  assert.equal(run('tick', '--json').json.review.length, 1);
+  // Each tick started its command's watchdog before it returned, and a watchdog outlives its command: once no process
+  // names the output file, every command these three ticks started has ended (bound by that, not by a pause).
+  await waitFor('the notify commands to end', () => (processesNaming(out).length === 0 ? true : undefined));
+  assert.deepEqual(readFileSync(out, 'utf8').split('\n').filter(Boolean).sort(), ['steward: #1 "Pick a colour; $(touch pwned)" waits for review', 'steward: #2 "Second" waits for review']);
+  assert.equal(existsSync(join(ws, 'pwned')), false, 'the text reached the command as one argument, no shell');
+  const bodies = hook.bodies().map((b) => JSON.parse(b) as { text: string; items: { review: Array<{ id: number }> } });
+  assert.deepEqual(bodies.map((b) => b.items.review.map((i) => i.id)), [[1], [2]]);
+  assert.match(bodies[0]!.text, /waits for review/);
+});
+
+test("a person's look (tick --reader me) notifies nothing: the heartbeat's tick notifies each item once", async () => {
+  const ws = tempDir();
+  const hook = await webhookProcess(ws);
+  const received = () => hook.bodies().length;
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);
   const config = join(ws, '.steward/config.yaml');
-  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${port}/hook\n`);
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${hook.port}/hook\n`);
   run('add', 'Essay', '--review');
   const c = run('claim', '--agent', 'a', '--json').json;
   assert.equal(run('complete', String(c.run.id), '--summary', 'draft').code, 0);
@@ -117,7 +136,6 @@ test("a person's look (tick --reader me) notifies nothing: the heartbeat's tick 
   assert.equal(run('complete', String(c2.run.id), '--summary', 'draft').code, 0);
   assert.equal(run('tick', '--json').json.review.length, 1);
   assert.equal(received(), 1, 'up notifies it, not the heartbeat too');
-  server.kill();
 });
 
 test("notify: the command gets none of steward's secrets and its failure is reported; a webhook failure says why, hiding the URL's key", async () => {
@@ -255,28 +273,13 @@ test('notify: steward tick does not wait for a command that never exits; it is s
 });
 
 test('notify: an item up notified is not notified again by the heartbeat after up stops, nor one the heartbeat notified by up (one notify cursor per workspace)', async () => {
-  // The webhook is another process that writes each body down before it answers (the CLI waits for the answer).
   const ws = tempDir();
-  const got = join(ws, 'received.txt');
-  const server = tracked(
-    spawn(process.execPath, ['-e', `const fs = require('fs'); const s = require('http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { fs.appendFileSync(${JSON.stringify(got)}, b + '\\n'); r.writeHead(204).end(); }); }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] }),
-  );
-  try {
-    await upAndHeartbeat(ws, got, server);
-  } finally {
-    server.kill();
-  }
-});
-
-async function upAndHeartbeat(ws: string, got: string, server: ReturnType<typeof spawn>) {
-  let printed = '';
-  server.stdout!.on('data', (c) => (printed += c));
-  const port = await waitFor('the webhook server', () => (printed.includes('\n') ? Number(printed.trim()) : undefined));
-  const titles = () => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean).flatMap((b) => (JSON.parse(b).items.review as Array<{ title: string }>).map((i) => i.title)) : []);
+  const hook = await webhookProcess(ws);
+  const titles = () => hook.bodies().flatMap((b) => (JSON.parse(b).items.review as Array<{ title: string }>).map((i) => i.title));
   const run = (...args: string[]) => cli(args, { cwd: ws });
   assert.equal(run('init').code, 0);
   const config = join(ws, '.steward/config.yaml');
-  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${port}/hook\n`);
+  writeFileSync(config, `${readFileSync(config, 'utf8').replace(/^notify:.*\n(  .*\n)*/m, '')}\nnotify:\n  webhook: http://127.0.0.1:${hook.port}/hook\n`);
   const review = (title: string) => {
     run('add', title, '--review');
     const c = run('claim', '--agent', 'a', '--json').json;
@@ -297,4 +300,4 @@ async function upAndHeartbeat(ws: string, got: string, server: ReturnType<typeof
   review('C');
   assert.equal(run('tick', '--json').json.review.length, 2);
   assert.deepEqual(titles(), ['A', 'B', 'C'], 'the heartbeat notifies C only');
-}
+});
