@@ -31,13 +31,25 @@ function start(env: Record<string, string>): Started {
 
 const firstLine = (name: string): string => `${readSample(name).split('\n')[0]}\n`;
 
+/** Waits until the fake has written `line` to stderr `count` times; fails at once if it exits first. */
+async function answered(s: Started, line: string, count: number): Promise<void> {
+  await waitFor(`${count} × "${line}"`, () => {
+    if (s.output.stderr.split('\n').filter((l) => l === line).length >= count) return true;
+    if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`the fake exited (${s.child.exitCode ?? s.child.signalCode}) before "${line}" × ${count}; stderr: ${s.output.stderr}`);
+    return undefined;
+  });
+}
+
 test('hang: prints a line, stays up, dies to SIGKILL on its group', async () => {
   const s = start({ FAKE_CLI: 'codex', FAKE_MODE: 'hang' });
   const [pid] = await waitFor('pid file', () => pidsIn(s.pidFile, 1));
   assert.equal(pid, s.child.pid);
   await waitFor('first line', () => (s.output.stdout ? true : undefined));
   assert.equal(s.output.stdout, firstLine('codex-exec.jsonl'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Still running after its line: it answers a ping (a fake that exited after the line could not), and only the
+  // SIGKILL ends it (its own exit would have no signal).
+  process.kill(pid, 'SIGUSR2');
+  await answered(s, 'fake-cli: still here', 1);
   assert.equal(isAlive(pid), true);
   process.kill(-pid, 'SIGKILL');
   assert.deepEqual(await s.closed, [null, 'SIGKILL']);
@@ -49,8 +61,11 @@ test('ignore_sigterm: survives SIGTERM to its group, dies to SIGKILL', async () 
   const [pid] = await waitFor('pid file', () => pidsIn(s.pidFile, 1));
   await waitFor('first line', () => (s.output.stdout ? true : undefined));
   process.kill(-pid, 'SIGTERM');
-  await waitFor('SIGTERM noticed', () => (s.output.stderr.includes('fake-cli: ignoring SIGTERM') ? true : undefined));
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await answered(s, 'fake-cli: ignoring SIGTERM', 1);
+  // It survived that SIGTERM: a second one is noticed too (a fake that died of the first could not), bound by that
+  // answer rather than by a pause.
+  process.kill(-pid, 'SIGTERM');
+  await answered(s, 'fake-cli: ignoring SIGTERM', 2);
   assert.equal(isAlive(pid), true);
   process.kill(-pid, 'SIGKILL');
   assert.deepEqual(await s.closed, [null, 'SIGKILL']);
