@@ -14,6 +14,7 @@ import { initWorkspace } from '../src/workspace/init-workspace.js';
 import { onPostgres, sqliteOnly } from './support/backend.js';
 import { cli, tempDir } from './support/helpers.js';
 import { fails, ok } from './support/mcp.js';
+import { waitFor } from './helpers/processes.js';
 
 const TOKEN = 'planner-token-0123456789abcdef';
 
@@ -54,10 +55,11 @@ for (const how of ['deleted', 'replaced'] as const) {
     const health = await fetch(`${s.up.url}/healthz`);
     assert.equal(health.status, 503);
     assert.match(await health.text(), new RegExp(how));
-    // The next tick reports it (a generous safety bound, not a timing assertion).
+    // The next tick reports it (waitFor's limit is a safety net against a hang, not a timing assertion).
     s.up.poke('test');
-    for (let i = 0; i < 1000 && !s.lines.some((l) => /DATABASE LOST/.test(l)); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(s.lines.some((l) => /DATABASE LOST/.test(l)), s.lines.join('\n'));
+    const lost = () => s.lines.some((l) => /DATABASE LOST/.test(l));
+    await waitFor("DATABASE LOST in up's log", () => (lost() ? true : undefined)).catch(() => undefined);
+    assert.ok(lost(), s.lines.join('\n'));
     await s.stop();
     if (how === 'deleted') assert.equal(existsSync(db), false, 'nothing recreated the file');
   });

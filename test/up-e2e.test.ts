@@ -87,7 +87,7 @@ test('steward up runs 20 tasks to their expected final states', { timeout: 600_0
   writeFileSync(join(ws, 'TASKS.md'), board.replace(`- [ ] #${r} needs review`, `- [x] #${r} needs review`));
 
   const all = [a, b, c, d, f, r, q, x, ...plain];
-  await until('every task to finish', () => all.every((id) => ['done', 'cancelled', 'failed'].includes(status(id) ?? '')), 90_000);
+  await until('every task to finish', () => all.every((id) => ['done', 'cancelled', 'failed'].includes(status(id) ?? '')));
   const list = run('list', '--limit', '100', '--json').json.tasks as Array<{ id: number; title: string; status: string }>;
   const byId = new Map(list.map((t) => [t.id, t]));
   for (const id of [a, b, c, d, f, r, q, ...plain]) assert.equal(byId.get(id)?.status, 'done', `#${id} ${byId.get(id)?.title}`);
@@ -112,5 +112,6 @@ test('steward up runs 20 tasks to their expected final states', { timeout: 600_0
   upProcess.kill('SIGTERM');
   assert.equal((await exited(upProcess, 'steward up to stop on SIGTERM'))[0], 0, log);
   assert.match(log, /stopping — no new dispatch; running workers carry on/);
-  await until('no process left behind', () => leftovers(ws).length === 0, 15_000).catch(() => assert.deepEqual(leftovers(ws), []));
+  // A babysitter may still be winding down after up exits: waited for (a safety bound against a hang, not a speed limit).
+  await until('no process left behind', () => leftovers(ws).length === 0, 120_000).catch(() => assert.deepEqual(leftovers(ws), []));
 });
