@@ -166,15 +166,18 @@ test('fake: unknown FAKE_CLI or FAKE_MODE exits 2 with a message', () => {
 });
 
 test('fake codex: waits for stdin EOF like codex exec, so an open stdin pipe hangs it', async () => {
-  // Its pid file is written as it starts, before it reads stdin: the pause counts from there, so a slow start cannot make
-  // the empty stdout below prove nothing (it was the case when the pause counted from the spawn).
+  // Bound by its answer, not a pause: it answers SIGUSR2 (a handler set before its pid file) only from its event loop,
+  // so its whole start is behind it then, and what it prints at once (a fake that did not wait for stdin) went out first.
   const pidFile = join(tmp(), 'pid');
   const child = tracked(spawn(process.execPath, [FAKE_CLI_PATH], { env: { ...process.env, FAKE_CLI: 'codex', FAKE_PID_FILE: pidFile }, stdio: ['pipe', 'pipe', 'pipe'] }));
   const closed = new Promise((resolve) => child.on('close', resolve));
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  await waitFor('the fake codex to start', () => pidsIn(pidFile, 1));
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [pid] = await waitFor('the fake codex to start', () => pidsIn(pidFile, 1));
+  process.kill(pid!, 'SIGUSR2');
+  await waitFor('the fake codex to answer from its event loop', () => (stderr.includes('fake-cli: still here') || child.exitCode !== null ? true : undefined));
   assert.equal(stdout, '');
   child.stdin.end();
   const code = await capped(closed, 'the fake codex to close its output after stdin EOF', child);
