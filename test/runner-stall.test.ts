@@ -62,3 +62,27 @@ describe('start-up allowance (startSeconds)', () => {
     assert.throws(() => configOf({ coder: { cli: 'opencode', startSeconds: 0 } }));
   });
 });
+
+// The babysitter itself not running for a while (a starved machine, a laptop asleep): what the CLI printed meanwhile
+// waits in the pipe, and the stall check (a timer) runs before the pipe is read. The time nobody watched is not the
+// CLI's silence.
+describe('a stall check that comes late', () => {
+  test('a CLI printing all along is not stalled when this process was blocked for longer than the stall limit', async () => {
+    // Prints every 0.1 s for ~10 s of work; this thread is blocked for 5 s from 0.3 s on (the stall limit is 2 s).
+    const printing = ['-c', 'i=0; while [ $i -lt 100 ]; do echo line $i; sleep 0.1; i=$((i+1)); done'];
+    // Blocked from a setImmediate, not from the timer: the loop's next turn then runs its due timers (the stall check)
+    // before it polls the pipe, as after a sleep (a block inside a timer callback lets the poll phase come first).
+    const blocked = new Promise<void>((resolve) =>
+      setTimeout(() =>
+        setImmediate(() => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+          resolve();
+        }), 300),
+    );
+    const r = await superviseProcess({ file: 'sh', args: printing, cwd: process.cwd(), env: process.env, timeoutMs: 600_000, stallMs: 2000, stallOn: 'output', graceMs: 1000 });
+    await blocked;
+    assert.equal(r.ended, 'exit', `ended ${r.ended} after ${r.stdout.split('\n').length - 1} lines`);
+    assert.equal(r.exitCode, 0);
+    assert.match(r.stdout, /line 99\n$/);
+  });
+});

@@ -228,14 +228,22 @@ export async function superviseProcess(o: SuperviseOptions): Promise<ProcessResu
     return t - lastProgress >= limit;
   };
   const shortest = Math.min(o.timeoutMs, o.stallMs ?? Infinity);
+  const every = Math.max(20, Math.min(1000, Math.floor(shortest / 10)));
+  let lastCheck = started;
   const watchdog = setInterval(() => {
     const t = Date.now();
+    // A check far later than its interval: this process did not run meanwhile (starved, or the machine slept). What
+    // the CLI printed then waits unread in the pipe, and timers run before the pipe is read: the time nobody watched
+    // is not counted as the CLI's silence. (A timeout is wall time, and counts it.)
+    const unwatched = t - lastCheck - every;
+    if (unwatched > 2 * every) lastProgress = Math.min(t, lastProgress + unwatched);
+    lastCheck = t;
     if (heldOutside(t)) letGo();
     else if (exited) {
       if (lingering(t)) endGroup();
     } else if (t - started >= o.timeoutMs) stop('timeout');
     else if (stalled(t)) stop('stalled');
-  }, Math.max(20, Math.min(1000, Math.floor(shortest / 10))));
+  }, every);
   const onAbort = () => stop('aborted', o.signal!.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
