@@ -18,6 +18,11 @@ const MAX_SESSIONS = 1000;
  * one token never pushes another token's browser out (the whole table's cap is only reached by many tokens).
  */
 export const MAX_SESSIONS_PER_GRANT = 50;
+/**
+ * How long a one-time login code (the link `steward up` prints) may be used (15 minutes): a link left in a log or a
+ * terminal's scrollback no longer logs anyone in later. Past it the link answers as a used one does.
+ */
+export const ONE_TIME_CODE_TTL_MS = 15 * 60_000;
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -31,7 +36,7 @@ export function sameSecret(a: string, b: string): boolean {
 /** The sessions of one `steward up`, and its one-time login codes. */
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
-  private readonly codes = new Map<string, McpTokenGrant>();
+  private readonly codes = new Map<string, { grant: McpTokenGrant; expires: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -69,21 +74,22 @@ export class Sessions {
     if (id) this.sessions.delete(id);
   }
 
-  /** A code that logs one browser in once with `grant` (the link `steward up` prints). */
+  /** A code that logs one browser in once with `grant` within ONE_TIME_CODE_TTL_MS (the link `steward up` prints). */
   oneTimeCode(grant: McpTokenGrant): string {
     const code = secret();
-    this.codes.set(code, grant);
+    this.codes.set(code, { grant, expires: this.now() + ONE_TIME_CODE_TTL_MS });
     return code;
   }
 
-  /** Spends a one-time code: its grant, or undefined when unknown or already used. */
+  /** Spends a one-time code: its grant, or undefined when unknown, already used or expired. */
   redeem(code: string): McpTokenGrant | undefined {
-    for (const [known, grant] of this.codes) {
-      if (sameSecret(known, code)) {
-        this.codes.delete(known);
-        return grant;
-      }
+    const now = this.now();
+    let found: McpTokenGrant | undefined;
+    for (const [known, c] of this.codes) {
+      const match = sameSecret(known, code);
+      if (match || now > c.expires) this.codes.delete(known);
+      if (match && now <= c.expires) found = c.grant;
     }
-    return undefined;
+    return found;
   }
 }

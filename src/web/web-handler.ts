@@ -21,7 +21,7 @@ import { isSymlink } from '../files/read-from.js';
 import { symlinkLogError } from '../runner/follow-log.js';
 import { sameOrigin } from '../http/request-guard.js';
 import { parseBoardQuery } from './board-query.js';
-import { Sessions } from './sessions.js';
+import { ONE_TIME_CODE_TTL_MS, Sessions } from './sessions.js';
 import { authenticate, clearedCookie, csrfOk, sessionCookie, viaTls, type Principal } from './web-auth.js';
 import { isWebAction, mayAct } from './web-roles.js';
 import { attentionView } from './view-attention.js';
@@ -190,7 +190,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
       }
       if (path === '/login/once') {
         const grant = sessions.redeem(new URL(req.url ?? '/', 'http://x').searchParams.get('code') ?? '');
-        if (!grant) return sendPage(res, 401, loginPage('That login link was used already or is unknown: log in with a token.'));
+        if (!grant) return sendPage(res, 401, loginPage(`That login link was used already, has expired (it works for ${ONE_TIME_CODE_TTL_MS / 60_000} minutes) or is unknown: log in with a token.`));
         security(res);
         return void res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(sessions.open(grant), viaTls(req)) }).end();
       }
