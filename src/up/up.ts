@@ -184,16 +184,18 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const host = options.host ?? config.mcp.host;
     const warning = checkBindHost(host, options.allowRemote ?? false);
     if (warning) log(`steward up: ${warning}`);
+    const guard = httpGuardOf(config, host);
+    // The board's live streams: at most a quarter of the connection cap (one token half of that), so they never fill it.
     web = createWebBoard({
       store,
       checkBearer: makeAuthenticator(tokens),
       profiles: profilesOf(config),
       agents: config.agents,
       logsDir: workspace.logsDir,
+      maxStreams: Math.max(1, Math.floor(guard.limits.maxConnections / 4)),
       log,
     });
     // Claims that wait for work (the long poll): at most half the connection cap, so they never fill it.
-    const guard = httpGuardOf(config, host);
     workerApi = createWorkerApiHandler({ store, tokens, workspace, config, log, maxParked: Math.max(1, Math.floor(guard.limits.maxConnections / 2)) });
     const choice = { host, port: options.port ?? config.mcp.port, explicit: options.port !== undefined };
     const start = (port: number) =>

@@ -22,6 +22,7 @@ import { symlinkLogError } from '../runner/follow-log.js';
 import { sameOrigin } from '../http/request-guard.js';
 import { parseBoardQuery } from './board-query.js';
 import { ONE_TIME_CODE_TTL_MS, Sessions } from './sessions.js';
+import { StreamSlots } from './stream-slots.js';
 import { authenticate, clearedCookie, csrfOk, sessionCookie, viaTls, type Principal } from './web-auth.js';
 import { isWebAction, mayAct } from './web-roles.js';
 import { attentionView } from './view-attention.js';
@@ -39,6 +40,8 @@ export interface WebBoardOptions {
   agents: Record<string, { maxConcurrent: number } & ArgvProfileLike>;
   /** Where run logs live; a log is read only from inside it. */
   logsDir: string;
+  /** Live streams (the change feed, run logs) open at once; one token holds half at most. Default DEFAULT_MAX_STREAMS. */
+  maxStreams?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -94,6 +97,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
   const now = o.now ?? (() => o.store.now());
   const sessions = new Sessions(now);
   const feed = new ChangeFeed(o.store);
+  const slots = new StreamSlots(o.maxStreams);
   const log = o.log ?? (() => undefined);
 
   const logOf = (run: Run | undefined): string | undefined => (run?.log_path && insideDir(run.log_path, o.logsDir) ? run.log_path : undefined);
@@ -218,9 +222,13 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
         security(res);
         return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(BOARD_JS);
       }
-      if (path === '/events') return feed.subscribe(res);
       const url = new URL(req.url ?? '/', 'http://x');
       const logMatch = LOG_PATH.exec(path);
+      if (path === '/events' || logMatch) {
+        const full = slots.take(p.grant, res);
+        if (full) return sendJson(res, 503, { ok: false, error: { code: 'BUSY', message: full } }, { 'retry-after': '5', connection: 'close' });
+      }
+      if (path === '/events') return feed.subscribe(res);
       if (logMatch) {
         const run = readRun(o.store, Number(url.searchParams.get('run')));
         const file = logOf(run);
