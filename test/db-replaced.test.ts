@@ -54,7 +54,9 @@ for (const how of ['deleted', 'replaced'] as const) {
     assert.match(err.message, new RegExp(`${how}`));
     const health = await fetch(`${s.up.url}/healthz`);
     assert.equal(health.status, 503);
-    assert.match(await health.text(), new RegExp(how));
+    const said = await health.text();
+    assert.match(said, new RegExp(`queue\\.db was ${how}`));
+    assert.ok(!said.includes(s.workspace.root), `/healthz needs no token: it names no path (${said})`);
     // The next tick reports it (waitFor's limit is a safety net against a hang, not a timing assertion).
     s.up.poke('test');
     const lost = () => s.lines.some((l) => /DATABASE LOST/.test(l));

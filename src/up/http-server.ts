@@ -1,6 +1,7 @@
 // The HTTP face of `steward up` on 127.0.0.1: /mcp (MCP, bearer token → role), /metrics (token), /healthz, the web board.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import { createMcpHttpHandler, makeAuthenticator, MCP_PATH, type McpHttpOptions, type McpTokens } from '../mcp/index.js';
 import { createGuardedServer, type GuardOptions } from '../http/request-guard.js';
 import type { Store } from '../store/open-store.js';
@@ -57,7 +58,9 @@ export async function startUpHttp(options: UpHttpOptions): Promise<{ url: string
     }
     if (path === '/healthz') {
       const problem = options.store.fileProblem();
-      if (problem) return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${problem}\n`);
+      // It needs no token: it says what is wrong, not where the database lives (the path is in up's log).
+      const shown = problem?.replaceAll(options.store.path, basename(options.store.path));
+      if (shown) return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${shown}\n`);
       return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     }
     if (path === '/metrics') {
