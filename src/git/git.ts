@@ -1,5 +1,5 @@
-// The one door to git: every call is `git <args…>` through node's spawnSync with an args array (no shell), steward's identity.
-import { spawnSync } from 'node:child_process';
+// The one door to git: every call is `git <args…>` through node's spawnSync (or spawn: gitRunAsync) with an args array (no shell), steward's identity.
+import { spawn, spawnSync } from 'node:child_process';
 import { StewardError } from '../core/errors.js';
 
 /** The identity of every commit steward makes (rebase included): works without a global git config. */
@@ -53,14 +53,49 @@ export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?:
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-/** Runs git and returns its trimmed stdout; a non-zero exit is a CONFLICT error naming the command and git's message. */
-export function git(cwd: string, args: readonly string[]): string {
-  return gitOutput(cwd, args).trim();
+/**
+ * Like gitRun, without blocking the event loop (`steward up` serves workers and ticks meanwhile): git runs as a child
+ * process and is stopped once stdout passes `maxBytes` (then `cut`, and its exit counts as 0).
+ */
+export function gitRunAsync(cwd: string, args: readonly string[], opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<GitResult & { cut: boolean }> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...STEWARD_IDENTITY, ...NO_REPO_PROGRAMS, '-C', cwd, ...args], { env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let cut = false;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      if (cut) return;
+      out.push(c);
+      size += c.length;
+      if (size > maxBytes) {
+        cut = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => err.length < 64 && err.push(c));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new StewardError('UNAVAILABLE', e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `git did not run: ${e.message}`, { args: [...args] }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new StewardError('UNAVAILABLE', `git ${args[0] ?? ''} timed out after ${timeoutMs} ms`, { args: [...args] }));
+      if (code === null && !cut) return reject(new StewardError('UNAVAILABLE', `git ${args[0] ?? ''} was killed by ${signal}`, { args: [...args] }));
+      resolve({ code: cut ? 0 : code!, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), cut });
+    });
+  });
 }
 
-/** Like `git`, but stdout as git printed it (a status line may begin with a space). */
-function gitOutput(cwd: string, args: readonly string[]): string {
-  const r = gitRun(cwd, args);
+/** The stdout of a git call that exited 0; else a CONFLICT error naming the command and git's message. */
+export function gitChecked(cwd: string, args: readonly string[], r: GitResult): string {
   if (r.code !== 0) {
     // git's own error lines when it printed some (an index.lock's "fatal: Unable to create …" is followed by advice).
     const lines = (r.stderr.trim() || r.stdout.trim()).split('\n');
@@ -69,6 +104,16 @@ function gitOutput(cwd: string, args: readonly string[]): string {
     throw new StewardError('CONFLICT', `git ${args[0]} failed in ${cwd}: ${msg}`, { args: [...args], exit_code: r.code });
   }
   return r.stdout;
+}
+
+/** Runs git and returns its trimmed stdout; a non-zero exit is a CONFLICT error naming the command and git's message. */
+export function git(cwd: string, args: readonly string[]): string {
+  return gitOutput(cwd, args).trim();
+}
+
+/** Like `git`, but stdout as git printed it (a status line may begin with a space). */
+function gitOutput(cwd: string, args: readonly string[]): string {
+  return gitChecked(cwd, args, gitRun(cwd, args));
 }
 
 /** Lines of stdout, empty ones dropped. */

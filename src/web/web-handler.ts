@@ -5,7 +5,7 @@ import { StewardError, toStewardError, type ErrorCode } from '../core/errors.js'
 import type { Run } from '../core/types.js';
 import { visibleText } from '../core/visible-text.js';
 import type { McpTokenGrant } from '../mcp/tokens.js';
-import { taskDiff, type TaskDiff } from '../git/diff.js';
+import { taskDiffAsync, type TaskDiff } from '../git/diff.js';
 import { readAgentFigures, readAttention, readColumns, readFacets, readQueueFigures, readRun, readTaskDetail } from '../ops/index.js';
 import type { Store } from '../store/open-store.js';
 import { currentSignals } from '../tick/digest-store.js';
@@ -58,6 +58,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = { VALIDATION: 400, PARSE_ERRO
 const VIEWS = new Set(['/', '/board', '/agents', '/stats']);
 const TASK_PATH = /^\/tasks\/(\d{1,15})$/;
 const LOG_PATH = /^\/tasks\/(\d{1,15})\/log$/;
+/** Review diffs computed at once for a page (each a few git processes). */
+const DIFF_JOBS = 4;
 
 function security(res: ServerResponse, nonce?: string): void {
   res.setHeader('x-content-type-options', 'nosniff');
@@ -106,21 +108,36 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     return path ? readTail(path, 3000) : '(no log)';
   };
 
-  const diffOf = (taskId: number): TaskDiff | null => {
+  const diffOf = async (taskId: number): Promise<TaskDiff | null> => {
     try {
-      return taskDiff(o.store, taskId, { patch: true, maxBytes: 20_000, maxFiles: 50 });
+      return await taskDiffAsync(o.store, taskId, { patch: true, maxBytes: 20_000, maxFiles: 50 });
     } catch (err) {
-      if (err instanceof StewardError && err.code === 'NOT_FOUND') return null; // no branch: not a worktree task
-      throw err;
+      // No branch (not a worktree task); or git failed for this one: the page still shows every other review.
+      if (!(err instanceof StewardError && err.code === 'NOT_FOUND')) log(`steward web: the diff of #${taskId}: ${(err as Error).message}`);
+      return null;
     }
   };
+  /** The diffs of the reviews on a page, DIFF_JOBS gits at a time, none blocking the server (git.ts gitRunAsync). */
+  const diffsOf = async (ids: number[]): Promise<Map<number, TaskDiff | null>> => {
+    const out = new Map<number, TaskDiff | null>();
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        out.set(id, await diffOf(id));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DIFF_JOBS, ids.length) }, worker));
+    return out;
+  };
 
-  const views: Record<string, (p: Principal, url: URL) => { title: string; main: Html }> = {
-    '/': (p) => {
+  const views: Record<string, (p: Principal, url: URL) => { title: string; main: Html } | Promise<{ title: string; main: Html }>> = {
+    '/': async (p) => {
       const t = now();
       const a = readAttention(o.store, t);
       const stuck = o.store.read(() => currentSignals(o.store, t, o.profiles));
-      return { title: 'Needs attention', main: attentionView(p, a, stuck, tailOf, t, diffOf) };
+      const diffs = await diffsOf(a.reviews.map((r) => r.task.id));
+      return { title: 'Needs attention', main: attentionView(p, a, stuck, tailOf, t, (id) => diffs.get(id) ?? null) };
     },
     '/board': (p, url) => {
       const q = parseBoardQuery(url.searchParams);
@@ -239,7 +256,7 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
       const taskMatch = TASK_PATH.exec(path);
       if (taskMatch) return render(req, res, p, path, taskPage(p, taskMatch[1]!));
       const view = views[path];
-      if (view) return render(req, res, p, path, view(p, url));
+      if (view) return render(req, res, p, path, await view(p, url));
       sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `no page ${path}` } });
     } catch (err) {
       if (!res.headersSent) fail(req, res, p, err);

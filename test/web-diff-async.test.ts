@@ -1,0 +1,70 @@
+// The review diffs on "needs attention" never block steward up (real steward up, real git): while a review's git diff
+// runs, up still answers other requests (the worker API, MCP, /healthz and the tick share its one thread).
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { addTask, claimTask, completeRun } from '../src/ops/index.js';
+import { openStore } from '../src/store/open-store.js';
+import { exited, killChildren, tracked, waitFor } from './helpers/processes.js';
+import { gitIn, makeRepo } from './support/git-repo.js';
+import { CLI, cli, tempDir } from './support/helpers.js';
+
+after(killChildren);
+
+test('a review\'s git diff held open does not stop steward up from answering /healthz; the page shows the diff once git ends', { timeout: 120_000 }, async () => {
+  const ws = tempDir();
+  assert.equal(cli(['init'], { cwd: ws }).code, 0);
+  const token = /"([^"]+)": \{role: triage/.exec(readFileSync(join(ws, '.steward/config.yaml'), 'utf8'))?.[1];
+  assert.ok(token, 'init wrote a triage token');
+  const repo = makeRepo();
+  gitIn(repo, 'checkout', '--quiet', '-b', 'steward/1-notes');
+  writeFileSync(join(repo, 'NOTES.md'), 'release notes\n');
+  gitIn(repo, 'add', '.');
+  gitIn(repo, 'commit', '--quiet', '-m', 'notes');
+  gitIn(repo, 'checkout', '--quiet', 'main');
+  const store = openStore(join(ws, '.steward/queue.db'));
+  const ctx = { now: Date.now(), actor: 'test' };
+  addTask(store, { title: 'write the notes', agent: 'nobody', review: true }, ctx);
+  const c = claimTask(store, { agent: 'nobody' }, ctx) as { task: { id: number }; run: { id: number } };
+  completeRun(store, { run_id: c.run.id, summary: 'wrote them' }, ctx);
+  store.tx(() => store.branches.put({ task_id: c.task.id, repo, branch: 'steward/1-notes', base: 'main', state: 'open', worktree: null, files: [], conflict: [], merged_commit: null, updated_at: ctx.now }));
+  store.close();
+
+  // A git that holds the review's patch (`diff --no-color`) until the test releases it; every other call runs at once.
+  // The hold gives up after a while (a safety bound, and the sign that nothing else was answered meanwhile).
+  const hold = tempDir('steward-git-hold-');
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(hold, 'git'), `#!/bin/sh
+for a in "$@"; do [ "$a" = "--no-color" ] && held=1; done
+if [ -n "$held" ]; then
+  : > "${hold}/held"
+  i=0; while [ ! -e "${hold}/release" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+  [ -e "${hold}/release" ] || : > "${hold}/gave-up"
+fi
+exec "${realGit}" "$@"
+`);
+  chmodSync(join(hold, 'git'), 0o755);
+
+  const up = tracked(spawn(process.execPath, [CLI, 'up', '--port', '0', '--dir', ws], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEWARD_DIR: '', PATH: `${hold}:${process.env.PATH}` } }));
+  let log = '';
+  up.stderr!.on('data', (chunk) => (log += String(chunk)));
+  up.stdout!.on('data', (chunk) => (log += String(chunk)));
+  try {
+    const base = await waitFor('the board URL', () => /web +(http:\/\/\S+?)\/ /.exec(log)?.[1]);
+    const page = fetch(`${base}/`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    await waitFor('the review\'s git diff to start', () => (existsSync(join(hold, 'held')) ? true : undefined));
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(existsSync(join(hold, 'gave-up')), false, '/healthz was answered while the diff ran, not after it');
+    writeFileSync(join(hold, 'release'), '');
+    const shown = await page;
+    assert.equal(shown.status, 200);
+    assert.match(shown.text, /diff steward\/1-notes against main: 1 file\(s\), \+1 −0/);
+    assert.match(shown.text, /\+release notes/);
+  } finally {
+    up.kill('SIGTERM');
+    await exited(up, 'steward up');
+  }
+});
