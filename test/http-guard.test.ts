@@ -222,3 +222,18 @@ test('a connection cap: beyond it new connections are dropped; once some close, 
   assert.equal(status, 200);
   await s.stop();
 });
+
+test('connections that never send a byte are cut after the headers timeout, so they cannot hold the connection cap', async () => {
+  const s = await startWith({ maxConnections: 3, headersTimeoutMs: 300, requestTimeoutMs: 600_000, idleTimeoutMs: 600_000 });
+  const silent = await Promise.all([open(s.port), open(s.port), open(s.port)]);
+  // Each is answered 408 and closed by the server (the bound in closedBy is a safety bound, far above 300 ms).
+  for (const c of silent) assert.match(await closedBy(c), /^HTTP\/1\.1 408 /);
+  assert.equal((await get(s.port, '/healthz', { host: `127.0.0.1:${s.port}` })).status, 200);
+  // A connection that sent its request in time is answered.
+  const held = await open(s.port);
+  held.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n\r\n`);
+  const answered = await new Promise<string>((resolve) => held.once('data', (d) => resolve(String(d))));
+  assert.match(answered, /^HTTP\/1\.1 200/);
+  held.destroy();
+  await s.stop();
+});
