@@ -58,7 +58,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = { VALIDATION: 400, PARSE_ERRO
 const VIEWS = new Set(['/', '/board', '/agents', '/stats']);
 const TASK_PATH = /^\/tasks\/(\d{1,15})$/;
 const LOG_PATH = /^\/tasks\/(\d{1,15})\/log$/;
-/** Review diffs computed at once for a page (each a few git processes). */
+/** Review diffs made at once by the whole board (each a few git processes, one after the other). */
 const DIFF_JOBS = 4;
 
 function security(res: ServerResponse, nonce?: string): void {
@@ -108,28 +108,36 @@ export function createWebBoard(o: WebBoardOptions): WebBoard {
     return path ? readTail(path, 3000) : '(no log)';
   };
 
-  const diffOf = async (taskId: number): Promise<TaskDiff | null> => {
+  // Review diffs: at most DIFF_JOBS at once for the whole board (many tabs, or a script asking for `/` in a loop, never
+  // start more gits than that), and one task's diff asked again while it is being made waits for that one.
+  let diffJobs = 0;
+  const diffQueue: Array<() => void> = [];
+  const inFlight = new Map<number, Promise<TaskDiff | null>>();
+  const diffNow = async (taskId: number): Promise<TaskDiff | null> => {
+    if (diffJobs >= DIFF_JOBS) await new Promise<void>((go) => diffQueue.push(go));
+    else diffJobs += 1;
     try {
       return await taskDiffAsync(o.store, taskId, { patch: true, maxBytes: 20_000, maxFiles: 50 });
     } catch (err) {
       // No branch (not a worktree task); or git failed for this one: the page still shows every other review.
       if (!(err instanceof StewardError && err.code === 'NOT_FOUND')) log(`steward web: the diff of #${taskId}: ${(err as Error).message}`);
       return null;
+    } finally {
+      const next = diffQueue.shift();
+      if (next) next();
+      else diffJobs -= 1;
     }
   };
-  /** The diffs of the reviews on a page, DIFF_JOBS gits at a time, none blocking the server (git.ts gitRunAsync). */
-  const diffsOf = async (ids: number[]): Promise<Map<number, TaskDiff | null>> => {
-    const out = new Map<number, TaskDiff | null>();
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        out.set(id, await diffOf(id));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DIFF_JOBS, ids.length) }, worker));
-    return out;
+  const diffOf = (taskId: number): Promise<TaskDiff | null> => {
+    let p = inFlight.get(taskId);
+    if (!p) {
+      p = diffNow(taskId).finally(() => inFlight.delete(taskId));
+      inFlight.set(taskId, p);
+    }
+    return p;
   };
+  /** The diffs of the reviews on a page, none blocking the server (git.ts gitRunAsync). */
+  const diffsOf = async (ids: number[]): Promise<Map<number, TaskDiff | null>> => new Map(await Promise.all(ids.map(async (id) => [id, await diffOf(id)] as const)));
 
   const views: Record<string, (p: Principal, url: URL) => { title: string; main: Html } | Promise<{ title: string; main: Html }>> = {
     '/': async (p) => {
