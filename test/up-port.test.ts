@@ -31,6 +31,8 @@ test('the configured port taken: up serves on a free one, says so, and writes it
     const port = Number(new URL(up.url).port);
     assert.notEqual(port, taken.port);
     assert.ok(lines.some((l) => l.includes(`127.0.0.1:${taken.port} is taken`)), lines.join('\n'));
+    // The way to insist on a port is --port (a config's mcp.port is the port it just fell back from).
+    assert.ok(lines.some((l) => l.includes('steward up --port N insists on one')), lines.join('\n'));
     const file = JSON.parse(readFileSync(join(workspace.stewardDir, 'up.json'), 'utf8'));
     assert.deepEqual([file.pid, file.port, file.url, file.mcp_url], [process.pid, port, up.url, up.mcpUrl]);
     assert.equal(await (await fetch(`${file.url}/healthz`)).text(), 'ok\n');

@@ -201,7 +201,7 @@ export async function startUp(options: UpOptions): Promise<UpHandle> {
     const start = (port: number) =>
       startUpHttp({ web, store, tokens, boardPath: workspace.boardPath, host, port, loop: stats, log, tick: (ctx) => tick(ctx), backoff: backoffPolicyOf(config), agents: config.agents, guard, budgets: (now) => budgetViews(store, config, now), workerApi });
     http = await listenWithFallback(choice, start, (taken) =>
-      log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; set mcp.port to pin one)`),
+      log(`steward up: ${host}:${taken} is taken (another workspace's steward up, or another program): using a free port instead (see .steward/up.json; mcp.port is only a first choice: steward up --port N insists on one, and a taken one is then an error)`),
     );
     const bound = new URL(http.url);
     writeUpFile(workspace.stewardDir, { pid: process.pid, host: bound.hostname, port: Number(bound.port), url: http.url, mcp_url: http.mcpUrl, started_at: new Date().toISOString() });
