@@ -5,11 +5,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { taskDiff, taskDiffAsync } from '../src/git/diff.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { exited, killChildren, tracked, waitFor } from './helpers/processes.js';
 import { gitIn, makeRepo } from './support/git-repo.js';
-import { CLI, cli, tempDir } from './support/helpers.js';
+import { CLI, cli, tempDir, tempStore } from './support/helpers.js';
 
 after(killChildren);
 
@@ -66,5 +67,34 @@ exec "${realGit}" "$@"
   } finally {
     up.kill('SIGTERM');
     await exited(up, 'steward up');
+  }
+});
+
+test('taskDiffAsync answers what taskDiff does, a long patch cut at maxBytes (its git stopped), multi-byte text included', async () => {
+  const repo = makeRepo();
+  gitIn(repo, 'checkout', '--quiet', '-b', 'steward/2-big');
+  writeFileSync(join(repo, 'big.txt'), 'é€😀 line\n'.repeat(200_000));
+  writeFileSync(join(repo, 'small.txt'), 'small\n');
+  gitIn(repo, 'add', '.');
+  gitIn(repo, 'commit', '--quiet', '-m', 'big');
+  gitIn(repo, 'checkout', '--quiet', 'main');
+  const store = tempStore();
+  try {
+    const id = addTask(store, { title: 'big', agent: 'nobody' }, { now: 1, actor: 'test' }).task.id;
+    store.tx(() => store.branches.put({ task_id: id, repo, branch: 'steward/2-big', base: 'main', state: 'open', worktree: null, files: [], conflict: [], merged_commit: null, updated_at: 1 }));
+    for (const opts of [{ maxBytes: 20_000 }, { maxBytes: 20_000, patch: false }, { maxBytes: 10_000_000 }]) {
+      const sync = taskDiff(store, id, opts);
+      const async = await taskDiffAsync(store, id, opts);
+      assert.deepEqual(async, sync, JSON.stringify(opts));
+    }
+    const cut = await taskDiffAsync(store, id, { maxBytes: 20_000 });
+    assert.equal(cut.truncated, true);
+    assert.equal(cut.patch!.length, 20_000);
+    assert.deepEqual(cut.files.map((f) => [f.path, f.added]), [['big.txt', 200_000], ['small.txt', 1]]);
+    await assert.rejects(taskDiffAsync(store, id + 1), { code: 'NOT_FOUND' });
+    gitIn(repo, 'branch', '--quiet', '-D', 'steward/2-big');
+    await assert.rejects(taskDiffAsync(store, id), { code: 'NOT_FOUND' });
+  } finally {
+    store.close();
   }
 });
