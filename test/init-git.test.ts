@@ -42,3 +42,21 @@ test("npm start's workspace (workspace/) is ignored, so npm start leaves git cle
     assert.equal(git(REPO_ROOT, 'check-ignore', '-q', path).status, 0, `${path} is ignored`);
   }
 });
+
+test("a code task in a repository just made with git init fails saying to commit once; after a commit and requeue it runs", { skip: !hasGit && 'no git here' }, () => {
+  const repo = tempDir();
+  assert.equal(git(repo, 'init', '-q').status, 0);
+  assert.equal(cli(['init'], { cwd: repo }).code, 0);
+  const config = join(repo, '.steward/config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^agents:\n/m, 'agents:\n  bot: { cli: command, command: [sh, -c, "echo made it > made.txt"] }\n'));
+  assert.equal(cli(['add', 'First task'], { cwd: repo }).code, 0);
+  assert.equal(cli(['work', '--agent', 'bot', '--once'], { cwd: repo }).code, 0);
+  const failed = cli(['show', '1', '--json'], { cwd: repo }).json.task;
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error, /has no commit yet: commit once \(git commit --allow-empty -m "first commit"\), then requeue the task/);
+  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+  assert.equal(spawnSyncCapped('git', ['commit', '-q', '--allow-empty', '-m', 'first commit'], { cwd: repo, env: { ...process.env, ...env } }).status, 0);
+  assert.equal(cli(['requeue', '1'], { cwd: repo }).code, 0);
+  assert.equal(cli(['work', '--agent', 'bot', '--once'], { cwd: repo, env }).code, 0);
+  assert.equal(cli(['show', '1', '--json'], { cwd: repo }).json.task.status, 'done');
+});

@@ -45,7 +45,11 @@ export function baseBranchOf(config: Config, project: string, repo: string): str
     throw new StewardError('VALIDATION', `the repository ${repo} has a detached HEAD: set projects.${project}.baseBranch in .steward/config.yaml`, { project });
   }
   if (!resolveRef(repo, `refs/heads/${base}`)) {
-    throw new StewardError('VALIDATION', `base branch "${base}" of project "${project}" does not exist in ${repo}`, { project, base });
+    // A repository just made with `git init` has no commit: its checked-out branch does not exist yet.
+    const fix = resolveRef(repo, 'HEAD')
+      ? `create it or set projects.${project}.baseBranch in .steward/config.yaml`
+      : 'the repository has no commit yet: commit once (git commit --allow-empty -m "first commit")';
+    throw new StewardError('VALIDATION', `base branch "${base}" of project "${project}" does not exist in ${repo}: ${fix}, then requeue the task`, { project, base });
   }
   return base;
 }
