@@ -28,6 +28,22 @@ describe('steward work', () => {
     assert.equal(taskOf(sb, 3).status, 'ready', 'a type the profile does not take is left alone');
   });
 
+  test('--agent with ready tasks it does not take says which and what it takes, instead of only "nothing to claim"', () => {
+    const sb = sandbox();
+    writeConfig(sb, { script: fakeProfile(sb, 'command', 'success', { types: ['ops'] }) });
+    addTask(sb.store, { title: 'a code task' }, now());
+    addTask(sb.store, { title: 'for someone else', type: 'ops', agent: 'coder' }, now());
+    addTask(sb.store, { title: 'another code task' }, now());
+    const r = cli(['work', '--agent', 'script', '--once'], { cwd: sb.root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'nothing (more) to claim; 3 ready tasks script does not take, like #1 (type code), #2 (type ops, agent coder): '
+      + 'it takes types ops (agents.script in .steward/config.yaml, or steward edit ID --type T --agent A)\n');
+    assert.equal(taskOf(sb, 1).status, 'ready');
+    const none = sandbox();
+    writeConfig(none, { script: fakeProfile(none, 'command', 'success', { types: ['ops'] }) });
+    assert.equal(cli(['work', '--agent', 'script', '--once'], { cwd: none.root }).stdout, 'nothing (more) to claim\n', 'an empty queue: nothing more to say');
+  });
+
   test('--agent --once takes one task; text output names the run, the outcome and the log', () => {
     const sb = sandbox();
     writeConfig(sb, { coder: fakeProfile(sb, 'gemini', 'error') });

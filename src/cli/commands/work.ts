@@ -9,6 +9,7 @@ import { loadSchemas } from '../../core/input-schemas.js';
 import { resolveWorkdir } from '../../config/config-policy.js';
 import { rememberRepoRoot } from '../../git/repo-root-cache.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
+import type { ReadyGroup } from '../../store/report-repo.js';
 import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
@@ -44,6 +45,22 @@ function describe(r: BabysitResult): string {
     default:
       return `${head}: ${r.status}${r.kind ? ` (${r.kind})` : ''} → task ${r.task_status}${error}   log: ${r.log_path}`;
   }
+}
+
+/**
+ * Why `work --agent A` found nothing while tasks are ready: the ready tasks profile A does not take (another type, agent
+ * or capability), so a person is not left guessing (tick's stuck signal says it only when no profile takes them).
+ */
+function notTaken(deps: BabysitDeps, agent: string): string {
+  const profile = deps.config.agents[agent];
+  if (!profile) return '';
+  const fits = (g: ReadyGroup) => (g.agent === 'any' || g.agent === agent) && profile.types.includes(g.type) && g.requires.every((c) => profile.capabilities.includes(c));
+  const groups = deps.store.read(() => deps.store.reports.readyGroups(200)).filter((g) => !fits(g));
+  if (groups.length === 0) return '';
+  const n = groups.reduce((sum, g) => sum + g.count, 0);
+  const like = groups.slice(0, 3).map((g) => `#${g.first} (type ${g.type}${g.agent === 'any' ? '' : `, agent ${g.agent}`}${g.requires.length ? `, requires ${g.requires.join(',')}` : ''})`);
+  const caps = profile.capabilities.length ? `, capabilities ${profile.capabilities.join(', ')}` : '';
+  return `; ${n} ready task${n === 1 ? '' : 's'} ${agent} does not take, like ${like.join(', ')}: it takes types ${profile.types.join(', ')}${caps} (agents.${agent} in .steward/config.yaml, or steward edit ID --type T --agent A)`;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -159,7 +176,7 @@ export const work: Command = {
     const last = out.results[out.results.length - 1];
     const code = last && (out.stopped === 'signal' || out.stopped === 'deferred') ? exitCodeOf(last) : 0;
     const tail = out.stopped === 'paused' ? `agent ${values.agent} is paused until ${new Date(out.paused_until!).toISOString()}`
-      : out.stopped === 'empty' ? 'nothing (more) to claim'
+      : out.stopped === 'empty' ? `nothing (more) to claim${notTaken(deps, String(values.agent))}`
       : out.stopped === 'stopped' ? 'stopped while waiting for work' : '';
     const text = [...out.results.map(describe), tail].filter(Boolean).join('\n');
     return { json: { runs: out.results, stopped: out.stopped, ...(out.paused_until ? { paused_until: new Date(out.paused_until).toISOString() } : {}) }, text, exitCode: code };
