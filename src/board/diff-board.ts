@@ -181,7 +181,9 @@ function editCommands(f: LineFields, base: LineFields, task: BoardTask): { field
       if (!canTransition('cancel', task.status, 'cancelled')) return `#${id} is ${task.status}: it cannot be cancelled any more`;
       close = { kind: 'cancel', id };
     } else if (f.check === ' ' && (task.status === 'done' || task.status === 'cancelled')) {
-      return `#${id} is ${task.status}: clearing the box does not reopen it (run "steward requeue ${id}")`;
+      // requeue takes a cancelled task back, never a done one: that one needs a new task.
+      const how = task.status === 'cancelled' ? `run "steward requeue ${id}"` : 'a done task is never reopened: write a new task line without an id';
+      return `#${id} is ${task.status}: clearing the box does not reopen it (${how})`;
     }
   }
   return { fields, close };
