@@ -90,3 +90,19 @@ test('status --every without --watch is a usage error (exit 2), not a one-off sc
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /^error USAGE: --every goes with --watch\n/);
 });
+
+test('status names ready work no agent profile can take under "needs you" (it said "nothing" while the tasks waited)', () => {
+  const ws = tempDir();
+  const run = (...args: string[]) => cli(args, { cwd: ws });
+  assert.equal(run('init').code, 0);
+  const configPath = join(ws, '.steward/config.yaml');
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^agents:\n/m, 'agents:\n  script: { cli: command, command: ["true"], types: [ops] }\n'));
+  for (const title of ['code one', 'code two']) assert.equal(run('add', title).code, 0);
+  assert.equal(run('add', 'for coder', '--type', 'ops', '--agent', 'coder').code, 0);
+  assert.equal(run('add', 'an ops task', '--type', 'ops').code, 0);
+  const text = run('status').stdout;
+  assert.match(text, /^needs you\n {2}#1 ready {5}no profile can take it \(nor 1 more like it\): no profile takes type code\n {2}#3 ready {5}no profile can take it: no agent profile named coder\n/m);
+  assert.doesNotMatch(text, /#4/, 'a task a profile takes is not listed');
+  const json = run('status', '--json').json;
+  assert.deepEqual(json.unclaimable.map((g: { first: number; count: number }) => [g.first, g.count]), [[1, 2], [3, 1]]);
+});

@@ -9,6 +9,7 @@ import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import { present, taskView } from '../../core/view.js';
+import { noAgentSignals } from '../../tick/stuck.js';
 
 const at = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -47,7 +48,12 @@ function snapshot(ctx: CliContext, now: number) {
   const q: QueueStatus = collectStatus(ctx.store(), now);
   const up = readUpFile(ws.stewardDir);
   const running = q.running.map((r) => ({ ...r, last_line: lastLine(r.log_path ?? runLogPath(ws, r.task_id, r.run_id)) }));
-  return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running, budgets: budgetViews(ctx.store(), ctx.config(), now) };
+  const config = ctx.config();
+  // Ready work no profile takes (dispatch: local only, as the tick's stuck signal): else nothing says why it waits.
+  const profiles = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, { types: a.types, capabilities: a.capabilities }]));
+  const store = ctx.store();
+  const unclaimable = config.dispatch === 'local' ? noAgentSignals(profiles, store.read(() => store.reports.readyGroups(20))) : [];
+  return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running, unclaimable, budgets: budgetViews(store, config, now) };
 }
 
 /** The snapshot as `--json` prints it: times as ISO 8601 like every other command's JSON (elapsed_ms stays a number). */
@@ -76,6 +82,7 @@ function render(s: ReturnType<typeof snapshot>, now: number): string {
     ...s.review.map((t) => `#${t.id} review    ${t.title}   → steward approve ${t.id} | steward changes ${t.id} --feedback …`),
     ...s.questions.map((t) => `#${t.id} ${t.blocked_kind === 'dependency' ? 'blocked ' : 'question'}  ${t.title}${t.question ? ` — ${t.question}` : t.error ? ` — ${t.error}` : ''}`),
     ...s.failed.map((t) => `#${t.id} failed    ${t.title}${t.error ? ` — ${t.error.split('\n')[0]!.slice(0, 80)}` : ''}   → steward requeue ${t.id}`),
+    ...s.unclaimable.flatMap((g) => (g.signal === 'no_agent' ? [`#${g.first} ready     no profile can take it${g.count > 1 ? ` (nor ${g.count - 1} more like it)` : ''}: ${g.why}`] : [])),
   ];
   section('needs you', needs, 'nothing');
   section('next retries', s.retries.map((t) => `#${t.id} at ${at(t.run_after)} UTC (in ${elapsedText(t.run_after - now)}; attempt ${t.attempts + 1}/${t.max_attempts})  ${t.title}`));
