@@ -1,6 +1,6 @@
 // `steward init` in a git repository keeps runtime files out of git; `npm start` here modifies no tracked file.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, REPO_ROOT, tempDir } from './support/helpers.js';
@@ -59,4 +59,26 @@ test("a code task in a repository just made with git init fails saying to commit
   assert.equal(cli(['requeue', '1'], { cwd: repo }).code, 0);
   assert.equal(cli(['work', '--agent', 'bot', '--once'], { cwd: repo, env }).code, 0);
   assert.equal(cli(['show', '1', '--json'], { cwd: repo }).json.task.status, 'done');
+});
+
+test("a profile's relative command (./scripts/agent.sh, as the config template shows) is the workspace's, also for a code task in its worktree and for doctor run elsewhere", { skip: !hasGit && 'no git here' }, () => {
+  const repo = tempDir();
+  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+  assert.equal(git(repo, 'init', '-q').status, 0);
+  assert.equal(spawnSyncCapped('git', ['commit', '-q', '--allow-empty', '-m', 'first commit'], { cwd: repo, env: { ...process.env, ...env } }).status, 0);
+  assert.equal(cli(['init'], { cwd: repo }).code, 0);
+  mkdirSync(join(repo, 'scripts'));
+  writeFileSync(join(repo, 'scripts/agent.sh'), '#!/bin/sh\necho "worked in $PWD" > made.txt\n', { mode: 0o755 }); // untracked: not in a worktree
+  const config = join(repo, '.steward/config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^agents:\n/m, 'agents:\n  script: { cli: command, command: [./scripts/agent.sh, "{prompt}"] }\n'));
+  const elsewhere = tempDir();
+  const doctor = cli(['doctor', '--json', '--dir', repo], { cwd: elsewhere });
+  assert.equal(doctor.code, 0, doctor.stderr);
+  assert.deepEqual(doctor.json.profiles.map((p: { name: string; runnable: boolean; path: string }) => [p.name, p.runnable, p.path]), [['script', true, join(repo, 'scripts/agent.sh')]]);
+  assert.equal(cli(['add', 'code it'], { cwd: repo }).code, 0);
+  const work = cli(['work', '--agent', 'script', '--once'], { cwd: repo, env });
+  assert.equal(work.code, 0, work.stderr);
+  const task = cli(['show', '1', '--json'], { cwd: repo }).json.task;
+  assert.equal(task.status, 'done', task.error);
+  assert.match(git(repo, 'show', 'steward/1-code-it:made.txt').stdout, /worked in .*\/\.steward\/worktrees\/1-1/, 'it ran in the task worktree');
 });

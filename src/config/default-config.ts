@@ -59,7 +59,7 @@ const AGENT_EXAMPLES: Record<AgentCli, { name: string; lines: string[] }> = {
   command: {
     name: 'script',
     lines: [
-      'cli: command           # any program: argv, no shell',
+      'cli: command           # any program: argv, no shell; ./path is the workspace’s, a bare name is on PATH',
       'command: [./scripts/agent.sh, "{prompt}", --task, "{task_id}", --cwd, "{workdir}"]',
       'types: [ops]',
       'timeoutSeconds: 600',

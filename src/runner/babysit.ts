@@ -23,6 +23,7 @@ import type { Workspace } from '../workspace/workspace.js';
 import { childEnv, verifyEnv } from './child-env.js';
 import { fitEvidence } from './fit-evidence.js';
 import { cliRetryLog } from './cli-log.js';
+import { binOf } from './doctor.js';
 import { codexProviderOf, settingsDefaultsEnv } from './retry-knobs.js';
 import { keepLease } from './lease-keeper.js';
 import { sweepRunLeftovers } from './leftovers.js';
@@ -124,7 +125,7 @@ function prepare(deps: BabysitDeps, run: Run, task: Task, ctx: () => OpContext):
     const stallOn = adapter.streamsEvents ? 'output' : 'output-or-cpu';
     const startSeconds = profile.startSeconds ?? adapter.startSeconds;
     return {
-      file: inv.file, args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn,
+      file: binOf(inv.file, deps.workspace.root), args: inv.args, prompt, workdir, env, profile: routed, wd, stallOn,
       ...(startSeconds !== undefined ? { startMs: startSeconds * 1000 } : {}),
       ...(inv.stdin !== undefined ? { stdin: inv.stdin } : {}), ...(inv.promptFile ? { promptFile: inv.promptFile } : {}),
     };

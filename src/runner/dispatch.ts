@@ -180,7 +180,7 @@ export function dispatchLocal(deps: DispatchDeps): DispatchReport {
   // dispatch: openclaw — first the runs handed off before whose spawn has not started them (a heartbeat cut short).
   if (deps.handOff) report.handoff.push(...reofferHandOffs(store, ctx, workspace.root, config));
   const claimCtx = deps.handOff ? { ...ctx, actor: handOffActor(ctx.actor) } : ctx;
-  const which = deps.which ?? ((bin: string) => findExecutable(bin));
+  const which = deps.which ?? ((bin: string) => findExecutable(bin, process.env, workspace.root));
   let active = Object.entries(config.agents).filter(([name, profile]) => {
     const bin = executableOf(profile);
     if (deps.handOff || which(bin)) return true;

@@ -5,6 +5,15 @@ import { ADAPTERS, CLI_KINDS, describePermissions, type CliKind } from '../core/
 import type { Config } from '../config/schema.js';
 import { superviseProcess } from './supervise.js';
 
+/**
+ * The file a profile's executable runs as: a relative path with a slash (`./scripts/agent.sh`) is the workspace's, as a
+ * project's relative workdir is; a bare name stays a PATH lookup. (It was spawned from the run's cwd — a task's git
+ * worktree, where an untracked script is not — while doctor and dispatch looked in their own cwd.)
+ */
+export function binOf(bin: string, root: string): string {
+  return bin.includes('/') && !isAbsolute(bin) ? resolve(root, bin) : bin;
+}
+
 /** The absolute path `bin` runs as (a PATH lookup unless it holds a slash), or null when not executable. */
 export function findExecutable(bin: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
   if (!bin) return null;
@@ -100,13 +109,13 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
  */
 export async function runDoctor(
   config: Config,
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; concurrency?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; concurrency?: number; root?: string } = {},
 ): Promise<DoctorReport> {
   const env = opts.env ?? process.env;
   const timeoutMs = opts.timeoutMs ?? DOCTOR_TIMEOUT_MS;
   const profileBins = Object.entries(config.agents).map(([name, p]) => {
     const bin = p.cli === 'command' ? (p.command?.[0] ?? '') : p.bin || ADAPTERS[p.cli].defaultBin;
-    return { name, profile: p, cli: p.cli, bin, path: findExecutable(bin, env) };
+    return { name, profile: p, cli: p.cli, bin, path: findExecutable(bin, env, opts.root) };
   });
   const wanted = new Map<string, { cli: CliKind; bin: string; path: string | null }>();
   for (const cli of CLI_KINDS) {

@@ -124,6 +124,16 @@ function workdirsOf(ctx: CliContext, config: Config): ReturnType<typeof projectW
   }
 }
 
+/** The workspace root (a profile's relative executable path is the workspace's); nothing outside a workspace. */
+function rootOf(ctx: CliContext): { root?: string } {
+  try {
+    return { root: ctx.workspace().root };
+  } catch (err) {
+    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return {};
+    throw err;
+  }
+}
+
 /** `steward doctor --bench`: the CLI start-up row of `npm run bench`, measured here in a throw-away workspace. */
 async function startupBench(ctx: CliContext, rounds: string | undefined) {
   const n = rounds === undefined ? 10 : decimal(rounds);
@@ -146,7 +156,7 @@ export const doctor: Command = {
     const seconds = values.timeout === undefined ? DOCTOR_TIMEOUT_MS / 1000 : decimal(values.timeout as string);
     if (!(seconds > 0 && seconds <= 600)) throw new StewardError('USAGE', `--timeout takes seconds (0 < s ≤ 600), got ${values.timeout}`);
     const config = loadConfigOrDefault(ctx);
-    const report = await runDoctor(config, { env: ctx.env, timeoutMs: Math.round(seconds * 1000) });
+    const report = await runDoctor(config, { env: ctx.env, timeoutMs: Math.round(seconds * 1000), ...rootOf(ctx) });
     const projects = workdirsOf(ctx, config);
     const state = profileState(ctx, Date.now());
     for (const p of report.profiles) {
