@@ -9,7 +9,7 @@ import { loadSchemas } from '../../core/input-schemas.js';
 import { resolveWorkdir } from '../../config/config-policy.js';
 import { rememberRepoRoot } from '../../git/repo-root-cache.js';
 import type { BabysitDeps, BabysitResult } from '../../runner/babysit.js';
-import type { ReadyGroup } from '../../store/report-repo.js';
+import { profileFits } from '../../tick/stuck.js';
 import { waitRun, type WaitResult } from '../../runner/wait-run.js';
 import { earlyWaiter } from '../early-waiter.js';
 import { withStopSignals, workAgent, workRun } from '../../runner/work.js';
@@ -54,8 +54,7 @@ function describe(r: BabysitResult): string {
 function notTaken(deps: BabysitDeps, agent: string): string {
   const profile = deps.config.agents[agent];
   if (!profile) return '';
-  const fits = (g: ReadyGroup) => (g.agent === 'any' || g.agent === agent) && profile.types.includes(g.type) && g.requires.every((c) => profile.capabilities.includes(c));
-  const groups = deps.store.read(() => deps.store.reports.readyGroups(200)).filter((g) => !fits(g));
+  const groups = deps.store.read(() => deps.store.reports.readyGroups(200)).filter((g) => !profileFits(agent, profile, g));
   if (groups.length === 0) return '';
   const n = groups.reduce((sum, g) => sum + g.count, 0);
   const like = groups.slice(0, 3).map((g) => `#${g.first} (type ${g.type}${g.agent === 'any' ? '' : `, agent ${g.agent}`}${g.requires.length ? `, requires ${g.requires.join(',')}` : ''})`);
