@@ -29,6 +29,17 @@ function budgetConfig(sb: Sandbox, limits: unknown[]): Config {
   return configOf({ coder: fakeProfile(sb, 'command', 'success', { maxConcurrent: 10, types: ['code', 'docs'] }) }, { budgets: { limits }, wip: { global: 10 } });
 }
 
+/** A dispatch pass during which a remote worker claims once (in its own transaction), as its first babysitter starts. */
+function dispatchWithRemoteClaim(sb: Sandbox, config: Config, ctx: OpContext) {
+  let pid = 100_000;
+  let remote: number | null | undefined;
+  const report = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, which: (b) => b, start: () => {
+    remote ??= claimForProfile(sb.store, config, 'coder', ctx, { host: 'remote' }).task?.id ?? null;
+    return pid++;
+  } });
+  return { report, remote };
+}
+
 describe('scope budgets in the tick', () => {
   test('a daily run cap stops dispatch, the digest says so once, and dispatch resumes the next day', () => {
     const sb = sandbox();
@@ -94,13 +105,8 @@ describe('scope budgets in the tick', () => {
     const config = budgetConfig(sb, [{ scope: 'global', period: 'day', maxRuns: 2 }]);
     for (const title of ['one', 'two', 'three']) addTask(sb.store, { title }, at('2026-12-04T09:00:00Z'));
     const ctx = at('2026-12-04T10:00:00Z');
-    let pid = 100_000;
-    let remote: number | null | undefined;
     // While the pass starts its first run's babysitter, a remote worker claims (in its own transaction).
-    const report = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, which: (b) => b, start: () => {
-      remote ??= claimForProfile(sb.store, config, 'coder', ctx, { host: 'remote' }).task?.id ?? null;
-      return pid++;
-    } });
+    const { report, remote } = dispatchWithRemoteClaim(sb, config, ctx);
     assert.equal(typeof remote, 'number', 'the remote worker claimed within the budget');
     assert.equal(report.started.length, 1, 'the pass started one run, not two');
     assert.match(report.skipped.map((s) => s.reason).join('\n'), /budget: global reached its day maxRuns \(2\/2\)/);
@@ -118,14 +124,9 @@ describe('scope budgets in the tick', () => {
     }
     for (const title of ['one', 'two', 'three']) addTask(sb.store, { title }, at('2026-12-04T09:00:00Z'));
     const ctx = at('2026-12-04T10:00:00Z');
-    let pid = 100_000;
-    let remote: number | null | undefined;
     // $0.30 + the pass's $0.40 fits; the remote worker's own claim (its gate: $0.30 + $0.40) too; then $0.30 spent,
     // the pass's $0.40 charged and $0.40 more would pass $1 (the remote run's estimate is the remote worker's to count).
-    const report = dispatchLocal({ store: sb.store, ctx, workspace: sb.ws, config, which: (b) => b, start: () => {
-      remote ??= claimForProfile(sb.store, config, 'coder', ctx, { host: 'remote' }).task?.id ?? null;
-      return pid++;
-    } });
+    const { report, remote } = dispatchWithRemoteClaim(sb, config, ctx);
     assert.equal(typeof remote, 'number');
     assert.equal(report.started.length, 1, 'the pass started one run');
     assert.equal((sb.store.db.prepare(`SELECT status FROM tasks WHERE title = 'three'`).get() as { status: string }).status, 'ready', 'the code task that does not fit waits');
