@@ -1,14 +1,14 @@
 // The review diffs on "needs attention" never block steward up (real steward up, real git): while a review's git diff
 // runs, up still answers other requests (the worker API, MCP, /healthz and the tick share its one thread).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { taskDiff, taskDiffAsync } from '../src/git/diff.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
-import { exited, killChildren, tracked, waitFor } from './helpers/processes.js';
+import { execFileSyncCapped, exited, killChildren, tracked, waitFor } from './helpers/processes.js';
 import { gitIn, makeRepo } from './support/git-repo.js';
 import { CLI, cli, tempDir, tempStore } from './support/helpers.js';
 
@@ -36,7 +36,7 @@ test('a review\'s git diff held open does not stop steward up from answering /he
   // A git that holds the review's patch (`diff --no-color`) until the test releases it; every other call runs at once.
   // The hold gives up after a while (a safety bound, and the sign that nothing else was answered meanwhile).
   const hold = tempDir('steward-git-hold-');
-  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const realGit = execFileSyncCapped('sh', ['-c', 'command -v git']).trim();
   writeFileSync(join(hold, 'git'), `#!/bin/sh
 for a in "$@"; do [ "$a" = "--no-color" ] && held=1; done
 if [ -n "$held" ]; then
