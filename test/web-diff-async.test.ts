@@ -9,7 +9,7 @@ import { taskDiff, taskDiffAsync } from '../src/git/diff.js';
 import { addTask, claimTask, completeRun } from '../src/ops/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { execFileSyncCapped, exited, killChildren, tracked, waitFor } from './helpers/processes.js';
-import { gitIn, makeRepo } from './support/git-repo.js';
+import { commitOnBranch, gitIn, makeRepo } from './support/git-repo.js';
 import { CLI, cli, tempDir, tempStore } from './support/helpers.js';
 
 after(killChildren);
@@ -20,11 +20,7 @@ test('a review\'s git diff held open does not stop steward up from answering /he
   const token = /"([^"]+)": \{role: triage/.exec(readFileSync(join(ws, '.steward/config.yaml'), 'utf8'))?.[1];
   assert.ok(token, 'init wrote a triage token');
   const repo = makeRepo();
-  gitIn(repo, 'checkout', '--quiet', '-b', 'steward/1-notes');
-  writeFileSync(join(repo, 'NOTES.md'), 'release notes\n');
-  gitIn(repo, 'add', '.');
-  gitIn(repo, 'commit', '--quiet', '-m', 'notes');
-  gitIn(repo, 'checkout', '--quiet', 'main');
+  commitOnBranch(repo, 'steward/1-notes', { 'NOTES.md': 'release notes\n' }, 'notes');
   const store = openStore(join(ws, '.steward/queue.db'));
   const ctx = { now: Date.now(), actor: 'test' };
   addTask(store, { title: 'write the notes', agent: 'nobody', review: true }, ctx);
@@ -72,12 +68,7 @@ exec "${realGit}" "$@"
 
 test('taskDiffAsync answers what taskDiff does, a long patch cut at maxBytes (its git stopped), multi-byte text included', async () => {
   const repo = makeRepo();
-  gitIn(repo, 'checkout', '--quiet', '-b', 'steward/2-big');
-  writeFileSync(join(repo, 'big.txt'), 'é€😀 line\n'.repeat(200_000));
-  writeFileSync(join(repo, 'small.txt'), 'small\n');
-  gitIn(repo, 'add', '.');
-  gitIn(repo, 'commit', '--quiet', '-m', 'big');
-  gitIn(repo, 'checkout', '--quiet', 'main');
+  commitOnBranch(repo, 'steward/2-big', { 'big.txt': 'é€😀 line\n'.repeat(200_000), 'small.txt': 'small\n' }, 'big');
   const store = tempStore();
   try {
     const id = addTask(store, { title: 'big', agent: 'nobody' }, { now: 1, actor: 'test' }).task.id;

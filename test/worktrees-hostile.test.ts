@@ -9,7 +9,7 @@ import { buildTickHooks } from '../src/tick/hooks.js';
 import { tickOnce } from '../src/tick/tick-once.js';
 import { babysitRun } from '../src/runner/babysit.js';
 import { killChildren } from './helpers/processes.js';
-import { fileAt, gitIn, makeRepo } from './support/git-repo.js';
+import { commitOnBranch, fileAt, gitIn, makeRepo } from './support/git-repo.js';
 import { tempDir } from './support/helpers.js';
 import { depsOf, now, sandbox, taskOf, writeConfig } from './support/runner.js';
 import { openStore } from '../src/store/open-store.js';
@@ -200,11 +200,7 @@ describe('a run whose changes cannot be committed', () => {
 describe('a branch that exists already', () => {
   test('a steward/<id>-… branch with commits the store has no record of (another workspace\'s task #1) is never taken over', async () => {
     const repo = makeRepo();
-    gitIn(repo, 'checkout', '--quiet', '-b', 'steward/1-old-work');
-    writeFileSync(join(repo, 'old.txt'), 'someone else\'s work\n');
-    gitIn(repo, 'add', 'old.txt');
-    gitIn(repo, 'commit', '--quiet', '-m', 'task #1 of another workspace');
-    gitIn(repo, 'checkout', '--quiet', 'main');
+    commitOnBranch(repo, 'steward/1-old-work', { 'old.txt': 'someone else\'s work\n' }, 'task #1 of another workspace');
     const { sb, config } = setup(repo, 'echo new > new.txt');
     const { t, r } = await runTask(sb, config, 'New task one');
     assert.equal(r.status, 'failed');

@@ -27,6 +27,15 @@ export function makeRepo(): string {
   return dir;
 }
 
+/** Branch `branch` off main with one commit writing `files` (path → text); main is checked out again. */
+export function commitOnBranch(repo: string, branch: string, files: Record<string, string>, message: string): void {
+  gitIn(repo, 'checkout', '--quiet', '-b', branch);
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(repo, path), text);
+  gitIn(repo, 'add', ...Object.keys(files));
+  gitIn(repo, 'commit', '--quiet', '-m', message);
+  gitIn(repo, 'checkout', '--quiet', 'main');
+}
+
 /** Files the branch changes against main (three-dot: its own changes only). */
 export function branchChanges(repo: string, branch: string, base = 'main'): string[] {
   return gitIn(repo, 'diff', '--name-only', `${base}...${branch}`).split('\n').filter(Boolean).sort();
