@@ -68,22 +68,25 @@ if (child) {
  * not wait for the command: nothing of it is kept alive for it). How it ends is logged while this process lives, and
  * (unless it exited 0) appended to `logFile` by the watchdog, whenever it ends.
  */
-/** Appends a line to the workspace's notify log (the watchdog writes its own lines the same way); never throws. */
-export function appendNotifyLog(logFile: string | undefined, line: string): void {
-  if (!logFile) return;
-  try {
-    appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
-  } catch {
-    // the log is best effort: the line was logged where this process logs
-  }
+/**
+ * `log`, and the line appended to the workspace's notify log too (`logFile`; the watchdog writes its own lines the same
+ * way): how every notify failure is reported. The append is best effort: it never throws.
+ */
+export function notifyFailureLog(log: (line: string) => void, logFile: string | undefined): (line: string) => void {
+  return (line) => {
+    log(line);
+    if (!logFile) return;
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+    } catch {
+      // the line was logged where this process logs
+    }
+  };
 }
 
 export function runNotifyCommand(argv: string[], stdin: string, timeoutSeconds: number, log: (line: string) => void, logFile?: string): Promise<void> {
   const name = argv[0]!;
-  const failed = (line: string) => {
-    log(line);
-    appendNotifyLog(logFile, line);
-  };
+  const failed = notifyFailureLog(log, logFile);
   const spec = JSON.stringify({ file: name, args: argv.slice(1), timeoutMs: timeoutSeconds * 1000, graceMs: NOTIFY_GRACE_MS, logFile });
   return new Promise<void>((resolve) => {
     let watchdog: ReturnType<typeof spawn>;

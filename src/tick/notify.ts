@@ -6,7 +6,7 @@ import { visibleText } from '../core/visible-text.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/open-store.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { appendNotifyLog, NOTIFY_TIMEOUT_SECONDS, runNotifyCommand } from './notify-command.js';
+import { NOTIFY_TIMEOUT_SECONDS, notifyFailureLog, runNotifyCommand } from './notify-command.js';
 import { readUpFile } from '../up/up-file.js';
 import { DEFAULT_DIGEST_READER, digestCursorKey, parseCursor, takeDigest } from './digest-store.js';
 
@@ -81,10 +81,7 @@ export function notify(config: Config, digest: Record<string, unknown>, log: (li
   const url = config.notify.webhook;
   if (url) {
     const shown = shownUrl(url);
-    const failed = (line: string) => {
-      log(line);
-      appendNotifyLog(logFile, line);
-    };
+    const failed = notifyFailureLog(log, logFile);
     done.push(
       // A redirect is not followed: the items (titles, questions, errors) go to the configured URL only, never on to
       // whatever host (or plain http) it names; it is reported like any other answer that is not 2xx.
@@ -124,8 +121,7 @@ export function notifyOnce(store: Store, config: Config, now: number, reader: st
     });
     if (!seeded) items = takeDigest(store, now, config, { reader: NOTIFY_READER });
   } catch (err) {
-    log(`notify: ${(err as Error).message}`);
-    appendNotifyLog(logFile, `notify: ${(err as Error).message}`);
+    notifyFailureLog(log, logFile)(`notify: ${(err as Error).message}`);
     return Promise.resolve();
   }
   return notify(config, items, log, logFile);
