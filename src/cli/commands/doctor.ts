@@ -94,45 +94,31 @@ function babysitterGone(run: Run | undefined): boolean {
   return processGone(run.pid, run.proc_start);
 }
 
+/** `read()`, or `outside()` when doctor runs outside a workspace (it checks the machine there too). */
+function inWorkspace<T>(read: () => T, outside: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return outside();
+    throw err;
+  }
+}
+
 /** The workspace's paused and misconfigured profiles; none outside a workspace. */
 function profileState(ctx: CliContext, now: number): { paused: PausedAgent[]; misconfigured: Array<{ name: string; error: string; at: number }> } {
-  try {
+  return inWorkspace(() => {
     const store = ctx.store();
     return store.read(() => ({ paused: pausedAgents(store, now), misconfigured: store.agents.misconfigured() }));
-  } catch (err) {
-    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return { paused: [], misconfigured: [] };
-    throw err;
-  }
+  }, () => ({ paused: [], misconfigured: [] }));
 }
 
-function loadConfigOrDefault(ctx: CliContext): Config {
-  try {
-    return ctx.config();
-  } catch (err) {
-    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return defaultConfig();
-    throw err;
-  }
-}
+const loadConfigOrDefault = (ctx: CliContext): Config => inWorkspace(() => ctx.config(), defaultConfig);
 
 /** Each configured project's workdir and whether it exists; none outside a workspace. */
-function workdirsOf(ctx: CliContext, config: Config): ReturnType<typeof projectWorkdirs> {
-  try {
-    return projectWorkdirs(config, ctx.workspace().root);
-  } catch (err) {
-    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return [];
-    throw err;
-  }
-}
+const workdirsOf = (ctx: CliContext, config: Config): ReturnType<typeof projectWorkdirs> => inWorkspace(() => projectWorkdirs(config, ctx.workspace().root), () => []);
 
 /** The workspace root (a profile's relative executable path is the workspace's); nothing outside a workspace. */
-function rootOf(ctx: CliContext): { root?: string } {
-  try {
-    return { root: ctx.workspace().root };
-  } catch (err) {
-    if (err instanceof StewardError && err.code === 'NO_WORKSPACE') return {};
-    throw err;
-  }
-}
+const rootOf = (ctx: CliContext): { root?: string } => inWorkspace<{ root?: string }>(() => ({ root: ctx.workspace().root }), () => ({}));
 
 /** `steward doctor --bench`: the CLI start-up row of `npm run bench`, measured here in a throw-away workspace. */
 async function startupBench(ctx: CliContext, rounds: string | undefined) {
