@@ -26,7 +26,7 @@ export function findExecutable(bin: string, env: NodeJS.ProcessEnv = process.env
     }
   };
   if (bin.includes('/')) {
-    const path = isAbsolute(bin) ? bin : resolve(cwd, bin);
+    const path = binOf(bin, cwd);
     return runnable(path) ? path : null;
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
