@@ -18,6 +18,7 @@ import { dropOrphanedReserves, releaseOutboxReserve, reserveOnce } from '../runn
 import { outboxEntrySchema } from '../runner/outbox-schema.js';
 import { decideOutcome, stopSwitch, type StopReason } from '../runner/outcome.js';
 import { codexProviderOf, settingsDefaultsEnv } from '../runner/retry-knobs.js';
+import { finishedLine } from '../runner/closing-line.js';
 import { describeCommand, logCapBytes, RunLog, type Tee } from '../runner/run-log.js';
 import { superviseProcess, type ProcessResult } from '../runner/supervise.js';
 import { runVerify, type VerifyReport } from '../runner/verify.js';
@@ -423,7 +424,7 @@ export async function runRemoteClaim(o: RemoteWorkOptions, claim: RemoteClaim): 
     }
     if (d.status === 'lease_lost') return { ...base, status: 'lease_lost', kind, error: d.reason };
     if (d.status === 'rejected') return { ...base, status: 'rejected', kind, error: d.error };
-    say(`run ${run.id}: ${decision.verb === 'complete' ? 'completed' : 'failed'} → task #${task.id} ${d.task_status ?? '(recorded before)'}`);
+    say(finishedLine(run.id, decision.verb === 'complete' ? 'completed' : 'failed', undefined, task.id, d.task_status ?? '(recorded before)'));
     return { ...base, status: decision.verb === 'complete' ? 'completed' : 'failed', task_status: d.task_status, kind, error };
   } finally {
     releaseOutboxReserve(dirs.outbox, run.id);
