@@ -9,6 +9,7 @@ import { readUpFile } from '../../up/up-file.js';
 import type { CliContext, Command } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import { present, taskView } from '../../core/view.js';
+import { profilesOf } from '../../tick/digest-store.js';
 import { noAgentSignals } from '../../tick/stuck.js';
 
 const at = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
@@ -50,9 +51,9 @@ function snapshot(ctx: CliContext, now: number) {
   const running = q.running.map((r) => ({ ...r, last_line: lastLine(r.log_path ?? runLogPath(ws, r.task_id, r.run_id)) }));
   const config = ctx.config();
   // Ready work no profile takes (dispatch: local only, as the tick's stuck signal): else nothing says why it waits.
-  const profiles = Object.fromEntries(Object.entries(config.agents).map(([n, a]) => [n, { types: a.types, capabilities: a.capabilities }]));
+  const profiles = profilesOf(config);
   const store = ctx.store();
-  const unclaimable = config.dispatch === 'local' ? noAgentSignals(profiles, store.read(() => store.reports.readyGroups(20))) : [];
+  const unclaimable = profiles ? noAgentSignals(profiles, store.read(() => store.reports.readyGroups(20))) : [];
   return { workspace: ws.root, up: up ? { ...up.info, alive: up.alive } : null, ...q, running, unclaimable, budgets: budgetViews(store, config, now) };
 }
 
