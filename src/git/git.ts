@@ -30,25 +30,37 @@ function gitEnv(): NodeJS.ProcessEnv {
  */
 const NO_REPO_PROGRAMS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'commit.gpgSign=false'] as const;
 
+/** How long a git call may take, and the most of its stdout kept, unless the caller says otherwise. */
+const GIT_TIMEOUT_MS = 120_000;
+const GIT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The argv of every git call: steward's identity, no repository programs, `-C cwd`. */
+const gitArgv = (cwd: string, args: readonly string[]): string[] => [...STEWARD_IDENTITY, ...NO_REPO_PROGRAMS, '-C', cwd, ...args];
+
+/** UNAVAILABLE for a git call that did not run to its exit: not installed, timed out, or killed. */
+function gitDidNotRun(args: readonly string[], timeoutMs: number, how: { errno?: string; error?: Error; signal?: string | null; timedOut?: boolean }): StewardError {
+  const why =
+    how.errno === 'ENOENT' ? 'git is not installed or not on PATH'
+    : how.timedOut || how.errno === 'ETIMEDOUT' ? `git ${args[0] ?? ''} timed out after ${timeoutMs} ms`
+    : how.error ? `git did not run: ${how.error.message}`
+    : `git ${args[0] ?? ''} was killed by ${how.signal}`;
+  return new StewardError('UNAVAILABLE', why, { args: [...args] });
+}
+
 /** Runs `git -C cwd args…`; never throws for a non-zero exit (the caller reads `code`). */
 export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): GitResult {
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  const r = spawnSync('git', [...STEWARD_IDENTITY, ...NO_REPO_PROGRAMS, '-C', cwd, ...args], {
+  const timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
+  const r = spawnSync('git', gitArgv(cwd, args), {
     env: gitEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: GIT_MAX_BYTES,
     encoding: 'utf8',
     windowsHide: true,
   });
   if (r.status === null) {
-    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    const why =
-      code === 'ENOENT' ? 'git is not installed or not on PATH'
-      : code === 'ETIMEDOUT' ? `git ${args[0] ?? ''} timed out after ${timeoutMs} ms`
-      : r.error ? `git did not run: ${r.error.message}`
-      : `git ${args[0] ?? ''} was killed by ${r.signal}`;
-    throw new StewardError('UNAVAILABLE', why, { args: [...args] });
+    const errno = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    throw gitDidNotRun(args, timeoutMs, { ...(errno ? { errno } : {}), ...(r.error ? { error: r.error } : {}), signal: r.signal });
   }
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
@@ -58,10 +70,10 @@ export function gitRun(cwd: string, args: readonly string[], opts: { timeoutMs?:
  * process and is stopped once stdout passes `maxBytes` (then `cut`, and its exit counts as 0).
  */
 export function gitRunAsync(cwd: string, args: readonly string[], opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<GitResult & { cut: boolean }> {
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  const timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
+  const maxBytes = opts.maxBytes ?? GIT_MAX_BYTES;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...STEWARD_IDENTITY, ...NO_REPO_PROGRAMS, '-C', cwd, ...args], { env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn('git', gitArgv(cwd, args), { env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -83,12 +95,12 @@ export function gitRunAsync(cwd: string, args: readonly string[], opts: { timeou
     child.stderr.on('data', (c: Buffer) => err.length < 64 && err.push(c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new StewardError('UNAVAILABLE', e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `git did not run: ${e.message}`, { args: [...args] }));
+      reject(gitDidNotRun(args, timeoutMs, { ...(e.code === 'ENOENT' ? { errno: e.code } : {}), error: e }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) return reject(new StewardError('UNAVAILABLE', `git ${args[0] ?? ''} timed out after ${timeoutMs} ms`, { args: [...args] }));
-      if (code === null && !cut) return reject(new StewardError('UNAVAILABLE', `git ${args[0] ?? ''} was killed by ${signal}`, { args: [...args] }));
+      if (timedOut) return reject(gitDidNotRun(args, timeoutMs, { timedOut }));
+      if (code === null && !cut) return reject(gitDidNotRun(args, timeoutMs, { signal }));
       resolve({ code: cut ? 0 : code!, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), cut });
     });
   });
