@@ -3,7 +3,7 @@
 // LISTEN/NOTIFY; exactly one `up` ticks at a time; an `up` SIGKILLed in the middle of a tick frees the tick for the
 // other at once (its connection, and the session advisory lock on it, are gone). Counted and ordered, never timed.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import pg from 'pg';
@@ -16,7 +16,7 @@ import { digestCursorKey } from '../src/tick/digest-store.js';
 import { TICK_LOCK_KEY } from '../src/tick/tick-lock.js';
 import { at, cli, tempDir } from './support/helpers.js';
 import { freshSchema, pgServer } from './support/pg-server.js';
-import { killStarted, start, TOKENS, until, VIEWER_TOKEN, type Proc } from './support/remote.js';
+import { killStarted, start, TOKENS, until, upJson, VIEWER_TOKEN, type Proc } from './support/remote.js';
 import { execFileSyncCapped } from './helpers/processes.js';
 
 const server = await pgServer();
@@ -49,8 +49,7 @@ interface Up extends Proc {
 
 async function startUp(ws: string, schema: string, env: NodeJS.ProcessEnv = {}): Promise<Up> {
   const p = start(['up', '--port', '0', '--dir', ws], ws, { ...dbEnv(schema), ...env });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const base = `http://127.0.0.1:${info.port}`;
   return {
     ...p,

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { cli, tempDir } from './support/helpers.js';
-import { gatedClaude, killStarted, start, TOKENS, until, WORKER_TOKEN } from './support/remote.js';
+import { gatedClaude, killStarted, start, TOKENS, until, upJson, WORKER_TOKEN } from './support/remote.js';
 
 afterEach(killStarted);
 
@@ -19,8 +19,7 @@ test('remote worker: a task cancelled on the server stops its CLI long before th
   writeFileSync(join(ws, '.steward/config.yaml'), JSON.stringify({ dispatch: 'none', agents: { remote: profile } }));
   const id = run('add', 'cancelled while it runs remotely', '--agent', 'remote', '--json').json.task.id as number;
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
 
   const remote = tempDir('steward-remote-worker-');
   const worker = start(['work', '--server', `http://127.0.0.1:${info.port}`, '--agent', 'remote', '--once', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });

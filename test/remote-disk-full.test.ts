@@ -2,12 +2,12 @@
 // local babysitter does, runner/outbox-reserve.ts), so the outcome is written there, delivered, and the log's truncation
 // recorded. Without the reserve the outbox write failed (ENOSPC) and the worker died INTERNAL, the outcome lost.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { FAKE_CLI_PATH } from './helpers/fixtures.js';
 import { cli, tempDir } from './support/helpers.js';
-import { killStarted, start, TOKENS, until, WORKER_TOKEN } from './support/remote.js';
+import { killStarted, start, TOKENS, upJson, WORKER_TOKEN } from './support/remote.js';
 import { mountTmpfs } from './support/tmpfs.js';
 
 afterEach(killStarted);
@@ -23,8 +23,7 @@ test('remote worker: the agent fills the disk; the outcome goes into the space r
   writeFileSync(join(ws, '.steward/config.yaml'), JSON.stringify({ dispatch: 'none', agents: { filler: profile } }));
   const id = run('add', 'fill the worker\'s disk', '--agent', 'filler', '--json').json.task.id as number;
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
 
   const remote = join(fs!, 'worker');
   mkdirSync(remote);

@@ -2,12 +2,12 @@
 // and passes over a task whose runs need a git worktree of the server's repository (UNSUPPORTED); and `steward mcp
 // --http` serves the same worker API as `steward up`, with the same token rules. Real processes throughout.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { cli, tempDir } from './support/helpers.js';
 import { makeRepo } from './support/git-repo.js';
-import { killStarted, PLANNER_TOKEN, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
+import { killStarted, PLANNER_TOKEN, start, TOKENS, until, upJson, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
 afterEach(killStarted);
 
@@ -30,8 +30,7 @@ function workspace(gate: string, extra: string[]): { ws: string; run: (...args: 
 
 async function startUp(ws: string): Promise<{ server: string; stop: () => Promise<void> }> {
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   return {
     server: `http://127.0.0.1:${info.port}`,
     stop: async () => {

@@ -11,7 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WorkerClient } from '../src/remote/worker-client.js';
 import { cli, tempDir } from './support/helpers.js';
 import { fails } from './support/mcp.js';
-import { killStarted, rejects, remoteProfile, start, until } from './support/remote.js';
+import { killStarted, rejects, remoteProfile, start, until, upJson } from './support/remote.js';
 
 afterEach(killStarted);
 
@@ -31,8 +31,7 @@ test('a worker token acts only on the runs it claimed; the same name after a rot
 
   const tokens = (a: string) => ({ STEWARD_MCP_TOKENS: JSON.stringify({ [a]: { role: 'worker', name: 'box-a' }, [B]: { role: 'worker', name: 'box-b' } }) });
   let up = start(['up', '--port', '0', '--dir', ws], ws, tokens(A));
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const server = `http://127.0.0.1:${info.port}`;
 
   const worker = start(['work', '--server', server, '--agent', 'remote', '--json'], remote, { STEWARD_TOKEN: A });

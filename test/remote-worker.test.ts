@@ -7,7 +7,7 @@ import { afterEach, test } from 'node:test';
 import { cli, onPostgres, tempDir } from './support/helpers.js';
 import { httpProxy } from './support/http-proxy.js';
 import { linkProxy } from './support/link-proxy.js';
-import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
+import { killStarted, start, TOKENS, until, upJson, VIEWER_TOKEN, WORKER_TOKEN, remoteProfile } from './support/remote.js';
 
 afterEach(killStarted);
 
@@ -44,8 +44,7 @@ test('a remote worker claims, streams its log and delivers its outcome after the
 
   const serverEnv = { STEWARD_MCP_TOKENS: TOKENS };
   let up = start(['up', '--port', '0', '--dir', ws], ws, serverEnv);
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const server = `http://127.0.0.1:${info.port}`;
 
   // A wrong token, and a token of another role, are refused with a stable code; nothing is claimed.
@@ -97,8 +96,7 @@ test('a remote worker whose link drops mid-run, and whose outcome answers are lo
   const { ws, run } = serverWorkspace(gate);
   const id = run('add', 'a task across a bad link', '--agent', 'remote', '--json').json.task.id as number;
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   // The worker reaches the server only through the proxy; the server itself stays up all along.
   const link = await linkProxy(info.port);
   try {
@@ -146,8 +144,7 @@ test('a remote worker whose claim answers are lost (the server claimed) is hande
   const { ws, run } = serverWorkspace(gate);
   const id = run('add', 'a task whose claim answer is lost', '--agent', 'remote', '--json').json.task.id as number;
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const link = await linkProxy(info.port);
   try {
     // The first claim's answer is lost whole, the next try's cut after its headers: both reached the server.
@@ -172,8 +169,7 @@ test('a reverse proxy answering 502 while the run ends: the outcome waits in the
   const { ws, run } = serverWorkspace(gate);
   const id = run('add', 'a task behind a proxy', '--agent', 'remote', '--json').json.task.id as number;
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const proxy = await httpProxy(info.port);
   try {
     const worker = start(['work', '--server', `http://127.0.0.1:${proxy.port}`, '--agent', 'remote', '--json'], remote, { STEWARD_TOKEN: WORKER_TOKEN });
@@ -232,8 +228,7 @@ test('a remote worker with --wait parks its ask on the server, runs a task added
   writeFileSync(gate, 'open'); // the gated CLI runs straight through
   const { ws, run } = serverWorkspace(gate);
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const server = `http://127.0.0.1:${info.port}`;
 
   // --wait goes with --agent; --poll-seconds with --wait, and is checked before anything is asked of the server.
@@ -278,8 +273,7 @@ test('two remote workers parked on one server and one task added: one run, and b
   writeFileSync(gate, 'open');
   const { ws, run } = serverWorkspace(gate);
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const info = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const info = await upJson(ws);
   const server = `http://127.0.0.1:${info.port}`;
   const workers = [1, 2].map(() => start(['work', '--server', server, '--agent', 'remote', '--wait', '--poll-seconds', '600', '--json'], tempDir('steward-remote-worker-'), { STEWARD_TOKEN: WORKER_TOKEN }));
   await until('both asks parked on the server', async () => (workers.forEach(idleLines), (await claimsWaiting(server)) === 2));

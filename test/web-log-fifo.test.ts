@@ -4,12 +4,12 @@
 // that task, or a remote worker sent that run's log. A real `steward up` child, since
 // an in-process server would freeze the test itself.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { capped, execFileSyncCapped } from './helpers/processes.js';
 import { cli, tempDir } from './support/helpers.js';
-import { killStarted, start, TOKENS, until, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
+import { killStarted, start, TOKENS, upJson, VIEWER_TOKEN, WORKER_TOKEN } from './support/remote.js';
 
 afterEach(killStarted);
 
@@ -21,8 +21,7 @@ test('a FIFO or a folder at a run\'s log path: the task page and its log stream 
   writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^agents:\n/m, 'agents:\n  box:\n    cli: command\n    command: ["true"]\n    maxConcurrent: 2\n').replace(/^dispatch: local$/m, 'dispatch: none'));
   const ids = [run('add', 'fifo log', '--agent', 'box', '--json').json.task.id as number, run('add', 'folder log', '--agent', 'box', '--json').json.task.id as number];
   const up = start(['up', '--port', '0', '--dir', ws], ws, { STEWARD_MCP_TOKENS: TOKENS });
-  const upFile = join(ws, '.steward/up.json');
-  const { port } = await until('up.json', () => existsSync(upFile) && JSON.parse(readFileSync(upFile, 'utf8')));
+  const { port } = await upJson(ws);
   const base = `http://127.0.0.1:${port}`;
   const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${WORKER_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   // Two remote claims: each run's log path is recorded on the server before any log byte arrives.

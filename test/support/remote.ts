@@ -1,6 +1,6 @@
 // Helpers for tests with real `steward up` / `steward mcp --http` servers and remote `steward work --server` workers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnceAwaited, killChildren, tracked } from '../helpers/processes.js';
 import assert from 'node:assert/strict';
@@ -41,6 +41,12 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** What `steward up` in workspace `ws` wrote to .steward/up.json (pid, host, port, url, mcp_url), once it has. */
+export function upJson(ws: string): Promise<{ pid: number; host: string; port: number; url: string; mcp_url: string }> {
+  const file = join(ws, '.steward/up.json');
+  return until('up.json', () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')));
 }
 
 export interface Proc {
